@@ -1,0 +1,112 @@
+/**
+ * @module store/types
+ *
+ * The `Store` contract: everything a Legate node persists, behind an async
+ * interface so the embedded SQLite backend and a later PostgreSQL backend are
+ * interchangeable. Every backend must pass `test/store/contract.ts`.
+ *
+ * Records are plain data. Private keys only ever appear sealed (encrypted by
+ * the key store); a backend never sees them in the clear.
+ */
+
+/** The organization this node speaks for. There is exactly one per store. */
+export interface OrganizationRecord {
+  did: string;
+  /** `host` or `host:port`, as given to `legate init`. */
+  domain: string;
+  name: string;
+  createdAt: string;
+}
+
+export type AgentMethod = 'web' | 'key';
+export type AgentStatus = 'active' | 'retired';
+
+export interface AgentRecord {
+  /** Unique within the organization; `[a-z0-9][a-z0-9-]{0,62}`. */
+  name: string;
+  did: string;
+  /** The accountable human owner, a URI (`mailto:`, a DID). */
+  owner: string;
+  method: AgentMethod;
+  status: AgentStatus;
+  /** The verification method id (DID URL) of the agent's current key. */
+  kid: string;
+  createdAt: string;
+}
+
+export type KeyStatus = 'active' | 'retired';
+
+export interface KeyRecord {
+  /** The verification method id (DID URL). Primary key. */
+  kid: string;
+  /** The DID that controls the key. */
+  controller: string;
+  /** `z6Mk…` Multikey encoding of the Ed25519 public key. */
+  publicKeyMultibase: string;
+  /** The private key, encrypted by the key store (AES-256-GCM, AAD = kid). */
+  sealedPrivateKey: Uint8Array;
+  status: KeyStatus;
+  createdAt: string;
+}
+
+export interface CredentialRecord {
+  /** The credential `id` (e.g. `urn:uuid:…`). Primary key. */
+  id: string;
+  /** The most specific credential type, e.g. `AgentCapabilityCredential`. */
+  type: string;
+  issuer: string;
+  subject: string;
+  /** Securing format; `vc+jwt` today. */
+  format: 'vc+jwt';
+  /** The secured credential as transmitted (the compact JWS). */
+  token: string;
+  issuedAt: string;
+  validUntil?: string;
+}
+
+export interface CredentialQuery {
+  issuer?: string;
+  subject?: string;
+  type?: string;
+}
+
+/**
+ * Persistence for one Legate node. All methods are async; writes that must
+ * happen together go through {@link Store.transaction}.
+ *
+ * Conflicts (a second organization, a duplicate agent name or DID, a duplicate
+ * key or credential id) throw `StoreError` with code `ERR_CONFLICT`; updates of
+ * missing rows throw `ERR_NOT_FOUND`. Lookups of missing rows return
+ * `undefined`.
+ */
+export interface Store {
+  getOrganization(): Promise<OrganizationRecord | undefined>;
+  putOrganization(org: OrganizationRecord): Promise<void>;
+
+  putAgent(agent: AgentRecord): Promise<void>;
+  getAgent(name: string): Promise<AgentRecord | undefined>;
+  getAgentByDid(did: string): Promise<AgentRecord | undefined>;
+  /** Every agent, ordered by name. */
+  listAgents(): Promise<AgentRecord[]>;
+  setAgentStatus(name: string, status: AgentStatus): Promise<void>;
+
+  putKey(key: KeyRecord): Promise<void>;
+  getKey(kid: string): Promise<KeyRecord | undefined>;
+  /** Keys of one controller (oldest first), or all keys. */
+  listKeys(controller?: string): Promise<KeyRecord[]>;
+  setKeyStatus(kid: string, status: KeyStatus): Promise<void>;
+
+  putCredential(credential: CredentialRecord): Promise<void>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /** Matching credentials, oldest first. */
+  listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
+
+  /**
+   * Runs `fn` atomically: every write through `tx` commits together, or none
+   * does if `fn` throws (the error is rethrown). Other callers of this store
+   * wait until the transaction ends. Do not use the outer store inside `fn`.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+
+  close(): Promise<void>;
+}
