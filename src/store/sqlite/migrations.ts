@@ -1,0 +1,140 @@
+/**
+ * @module store/sqlite/migrations
+ *
+ * The SQLite schema as an ordered list of migrations. The database records how
+ * many have been applied in `PRAGMA user_version`; opening a store applies the
+ * rest inside one `BEGIN IMMEDIATE` transaction, so a migration lands wholly or
+ * not at all, and two processes opening the same file cannot both apply it.
+ * Migrations are append-only: never edit one that has shipped, add a new one.
+ * A database whose version is newer than this list is refused. Internal.
+ */
+
+import type { Database } from 'better-sqlite3';
+
+import { StoreError } from '../../errors/index.js';
+
+/** One schema step. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`. */
+export interface Migration {
+  /** The `user_version` after this migration; equals its 1-based position. */
+  readonly version: number;
+  /** What the migration does, for humans. */
+  readonly description: string;
+  /** One or more SQL statements, run with `Database.exec`. */
+  readonly sql: string;
+}
+
+/**
+ * Every migration, in order. Tables are `STRICT`; enum columns carry `CHECK`
+ * constraints; `keys` and `credentials` carry an `AUTOINCREMENT` insertion
+ * sequence (`seq`, the stable rowid alias) that breaks ties between equal
+ * timestamps so "oldest first" is deterministic. Their natural ids (`kid`,
+ * `id`) are `NOT NULL UNIQUE` and play the primary-key role.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'organization, agents, keys, credentials',
+    sql: `
+      CREATE TABLE organization (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        did         TEXT NOT NULL,
+        domain      TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE agents (
+        name        TEXT NOT NULL PRIMARY KEY,
+        did         TEXT NOT NULL UNIQUE,
+        owner       TEXT NOT NULL,
+        method      TEXT NOT NULL CHECK (method IN ('web', 'key')),
+        status      TEXT NOT NULL CHECK (status IN ('active', 'retired')),
+        kid         TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE keys (
+        seq                   INTEGER PRIMARY KEY AUTOINCREMENT,
+        kid                   TEXT NOT NULL UNIQUE,
+        controller            TEXT NOT NULL,
+        public_key_multibase  TEXT NOT NULL,
+        sealed_private_key    BLOB NOT NULL,
+        status                TEXT NOT NULL CHECK (status IN ('active', 'retired')),
+        created_at            TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX keys_by_controller ON keys (controller, created_at, seq);
+
+      CREATE TABLE credentials (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        issuer       TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        format       TEXT NOT NULL CHECK (format IN ('vc+jwt')),
+        token        TEXT NOT NULL,
+        issued_at    TEXT NOT NULL,
+        valid_until  TEXT
+      ) STRICT;
+      CREATE INDEX credentials_by_issuer ON credentials (issuer, issued_at, seq);
+      CREATE INDEX credentials_by_subject ON credentials (subject, issued_at, seq);
+    `,
+  },
+];
+
+/** The schema version of `db` (`PRAGMA user_version`). */
+export function schemaVersion(db: Database): number {
+  const version = db.pragma('user_version', { simple: true });
+  if (typeof version !== 'number') {
+    throw new StoreError('ERR_STORE', 'could not read the database schema version', { reason: 'schema_version' });
+  }
+  return version;
+}
+
+/**
+ * Throws `ERR_STORE` when `version` is newer than `migrations` know: the file
+ * was written by a later Legate, and this one must not touch it.
+ */
+export function assertKnownVersion(version: number, migrations: readonly Migration[] = MIGRATIONS): void {
+  if (version > migrations.length) {
+    throw new StoreError(
+      'ERR_STORE',
+      `database schema version ${version} is newer than this Legate supports (${migrations.length}); upgrade Legate`,
+      { reason: 'schema_too_new' },
+    );
+  }
+}
+
+/**
+ * Brings `db` up to the latest schema and returns the resulting version.
+ * Pending migrations run in one immediate transaction; on any failure it rolls
+ * back and rethrows, leaving the file as it was. A no-op when up to date.
+ */
+export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new StoreError('ERR_STORE', `migration at position ${index + 1} has version ${migration.version}`, {
+        reason: 'schema_version',
+      });
+    }
+  });
+  const target = migrations.length;
+  const before = schemaVersion(db);
+  assertKnownVersion(before, migrations);
+  if (before === target) return target;
+
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Re-read under the write lock: another connection may have migrated meanwhile.
+    const current = schemaVersion(db);
+    assertKnownVersion(current, migrations);
+    for (const migration of migrations.slice(current)) {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+  return target;
+}

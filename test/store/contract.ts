@@ -1,0 +1,521 @@
+/**
+ * @module test/store/contract
+ *
+ * The behaviour every {@link Store} backend must have, as a reusable vitest
+ * suite: call `storeContract(name, open)` from a backend's test file, where
+ * `open` yields a fresh, empty store for each test (the suite closes it).
+ * Covers records round-tripping, ordering, conflicts and missing rows (always
+ * asserting the error `code`), transactions (commit, rollback, nesting), that
+ * concurrent callers never interleave with an open transaction, and close.
+ */
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { InputError } from '../../src/errors/index.js';
+import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, Store } from '../../src/store/types.js';
+
+// --- fixtures: fixed personas ------------------------------------------------
+
+const ORG_DID = 'did:web:acme.example';
+
+export const organization: OrganizationRecord = {
+  did: ORG_DID,
+  domain: 'acme.example',
+  name: 'Acme Corp',
+  createdAt: '2025-01-01T00:00:00.000Z',
+};
+
+const MALLORY_DID = 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH';
+
+export const alice: AgentRecord = {
+  name: 'alice',
+  did: `${ORG_DID}:agents:alice`,
+  owner: 'mailto:alice.owner@acme.example',
+  method: 'web',
+  status: 'active',
+  kid: `${ORG_DID}:agents:alice#key-1`,
+  createdAt: '2025-01-02T00:00:00.000Z',
+};
+
+export const bob: AgentRecord = {
+  name: 'bob',
+  did: `${ORG_DID}:agents:bob`,
+  owner: 'mailto:bob.owner@acme.example',
+  method: 'web',
+  status: 'active',
+  kid: `${ORG_DID}:agents:bob#key-1`,
+  createdAt: '2025-01-03T00:00:00.000Z',
+};
+
+export const mallory: AgentRecord = {
+  name: 'mallory',
+  did: MALLORY_DID,
+  owner: 'did:web:evil.example',
+  method: 'key',
+  status: 'active',
+  kid: `${MALLORY_DID}#z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH`,
+  createdAt: '2025-01-04T00:00:00.000Z',
+};
+
+function key(controller: string, n: number, createdAt: string, fill = n): KeyRecord {
+  return {
+    kid: `${controller}#key-${n}`,
+    controller,
+    publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+    // Every byte value, so no encoding can silently mangle the blob.
+    sealedPrivateKey: Uint8Array.from({ length: 256 + n }, (_, i) => (i + fill) % 256),
+    status: 'active',
+    createdAt,
+  };
+}
+
+function credential(n: number, fields: Partial<CredentialRecord> = {}): CredentialRecord {
+  return {
+    id: `urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    type: 'AgentCapabilityCredential',
+    issuer: ORG_DID,
+    subject: alice.did,
+    format: 'vc+jwt',
+    token: `eyJhbGciOiJFZERTQSJ9.eyJuIjo${n}fQ.c2lnbmF0dXJl`,
+    issuedAt: `2025-02-${String(n).padStart(2, '0')}T00:00:00.000Z`,
+    ...fields,
+  };
+}
+
+/** Key records with the sealed bytes as a plain Uint8Array, so Buffer-returning backends compare equal. */
+function normalizeKeys(keys: readonly (KeyRecord | undefined)[]): (KeyRecord | undefined)[] {
+  return keys.map((k) => k && { ...k, sealedPrivateKey: new Uint8Array(k.sealedPrivateKey) });
+}
+
+/** Resolves after a few macrotask turns, long enough for any queued work to run. */
+async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+// --- the suite ---------------------------------------------------------------
+
+/**
+ * Defines the contract suite for one backend. `open` must return a new, empty
+ * store each time it is called.
+ */
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('organization', () => {
+      it('is undefined in an empty store', async () => {
+        expect(await store.getOrganization()).toBeUndefined();
+      });
+
+      it('round-trips', async () => {
+        await store.putOrganization(organization);
+        expect(await store.getOrganization()).toEqual(organization);
+      });
+
+      it('refuses a second organization with ERR_CONFLICT', async () => {
+        await store.putOrganization(organization);
+        const other = { ...organization, did: 'did:web:evil.example', domain: 'evil.example', name: 'Evil' };
+        await expect(store.putOrganization(other)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        await expect(store.putOrganization(organization)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getOrganization()).toEqual(organization);
+      });
+    });
+
+    describe('agents', () => {
+      it('round-trips by name and by DID', async () => {
+        await store.putAgent(alice);
+        await store.putAgent(mallory);
+        expect(await store.getAgent('alice')).toEqual(alice);
+        expect(await store.getAgentByDid(alice.did)).toEqual(alice);
+        expect(await store.getAgent('mallory')).toEqual(mallory);
+        expect(await store.getAgentByDid(MALLORY_DID)).toEqual(mallory);
+      });
+
+      it('returns undefined for missing agents', async () => {
+        await store.putAgent(alice);
+        expect(await store.getAgent('bob')).toBeUndefined();
+        expect(await store.getAgentByDid(bob.did)).toBeUndefined();
+        expect(await store.getAgent('ALICE')).toBeUndefined();
+      });
+
+      it('lists agents ordered by name', async () => {
+        expect(await store.listAgents()).toEqual([]);
+        await store.putAgent(mallory);
+        await store.putAgent(alice);
+        await store.putAgent(bob);
+        expect(await store.listAgents()).toEqual([alice, bob, mallory]);
+      });
+
+      it('sets the status', async () => {
+        await store.putAgent(alice);
+        await store.putAgent(bob);
+        await store.setAgentStatus('alice', 'retired');
+        expect(await store.getAgent('alice')).toEqual({ ...alice, status: 'retired' });
+        expect(await store.getAgentByDid(alice.did)).toEqual({ ...alice, status: 'retired' });
+        expect(await store.getAgent('bob')).toEqual(bob);
+        await store.setAgentStatus('alice', 'active');
+        expect(await store.getAgent('alice')).toEqual(alice);
+      });
+
+      it('refuses a duplicate name with ERR_CONFLICT', async () => {
+        await store.putAgent(alice);
+        const impostor = { ...mallory, name: 'alice' };
+        await expect(store.putAgent(impostor)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getAgent('alice')).toEqual(alice);
+        expect(await store.getAgentByDid(MALLORY_DID)).toBeUndefined();
+      });
+
+      it('refuses a duplicate DID with ERR_CONFLICT', async () => {
+        await store.putAgent(alice);
+        const impostor = { ...alice, name: 'mallory' };
+        await expect(store.putAgent(impostor)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getAgent('mallory')).toBeUndefined();
+        expect(await store.listAgents()).toEqual([alice]);
+      });
+
+      it('refuses a status change of a missing agent with ERR_NOT_FOUND', async () => {
+        await store.putAgent(alice);
+        await expect(store.setAgentStatus('bob', 'retired')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        expect(await store.getAgent('bob')).toBeUndefined();
+      });
+    });
+
+    describe('keys', () => {
+      const k1 = key(alice.did, 1, '2025-01-02T00:00:00.000Z');
+      const k2 = key(alice.did, 2, '2025-03-01T00:00:00.000Z');
+      const k3 = key(alice.did, 3, '2025-03-01T00:00:00.000Z');
+      const b1 = key(bob.did, 1, '2025-01-01T00:00:00.000Z', 7);
+
+      it('round-trips, sealed bytes exactly', async () => {
+        await store.putKey(k1);
+        const got = await store.getKey(k1.kid);
+        expect(normalizeKeys([got])).toEqual([k1]);
+        expect(got?.sealedPrivateKey).toBeInstanceOf(Uint8Array);
+        expect(Array.from(got?.sealedPrivateKey ?? [])).toEqual(Array.from(k1.sealedPrivateKey));
+      });
+
+      it('stores only the bytes of a subarray view', async () => {
+        const backing = new Uint8Array(64).fill(0xee);
+        backing.set([1, 2, 3, 0, 255], 10);
+        const view = backing.subarray(10, 15);
+        await store.putKey({ ...k1, sealedPrivateKey: view });
+        const got = await store.getKey(k1.kid);
+        expect(Array.from(got?.sealedPrivateKey ?? [])).toEqual([1, 2, 3, 0, 255]);
+      });
+
+      it('returns undefined for a missing key', async () => {
+        await store.putKey(k1);
+        expect(await store.getKey(k2.kid)).toBeUndefined();
+      });
+
+      it('lists keys of one controller oldest first, ties in insertion order', async () => {
+        await store.putKey(k3);
+        await store.putKey(b1);
+        await store.putKey(k1);
+        await store.putKey(k2);
+        // k2 and k3 share a timestamp: k3 was stored first.
+        expect(normalizeKeys(await store.listKeys(alice.did))).toEqual([k1, k3, k2]);
+        expect(normalizeKeys(await store.listKeys(bob.did))).toEqual([b1]);
+        expect(await store.listKeys(MALLORY_DID)).toEqual([]);
+      });
+
+      it('lists all keys oldest first without a controller', async () => {
+        await store.putKey(k1);
+        await store.putKey(b1);
+        await store.putKey(k2);
+        expect(normalizeKeys(await store.listKeys())).toEqual([b1, k1, k2]);
+      });
+
+      it('sets the status', async () => {
+        await store.putKey(k1);
+        await store.putKey(k2);
+        await store.setKeyStatus(k1.kid, 'retired');
+        expect(normalizeKeys([await store.getKey(k1.kid), await store.getKey(k2.kid)])).toEqual([
+          { ...k1, status: 'retired' },
+          k2,
+        ]);
+      });
+
+      it('refuses a duplicate kid with ERR_CONFLICT and keeps the original', async () => {
+        await store.putKey(k1);
+        const replacement = { ...key(MALLORY_DID, 9, '2025-04-01T00:00:00.000Z'), kid: k1.kid };
+        await expect(store.putKey(replacement)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(normalizeKeys([await store.getKey(k1.kid)])).toEqual([k1]);
+      });
+
+      it('refuses a status change of a missing key with ERR_NOT_FOUND', async () => {
+        await expect(store.setKeyStatus(k1.kid, 'retired')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      });
+
+      it('does not share sealed bytes with callers', async () => {
+        const input = { ...k1, sealedPrivateKey: Uint8Array.from(k1.sealedPrivateKey) };
+        await store.putKey(input);
+        input.sealedPrivateKey.fill(0);
+        const first = await store.getKey(k1.kid);
+        first?.sealedPrivateKey.fill(0);
+        expect(normalizeKeys([await store.getKey(k1.kid)])).toEqual([k1]);
+      });
+    });
+
+    describe('credentials', () => {
+      const c1 = credential(1);
+      const c2 = credential(2, { subject: bob.did, validUntil: '2025-03-02T00:00:00.000Z' });
+      const c3 = credential(3, { issuer: alice.did, subject: bob.did, type: 'DelegatedCapabilityCredential' });
+      const c4 = credential(4, { issuer: alice.did, subject: MALLORY_DID, issuedAt: c1.issuedAt });
+
+      beforeEach(async () => {
+        for (const c of [c1, c2, c3, c4]) await store.putCredential(c);
+      });
+
+      it('round-trips with and without validUntil', async () => {
+        expect(await store.getCredential(c1.id)).toEqual(c1);
+        expect(await store.getCredential(c2.id)).toEqual(c2);
+        expect((await store.getCredential(c1.id))?.validUntil).toBeUndefined();
+      });
+
+      it('returns undefined for a missing credential', async () => {
+        expect(await store.getCredential(credential(99).id)).toBeUndefined();
+      });
+
+      it('lists all, oldest first, ties in insertion order', async () => {
+        // c4 shares c1's issuedAt and was stored later.
+        expect(await store.listCredentials()).toEqual([c1, c4, c2, c3]);
+        expect(await store.listCredentials({})).toEqual([c1, c4, c2, c3]);
+      });
+
+      it('filters by issuer', async () => {
+        expect(await store.listCredentials({ issuer: ORG_DID })).toEqual([c1, c2]);
+        expect(await store.listCredentials({ issuer: alice.did })).toEqual([c4, c3]);
+        expect(await store.listCredentials({ issuer: MALLORY_DID })).toEqual([]);
+      });
+
+      it('filters by subject', async () => {
+        expect(await store.listCredentials({ subject: bob.did })).toEqual([c2, c3]);
+        expect(await store.listCredentials({ subject: MALLORY_DID })).toEqual([c4]);
+      });
+
+      it('filters by type', async () => {
+        expect(await store.listCredentials({ type: 'DelegatedCapabilityCredential' })).toEqual([c3]);
+        expect(await store.listCredentials({ type: 'AgentCapabilityCredential' })).toEqual([c1, c4, c2]);
+      });
+
+      it('combines filters', async () => {
+        expect(await store.listCredentials({ issuer: alice.did, subject: bob.did })).toEqual([c3]);
+        expect(await store.listCredentials({ issuer: ORG_DID, type: 'DelegatedCapabilityCredential' })).toEqual([]);
+        expect(
+          await store.listCredentials({ issuer: ORG_DID, subject: bob.did, type: 'AgentCapabilityCredential' }),
+        ).toEqual([c2]);
+        expect(await store.listCredentials({ subject: MALLORY_DID, type: 'AgentCapabilityCredential' })).toEqual([c4]);
+      });
+
+      it('refuses a duplicate id with ERR_CONFLICT and keeps the original', async () => {
+        const replay = { ...c1, subject: MALLORY_DID, token: 'eyJmb3JnZWQiOnRydWV9.e30.AA' };
+        await expect(store.putCredential(replay)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getCredential(c1.id)).toEqual(c1);
+        expect(await store.listCredentials({ subject: MALLORY_DID })).toEqual([c4]);
+      });
+    });
+
+    describe('transactions', () => {
+      const aliceKey = key(alice.did, 1, alice.createdAt);
+
+      it('commits every write together and returns the result', async () => {
+        const result = await store.transaction(async (tx) => {
+          await tx.putOrganization(organization);
+          await tx.putKey(aliceKey);
+          await tx.putAgent(alice);
+          await tx.putCredential(credential(1));
+          await tx.setAgentStatus('alice', 'retired');
+          // Reads inside see the transaction's own writes.
+          expect(await tx.getAgent('alice')).toEqual({ ...alice, status: 'retired' });
+          return 42;
+        });
+        expect(result).toBe(42);
+        expect(await store.getOrganization()).toEqual(organization);
+        expect(normalizeKeys(await store.listKeys())).toEqual([aliceKey]);
+        expect(await store.listAgents()).toEqual([{ ...alice, status: 'retired' }]);
+        expect(await store.listCredentials()).toEqual([credential(1)]);
+      });
+
+      it('rolls back every write when fn throws, and rethrows the same error', async () => {
+        await store.putAgent(bob);
+        const boom = new InputError('ERR_INVALID_ARGUMENT', 'boom');
+        const p = store.transaction(async (tx) => {
+          await tx.putOrganization(organization);
+          await tx.putKey(aliceKey);
+          await tx.putAgent(alice);
+          await tx.setAgentStatus('bob', 'retired');
+          await tx.putCredential(credential(1));
+          await ticks(1);
+          throw boom;
+        });
+        await expect(p).rejects.toBe(boom);
+        await expect(p).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+        expect(await store.getOrganization()).toBeUndefined();
+        expect(await store.listKeys()).toEqual([]);
+        expect(await store.listAgents()).toEqual([bob]);
+        expect(await store.listCredentials()).toEqual([]);
+      });
+
+      it('rolls back when a write inside fails, rethrowing its error', async () => {
+        await store.putAgent(alice);
+        const p = store.transaction(async (tx) => {
+          await tx.putAgent(bob);
+          await tx.putAgent({ ...mallory, did: alice.did });
+        });
+        await expect(p).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.listAgents()).toEqual([alice]);
+      });
+
+      it('rolls back a nested transaction alone when its error is caught', async () => {
+        await store.transaction(async (tx) => {
+          await tx.putAgent(alice);
+          const boom = new InputError('ERR_INVALID_ARGUMENT', 'inner');
+          await expect(
+            tx.transaction(async (inner) => {
+              await inner.putAgent(bob);
+              expect(await inner.getAgent('bob')).toEqual(bob);
+              throw boom;
+            }),
+          ).rejects.toBe(boom);
+          expect(await tx.getAgent('bob')).toBeUndefined();
+          await tx.transaction(async (inner) => {
+            await inner.putAgent(mallory);
+          });
+        });
+        expect(await store.listAgents()).toEqual([alice, mallory]);
+      });
+
+      it('rolls back a committed nested transaction with its enclosing one', async () => {
+        const boom = new InputError('ERR_INVALID_ARGUMENT', 'outer');
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.putAgent(alice);
+            await tx.transaction(async (inner) => {
+              await inner.putAgent(bob);
+              await inner.transaction((innermost) => innermost.putAgent(mallory));
+            });
+            expect(await tx.listAgents()).toEqual([alice, bob, mallory]);
+            throw boom;
+          }),
+        ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+        expect(await store.listAgents()).toEqual([]);
+      });
+
+      it('refuses to use a transaction store after the transaction ended', async () => {
+        let leaked: Store | undefined;
+        await store.transaction((tx) => {
+          leaked = tx;
+          return Promise.resolve();
+        });
+        if (leaked === undefined) throw new Error('transaction did not run');
+        await expect(leaked.putAgent(alice)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(leaked.getAgent('alice')).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await store.getAgent('alice')).toBeUndefined();
+      });
+
+      it('keeps an outside write out of a transaction that rolls back', async () => {
+        const boom = new InputError('ERR_INVALID_ARGUMENT', 'boom');
+        let bobAtStart: AgentRecord | undefined;
+        let bobAtEnd: AgentRecord | undefined;
+        const txDone = store.transaction(async (tx) => {
+          bobAtStart = await tx.getAgent('bob');
+          await tx.putAgent(alice);
+          await ticks();
+          bobAtEnd = await tx.getAgent('bob');
+          throw boom;
+        });
+        const outside = store.putAgent(bob);
+        const [txResult, outsideResult] = await Promise.allSettled([txDone, outside]);
+        expect(txResult).toEqual({ status: 'rejected', reason: boom });
+        expect(outsideResult).toEqual({ status: 'fulfilled', value: undefined });
+        // The outside write landed wholly before or wholly after, never in between.
+        expect(bobAtEnd).toEqual(bobAtStart);
+        expect(await store.listAgents()).toEqual([bob]);
+      });
+
+      it('keeps an outside write out of a transaction that commits', async () => {
+        let seenAtStart: AgentRecord[] = [];
+        let seenAtEnd: AgentRecord[] = [];
+        const txDone = store.transaction(async (tx) => {
+          seenAtStart = await tx.listAgents();
+          await tx.putAgent(alice);
+          await ticks();
+          await tx.putAgent(mallory);
+          seenAtEnd = await tx.listAgents();
+        });
+        const outside = Promise.all([store.putAgent(bob), store.getAgent('alice')]);
+        const [, [, aliceSeenOutside]] = await Promise.all([txDone, outside]);
+        const bobBefore = seenAtStart.some((a) => a.name === 'bob');
+        expect(seenAtEnd.some((a) => a.name === 'bob')).toBe(bobBefore);
+        // Outside, alice was either not yet written or already committed.
+        if (aliceSeenOutside !== undefined) expect(aliceSeenOutside).toEqual(alice);
+        expect(await store.listAgents()).toEqual([alice, bob, mallory]);
+      });
+
+      it('serializes a transaction and a conflicting outside write: exactly one wins', async () => {
+        const txDone = store.transaction(async (tx) => {
+          await ticks(2);
+          await tx.putAgent(alice);
+          await ticks(2);
+        });
+        const outside = store.putAgent({ ...mallory, name: 'alice' });
+        const results = await Promise.allSettled([txDone, outside]);
+        const rejected = results.filter((r) => r.status === 'rejected');
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0]).toMatchObject({ reason: { code: 'ERR_CONFLICT' } });
+        const stored = await store.getAgent('alice');
+        expect(stored).toEqual(results[0].status === 'fulfilled' ? alice : { ...mallory, name: 'alice' });
+      });
+
+      it('runs concurrent transactions one at a time', async () => {
+        const order: string[] = [];
+        const run = (name: string, agent: AgentRecord) =>
+          store.transaction(async (tx) => {
+            order.push(`${name}:begin`);
+            await ticks(2);
+            await tx.putAgent(agent);
+            order.push(`${name}:end`);
+          });
+        await Promise.all([run('a', alice), run('b', bob), run('m', mallory)]);
+        for (let i = 0; i < order.length; i += 2) {
+          const entry = order[i] ?? '';
+          expect(order[i + 1]).toBe(entry.replace(':begin', ':end'));
+        }
+        expect(await store.listAgents()).toEqual([alice, bob, mallory]);
+      });
+    });
+
+    describe('close', () => {
+      it('is idempotent', async () => {
+        await store.close();
+        await store.close();
+      });
+
+      it('waits for an open transaction, which still commits', async () => {
+        const txDone = store.transaction(async (tx) => {
+          await ticks();
+          await tx.putAgent(alice);
+        });
+        const closed = store.close();
+        await expect(txDone).resolves.toBeUndefined();
+        await closed;
+      });
+
+      it('makes later calls reject with ERR_STORE', async () => {
+        await store.close();
+        await expect(store.getAgent('alice')).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(store.putAgent(alice)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(store.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'ERR_STORE' });
+      });
+    });
+  });
+}

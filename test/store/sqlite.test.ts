@@ -1,0 +1,347 @@
+/**
+ * @module test/store/sqlite
+ *
+ * The SQLite backend: the shared store contract against a real file in a
+ * fresh temp directory and against `':memory:'`, then what only SQLite has —
+ * WAL mode, persistence across reopen, schema migrations and versioning,
+ * read-only opening, and how SQLite failures map to `StoreError` codes.
+ */
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { openSqliteStore } from '../../src/store/index.js';
+import type { AgentStatus, CredentialRecord, KeyRecord, Store } from '../../src/store/index.js';
+import { applyMigrations, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import type { Migration } from '../../src/store/sqlite/migrations.js';
+import { alice, bob, mallory, organization, storeContract } from './contract.js';
+
+const tempDirs: string[] = [];
+
+/** A database path in a new, empty temp directory. */
+async function freshPath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'legate-store-'));
+  tempDirs.push(dir);
+  return join(dir, 'legate.db');
+}
+
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+storeContract('sqlite (file)', async () => openSqliteStore(await freshPath()));
+storeContract('sqlite (memory)', () => openSqliteStore(':memory:'));
+
+/** Reads a pragma from the file directly, outside the store. */
+function pragmaOf(path: string, pragma: string): unknown {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db.pragma(pragma, { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+const secretKey: KeyRecord = {
+  kid: `${alice.did}#key-1`,
+  controller: alice.did,
+  publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+  sealedPrivateKey: new TextEncoder().encode('SEALED-SECRET-BYTES'),
+  status: 'active',
+  createdAt: alice.createdAt,
+};
+
+const secretCredential: CredentialRecord = {
+  id: 'urn:uuid:7f3c1d2e-0000-4000-8000-000000000001',
+  type: 'AgentCapabilityCredential',
+  issuer: organization.did,
+  subject: alice.did,
+  format: 'vc+jwt',
+  token: 'eyJTECRET.TOKEN.SIGNATURE',
+  issuedAt: '2025-02-01T00:00:00.000Z',
+};
+
+describe('SQLite store', () => {
+  let path: string;
+
+  beforeEach(async () => {
+    path = await freshPath();
+  });
+
+  describe('file', () => {
+    it('uses WAL journal mode', async () => {
+      const store = await openSqliteStore(path);
+      try {
+        await store.putAgent(alice);
+        expect(existsSync(`${path}-wal`)).toBe(true);
+      } finally {
+        await store.close();
+      }
+      expect(pragmaOf(path, 'journal_mode')).toBe('wal');
+    });
+
+    it('persists data across close and reopen', async () => {
+      const first = await openSqliteStore(path);
+      await first.transaction(async (tx) => {
+        await tx.putOrganization(organization);
+        await tx.putKey(secretKey);
+        await tx.putAgent(alice);
+        await tx.putCredential(secretCredential);
+      });
+      await first.setAgentStatus('alice', 'retired');
+      await first.close();
+
+      const second = await openSqliteStore(path);
+      try {
+        expect(await second.getOrganization()).toEqual(organization);
+        expect(await second.getKey(secretKey.kid)).toEqual(secretKey);
+        expect(await second.getAgent('alice')).toEqual({ ...alice, status: 'retired' });
+        expect(await second.getCredential(secretCredential.id)).toEqual(secretCredential);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('migrates once: reopening leaves user_version at the number of migrations', async () => {
+      for (let i = 0; i < 3; i++) {
+        const store = await openSqliteStore(path);
+        if (i === 0) await store.putAgent(alice);
+        await store.close();
+        expect(pragmaOf(path, 'user_version')).toBe(MIGRATIONS.length);
+      }
+      const store = await openSqliteStore(path);
+      try {
+        expect(await store.listAgents()).toEqual([alice]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses a database from a future schema version with ERR_STORE, untouched', async () => {
+      const future = MIGRATIONS.length + 1;
+      const db = new Database(path);
+      db.exec('CREATE TABLE from_the_future (x TEXT)');
+      db.pragma(`user_version = ${future}`);
+      db.close();
+
+      await expect(openSqliteStore(path)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'schema_too_new' });
+      await expect(openSqliteStore(path, { readonly: true })).rejects.toMatchObject({ code: 'ERR_STORE' });
+      expect(pragmaOf(path, 'user_version')).toBe(future);
+      expect(pragmaOf(path, 'journal_mode')).toBe('delete');
+    });
+
+    it('refuses a file that is not a SQLite database with ERR_STORE', async () => {
+      await writeFile(path, 'this is not a database, just some text that is long enough'.repeat(100));
+      await expect(openSqliteStore(path)).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+
+    it('refuses a path whose directory does not exist with ERR_STORE', async () => {
+      await expect(openSqliteStore(join(path, 'missing', 'legate.db'))).rejects.toMatchObject({
+        code: 'ERR_STORE',
+      });
+    });
+
+    it('lets two stores on one file see each other’s commits', async () => {
+      const a = await openSqliteStore(path);
+      const b = await openSqliteStore(path);
+      try {
+        await a.putAgent(alice);
+        expect(await b.getAgent('alice')).toEqual(alice);
+        await b.putAgent(bob);
+        expect(await a.listAgents()).toEqual([alice, bob]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
+  describe('read-only', () => {
+    it('reads an existing database and refuses writes with ERR_STORE', async () => {
+      const writer = await openSqliteStore(path);
+      await writer.putAgent(alice);
+      await writer.close();
+
+      const reader = await openSqliteStore(path, { readonly: true });
+      try {
+        expect(await reader.listAgents()).toEqual([alice]);
+        await expect(reader.putAgent(bob)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(reader.setAgentStatus('alice', 'retired')).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await reader.transaction((tx) => tx.getAgent('alice'))).toEqual(alice);
+        await expect(reader.transaction((tx) => tx.putAgent(bob))).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await reader.listAgents()).toEqual([alice]);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('refuses a missing file, an unmigrated file and :memory: with ERR_STORE', async () => {
+      await expect(openSqliteStore(path, { readonly: true })).rejects.toMatchObject({ code: 'ERR_STORE' });
+      expect(existsSync(path)).toBe(false);
+      new Database(path).close();
+      await expect(openSqliteStore(path, { readonly: true })).rejects.toMatchObject({
+        code: 'ERR_STORE',
+        reason: 'schema_outdated',
+      });
+      await expect(openSqliteStore(':memory:', { readonly: true })).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+  });
+
+  describe('migrations', () => {
+    const broken: Migration = { version: 2, description: 'broken', sql: 'CREATE TABLE t2 (x TEXT); SELECT * FROM nope;' };
+    const extra: Migration = { version: 2, description: 'extra', sql: 'CREATE TABLE t2 (x TEXT);' };
+
+    function tables(db: Database.Database): string[] {
+      return db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((row) => row.name);
+    }
+
+    it('numbers migrations 1..n', () => {
+      MIGRATIONS.forEach((migration, i) => expect(migration.version).toBe(i + 1));
+    });
+
+    it('applies only pending migrations', () => {
+      const db = new Database(':memory:');
+      try {
+        expect(applyMigrations(db)).toBe(MIGRATIONS.length);
+        expect(tables(db)).toEqual(expect.arrayContaining(['organization', 'agents', 'keys', 'credentials']));
+        expect(applyMigrations(db, [...MIGRATIONS, extra])).toBe(MIGRATIONS.length + 1);
+        expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);
+        expect(tables(db)).toContain('t2');
+      } finally {
+        db.close();
+      }
+    });
+
+    it('rolls back every pending migration when one fails', () => {
+      const db = new Database(':memory:');
+      try {
+        expect(() => applyMigrations(db, [...MIGRATIONS, broken])).toThrow();
+        expect(db.inTransaction).toBe(false);
+        expect(db.pragma('user_version', { simple: true })).toBe(0);
+        expect(tables(db)).toEqual([]);
+      } finally {
+        db.close();
+      }
+    });
+
+    it('refuses a misnumbered migration list with ERR_STORE', () => {
+      const db = new Database(':memory:');
+      try {
+        expect(() => applyMigrations(db, [extra])).toThrow(
+          expect.objectContaining({ code: 'ERR_STORE' }),
+        );
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  describe('records and errors', () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await openSqliteStore(':memory:');
+      return () => store.close();
+    });
+
+    it('omits absent optional fields and returns plain Uint8Arrays', async () => {
+      await store.putCredential(secretCredential);
+      await store.putKey(secretKey);
+      const credential = await store.getCredential(secretCredential.id);
+      expect(credential && Object.keys(credential)).not.toContain('validUntil');
+      const key = await store.getKey(secretKey.kid);
+      expect(key?.sealedPrivateKey.constructor).toBe(Uint8Array);
+    });
+
+    it('names the conflicting column in claim, never the values in the message', async () => {
+      await store.putAgent(alice);
+      await store.putKey(secretKey);
+      await store.putCredential(secretCredential);
+      await expect(store.putAgent({ ...mallory, did: alice.did })).rejects.toMatchObject({
+        code: 'ERR_CONFLICT',
+        claim: 'did',
+      });
+      await expect(store.putAgent({ ...alice, did: mallory.did })).rejects.toMatchObject({
+        code: 'ERR_CONFLICT',
+        claim: 'name',
+      });
+      const errors = await Promise.all([
+        store.putKey(secretKey).catch((e: unknown) => e),
+        store.putCredential(secretCredential).catch((e: unknown) => e),
+      ]);
+      expect(errors).toMatchObject([
+        { code: 'ERR_CONFLICT', claim: 'kid' },
+        { code: 'ERR_CONFLICT', claim: 'id' },
+      ]);
+      for (const error of errors) {
+        const text = `${String(error)} ${JSON.stringify(error)}`;
+        expect(text).not.toContain('SEALED-SECRET');
+        expect(text).not.toContain('SECRET.TOKEN');
+        expect(text).not.toContain(alice.did);
+      }
+    });
+
+    it('maps CHECK violations to ERR_STORE without values in the message', async () => {
+      await store.putAgent(alice);
+      await expect(store.setAgentStatus('alice', 'bogus' as AgentStatus)).rejects.toMatchObject({
+        code: 'ERR_STORE',
+      });
+      const bad = { ...secretCredential, format: 'jwt' } as unknown as CredentialRecord;
+      const error = await store.putCredential(bad).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_STORE' });
+      expect(String(error)).not.toContain('SECRET.TOKEN');
+      expect(await store.getAgent('alice')).toEqual(alice);
+    });
+
+    it('refuses the parent transaction while a nested one is open, and close() on a transaction', async () => {
+      await store.transaction(async (tx) => {
+        await expect(tx.close()).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await tx.transaction(async (inner) => {
+          await expect(tx.putAgent(bob)).rejects.toMatchObject({ code: 'ERR_STORE' });
+          await expect(tx.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'ERR_STORE' });
+          await inner.putAgent(alice);
+        });
+        await tx.putAgent(mallory);
+      });
+      expect(await store.listAgents()).toEqual([alice, mallory]);
+    });
+
+    it('rolls back everything when fn returns before its nested transaction ends', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let nested: Promise<void> | undefined;
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putAgent(alice);
+          nested = tx.transaction(async (inner) => {
+            await inner.putAgent(bob);
+            await gate;
+            await inner.putAgent(mallory);
+          });
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_STORE' });
+      release();
+      await expect(nested).rejects.toMatchObject({ code: 'ERR_STORE' });
+      expect(await store.listAgents()).toEqual([]);
+    });
+
+    it('serves later calls after a transaction fails', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putAgent(alice);
+          await tx.putAgent(alice);
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await store.putAgent(bob);
+      expect(await store.listAgents()).toEqual([bob]);
+    });
+  });
+});
