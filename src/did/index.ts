@@ -1,0 +1,41 @@
+/**
+ * @module did
+ *
+ * Creating and resolving the DIDs of Legate's actors (DESIGN.md "Actors"):
+ * did:web for organizations and registered agents (identifiers, document URLs
+ * and the documents a node publishes), did:key for ephemeral agents and
+ * sub-agents, and a resolver that answers locally first, resolves did:key
+ * offline and did:web over HTTPS with a TTL cache, and reports failures as
+ * data. Document types are did-resolver's, re-exported here.
+ *
+ * @example
+ * ```ts
+ * import { createDidResolver, findVerificationMethod, orgDidFromDomain } from 'legate/did';
+ * const did = orgDidFromDomain('localhost:7401'); // 'did:web:localhost%3A7401'
+ * const { didDocument } = await createDidResolver({ allowHttpLoopback: true }).resolve(did);
+ * ```
+ */
+
+export { didKeyFromPublicKey, didKeyVerificationMethodId, publicKeyFromDidKey } from './key.js';
+export {
+  ACE_SERVICE_FRAGMENT,
+  ACE_SERVICE_TYPE,
+  DID_DOCUMENT_CONTEXT,
+  agentDidFromDomain,
+  buildAgentDidDocument,
+  buildOrganizationDidDocument,
+  didWebToUrl,
+  isLoopbackHost,
+  orgDidFromDomain,
+} from './web.js';
+export type { AgentDidDocumentInput, DidDocumentKey, DidWebUrlOptions, OrganizationDidDocumentInput } from './web.js';
+export { MAX_DID_LENGTH, createDidResolver, findVerificationMethod } from './resolver.js';
+export type { DidResolver, DidResolverOptions, FetchLike, VerificationRelationship } from './resolver.js';
+export type {
+  DIDDocument,
+  DIDResolutionResult,
+  DIDResolutionMetadata,
+  DIDDocumentMetadata,
+  Service,
+  VerificationMethod,
+} from 'did-resolver';

@@ -1,0 +1,488 @@
+/**
+ * @module did/resolver
+ *
+ * DID resolution for Legate (DESIGN.md "Actors", "Resolution"): a `local`
+ * callback first (a node answers for its own organization and agents from its
+ * store, no server needed), then did:key offline through key-did-resolver,
+ * and did:web over HTTPS by our own bounded fetcher (injected `fetch`,
+ * timeout, size limit, no redirects, plain HTTP only for opted-in loopback
+ * hosts). Successful results are cached with a TTL. Failures are data, never
+ * exceptions: `didResolutionMetadata.error` carries a DID Resolution error
+ * code (`invalidDid`, `notFound`, `methodNotSupported`, `invalidDidDocument`,
+ * `internalError`) with a short `message` that never echoes large input.
+ */
+
+import type {
+  DIDCache,
+  DIDDocument,
+  DIDResolutionResult,
+  DIDResolver,
+  ParsedDID,
+  ResolverRegistry,
+  VerificationMethod,
+} from 'did-resolver';
+import { Resolver, parse } from 'did-resolver';
+import { getResolver as getKeyResolver } from 'key-did-resolver';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base58 } from '@scure/base';
+import { LegateError } from '../errors/index.js';
+import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
+import type { Clock } from '../lib/clock.js';
+import { parseJson } from '../lib/json.js';
+import { multibaseToEd25519 } from '../lib/multikey.js';
+import { TtlCache } from '../lib/ttl-cache.js';
+import { didWebToUrl } from './web.js';
+
+/** The `fetch` the did:web resolver calls; `globalThis.fetch` fits. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Options of {@link createDidResolver}. */
+export interface DidResolverOptions {
+  /** Consulted first for every DID; return undefined to fall through. Results are not cached. */
+  local?: ((did: string) => Promise<DIDDocument | undefined>) | undefined;
+  /** The fetch used for did:web. Default `globalThis.fetch`. */
+  fetch?: FetchLike | undefined;
+  /** Fetch did:web documents of loopback hosts over plain HTTP. Default false. */
+  allowHttpLoopback?: boolean | undefined;
+  /** did:web request timeout, including reading the body, in ms. Default 5000. */
+  timeoutMs?: number | undefined;
+  /** Largest did:web response body accepted, in bytes. Default 256 KiB. */
+  maxResponseBytes?: number | undefined;
+  /** How long a successful resolution is cached, in ms; 0 disables the cache. Default 5 minutes. */
+  cacheTtlMs?: number | undefined;
+  /** Most cached DIDs (least recently used evicted first). Default 1000. */
+  cacheMaxEntries?: number | undefined;
+  /** Clock of the cache TTL. Default the system clock. */
+  clock?: Clock | undefined;
+}
+
+/** Resolves DIDs to documents. Never throws; failures are `didResolutionMetadata.error`. */
+export interface DidResolver {
+  resolve(did: string): Promise<DIDResolutionResult>;
+}
+
+/** The verification relationships {@link findVerificationMethod} looks in (DID Core §5.3). */
+export type VerificationRelationship = 'assertionMethod' | 'authentication';
+
+/** Longest DID accepted for resolution, in characters. */
+export const MAX_DID_LENGTH = 2048;
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
+const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
+const DEFAULT_CACHE_MAX_ENTRIES = 1000;
+const DID_JSON = 'application/did+json';
+
+/**
+ * `@context` of an Ed25519 did:key document as the W3C CCG did:key test
+ * vectors give it (Ed25519VerificationKey2018 and X25519KeyAgreementKey2019).
+ */
+const ED25519_DID_KEY_CONTEXT = [
+  'https://www.w3.org/ns/did/v1',
+  'https://w3id.org/security/suites/ed25519-2018/v1',
+  'https://w3id.org/security/suites/x25519-2019/v1',
+];
+
+/** A failed resolution, as data (DID Core §7.1.2 resolution metadata `error`). */
+function failure(error: string, message: string): DIDResolutionResult {
+  return { didResolutionMetadata: { error, message }, didDocument: null, didDocumentMetadata: {} };
+}
+
+function success(didDocument: DIDDocument): DIDResolutionResult {
+  return { didResolutionMetadata: { contentType: DID_JSON }, didDocument, didDocumentMetadata: {} };
+}
+
+function isSuccess(result: DIDResolutionResult): boolean {
+  return result.didResolutionMetadata.error === undefined && isRecord(result.didDocument);
+}
+
+/** A short, single-line rendering of untrusted input for messages. */
+function preview(value: string): string {
+  return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value);
+}
+
+// ---------------------------------------------------------------------------
+// did:key
+// ---------------------------------------------------------------------------
+
+type Ed25519Check = 'ed25519' | 'other' | 'invalid';
+
+/**
+ * Classifies a did:key fingerprint before key-did-resolver sees it. An
+ * Ed25519 fingerprint (multicodec 0xed) must be the canonical 34-byte
+ * `0xed 0x01 ‖ key` of a valid curve point; key-did-resolver would otherwise
+ * accept a non-minimal varint, i.e. a second DID for the same key.
+ */
+function classifyDidKey(fingerprint: string): Ed25519Check {
+  if (!fingerprint.startsWith('z') || fingerprint.length > 256) return 'invalid';
+  let bytes: Uint8Array;
+  try {
+    bytes = base58.decode(fingerprint.slice(1));
+  } catch {
+    return 'invalid';
+  }
+  if (bytes[0] !== 0xed) return 'other';
+  const key = multibaseToEd25519(fingerprint);
+  if (key === undefined) return 'invalid';
+  try {
+    ed25519.Point.fromBytes(key);
+  } catch {
+    return 'invalid';
+  }
+  return 'ed25519';
+}
+
+/**
+ * key-did-resolver embeds the X25519 key-agreement method under
+ * `keyAgreement`; the CCG vectors list it in `verificationMethod` and refer to
+ * it by id, with a fuller `@context`. Same content, the vectors' shape.
+ */
+function toVectorShape(doc: DIDDocument): DIDDocument {
+  const agreement = doc.keyAgreement ?? [];
+  const embedded = agreement.filter((entry): entry is VerificationMethod => typeof entry !== 'string');
+  return {
+    '@context': [...ED25519_DID_KEY_CONTEXT],
+    ...doc,
+    verificationMethod: [...(doc.verificationMethod ?? []), ...embedded],
+    keyAgreement: agreement.map((entry) => (typeof entry === 'string' ? entry : entry.id)),
+  };
+}
+
+function didKeyMethod(): DIDResolver {
+  const keyResolver = getKeyResolver().key;
+  if (keyResolver === undefined) throw new Error('key-did-resolver registers no did:key method');
+  return async (did, parsed, resolver) => {
+    const kind = classifyDidKey(parsed.id);
+    if (kind === 'invalid') return failure('invalidDid', 'not a valid did:key: bad multibase key encoding');
+    // Always ask for plain JSON: the vectors' shape, whatever the caller's options.
+    const result = await keyResolver(did, parsed, resolver, { accept: DID_JSON });
+    if (result.didResolutionMetadata.error !== undefined || result.didDocument === null) {
+      // key-did-resolver's messages echo the input; report our own.
+      return failure('invalidDid', 'not a valid did:key: unsupported or invalid public key');
+    }
+    return success(kind === 'ed25519' ? toVectorShape(result.didDocument) : result.didDocument);
+  };
+}
+
+// ---------------------------------------------------------------------------
+// did:web
+// ---------------------------------------------------------------------------
+
+class FetchFailure extends Error {
+  constructor(
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts (for fetches that ignore signals). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Reads a response body, refusing more than `maxBytes` by `Content-Length` or by count. */
+async function readBounded(response: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+  const tooLarge = new FetchFailure('invalidDidDocument', `DID document is larger than ${maxBytes} bytes`);
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooLarge;
+  }
+  if (response.body === null) return new Uint8Array(0);
+  // undici types the body as ReadableStream<any>; fetch bodies are byte streams.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await abortable(reader.read(), signal);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge;
+      chunks.push(value);
+    }
+  } catch (error) {
+    void reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+interface WebOptions {
+  fetch: FetchLike;
+  allowHttpLoopback: boolean;
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+function timedOut(timeoutMs: number): FetchFailure {
+  return new FetchFailure('notFound', `DID document request timed out after ${timeoutMs} ms`);
+}
+
+async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<DIDDocument> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await abortable(
+      options.fetch(url.href, {
+        method: 'GET',
+        headers: { accept: `${DID_JSON}, application/json;q=0.9` },
+        // A redirect could move the request to another host or to plain HTTP.
+        redirect: 'error',
+        signal,
+      }),
+      signal,
+    );
+  } catch {
+    if (signal.aborted) throw timedOut(options.timeoutMs);
+    throw new FetchFailure('notFound', 'DID document request failed (network error or redirect)');
+  }
+  if (response.status === 404 || response.status === 410) {
+    void response.body?.cancel().catch(() => undefined);
+    throw new FetchFailure('notFound', `DID document not found (HTTP ${response.status})`);
+  }
+  if (response.status !== 200) {
+    void response.body?.cancel().catch(() => undefined);
+    throw new FetchFailure('notFound', `DID document request returned HTTP ${response.status}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBounded(response, options.maxResponseBytes, signal);
+  } catch (error) {
+    if (error instanceof FetchFailure) throw error;
+    if (signal.aborted) throw timedOut(options.timeoutMs);
+    throw new FetchFailure('notFound', 'reading the DID document failed');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FetchFailure('invalidDidDocument', 'DID document is not valid UTF-8');
+  }
+  let document: unknown;
+  try {
+    document = parseJson(text, 'DID document', { maxLength: options.maxResponseBytes });
+  } catch (error) {
+    const message = error instanceof LegateError ? error.message : 'DID document is not valid JSON';
+    throw new FetchFailure('invalidDidDocument', message);
+  }
+  if (!isRecord(document) || typeof document.id !== 'string') {
+    throw new FetchFailure('invalidDidDocument', 'DID document is not an object with a string id');
+  }
+  // did:web spec, "Read (Resolve)": the document must be about the DID asked for.
+  if (document.id !== did) throw new FetchFailure('invalidDidDocument', 'DID document id does not match the DID');
+  return document as DIDDocument;
+}
+
+function didWebMethod(options: WebOptions): DIDResolver {
+  return async (_did, parsed) => {
+    const url = didWebToUrl(parsed.did, { allowHttpLoopback: options.allowHttpLoopback });
+    if (url === undefined) return failure('invalidDid', 'not a valid did:web');
+    try {
+      return success(await fetchDidWeb(parsed.did, url, options));
+    } catch (error) {
+      if (error instanceof FetchFailure) return failure(error.error, error.message);
+      return failure('internalError', 'did:web resolution failed unexpectedly');
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The resolver
+// ---------------------------------------------------------------------------
+
+function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  assertPositiveInteger(value, name);
+  return value;
+}
+
+/** Normalizes whatever did-resolver returned into a well-formed result. */
+function normalize(result: unknown, method: string): DIDResolutionResult {
+  if (!isRecord(result) || !isRecord(result.didResolutionMetadata)) {
+    return failure('internalError', 'DID resolver returned no result');
+  }
+  const { error, message } = result.didResolutionMetadata;
+  if (error === 'unsupportedDidMethod') {
+    // did-resolver's name; the DID Resolution spec calls it methodNotSupported.
+    return failure('methodNotSupported', `DID method ${preview(method)} is not supported`);
+  }
+  if (error !== undefined) {
+    const code = typeof error === 'string' ? error.slice(0, 64) : 'internalError';
+    return failure(code, typeof message === 'string' ? message : `DID resolution failed (${code})`);
+  }
+  if (!isRecord(result.didDocument)) return failure('internalError', 'DID resolver returned no document');
+  return result as unknown as DIDResolutionResult;
+}
+
+/**
+ * Creates a DID resolver: `local` first, then did:key (offline) and did:web.
+ * An Ed25519 did:key resolves to exactly the document of the W3C CCG did:key
+ * test vectors. A did:web is fetched from `https://…/did.json` (http only for
+ * loopback with `allowHttpLoopback`), without following redirects, within
+ * `timeoutMs` and `maxResponseBytes`, and its `id` must equal the DID. A DID
+ * URL (`did#frag`) resolves its DID. Successful did:key and did:web results
+ * are cached for `cacheTtlMs`. Error codes: `invalidDid` (syntax),
+ * `methodNotSupported`, `notFound` (HTTP 404/410, other statuses, network
+ * failure, redirect, timeout), `invalidDidDocument` (too large, not UTF-8 or
+ * JSON, wrong `id`), `internalError` (a failing `local`, anything unexpected).
+ *
+ * @throws TypeError / RangeError at creation for invalid options; `resolve` never throws.
+ *
+ * @example
+ * ```ts
+ * const resolver = createDidResolver({ allowHttpLoopback: true });
+ * const { didDocument, didResolutionMetadata } = await resolver.resolve('did:web:localhost%3A7401');
+ * if (didResolutionMetadata.error) console.error(didResolutionMetadata.error, didResolutionMetadata.message);
+ * ```
+ */
+export function createDidResolver(options: DidResolverOptions = {}): DidResolver {
+  const { local } = options;
+  if (local !== undefined) assertFunction(local, 'local');
+  if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
+  const web: WebOptions = {
+    fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+    allowHttpLoopback: options.allowHttpLoopback === true,
+    timeoutMs: positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+    maxResponseBytes: positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
+  };
+  const cache = new TtlCache<string, DIDResolutionResult>({
+    ttlMs: nonNegativeInteger(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs'),
+    maxEntries: nonNegativeInteger(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries'),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const inFlight = new Map<string, Promise<DIDResolutionResult>>();
+
+  // did-resolver's cache hook: only successes are kept; concurrent misses share one resolution.
+  const didCache: DIDCache = async (parsed, resolve) => {
+    const cached = cache.get(parsed.did);
+    if (cached !== undefined) return structuredClone(cached);
+    let pending = inFlight.get(parsed.did);
+    if (pending === undefined) {
+      pending = resolve().then(
+        (result) => {
+          if (isSuccess(result)) cache.set(parsed.did, structuredClone(result));
+          return result;
+        },
+        () => failure('internalError', 'DID resolution failed unexpectedly'),
+      );
+      const settled = pending.finally(() => inFlight.delete(parsed.did));
+      inFlight.set(parsed.did, settled);
+      pending = settled;
+    }
+    return structuredClone(await pending);
+  };
+
+  // A prototype-less registry: did-resolver looks methods up by name, and
+  // `did:constructor:x` must not find Object.prototype.constructor.
+  const registry = Object.assign(Object.create(null) as ResolverRegistry, {
+    key: didKeyMethod(),
+    web: didWebMethod(web),
+  });
+  const resolver = new Resolver(registry, { cache: didCache });
+
+  async function resolve(input: string): Promise<DIDResolutionResult> {
+    if (typeof input !== 'string') return failure('invalidDid', 'DID must be a string');
+    if (input.length > MAX_DID_LENGTH) return failure('invalidDid', `DID is longer than ${MAX_DID_LENGTH} characters`);
+    const parsed: ParsedDID | null = parse(input);
+    if (parsed === null) return failure('invalidDid', `not a DID: ${preview(input)}`);
+    const { did } = parsed;
+    if (local !== undefined) {
+      let document: DIDDocument | undefined;
+      try {
+        document = await local(did);
+      } catch {
+        return failure('internalError', 'local DID lookup failed');
+      }
+      if (document !== undefined) {
+        if (!isRecord(document) || document.id !== did) {
+          return failure('invalidDidDocument', 'local DID document id does not match the DID');
+        }
+        return success(document);
+      }
+    }
+    return normalize(await resolver.resolve(did), parsed.method);
+  }
+
+  return {
+    async resolve(did: string): Promise<DIDResolutionResult> {
+      try {
+        return await resolve(did);
+      } catch {
+        return failure('internalError', 'DID resolution failed unexpectedly');
+      }
+    },
+  };
+}
+
+/** `ref` as an absolute DID URL: a relative `#frag` is resolved against `base` (DID Core §3.2.2). */
+function absolute(ref: string, base: string): string {
+  return ref.startsWith('#') ? `${base}${ref}` : ref;
+}
+
+/**
+ * The verification method `kid` names, if `doc` authorizes it for
+ * `relationship` (DID Core §5.3): listed there either by reference (a full or
+ * relative `#frag` id of an entry of `verificationMethod`) or embedded.
+ * `kid` may be absolute or a relative `#frag` (resolved against `doc.id`),
+ * and must be a DID URL under `doc.id`; methods of other DIDs are never
+ * returned. An ambiguous id (listed twice) yields undefined. Never throws on
+ * malformed documents.
+ *
+ * @example
+ * ```ts
+ * const method = findVerificationMethod(doc, 'did:web:acme.example#key-1', 'assertionMethod');
+ * const publicKey = method && ed25519FromVerificationMethod(method);
+ * ```
+ */
+export function findVerificationMethod(
+  doc: DIDDocument,
+  kid: string,
+  relationship: VerificationRelationship,
+): VerificationMethod | undefined {
+  if (!isRecord(doc) || typeof doc.id !== 'string' || typeof kid !== 'string') return undefined;
+  if (relationship !== 'assertionMethod' && relationship !== 'authentication') return undefined;
+  const id = absolute(kid, doc.id);
+  if (!id.startsWith(`${doc.id}#`) || id.length === doc.id.length + 1) return undefined;
+  const listed: unknown = doc[relationship];
+  if (!Array.isArray(listed)) return undefined;
+
+  const matches = (entry: unknown): entry is VerificationMethod =>
+    isRecord(entry) && typeof entry.id === 'string' && absolute(entry.id, doc.id) === id;
+  const methods: unknown = doc.verificationMethod;
+  const declared = Array.isArray(methods) ? (methods as unknown[]).filter(matches) : [];
+  const embedded = (listed as unknown[]).filter(matches);
+  const referenced = (listed as unknown[]).some((entry) => typeof entry === 'string' && absolute(entry, doc.id) === id);
+  // Ids are unique in a conforming document (DID Core §5.2); refuse to pick between duplicates.
+  if (declared.length + embedded.length !== 1) return undefined;
+  if (embedded.length === 1) return embedded[0];
+  return referenced ? declared[0] : undefined;
+}
