@@ -43,9 +43,9 @@ export type ErrorCode = (typeof ErrorCodes)[number];
 
 export interface LegateErrorOptions {
   /** The claim, field or argument the error is about. */
-  claim?: string;
+  claim?: string | undefined;
   /** A short machine-readable reason refining the code. */
-  reason?: string;
+  reason?: string | undefined;
   cause?: unknown;
 }
 

@@ -1,0 +1,133 @@
+/**
+ * @module keys/keystore
+ *
+ * The key store: generates Ed25519 keys, keeps their private halves sealed by
+ * the {@link MasterKey} in the {@link Store}, and hands out {@link Signer}s.
+ * There is deliberately no method that returns a private key.
+ */
+
+import { StoreError } from '../errors/index.js';
+import type { KeyRecord, KeyStatus, Store } from '../store/types.js';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import { generateEd25519, privateKeyObject, publicKeyOf } from '../lib/ed25519.js';
+import { ed25519ToMultibase, multibaseToEd25519 } from '../lib/multikey.js';
+import type { MasterKey } from './master-key.js';
+import { signerFromKeyObject, type Signer } from './signer.js';
+
+/** Public facts about a stored key. */
+export interface KeyInfo {
+  kid: string;
+  controller: string;
+  publicKey: Uint8Array;
+  publicKeyMultibase: string;
+  status: KeyStatus;
+  createdAt: string;
+}
+
+/** Names a new key once its public key is known (a did:key's id depends on it). */
+export type KeyIdentifier = (publicKey: Uint8Array) => { kid: string; controller: string };
+
+function toInfo(record: KeyRecord): KeyInfo {
+  const publicKey = multibaseToEd25519(record.publicKeyMultibase);
+  if (publicKey === undefined) throw new StoreError('ERR_STORE', `stored key ${record.kid} has an invalid public key`);
+  return {
+    kid: record.kid,
+    controller: record.controller,
+    publicKey,
+    publicKeyMultibase: record.publicKeyMultibase,
+    status: record.status,
+    createdAt: record.createdAt,
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * const keys = new KeyStore(store, openMasterKey(dataDir, { passphrase }));
+ * const info = await keys.generate((pub) => ({ kid: `${orgDid}#key-1`, controller: orgDid }));
+ * const signer = await keys.signer(info.kid);
+ * ```
+ */
+export class KeyStore {
+  readonly #store: Store;
+  readonly #unlock: () => MasterKey;
+  #master: MasterKey | undefined;
+  readonly #clock: Clock;
+  readonly #signers = new Map<string, Signer>();
+
+  /**
+   * @param master the master key, or a function that unlocks it on first use
+   * (so read-only work, such as verifying, never needs the passphrase).
+   */
+  constructor(store: Store, master: MasterKey | (() => MasterKey), options: { clock?: Clock } = {}) {
+    this.#store = store;
+    this.#unlock = typeof master === 'function' ? master : () => master;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get #masterKey(): MasterKey {
+    return (this.#master ??= this.#unlock());
+  }
+
+  /** The same key store writing through another store handle, e.g. a transaction. */
+  with(store: Store): KeyStore {
+    return new KeyStore(store, () => this.#masterKey, { clock: this.#clock });
+  }
+
+  /** Generates and stores a new key. */
+  async generate(identify: KeyIdentifier): Promise<KeyInfo> {
+    const { secretKey, publicKey } = generateEd25519();
+    try {
+      const { kid, controller } = identify(publicKey);
+      const record: KeyRecord = {
+        kid,
+        controller,
+        publicKeyMultibase: ed25519ToMultibase(publicKey),
+        sealedPrivateKey: this.#masterKey.seal(secretKey, kid),
+        status: 'active',
+        createdAt: this.#clock().toISOString(),
+      };
+      await this.#store.putKey(record);
+      return toInfo(record);
+    } finally {
+      secretKey.fill(0);
+    }
+  }
+
+  async get(kid: string): Promise<KeyInfo | undefined> {
+    const record = await this.#store.getKey(kid);
+    return record === undefined ? undefined : toInfo(record);
+  }
+
+  /** Keys of one controller, oldest first. */
+  async list(controller: string): Promise<KeyInfo[]> {
+    return (await this.#store.listKeys(controller)).map(toInfo);
+  }
+
+  /**
+   * A Signer for a stored, active key.
+   * @throws StoreError `ERR_NOT_FOUND` for an unknown key, `ERR_KEY_UNAVAILABLE`
+   * for a retired one or one that cannot be decrypted.
+   */
+  async signer(kid: string): Promise<Signer> {
+    const cached = this.#signers.get(kid);
+    if (cached !== undefined) return cached;
+    const record = await this.#store.getKey(kid);
+    if (record === undefined) throw new StoreError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
+    if (record.status !== 'active') throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
+    const { publicKey } = toInfo(record);
+    const secretKey = this.#masterKey.open(record.sealedPrivateKey, kid);
+    try {
+      // Guard against a row whose public and private halves do not belong together.
+      if (!Buffer.from(publicKeyOf(secretKey)).equals(publicKey)) {
+        throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} does not match its public key`);
+      }
+      const signer = signerFromKeyObject(kid, publicKey, privateKeyObject(secretKey, publicKey));
+      this.#signers.set(kid, signer);
+      return signer;
+    } finally {
+      secretKey.fill(0);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * @module keys/signer
+ *
+ * The `Signer` abstraction: something that signs with one Ed25519 key and
+ * knows that key's verification method id. Keys never cross the API raw:
+ * issuers take a Signer, and Signers come from a {@link KeyStore} or from
+ * {@link generateEphemeralSigner} for short-lived did:key sub-agents.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import { encodeBase64url } from '../lib/base64url.js';
+import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
+import { generateEd25519, privateKeyObject, signEd25519 } from '../lib/ed25519.js';
+
+/** Signs bytes with one Ed25519 key (JOSE `alg: EdDSA`). */
+export interface Signer {
+  readonly alg: 'EdDSA';
+  /** The verification method id (a DID URL) of the key: the JWS `kid`. */
+  readonly kid: string;
+  /** The raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  /** Returns the 64-byte signature of `data`. */
+  readonly sign: (data: Uint8Array) => Promise<Uint8Array>;
+}
+
+/** The signature function shape did-jwt expects (base64url output), for interop. */
+export type DidJwtSigner = (data: string | Uint8Array) => Promise<string>;
+
+/** @internal Builds a Signer around a node:crypto private key. */
+export function signerFromKeyObject(kid: string, publicKey: Uint8Array, key: KeyObject): Signer {
+  return Object.freeze({
+    alg: 'EdDSA' as const,
+    kid,
+    publicKey: publicKey.slice(),
+    sign: (data: Uint8Array) => Promise.resolve(signEd25519(key, data)),
+  });
+}
+
+/**
+ * A Signer for a new in-memory key, addressed as a did:key. For ephemeral
+ * sub-agents that live only as long as the process; its private key is never
+ * exposed and vanishes with the process.
+ *
+ * @example
+ * ```ts
+ * const sub = generateEphemeralSigner();
+ * sub.kid; // 'did:key:z6Mk…#z6Mk…'
+ * ```
+ */
+export function generateEphemeralSigner(): Signer & { readonly did: string } {
+  const { secretKey, publicKey } = generateEd25519();
+  const did = didKeyFromPublicKey(publicKey);
+  const signer = signerFromKeyObject(didKeyVerificationMethodId(did), publicKey, privateKeyObject(secretKey, publicKey));
+  secretKey.fill(0);
+  return Object.freeze({ ...signer, did });
+}
+
+/**
+ * Adapts a Signer to did-jwt's `Signer` function type.
+ *
+ * @example
+ * ```ts
+ * await createJWS(payload, toDidJwtSigner(signer), { alg: 'EdDSA', kid: signer.kid });
+ * ```
+ */
+export function toDidJwtSigner(signer: Signer): DidJwtSigner {
+  return async (data) => {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    return encodeBase64url(await signer.sign(bytes));
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * @module lib/jws
+ *
+ * Compact JWS (RFC 7515 §7.1) for Legate's Ed25519 tokens: building the
+ * signing input, signing through a Signer, and strict, bounded decoding.
+ * Verification policy (which `alg`, which key) lives with each token type.
+ * Internal.
+ */
+
+import { InputError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { isRecord } from './assert.js';
+import { decodeBase64url, encodeBase64url, encodeBase64urlString } from './base64url.js';
+import { parseJson } from './json.js';
+
+export interface JwsHeader {
+  alg: string;
+  typ?: string;
+  kid?: string;
+  [name: string]: unknown;
+}
+
+export interface DecodedJws {
+  header: JwsHeader;
+  payload: Record<string, unknown>;
+  /** ASCII bytes of `<header>.<payload>`, what the signature covers. */
+  signingInput: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Default bound on any token Legate accepts, in characters. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Signs `payload` as a compact JWS with `alg: EdDSA` and `kid` from the signer. */
+export async function signCompactJws(
+  payload: Record<string, unknown>,
+  signer: Signer,
+  header: { typ: string } & Record<string, unknown>,
+): Promise<string> {
+  const protectedHeader = { alg: signer.alg, kid: signer.kid, ...header };
+  const signingInput = `${encodeBase64urlString(JSON.stringify(protectedHeader))}.${encodeBase64urlString(JSON.stringify(payload))}`;
+  const signature = await signer.sign(encoder.encode(signingInput));
+  return `${signingInput}.${encodeBase64url(signature)}`;
+}
+
+function decodeJsonPart(part: string, what: string): Record<string, unknown> {
+  const bytes = decodeBase64url(part);
+  if (bytes === undefined) throw new InputError('ERR_MALFORMED', `token ${what} is not base64url`, { claim: what });
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new InputError('ERR_MALFORMED', `token ${what} is not UTF-8`, { claim: what, cause });
+  }
+  const value = parseJson(text, `token ${what}`, { maxLength: DEFAULT_MAX_TOKEN_LENGTH });
+  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `token ${what} is not a JSON object`, { claim: what });
+  return value;
+}
+
+/**
+ * Decodes a compact JWS without verifying it.
+ * @throws InputError `ERR_INPUT_TOO_LARGE` over `maxLength`, `ERR_MALFORMED` for anything not a well-formed JWS.
+ */
+export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LENGTH): DecodedJws {
+  if (typeof token !== 'string') throw new InputError('ERR_MALFORMED', 'token must be a string', { claim: 'token' });
+  if (token.length > maxLength) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `token is longer than ${maxLength} characters`, { claim: 'token' });
+  }
+  const parts = token.trim().split('.');
+  if (parts.length !== 3) throw new InputError('ERR_MALFORMED', 'token is not a compact JWS (three dot-separated parts)', { claim: 'token' });
+  const [h, p, s] = parts as [string, string, string];
+  const header = decodeJsonPart(h, 'header');
+  if (typeof header.alg !== 'string') throw new InputError('ERR_MALFORMED', 'token header has no alg', { claim: 'alg' });
+  const payload = decodeJsonPart(p, 'payload');
+  const signature = decodeBase64url(s);
+  if (signature === undefined) throw new InputError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
+  return { header: header as JwsHeader, payload, signingInput: encoder.encode(`${h}.${p}`), signature };
+}

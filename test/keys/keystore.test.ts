@@ -1,0 +1,139 @@
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMasterKey, openMasterKey } from '../../src/keys/master-key.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { generateEphemeralSigner, toDidJwtSigner } from '../../src/keys/signer.js';
+import { verifyEd25519 } from '../../src/lib/ed25519.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/types.js';
+import { frozenClock } from '../fixtures.js';
+
+const ACME = 'did:web:acme.example';
+const data = new TextEncoder().encode('pay alice 80 USD');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'legate-keys-'));
+});
+
+describe('master key', () => {
+  it('creates an owner-only key file when no passphrase is given, and reopens it', () => {
+    const master = createMasterKey(dir);
+    expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+    const sealed = master.seal(data, 'kid-1');
+    expect(openMasterKey(dir).open(sealed, 'kid-1')).toEqual(data);
+  });
+
+  it('refuses a key file that group or others can read', () => {
+    createMasterKey(dir);
+    chmodSync(join(dir, 'master.key'), 0o644);
+    expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'permissions' }));
+  });
+
+  it('derives the key from a passphrase and writes no key file', () => {
+    const master = createMasterKey(dir, { passphrase: 'correct horse' });
+    expect(() => statSync(join(dir, 'master.key'))).toThrow();
+    const sealed = master.seal(data, 'kid-1');
+    expect(openMasterKey(dir, { passphrase: 'correct horse' }).open(sealed, 'kid-1')).toEqual(data);
+    expect(readFileSync(join(dir, 'keystore.json'), 'utf8')).not.toContain('correct horse');
+  });
+
+  it('rejects a wrong or missing passphrase', () => {
+    createMasterKey(dir, { passphrase: 'correct horse' });
+    expect(() => openMasterKey(dir, { passphrase: 'mallory guess' })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'wrong-key' }),
+    );
+    expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+  });
+
+  it('refuses to replace an existing key store', () => {
+    createMasterKey(dir);
+    expect(() => createMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_CONFLICT' }));
+  });
+
+  it('fails when the directory has no key store, or a key file from elsewhere', () => {
+    expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+    createMasterKey(dir);
+    writeFileSync(join(dir, 'master.key'), Buffer.alloc(32, 7).toString('base64'), { mode: 0o600 });
+    expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'wrong-key' }));
+  });
+
+  it('binds sealed data to its key id and detects tampering', () => {
+    const master = createMasterKey(dir);
+    const sealed = master.seal(data, 'kid-1');
+    expect(() => master.open(sealed, 'kid-2')).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+    const tampered = sealed.slice();
+    tampered[20]! ^= 1;
+    expect(() => master.open(tampered, 'kid-1')).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+    expect(() => master.open(sealed.subarray(0, 10), 'kid-1')).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+  });
+});
+
+describe('key store', () => {
+  let store: Store;
+  let keys: KeyStore;
+  beforeEach(async () => {
+    store = await openSqliteStore(join(dir, 'legate.db'));
+    keys = new KeyStore(store, createMasterKey(dir), { clock: frozenClock() });
+  });
+  afterEach(() => store.close());
+
+  it('generates a key whose signer produces verifiable Ed25519 signatures', async () => {
+    const info = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    expect(info).toMatchObject({ kid: `${ACME}#key-1`, controller: ACME, status: 'active', createdAt: '2026-03-02T10:00:00.000Z' });
+    expect(info.publicKeyMultibase).toMatch(/^z6Mk/);
+    const signer = await keys.signer(info.kid);
+    expect(signer.kid).toBe(info.kid);
+    expect(verifyEd25519(info.publicKey, data, await signer.sign(data))).toBe(true);
+  });
+
+  it('keeps only the sealed private key in the store', async () => {
+    const info = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    const record = await store.getKey(info.kid);
+    // A sealed Ed25519 key: version byte, 12-byte IV, 32-byte ciphertext, 16-byte tag.
+    expect(record!.sealedPrivateKey.length).toBe(61);
+    expect(Object.keys(keys).length).toBe(0);
+    expect(Object.keys(await keys.signer(info.kid))).not.toContain('secretKey');
+  });
+
+  it('signs with a key reopened from disk by a new key store', async () => {
+    const info = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    const reopened = new KeyStore(store, () => openMasterKey(dir));
+    expect(verifyEd25519(info.publicKey, data, await (await reopened.signer(info.kid)).sign(data))).toBe(true);
+  });
+
+  it('refuses unknown and retired keys', async () => {
+    await expect(keys.signer(`${ACME}#key-9`)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    const info = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    await store.setKeyStatus(info.kid, 'retired');
+    await expect(new KeyStore(store, () => openMasterKey(dir)).signer(info.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+  });
+
+  it('refuses a stored key whose sealed half was swapped for another key', async () => {
+    const one = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    const two = await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
+    const sealedTwo = (await store.getKey(two.kid))!.sealedPrivateKey;
+    const other = await openSqliteStore(':memory:');
+    await other.putKey({ ...(await store.getKey(one.kid))!, sealedPrivateKey: sealedTwo });
+    await expect(new KeyStore(other, () => openMasterKey(dir)).signer(one.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    await other.close();
+  });
+
+  it('lists keys of a controller, oldest first', async () => {
+    await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
+    expect((await keys.list(ACME)).map((k) => k.kid)).toEqual([`${ACME}#key-1`, `${ACME}#key-2`]);
+  });
+});
+
+describe('signers', () => {
+  it('generates ephemeral did:key signers and adapts them to did-jwt', async () => {
+    const signer = generateEphemeralSigner();
+    expect(signer.did).toMatch(/^did:key:z6Mk/);
+    expect(signer.kid).toBe(`${signer.did}#${signer.did.slice('did:key:'.length)}`);
+    const sig = await toDidJwtSigner(signer)('hello');
+    expect(verifyEd25519(signer.publicKey, new TextEncoder().encode('hello'), Buffer.from(sig, 'base64url'))).toBe(true);
+  });
+});
