@@ -1,0 +1,98 @@
+/**
+ * @module credential/issue
+ *
+ * Issuing `AgentCapabilityCredential`s as VC-JOSE-COSE compact JWS
+ * (`typ: vc+jwt`, `alg: EdDSA`, `kid` = the signer's verification method):
+ * the JWS payload is the VCDM 2.0 credential itself (VC-JOSE-COSE §3.1.1).
+ * The credential is checked against its JSON Schema before anything is signed.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { InputError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { assertNonEmptyString } from '../lib/assert.js';
+import type { Clock } from '../lib/clock.js';
+import { isoSeconds, systemClock } from '../lib/clock.js';
+import { addDuration, parseDuration } from '../lib/duration.js';
+import { signCompactJws } from '../lib/jws.js';
+import { assertSchema, CAPABILITY_SCHEMA_FILE } from './schema.js';
+import {
+  CAPABILITY_CREDENTIAL_TYPE,
+  CAPABILITY_SCHEMA_ID,
+  LEGATE_CONTEXT,
+  VC_V2_CONTEXT,
+  type AgentCapabilityCredential,
+  type CapabilitySubject,
+  type StatusEntry,
+} from './types.js';
+
+export interface IssueCapabilityOptions {
+  /** The issuer's DID: an organization, or an agent when it delegates. */
+  issuer: string;
+  /** Signs with one of the issuer's assertion keys; its `kid` must belong to `issuer`. */
+  signer: Signer;
+  subject: CapabilitySubject;
+  /** Defaults to a fresh `urn:uuid:`. */
+  id?: string;
+  /** Defaults to now. */
+  validFrom?: Date;
+  /** An absolute end of validity. */
+  validUntil?: Date;
+  /** A duration from `validFrom` (ISO 8601 `P30D` or short `30d`); ignored when `validUntil` is set. */
+  validFor?: string;
+  credentialStatus?: StatusEntry[];
+  clock?: Clock;
+}
+
+export interface IssuedCredential<C = AgentCapabilityCredential> {
+  id: string;
+  /** The compact JWS. */
+  jwt: string;
+  credential: C;
+}
+
+/**
+ * Issues a capability credential.
+ *
+ * @throws InputError `ERR_SCHEMA` when the credential would not match its
+ * schema; `ERR_INVALID_ARGUMENT` for a signer of another DID or an empty
+ * validity window.
+ *
+ * @example
+ * ```ts
+ * const { jwt } = await issueCapabilityCredential({
+ *   issuer: org.did, signer,
+ *   subject: { id: alice.did, owner: 'mailto:alice@acme.example',
+ *              capabilities: [{ action: 'read', resource: 'crm:customer_records' }] },
+ *   validFor: 'P30D',
+ * });
+ * ```
+ */
+export async function issueCapabilityCredential(options: IssueCapabilityOptions): Promise<IssuedCredential> {
+  assertNonEmptyString(options.issuer, 'issuer');
+  if (!options.signer.kid.startsWith(`${options.issuer}#`)) {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
+  }
+  const now = (options.clock ?? systemClock)();
+  const validFrom = options.validFrom ?? now;
+  const validUntil =
+    options.validUntil ?? (options.validFor === undefined ? undefined : addDuration(validFrom, parseDuration(options.validFor)));
+  if (validUntil !== undefined && validUntil.getTime() <= validFrom.getTime()) {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'validUntil must be after validFrom', { claim: 'validUntil' });
+  }
+  const id = options.id ?? `urn:uuid:${randomUUID()}`;
+  const credential: AgentCapabilityCredential = {
+    '@context': [VC_V2_CONTEXT, LEGATE_CONTEXT],
+    id,
+    type: ['VerifiableCredential', CAPABILITY_CREDENTIAL_TYPE],
+    issuer: options.issuer,
+    validFrom: isoSeconds(validFrom),
+    ...(validUntil === undefined ? {} : { validUntil: isoSeconds(validUntil) }),
+    credentialSchema: { id: CAPABILITY_SCHEMA_ID, type: 'JsonSchema' },
+    ...(options.credentialStatus === undefined ? {} : { credentialStatus: options.credentialStatus }),
+    credentialSubject: options.subject,
+  };
+  assertSchema(CAPABILITY_SCHEMA_FILE, credential, 'capability credential');
+  const jwt = await signCompactJws(credential as unknown as Record<string, unknown>, options.signer, { typ: 'vc+jwt' });
+  return { id, jwt, credential };
+}

@@ -1,0 +1,136 @@
+/**
+ * @module credential/verify-jwt
+ *
+ * Verification of any VCDM 2.0 `vc+jwt` credential (VC-JOSE-COSE §3.1.1):
+ * bounded decoding, header policy (only `alg: EdDSA`; `none`, HMAC and every
+ * other algorithm refused before any key is looked at), `kid` bound to the
+ * issuer's DID document and authorized for `assertionMethod`, the Ed25519
+ * signature, the validity window with a configurable skew, and the schema.
+ * Every failed check is reported, not only the first; lookups never throw.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { findVerificationMethod } from '../did/resolver.js';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import { schemaErrors } from './schema.js';
+import { issuerId } from './types.js';
+
+export interface VerifyCredentialOptions {
+  /** Resolves the issuer's DID document. */
+  resolver: Resolvable;
+  clock?: Clock;
+  /** Tolerated clock difference for `validFrom` / `validUntil`, in seconds. Default 60. */
+  skewSeconds?: number;
+  /** Longest token accepted, in characters. Default 64 KiB. */
+  maxLength?: number;
+}
+
+export interface CredentialVerification<C> {
+  /** True only when every check passed. */
+  verified: boolean;
+  /** Every failed check, each with its stable code. */
+  errors: LegateError[];
+  /** The decoded credential, when the token could be decoded (present even when unverified). */
+  credential?: C;
+  header?: JwsHeader;
+  /** The issuer DID, when present. */
+  issuer?: string;
+}
+
+const DEFAULT_SKEW_SECONDS = 60;
+
+/** @internal What one credential type adds to the generic checks. */
+export interface CredentialProfile {
+  /** File name of the JSON Schema in `schemas/`. */
+  schemaFile: string;
+}
+
+function timeErrors(credential: Record<string, unknown>, now: number, skewMs: number): LegateError[] {
+  const errors: LegateError[] = [];
+  const { validFrom, validUntil } = credential;
+  const from = typeof validFrom === 'string' ? Date.parse(validFrom) : Number.NaN;
+  if (Number.isNaN(from)) {
+    errors.push(new InputError('ERR_MALFORMED', 'validFrom is missing or not a date', { claim: 'validFrom' }));
+  } else if (from - skewMs > now) {
+    errors.push(new TimeError('ERR_NOT_YET_VALID', `credential is not valid before ${validFrom as string}`, { claim: 'validFrom' }));
+  }
+  if (validUntil !== undefined) {
+    const until = typeof validUntil === 'string' ? Date.parse(validUntil) : Number.NaN;
+    if (Number.isNaN(until)) {
+      errors.push(new InputError('ERR_MALFORMED', 'validUntil is not a date', { claim: 'validUntil' }));
+    } else if (until + skewMs < now) {
+      errors.push(new TimeError('ERR_EXPIRED', `credential expired at ${validUntil as string}`, { claim: 'validUntil' }));
+    }
+  }
+  return errors;
+}
+
+async function signatureErrors(decoded: DecodedJws, issuer: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
+  const { header } = decoded;
+  if (header.alg !== 'EdDSA') {
+    return [new VerificationError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(header.alg).slice(0, 32)} is not allowed; only EdDSA`, { claim: 'alg' })];
+  }
+  const kid = header.kid;
+  if (typeof kid !== 'string' || issuer === undefined || !kid.startsWith(`${issuer}#`)) {
+    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the issuer DID', { claim: 'kid' })];
+  }
+  const resolution = await resolver.resolve(issuer);
+  const document = resolution.didDocument;
+  if (resolution.didResolutionMetadata.error !== undefined || document === null) {
+    return [
+      new VerificationError('ERR_DID_UNRESOLVABLE', `issuer DID could not be resolved (${resolution.didResolutionMetadata.error ?? 'no document'})`, {
+        claim: 'issuer',
+        reason: resolution.didResolutionMetadata.error,
+      }),
+    ];
+  }
+  const method = findVerificationMethod(document, kid, 'assertionMethod');
+  const publicKey = ed25519FromVerificationMethod(method);
+  if (publicKey === undefined) {
+    return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 assertion key of the issuer', { claim: 'kid' })];
+  }
+  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
+    return [new VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify', { claim: 'signature' })];
+  }
+  return [];
+}
+
+/** @internal Verifies a `vc+jwt` credential of one profile. */
+export async function verifyCredentialJwt<C>(
+  token: string,
+  profile: CredentialProfile,
+  options: VerifyCredentialOptions,
+): Promise<CredentialVerification<C>> {
+  let decoded: DecodedJws;
+  try {
+    decoded = decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  } catch (error) {
+    if (error instanceof LegateError) return { verified: false, errors: [error] };
+    throw error;
+  }
+  const { header, payload } = decoded;
+  const issuer = issuerId(payload);
+  const errors: LegateError[] = [];
+  if (header.typ !== 'vc+jwt') {
+    errors.push(new InputError('ERR_MALFORMED', 'header typ must be vc+jwt', { claim: 'typ' }));
+  }
+  if (header.crit !== undefined) {
+    errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  }
+  errors.push(...(await signatureErrors(decoded, issuer, options.resolver)));
+  const now = (options.clock ?? systemClock)().getTime();
+  errors.push(...timeErrors(payload, now, (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000));
+  errors.push(...schemaErrors(profile.schemaFile, payload));
+  return {
+    verified: errors.length === 0,
+    errors,
+    credential: payload as C,
+    header,
+    ...(issuer === undefined ? {} : { issuer }),
+  };
+}

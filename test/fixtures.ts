@@ -1,0 +1,80 @@
+/**
+ * Fixed personas with fixed keys, a frozen clock, and a resolver that knows
+ * their DID documents, so tests are deterministic.
+ *
+ *   acme (organization, did:web:acme.example)
+ *     └─ alice (agent, did:web:acme.example:agents:alice, owner carol)
+ *   bob    (agent of acme)
+ *   mallory (attacker, did:key)
+ */
+
+import type { DIDDocument } from 'did-resolver';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { createDidResolver } from '../src/did/resolver.js';
+import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../src/did/key.js';
+import { buildAgentDidDocument, buildOrganizationDidDocument } from '../src/did/web.js';
+import { signerFromKeyObject, type Signer } from '../src/keys/signer.js';
+import { privateKeyObject } from '../src/lib/ed25519.js';
+
+function seed(byte: number): Uint8Array {
+  return new Uint8Array(32).fill(byte);
+}
+
+function fixedSigner(kid: string, secretKey: Uint8Array): Signer {
+  const publicKey = ed25519.getPublicKey(secretKey);
+  return signerFromKeyObject(kid, publicKey, privateKeyObject(secretKey, publicKey));
+}
+
+export const NOW = new Date('2026-03-02T10:00:00Z');
+export const frozenClock = (at: Date = NOW) => () => new Date(at.getTime());
+
+export const acme = (() => {
+  const did = 'did:web:acme.example';
+  const signer = fixedSigner(`${did}#key-1`, seed(1));
+  const document = buildOrganizationDidDocument({ did, keys: [{ kid: signer.kid, publicKey: signer.publicKey }] });
+  return { did, signer, document };
+})();
+
+function agent(name: string, byte: number) {
+  const did = `${acme.did}:agents:${name}`;
+  const signer = fixedSigner(`${did}#key-1`, seed(byte));
+  const document = buildAgentDidDocument({
+    did,
+    controller: acme.did,
+    key: { kid: signer.kid, publicKey: signer.publicKey },
+    serviceEndpoint: 'https://acme.example/ace',
+  });
+  return { did, name, owner: `mailto:${name}-owner@acme.example`, signer, document };
+}
+
+export const alice = agent('alice', 2);
+export const bob = agent('bob', 3);
+
+export const mallory = (() => {
+  const secretKey = seed(66);
+  const did = didKeyFromPublicKey(ed25519.getPublicKey(secretKey));
+  return { did, signer: fixedSigner(didKeyVerificationMethodId(did), secretKey) };
+})();
+
+const documents = new Map<string, DIDDocument>([acme, alice, bob].map((p) => [p.did, p.document]));
+
+/** A resolver that knows the personas' did:web documents and resolves did:key offline; no network. */
+export function personaResolver() {
+  return createDidResolver({
+    local: (did) => Promise.resolve(documents.get(did)),
+    fetch: () => Promise.resolve(new Response('not found', { status: 404 })),
+  });
+}
+
+/** alice's capability subject, as acme would issue it. */
+export function aliceSubject() {
+  return {
+    id: alice.did,
+    owner: alice.owner,
+    agent: { name: 'alice', version: '2.3' },
+    capabilities: [
+      { action: 'read', resource: 'crm:customer_records', scope: 'assigned_tickets_only' },
+      { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
+    ],
+  };
+}
