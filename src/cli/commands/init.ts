@@ -1,0 +1,28 @@
+/**
+ * @module cli/commands/init
+ *
+ * `legate init --domain <host[:port]> [--name <org>]`: creates the
+ * organization DID, its key, the encrypted key store and the SQLite store.
+ */
+
+import type { Command } from 'commander';
+import { initNode } from '../../node/init.js';
+import { action } from '../command.js';
+import { EXIT, nodeOptions, note, printJson, println } from '../io.js';
+
+export function registerInit(program: Command): void {
+  const command = program
+    .command('init')
+    .description('create this organization: its did:web, keys and store')
+    .requiredOption('--domain <host[:port]>', 'where the node is reachable; the DID derives from it')
+    .option('--name <org>', 'display name of the organization');
+  action(command, async (globals, options: { domain: string; name?: string }) => {
+    const org = await initNode({ ...nodeOptions(globals), domain: options.domain, name: options.name });
+    if (globals.json) printJson({ ...org, dataDir: globals.data });
+    else {
+      println(org.did);
+      note(`initialized ${org.name} in ${globals.data}${process.env.LEGATE_PASSPHRASE ? ' (keys sealed by LEGATE_PASSPHRASE)' : ' (keys sealed by master.key, mode 0600)'}`);
+    }
+    return EXIT.ok;
+  });
+}

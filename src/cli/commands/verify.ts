@@ -1,0 +1,68 @@
+/**
+ * @module cli/commands/verify
+ *
+ * `legate verify <file|->`: verifies a capability credential and prints the
+ * verdict with every failed check and its code. Accepts a bare JWT or the
+ * `{ "jwt": … }` JSON that `legate cap issue --json` prints. With an
+ * initialized `--data` directory, that node's own DIDs resolve from its store
+ * (no server needed); did:key resolves offline; other did:web over HTTPS.
+ */
+
+import type { Command } from 'commander';
+import type { Resolvable } from 'did-resolver';
+import { InputError } from '../../errors/index.js';
+import { verifyCapabilityCredential } from '../../credential/verify.js';
+import type { AgentCapabilityCredential, Capability } from '../../credential/types.js';
+import { createDidResolver } from '../../did/resolver.js';
+import { isRecord } from '../../lib/assert.js';
+import { parseJson } from '../../lib/json.js';
+import { isInitialized } from '../../node/open.js';
+import { action, withNode } from '../command.js';
+import { EXIT, nodeOptions, printJson, println, readInput } from '../io.js';
+
+/** The token inside the input: a bare compact JWS, or a JSON object with a `jwt` field. */
+export function extractToken(input: string): string {
+  const text = input.trim();
+  if (!text.startsWith('{')) return text;
+  const value = parseJson(text, 'input');
+  if (!isRecord(value) || typeof value.jwt !== 'string') {
+    throw new InputError('ERR_MALFORMED', 'JSON input must carry the credential in a "jwt" field', { claim: 'jwt' });
+  }
+  return value.jwt;
+}
+
+function describeCapability(c: Capability): string {
+  const parts = [c.action, c.resource];
+  if (c.scope !== undefined) parts.push(`scope=${c.scope}`);
+  if (c.constraints?.maxAmount) parts.push(`maxAmount=${c.constraints.maxAmount.value}${c.constraints.maxAmount.currency}`);
+  return parts.join(' ');
+}
+
+export function registerVerify(program: Command): void {
+  const verify = program
+    .command('verify <file>')
+    .description('verify a capability credential (a file, or - for stdin)');
+  action(verify, async (globals, file: string) => {
+    const token = extractToken(readInput(file));
+    const run = (resolver: Resolvable) => verifyCapabilityCredential(token, { resolver });
+    const result = isInitialized(globals.data)
+      ? await withNode(globals, (node) => run(node.resolver))
+      : await run(createDidResolver({ allowHttpLoopback: nodeOptions(globals).allowHttpLoopback ?? false }));
+    const errors = result.errors.map((e) => ({ code: e.code, message: e.message }));
+    if (globals.json) {
+      printJson({ verified: result.verified, errors, ...(result.credential === undefined ? {} : { credential: result.credential }) });
+    } else {
+      const credential = result.credential as Partial<AgentCapabilityCredential> | undefined;
+      println(result.verified ? 'verified' : `NOT verified: ${errors.length} failed check${errors.length === 1 ? '' : 's'}`);
+      for (const e of errors) println(`  ${e.code}  ${e.message}`);
+      if (credential?.credentialSubject !== undefined) {
+        println(`  id       ${credential.id}`);
+        println(`  issuer   ${result.issuer ?? '?'}`);
+        println(`  subject  ${credential.credentialSubject.id} (owner ${credential.credentialSubject.owner})`);
+        println(`  valid    ${credential.validFrom} .. ${credential.validUntil ?? '(no end)'}`);
+        for (const c of credential.credentialSubject.capabilities ?? []) println(`  may      ${describeCapability(c)}`);
+      }
+    }
+    return result.verified ? EXIT.ok : EXIT.failed;
+  });
+}

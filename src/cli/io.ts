@@ -1,0 +1,73 @@
+/**
+ * @module cli/io
+ *
+ * Output and exit-code conventions shared by every command: `--json` prints
+ * one JSON document on stdout; exit 0 = success or valid, 1 = verification
+ * failed or denied, 2 = bad usage or input (any thrown error).
+ */
+
+import { readFileSync } from 'node:fs';
+import { InputError, LegateError } from '../errors/index.js';
+import type { NodeOptions } from '../node/context.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Options every command accepts (declared on the root program). */
+export interface GlobalOptions {
+  data: string;
+  json: boolean;
+  allowHttpLoopback: boolean;
+}
+
+export function nodeOptions(options: GlobalOptions): NodeOptions {
+  return {
+    dataDir: options.data,
+    passphrase: process.env.LEGATE_PASSPHRASE,
+    allowHttpLoopback: options.allowHttpLoopback || process.env.LEGATE_ALLOW_HTTP_LOOPBACK === '1',
+  };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function println(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Human notes that must not pollute piped stdout. */
+export function note(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Reads a file argument, or stdin for `-`, bounded to 1 MiB.
+ * @throws InputError `ERR_INPUT_TOO_LARGE`, or `ERR_INVALID_ARGUMENT` for an unreadable file.
+ */
+export function readInput(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path === '-' ? 0 : path);
+  } catch (cause) {
+    throw new InputError('ERR_INVALID_ARGUMENT', `cannot read ${path}`, { claim: 'file', cause });
+  }
+  if (bytes.length > MAX_INPUT_BYTES) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`, { claim: 'file' });
+  }
+  return bytes.toString('utf8');
+}
+
+/** Prints a thrown error (never its stack or cause) and returns the exit code. */
+export function reportError(error: unknown, json: boolean): number {
+  const body =
+    error instanceof LegateError
+      ? error.toJSON()
+      : error instanceof TypeError || error instanceof RangeError
+        ? { code: 'ERR_INVALID_ARGUMENT', message: error.message }
+        : { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  if (json) printJson({ error: body });
+  else process.stderr.write(`legate: ${body.code}: ${body.message}\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * @module cli/main
+ *
+ * The `legate` command. Thin: parse, call the library, print. Exit 0 =
+ * success or valid, 1 = verification failed or denied, 2 = bad usage or input.
+ */
+
+import { Command, CommanderError } from 'commander';
+import { registerAgent } from './commands/agent.js';
+import { registerCap } from './commands/cap.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDid } from './commands/did.js';
+import { registerInit } from './commands/init.js';
+import { registerVerify } from './commands/verify.js';
+import { EXIT, reportError } from './io.js';
+
+export function buildProgram(): Command {
+  const program = new Command('legate')
+    .description('Identities and scoped, revocable, attributable authority for AI agents')
+    .version('0.1.0')
+    .option('--data <dir>', 'data directory of this node', './.legate')
+    .option('--json', 'machine-readable output', false)
+    .option('--allow-http-loopback', 'resolve did:web over plain HTTP for loopback hosts (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
+    .exitOverride()
+    .showHelpAfterError();
+  registerInit(program);
+  registerAgent(program);
+  registerCap(program);
+  registerVerify(program);
+  registerDid(program);
+  registerDemo(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      process.exitCode = benign.includes(error.code) ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError(error, argv.includes('--json'));
+  }
+}
+
+await main(process.argv);

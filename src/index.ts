@@ -1,0 +1,15 @@
+/**
+ * @module legate
+ *
+ * Legate: identities and scoped, revocable, attributable authority for AI
+ * agents across organizations. This entry point only re-exports; each area
+ * is also its own subpath (`legate/did`, `legate/credential`, …) so callers
+ * load only what they use.
+ */
+
+export * from './errors/index.js';
+export * from './keys/index.js';
+export * from './did/index.js';
+export * from './credential/index.js';
+export * from './store/index.js';
+export * from './node/index.js';

@@ -1,0 +1,40 @@
+/**
+ * @module node/context
+ *
+ * A Legate node's working set: its data directory, store, key store, clock
+ * and DID resolver. The CLI and (later) the HTTP service open one and call
+ * the operations in this folder; they hold no logic of their own.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import type { KeyStore } from '../keys/keystore.js';
+import type { Clock } from '../lib/clock.js';
+import type { OrganizationRecord, Store } from '../store/types.js';
+
+export interface NodeContext {
+  dataDir: string;
+  organization: OrganizationRecord;
+  store: Store;
+  keys: KeyStore;
+  clock: Clock;
+  /** Answers for this node's own DIDs from the store, and resolves everything else. */
+  resolver: Resolvable;
+  close(): Promise<void>;
+}
+
+export interface NodeOptions {
+  /** The data directory; the CLI defaults it to `./.legate`. */
+  dataDir: string;
+  /** Unlocks a passphrase-protected key store (the CLI reads `LEGATE_PASSPHRASE`). */
+  passphrase?: string | undefined;
+  clock?: Clock;
+  /** Used for did:web resolution of other organizations. */
+  fetch?: typeof globalThis.fetch;
+  /** Allow plain HTTP did:web resolution for loopback hosts (tests, local demos). */
+  allowHttpLoopback?: boolean;
+}
+
+/** Files inside a data directory. */
+export const DATA_FILES = {
+  database: 'legate.db',
+} as const;

@@ -1,0 +1,57 @@
+/**
+ * @module node/documents
+ *
+ * The DID documents a node publishes, built from its store: the
+ * organization's (every key it ever had stays listed so credentials signed
+ * before a rotation still verify) and each did:web agent's. The same
+ * documents answer local resolution, so a node verifies its own credentials
+ * with no server running.
+ */
+
+import type { DIDDocument } from 'did-resolver';
+import { buildAgentDidDocument, buildOrganizationDidDocument, isLoopbackHost } from '../did/web.js';
+import { multibaseToEd25519 } from '../lib/multikey.js';
+import type { AgentRecord, KeyRecord, OrganizationRecord, Store } from '../store/types.js';
+
+function publicKey(record: KeyRecord): Uint8Array {
+  // Stored keys are written by the key store from valid keys; a bad row is a corrupt store.
+  const key = multibaseToEd25519(record.publicKeyMultibase);
+  if (key === undefined) throw new Error(`stored key ${record.kid} has an invalid public key`);
+  return key;
+}
+
+/** The handshake endpoint advertised in agent documents: https, or http for loopback hosts. */
+export function aceEndpoint(domain: string): string {
+  const host = domain.replace(/:\d+$/, '');
+  return `${isLoopbackHost(host) ? 'http' : 'https'}://${domain}/ace`;
+}
+
+export async function organizationDocument(store: Store, org: OrganizationRecord): Promise<DIDDocument> {
+  const keys = await store.listKeys(org.did);
+  return buildOrganizationDidDocument({
+    did: org.did,
+    keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
+  });
+}
+
+export async function agentDocument(store: Store, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
+  if (agent.method !== 'web') return undefined;
+  const key = await store.getKey(agent.kid);
+  if (key === undefined) return undefined;
+  return buildAgentDidDocument({
+    did: agent.did,
+    controller: org.did,
+    key: { kid: key.kid, publicKey: publicKey(key) },
+    serviceEndpoint: aceEndpoint(org.domain),
+  });
+}
+
+/** Local resolution: this node's organization and did:web agents, else undefined. */
+export function localDocuments(store: Store, org: OrganizationRecord): (did: string) => Promise<DIDDocument | undefined> {
+  return async (did) => {
+    if (did === org.did) return organizationDocument(store, org);
+    if (!did.startsWith(`${org.did}:agents:`)) return undefined;
+    const agent = await store.getAgentByDid(did);
+    return agent === undefined ? undefined : agentDocument(store, org, agent);
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * @module node/init
+ *
+ * Creates a node: the organization's `did:web`, its first Ed25519 key, the
+ * encrypted key store and the SQLite store. All or nothing: on any failure
+ * the files this call created are removed, so a retry starts clean.
+ */
+
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, StoreError } from '../errors/index.js';
+import { orgDidFromDomain } from '../did/web.js';
+import { createMasterKey } from '../keys/master-key.js';
+import { KeyStore } from '../keys/keystore.js';
+import { assertNonEmptyString } from '../lib/assert.js';
+import { systemClock } from '../lib/clock.js';
+import { openSqliteStore } from '../store/sqlite/open.js';
+import type { OrganizationRecord } from '../store/types.js';
+import { DATA_FILES, type NodeOptions } from './context.js';
+
+export interface InitOptions extends NodeOptions {
+  /** `host` or `host:port` where the node will be reachable; the organization DID derives from it. */
+  domain: string;
+  /** A display name; defaults to the domain. */
+  name?: string | undefined;
+}
+
+/**
+ * Initializes a node in `options.dataDir` and returns its organization.
+ * @throws InputError `ERR_INVALID_ARGUMENT` for a bad domain or name;
+ * StoreError `ERR_CONFLICT` when the directory is already initialized.
+ *
+ * @example
+ * ```ts
+ * const org = await initNode({ dataDir: '.legate', domain: 'acme.example', name: 'Acme' });
+ * org.did; // 'did:web:acme.example'
+ * ```
+ */
+export async function initNode(options: InitOptions): Promise<OrganizationRecord> {
+  const { dataDir } = options;
+  const did = orgDidFromDomain(options.domain);
+  const name = options.name ?? options.domain;
+  assertNonEmptyString(name, 'name');
+  if (name.length > 256) throw new InputError('ERR_INVALID_ARGUMENT', 'name is longer than 256 characters', { claim: 'name' });
+  const created = ['keystore.json', 'master.key', DATA_FILES.database, `${DATA_FILES.database}-wal`, `${DATA_FILES.database}-shm`];
+  // Refuse any directory holding node files, so the cleanup below only ever removes what this call wrote.
+  if (created.some((file) => existsSync(join(dataDir, file)))) {
+    throw new StoreError('ERR_CONFLICT', `${dataDir} already holds a Legate node (or part of one)`, { claim: 'data' });
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const clock = options.clock ?? systemClock;
+  let store;
+  try {
+    const master = createMasterKey(dataDir, { passphrase: options.passphrase });
+    store = await openSqliteStore(join(dataDir, DATA_FILES.database));
+    const organization: OrganizationRecord = { did, domain: options.domain.toLowerCase(), name, createdAt: clock().toISOString() };
+    await store.transaction(async (tx) => {
+      await tx.putOrganization(organization);
+      await new KeyStore(tx, master, { clock }).generate(() => ({ kid: `${did}#key-1`, controller: did }));
+    });
+    await store.close();
+    return organization;
+  } catch (error) {
+    await store?.close();
+    for (const file of created) rmSync(join(dataDir, file), { force: true });
+    throw error;
+  }
+}
