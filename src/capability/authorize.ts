@@ -1,0 +1,208 @@
+/**
+ * @module capability/authorize
+ *
+ * The authorization decision of DESIGN "Capabilities": default deny; an action
+ * is allowed only if one capability covers it and every constraint of that
+ * capability, and every shared constraint of its credential, passes. Pure:
+ * credentials come in already verified (signature, status, chain), usage
+ * counters come in through the context, and time through an injected clock.
+ * The decision is data that names the capability used or the reason codes.
+ */
+
+import type { AgentCapabilityCredential, Capability, CapabilitySubject, Money } from '../credential/types.js';
+import type { ErrorCode } from '../errors/index.js';
+import { isRecord } from '../lib/assert.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { checkConstraints, type ConstraintContext, type CountLookup, type SpendLookup } from './constraints.js';
+import { capabilityCovers, isConcreteAction, isConcreteResource } from './match.js';
+import { isValidMoney } from './money.js';
+
+/** An action to authorize: what, on which resource, in which scope, for how much. */
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
+  scope?: string | undefined;
+  amount?: Money | undefined;
+}
+
+/** What the verifier knows beyond the request. Unknown usage fails budgets and rate limits. */
+export interface AuthorizationContext {
+  /** Defaults to the system clock. */
+  clock?: Clock | undefined;
+  /** The DID of the verifier, checked against `audience` constraints. */
+  verifier?: string | undefined;
+  /** Spend so far in a budget's period, or a lookup keyed by capability and credential. */
+  spent?: Money | SpendLookup | undefined;
+  /** Actions already performed in a rate limit's period, or a lookup. */
+  recentCount?: number | CountLookup | undefined;
+  /** A human approval of this very action has been verified. */
+  approved?: boolean | undefined;
+}
+
+/** A verified credential, or a bare subject (which has no validity window of its own). */
+export type CapabilitySource = AgentCapabilityCredential | CapabilitySubject;
+
+export interface DecisionReason {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface Decision {
+  decision: 'allow' | 'deny' | 'approval_required';
+  /** The capability that allows the action, or that needs approval. */
+  capability?: Capability;
+  /** The id of that capability's credential, when it came from a credential. */
+  credentialId?: string;
+  /** Empty on allow; otherwise the reasons, one per distinct code. */
+  reasons: DecisionReason[];
+}
+
+interface Candidate {
+  capability: Capability;
+  credentialId: string | undefined;
+}
+
+/**
+ * Decides whether `request` is allowed by any of `credentials`.
+ *
+ * - `allow` when a covering capability passes all its constraints and its
+ *   credential's shared ones (the first such, in the order given);
+ * - otherwise `approval_required` when one fails only for want of a human
+ *   approval (reason `ERR_APPROVAL_REQUIRED`);
+ * - otherwise `deny`, with `ERR_NOT_AUTHORIZED` when nothing covers the
+ *   request, else the distinct codes of the failed constraints, plus
+ *   `ERR_EXPIRED` / `ERR_NOT_YET_VALID` for covering credentials outside their
+ *   validity window at the clock's time (those are skipped), and
+ *   `ERR_MALFORMED` for a malformed request.
+ *
+ * @throws TypeError when an argument has the wrong type.
+ *
+ * @example
+ * ```ts
+ * const decision = authorize(
+ *   { action: 'call', resource: 'billing:refund', amount: { value: 80, currency: 'USD' } },
+ *   [credential],
+ *   { verifier: 'did:web:shop.example' },
+ * );
+ * if (decision.decision !== 'allow') console.log(decision.reasons.map((r) => r.code));
+ * ```
+ */
+export function authorize(
+  request: AuthorizationRequest,
+  credentials: readonly CapabilitySource[],
+  context: AuthorizationContext = {},
+): Decision {
+  assertArguments(request, credentials, context);
+  const malformed = requestProblem(request);
+  if (malformed !== undefined) return deny([{ code: 'ERR_MALFORMED', message: malformed }]);
+
+  const now = (context.clock ?? systemClock)();
+  const constraintContext: ConstraintContext = {
+    now,
+    amount: request.amount,
+    spent: context.spent,
+    recentCount: context.recentCount,
+    approved: context.approved,
+    verifier: context.verifier,
+  };
+  const reasons: DecisionReason[] = [];
+  let covered = false;
+  let needsApproval: Candidate | undefined;
+
+  for (const source of credentials) {
+    const { subject, credentialId } = unpack(source);
+    const covering = subject.capabilities.filter((capability) => capabilityCovers(capability, request));
+    if (covering.length === 0) continue;
+    const invalid = source === subject ? undefined : validityProblem(source as AgentCapabilityCredential, now);
+    if (invalid !== undefined) {
+      reasons.push(invalid);
+      continue;
+    }
+    covered = true;
+    for (const capability of covering) {
+      const target = { capability, credentialId };
+      const failures = [
+        ...checkConstraints(capability.constraints, constraintContext, { ...target, level: 'capability' }),
+        ...checkConstraints(subject.constraints, constraintContext, { ...target, level: 'credential' }),
+      ];
+      if (failures.length === 0) return { decision: 'allow', ...named({ capability, credentialId }), reasons: [] };
+      if (failures.every((f) => f.code === 'ERR_APPROVAL_REQUIRED')) needsApproval ??= { capability, credentialId };
+      const label = `${capability.action} ${capability.resource}`;
+      reasons.push(...failures.map((f) => ({ code: f.code, message: `${label}: ${f.message}` })));
+    }
+  }
+
+  if (needsApproval !== undefined) {
+    return {
+      decision: 'approval_required',
+      ...named(needsApproval),
+      reasons: [{ code: 'ERR_APPROVAL_REQUIRED', message: 'a human approval of this action is required' }],
+    };
+  }
+  if (!covered && reasons.length === 0) {
+    reasons.push({ code: 'ERR_NOT_AUTHORIZED', message: 'no capability covers this action' });
+  }
+  return deny(reasons);
+}
+
+function deny(reasons: DecisionReason[]): Decision {
+  const seen = new Set<ErrorCode>();
+  return { decision: 'deny', reasons: reasons.filter((r) => !seen.has(r.code) && seen.add(r.code)) };
+}
+
+function named(candidate: Candidate): { capability: Capability; credentialId?: string } {
+  const { capability, credentialId } = candidate;
+  return credentialId === undefined ? { capability } : { capability, credentialId };
+}
+
+function unpack(source: CapabilitySource): { subject: CapabilitySubject; credentialId: string | undefined } {
+  if ('credentialSubject' in source) return { subject: source.credentialSubject, credentialId: source.id };
+  return { subject: source, credentialId: undefined };
+}
+
+function validityProblem(credential: AgentCapabilityCredential, now: Date): DecisionReason | undefined {
+  const from = Date.parse(credential.validFrom);
+  const until = credential.validUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(credential.validUntil);
+  if (Number.isNaN(from) || Number.isNaN(until)) {
+    return { code: 'ERR_MALFORMED', message: `credential ${credential.id} has a malformed validity window` };
+  }
+  // Same boundaries as credential verification: valid from validFrom through validUntil inclusive.
+  if (now.getTime() < from) {
+    return { code: 'ERR_NOT_YET_VALID', message: `credential ${credential.id} is not valid before ${credential.validFrom}` };
+  }
+  if (now.getTime() > until) {
+    return { code: 'ERR_EXPIRED', message: `credential ${credential.id} expired at ${String(credential.validUntil)}` };
+  }
+  return undefined;
+}
+
+function requestProblem(request: AuthorizationRequest): string | undefined {
+  if (!isConcreteAction(request.action)) return 'the request action must be a non-empty name other than *';
+  if (!isConcreteResource(request.resource)) {
+    return 'the request resource must be one or more non-empty segments, without wildcards';
+  }
+  if (request.scope !== undefined && (typeof request.scope !== 'string' || request.scope.length === 0)) {
+    return 'the request scope must be a non-empty string';
+  }
+  if (request.amount !== undefined && !isValidMoney(request.amount)) {
+    return 'the request amount must be a finite, non-negative value with a currency';
+  }
+  return undefined;
+}
+
+function assertArguments(request: unknown, credentials: unknown, context: unknown): void {
+  if (!isRecord(request) || typeof request.action !== 'string' || typeof request.resource !== 'string') {
+    throw new TypeError('request must be an object with string action and resource');
+  }
+  if (!Array.isArray(credentials)) throw new TypeError('credentials must be an array');
+  for (const [i, source] of credentials.entries()) {
+    const subject: unknown = isRecord(source) && 'credentialSubject' in source ? source.credentialSubject : source;
+    if (!isRecord(subject) || !Array.isArray(subject.capabilities)) {
+      throw new TypeError(`credentials[${i}] must be a credential or a subject with a capabilities array`);
+    }
+  }
+  if (!isRecord(context)) throw new TypeError('context must be an object');
+  if (context.clock !== undefined && typeof context.clock !== 'function') {
+    throw new TypeError('context.clock must be a function');
+  }
+}
