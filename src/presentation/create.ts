@@ -1,0 +1,76 @@
+/**
+ * @module presentation/create
+ *
+ * A holder presents its capability credentials, with their whole delegation
+ * chains, as a VCDM 2.0 presentation secured as `vp+jwt` (VC-JOSE-COSE §3.2):
+ * each credential enveloped as `data:application/vc+jwt,<jwt>`, bound to one
+ * verifier (`aud`) and one challenge (`nonce`), short-lived.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { InputError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { assertNonEmptyString } from '../lib/assert.js';
+import type { Clock } from '../lib/clock.js';
+import { epochSeconds, systemClock } from '../lib/clock.js';
+import { signCompactJws } from '../lib/jws.js';
+import { VC_V2_CONTEXT } from '../credential/types.js';
+
+export const ENVELOPE_PREFIX = 'data:application/vc+jwt,';
+/** Most credentials one presentation may carry. */
+export const MAX_PRESENTED_CREDENTIALS = 32;
+
+export interface CreatePresentationOptions {
+  /** The holder's key; its DID is the presentation's `holder`. */
+  signer: Signer;
+  /** Credential JWTs: the holder's credentials and every parent in their chains. */
+  credentials: readonly string[];
+  /** The verifier's DID. */
+  audience: string;
+  /** The verifier's challenge. */
+  nonce: string;
+  /** Lifetime in seconds; default 300. */
+  lifetimeSeconds?: number;
+  clock?: Clock;
+}
+
+/** The DID part of a DID URL. */
+export function didOf(kid: string): string {
+  const hash = kid.indexOf('#');
+  return hash === -1 ? kid : kid.slice(0, hash);
+}
+
+/**
+ * Signs a presentation.
+ * @throws InputError `ERR_INVALID_ARGUMENT` for no credentials, too many, or an empty nonce or audience.
+ *
+ * @example
+ * ```ts
+ * const vp = await createPresentation({ signer: alice, credentials: [rootJwt], audience: bank.did, nonce });
+ * ```
+ */
+export async function createPresentation(options: CreatePresentationOptions): Promise<string> {
+  assertNonEmptyString(options.audience, 'audience');
+  assertNonEmptyString(options.nonce, 'nonce');
+  const count = options.credentials.length;
+  if (count === 0 || count > MAX_PRESENTED_CREDENTIALS) {
+    throw new InputError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });
+  }
+  const now = epochSeconds((options.clock ?? systemClock)());
+  const payload = {
+    '@context': [VC_V2_CONTEXT],
+    type: ['VerifiablePresentation'],
+    id: `urn:uuid:${randomUUID()}`,
+    holder: didOf(options.signer.kid),
+    verifiableCredential: options.credentials.map((jwt) => ({
+      '@context': VC_V2_CONTEXT,
+      type: 'EnvelopedVerifiableCredential',
+      id: `${ENVELOPE_PREFIX}${jwt}`,
+    })),
+    aud: options.audience,
+    nonce: options.nonce,
+    iat: now,
+    exp: now + (options.lifetimeSeconds ?? 300),
+  };
+  return signCompactJws(payload, options.signer, { typ: 'vp+jwt' });
+}

@@ -1,0 +1,176 @@
+/**
+ * @module presentation/verify
+ *
+ * Verifies a `vp+jwt` presentation: only `alg: EdDSA`; signed by an
+ * `authentication` key of the holder's DID; `aud` is this verifier; `nonce`
+ * is the challenge it issued; fresh (`iat` within `maxAgeSeconds`, `exp` not
+ * passed, both with skew); every enveloped credential grouped into its
+ * delegation chain and each chain verified; holder binding (the holder is
+ * the subject of every leaf credential). Every failed check is reported.
+ */
+
+import { timingSafeEqual } from 'node:crypto';
+import type { Resolvable } from 'did-resolver';
+import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { findVerificationMethod } from '../did/resolver.js';
+import { delegationOf } from '../delegation/delegate.js';
+import { verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
+import type { AgentCapabilityCredential } from '../credential/types.js';
+import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { isRecord } from '../lib/assert.js';
+import { epochSeconds, systemClock } from '../lib/clock.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import { ENVELOPE_PREFIX, MAX_PRESENTED_CREDENTIALS } from './create.js';
+
+export interface VerifyPresentationOptions extends VerifyCredentialOptions {
+  /** This verifier's DID: the presentation's `aud` must name it. */
+  audience: string;
+  /** The challenge this verifier issued. */
+  nonce: string;
+  /** Oldest acceptable `iat`, in seconds; default 300. */
+  maxAgeSeconds?: number;
+}
+
+export interface PresentationVerification {
+  verified: boolean;
+  errors: LegateError[];
+  holder?: string;
+  /** One verified (or failed) chain per leaf credential. */
+  chains: ChainVerification[];
+  /** Leaf credentials of the chains that verified: what the holder may do. */
+  credentials: AgentCapabilityCredential[];
+}
+
+/** Default bound on a presentation: up to 32 credentials of ≤ 64 KiB each would be too much; 256 KiB is. */
+export const MAX_PRESENTATION_LENGTH = 256 * 1024;
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
+  const { header } = decoded;
+  if (header.alg !== 'EdDSA') return [new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA presentations are accepted', { claim: 'alg' })];
+  if (header.typ !== 'vp+jwt') return [new InputError('ERR_MALFORMED', 'header typ must be vp+jwt', { claim: 'typ' })];
+  if (holder === undefined || typeof header.kid !== 'string' || !header.kid.startsWith(`${holder}#`)) {
+    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the holder', { claim: 'kid' })];
+  }
+  const resolution = await resolver.resolve(holder);
+  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
+    return [new VerificationError('ERR_DID_UNRESOLVABLE', `holder DID could not be resolved (${resolution.didResolutionMetadata.error ?? 'no document'})`, { claim: 'holder' })];
+  }
+  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, header.kid, 'authentication'));
+  if (key === undefined) return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 authentication key of the holder', { claim: 'kid' })];
+  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
+    return [new VerificationError('ERR_SIGNATURE_INVALID', 'presentation signature does not verify', { claim: 'signature' })];
+  }
+  return [];
+}
+
+function claimErrors(payload: Record<string, unknown>, options: VerifyPresentationOptions): LegateError[] {
+  const errors: LegateError[] = [];
+  const { aud, nonce, iat, exp } = payload;
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  if (!audiences.some((a) => typeof a === 'string' && a === options.audience)) {
+    errors.push(new VerificationError('ERR_AUDIENCE', 'the presentation is addressed to another verifier', { claim: 'aud' }));
+  }
+  if (typeof nonce !== 'string' || !sameString(nonce, options.nonce)) {
+    errors.push(new VerificationError('ERR_NONCE', 'the presentation does not answer this challenge', { claim: 'nonce' }));
+  }
+  const now = epochSeconds((options.clock ?? systemClock)());
+  const skew = options.skewSeconds ?? 60;
+  if (typeof iat !== 'number') errors.push(new InputError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' }));
+  else if (iat > now + skew) errors.push(new TimeError('ERR_NOT_YET_VALID', 'the presentation is dated in the future', { claim: 'iat' }));
+  else if (iat < now - (options.maxAgeSeconds ?? 300) - skew) errors.push(new TimeError('ERR_EXPIRED', 'the presentation is stale', { claim: 'iat' }));
+  if (typeof exp !== 'number') errors.push(new InputError('ERR_MALFORMED', 'exp is missing', { claim: 'exp' }));
+  else if (exp < now - skew) errors.push(new TimeError('ERR_EXPIRED', 'the presentation has expired', { claim: 'exp' }));
+  return errors;
+}
+
+/** The credential JWTs enveloped in a presentation. @throws InputError */
+function envelopedCredentials(payload: Record<string, unknown>): string[] {
+  const list = payload.verifiableCredential;
+  if (!Array.isArray(list) || list.length === 0) throw new InputError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
+  if (list.length > MAX_PRESENTED_CREDENTIALS) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `a presentation carries at most ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'verifiableCredential' });
+  }
+  return list.map((entry) => {
+    if (!isRecord(entry) || entry.type !== 'EnvelopedVerifiableCredential' || typeof entry.id !== 'string' || !entry.id.startsWith(ENVELOPE_PREFIX)) {
+      throw new InputError('ERR_MALFORMED', 'credentials must be EnvelopedVerifiableCredential data: URLs', { claim: 'verifiableCredential' });
+    }
+    return entry.id.slice(ENVELOPE_PREFIX.length);
+  });
+}
+
+/** Groups credential JWTs into chains, one per leaf (a credential no other one names as parent). */
+function groupChains(tokens: string[]): string[][] {
+  const entries = tokens.map((jwt) => {
+    let credential: Partial<AgentCapabilityCredential> = {};
+    try {
+      credential = decodeCompactJws(jwt).payload;
+    } catch {
+      // Undecodable: it becomes a chain of its own and fails there with its code.
+    }
+    const parent = isRecord(credential.credentialSubject) ? delegationOf(credential as AgentCapabilityCredential).parent : undefined;
+    return { jwt, id: credential.id, parent };
+  });
+  const parents = new Set(entries.map((e) => e.parent).filter((p) => p !== undefined));
+  const byId = new Map(entries.filter((e) => typeof e.id === 'string').map((e) => [e.id, e]));
+  return entries
+    .filter((e) => e.id === undefined || !parents.has(e.id))
+    .map((leaf) => {
+      const chain = [leaf.jwt];
+      const seen = new Set([leaf.id]);
+      for (let p = leaf.parent; p !== undefined && !seen.has(p) && chain.length <= MAX_PRESENTED_CREDENTIALS; ) {
+        const link = byId.get(p);
+        if (link === undefined) break; // verifyChain reports the missing parent
+        chain.push(link.jwt);
+        seen.add(p);
+        p = link.parent;
+      }
+      return chain;
+    });
+}
+
+/**
+ * Verifies a presentation and every chain in it.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyPresentation(vp, { resolver, audience: bank.did, nonce });
+ * if (result.verified) authorize(request, result.credentials, { verifier: bank.did });
+ * ```
+ */
+export async function verifyPresentation(token: string, options: VerifyPresentationOptions): Promise<PresentationVerification> {
+  const fail = (errors: LegateError[]): PresentationVerification => ({ verified: false, errors, chains: [], credentials: [] });
+  let decoded: DecodedJws;
+  let tokens: string[];
+  try {
+    decoded = decodeCompactJws(token, options.maxLength ?? MAX_PRESENTATION_LENGTH);
+    tokens = envelopedCredentials(decoded.payload);
+  } catch (error) {
+    if (error instanceof LegateError) return fail([error]);
+    throw error;
+  }
+  const holder = typeof decoded.payload.holder === 'string' ? decoded.payload.holder : undefined;
+  const errors = [...(await signatureErrors(decoded, holder, options.resolver)), ...claimErrors(decoded.payload, options)];
+  const { maxLength: _ignored, ...credentialOptions } = options;
+  const chains = await Promise.all(groupChains(tokens).map((chain) => verifyChain(chain, credentialOptions)));
+  for (const chain of chains) {
+    errors.push(...chain.errors);
+    if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {
+      errors.push(new VerificationError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
+    }
+  }
+  return {
+    verified: errors.length === 0,
+    errors,
+    ...(holder === undefined ? {} : { holder }),
+    chains,
+    credentials: chains.filter((c) => c.verified && c.leaf?.credentialSubject.id === holder).map((c) => c.leaf!),
+  };
+}
