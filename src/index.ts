@@ -13,3 +13,6 @@ export * from './did/index.js';
 export * from './credential/index.js';
 export * from './store/index.js';
 export * from './node/index.js';
+export * from './capability/index.js';
+export * from './delegation/index.js';
+export * from './presentation/index.js';

@@ -8,10 +8,12 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerAuthorize } from './commands/authorize.js';
 import { registerCap } from './commands/cap.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
+import { registerPresent } from './commands/present.js';
 import { registerVerify } from './commands/verify.js';
 import { EXIT, reportError } from './io.js';
 
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerCap(program);
   registerVerify(program);
+  registerPresent(program);
+  registerAuthorize(program);
   registerDid(program);
   registerDemo(program);
   return program;

@@ -12,3 +12,5 @@ export type { NodeContext, NodeOptions } from './context.js';
 export { createAgent, getAgent, listAgents, showAgent, type CreateAgentOptions } from './agents.js';
 export { issueToAgent, organizationSigner, type IssueToAgentOptions } from './issue.js';
 export { organizationDocument, agentDocument, aceEndpoint } from './documents.js';
+export { delegateFromAgent, type DelegateFromAgentOptions } from './delegate.js';
+export { presentAsAgent, type PresentAsAgentOptions } from './present.js';

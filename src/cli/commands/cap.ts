@@ -2,62 +2,122 @@
  * @module cli/commands/cap
  *
  * `legate cap issue <agent> …`: the organization issues a capability
- * credential to one of its agents. Human output is the bare JWT on stdout
- * (so it pipes into a file or `legate verify -`); `--json` prints
- * `{ id, jwt, credential }`.
+ * credential to one of its agents; `legate cap delegate …`: an agent hands a
+ * narrower slice of one of its credentials to another agent. Human output is
+ * the bare JWT on stdout (so it pipes into a file or `legate verify -`);
+ * `--json` prints `{ id, jwt, credential }`.
  */
 
 import type { Command } from 'commander';
+import type { IssuedCredential } from '../../credential/issue.js';
 import type { Capability, Constraints } from '../../credential/types.js';
+import { delegateFromAgent } from '../../node/delegate.js';
 import { issueToAgent } from '../../node/issue.js';
 import { action, withNode } from '../command.js';
-import { EXIT, note, printJson, println } from '../io.js';
-import { checkDuration, parseMoney } from '../parse.js';
+import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
+import { readParent } from './read-parent.js';
+import { checkDuration, parseBudget, parseCount, parseHours, parseMoney, parseRate } from '../parse.js';
 
-interface IssueFlags {
+interface CapabilityFlags {
   action: string;
   resource: string;
   scope?: string;
   maxAmount?: string;
+  budget?: string;
+  hours?: string;
+  rate?: string;
+  requireApproval?: boolean;
+  audience?: string[];
   validFor?: string;
-  agentVersion?: string;
 }
 
-export function registerCap(program: Command): void {
-  const cap = program.command('cap').description('issue and manage capability credentials');
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-  const issue = cap
-    .command('issue <agent>')
-    .description('issue a capability credential to an agent of this organization')
+/** Declares the flags that describe one capability and its constraints. */
+function capabilityOptions(command: Command): Command {
+  return command
     .requiredOption('--action <action>', 'action name, or *')
     .requiredOption('--resource <resource>', 'colon-separated resource; a final * matches any suffix')
     .option('--scope <scope>', 'scope tag the verifier must honour')
     .option('--max-amount <amount>', 'largest amount per action, e.g. 100USD')
-    .option('--valid-for <duration>', 'validity, ISO 8601 (P30D) or short (30d)', 'P30D')
+    .option('--budget <budget>', 'cumulative spend per period, e.g. 500USD/P1M')
+    .option('--hours <window>', "operating hours, e.g. 'Mon-Fri 09:00-17:00 Europe/Paris'")
+    .option('--rate <rate>', 'at most N actions per period, e.g. 10/PT1M')
+    .option('--require-approval', 'every use needs a human approval')
+    .option('--audience <did>', 'a verifier DID the capability may be presented to (repeatable)', collect)
+    .option('--valid-for <duration>', 'validity, ISO 8601 (P30D) or short (30d)');
+}
+
+function capabilityFromFlags(flags: CapabilityFlags): Capability {
+  const constraints: Constraints = {};
+  if (flags.maxAmount !== undefined) constraints.maxAmount = parseMoney(flags.maxAmount, '--max-amount');
+  if (flags.budget !== undefined) constraints.budget = parseBudget(flags.budget, '--budget');
+  if (flags.hours !== undefined) constraints.timeWindow = parseHours(flags.hours, '--hours');
+  if (flags.rate !== undefined) constraints.rateLimit = parseRate(flags.rate, '--rate');
+  if (flags.requireApproval === true) constraints.requireApproval = true;
+  if (flags.audience !== undefined) constraints.audience = flags.audience;
+  return {
+    action: flags.action,
+    resource: flags.resource,
+    ...(flags.scope === undefined ? {} : { scope: flags.scope }),
+    ...(Object.keys(constraints).length === 0 ? {} : { constraints }),
+  };
+}
+
+function printIssued(globals: GlobalOptions, issued: IssuedCredential, to: string): number {
+  if (globals.json) printJson(issued);
+  else {
+    println(issued.jwt);
+    note(`issued ${issued.id} to ${to}, valid until ${issued.credential.validUntil ?? '(no end)'}`);
+  }
+  return EXIT.ok;
+}
+
+export function registerCap(program: Command): void {
+  const cap = program.command('cap').description('issue and delegate capability credentials');
+
+  const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'))
+    .option('--delegable <depth>', 'how many levels of delegation the agent may grant (0-8)')
     .option('--agent-version <version>', 'agent software version to record');
-  action(issue, async (globals, agent: string, flags: IssueFlags) => {
-    const constraints: Constraints = {};
-    if (flags.maxAmount !== undefined) constraints.maxAmount = parseMoney(flags.maxAmount, '--max-amount');
-    const capability: Capability = {
-      action: flags.action,
-      resource: flags.resource,
-      ...(flags.scope === undefined ? {} : { scope: flags.scope }),
-      ...(Object.keys(constraints).length === 0 ? {} : { constraints }),
-    };
+  action(issue, async (globals, agent: string, flags: CapabilityFlags & { delegable?: string; agentVersion?: string }) => {
+    const capability = capabilityFromFlags(flags);
     const validFor = checkDuration(flags.validFor ?? 'P30D', '--valid-for');
+    const maxDepth = flags.delegable === undefined ? undefined : parseCount(flags.delegable, '--delegable');
     return withNode(globals, async (node) => {
       const issued = await issueToAgent(node, {
         agent,
         capabilities: [capability],
         validFor,
+        ...(maxDepth === undefined ? {} : { delegation: { depth: 0, maxDepth } }),
         ...(flags.agentVersion === undefined ? {} : { agentVersion: flags.agentVersion }),
       });
-      if (globals.json) printJson(issued);
-      else {
-        println(issued.jwt);
-        note(`issued ${issued.id} to ${agent}, valid until ${issued.credential.validUntil ?? 'revoked'}`);
-      }
-      return EXIT.ok;
+      return printIssued(globals, issued, agent);
+    });
+  });
+
+  const delegate = capabilityOptions(
+    cap
+      .command('delegate')
+      .description("delegate a narrower slice of an agent's credential to another agent")
+      .requiredOption('--from <agent>', 'the delegating agent of this node')
+      .requiredOption('--credential <id|file>', 'the parent credential: its id in this node, or a file holding its JWT')
+      .requiredOption('--to <did>', 'the receiving agent (often a did:key sub-agent)'),
+  ).option('--max-depth <depth>', 'how much deeper the child may delegate (never beyond the parent)');
+  action(delegate, async (globals, flags: CapabilityFlags & { from: string; credential: string; to: string; maxDepth?: string }) => {
+    const capability = capabilityFromFlags(flags);
+    const validFor = flags.validFor === undefined ? undefined : checkDuration(flags.validFor, '--valid-for');
+    const maxDepth = flags.maxDepth === undefined ? undefined : parseCount(flags.maxDepth, '--max-depth');
+    const credential = readParent(flags.credential);
+    return withNode(globals, async (node) => {
+      const issued = await delegateFromAgent(node, {
+        from: flags.from,
+        credential,
+        to: flags.to,
+        capability,
+        ...(validFor === undefined ? {} : { validFor }),
+        ...(maxDepth === undefined ? {} : { maxDepth }),
+      });
+      return printIssued(globals, issued, flags.to);
     });
   });
 }

@@ -1,0 +1,50 @@
+/**
+ * @module node/present
+ *
+ * One of this node's agents presents every unexpired credential it holds,
+ * each with its whole delegation chain from the store, to one verifier.
+ */
+
+import { StoreError } from '../errors/index.js';
+import { delegationOf } from '../delegation/delegate.js';
+import type { AgentCapabilityCredential } from '../credential/types.js';
+import { decodeCompactJws } from '../lib/jws.js';
+import { createPresentation } from '../presentation/create.js';
+import type { NodeContext } from './context.js';
+import { getAgent } from './agents.js';
+
+export interface PresentAsAgentOptions {
+  agent: string;
+  /** The verifier's DID. */
+  audience: string;
+  nonce: string;
+}
+
+/**
+ * Signs a `vp+jwt` for an agent of this node.
+ * @throws StoreError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
+ */
+export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
+  const agent = await getAgent(ctx, options.agent);
+  const now = ctx.clock().toISOString();
+  const held = (await ctx.store.listCredentials({ subject: agent.did })).filter((c) => c.validUntil === undefined || c.validUntil > now);
+  if (held.length === 0) throw new StoreError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential`, { claim: 'agent' });
+  const tokens = new Set<string>();
+  for (const record of held) {
+    tokens.add(record.token);
+    let parent = delegationOf(decodeCompactJws(record.token).payload as unknown as AgentCapabilityCredential).parent;
+    while (parent !== undefined) {
+      const link = await ctx.store.getCredential(parent);
+      if (link === undefined || tokens.has(link.token)) break; // the verifier will report a missing parent
+      tokens.add(link.token);
+      parent = delegationOf(decodeCompactJws(link.token).payload as unknown as AgentCapabilityCredential).parent;
+    }
+  }
+  return createPresentation({
+    signer: await ctx.keys.signer(agent.kid),
+    credentials: [...tokens],
+    audience: options.audience,
+    nonce: options.nonce,
+    clock: ctx.clock,
+  });
+}
