@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authorize, type AuthorizationRequest, type Decision } from 'legate/capability';
 import type { Capability, Constraints } from 'legate/credential';
-import { createAgent, initNode, issueToAgent, openNode, presentAsAgent } from 'legate/node';
+import { createAgent, initNode, issueToAgent, openNode, presentAsAgent, verificationOptions } from 'legate/node';
 import { verifyPresentation } from 'legate/presentation';
 
 export const capabilities: Capability[] = [
@@ -57,7 +57,7 @@ export async function main(say: (line: string) => void = console.log): Promise<D
       // The verifier (here the organization itself) challenges the agent and checks its presentation.
       const nonce = randomUUID();
       const vp = await presentAsAgent(node, { agent: 'customer-support', audience: node.organization.did, nonce });
-      const verified = await verifyPresentation(vp, { resolver: node.resolver, audience: node.organization.did, nonce });
+      const verified = await verifyPresentation(vp, { ...verificationOptions(node), audience: node.organization.did, nonce });
       if (!verified.verified) throw new Error(`presentation rejected: ${verified.errors.map((e) => e.code).join(', ')}`);
 
       return requests.map(({ label, request, approved }) => {

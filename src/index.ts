@@ -16,3 +16,4 @@ export * from './node/index.js';
 export * from './capability/index.js';
 export * from './delegation/index.js';
 export * from './presentation/index.js';
+export * from './status/index.js';

@@ -7,8 +7,12 @@
  */
 
 import type { Command } from 'commander';
+import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { createDidResolver } from '../did/resolver.js';
 import type { NodeContext } from '../node/context.js';
-import { openNode } from '../node/open.js';
+import { isInitialized, openNode } from '../node/open.js';
+import { statusChecker, verificationOptions } from '../node/verify.js';
+import { createStatusChecker, type StatusChecker } from '../status/check.js';
 import { nodeOptions, type GlobalOptions } from './io.js';
 
 export type Handler<A extends unknown[]> = (globals: GlobalOptions, ...args: A) => Promise<number>;
@@ -29,4 +33,28 @@ export async function withNode<T>(globals: GlobalOptions, fn: (node: NodeContext
   } finally {
     await node.close();
   }
+}
+
+/**
+ * Runs `fn` with the right verification options: the node's (own DIDs and
+ * status lists from its store) when `--data` is an initialized node, else a
+ * standalone resolver and status checker (HTTPS; loopback HTTP on opt-in).
+ */
+export async function withVerifier<T>(
+  globals: GlobalOptions,
+  options: { checkStatus: boolean },
+  fn: (verify: VerifyCredentialOptions, node: NodeContext | undefined) => Promise<T>,
+): Promise<T> {
+  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(verificationOptions(node, options), node));
+  const allowHttpLoopback = nodeOptions(globals).allowHttpLoopback ?? false;
+  const resolver = createDidResolver({ allowHttpLoopback });
+  const checker = options.checkStatus ? createStatusChecker({ resolver, allowHttpLoopback }) : undefined;
+  return fn({ resolver, ...(checker === undefined ? {} : { status: (credential) => checker.statusErrors(credential) }) }, undefined);
+}
+
+/** Runs `fn` with a status checker: the node's, or a standalone one. */
+export function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
+  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(statusChecker(node)));
+  const allowHttpLoopback = nodeOptions(globals).allowHttpLoopback ?? false;
+  return fn(createStatusChecker({ resolver: createDidResolver({ allowHttpLoopback }), allowHttpLoopback }));
 }

@@ -14,6 +14,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerPresent } from './commands/present.js';
+import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { EXIT, reportError } from './io.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerPresent(program);
   registerAuthorize(program);
+  registerStatus(program);
   registerDid(program);
   registerDemo(program);
   return program;

@@ -23,8 +23,14 @@ function validator(file: string): ValidateFunction {
   let validate = compiled.get(file);
   if (validate === undefined) {
     ajv ??= addFormats(new Ajv2020({ allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true }), ['date-time', 'uri']);
-    const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as object;
-    validate = ajv.compile(schema);
+    const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as { $id?: string };
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      // Ajv registers the $id before compiling; forget it so a fixed schema can compile later.
+      if (schema.$id !== undefined) ajv.removeSchema(schema.$id);
+      throw error;
+    }
     compiled.set(file, validate);
   }
   return validate;

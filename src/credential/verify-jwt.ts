@@ -5,8 +5,9 @@
  * bounded decoding, header policy (only `alg: EdDSA`; `none`, HMAC and every
  * other algorithm refused before any key is looked at), `kid` bound to the
  * issuer's DID document and authorized for `assertionMethod`, the Ed25519
- * signature, the validity window with a configurable skew, and the schema.
- * Every failed check is reported, not only the first; lookups never throw.
+ * signature, the validity window with a configurable skew, the schema, and
+ * (when a status check is given) revocation and suspension. Every failed
+ * check is reported, not only the first; lookups never throw.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -28,7 +29,16 @@ export interface VerifyCredentialOptions {
   skewSeconds?: number;
   /** Longest token accepted, in characters. Default 64 KiB. */
   maxLength?: number;
+  /**
+   * Checks `credentialStatus` (revocation, suspension) of a credential whose
+   * signature verified; see `createStatusChecker` in `legate/status`. Without
+   * it, status is not checked.
+   */
+  status?: StatusCheck;
 }
+
+/** Returns the status failures of a credential (`ERR_REVOKED`, `ERR_SUSPENDED`, `ERR_STATUS_UNAVAILABLE`, …), or none. */
+export type StatusCheck = (credential: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
 
 export interface CredentialVerification<C> {
   /** True only when every check passed. */
@@ -122,7 +132,12 @@ export async function verifyCredentialJwt<C>(
   if (header.crit !== undefined) {
     errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
   }
-  errors.push(...(await signatureErrors(decoded, issuer, options.resolver)));
+  const signature = await signatureErrors(decoded, issuer, options.resolver);
+  errors.push(...signature);
+  // Only a credential whose issuer really signed it earns a status lookup (its URLs are the issuer's word).
+  if (signature.length === 0 && options.status !== undefined && issuer !== undefined) {
+    errors.push(...(await options.status(payload, issuer)));
+  }
   const now = (options.clock ?? systemClock)().getTime();
   errors.push(...timeErrors(payload, now, (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000));
   errors.push(...schemaErrors(profile.schemaFile, payload));

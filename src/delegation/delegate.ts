@@ -11,7 +11,7 @@
 import { InputError, VerificationError } from '../errors/index.js';
 import { subjectNarrows } from '../capability/attenuate.js';
 import { issueCapabilityCredential, type IssuedCredential } from '../credential/issue.js';
-import type { AgentCapabilityCredential, Capability, Constraints } from '../credential/types.js';
+import type { AgentCapabilityCredential, Capability, Constraints, StatusEntry } from '../credential/types.js';
 import type { Signer } from '../keys/signer.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
@@ -33,6 +33,10 @@ export interface DelegateOptions {
   maxDepth?: number;
   /** Validity from now (ISO 8601 or short); capped at the parent's end of validity. */
   validFor?: string;
+  /** The child's id; defaults to a fresh `urn:uuid:`. */
+  id?: string;
+  /** Status entries for the child (revocation, suspension), allocated by the delegator. */
+  credentialStatus?: StatusEntry[];
   clock?: Clock;
 }
 
@@ -108,6 +112,8 @@ export async function delegateCapability(options: DelegateOptions): Promise<Issu
     subject,
     validFrom,
     ...(validUntil === undefined ? {} : { validUntil }),
+    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(options.credentialStatus === undefined ? {} : { credentialStatus: options.credentialStatus }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }

@@ -32,6 +32,7 @@ import { parseJson } from '../lib/json.js';
 import { multibaseToEd25519 } from '../lib/multikey.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { didWebToUrl } from './web.js';
+import { abortable, readBounded } from '../lib/http.js';
 
 /** The `fetch` the did:web resolver calls; `globalThis.fetch` fits. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -177,59 +178,6 @@ class FetchFailure extends Error {
   }
 }
 
-/** `promise`, or a rejection with the signal's reason once it aborts (for fetches that ignore signals). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: Error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Reads a response body, refusing more than `maxBytes` by `Content-Length` or by count. */
-async function readBounded(response: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
-  const tooLarge = new FetchFailure('invalidDidDocument', `DID document is larger than ${maxBytes} bytes`);
-  const declared = response.headers.get('content-length');
-  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
-    void response.body?.cancel().catch(() => undefined);
-    throw tooLarge;
-  }
-  if (response.body === null) return new Uint8Array(0);
-  // undici types the body as ReadableStream<any>; fetch bodies are byte streams.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await abortable(reader.read(), signal);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw tooLarge;
-      chunks.push(value);
-    }
-  } catch (error) {
-    void reader.cancel().catch(() => undefined);
-    throw error;
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 interface WebOptions {
   fetch: FetchLike;
   allowHttpLoopback: boolean;
@@ -269,7 +217,7 @@ async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readBounded(response, options.maxResponseBytes, signal);
+    bytes = await readBounded(response, options.maxResponseBytes, signal, () => new FetchFailure('invalidDidDocument', `DID document is larger than ${options.maxResponseBytes} bytes`));
   } catch (error) {
     if (error instanceof FetchFailure) throw error;
     if (signal.aborted) throw timedOut(options.timeoutMs);

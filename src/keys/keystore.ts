@@ -111,11 +111,15 @@ export class KeyStore {
    * for a retired one or one that cannot be decrypted.
    */
   async signer(kid: string): Promise<Signer> {
-    const cached = this.#signers.get(kid);
-    if (cached !== undefined) return cached;
+    // The status is read every time (a retired key must stop signing at once); only the decrypted key is cached.
     const record = await this.#store.getKey(kid);
     if (record === undefined) throw new StoreError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
-    if (record.status !== 'active') throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
+    if (record.status !== 'active') {
+      this.#signers.delete(kid);
+      throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
+    }
+    const cached = this.#signers.get(kid);
+    if (cached !== undefined) return cached;
     const { publicKey } = toInfo(record);
     const secretKey = this.#masterKey.open(record.sealedPrivateKey, kid);
     try {

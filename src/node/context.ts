@@ -19,6 +19,10 @@ export interface NodeContext {
   clock: Clock;
   /** Answers for this node's own DIDs from the store, and resolves everything else. */
   resolver: Resolvable;
+  /** Used to fetch other organizations' DID documents and status lists. */
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Plain HTTP for loopback hosts (tests, local demos). */
+  allowHttpLoopback: boolean;
   close(): Promise<void>;
 }
 
@@ -38,3 +42,11 @@ export interface NodeOptions {
 export const DATA_FILES = {
   database: 'legate.db',
 } as const;
+
+/**
+ * The same context writing through another store handle (a transaction), so
+ * operations called inside a transaction never wait on the outer store.
+ */
+export function withStore(ctx: NodeContext, store: Store): NodeContext {
+  return { ...ctx, store, keys: ctx.keys.with(store) };
+}

@@ -8,14 +8,18 @@
  * narrowing rules are still enforced by the library.
  */
 
+import { randomUUID } from 'node:crypto';
 import { InputError, StoreError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { delegateCapability } from '../delegation/delegate.js';
 import type { IssuedCredential } from '../credential/issue.js';
-import { CAPABILITY_CREDENTIAL_TYPE, type AgentCapabilityCredential, type Capability, type Constraints } from '../credential/types.js';
+import type { AgentCapabilityCredential, Capability, Constraints } from '../credential/types.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
-import type { NodeContext } from './context.js';
 import { getAgent } from './agents.js';
+import { withStore, type NodeContext } from './context.js';
+import { credentialRecord } from './issue.js';
+import { allocateStatus } from './status.js';
+import { verificationOptions } from './verify.js';
 
 export interface DelegateFromAgentOptions {
   /** The delegating agent's name in this node. */
@@ -34,7 +38,7 @@ export interface DelegateFromAgentOptions {
 async function loadParent(ctx: NodeContext, credential: string): Promise<{ jwt: string; credential: AgentCapabilityCredential }> {
   const jwt = credential.includes('.') ? credential.trim() : (await ctx.store.getCredential(credential))?.token;
   if (jwt === undefined) throw new StoreError('ERR_NOT_FOUND', `no credential ${credential} in this node`, { claim: 'credential' });
-  const result = await verifyCapabilityCredential(jwt, { resolver: ctx.resolver, clock: ctx.clock });
+  const result = await verifyCapabilityCredential(jwt, verificationOptions(ctx));
   if (!result.verified || result.credential === undefined) {
     const first = result.errors[0];
     throw new VerificationError(first?.code ?? 'ERR_SIGNATURE_INVALID', `the parent credential does not verify: ${result.errors.map((e) => e.code).join(', ')}`, {
@@ -79,25 +83,24 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
     ...(Object.keys(constraints).length === 0 ? {} : { constraints }),
   };
   const shared = parent.credential.credentialSubject.constraints;
-  const issued = await delegateCapability({
-    parent: parent.credential,
-    signer: await ctx.keys.signer(agent.kid),
-    to: options.to,
-    capabilities: [capability],
-    ...(shared === undefined ? {} : { constraints: shared }),
-    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-    ...(options.validFor === undefined ? {} : { validFor: options.validFor }),
-    clock: ctx.clock,
+  const signer = await ctx.keys.signer(agent.kid);
+  const id = `urn:uuid:${randomUUID()}`;
+  return ctx.store.transaction(async (store) => {
+    // The delegating agent is the child's issuer, so it signs the child's status lists too.
+    const credentialStatus = await allocateStatus(withStore(ctx, store), agent.did, id);
+    const issued = await delegateCapability({
+      id,
+      parent: parent.credential,
+      signer,
+      to: options.to,
+      capabilities: [capability],
+      credentialStatus,
+      ...(shared === undefined ? {} : { constraints: shared }),
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      ...(options.validFor === undefined ? {} : { validFor: options.validFor }),
+      clock: ctx.clock,
+    });
+    await store.putCredential(credentialRecord(issued, options.to));
+    return issued;
   });
-  await ctx.store.putCredential({
-    id: issued.id,
-    type: CAPABILITY_CREDENTIAL_TYPE,
-    issuer: agent.did,
-    subject: options.to,
-    format: 'vc+jwt',
-    token: issued.jwt,
-    issuedAt: issued.credential.validFrom,
-    ...(issued.credential.validUntil === undefined ? {} : { validUntil: issued.credential.validUntil }),
-  });
-  return issued;
 }

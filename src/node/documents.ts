@@ -20,10 +20,15 @@ function publicKey(record: KeyRecord): Uint8Array {
   return key;
 }
 
-/** The handshake endpoint advertised in agent documents: https, or http for loopback hosts. */
-export function aceEndpoint(domain: string): string {
+/** Where the node for `domain` is reached: https, or http for loopback hosts (tests, local demos). */
+export function nodeBaseUrl(domain: string): string {
   const host = domain.replace(/:\d+$/, '');
-  return `${isLoopbackHost(host) ? 'http' : 'https'}://${domain}/ace`;
+  return `${isLoopbackHost(host) ? 'http' : 'https'}://${domain}`;
+}
+
+/** The handshake endpoint advertised in agent documents. */
+export function aceEndpoint(domain: string): string {
+  return `${nodeBaseUrl(domain)}/ace`;
 }
 
 export async function organizationDocument(store: Store, org: OrganizationRecord): Promise<DIDDocument> {

@@ -10,7 +10,21 @@ export { initNode, type InitOptions } from './init.js';
 export { openNode, isInitialized } from './open.js';
 export type { NodeContext, NodeOptions } from './context.js';
 export { createAgent, getAgent, listAgents, showAgent, type CreateAgentOptions } from './agents.js';
-export { issueToAgent, organizationSigner, type IssueToAgentOptions } from './issue.js';
-export { organizationDocument, agentDocument, aceEndpoint } from './documents.js';
+export { issueToAgent, type IssueToAgentOptions } from './issue.js';
+export { organizationSigner, signerFor } from './signers.js';
+export { organizationDocument, agentDocument, aceEndpoint, nodeBaseUrl } from './documents.js';
 export { delegateFromAgent, type DelegateFromAgentOptions } from './delegate.js';
 export { presentAsAgent, type PresentAsAgentOptions } from './present.js';
+export { retireAgent, type RetireResult } from './retire.js';
+export {
+  changeStatus,
+  credentialStatus,
+  publishedStatusList,
+  localStatusLists,
+  statusListUrl,
+  STATUS_LIST_SIZE,
+  STATUS_LIST_TTL_MS,
+  type StatusChange,
+  type StatusChangeResult,
+} from './status.js';
+export { statusChecker, verificationOptions } from './verify.js';

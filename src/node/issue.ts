@@ -2,15 +2,19 @@
  * @module node/issue
  *
  * The organization issues a capability credential to one of its agents,
- * signed with its current key, and records it in the store.
+ * signed with its current key, with revocation and suspension entries, and
+ * records it in the store, all in one transaction.
  */
 
+import { randomUUID } from 'node:crypto';
 import { StoreError } from '../errors/index.js';
 import { issueCapabilityCredential, type IssuedCredential } from '../credential/issue.js';
-import { CAPABILITY_CREDENTIAL_TYPE, type Capability, type Constraints, type Delegation } from '../credential/types.js';
-import type { Signer } from '../keys/signer.js';
-import type { NodeContext } from './context.js';
+import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation } from '../credential/types.js';
+import type { CredentialRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
+import { withStore, type NodeContext } from './context.js';
+import { organizationSigner } from './signers.js';
+import { allocateStatus } from './status.js';
 
 export interface IssueToAgentOptions {
   /** The agent's name in this node. */
@@ -22,14 +26,6 @@ export interface IssueToAgentOptions {
   delegation?: Delegation;
   /** ISO 8601 (`P30D`) or short (`30d`) duration; default 30 days. */
   validFor?: string;
-}
-
-/** The organization's newest active key, as a Signer. */
-export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
-  const keys = (await ctx.keys.list(ctx.organization.did)).filter((k) => k.status === 'active');
-  const newest = keys.at(-1);
-  if (newest === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', 'the organization has no active key');
-  return ctx.keys.signer(newest.kid);
 }
 
 /**
@@ -50,29 +46,43 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
   if (agent.status !== 'active') {
     throw new StoreError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
   }
-  const issued = await issueCapabilityCredential({
-    issuer: ctx.organization.did,
-    signer: await organizationSigner(ctx),
-    subject: {
-      id: agent.did,
-      owner: agent.owner,
-      agent: { name: agent.name, ...(options.agentVersion === undefined ? {} : { version: options.agentVersion }) },
-      capabilities: options.capabilities,
-      ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
-      ...(options.delegation === undefined ? {} : { delegation: options.delegation }),
-    },
-    validFor: options.validFor ?? 'P30D',
-    clock: ctx.clock,
+  const signer = await organizationSigner(ctx);
+  const id = `urn:uuid:${randomUUID()}`;
+  return ctx.store.transaction(async (store) => {
+    // Status entries, the credential and its record land together or not at all.
+    const credentialStatus = await allocateStatus(withStore(ctx, store), ctx.organization.did, id);
+    const issued = await issueCapabilityCredential({
+      id,
+      issuer: ctx.organization.did,
+      signer,
+      subject: {
+        id: agent.did,
+        owner: agent.owner,
+        agent: { name: agent.name, ...(options.agentVersion === undefined ? {} : { version: options.agentVersion }) },
+        capabilities: options.capabilities,
+        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+        ...(options.delegation === undefined ? {} : { delegation: options.delegation }),
+      },
+      validFor: options.validFor ?? 'P30D',
+      credentialStatus,
+      clock: ctx.clock,
+    });
+    await store.putCredential(credentialRecord(issued, agent.did));
+    return issued;
   });
-  await ctx.store.putCredential({
+}
+
+/** The store record of an issued capability credential. */
+export function credentialRecord(issued: IssuedCredential, subject: string): CredentialRecord {
+  const issuer = issuerId(issued.credential)!;
+  return {
     id: issued.id,
     type: CAPABILITY_CREDENTIAL_TYPE,
-    issuer: ctx.organization.did,
-    subject: agent.did,
+    issuer,
+    subject,
     format: 'vc+jwt',
     token: issued.jwt,
     issuedAt: issued.credential.validFrom,
     ...(issued.credential.validUntil === undefined ? {} : { validUntil: issued.credential.validUntil }),
-  });
-  return issued;
+  };
 }

@@ -57,6 +57,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       keys: new KeyStore(store, () => openMasterKey(dataDir, { passphrase: options.passphrase }), { clock }),
       clock,
       resolver,
+      fetch: options.fetch,
+      allowHttpLoopback: options.allowHttpLoopback ?? false,
       close: () => store.close(),
     };
   } catch (error) {

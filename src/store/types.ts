@@ -9,6 +9,10 @@
  * the key store); a backend never sees them in the clear.
  */
 
+import type { StatusPurpose } from '../status/types.js';
+
+export type { StatusPurpose };
+
 /** The organization this node speaks for. There is exactly one per store. */
 export interface OrganizationRecord {
   did: string;
@@ -64,6 +68,43 @@ export interface CredentialRecord {
   validUntil?: string;
 }
 
+
+/**
+ * One Bitstring Status List (W3C Bitstring Status List v1.0) kept by this
+ * node for one issuer and one purpose. The bits are the truth; `token` is the
+ * signed list credential published for `version`.
+ */
+export interface StatusListRecord {
+  /** Short id, unique in the node; the list's URL is derived from it. */
+  id: string;
+  /** The DID that signs the list: the issuer of every credential it covers. */
+  issuer: string;
+  purpose: StatusPurpose;
+  /** Number of entries (bits); at least 131,072. */
+  size: number;
+  /** The raw bitstring, `size / 8` bytes; bit 0 is the most significant bit of byte 0. */
+  bits: Uint8Array;
+  /** Incremented on every change. */
+  version: number;
+  /** The signed list credential (`vc+jwt`) for `version`, once published. */
+  token?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StatusListQuery {
+  issuer?: string;
+  purpose?: StatusPurpose;
+}
+
+/** An index of a status list handed to one credential, for one purpose. Never reused. */
+export interface StatusAllocation {
+  credentialId: string;
+  listId: string;
+  index: number;
+  purpose: StatusPurpose;
+}
+
 export interface CredentialQuery {
   issuer?: string;
   subject?: string;
@@ -100,6 +141,24 @@ export interface Store {
   getCredential(id: string): Promise<CredentialRecord | undefined>;
   /** Matching credentials, oldest first. */
   listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
+
+  putStatusList(list: StatusListRecord): Promise<void>;
+  getStatusList(id: string): Promise<StatusListRecord | undefined>;
+  /** Matching lists, oldest first. */
+  listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]>;
+  /** Replaces a list's bits, version, token and update time. */
+  updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void>;
+  /**
+   * Records an allocation. An index already handed out in that list, or a
+   * second allocation of one credential for one purpose, is `ERR_CONFLICT`.
+   */
+  putStatusAllocation(allocation: StatusAllocation): Promise<void>;
+  /** A credential's allocations (one per purpose). */
+  getStatusAllocations(credentialId: string): Promise<StatusAllocation[]>;
+  /** Whether `index` of `listId` has been handed out. */
+  isStatusIndexAllocated(listId: string, index: number): Promise<boolean>;
+  /** How many indexes of `listId` have been handed out. */
+  countStatusAllocations(listId: string): Promise<number>;
 
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none

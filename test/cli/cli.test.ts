@@ -11,6 +11,7 @@ import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { agentDocument, organizationDocument } from '../../src/node/documents.js';
 import { openNode } from '../../src/node/open.js';
+import { publishedStatusList } from '../../src/node/status.js';
 import { CLI, legate, legateAsync } from './helpers.js';
 
 const OWNER = 'mailto:carol@acme.example';
@@ -126,9 +127,13 @@ describe('legate CLI', () => {
     const node = await openNode({ dataDir: data });
     const orgDoc = await organizationDocument(node.store, node.organization);
     const aliceDoc = await agentDocument(node.store, node.organization, (await node.store.getAgent('alice'))!);
+    const lists = new Map<string, string>();
+    for (const list of await node.store.listStatusLists()) lists.set(`/status/${list.id}`, (await publishedStatusList(node, list.id)).token);
     await node.close();
     let requests = 0;
     server.on('request', (req, res) => {
+      const list = lists.get(req.url ?? '');
+      if (list !== undefined) return res.writeHead(200, { 'content-type': 'application/vc+jwt' }).end(list);
       requests++;
       const body = req.url === '/.well-known/did.json' ? orgDoc : req.url === '/agents/alice/did.json' ? aliceDoc : undefined;
       res.writeHead(body ? 200 : 404, { 'content-type': 'application/did+json' }).end(body ? JSON.stringify(body) : '');

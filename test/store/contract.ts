@@ -12,7 +12,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { InputError } from '../../src/errors/index.js';
-import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, Store } from '../../src/store/types.js';
+import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, StatusListRecord, Store } from '../../src/store/types.js';
 
 // --- fixtures: fixed personas ------------------------------------------------
 
@@ -321,6 +321,56 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await expect(store.putCredential(replay)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
         expect(await store.getCredential(c1.id)).toEqual(c1);
         expect(await store.listCredentials({ subject: MALLORY_DID })).toEqual([c4]);
+      });
+    });
+
+    describe('status lists', () => {
+      const list = (id: string, fields: Partial<StatusListRecord> = {}): StatusListRecord => ({
+        id,
+        issuer: ORG_DID,
+        purpose: 'revocation',
+        size: 131072,
+        bits: Uint8Array.from({ length: 16384 }, (_, i) => i % 251),
+        version: 1,
+        createdAt: '2025-03-01T00:00:00.000Z',
+        updatedAt: '2025-03-01T00:00:00.000Z',
+        ...fields,
+      });
+
+      it('round-trips lists and filters them by issuer and purpose, oldest first', async () => {
+        await store.putStatusList(list('r1', { token: 'eyJ.list.sig' }));
+        await store.putStatusList(list('s1', { purpose: 'suspension', createdAt: '2025-03-02T00:00:00.000Z' }));
+        await store.putStatusList(list('m1', { issuer: mallory.did }));
+        expect(await store.getStatusList('r1')).toEqual(list('r1', { token: 'eyJ.list.sig' }));
+        expect(await store.getStatusList('nope')).toBeUndefined();
+        expect((await store.listStatusLists()).map((l) => l.id)).toEqual(['r1', 'm1', 's1']);
+        expect((await store.listStatusLists({ issuer: ORG_DID })).map((l) => l.id)).toEqual(['r1', 's1']);
+        expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'suspension' })).map((l) => l.id)).toEqual(['s1']);
+      });
+
+      it('updates bits, version and token, and rejects unknown lists and wrong sizes', async () => {
+        await store.putStatusList(list('r1'));
+        const bits = new Uint8Array(16384);
+        bits[0] = 0x80;
+        await store.updateStatusList('r1', { bits, version: 2, token: 'v2', updatedAt: '2025-03-03T00:00:00.000Z' });
+        expect(await store.getStatusList('r1')).toMatchObject({ bits, version: 2, token: 'v2', updatedAt: '2025-03-03T00:00:00.000Z' });
+        await expect(store.updateStatusList('nope', { bits, version: 2, updatedAt: 'x' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(store.updateStatusList('r1', { bits: new Uint8Array(8), version: 3, updatedAt: 'x' })).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(store.putStatusList(list('r1'))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      });
+
+      it('never hands out an index twice, and allocates one index per credential and purpose', async () => {
+        await store.putStatusList(list('r1'));
+        const a = { credentialId: credential(1).id, listId: 'r1', index: 42, purpose: 'revocation' as const };
+        await store.putStatusAllocation(a);
+        expect(await store.isStatusIndexAllocated('r1', 42)).toBe(true);
+        expect(await store.isStatusIndexAllocated('r1', 43)).toBe(false);
+        await expect(store.putStatusAllocation({ ...a, credentialId: credential(2).id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        await expect(store.putStatusAllocation({ ...a, index: 43 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        await store.putStatusAllocation({ ...a, purpose: 'suspension', listId: 's1', index: 42 });
+        expect(await store.getStatusAllocations(a.credentialId)).toEqual([a, { ...a, purpose: 'suspension', listId: 's1', index: 42 }]);
+        expect(await store.countStatusAllocations('r1')).toBe(1);
+        expect(await store.getStatusAllocations('urn:uuid:none')).toEqual([]);
       });
     });
 

@@ -193,8 +193,8 @@ describe('SQLite store', () => {
   });
 
   describe('migrations', () => {
-    const broken: Migration = { version: 2, description: 'broken', sql: 'CREATE TABLE t2 (x TEXT); SELECT * FROM nope;' };
-    const extra: Migration = { version: 2, description: 'extra', sql: 'CREATE TABLE t2 (x TEXT);' };
+    const broken: Migration = { version: MIGRATIONS.length + 1, description: 'broken', sql: 'CREATE TABLE t2 (x TEXT); SELECT * FROM nope;' };
+    const extra: Migration = { version: MIGRATIONS.length + 1, description: 'extra', sql: 'CREATE TABLE t2 (x TEXT);' };
 
     function tables(db: Database.Database): string[] {
       return db

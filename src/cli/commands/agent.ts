@@ -1,12 +1,13 @@
 /**
  * @module cli/commands/agent
  *
- * `legate agent create|list|show`: register agents, each with its own key,
- * DID and human owner.
+ * `legate agent create|list|show|retire`: register agents, each with its own
+ * key, DID and human owner, and retire them (revoking what they hold).
  */
 
 import type { Command } from 'commander';
 import { createAgent, listAgents, showAgent } from '../../node/agents.js';
+import { retireAgent } from '../../node/retire.js';
 import type { AgentMethod } from '../../store/types.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println } from '../io.js';
@@ -37,6 +38,19 @@ export function registerAgent(program: Command): void {
       const agents = await listAgents(node);
       if (globals.json) printJson(agents);
       else for (const a of agents) println(`${a.name}\t${a.status}\t${a.did}\t${a.owner}`);
+      return EXIT.ok;
+    }),
+  );
+
+  const retire = agent.command('retire <name>').description('retire an agent: revoke its credentials and every delegate below them');
+  action(retire, async (globals, name: string) =>
+    withNode(globals, async (node) => {
+      const result = await retireAgent(node, name);
+      if (globals.json) printJson(result);
+      else {
+        println(`retired ${result.agent.name}`);
+        for (const id of result.revoked) println(`  revoked ${id}`);
+      }
       return EXIT.ok;
     }),
   );

@@ -8,14 +8,11 @@
  */
 
 import type { Command } from 'commander';
-import type { Resolvable } from 'did-resolver';
 import { InputError } from '../../errors/index.js';
 import { authorize } from '../../capability/authorize.js';
-import { createDidResolver } from '../../did/resolver.js';
 import { verifyPresentation } from '../../presentation/verify.js';
-import { isInitialized } from '../../node/open.js';
-import { action, withNode } from '../command.js';
-import { EXIT, nodeOptions, printJson, println, readInput } from '../io.js';
+import { action, withVerifier } from '../command.js';
+import { EXIT, printJson, println, readInput } from '../io.js';
 import { parseCount, parseInstant, parseMoney } from '../parse.js';
 import { extractToken } from './verify.js';
 
@@ -56,8 +53,10 @@ export function registerAuthorize(program: Command): void {
     const recentCount = flags.recent === undefined ? undefined : parseCount(flags.recent, '--recent', 1_000_000_000);
     // --at moves the decision (constraints, credential validity), not the presentation's freshness.
     const clock = () => at ?? new Date();
-    const decide = async (resolver: Resolvable, audience: string) => {
-      const verification = await verifyPresentation(token, { resolver, audience, nonce: flags.nonce });
+    const result = await withVerifier(globals, { checkStatus: true }, async (options, node) => {
+      const audience = flags.aud ?? node?.organization.did;
+      if (audience === undefined) throw new InputError('ERR_INVALID_ARGUMENT', '--aud is required when --data is not an initialized node', { claim: '--aud' });
+      const verification = await verifyPresentation(token, { ...options, audience, nonce: flags.nonce });
       const decision = verification.verified
         ? authorize(
             { action: flags.action, resource: flags.resource, scope: flags.scope, amount },
@@ -66,14 +65,7 @@ export function registerAuthorize(program: Command): void {
           )
         : { decision: 'deny' as const, reasons: verification.errors.map((e) => ({ code: e.code, message: e.message })) };
       return { decision, verification };
-    };
-    let result;
-    if (isInitialized(globals.data)) {
-      result = await withNode(globals, (node) => decide(node.resolver, flags.aud ?? node.organization.did));
-    } else {
-      if (flags.aud === undefined) throw new InputError('ERR_INVALID_ARGUMENT', '--aud is required when --data is not an initialized node', { claim: '--aud' });
-      result = await decide(createDidResolver({ allowHttpLoopback: nodeOptions(globals).allowHttpLoopback ?? false }), flags.aud);
-    }
+    });
     const { decision, verification } = result;
     const chain = verification.chains.find((c) => c.leaf?.id === decision.credentialId);
     if (globals.json) {

@@ -16,6 +16,7 @@ import { issueToAgent } from '../../node/issue.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { readParent } from './read-parent.js';
+import { registerStatusChanges } from './status.js';
 import { checkDuration, parseBudget, parseCount, parseHours, parseMoney, parseRate } from '../parse.js';
 
 interface CapabilityFlags {
@@ -74,7 +75,8 @@ function printIssued(globals: GlobalOptions, issued: IssuedCredential, to: strin
 }
 
 export function registerCap(program: Command): void {
-  const cap = program.command('cap').description('issue and delegate capability credentials');
+  const cap = program.command('cap').description('issue, delegate, revoke, suspend and reinstate capability credentials');
+  registerStatusChanges(cap);
 
   const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'))
     .option('--delegable <depth>', 'how many levels of delegation the agent may grant (0-8)')

@@ -6,19 +6,18 @@
  * `{ "jwt": … }` JSON that `legate cap issue --json` prints. With an
  * initialized `--data` directory, that node's own DIDs resolve from its store
  * (no server needed); did:key resolves offline; other did:web over HTTPS.
+ * Status is checked by default (`--no-status` to skip): the node's own lists
+ * from its store, other issuers' lists fetched, failing closed.
  */
 
 import type { Command } from 'commander';
-import type { Resolvable } from 'did-resolver';
 import { InputError } from '../../errors/index.js';
 import { verifyCapabilityCredential } from '../../credential/verify.js';
 import type { AgentCapabilityCredential, Capability } from '../../credential/types.js';
-import { createDidResolver } from '../../did/resolver.js';
 import { isRecord } from '../../lib/assert.js';
 import { parseJson } from '../../lib/json.js';
-import { isInitialized } from '../../node/open.js';
-import { action, withNode } from '../command.js';
-import { EXIT, nodeOptions, printJson, println, readInput } from '../io.js';
+import { action, withVerifier } from '../command.js';
+import { EXIT, printJson, println, readInput } from '../io.js';
 
 /** The token inside the input: a bare compact JWS, or a JSON object with a `jwt` field. */
 export function extractToken(input: string): string {
@@ -41,13 +40,11 @@ function describeCapability(c: Capability): string {
 export function registerVerify(program: Command): void {
   const verify = program
     .command('verify <file>')
-    .description('verify a capability credential (a file, or - for stdin)');
-  action(verify, async (globals, file: string) => {
+    .description('verify a capability credential (a file, or - for stdin), including its revocation and suspension status')
+    .option('--no-status', 'skip the revocation and suspension check');
+  action(verify, async (globals, file: string, flags: { status: boolean }) => {
     const token = extractToken(readInput(file));
-    const run = (resolver: Resolvable) => verifyCapabilityCredential(token, { resolver });
-    const result = isInitialized(globals.data)
-      ? await withNode(globals, (node) => run(node.resolver))
-      : await run(createDidResolver({ allowHttpLoopback: nodeOptions(globals).allowHttpLoopback ?? false }));
+    const result = await withVerifier(globals, { checkStatus: flags.status }, (options) => verifyCapabilityCredential(token, options));
     const errors = result.errors.map((e) => ({ code: e.code, message: e.message }));
     if (globals.json) {
       printJson({ verified: result.verified, errors, ...(result.credential === undefined ? {} : { credential: result.credential }) });

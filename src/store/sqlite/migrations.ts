@@ -79,6 +79,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credentials_by_subject ON credentials (subject, issued_at, seq);
     `,
   },
+  {
+    version: 2,
+    description: 'status lists and their never-reused index allocations',
+    sql: `
+      CREATE TABLE status_lists (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        issuer      TEXT NOT NULL,
+        purpose     TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+        size        INTEGER NOT NULL CHECK (size > 0 AND size % 8 = 0),
+        bits        BLOB NOT NULL,
+        version     INTEGER NOT NULL,
+        token       TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX status_lists_by_issuer ON status_lists (issuer, purpose, created_at, seq);
+
+      CREATE TABLE status_allocations (
+        credential_id  TEXT NOT NULL,
+        purpose        TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+        list_id        TEXT NOT NULL,
+        idx            INTEGER NOT NULL CHECK (idx >= 0),
+        PRIMARY KEY (credential_id, purpose),
+        UNIQUE (list_id, idx)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -27,9 +27,13 @@ import type {
   KeyRecord,
   KeyStatus,
   OrganizationRecord,
+  StatusAllocation,
+  StatusListQuery,
+  StatusListRecord,
   Store,
 } from '../types.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
+import { StatusStatements } from './status.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -164,6 +168,7 @@ function credentialQuerySql(mask: number): string {
  */
 class SqliteConnection {
   readonly db: Database.Database;
+  readonly status: StatusStatements;
 
   readonly #getOrganization;
   readonly #putOrganization;
@@ -184,6 +189,7 @@ class SqliteConnection {
 
   constructor(db: Database.Database) {
     this.db = db;
+    this.status = new StatusStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -369,6 +375,8 @@ const ENTITY_OF_TABLE: Readonly<Record<string, string>> = {
   agents: 'agent',
   keys: 'key',
   credentials: 'credential',
+  status_lists: 'status list',
+  status_allocations: 'status allocation',
 };
 
 /**
@@ -460,6 +468,30 @@ abstract class SqliteStoreBase implements Store {
   }
   listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]> {
     return this.run('listCredentials', (c) => c.listCredentials(query));
+  }
+  putStatusList(list: StatusListRecord): Promise<void> {
+    return this.run('putStatusList', (c) => c.status.putStatusList(list));
+  }
+  getStatusList(id: string): Promise<StatusListRecord | undefined> {
+    return this.run('getStatusList', (c) => c.status.getStatusList(id));
+  }
+  listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]> {
+    return this.run('listStatusLists', (c) => c.status.listStatusLists(query));
+  }
+  updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void> {
+    return this.run('updateStatusList', (c) => c.status.updateStatusList(id, change));
+  }
+  putStatusAllocation(allocation: StatusAllocation): Promise<void> {
+    return this.run('putStatusAllocation', (c) => c.status.putStatusAllocation(allocation));
+  }
+  getStatusAllocations(credentialId: string): Promise<StatusAllocation[]> {
+    return this.run('getStatusAllocations', (c) => c.status.getStatusAllocations(credentialId));
+  }
+  isStatusIndexAllocated(listId: string, index: number): Promise<boolean> {
+    return this.run('isStatusIndexAllocated', (c) => c.status.isStatusIndexAllocated(listId, index));
+  }
+  countStatusAllocations(listId: string): Promise<number> {
+    return this.run('countStatusAllocations', (c) => c.status.countStatusAllocations(listId));
   }
 }
 

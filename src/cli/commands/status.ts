@@ -1,0 +1,106 @@
+/**
+ * @module cli/commands/status
+ *
+ * Revocation and suspension from the command line:
+ * `legate cap revoke|suspend|reinstate <credential-id>` change a credential
+ * this node issued (and republish its list); `legate status show <list-id>`
+ * describes one of this node's lists; `legate status check <file>` fetches
+ * and reports a credential's status; `legate status decode <list-file>
+ * --index <n>` reads one bit of any list credential.
+ */
+
+import type { Command } from 'commander';
+import { InputError } from '../../errors/index.js';
+import { changeStatus, publishedStatusList, statusListUrl, STATUS_LIST_TTL_MS, type StatusChange } from '../../node/status.js';
+import { decodeCompactJws } from '../../lib/jws.js';
+import { parseJson } from '../../lib/json.js';
+import { getBit } from '../../status/bitstring.js';
+import { readStatusList } from '../../status/list-credential.js';
+import { action, withNode, withStatusChecker } from '../command.js';
+import { EXIT, printJson, println, readInput } from '../io.js';
+import { extractToken } from './verify.js';
+
+function countSet(bits: Uint8Array): number {
+  let n = 0;
+  for (const byte of bits) for (let b = byte; b !== 0; b &= b - 1) n++;
+  return n;
+}
+
+export function registerStatusChanges(cap: Command): void {
+  for (const change of ['revoke', 'suspend', 'reinstate'] as const satisfies readonly StatusChange[]) {
+    const description = { revoke: 'revoke a credential (permanent)', suspend: 'suspend a credential', reinstate: 'lift a suspension' }[change];
+    const command = cap.command(`${change} <credential-id>`).description(`${description} and republish its status list`);
+    action(command, async (globals, id: string) =>
+      withNode(globals, async (node) => {
+        const result = await changeStatus(node, id, change);
+        if (globals.json) printJson(result);
+        else println(`${change === 'reinstate' ? 'reinstated' : `${change}d`} ${id} (list ${result.listId}, index ${result.index}, version ${result.version})`);
+        return EXIT.ok;
+      }),
+    );
+  }
+}
+
+export function registerStatus(program: Command): void {
+  const status = program.command('status').description('inspect status lists and credential status');
+
+  const show = status.command('show <list-id>').description("describe one of this node's status lists");
+  action(show, async (globals, id: string) =>
+    withNode(globals, async (node) => {
+      const { list, token } = await publishedStatusList(node, id);
+      const summary = {
+        id: list.id,
+        url: statusListUrl(node, list.id),
+        issuer: list.issuer,
+        purpose: list.purpose,
+        size: list.size,
+        set: countSet(list.bits),
+        allocated: await node.store.countStatusAllocations(list.id),
+        version: list.version,
+        ttlMs: STATUS_LIST_TTL_MS,
+        updatedAt: list.updatedAt,
+        bytes: token.length,
+      };
+      if (globals.json) printJson(summary);
+      else for (const [k, v] of Object.entries(summary)) println(`${k.padEnd(10)} ${String(v)}`);
+      return EXIT.ok;
+    }),
+  );
+
+  const check = status.command('check <credential-file>').description("fetch a credential's status lists and report each entry");
+  action(check, async (globals, file: string) => {
+    const { payload } = decodeCompactJws(extractToken(readInput(file)));
+    const results = await withStatusChecker(globals, (checker) => checker.check(payload));
+    const report = results.map((r) => ({
+      outcome: r.outcome,
+      ...(r.entry === undefined ? {} : { purpose: r.entry.purpose, index: r.entry.index, list: r.entry.listUrl }),
+      ...(r.error === undefined ? {} : { code: r.error.code, message: r.error.message }),
+    }));
+    if (globals.json) printJson({ ok: results.every((r) => r.outcome === 'ok'), entries: report });
+    else {
+      if (report.length === 0) println('no status entries');
+      for (const r of report) println(`${r.outcome.padEnd(11)} ${r.purpose ?? '?'} #${r.index ?? '?'}${r.code ? `  ${r.code}  ${r.message}` : ''}`);
+    }
+    return results.every((r) => r.outcome === 'ok') ? EXIT.ok : EXIT.failed;
+  });
+
+  const decode = status
+    .command('decode <list-credential-file>')
+    .description('print one bit of a status list credential (vc+jwt or JSON), without verifying it')
+    .requiredOption('--index <n>', 'the entry to read');
+  action(decode, (globals, file: string, flags: { index: string }) => {
+    if (!/^\d{1,10}$/.test(flags.index)) throw new InputError('ERR_INVALID_ARGUMENT', '--index must be a non-negative integer', { claim: '--index' });
+    const index = Number(flags.index);
+    const text = readInput(file).trim();
+    const credential = text.startsWith('{') ? parseJson(text, 'list credential') : decodeCompactJws(text, 1024 * 1024).payload;
+    const list = readStatusList(credential);
+    if (index >= list.length) {
+      throw new InputError('ERR_STATUS_LIST_LENGTH', `index ${index} is beyond the list's ${list.length} entries`, { claim: '--index' });
+    }
+    const result = { index, set: getBit(list.bits, index), purpose: list.purposes.length === 1 ? list.purposes[0] : list.purposes };
+    if (globals.json) printJson(result);
+    else println(`${result.set ? 'set' : 'clear'}  (index ${index} of ${list.length}, purpose ${list.purposes.join(', ')})`);
+    return Promise.resolve(EXIT.ok);
+  });
+}
+

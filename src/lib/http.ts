@@ -1,0 +1,57 @@
+/**
+ * @module lib/http
+ *
+ * Bounded HTTP reading shared by every fetch Legate makes (DID documents,
+ * status lists, trust lists): a response body is refused past a byte limit,
+ * whether the server declares its length or not, and reads stop when the
+ * request's signal aborts even if the injected `fetch` ignores it. Internal.
+ */
+
+/** `promise`, or a rejection with the signal's reason once it aborts (for fetches that ignore signals). */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Reads a response body, refusing more than `maxBytes` by `Content-Length` or
+ * by count; throws `tooLarge()` when over.
+ */
+export async function readBounded(response: Response, maxBytes: number, signal: AbortSignal, tooLarge: () => Error): Promise<Uint8Array> {
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return new Uint8Array(0);
+  // undici types the body as ReadableStream<any>; fetch bodies are byte streams.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await abortable(reader.read(), signal);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(value);
+    }
+  } catch (error) {
+    void reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return Buffer.concat(chunks, total);
+}

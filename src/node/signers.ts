@@ -1,0 +1,29 @@
+/**
+ * @module node/signers
+ *
+ * Which key signs for a DID this node controls: the organization's newest
+ * active key, or an agent's key.
+ */
+
+import { StoreError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import type { NodeContext } from './context.js';
+
+/** The organization's newest active key, as a Signer. */
+export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
+  const keys = (await ctx.keys.list(ctx.organization.did)).filter((k) => k.status === 'active');
+  const newest = keys.at(-1);
+  if (newest === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', 'the organization has no active key');
+  return ctx.keys.signer(newest.kid);
+}
+
+/**
+ * A Signer for any DID this node holds keys for: the organization or one of its agents.
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` for a DID this node does not control.
+ */
+export async function signerFor(ctx: NodeContext, did: string): Promise<Signer> {
+  if (did === ctx.organization.did) return organizationSigner(ctx);
+  const agent = await ctx.store.getAgentByDid(did);
+  if (agent === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', `this node holds no key for ${did}`, { claim: 'issuer' });
+  return ctx.keys.signer(agent.kid);
+}

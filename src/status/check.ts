@@ -1,0 +1,303 @@
+/**
+ * @module status/check
+ *
+ * Checking a credential's status entries against their lists (W3C Bitstring
+ * Status List v1.0 §3.3 Validate Algorithm). Each list is found through a
+ * `local` lookup first (a node's own lists, from its store), then over HTTP
+ * with bounds and conditional requests; it must be a signed `vc+jwt` that
+ * verifies, from the credential's own issuer, serving the entry's purpose and
+ * long enough for the index. Verified lists are cached for the smaller of
+ * their `ttl` and `Cache-Control: max-age`. "Cannot tell" (the list could not
+ * be fetched, verified or decoded) is a distinct outcome from "revoked"; the
+ * `onUnavailable` policy decides whether it fails, and by default it does.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import type { FetchLike } from '../did/resolver.js';
+import { isLoopbackHost } from '../did/web.js';
+import { LegateError, VerificationError } from '../errors/index.js';
+import { issuerId } from '../credential/types.js';
+import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import { parseJson } from '../lib/json.js';
+import { DEFAULT_MAX_INFLATED_BYTES, getBit, MIN_LIST_BITS } from './bitstring.js';
+import { readStatusEntries, type StatusEntryRef } from './entry.js';
+import { fetchListCredential } from './fetch.js';
+import { ListCache, type AcceptedList } from './list-cache.js';
+import { readStatusList, verifyStatusListCredential, type StatusList } from './list-credential.js';
+import type { BitstringStatusListCredential } from './types.js';
+
+/** Options of {@link createStatusChecker}. */
+export interface StatusCheckerOptions {
+  /** Resolves list issuers' DIDs, to verify list signatures. */
+  resolver: Resolvable;
+  /** Default `globalThis.fetch`. */
+  fetch?: FetchLike | undefined;
+  /** Consulted first for every list URL; returns the list credential as `vc+jwt`, or undefined to fall through. */
+  local?: ((url: string) => Promise<string | undefined>) | undefined;
+  clock?: Clock | undefined;
+  /** Tolerated clock difference for the list's validity window, in seconds. Default 60. */
+  skewSeconds?: number | undefined;
+  /** Largest list response accepted, in bytes. Default 1 MiB. */
+  maxDownloadBytes?: number | undefined;
+  /** Largest inflated list accepted, in bytes (at least 16 KiB). Default 16 MiB. */
+  maxInflatedBytes?: number | undefined;
+  /** Request timeout, including the body, in ms. Default 5000. */
+  timeoutMs?: number | undefined;
+  /** Most lists cached (least recently used evicted first). Default 256. */
+  cacheMaxEntries?: number | undefined;
+  /**
+   * Largest list kept decoded in the cache, in bytes; larger lists are kept
+   * compressed and inflated at each use, so the cache holds at most
+   * `cacheMaxEntries` × max(this, the list response) bytes. Default 256 KiB
+   * (2,097,152 entries, 16 times the minimum list).
+   */
+  cacheMaxListBytes?: number | undefined;
+  /** What an unavailable status means: `fail` (default, fail closed) or `ignore`. */
+  onUnavailable?: 'fail' | 'ignore' | undefined;
+  /** Accept unsigned JSON list credentials. Only for tests and decoders: anyone can write one. */
+  allowUnsigned?: boolean | undefined;
+  /** Fetch lists of loopback hosts over plain HTTP. Default false: HTTPS only. */
+  allowHttpLoopback?: boolean | undefined;
+}
+
+/**
+ * `ok`: the bit is clear. `revoked` / `suspended`: it is set. `invalid`: the
+ * entry or its list contradicts the credential (purpose, issuer, length, a
+ * malformed entry). `unavailable`: the list could not be obtained or trusted.
+ */
+export type StatusOutcome = 'ok' | 'revoked' | 'suspended' | 'invalid' | 'unavailable';
+
+export interface StatusResult {
+  outcome: StatusOutcome;
+  /** The entry checked; absent for an entry too malformed to read. */
+  entry?: StatusEntryRef;
+  /** Why the outcome is not `ok`, with its code. */
+  error?: LegateError;
+  /** Where the list came from. */
+  source?: 'local' | 'cache' | 'network' | 'revalidated';
+}
+
+export interface StatusChecker {
+  /** Every status entry's outcome. Never throws for a bad credential or list. */
+  check(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<StatusResult[]>;
+  /** The errors that fail verification under the `onUnavailable` policy; empty when the status is good. */
+  statusErrors(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<LegateError[]>;
+}
+
+type Loaded =
+  | { list: StatusList; source: NonNullable<StatusResult['source']> }
+  | { error: LegateError; outcome: 'invalid' | 'unavailable' };
+
+const DEFAULT_MAX_DOWNLOAD_BYTES = 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_CACHE_MAX_ENTRIES = 256;
+const DEFAULT_CACHE_MAX_LIST_BYTES = 256 * 1024;
+const DEFAULT_SKEW_SECONDS = 60;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+function option(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  assertPositiveInteger(value, name);
+  return value;
+}
+
+function unavailable(message: string, reason: string, cause?: unknown): VerificationError {
+  return new VerificationError('ERR_STATUS_UNAVAILABLE', message, { claim: 'statusListCredential', reason, cause });
+}
+
+/**
+ * Sorts a failure to obtain a list: the spec's own list errors (unknown
+ * purpose, too short) are definite; a size limit stays ERR_INPUT_TOO_LARGE;
+ * anything else is ERR_STATUS_UNAVAILABLE with the underlying code as reason.
+ */
+function failed(error: unknown, what: string): Loaded {
+  if (!(error instanceof LegateError)) return { error: unavailable(`${what} failed unexpectedly`, 'internal', error), outcome: 'unavailable' };
+  if (error.code === 'ERR_STATUS_PURPOSE' || error.code === 'ERR_STATUS_LIST_LENGTH') return { error, outcome: 'invalid' };
+  if (error.code === 'ERR_INPUT_TOO_LARGE' || error.code === 'ERR_STATUS_UNAVAILABLE') return { error, outcome: 'unavailable' };
+  return { error: unavailable(`${what}: ${error.message}`, error.code, error), outcome: 'unavailable' };
+}
+
+/**
+ * Creates a status checker. Its cache, keyed by list URL, holds verified and
+ * decoded lists; a stale list with an `ETag` is revalidated with
+ * `If-None-Match`, and a `304` keeps its bits. `Cache-Control: no-store`
+ * disables caching for that list. Lists from `local` are never cached by
+ * freshness (a node sees its own revocations at once); only their
+ * verification is memoized while the token is unchanged. Failures are not
+ * cached. Memory stays within `cacheMaxEntries` lists of at most
+ * `cacheMaxListBytes` decoded (larger ones are kept compressed).
+ *
+ * @throws TypeError / RangeError at creation for invalid options.
+ *
+ * @example
+ * ```ts
+ * const checker = createStatusChecker({ resolver: createDidResolver() });
+ * const errors = await checker.statusErrors(result.credential); // [] when neither revoked nor suspended
+ * ```
+ */
+export function createStatusChecker(options: StatusCheckerOptions): StatusChecker {
+  if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
+  if (options.local !== undefined) assertFunction(options.local, 'local');
+  const { resolver, local } = options;
+  const fetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const clock = options.clock ?? systemClock;
+  const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  if (!Number.isFinite(skewSeconds) || skewSeconds < 0) throw new RangeError('skewSeconds must be a non-negative number');
+  const maxDownloadBytes = option(options.maxDownloadBytes, DEFAULT_MAX_DOWNLOAD_BYTES, 'maxDownloadBytes');
+  const maxInflatedBytes = option(options.maxInflatedBytes, DEFAULT_MAX_INFLATED_BYTES, 'maxInflatedBytes');
+  if (maxInflatedBytes < MIN_LIST_BITS / 8) throw new RangeError(`maxInflatedBytes must be at least ${MIN_LIST_BITS / 8}`);
+  const timeoutMs = option(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+  const maxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError('cacheMaxEntries must be a non-negative integer');
+  const cacheMaxListBytes = option(options.cacheMaxListBytes, DEFAULT_CACHE_MAX_LIST_BYTES, 'cacheMaxListBytes');
+  const onUnavailable = options.onUnavailable ?? 'fail';
+  if (onUnavailable !== 'fail' && onUnavailable !== 'ignore') throw new RangeError("onUnavailable must be 'fail' or 'ignore'");
+  const limits = { maxCompressedBytes: maxDownloadBytes, maxInflatedBytes };
+
+  const cache = new ListCache({ maxEntries, maxListBytes: cacheMaxListBytes, limits, clock });
+  const inFlight = new Map<string, Promise<Loaded>>();
+
+  /** Verifies (unless unsigned lists are allowed and this is one) and reads a list credential. */
+  async function accept(body: string, url: string): Promise<AcceptedList> {
+    const text = body.trim();
+    let credential: unknown;
+    if (COMPACT_JWS.test(text)) {
+      const verification = await verifyStatusListCredential(text, { resolver, clock, skewSeconds, maxLength: maxDownloadBytes });
+      const [first] = verification.errors;
+      if (first !== undefined) {
+        if (first.code === 'ERR_INPUT_TOO_LARGE') throw first;
+        const message = verification.errors.map((e) => e.message).join('; ');
+        throw unavailable(`status list credential does not verify: ${message}`, first.code, first);
+      }
+      credential = verification.credential;
+    } else if (options.allowUnsigned === true) {
+      credential = parseJson(text, 'status list credential', { maxLength: maxDownloadBytes });
+    } else {
+      throw unavailable('status list is not a vc+jwt credential', 'ERR_MALFORMED');
+    }
+    const list = readStatusList(credential, limits);
+    // The list must be the one the entry names, not another list of the same issuer.
+    if (list.id !== undefined && list.id !== url) throw unavailable('status list credential id is not its URL', 'ERR_MALFORMED');
+    // Verification checked a signed list's window already; this covers unsigned ones.
+    if (list.validUntil !== undefined && list.validUntil + skewSeconds * 1000 < clock().getTime()) {
+      throw unavailable('status list credential has expired', 'ERR_EXPIRED');
+    }
+    return { list, encodedList: (credential as BitstringStatusListCredential).credentialSubject.encodedList };
+  }
+
+  async function fromLocal(url: string, token: string): Promise<Loaded> {
+    const memo = cache.local(url, token);
+    if (memo !== undefined) return { list: memo, source: 'local' };
+    try {
+      const accepted = await accept(token, url);
+      cache.storeLocal(url, token, accepted);
+      return { list: accepted.list, source: 'local' };
+    } catch (error) {
+      return failed(error, 'local status list');
+    }
+  }
+
+  async function fromNetwork(url: string): Promise<Loaded> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (cause) {
+      return { error: unavailable('status list URL is not a URL', 'ERR_MALFORMED', cause), outcome: 'unavailable' };
+    }
+    const plainOk = options.allowHttpLoopback === true && parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+    if (parsed.protocol !== 'https:' && !plainOk) {
+      return { error: unavailable('status lists are fetched over HTTPS only', 'scheme'), outcome: 'unavailable' };
+    }
+    const cached = cache.lookup(url);
+    if ('fresh' in cached) return { list: cached.fresh, source: 'cache' };
+    const { stale } = cached;
+    try {
+      const response = await fetchListCredential(url, { fetch, timeoutMs, maxBytes: maxDownloadBytes, etag: stale?.etag });
+      if (response.status === 304) {
+        // Only sent an If-None-Match when there was a stale entry to revalidate.
+        if (stale === undefined) throw unavailable('unexpected HTTP 304 for a status list', 'http-304');
+        return { list: cache.revalidated(url, stale, response.etag, response.cache), source: 'revalidated' };
+      }
+      const accepted = await accept(response.body, url);
+      cache.stored(url, accepted, response.etag, response.cache);
+      return { list: accepted.list, source: 'network' };
+    } catch (error) {
+      return failed(error, 'status list');
+    }
+  }
+
+  async function load(url: string): Promise<Loaded> {
+    if (local !== undefined) {
+      let token: string | undefined;
+      try {
+        token = await local(url);
+      } catch (cause) {
+        return { error: unavailable('local status list lookup failed', 'local', cause), outcome: 'unavailable' };
+      }
+      if (typeof token === 'string') return fromLocal(url, token);
+    }
+    return fromNetwork(url);
+  }
+
+  /** One load per URL at a time: concurrent checks of one list share it. */
+  function loadShared(url: string): Promise<Loaded> {
+    let pending = inFlight.get(url);
+    if (pending === undefined) {
+      pending = load(url).finally(() => inFlight.delete(url));
+      inFlight.set(url, pending);
+    }
+    return pending;
+  }
+
+  async function checkEntry(ref: StatusEntryRef, issuer: string | undefined): Promise<StatusResult> {
+    const loaded = await loadShared(ref.listUrl);
+    if ('error' in loaded) return { outcome: loaded.outcome, entry: ref, error: loaded.error };
+    const { list, source } = loaded;
+    const invalid = (error: LegateError): StatusResult => ({ outcome: 'invalid', entry: ref, error, source });
+    // §3.3 and Security Considerations: a list speaks only for its own issuer's credentials.
+    if (issuer === undefined || list.issuer !== issuer) {
+      return invalid(new VerificationError('ERR_STATUS_ISSUER', 'status list is not signed by the credential issuer', { claim: 'issuer' }));
+    }
+    if (!list.purposes.includes(ref.purpose)) {
+      return invalid(
+        new VerificationError('ERR_STATUS_PURPOSE', `status list does not serve purpose ${ref.purpose}`, {
+          claim: 'statusPurpose',
+          reason: 'mismatch',
+        }),
+      );
+    }
+    if (ref.index >= list.length) {
+      return invalid(
+        new VerificationError('ERR_STATUS_LIST_LENGTH', `status list index ${ref.index} is beyond the list's ${list.length} entries`, {
+          claim: 'statusListIndex',
+          reason: 'range',
+        }),
+      );
+    }
+    if (!getBit(list.bits, ref.index)) return { outcome: 'ok', entry: ref, source };
+    const revoked = ref.purpose === 'revocation';
+    const error = new VerificationError(revoked ? 'ERR_REVOKED' : 'ERR_SUSPENDED', `credential is ${revoked ? 'revoked' : 'suspended'}`, {
+      claim: 'credentialStatus',
+    });
+    return { outcome: revoked ? 'revoked' : 'suspended', entry: ref, error, source };
+  }
+
+  async function check(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<StatusResult[]> {
+    const { entries, errors } = readStatusEntries(credential);
+    const issuer = isRecord(credential) ? issuerId(credential) : undefined;
+    const results = await Promise.all(entries.map((ref) => checkEntry(ref, issuer)));
+    return [...errors.map((error): StatusResult => ({ outcome: 'invalid', error })), ...results];
+  }
+
+  return {
+    check,
+    async statusErrors(credential) {
+      const results = await check(credential);
+      return results.flatMap((r) =>
+        r.error === undefined || (r.outcome === 'unavailable' && onUnavailable === 'ignore') ? [] : [r.error],
+      );
+    },
+  };
+}

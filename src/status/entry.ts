@@ -1,0 +1,137 @@
+/**
+ * @module status/entry
+ *
+ * `credentialStatus` entries (W3C Bitstring Status List v1.0 §2.1): writing
+ * one for a bit of a list, and reading every entry of a credential. Reading
+ * accepts `BitstringStatusListEntry` and its predecessor
+ * `StatusList2021Entry` (same fields), ignores other status types (they are
+ * other mechanisms, not ours to judge), and reports each malformed entry as
+ * data so a verifier can list every problem.
+ */
+
+import { InputError, type LegateError } from '../errors/index.js';
+import { isRecord } from '../lib/assert.js';
+import {
+  STATUS_ENTRY_TYPE,
+  STATUS_LIST_2021_ENTRY_TYPE,
+  STATUS_PURPOSES,
+  type BitstringStatusEntry,
+  type StatusPurpose,
+} from './types.js';
+
+/** Longest `statusListCredential` URL accepted, in characters. */
+export const MAX_STATUS_URL_LENGTH = 2048;
+/** Most status entries read from one credential. */
+export const MAX_STATUS_ENTRIES = 8;
+
+// §2.1: "an arbitrary size integer greater than or equal to 0, expressed as a string in base 10".
+const INDEX = /^\d{1,16}$/;
+
+/** One entry, validated, with its index as a number. */
+export interface StatusEntryRef {
+  entry: BitstringStatusEntry;
+  purpose: StatusPurpose;
+  index: number;
+  listUrl: string;
+}
+
+/** Every entry of a credential: the usable ones and an error for each malformed one. */
+export interface StatusEntries {
+  entries: StatusEntryRef[];
+  errors: LegateError[];
+}
+
+function isListUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_STATUS_URL_LENGTH) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `credentialStatus` entry for bit `index` of the list at `listUrl`.
+ * @throws TypeError / RangeError for a bad URL, index or purpose.
+ *
+ * @example
+ * ```ts
+ * statusEntry('https://acme.example/status/r-1', 94023, 'revocation');
+ * // { id: 'https://acme.example/status/r-1#94023', type: 'BitstringStatusListEntry',
+ * //   statusPurpose: 'revocation', statusListIndex: '94023',
+ * //   statusListCredential: 'https://acme.example/status/r-1' }
+ * ```
+ */
+export function statusEntry(listUrl: string, index: number, purpose: StatusPurpose): BitstringStatusEntry {
+  if (!isListUrl(listUrl)) throw new TypeError('listUrl must be an http(s) URL without a fragment');
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError('index must be a non-negative integer');
+  if (!STATUS_PURPOSES.includes(purpose)) throw new RangeError('purpose must be revocation or suspension');
+  return {
+    id: `${listUrl}#${index}`,
+    type: STATUS_ENTRY_TYPE,
+    statusPurpose: purpose,
+    statusListIndex: String(index),
+    statusListCredential: listUrl,
+  };
+}
+
+function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef | LegateError {
+  const { statusPurpose, statusListIndex, statusListCredential, statusSize } = value;
+  const bad = (message: string, field: string) => new InputError('ERR_MALFORMED', message, { claim: `${at}/${field}` });
+  if (typeof statusListIndex !== 'string' || !INDEX.test(statusListIndex) || !Number.isSafeInteger(Number(statusListIndex))) {
+    return bad('statusListIndex must be a non-negative integer string', 'statusListIndex');
+  }
+  if (!isListUrl(statusListCredential)) return bad('statusListCredential must be an http(s) URL', 'statusListCredential');
+  // §2.1 statusSize: entries wider than one bit carry status messages, which Legate does not use.
+  if (statusSize !== undefined && statusSize !== 1) return bad('only statusSize 1 is supported', 'statusSize');
+  if (typeof statusPurpose !== 'string') return bad('statusPurpose must be a string', 'statusPurpose');
+  if (!(STATUS_PURPOSES as readonly string[]).includes(statusPurpose)) {
+    return new InputError('ERR_STATUS_PURPOSE', `status purpose ${JSON.stringify(statusPurpose.slice(0, 32))} is not supported`, {
+      claim: `${at}/statusPurpose`,
+      reason: 'unsupported',
+    });
+  }
+  const entry = { ...value } as unknown as BitstringStatusEntry;
+  return { entry, purpose: statusPurpose as StatusPurpose, index: Number(statusListIndex), listUrl: statusListCredential };
+}
+
+/**
+ * Reads a credential's `credentialStatus` (one entry or an array). Entries of
+ * type `BitstringStatusListEntry` or `StatusList2021Entry` are validated;
+ * entries of other types are ignored. Never throws.
+ *
+ * Errors: `ERR_MALFORMED` (bad index, URL, `statusSize`, not an object, too
+ * many entries), `ERR_STATUS_PURPOSE` (a purpose other than revocation and
+ * suspension: failing closed beats ignoring a status we cannot interpret).
+ *
+ * @example
+ * ```ts
+ * const { entries, errors } = readStatusEntries(credential);
+ * for (const { listUrl, index, purpose } of entries) ...
+ * ```
+ */
+export function readStatusEntries(credential: { credentialStatus?: unknown }): StatusEntries {
+  const result: StatusEntries = { entries: [], errors: [] };
+  const status = isRecord(credential) ? credential.credentialStatus : undefined;
+  if (status === undefined) return result;
+  const list: unknown[] = Array.isArray(status) ? status : [status];
+  if (list.length > MAX_STATUS_ENTRIES) {
+    result.errors.push(
+      new InputError('ERR_MALFORMED', `credentialStatus has more than ${MAX_STATUS_ENTRIES} entries`, { claim: 'credentialStatus' }),
+    );
+    return result;
+  }
+  list.forEach((value, i) => {
+    const at = Array.isArray(status) ? `credentialStatus/${i}` : 'credentialStatus';
+    if (!isRecord(value)) {
+      result.errors.push(new InputError('ERR_MALFORMED', 'a status entry must be an object', { claim: at }));
+      return;
+    }
+    if (value.type !== STATUS_ENTRY_TYPE && value.type !== STATUS_LIST_2021_ENTRY_TYPE) return;
+    const read = readEntry(value, at);
+    if ('listUrl' in read) result.entries.push(read);
+    else result.errors.push(read);
+  });
+  return result;
+}

@@ -1,0 +1,110 @@
+/**
+ * @module status/fetch
+ *
+ * Downloading a status list credential, with the bounds W3C Bitstring Status
+ * List v1.0 Security Considerations call for: a timeout covering headers and
+ * body, a size cap enforced on `Content-Length` and again while streaming (a
+ * server may lie or omit it), no redirects, and conditional requests
+ * (`If-None-Match`, RFC 9110 §13.1.2) so an unchanged list costs a `304`.
+ * Failures are thrown as LegateErrors the checker turns into outcomes.
+ * Internal to `status/`.
+ */
+
+import type { FetchLike } from '../did/resolver.js';
+import { InputError, VerificationError } from '../errors/index.js';
+import { abortable, readBounded } from '../lib/http.js';
+
+/** What `Cache-Control` (RFC 9111 §5.2.2) allows a verifier to do with the response. */
+export interface CacheDirectives {
+  /** `no-store`: keep nothing. */
+  noStore: boolean;
+  /** `max-age` (0 for `no-cache`), in ms; undefined when not stated. */
+  maxAgeMs: number | undefined;
+}
+
+/** A response; `etag` and `cache` are undefined when the server sent no such header. */
+export type ListResponse =
+  | { status: 200; body: string; etag: string | undefined; cache: CacheDirectives | undefined }
+  | { status: 304; etag: string | undefined; cache: CacheDirectives | undefined };
+
+export interface FetchListOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Sent as `If-None-Match` when set. */
+  etag?: string | undefined;
+}
+
+const MAX_ETAG_LENGTH = 256;
+const MAX_AGE = /^max-age=(\d{1,10})$/;
+
+/** Parses `Cache-Control`; unknown directives are ignored. */
+export function cacheDirectives(header: string): CacheDirectives {
+  const result: CacheDirectives = { noStore: false, maxAgeMs: undefined };
+  for (const raw of header.split(',')) {
+    const directive = raw.trim().toLowerCase();
+    if (directive === 'no-store') result.noStore = true;
+    else if (directive === 'no-cache') result.maxAgeMs = 0;
+    else {
+      const match = MAX_AGE.exec(directive.replace(/"/g, ''));
+      if (match !== null) result.maxAgeMs = Math.min(result.maxAgeMs ?? Infinity, Number(match[1]) * 1000);
+    }
+  }
+  return result;
+}
+
+function unavailable(message: string, reason: string): VerificationError {
+  return new VerificationError('ERR_STATUS_UNAVAILABLE', message, { claim: 'statusListCredential', reason });
+}
+
+function tooLarge(maxBytes: number): InputError {
+  return new InputError('ERR_INPUT_TOO_LARGE', `status list response is larger than ${maxBytes} bytes`, {
+    claim: 'statusListCredential',
+    reason: 'download',
+  });
+}
+
+/**
+ * GETs a list credential.
+ * @throws InputError `ERR_INPUT_TOO_LARGE` over `maxBytes`; VerificationError
+ * `ERR_STATUS_UNAVAILABLE` with reason `network`, `timeout`, `http-<status>`
+ * or `encoding`.
+ */
+export async function fetchListCredential(url: string, options: FetchListOptions): Promise<ListResponse> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const headers: Record<string, string> = { accept: 'application/vc+jwt, application/vc+ld+json;q=0.5, application/json;q=0.2' };
+  if (options.etag !== undefined) headers['if-none-match'] = options.etag;
+  let response: Response;
+  try {
+    // No redirects: the credential names the list's URL, and the list must come from there.
+    response = await abortable(options.fetch(url, { method: 'GET', headers, redirect: 'error', signal }), signal);
+  } catch {
+    if (signal.aborted) throw unavailable(`status list request timed out after ${options.timeoutMs} ms`, 'timeout');
+    throw unavailable('status list request failed (network error or redirect)', 'network');
+  }
+  const rawEtag = response.headers.get('etag');
+  const etag = rawEtag !== null && rawEtag.length <= MAX_ETAG_LENGTH ? rawEtag : undefined;
+  const cacheControl = response.headers.get('cache-control');
+  const cache = cacheControl === null ? undefined : cacheDirectives(cacheControl);
+  if (response.status === 304 && options.etag !== undefined) {
+    void response.body?.cancel().catch(() => undefined);
+    return { status: 304, etag, cache };
+  }
+  if (response.status !== 200) {
+    void response.body?.cancel().catch(() => undefined);
+    throw unavailable(`status list request returned HTTP ${response.status}`, `http-${response.status}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBounded(response, options.maxBytes, signal, () => tooLarge(options.maxBytes));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    if (signal.aborted) throw unavailable(`status list request timed out after ${options.timeoutMs} ms`, 'timeout');
+    throw unavailable('reading the status list failed', 'network');
+  }
+  try {
+    return { status: 200, body: new TextDecoder('utf-8', { fatal: true }).decode(bytes), etag, cache };
+  } catch {
+    throw unavailable('status list is not valid UTF-8', 'encoding');
+  }
+}

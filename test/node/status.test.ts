@@ -1,0 +1,178 @@
+// acme (did:web:acme.example) -> alice -> helper (did:key); a verifier elsewhere fetches acme's lists.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyCapabilityCredential } from '../../src/credential/verify.js';
+import { verifyChain } from '../../src/delegation/verify-chain.js';
+import { createAgent } from '../../src/node/agents.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { delegateFromAgent } from '../../src/node/delegate.js';
+import { initNode } from '../../src/node/init.js';
+import { issueToAgent } from '../../src/node/issue.js';
+import { openNode } from '../../src/node/open.js';
+import { retireAgent } from '../../src/node/retire.js';
+import { changeStatus, publishedStatusList, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
+import { verificationOptions } from '../../src/node/verify.js';
+import { createStatusChecker } from '../../src/status/check.js';
+import { NOW } from '../fixtures.js';
+
+const OWNER = 'mailto:carol@acme.example';
+const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } };
+const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
+
+let now: Date;
+const clock = () => new Date(now.getTime());
+let node: NodeContext;
+
+beforeEach(async () => {
+  now = new Date(NOW.getTime());
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-status-')), 'acme');
+  await initNode({ dataDir, domain: 'acme.example', clock });
+  node = await openNode({ dataDir, clock });
+  await createAgent(node, { name: 'alice', owner: OWNER });
+});
+afterEach(() => node.close());
+
+/** A verifier in another organization: fetches acme's published lists (with ETags) and resolves acme's DIDs from acme's node. */
+function remoteVerifier() {
+  let fetches = 0;
+  const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    fetches++;
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const { token, list } = await publishedStatusList(node, url.pathname.split('/').pop()!);
+    const etag = `"${list.id}-${list.version}"`;
+    const ifNoneMatch = new Headers(init?.headers).get('if-none-match');
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers: { etag } });
+    return new Response(token, { headers: { 'content-type': 'application/vc+jwt', etag, 'cache-control': `max-age=${STATUS_LIST_TTL_MS / 1000}` } });
+  };
+  const checker = createStatusChecker({ resolver: node.resolver, fetch, clock });
+  return {
+    verify: (jwt: string) => verifyCapabilityCredential(jwt, { resolver: node.resolver, clock, status: (c) => checker.statusErrors(c) }),
+    fetches: () => fetches,
+  };
+}
+
+describe('status: allocation', () => {
+  it('gives every credential one entry per purpose at an index in a 131,072-entry list', async () => {
+    const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const entries = credential.credentialStatus as { statusPurpose: string; statusListIndex: string; statusListCredential: string; type: string }[];
+    expect(entries.map((e) => e.statusPurpose)).toEqual(['revocation', 'suspension']);
+    for (const e of entries) {
+      expect(e.type).toBe('BitstringStatusListEntry');
+      expect(e.statusListCredential).toMatch(/^https:\/\/acme\.example\/status\/[rs]-[0-9a-f-]{36}$/);
+      expect(Number(e.statusListIndex)).toBeLessThan(131072);
+    }
+    const lists = await node.store.listStatusLists();
+    expect(lists.map((l) => [l.purpose, l.size, l.issuer])).toEqual([
+      ['revocation', 131072, node.organization.did],
+      ['suspension', 131072, node.organization.did],
+    ]);
+  });
+
+  it('never hands out an index twice under concurrent issuance (2,000 credentials)', async () => {
+    const issued = await Promise.all(Array.from({ length: 2000 }, () => issueToAgent(node, { agent: 'alice', capabilities: [refund] })));
+    for (const purpose of ['revocation', 'suspension']) {
+      const seen = new Set<string>();
+      for (const { credential } of issued) {
+        const entry = (credential.credentialStatus as { statusPurpose: string; statusListIndex: string; statusListCredential: string }[]).find((e) => e.statusPurpose === purpose)!;
+        seen.add(`${entry.statusListCredential}#${entry.statusListIndex}`);
+      }
+      expect(seen.size, purpose).toBe(2000);
+    }
+    // Random, not sequential: the indexes spread over the list.
+    const indexes = issued.map(({ credential }) => Number((credential.credentialStatus as { statusListIndex: string }[])[0]!.statusListIndex));
+    expect(Math.max(...indexes) - Math.min(...indexes)).toBeGreaterThan(100_000);
+  });
+});
+
+describe('status: revoke, suspend, reinstate', () => {
+  it('a remote verifier sees a revocation after the cache TTL, and not before', async () => {
+    const { jwt, id } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const verifier = remoteVerifier();
+    expect((await verifier.verify(jwt)).errors).toEqual([]);
+    const result = await changeStatus(node, id, 'revoke');
+    expect(result).toMatchObject({ purpose: 'revocation', version: 2 });
+    now = new Date(now.getTime() + STATUS_LIST_TTL_MS - 1000);
+    expect((await verifier.verify(jwt)).errors).toEqual([]);
+    now = new Date(now.getTime() + 2000);
+    expect(codes(await verifier.verify(jwt))).toEqual(['ERR_REVOKED']);
+  });
+
+  it("the issuing node sees its own revocation at once, from its store", async () => {
+    const { jwt, id } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect((await verifyCapabilityCredential(jwt, verificationOptions(node))).errors).toEqual([]);
+    await changeStatus(node, id, 'revoke');
+    expect(codes(await verifyCapabilityCredential(jwt, verificationOptions(node)))).toEqual(['ERR_REVOKED']);
+    expect((await verifyCapabilityCredential(jwt, verificationOptions(node, { checkStatus: false }))).errors).toEqual([]);
+  });
+
+  it('suspension then reinstatement flips back; the list is re-signed with a new version each time', async () => {
+    const { jwt, id } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const verifier = remoteVerifier();
+    const before = (await node.store.listStatusLists({ purpose: 'suspension' }))[0]!;
+    await changeStatus(node, id, 'suspend');
+    now = new Date(now.getTime() + STATUS_LIST_TTL_MS + 1000);
+    expect(codes(await verifier.verify(jwt))).toEqual(['ERR_SUSPENDED']);
+    await changeStatus(node, id, 'reinstate');
+    const after = (await node.store.listStatusLists({ purpose: 'suspension' }))[0]!;
+    expect(after.version).toBe(before.version + 2);
+    expect(after.token).not.toBe(before.token);
+    now = new Date(now.getTime() + STATUS_LIST_TTL_MS + 1000);
+    expect((await verifier.verify(jwt)).errors).toEqual([]);
+  });
+
+  it('revalidates an unchanged list with its ETag (304) instead of downloading it again', async () => {
+    const { jwt } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const verifier = remoteVerifier();
+    await verifier.verify(jwt);
+    const first = verifier.fetches();
+    now = new Date(now.getTime() + STATUS_LIST_TTL_MS + 1000);
+    expect((await verifier.verify(jwt)).errors).toEqual([]);
+    expect(verifier.fetches()).toBe(first * 2);
+  });
+
+  it('refuses to reinstate a revoked credential, and to change unknown ones', async () => {
+    const { id } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    await changeStatus(node, id, 'revoke');
+    await expect(changeStatus(node, id, 'reinstate')).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    await expect(changeStatus(node, 'urn:uuid:nope', 'revoke')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(changeStatus(node, id, 'delete' as 'revoke')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
+
+describe('status: chains and retirement', () => {
+  async function chain() {
+    const helper = await createAgent(node, { name: 'helper', owner: OWNER, method: 'key' });
+    const root = await issueToAgent(node, { agent: 'alice', capabilities: [refund], delegation: { depth: 0, maxDepth: 1 } });
+    const child = await delegateFromAgent(node, { from: 'alice', credential: root.id, to: helper.did, capability: { action: 'call', resource: 'billing:refund' } });
+    return { root, child };
+  }
+
+  it("gives delegated credentials entries in the delegating agent's own lists", async () => {
+    const { child } = await chain();
+    const alice = await node.store.getAgent('alice');
+    expect((await node.store.listStatusLists({ issuer: alice!.did })).map((l) => l.purpose)).toEqual(['revocation', 'suspension']);
+    expect((await verifyChain([child.jwt, (await node.store.getCredential(child.credential.credentialSubject.delegation!.parent!))!.token], verificationOptions(node))).errors).toEqual([]);
+  });
+
+  it('revoking a parent invalidates its delegates', async () => {
+    const { root, child } = await chain();
+    await changeStatus(node, root.id, 'revoke');
+    const result = await verifyChain([root.jwt, child.jwt], verificationOptions(node));
+    expect(codes(result)).toEqual(['ERR_REVOKED']);
+    expect(result.errors[0]!.message).toMatch(/^link 0:/);
+  });
+
+  it('retiring an agent revokes its credentials and their delegates, and its key signs no more', async () => {
+    const { root, child } = await chain();
+    const other = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const { revoked, agent } = await retireAgent(node, 'alice');
+    expect(new Set(revoked)).toEqual(new Set([root.id, child.id, other.id]));
+    expect(agent.status).toBe('retired');
+    for (const jwt of [root.jwt, child.jwt, other.jwt]) expect(codes(await verifyCapabilityCredential(jwt, verificationOptions(node)))).toEqual(['ERR_REVOKED']);
+    await expect(node.keys.signer(agent.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    await expect(issueToAgent(node, { agent: 'alice', capabilities: [refund] })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    expect((await retireAgent(node, 'alice')).revoked).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+// A real node:http server on 127.0.0.1 serving acme's revocation list with an
+// ETag, checked through the global fetch (plain HTTP allowed for loopback).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStatusChecker } from '../../src/status/check.js';
+import { personaResolver } from '../fixtures.js';
+import { codes, credentialWith, movableClock, revocationEntry, signedList } from './helpers.js';
+
+describe('status checker over real HTTP', () => {
+  let server: Server;
+  let url = '';
+  let token = '';
+  let etag = '"v1"';
+  const seen: { ifNoneMatch: string | undefined; status: number }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const ifNoneMatch = request.headers['if-none-match'];
+      const status = ifNoneMatch === etag ? 304 : 200;
+      seen.push({ ifNoneMatch, status });
+      response.writeHead(status, { 'content-type': 'application/vc+jwt', etag, 'cache-control': 'max-age=60' });
+      response.end(status === 200 ? token : undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status/r-1`;
+    token = await signedList({ url, set: [77] });
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('fetches, caches, revalidates with 304, and sees a new version', async () => {
+    const time = movableClock();
+    const checker = createStatusChecker({ resolver: personaResolver(), clock: time.clock, allowHttpLoopback: true });
+    const revoked = credentialWith([revocationEntry(77, url)]);
+    const clear = credentialWith([revocationEntry(78, url)]);
+
+    expect(codes(await checker.statusErrors(revoked))).toEqual(['ERR_REVOKED']);
+    expect(await checker.statusErrors(clear)).toEqual([]);
+    expect(seen).toHaveLength(1);
+
+    time.advance(61_000);
+    expect((await checker.check(revoked))[0]).toMatchObject({ outcome: 'revoked', source: 'revalidated' });
+    expect(seen).toEqual([
+      { ifNoneMatch: undefined, status: 200 },
+      { ifNoneMatch: '"v1"', status: 304 },
+    ]);
+
+    // acme revokes index 78 too: a new token and ETag.
+    token = await signedList({ url, set: [77, 78] });
+    etag = '"v2"';
+    time.advance(61_000);
+    expect(codes(await checker.statusErrors(clear))).toEqual(['ERR_REVOKED']);
+    expect(seen.at(-1)).toEqual({ ifNoneMatch: '"v1"', status: 200 });
+  });
+
+  it('refuses plain HTTP unless loopback HTTP is allowed', async () => {
+    const checker = createStatusChecker({ resolver: personaResolver(), clock: movableClock().clock });
+    const errors = await checker.statusErrors(credentialWith([revocationEntry(77, url)]));
+    expect(errors.map((e) => [e.code, e.reason])).toEqual([['ERR_STATUS_UNAVAILABLE', 'scheme']]);
+  });
+});
