@@ -4,8 +4,8 @@
  * `legate demo`: the story so far, end to end, in a temporary data directory.
  * An organization registers an agent with a human owner, issues it capability
  * credentials, and a verifier checks them; mallory's tampering and an expired
- * credential are rejected with their codes. Later issues extend the story
- * (delegation, revocation, federation, handshake, audit).
+ * credential are rejected with their codes, and a revocation takes effect.
+ * Later issues extend the story (delegation, federation, handshake, audit).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,8 @@ import { createAgent } from '../node/agents.js';
 import { initNode } from '../node/init.js';
 import { issueToAgent } from '../node/issue.js';
 import { openNode } from '../node/open.js';
+import { changeStatus } from '../node/status.js';
+import { verificationOptions } from '../node/verify.js';
 
 export interface DemoStep {
   step: string;
@@ -64,9 +66,10 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
       const issued = await issueToAgent(node, { agent: 'customer-support', capabilities, agentVersion: '2.3', validFor: 'P30D' });
       record({ step: `capability credential issued (vc+jwt, ${issued.jwt.length} bytes)`, outcome: 'ok', detail: capabilities.map(describe).join('; ') });
 
-      const verified = await verifyCapabilityCredential(issued.jwt, { resolver: node.resolver, clock: node.clock });
+      const options = verificationOptions(node);
+      const verified = await verifyCapabilityCredential(issued.jwt, options);
       record({
-        step: 'a verifier checks signature, key binding, validity and schema',
+        step: 'a verifier checks signature, key binding, validity, schema and revocation status',
         outcome: verified.verified ? 'ok' : 'rejected',
         codes: verified.errors.map((e) => e.code),
       });
@@ -75,14 +78,19 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
       const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof issued.credential;
       payload.credentialSubject.capabilities[2]!.constraints = { maxAmount: { value: 1_000_000, currency: 'USD' } };
       const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
-      const tampered = await verifyCapabilityCredential(forged, { resolver: node.resolver, clock: node.clock });
+      const tampered = await verifyCapabilityCredential(forged, options);
       record({ step: 'mallory raises the refund limit to 1,000,000 USD', outcome: tampered.verified ? 'ok' : 'rejected', codes: tampered.errors.map((e) => e.code) });
 
       const later = new Date(node.clock().getTime() + 31 * 24 * 3600 * 1000);
       const expired = await verifyCapabilityCredential(issued.jwt, { resolver: node.resolver, clock: () => later });
       record({ step: 'the same credential, checked 31 days later', outcome: expired.verified ? 'ok' : 'rejected', codes: expired.errors.map((e) => e.code) });
 
-      const ok = verified.verified && !tampered.verified && !expired.verified;
+      const change = await changeStatus(node, issued.id, 'revoke');
+      record({ step: `Acme revokes the credential (status list ${change.listId.slice(0, 10)}…, index ${change.index})`, outcome: 'ok' });
+      const revoked = await verifyCapabilityCredential(issued.jwt, options);
+      record({ step: 'the verifier checks it again', outcome: revoked.verified ? 'ok' : 'rejected', codes: revoked.errors.map((e) => e.code) });
+
+      const ok = verified.verified && !tampered.verified && !expired.verified && !revoked.verified;
       say(ok ? '\nEvery check behaved as it should.' : '\nSomething did not behave as expected.');
       return { ok, steps };
     } finally {

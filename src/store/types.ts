@@ -105,6 +105,18 @@ export interface StatusAllocation {
   purpose: StatusPurpose;
 }
 
+export type RegistryEntryKind = 'accreditation' | 'recognition';
+
+/** One entry of this organization's trust list, as configured (see `registry/GOVERNANCE.md`). */
+export interface RegistryEntryRecord {
+  kind: RegistryEntryKind;
+  /** The accredited issuer's DID, or the recognized list's URL. Unique per kind. */
+  key: string;
+  /** The entry as it appears in the published trust list (JSON). */
+  entry: Record<string, unknown>;
+  updatedAt: string;
+}
+
 export interface CredentialQuery {
   issuer?: string;
   subject?: string;
@@ -159,6 +171,17 @@ export interface Store {
   isStatusIndexAllocated(listId: string, index: number): Promise<boolean>;
   /** How many indexes of `listId` have been handed out. */
   countStatusAllocations(listId: string): Promise<number>;
+
+  /** Adds or replaces the entry of that kind and key. */
+  putRegistryEntry(entry: RegistryEntryRecord): Promise<void>;
+  /** Removes the entries with that key (of either kind); returns how many there were. */
+  removeRegistryEntry(key: string): Promise<number>;
+  /** Every entry, accreditations first, then by key. */
+  listRegistryEntries(): Promise<RegistryEntryRecord[]>;
+
+  /** A small named value (node settings, published-document versions). */
+  getSetting(name: string): Promise<string | undefined>;
+  putSetting(name: string, value: string): Promise<void>;
 
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none

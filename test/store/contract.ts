@@ -374,6 +374,35 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    describe('registry entries and settings', () => {
+      const accreditation = (key: string) => ({
+        kind: 'accreditation' as const,
+        key,
+        entry: { issuer: key, capabilities: ['call:billing:*'], maxDelegationDepth: 1 },
+        updatedAt: '2025-04-01T00:00:00.000Z',
+      });
+
+      it('adds, replaces, lists and removes entries', async () => {
+        await store.putRegistryEntry(accreditation('did:web:bank.example'));
+        await store.putRegistryEntry({ kind: 'recognition', key: 'https://bank.example/registry/trust-list', entry: { hops: 1 }, updatedAt: 'x' });
+        await store.putRegistryEntry({ ...accreditation('did:web:bank.example'), entry: { issuer: 'did:web:bank.example', capabilities: ['*:*'] } });
+        expect((await store.listRegistryEntries()).map((e) => [e.kind, e.key, e.entry])).toEqual([
+          ['accreditation', 'did:web:bank.example', { issuer: 'did:web:bank.example', capabilities: ['*:*'] }],
+          ['recognition', 'https://bank.example/registry/trust-list', { hops: 1 }],
+        ]);
+        expect(await store.removeRegistryEntry('did:web:bank.example')).toBe(1);
+        expect(await store.removeRegistryEntry('did:web:bank.example')).toBe(0);
+        expect(await store.listRegistryEntries()).toHaveLength(1);
+      });
+
+      it('stores settings by name', async () => {
+        expect(await store.getSetting('trust-list.version')).toBeUndefined();
+        await store.putSetting('trust-list.version', '1');
+        await store.putSetting('trust-list.version', '2');
+        expect(await store.getSetting('trust-list.version')).toBe('2');
+      });
+    });
+
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);
 

@@ -107,6 +107,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'trust registry entries and node settings',
+    sql: `
+      CREATE TABLE registry_entries (
+        kind        TEXT NOT NULL CHECK (kind IN ('accreditation', 'recognition')),
+        key         TEXT NOT NULL,
+        entry       TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+      ) STRICT;
+
+      CREATE TABLE settings (
+        name   TEXT NOT NULL PRIMARY KEY,
+        value  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -30,9 +30,11 @@ import type {
   StatusAllocation,
   StatusListQuery,
   StatusListRecord,
+  RegistryEntryRecord,
   Store,
 } from '../types.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
+import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
 
 /** Options of {@link openSqliteStore}. */
@@ -169,6 +171,7 @@ function credentialQuerySql(mask: number): string {
 class SqliteConnection {
   readonly db: Database.Database;
   readonly status: StatusStatements;
+  readonly registry: RegistryStatements;
 
   readonly #getOrganization;
   readonly #putOrganization;
@@ -190,6 +193,7 @@ class SqliteConnection {
   constructor(db: Database.Database) {
     this.db = db;
     this.status = new StatusStatements(db);
+    this.registry = new RegistryStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -492,6 +496,21 @@ abstract class SqliteStoreBase implements Store {
   }
   countStatusAllocations(listId: string): Promise<number> {
     return this.run('countStatusAllocations', (c) => c.status.countStatusAllocations(listId));
+  }
+  putRegistryEntry(entry: RegistryEntryRecord): Promise<void> {
+    return this.run('putRegistryEntry', (c) => c.registry.putRegistryEntry(entry));
+  }
+  removeRegistryEntry(key: string): Promise<number> {
+    return this.run('removeRegistryEntry', (c) => c.registry.removeRegistryEntry(key));
+  }
+  listRegistryEntries(): Promise<RegistryEntryRecord[]> {
+    return this.run('listRegistryEntries', (c) => c.registry.listRegistryEntries());
+  }
+  getSetting(name: string): Promise<string | undefined> {
+    return this.run('getSetting', (c) => c.registry.getSetting(name));
+  }
+  putSetting(name: string, value: string): Promise<void> {
+    return this.run('putSetting', (c) => c.registry.putSetting(name, value));
   }
 }
 
