@@ -14,6 +14,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerPresent } from './commands/present.js';
+import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
 import { EXIT, reportError } from './io.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerPresent(program);
   registerAuthorize(program);
   registerStatus(program);
+  registerServe(program);
   registerDid(program);
   registerDemo(program);
   return program;

@@ -24,6 +24,9 @@ export const ErrorCodes = [
   'ERR_STATUS_PURPOSE',
   'ERR_STATUS_ISSUER',
   'ERR_UNTRUSTED_ISSUER',
+  'ERR_TRUST_LIST_UNAVAILABLE',
+  'ERR_TRUST_LIST_MISMATCH',
+  'ERR_TRUST_LIST_ISSUER',
   'ERR_CAPABILITY_WIDENED',
   'ERR_DELEGATION_DEPTH',
   'ERR_CHAIN_INVALID',
@@ -43,6 +46,7 @@ export const ErrorCodes = [
   'ERR_CONFLICT',
   'ERR_KEY_UNAVAILABLE',
   'ERR_STORE',
+  'ERR_UNAUTHORIZED',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -41,7 +41,11 @@ export interface NodeOptions {
 /** Files inside a data directory. */
 export const DATA_FILES = {
   database: 'legate.db',
+  adminToken: 'admin.token',
 } as const;
+
+/** The setting holding the SHA-256 (hex) of the admin bearer token. */
+export const ADMIN_TOKEN_SETTING = 'admin.token.sha256';
 
 /**
  * The same context writing through another store handle (a transaction), so

@@ -2,11 +2,13 @@
  * @module node/init
  *
  * Creates a node: the organization's `did:web`, its first Ed25519 key, the
- * encrypted key store and the SQLite store. All or nothing: on any failure
+ * encrypted key store, the SQLite store, and the admin bearer token (in
+ * `admin.token`, readable only by its owner; the store keeps only its hash). All or nothing: on any failure
  * the files this call created are removed, so a retry starts clean.
  */
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, StoreError } from '../errors/index.js';
 import { orgDidFromDomain } from '../did/web.js';
@@ -16,7 +18,7 @@ import { assertNonEmptyString } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import type { OrganizationRecord } from '../store/types.js';
-import { DATA_FILES, type NodeOptions } from './context.js';
+import { ADMIN_TOKEN_SETTING, DATA_FILES, type NodeOptions } from './context.js';
 
 export interface InitOptions extends NodeOptions {
   /** `host` or `host:port` where the node will be reachable; the organization DID derives from it. */
@@ -42,7 +44,7 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
   const name = options.name ?? options.domain;
   assertNonEmptyString(name, 'name');
   if (name.length > 256) throw new InputError('ERR_INVALID_ARGUMENT', 'name is longer than 256 characters', { claim: 'name' });
-  const created = ['keystore.json', 'master.key', DATA_FILES.database, `${DATA_FILES.database}-wal`, `${DATA_FILES.database}-shm`];
+  const created = ['keystore.json', 'master.key', DATA_FILES.adminToken, DATA_FILES.database, `${DATA_FILES.database}-wal`, `${DATA_FILES.database}-shm`];
   // Refuse any directory holding node files, so the cleanup below only ever removes what this call wrote.
   if (created.some((file) => existsSync(join(dataDir, file)))) {
     throw new StoreError('ERR_CONFLICT', `${dataDir} already holds a Legate node (or part of one)`, { claim: 'data' });
@@ -55,10 +57,14 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
     const master = createMasterKey(dataDir, { passphrase: options.passphrase });
     store = await openSqliteStore(join(dataDir, DATA_FILES.database));
     const organization: OrganizationRecord = { did, domain: options.domain.toLowerCase(), name, createdAt: clock().toISOString() };
+    // The admin bearer token: its hash in the store, the token itself in an owner-only file.
+    const adminToken = randomBytes(32).toString('base64url');
     await store.transaction(async (tx) => {
       await tx.putOrganization(organization);
       await new KeyStore(tx, master, { clock }).generate(() => ({ kid: `${did}#key-1`, controller: did }));
+      await tx.putSetting(ADMIN_TOKEN_SETTING, sha256Hex(adminToken));
     });
+    writeFileSync(join(dataDir, DATA_FILES.adminToken), `${adminToken}\n`, { mode: 0o600, flag: 'wx' });
     await store.close();
     return organization;
   } catch (error) {
@@ -66,4 +72,8 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
     for (const file of created) rmSync(join(dataDir, file), { force: true });
     throw error;
   }
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -22,6 +22,7 @@ export function registerInit(program: Command): void {
     else {
       println(org.did);
       note(`initialized ${org.name} in ${globals.data}${process.env.LEGATE_PASSPHRASE ? ' (keys sealed by LEGATE_PASSPHRASE)' : ' (keys sealed by master.key, mode 0600)'}`);
+      note(`admin bearer token in ${globals.data}/admin.token (mode 0600)`);
     }
     return EXIT.ok;
   });

@@ -1,0 +1,79 @@
+/**
+ * @module server/app
+ *
+ * The Legate node's HTTP surface as a Hono app factory, `createApp(deps)`,
+ * testable in process with `app.request()`. Routes are thin over
+ * `legate/node`; every error leaves as RFC 9457 problem details with its
+ * Legate code; request bodies are bounded.
+ */
+
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { InputError, LegateError, StoreError } from '../errors/index.js';
+import type { NodeContext } from '../node/context.js';
+import { Metrics } from './metrics.js';
+import { INTERNAL_PROBLEM, problem } from './problem.js';
+import { adminRoutes } from './routes/admin.js';
+import { documentRoutes } from './routes/documents.js';
+
+export interface AppDeps {
+  node: NodeContext;
+  metrics?: Metrics;
+  /** Largest request body accepted, in bytes. Default 256 KiB. */
+  maxBodyBytes?: number;
+  /** Where unexpected errors are reported (never with secrets); default stderr, name and message only. */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Builds the node's HTTP app.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ node });
+ * const res = await app.request('/.well-known/did.json');
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono {
+  const { node } = deps;
+  const metrics = deps.metrics ?? new Metrics();
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const report =
+    deps.onUnexpectedError ??
+    ((error: unknown) => process.stderr.write(`legate: unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : 'error'}\n`));
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    metrics.requests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' });
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', did: node.organization.did }));
+  app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.route('/', documentRoutes(node));
+  app.route('/admin', adminRoutes(node, maxBodyBytes));
+
+  app.notFound(() => {
+    throw new StoreError('ERR_NOT_FOUND', 'no such route');
+  });
+  app.onError((error, c) => {
+    if (error instanceof LegateError) {
+      const body = problem(error);
+      return c.json(body, body.status as 400, { 'content-type': 'application/problem+json' });
+    }
+    report(error);
+    return c.json(INTERNAL_PROBLEM, 500, { 'content-type': 'application/problem+json' });
+  });
+  return app;
+}

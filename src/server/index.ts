@@ -1,0 +1,11 @@
+/**
+ * @module server
+ *
+ * The Legate node over HTTP: `createApp(deps)` (a Hono app) and
+ * `startServer(...)`. Loaded only through `legate/server`.
+ */
+
+export { createApp, type AppDeps } from './app.js';
+export { startServer, type RunningServer } from './serve.js';
+export { Metrics } from './metrics.js';
+export { problem, httpStatus, type Problem } from './problem.js';

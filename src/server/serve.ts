@@ -1,0 +1,50 @@
+/**
+ * @module server/serve
+ *
+ * Runs the app on Node's HTTP server (@hono/node-server) and stops it
+ * gracefully: no new connections, in-flight requests finish, then the store
+ * closes.
+ */
+
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { NodeContext } from '../node/context.js';
+import { createApp, type AppDeps } from './app.js';
+
+export interface RunningServer {
+  /** The bound address, e.g. `http://127.0.0.1:7401`. */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, and closes the node. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a node on `host:port` (port 0 picks a free one).
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ node, host: '127.0.0.1', port: 7401 });
+ * process.on('SIGTERM', () => void server.close());
+ * ```
+ */
+export function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number }): Promise<RunningServer> {
+  const app = createApp(options);
+  const host = options.host ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
+      let closing: Promise<void> | undefined;
+      resolve({
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
+        port: info.port,
+        close: () =>
+          (closing ??= new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            // Idle keep-alive connections would hold close() open.
+            if ('closeIdleConnections' in server) server.closeIdleConnections();
+          }).then(() => options.node.close())),
+      });
+    });
+    server.once('error', reject);
+  });
+}
