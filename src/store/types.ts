@@ -117,6 +117,16 @@ export interface RegistryEntryRecord {
   updatedAt: string;
 }
 
+/** One use of a capability, for budgets and rate limits. */
+export interface UsageRecord {
+  /** What the use counts against, e.g. `<agent DID> <credential id> <action>:<resource>`. */
+  key: string;
+  at: string;
+  /** Decimal amount as a string (exact), with its currency, when the action carried one. */
+  amount?: string;
+  currency?: string;
+}
+
 export interface CredentialQuery {
   issuer?: string;
   subject?: string;
@@ -178,6 +188,18 @@ export interface Store {
   removeRegistryEntry(key: string): Promise<number>;
   /** Every entry, accreditations first, then by key. */
   listRegistryEntries(): Promise<RegistryEntryRecord[]>;
+
+  /**
+   * Claims a one-time key (a message id, nonce or jti) until `expiresAt`.
+   * Returns false when the key is already claimed and not expired: a replay.
+   * Expired claims are forgotten.
+   */
+  claimOnce(key: string, expiresAt: string, now: string): Promise<boolean>;
+
+  /** Records one use of a capability. */
+  recordUsage(usage: UsageRecord): Promise<void>;
+  /** Uses of `key` at or after `since`, oldest first. */
+  listUsage(key: string, since: string): Promise<UsageRecord[]>;
 
   /** A small named value (node settings, published-document versions). */
   getSetting(name: string): Promise<string | undefined>;

@@ -403,6 +403,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    describe('one-time keys and usage', () => {
+      it('claims a key once until it expires', async () => {
+        expect(await store.claimOnce('jti:1', '2025-05-01T00:05:00.000Z', '2025-05-01T00:00:00.000Z')).toBe(true);
+        expect(await store.claimOnce('jti:1', '2025-05-01T00:06:00.000Z', '2025-05-01T00:01:00.000Z')).toBe(false);
+        expect(await store.claimOnce('jti:2', '2025-05-01T00:06:00.000Z', '2025-05-01T00:01:00.000Z')).toBe(true);
+        // After expiry the key is forgotten (a replay that old is stopped by the timestamp check instead).
+        expect(await store.claimOnce('jti:1', '2025-05-01T00:20:00.000Z', '2025-05-01T00:10:00.000Z')).toBe(true);
+      });
+
+      it('records usage and lists it by key since a time, oldest first', async () => {
+        await store.recordUsage({ key: 'alice refund', at: '2025-05-01T00:00:00.000Z', amount: '10.50', currency: 'USD' });
+        await store.recordUsage({ key: 'alice refund', at: '2025-05-02T00:00:00.000Z', amount: '20', currency: 'USD' });
+        await store.recordUsage({ key: 'alice read', at: '2025-05-02T00:00:00.000Z' });
+        expect(await store.listUsage('alice refund', '2025-05-01T12:00:00.000Z')).toEqual([
+          { key: 'alice refund', at: '2025-05-02T00:00:00.000Z', amount: '20', currency: 'USD' },
+        ]);
+        expect(await store.listUsage('alice read', '2025-01-01T00:00:00.000Z')).toEqual([{ key: 'alice read', at: '2025-05-02T00:00:00.000Z' }]);
+      });
+    });
+
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);
 

@@ -125,6 +125,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'replay protection and capability usage',
+    sql: `
+      CREATE TABLE one_time_keys (
+        key         TEXT NOT NULL PRIMARY KEY,
+        expires_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX one_time_keys_by_expiry ON one_time_keys (expires_at);
+
+      CREATE TABLE usage (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        key       TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        amount    TEXT,
+        currency  TEXT
+      ) STRICT;
+      CREATE INDEX usage_by_key ON usage (key, at, seq);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

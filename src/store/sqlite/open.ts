@@ -32,6 +32,7 @@ import type {
   StatusListRecord,
   RegistryEntryRecord,
   Store,
+  UsageRecord,
 } from '../types.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
@@ -511,6 +512,15 @@ abstract class SqliteStoreBase implements Store {
   }
   putSetting(name: string, value: string): Promise<void> {
     return this.run('putSetting', (c) => c.registry.putSetting(name, value));
+  }
+  claimOnce(key: string, expiresAt: string, now: string): Promise<boolean> {
+    return this.run('claimOnce', (c) => c.registry.claimOnce(key, expiresAt, now));
+  }
+  recordUsage(usage: UsageRecord): Promise<void> {
+    return this.run('recordUsage', (c) => c.registry.recordUsage(usage));
+  }
+  listUsage(key: string, since: string): Promise<UsageRecord[]> {
+    return this.run('listUsage', (c) => c.registry.listUsage(key, since));
   }
 }
 

@@ -1,14 +1,14 @@
 /**
  * @module store/sqlite/registry
  *
- * The trust-registry and settings part of the SQLite backend: this
- * organization's accreditations and recognitions, and small named values.
- * Internal.
+ * The trust-registry, settings, replay and usage part of the SQLite backend:
+ * this organization's accreditations and recognitions, small named values,
+ * one-time keys (message ids, nonces, jtis) and capability usage. Internal.
  */
 
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../errors/index.js';
-import type { RegistryEntryKind, RegistryEntryRecord } from '../types.js';
+import type { RegistryEntryKind, RegistryEntryRecord, UsageRecord } from '../types.js';
 
 interface EntryRow {
   kind: RegistryEntryKind;
@@ -23,6 +23,10 @@ export class RegistryStatements {
   readonly #list;
   readonly #getSetting;
   readonly #putSetting;
+  readonly #purgeKeys;
+  readonly #claim;
+  readonly #recordUsage;
+  readonly #listUsage;
 
   constructor(db: Database) {
     this.#put = db.prepare<EntryRow>(
@@ -35,6 +39,32 @@ export class RegistryStatements {
     this.#putSetting = db.prepare<[string, string]>(
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     );
+    this.#purgeKeys = db.prepare<[string]>('DELETE FROM one_time_keys WHERE expires_at <= ?');
+    this.#claim = db.prepare<[string, string]>('INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+    this.#recordUsage = db.prepare<{ key: string; at: string; amount: string | null; currency: string | null }>(
+      'INSERT INTO usage (key, at, amount, currency) VALUES (@key, @at, @amount, @currency)',
+    );
+    this.#listUsage = db.prepare<[string, string], { key: string; at: string; amount: string | null; currency: string | null }>(
+      'SELECT key, at, amount, currency FROM usage WHERE key = ? AND at >= ? ORDER BY at, seq',
+    );
+  }
+
+  claimOnce(key: string, expiresAt: string, now: string): boolean {
+    this.#purgeKeys.run(now);
+    return this.#claim.run(key, expiresAt).changes === 1;
+  }
+
+  recordUsage(usage: UsageRecord): void {
+    this.#recordUsage.run({ key: usage.key, at: usage.at, amount: usage.amount ?? null, currency: usage.currency ?? null });
+  }
+
+  listUsage(key: string, since: string): UsageRecord[] {
+    return this.#listUsage.all(key, since).map((row) => ({
+      key: row.key,
+      at: row.at,
+      ...(row.amount === null ? {} : { amount: row.amount }),
+      ...(row.currency === null ? {} : { currency: row.currency }),
+    }));
   }
 
   putRegistryEntry(record: RegistryEntryRecord): void {
