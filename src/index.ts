@@ -17,3 +17,4 @@ export * from './capability/index.js';
 export * from './delegation/index.js';
 export * from './presentation/index.js';
 export * from './status/index.js';
+export * from './registry/index.js';

@@ -14,6 +14,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerPresent } from './commands/present.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerVerify } from './commands/verify.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPresent(program);
   registerAuthorize(program);
   registerStatus(program);
+  registerRegistry(program);
   registerServe(program);
   registerDid(program);
   registerDemo(program);

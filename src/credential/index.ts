@@ -7,5 +7,5 @@
 
 export { issueCapabilityCredential, type IssueCapabilityOptions, type IssuedCredential } from './issue.js';
 export { verifyCapabilityCredential } from './verify.js';
-export type { CredentialVerification, VerifyCredentialOptions, StatusCheck } from './verify-jwt.js';
+export type { CredentialVerification, VerifyCredentialOptions, StatusCheck, TrustCheck } from './verify-jwt.js';
 export * from './types.js';

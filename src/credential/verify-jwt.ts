@@ -35,7 +35,20 @@ export interface VerifyCredentialOptions {
    * it, status is not checked.
    */
   status?: StatusCheck;
+  /**
+   * Checks that a root capability credential's issuer is trusted for each of
+   * its capabilities (see `createTrustRegistry` in `legate/registry`). Without
+   * it, issuer trust is not checked.
+   */
+  trust?: TrustCheck;
 }
+
+/** Returns one `ERR_UNTRUSTED_ISSUER` per capability `issuer` is not trusted to attest, or none. */
+export type TrustCheck = (
+  issuer: string,
+  capabilities: readonly { action: string; resource: string }[],
+  options: { depth: number },
+) => Promise<LegateError[]>;
 
 /** Returns the status failures of a credential (`ERR_REVOKED`, `ERR_SUSPENDED`, `ERR_STATUS_UNAVAILABLE`, …), or none. */
 export type StatusCheck = (credential: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
@@ -58,6 +71,8 @@ const DEFAULT_SKEW_SECONDS = 60;
 export interface CredentialProfile {
   /** File name of the JSON Schema in `schemas/`. */
   schemaFile: string;
+  /** Checks of a credential whose signature verified (after status). */
+  afterSignature?: (payload: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
 }
 
 function timeErrors(credential: Record<string, unknown>, now: number, skewMs: number): LegateError[] {
@@ -137,6 +152,9 @@ export async function verifyCredentialJwt<C>(
   // Only a credential whose issuer really signed it earns a status lookup (its URLs are the issuer's word).
   if (signature.length === 0 && options.status !== undefined && issuer !== undefined) {
     errors.push(...(await options.status(payload, issuer)));
+  }
+  if (signature.length === 0 && profile.afterSignature !== undefined && issuer !== undefined) {
+    errors.push(...(await profile.afterSignature(payload, issuer)));
   }
   const now = (options.clock ?? systemClock)().getTime();
   errors.push(...timeErrors(payload, now, (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000));

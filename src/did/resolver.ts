@@ -32,10 +32,10 @@ import { parseJson } from '../lib/json.js';
 import { multibaseToEd25519 } from '../lib/multikey.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { didWebToUrl } from './web.js';
-import { abortable, readBounded } from '../lib/http.js';
+import { abortable, readBounded, type FetchLike } from '../lib/http.js';
 
 /** The `fetch` the did:web resolver calls; `globalThis.fetch` fits. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 /** Options of {@link createDidResolver}. */
 export interface DidResolverOptions {

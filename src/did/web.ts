@@ -16,6 +16,7 @@ import type { DIDDocument, Service, VerificationMethod } from 'did-resolver';
 import { InputError } from '../errors/index.js';
 import { assertBytes, assertString } from '../lib/assert.js';
 import { ed25519ToMultibase } from '../lib/multikey.js';
+import { isLoopbackHost } from '../lib/http.js';
 
 /** `@context` of every DID document Legate publishes. */
 export const DID_DOCUMENT_CONTEXT: readonly string[] = Object.freeze([
@@ -147,12 +148,7 @@ function parseDidWeb(did: string): ParsedDidWeb | null {
  * isLoopbackHost('example.com'); // false
  * ```
  */
-export function isLoopbackHost(host: string): boolean {
-  if (typeof host !== 'string') return false;
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h === '[::1]' || h === '::1') return true;
-  return isValidIpv4(h) && h.startsWith('127.');
-}
+export { isLoopbackHost };
 
 /**
  * The did:web of an organization hosted at `domain` (`host` or `host:port`).

@@ -7,6 +7,17 @@
  * request's signal aborts even if the injected `fetch` ignores it. Internal.
  */
 
+/** The subset of `fetch` Legate calls; inject one to control the network in tests. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Loopback hosts: `localhost`, `127.0.0.0/8`, `[::1]`. Plain HTTP is allowed only to these, and only on opt-in. */
+export function isLoopbackHost(host: string): boolean {
+  if (typeof host !== 'string') return false;
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '[::1]' || h === '::1') return true;
+  return /^127(?:\.(?:0|[1-9]\d{0,2})){3}$/.test(h) && h.split('.').every((part) => Number(part) <= 255);
+}
+
 /** `promise`, or a rejection with the signal's reason once it aborts (for fetches that ignore signals). */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);

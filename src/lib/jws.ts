@@ -45,7 +45,7 @@ export async function signCompactJws(
   return `${signingInput}.${encodeBase64url(signature)}`;
 }
 
-function decodeJsonPart(part: string, what: string): Record<string, unknown> {
+function decodeJsonPart(part: string, what: string, maxLength: number): Record<string, unknown> {
   const bytes = decodeBase64url(part);
   if (bytes === undefined) throw new InputError('ERR_MALFORMED', `token ${what} is not base64url`, { claim: what });
   let text: string;
@@ -54,7 +54,7 @@ function decodeJsonPart(part: string, what: string): Record<string, unknown> {
   } catch (cause) {
     throw new InputError('ERR_MALFORMED', `token ${what} is not UTF-8`, { claim: what, cause });
   }
-  const value = parseJson(text, `token ${what}`, { maxLength: DEFAULT_MAX_TOKEN_LENGTH });
+  const value = parseJson(text, `token ${what}`, { maxLength });
   if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `token ${what} is not a JSON object`, { claim: what });
   return value;
 }
@@ -71,9 +71,9 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
   const parts = token.trim().split('.');
   if (parts.length !== 3) throw new InputError('ERR_MALFORMED', 'token is not a compact JWS (three dot-separated parts)', { claim: 'token' });
   const [h, p, s] = parts as [string, string, string];
-  const header = decodeJsonPart(h, 'header');
+  const header = decodeJsonPart(h, 'header', maxLength);
   if (typeof header.alg !== 'string') throw new InputError('ERR_MALFORMED', 'token header has no alg', { claim: 'alg' });
-  const payload = decodeJsonPart(p, 'payload');
+  const payload = decodeJsonPart(p, 'payload', maxLength);
   const signature = decodeBase64url(s);
   if (signature === undefined) throw new InputError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
   return { header: header as JwsHeader, payload, signingInput: encoder.encode(`${h}.${p}`), signature };

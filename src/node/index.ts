@@ -28,3 +28,15 @@ export {
   type StatusChangeResult,
 } from './status.js';
 export { statusChecker, verificationOptions } from './verify.js';
+export {
+  accredit,
+  recognize,
+  removeRegistryEntry,
+  publishedTrustList,
+  trustRegistry,
+  trustListUrl,
+  registryEntries,
+  TRUST_LIST_PATH,
+  type AccreditOptions,
+  type RecognizeOptions,
+} from './registry.js';

@@ -1,15 +1,18 @@
 /**
  * @module node/verify
  *
- * How a node verifies: DIDs through its resolver (its own from the store),
- * and credential status through one status checker per node, which reads the
+ * How a node verifies: DIDs through its resolver (its own from the store);
+ * credential status through one status checker per node, which reads the
  * node's own lists from the store (a revocation shows at once, no server
- * needed) and fetches other issuers' lists, cached by their TTL.
+ * needed) and fetches other issuers' lists, cached by their TTL; and issuer
+ * trust through the node's trust registry (its own DID, then its trust list
+ * and the lists it recognizes).
  */
 
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
 import type { NodeContext } from './context.js';
+import { trustRegistry } from './registry.js';
 import { localStatusLists } from './status.js';
 
 const checkers = new WeakMap<NodeContext, StatusChecker>();
@@ -37,9 +40,13 @@ export function statusChecker(ctx: NodeContext): StatusChecker {
  */
 export function verificationOptions(ctx: NodeContext, options: { checkStatus?: boolean } = {}): VerifyCredentialOptions {
   const checker = options.checkStatus === false ? undefined : statusChecker(ctx);
+  const status = checker === undefined ? undefined : (credential: Record<string, unknown>) => checker.statusErrors(credential);
+  // Trust lists' own revocation is always checked: a revoked list must not accredit anyone.
+  const registry = trustRegistry(ctx, (credential) => statusChecker(ctx).statusErrors(credential));
   return {
     resolver: ctx.resolver,
     clock: ctx.clock,
-    ...(checker === undefined ? {} : { status: (credential) => checker.statusErrors(credential) }),
+    ...(status === undefined ? {} : { status }),
+    trust: (issuer, capabilities, { depth }) => registry.trustErrors(issuer, capabilities, { depth }),
   };
 }

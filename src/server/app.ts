@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { documentRoutes } from './routes/documents.js';
+import { registryRoutes } from './routes/registry.js';
 
 export interface AppDeps {
   node: NodeContext;
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok', did: node.organization.did }));
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.route('/', documentRoutes(node));
+  app.route('/registry', registryRoutes(node, maxBodyBytes));
   app.route('/admin', adminRoutes(node, maxBodyBytes));
 
   app.notFound(() => {

@@ -14,17 +14,17 @@
 
 import type { Resolvable } from 'did-resolver';
 import type { FetchLike } from '../did/resolver.js';
-import { isLoopbackHost } from '../did/web.js';
 import { LegateError, VerificationError } from '../errors/index.js';
 import { issuerId } from '../credential/types.js';
 import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { parseJson } from '../lib/json.js';
+import { listUnavailable, type ListKind } from '../lib/list-fetch.js';
+import { createListLoader } from '../lib/list-loader.js';
 import { DEFAULT_MAX_INFLATED_BYTES, getBit, MIN_LIST_BITS } from './bitstring.js';
 import { readStatusEntries, type StatusEntryRef } from './entry.js';
-import { fetchListCredential } from './fetch.js';
-import { ListCache, type AcceptedList } from './list-cache.js';
+import { statusListKeeping, type AcceptedList } from './list-cache.js';
 import { readStatusList, verifyStatusListCredential, type StatusList } from './list-credential.js';
 import type { BitstringStatusListCredential } from './types.js';
 
@@ -96,6 +96,12 @@ const DEFAULT_CACHE_MAX_ENTRIES = 256;
 const DEFAULT_CACHE_MAX_LIST_BYTES = 256 * 1024;
 const DEFAULT_SKEW_SECONDS = 60;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const STATUS_LIST: ListKind = {
+  what: 'status list',
+  claim: 'statusListCredential',
+  unavailableCode: 'ERR_STATUS_UNAVAILABLE',
+  accept: 'application/vc+jwt, application/vc+ld+json;q=0.5, application/json;q=0.2',
+};
 
 function option(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -104,7 +110,7 @@ function option(value: number | undefined, fallback: number, name: string): numb
 }
 
 function unavailable(message: string, reason: string, cause?: unknown): VerificationError {
-  return new VerificationError('ERR_STATUS_UNAVAILABLE', message, { claim: 'statusListCredential', reason, cause });
+  return listUnavailable(STATUS_LIST, message, reason, cause);
 }
 
 /**
@@ -156,9 +162,6 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
   if (onUnavailable !== 'fail' && onUnavailable !== 'ignore') throw new RangeError("onUnavailable must be 'fail' or 'ignore'");
   const limits = { maxCompressedBytes: maxDownloadBytes, maxInflatedBytes };
 
-  const cache = new ListCache({ maxEntries, maxListBytes: cacheMaxListBytes, limits, clock });
-  const inFlight = new Map<string, Promise<Loaded>>();
-
   /** Verifies (unless unsigned lists are allowed and this is one) and reads a list credential. */
   async function accept(body: string, url: string): Promise<AcceptedList> {
     const text = body.trim();
@@ -187,72 +190,27 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     return { list, encodedList: (credential as BitstringStatusListCredential).credentialSubject.encodedList };
   }
 
-  async function fromLocal(url: string, token: string): Promise<Loaded> {
-    const memo = cache.local(url, token);
-    if (memo !== undefined) return { list: memo, source: 'local' };
-    try {
-      const accepted = await accept(token, url);
-      cache.storeLocal(url, token, accepted);
-      return { list: accepted.list, source: 'local' };
-    } catch (error) {
-      return failed(error, 'local status list');
-    }
-  }
+  const loader = createListLoader<AcceptedList>({
+    kind: STATUS_LIST,
+    fetch,
+    local,
+    allowHttpLoopback: options.allowHttpLoopback === true,
+    timeoutMs,
+    maxBytes: maxDownloadBytes,
+    clock,
+    maxEntries,
+    ...statusListKeeping(cacheMaxListBytes, limits),
+    accept,
+  });
 
-  async function fromNetwork(url: string): Promise<Loaded> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch (cause) {
-      return { error: unavailable('status list URL is not a URL', 'ERR_MALFORMED', cause), outcome: 'unavailable' };
-    }
-    const plainOk = options.allowHttpLoopback === true && parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
-    if (parsed.protocol !== 'https:' && !plainOk) {
-      return { error: unavailable('status lists are fetched over HTTPS only', 'scheme'), outcome: 'unavailable' };
-    }
-    const cached = cache.lookup(url);
-    if ('fresh' in cached) return { list: cached.fresh, source: 'cache' };
-    const { stale } = cached;
-    try {
-      const response = await fetchListCredential(url, { fetch, timeoutMs, maxBytes: maxDownloadBytes, etag: stale?.etag });
-      if (response.status === 304) {
-        // Only sent an If-None-Match when there was a stale entry to revalidate.
-        if (stale === undefined) throw unavailable('unexpected HTTP 304 for a status list', 'http-304');
-        return { list: cache.revalidated(url, stale, response.etag, response.cache), source: 'revalidated' };
-      }
-      const accepted = await accept(response.body, url);
-      cache.stored(url, accepted, response.etag, response.cache);
-      return { list: accepted.list, source: 'network' };
-    } catch (error) {
-      return failed(error, 'status list');
-    }
-  }
-
-  async function load(url: string): Promise<Loaded> {
-    if (local !== undefined) {
-      let token: string | undefined;
-      try {
-        token = await local(url);
-      } catch (cause) {
-        return { error: unavailable('local status list lookup failed', 'local', cause), outcome: 'unavailable' };
-      }
-      if (typeof token === 'string') return fromLocal(url, token);
-    }
-    return fromNetwork(url);
-  }
-
-  /** One load per URL at a time: concurrent checks of one list share it. */
-  function loadShared(url: string): Promise<Loaded> {
-    let pending = inFlight.get(url);
-    if (pending === undefined) {
-      pending = load(url).finally(() => inFlight.delete(url));
-      inFlight.set(url, pending);
-    }
-    return pending;
+  async function loadList(url: string): Promise<Loaded> {
+    const loaded = await loader.load(url);
+    if ('error' in loaded) return failed(loaded.error, loaded.from === 'local' ? 'local status list' : 'status list');
+    return { list: loaded.value.list, source: loaded.source };
   }
 
   async function checkEntry(ref: StatusEntryRef, issuer: string | undefined): Promise<StatusResult> {
-    const loaded = await loadShared(ref.listUrl);
+    const loaded = await loadList(ref.listUrl);
     if ('error' in loaded) return { outcome: loaded.outcome, entry: ref, error: loaded.error };
     const { list, source } = loaded;
     const invalid = (error: LegateError): StatusResult => ({ outcome: 'invalid', entry: ref, error, source });

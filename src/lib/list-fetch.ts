@@ -1,18 +1,31 @@
 /**
- * @module status/fetch
+ * @module lib/list-fetch
  *
- * Downloading a status list credential, with the bounds W3C Bitstring Status
- * List v1.0 Security Considerations call for: a timeout covering headers and
- * body, a size cap enforced on `Content-Length` and again while streaming (a
- * server may lie or omit it), no redirects, and conditional requests
- * (`If-None-Match`, RFC 9110 §13.1.2) so an unchanged list costs a `304`.
- * Failures are thrown as LegateErrors the checker turns into outcomes.
- * Internal to `status/`.
+ * Downloading a published list credential (a status list, a trust list), with
+ * the bounds W3C Bitstring Status List v1.0 Security Considerations call for
+ * and every other list Legate fetches inherits: a timeout covering headers
+ * and body, a size cap enforced on `Content-Length` and again while
+ * streaming (a server may lie or omit it), no redirects, and conditional
+ * requests (`If-None-Match`, RFC 9110 §13.1.2) so an unchanged list costs a
+ * `304`. Failures are thrown as LegateErrors carrying the list kind's
+ * "unavailable" code. Internal.
  */
 
-import type { FetchLike } from '../did/resolver.js';
-import { InputError, VerificationError } from '../errors/index.js';
-import { abortable, readBounded } from '../lib/http.js';
+import { InputError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { abortable, readBounded } from './http.js';
+import type { FetchLike } from './http.js';
+
+/** How one kind of published list names itself in requests and errors. */
+export interface ListKind {
+  /** In messages: `status list`, `trust list`. */
+  what: string;
+  /** The `claim` of errors about obtaining it. */
+  claim: string;
+  /** The code of "could not obtain or trust the list". */
+  unavailableCode: ErrorCode;
+  /** The `Accept` header sent. */
+  accept: string;
+}
 
 /** What `Cache-Control` (RFC 9111 §5.2.2) allows a verifier to do with the response. */
 export interface CacheDirectives {
@@ -28,6 +41,7 @@ export type ListResponse =
   | { status: 304; etag: string | undefined; cache: CacheDirectives | undefined };
 
 export interface FetchListOptions {
+  kind: ListKind;
   fetch: FetchLike;
   timeoutMs: number;
   maxBytes: number;
@@ -53,13 +67,14 @@ export function cacheDirectives(header: string): CacheDirectives {
   return result;
 }
 
-function unavailable(message: string, reason: string): VerificationError {
-  return new VerificationError('ERR_STATUS_UNAVAILABLE', message, { claim: 'statusListCredential', reason });
+/** The error for a list of `kind` that could not be obtained or trusted. */
+export function listUnavailable(kind: ListKind, message: string, reason: string, cause?: unknown): VerificationError {
+  return new VerificationError(kind.unavailableCode, message, { claim: kind.claim, reason, cause });
 }
 
-function tooLarge(maxBytes: number): InputError {
-  return new InputError('ERR_INPUT_TOO_LARGE', `status list response is larger than ${maxBytes} bytes`, {
-    claim: 'statusListCredential',
+function tooLarge(kind: ListKind, maxBytes: number): InputError {
+  return new InputError('ERR_INPUT_TOO_LARGE', `${kind.what} response is larger than ${maxBytes} bytes`, {
+    claim: kind.claim,
     reason: 'download',
   });
 }
@@ -67,20 +82,22 @@ function tooLarge(maxBytes: number): InputError {
 /**
  * GETs a list credential.
  * @throws InputError `ERR_INPUT_TOO_LARGE` over `maxBytes`; VerificationError
- * `ERR_STATUS_UNAVAILABLE` with reason `network`, `timeout`, `http-<status>`
- * or `encoding`.
+ * with the kind's unavailable code and reason `network`, `timeout`,
+ * `http-<status>` or `encoding`.
  */
 export async function fetchListCredential(url: string, options: FetchListOptions): Promise<ListResponse> {
+  const { kind } = options;
   const signal = AbortSignal.timeout(options.timeoutMs);
-  const headers: Record<string, string> = { accept: 'application/vc+jwt, application/vc+ld+json;q=0.5, application/json;q=0.2' };
+  const headers: Record<string, string> = { accept: kind.accept };
   if (options.etag !== undefined) headers['if-none-match'] = options.etag;
+  const timedOut = () => listUnavailable(kind, `${kind.what} request timed out after ${options.timeoutMs} ms`, 'timeout');
   let response: Response;
   try {
-    // No redirects: the credential names the list's URL, and the list must come from there.
+    // No redirects: a list is named by its URL, and it must come from there.
     response = await abortable(options.fetch(url, { method: 'GET', headers, redirect: 'error', signal }), signal);
   } catch {
-    if (signal.aborted) throw unavailable(`status list request timed out after ${options.timeoutMs} ms`, 'timeout');
-    throw unavailable('status list request failed (network error or redirect)', 'network');
+    if (signal.aborted) throw timedOut();
+    throw listUnavailable(kind, `${kind.what} request failed (network error or redirect)`, 'network');
   }
   const rawEtag = response.headers.get('etag');
   const etag = rawEtag !== null && rawEtag.length <= MAX_ETAG_LENGTH ? rawEtag : undefined;
@@ -92,19 +109,19 @@ export async function fetchListCredential(url: string, options: FetchListOptions
   }
   if (response.status !== 200) {
     void response.body?.cancel().catch(() => undefined);
-    throw unavailable(`status list request returned HTTP ${response.status}`, `http-${response.status}`);
+    throw listUnavailable(kind, `${kind.what} request returned HTTP ${response.status}`, `http-${response.status}`);
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readBounded(response, options.maxBytes, signal, () => tooLarge(options.maxBytes));
+    bytes = await readBounded(response, options.maxBytes, signal, () => tooLarge(kind, options.maxBytes));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    if (signal.aborted) throw unavailable(`status list request timed out after ${options.timeoutMs} ms`, 'timeout');
-    throw unavailable('reading the status list failed', 'network');
+    if (signal.aborted) throw timedOut();
+    throw listUnavailable(kind, `reading the ${kind.what} failed`, 'network');
   }
   try {
     return { status: 200, body: new TextDecoder('utf-8', { fatal: true }).decode(bytes), etag, cache };
   } catch {
-    throw unavailable('status list is not valid UTF-8', 'encoding');
+    throw listUnavailable(kind, `${kind.what} is not valid UTF-8`, 'encoding');
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * @module lib/list-loader
+ *
+ * Obtaining a published list credential by URL, the same way for every kind
+ * of list: a `local` lookup first (a node's own lists, from its store), then
+ * HTTPS only (plain HTTP just for opted-in loopback hosts) through
+ * {@link fetchListCredential}'s bounds, answered from a {@link ListCache}
+ * while fresh and revalidated with `If-None-Match` once stale. The kind of
+ * list supplies `accept`, which verifies and reads a body; only accepted
+ * lists are cached, failures never are. Concurrent loads of one URL share
+ * one request. Failures are returned, never thrown, with where they
+ * happened. Internal.
+ */
+
+import type { Clock } from './clock.js';
+import { ListCache, type ListCacheOptions } from './list-cache.js';
+import { fetchListCredential, listUnavailable, type ListKind } from './list-fetch.js';
+import { isLoopbackHost, type FetchLike } from './http.js';
+
+/** Where a loaded list came from. */
+export type ListSource = 'local' | 'cache' | 'network' | 'revalidated';
+
+/** A list, or why it could not be had: `from` tells a failed `local` list from a remote one. */
+export type LoadedList<T> = { value: T; source: ListSource } | { error: unknown; from: 'local' | 'network' };
+
+export interface ListLoaderOptions<T, K> extends Omit<ListCacheOptions<T, K>, 'clock'> {
+  kind: ListKind;
+  fetch: FetchLike;
+  /** Consulted first for every URL; returns the list as fetched, or undefined to fall through. */
+  local: ((url: string) => Promise<string | undefined>) | undefined;
+  allowHttpLoopback: boolean;
+  timeoutMs: number;
+  /** Largest response accepted, in bytes. */
+  maxBytes: number;
+  clock: Clock;
+  /** Verifies and reads a list body obtained for `url`; throws to refuse it. */
+  accept: (body: string, url: string) => Promise<T>;
+}
+
+export interface ListLoader<T> {
+  load(url: string): Promise<LoadedList<T>>;
+}
+
+/** Creates a loader of one kind of list, with its own cache. */
+export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): ListLoader<T> {
+  const { kind, fetch, local, accept, timeoutMs, maxBytes } = options;
+  const cache = new ListCache<T, K>(options);
+  const inFlight = new Map<string, Promise<LoadedList<T>>>();
+
+  async function fromLocal(url: string, token: string): Promise<LoadedList<T>> {
+    const memo = cache.local(url, token);
+    if (memo !== undefined) return { value: memo, source: 'local' };
+    try {
+      const value = await accept(token, url);
+      cache.storeLocal(url, token, value);
+      return { value, source: 'local' };
+    } catch (error) {
+      return { error, from: 'local' };
+    }
+  }
+
+  async function fromNetwork(url: string): Promise<LoadedList<T>> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (cause) {
+      return { error: listUnavailable(kind, `${kind.what} URL is not a URL`, 'ERR_MALFORMED', cause), from: 'network' };
+    }
+    const plainOk = options.allowHttpLoopback && parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+    if (parsed.protocol !== 'https:' && !plainOk) {
+      return { error: listUnavailable(kind, `${kind.what}s are fetched over HTTPS only`, 'scheme'), from: 'network' };
+    }
+    const cached = cache.lookup(url);
+    if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
+    const { stale } = cached;
+    try {
+      const response = await fetchListCredential(url, { kind, fetch, timeoutMs, maxBytes, etag: stale?.etag });
+      if (response.status === 304) {
+        // Only sent an If-None-Match when there was a stale entry to revalidate.
+        if (stale === undefined) throw listUnavailable(kind, `unexpected HTTP 304 for a ${kind.what}`, 'http-304');
+        return { value: cache.revalidated(url, stale, response.etag, response.cache), source: 'revalidated' };
+      }
+      const value = await accept(response.body, url);
+      cache.stored(url, value, response.etag, response.cache);
+      return { value, source: 'network' };
+    } catch (error) {
+      return { error, from: 'network' };
+    }
+  }
+
+  async function load(url: string): Promise<LoadedList<T>> {
+    if (local !== undefined) {
+      let token: string | undefined;
+      try {
+        token = await local(url);
+      } catch (cause) {
+        return { error: listUnavailable(kind, `local ${kind.what} lookup failed`, 'local', cause), from: 'local' };
+      }
+      if (typeof token === 'string') return fromLocal(url, token);
+    }
+    return fromNetwork(url);
+  }
+
+  return {
+    /** One load per URL at a time: concurrent users of one list share it. */
+    load(url) {
+      let pending = inFlight.get(url);
+      if (pending === undefined) {
+        pending = load(url).finally(() => inFlight.delete(url));
+        inFlight.set(url, pending);
+      }
+      return pending;
+    },
+  };
+}
