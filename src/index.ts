@@ -18,3 +18,6 @@ export * from './delegation/index.js';
 export * from './presentation/index.js';
 export * from './status/index.js';
 export * from './registry/index.js';
+export * from './handshake/index.js';
+export * from './session/index.js';
+export * from './action/index.js';

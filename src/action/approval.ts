@@ -1,0 +1,170 @@
+/**
+ * @module action/approval
+ *
+ * `ApprovalCredential` (DESIGN "Credentials"): a human owner's, or a named
+ * approver's, signed approval of one action, bound to the action's hash and
+ * short-lived (ten minutes by default). It is a VCDM 2.0 `vc+jwt` whose
+ * subject carries the `actionHash` and, for people reading it, the approved
+ * action and resource. Owners are URIs, but only a DID can sign: when an
+ * agent's owner is a `mailto:` (or another non-DID URI), its organization
+ * must name an approver DID (a person's did:key, or the organization's own
+ * DID) and pass it in `approvers`.
+ */
+
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { assertSchema } from '../credential/schema.js';
+import { LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
+import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { VerificationError } from '../errors/index.js';
+import { replayErrors, replayKey } from '../handshake/message.js';
+import type { ReplayCache } from '../handshake/replay-cache.js';
+import type { Signer } from '../keys/signer.js';
+import { assertNonEmptyString } from '../lib/assert.js';
+import { isoSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { signCompactJws } from '../lib/jws.js';
+import { didOf } from '../presentation/create.js';
+import type { IssuedCredential } from '../credential/issue.js';
+
+export const APPROVAL_CREDENTIAL_TYPE = 'ApprovalCredential';
+export const APPROVAL_SCHEMA_ID = 'https://legate.dev/schemas/approval-credential/1.0.0.json';
+export const APPROVAL_SCHEMA_FILE = 'approval-credential.json';
+/** Default approval lifetime, in seconds. */
+export const DEFAULT_APPROVAL_LIFETIME_SECONDS = 600;
+const MAX_APPROVAL_LIFETIME_SECONDS = 86_400;
+
+export interface ApprovalSubject {
+  /** The agent approved to perform the action. */
+  id?: string;
+  /** The action hash (see `actionHash`). */
+  actionHash: string;
+  action: string;
+  resource: string;
+  scope?: string;
+  /** The verifier the action is for. */
+  audience?: string;
+}
+
+export interface ApprovalCredential {
+  '@context': string[];
+  id: string;
+  type: string[];
+  issuer: string;
+  validFrom: string;
+  validUntil: string;
+  credentialSchema: { id: string; type: 'JsonSchema' };
+  credentialSubject: ApprovalSubject;
+}
+
+export interface IssueApprovalOptions {
+  /** The approver's key (the owner's, or an approver the organization names); the issuer is its DID. */
+  signer: Signer;
+  /** The hash of the action approved. */
+  actionHash: string;
+  action: string;
+  resource: string;
+  scope?: string;
+  /** The agent approved to act. */
+  agent?: string;
+  /** The verifier the action is for. */
+  audience?: string;
+  /** Default 600 seconds, at most a day. */
+  lifetimeSeconds?: number;
+  clock?: Clock;
+}
+
+/**
+ * Issues an approval of one action.
+ *
+ * @throws InputError `ERR_SCHEMA` for a malformed hash, action, resource or
+ * DID; RangeError for a lifetime out of range.
+ *
+ * @example
+ * ```ts
+ * const hash = actionHash({ iss: alice.did, aud: bank.did, action: 'close', resource: 'billing:account', params: {} });
+ * const { jwt } = await issueApproval({ signer: owner, actionHash: hash, action: 'close', resource: 'billing:account' });
+ * ```
+ */
+export async function issueApproval(options: IssueApprovalOptions): Promise<IssuedCredential<ApprovalCredential>> {
+  assertNonEmptyString(options.actionHash, 'actionHash');
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS;
+  if (!Number.isSafeInteger(lifetime) || lifetime <= 0 || lifetime > MAX_APPROVAL_LIFETIME_SECONDS) {
+    throw new RangeError(`lifetimeSeconds must be an integer from 1 to ${MAX_APPROVAL_LIFETIME_SECONDS}`);
+  }
+  const now = (options.clock ?? systemClock)();
+  const id = `urn:uuid:${randomUUID()}`;
+  const credential: ApprovalCredential = {
+    '@context': [VC_V2_CONTEXT, LEGATE_CONTEXT],
+    id,
+    type: ['VerifiableCredential', APPROVAL_CREDENTIAL_TYPE],
+    issuer: didOf(options.signer.kid),
+    validFrom: isoSeconds(now),
+    validUntil: isoSeconds(new Date(now.getTime() + lifetime * 1000)),
+    credentialSchema: { id: APPROVAL_SCHEMA_ID, type: 'JsonSchema' },
+    credentialSubject: {
+      ...(options.agent === undefined ? {} : { id: options.agent }),
+      actionHash: options.actionHash,
+      action: options.action,
+      resource: options.resource,
+      ...(options.scope === undefined ? {} : { scope: options.scope }),
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+    },
+  };
+  assertSchema(APPROVAL_SCHEMA_FILE, credential, 'approval credential');
+  const jwt = await signCompactJws(credential as unknown as Record<string, unknown>, options.signer, { typ: 'vc+jwt' });
+  return { id, jwt, credential };
+}
+
+export interface VerifyApprovalOptions extends VerifyCredentialOptions {
+  /** The hash of the action being verified (see `actionHash`). */
+  expectedHash: string;
+  /** DIDs allowed to approve, e.g. the owner's DID, or approvers the organization names for a `mailto:` owner. */
+  approvers: readonly string[];
+  /** The verifier's DID: an approval naming another audience is refused. */
+  audience?: string;
+  /** When given, each approval is accepted once (its id is remembered until it expires). Recommended. */
+  replay?: ReplayCache;
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Verifies an approval of one action: signature by an assertion key of the
+ * issuer, validity window, schema, issuer among `approvers`
+ * (`ERR_UNTRUSTED_ISSUER`), the action hash (`ERR_APPROVAL_MISMATCH`),
+ * audience, and with `replay` single use (`ERR_REPLAY`). Never throws for a
+ * bad token.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyApproval(action.approval, { resolver, expectedHash: verified.hash,
+ *   approvers: [ownerDid], replay });
+ * const decision = authorize(request, subjects, { approved: result.verified });
+ * ```
+ */
+export async function verifyApproval(jwt: string, options: VerifyApprovalOptions): Promise<CredentialVerification<ApprovalCredential>> {
+  if (typeof options.expectedHash !== 'string' || !Array.isArray(options.approvers)) {
+    throw new TypeError('expectedHash must be a string and approvers an array of DIDs');
+  }
+  const { expectedHash, approvers, audience, replay, ...credentialOptions } = options;
+  const result = await verifyCredentialJwt<ApprovalCredential>(jwt, { schemaFile: APPROVAL_SCHEMA_FILE }, credentialOptions);
+  const subject = result.credential?.credentialSubject;
+  if (result.issuer !== undefined && !approvers.includes(result.issuer)) {
+    result.errors.push(new VerificationError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' }));
+  }
+  if (subject !== undefined && (typeof subject.actionHash !== 'string' || !sameHash(subject.actionHash, expectedHash))) {
+    result.errors.push(new VerificationError('ERR_APPROVAL_MISMATCH', 'the approval is for another action', { claim: 'actionHash' }));
+  }
+  if (subject !== undefined && audience !== undefined && subject.audience !== undefined && subject.audience !== audience) {
+    result.errors.push(new VerificationError('ERR_AUDIENCE', 'the approval is for another verifier', { claim: 'audience' }));
+  }
+  // Consume the approval only when it is otherwise good: a refused one can still be used for its own action.
+  if (result.errors.length === 0 && replay !== undefined && result.credential !== undefined) {
+    const until = Date.parse(result.credential.validUntil) + (options.skewSeconds ?? 60) * 1000;
+    result.errors.push(...(await replayErrors(replay, [replayKey('approval', 'id', result.issuer ?? '', result.credential.id)], new Date(until))));
+  }
+  return { ...result, verified: result.errors.length === 0 };
+}

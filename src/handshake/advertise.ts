@@ -1,0 +1,261 @@
+/**
+ * @module handshake/advertise
+ *
+ * The first ACE message (DESIGN "Handshake (ACE) and sessions"): A sends B
+ * its presentation (addressed to B, answering A's own fresh nonce) and the
+ * capabilities it intends to invoke. B's side, {@link handleAdvertise},
+ * checks the message, A's presentation and its holder, decides intent by
+ * intent, issues the session token and builds the acknowledge.
+ */
+
+import type { CapabilitySubject } from '../credential/types.js';
+import type { ChainVerification } from '../delegation/verify-chain.js';
+import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { assertNonEmptyString, isRecord } from '../lib/assert.js';
+import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { createPresentation } from '../presentation/create.js';
+import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
+import { issueSessionToken, type IssuedSession } from '../session/issue.js';
+import type { SessionCapability } from '../session/types.js';
+import { createAcknowledge } from './acknowledge.js';
+import { evaluateIntents, presentationErrors, type CoveredIntent } from './evaluate.js';
+import {
+  assertVerifyContext,
+  checkAceMessage,
+  replayKey,
+  DEFAULT_MAX_AGE_SECONDS,
+  messageId,
+  senderOf,
+  signAceMessage,
+  type AceVerifyContext,
+} from './message.js';
+import {
+  ADVERTISE_SCHEMA_FILE,
+  MAX_ACE_MESSAGE_LENGTH,
+  MAX_INTENTS,
+  type AceMessage,
+  type AcknowledgePayload,
+  type AdvertisePayload,
+  type Intent,
+  type RejectedCapability,
+  type TrustedCapability,
+} from './types.js';
+
+export interface CreateAdvertiseOptions {
+  /** A's agent key: signs the message; its DID is `iss`. */
+  signer: Signer;
+  /** B's DID. */
+  audience: string;
+  /** A's `vp+jwt`, addressed to B and answering `nonce` (see `createPresentation`). */
+  presentation: string;
+  /** A fresh challenge (see {@link createNonce}); B echoes it and answers it with its own presentation. */
+  nonce: string;
+  /** What A intends to invoke; 1 to 32 intents. */
+  intents: readonly Intent[];
+  clock?: Clock;
+}
+
+/**
+ * Signs an advertise. Keep the returned payload: {@link handleAcknowledge}
+ * checks the reply against it.
+ *
+ * @throws InputError `ERR_INPUT_TOO_LARGE` over 32 intents or an oversized
+ * presentation, `ERR_SCHEMA` for a malformed intent, nonce or DID.
+ *
+ * @example
+ * ```ts
+ * const nonce = createNonce();
+ * const presentation = await createPresentation({ signer: alice.signer, credentials, audience: bob.did, nonce });
+ * const advertise = await createAdvertise({ signer: alice.signer, audience: bob.did, presentation, nonce,
+ *   intents: [{ action: 'call', resource: 'billing:refund' }] });
+ * send(advertise.token);
+ * ```
+ */
+export async function createAdvertise(options: CreateAdvertiseOptions): Promise<AceMessage<AdvertisePayload>> {
+  assertNonEmptyString(options.audience, 'audience');
+  assertNonEmptyString(options.presentation, 'presentation');
+  if (!Array.isArray(options.intents)) throw new TypeError('intents must be an array');
+  if (options.intents.length > MAX_INTENTS) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `an advertise carries at most ${MAX_INTENTS} intents`, { claim: 'intents' });
+  }
+  if (options.presentation.length > MAX_ACE_MESSAGE_LENGTH) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `the presentation is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'presentation' });
+  }
+  const payload: AdvertisePayload = {
+    type: 'advertise',
+    id: messageId(),
+    iss: senderOf(options.signer),
+    aud: options.audience,
+    iat: epochSeconds((options.clock ?? systemClock)()),
+    nonce: options.nonce,
+    presentation: options.presentation,
+    intents: options.intents.map((intent: Intent): Intent => ({ ...intent })),
+  };
+  return signAceMessage(payload, options.signer, ADVERTISE_SCHEMA_FILE);
+}
+
+/** B's side of the handshake: its keys, its credentials, and how it verifies. */
+export interface AdvertiseContext extends AceVerifyContext {
+  /** B's agent key: the advertise must be addressed to its DID; it signs the acknowledge and B's presentation. */
+  signer: Signer;
+  /** B's capability credential JWTs, with their chains, presented to A (mutual verification). */
+  credentials: readonly string[];
+  /** Signs the session token: B's organization or agent key. Default `signer`. */
+  sessionSigner?: Signer;
+  /** Session lifetime in seconds; default 300. */
+  sessionLifetimeSeconds?: number;
+}
+
+export interface AdvertiseHandling {
+  /** True when the advertise was accepted and `acknowledge` is ready to send (even if every intent was rejected). */
+  ok: boolean;
+  /** Why the whole message was refused; empty when ok. */
+  errors: LegateError[];
+  advertise?: AdvertisePayload;
+  /** A's presentation as verified, with its chains and attribution. */
+  presentation?: PresentationVerification;
+  trusted: TrustedCapability[];
+  rejected: RejectedCapability[];
+  /** The session token issued to A; absent when nothing was trusted. */
+  session?: IssuedSession;
+  /** The reply to send to A; keep its payload for {@link handleConfirm}. */
+  acknowledge?: AceMessage<AcknowledgePayload>;
+}
+
+function assertAdvertiseContext(context: unknown): asserts context is AdvertiseContext {
+  assertVerifyContext(context);
+  const { signer, credentials } = context as unknown as Record<string, unknown>;
+  if (!isRecord(signer) || typeof signer.sign !== 'function') throw new TypeError('context.signer must be a Signer');
+  if (!Array.isArray(credentials)) throw new TypeError('context.credentials must be an array of credential JWTs');
+}
+
+/** The parties of a chain below the issuer (owner, agent, sub-agents): one session speaks for one such line. */
+function actorLine(chain: ChainVerification): string {
+  return JSON.stringify(chain.attribution.filter((a) => a.role !== 'issuer').map((a) => a.id));
+}
+
+function sessionCapability({ intent, capability, leaf }: CoveredIntent): SessionCapability {
+  const shared: CapabilitySubject['constraints'] = leaf.credentialSubject.constraints;
+  return {
+    action: intent.action,
+    resource: intent.resource,
+    ...(intent.scope === undefined ? {} : { scope: intent.scope }),
+    ...(capability.constraints === undefined ? {} : { constraints: capability.constraints }),
+    ...(shared === undefined ? {} : { credentialConstraints: shared }),
+    credential: leaf.id,
+  };
+}
+
+/** The earliest end of validity of any link of a chain, in ms: a session never outlives its credentials. */
+function chainEnd(chain: ChainVerification): number {
+  const ends = chain.links.map((l) => (l.credential.validUntil === undefined ? Number.NaN : Date.parse(l.credential.validUntil)));
+  return Math.min(...ends.filter((t) => !Number.isNaN(t)));
+}
+
+/**
+ * B handles an advertise: verifies the message (signature by an
+ * authentication key of `iss`, `aud` = B, freshness, schema, replay of its
+ * id and nonce), A's presentation (addressed to B, answering the nonce,
+ * held by `iss`), then decides each intent: trusted when a verified chain
+ * covers it, else rejected with the most relevant reason from the chains
+ * that would have covered it, or `ERR_NOT_AUTHORIZED`. It then issues a
+ * session token for the trusted intents (bound to the key that signed the
+ * advertise) and signs the acknowledge, with B's own presentation.
+ * Never throws for a bad message: everything is in `errors`.
+ *
+ * @throws TypeError for a malformed context; errors of B's own signing
+ * (e.g. B has no credentials to present) propagate.
+ *
+ * @example
+ * ```ts
+ * const replay = new MemoryReplayCache();
+ * const result = await handleAdvertise(token, { signer: bob.signer, credentials: [bobCredential],
+ *   verify: { resolver, status }, replay });
+ * if (result.ok) reply(result.acknowledge.token); else problem(result.errors);
+ * ```
+ */
+export async function handleAdvertise(token: string, context: AdvertiseContext): Promise<AdvertiseHandling> {
+  assertAdvertiseContext(context);
+  const self = senderOf(context.signer);
+  const refused = (errors: LegateError[], more: Partial<AdvertiseHandling> = {}): AdvertiseHandling => ({ ok: false, errors, trusted: [], rejected: [], ...more });
+
+  const checked = await checkAceMessage<AdvertisePayload>(
+    token,
+    {
+      type: 'advertise',
+      schemaFile: ADVERTISE_SCHEMA_FILE,
+      self,
+      replayKeys: (p) => [replayKey('ace:advertise', 'nonce', p.iss as string, p.nonce as string)],
+    },
+    context,
+  );
+  if (checked.errors.length > 0 || checked.payload === undefined || checked.key === undefined) return refused(checked.errors);
+  const advertise = checked.payload;
+
+  const presentation = await verifyPresentation(advertise.presentation, {
+    ...context.verify,
+    audience: self,
+    nonce: advertise.nonce,
+    maxAgeSeconds: context.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+  });
+  const errors = presentationErrors(presentation);
+  if (presentation.holder !== undefined && presentation.holder !== advertise.iss) {
+    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));
+  }
+  if (errors.length > 0) return refused(errors, { advertise, presentation });
+
+  const clock = context.verify.clock ?? systemClock;
+  const { covered, rejected } = evaluateIntents(advertise.intents, presentation);
+  // Credentials accepted within the clock skew may already be past their end: no session can rest on them.
+  const now = clock().getTime();
+  const live = covered.filter((c) => chainEnd(c.chain) > now + 1000);
+  for (const c of covered.filter((x) => !live.includes(x))) {
+    rejected.push({ ...c.entry, code: 'ERR_EXPIRED', reason: 'the granting credential expires before a session could start' });
+  }
+  // One session speaks for one line of actors (owner → agent → sub-agent): the first trusted intent's.
+  const line = live[0] === undefined ? undefined : actorLine(live[0].chain);
+  const inSession = live.filter((c) => actorLine(c.chain) === line);
+  for (const c of live.filter((x) => actorLine(x.chain) !== line)) {
+    rejected.push({
+      ...c.entry,
+      code: 'ERR_CHAIN_INVALID',
+      reason: 'granted through another delegation line than the session’s; advertise it in a separate handshake',
+    });
+  }
+  const trusted = inSession.map((c) => c.entry);
+  const end = Math.min(...inSession.map((c) => chainEnd(c.chain)));
+  const session =
+    inSession[0] === undefined
+      ? undefined
+      : await issueSessionToken({
+          signer: context.sessionSigner ?? context.signer,
+          subject: advertise.iss,
+          audience: self,
+          holderKey: checked.key,
+          capabilities: inSession.map(sessionCapability),
+          attribution: inSession[0].chain.attribution,
+          ...(context.sessionLifetimeSeconds === undefined ? {} : { lifetimeSeconds: context.sessionLifetimeSeconds }),
+          ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),
+          clock,
+        });
+  const ownPresentation = await createPresentation({
+    signer: context.signer,
+    credentials: context.credentials,
+    audience: advertise.iss,
+    nonce: advertise.nonce,
+    clock,
+  });
+  const acknowledge = await createAcknowledge({
+    signer: context.signer,
+    audience: advertise.iss,
+    inReplyTo: advertise.id,
+    nonce: advertise.nonce,
+    trusted,
+    rejected,
+    presentation: ownPresentation,
+    ...(session === undefined ? {} : { session: session.token }),
+    clock,
+  });
+  return { ok: true, errors: [], advertise, presentation, trusted, rejected, ...(session === undefined ? {} : { session }), acknowledge };
+}

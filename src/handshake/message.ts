@@ -1,0 +1,280 @@
+/**
+ * @module handshake/message
+ *
+ * What the three ACE messages share (DESIGN "Handshake (ACE) and
+ * sessions"): signing a payload after checking it against its schema, and
+ * the checks every received message passes before its own: bounded
+ * decoding, `alg: EdDSA` and `typ: ace+jwt`, the schema, a signature by an
+ * `authentication` key (DID Core §5.3.1) of the sender `iss`, `aud` naming
+ * the receiver, `iat` within the maximum age and clock skew, and finally
+ * replay (message id and nonces) for messages that passed everything else.
+ * Internal to the handshake.
+ */
+
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { assertSchema, schemaErrors } from '../credential/schema.js';
+import { findVerificationMethod } from '../did/resolver.js';
+import type { Signer } from '../keys/signer.js';
+import { isRecord } from '../lib/assert.js';
+import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
+import { epochSeconds, systemClock } from '../lib/clock.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import { parseJson } from '../lib/json.js';
+import type { DecodedJws, JwsHeader } from '../lib/jws.js';
+import { signCompactJws } from '../lib/jws.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import { didOf } from '../presentation/create.js';
+import type { ReplayCache } from './replay-cache.js';
+import { ACE_TYP, MAX_ACE_MESSAGE_LENGTH, MAX_INTENTS, type AceMessage } from './types.js';
+
+/** What every ACE handler needs besides its own inputs. */
+export interface AceVerifyContext {
+  /** Resolver, clock, skew, and for presentations the status and trust hooks. */
+  verify: VerifyCredentialOptions;
+  /** Remembers message ids and nonces; see {@link MemoryReplayCache}. */
+  replay: ReplayCache;
+  /** Oldest acceptable `iat`, in seconds; default 120. The skew (`verify.skewSeconds`, default 60) is added. */
+  maxAgeSeconds?: number;
+}
+
+/** A received message that passed the common checks, or the reasons it did not. */
+export interface CheckedMessage<P> {
+  errors: LegateError[];
+  payload?: P;
+  /** The sender's key, when the signature verified: its `kid` and raw public key. */
+  key?: { kid: string; publicKey: Uint8Array };
+}
+
+export const DEFAULT_SKEW_SECONDS = 60;
+export const DEFAULT_MAX_AGE_SECONDS = 120;
+const MAX_REASON_LENGTH = 500;
+const encoder = new TextEncoder();
+
+/**
+ * A fresh random challenge: 128 bits, base64url.
+ *
+ * @example
+ * ```ts
+ * const nonce = createNonce(); // 'q3V0cm9uZ2x5LXJhbmRvbQ'
+ * ```
+ */
+export function createNonce(): string {
+  return encodeBase64url(randomBytes(16));
+}
+
+/** A fresh message id. */
+export function messageId(): string {
+  return `urn:uuid:${randomUUID()}`;
+}
+
+/** Constant-time string equality, for nonces. */
+export function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** An error message clipped to fit a `reason` field. */
+export function clip(text: string): string {
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH)}…` : text;
+}
+
+/** Checks `payload` against its schema and signs it with the sender's key. @throws InputError */
+export async function signAceMessage<P extends { type: string }>(payload: P, signer: Signer, schemaFile: string): Promise<AceMessage<P>> {
+  assertSchema(schemaFile, payload, `ACE ${payload.type}`);
+  const token = await signCompactJws(payload, signer, { typ: ACE_TYP });
+  if (token.length > MAX_ACE_MESSAGE_LENGTH) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `the ${payload.type} message is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'token' });
+  }
+  return { token, payload };
+}
+
+/** The sender DID of a signer, refusing keys that are not DID URLs. */
+export function senderOf(signer: Signer): string {
+  if (typeof signer?.kid !== 'string' || !signer.kid.startsWith('did:') || !signer.kid.includes('#')) {
+    throw new TypeError('signer.kid must be a DID URL');
+  }
+  return didOf(signer.kid);
+}
+
+function decodePart(part: string, what: string): Record<string, unknown> {
+  const bytes = decodeBase64url(part);
+  if (bytes === undefined) throw new InputError('ERR_MALFORMED', `message ${what} is not base64url`, { claim: what });
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new InputError('ERR_MALFORMED', `message ${what} is not UTF-8`, { claim: what, cause });
+  }
+  const value = parseJson(text, `message ${what}`, { maxLength: MAX_ACE_MESSAGE_LENGTH });
+  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `message ${what} is not a JSON object`, { claim: what });
+  return value;
+}
+
+/**
+ * Decodes an ACE message. Unlike `decodeCompactJws`, whose payload limit is
+ * sized for credentials (64 KiB), the payload may use the whole message
+ * bound: an advertise carries a presentation with its chains.
+ * @throws InputError `ERR_INPUT_TOO_LARGE`, `ERR_MALFORMED`
+ */
+function decodeMessage(token: unknown): DecodedJws {
+  if (typeof token !== 'string') throw new InputError('ERR_MALFORMED', 'message must be a string', { claim: 'token' });
+  if (token.length > MAX_ACE_MESSAGE_LENGTH) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', `message is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'token' });
+  }
+  const parts = token.trim().split('.');
+  if (parts.length !== 3) throw new InputError('ERR_MALFORMED', 'message is not a compact JWS (three dot-separated parts)', { claim: 'token' });
+  const [h, p, s] = parts as [string, string, string];
+  const header = decodePart(h, 'header');
+  if (typeof header.alg !== 'string') throw new InputError('ERR_MALFORMED', 'message header has no alg', { claim: 'alg' });
+  const payload = decodePart(p, 'payload');
+  const signature = decodeBase64url(s);
+  if (signature === undefined) throw new InputError('ERR_MALFORMED', 'message signature is not base64url', { claim: 'signature' });
+  return { header: header as JwsHeader, payload, signingInput: encoder.encode(`${h}.${p}`), signature };
+}
+
+function headerErrors(header: JwsHeader): LegateError[] {
+  if (header.alg !== 'EdDSA') return [new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA messages are accepted', { claim: 'alg' })];
+  const errors: LegateError[] = [];
+  if (header.typ !== ACE_TYP) errors.push(new InputError('ERR_MALFORMED', `header typ must be ${ACE_TYP}`, { claim: 'typ' }));
+  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  return errors;
+}
+
+/** Arrays bounded before the schema runs, so an oversized message is reported as such. */
+function sizeErrors(payload: Record<string, unknown>): LegateError[] {
+  return ['intents', 'trusted', 'rejected']
+    .filter((field) => Array.isArray(payload[field]) && (payload[field] as unknown[]).length > MAX_INTENTS)
+    .map((field) => new InputError('ERR_INPUT_TOO_LARGE', `${field} has more than ${MAX_INTENTS} entries`, { claim: field }));
+}
+
+/**
+ * Verifies a signature by an `authentication` key of `iss`; returns the key on success.
+ * Shared with signed actions, which are signed the same way.
+ */
+export async function authenticationSignature(
+  decoded: DecodedJws,
+  iss: string,
+  resolver: VerifyCredentialOptions['resolver'],
+): Promise<{ errors: LegateError[]; key?: { kid: string; publicKey: Uint8Array } }> {
+  const kid = decoded.header.kid;
+  if (typeof kid !== 'string' || !kid.startsWith(`${iss}#`)) {
+    return { errors: [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the sender (iss)', { claim: 'kid' })] };
+  }
+  const resolution = await resolver.resolve(iss);
+  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
+    const reason = resolution.didResolutionMetadata.error;
+    return { errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `sender DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason })] };
+  }
+  const publicKey = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'authentication'));
+  if (publicKey === undefined) {
+    return { errors: [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 authentication key of the sender', { claim: 'kid' })] };
+  }
+  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
+    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', 'message signature does not verify', { claim: 'signature' })] };
+  }
+  return { errors: [], key: { kid, publicKey } };
+}
+
+/** `iat` within `[now - maxAge - skew, now + skew]`. */
+export function freshnessErrors(iat: unknown, now: number, maxAgeSeconds: number, skewSeconds: number): LegateError[] {
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return [new InputError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' })];
+  if (iat > now + skewSeconds) return [new TimeError('ERR_NOT_YET_VALID', 'the message is dated in the future', { claim: 'iat' })];
+  if (iat < now - maxAgeSeconds - skewSeconds) return [new TimeError('ERR_EXPIRED', 'the message is stale', { claim: 'iat' })];
+  return [];
+}
+
+/** A replay-cache key and the claim it protects (reported on a replay). */
+export interface ReplayKey {
+  key: string;
+  claim: string;
+}
+
+/**
+ * A replay-cache key: a namespace, then the parts separated by spaces, which
+ * no DID, id or nonce accepted by the schemas contains, so keys of different
+ * parts never collide.
+ */
+export function replayKey(namespace: string, claim: string, ...parts: string[]): ReplayKey {
+  return { key: [`${namespace}:${claim}`, ...parts].join(' '), claim };
+}
+
+/**
+ * Records every key; any one seen before is a replay. A cache that cannot
+ * decide (full, down) fails the check with its own error.
+ */
+export async function replayErrors(replay: ReplayCache, keys: readonly ReplayKey[], expiresAt: Date): Promise<LegateError[]> {
+  try {
+    for (const { key, claim } of keys) {
+      if (!(await replay.remember(key, expiresAt))) {
+        return [new VerificationError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
+      }
+    }
+    return [];
+  } catch (error) {
+    if (error instanceof LegateError) return [error];
+    return [new LegateError('ERR_STORE', 'the replay cache failed', { cause: error })];
+  }
+}
+
+/** Options of {@link checkAceMessage}. */
+export interface MessageExpectation {
+  type: 'advertise' | 'acknowledge' | 'confirm';
+  schemaFile: string;
+  /** The receiver's DID: `aud` must name it. */
+  self: string;
+  /** Replay keys besides the message id, derived from the payload (nonces, the message answered). */
+  replayKeys: (payload: Record<string, unknown>) => ReplayKey[];
+  /** Checks of this message type (nonce echo, correlation), run before replay so a refused message burns no nonce. */
+  extra?: (payload: Record<string, unknown>) => LegateError[];
+}
+
+/** Runs the checks every received ACE message passes. Never throws for a bad message. */
+export async function checkAceMessage<P>(token: unknown, expected: MessageExpectation, context: AceVerifyContext): Promise<CheckedMessage<P>> {
+  let decoded: DecodedJws;
+  try {
+    decoded = decodeMessage(token);
+  } catch (error) {
+    if (error instanceof LegateError) return { errors: [error] };
+    throw error;
+  }
+  const { header, payload } = decoded;
+  const errors = headerErrors(header);
+  const tooLarge = sizeErrors(payload);
+  errors.push(...tooLarge);
+  if (tooLarge.length === 0) errors.push(...schemaErrors(expected.schemaFile, payload));
+  let key: { kid: string; publicKey: Uint8Array } | undefined;
+  if (typeof payload.iss === 'string' && header.alg === 'EdDSA') {
+    const signature = await authenticationSignature(decoded, payload.iss, context.verify.resolver);
+    errors.push(...signature.errors);
+    key = signature.key;
+  }
+  if (payload.aud !== expected.self) {
+    errors.push(new VerificationError('ERR_AUDIENCE', `the ${expected.type} is addressed to another party`, { claim: 'aud' }));
+  }
+  const skew = context.verify.skewSeconds ?? DEFAULT_SKEW_SECONDS;
+  const maxAge = context.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+  const now = epochSeconds((context.verify.clock ?? systemClock)());
+  errors.push(...freshnessErrors(payload.iat, now, maxAge, skew));
+  errors.push(...(expected.extra?.(payload) ?? []));
+  if (errors.length === 0) {
+    // Only a valid, authentic, fresh message for us is remembered: garbage cannot burn ids or nonces.
+    const keys = [replayKey(`ace:${expected.type}`, 'id', payload.iss as string, payload.id as string), ...expected.replayKeys(payload)];
+    errors.push(...(await replayErrors(context.replay, keys, new Date(((payload.iat as number) + maxAge + 2 * skew) * 1000))));
+  }
+  return { errors, payload: payload as P, ...(key === undefined ? {} : { key }) };
+}
+
+/** @throws TypeError when a handler context lacks what every handler needs. */
+export function assertVerifyContext(context: unknown): asserts context is AceVerifyContext {
+  if (!isRecord(context)) throw new TypeError('context must be an object');
+  if (!isRecord(context.verify) || !isRecord(context.verify.resolver) || typeof context.verify.resolver.resolve !== 'function') {
+    throw new TypeError('context.verify.resolver must be a DID resolver');
+  }
+  if (!isRecord(context.replay) || typeof context.replay.remember !== 'function') throw new TypeError('context.replay must be a ReplayCache');
+  if (context.maxAgeSeconds !== undefined && (typeof context.maxAgeSeconds !== 'number' || !(context.maxAgeSeconds >= 0))) {
+    throw new RangeError('context.maxAgeSeconds must be a non-negative number');
+  }
+}

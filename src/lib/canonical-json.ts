@@ -1,0 +1,79 @@
+/**
+ * @module lib/canonical-json
+ *
+ * Canonical JSON after RFC 8785 (JSON Canonicalization Scheme): object
+ * members sorted by the UTF-16 code units of their names (§3.2.3), no
+ * whitespace, numbers in ECMAScript `Number.prototype.toString` form and
+ * strings escaped as ECMAScript `JSON.stringify` does (§3.2.2), which is
+ * exactly what RFC 8785 prescribes. Input is restricted to the I-JSON data
+ * model (RFC 7493): plain objects, arrays, strings without lone surrogates,
+ * finite numbers, booleans and null; anything else is refused rather than
+ * silently coerced, so two parties never hash different texts for one value.
+ * Used for action hashes and the audit log. Internal.
+ */
+
+/** Deepest nesting {@link canonicalJson} accepts; deeper values (or cycles) throw. */
+export const MAX_CANONICAL_DEPTH = 64;
+
+// In `u` mode a well-formed surrogate pair is one code point, so this matches only lone surrogates.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function canonicalString(value: string): string {
+  if (LONE_SURROGATE.test(value)) throw new TypeError('canonical JSON strings must be well-formed Unicode (no lone surrogates)');
+  return JSON.stringify(value);
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function serialize(value: unknown, depth: number): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('canonical JSON numbers must be finite');
+      // RFC 8785 §3.2.2.3: the ECMAScript serialization; JSON.stringify(-0) is "0" as required.
+      return JSON.stringify(value);
+    case 'string':
+      return canonicalString(value);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonical JSON cannot represent a ${typeof value}`);
+  }
+  if (depth >= MAX_CANONICAL_DEPTH) throw new RangeError(`canonical JSON nests deeper than ${MAX_CANONICAL_DEPTH} levels (or is cyclic)`);
+  if (Array.isArray(value)) {
+    return `[${value.map((item: unknown) => {
+      if (item === undefined) throw new TypeError('canonical JSON arrays cannot hold undefined');
+      return serialize(item, depth + 1);
+    }).join(',')}]`;
+  }
+  if (!isPlainObject(value)) throw new TypeError('canonical JSON objects must be plain objects');
+  // RFC 8785 §3.2.3: sort by UTF-16 code units, which is what the default sort compares.
+  const members = Object.keys(value)
+    .filter((key) => value[key] !== undefined)
+    .sort()
+    .map((key) => `${canonicalString(key)}:${serialize(value[key], depth + 1)}`);
+  return `{${members.join(',')}}`;
+}
+
+/**
+ * The RFC 8785 canonical form of a JSON value. Members whose value is
+ * `undefined` are left out, as `JSON.stringify` does; every other value
+ * outside the I-JSON model throws.
+ *
+ * @throws TypeError for non-finite numbers, lone surrogates, `undefined` in
+ * arrays or at the top, functions, bigints, symbols and non-plain objects;
+ * RangeError beyond {@link MAX_CANONICAL_DEPTH} levels.
+ *
+ * @example
+ * ```ts
+ * canonicalJson({ b: [1, 'x'], a: 1.5e-7 }); // '{"a":1.5e-7,"b":[1,"x"]}'
+ * ```
+ */
+export function canonicalJson(value: unknown): string {
+  return serialize(value, 0);
+}

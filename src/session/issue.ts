@@ -1,0 +1,134 @@
+/**
+ * @module session/issue
+ *
+ * Issues a session token at the end of a handshake (DESIGN "Handshake (ACE)
+ * and sessions"): a compact JWS (`typ: session+jwt`, `alg: EdDSA`) signed by
+ * B's agent or organization key, `sub` = A, `aud` = B, a few minutes of life
+ * (never beyond the credentials it rests on), bound to A's key by an RFC
+ * 7800 `cnf`, carrying the trusted capabilities and A's delegation chain as
+ * nested RFC 8693 `act` claims (see `session/types` for the nesting).
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { AttributionEntry } from '../delegation/verify-chain.js';
+import { InputError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
+import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { signCompactJws } from '../lib/jws.js';
+import { ed25519ToJwk } from '../lib/multikey.js';
+import { didOf } from '../presentation/create.js';
+import {
+  DEFAULT_SESSION_LIFETIME_SECONDS,
+  MAX_SESSION_CAPABILITIES,
+  SESSION_TYP,
+  type ActorClaim,
+  type SessionCapability,
+  type SessionClaims,
+} from './types.js';
+
+/** Longest session lifetime accepted, in seconds (one day); sessions are meant to be short. */
+export const MAX_SESSION_LIFETIME_SECONDS = 86_400;
+
+export interface IssueSessionOptions {
+  /** B's agent key, or B's organization key: the token's `iss` is its DID. */
+  signer: Signer;
+  /** A's DID. */
+  subject: string;
+  /** B's DID: the verifier that will accept the session. */
+  audience: string;
+  /** A's key, as it signed the handshake: `kid` must be a DID URL of `subject`. */
+  holderKey: { kid: string; publicKey: Uint8Array };
+  /** The capabilities B trusted, each with its credential id; 1 to 32. */
+  capabilities: readonly SessionCapability[];
+  /** A's delegation chain as `verifyChain` reports it (issuer, owner, agent, sub-agents); the last party must be `subject`. */
+  attribution?: readonly AttributionEntry[];
+  /** Lifetime in seconds; default 300, at most 86,400. */
+  lifetimeSeconds?: number;
+  /** The session ends no later than this (e.g. the earliest `validUntil` of the credentials used). */
+  notAfter?: Date;
+  /** The token's `jti`; default a fresh `urn:uuid:`. */
+  id?: string;
+  clock?: Clock;
+}
+
+export interface IssuedSession {
+  token: string;
+  claims: SessionClaims;
+}
+
+/**
+ * The `act` claim of a delegation chain: the owner and the agents above the
+ * subject, nested so the innermost actor is the earliest (the owner).
+ * @throws InputError `ERR_INVALID_ARGUMENT` when the chain does not end at `subject`.
+ */
+export function actorClaim(attribution: readonly AttributionEntry[], subject: string): ActorClaim | undefined {
+  const parties = attribution.filter((entry) => entry.role !== 'issuer').map((entry) => entry.id);
+  if (parties.length === 0) return undefined;
+  if (parties.at(-1) !== subject) {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'the attribution chain must end at the session subject', { claim: 'attribution' });
+  }
+  return parties.slice(0, -1).reduce<ActorClaim | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined);
+}
+
+function assertCapabilities(capabilities: unknown): asserts capabilities is SessionCapability[] {
+  if (!Array.isArray(capabilities) || capabilities.length === 0 || capabilities.length > MAX_SESSION_CAPABILITIES) {
+    throw new InputError('ERR_INVALID_ARGUMENT', `a session carries 1 to ${MAX_SESSION_CAPABILITIES} capabilities`, { claim: 'capabilities' });
+  }
+  for (const c of capabilities) {
+    if (!isRecord(c) || typeof c.action !== 'string' || typeof c.resource !== 'string' || typeof c.credential !== 'string') {
+      throw new TypeError('each session capability needs string action, resource and credential');
+    }
+  }
+}
+
+/**
+ * Issues a session token.
+ *
+ * @throws InputError `ERR_INVALID_ARGUMENT` for no or too many capabilities,
+ * a holder key of another DID, an attribution chain not ending at the
+ * subject, or a session that would already be over; TypeError / RangeError
+ * for arguments of the wrong type or size.
+ *
+ * @example
+ * ```ts
+ * const { token } = await issueSessionToken({
+ *   signer: bob.signer, subject: alice.did, audience: bob.did,
+ *   holderKey: { kid: alice.signer.kid, publicKey: alice.signer.publicKey },
+ *   capabilities: [{ action: 'call', resource: 'billing:refund', credential: credentialId }],
+ *   attribution: chain.attribution,
+ * });
+ * ```
+ */
+export async function issueSessionToken(options: IssueSessionOptions): Promise<IssuedSession> {
+  const { signer, subject, audience, holderKey } = options;
+  assertNonEmptyString(subject, 'subject');
+  assertNonEmptyString(audience, 'audience');
+  assertNonEmptyString(holderKey?.kid, 'holderKey.kid');
+  assertBytes(holderKey.publicKey, 'holderKey.publicKey', 32);
+  if (!holderKey.kid.startsWith(`${subject}#`)) {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'the holder key must be a verification method of the subject', { claim: 'holderKey' });
+  }
+  assertCapabilities(options.capabilities);
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_SESSION_LIFETIME_SECONDS;
+  if (!Number.isSafeInteger(lifetime) || lifetime <= 0 || lifetime > MAX_SESSION_LIFETIME_SECONDS) {
+    throw new RangeError(`lifetimeSeconds must be an integer from 1 to ${MAX_SESSION_LIFETIME_SECONDS}`);
+  }
+  const iat = epochSeconds((options.clock ?? systemClock)());
+  const exp = Math.min(iat + lifetime, options.notAfter === undefined ? Number.POSITIVE_INFINITY : epochSeconds(options.notAfter));
+  if (!(exp > iat)) throw new InputError('ERR_INVALID_ARGUMENT', 'the session would already be over (notAfter)', { claim: 'notAfter' });
+  const act = options.attribution === undefined ? undefined : actorClaim(options.attribution, subject);
+  const claims: SessionClaims = {
+    iss: didOf(signer.kid),
+    sub: subject,
+    aud: audience,
+    iat,
+    exp,
+    jti: options.id ?? `urn:uuid:${randomUUID()}`,
+    cnf: { kid: holderKey.kid, jwk: ed25519ToJwk(holderKey.publicKey) },
+    capabilities: options.capabilities.map((c) => ({ ...c })),
+    ...(act === undefined ? {} : { act }),
+  };
+  const token = await signCompactJws(claims as unknown as Record<string, unknown>, signer, { typ: SESSION_TYP });
+  return { token, claims };
+}

@@ -1,0 +1,151 @@
+/**
+ * @module session/verify
+ *
+ * Verifies a session token where it is used: at verifier B, for every
+ * signed action, and at A after the handshake as a sanity check. Only
+ * `alg: EdDSA`; `typ: session+jwt`; the issuer must be one B accepts
+ * session tokens from (by default only B itself: anyone can sign a JWT
+ * naming B as audience, so the issuer list is what makes a session B's);
+ * a signature by an `assertionMethod` key of the issuer; `aud` = B; `exp`
+ * not passed and `iat` not in the future, with skew; well-formed claims.
+ * Every failed check is reported.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import { findVerificationMethod } from '../did/resolver.js';
+import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { isRecord } from '../lib/assert.js';
+import { decodeBase64url } from '../lib/base64url.js';
+import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
+
+export interface VerifySessionOptions {
+  resolver: Resolvable;
+  /** The verifier's own DID: the session's `aud` must name it. */
+  audience: string;
+  /** DIDs whose session tokens are accepted (B's agent DID, B's organization DID). Default `[audience]`. */
+  issuers?: readonly string[];
+  clock?: Clock;
+  /** Tolerated clock difference, in seconds. Default 60. */
+  skewSeconds?: number;
+  /** Longest token accepted, in characters. Default 64 KiB. */
+  maxLength?: number;
+}
+
+export interface SessionVerification {
+  verified: boolean;
+  errors: LegateError[];
+  /** The claims, when well-formed (present even when unverified, for diagnostics). */
+  claims?: SessionClaims;
+  header?: JwsHeader;
+}
+
+const MAX_ACT_DEPTH = 10;
+const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+function actProblem(act: unknown, depth: number): boolean {
+  if (act === undefined) return false;
+  if (depth >= MAX_ACT_DEPTH || !isRecord(act) || !isString(act.sub)) return true;
+  return actProblem(act.act, depth + 1);
+}
+
+function capabilityProblem(value: unknown): boolean {
+  if (!isRecord(value)) return true;
+  const { action, resource, scope, credential, constraints, credentialConstraints } = value;
+  return (
+    !isString(action) ||
+    !isString(resource) ||
+    !isString(credential) ||
+    (scope !== undefined && !isString(scope)) ||
+    (constraints !== undefined && !isRecord(constraints)) ||
+    (credentialConstraints !== undefined && !isRecord(credentialConstraints))
+  );
+}
+
+/** Claims that are missing or of the wrong shape, as `ERR_MALFORMED` errors. */
+function shapeErrors(payload: Record<string, unknown>): LegateError[] {
+  const bad: string[] = [];
+  for (const claim of ['iss', 'sub', 'aud', 'jti'] as const) if (!isString(payload[claim])) bad.push(claim);
+  for (const claim of ['iat', 'exp'] as const) if (!isTime(payload[claim])) bad.push(claim);
+  const { cnf, capabilities, act } = payload;
+  const jwk = isRecord(cnf) ? cnf.jwk : undefined;
+  const x = isRecord(jwk) && typeof jwk.x === 'string' ? decodeBase64url(jwk.x) : undefined;
+  if (!isRecord(cnf) || !isString(cnf.kid) || !isRecord(jwk) || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || x?.length !== 32) bad.push('cnf');
+  if (!Array.isArray(capabilities) || capabilities.length === 0 || capabilities.length > MAX_SESSION_CAPABILITIES || capabilities.some(capabilityProblem)) {
+    bad.push('capabilities');
+  }
+  if (actProblem(act, 0)) bad.push('act');
+  return bad.map((claim) => new InputError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
+}
+
+async function signatureErrors(decoded: DecodedJws, iss: string, resolver: Resolvable): Promise<LegateError[]> {
+  const kid = decoded.header.kid;
+  if (typeof kid !== 'string' || !kid.startsWith(`${iss}#`)) {
+    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the session issuer', { claim: 'kid' })];
+  }
+  const resolution = await resolver.resolve(iss);
+  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
+    const reason = resolution.didResolutionMetadata.error;
+    return [new VerificationError('ERR_DID_UNRESOLVABLE', `session issuer DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason })];
+  }
+  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'assertionMethod'));
+  if (key === undefined) return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 assertion key of the session issuer', { claim: 'kid' })];
+  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
+    return [new VerificationError('ERR_SIGNATURE_INVALID', 'session token signature does not verify', { claim: 'signature' })];
+  }
+  return [];
+}
+
+/**
+ * Verifies a session token. Never throws for a bad token: every failed
+ * check is in `errors` with its code.
+ *
+ * @throws TypeError when `options` lacks a resolver or an audience.
+ *
+ * @example
+ * ```ts
+ * const result = await verifySessionToken(token, { resolver, audience: bob.did, issuers: [bob.did, acme.did] });
+ * if (result.verified) result.claims.capabilities; // what alice may invoke at bob
+ * ```
+ */
+export async function verifySessionToken(token: string, options: VerifySessionOptions): Promise<SessionVerification> {
+  if (!isRecord(options) || typeof options.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
+  if (!isString(options.audience)) throw new TypeError('options.audience must be a non-empty string');
+  let decoded: DecodedJws;
+  try {
+    decoded = decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  } catch (error) {
+    if (error instanceof LegateError) return { verified: false, errors: [error] };
+    throw error;
+  }
+  const { header, payload } = decoded;
+  const errors: LegateError[] = [];
+  if (header.alg !== 'EdDSA') errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA session tokens are accepted', { claim: 'alg' }));
+  if (header.typ !== SESSION_TYP) errors.push(new InputError('ERR_MALFORMED', `header typ must be ${SESSION_TYP}`, { claim: 'typ' }));
+  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  const shape = shapeErrors(payload);
+  errors.push(...shape);
+  const { iss, aud, iat, exp } = payload;
+  if (isString(iss)) {
+    if (!(options.issuers ?? [options.audience]).includes(iss)) {
+      errors.push(new VerificationError('ERR_UNTRUSTED_ISSUER', 'session tokens from this issuer are not accepted', { claim: 'iss' }));
+    } else if (header.alg === 'EdDSA') {
+      errors.push(...(await signatureErrors(decoded, iss, options.resolver)));
+    }
+  }
+  if (aud !== options.audience) errors.push(new VerificationError('ERR_AUDIENCE', 'the session is for another verifier', { claim: 'aud' }));
+  const now = epochSeconds((options.clock ?? systemClock)());
+  const skew = options.skewSeconds ?? 60;
+  if (isTime(exp) && exp < now - skew) errors.push(new TimeError('ERR_EXPIRED', 'the session has expired', { claim: 'exp' }));
+  if (isTime(iat) && iat > now + skew) errors.push(new TimeError('ERR_NOT_YET_VALID', 'the session is dated in the future', { claim: 'iat' }));
+  return {
+    verified: errors.length === 0,
+    errors,
+    ...(shape.length === 0 ? { claims: payload as unknown as SessionClaims } : {}),
+    header,
+  };
+}

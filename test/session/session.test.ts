@@ -1,0 +1,119 @@
+// bob (B) issues alice (A) a session; acme -> alice -> sub for the act chain; mallory forges.
+import { describe, expect, it } from 'vitest';
+import type { AttributionEntry } from '../../src/delegation/verify-chain.js';
+import { signCompactJws } from '../../src/lib/jws.js';
+import { actorClaim, issueSessionToken, type IssueSessionOptions } from '../../src/session/issue.js';
+import { actorsOf, sessionSubjects } from '../../src/session/types.js';
+import { verifySessionToken, type VerifySessionOptions } from '../../src/session/verify.js';
+import { authorize } from '../../src/capability/authorize.js';
+import { acme, alice, bob, frozenClock, mallory, NOW } from '../fixtures.js';
+import { worldResolver } from '../handshake/fixtures.js';
+
+const SUB = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+const attribution: AttributionEntry[] = [
+  { role: 'issuer', id: acme.did },
+  { role: 'owner', id: alice.owner },
+  { role: 'agent', id: alice.did, credential: 'urn:uuid:root' },
+];
+const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } }, credential: 'urn:uuid:root' };
+const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
+const at = (offsetMs: number) => frozenClock(new Date(NOW.getTime() + offsetMs));
+
+function issue(extra: Partial<IssueSessionOptions> = {}) {
+  return issueSessionToken({
+    signer: bob.signer,
+    subject: alice.did,
+    audience: bob.did,
+    holderKey: { kid: alice.signer.kid, publicKey: alice.signer.publicKey },
+    capabilities: [refund],
+    attribution,
+    clock: frozenClock(),
+    ...extra,
+  });
+}
+
+const verify = (token: string, extra: Partial<VerifySessionOptions> = {}) =>
+  verifySessionToken(token, { resolver: worldResolver(), audience: bob.did, clock: frozenClock(), ...extra });
+
+describe('session tokens', () => {
+  it('carries sub, aud, cnf (RFC 7800) and the chain as act (RFC 8693), and verifies', async () => {
+    const { token, claims } = await issue();
+    const [header] = token.split('.') as [string];
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: bob.signer.kid, typ: 'session+jwt' });
+    const iat = NOW.getTime() / 1000;
+    expect(claims).toMatchObject({ iss: bob.did, sub: alice.did, aud: bob.did, iat, exp: iat + 300, capabilities: [refund] });
+    expect(claims.cnf).toEqual({ kid: alice.signer.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(alice.signer.publicKey).toString('base64url') } });
+    expect(claims.act).toEqual({ sub: alice.owner });
+    expect(claims.jti).toMatch(/^urn:uuid:/);
+    const result = await verify(token);
+    expect(result.errors).toEqual([]);
+    expect(result.claims).toEqual(claims);
+  });
+
+  it('nests act so the innermost actor is the earliest: the owner', () => {
+    const chain: AttributionEntry[] = [...attribution, { role: 'sub-agent', id: SUB, credential: 'urn:uuid:child' }];
+    const act = actorClaim(chain, SUB);
+    expect(act).toEqual({ sub: alice.did, act: { sub: alice.owner } });
+    expect(actorsOf({ act })).toEqual([alice.did, alice.owner]);
+    expect(() => actorClaim(chain, alice.did)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }) as Error);
+  });
+
+  it('expires, and never outlives notAfter', async () => {
+    const { token } = await issue();
+    expect((await verify(token, { clock: at(300_000 + 60_000) })).errors).toEqual([]);
+    expect(codes(await verify(token, { clock: at(300_000 + 61_000) }))).toEqual(['ERR_EXPIRED']);
+    expect(codes(await verify(token, { clock: at(-120_000) }))).toEqual(['ERR_NOT_YET_VALID']);
+    const { claims } = await issue({ notAfter: new Date(NOW.getTime() + 30_000) });
+    expect(claims.exp - claims.iat).toBe(30);
+    await expect(issue({ notAfter: NOW })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+
+  it('is refused by another verifier', async () => {
+    const { token } = await issue();
+    expect(codes(await verify(token, { audience: 'did:web:other.example', issuers: [bob.did] }))).toEqual(['ERR_AUDIENCE']);
+  });
+
+  it('is refused when tampered with, or signed with alg none', async () => {
+    const { token } = await issue();
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const widened = Buffer.from(JSON.stringify({ ...claims, capabilities: [{ action: '*', resource: '*', credential: 'urn:uuid:root' }] })).toString('base64url');
+    expect(codes(await verify(`${h}.${widened}.${s}`))).toEqual(['ERR_SIGNATURE_INVALID']);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'session+jwt' })).toString('base64url')}.${p}.`;
+    expect(codes(await verify(none))).toEqual(['ERR_ALG_NOT_ALLOWED']);
+    expect(codes(await verify('garbage'))).toEqual(['ERR_MALFORMED']);
+  });
+
+  it('is refused from an issuer the verifier does not accept sessions from (mallory minting her own)', async () => {
+    const { claims } = await issue();
+    const minted = await signCompactJws({ ...claims, iss: mallory.did }, mallory.signer, { typ: 'session+jwt' });
+    expect(codes(await verify(minted))).toEqual(['ERR_UNTRUSTED_ISSUER']);
+    // Signed by acme on bob's behalf: accepted once acme is listed.
+    const { token } = await issue({ signer: acme.signer });
+    expect(codes(await verify(token))).toEqual(['ERR_UNTRUSTED_ISSUER']);
+    expect((await verify(token, { issuers: [bob.did, acme.did] })).errors).toEqual([]);
+  });
+
+  it('reports malformed claims', async () => {
+    const { claims } = await issue();
+    const bad = await signCompactJws({ ...claims, cnf: { kid: alice.signer.kid }, capabilities: [] }, bob.signer, { typ: 'session+jwt' });
+    const result = await verify(bad);
+    expect(codes(result)).toEqual(['ERR_MALFORMED']);
+    expect(result.errors.map((e) => e.claim)).toEqual(['cnf', 'capabilities']);
+  });
+
+  it('refuses to issue for a holder key of another DID or without capabilities', async () => {
+    await expect(issue({ holderKey: { kid: mallory.signer.kid, publicKey: mallory.signer.publicKey } })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(issue({ capabilities: [] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(issue({ lifetimeSeconds: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('feeds authorize() through sessionSubjects', async () => {
+    const { claims } = await issue();
+    const subjects = sessionSubjects(claims);
+    expect(subjects).toEqual([{ id: alice.did, owner: alice.owner, capabilities: [{ action: 'call', resource: 'billing:refund', constraints: refund.constraints }] }]);
+    const request = (value: number) => ({ action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
+    expect(authorize(request(80), subjects, { clock: frozenClock() }).decision).toBe('allow');
+    expect(authorize(request(120), subjects, { clock: frozenClock() }).reasons.map((r) => r.code)).toEqual(['ERR_CONSTRAINT_AMOUNT']);
+  });
+});
