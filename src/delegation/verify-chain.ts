@@ -11,9 +11,9 @@
  */
 
 import { InputError, LegateError, VerificationError } from '../errors/index.js';
-import { subjectNarrows } from '../capability/attenuate.js';
+import { actionWithin, resourceWithin, subjectNarrows } from '../capability/attenuate.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
-import { issuerId, type AgentCapabilityCredential } from '../credential/types.js';
+import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { delegationOf } from './delegate.js';
 
@@ -162,4 +162,21 @@ export async function verifyChain(tokens: readonly string[], options: VerifyCred
     ...(ordered.length > 0 ? { rootIssuer: ordered[0]!.issuer, leaf: ordered.at(-1)!.credential } : {}),
     attribution: attribution(ordered),
   };
+}
+
+/**
+ * The errors of a verified chain that bear on one capability of its leaf.
+ * Issuer trust is decided per capability: each `ERR_UNTRUSTED_ISSUER` names
+ * the root capability (`action:resource`) it is about, so it counts against
+ * `capability` only when no trusted root capability contains it. Every other
+ * error counts against the whole chain.
+ */
+export function errorsForCapability(chain: ChainVerification, capability: Pick<Capability, 'action' | 'resource'>): LegateError[] {
+  const untrusted = new Set(chain.errors.filter((e) => e.code === 'ERR_UNTRUSTED_ISSUER' && e.claim !== undefined).map((e) => e.claim));
+  if (untrusted.size === 0 || chain.links.length === 0) return [...chain.errors];
+  const others = chain.errors.filter((e) => e.code !== 'ERR_UNTRUSTED_ISSUER');
+  const trustedRoot = chain.links[0]!.credential.credentialSubject.capabilities.some(
+    (p) => !untrusted.has(`${p.action}:${p.resource}`) && actionWithin(capability.action, p.action) && resourceWithin(capability.resource, p.resource),
+  );
+  return trustedRoot ? others : [...chain.errors];
 }

@@ -13,7 +13,7 @@
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { capabilityCovers, isConcreteAction, isConcreteResource } from '../capability/match.js';
 import type { AgentCapabilityCredential, Capability } from '../credential/types.js';
-import type { ChainVerification } from '../delegation/verify-chain.js';
+import { errorsForCapability, type ChainVerification } from '../delegation/verify-chain.js';
 import { VerificationError, type LegateError } from '../errors/index.js';
 import type { PresentationVerification } from '../presentation/verify.js';
 import { clip } from './message.js';
@@ -73,13 +73,17 @@ export function capabilityContains(capability: Pick<Capability, 'action' | 'reso
   return capability.scope === undefined || capability.scope === intent.scope;
 }
 
-/** Why a chain's authority cannot be used, or [] when it can: its own errors plus holder binding. */
-function chainFailures(chain: ChainVerification, holder: string | undefined): LegateError[] {
-  const errors = [...chain.errors];
+/**
+ * Why `capability` of a chain's leaf cannot be used: the chain's errors that
+ * bear on it (issuer trust is per capability, see `errorsForCapability`),
+ * and holder binding.
+ */
+function capabilityFailures(chain: ChainVerification, holder: string | undefined, capability: Capability): LegateError[] {
+  const errors = [...errorsForCapability(chain, capability)];
   if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {
     errors.push(new VerificationError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
   }
-  if (errors.length === 0 && (!chain.verified || chain.leaf === undefined)) {
+  if (errors.length === 0 && chain.leaf === undefined) {
     errors.push(new VerificationError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
   }
   return errors;
@@ -104,28 +108,23 @@ export function evaluateIntents(
   intents: readonly Intent[],
   verification: PresentationVerification,
 ): { covered: CoveredIntent[]; rejected: RejectedCapability[] } {
-  const chains = verification.chains.map((chain) => ({ chain, failures: chainFailures(chain, verification.holder) }));
+  const holder = verification.holder;
   const covered: CoveredIntent[] = [];
   const rejected: RejectedCapability[] = [];
   for (const intent of intents) {
     const base = withScope({ action: intent.action, resource: intent.resource }, intent.scope);
-    let match: CoveredIntent | undefined;
-    for (const { chain, failures } of chains) {
-      if (failures.length > 0 || chain.leaf === undefined) continue;
-      const capability = chain.leaf.credentialSubject.capabilities.find((c) => capabilityContains(c, intent));
-      if (capability !== undefined) {
-        match = { entry: { ...base, credential: chain.leaf.id }, intent, capability, chain, leaf: chain.leaf };
-        break;
-      }
-    }
-    if (match !== undefined) {
-      covered.push(match);
+    // Every (chain, capability) that contains the intent, with why it cannot be used (none: usable).
+    const candidates = verification.chains.flatMap((chain) =>
+      (chain.leaf?.credentialSubject.capabilities ?? [])
+        .filter((c) => capabilityContains(c, intent))
+        .map((capability) => ({ chain, capability, failures: capabilityFailures(chain, holder, capability) })),
+    );
+    const usable = candidates.find((c) => c.failures.length === 0 && c.chain.leaf !== undefined);
+    if (usable !== undefined) {
+      const leaf = usable.chain.leaf!;
+      covered.push({ entry: { ...base, credential: leaf.id }, intent, capability: usable.capability, chain: usable.chain, leaf });
       continue;
     }
-    // Which failed chains would have covered it, and why they failed.
-    const candidates = chains.filter(
-      ({ chain, failures }) => failures.length > 0 && chain.leaf?.credentialSubject.capabilities.some((c) => capabilityContains(c, intent)) === true,
-    );
     const best = mostRelevant(candidates.flatMap((c) => c.failures));
     const from = candidates.find((c) => best !== undefined && c.failures.includes(best))?.chain.leaf?.id;
     rejected.push(
@@ -151,8 +150,8 @@ export function verdictOf(verification: PresentationVerification): Verdict {
   for (const chain of verification.chains) {
     const leaf = chain.leaf;
     if (leaf === undefined) continue;
-    const best = mostRelevant(chainFailures(chain, verification.holder));
     for (const capability of leaf.credentialSubject.capabilities) {
+      const best = mostRelevant(capabilityFailures(chain, verification.holder, capability));
       const base = withScope({ action: capability.action, resource: capability.resource }, capability.scope);
       if (best === undefined) verdict.trusted.push({ ...base, credential: leaf.id });
       else verdict.rejected.push({ ...base, code: best.code, reason: clip(best.message), credential: leaf.id });

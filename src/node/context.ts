@@ -23,6 +23,8 @@ export interface NodeContext {
   fetch?: typeof globalThis.fetch | undefined;
   /** Plain HTTP for loopback hosts (tests, local demos). */
   allowHttpLoopback: boolean;
+  /** Lifetime of the session tokens this node issues, in seconds. */
+  sessionLifetimeSeconds: number;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export interface NodeOptions {
   fetch?: typeof globalThis.fetch;
   /** Allow plain HTTP did:web resolution for loopback hosts (tests, local demos). */
   allowHttpLoopback?: boolean;
+  /** Lifetime of the session tokens this node issues in handshakes, in seconds; default 300. */
+  sessionLifetimeSeconds?: number;
 }
 
 /** Files inside a data directory. */

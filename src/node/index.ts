@@ -40,3 +40,7 @@ export {
   type AccreditOptions,
   type RecognizeOptions,
 } from './registry.js';
+export { handleAceMessage, sessionChains, type AceOutcome } from './ace.js';
+export { handleAction, type ActionDecision } from './actions.js';
+export { handshake, act, approve, actionToApprove, peerDid, type HandshakeResult, type ActOptions } from './peer.js';
+export { heldCredentials } from './present.js';

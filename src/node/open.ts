@@ -59,6 +59,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       resolver,
       fetch: options.fetch,
       allowHttpLoopback: options.allowHttpLoopback ?? false,
+      sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
       close: () => store.close(),
     };
   } catch (error) {

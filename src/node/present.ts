@@ -10,6 +10,7 @@ import { delegationOf } from '../delegation/delegate.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { createPresentation } from '../presentation/create.js';
+import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { getAgent } from './agents.js';
 
@@ -21,28 +22,41 @@ export interface PresentAsAgentOptions {
 }
 
 /**
- * Signs a `vp+jwt` for an agent of this node.
+ * The unexpired credentials an agent of this node holds, each followed by its
+ * chain of parents from the store: what it presents.
  * @throws StoreError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
-export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
-  const agent = await getAgent(ctx, options.agent);
+export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
   const now = ctx.clock().toISOString();
   const held = (await ctx.store.listCredentials({ subject: agent.did })).filter((c) => c.validUntil === undefined || c.validUntil > now);
   if (held.length === 0) throw new StoreError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential`, { claim: 'agent' });
   const tokens = new Set<string>();
   for (const record of held) {
     tokens.add(record.token);
-    let parent = delegationOf(decodeCompactJws(record.token).payload as unknown as AgentCapabilityCredential).parent;
+    let parent = parentOf(record.token);
     while (parent !== undefined) {
       const link = await ctx.store.getCredential(parent);
       if (link === undefined || tokens.has(link.token)) break; // the verifier will report a missing parent
       tokens.add(link.token);
-      parent = delegationOf(decodeCompactJws(link.token).payload as unknown as AgentCapabilityCredential).parent;
+      parent = parentOf(link.token);
     }
   }
+  return [...tokens];
+}
+
+function parentOf(token: string): string | undefined {
+  return delegationOf(decodeCompactJws(token).payload as unknown as AgentCapabilityCredential).parent;
+}
+
+/**
+ * Signs a `vp+jwt` for an agent of this node.
+ * @throws StoreError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
+ */
+export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
+  const agent = await getAgent(ctx, options.agent);
   return createPresentation({
     signer: await ctx.keys.signer(agent.kid),
-    credentials: [...tokens],
+    credentials: await heldCredentials(ctx, agent),
     audience: options.audience,
     nonce: options.nonce,
     clock: ctx.clock,

@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { documentRoutes } from './routes/documents.js';
+import { exchangeRoutes } from './routes/exchange.js';
 import { registryRoutes } from './routes/registry.js';
 
 export interface AppDeps {
@@ -54,8 +55,10 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: () => {
-        throw new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' });
+      onError: (c) => {
+        const body = problem(new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
+        // The unread rest of the body is not drained: tell the client this connection ends here.
+        return c.json(body, 413, { 'content-type': 'application/problem+json', connection: 'close' });
       },
     }),
   );
@@ -63,6 +66,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok', did: node.organization.did }));
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.route('/', documentRoutes(node));
+  app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));
   app.route('/registry', registryRoutes(node, maxBodyBytes));
   app.route('/admin', adminRoutes(node, maxBodyBytes));
 

@@ -34,11 +34,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startNode(name: string, root = mkdtempSync(join(tmpdir(), 'legate-e2e-'))): Promise<RunningNode> {
+export async function startNode(
+  name: string,
+  options: { root?: string; clock?: () => Date; sessionLifetimeSeconds?: number } = {},
+): Promise<RunningNode> {
   const port = await freePort();
-  const dataDir = join(root, name);
-  await initNode({ dataDir, domain: `localhost:${port}`, name });
-  const node = await openNode({ dataDir, allowHttpLoopback: true });
+  const dataDir = join(options.root ?? mkdtempSync(join(tmpdir(), 'legate-e2e-')), name);
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
+  await initNode({ dataDir, domain: `localhost:${port}`, name, ...clock });
+  const node = await openNode({
+    dataDir,
+    allowHttpLoopback: true,
+    ...clock,
+    ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
+  });
   const server = await startServer({ node, port, onUnexpectedError: () => undefined });
   return { name, node, server, did: node.organization.did, url: server.url.replace('127.0.0.1', 'localhost'), dataDir };
 }

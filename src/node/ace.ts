@@ -1,0 +1,84 @@
+/**
+ * @module node/ace
+ *
+ * The responding side of the ACE handshake, as a node runs it for its
+ * agents (bound to `POST /ace`): an `advertise` addressed to one of this
+ * node's agents is verified with the node's resolver, status checker and
+ * trust registry; the agent answers with its own presentation and a session
+ * token; a `confirm` is checked against the acknowledge it answers. The
+ * chains behind each session are kept so every later action re-checks their
+ * status.
+ */
+
+import { InputError, StoreError } from '../errors/index.js';
+import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
+import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
+import type { AcknowledgePayload } from '../handshake/types.js';
+import { decodeCompactJws } from '../lib/jws.js';
+import type { NodeContext } from './context.js';
+import { heldCredentials } from './present.js';
+import { storeReplayCache } from './replay.js';
+import { verificationOptions } from './verify.js';
+
+/** Longest ACE message accepted, in characters. */
+export const MAX_ACE_MESSAGE_LENGTH = 256 * 1024;
+
+export type AceOutcome =
+  | { type: 'advertise'; handling: AdvertiseHandling; reply: string }
+  | { type: 'confirm'; handling: ConfirmHandling };
+
+const sessionKey = (jti: string) => `ace.session.${jti}`;
+const ackKey = (id: string) => `ace.acknowledge.${id}`;
+
+/** The chains (credential JWTs) behind a session this node issued, by leaf credential id. */
+export async function sessionChains(ctx: NodeContext, sessionId: string): Promise<Record<string, string[]> | undefined> {
+  const stored = await ctx.store.getSetting(sessionKey(sessionId));
+  return stored === undefined ? undefined : (JSON.parse(stored) as Record<string, string[]>);
+}
+
+async function responder(ctx: NodeContext, did: unknown) {
+  const agent = typeof did === 'string' ? await ctx.store.getAgentByDid(did) : undefined;
+  if (agent === undefined || agent.status !== 'active') {
+    throw new InputError('ERR_AUDIENCE', 'the message is not addressed to an active agent of this node', { claim: 'aud' });
+  }
+  return agent;
+}
+
+/**
+ * Handles one ACE message addressed to this node.
+ * @throws LegateError with the first failed check's code when the message is refused as a whole.
+ */
+export async function handleAceMessage(ctx: NodeContext, token: string): Promise<AceOutcome> {
+  const { payload } = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH);
+  const verify = verificationOptions(ctx);
+  const replay = storeReplayCache(ctx);
+  if (payload.type === 'advertise') {
+    const agent = await responder(ctx, payload.aud);
+    const signer = await ctx.keys.signer(agent.kid);
+    const handling = await handleAdvertise(token, {
+      signer,
+      credentials: await heldCredentials(ctx, agent),
+      verify,
+      replay,
+      sessionLifetimeSeconds: ctx.sessionLifetimeSeconds,
+    });
+    if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'advertise refused');
+    if (handling.session !== undefined && handling.presentation !== undefined) {
+      const chains = Object.fromEntries(
+        handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.jwt)]),
+      );
+      await ctx.store.putSetting(sessionKey(handling.session.claims.jti), JSON.stringify(chains));
+    }
+    await ctx.store.putSetting(ackKey(handling.acknowledge.payload.id), JSON.stringify(handling.acknowledge.payload));
+    return { type: 'advertise', handling, reply: handling.acknowledge.token };
+  }
+  if (payload.type === 'confirm') {
+    await responder(ctx, payload.aud);
+    const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getSetting(ackKey(payload.inReplyTo)) : undefined;
+    if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node', { claim: 'inReplyTo' });
+    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored) as AcknowledgePayload, verify, replay });
+    if (!handling.ok) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'confirm refused');
+    return { type: 'confirm', handling };
+  }
+  throw new InputError('ERR_MALFORMED', 'an ACE message to a node is an advertise or a confirm', { claim: 'type' });
+}

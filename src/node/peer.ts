@@ -1,0 +1,199 @@
+/**
+ * @module node/peer
+ *
+ * The initiating side: one of this node's agents runs the ACE handshake with
+ * a peer agent (found by its DID document's `LegateAceEndpoint` service),
+ * keeps the session it is given, and signs actions under it. Transport is
+ * HTTP POST of `{ "message": <jws> }` to the peer's endpoint.
+ */
+
+import { InputError, LegateError, StoreError, VerificationError } from '../errors/index.js';
+import { createSignedAction } from '../action/create.js';
+import { issueApproval } from '../action/approval.js';
+import { actionHash } from '../action/hash.js';
+import type { Money } from '../credential/types.js';
+import { ACE_SERVICE_TYPE } from '../did/web.js';
+import { createAdvertise } from '../handshake/advertise.js';
+import { handleAcknowledge, type AcknowledgeHandling } from '../handshake/acknowledge.js';
+import { createConfirm } from '../handshake/confirm.js';
+import { createNonce } from '../handshake/message.js';
+import type { Intent } from '../handshake/types.js';
+import { isRecord } from '../lib/assert.js';
+import { decodeCompactJws } from '../lib/jws.js';
+import type { AgentCapabilityCredential } from '../credential/types.js';
+import type { NodeContext } from './context.js';
+import { getAgent } from './agents.js';
+import { heldCredentials, presentAsAgent } from './present.js';
+import { storeReplayCache } from './replay.js';
+import { signerFor } from './signers.js';
+import { verificationOptions } from './verify.js';
+
+const sessionSetting = (agent: string, peer: string) => `peer.session.${agent}.${peer}`;
+const MAX_RESPONSE = 512 * 1024;
+
+/** A peer given as a DID, or as a URL of its DID document's path (`http://host:port/agents/teller`). */
+export function peerDid(peer: string): string {
+  if (peer.startsWith('did:')) return peer;
+  let url: URL;
+  try {
+    url = new URL(peer);
+  } catch {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'the peer must be a DID or an http(s) URL', { claim: 'peer' });
+  }
+  const host = url.port === '' ? url.hostname : `${url.hostname}%3A${url.port}`;
+  const path = url.pathname.replace(/\/(did\.json|ace)?$/, '').split('/').filter(Boolean);
+  return ['did:web', host, ...path].join(':');
+}
+
+async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
+  const { didDocument, didResolutionMetadata } = await ctx.resolver.resolve(did);
+  const service = didDocument?.service?.find((s) => s.type === ACE_SERVICE_TYPE);
+  if (service === undefined || typeof service.serviceEndpoint !== 'string') {
+    throw new VerificationError('ERR_DID_UNRESOLVABLE', `${did} has no ${ACE_SERVICE_TYPE} service (${didResolutionMetadata.error ?? 'none listed'})`, { claim: 'peer' });
+  }
+  return service.serviceEndpoint;
+}
+
+async function post(ctx: NodeContext, url: string, body: unknown): Promise<Record<string, unknown>> {
+  const fetch = ctx.fetch ?? globalThis.fetch;
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && !(ctx.allowHttpLoopback && target.protocol === 'http:')) {
+    throw new InputError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
+  }
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    redirect: 'error',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (text.length > MAX_RESPONSE) throw new InputError('ERR_INPUT_TOO_LARGE', 'the peer answered with too large a body', { claim: 'response' });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new VerificationError('ERR_MALFORMED', `the peer answered ${response.status} without JSON`, { claim: 'response' });
+  }
+  if (!isRecord(json)) throw new VerificationError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
+  if (!response.ok) {
+    const code = typeof json.code === 'string' ? json.code : 'ERR_MALFORMED';
+    throw new LegateError(code as LegateError['code'], `the peer refused: ${typeof json.detail === 'string' ? json.detail : response.status}`, { claim: 'peer', reason: String(response.status) });
+  }
+  return json;
+}
+
+function intentsOf(tokens: string[], agentDid: string): Intent[] {
+  const intents = new Map<string, Intent>();
+  for (const token of tokens) {
+    const credential = decodeCompactJws(token).payload as unknown as AgentCapabilityCredential;
+    if (credential.credentialSubject?.id !== agentDid) continue;
+    for (const c of credential.credentialSubject.capabilities) {
+      intents.set(`${c.action} ${c.resource} ${c.scope ?? ''}`, { action: c.action, resource: c.resource, ...(c.scope === undefined ? {} : { scope: c.scope }) });
+    }
+  }
+  return [...intents.values()].slice(0, 32);
+}
+
+export interface HandshakeResult extends Pick<AcknowledgeHandling, 'trusted' | 'rejected' | 'verdict'> {
+  peer: string;
+  endpoint: string;
+  session?: { id: string; expires: string };
+}
+
+/**
+ * Runs advertise → acknowledge → confirm from one of this node's agents to a
+ * peer agent, and stores the session.
+ * @throws LegateError when the peer refuses the advertise, or its acknowledge fails verification.
+ */
+export async function handshake(ctx: NodeContext, options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult> {
+  const agent = await getAgent(ctx, options.agent);
+  const peer = peerDid(options.peer);
+  const endpoint = await endpointOf(ctx, peer);
+  const signer = await ctx.keys.signer(agent.kid);
+  const nonce = createNonce();
+  const intents = options.intents ?? intentsOf(await heldCredentials(ctx, agent), agent.did);
+  const presentation = await presentAsAgent(ctx, { agent: agent.name, audience: peer, nonce });
+  const advertise = await createAdvertise({ signer, audience: peer, presentation, nonce, intents, clock: ctx.clock });
+  const reply = await post(ctx, endpoint, { message: advertise.token });
+  if (typeof reply.message !== 'string') throw new VerificationError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
+  const ack = await handleAcknowledge(reply.message, { signer, advertise: advertise.payload, verify: verificationOptions(ctx), replay: storeReplayCache(ctx) });
+  if (!ack.ok || ack.acknowledge === undefined) throw ack.errors[0] ?? new VerificationError('ERR_MALFORMED', 'the acknowledge did not verify');
+  const confirm = await createConfirm({ signer, audience: peer, inReplyTo: ack.acknowledge.id, nonce: ack.acknowledge.challenge, verdict: ack.verdict, clock: ctx.clock });
+  await post(ctx, endpoint, { message: confirm.token });
+  if (ack.session !== undefined) {
+    await ctx.store.putSetting(sessionSetting(agent.name, peer), JSON.stringify({ token: ack.session.token, endpoint }));
+  }
+  return {
+    peer,
+    endpoint,
+    trusted: ack.trusted,
+    rejected: ack.rejected,
+    verdict: ack.verdict,
+    ...(ack.session === undefined ? {} : { session: { id: ack.session.claims.jti, expires: new Date(ack.session.claims.exp * 1000).toISOString() } }),
+  };
+}
+
+export interface ActOptions {
+  agent: string;
+  peer: string;
+  action: string;
+  resource: string;
+  scope?: string;
+  amount?: Money;
+  params?: Record<string, unknown>;
+  /** An ApprovalCredential JWT for this action. */
+  approval?: string;
+}
+
+/** What an owner approves: the fields the action hash covers. */
+export function actionToApprove(agentDid: string, peer: string, options: Omit<ActOptions, 'agent' | 'peer' | 'approval'>) {
+  const params = { ...options.params, ...(options.amount === undefined ? {} : { amount: options.amount }) };
+  return { iss: agentDid, aud: peer, action: options.action, resource: options.resource, ...(options.scope === undefined ? {} : { scope: options.scope }), params };
+}
+
+/**
+ * Signs an action under the stored session with `peer` and sends it; returns the peer's decision.
+ * @throws StoreError `ERR_NOT_FOUND` without a session (run the handshake first).
+ */
+export async function act(ctx: NodeContext, options: ActOptions): Promise<Record<string, unknown>> {
+  const agent = await getAgent(ctx, options.agent);
+  const peer = peerDid(options.peer);
+  const stored = await ctx.store.getSetting(sessionSetting(agent.name, peer));
+  if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });
+  const { token: session, endpoint } = JSON.parse(stored) as { token: string; endpoint: string };
+  const fields = actionToApprove(agent.did, peer, options);
+  const signed = await createSignedAction({
+    signer: await ctx.keys.signer(agent.kid),
+    audience: peer,
+    session,
+    action: fields.action,
+    resource: fields.resource,
+    ...(fields.scope === undefined ? {} : { scope: fields.scope }),
+    params: fields.params,
+    ...(options.approval === undefined ? {} : { approval: options.approval }),
+    clock: ctx.clock,
+  });
+  const url = new URL(endpoint);
+  url.pathname = '/actions';
+  return { ...(await post(ctx, url.toString(), { action: signed.token })), actionHash: actionHash(fields) };
+}
+
+/**
+ * Approves one action as `approver` (a DID this node holds a key for: the
+ * organization, or an agent standing for a human owner).
+ */
+export async function approve(ctx: NodeContext, options: { approver: string; action: ReturnType<typeof actionToApprove>; lifetimeSeconds?: number }) {
+  const { action } = options;
+  return issueApproval({
+    signer: await signerFor(ctx, options.approver),
+    actionHash: actionHash(action),
+    action: action.action,
+    resource: action.resource,
+    ...(action.scope === undefined ? {} : { scope: action.scope }),
+    agent: action.iss,
+    audience: action.aud,
+    ...(options.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: options.lifetimeSeconds }),
+    clock: ctx.clock,
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * @module server/routes/exchange
+ *
+ * Agents of other organizations meet this node's agents here: `POST /ace`
+ * carries one ACE message (`{ "message": <jws> }`) and answers with the next
+ * one; `POST /actions` carries one signed action (`{ "action": <jws> }`) and
+ * answers with the decision. Refusals are problem details with their codes.
+ */
+
+import { Hono } from 'hono';
+import { LegateError } from '../../errors/index.js';
+import { handleAceMessage, MAX_ACE_MESSAGE_LENGTH } from '../../node/ace.js';
+import { handleAction, MAX_ACTION_LENGTH } from '../../node/actions.js';
+import type { NodeContext } from '../../node/context.js';
+import type { Metrics } from '../metrics.js';
+import { jsonBody, stringField } from '../request.js';
+
+export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number): Hono {
+  const app = new Hono();
+
+  app.post('/ace', async (c) => {
+    const body = await jsonBody(c, maxBodyLength);
+    const message = stringField(body, 'message');
+    try {
+      const outcome = await handleAceMessage(node, message.slice(0, MAX_ACE_MESSAGE_LENGTH + 1));
+      metrics.handshakes.inc({ type: outcome.type, outcome: 'accepted' });
+      if (outcome.type === 'advertise') {
+        const { trusted, rejected } = outcome.handling;
+        for (const r of rejected) metrics.verifications.inc({ kind: 'intent', outcome: 'rejected', code: r.code });
+        metrics.verifications.inc({ kind: 'intent', outcome: 'trusted', code: '' }, trusted.length);
+        return c.json({ message: outcome.reply });
+      }
+      return c.json({ ok: true, verdict: outcome.handling.verdict });
+    } catch (error) {
+      if (error instanceof LegateError) metrics.handshakes.inc({ type: 'message', outcome: 'refused', code: error.code });
+      throw error;
+    }
+  });
+
+  app.post('/actions', async (c) => {
+    const body = await jsonBody(c, maxBodyLength);
+    const action = stringField(body, 'action');
+    try {
+      const decision = await handleAction(node, action.slice(0, MAX_ACTION_LENGTH + 1));
+      metrics.decisions.inc({ decision: decision.decision, code: decision.reasons[0]?.code ?? '' });
+      return c.json(decision);
+    } catch (error) {
+      if (error instanceof LegateError) metrics.decisions.inc({ decision: 'refused', code: error.code });
+      throw error;
+    }
+  });
+
+  return app;
+}
