@@ -11,6 +11,7 @@ import { registerAgent } from './commands/agent.js';
 import { registerAuthorize } from './commands/authorize.js';
 import { registerCap } from './commands/cap.js';
 import { registerDemo } from './commands/demo.js';
+import { registerExchange } from './commands/exchange.js';
 import { registerDid } from './commands/did.js';
 import { registerInit } from './commands/init.js';
 import { registerPresent } from './commands/present.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerRegistry(program);
   registerServe(program);
+  registerExchange(program);
   registerDid(program);
   registerDemo(program);
   return program;

@@ -17,10 +17,12 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description("run this node's HTTP service (DID documents, status lists, registry, ACE, actions, admin)")
     .option('--port <n>', 'port to listen on', '7401')
-    .option('--host <h>', 'address to bind', '127.0.0.1');
-  action(serve, async (globals, flags: { port: string; host: string }) => {
+    .option('--host <h>', 'address to bind', '127.0.0.1')
+    .option('--session-lifetime <seconds>', 'lifetime of the session tokens this node issues', '300');
+  action(serve, async (globals, flags: { port: string; host: string; sessionLifetime: string }) => {
     const port = parseCount(flags.port, '--port', 65535);
-    const node = await openNode(nodeOptions(globals));
+    const sessionLifetimeSeconds = parseCount(flags.sessionLifetime, '--session-lifetime', 86400);
+    const node = await openNode({ ...nodeOptions(globals), sessionLifetimeSeconds });
     const server = await startServer({ node, host: flags.host, port }).catch(async (error: unknown) => {
       await node.close();
       throw error;
