@@ -1,28 +1,30 @@
 /**
  * @module demo/run
  *
- * `legate demo`: the story so far, end to end, in a temporary data directory.
- * An organization registers an agent with a human owner, issues it capability
- * credentials, and a verifier checks them; mallory's tampering and an expired
- * credential are rejected with their codes, and a revocation takes effect.
- * Later issues extend the story (delegation, federation, handshake, audit).
+ * `legate demo`: the whole story on loopback, in a temporary directory. Three
+ * organizations (a bank, a payments provider, a support-tools vendor) run
+ * their own nodes and federate as `registry/federation.example.json` says.
+ * The vendor's CustomerSupportAgent (owned by carol) delegates to a did:key
+ * sub-agent, both meet the bank's teller in ACE handshakes (one capability
+ * rejected with its reason), and act: allowed, denied, approval-gated. Then
+ * the vendor revokes the agent's credential and the bank denies its next
+ * action once its status cache expires. Every step prints its reason codes.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyCapabilityCredential } from '../credential/verify.js';
-import type { Capability } from '../credential/types.js';
 import { createAgent } from '../node/agents.js';
-import { initNode } from '../node/init.js';
+import { delegateFromAgent } from '../node/delegate.js';
 import { issueToAgent } from '../node/issue.js';
-import { openNode } from '../node/open.js';
-import { changeStatus } from '../node/status.js';
-import { verificationOptions } from '../node/verify.js';
+import { act, actionToApprove, approve, handshake } from '../node/peer.js';
+import { changeStatus, STATUS_LIST_TTL_MS } from '../node/status.js';
+import type { Capability } from '../credential/types.js';
+import { startFederation, stopFederation, type DemoOrg } from './federation.js';
 
 export interface DemoStep {
   step: string;
-  outcome: 'ok' | 'rejected';
+  outcome: string;
   codes?: string[];
   detail?: string;
 }
@@ -32,71 +34,111 @@ export interface DemoResult {
   steps: DemoStep[];
 }
 
-const describe = (c: Capability) =>
-  [c.action, c.resource, c.scope && `scope=${c.scope}`, c.constraints?.maxAmount && `max ${c.constraints.maxAmount.value} ${c.constraints.maxAmount.currency}`]
-    .filter(Boolean)
-    .join(' ');
+/** The CustomerSupportAgent v2.3 (see examples/customer-support-agent.ts). */
+const SUPPORT_CAPABILITIES: Capability[] = [
+  { action: 'read', resource: 'crm:customer_records', scope: 'assigned_tickets_only' },
+  { action: 'write', resource: 'crm:ticket_updates', scope: 'own_tickets' },
+  { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
+  { action: 'close', resource: 'billing:account_closure', constraints: { requireApproval: true } },
+];
 
 /** Runs the demo; `say` receives the narrative line by line. */
 export async function runDemo(say: (line: string) => void = () => undefined): Promise<DemoResult> {
   const root = mkdtempSync(join(tmpdir(), 'legate-demo-'));
+  let offset = 0;
+  const clock = () => new Date(Date.now() + offset);
   const steps: DemoStep[] = [];
-  const record = (step: DemoStep) => {
+  let surprises = 0;
+  const record = (step: DemoStep, expected: string, expectedCode?: string) => {
+    const asExpected = step.outcome === expected && (expectedCode === undefined || (step.codes ?? []).includes(expectedCode));
+    if (!asExpected) surprises++;
     steps.push(step);
-    say(`  ${step.outcome === 'ok' ? 'ok      ' : 'REJECTED'}  ${step.step}${step.codes?.length ? `  [${step.codes.join(', ')}]` : ''}${step.detail ? `\n            ${step.detail}` : ''}`);
+    const codes = step.codes?.length ? `  [${step.codes.join(', ')}]` : '';
+    say(`  ${step.outcome.padEnd(17)} ${step.step}${codes}${asExpected ? '' : '   <- unexpected'}${step.detail ? `\n${' '.repeat(20)}${step.detail}` : ''}`);
   };
+  const codesOf = (decision: Record<string, unknown>) => ((decision.reasons as { code: string }[] | undefined) ?? []).map((r) => r.code);
+
+  let orgs: Record<string, DemoOrg> = {};
   try {
-    say('Legate demo: an organization gives its support agent scoped authority.\n');
-    const dataDir = join(root, 'acme');
-    const org = await initNode({ dataDir, domain: 'support.acme.example', name: 'Acme Support' });
-    record({ step: `Acme Support initialized as ${org.did}`, outcome: 'ok' });
+    say('Legate demo: three organizations, their agents, and the authority between them.\n');
+    orgs = await startFederation(root, clock);
+    const { bank, payments, support } = orgs as Record<'bank' | 'payments' | 'support', DemoOrg>;
+    for (const o of [bank, payments, support]) record({ step: `${o.name} runs its node as ${o.node.organization.did}`, outcome: 'ok' }, 'ok');
+    record(
+      { step: 'federation: the bank recognizes Paywell’s trust list (billing and CRM reads only); Paywell accredits Helpdesk Tools', outcome: 'ok' },
+      'ok',
+    );
 
-    const node = await openNode({ dataDir });
+    // Agents, each with an accountable human owner.
+    const teller = await createAgent(bank.node, { name: 'teller', owner: 'mailto:ops@northwind.example' });
+    await issueToAgent(bank.node, { agent: 'teller', capabilities: [{ action: 'read', resource: 'support:tickets' }] });
+    const carol = await createAgent(support.node, { name: 'carol', owner: 'mailto:carol@helpdesk.example', method: 'key' });
+    const agent = await createAgent(support.node, { name: 'customer-support', owner: carol.did });
+    const helper = await createAgent(support.node, { name: 'refund-helper', owner: carol.did, method: 'key' });
+    record({ step: `Helpdesk registers customer-support (owner carol, ${carol.did.slice(0, 24)}…) and a did:key refund-helper`, outcome: 'ok' }, 'ok');
+
+    const credential = await issueToAgent(support.node, {
+      agent: 'customer-support',
+      agentVersion: '2.3',
+      capabilities: SUPPORT_CAPABILITIES,
+      delegation: { depth: 0, maxDepth: 1 },
+    });
+    record({ step: 'Helpdesk issues the CustomerSupportAgent v2.3 capability credential', outcome: 'ok', detail: 'read CRM records (assigned tickets), write ticket updates, refunds up to 100 USD, account closure with approval' }, 'ok');
+    await delegateFromAgent(support.node, {
+      from: 'customer-support',
+      credential: credential.id,
+      to: helper.did,
+      capability: { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 20, currency: 'USD' } } },
+      validFor: 'PT1H',
+    });
+    record({ step: 'customer-support delegates refunds up to 20 USD to refund-helper for an hour', outcome: 'ok' }, 'ok');
     try {
-      const alice = await createAgent(node, { name: 'customer-support', owner: 'mailto:carol@acme.example' });
-      record({ step: `agent registered: ${alice.did}`, outcome: 'ok', detail: `accountable owner ${alice.owner}` });
-      const sub = await createAgent(node, { name: 'refund-helper', owner: 'mailto:carol@acme.example', method: 'key' });
-      record({ step: `ephemeral agent registered: ${sub.did.slice(0, 32)}…`, outcome: 'ok' });
-
-      const capabilities: Capability[] = [
-        { action: 'read', resource: 'crm:customer_records', scope: 'assigned_tickets_only' },
-        { action: 'write', resource: 'crm:ticket_updates', scope: 'own_tickets' },
-        { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
-      ];
-      const issued = await issueToAgent(node, { agent: 'customer-support', capabilities, agentVersion: '2.3', validFor: 'P30D' });
-      record({ step: `capability credential issued (vc+jwt, ${issued.jwt.length} bytes)`, outcome: 'ok', detail: capabilities.map(describe).join('; ') });
-
-      const options = verificationOptions(node);
-      const verified = await verifyCapabilityCredential(issued.jwt, options);
-      record({
-        step: 'a verifier checks signature, key binding, validity, schema and revocation status',
-        outcome: verified.verified ? 'ok' : 'rejected',
-        codes: verified.errors.map((e) => e.code),
-      });
-
-      const [h, p, s] = issued.jwt.split('.') as [string, string, string];
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof issued.credential;
-      payload.credentialSubject.capabilities[2]!.constraints = { maxAmount: { value: 1_000_000, currency: 'USD' } };
-      const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
-      const tampered = await verifyCapabilityCredential(forged, options);
-      record({ step: 'mallory raises the refund limit to 1,000,000 USD', outcome: tampered.verified ? 'ok' : 'rejected', codes: tampered.errors.map((e) => e.code) });
-
-      const later = new Date(node.clock().getTime() + 31 * 24 * 3600 * 1000);
-      const expired = await verifyCapabilityCredential(issued.jwt, { resolver: node.resolver, clock: () => later });
-      record({ step: 'the same credential, checked 31 days later', outcome: expired.verified ? 'ok' : 'rejected', codes: expired.errors.map((e) => e.code) });
-
-      const change = await changeStatus(node, issued.id, 'revoke');
-      record({ step: `Acme revokes the credential (status list ${change.listId.slice(0, 10)}…, index ${change.index})`, outcome: 'ok' });
-      const revoked = await verifyCapabilityCredential(issued.jwt, options);
-      record({ step: 'the verifier checks it again', outcome: revoked.verified ? 'ok' : 'rejected', codes: revoked.errors.map((e) => e.code) });
-
-      const ok = verified.verified && !tampered.verified && !expired.verified && !revoked.verified;
-      say(ok ? '\nEvery check behaved as it should.' : '\nSomething did not behave as expected.');
-      return { ok, steps };
-    } finally {
-      await node.close();
+      await delegateFromAgent(support.node, { from: 'customer-support', credential: credential.id, to: helper.did, capability: { action: 'call', resource: 'billing:payout' } });
+      record({ step: 'customer-support tries to delegate payouts it never had', outcome: 'signed' }, 'refused');
+    } catch (error) {
+      record({ step: 'customer-support tries to delegate payouts it never had', outcome: 'refused', codes: [(error as { code: string }).code] }, 'refused', 'ERR_CAPABILITY_WIDENED');
     }
+
+    // The ACE handshake with the bank's teller.
+    const meeting = await handshake(support.node, { agent: 'customer-support', peer: teller.did });
+    record({ step: 'handshake customer-support -> bank teller', outcome: meeting.session ? 'session' : 'no session' }, 'session');
+    for (const t of meeting.trusted) record({ step: `  ${t.action} ${t.resource}`, outcome: 'trusted' }, 'trusted');
+    for (const r of meeting.rejected) record({ step: `  ${r.action} ${r.resource}`, outcome: 'rejected', codes: [r.code], detail: r.reason }, 'rejected', 'ERR_UNTRUSTED_ISSUER');
+
+    // Signed actions, decided by the bank.
+    const refund = (value: number, who = 'customer-support') => act(support.node, { agent: who, peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
+    const r80 = await refund(80);
+    record({ step: 'refund 80 USD', outcome: String(r80.decision), codes: codesOf(r80), detail: `on behalf of ${(r80.attribution as string[]).join(' <- ')}` }, 'allow');
+    const r150 = await refund(150);
+    record({ step: 'refund 150 USD', outcome: String(r150.decision), codes: codesOf(r150) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
+    const close = { agent: 'customer-support', peer: teller.did, action: 'close', resource: 'billing:account_closure' };
+    const pending = await act(support.node, close);
+    record({ step: 'close an account', outcome: String(pending.decision), codes: codesOf(pending) }, 'approval_required', 'ERR_APPROVAL_REQUIRED');
+    const approval = await approve(support.node, { approver: carol.did, action: actionToApprove(agent.did, teller.did, close) });
+    const closed = await act(support.node, { ...close, approval: approval.jwt });
+    record({ step: 'close the account with carol’s signed approval', outcome: String(closed.decision), codes: codesOf(closed) }, 'allow');
+
+    // The sub-agent acts on its own session, within its narrower slice.
+    await handshake(support.node, { agent: 'refund-helper', peer: teller.did });
+    const h15 = await refund(15, 'refund-helper');
+    record({ step: 'refund-helper refunds 15 USD', outcome: String(h15.decision), codes: codesOf(h15), detail: `on behalf of ${(h15.attribution as string[]).join(' <- ')}` }, 'allow');
+    const h30 = await refund(30, 'refund-helper');
+    record({ step: 'refund-helper refunds 30 USD (its limit is 20)', outcome: String(h30.decision), codes: codesOf(h30) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
+
+    // Revocation reaches open sessions once the verifier's status cache expires.
+    await changeStatus(support.node, credential.id, 'revoke');
+    record({ step: 'Helpdesk revokes the CustomerSupportAgent credential', outcome: 'ok' }, 'ok');
+    offset += STATUS_LIST_TTL_MS + 5_000;
+    const after = await refund(10);
+    record({ step: `refund 10 USD, ${Math.round(STATUS_LIST_TTL_MS / 60_000)} minutes later`, outcome: String(after.decision), codes: codesOf(after) }, 'deny', 'ERR_REVOKED');
+    const helperAfter = await refund(10, 'refund-helper');
+    record({ step: 'refund-helper refunds 10 USD (its parent is revoked)', outcome: String(helperAfter.decision), codes: codesOf(helperAfter) }, 'deny', 'ERR_REVOKED');
+
+    const ok = surprises === 0;
+    say(ok ? '\nEvery decision came out as it should.' : `\n${surprises} step(s) did not come out as expected.`);
+    return { ok, steps };
   } finally {
+    await stopFederation(orgs);
     rmSync(root, { recursive: true, force: true });
   }
 }

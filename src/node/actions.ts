@@ -176,8 +176,10 @@ export async function handleAction(ctx: NodeContext, token: string, body?: Uint8
     return result;
   });
   if (decision.decision !== 'allow' && reasons.length > 0) {
-    const seen = new Set(decision.reasons.map((r) => r.code));
-    decision.reasons.push(...reasons.filter((r) => !seen.has(r.code) && seen.add(r.code)));
+    // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.
+    const own = decision.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0);
+    const seen = new Set<string>();
+    decision.reasons = [...reasons, ...own].filter((r) => !seen.has(r.code) && seen.add(r.code));
   }
   return { ...decision, ...base };
 }
