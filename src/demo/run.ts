@@ -56,7 +56,7 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     const codes = step.codes?.length ? `  [${step.codes.join(', ')}]` : '';
     say(`  ${step.outcome.padEnd(17)} ${step.step}${codes}${asExpected ? '' : '   <- unexpected'}${step.detail ? `\n${' '.repeat(20)}${step.detail}` : ''}`);
   };
-  const codesOf = (decision: Record<string, unknown>) => ((decision.reasons as { code: string }[] | undefined) ?? []).map((r) => r.code);
+  const codesOf = (decision: { reasons: { code: string }[] }) => decision.reasons.map((r) => r.code);
 
   let orgs: Record<string, DemoOrg> = {};
   try {
@@ -108,31 +108,31 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     // Signed actions, decided by the bank.
     const refund = (value: number, who = 'customer-support') => act(support.node, { agent: who, peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
     const r80 = await refund(80);
-    record({ step: 'refund 80 USD', outcome: String(r80.decision), codes: codesOf(r80), detail: `on behalf of ${(r80.attribution as string[]).join(' <- ')}` }, 'allow');
+    record({ step: 'refund 80 USD', outcome: r80.decision, codes: codesOf(r80), detail: `on behalf of ${r80.attribution.join(' <- ')}` }, 'allow');
     const r150 = await refund(150);
-    record({ step: 'refund 150 USD', outcome: String(r150.decision), codes: codesOf(r150) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
+    record({ step: 'refund 150 USD', outcome: r150.decision, codes: codesOf(r150) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
     const close = { agent: 'customer-support', peer: teller.did, action: 'close', resource: 'billing:account_closure' };
     const pending = await act(support.node, close);
-    record({ step: 'close an account', outcome: String(pending.decision), codes: codesOf(pending) }, 'approval_required', 'ERR_APPROVAL_REQUIRED');
+    record({ step: 'close an account', outcome: pending.decision, codes: codesOf(pending) }, 'approval_required', 'ERR_APPROVAL_REQUIRED');
     const approval = await approve(support.node, { approver: carol.did, action: actionToApprove(agent.did, teller.did, close) });
     const closed = await act(support.node, { ...close, approval: approval.jwt });
-    record({ step: 'close the account with carol’s signed approval', outcome: String(closed.decision), codes: codesOf(closed) }, 'allow');
+    record({ step: 'close the account with carol’s signed approval', outcome: closed.decision, codes: codesOf(closed) }, 'allow');
 
     // The sub-agent acts on its own session, within its narrower slice.
     await handshake(support.node, { agent: 'refund-helper', peer: teller.did });
     const h15 = await refund(15, 'refund-helper');
-    record({ step: 'refund-helper refunds 15 USD', outcome: String(h15.decision), codes: codesOf(h15), detail: `on behalf of ${(h15.attribution as string[]).join(' <- ')}` }, 'allow');
+    record({ step: 'refund-helper refunds 15 USD', outcome: h15.decision, codes: codesOf(h15), detail: `on behalf of ${h15.attribution.join(' <- ')}` }, 'allow');
     const h30 = await refund(30, 'refund-helper');
-    record({ step: 'refund-helper refunds 30 USD (its limit is 20)', outcome: String(h30.decision), codes: codesOf(h30) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
+    record({ step: 'refund-helper refunds 30 USD (its limit is 20)', outcome: h30.decision, codes: codesOf(h30) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
 
     // Revocation reaches open sessions once the verifier's status cache expires.
     await changeStatus(support.node, credential.id, 'revoke');
     record({ step: 'Helpdesk revokes the CustomerSupportAgent credential', outcome: 'ok' }, 'ok');
     offset += STATUS_LIST_TTL_MS + 5_000;
     const after = await refund(10);
-    record({ step: `refund 10 USD, ${Math.round(STATUS_LIST_TTL_MS / 60_000)} minutes later`, outcome: String(after.decision), codes: codesOf(after) }, 'deny', 'ERR_REVOKED');
+    record({ step: `refund 10 USD, ${Math.round(STATUS_LIST_TTL_MS / 60_000)} minutes later`, outcome: after.decision, codes: codesOf(after) }, 'deny', 'ERR_REVOKED');
     const helperAfter = await refund(10, 'refund-helper');
-    record({ step: 'refund-helper refunds 10 USD (its parent is revoked)', outcome: String(helperAfter.decision), codes: codesOf(helperAfter) }, 'deny', 'ERR_REVOKED');
+    record({ step: 'refund-helper refunds 10 USD (its parent is revoked)', outcome: helperAfter.decision, codes: codesOf(helperAfter) }, 'deny', 'ERR_REVOKED');
 
     const ok = surprises === 0;
     say(ok ? '\nEvery decision came out as it should.' : `\n${surprises} step(s) did not come out as expected.`);

@@ -21,6 +21,7 @@ import type { Intent } from '../handshake/types.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
+import type { ActionDecision } from './actions.js';
 import type { NodeContext } from './context.js';
 import { getAgent } from './agents.js';
 import { heldCredentials, presentAsAgent } from './present.js';
@@ -156,7 +157,7 @@ export function actionToApprove(agentDid: string, peer: string, options: Omit<Ac
  * Signs an action under the stored session with `peer` and sends it; returns the peer's decision.
  * @throws StoreError `ERR_NOT_FOUND` without a session (run the handshake first).
  */
-export async function act(ctx: NodeContext, options: ActOptions): Promise<Record<string, unknown>> {
+export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string }> {
   const agent = await getAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const stored = await ctx.store.getSetting(sessionSetting(agent.name, peer));
@@ -176,7 +177,9 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Record
   });
   const url = new URL(endpoint);
   url.pathname = '/actions';
-  return { ...(await post(ctx, url.toString(), { action: signed.token })), actionHash: actionHash(fields) };
+  // The peer's decision body (node/actions ActionDecision), as it sent it.
+  const decision = (await post(ctx, url.toString(), { action: signed.token })) as unknown as ActionDecision;
+  return { ...decision, actionHash: actionHash(fields) };
 }
 
 /**
