@@ -21,3 +21,4 @@ export * from './registry/index.js';
 export * from './handshake/index.js';
 export * from './session/index.js';
 export * from './action/index.js';
+export * from './audit/index.js';

@@ -8,6 +8,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerAudit } from './commands/audit.js';
 import { registerAuthorize } from './commands/authorize.js';
 import { registerCap } from './commands/cap.js';
 import { registerDemo } from './commands/demo.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerExchange(program);
   registerDid(program);
+  registerAudit(program);
   registerDemo(program);
   return program;
 }

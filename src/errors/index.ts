@@ -49,6 +49,7 @@ export const ErrorCodes = [
   'ERR_KEY_UNAVAILABLE',
   'ERR_STORE',
   'ERR_UNAUTHORIZED',
+  'ERR_AUDIT_TAMPERED',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

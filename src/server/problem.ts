@@ -43,6 +43,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_REPLAY: 409,
   ERR_INPUT_TOO_LARGE: 413,
   ERR_STATUS_UNAVAILABLE: 503,
+  ERR_AUDIT_TAMPERED: 500,
 };
 
 /** The HTTP status for an error code (500 for anything unexpected). */

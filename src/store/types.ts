@@ -127,6 +127,47 @@ export interface UsageRecord {
   currency?: string;
 }
 
+/**
+ * One entry of the hash-chained audit log, as stored. The store keeps the
+ * entry's canonical JSON text verbatim and never interprets it; `seq`, `at`,
+ * `hash` and `prevHash` are copies of what that text holds, for ordering and
+ * lookups. Verification (in `audit/`) recomputes everything from `entry`.
+ */
+export interface AuditEntryRecord {
+  /** 1, 2, 3, …: each append is exactly the last `seq` + 1. */
+  seq: number;
+  /** When the entry was appended, ISO 8601 UTC. */
+  at: string;
+  /** The entry as RFC 8785 canonical JSON text (it holds `seq` and `prevHash` too). */
+  entry: string;
+  /** SHA-256 of `entry`, lowercase hex. */
+  hash: string;
+  /** `hash` of the entry before (64 zeros for the first). */
+  prevHash: string;
+}
+
+/** Which audit entries to list; all bounds are inclusive, results are ordered by `seq`. */
+export interface AuditEntryQuery {
+  fromSeq?: number;
+  toSeq?: number;
+  /** Entries appended at or after this ISO 8601 UTC time. */
+  since?: string;
+  /** At most this many entries (the lowest matching `seq`s). */
+  limit?: number;
+}
+
+/** A checkpoint of the audit log: the organization's signature over the hash of entry `seq`. */
+export interface AuditCheckpointRecord {
+  /** The entry covered; checkpoints are written with strictly increasing `seq`. */
+  seq: number;
+  /** That entry's hash, as signed. */
+  hash: string;
+  /** When the checkpoint was made, ISO 8601 UTC. */
+  at: string;
+  /** The compact JWS (`typ: audit-checkpoint+jwt`) that signs it. */
+  token: string;
+}
+
 export interface CredentialQuery {
   issuer?: string;
   subject?: string;
@@ -200,6 +241,23 @@ export interface Store {
   recordUsage(usage: UsageRecord): Promise<void>;
   /** Uses of `key` at or after `since`, oldest first. */
   listUsage(key: string, since: string): Promise<UsageRecord[]>;
+
+  /**
+   * Appends one audit entry. Its `seq` must be exactly the last entry's `seq`
+   * + 1 (1 for the first), checked atomically with the insert; anything else
+   * is `ERR_CONFLICT`, so concurrent writers can never fork or gap the log.
+   */
+  appendAuditEntry(entry: AuditEntryRecord): Promise<void>;
+  /** The entry with the highest `seq`. */
+  lastAuditEntry(): Promise<AuditEntryRecord | undefined>;
+  /** Matching entries, ordered by `seq`. */
+  listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
+  /** Records a checkpoint; a `seq` not above the last checkpoint's is `ERR_CONFLICT`. */
+  putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
+  /** Every checkpoint, ordered by `seq`. */
+  listAuditCheckpoints(): Promise<AuditCheckpointRecord[]>;
+  /** The checkpoint with the highest `seq`. */
+  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined>;
 
   /** A small named value (node settings, published-document versions). */
   getSetting(name: string): Promise<string | undefined>;

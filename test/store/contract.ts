@@ -6,13 +6,15 @@
  * `open` yields a fresh, empty store for each test (the suite closes it).
  * Covers records round-tripping, ordering, conflicts and missing rows (always
  * asserting the error `code`), transactions (commit, rollback, nesting), that
- * concurrent callers never interleave with an open transaction, and close.
+ * concurrent callers never interleave with an open transaction, close, and
+ * the audit log (`./audit-contract.ts`).
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { InputError } from '../../src/errors/index.js';
 import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, StatusListRecord, Store } from '../../src/store/types.js';
+import { auditContract } from './audit-contract.js';
 
 // --- fixtures: fixed personas ------------------------------------------------
 
@@ -422,6 +424,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.listUsage('alice read', '2025-01-01T00:00:00.000Z')).toEqual([{ key: 'alice read', at: '2025-05-02T00:00:00.000Z' }]);
       });
     });
+
+    auditContract(() => store);
 
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);

@@ -145,6 +145,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_by_key ON usage (key, at, seq);
     `,
   },
+  {
+    version: 5,
+    description: 'hash-chained audit log and its signed checkpoints',
+    // No AUTOINCREMENT: seq is chosen by the writer and checked to be last + 1
+    // in the INSERT itself (see store/sqlite/audit), so the log has no gaps.
+    sql: `
+      CREATE TABLE audit_entries (
+        seq        INTEGER PRIMARY KEY CHECK (seq >= 1),
+        at         TEXT NOT NULL,
+        entry      TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_entries_by_at ON audit_entries (at, seq);
+
+      CREATE TABLE audit_checkpoints (
+        seq    INTEGER PRIMARY KEY CHECK (seq >= 1),
+        hash   TEXT NOT NULL,
+        at     TEXT NOT NULL,
+        token  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -22,6 +22,9 @@ import type {
   AgentMethod,
   AgentRecord,
   AgentStatus,
+  AuditCheckpointRecord,
+  AuditEntryQuery,
+  AuditEntryRecord,
   CredentialQuery,
   CredentialRecord,
   KeyRecord,
@@ -34,6 +37,7 @@ import type {
   Store,
   UsageRecord,
 } from '../types.js';
+import { AuditStatements } from './audit.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
@@ -173,6 +177,7 @@ class SqliteConnection {
   readonly db: Database.Database;
   readonly status: StatusStatements;
   readonly registry: RegistryStatements;
+  readonly audit: AuditStatements;
 
   readonly #getOrganization;
   readonly #putOrganization;
@@ -195,6 +200,7 @@ class SqliteConnection {
     this.db = db;
     this.status = new StatusStatements(db);
     this.registry = new RegistryStatements(db);
+    this.audit = new AuditStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -382,6 +388,8 @@ const ENTITY_OF_TABLE: Readonly<Record<string, string>> = {
   credentials: 'credential',
   status_lists: 'status list',
   status_allocations: 'status allocation',
+  audit_entries: 'audit entry',
+  audit_checkpoints: 'audit checkpoint',
 };
 
 /**
@@ -521,6 +529,24 @@ abstract class SqliteStoreBase implements Store {
   }
   listUsage(key: string, since: string): Promise<UsageRecord[]> {
     return this.run('listUsage', (c) => c.registry.listUsage(key, since));
+  }
+  appendAuditEntry(entry: AuditEntryRecord): Promise<void> {
+    return this.run('appendAuditEntry', (c) => c.audit.appendAuditEntry(entry));
+  }
+  lastAuditEntry(): Promise<AuditEntryRecord | undefined> {
+    return this.run('lastAuditEntry', (c) => c.audit.lastAuditEntry());
+  }
+  listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]> {
+    return this.run('listAuditEntries', (c) => c.audit.listAuditEntries(query));
+  }
+  putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void> {
+    return this.run('putAuditCheckpoint', (c) => c.audit.putAuditCheckpoint(checkpoint));
+  }
+  listAuditCheckpoints(): Promise<AuditCheckpointRecord[]> {
+    return this.run('listAuditCheckpoints', (c) => c.audit.listAuditCheckpoints());
+  }
+  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined> {
+    return this.run('lastAuditCheckpoint', (c) => c.audit.lastAuditCheckpoint());
   }
 }
 

@@ -1,0 +1,185 @@
+/**
+ * @module audit/checkpoint
+ *
+ * Signed checkpoints of the audit log: a compact JWS (`alg: EdDSA`, `typ:
+ * audit-checkpoint+jwt`) by the organization's key over `{ iss, seq, hash,
+ * at }`, where `hash` is the hash of entry `seq`. A checkpoint commits to
+ * every entry up to `seq` through the hash chain, so anyone who can resolve
+ * the organization's DID document can tell that nothing up to `seq` was
+ * changed, removed, or cut off since. Checkpoints are written on demand and
+ * by {@link appendAudit} when one is due under its policy.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import { findVerificationMethod } from '../did/resolver.js';
+import { InputError, LegateError, StoreError, VerificationError } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import { isRecord } from '../lib/assert.js';
+import { systemClock } from '../lib/clock.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import { decodeCompactJws, signCompactJws } from '../lib/jws.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import type { AuditCheckpointRecord, Store } from '../store/types.js';
+import { isHexHash, readAuditEntry } from './entry.js';
+import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
+import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditLog, type CheckpointPolicy } from './types.js';
+
+/** Longest checkpoint token accepted, in characters. */
+const MAX_CHECKPOINT_LENGTH = 4096;
+
+/** What a checkpoint signs. */
+export interface CheckpointClaims {
+  iss: string;
+  seq: number;
+  hash: string;
+  at: string;
+}
+
+/**
+ * Signs a checkpoint. The signer's key must belong to `claims.iss`.
+ *
+ * @throws InputError `ERR_KID_INVALID` when it does not; TypeError/RangeError for bad claims.
+ *
+ * @example
+ * ```ts
+ * const token = await signAuditCheckpoint({ iss: org.did, seq: 42, hash, at: new Date().toISOString() }, signer);
+ * ```
+ */
+export async function signAuditCheckpoint(claims: CheckpointClaims, signer: Signer): Promise<string> {
+  if (!isRecord(claims) || typeof claims.iss !== 'string') throw new TypeError('claims.iss must be a string');
+  if (!Number.isSafeInteger(claims.seq) || claims.seq < 1) throw new RangeError('claims.seq must be a positive integer');
+  if (!isHexHash(claims.hash)) throw new TypeError('claims.hash must be a lowercase hex SHA-256');
+  if (typeof claims.at !== 'string' || Number.isNaN(Date.parse(claims.at))) throw new TypeError('claims.at must be an ISO 8601 time');
+  if (typeof signer?.kid !== 'string' || !signer.kid.startsWith(`${claims.iss}#`)) {
+    throw new InputError('ERR_KID_INVALID', 'the checkpoint signer is not a key of the issuer', { claim: 'kid' });
+  }
+  const { iss, seq, hash, at } = claims;
+  return signCompactJws({ iss, seq, hash, at }, signer, { typ: AUDIT_CHECKPOINT_TYP });
+}
+
+/** The outcome of {@link verifyAuditCheckpoint}: never thrown, always data. */
+export type CheckpointVerification = { valid: true; claims: CheckpointClaims } | { valid: false; error: LegateError };
+
+const invalid = (error: LegateError): CheckpointVerification => ({ valid: false, error });
+
+/**
+ * Verifies a checkpoint token: EdDSA, the right `typ`, well-formed claims,
+ * `iss` = `issuer`, and a signature by a key of `issuer`'s DID document that
+ * is authorized for `assertionMethod`.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyAuditCheckpoint(token, { resolver, issuer: org.did });
+ * if (result.valid) result.claims.seq;
+ * ```
+ */
+export async function verifyAuditCheckpoint(token: string, options: { resolver: Resolvable; issuer: string }): Promise<CheckpointVerification> {
+  if (typeof options?.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
+  if (typeof options.issuer !== 'string' || options.issuer.length === 0) throw new TypeError('options.issuer must be a DID');
+  const { issuer, resolver } = options;
+  let decoded;
+  try {
+    decoded = decodeCompactJws(token, MAX_CHECKPOINT_LENGTH);
+  } catch (error) {
+    if (error instanceof LegateError) return invalid(error);
+    throw error;
+  }
+  const { header, payload } = decoded;
+  if (header.alg !== 'EdDSA') return invalid(new VerificationError('ERR_ALG_NOT_ALLOWED', 'checkpoints must be EdDSA', { claim: 'alg' }));
+  if (header.typ !== AUDIT_CHECKPOINT_TYP || header.crit !== undefined) {
+    return invalid(new InputError('ERR_MALFORMED', `checkpoint header typ must be ${AUDIT_CHECKPOINT_TYP}, without crit`, { claim: 'typ' }));
+  }
+  const { iss, seq, hash, at } = payload;
+  const wellFormed =
+    typeof iss === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 && isHexHash(hash) && typeof at === 'string' && !Number.isNaN(Date.parse(at));
+  if (!wellFormed) {
+    return invalid(new InputError('ERR_MALFORMED', 'checkpoint claims must be { iss, seq, hash, at }', { claim: 'payload' }));
+  }
+  if (iss !== issuer) return invalid(new VerificationError('ERR_KID_INVALID', 'checkpoint is not issued by the organization', { claim: 'iss' }));
+  const kid = header.kid;
+  if (typeof kid !== 'string' || !kid.startsWith(`${issuer}#`)) {
+    return invalid(new VerificationError('ERR_KID_INVALID', "checkpoint kid is not a key of the organization's DID", { claim: 'kid' }));
+  }
+  const resolution = await resolver.resolve(issuer);
+  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
+    const reason = resolution.didResolutionMetadata.error;
+    return invalid(new VerificationError('ERR_DID_UNRESOLVABLE', `organization DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason }));
+  }
+  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'assertionMethod'));
+  if (key === undefined) return invalid(new VerificationError('ERR_KID_INVALID', 'checkpoint kid is not an Ed25519 assertion key of the organization', { claim: 'kid' }));
+  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
+    return invalid(new VerificationError('ERR_SIGNATURE_INVALID', 'checkpoint signature does not verify', { claim: 'signature' }));
+  }
+  return { valid: true, claims: { iss, seq, hash, at } };
+}
+
+/** Whether a checkpoint is due after entry `seq` under `policy`. */
+export async function checkpointDue(
+  store: Store,
+  previous: AuditCheckpointRecord | undefined,
+  seq: number,
+  now: Date,
+  policy: CheckpointPolicy | undefined,
+): Promise<boolean> {
+  const { entries, seconds } = resolvePolicy(policy);
+  if (seq - (previous?.seq ?? 0) >= entries) return true;
+  // With no checkpoint yet, time runs from the first entry.
+  const since = previous?.at ?? (await store.listAuditEntries({ limit: 1 }))[0]?.at;
+  return since !== undefined && now.getTime() - Date.parse(since) >= seconds * 1000;
+}
+
+/** The outcome of {@link checkpointAudit}. */
+export interface CheckpointResult {
+  /** The checkpoint covering the last entry (new or existing); absent while the log is empty. */
+  checkpoint?: AuditCheckpoint;
+  /** Whether this call wrote it. */
+  created: boolean;
+}
+
+/** @internal Writes a checkpoint of the last entry; with `onlyIfDue`, only when the policy says so. */
+export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promise<CheckpointResult> {
+  const config = log.checkpoints;
+  if (config === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', 'this audit log has no checkpoint signer');
+  // Before the transaction: a key store bound to the outer store cannot be used inside it.
+  const signer = await config.signer();
+  const clock = log.clock ?? systemClock;
+  return log.store.transaction(async (tx) => {
+    const last = await tx.lastAuditEntry();
+    if (last === undefined) return { created: false };
+    const previous = await tx.lastAuditCheckpoint();
+    if (previous !== undefined && previous.seq >= last.seq) return { checkpoint: previous, created: false };
+    const now = clock();
+    if (onlyIfDue && !(await checkpointDue(tx, previous, last.seq, now, config.policy))) {
+      return previous === undefined ? { created: false } : { checkpoint: previous, created: false };
+    }
+    // Never sign a hash the entry does not have: that would bless a tampered tail.
+    const read = readAuditEntry(last.entry);
+    if (read === undefined || read.hash !== last.hash || read.entry.seq !== last.seq) {
+      throw new VerificationError('ERR_AUDIT_TAMPERED', `audit entry ${last.seq} does not match its hash; run \`legate audit verify\``, {
+        claim: 'seq',
+        reason: 'changed',
+      });
+    }
+    const at = now.toISOString();
+    const token = await signAuditCheckpoint({ iss: config.issuer, seq: last.seq, hash: last.hash, at }, signer);
+    const checkpoint: AuditCheckpoint = { seq: last.seq, hash: last.hash, at, token };
+    await tx.putAuditCheckpoint(checkpoint);
+    return { checkpoint, created: true };
+  });
+}
+
+/**
+ * Checkpoints the log now: signs the hash of the last entry, unless the last
+ * checkpoint already covers it (then returns that one, `created: false`).
+ *
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` when `target` cannot sign;
+ *   VerificationError `ERR_AUDIT_TAMPERED` when the last entry does not match its hash.
+ *
+ * @example
+ * ```ts
+ * const { checkpoint, created } = await checkpointAudit(node);
+ * ```
+ */
+export async function checkpointAudit(target: AuditTarget): Promise<CheckpointResult> {
+  return writeCheckpoint(auditLogOf(target), false);
+}

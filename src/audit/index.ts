@@ -1,0 +1,32 @@
+/**
+ * @module audit
+ *
+ * The tamper-evident audit log (DESIGN.md, "Audit log"): append-only,
+ * hash-chained entries (RFC 8785 canonical JSON, SHA-256, each holding the
+ * previous hash) that attribute every decision to the agent, its delegation
+ * chain and its human owner; checkpoints signed by the organization's key;
+ * verification that names the first changed, removed, inserted, reordered or
+ * truncated entry; JSON Lines export; and per-agent trails.
+ *
+ * @example
+ * ```ts
+ * import { appendAudit, verifyAudit } from 'legate/audit';
+ * await appendAudit(node, { type: 'revocation', resource: credentialId, agent: aliceDid, owner });
+ * const { ok, firstBad } = await verifyAudit({ store: node.store, resolver: node.resolver });
+ * ```
+ */
+
+export { appendAudit, type AppendedAudit } from './append.js';
+export {
+  checkpointAudit,
+  signAuditCheckpoint,
+  verifyAuditCheckpoint,
+  type CheckpointClaims,
+  type CheckpointResult,
+  type CheckpointVerification,
+} from './checkpoint.js';
+export { checkAuditFields, hashAuditEntry, readAuditEntry } from './entry.js';
+export { auditLogOf, DEFAULT_CHECKPOINT_POLICY, type AuditTarget } from './log.js';
+export { auditTrail, exportAudit, exportAuditLines, involves, readAudit, type AuditQuery } from './read.js';
+export { verifyAudit } from './verify.js';
+export * from './types.js';

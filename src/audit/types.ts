@@ -1,0 +1,183 @@
+/**
+ * @module audit/types
+ *
+ * The shapes of the audit log (DESIGN.md, "Audit log"): an entry records one
+ * decision of the node (what was decided, about which action and resource,
+ * for which agent on whose authority, with which credentials, for what
+ * reasons, and the signed action itself) and holds the hash of the entry
+ * before it, so the entries form a SHA-256 hash chain over RFC 8785
+ * canonical JSON. Checkpoints are the organization's signatures over the hash
+ * of one entry, so truncation and rewriting behind them are detectable.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import type { ErrorCode } from '../errors/index.js';
+import type { Signer } from '../keys/signer.js';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+
+/** What kind of decision an entry records. */
+export const AUDIT_ENTRY_TYPES = [
+  'issuance',
+  'revocation',
+  'status-change',
+  'delegation',
+  'handshake',
+  'action',
+  'registry-change',
+  'agent',
+  'key',
+] as const;
+
+export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
+
+/** The outcome, as `capability/authorize` names it. Handshakes: `allow` = accepted, `deny` = rejected. */
+export const AUDIT_DECISIONS = ['allow', 'deny', 'approval_required'] as const;
+
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+
+/** `prevHash` of the first entry: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The JWS `typ` of a checkpoint. */
+export const AUDIT_CHECKPOINT_TYP = 'audit-checkpoint+jwt';
+
+/** Longest DID, id, action or resource string an entry holds, in characters. */
+export const MAX_AUDIT_STRING = 2048;
+/** Most items in `chain`, `credentials` or `reasons`. */
+export const MAX_AUDIT_LIST = 32;
+/** Largest `details`, as UTF-8 bytes of its canonical JSON. */
+export const MAX_AUDIT_DETAILS_BYTES = 8 * 1024;
+/** Longest `signedAction` (the compact JWS), in characters; as `node/actions` accepts. */
+export const MAX_AUDIT_SIGNED_ACTION = 128 * 1024;
+/** Longest entry, as canonical JSON text: appends refuse longer, reads treat longer as corrupt. */
+export const MAX_AUDIT_ENTRY_TEXT = 512 * 1024;
+
+/**
+ * What a caller records; {@link appendAudit} adds `seq`, `at` and `prevHash`.
+ * Members left `undefined` are omitted from the entry.
+ */
+export interface AuditFields {
+  type: AuditEntryType;
+  decision?: AuditDecision | undefined;
+  /** The action requested, e.g. `call`. */
+  action?: string | undefined;
+  /** The resource it concerns, e.g. `billing:refund`, a credential id, a DID. */
+  resource?: string | undefined;
+  /** The DID of the agent that acted (or was acted upon). */
+  agent?: string | undefined;
+  /** The accountable human owner, a URI. */
+  owner?: string | undefined;
+  /** Attribution: the agent, then each delegator, out to the owner. */
+  chain?: readonly string[] | undefined;
+  /** The session (token id) the action ran under. */
+  session?: string | undefined;
+  /** Ids of the credentials the decision relied on. */
+  credentials?: readonly string[] | undefined;
+  /** Reason codes (`ERR_…`), above all for denials. */
+  reasons?: readonly string[] | undefined;
+  /** The signed action itself, as the compact JWS received. */
+  signedAction?: string | undefined;
+  /** Anything else worth keeping, as a JSON object (at most {@link MAX_AUDIT_DETAILS_BYTES}). */
+  details?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** One entry, exactly as hashed: `hash = SHA-256(canonicalJson(entry))`. */
+export interface AuditEntry {
+  seq: number;
+  /** ISO 8601 UTC with milliseconds. */
+  at: string;
+  type: AuditEntryType;
+  decision?: AuditDecision;
+  action?: string;
+  resource?: string;
+  agent?: string;
+  owner?: string;
+  chain?: string[];
+  session?: string;
+  credentials?: string[];
+  reasons?: string[];
+  signedAction?: string;
+  details?: Record<string, unknown>;
+  /** The hash of entry `seq - 1`, or {@link GENESIS_HASH}. */
+  prevHash: string;
+}
+
+/** An entry with its hash, as read back, exported, or shown. */
+export type HashedAuditEntry = AuditEntry & { hash: string };
+
+/** A signed checkpoint. */
+export interface AuditCheckpoint {
+  /** The entry it covers. */
+  seq: number;
+  /** That entry's hash. */
+  hash: string;
+  /** When it was made. */
+  at: string;
+  /** The compact JWS, `typ: audit-checkpoint+jwt`, over `{ iss, seq, hash, at }`. */
+  token: string;
+}
+
+/** When {@link appendAudit} writes a checkpoint: whichever comes first. */
+export interface CheckpointPolicy {
+  /** Entries since the last checkpoint; default 100. */
+  entries?: number | undefined;
+  /** Seconds since the last checkpoint (or the first entry); default 300. */
+  seconds?: number | undefined;
+}
+
+/**
+ * Where and how to log. A `NodeContext` is accepted wherever an `AuditLog`
+ * is: it logs to the node's store and checkpoints with the organization's
+ * newest active key.
+ */
+export interface AuditLog {
+  store: Store;
+  clock?: Clock | undefined;
+  /** Who signs checkpoints. Without it, appends never checkpoint and {@link checkpointAudit} throws. */
+  checkpoints?:
+    | {
+        /** The organization's DID: `iss`, and whose DID document verifies the signature. */
+        issuer: string;
+        /** Called only when a checkpoint is due, so keys are not unlocked for every append. */
+        signer: () => Promise<Signer>;
+        policy?: CheckpointPolicy | undefined;
+      }
+    | undefined;
+}
+
+/** Why verification stopped trusting the log at `firstBad.seq`. */
+export type AuditTamperReason = 'changed' | 'removed' | 'inserted' | 'reordered' | 'truncated' | 'bad-checkpoint';
+
+/** The first problem found. */
+export interface AuditProblem {
+  /** The first sequence number that cannot be trusted. */
+  seq: number;
+  /** `ERR_AUDIT_TAMPERED`, or for a bad checkpoint the code of its verification failure. */
+  code: ErrorCode;
+  reason: AuditTamperReason;
+  message: string;
+}
+
+export interface VerifyAuditOptions {
+  store: Store;
+  /** Resolves the organization's DID document, to check checkpoint signatures. */
+  resolver: Resolvable;
+  /** The organization that signs checkpoints; default the store's organization. */
+  issuer?: string | undefined;
+  /** Start at the checkpoint with this `seq`, trusting what it signs instead of re-reading earlier entries. */
+  fromCheckpoint?: number | undefined;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries read. */
+  entries: number;
+  /** The highest `seq` in the log (0 when empty). */
+  lastSeq: number;
+  /** Checkpoints whose signatures verified. */
+  checkpoints: number;
+  /** The last checkpoint that verified and matches the log. */
+  lastCheckpoint?: { seq: number; hash: string; at: string };
+  firstBad?: AuditProblem;
+}

@@ -1,0 +1,165 @@
+/**
+ * @module cli/commands/audit
+ *
+ * The audit log from the command line: `legate audit verify [--from <seq>]`
+ * checks hashes, links and signed checkpoints and names the first bad
+ * sequence number (exit 1 when tampered); `legate audit export` writes JSON
+ * Lines (to stdout or `--out`); `legate audit show --agent <did>` prints who
+ * did what on whose authority; `legate audit checkpoint` signs one now.
+ */
+
+import { open } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { checkpointAudit } from '../../audit/checkpoint.js';
+import { auditTrail, exportAuditLines } from '../../audit/read.js';
+import type { HashedAuditEntry } from '../../audit/types.js';
+import { verifyAudit } from '../../audit/verify.js';
+import { InputError } from '../../errors/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
+import { action, withNode } from '../command.js';
+import { EXIT, printJson, println } from '../io.js';
+
+/** Output is written in chunks of about this many characters. */
+const CHUNK = 64 * 1024;
+
+function parseSeq(text: string, option: string): number {
+  if (!/^[1-9]\d{0,14}$/.test(text)) throw new InputError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
+  return Number(text);
+}
+
+/** `--since`: an ISO 8601 time, or a duration (`P1D`, `12h`) meaning that long ago. */
+function parseSince(text: string, clock: Clock): string {
+  let duration: Duration | undefined;
+  try {
+    duration = parseDuration(text);
+  } catch {
+    duration = undefined;
+  }
+  if (duration !== undefined) {
+    const negated = Object.fromEntries(Object.entries(duration).map(([k, v]) => [k, -v])) as unknown as Duration;
+    return addDuration(clock(), negated).toISOString();
+  }
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) {
+    throw new InputError('ERR_INVALID_ARGUMENT', '--since must be an ISO 8601 time or a duration (P1D, 12h)', { claim: '--since' });
+  }
+  return new Date(time).toISOString();
+}
+
+/** "helper on behalf of alice on behalf of mailto:carol@…": the chain out to the owner. */
+function attribution(entry: HashedAuditEntry): string {
+  const chain = entry.chain !== undefined && entry.chain.length > 0 ? [...entry.chain] : entry.agent === undefined ? [] : [entry.agent];
+  if (entry.owner !== undefined && !chain.includes(entry.owner)) chain.push(entry.owner);
+  return chain.join(' on behalf of ');
+}
+
+/** Two lines per entry: what was decided, then who acted on whose authority. */
+function describeEntry(entry: HashedAuditEntry): string[] {
+  const what = [entry.action, entry.resource].filter((s) => s !== undefined).join(' ');
+  const reasons = entry.reasons !== undefined && entry.reasons.length > 0 ? `[${entry.reasons.join(', ')}]` : '';
+  const head = [entry.at, `#${entry.seq}`, entry.type, entry.decision ?? '-', what || '-', reasons].filter((s) => s !== '').join('  ');
+  const who = attribution(entry);
+  return who === '' ? [head] : [head, `    by ${who}`];
+}
+
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('verify, export and inspect the tamper-evident audit log');
+
+  const verify = audit
+    .command('verify')
+    .description('check every entry hash, link and signed checkpoint; exit 1 naming the first bad sequence number')
+    .option('--from <checkpoint-seq>', 'start at this checkpoint, trusting what it signs');
+  action(verify, (globals, flags: { from?: string }) =>
+    withNode(globals, async (node) => {
+      const fromCheckpoint = flags.from === undefined ? undefined : parseSeq(flags.from, '--from');
+      const result = await verifyAudit({ store: node.store, resolver: node.resolver, fromCheckpoint });
+      if (globals.json) {
+        const { ok, lastSeq, entries, checkpoints, lastCheckpoint, firstBad } = result;
+        printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}) });
+      } else {
+        const cp = result.lastCheckpoint;
+        const summary = `${result.entries} entries, last seq ${result.lastSeq}, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${
+          cp ? ` (last at seq ${cp.seq}, ${cp.at})` : ''
+        }`;
+        if (result.firstBad === undefined) println(`audit log ok: ${summary}`);
+        else {
+          const bad = result.firstBad;
+          println(`audit log TAMPERED at seq ${bad.seq} (${bad.reason}): ${bad.message}`);
+          println(`  ${bad.code}; ${summary}`);
+        }
+      }
+      return result.ok ? EXIT.ok : EXIT.failed;
+    }),
+  );
+
+  const exportCommand = audit
+    .command('export')
+    .description('write the log as JSON Lines (one entry with its hash per line)')
+    .option('--since <time>', 'only entries at or after this ISO 8601 time, or this long ago (P1D, 12h)')
+    .option('--agent <did>', 'only entries in which this DID (or owner) appears as agent, owner or in the chain')
+    .option('--out <file>', 'write to this file (created owner-only) instead of stdout');
+  action(exportCommand, (globals, flags: { since?: string; agent?: string; out?: string }) =>
+    withNode(globals, async (node) => {
+      const query = {
+        ...(flags.since === undefined ? {} : { since: parseSince(flags.since, node.clock) }),
+        ...(flags.agent === undefined ? {} : { agent: flags.agent }),
+      };
+      const file = flags.out === undefined ? undefined : await open(flags.out, 'w', 0o600);
+      let entries = 0;
+      try {
+        const write = async (text: string) => {
+          if (file === undefined) process.stdout.write(text);
+          else await file.write(text);
+        };
+        let buffer = '';
+        for await (const line of exportAuditLines(node.store, query)) {
+          buffer += `${line}\n`;
+          entries++;
+          if (buffer.length >= CHUNK) {
+            await write(buffer);
+            buffer = '';
+          }
+        }
+        await write(buffer);
+      } finally {
+        await file?.close();
+      }
+      // On stdout the lines are the output; a summary only when they went to a file.
+      if (flags.out !== undefined) {
+        if (globals.json) printJson({ out: flags.out, entries });
+        else println(`wrote ${entries} audit entr${entries === 1 ? 'y' : 'ies'} to ${flags.out}`);
+      }
+      return EXIT.ok;
+    }),
+  );
+
+  const show = audit
+    .command('show')
+    .description("print an agent's trail: who did what, on whose authority, out to the human owner")
+    .requiredOption('--agent <did>', 'the agent (or owner) to follow')
+    .option('--since <time>', 'only entries at or after this ISO 8601 time, or this long ago (P1D, 12h)');
+  action(show, (globals, flags: { agent: string; since?: string }) =>
+    withNode(globals, async (node) => {
+      const entries = await auditTrail(node.store, flags.agent, flags.since === undefined ? {} : { since: parseSince(flags.since, node.clock) });
+      if (globals.json) printJson({ agent: flags.agent, entries });
+      else if (entries.length === 0) println(`no audit entries for ${flags.agent}`);
+      else for (const entry of entries) for (const line of describeEntry(entry)) println(line);
+      return EXIT.ok;
+    }),
+  );
+
+  const checkpoint = audit.command('checkpoint').description("sign a checkpoint of the log now with the organization's key");
+  action(checkpoint, (globals) =>
+    withNode(globals, async (node) => {
+      const result = await checkpointAudit(node);
+      if (globals.json) printJson({ created: result.created, checkpoint: result.checkpoint ?? null });
+      else if (result.checkpoint === undefined) println('the audit log is empty: nothing to checkpoint');
+      else {
+        const { seq, hash } = result.checkpoint;
+        println(result.created ? `checkpoint signed at seq ${seq} (${hash})` : `the checkpoint at seq ${seq} already covers the log (${hash})`);
+      }
+      return EXIT.ok;
+    }),
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * @module test/audit/helpers
+ *
+ * A real node for audit tests: `initNode` + `openNode` in a fresh temp
+ * directory (so checkpoints are signed by a real organization key and
+ * verified through the node's own resolver), a clock the test moves, sample
+ * entries with attribution chains, and raw access to the SQLite file for
+ * tampering behind the store's back, as an attacker with disk access would.
+ *
+ *   acme (did:web:acme.example)
+ *     └─ alice (did:web:acme.example:agents:alice, owner carol)
+ *          └─ helper (did:key sub-agent)
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { appendAudit } from '../../src/audit/append.js';
+import type { AuditFields } from '../../src/audit/types.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { initNode } from '../../src/node/init.js';
+import { openNode } from '../../src/node/open.js';
+import { NOW } from '../fixtures.js';
+
+export const OWNER = 'mailto:carol@acme.example';
+export const ALICE = 'did:web:acme.example:agents:alice';
+export const HELPER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+export const BOB = 'did:web:acme.example:agents:bob';
+
+export interface AuditNode {
+  node: NodeContext;
+  dataDir: string;
+  dbPath: string;
+  /** Moves the node's clock forward. */
+  advance(ms: number): void;
+  /** Opens the database file directly (the caller closes it). */
+  raw(): Database.Database;
+  close(): Promise<void>;
+}
+
+/** A fresh, initialized node for acme with a movable clock. */
+export async function auditNode(): Promise<AuditNode> {
+  let now = NOW.getTime();
+  const clock = () => new Date(now);
+  const root = mkdtempSync(join(tmpdir(), 'legate-audit-'));
+  const dataDir = join(root, 'acme');
+  await initNode({ dataDir, domain: 'acme.example', clock });
+  const node = await openNode({ dataDir, clock });
+  const dbPath = join(dataDir, 'legate.db');
+  return {
+    node,
+    dataDir,
+    dbPath,
+    advance: (ms) => (now += ms),
+    raw: () => {
+      const db = new Database(dbPath, { timeout: 5000 });
+      db.pragma('busy_timeout = 5000');
+      return db;
+    },
+    close: async () => {
+      await node.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The i-th sample decision (1-based): a mix of types, decisions and chains. */
+export function sampleFields(i: number): AuditFields {
+  switch (i % 4) {
+    case 0:
+      return {
+        type: 'action',
+        decision: i % 8 === 0 ? 'deny' : 'allow',
+        action: 'call',
+        resource: 'billing:refund',
+        agent: HELPER,
+        owner: OWNER,
+        chain: [HELPER, ALICE, OWNER],
+        session: `urn:uuid:session-${i}`,
+        credentials: [`urn:uuid:cred-${i}`],
+        ...(i % 8 === 0 ? { reasons: ['ERR_REVOKED'] } : {}),
+        signedAction: `eyJhbGciOiJFZERTQSJ9.eyJuIjo${i}fQ.c2ln`,
+        details: { amount: { value: i, currency: 'USD' } },
+      };
+    case 1:
+      return { type: 'issuance', decision: 'allow', action: 'issue', resource: `urn:uuid:cred-${i}`, agent: ALICE, owner: OWNER, chain: [ALICE, OWNER] };
+    case 2:
+      return { type: 'handshake', decision: 'allow', agent: BOB, owner: 'mailto:dave@acme.example', chain: [BOB, 'mailto:dave@acme.example'], session: `urn:uuid:session-${i}` };
+    default:
+      return { type: 'revocation', resource: `urn:uuid:cred-${i - 2}`, agent: ALICE, owner: OWNER, chain: [ALICE, OWNER], details: { purpose: 'revocation' } };
+  }
+}
+
+/** Appends `count` sample entries one after another (numbered from the current last + 1). */
+export async function appendSamples(target: Parameters<typeof appendAudit>[0], count: number): Promise<void> {
+  const start = ((await target.store.lastAuditEntry())?.seq ?? 0) + 1;
+  for (let i = start; i < start + count; i++) await appendAudit(target, sampleFields(i));
+}
+
+/** Runs `fn` on the raw database file and closes it. */
+export function tamper<T>(an: AuditNode, fn: (db: Database.Database) => T): T {
+  const db = an.raw();
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+interface Row {
+  seq: number;
+  at: string;
+  entry: string;
+  hash: string;
+  prev_hash: string;
+}
+
+export function rowAt(db: Database.Database, seq: number): Row {
+  const row = db.prepare<[number], Row>('SELECT seq, at, entry, hash, prev_hash FROM audit_entries WHERE seq = ?').get(seq);
+  if (row === undefined) throw new Error(`no row ${seq}`);
+  return row;
+}
+
+/** Rewrites one entry's JSON text (leaving its recorded hash as it was). */
+export function editEntry(db: Database.Database, seq: number, edit: (entry: Record<string, unknown>) => void): void {
+  const entry = JSON.parse(rowAt(db, seq).entry) as Record<string, unknown>;
+  edit(entry);
+  db.prepare('UPDATE audit_entries SET entry = ? WHERE seq = ?').run(JSON.stringify(entry), seq);
+}

@@ -1,0 +1,104 @@
+/**
+ * @module test/store/audit-contract
+ *
+ * The audit part of the store contract, run by `storeContract` for every
+ * backend: entries round-trip verbatim and list by `seq` with range, time and
+ * limit filters; `seq` must be exactly last + 1 (`ERR_CONFLICT` otherwise,
+ * also for concurrent writers racing for the same number); appends roll back
+ * with their transaction; checkpoints only move forward.
+ */
+
+import { describe, expect, it } from 'vitest';
+
+import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../../src/store/types.js';
+
+const GENESIS = '0'.repeat(64);
+
+/** A record whose fields are recognizable; the store never interprets the text. */
+function entry(seq: number, at = `2025-06-${String(seq).padStart(2, '0')}T00:00:00.000Z`): AuditEntryRecord {
+  return {
+    seq,
+    at,
+    // Unicode and escapes, so no encoding can silently mangle the text.
+    entry: `{"at":"${at}","note":"é ✓ \\"q\\"","seq":${seq}}`,
+    hash: seq.toString(16).padStart(64, 'a'),
+    prevHash: seq === 1 ? GENESIS : (seq - 1).toString(16).padStart(64, 'a'),
+  };
+}
+
+function checkpoint(seq: number): AuditCheckpointRecord {
+  return { seq, hash: seq.toString(16).padStart(64, 'a'), at: `2025-07-${String(seq).padStart(2, '0')}T00:00:00.000Z`, token: `h.p${seq}.s` };
+}
+
+/** Defines the audit tests; `store` returns the current test's fresh store. */
+export function auditContract(store: () => Store): void {
+  describe('audit log', () => {
+    it('is empty in an empty store', async () => {
+      expect(await store().lastAuditEntry()).toBeUndefined();
+      expect(await store().listAuditEntries()).toEqual([]);
+      expect(await store().listAuditCheckpoints()).toEqual([]);
+      expect(await store().lastAuditCheckpoint()).toBeUndefined();
+    });
+
+    it('appends entries that round-trip verbatim, ordered by seq', async () => {
+      for (let seq = 1; seq <= 5; seq++) await store().appendAuditEntry(entry(seq));
+      expect(await store().lastAuditEntry()).toEqual(entry(5));
+      expect(await store().listAuditEntries()).toEqual([1, 2, 3, 4, 5].map((n) => entry(n)));
+    });
+
+    it('filters by seq range, time and limit', async () => {
+      for (let seq = 1; seq <= 6; seq++) await store().appendAuditEntry(entry(seq));
+      const seqs = async (query: Parameters<Store['listAuditEntries']>[0]) => (await store().listAuditEntries(query)).map((e) => e.seq);
+      expect(await seqs({ fromSeq: 2, toSeq: 4 })).toEqual([2, 3, 4]);
+      expect(await seqs({ fromSeq: 5 })).toEqual([5, 6]);
+      expect(await seqs({ toSeq: 2 })).toEqual([1, 2]);
+      expect(await seqs({ since: '2025-06-04T00:00:00.000Z' })).toEqual([4, 5, 6]);
+      expect(await seqs({ since: '2025-06-03T12:00:00.000Z', limit: 2 })).toEqual([4, 5]);
+      expect(await seqs({ fromSeq: 2, limit: 1 })).toEqual([2]);
+      expect(await seqs({ fromSeq: 7 })).toEqual([]);
+      await expect(store().listAuditEntries({ limit: 0 })).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+
+    it('refuses any seq but last + 1 with ERR_CONFLICT, leaving the log unchanged', async () => {
+      await expect(store().appendAuditEntry(entry(2))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await store().appendAuditEntry(entry(1));
+      await store().appendAuditEntry(entry(2));
+      for (const seq of [0, -1, 1, 2, 4, 2.5]) {
+        await expect(store().appendAuditEntry({ ...entry(3), seq })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      }
+      expect((await store().listAuditEntries()).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    it('lets exactly one of two racing writers take a seq', async () => {
+      await store().appendAuditEntry(entry(1));
+      const results = await Promise.allSettled([store().appendAuditEntry(entry(2)), store().appendAuditEntry({ ...entry(2), hash: 'f'.repeat(64) })]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected')).toMatchObject([{ reason: { code: 'ERR_CONFLICT' } }]);
+      expect(await store().listAuditEntries()).toHaveLength(2);
+    });
+
+    it('rolls an append back with its transaction, and sees its own append inside', async () => {
+      await store().appendAuditEntry(entry(1));
+      const boom = new Error('crash after the insert');
+      await expect(
+        store().transaction(async (tx) => {
+          await tx.appendAuditEntry(entry(2));
+          expect(await tx.lastAuditEntry()).toEqual(entry(2));
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await store().lastAuditEntry()).toEqual(entry(1));
+      // The seq is free again: nothing of the failed append remains.
+      await store().appendAuditEntry(entry(2));
+    });
+
+    it('keeps checkpoints ordered and only moving forward', async () => {
+      await store().putAuditCheckpoint(checkpoint(3));
+      await store().putAuditCheckpoint(checkpoint(7));
+      await expect(store().putAuditCheckpoint(checkpoint(7))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(store().putAuditCheckpoint(checkpoint(5))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      expect(await store().listAuditCheckpoints()).toEqual([checkpoint(3), checkpoint(7)]);
+      expect(await store().lastAuditCheckpoint()).toEqual(checkpoint(7));
+    });
+  });
+}
