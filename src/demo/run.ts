@@ -8,7 +8,8 @@
  * sub-agent, both meet the bank's teller in ACE handshakes (one capability
  * rejected with its reason), and act: allowed, denied, approval-gated. Then
  * the vendor revokes the agent's credential and the bank denies its next
- * action once its status cache expires. Every step prints its reason codes.
+ * action once its status cache expires, and every audit log verifies. Every
+ * step prints its reason codes.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { act, actionToApprove, approve, handshake } from '../node/peer.js';
 import { changeStatus, STATUS_LIST_TTL_MS } from '../node/status.js';
 import type { Capability } from '../credential/types.js';
 import { startFederation, stopFederation, type DemoOrg } from './federation.js';
+import { auditTrail, checkpointAudit, verifyAudit } from '../audit/index.js';
 
 export interface DemoStep {
   step: string;
@@ -133,6 +135,15 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     record({ step: `refund 10 USD, ${Math.round(STATUS_LIST_TTL_MS / 60_000)} minutes later`, outcome: after.decision, codes: codesOf(after) }, 'deny', 'ERR_REVOKED');
     const helperAfter = await refund(10, 'refund-helper');
     record({ step: 'refund-helper refunds 10 USD (its parent is revoked)', outcome: helperAfter.decision, codes: codesOf(helperAfter) }, 'deny', 'ERR_REVOKED');
+
+    // Every organization's audit log: hash chain intact, checkpoints signed by its own key.
+    for (const o of [bank, payments, support]) {
+      await checkpointAudit(o.node);
+      const audit = await verifyAudit({ store: o.node.store, resolver: o.node.resolver });
+      record({ step: `${o.name}: audit log verifies (${audit.entries} entries, ${audit.checkpoints} signed checkpoint${audit.checkpoints === 1 ? '' : 's'})`, outcome: audit.ok ? 'ok' : 'tampered', ...(audit.firstBad ? { codes: [audit.firstBad.code] } : {}) }, 'ok');
+    }
+    const trail = await auditTrail(bank.node.store, agent.did);
+    record({ step: `the bank's log attributes ${trail.length} decisions to customer-support, on behalf of carol`, outcome: trail.every((e) => e.chain?.at(-1) === carol.did || e.owner === carol.did || e.type === 'handshake') ? 'ok' : 'unattributed' }, 'ok');
 
     const ok = surprises === 0;
     say(ok ? '\nEvery decision came out as it should.' : `\n${surprises} step(s) did not come out as expected.`);

@@ -19,6 +19,7 @@ import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
+import { audit, auditRefusal } from './audit.js';
 
 /** Longest ACE message accepted, in characters. */
 export const MAX_ACE_MESSAGE_LENGTH = 256 * 1024;
@@ -49,7 +50,46 @@ async function responder(ctx: NodeContext, did: unknown) {
  * @throws LegateError with the first failed check's code when the message is refused as a whole.
  */
 export async function handleAceMessage(ctx: NodeContext, token: string): Promise<AceOutcome> {
-  const { payload } = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH);
+  let payload: Record<string, unknown> = {};
+  try {
+    payload = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH).payload;
+    const outcome = await handle(ctx, token, payload);
+    await auditOutcome(ctx, outcome);
+    return outcome;
+  } catch (error) {
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    await auditRefusal(ctx, { type: 'handshake', action: str(payload.type) ?? 'message', agent: str(payload.iss) }, error);
+    throw error;
+  }
+}
+
+async function auditOutcome(ctx: NodeContext, outcome: AceOutcome): Promise<void> {
+  if (outcome.type === 'confirm') {
+    const confirm = outcome.handling.confirm;
+    await audit(ctx, { type: 'handshake', decision: 'allow', action: 'confirm', ...(confirm === undefined ? {} : { agent: confirm.iss }) });
+    return;
+  }
+  const { handling } = outcome;
+  const chain = handling.presentation?.chains.find((c) => c.verified)?.attribution;
+  const owner = chain?.find((a) => a.role === 'owner')?.id;
+  await audit(ctx, {
+    type: 'handshake',
+    decision: handling.session === undefined ? 'deny' : 'allow',
+    action: 'advertise',
+    agent: handling.advertise?.iss,
+    owner,
+    chain: chain === undefined ? undefined : [...chain.filter((a) => a.role !== 'issuer' && a.role !== 'owner').map((a) => a.id).reverse(), ...(owner === undefined ? [] : [owner])],
+    session: handling.session?.claims.jti,
+    credentials: [...new Set(handling.trusted.map((t) => t.credential))].slice(0, 32),
+    reasons: [...new Set(handling.rejected.map((r) => r.code))].slice(0, 32),
+    details: {
+      trusted: handling.trusted.map((t) => `${t.action}:${t.resource}`).slice(0, 32),
+      rejected: handling.rejected.map((r) => `${r.action}:${r.resource} ${r.code}`).slice(0, 32),
+    },
+  });
+}
+
+async function handle(ctx: NodeContext, token: string, payload: Record<string, unknown>): Promise<AceOutcome> {
   const verify = verificationOptions(ctx);
   const replay = storeReplayCache(ctx);
   if (payload.type === 'advertise') {

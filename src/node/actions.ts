@@ -23,9 +23,10 @@ import { decodeCompactJws } from '../lib/jws.js';
 import { actorsOf, type SessionCapability, type SessionClaims } from '../session/types.js';
 import type { Store, UsageRecord } from '../store/types.js';
 import { sessionChains } from './ace.js';
-import type { NodeContext } from './context.js';
+import { withStore, type NodeContext } from './context.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
+import { audit, auditRefusal } from './audit.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -85,7 +86,18 @@ function lookupKey(session: SessionClaims, query: UsageQuery): string | undefine
  * signature, wrong key, replay, stale, wrong audience, malformed).
  */
 export async function handleAction(ctx: NodeContext, token: string, body?: Uint8Array): Promise<ActionDecision> {
-  const { payload } = decodeCompactJws(token, MAX_ACTION_LENGTH);
+  let payload: Record<string, unknown> = {};
+  try {
+    payload = decodeCompactJws(token, MAX_ACTION_LENGTH).payload;
+    return await decide(ctx, token, payload, body);
+  } catch (error) {
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    await auditRefusal(ctx, { type: 'action', agent: str(payload.iss), action: str(payload.action), resource: str(payload.resource) }, error);
+    throw error;
+  }
+}
+
+async function decide(ctx: NodeContext, token: string, payload: Record<string, unknown>, body: Uint8Array | undefined): Promise<ActionDecision> {
   const audience = typeof payload.aud === 'string' ? payload.aud : '';
   const agent = await ctx.store.getAgentByDid(audience);
   if (agent === undefined || agent.status !== 'active') {
@@ -109,7 +121,25 @@ export async function handleAction(ctx: NodeContext, token: string, body?: Uint8
   };
   const attribution = [session.sub, ...actorsOf(session)];
   const base = { attribution, action: summary, ...(verified.hash === undefined ? {} : { actionHash: verified.hash }) };
-  if (!verified.ok) return { decision: 'deny', reasons: verified.errors.map((e) => ({ code: e.code, message: e.message })), ...base };
+  const log = (target: NodeContext, d: Decision) =>
+    audit(target, {
+      type: 'action',
+      decision: d.decision,
+      action: claims.action,
+      resource: claims.resource,
+      agent: session.sub,
+      owner: attribution.at(-1),
+      chain: attribution,
+      session: session.jti,
+      credentials: d.credentialId === undefined ? undefined : [d.credentialId],
+      reasons: [...new Set(d.reasons.map((r) => r.code))].slice(0, 32),
+      signedAction: token,
+    });
+  if (!verified.ok) {
+    const denied: Decision = { decision: 'deny', reasons: verified.errors.map((e) => ({ code: e.code, message: e.message })) };
+    await log(ctx, denied);
+    return { ...denied, ...base };
+  }
 
   // Re-check the chains behind the session: revocations after the handshake count.
   const chains = await sessionChains(ctx, session.jti);
@@ -173,14 +203,16 @@ export async function handleAction(ctx: NodeContext, token: string, body?: Uint8
       await store.recordUsage({ key: capabilityKey(session.sub, result.credentialId, result.capability), at, ...spent });
       await store.recordUsage({ key: credentialKey(session.sub, result.credentialId), at, ...spent });
     }
+    if (result.decision !== 'allow' && reasons.length > 0) {
+      // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.
+      const own = result.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0);
+      const seen = new Set<string>();
+      result.reasons = [...reasons, ...own].filter((r) => !seen.has(r.code) && seen.add(r.code));
+    }
+    // The decision, its usage and its audit entry commit together.
+    await log(withStore(ctx, store), result);
     return result;
   });
-  if (decision.decision !== 'allow' && reasons.length > 0) {
-    // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.
-    const own = decision.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0);
-    const seen = new Set<string>();
-    decision.reasons = [...reasons, ...own].filter((r) => !seen.has(r.code) && seen.add(r.code));
-  }
   return { ...decision, ...base };
 }
 

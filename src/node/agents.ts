@@ -12,7 +12,8 @@ import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
 import type { AgentMethod, AgentRecord } from '../store/types.js';
-import type { NodeContext } from './context.js';
+import { withStore, type NodeContext } from './context.js';
+import { audit } from './audit.js';
 import { agentDocument } from './documents.js';
 
 const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -74,6 +75,7 @@ export async function createAgent(ctx: NodeContext, options: CreateAgentOptions)
       createdAt: ctx.clock().toISOString(),
     };
     await tx.putAgent(agent);
+    await audit(withStore(ctx, tx), { type: 'agent', decision: 'allow', action: 'create', agent: agent.did, owner: agent.owner, details: { name: agent.name, method } });
     return agent;
   });
 }

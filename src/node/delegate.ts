@@ -20,6 +20,7 @@ import { withStore, type NodeContext } from './context.js';
 import { credentialRecord } from './issue.js';
 import { allocateStatus } from './status.js';
 import { verificationOptions } from './verify.js';
+import { audit } from './audit.js';
 
 export interface DelegateFromAgentOptions {
   /** The delegating agent's name in this node. */
@@ -101,6 +102,15 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
       clock: ctx.clock,
     });
     await store.putCredential(credentialRecord(issued, options.to));
+    await audit(withStore(ctx, store), {
+      type: 'delegation',
+      decision: 'allow',
+      agent: options.to,
+      owner: parent.credential.credentialSubject.owner,
+      chain: [options.to, agent.did, parent.credential.credentialSubject.owner],
+      credentials: [parent.credential.id, issued.id],
+      details: { capability: `${capability.action}:${capability.resource}` },
+    });
     return issued;
   });
 }

@@ -15,6 +15,7 @@ import { getAgent } from './agents.js';
 import { withStore, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
 import { allocateStatus } from './status.js';
+import { audit } from './audit.js';
 
 export interface IssueToAgentOptions {
   /** The agent's name in this node. */
@@ -68,6 +69,14 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
       clock: ctx.clock,
     });
     await store.putCredential(credentialRecord(issued, agent.did));
+    await audit(withStore(ctx, store), {
+      type: 'issuance',
+      decision: 'allow',
+      agent: agent.did,
+      owner: agent.owner,
+      credentials: [issued.id],
+      details: { capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32) },
+    });
     return issued;
   });
 }

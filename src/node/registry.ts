@@ -19,6 +19,7 @@ import { MAX_DELEGATION_DEPTH, MAX_TRUST_HOPS, type Accreditation, type Recognit
 import { withStore, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { organizationSigner } from './signers.js';
+import { audit } from './audit.js';
 import { allocateStatus, statusListUrl } from './status.js';
 import { statusEntry } from '../status/entry.js';
 
@@ -78,11 +79,16 @@ async function publish(ctx: NodeContext): Promise<string> {
   return jwt;
 }
 
-async function change(ctx: NodeContext, apply: (tx: NodeContext) => Promise<void>): Promise<string> {
+async function change(ctx: NodeContext, apply: (tx: NodeContext) => Promise<void>, what?: { action: string; resource: string }): Promise<string> {
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);
     await apply(tx);
-    return publish(tx);
+    const jwt = await publish(tx);
+    if (what !== undefined) {
+      const version = (decodeCompactJws(jwt).payload.credentialSubject as { version: number }).version;
+      await audit(tx, { type: 'registry-change', decision: 'allow', ...what, details: { version } });
+    }
+    return jwt;
   });
 }
 
@@ -109,8 +115,10 @@ export async function accredit(ctx: NodeContext, options: AccreditOptions): Prom
     maxDelegationDepth: checkInteger(options.maxDelegationDepth ?? 0, MAX_DELEGATION_DEPTH, 'maxDelegationDepth'),
     ...(options.validFor === undefined ? {} : { validUntil: addDuration(ctx.clock(), parseDuration(options.validFor)).toISOString().replace(/\.\d{3}Z$/, 'Z') }),
   };
-  return change(ctx, (tx) =>
-    tx.store.putRegistryEntry({ kind: 'accreditation', key: entry.issuer, entry: { ...entry }, updatedAt: ctx.clock().toISOString() }),
+  return change(
+    ctx,
+    (tx) => tx.store.putRegistryEntry({ kind: 'accreditation', key: entry.issuer, entry: { ...entry }, updatedAt: ctx.clock().toISOString() }),
+    { action: 'accredit', resource: entry.issuer },
   );
 }
 
@@ -141,8 +149,10 @@ export async function recognize(ctx: NodeContext, options: RecognizeOptions): Pr
     hops: checkInteger(options.hops ?? 0, MAX_TRUST_HOPS, 'hops'),
     ...(options.capabilities === undefined ? {} : { capabilities: checkPatterns(options.capabilities, '--for') }),
   };
-  return change(ctx, (tx) =>
-    tx.store.putRegistryEntry({ kind: 'recognition', key: entry.url, entry: { ...entry }, updatedAt: ctx.clock().toISOString() }),
+  return change(
+    ctx,
+    (tx) => tx.store.putRegistryEntry({ kind: 'recognition', key: entry.url, entry: { ...entry }, updatedAt: ctx.clock().toISOString() }),
+    { action: 'recognize', resource: entry.url },
   );
 }
 
@@ -151,9 +161,13 @@ export async function recognize(ctx: NodeContext, options: RecognizeOptions): Pr
  * @throws StoreError `ERR_NOT_FOUND` when there is no such entry.
  */
 export async function removeRegistryEntry(ctx: NodeContext, key: string): Promise<string> {
-  return change(ctx, async (tx) => {
-    if ((await tx.store.removeRegistryEntry(key)) === 0) throw new StoreError('ERR_NOT_FOUND', `no accreditation or recognition of ${key}`, { claim: 'key' });
-  });
+  return change(
+    ctx,
+    async (tx) => {
+      if ((await tx.store.removeRegistryEntry(key)) === 0) throw new StoreError('ERR_NOT_FOUND', `no accreditation or recognition of ${key}`, { claim: 'key' });
+    },
+    { action: 'remove', resource: key },
+  );
 }
 
 /** The published trust list, (re-)signed first when there is none or half its validity has passed. */

@@ -14,6 +14,7 @@ import type { AgentRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
 import { withStore, type NodeContext } from './context.js';
 import { changeStatus, credentialStatus } from './status.js';
+import { audit } from './audit.js';
 
 export interface RetireResult {
   agent: AgentRecord;
@@ -59,6 +60,7 @@ export async function retireAgent(ctx: NodeContext, name: string): Promise<Retir
     // Only now: revoking a delegate re-signs the agent's own lists with its key.
     await store.setAgentStatus(agent.name, 'retired');
     for (const key of await store.listKeys(agent.did)) await store.setKeyStatus(key.kid, 'retired');
+    await audit(tx, { type: 'agent', decision: 'allow', action: 'retire', agent: agent.did, owner: agent.owner, credentials: revoked.slice(0, 32) });
     return { agent: { ...agent, status: 'retired' as const }, revoked };
   });
 }

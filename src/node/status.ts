@@ -22,6 +22,7 @@ import type { StatusListRecord, StatusPurpose, Store } from '../store/types.js';
 import { withStore, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { signerFor } from './signers.js';
+import { audit } from './audit.js';
 
 /** Entries per list: the W3C minimum, 131,072 (16 KiB raw, a few hundred bytes gzipped when sparse). */
 export const STATUS_LIST_SIZE = 131_072;
@@ -145,6 +146,14 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
     const updated: StatusListRecord = { ...list, bits, version: list.version + 1, updatedAt: ctx.clock().toISOString() };
     updated.token = await sign(tx, updated);
     await tx.store.updateStatusList(list.id, { bits, version: updated.version, token: updated.token, updatedAt: updated.updatedAt });
+    await audit(tx, {
+      type: change === 'revoke' ? 'revocation' : 'status-change',
+      decision: 'allow',
+      action: change,
+      resource: credentialId,
+      credentials: [credentialId],
+      details: { list: list.id, index: target.index, purpose: target.purpose, version: updated.version },
+    });
     return { credentialId, change, listId: list.id, index: target.index, purpose: target.purpose, version: updated.version };
   });
 }

@@ -141,6 +141,26 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
     expect((denied.reasons as { code: string }[]).map((r) => r.code)).toContain('ERR_REVOKED');
   });
 
+  it('writes every decision to a verifiable audit log, attributed to the owner', async () => {
+    const { verifyAudit, auditTrail } = await import('../../src/audit/index.js');
+    for (const org of [bank, support]) {
+      const result = await verifyAudit({ store: org.node.store, resolver: org.node.resolver });
+      expect(result.ok, JSON.stringify(result.firstBad)).toBe(true);
+    }
+    const agentDid = (await support.node.store.getAgent('customer-support'))!.did;
+    const carolDid = (await support.node.store.getAgent('carol'))!.did;
+    const trail = await auditTrail(bank.node.store, agentDid);
+    const actions = trail.filter((e) => e.type === 'action');
+    expect(actions.map((e) => e.decision)).toEqual(expect.arrayContaining(['allow', 'deny', 'approval_required']));
+    for (const e of actions.filter((a) => a.decision !== undefined && a.chain !== undefined)) expect(e.chain!.at(-1)).toBe(carolDid);
+    // The replayed action was refused before any decision, and logged as such.
+    expect(actions.find((e) => e.decision === 'deny' && e.reasons?.[0] === 'ERR_REPLAY')).toMatchObject({ action: 'call', resource: 'billing:refund' });
+    expect(actions.find((e) => e.reasons?.includes('ERR_CONSTRAINT_AMOUNT'))?.signedAction).toMatch(/^ey/);
+    expect(trail.some((e) => e.type === 'handshake' && e.decision === 'allow')).toBe(true);
+    const types = new Set((await auditTrail(support.node.store, agentDid)).map((e) => e.type));
+    expect(types).toEqual(new Set(['agent', 'issuance']));
+  });
+
   it('counts handshakes and decisions in /metrics', async () => {
     const text = await (await fetch(`${bank.url}/metrics`)).text();
     expect(text).toMatch(/legate_handshakes_total\{[^}]*type="advertise"[^}]*\} 1/);
