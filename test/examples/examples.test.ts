@@ -2,6 +2,7 @@
 // against what the example's comment promises. Examples import 'legate/*'
 // like a user, so they run against dist/ (build first).
 import { describe, expect, it } from 'vitest';
+import * as audit from '../../examples/audit.js';
 import * as createAgent from '../../examples/create-agent.js';
 import * as customerSupportAgent from '../../examples/customer-support-agent.js';
 import * as delegate from '../../examples/delegate.js';
@@ -104,5 +105,11 @@ describe('examples', () => {
     });
     // The support agent (did:web) acted for carol (did:key), its owner.
     expect(result.actions['refund 80 USD']!.attribution).toEqual([expect.stringMatching(/:agents:support$/), expect.stringMatching(/^did:key:/)]);
+  });
+  it('audit: the log verifies, names one agent\'s decisions, and finds an edited entry by its sequence number', async () => {
+    const result = await audit.main(silent);
+    expect(result.intact).toBe(true);
+    expect(result.trail).toEqual(['agent:allow', 'issuance:allow']);
+    expect(result.tampered).toEqual({ ok: false, seq: 2, reason: 'changed' });
   });
 });
