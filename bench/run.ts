@@ -144,7 +144,10 @@ await bench.run();
 const ops = new Map<string, { opsPerSec: number; p50Ms: number; p99Ms: number }>();
 for (const task of bench.tasks) {
   const r = task.result;
-  if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state === 'errored' ? r.error.message : r.state}`);
+  if (r.state !== 'completed') {
+    const cause = r.state === 'errored' ? (r.error as { cause?: { code?: string; message?: string } }).cause : undefined;
+    throw new Error(`${task.name}: ${r.state === 'errored' ? r.error.message : r.state}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
+  }
   ops.set(task.name, { opsPerSec: r.throughput.mean, p50Ms: r.latency.p50, p99Ms: r.latency.p99 });
 }
 const get = (name: string) => ops.get(name)!.opsPerSec;

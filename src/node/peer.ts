@@ -61,13 +61,24 @@ async function post(ctx: NodeContext, url: string, body: unknown): Promise<Recor
   if (target.protocol !== 'https:' && !(ctx.allowHttpLoopback && target.protocol === 'http:')) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
   }
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    redirect: 'error',
-    signal: AbortSignal.timeout(10_000),
-  });
+  const send = () =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      redirect: 'error',
+      signal: AbortSignal.timeout(10_000),
+    });
+  let response: Response;
+  try {
+    response = await send();
+  } catch (error) {
+    // A pooled keep-alive connection the server closed as we reused it: nothing was
+    // processed, so one retry is safe (a processed message would be refused as a replay).
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw error;
+    response = await send();
+  }
   const text = await response.text();
   if (text.length > MAX_RESPONSE) throw new InputError('ERR_INPUT_TOO_LARGE', 'the peer answered with too large a body', { claim: 'response' });
   let json: unknown;
