@@ -11,34 +11,15 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accredit, act, actionToApprove, approve, createAgent, handshake, initNode, issueToAgent, openNode, type ActionDecision, type ActOptions, type NodeContext } from 'legate/node';
-import { startServer, type RunningServer } from 'legate/server';
+import { accredit, act, actionToApprove, approve, createAgent, handshake, issueToAgent, type ActionDecision, type ActOptions, type NodeContext } from 'legate/node';
+import { startLoopbackNode, type RunningServer } from 'legate/server';
 
-/** A port free a moment ago: the organization's DID embeds it (did:web:localhost%3A<port>), so it comes first. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** An organization's node, served over plain HTTP: allowed only for loopback hosts, and only on opt-in. */
+/** An organization's node on loopback (see `startLoopbackNode`); closing its server closes the node. */
 async function startOrganization(root: string, name: string, servers: RunningServer[]): Promise<NodeContext> {
-  const port = await freePort();
-  const dataDir = join(root, name);
-  await initNode({ dataDir, domain: `localhost:${port}`, name });
-  const node = await openNode({ dataDir, allowHttpLoopback: true });
-  const server = await startServer({ node, port }).catch(async (error: unknown) => {
-    await node.close();
-    throw error;
-  });
-  servers.push(server); // closing a server closes its node
+  const { node, server } = await startLoopbackNode({ dataDir: join(root, name), name });
+  servers.push(server);
   return node;
 }
 

@@ -8,14 +8,12 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import type { NodeContext } from '../node/context.js';
-import { initNode } from '../node/init.js';
-import { openNode } from '../node/open.js';
 import { accredit, recognize, trustListUrl } from '../node/registry.js';
-import { startServer, type RunningServer } from '../server/serve.js';
+import { startLoopbackNode } from '../server/loopback.js';
+import type { RunningServer } from '../server/serve.js';
 
 export interface FederationFile {
   organizations: { id: string; name: string }[];
@@ -37,29 +35,15 @@ export interface DemoOrg {
 
 export const FEDERATION_FILE = new URL('../../registry/federation.example.json', import.meta.url);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts every organization of the file under `root`, federated as the file says. */
 export async function startFederation(root: string, clock: Clock, file: URL = FEDERATION_FILE): Promise<Record<string, DemoOrg>> {
   const federation = JSON.parse(readFileSync(file, 'utf8')) as FederationFile;
   const orgs: Record<string, DemoOrg> = {};
   try {
     for (const { id, name } of federation.organizations) {
-      const port = await freePort();
-      const dataDir = join(root, id);
-      await initNode({ dataDir, domain: `localhost:${port}`, name, clock });
       // Sessions outlive the status-list TTL so the demo can show a revocation reaching an open session.
-      const node = await openNode({ dataDir, clock, allowHttpLoopback: true, sessionLifetimeSeconds: 3600 });
-      orgs[id] = { id, name, node, server: await startServer({ node, port, onUnexpectedError: () => undefined }) };
+      const { node, server } = await startLoopbackNode({ dataDir: join(root, id), name, clock, sessionLifetimeSeconds: 3600 });
+      orgs[id] = { id, name, node, server };
     }
     for (const [id, trust] of Object.entries(federation.trust)) {
       const self = orgs[id]!.node;

@@ -9,3 +9,4 @@ export { createApp, type AppDeps } from './app.js';
 export { startServer, type RunningServer } from './serve.js';
 export { Metrics } from './metrics.js';
 export { problem, httpStatus, type Problem } from './problem.js';
+export { startLoopbackNode, freeLoopbackPort, type LoopbackNode, type LoopbackNodeOptions } from './loopback.js';

@@ -5,13 +5,11 @@
  */
 
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeContext } from '../../src/node/context.js';
-import { initNode } from '../../src/node/init.js';
-import { openNode } from '../../src/node/open.js';
-import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { freeLoopbackPort, startLoopbackNode } from '../../src/server/loopback.js';
+import type { RunningServer } from '../../src/server/serve.js';
 
 export interface RunningNode {
   name: string;
@@ -22,32 +20,18 @@ export interface RunningNode {
   dataDir: string;
 }
 
-/** A port that was free a moment ago (the organization DID must embed it before the server starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 export async function startNode(
   name: string,
   options: { root?: string; clock?: () => Date; sessionLifetimeSeconds?: number } = {},
 ): Promise<RunningNode> {
-  const port = await freePort();
   const dataDir = join(options.root ?? mkdtempSync(join(tmpdir(), 'legate-e2e-')), name);
-  const clock = options.clock === undefined ? {} : { clock: options.clock };
-  await initNode({ dataDir, domain: `localhost:${port}`, name, ...clock });
-  const node = await openNode({
+  const started = await startLoopbackNode({
     dataDir,
-    allowHttpLoopback: true,
-    ...clock,
+    name,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
   });
-  const server = await startServer({ node, port, onUnexpectedError: () => undefined });
-  return { name, node, server, did: node.organization.did, url: server.url.replace('127.0.0.1', 'localhost'), dataDir };
+  return { name, dataDir, ...started };
 }
