@@ -8,6 +8,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerApprover } from './commands/approver.js';
 import { registerAudit } from './commands/audit.js';
 import { registerAuthorize } from './commands/authorize.js';
 import { registerCap } from './commands/cap.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerRegistry(program);
   registerServe(program);
   registerExchange(program);
+  registerApprover(program);
   registerDid(program);
   registerAudit(program);
   registerDemo(program);

@@ -27,6 +27,7 @@ import { withStore, type NodeContext } from './context.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
+import { listApprovers } from './approvers.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -161,7 +162,8 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     const approval = await verifyApproval(claims.approval, {
       ...options,
       expectedHash: verified.hash ?? '',
-      approvers: owner?.startsWith('did:') ? [owner] : [],
+      // The owner (when a DID can speak for them) and any approver this organization names.
+      approvers: [...(owner?.startsWith('did:') ? [owner] : []), ...(await listApprovers(ctx))],
       audience,
       replay,
     });

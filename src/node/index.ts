@@ -44,3 +44,4 @@ export { handleAceMessage, sessionChains, type AceOutcome } from './ace.js';
 export { handleAction, type ActionDecision } from './actions.js';
 export { handshake, act, approve, actionToApprove, peerDid, type HandshakeResult, type ActOptions } from './peer.js';
 export { heldCredentials } from './present.js';
+export { addApprover, removeApprover, listApprovers } from './approvers.js';

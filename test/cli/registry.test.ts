@@ -48,6 +48,16 @@ describe('legate registry', () => {
     expect(legate([...data, 'registry', 'query', '--json']).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
   });
 
+  it('names and removes approvers', () => {
+    expect(legate([...data, 'approver', 'add', BANK, '--json']).json()).toEqual([BANK]);
+    expect(legate([...data, 'approver', 'list']).stdout.trim()).toBe(BANK);
+    expect(legate([...data, 'approver', 'remove', BANK, '--json']).json()).toEqual([]);
+    const again = legate([...data, 'approver', 'remove', BANK, '--json']);
+    expect(again.code).toBe(2);
+    expect(again.json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
+    expect(legate([...data, 'approver', 'add', 'mailto:x@y.z', '--json']).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
+  });
+
   it('rejects bad entries with exit 2, and removes entries', () => {
     expect(legate([...data, 'registry', 'accredit', 'not-a-did', '--for', 'a:b', '--json']).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
     expect(legate([...data, 'registry', 'accredit', BANK, '--for', 'nocolon', '--json']).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });

@@ -11,6 +11,7 @@ import { issueToAgent } from '../../src/node/issue.js';
 import { act, actionToApprove, approve, handshake } from '../../src/node/peer.js';
 import { presentAsAgent } from '../../src/node/present.js';
 import { accredit } from '../../src/node/registry.js';
+import { addApprover, removeApprover } from '../../src/node/approvers.js';
 import { changeStatus, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { mallory } from '../fixtures.js';
 import { startNode, type RunningNode } from '../helpers/federation.js';
@@ -84,6 +85,18 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
     const result = await act(support.node, { ...close, approval: forged.jwt });
     expect(result).toMatchObject({ decision: 'approval_required' });
     expect(JSON.stringify(result.reasons)).toContain('ERR_UNTRUSTED_ISSUER');
+  });
+
+  it('accepts an approval from an approver the verifying organization names', async () => {
+    const close = { agent: 'customer-support', peer: teller, action: 'close', resource: 'billing:account_closure' };
+    const agentDid = (await support.node.store.getAgent('customer-support'))!.did;
+    const byVendor = () => approve(support.node, { approver: support.did, action: actionToApprove(agentDid, teller, close) });
+    expect(await act(support.node, { ...close, approval: (await byVendor()).jwt })).toMatchObject({ decision: 'approval_required' });
+    expect(await addApprover(bank.node, support.did)).toEqual([support.did]);
+    expect(await act(support.node, { ...close, approval: (await byVendor()).jwt })).toMatchObject({ decision: 'allow' });
+    expect(await removeApprover(bank.node, support.did)).toEqual([]);
+    await expect(removeApprover(bank.node, support.did)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(addApprover(bank.node, 'mailto:boss@northwind.example')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
   it('refuses a replayed action with a problem-details ERR_REPLAY', async () => {
