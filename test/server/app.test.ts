@@ -92,6 +92,30 @@ describe('node HTTP app', () => {
     expect(await (await admin('/admin/credentials/urn:uuid:nope/revoke')).json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
   });
 
+  it('delegates, suspends, reinstates and retires through admin routes', async () => {
+    await admin('/admin/agents', { name: 'alice', owner: OWNER });
+    const helper = (await (await admin('/admin/agents', { name: 'helper', owner: OWNER, method: 'key' })).json()) as { did: string };
+    const root = (await (await admin('/admin/credentials', {
+      agent: 'alice',
+      capabilities: [{ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } }],
+      delegation: { depth: 0, maxDepth: 1 },
+    })).json()) as { id: string };
+    const child = await admin('/admin/delegations', { from: 'alice', credential: root.id, to: helper.did, capability: { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 10, currency: 'USD' } } } });
+    expect(child.status).toBe(201);
+    expect(await child.json()).toMatchObject({ credential: { issuer: 'did:web:acme.example:agents:alice', credentialSubject: { id: helper.did } } });
+    const wider = await admin('/admin/delegations', { from: 'alice', credential: root.id, to: helper.did, capability: { action: 'call', resource: 'billing:payout' } });
+    expect(wider.status).toBe(403);
+    expect(await wider.json()).toMatchObject({ code: 'ERR_CAPABILITY_WIDENED' });
+    expect(await (await admin('/admin/delegations', { from: 'alice', credential: root.id, to: helper.did })).json()).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    const id = encodeURIComponent(root.id);
+    expect(await (await admin(`/admin/credentials/${id}/suspend`)).json()).toMatchObject({ purpose: 'suspension' });
+    expect(await (await admin(`/admin/credentials/${id}/reinstate`)).json()).toMatchObject({ purpose: 'suspension' });
+    const retired = (await (await admin('/admin/agents/alice/retire')).json()) as { revoked: string[]; agent: { status: string } };
+    expect(retired.agent.status).toBe('retired');
+    expect(retired.revoked).toHaveLength(2);
+    expect((await admin(`/admin/credentials/${id}/reinstate`)).status).toBe(409);
+  });
+
   it('exposes Prometheus metrics', async () => {
     await app.request('/healthz');
     const text = await (await app.request('/metrics')).text();
