@@ -26,6 +26,7 @@ import { generateEphemeralSigner, toDidJwtSigner, type Signer } from 'legate/key
 import { createAgent, initNode, issueToAgent, openNode, handshake, act, accredit } from 'legate/node';
 import { startServer } from 'legate/server';
 import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker, issueStatusListCredential } from 'legate/status';
+import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -115,6 +116,19 @@ bench
   .add('status-decode-1m', () => void getBit(decodeList(encoded1m, { maxInflatedBytes: 2 * 1024 * 1024 }), 4242))
   .add('status-lookup-cached', async () => void (await checker.statusErrors(withStatus)));
 
+// Worker pools: batches of 256 distinct tokens (ops/s below are tokens per second).
+const POOL_BATCH = 256;
+const poolTokens = await Promise.all(
+  Array.from({ length: POOL_BATCH }, (_, i) => issueCapabilityCredential({ issuer: issuerKey.did, signer: issuerKey, subject: { ...subject(aliceKey.did), capabilities: [{ action: 'call', resource: `billing:r${i}` }] } }).then((c) => c.jwt)),
+);
+const pool1 = createVerifierPool({ size: 1 });
+const pool2 = createVerifierPool({ size: 2 });
+await pool1.verifyBatch(poolTokens);
+await pool2.verifyBatch(poolTokens);
+bench
+  .add('pool-verify-1', async () => void (await pool1.verifyBatch(poolTokens)))
+  .add('pool-verify-2', async () => void (await pool2.verifyBatch(poolTokens)));
+
 // A full handshake and one signed action over loopback HTTP.
 const bankRoot = join(root, 'bank');
 const supportRoot = join(root, 'support');
@@ -165,6 +179,8 @@ const results: Row[] = [
   row('status-decode-16k'),
   row('status-decode-1m'),
   row('status-lookup-cached'),
+  { name: 'pool-verify-1', opsPerSec: Math.round(get('pool-verify-1') * POOL_BATCH), vsFloor: ratio(get('pool-verify-1') * POOL_BATCH, get('floor-ed25519-verify')) },
+  { name: 'pool-verify-2', opsPerSec: Math.round(get('pool-verify-2') * POOL_BATCH), vsFloor: ratio(get('pool-verify-2') * POOL_BATCH, get('floor-ed25519-verify')) },
   row('handshake-action-http', { p50Ms: Math.round(ops.get('handshake-action-http')!.p50Ms * 100) / 100, p99Ms: Math.round(ops.get('handshake-action-http')!.p99Ms * 100) / 100 }),
 ];
 console.table(results);
@@ -173,5 +189,7 @@ mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../bench/results/latest.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 
 for (const s of servers) await s.close();
+await pool1.close();
+await pool2.close();
 await node.close();
 rmSync(root, { recursive: true, force: true });
