@@ -11,14 +11,12 @@
  */
 
 import type { Resolvable } from 'did-resolver';
-import { findVerificationMethod } from '../did/resolver.js';
+import { didSignature } from '../did/signature.js';
 import { InputError, LegateError, StoreError, VerificationError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
 import { decodeCompactJws, signCompactJws } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
 import { isHexHash, readAuditEntry } from './entry.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
@@ -96,20 +94,9 @@ export async function verifyAuditCheckpoint(token: string, options: { resolver: 
     return invalid(new InputError('ERR_MALFORMED', 'checkpoint claims must be { iss, seq, hash, at }', { claim: 'payload' }));
   }
   if (iss !== issuer) return invalid(new VerificationError('ERR_KID_INVALID', 'checkpoint is not issued by the organization', { claim: 'iss' }));
-  const kid = header.kid;
-  if (typeof kid !== 'string' || !kid.startsWith(`${issuer}#`)) {
-    return invalid(new VerificationError('ERR_KID_INVALID', "checkpoint kid is not a key of the organization's DID", { claim: 'kid' }));
-  }
-  const resolution = await resolver.resolve(issuer);
-  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
-    const reason = resolution.didResolutionMetadata.error;
-    return invalid(new VerificationError('ERR_DID_UNRESOLVABLE', `organization DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason }));
-  }
-  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'assertionMethod'));
-  if (key === undefined) return invalid(new VerificationError('ERR_KID_INVALID', 'checkpoint kid is not an Ed25519 assertion key of the organization', { claim: 'kid' }));
-  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
-    return invalid(new VerificationError('ERR_SIGNATURE_INVALID', 'checkpoint signature does not verify', { claim: 'signature' }));
-  }
+  const check = { did: issuer, relationship: 'assertionMethod', party: 'organization', didClaim: 'iss', what: 'checkpoint signature' } as const;
+  const signature = await didSignature(decoded, resolver, check);
+  if (signature.errors[0] !== undefined) return invalid(signature.errors[0]);
   return { valid: true, claims: { iss, seq, hash, at } };
 }
 

@@ -12,12 +12,10 @@
 
 import type { Resolvable } from 'did-resolver';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
-import { findVerificationMethod } from '../did/resolver.js';
+import { didSignature } from '../did/signature.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import { schemaErrors } from './schema.js';
 import { issuerId } from './types.js';
 
@@ -96,33 +94,11 @@ function timeErrors(credential: Record<string, unknown>, now: number, skewMs: nu
 }
 
 async function signatureErrors(decoded: DecodedJws, issuer: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
-  const { header } = decoded;
-  if (header.alg !== 'EdDSA') {
-    return [new VerificationError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(header.alg).slice(0, 32)} is not allowed; only EdDSA`, { claim: 'alg' })];
+  if (decoded.header.alg !== 'EdDSA') {
+    return [new VerificationError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(decoded.header.alg).slice(0, 32)} is not allowed; only EdDSA`, { claim: 'alg' })];
   }
-  const kid = header.kid;
-  if (typeof kid !== 'string' || issuer === undefined || !kid.startsWith(`${issuer}#`)) {
-    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the issuer DID', { claim: 'kid' })];
-  }
-  const resolution = await resolver.resolve(issuer);
-  const document = resolution.didDocument;
-  if (resolution.didResolutionMetadata.error !== undefined || document === null) {
-    return [
-      new VerificationError('ERR_DID_UNRESOLVABLE', `issuer DID could not be resolved (${resolution.didResolutionMetadata.error ?? 'no document'})`, {
-        claim: 'issuer',
-        reason: resolution.didResolutionMetadata.error,
-      }),
-    ];
-  }
-  const method = findVerificationMethod(document, kid, 'assertionMethod');
-  const publicKey = ed25519FromVerificationMethod(method);
-  if (publicKey === undefined) {
-    return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 assertion key of the issuer', { claim: 'kid' })];
-  }
-  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
-    return [new VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify', { claim: 'signature' })];
-  }
-  return [];
+  const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature' } as const;
+  return (await didSignature(decoded, resolver, check)).errors;
 }
 
 /** @internal Verifies a `vc+jwt` credential of one profile. */

@@ -15,16 +15,14 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { assertSchema, schemaErrors } from '../credential/schema.js';
-import { findVerificationMethod } from '../did/resolver.js';
+import { didSignature, type DidSignature } from '../did/signature.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
 import { parseJson } from '../lib/json.js';
 import type { DecodedJws, JwsHeader } from '../lib/jws.js';
 import { signCompactJws } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import { didOf } from '../presentation/create.js';
 import type { ReplayCache } from './replay-cache.js';
 import { ACE_TYP, MAX_ACE_MESSAGE_LENGTH, MAX_INTENTS, type AceMessage } from './types.js';
@@ -158,24 +156,8 @@ export async function authenticationSignature(
   decoded: DecodedJws,
   iss: string,
   resolver: VerifyCredentialOptions['resolver'],
-): Promise<{ errors: LegateError[]; key?: { kid: string; publicKey: Uint8Array } }> {
-  const kid = decoded.header.kid;
-  if (typeof kid !== 'string' || !kid.startsWith(`${iss}#`)) {
-    return { errors: [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the sender (iss)', { claim: 'kid' })] };
-  }
-  const resolution = await resolver.resolve(iss);
-  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
-    const reason = resolution.didResolutionMetadata.error;
-    return { errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `sender DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason })] };
-  }
-  const publicKey = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'authentication'));
-  if (publicKey === undefined) {
-    return { errors: [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 authentication key of the sender', { claim: 'kid' })] };
-  }
-  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
-    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', 'message signature does not verify', { claim: 'signature' })] };
-  }
-  return { errors: [], key: { kid, publicKey } };
+): Promise<DidSignature> {
+  return didSignature(decoded, resolver, { did: iss, relationship: 'authentication', party: 'sender (iss)', didClaim: 'iss', what: 'message signature' });
 }
 
 /** `iat` within `[now - maxAge - skew, now + skew]`. */

@@ -12,16 +12,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Resolvable } from 'did-resolver';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
-import { findVerificationMethod } from '../did/resolver.js';
+import { didSignature } from '../did/signature.js';
 import { delegationOf } from '../delegation/delegate.js';
 import { verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
 import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import { ENVELOPE_PREFIX, MAX_PRESENTED_CREDENTIALS } from './create.js';
 
 export interface VerifyPresentationOptions extends VerifyCredentialOptions {
@@ -56,19 +54,8 @@ async function signatureErrors(decoded: DecodedJws, holder: string | undefined, 
   const { header } = decoded;
   if (header.alg !== 'EdDSA') return [new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA presentations are accepted', { claim: 'alg' })];
   if (header.typ !== 'vp+jwt') return [new InputError('ERR_MALFORMED', 'header typ must be vp+jwt', { claim: 'typ' })];
-  if (holder === undefined || typeof header.kid !== 'string' || !header.kid.startsWith(`${holder}#`)) {
-    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the holder', { claim: 'kid' })];
-  }
-  const resolution = await resolver.resolve(holder);
-  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
-    return [new VerificationError('ERR_DID_UNRESOLVABLE', `holder DID could not be resolved (${resolution.didResolutionMetadata.error ?? 'no document'})`, { claim: 'holder' })];
-  }
-  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, header.kid, 'authentication'));
-  if (key === undefined) return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 authentication key of the holder', { claim: 'kid' })];
-  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
-    return [new VerificationError('ERR_SIGNATURE_INVALID', 'presentation signature does not verify', { claim: 'signature' })];
-  }
-  return [];
+  const check = { did: holder, relationship: 'authentication', party: 'holder', didClaim: 'holder', what: 'presentation signature' } as const;
+  return (await didSignature(decoded, resolver, check)).errors;
 }
 
 function claimErrors(payload: Record<string, unknown>, options: VerifyPresentationOptions): LegateError[] {

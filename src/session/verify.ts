@@ -12,14 +12,12 @@
  */
 
 import type { Resolvable } from 'did-resolver';
-import { findVerificationMethod } from '../did/resolver.js';
+import { didSignature } from '../did/signature.js';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 
 export interface VerifySessionOptions {
@@ -83,21 +81,8 @@ function shapeErrors(payload: Record<string, unknown>): LegateError[] {
 }
 
 async function signatureErrors(decoded: DecodedJws, iss: string, resolver: Resolvable): Promise<LegateError[]> {
-  const kid = decoded.header.kid;
-  if (typeof kid !== 'string' || !kid.startsWith(`${iss}#`)) {
-    return [new VerificationError('ERR_KID_INVALID', 'kid must be a verification method of the session issuer', { claim: 'kid' })];
-  }
-  const resolution = await resolver.resolve(iss);
-  if (resolution.didDocument === null || resolution.didResolutionMetadata.error !== undefined) {
-    const reason = resolution.didResolutionMetadata.error;
-    return [new VerificationError('ERR_DID_UNRESOLVABLE', `session issuer DID could not be resolved (${reason ?? 'no document'})`, { claim: 'iss', reason })];
-  }
-  const key = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, 'assertionMethod'));
-  if (key === undefined) return [new VerificationError('ERR_KID_INVALID', 'kid is not an Ed25519 assertion key of the session issuer', { claim: 'kid' })];
-  if (!verifyEd25519(key, decoded.signingInput, decoded.signature)) {
-    return [new VerificationError('ERR_SIGNATURE_INVALID', 'session token signature does not verify', { claim: 'signature' })];
-  }
-  return [];
+  const check = { did: iss, relationship: 'assertionMethod', party: 'session issuer', didClaim: 'iss', what: 'session token signature' } as const;
+  return (await didSignature(decoded, resolver, check)).errors;
 }
 
 /**

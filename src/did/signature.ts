@@ -1,0 +1,68 @@
+/**
+ * @module did/signature
+ *
+ * The one check every Legate token shares: a compact JWS whose `kid` is a
+ * verification method of a given DID, listed under the expected relationship
+ * (`assertionMethod` for credentials, lists, sessions and checkpoints;
+ * `authentication` for presentations, ACE messages and actions), holding an
+ * Ed25519 key that verifies the signature. Lookups never throw: each failure
+ * comes back as the error that names it.
+ */
+
+import type { Resolvable } from 'did-resolver';
+import { VerificationError, type LegateError } from '../errors/index.js';
+import { verifyEd25519 } from '../lib/ed25519.js';
+import type { DecodedJws } from '../lib/jws.js';
+import { ed25519FromVerificationMethod } from '../lib/multikey.js';
+import { findVerificationMethod } from './resolver.js';
+
+export interface DidSignatureCheck {
+  /** The DID that must have signed; undefined when the token names none. */
+  did: string | undefined;
+  relationship: 'assertionMethod' | 'authentication';
+  /** Who the DID is, for messages: `issuer`, `holder`, `sender`… */
+  party: string;
+  /** The claim reported when the DID cannot be resolved: `issuer`, `iss`, `holder`… */
+  didClaim: string;
+  /** What was signed, for the signature message: `signature`, `presentation signature`… */
+  what: string;
+}
+
+export interface DidSignature {
+  errors: LegateError[];
+  /** The verifying key, when the signature verified. */
+  key?: { kid: string; publicKey: Uint8Array };
+}
+
+/**
+ * Verifies `decoded`'s signature by a key of `check.did`.
+ *
+ * @example
+ * ```ts
+ * const { errors } = await didSignature(decodeCompactJws(jwt), resolver,
+ *   { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature' });
+ * ```
+ */
+export async function didSignature(decoded: DecodedJws, resolver: Resolvable, check: DidSignatureCheck): Promise<DidSignature> {
+  const { did, party } = check;
+  const kid = decoded.header.kid;
+  if (did === undefined || typeof kid !== 'string' || !kid.startsWith(`${did}#`)) {
+    return { errors: [new VerificationError('ERR_KID_INVALID', `kid must be a verification method of the ${party}`, { claim: 'kid' })] };
+  }
+  const resolution = await resolver.resolve(did);
+  const reason = resolution.didResolutionMetadata.error;
+  if (resolution.didDocument === null || reason !== undefined) {
+    return {
+      errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
+    };
+  }
+  const publicKey = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, check.relationship));
+  if (publicKey === undefined) {
+    const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
+    return { errors: [new VerificationError('ERR_KID_INVALID', `kid is not an Ed25519 ${kind} key of the ${party}`, { claim: 'kid' })] };
+  }
+  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
+    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: 'signature' })] };
+  }
+  return { errors: [], key: { kid, publicKey } };
+}
