@@ -18,11 +18,10 @@ import { assertSchema, schemaErrors } from '../credential/schema.js';
 import { didSignature, type DidSignature } from '../did/signature.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
-import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
+import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
-import { parseJson } from '../lib/json.js';
 import type { DecodedJws, JwsHeader } from '../lib/jws.js';
-import { signCompactJws } from '../lib/jws.js';
+import { decodeCompactJws, signCompactJws } from '../lib/jws.js';
 import { didOf } from '../presentation/create.js';
 import type { ReplayCache } from './replay-cache.js';
 import { ACE_TYP, MAX_ACE_MESSAGE_LENGTH, MAX_INTENTS, type AceMessage } from './types.js';
@@ -48,7 +47,6 @@ export interface CheckedMessage<P> {
 export const DEFAULT_SKEW_SECONDS = 60;
 export const DEFAULT_MAX_AGE_SECONDS = 120;
 const MAX_REASON_LENGTH = 500;
-const encoder = new TextEncoder();
 
 /**
  * A fresh random challenge: 128 bits, base64url.
@@ -95,42 +93,6 @@ export function senderOf(signer: Signer): string {
     throw new TypeError('signer.kid must be a DID URL');
   }
   return didOf(signer.kid);
-}
-
-function decodePart(part: string, what: string): Record<string, unknown> {
-  const bytes = decodeBase64url(part);
-  if (bytes === undefined) throw new InputError('ERR_MALFORMED', `message ${what} is not base64url`, { claim: what });
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new InputError('ERR_MALFORMED', `message ${what} is not UTF-8`, { claim: what, cause });
-  }
-  const value = parseJson(text, `message ${what}`, { maxLength: MAX_ACE_MESSAGE_LENGTH });
-  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `message ${what} is not a JSON object`, { claim: what });
-  return value;
-}
-
-/**
- * Decodes an ACE message. Unlike `decodeCompactJws`, whose payload limit is
- * sized for credentials (64 KiB), the payload may use the whole message
- * bound: an advertise carries a presentation with its chains.
- * @throws InputError `ERR_INPUT_TOO_LARGE`, `ERR_MALFORMED`
- */
-function decodeMessage(token: unknown): DecodedJws {
-  if (typeof token !== 'string') throw new InputError('ERR_MALFORMED', 'message must be a string', { claim: 'token' });
-  if (token.length > MAX_ACE_MESSAGE_LENGTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `message is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'token' });
-  }
-  const parts = token.trim().split('.');
-  if (parts.length !== 3) throw new InputError('ERR_MALFORMED', 'message is not a compact JWS (three dot-separated parts)', { claim: 'token' });
-  const [h, p, s] = parts as [string, string, string];
-  const header = decodePart(h, 'header');
-  if (typeof header.alg !== 'string') throw new InputError('ERR_MALFORMED', 'message header has no alg', { claim: 'alg' });
-  const payload = decodePart(p, 'payload');
-  const signature = decodeBase64url(s);
-  if (signature === undefined) throw new InputError('ERR_MALFORMED', 'message signature is not base64url', { claim: 'signature' });
-  return { header: header as JwsHeader, payload, signingInput: encoder.encode(`${h}.${p}`), signature };
 }
 
 function headerErrors(header: JwsHeader): LegateError[] {
@@ -217,7 +179,8 @@ export interface MessageExpectation {
 export async function checkAceMessage<P>(token: unknown, expected: MessageExpectation, context: AceVerifyContext): Promise<CheckedMessage<P>> {
   let decoded: DecodedJws;
   try {
-    decoded = decodeMessage(token);
+    // An advertise carries a presentation with its chains: the whole message bound applies to the payload.
+    decoded = decodeCompactJws(token as string, MAX_ACE_MESSAGE_LENGTH) // it refuses non-strings itself;
   } catch (error) {
     if (error instanceof LegateError) return { errors: [error] };
     throw error;
