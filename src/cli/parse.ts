@@ -99,3 +99,6 @@ export function parseInstant(text: string, flag: string): Date {
   if (Number.isNaN(ms)) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be an ISO 8601 time with a zone, e.g. 2026-03-02T10:00:00Z`, { claim: flag });
   return new Date(ms);
 }
+
+/** Commander's collector for repeatable flags (`--for a --for b`). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

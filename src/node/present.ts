@@ -44,7 +44,8 @@ export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Pro
   return [...tokens];
 }
 
-function parentOf(token: string): string | undefined {
+/** The id of the parent credential a credential JWT names, if it is delegated. */
+export function parentOf(token: string): string | undefined {
   return delegationOf(decodeCompactJws(token).payload as unknown as AgentCapabilityCredential).parent;
 }
 

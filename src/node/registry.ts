@@ -20,7 +20,7 @@ import { withStore, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { audit } from './audit.js';
-import { allocateStatus, statusListUrl } from './status.js';
+import { allocateStatus, needsResigning, statusListUrl } from './status.js';
 import { statusEntry } from '../status/entry.js';
 
 export const TRUST_LIST_PATH = '/registry/trust-list';
@@ -173,15 +173,8 @@ export async function removeRegistryEntry(ctx: NodeContext, key: string): Promis
 /** The published trust list, (re-)signed first when there is none or half its validity has passed. */
 export async function publishedTrustList(ctx: NodeContext): Promise<string> {
   const token = await ctx.store.getSetting(TOKEN_SETTING);
-  if (token !== undefined && !isStale(token, ctx.clock())) return token;
+  if (token !== undefined && !needsResigning(token, ctx.clock())) return token;
   return change(ctx, () => Promise.resolve());
-}
-
-function isStale(token: string, now: Date): boolean {
-  const { validFrom, validUntil } = decodeCompactJws(token).payload;
-  if (typeof validFrom !== 'string' || typeof validUntil !== 'string') return true;
-  const from = Date.parse(validFrom);
-  return now.getTime() > from + (Date.parse(validUntil) - from) / 2;
 }
 
 const registries = new WeakMap<NodeContext, TrustRegistry>();

@@ -7,12 +7,10 @@
  * happens, or none.
  */
 
-import type { AgentCapabilityCredential } from '../credential/types.js';
-import { delegationOf } from '../delegation/delegate.js';
-import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
 import { withStore, type NodeContext } from './context.js';
+import { parentOf } from './present.js';
 import { changeStatus, credentialStatus } from './status.js';
 import { audit } from './audit.js';
 
@@ -36,15 +34,13 @@ export async function retireAgent(ctx: NodeContext, name: string): Promise<Retir
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);
     const all = await store.listCredentials();
-    const parentOf = new Map(
-      all.map((c) => [c.id, delegationOf(decodeCompactJws(c.token).payload as unknown as AgentCapabilityCredential).parent]),
-    );
+    const parents = new Map(all.map((c) => [c.id, parentOf(c.token)]));
     // The agent's own credentials, then every descendant of them, breadth first.
     const targets = new Set(all.filter((c) => c.subject === agent.did).map((c) => c.id));
     for (let grew = true; grew; ) {
       grew = false;
       for (const c of all) {
-        const parent = parentOf.get(c.id);
+        const parent = parents.get(c.id);
         if (!targets.has(c.id) && parent !== undefined && targets.has(parent)) {
           targets.add(c.id);
           grew = true;

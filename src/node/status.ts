@@ -176,11 +176,11 @@ export async function credentialStatus(ctx: NodeContext, credentialId: string): 
 export async function publishedStatusList(ctx: NodeContext, listId: string): Promise<{ token: string; list: StatusListRecord }> {
   const list = await ctx.store.getStatusList(listId);
   if (list === undefined) throw new StoreError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
-  if (list.token !== undefined && !isStale(list.token, ctx.clock())) return { token: list.token, list };
+  if (list.token !== undefined && !needsResigning(list.token, ctx.clock())) return { token: list.token, list };
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);
     const fresh = (await tx.store.getStatusList(listId))!;
-    if (fresh.token !== undefined && !isStale(fresh.token, ctx.clock())) return { token: fresh.token, list: fresh };
+    if (fresh.token !== undefined && !needsResigning(fresh.token, ctx.clock())) return { token: fresh.token, list: fresh };
     let token: string;
     try {
       token = await sign(tx, fresh);
@@ -195,7 +195,11 @@ export async function publishedStatusList(ctx: NodeContext, listId: string): Pro
   });
 }
 
-function isStale(token: string, now: Date): boolean {
+/**
+ * Whether a published list credential should be re-signed: it has no
+ * validity window, or more than half of it has passed.
+ */
+export function needsResigning(token: string, now: Date): boolean {
   const { validFrom, validUntil } = decodeCompactJws(token).payload;
   if (typeof validFrom !== 'string' || typeof validUntil !== 'string') return true;
   const from = Date.parse(validFrom);

@@ -17,7 +17,7 @@ import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { readParent } from './read-parent.js';
 import { registerStatusChanges } from './status.js';
-import { checkDuration, parseBudget, parseCount, parseHours, parseMoney, parseRate } from '../parse.js';
+import { collect, checkDuration, parseBudget, parseCount, parseHours, parseMoney, parseRate } from '../parse.js';
 
 interface CapabilityFlags {
   action: string;
@@ -31,8 +31,6 @@ interface CapabilityFlags {
   audience?: string[];
   validFor?: string;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Declares the flags that describe one capability and its constraints. */
 function capabilityOptions(command: Command): Command {

@@ -19,7 +19,7 @@ import { getAgent } from '../../node/agents.js';
 import { act, actionToApprove, approve, handshake, peerDid } from '../../node/peer.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, readInput } from '../io.js';
-import { parseMoney } from '../parse.js';
+import { collect, parseMoney } from '../parse.js';
 import { extractToken } from './verify.js';
 
 interface ActionFlags {
@@ -43,7 +43,7 @@ export function registerExchange(program: Command): void {
   const hs = program
     .command('handshake <agent> <peer>')
     .description('run the ACE handshake from an agent of this node with a peer agent, and keep the session')
-    .option('--intent <action:resource>', 'a capability to ask for (repeatable; default: everything the agent holds)', (v: string, p: string[] = []) => [...p, v]);
+    .option('--intent <action:resource>', 'a capability to ask for (repeatable; default: everything the agent holds)', collect);
   action(hs, async (globals, agent: string, peer: string, flags: { intent?: string[] }) => {
     const intents = flags.intent?.map((text) => {
       const i = text.indexOf(':');

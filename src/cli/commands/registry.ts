@@ -15,9 +15,7 @@ import { queryAuthorization, queryRecognition } from '../../registry/query.js';
 import type { PathStep } from '../../registry/types.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println, type GlobalOptions } from '../io.js';
-import { checkDuration, parseCount } from '../parse.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect, checkDuration, parseCount } from '../parse.js';
 
 const describeStep = (step: PathStep) => (step.type === 'list' ? `${step.url} (${step.issuer})` : step.id);
 
