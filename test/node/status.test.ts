@@ -1,5 +1,6 @@
 // acme (did:web:acme.example) -> alice -> helper (did:key); a verifier elsewhere fetches acme's lists.
 import { mkdtempSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,10 +25,11 @@ const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e
 let now: Date;
 const clock = () => new Date(now.getTime());
 let node: NodeContext;
+let dataDir: string;
 
 beforeEach(async () => {
   now = new Date(NOW.getTime());
-  const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-status-')), 'acme');
+  dataDir = join(mkdtempSync(join(tmpdir(), 'legate-status-')), 'acme');
   await initNode({ dataDir, domain: 'acme.example', clock });
   node = await openNode({ dataDir, clock });
   await createAgent(node, { name: 'alice', owner: OWNER });
@@ -68,6 +70,25 @@ describe('status: allocation', () => {
       ['revocation', 131072, node.organization.did],
       ['suspension', 131072, node.organization.did],
     ]);
+  });
+
+  it('rolls over to a new list once a list is three-quarters allocated', async () => {
+    await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const [first] = await node.store.listStatusLists({ purpose: 'revocation' });
+    // Fill the list to the rollover point directly in the SQLite file (issuing 98,304 credentials would be slow).
+    const db = new Database(join(dataDir, 'legate.db'));
+    const insert = db.prepare("INSERT OR IGNORE INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, 'revocation', ?, ?)");
+    db.transaction(() => {
+      for (let i = 0; i < 131072 * 0.75; i++) insert.run(`urn:uuid:filler-${i}`, first!.id, i);
+    })();
+    db.close();
+    const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const lists = await node.store.listStatusLists({ purpose: 'revocation' });
+    expect(lists).toHaveLength(2);
+    const entry = (credential.credentialStatus as { statusPurpose: string; statusListCredential: string }[]).find((e) => e.statusPurpose === 'revocation')!;
+    expect(entry.statusListCredential.endsWith(lists[1]!.id)).toBe(true);
+    // The suspension list, far from full, is kept.
+    expect(await node.store.listStatusLists({ purpose: 'suspension' })).toHaveLength(1);
   });
 
   it('never hands out an index twice under concurrent issuance (2,000 credentials)', async () => {
