@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import { isoSeconds, systemClock } from '../lib/clock.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { signCompactJws } from '../lib/jws.js';
+import { signVc1Jwt } from './jwt-vc1.js';
 import { assertSchema, CAPABILITY_SCHEMA_FILE } from './schema.js';
 import {
   CAPABILITY_CREDENTIAL_TYPE,
@@ -41,6 +42,12 @@ export interface IssueCapabilityOptions {
   /** A duration from `validFrom` (ISO 8601 `P30D` or short `30d`); ignored when `validUntil` is set. */
   validFor?: string;
   credentialStatus?: StatusEntry[];
+  /**
+   * How the credential is secured: `jwt` (default), a VCDM 2.0 `vc+jwt`; or
+   * `jwt-vc1`, the same credential as a VCDM 1.1 JWT (`vc` claim) for
+   * verifiers that only speak 1.1 (did-jwt-vc, Veramo).
+   */
+  format?: 'jwt' | 'jwt-vc1';
   clock?: Clock;
 }
 
@@ -93,6 +100,8 @@ export async function issueCapabilityCredential(options: IssueCapabilityOptions)
     credentialSubject: options.subject,
   };
   assertSchema(CAPABILITY_SCHEMA_FILE, credential, 'capability credential');
-  const jwt = await signCompactJws(credential as unknown as Record<string, unknown>, options.signer, { typ: 'vc+jwt' });
+  const claims = credential as unknown as Record<string, unknown>;
+  const jwt =
+    options.format === 'jwt-vc1' ? await signVc1Jwt(claims, options.signer) : await signCompactJws(claims, options.signer, { typ: 'vc+jwt' });
   return { id, jwt, credential };
 }

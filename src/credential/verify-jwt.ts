@@ -7,7 +7,9 @@
  * issuer's DID document and authorized for `assertionMethod`, the Ed25519
  * signature, the validity window with a configurable skew, the schema, and
  * (when a status check is given) revocation and suspension. Every failed
- * check is reported, not only the first; lookups never throw.
+ * check is reported, not only the first; lookups never throw. A VCDM 1.1 JWT
+ * (`typ: JWT`, `vc` claim, as did-jwt-vc and Veramo write) is read as the 2.0
+ * credential it states and held to the same checks (see `jwt-vc1.ts`).
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -16,6 +18,7 @@ import { didSignature } from '../did/signature.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { isVc1Jwt, readVc1Payload, vc1SignatureErrors } from './jwt-vc1.js';
 import { schemaErrors } from './schema.js';
 import { issuerId } from './types.js';
 
@@ -56,8 +59,13 @@ export interface CredentialVerification<C> {
   verified: boolean;
   /** Every failed check, each with its stable code. */
   errors: LegateError[];
-  /** The decoded credential, when the token could be decoded (present even when unverified). */
+  /**
+   * The decoded credential, when the token could be decoded (present even
+   * when unverified). A VCDM 1.1 JWT is given as the VCDM 2.0 credential it states.
+   */
   credential?: C;
+  /** How the credential was secured: `jwt` (VCDM 2.0 `vc+jwt`) or `jwt-vc1` (a VCDM 1.1 JWT, `vc` claim). */
+  format?: 'jwt' | 'jwt-vc1';
   header?: JwsHeader;
   /** The issuer DID, when present. */
   issuer?: string;
@@ -114,16 +122,19 @@ export async function verifyCredentialJwt<C>(
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
   }
-  const { header, payload } = decoded;
-  const issuer = issuerId(payload);
+  const { header } = decoded;
   const errors: LegateError[] = [];
-  if (header.typ !== 'vc+jwt') {
+  const vc1 = isVc1Jwt(decoded) ? readVc1Payload(decoded.payload) : undefined;
+  const payload = vc1?.credential ?? decoded.payload;
+  const issuer = issuerId(payload);
+  if (vc1 !== undefined) errors.push(...vc1.errors);
+  else if (header.typ !== 'vc+jwt') {
     errors.push(new InputError('ERR_MALFORMED', 'header typ must be vc+jwt', { claim: 'typ' }));
   }
   if (header.crit !== undefined) {
     errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
   }
-  const signature = await signatureErrors(decoded, issuer, options.resolver);
+  const signature = vc1 === undefined ? await signatureErrors(decoded, issuer, options.resolver) : await vc1SignatureErrors(decoded, issuer, options.resolver);
   errors.push(...signature);
   // Only a credential whose issuer really signed it earns a status lookup (its URLs are the issuer's word).
   if (signature.length === 0 && options.status !== undefined && issuer !== undefined) {
@@ -139,6 +150,7 @@ export async function verifyCredentialJwt<C>(
     verified: errors.length === 0,
     errors,
     credential: payload as C,
+    format: vc1 === undefined ? 'jwt' : 'jwt-vc1',
     header,
     ...(issuer === undefined ? {} : { issuer }),
   };
