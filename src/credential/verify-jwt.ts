@@ -9,18 +9,21 @@
  * (when a status check is given) revocation and suspension. Every failed
  * check is reported, not only the first; lookups never throw. A VCDM 1.1 JWT
  * (`typ: JWT`, `vc` claim, as did-jwt-vc and Veramo write) is read as the 2.0
- * credential it states and held to the same checks (see `jwt-vc1.ts`).
+ * credential it states and held to the same checks (see `jwt-vc1.ts`). The
+ * checks after the signature are those of every securing form (`checks.ts`).
  */
 
 import type { Resolvable } from 'did-resolver';
-import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, VerificationError } from '../errors/index.js';
+import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
 import type { Clock } from '../lib/clock.js';
-import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
 import { isVc1Jwt, readVc1Payload, vc1SignatureErrors } from './jwt-vc1.js';
-import { schemaErrors } from './schema.js';
 import { issuerId } from './types.js';
+
+export type { CredentialProfile, StatusCheck } from './checks.js';
 
 export interface VerifyCredentialOptions {
   /** Resolves the issuer's DID document. */
@@ -28,7 +31,7 @@ export interface VerifyCredentialOptions {
   clock?: Clock;
   /** Tolerated clock difference for `validFrom` / `validUntil`, in seconds. Default 60. */
   skewSeconds?: number;
-  /** Longest token accepted, in characters. Default 64 KiB. */
+  /** Longest token (or Data Integrity credential's JSON) accepted, in characters. Default 64 KiB. */
   maxLength?: number;
   /**
    * Checks `credentialStatus` (revocation, suspension) of a credential whose
@@ -51,9 +54,6 @@ export type TrustCheck = (
   options: { depth: number },
 ) => Promise<LegateError[]>;
 
-/** Returns the status failures of a credential (`ERR_REVOKED`, `ERR_SUSPENDED`, `ERR_STATUS_UNAVAILABLE`, …), or none. */
-export type StatusCheck = (credential: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
-
 export interface CredentialVerification<C> {
   /** True only when every check passed. */
   verified: boolean;
@@ -64,41 +64,17 @@ export interface CredentialVerification<C> {
    * when unverified). A VCDM 1.1 JWT is given as the VCDM 2.0 credential it states.
    */
   credential?: C;
-  /** How the credential was secured: `jwt` (VCDM 2.0 `vc+jwt`) or `jwt-vc1` (a VCDM 1.1 JWT, `vc` claim). */
-  format?: 'jwt' | 'jwt-vc1';
+  /**
+   * How the credential was secured: `jwt` (VCDM 2.0 `vc+jwt`), `jwt-vc1` (a
+   * VCDM 1.1 JWT, `vc` claim) or `di` (a Data Integrity proof; `credential`
+   * is then the document without it).
+   */
+  format?: 'jwt' | 'jwt-vc1' | 'di';
   header?: JwsHeader;
+  /** The Data Integrity proof, for a `di` credential. */
+  proof?: DataIntegrityProof;
   /** The issuer DID, when present. */
   issuer?: string;
-}
-
-const DEFAULT_SKEW_SECONDS = 60;
-
-/** @internal What one credential type adds to the generic checks. */
-export interface CredentialProfile {
-  /** File name of the JSON Schema in `schemas/`. */
-  schemaFile: string;
-  /** Checks of a credential whose signature verified (after status). */
-  afterSignature?: (payload: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
-}
-
-function timeErrors(credential: Record<string, unknown>, now: number, skewMs: number): LegateError[] {
-  const errors: LegateError[] = [];
-  const { validFrom, validUntil } = credential;
-  const from = typeof validFrom === 'string' ? Date.parse(validFrom) : Number.NaN;
-  if (Number.isNaN(from)) {
-    errors.push(new InputError('ERR_MALFORMED', 'validFrom is missing or not a date', { claim: 'validFrom' }));
-  } else if (from - skewMs > now) {
-    errors.push(new TimeError('ERR_NOT_YET_VALID', `credential is not valid before ${validFrom as string}`, { claim: 'validFrom' }));
-  }
-  if (validUntil !== undefined) {
-    const until = typeof validUntil === 'string' ? Date.parse(validUntil) : Number.NaN;
-    if (Number.isNaN(until)) {
-      errors.push(new InputError('ERR_MALFORMED', 'validUntil is not a date', { claim: 'validUntil' }));
-    } else if (until + skewMs < now) {
-      errors.push(new TimeError('ERR_EXPIRED', `credential expired at ${validUntil as string}`, { claim: 'validUntil' }));
-    }
-  }
-  return errors;
 }
 
 async function signatureErrors(decoded: DecodedJws, issuer: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
@@ -136,16 +112,7 @@ export async function verifyCredentialJwt<C>(
   }
   const signature = vc1 === undefined ? await signatureErrors(decoded, issuer, options.resolver) : await vc1SignatureErrors(decoded, issuer, options.resolver);
   errors.push(...signature);
-  // Only a credential whose issuer really signed it earns a status lookup (its URLs are the issuer's word).
-  if (signature.length === 0 && options.status !== undefined && issuer !== undefined) {
-    errors.push(...(await options.status(payload, issuer)));
-  }
-  if (signature.length === 0 && profile.afterSignature !== undefined && issuer !== undefined) {
-    errors.push(...(await profile.afterSignature(payload, issuer)));
-  }
-  const now = (options.clock ?? systemClock)().getTime();
-  errors.push(...timeErrors(payload, now, (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000));
-  errors.push(...schemaErrors(profile.schemaFile, payload));
+  errors.push(...(await credentialChecks(payload, issuer, signature.length === 0, profile, options)));
   return {
     verified: errors.length === 0,
     errors,
