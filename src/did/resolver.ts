@@ -32,7 +32,11 @@ import { parseJson } from '../lib/json.js';
 import { multibaseToEd25519 } from '../lib/multikey.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { didWebToUrl } from './web.js';
+import { keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
+import type { VerificationRelationship } from './find-method.js';
 import { abortable, readBounded, type FetchLike } from '../lib/http.js';
+
+export { findVerificationMethod, type VerificationRelationship } from './find-method.js';
 
 /** The `fetch` the did:web resolver calls; `globalThis.fetch` fits. */
 export type { FetchLike };
@@ -57,13 +61,20 @@ export interface DidResolverOptions {
   clock?: Clock | undefined;
 }
 
+/** A cached resolution: the result as resolved (callers only ever get copies) and the keys found in it. */
+interface Entry {
+  result: DIDResolutionResult;
+  /** By `<relationship> <kid>`; undefined when that kid names no Ed25519 key there. */
+  keys: Map<string, VerificationKey | undefined>;
+}
+
+/** Most `kid`s remembered per cached document (a verifier sees few; a hostile caller cannot grow it). */
+const MAX_KEYS_PER_DOCUMENT = 16;
+
 /** Resolves DIDs to documents. Never throws; failures are `didResolutionMetadata.error`. */
 export interface DidResolver {
   resolve(did: string): Promise<DIDResolutionResult>;
 }
-
-/** The verification relationships {@link findVerificationMethod} looks in (DID Core §5.3). */
-export type VerificationRelationship = 'assertionMethod' | 'authentication';
 
 /** Longest DID accepted for resolution, in characters. */
 export const MAX_DID_LENGTH = 2048;
@@ -322,7 +333,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     timeoutMs: positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
   };
-  const cache = new TtlCache<string, DIDResolutionResult>({
+  const cache = new TtlCache<string, Entry>({
     ttlMs: nonNegativeInteger(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs'),
     maxEntries: nonNegativeInteger(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries'),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -332,12 +343,12 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   // did-resolver's cache hook: only successes are kept; concurrent misses share one resolution.
   const didCache: DIDCache = async (parsed, resolve) => {
     const cached = cache.get(parsed.did);
-    if (cached !== undefined) return structuredClone(cached);
+    if (cached !== undefined) return structuredClone(cached.result);
     let pending = inFlight.get(parsed.did);
     if (pending === undefined) {
       pending = resolve().then(
         (result) => {
-          if (isSuccess(result)) cache.set(parsed.did, structuredClone(result));
+          if (isSuccess(result)) cache.set(parsed.did, { result: structuredClone(result), keys: new Map() });
           return result;
         },
         () => failure('internalError', 'DID resolution failed unexpectedly'),
@@ -357,80 +368,74 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   });
   const resolver = new Resolver(registry, { cache: didCache });
 
-  async function resolve(input: string): Promise<DIDResolutionResult> {
-    if (typeof input !== 'string') return failure('invalidDid', 'DID must be a string');
-    if (input.length > MAX_DID_LENGTH) return failure('invalidDid', `DID is longer than ${MAX_DID_LENGTH} characters`);
-    const parsed: ParsedDID | null = parse(input);
-    if (parsed === null) return failure('invalidDid', `not a DID: ${preview(input)}`);
-    const { did } = parsed;
+  /** A resolution, with its cache entry when it came from (or went into) the cache. */
+  async function lookup(input: string): Promise<{ result: DIDResolutionResult; entry?: Entry }> {
+    if (typeof input !== 'string') return { result: failure('invalidDid', 'DID must be a string') };
+    if (input.length > MAX_DID_LENGTH) return { result: failure('invalidDid', `DID is longer than ${MAX_DID_LENGTH} characters`) };
+    // Cache keys are parsed DIDs: a hit is a valid plain DID, with nothing left to parse.
+    const cached = cache.get(input);
+    let did = input;
+    let method = '';
+    if (cached === undefined) {
+      const parsed: ParsedDID | null = parse(input);
+      if (parsed === null) return { result: failure('invalidDid', `not a DID: ${preview(input)}`) };
+      ({ did, method } = parsed);
+    }
     if (local !== undefined) {
       let document: DIDDocument | undefined;
       try {
         document = await local(did);
       } catch {
-        return failure('internalError', 'local DID lookup failed');
+        return { result: failure('internalError', 'local DID lookup failed') };
       }
       if (document !== undefined) {
         if (!isRecord(document) || document.id !== did) {
-          return failure('invalidDidDocument', 'local DID document id does not match the DID');
+          return { result: failure('invalidDidDocument', 'local DID document id does not match the DID') };
         }
-        return success(document);
+        return { result: success(document) };
       }
     }
-    return normalize(await resolver.resolve(did), parsed.method);
+    if (cached !== undefined) return { result: cached.result, entry: cached };
+    const result = normalize(await resolver.resolve(did), method);
+    const entry = isSuccess(result) ? cache.get(did) : undefined;
+    return entry === undefined ? { result } : { result, entry };
   }
 
-  return {
+  /** The key `kid` names in a cached document; the entry's document is never handed out, so what was found stays true while it is cached. */
+  function cachedKey(entry: Entry, kid: string, relationship: VerificationRelationship): KeyLookup {
+    const memo = `${relationship} ${kid}`;
+    if (entry.keys.has(memo)) return { key: entry.keys.get(memo) };
+    const key = keyFromDocument(entry.result.didDocument!, kid, relationship);
+    if (entry.keys.size < MAX_KEYS_PER_DOCUMENT) entry.keys.set(memo, key);
+    return { key };
+  }
+
+  async function verificationKey(did: string, kid: string, relationship: VerificationRelationship): Promise<KeyLookup> {
+    try {
+      const { result, entry } = await lookup(did);
+      const reason = result.didResolutionMetadata.error;
+      if (result.didDocument === null || reason !== undefined) return { unresolved: reason };
+      return entry === undefined ? { key: keyFromDocument(result.didDocument, kid, relationship) } : cachedKey(entry, kid, relationship);
+    } catch {
+      return { unresolved: 'internalError' };
+    }
+  }
+
+  const api: DidResolver = {
     async resolve(did: string): Promise<DIDResolutionResult> {
       try {
-        return await resolve(did);
+        const { result, entry } = await lookup(did);
+        // Callers get their own copy: mutating it must not reach the cache.
+        return entry === undefined ? result : structuredClone(entry.result);
       } catch {
         return failure('internalError', 'DID resolution failed unexpectedly');
       }
     },
   };
-}
-
-/** `ref` as an absolute DID URL: a relative `#frag` is resolved against `base` (DID Core §3.2.2). */
-function absolute(ref: string, base: string): string {
-  return ref.startsWith('#') ? `${base}${ref}` : ref;
-}
-
-/**
- * The verification method `kid` names, if `doc` authorizes it for
- * `relationship` (DID Core §5.3): listed there either by reference (a full or
- * relative `#frag` id of an entry of `verificationMethod`) or embedded.
- * `kid` may be absolute or a relative `#frag` (resolved against `doc.id`),
- * and must be a DID URL under `doc.id`; methods of other DIDs are never
- * returned. An ambiguous id (listed twice) yields undefined. Never throws on
- * malformed documents.
- *
- * @example
- * ```ts
- * const method = findVerificationMethod(doc, 'did:web:acme.example#key-1', 'assertionMethod');
- * const publicKey = method && ed25519FromVerificationMethod(method);
- * ```
- */
-export function findVerificationMethod(
-  doc: DIDDocument,
-  kid: string,
-  relationship: VerificationRelationship,
-): VerificationMethod | undefined {
-  if (!isRecord(doc) || typeof doc.id !== 'string' || typeof kid !== 'string') return undefined;
-  if (relationship !== 'assertionMethod' && relationship !== 'authentication') return undefined;
-  const id = absolute(kid, doc.id);
-  if (!id.startsWith(`${doc.id}#`) || id.length === doc.id.length + 1) return undefined;
-  const listed: unknown = doc[relationship];
-  if (!Array.isArray(listed)) return undefined;
-
-  const matches = (entry: unknown): entry is VerificationMethod =>
-    isRecord(entry) && typeof entry.id === 'string' && absolute(entry.id, doc.id) === id;
-  const methods: unknown = doc.verificationMethod;
-  const declared = Array.isArray(methods) ? (methods as unknown[]).filter(matches) : [];
-  const embedded = (listed as unknown[]).filter(matches);
-  const referenced = (listed as unknown[]).some((entry) => typeof entry === 'string' && absolute(entry, doc.id) === id);
-  // Ids are unique in a conforming document (DID Core §5.2); refuse to pick between duplicates.
-  if (declared.length + embedded.length !== 1) return undefined;
-  if (embedded.length === 1) return embedded[0];
-  return referenced ? declared[0] : undefined;
+  registerKeyLookup(api, (did, kid, relationship) => {
+    // Without `local` to consult first, a cached DID answers at once (typeof: `resolve` never throws on bad input either).
+    const entry = local === undefined && typeof did === 'string' ? cache.get(did) : undefined;
+    return entry === undefined ? verificationKey(did, kid, relationship) : cachedKey(entry, kid, relationship);
+  });
+  return api;
 }

@@ -11,10 +11,9 @@
 
 import type { Resolvable } from 'did-resolver';
 import { VerificationError, type LegateError } from '../errors/index.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
+import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
-import { findVerificationMethod } from './resolver.js';
+import { lookupVerificationKey } from './verification-key.js';
 
 export interface DidSignatureCheck {
   /** The DID that must have signed; undefined when the token names none. */
@@ -49,20 +48,20 @@ export async function didSignature(decoded: DecodedJws, resolver: Resolvable, ch
   if (did === undefined || typeof kid !== 'string' || !kid.startsWith(`${did}#`)) {
     return { errors: [new VerificationError('ERR_KID_INVALID', `kid must be a verification method of the ${party}`, { claim: 'kid' })] };
   }
-  const resolution = await resolver.resolve(did);
-  const reason = resolution.didResolutionMetadata.error;
-  if (resolution.didDocument === null || reason !== undefined) {
+  // The key, imported once per verification method: the resolver's cache keeps it with the document.
+  const found = await lookupVerificationKey(resolver, did, kid, check.relationship);
+  if ('unresolved' in found) {
+    const reason = found.unresolved;
     return {
       errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
     };
   }
-  const publicKey = ed25519FromVerificationMethod(findVerificationMethod(resolution.didDocument, kid, check.relationship));
-  if (publicKey === undefined) {
+  if (found.key === undefined) {
     const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
     return { errors: [new VerificationError('ERR_KID_INVALID', `kid is not an Ed25519 ${kind} key of the ${party}`, { claim: 'kid' })] };
   }
-  if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
+  if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
     return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: 'signature' })] };
   }
-  return { errors: [], key: { kid, publicKey } };
+  return { errors: [], key: { kid, publicKey: found.key.publicKey } };
 }

@@ -51,6 +51,16 @@ export function publicKeyObject(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
+/** Verifies an Ed25519 signature by an imported key; false for a missing key or a malformed signature. */
+export function verifyEd25519Key(key: KeyObject | undefined, data: Uint8Array, signature: Uint8Array): boolean {
+  if (key === undefined || signature.length !== 64) return false;
+  try {
+    return verify(null, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 /** Verifies an Ed25519 signature; false for any malformed key or signature. */
 export function verifyEd25519(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;

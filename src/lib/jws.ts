@@ -32,6 +32,8 @@ export interface DecodedJws {
 export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
 
 const encoder = new TextEncoder();
+// Without `stream`, each decode stands alone: one decoder serves every call.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Signs `payload` as a compact JWS with `alg: EdDSA` and `kid` from the signer. */
 export async function signCompactJws(
@@ -50,7 +52,7 @@ function decodeJsonPart(part: string, what: string, maxLength: number): Record<s
   if (bytes === undefined) throw new InputError('ERR_MALFORMED', `token ${what} is not base64url`, { claim: what });
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch (cause) {
     throw new InputError('ERR_MALFORMED', `token ${what} is not UTF-8`, { claim: what, cause });
   }
@@ -76,5 +78,7 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
   const payload = decodeJsonPart(p, 'payload', maxLength);
   const signature = decodeBase64url(s);
   if (signature === undefined) throw new InputError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
-  return { header: header as JwsHeader, payload, signingInput: encoder.encode(`${h}.${p}`), signature };
+  // The signing input is ASCII (both parts are base64url): its bytes are its latin1 code units.
+  const input = Buffer.from(`${h}.${p}`, 'latin1');
+  return { header: header as JwsHeader, payload, signingInput: new Uint8Array(input.buffer, input.byteOffset, input.byteLength), signature };
 }
