@@ -5,8 +5,9 @@
  * verification method of a given DID, listed under the expected relationship
  * (`assertionMethod` for credentials, lists, sessions and checkpoints;
  * `authentication` for presentations, ACE messages and actions), holding an
- * Ed25519 key that verifies the signature. Lookups never throw: each failure
- * comes back as the error that names it.
+ * Ed25519 key that verifies the signature. Data Integrity proofs share it,
+ * their `verificationMethod` in the place of the `kid`. Lookups never throw:
+ * each failure comes back as the error that names it.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -25,7 +26,12 @@ export interface DidSignatureCheck {
   didClaim: string;
   /** What was signed, for the signature message: `signature`, `presentation signature`… */
   what: string;
+  /** The claims errors name: default `kid` and `signature` (a Data Integrity proof says `verificationMethod` and `proofValue`). */
+  claims?: { kid: string; signature: string };
 }
+
+/** What the check reads of a signed thing: the key reference (`header.kid`), the signed bytes and the signature. */
+export type SignedBytes = Pick<DecodedJws, 'signingInput' | 'signature'> & { header: { kid?: unknown } };
 
 export interface DidSignature {
   errors: LegateError[];
@@ -42,11 +48,12 @@ export interface DidSignature {
  *   { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature' });
  * ```
  */
-export async function didSignature(decoded: DecodedJws, resolver: Resolvable, check: DidSignatureCheck): Promise<DidSignature> {
+export async function didSignature(decoded: SignedBytes, resolver: Resolvable, check: DidSignatureCheck): Promise<DidSignature> {
   const { did, party } = check;
+  const claims = check.claims ?? { kid: 'kid', signature: 'signature' };
   const kid = decoded.header.kid;
   if (did === undefined || typeof kid !== 'string' || !kid.startsWith(`${did}#`)) {
-    return { errors: [new VerificationError('ERR_KID_INVALID', `kid must be a verification method of the ${party}`, { claim: 'kid' })] };
+    return { errors: [new VerificationError('ERR_KID_INVALID', `${claims.kid} must be a verification method of the ${party}`, { claim: claims.kid })] };
   }
   // The key, imported once per verification method: the resolver's cache keeps it with the document.
   const found = await lookupVerificationKey(resolver, did, kid, check.relationship);
@@ -58,10 +65,10 @@ export async function didSignature(decoded: DecodedJws, resolver: Resolvable, ch
   }
   if (found.key === undefined) {
     const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
-    return { errors: [new VerificationError('ERR_KID_INVALID', `kid is not an Ed25519 ${kind} key of the ${party}`, { claim: 'kid' })] };
+    return { errors: [new VerificationError('ERR_KID_INVALID', `${claims.kid} is not an Ed25519 ${kind} key of the ${party}`, { claim: claims.kid })] };
   }
   if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
-    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: 'signature' })] };
+    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };
 }
