@@ -21,18 +21,21 @@ export class TtlCache<K, V> {
   readonly #entries = new Map<K, { value: V; expires: number }>();
   readonly #max: number;
   readonly #ttl: number;
-  readonly #clock: Clock;
+  /** ms since the epoch; the system clock's time without allocating a Date per lookup. */
+  readonly #now: () => number;
 
   constructor(options: TtlCacheOptions) {
     this.#max = options.maxEntries;
     this.#ttl = options.ttlMs;
-    this.#clock = options.clock ?? systemClock;
+    const clock = options.clock ?? systemClock;
+    // Date.now looked up per call, so fake timers installed later still apply.
+    this.#now = clock === systemClock ? () => Date.now() : () => clock().getTime();
   }
 
   get(key: K): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expires <= this.#clock().getTime()) {
+    if (entry.expires <= this.#now()) {
       this.#entries.delete(key);
       return undefined;
     }
@@ -45,7 +48,7 @@ export class TtlCache<K, V> {
   set(key: K, value: V, ttlMs: number = this.#ttl): void {
     if (ttlMs <= 0 || this.#max <= 0) return;
     this.#entries.delete(key);
-    this.#entries.set(key, { value, expires: this.#clock().getTime() + ttlMs });
+    this.#entries.set(key, { value, expires: this.#now() + ttlMs });
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as K;
       this.#entries.delete(oldest);

@@ -21,11 +21,11 @@ import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { parseJson } from '../lib/json.js';
 import { listUnavailable, type ListKind } from '../lib/list-fetch.js';
-import { createListLoader } from '../lib/list-loader.js';
+import { createListLoader, type LoadedList } from '../lib/list-loader.js';
 import { DEFAULT_MAX_INFLATED_BYTES, getBit, MIN_LIST_BITS } from './bitstring.js';
 import { readStatusEntries, type StatusEntryRef } from './entry.js';
 import { statusListKeeping, type AcceptedList } from './list-cache.js';
-import { readStatusList, verifyStatusListCredential, type StatusList } from './list-credential.js';
+import { readStatusList, verifyStatusListCredential } from './list-credential.js';
 import type { BitstringStatusListCredential } from './types.js';
 
 /** Options of {@link createStatusChecker}. */
@@ -86,9 +86,7 @@ export interface StatusChecker {
   statusErrors(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<LegateError[]>;
 }
 
-type Loaded =
-  | { list: StatusList; source: NonNullable<StatusResult['source']> }
-  | { error: LegateError; outcome: 'invalid' | 'unavailable' };
+type Failure = { error: LegateError; outcome: 'invalid' | 'unavailable' };
 
 const DEFAULT_MAX_DOWNLOAD_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -118,7 +116,7 @@ function unavailable(message: string, reason: string, cause?: unknown): Verifica
  * purpose, too short) are definite; a size limit stays ERR_INPUT_TOO_LARGE;
  * anything else is ERR_STATUS_UNAVAILABLE with the underlying code as reason.
  */
-function failed(error: unknown, what: string): Loaded {
+function failed(error: unknown, what: string): Failure {
   if (!(error instanceof LegateError)) return { error: unavailable(`${what} failed unexpectedly`, 'internal', error), outcome: 'unavailable' };
   if (error.code === 'ERR_STATUS_PURPOSE' || error.code === 'ERR_STATUS_LIST_LENGTH') return { error, outcome: 'invalid' };
   if (error.code === 'ERR_INPUT_TOO_LARGE' || error.code === 'ERR_STATUS_UNAVAILABLE') return { error, outcome: 'unavailable' };
@@ -203,16 +201,14 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     accept,
   });
 
-  async function loadList(url: string): Promise<Loaded> {
-    const loaded = await loader.load(url);
-    if ('error' in loaded) return failed(loaded.error, loaded.from === 'local' ? 'local status list' : 'status list');
-    return { list: loaded.value.list, source: loaded.source };
-  }
-
-  async function checkEntry(ref: StatusEntryRef, issuer: string | undefined): Promise<StatusResult> {
-    const loaded = await loadList(ref.listUrl);
-    if ('error' in loaded) return { outcome: loaded.outcome, entry: ref, error: loaded.error };
-    const { list, source } = loaded;
+  /** The outcome of one entry, given what loading its list gave. */
+  function judge(ref: StatusEntryRef, issuer: string | undefined, loaded: LoadedList<AcceptedList>): StatusResult {
+    if ('error' in loaded) {
+      const failure = failed(loaded.error, loaded.from === 'local' ? 'local status list' : 'status list');
+      return { outcome: failure.outcome, entry: ref, error: failure.error };
+    }
+    const { list } = loaded.value;
+    const { source } = loaded;
     const invalid = (error: LegateError): StatusResult => ({ outcome: 'invalid', entry: ref, error, source });
     // §3.3 and Security Considerations: a list speaks only for its own issuer's credentials.
     if (issuer === undefined || list.issuer !== issuer) {
@@ -245,17 +241,27 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
   async function check(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<StatusResult[]> {
     const { entries, errors } = readStatusEntries(credential);
     const issuer = isRecord(credential) ? issuerId(credential) : undefined;
-    const results = await Promise.all(entries.map((ref) => checkEntry(ref, issuer)));
-    return [...errors.map((error): StatusResult => ({ outcome: 'invalid', error })), ...results];
+    const results: StatusResult[] = errors.map((error): StatusResult => ({ outcome: 'invalid', error }));
+    // Few awaits on the cached path: one entry needs no Promise.all; several lists load concurrently.
+    if (entries.length === 1) {
+      const ref = entries[0]!;
+      results.push(judge(ref, issuer, await loader.load(ref.listUrl)));
+    } else if (entries.length > 1) {
+      const loaded = await Promise.all(entries.map((ref) => loader.load(ref.listUrl)));
+      entries.forEach((ref, i) => results.push(judge(ref, issuer, loaded[i]!)));
+    }
+    return results;
   }
 
   return {
     check,
     async statusErrors(credential) {
       const results = await check(credential);
-      return results.flatMap((r) =>
-        r.error === undefined || (r.outcome === 'unavailable' && onUnavailable === 'ignore') ? [] : [r.error],
-      );
+      const errors: LegateError[] = [];
+      for (const r of results) {
+        if (r.error !== undefined && !(r.outcome === 'unavailable' && onUnavailable === 'ignore')) errors.push(r.error);
+      }
+      return errors;
     },
   };
 }

@@ -41,14 +41,25 @@ export interface StatusEntries {
   errors: LegateError[];
 }
 
+// A verifier sees the same few list URLs again and again; parsing a URL costs
+// more than the rest of reading an entry, so answers are remembered (bounded).
+const knownUrls = new Map<string, boolean>();
+const MAX_KNOWN_URLS = 512;
+
 function isListUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > MAX_STATUS_URL_LENGTH) return false;
+  const known = knownUrls.get(value);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '';
+    ok = (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '';
   } catch {
-    return false;
+    ok = false;
   }
+  if (knownUrls.size >= MAX_KNOWN_URLS) knownUrls.clear();
+  knownUrls.set(value, ok);
+  return ok;
 }
 
 /**
