@@ -10,6 +10,7 @@ import * as federate from '../../examples/federate.js';
 import * as handshakeAndAct from '../../examples/handshake-and-act.js';
 import * as issueAndVerify from '../../examples/issue-and-verify.js';
 import * as revokeAndCheck from '../../examples/revoke-and-check.js';
+import * as veramoAgent from '../../examples/veramo-agent.js';
 
 const silent = () => undefined;
 
@@ -106,6 +107,19 @@ describe('examples', () => {
     // The support agent (did:web) acted for carol (did:key), its owner.
     expect(result.actions['refund 80 USD']!.attribution).toEqual([expect.stringMatching(/:agents:support$/), expect.stringMatching(/^did:key:/)]);
   });
+  it('veramo-agent: a Veramo-managed sub-agent allowed within its limit, denied above it, and denied once its parent is revoked', async () => {
+    const result = await veramoAgent.main(silent);
+    expect(result.decisions).toEqual({
+      'refund 15 USD': { decision: 'allow', reasons: [] },
+      'refund 50 USD': { decision: 'deny', reasons: ['ERR_CONSTRAINT_AMOUNT'] },
+      'refund 15 USD after the revocation': { decision: 'deny', reasons: ['ERR_REVOKED'] },
+    });
+    expect(result.attribution.map((a) => a.role)).toEqual(['issuer', 'owner', 'agent', 'sub-agent']);
+    expect(result.attribution.slice(0, 3).map((a) => a.id)).toEqual(['did:web:acme.example', 'mailto:carol@acme.example', 'did:web:acme.example:agents:alice']);
+    expect(result.attribution[3]!.id).toMatch(/^did:key:z6Mk/);
+    expect(result.status).toEqual(['revoked', 'ok']);
+  });
+
   it('audit: the log verifies, names one agent\'s decisions, and finds an edited entry by its sequence number', async () => {
     const result = await audit.main(silent);
     expect(result.intact).toBe(true);
