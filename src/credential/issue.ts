@@ -3,8 +3,10 @@
  *
  * Issuing `AgentCapabilityCredential`s as VC-JOSE-COSE compact JWS
  * (`typ: vc+jwt`, `alg: EdDSA`, `kid` = the signer's verification method):
- * the JWS payload is the VCDM 2.0 credential itself (VC-JOSE-COSE §3.1.1).
- * The credential is checked against its JSON Schema before anything is signed.
+ * the JWS payload is the VCDM 2.0 credential itself (VC-JOSE-COSE §3.1.1);
+ * or, with `format: 'di'`, as the credential itself with a Data Integrity
+ * proof (`eddsa-rdfc-2022`). The credential is checked against its JSON
+ * Schema before anything is signed.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -14,6 +16,7 @@ import { assertNonEmptyString } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { isoSeconds, systemClock } from '../lib/clock.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
+import type { DataIntegritySecured } from '../data-integrity/types.js';
 import { signCompactJws } from '../lib/jws.js';
 import { signVc1Jwt } from './jwt-vc1.js';
 import { assertSchema, CAPABILITY_SCHEMA_FILE } from './schema.js';
@@ -43,11 +46,12 @@ export interface IssueCapabilityOptions {
   validFor?: string;
   credentialStatus?: StatusEntry[];
   /**
-   * How the credential is secured: `jwt` (default), a VCDM 2.0 `vc+jwt`; or
+   * How the credential is secured: `jwt` (default), a VCDM 2.0 `vc+jwt`;
    * `jwt-vc1`, the same credential as a VCDM 1.1 JWT (`vc` claim) for
-   * verifiers that only speak 1.1 (did-jwt-vc, Veramo).
+   * verifiers that only speak 1.1 (did-jwt-vc, Veramo); or `di`, a Data
+   * Integrity proof (`eddsa-rdfc-2022`) added to the credential itself.
    */
-  format?: 'jwt' | 'jwt-vc1';
+  format?: 'jwt' | 'jwt-vc1' | 'di';
   clock?: Clock;
 }
 
@@ -58,8 +62,43 @@ export interface IssuedCredential<C = AgentCapabilityCredential> {
   credential: C;
 }
 
+/** A credential secured with a Data Integrity proof. */
+export interface IssuedDataIntegrityCredential<C = AgentCapabilityCredential> {
+  id: string;
+  format: 'di';
+  /** The credential with its proof: what is carried, stored (as JSON text) and verified. */
+  secured: DataIntegritySecured<C>;
+  /** The credential without its proof. */
+  credential: C;
+}
+
+/** A credential issued in either securing form. */
+export type IssuedSecuredCredential<C = AgentCapabilityCredential> = IssuedCredential<C> | IssuedDataIntegrityCredential<C>;
+
+/** What an issued credential is carried as: the JWS, or the Data Integrity secured credential. */
+export function securedCredentialOf<C>(issued: IssuedSecuredCredential<C>): string | DataIntegritySecured<C> {
+  return 'secured' in issued ? issued.secured : issued.jwt;
+}
+
+/** @internal Secures an unsigned credential in the requested form. */
+export async function secureCredential<C extends object>(
+  credential: C,
+  signer: Signer,
+  format: 'jwt' | 'jwt-vc1' | 'di' | undefined,
+  clock: Clock | undefined,
+): Promise<{ jwt: string } | { secured: DataIntegritySecured<C> }> {
+  const claims = credential as unknown as Record<string, unknown>;
+  if (format === 'di') {
+    // Loaded on first use: only Data Integrity issuers pay for jsonld.
+    const { createProof } = await import('../data-integrity/create-proof.js');
+    return { secured: (await createProof(claims, { signer, clock })) as unknown as DataIntegritySecured<C> };
+  }
+  return { jwt: format === 'jwt-vc1' ? await signVc1Jwt(claims, signer) : await signCompactJws(claims, signer, { typ: 'vc+jwt' }) };
+}
+
 /**
- * Issues a capability credential.
+ * Issues a capability credential, as a compact JWS (`jwt`, default) or with a
+ * Data Integrity proof (`format: 'di'`).
  *
  * @throws InputError `ERR_SCHEMA` when the credential would not match its
  * schema; `ERR_INVALID_ARGUMENT` for a signer of another DID or an empty
@@ -73,9 +112,14 @@ export interface IssuedCredential<C = AgentCapabilityCredential> {
  *              capabilities: [{ action: 'read', resource: 'crm:customer_records' }] },
  *   validFor: 'P30D',
  * });
+ * const { secured } = await issueCapabilityCredential({ ...sameOptions, format: 'di' });
+ * secured.proof.cryptosuite; // 'eddsa-rdfc-2022'
  * ```
  */
-export async function issueCapabilityCredential(options: IssueCapabilityOptions): Promise<IssuedCredential> {
+export function issueCapabilityCredential(options: IssueCapabilityOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+export function issueCapabilityCredential(options: IssueCapabilityOptions & { format?: 'jwt' | 'jwt-vc1' | undefined }): Promise<IssuedCredential>;
+export function issueCapabilityCredential(options: IssueCapabilityOptions): Promise<IssuedSecuredCredential>;
+export async function issueCapabilityCredential(options: IssueCapabilityOptions): Promise<IssuedSecuredCredential> {
   assertNonEmptyString(options.issuer, 'issuer');
   if (!options.signer.kid.startsWith(`${options.issuer}#`)) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
@@ -100,8 +144,6 @@ export async function issueCapabilityCredential(options: IssueCapabilityOptions)
     credentialSubject: options.subject,
   };
   assertSchema(CAPABILITY_SCHEMA_FILE, credential, 'capability credential');
-  const claims = credential as unknown as Record<string, unknown>;
-  const jwt =
-    options.format === 'jwt-vc1' ? await signVc1Jwt(claims, options.signer) : await signCompactJws(claims, options.signer, { typ: 'vc+jwt' });
-  return { id, jwt, credential };
+  const secured = await secureCredential(credential, options.signer, options.format, options.clock);
+  return 'secured' in secured ? { id, format: 'di', secured: secured.secured, credential } : { id, jwt: secured.jwt, credential };
 }

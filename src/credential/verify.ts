@@ -1,35 +1,40 @@
 /**
  * @module credential/verify
  *
- * Verifies an `AgentCapabilityCredential` secured as `vc+jwt`.
+ * Verifies an `AgentCapabilityCredential`, secured as `vc+jwt` (or a VCDM
+ * 1.1 JWT) or with a Data Integrity proof.
  */
 
 import { CAPABILITY_SCHEMA_FILE } from './schema.js';
 import type { AgentCapabilityCredential } from './types.js';
 import type { LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import { verifyCredentialJwt, type CredentialVerification, type TrustCheck, type VerifyCredentialOptions } from './verify-jwt.js';
+import type { CredentialVerification, TrustCheck, VerifyCredentialOptions } from './verify-jwt.js';
+import { verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
 
 /**
- * Verifies a capability credential: header, key binding, signature, validity
- * window and schema; with `options.status`, revocation and suspension; with
- * `options.trust`, that a root credential's issuer is trusted for each of its
- * capabilities (`ERR_UNTRUSTED_ISSUER` naming the capability). Never throws for a bad token: every failed check is in
- * `errors` with its code.
+ * Verifies a capability credential, a compact JWS or a Data Integrity
+ * secured credential (object or JSON text): its securing (header or proof),
+ * key binding, signature, validity window and schema; with `options.status`,
+ * revocation and suspension; with `options.trust`, that a root credential's
+ * issuer is trusted for each of its capabilities (`ERR_UNTRUSTED_ISSUER`
+ * naming the capability). Never throws for a bad credential: every failed
+ * check is in `errors` with its code.
  *
  * @example
  * ```ts
  * const result = await verifyCapabilityCredential(jwt, { resolver: createDidResolver() });
  * if (!result.verified) console.log(result.errors.map((e) => e.code));
+ * await verifyCapabilityCredential(diCredential, { resolver }); // the same checks and codes
  * ```
  */
 export function verifyCapabilityCredential(
-  jwt: string,
+  secured: SecuredCredential,
   options: VerifyCredentialOptions,
 ): Promise<CredentialVerification<AgentCapabilityCredential>> {
   const { trust } = options;
-  return verifyCredentialJwt(
-    jwt,
+  return verifySecuredCredential(
+    secured,
     {
       schemaFile: CAPABILITY_SCHEMA_FILE,
       // Only a root credential's issuer needs accrediting: a delegated one's authority is its chain's root.

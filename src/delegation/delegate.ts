@@ -10,7 +10,12 @@
 
 import { InputError, VerificationError } from '../errors/index.js';
 import { subjectNarrows } from '../capability/attenuate.js';
-import { issueCapabilityCredential, type IssuedCredential } from '../credential/issue.js';
+import {
+  issueCapabilityCredential,
+  type IssuedCredential,
+  type IssuedDataIntegrityCredential,
+  type IssuedSecuredCredential,
+} from '../credential/issue.js';
 import type { AgentCapabilityCredential, Capability, Constraints, StatusEntry } from '../credential/types.js';
 import type { Signer } from '../keys/signer.js';
 import type { Clock } from '../lib/clock.js';
@@ -37,6 +42,8 @@ export interface DelegateOptions {
   id?: string;
   /** Status entries for the child (revocation, suspension), allocated by the delegator. */
   credentialStatus?: StatusEntry[];
+  /** How the child is secured: `jwt` (default) or `di` (a Data Integrity proof); either form may sit under either form of parent. */
+  format?: 'jwt' | 'di';
   clock?: Clock;
 }
 
@@ -64,7 +71,10 @@ export function delegationOf(credential: AgentCapabilityCredential): { depth: nu
  * });
  * ```
  */
-export async function delegateCapability(options: DelegateOptions): Promise<IssuedCredential> {
+export function delegateCapability(options: DelegateOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+export function delegateCapability(options: DelegateOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
+export function delegateCapability(options: DelegateOptions): Promise<IssuedSecuredCredential>;
+export async function delegateCapability(options: DelegateOptions): Promise<IssuedSecuredCredential> {
   const { parent, signer } = options;
   const holder = parent.credentialSubject.id;
   if (!signer.kid.startsWith(`${holder}#`)) {
@@ -114,6 +124,7 @@ export async function delegateCapability(options: DelegateOptions): Promise<Issu
     ...(validUntil === undefined ? {} : { validUntil }),
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.credentialStatus === undefined ? {} : { credentialStatus: options.credentialStatus }),
+    ...(options.format === undefined ? {} : { format: options.format }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }

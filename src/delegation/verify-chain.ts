@@ -1,7 +1,8 @@
 /**
  * @module delegation/verify-chain
  *
- * Verifies a delegation chain: every link's signature, validity and schema;
+ * Verifies a delegation chain: every link's signature, validity and schema
+ * (each link a `vc+jwt` or a Data Integrity credential: forms may mix);
  * the links form exactly one path from a root credential (no parent) to a
  * leaf, with no duplicates, cycles or strays; each link is issued by the
  * subject of the link above; each child is covered by its parent and lives
@@ -15,10 +16,14 @@ import { actionWithin, resourceWithin, subjectNarrows } from '../capability/atte
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { securedText, type SecuredCredential } from '../credential/verify-secured.js';
 import { delegationOf } from './delegate.js';
 
 /** One verified link, root first. */
 export interface ChainLink {
+  /** The credential as carried, as text: a compact JWS, or a Data Integrity credential's JSON. */
+  token: string;
+  /** @deprecated The same as `token` (which may hold a Data Integrity credential's JSON). */
   jwt: string;
   credential: AgentCapabilityCredential;
   issuer: string;
@@ -116,7 +121,8 @@ function attribution(links: ChainLink[]): AttributionEntry[] {
 }
 
 /**
- * Verifies a delegation chain given as its credentials' JWTs, in any order.
+ * Verifies a delegation chain given as its secured credentials, in any
+ * order: JWTs, Data Integrity credentials (objects or JSON text), or both.
  * Never throws for bad input: every problem is in `errors`.
  *
  * @example
@@ -127,7 +133,7 @@ function attribution(links: ChainLink[]): AttributionEntry[] {
  * chain.attribution; // issuer, owner, agent, sub-agent
  * ```
  */
-export async function verifyChain(tokens: readonly string[], options: VerifyCredentialOptions): Promise<ChainVerification> {
+export async function verifyChain(tokens: readonly SecuredCredential[], options: VerifyCredentialOptions): Promise<ChainVerification> {
   if (tokens.length === 0) return { verified: false, errors: [chainError('the chain is empty')], links: [], attribution: [] };
   if (tokens.length > MAX_CHAIN_LINKS) {
     return {
@@ -137,13 +143,14 @@ export async function verifyChain(tokens: readonly string[], options: VerifyCred
       attribution: [],
     };
   }
-  const results = await Promise.all(tokens.map((jwt) => verifyCapabilityCredential(jwt, options)));
+  const results = await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options)));
   const errors: LegateError[] = [];
   const decoded: ChainLink[] = [];
   results.forEach((result, i) => {
     errors.push(...result.errors.map((e) => (tokens.length === 1 ? e : relabel(e, i))));
     if (result.credential !== undefined && result.issuer !== undefined && typeof result.credential.credentialSubject === 'object') {
-      decoded.push({ jwt: tokens[i]!, credential: result.credential, issuer: result.issuer });
+      const token = securedText(tokens[i]!);
+      decoded.push({ token, jwt: token, credential: result.credential, issuer: result.issuer });
     }
   });
   if (decoded.length !== tokens.length) return { verified: false, errors, links: [], attribution: [] };

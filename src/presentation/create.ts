@@ -3,7 +3,8 @@
  *
  * A holder presents its capability credentials, with their whole delegation
  * chains, as a VCDM 2.0 presentation secured as `vp+jwt` (VC-JOSE-COSE §3.2):
- * each credential enveloped as `data:application/vc+jwt,<jwt>`, bound to one
+ * each JWT credential enveloped as `data:application/vc+jwt,<jwt>`, each Data
+ * Integrity credential embedded as itself (VCDM 2.0 §4.13), bound to one
  * verifier (`aud`) and one challenge (`nonce`), short-lived.
  */
 
@@ -13,8 +14,10 @@ import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
+import { parseJson } from '../lib/json.js';
 import { signCompactJws } from '../lib/jws.js';
 import { VC_V2_CONTEXT } from '../credential/types.js';
+import { securedText, securingForm, type SecuredCredential } from '../credential/verify-secured.js';
 
 export const ENVELOPE_PREFIX = 'data:application/vc+jwt,';
 /** Most credentials one presentation may carry. */
@@ -23,8 +26,11 @@ export const MAX_PRESENTED_CREDENTIALS = 32;
 export interface CreatePresentationOptions {
   /** The holder's key; its DID is the presentation's `holder`. */
   signer: Signer;
-  /** Credential JWTs: the holder's credentials and every parent in their chains. */
-  credentials: readonly string[];
+  /**
+   * The holder's credentials and every parent in their chains: JWTs, or Data
+   * Integrity credentials (objects or JSON text), in any mix.
+   */
+  credentials: readonly SecuredCredential[];
   /** The verifier's DID. */
   audience: string;
   /** The verifier's challenge. */
@@ -40,9 +46,19 @@ export function didOf(kid: string): string {
   return hash === -1 ? kid : kid.slice(0, hash);
 }
 
+/** How a presentation carries one credential: a JWT enveloped in a data: URL, a Data Integrity credential as itself. */
+function carried(secured: SecuredCredential): Record<string, unknown> {
+  if (securingForm(secured) === 'jwt') {
+    return { '@context': VC_V2_CONTEXT, type: 'EnvelopedVerifiableCredential', id: `${ENVELOPE_PREFIX}${securedText(secured)}` };
+  }
+  return parseJson(securedText(secured), 'credential') as Record<string, unknown>;
+}
+
 /**
  * Signs a presentation.
- * @throws InputError `ERR_INVALID_ARGUMENT` for no credentials, too many, or an empty nonce or audience.
+ * @throws InputError `ERR_INVALID_ARGUMENT` for no credentials, too many, or
+ * an empty nonce or audience; `ERR_MALFORMED` for a Data Integrity credential
+ * that is not JSON.
  *
  * @example
  * ```ts
@@ -62,11 +78,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
     type: ['VerifiablePresentation'],
     id: `urn:uuid:${randomUUID()}`,
     holder: didOf(options.signer.kid),
-    verifiableCredential: options.credentials.map((jwt) => ({
-      '@context': VC_V2_CONTEXT,
-      type: 'EnvelopedVerifiableCredential',
-      id: `${ENVELOPE_PREFIX}${jwt}`,
-    })),
+    verifiableCredential: options.credentials.map(carried),
     aud: options.audience,
     nonce: options.nonce,
     iat: now,

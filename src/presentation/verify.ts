@@ -4,8 +4,9 @@
  * Verifies a `vp+jwt` presentation: only `alg: EdDSA`; signed by an
  * `authentication` key of the holder's DID; `aud` is this verifier; `nonce`
  * is the challenge it issued; fresh (`iat` within `maxAgeSeconds`, `exp` not
- * passed, both with skew); every enveloped credential grouped into its
- * delegation chain and each chain verified; holder binding (the holder is
+ * passed, both with skew); every credential (enveloped `vc+jwt`, or an
+ * embedded Data Integrity credential) grouped into its delegation chain and
+ * each chain verified; holder binding (the holder is
  * the subject of every leaf credential). Every failed check is reported.
  */
 
@@ -17,6 +18,7 @@ import { delegationOf } from '../delegation/delegate.js';
 import { verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { readUnverified, type SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
 import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
@@ -78,44 +80,43 @@ function claimErrors(payload: Record<string, unknown>, options: VerifyPresentati
   return errors;
 }
 
-/** The credential JWTs enveloped in a presentation. @throws InputError */
-function envelopedCredentials(payload: Record<string, unknown>): string[] {
+/** The credentials a presentation carries: enveloped JWTs, embedded Data Integrity credentials. @throws InputError */
+function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
   const list = payload.verifiableCredential;
   if (!Array.isArray(list) || list.length === 0) throw new InputError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
   if (list.length > MAX_PRESENTED_CREDENTIALS) {
     throw new InputError('ERR_INPUT_TOO_LARGE', `a presentation carries at most ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'verifiableCredential' });
   }
-  return list.map((entry) => {
-    if (!isRecord(entry) || entry.type !== 'EnvelopedVerifiableCredential' || typeof entry.id !== 'string' || !entry.id.startsWith(ENVELOPE_PREFIX)) {
-      throw new InputError('ERR_MALFORMED', 'credentials must be EnvelopedVerifiableCredential data: URLs', { claim: 'verifiableCredential' });
+  return list.map((entry): SecuredCredential => {
+    if (isRecord(entry) && entry.type === 'EnvelopedVerifiableCredential' && typeof entry.id === 'string' && entry.id.startsWith(ENVELOPE_PREFIX)) {
+      return entry.id.slice(ENVELOPE_PREFIX.length);
     }
-    return entry.id.slice(ENVELOPE_PREFIX.length);
+    if (isRecord(entry) && 'proof' in entry) return entry;
+    throw new InputError('ERR_MALFORMED', 'credentials must be EnvelopedVerifiableCredential data: URLs or Data Integrity credentials', {
+      claim: 'verifiableCredential',
+    });
   });
 }
 
-/** Groups credential JWTs into chains, one per leaf (a credential no other one names as parent). */
-function groupChains(tokens: string[]): string[][] {
-  const entries = tokens.map((jwt) => {
-    let credential: Partial<AgentCapabilityCredential> = {};
-    try {
-      credential = decodeCompactJws(jwt).payload;
-    } catch {
-      // Undecodable: it becomes a chain of its own and fails there with its code.
-    }
+/** Groups credentials into chains, one per leaf (a credential no other one names as parent). */
+function groupChains(tokens: SecuredCredential[]): SecuredCredential[][] {
+  const entries = tokens.map((secured) => {
+    // Unreadable: it becomes a chain of its own and fails there with its code.
+    const credential: Partial<AgentCapabilityCredential> = readUnverified(secured) ?? {};
     const parent = isRecord(credential.credentialSubject) ? delegationOf(credential as AgentCapabilityCredential).parent : undefined;
-    return { jwt, id: credential.id, parent };
+    return { secured, id: credential.id, parent };
   });
   const parents = new Set(entries.map((e) => e.parent).filter((p) => p !== undefined));
   const byId = new Map(entries.filter((e) => typeof e.id === 'string').map((e) => [e.id, e]));
   return entries
     .filter((e) => e.id === undefined || !parents.has(e.id))
     .map((leaf) => {
-      const chain = [leaf.jwt];
+      const chain = [leaf.secured];
       const seen = new Set([leaf.id]);
       for (let p = leaf.parent; p !== undefined && !seen.has(p) && chain.length <= MAX_PRESENTED_CREDENTIALS; ) {
         const link = byId.get(p);
         if (link === undefined) break; // verifyChain reports the missing parent
-        chain.push(link.jwt);
+        chain.push(link.secured);
         seen.add(p);
         p = link.parent;
       }
@@ -135,10 +136,10 @@ function groupChains(tokens: string[]): string[][] {
 export async function verifyPresentation(token: string, options: VerifyPresentationOptions): Promise<PresentationVerification> {
   const fail = (errors: LegateError[]): PresentationVerification => ({ verified: false, errors, chains: [], credentials: [] });
   let decoded: DecodedJws;
-  let tokens: string[];
+  let tokens: SecuredCredential[];
   try {
     decoded = decodeCompactJws(token, options.maxLength ?? MAX_PRESENTATION_LENGTH);
-    tokens = envelopedCredentials(decoded.payload);
+    tokens = presentedCredentials(decoded.payload);
   } catch (error) {
     if (error instanceof LegateError) return fail([error]);
     throw error;
