@@ -4,12 +4,13 @@
  * Checking a credential's status entries against their lists (W3C Bitstring
  * Status List v1.0 §3.3 Validate Algorithm). Each list is found through a
  * `local` lookup first (a node's own lists, from its store), then over HTTP
- * with bounds and conditional requests; it must be a signed `vc+jwt` that
- * verifies, from the credential's own issuer, serving the entry's purpose and
- * long enough for the index. Verified lists are cached for the smaller of
- * their `ttl` and `Cache-Control: max-age`. "Cannot tell" (the list could not
- * be fetched, verified or decoded) is a distinct outcome from "revoked"; the
- * `onUnavailable` policy decides whether it fails, and by default it does.
+ * with bounds and conditional requests; it must be a signed `vc+jwt` (or Data
+ * Integrity credential) that verifies, from the credential's own issuer,
+ * serving the entry's purpose and long enough for the index. Verified lists
+ * are cached for the smaller of their `ttl` and `Cache-Control: max-age`.
+ * "Cannot tell" (the list could not be fetched, verified or decoded) is a
+ * distinct outcome from "revoked"; the `onUnavailable` policy decides whether
+ * it fails, and by default it does.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -25,7 +26,7 @@ import { createListLoader, type LoadedList } from '../lib/list-loader.js';
 import { DEFAULT_MAX_INFLATED_BYTES, getBit, MIN_LIST_BITS } from './bitstring.js';
 import { readStatusEntries, type StatusEntryRef } from './entry.js';
 import { statusListKeeping, type AcceptedList } from './list-cache.js';
-import { readStatusList, verifyStatusListCredential } from './list-credential.js';
+import { isDataIntegrityList, readStatusList, verifyStatusListCredential } from './list-credential.js';
 import type { BitstringStatusListCredential } from './types.js';
 
 /** Options of {@link createStatusChecker}. */
@@ -164,7 +165,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
   async function accept(body: string, url: string): Promise<AcceptedList> {
     const text = body.trim();
     let credential: unknown;
-    if (COMPACT_JWS.test(text)) {
+    if (COMPACT_JWS.test(text) || isDataIntegrityList(text, maxDownloadBytes)) {
       const verification = await verifyStatusListCredential(text, { resolver, clock, skewSeconds, maxLength: maxDownloadBytes });
       const [first] = verification.errors;
       if (first !== undefined) {

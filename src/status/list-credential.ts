@@ -2,23 +2,26 @@
  * @module status/list-credential
  *
  * Status list credentials (W3C Bitstring Status List v1.0 §2.2): building
- * one from a bitstring, signing it as `vc+jwt` like every Legate credential
- * (VC-JOSE-COSE §3.1.1), verifying one, and reading its list. Reading
+ * one from a bitstring, securing it as `vc+jwt` like every Legate credential
+ * (VC-JOSE-COSE §3.1.1) or with a Data Integrity proof (`eddsa-rdfc-2022`),
+ * verifying one in either form, and reading its list. Reading
  * validates what the schema leaves to code: the subject type matches the
  * credential type, every purpose is one the spec defines, and the list
  * decodes within bounds (§3.2) to at least the minimum length.
  */
 
 import { InputError } from '../errors/index.js';
+import { secureCredential } from '../credential/issue.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { verifyCredentialJwt } from '../credential/verify-jwt.js';
+import { verifySecuredCredential, type SecuredCredential } from '../credential/verify-secured.js';
+import type { DataIntegritySecured } from '../data-integrity/types.js';
 import { assertSchema } from '../credential/schema.js';
 import { issuerId, VC_V2_CONTEXT } from '../credential/types.js';
 import type { Signer } from '../keys/signer.js';
 import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { isoSeconds, systemClock } from '../lib/clock.js';
-import { signCompactJws } from '../lib/jws.js';
+import { parseJson } from '../lib/json.js';
 import { decodeList, encodeList, type DecodeListLimits } from './bitstring.js';
 import {
   KNOWN_STATUS_PURPOSES,
@@ -58,6 +61,8 @@ export interface IssueStatusListOptions extends Omit<StatusListCredentialInput, 
   signer: Signer;
   /** Defaults to now. */
   validFrom?: Date | undefined;
+  /** How the list is secured: `jwt` (`vc+jwt`, default) or `di` (a Data Integrity proof). */
+  format?: 'jwt' | 'di' | undefined;
   clock?: Clock | undefined;
 }
 
@@ -138,7 +143,8 @@ export function buildStatusListCredential(input: StatusListCredentialInput): Bit
 }
 
 /**
- * Builds and signs a status list credential as `vc+jwt`.
+ * Builds and signs a status list credential, as `vc+jwt` or (`format: 'di'`)
+ * with a Data Integrity proof, whose JSON is then what is published.
  * @throws as {@link buildStatusListCredential}; `ERR_INVALID_ARGUMENT` for a signer of another DID.
  *
  * @example
@@ -147,23 +153,34 @@ export function buildStatusListCredential(input: StatusListCredentialInput): Bit
  *   id: 'https://acme.example/status/r-1', issuer: acme.did, signer: acme.signer,
  *   purpose: 'revocation', bits, validUntil: tomorrow, ttlMs: 300_000,
  * });
+ * const { secured } = await issueStatusListCredential({ ...sameOptions, format: 'di' });
  * ```
  */
+export function issueStatusListCredential(
+  options: IssueStatusListOptions & { format: 'di' },
+): Promise<{ format: 'di'; secured: DataIntegritySecured<BitstringStatusListCredential>; credential: BitstringStatusListCredential }>;
+export function issueStatusListCredential(
+  options: IssueStatusListOptions & { format?: 'jwt' | undefined },
+): Promise<{ jwt: string; credential: BitstringStatusListCredential }>;
 export async function issueStatusListCredential(
   options: IssueStatusListOptions,
-): Promise<{ jwt: string; credential: BitstringStatusListCredential }> {
+): Promise<
+  | { jwt: string; credential: BitstringStatusListCredential }
+  | { format: 'di'; secured: DataIntegritySecured<BitstringStatusListCredential>; credential: BitstringStatusListCredential }
+> {
   assertNonEmptyString(options.issuer, 'issuer');
   if (!options.signer.kid.startsWith(`${options.issuer}#`)) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
   }
   const validFrom = options.validFrom ?? (options.clock ?? systemClock)();
   const credential = buildStatusListCredential({ ...options, validFrom });
-  const jwt = await signCompactJws(credential as unknown as Record<string, unknown>, options.signer, { typ: 'vc+jwt' });
-  return { jwt, credential };
+  const secured = await secureCredential(credential, options.signer, options.format, options.clock);
+  return 'secured' in secured ? { format: 'di', secured: secured.secured, credential } : { jwt: secured.jwt, credential };
 }
 
 /**
- * Verifies a status list credential secured as `vc+jwt`: header, key binding,
+ * Verifies a status list credential secured as `vc+jwt` or with a Data
+ * Integrity proof (an object, or its JSON text): securing, key binding,
  * signature, validity window and schema, every failed check reported. It
  * does not decode the list; {@link readStatusList} does.
  *
@@ -174,10 +191,25 @@ export async function issueStatusListCredential(
  * ```
  */
 export function verifyStatusListCredential(
-  jwt: string,
+  secured: SecuredCredential,
   options: VerifyCredentialOptions,
 ): Promise<CredentialVerification<BitstringStatusListCredential>> {
-  return verifyCredentialJwt(jwt, { schemaFile: STATUS_LIST_SCHEMA_FILE }, options);
+  return verifySecuredCredential(secured, { schemaFile: STATUS_LIST_SCHEMA_FILE }, options);
+}
+
+/**
+ * @internal Whether a fetched list body is a Data Integrity secured
+ * credential (JSON with a `proof`), to be verified as one rather than read
+ * as an unsigned list.
+ */
+export function isDataIntegrityList(text: string, maxLength: number): boolean {
+  if (!text.startsWith('{')) return false;
+  try {
+    const value = parseJson(text, 'status list credential', { maxLength });
+    return isRecord(value) && 'proof' in value;
+  } catch {
+    return false;
+  }
 }
 
 function malformed(message: string, claim: string): InputError {
