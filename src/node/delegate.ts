@@ -12,9 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { InputError, StoreError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { delegateCapability } from '../delegation/delegate.js';
-import type { IssuedCredential } from '../credential/issue.js';
+import type { IssuedCredential, IssuedDataIntegrityCredential, IssuedSecuredCredential } from '../credential/issue.js';
 import type { AgentCapabilityCredential, Capability, Constraints } from '../credential/types.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
+import { securingForm } from '../credential/verify-secured.js';
 import { getAgent } from './agents.js';
 import { withStore, type NodeContext } from './context.js';
 import { credentialRecord } from './issue.js';
@@ -25,7 +26,7 @@ import { audit } from './audit.js';
 export interface DelegateFromAgentOptions {
   /** The delegating agent's name in this node. */
   from: string;
-  /** The parent credential: its id in this node's store, or its JWT. */
+  /** The parent credential: its id in this node's store, its JWT, or its Data Integrity JSON. */
   credential: string;
   /** The receiving agent's DID. */
   to: string;
@@ -33,20 +34,23 @@ export interface DelegateFromAgentOptions {
   capability: Capability;
   maxDepth?: number;
   validFor?: string;
+  /** How the child is secured: `jwt` (default) or `di` (a Data Integrity proof), whatever the parent's form. */
+  format?: 'jwt' | 'di';
 }
 
-/** The parent credential as a verified object, from the store or from a JWT. */
-async function loadParent(ctx: NodeContext, credential: string): Promise<{ jwt: string; credential: AgentCapabilityCredential }> {
-  const jwt = credential.includes('.') ? credential.trim() : (await ctx.store.getCredential(credential))?.token;
-  if (jwt === undefined) throw new StoreError('ERR_NOT_FOUND', `no credential ${credential} in this node`, { claim: 'credential' });
-  const result = await verifyCapabilityCredential(jwt, verificationOptions(ctx));
+/** The parent credential as a verified object, from the store or from its secured form (a JWT or DI JSON). */
+async function loadParent(ctx: NodeContext, credential: string): Promise<{ token: string; credential: AgentCapabilityCredential }> {
+  const given = securingForm(credential) === 'di' || credential.includes('.');
+  const token = given ? credential.trim() : (await ctx.store.getCredential(credential))?.token;
+  if (token === undefined) throw new StoreError('ERR_NOT_FOUND', `no credential ${credential} in this node`, { claim: 'credential' });
+  const result = await verifyCapabilityCredential(token, verificationOptions(ctx));
   if (!result.verified || result.credential === undefined) {
     const first = result.errors[0];
     throw new VerificationError(first?.code ?? 'ERR_SIGNATURE_INVALID', `the parent credential does not verify: ${result.errors.map((e) => e.code).join(', ')}`, {
       claim: 'credential',
     });
   }
-  return { jwt, credential: result.credential };
+  return { token, credential: result.credential };
 }
 
 function coveringCapability(parent: AgentCapabilityCredential, child: Capability): Capability | undefined {
@@ -67,7 +71,10 @@ function coveringCapability(parent: AgentCapabilityCredential, child: Capability
  *   capability: { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 20, currency: 'USD' } } } });
  * ```
  */
-export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromAgentOptions): Promise<IssuedCredential> {
+export function delegateFromAgent(ctx: NodeContext, options: DelegateFromAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+export function delegateFromAgent(ctx: NodeContext, options: DelegateFromAgentOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
+export function delegateFromAgent(ctx: NodeContext, options: DelegateFromAgentOptions): Promise<IssuedSecuredCredential>;
+export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromAgentOptions): Promise<IssuedSecuredCredential> {
   const agent = await getAgent(ctx, options.from);
   const parent = await loadParent(ctx, options.credential);
   if (parent.credential.credentialSubject.id !== agent.did) {
@@ -99,6 +106,7 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
       ...(shared === undefined ? {} : { constraints: shared }),
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(options.validFor === undefined ? {} : { validFor: options.validFor }),
+      ...(options.format === undefined ? {} : { format: options.format }),
       clock: ctx.clock,
     });
     await store.putCredential(credentialRecord(issued, options.to));

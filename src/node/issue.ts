@@ -8,7 +8,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { StoreError } from '../errors/index.js';
-import { issueCapabilityCredential, type IssuedCredential } from '../credential/issue.js';
+import {
+  issueCapabilityCredential,
+  type IssuedCredential,
+  type IssuedDataIntegrityCredential,
+  type IssuedSecuredCredential,
+} from '../credential/issue.js';
 import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation } from '../credential/types.js';
 import type { CredentialRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
@@ -27,6 +32,8 @@ export interface IssueToAgentOptions {
   delegation?: Delegation;
   /** ISO 8601 (`P30D`) or short (`30d`) duration; default 30 days. */
   validFor?: string;
+  /** How the credential is secured: `jwt` (default) or `di` (a Data Integrity proof, stored as its JSON text). */
+  format?: 'jwt' | 'di';
 }
 
 /**
@@ -42,7 +49,10 @@ export interface IssueToAgentOptions {
  * });
  * ```
  */
-export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedCredential> {
+export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
+export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential>;
+export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
   const agent = await getAgent(ctx, options.agent);
   if (agent.status !== 'active') {
     throw new StoreError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
@@ -66,6 +76,7 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
       },
       validFor: options.validFor ?? 'P30D',
       credentialStatus,
+      ...(options.format === undefined ? {} : { format: options.format }),
       clock: ctx.clock,
     });
     await store.putCredential(credentialRecord(issued, agent.did));
@@ -81,16 +92,15 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
   });
 }
 
-/** The store record of an issued capability credential. */
-export function credentialRecord(issued: IssuedCredential, subject: string): CredentialRecord {
+/** The store record of an issued capability credential: a Data Integrity one is kept as its JSON text. */
+export function credentialRecord(issued: IssuedSecuredCredential, subject: string): CredentialRecord {
   const issuer = issuerId(issued.credential)!;
   return {
     id: issued.id,
     type: CAPABILITY_CREDENTIAL_TYPE,
     issuer,
     subject,
-    format: 'vc+jwt',
-    token: issued.jwt,
+    ...('secured' in issued ? { format: 'vc+ld+json', token: JSON.stringify(issued.secured) } : { format: 'vc+jwt', token: issued.jwt }),
     issuedAt: issued.credential.validFrom,
     ...(issued.credential.validUntil === undefined ? {} : { validUntil: issued.credential.validUntil }),
   };

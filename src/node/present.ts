@@ -8,7 +8,8 @@
 import { StoreError } from '../errors/index.js';
 import { delegationOf } from '../delegation/delegate.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
-import { decodeCompactJws } from '../lib/jws.js';
+import { readUnverified } from '../credential/verify-secured.js';
+import { isRecord } from '../lib/assert.js';
 import { createPresentation } from '../presentation/create.js';
 import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
@@ -44,9 +45,11 @@ export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Pro
   return [...tokens];
 }
 
-/** The id of the parent credential a credential JWT names, if it is delegated. */
+/** The id of the parent credential a stored credential (JWT or Data Integrity JSON) names, if it is delegated. */
 export function parentOf(token: string): string | undefined {
-  return delegationOf(decodeCompactJws(token).payload as unknown as AgentCapabilityCredential).parent;
+  const credential = readUnverified(token);
+  if (credential === undefined || !isRecord(credential.credentialSubject)) return undefined;
+  return delegationOf(credential as unknown as AgentCapabilityCredential).parent;
 }
 
 /**

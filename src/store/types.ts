@@ -60,9 +60,12 @@ export interface CredentialRecord {
   type: string;
   issuer: string;
   subject: string;
-  /** Securing format; `vc+jwt` today. */
-  format: 'vc+jwt';
-  /** The secured credential as transmitted (the compact JWS). */
+  /**
+   * Securing format: `vc+jwt` (a compact JWS) or `vc+ld+json` (the credential
+   * JSON with an embedded Data Integrity proof).
+   */
+  format: 'vc+jwt' | 'vc+ld+json';
+  /** The secured credential as transmitted: the compact JWS, or the Data Integrity credential's JSON text. */
   token: string;
   issuedAt: string;
   validUntil?: string;

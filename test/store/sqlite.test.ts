@@ -122,6 +122,39 @@ describe('SQLite store', () => {
       }
     });
 
+    it('migration 6 keeps every credential and its order, then accepts Data Integrity credentials (vc+ld+json)', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 5));
+      const insert = db.prepare(
+        `INSERT INTO credentials (id, type, issuer, subject, format, token, issued_at, valid_until) VALUES (?, 'T', 'did:x:i', 'did:x:s', 'vc+jwt', ?, '2026-01-01T00:00:00Z', NULL)`,
+      );
+      insert.run('urn:uuid:a', 'a.b.c');
+      insert.run('urn:uuid:b', 'd.e.f');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect(pragmaOf(path, 'user_version')).toBe(MIGRATIONS.length);
+        expect((await store.listCredentials({ issuer: 'did:x:i' })).map((c) => [c.id, c.token])).toEqual([['urn:uuid:a', 'a.b.c'], ['urn:uuid:b', 'd.e.f']]);
+        const di: CredentialRecord = { ...secretCredential, id: 'urn:uuid:di', format: 'vc+ld+json', token: '{"proof":{}}' };
+        await store.putCredential(di);
+        expect(await store.getCredential(di.id)).toEqual(di);
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        // New rows continue the AUTOINCREMENT sequence after the copied ones.
+        expect(check.prepare('SELECT id FROM credentials ORDER BY seq').all()).toEqual([{ id: 'urn:uuid:a' }, { id: 'urn:uuid:b' }, { id: 'urn:uuid:di' }]);
+        expect(check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'credentials' AND name LIKE 'credentials_by_%' ORDER BY name`).all()).toEqual([
+          { name: 'credentials_by_issuer' },
+          { name: 'credentials_by_subject' },
+        ]);
+      } finally {
+        check.close();
+      }
+    });
+
     it('refuses a database from a future schema version with ERR_STORE, untouched', async () => {
       const future = MIGRATIONS.length + 1;
       const db = new Database(path);

@@ -168,6 +168,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    description: 'credentials secured with Data Integrity proofs (format vc+ld+json)',
+    // SQLite cannot change a CHECK in place: rebuild the table, keeping every
+    // row and its seq (and so the AUTOINCREMENT sequence), then its indexes.
+    sql: `
+      CREATE TABLE credentials_v6 (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        issuer       TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        format       TEXT NOT NULL CHECK (format IN ('vc+jwt', 'vc+ld+json')),
+        token        TEXT NOT NULL,
+        issued_at    TEXT NOT NULL,
+        valid_until  TEXT
+      ) STRICT;
+      INSERT INTO credentials_v6 (seq, id, type, issuer, subject, format, token, issued_at, valid_until)
+        SELECT seq, id, type, issuer, subject, format, token, issued_at, valid_until FROM credentials ORDER BY seq;
+      DROP TABLE credentials;
+      ALTER TABLE credentials_v6 RENAME TO credentials;
+      CREATE INDEX credentials_by_issuer ON credentials (issuer, issued_at, seq);
+      CREATE INDEX credentials_by_subject ON credentials (subject, issued_at, seq);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -150,7 +150,7 @@ interface CredentialRow {
   type: string;
   issuer: string;
   subject: string;
-  format: 'vc+jwt';
+  format: CredentialRecord['format'];
   token: string;
   issued_at: string;
   valid_until: string | null;
