@@ -100,5 +100,11 @@ export function parseInstant(text: string, flag: string): Date {
   return new Date(ms);
 }
 
+/** A securing format flag: `jwt` (a compact JWS) or `di` (a Data Integrity proof). */
+export function parseFormat(text: string, flag: string): 'jwt' | 'di' {
+  if (text !== 'jwt' && text !== 'di') throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be jwt or di`, { claim: flag });
+  return text;
+}
+
 /** Commander's collector for repeatable flags (`--for a --for b`). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -3,13 +3,15 @@
  *
  * `legate cap issue <agent> …`: the organization issues a capability
  * credential to one of its agents; `legate cap delegate …`: an agent hands a
- * narrower slice of one of its credentials to another agent. Human output is
- * the bare JWT on stdout (so it pipes into a file or `legate verify -`);
- * `--json` prints `{ id, jwt, credential }`.
+ * narrower slice of one of its credentials to another agent. `--format di`
+ * secures the credential with a Data Integrity proof instead of as a JWT.
+ * Human output is the bare JWT, or the Data Integrity credential's JSON, on
+ * stdout (so it pipes into a file or `legate verify -`); `--json` prints
+ * `{ id, jwt, credential }`, or `{ id, format: "di", secured, credential }`.
  */
 
 import type { Command } from 'commander';
-import type { IssuedCredential } from '../../credential/issue.js';
+import type { IssuedSecuredCredential } from '../../credential/issue.js';
 import type { Capability, Constraints } from '../../credential/types.js';
 import { delegateFromAgent } from '../../node/delegate.js';
 import { issueToAgent } from '../../node/issue.js';
@@ -17,7 +19,7 @@ import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { readParent } from './read-parent.js';
 import { registerStatusChanges } from './status.js';
-import { collect, checkDuration, parseBudget, parseCount, parseHours, parseMoney, parseRate } from '../parse.js';
+import { collect, checkDuration, parseBudget, parseCount, parseFormat, parseHours, parseMoney, parseRate } from '../parse.js';
 
 interface CapabilityFlags {
   action: string;
@@ -30,6 +32,7 @@ interface CapabilityFlags {
   requireApproval?: boolean;
   audience?: string[];
   validFor?: string;
+  format?: string;
 }
 
 /** Declares the flags that describe one capability and its constraints. */
@@ -44,7 +47,8 @@ function capabilityOptions(command: Command): Command {
     .option('--rate <rate>', 'at most N actions per period, e.g. 10/PT1M')
     .option('--require-approval', 'every use needs a human approval')
     .option('--audience <did>', 'a verifier DID the capability may be presented to (repeatable)', collect)
-    .option('--valid-for <duration>', 'validity, ISO 8601 (P30D) or short (30d)');
+    .option('--valid-for <duration>', 'validity, ISO 8601 (P30D) or short (30d)')
+    .option('--format <jwt|di>', 'how the credential is secured: jwt (vc+jwt, default) or di (Data Integrity eddsa-rdfc-2022)');
 }
 
 function capabilityFromFlags(flags: CapabilityFlags): Capability {
@@ -63,10 +67,10 @@ function capabilityFromFlags(flags: CapabilityFlags): Capability {
   };
 }
 
-function printIssued(globals: GlobalOptions, issued: IssuedCredential, to: string): number {
+function printIssued(globals: GlobalOptions, issued: IssuedSecuredCredential, to: string): number {
   if (globals.json) printJson(issued);
   else {
-    println(issued.jwt);
+    println('secured' in issued ? JSON.stringify(issued.secured) : issued.jwt);
     note(`issued ${issued.id} to ${to}, valid until ${issued.credential.validUntil ?? '(no end)'}`);
   }
   return EXIT.ok;
@@ -83,11 +87,13 @@ export function registerCap(program: Command): void {
     const capability = capabilityFromFlags(flags);
     const validFor = checkDuration(flags.validFor ?? 'P30D', '--valid-for');
     const maxDepth = flags.delegable === undefined ? undefined : parseCount(flags.delegable, '--delegable');
+    const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format');
     return withNode(globals, async (node) => {
       const issued = await issueToAgent(node, {
         agent,
         capabilities: [capability],
         validFor,
+        ...(format === undefined ? {} : { format }),
         ...(maxDepth === undefined ? {} : { delegation: { depth: 0, maxDepth } }),
         ...(flags.agentVersion === undefined ? {} : { agentVersion: flags.agentVersion }),
       });
@@ -100,13 +106,14 @@ export function registerCap(program: Command): void {
       .command('delegate')
       .description("delegate a narrower slice of an agent's credential to another agent")
       .requiredOption('--from <agent>', 'the delegating agent of this node')
-      .requiredOption('--credential <id|file>', 'the parent credential: its id in this node, or a file holding its JWT')
+      .requiredOption('--credential <id|file>', 'the parent credential: its id in this node, or a file holding it (JWT or Data Integrity JSON)')
       .requiredOption('--to <did>', 'the receiving agent (often a did:key sub-agent)'),
   ).option('--max-depth <depth>', 'how much deeper the child may delegate (never beyond the parent)');
   action(delegate, async (globals, flags: CapabilityFlags & { from: string; credential: string; to: string; maxDepth?: string }) => {
     const capability = capabilityFromFlags(flags);
     const validFor = flags.validFor === undefined ? undefined : checkDuration(flags.validFor, '--valid-for');
     const maxDepth = flags.maxDepth === undefined ? undefined : parseCount(flags.maxDepth, '--max-depth');
+    const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format');
     const credential = readParent(flags.credential);
     return withNode(globals, async (node) => {
       const issued = await delegateFromAgent(node, {
@@ -116,6 +123,7 @@ export function registerCap(program: Command): void {
         capability,
         ...(validFor === undefined ? {} : { validFor }),
         ...(maxDepth === undefined ? {} : { maxDepth }),
+        ...(format === undefined ? {} : { format }),
       });
       return printIssued(globals, issued, flags.to);
     });

@@ -11,6 +11,7 @@
 
 import type { Command } from 'commander';
 import { InputError } from '../../errors/index.js';
+import { securingForm } from '../../credential/verify-secured.js';
 import { changeStatus, publishedStatusList, statusListUrl, STATUS_LIST_TTL_MS, type StatusChange } from '../../node/status.js';
 import { decodeCompactJws } from '../../lib/jws.js';
 import { parseJson } from '../../lib/json.js';
@@ -69,7 +70,9 @@ export function registerStatus(program: Command): void {
 
   const check = status.command('check <credential-file>').description("fetch a credential's status lists and report each entry");
   action(check, async (globals, file: string) => {
-    const { payload } = decodeCompactJws(extractToken(readInput(file)));
+    const token = extractToken(readInput(file));
+    // Either securing form: only the status entries and the issuer are read here.
+    const payload = securingForm(token) === 'di' ? (parseJson(token, 'credential') as Record<string, unknown>) : decodeCompactJws(token).payload;
     const results = await withStatusChecker(globals, (checker) => checker.check(payload));
     const report = results.map((r) => ({
       outcome: r.outcome,

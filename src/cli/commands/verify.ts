@@ -2,8 +2,9 @@
  * @module cli/commands/verify
  *
  * `legate verify <file|->`: verifies a capability credential and prints the
- * verdict with every failed check and its code. Accepts a bare JWT or the
- * `{ "jwt": … }` JSON that `legate cap issue --json` prints. With an
+ * verdict with every failed check and its code. Accepts a bare JWT, a Data
+ * Integrity secured credential (JSON with a `proof`), or the JSON that
+ * `legate cap issue --json` prints (`{ "jwt": … }` or `{ "secured": … }`). With an
  * initialized `--data` directory, that node's own DIDs resolve from its store
  * (no server needed); did:key resolves offline; other did:web over HTTPS.
  * Status is checked by default (`--no-status` to skip): the node's own lists
@@ -19,15 +20,19 @@ import { parseJson } from '../../lib/json.js';
 import { action, withVerifier } from '../command.js';
 import { EXIT, printJson, println, readInput } from '../io.js';
 
-/** The token inside the input: a bare compact JWS, or a JSON object with a `jwt` field. */
+/**
+ * The secured credential inside the input, as text: a bare compact JWS; a
+ * Data Integrity credential (JSON with `proof`) as given; or the credential
+ * in the `jwt` or `secured` field of `cap issue --json` output.
+ */
 export function extractToken(input: string): string {
   const text = input.trim();
   if (!text.startsWith('{')) return text;
   const value = parseJson(text, 'input');
-  if (!isRecord(value) || typeof value.jwt !== 'string') {
-    throw new InputError('ERR_MALFORMED', 'JSON input must carry the credential in a "jwt" field', { claim: 'jwt' });
-  }
-  return value.jwt;
+  if (isRecord(value) && 'proof' in value) return text;
+  if (isRecord(value) && typeof value.jwt === 'string') return value.jwt;
+  if (isRecord(value) && isRecord(value.secured)) return JSON.stringify(value.secured);
+  throw new InputError('ERR_MALFORMED', 'JSON input must be a Data Integrity credential, or carry one in a "jwt" or "secured" field', { claim: 'jwt' });
 }
 
 function describeCapability(c: Capability): string {
