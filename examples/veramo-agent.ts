@@ -69,7 +69,7 @@ export async function main(say: (line: string) => void = console.log): Promise<V
       // A verifier's challenge; the sub-agent presents its credential with the parent.
       const audience = node.organization.did;
       const nonce = randomUUID();
-      const { presentation } = await agent.legateCreatePresentation({ holder: helper, credentials: [child.jwt, parent.jwt], audience, nonce });
+      const { presentation } = await agent.legateCreatePresentation({ holder: helper, credentials: [child.secured, parent.jwt], audience, nonce });
       const refund = (amount: number) =>
         agent.legateAuthorize({ request: { action: 'call', resource: 'billing:refund', amount: usd(amount) }, presentation: { presentation, audience, nonce } });
 

@@ -51,15 +51,29 @@ export function requiredDid(args: Record<string, unknown>, name: string, claim =
   return value;
 }
 
-/** An array of between `min` and `max` non-empty strings. */
-export function stringArray(value: unknown, claim: string, min: number, max: number): string[] {
+/** One of `values`, when present. */
+export function optionalChoice<T extends string>(args: Record<string, unknown>, name: string, values: readonly T[], claim = name): T | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) throw invalid(claim, `must be one of ${values.join(', ')}`);
+  return value as T;
+}
+
+/**
+ * A secured credential: a compact JWS, or a Data Integrity credential as
+ * an object or its JSON text (the library tells the forms apart).
+ */
+export function securedValue(value: unknown, claim: string): string | Record<string, unknown> {
+  if ((typeof value === 'string' && value.length > 0) || isRecord(value)) return value;
+  throw invalid(claim, 'must be a credential: a vc+jwt, or a Data Integrity credential (object or JSON)');
+}
+
+/** An array of between `min` and `max` secured credentials. */
+export function securedArray(value: unknown, claim: string, min: number, max: number): (string | Record<string, unknown>)[] {
   if (!Array.isArray(value) || value.length < min || value.length > max) {
-    throw invalid(claim, `must be an array of ${min} to ${max} strings`);
+    throw invalid(claim, `must be an array of ${min} to ${max} credentials`);
   }
-  value.forEach((item, i) => {
-    if (typeof item !== 'string' || item.length === 0) throw invalid(`${claim}[${i}]`, 'must be a non-empty string');
-  });
-  return value as string[];
+  return value.map((item, i) => securedValue(item, `${claim}[${i}]`));
 }
 
 /** An object. */

@@ -29,7 +29,7 @@ import {
   optionalString,
   requiredRecord,
   requiredString,
-  stringArray,
+  securedArray,
   withArgumentErrors,
 } from './args.js';
 import { verifyPresentationArgs } from './presentation.js';
@@ -69,7 +69,7 @@ async function verifyChains(value: unknown, scope: CallScope): Promise<Verified>
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PRESENTED_CREDENTIALS) {
     throw new InputError('ERR_INVALID_ARGUMENT', `chains must be an array of 1 to ${MAX_PRESENTED_CREDENTIALS} chains`, { claim: 'chains' });
   }
-  const lists = value.map((chain, i) => stringArray(chain, `chains[${i}]`, 1, MAX_CHAIN_LINKS));
+  const lists = value.map((chain, i) => securedArray(chain, `chains[${i}]`, 1, MAX_CHAIN_LINKS));
   const chains = await Promise.all(lists.map((tokens) => verifyChain(tokens, scope.runtime.verify)));
   return { chains, errors: chains.flatMap((c) => c.errors), blocking: [] };
 }

@@ -3,7 +3,8 @@
  *
  * `legateDelegateCapability`: the parent's subject hands a narrower slice of
  * it to another agent with `delegateCapability`, signing with its key found
- * by the plugin. The parent comes as its `vc+jwt` and is verified first
+ * by the plugin, as a `vc+jwt` or (`format: 'di'`) with a Data Integrity
+ * proof. The parent comes secured (either form) and is verified first
  * (signature, validity, schema): an agent should not sign a child of a
  * credential it cannot show to be genuine. Its status and its issuer's
  * trust are left to the verifiers of the chain, at the time of use.
@@ -16,15 +17,17 @@ import { LegateError } from '../errors/index.js';
 import { MAX_DELEGATION_DEPTH } from '../registry/types.js';
 import {
   argsOf,
+  optionalChoice,
   optionalInteger,
   optionalRecord,
   optionalRecords,
   optionalString,
   requiredDid,
   requiredRecords,
-  requiredString,
+  securedValue,
   withArgumentErrors,
 } from './args.js';
+import { issuedJson } from './results.js';
 import type { CallScope } from './runtime.js';
 import { signerFor } from './signer.js';
 import type { LegateIssuedCredential } from './types.js';
@@ -39,7 +42,7 @@ import type { LegateIssuedCredential } from './types.js';
  */
 export async function delegate(input: unknown, scope: CallScope): Promise<LegateIssuedCredential> {
   const args = argsOf(input, 'legateDelegateCapability', 'LegateDelegateArgs');
-  const token = requiredString(args, 'parent');
+  const secured = securedValue(args.parent, 'parent');
   const to = requiredDid(args, 'to');
   const capabilities = requiredRecords<Capability>(args, 'capabilities');
   const constraints = optionalRecord(args, 'constraints') as Constraints | undefined;
@@ -49,10 +52,11 @@ export async function delegate(input: unknown, scope: CallScope): Promise<Legate
   const id = optionalString(args, 'id');
   const credentialStatus = optionalRecords<StatusEntry>(args, 'credentialStatus');
   const kid = optionalString(args, 'kid');
+  const format = optionalChoice(args, 'format', ['jwt', 'di'] as const);
 
   const { resolver, clock } = scope.runtime;
   const { skewSeconds } = scope.runtime.verify;
-  const parent = await verifyCapabilityCredential(token, { resolver, clock, ...(skewSeconds === undefined ? {} : { skewSeconds }) });
+  const parent = await verifyCapabilityCredential(secured, { resolver, clock, ...(skewSeconds === undefined ? {} : { skewSeconds }) });
   const [first] = parent.errors;
   if (first !== undefined || parent.credential === undefined) {
     const message = parent.errors.map((e) => e.message).join('; ');
@@ -60,7 +64,7 @@ export async function delegate(input: unknown, scope: CallScope): Promise<Legate
   }
   const holder = parent.credential.credentialSubject.id;
   const signer = await signerFor({ did: holder, kid, relationship: 'assertionMethod', claim: 'parent' }, scope.signers, scope.agent, resolver);
-  const { id: childId, jwt, credential } = await withArgumentErrors(() =>
+  const issued = await withArgumentErrors(() =>
     delegateCapability({
       parent: parent.credential!,
       signer,
@@ -73,7 +77,8 @@ export async function delegate(input: unknown, scope: CallScope): Promise<Legate
       ...(validFor === undefined ? {} : { validFor }),
       ...(id === undefined ? {} : { id }),
       ...(credentialStatus === undefined ? {} : { credentialStatus }),
+      ...(format === undefined ? {} : { format }),
     }),
   );
-  return { id: childId, jwt, credential };
+  return issuedJson(issued, format);
 }

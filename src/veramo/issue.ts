@@ -3,12 +3,16 @@
  *
  * `legateIssueCapabilityCredential`: `issueCapabilityCredential` with the
  * issuer's key found by the plugin (its own signers, else the agent's
- * managed key listed under the issuer's `assertionMethod`).
+ * managed key listed under the issuer's `assertionMethod`), secured as the
+ * caller asks: `vc+jwt` (default), a VCDM 1.1 JWT (`jwt-vc1`, for verifiers
+ * that only speak 1.1, Veramo's own among them) or a Data Integrity proof
+ * (`di`).
  */
 
 import { issueCapabilityCredential } from '../credential/issue.js';
 import type { CapabilitySubject, StatusEntry } from '../credential/types.js';
-import { argsOf, optionalDate, optionalRecords, optionalString, requiredDid, requiredRecord, withArgumentErrors } from './args.js';
+import { argsOf, optionalChoice, optionalDate, optionalRecords, optionalString, requiredDid, requiredRecord, withArgumentErrors } from './args.js';
+import { issuedJson } from './results.js';
 import type { CallScope } from './runtime.js';
 import { signerFor } from './signer.js';
 import type { LegateIssuedCredential } from './types.js';
@@ -28,8 +32,9 @@ export async function issue(input: unknown, scope: CallScope): Promise<LegateIss
   const validUntil = optionalDate(args, 'validUntil');
   const validFor = optionalString(args, 'validFor');
   const credentialStatus = optionalRecords<StatusEntry>(args, 'credentialStatus');
+  const format = optionalChoice(args, 'format', ['jwt', 'jwt-vc1', 'di'] as const);
   const signer = await signerFor({ did: issuer, kid: optionalString(args, 'kid'), relationship: 'assertionMethod', claim: 'issuer' }, scope.signers, scope.agent, scope.runtime.resolver);
-  const { id: credentialId, jwt, credential } = await withArgumentErrors(() =>
+  const issued = await withArgumentErrors(() =>
     issueCapabilityCredential({
       issuer,
       signer,
@@ -40,7 +45,8 @@ export async function issue(input: unknown, scope: CallScope): Promise<LegateIss
       ...(validUntil === undefined ? {} : { validUntil }),
       ...(validFor === undefined ? {} : { validFor }),
       ...(credentialStatus === undefined ? {} : { credentialStatus }),
+      ...(format === undefined ? {} : { format }),
     }),
   );
-  return { id: credentialId, jwt, credential };
+  return issuedJson(issued, format);
 }

@@ -10,7 +10,7 @@
 
 import { createPresentation, MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
 import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
-import { argsOf, optionalInteger, optionalString, requiredDid, requiredString, stringArray, withArgumentErrors } from './args.js';
+import { argsOf, optionalInteger, optionalString, requiredDid, requiredString, securedArray, withArgumentErrors } from './args.js';
 import { presentationJson } from './results.js';
 import type { CallScope } from './runtime.js';
 import { signerFor } from './signer.js';
@@ -27,7 +27,7 @@ const MAX_SECONDS = 24 * 60 * 60;
 export async function present(input: unknown, scope: CallScope): Promise<LegatePresentation> {
   const args = argsOf(input, 'legateCreatePresentation', 'LegateCreatePresentationArgs');
   const holder = requiredDid(args, 'holder');
-  const credentials = stringArray(args.credentials, 'credentials', 1, MAX_PRESENTED_CREDENTIALS);
+  const credentials = securedArray(args.credentials, 'credentials', 1, MAX_PRESENTED_CREDENTIALS);
   const audience = requiredString(args, 'audience');
   const nonce = requiredString(args, 'nonce');
   const lifetimeSeconds = optionalInteger(args, 'lifetimeSeconds', 1, MAX_SECONDS);

@@ -123,6 +123,10 @@ const schemas = {
     required: ['type'],
     description: 'A credentialStatus entry (W3C Bitstring Status List v1.0)',
   },
+  LegateSecuredCredential: {
+    type: ['string', 'object'],
+    description: 'A credential as carried: a vc+jwt (or VCDM 1.1 JWT), or a Data Integrity secured credential (its object or JSON text)',
+  },
   LegateCredential: anyObject('A decoded AgentCapabilityCredential (VCDM 2.0); verified only when the result says so'),
   LegateAttributionEntry: {
     type: 'object',
@@ -144,6 +148,7 @@ const schemas = {
       validUntil: string('ISO 8601'),
       validFor: string('A duration from validFrom (P30D, 12h); ignored when validUntil is set'),
       credentialStatus: { type: 'array', items: ref('LegateStatusEntry') },
+      format: { type: 'string', enum: ['jwt', 'jwt-vc1', 'di'], description: 'vc+jwt (default), a VCDM 1.1 JWT, or a Data Integrity proof' },
     },
     required: ['issuer', 'subject'],
     additionalProperties: false,
@@ -151,13 +156,18 @@ const schemas = {
   },
   LegateIssuedCredential: {
     type: 'object',
-    properties: { id: { type: 'string' }, jwt: string('The vc+jwt'), credential: ref('LegateCredential') },
-    required: ['id', 'jwt', 'credential'],
+    properties: {
+      id: { type: 'string' },
+      format: { type: 'string', enum: ['jwt', 'jwt-vc1', 'di'] },
+      secured: ref('LegateSecuredCredential'),
+      credential: ref('LegateCredential'),
+    },
+    required: ['id', 'format', 'secured', 'credential'],
   },
   LegateDelegateArgs: {
     type: 'object',
     properties: {
-      parent: string('The parent credential (vc+jwt); its subject delegates and signs'),
+      parent: ref('LegateSecuredCredential'),
       to: string("The receiving agent's DID"),
       capabilities: { type: 'array', items: ref('LegateCapability'), minItems: 1 },
       constraints: ref('LegateConstraints'),
@@ -167,6 +177,7 @@ const schemas = {
       id: { type: 'string' },
       credentialStatus: { type: 'array', items: ref('LegateStatusEntry') },
       kid: string('Which key of the delegating agent signs'),
+      format: { type: 'string', enum: ['jwt', 'di'] },
     },
     required: ['parent', 'to', 'capabilities'],
     additionalProperties: false,
@@ -174,7 +185,7 @@ const schemas = {
   },
   LegateCredentialArgs: {
     type: 'object',
-    properties: { credential: string('The credential, as vc+jwt') },
+    properties: { credential: ref('LegateSecuredCredential') },
     required: ['credential'],
     additionalProperties: false,
   },
@@ -190,7 +201,7 @@ const schemas = {
   },
   LegateVerifyChainArgs: {
     type: 'object',
-    properties: { credentials: strings('The chain (vc+jwt), root to leaf in any order', 1, 9) },
+    properties: { credentials: { type: 'array', items: ref('LegateSecuredCredential'), minItems: 1, maxItems: 9, description: 'The chain, root to leaf in any order' } },
     required: ['credentials'],
     additionalProperties: false,
   },
@@ -203,8 +214,8 @@ const schemas = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { jwt: { type: 'string' }, credential: ref('LegateCredential'), issuer: { type: 'string' } },
-          required: ['jwt', 'credential', 'issuer'],
+          properties: { token: string('The credential as carried, as text'), credential: ref('LegateCredential'), issuer: { type: 'string' } },
+          required: ['token', 'credential', 'issuer'],
         },
       },
       rootIssuer: { type: 'string' },
@@ -217,7 +228,7 @@ const schemas = {
     type: 'object',
     properties: {
       holder: string("The holder's DID"),
-      credentials: strings('The holder credentials and their chains (vc+jwt)', 1, 32),
+      credentials: { type: 'array', items: ref('LegateSecuredCredential'), minItems: 1, maxItems: 32, description: "The holder's credentials and their chains" },
       audience: string("The verifier's DID"),
       nonce: string("The verifier's challenge"),
       lifetimeSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
@@ -269,7 +280,12 @@ const schemas = {
     properties: {
       request: ref('LegateAuthorizationRequest'),
       presentation: ref('LegateVerifyPresentationArgs'),
-      chains: { type: 'array', items: strings('One chain (vc+jwt), any order', 1, 9), minItems: 1, maxItems: 32 },
+      chains: {
+        type: 'array',
+        items: { type: 'array', items: ref('LegateSecuredCredential'), minItems: 1, maxItems: 9, description: 'One chain, any order' },
+        minItems: 1,
+        maxItems: 32,
+      },
       verifier: string("The verifier's DID, for audience constraints; default the presentation's audience"),
       spent: ref('LegateMoney'),
       recentCount: { type: 'integer', minimum: 0 },

@@ -11,7 +11,7 @@
 
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import type { StatusResult } from '../status/check.js';
-import { argsOf, requiredString } from './args.js';
+import { argsOf, securedValue } from './args.js';
 import { errorJson, errorsJson } from './results.js';
 import type { CallScope } from './runtime.js';
 import type { LegateStatusReport, LegateStatusResult } from './types.js';
@@ -28,12 +28,12 @@ function resultJson(result: StatusResult): LegateStatusResult {
 /** Checks a credential's status. @throws InputError `ERR_INVALID_ARGUMENT` for a missing credential. */
 export async function checkStatus(input: unknown, scope: CallScope): Promise<LegateStatusReport> {
   const args = argsOf(input, 'legateCheckCredentialStatus', 'LegateCredentialArgs');
-  const token = requiredString(args, 'credential');
+  const secured = securedValue(args.credential, 'credential');
   const { runtime } = scope;
   let results: StatusResult[] | undefined;
   const { trust: _trust, ...verify } = runtime.verify;
   // The verifier calls `status` only for a credential its issuer signed.
-  const verification = await verifyCapabilityCredential(token, {
+  const verification = await verifyCapabilityCredential(secured, {
     ...verify,
     status: async (credential) => {
       results = await runtime.status.check(credential);

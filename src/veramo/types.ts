@@ -6,6 +6,8 @@
  * Veramo agent may be remote): credentials travel as `vc+jwt` strings or
  * decoded objects, times as ISO 8601 strings, and failed checks as
  * {@link LegateErrorJson} objects carrying Legate's stable error codes.
+ * Credentials are given in either securing form, as a `vc+jwt` string or as
+ * a Data Integrity credential (its object, or its JSON text).
  * `schema.ts` states the same shapes in Veramo's plugin schema format.
  */
 
@@ -35,6 +37,12 @@ export interface LegateErrorJson {
  */
 export type LegateContext = IAgentContext<IResolver & IDIDManager & IKeyManager>;
 
+/**
+ * A credential as carried: a compact JWS (`vc+jwt`, or a VCDM 1.1 JWT), or a
+ * credential secured with a Data Integrity proof, as its object or its JSON text.
+ */
+export type LegateSecuredCredential = string | Record<string, unknown>;
+
 /** Arguments of `legateIssueCapabilityCredential`. */
 export interface LegateIssueArgs {
   /** The issuer's DID: one of the plugin's signers, or a DID the agent manages. */
@@ -53,19 +61,28 @@ export interface LegateIssueArgs {
   validFor?: string;
   /** Status entries (revocation, suspension) in lists the issuer publishes. */
   credentialStatus?: StatusEntry[];
+  /** `jwt` (default): a VCDM 2.0 `vc+jwt`; `jwt-vc1`: a VCDM 1.1 JWT, for verifiers that only speak 1.1; `di`: a Data Integrity proof (`eddsa-rdfc-2022`). */
+  format?: 'jwt' | 'jwt-vc1' | 'di';
 }
 
-/** An issued credential: its id, the `vc+jwt` and the credential it secures. */
+/** An issued credential. */
 export interface LegateIssuedCredential {
   id: string;
-  jwt: string;
+  /** How it is secured. */
+  format: 'jwt' | 'jwt-vc1' | 'di';
+  /**
+   * What is carried, stored, and given to the other methods: the JWT, or
+   * (`di`) the credential with its Data Integrity proof.
+   */
+  secured: LegateSecuredCredential;
+  /** The credential itself, without its securing. */
   credential: AgentCapabilityCredential;
 }
 
 /** Arguments of `legateDelegateCapability`. */
 export interface LegateDelegateArgs {
-  /** The parent credential (`vc+jwt`); its subject is the delegating agent, whose key signs. */
-  parent: string;
+  /** The parent credential, in either securing form; its subject is the delegating agent, whose key signs. */
+  parent: LegateSecuredCredential;
   /** The receiving agent's DID. */
   to: string;
   /** What the child may do: each capability must narrow one of the parent's. */
@@ -81,12 +98,14 @@ export interface LegateDelegateArgs {
   credentialStatus?: StatusEntry[];
   /** Which key of the delegating agent signs (as for issuing). */
   kid?: string;
+  /** `jwt` (default) or `di`, whatever the parent's form. */
+  format?: 'jwt' | 'di';
 }
 
 /** Arguments of `legateVerifyCapabilityCredential` and `legateCheckCredentialStatus`. */
 export interface LegateCredentialArgs {
-  /** The credential, as `vc+jwt`. */
-  credential: string;
+  /** The credential, in either securing form. */
+  credential: LegateSecuredCredential;
 }
 
 /** The verification of one credential. */
@@ -102,12 +121,13 @@ export interface LegateCredentialVerification {
 
 /** Arguments of `legateVerifyChain`. */
 export interface LegateVerifyChainArgs {
-  /** The chain's credentials (`vc+jwt`), root to leaf in any order. */
-  credentials: string[];
+  /** The chain's credentials, root to leaf in any order; securing forms may mix. */
+  credentials: LegateSecuredCredential[];
 }
 
 export interface LegateChainLink {
-  jwt: string;
+  /** The credential as carried, as text: a compact JWS, or a Data Integrity credential's JSON. */
+  token: string;
   credential: AgentCapabilityCredential;
   issuer: string;
 }
@@ -130,8 +150,8 @@ export interface LegateChainVerification {
 export interface LegateCreatePresentationArgs {
   /** The holder's DID: one of the plugin's signers, or a DID the agent manages. */
   holder: string;
-  /** The holder's credentials (`vc+jwt`) and every parent in their chains. */
-  credentials: string[];
+  /** The holder's credentials and every parent in their chains, in either securing form. */
+  credentials: LegateSecuredCredential[];
   /** The verifier's DID. */
   audience: string;
   /** The verifier's challenge. */
@@ -176,8 +196,8 @@ export interface LegateAuthorizeArgs {
   request: AuthorizationRequest;
   /** A presentation of the holder's chains; its errors (signature, audience, nonce…) deny everything. */
   presentation?: LegateVerifyPresentationArgs;
-  /** Or delegation chains, each a list of `vc+jwt` (root to leaf, any order). */
-  chains?: string[][];
+  /** Or delegation chains, each a list of credentials (root to leaf, any order). */
+  chains?: LegateSecuredCredential[][];
   /** The verifier's DID, for `audience` constraints; default the presentation's audience. */
   verifier?: string;
   /** Spend so far in a budget's period (budgets fail closed without it). */

@@ -9,7 +9,7 @@
 
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { MAX_CHAIN_LINKS, verifyChain } from '../delegation/verify-chain.js';
-import { argsOf, requiredString, stringArray } from './args.js';
+import { argsOf, securedArray, securedValue } from './args.js';
 import { chainJson, errorsJson } from './results.js';
 import type { CallScope } from './runtime.js';
 import type { LegateChainVerification, LegateCredentialVerification } from './types.js';
@@ -17,7 +17,7 @@ import type { LegateChainVerification, LegateCredentialVerification } from './ty
 /** Verifies one capability credential. @throws InputError `ERR_INVALID_ARGUMENT` for a missing credential. */
 export async function verifyCredential(input: unknown, scope: CallScope): Promise<LegateCredentialVerification> {
   const args = argsOf(input, 'legateVerifyCapabilityCredential', 'LegateCredentialArgs');
-  const result = await verifyCapabilityCredential(requiredString(args, 'credential'), scope.runtime.verify);
+  const result = await verifyCapabilityCredential(securedValue(args.credential, 'credential'), scope.runtime.verify);
   return {
     verified: result.verified,
     errors: errorsJson(result.errors),
@@ -29,6 +29,6 @@ export async function verifyCredential(input: unknown, scope: CallScope): Promis
 /** Verifies a delegation chain. @throws InputError `ERR_INVALID_ARGUMENT` for a missing or oversized list. */
 export async function verifyDelegationChain(input: unknown, scope: CallScope): Promise<LegateChainVerification> {
   const args = argsOf(input, 'legateVerifyChain', 'LegateVerifyChainArgs');
-  const credentials = stringArray(args.credentials, 'credentials', 1, MAX_CHAIN_LINKS);
+  const credentials = securedArray(args.credentials, 'credentials', 1, MAX_CHAIN_LINKS);
   return chainJson(await verifyChain(credentials, scope.runtime.verify));
 }

@@ -7,7 +7,7 @@ import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { verifyChain } from '../../src/delegation/verify-chain.js';
 import { publicKeyFromDidKey } from '../../src/did/key.js';
 import { acme, alice, frozenClock, personaResolver } from '../fixtures.js';
-import { agentDidKey, codes, legateAgent, rejection } from './helpers.js';
+import { agentDidKey, codes, jwtOf, legateAgent, rejection } from './helpers.js';
 
 const refund = (max: number): Capability => ({ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: max, currency: 'USD' } } });
 const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { alg: string; kid: string; typ: string };
@@ -19,8 +19,8 @@ describe('signing with a Veramo-managed did:key', () => {
     const did = await agentDidKey(agent);
     const fingerprint = did.slice('did:key:'.length);
     const issued = await agent.legateIssueCapabilityCredential({ issuer: did, subject: { id: alice.did, owner: alice.owner, capabilities: [refund(10)] } });
-    expect(header(issued.jwt)).toEqual({ alg: 'EdDSA', kid: `${did}#${fingerprint}`, typ: 'vc+jwt' });
-    expect(await verifyCapabilityCredential(issued.jwt, legateOptions)).toMatchObject({ verified: true, errors: [], issuer: did });
+    expect(header(jwtOf(issued))).toEqual({ alg: 'EdDSA', kid: `${did}#${fingerprint}`, typ: 'vc+jwt' });
+    expect(await verifyCapabilityCredential(jwtOf(issued), legateOptions)).toMatchObject({ verified: true, errors: [], issuer: did });
   });
 
   it('chooses the key by its Veramo kid or by its verification method id; another kid is ERR_KEY_UNAVAILABLE', async () => {
@@ -31,7 +31,7 @@ describe('signing with a Veramo-managed did:key', () => {
     const subject = { id: alice.did, owner: alice.owner, capabilities: [refund(10)] };
     const method = `${did}#${did.slice('did:key:'.length)}`;
     for (const kid of [key!.kid, method]) {
-      const { jwt } = await agent.legateIssueCapabilityCredential({ issuer: did, kid, subject });
+      const jwt = jwtOf(await agent.legateIssueCapabilityCredential({ issuer: did, kid, subject }));
       expect(header(jwt).kid).toBe(method);
     }
     expect(await rejection(agent.legateIssueCapabilityCredential({ issuer: did, kid: `${did}#other`, subject }))).toMatchObject({ code: 'ERR_KEY_UNAVAILABLE', claim: 'kid' });
@@ -45,13 +45,13 @@ describe('signing with a Veramo-managed did:key', () => {
       issuer: acme.did,
       subject: { id: alice.did, owner: alice.owner, capabilities: [refund(100)], delegation: { depth: 0, maxDepth: 2 } },
     });
-    const child = await agent.legateDelegateCapability({ parent: root.jwt, to: sub, capabilities: [refund(50)] });
-    const grandchild = await agent.legateDelegateCapability({ parent: child.jwt, to: sub2, capabilities: [refund(5)] });
+    const child = await agent.legateDelegateCapability({ parent: jwtOf(root), to: sub, capabilities: [refund(50)] });
+    const grandchild = await agent.legateDelegateCapability({ parent: jwtOf(child), to: sub2, capabilities: [refund(5)] });
     expect(grandchild.credential.issuer).toBe(sub);
-    const chain = await verifyChain([grandchild.jwt, root.jwt, child.jwt], legateOptions);
+    const chain = await verifyChain([jwtOf(grandchild), jwtOf(root), jwtOf(child)], legateOptions);
     expect(chain.errors).toEqual([]);
     expect(chain.attribution.map((a) => a.id)).toEqual([acme.did, alice.owner, alice.did, sub, sub2]);
-    expect((await agent.legateVerifyChain({ credentials: [root.jwt, child.jwt, grandchild.jwt] })).verified).toBe(true);
+    expect((await agent.legateVerifyChain({ credentials: [jwtOf(root), jwtOf(child), jwtOf(grandchild)] })).verified).toBe(true);
   });
 
   it('refuses a key manager answer that is not a valid EdDSA signature of the data: ERR_KEY_UNAVAILABLE', async () => {
@@ -76,7 +76,7 @@ describe('signing with a Veramo-managed did:key', () => {
     const did = await agentDidKey(legateAgent());
     const subject = { id: alice.did, owner: alice.owner, capabilities: [refund(1)] };
     expect(await rejection(keyless.legateIssueCapabilityCredential({ issuer: did, subject }))).toMatchObject({ code: 'ERR_KEY_UNAVAILABLE', claim: 'issuer' });
-    const { jwt } = await keyless.legateIssueCapabilityCredential({ issuer: acme.did, subject });
+    const jwt = jwtOf(await keyless.legateIssueCapabilityCredential({ issuer: acme.did, subject }));
     expect(codes(await keyless.legateVerifyCapabilityCredential({ credential: jwt }))).toEqual([]);
   });
 });

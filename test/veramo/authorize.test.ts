@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
 import { acme, alice, mallory } from '../fixtures.js';
 import { listServer, REVOCATION_URL, revocationEntry, signedList } from '../status/helpers.js';
-import { agentDidKey, BANK, legateAgent, NONCE, overJson, rejection, type LegateAgent } from './helpers.js';
+import { agentDidKey, BANK, jwtOf, legateAgent, type LegateAgent, NONCE, overJson, rejection } from './helpers.js';
 
 const refund = (max: number): Capability => ({ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: max, currency: 'USD' } } });
 const closeAccount: Capability = { action: 'close', resource: 'billing:account', constraints: { requireApproval: true } };
@@ -18,7 +18,7 @@ async function chainOf(agent: LegateAgent) {
     issuer: acme.did,
     subject: { id: alice.did, owner: alice.owner, capabilities: [refund(100), closeAccount, readCrm], delegation: { depth: 0, maxDepth: 1 } },
   });
-  const child = await agent.legateDelegateCapability({ parent: root.jwt, to: sub, capabilities: [refund(20), closeAccount] });
+  const child = await agent.legateDelegateCapability({ parent: jwtOf(root), to: sub, capabilities: [refund(20), closeAccount] });
   return { sub, root, child };
 }
 
@@ -26,7 +26,7 @@ describe('legateAuthorize with a presentation', () => {
   it('allows within the limits, naming the capability and the attribution; denies above them with the code', async () => {
     const agent = legateAgent();
     const { sub, root, child } = await chainOf(agent);
-    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [child.jwt, root.jwt], audience: BANK, nonce: NONCE });
+    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [jwtOf(child), jwtOf(root)], audience: BANK, nonce: NONCE });
     const presented = { presentation, audience: BANK, nonce: NONCE };
 
     const allowed = await agent.legateAuthorize({ request: { action: 'call', resource: 'billing:refund', amount: usd(15) }, presentation: presented });
@@ -58,7 +58,7 @@ describe('legateAuthorize with a presentation', () => {
   it('asks for approval, and allows once the caller says the approval was verified', async () => {
     const agent = legateAgent();
     const { sub, root, child } = await chainOf(agent);
-    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [child.jwt, root.jwt], audience: BANK, nonce: NONCE });
+    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [jwtOf(child), jwtOf(root)], audience: BANK, nonce: NONCE });
     const request = { action: 'close', resource: 'billing:account' };
     const pending = await agent.legateAuthorize({ request, presentation: { presentation, audience: BANK, nonce: NONCE } });
     expect(pending).toMatchObject({ decision: 'approval_required', capability: closeAccount });
@@ -70,13 +70,13 @@ describe('legateAuthorize with a presentation', () => {
     const agent = legateAgent();
     const { sub, root, child } = await chainOf(agent);
     const request = { action: 'call', resource: 'billing:refund', amount: usd(1) };
-    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [child.jwt, root.jwt], audience: BANK, nonce: NONCE });
+    const { presentation } = await agent.legateCreatePresentation({ holder: sub, credentials: [jwtOf(child), jwtOf(root)], audience: BANK, nonce: NONCE });
     const replayed = await agent.legateAuthorize({ request, presentation: { presentation, audience: BANK, nonce: 'another-challenge' } });
     expect(replayed).toMatchObject({ decision: 'deny', errors: [{ code: 'ERR_NONCE' }] });
     expect(codesOf(replayed)).toEqual(['ERR_NONCE']);
 
     const thief = legateAgent({ plugin: { signers: [mallory.signer] } });
-    const stolen = await thief.legateCreatePresentation({ holder: mallory.did, credentials: [child.jwt, root.jwt], audience: BANK, nonce: NONCE });
+    const stolen = await thief.legateCreatePresentation({ holder: mallory.did, credentials: [jwtOf(child), jwtOf(root)], audience: BANK, nonce: NONCE });
     const denied = await agent.legateAuthorize({ request, presentation: { presentation: stolen.presentation, audience: BANK, nonce: NONCE } });
     expect(denied).toMatchObject({ decision: 'deny', holder: mallory.did });
     expect(codesOf(denied)).toEqual(['ERR_HOLDER_BINDING']);
@@ -98,7 +98,7 @@ describe('legateAuthorize with bare chains', () => {
       subject: { id: alice.did, owner: alice.owner, capabilities: [readCrm] },
       credentialStatus: [revocationEntry(7)],
     });
-    const chains = [[revoked.jwt], [reader.jwt]];
+    const chains = [[jwtOf(revoked)], [jwtOf(reader)]];
     const read = await agent.legateAuthorize({ request: { action: 'read', resource: 'crm:customer_records', scope: 'assigned_tickets_only' }, chains });
     expect(read).toMatchObject({ decision: 'allow', credentialId: reader.id });
     expect(read.errors.map((e) => e.code)).toEqual(['ERR_REVOKED']); // reported, though it did not bear on this request
@@ -112,9 +112,9 @@ describe('legateAuthorize with bare chains', () => {
     const { root } = await chainOf(agent);
     const request = { action: 'call', resource: 'billing:refund' };
     expect(await rejection(agent.legateAuthorize({ request }))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'chains' });
-    const both = agent.legateAuthorize({ request, chains: [[root.jwt]], presentation: { presentation: 'x', audience: BANK, nonce: NONCE } });
+    const both = agent.legateAuthorize({ request, chains: [[jwtOf(root)]], presentation: { presentation: 'x', audience: BANK, nonce: NONCE } });
     expect(await rejection(both)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'presentation' });
-    const wildcard = await agent.legateAuthorize({ request: { action: '*', resource: 'billing:refund' }, chains: [[root.jwt]] });
+    const wildcard = await agent.legateAuthorize({ request: { action: '*', resource: 'billing:refund' }, chains: [[jwtOf(root)]] });
     expect(wildcard).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_MALFORMED' }] });
   });
 });

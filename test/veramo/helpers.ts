@@ -8,7 +8,7 @@
  *          └─ sub-agents: did:key identifiers the Veramo agent creates and signs for
  */
 
-import { createAgent, type IDIDManager, type IKeyManager, type IPluginMethodMap, type IResolver, type TAgent } from '@veramo/core';
+import { createAgent, type IAgentPlugin, type IDIDManager, type IKeyManager, type IPluginMethodMap, type IResolver, type TAgent } from '@veramo/core';
 import { DIDManager, MemoryDIDStore } from '@veramo/did-manager';
 import { getDidKeyResolver, KeyDIDProvider } from '@veramo/did-provider-key';
 import { DIDResolverPlugin } from '@veramo/did-resolver';
@@ -31,6 +31,8 @@ export interface AgentSetup {
   /** Leave the KeyManager and DIDManager out. */
   noKeys?: boolean;
   schemaValidation?: boolean;
+  /** More Veramo plugins (e.g. Veramo's own CredentialPlugin). */
+  extraPlugins?: IAgentPlugin[];
   /** Agent method overrides (Veramo's `overrides`). */
   overrides?: IPluginMethodMap;
 }
@@ -47,6 +49,7 @@ export function legateAgent(setup: AgentSetup = {}): LegateAgent {
           new DIDManager({ store: new MemoryDIDStore(), defaultProvider: 'did:key', providers: { 'did:key': new KeyDIDProvider({ defaultKms: 'local' }) } }),
         ]),
     ...(setup.noResolver === true ? [] : [new DIDResolverPlugin({ ...getDidKeyResolver(), web: (did: string) => web.resolve(did) })]),
+    ...(setup.extraPlugins ?? []),
   ];
   return createAgent<ILegate & IResolver & IKeyManager & IDIDManager>({
     plugins,
@@ -79,3 +82,9 @@ export const overJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as
 
 export const BANK = 'did:web:bank.example';
 export const NONCE = 'n-0S6_WzA2Mj';
+
+/** The JWT of an issued credential (the default format), failing the test for another form. */
+export function jwtOf(issued: { format: string; secured: unknown }): string {
+  if (issued.format === 'di' || typeof issued.secured !== 'string') throw new Error(`expected a JWT, got format ${issued.format}`);
+  return issued.secured;
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
 import { alice } from '../fixtures.js';
 import { acme, bank, federationResolver, ledger, listServer, mallory, pay, standardRoutes } from '../registry/fixtures.js';
-import { codes, legateAgent, overJson, rejection } from './helpers.js';
+import { codes, jwtOf, legateAgent, overJson, rejection } from './helpers.js';
 
 const readCrm: Capability = { action: 'read', resource: 'crm:customer_records' };
 const refund: Capability = { action: 'call', resource: 'billing:refund' };
@@ -61,9 +61,9 @@ describe('issuer trust in verification', () => {
   it("verifies acme's credential for what bank accredits, and reports ERR_UNTRUSTED_ISSUER for the rest", async () => {
     const { agent } = await bankAgent();
     const trusted = await agent.legateIssueCapabilityCredential({ issuer: acme.did, subject: { id: alice.did, owner: alice.owner, capabilities: [readCrm] } });
-    expect(await agent.legateVerifyCapabilityCredential({ credential: trusted.jwt })).toMatchObject({ verified: true, errors: [] });
+    expect(await agent.legateVerifyCapabilityCredential({ credential: jwtOf(trusted) })).toMatchObject({ verified: true, errors: [] });
     const mixed = await agent.legateIssueCapabilityCredential({ issuer: acme.did, subject: { id: alice.did, owner: alice.owner, capabilities: [readCrm, refund] } });
-    const result = await agent.legateVerifyCapabilityCredential({ credential: mixed.jwt });
+    const result = await agent.legateVerifyCapabilityCredential({ credential: jwtOf(mixed) });
     expect(result.verified).toBe(false);
     expect(result.errors).toMatchObject([{ code: 'ERR_UNTRUSTED_ISSUER', claim: 'call:billing:refund' }]);
   });
@@ -71,7 +71,7 @@ describe('issuer trust in verification', () => {
   it('authorizes per capability: the trusted capability of a credential is usable, the untrusted one is not', async () => {
     const { agent } = await bankAgent();
     const mixed = await agent.legateIssueCapabilityCredential({ issuer: acme.did, subject: { id: alice.did, owner: alice.owner, capabilities: [readCrm, refund] } });
-    const chains = [[mixed.jwt]];
+    const chains = [[jwtOf(mixed)]];
     expect(await agent.legateAuthorize({ request: readCrm, chains, verifier: bank.did })).toMatchObject({ decision: 'allow', credentialId: mixed.id });
     const denied = await agent.legateAuthorize({ request: refund, chains, verifier: bank.did });
     expect(denied.decision).toBe('deny');
