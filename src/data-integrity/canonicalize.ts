@@ -13,6 +13,12 @@
  * not: a context that is not a known URL, an inline context, a key that is an
  * IRI or a keyword (a second spelling of a signed property), or a `null`
  * (which JSON-LD drops). What is signed is then exactly what is read.
+ *
+ * Canonicalization costs about a millisecond (jsonld's context processing),
+ * so the hash of each canonical form is remembered by the SHA-256 of the
+ * exact JSON it came from, when only built-in contexts are involved: a
+ * credential verified again (a chain rechecked at every action, a status
+ * list refetched unchanged) costs hashing and one Ed25519 verification.
  */
 
 import { createHash } from 'node:crypto';
@@ -21,6 +27,7 @@ import { InputError, LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { createDocumentLoader, unknownContext, type DocumentLoader, type ExtraContexts } from '../lib/document-loader.js';
 import { parseJson } from '../lib/json.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 
 export type { ExtraContexts } from '../lib/document-loader.js';
 
@@ -45,7 +52,7 @@ export interface ProofHashData {
 
 type Canonize = (input: unknown, options: Record<string, unknown>) => Promise<string>;
 // jsonld is CommonJS and its community types predate RDFC-1.0 and safe mode.
-const canonize = (jsonld as unknown as { canonize: Canonize }).canonize;
+const processor = jsonld as unknown as { canonize: Canonize };
 
 let defaultLoader: ReturnType<typeof createDocumentLoader> | undefined;
 
@@ -170,7 +177,7 @@ export async function canonicalize(document: Record<string, unknown>, options: C
 
 async function canonicalizeChecked(document: Record<string, unknown>, documentLoader: DocumentLoader): Promise<string> {
   try {
-    return await canonize(document, {
+    return await processor.canonize(document, {
       algorithm: 'RDFC-1.0',
       format: 'application/n-quads',
       safe: true,
@@ -186,6 +193,53 @@ async function canonicalizeChecked(document: Record<string, unknown>, documentLo
 
 function sha256(text: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(text, 'utf8').digest());
+}
+
+// SHA-256 of a canonical form, by SHA-256 of the JSON text it was computed from (built-in contexts only).
+const canonicalHashes = new TtlCache<string, Uint8Array>({ maxEntries: 8192, ttlMs: 60 * 60 * 1000 });
+
+/** The SHA-256 of a checked document's canonical form, remembered when only built-in contexts can be involved. */
+async function canonicalHash(document: Record<string, unknown>, options: CanonicalizeOptions): Promise<Uint8Array> {
+  if (options.contexts !== undefined) return sha256(await canonicalizeChecked(document, loaderFor(options)));
+  const key = createHash('sha256').update(JSON.stringify(document), 'utf8').digest('base64url');
+  const known = canonicalHashes.get(key);
+  if (known !== undefined) return known;
+  const hash = sha256(await canonicalizeChecked(document, loaderFor(options)));
+  canonicalHashes.set(key, hash);
+  return hash;
+}
+
+function join(proofConfigHash: Uint8Array, documentHash: Uint8Array): Uint8Array {
+  const hashData = new Uint8Array(64);
+  hashData.set(proofConfigHash, 0);
+  hashData.set(documentHash, 32);
+  return hashData;
+}
+
+/** The two documents the cryptosuite hashes: the document without `proof`, and the proof configuration with its `@context`. */
+function hashInputs(document: Record<string, unknown>, proofConfig: Record<string, unknown>, options: CanonicalizeOptions) {
+  const unsecured = { ...document };
+  delete unsecured.proof;
+  const { proofValue: _value, ...config } = proofConfig;
+  const configured = { ...config, '@context': unsecured['@context'] };
+  checkDocument(unsecured, options);
+  checkDocument(configured, options);
+  return { unsecured, configured };
+}
+
+/**
+ * @internal The signature input of `eddsa-rdfc-2022`: as {@link proofHashData}'s
+ * `hashData`, with the canonical hashes remembered (see the module comment).
+ */
+export async function signingInput(
+  document: Record<string, unknown>,
+  proofConfig: Record<string, unknown>,
+  options: CanonicalizeOptions = {},
+): Promise<Uint8Array> {
+  const { unsecured, configured } = hashInputs(document, proofConfig, options);
+  const proofConfigHash = await canonicalHash(configured, options);
+  const documentHash = await canonicalHash(unsecured, options);
+  return join(proofConfigHash, documentHash);
 }
 
 /**
@@ -204,21 +258,11 @@ export async function proofHashData(
   proofConfig: Record<string, unknown>,
   options: CanonicalizeOptions = {},
 ): Promise<ProofHashData> {
-  const unsecured = { ...document };
-  delete unsecured.proof;
-  const { proofValue: _value, ...config } = proofConfig;
-  const configured = { ...config, '@context': unsecured['@context'] };
-  checkDocument(unsecured, options);
-  checkDocument(configured, options);
+  const { unsecured, configured } = hashInputs(document, proofConfig, options);
   const loader = loaderFor(options);
-  const [canonicalProofConfig, canonicalDocument] = await Promise.all([
-    canonicalizeChecked(configured, loader),
-    canonicalizeChecked(unsecured, loader),
-  ]);
+  const canonicalProofConfig = await canonicalizeChecked(configured, loader);
+  const canonicalDocument = await canonicalizeChecked(unsecured, loader);
   const proofConfigHash = sha256(canonicalProofConfig);
   const documentHash = sha256(canonicalDocument);
-  const hashData = new Uint8Array(64);
-  hashData.set(proofConfigHash, 0);
-  hashData.set(documentHash, 32);
-  return { canonicalDocument, canonicalProofConfig, documentHash, proofConfigHash, hashData };
+  return { canonicalDocument, canonicalProofConfig, documentHash, proofConfigHash, hashData: join(proofConfigHash, documentHash) };
 }

@@ -20,7 +20,7 @@ import { didSignature } from '../did/signature.js';
 import { isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
-import { boundedDocument, proofHashData, type ExtraContexts } from './canonicalize.js';
+import { boundedDocument, signingInput, type ExtraContexts } from './canonicalize.js';
 import { DATA_INTEGRITY_PROOF_TYPE, EDDSA_RDFC_2022, type DataIntegrityProof, type ProofPurpose } from './types.js';
 
 export interface VerifyProofOptions {
@@ -150,7 +150,7 @@ export async function verifyProof(secured: unknown, options: VerifyProofOptions)
   const verificationMethod = proof.verificationMethod as string;
   let hashData: Uint8Array;
   try {
-    ({ hashData } = await proofHashData(document, proof, options.contexts === undefined ? {} : { contexts: options.contexts }));
+    hashData = await signingInput(document, proof, options.contexts === undefined ? {} : { contexts: options.contexts });
   } catch (error) {
     if (!(error instanceof LegateError)) throw error;
     errors.push(error);

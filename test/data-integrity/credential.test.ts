@@ -202,3 +202,24 @@ describe('Data Integrity capability credentials', () => {
     expect((await verifyCapabilityCredential(issued.secured, options())).verified).toBe(true);
   });
 });
+
+describe('canonical hashes are remembered by the exact JSON', () => {
+  it('canonicalizes a credential once, and any other JSON again', async () => {
+    const { default: jsonld } = await import('jsonld');
+    const canonize = vi.spyOn(jsonld, 'canonize');
+    try {
+      const issued = await issueDi();
+      const signing = canonize.mock.calls.length;
+      // The document (fresh id) at least; the proof configuration too unless an earlier test signed the same one.
+      expect(signing).toBeGreaterThanOrEqual(1);
+      expect((await verifyCapabilityCredential(issued.secured, options())).verified).toBe(true);
+      expect(canonize.mock.calls.length).toBe(signing); // both hashes known from signing
+      const changed = clone(issued.secured);
+      changed.credentialSubject.owner = 'mailto:mallory@evil.example';
+      expect(codes(await verifyCapabilityCredential(changed, options()))).toEqual(['ERR_SIGNATURE_INVALID']);
+      expect(canonize.mock.calls.length).toBe(signing + 1); // only the changed document
+    } finally {
+      canonize.mockRestore();
+    }
+  });
+});
