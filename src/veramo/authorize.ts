@@ -15,10 +15,11 @@
 
 import { authorize, type AuthorizationRequest, type DecisionReason } from '../capability/authorize.js';
 import { capabilityCovers } from '../capability/match.js';
-import type { AgentCapabilityCredential, Money } from '../credential/types.js';
+import type { AgentCapabilityCredential, Capability, Money } from '../credential/types.js';
 import { errorsForCapability, MAX_CHAIN_LINKS, verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
 import { InputError, VerificationError, type LegateError } from '../errors/index.js';
 import { presentationErrors } from '../handshake/evaluate.js';
+import { isRecord } from '../lib/assert.js';
 import { MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
 import {
   argsOf,
@@ -51,6 +52,15 @@ const reasonOf = (e: LegateError): DecisionReason => ({ code: e.code, message: e
 function distinct(reasons: DecisionReason[]): DecisionReason[] {
   const seen = new Set<string>();
   return reasons.filter((r) => !seen.has(r.code) && seen.add(r.code));
+}
+
+/** True when a capability of `leaf` covers the request; false for a leaf too malformed to say (its chain failed). */
+function covers(leaf: AgentCapabilityCredential, request: AuthorizationRequest): boolean {
+  const capabilities: unknown = leaf.credentialSubject.capabilities;
+  return (
+    Array.isArray(capabilities) &&
+    capabilities.some((c: unknown) => isRecord(c) && typeof c.action === 'string' && typeof c.resource === 'string' && capabilityCovers(c as unknown as Capability, request))
+  );
 }
 
 function readRequest(args: Record<string, unknown>): AuthorizationRequest {
@@ -114,7 +124,7 @@ export async function authorizeRequest(input: unknown, scope: CallScope): Promis
     if (leaf === undefined && errors.length === 0) errors.push(new VerificationError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
     if (errors.length === 0) usable.push(leaf!);
     // Only the failures of chains that would have covered the request explain its denial.
-    else if (leaf === undefined || leaf.credentialSubject.capabilities.some((c) => capabilityCovers(c, request))) failures.push(...errors.map(reasonOf));
+    else if (leaf === undefined || covers(leaf, request)) failures.push(...errors.map(reasonOf));
   }
 
   const decision = await withArgumentErrors(() =>

@@ -57,8 +57,8 @@ function checkSigners(value: unknown): readonly Signer[] {
  * const agent = createAgent<ILegate>({
  *   plugins: [new LegatePlugin({ signers: [orgSigner] }), new DIDResolverPlugin({ resolver })],
  * });
- * const { jwt } = await agent.legateIssueCapabilityCredential({ issuer: orgDid, subject });
- * const result = await agent.legateVerifyCapabilityCredential({ credential: jwt });
+ * const { secured } = await agent.legateIssueCapabilityCredential({ issuer: orgDid, subject });
+ * const result = await agent.legateVerifyCapabilityCredential({ credential: secured });
  * result.verified; // else result.errors: [{ code: 'ERR_REVOKED', message }, …]
  * ```
  */

@@ -33,11 +33,17 @@ export interface LegatePluginOptions {
    */
   resolver?: Resolvable | undefined;
   /**
-   * Status checking (revocation, suspension) of every credential verified:
-   * the options of `createStatusChecker` (fetch, `onUnavailable`, bounds…),
-   * or `false` not to check status. Default: checked, HTTPS only, fail closed.
+   * How status lists (revocation, suspension) are obtained and judged: the
+   * options of `createStatusChecker` (`fetch`, `local`, `onUnavailable`,
+   * bounds…). Default: HTTPS only, fail closed.
    */
-  status?: Omit<StatusCheckerOptions, 'resolver' | 'clock' | 'skewSeconds'> | false | undefined;
+  status?: Omit<StatusCheckerOptions, 'resolver' | 'clock' | 'skewSeconds'> | undefined;
+  /**
+   * Check the status of every credential verified. Default true. When false,
+   * trust lists' own status is still checked (a revoked list accredits no
+   * one), and `legateCheckCredentialStatus` still answers.
+   */
+  checkStatus?: boolean | undefined;
   /**
    * The verifier's trust registry (its DID, anchors, how lists load): when
    * set, a root credential's issuer must be accredited for each of its
@@ -56,7 +62,7 @@ export interface Runtime {
   clock: Clock;
   /** Options for the library's verifiers: resolver, clock, skew, status and trust checks. */
   verify: VerifyCredentialOptions;
-  /** Checks status; built even when verification does not check status (`status: false`), for `legateCheckCredentialStatus`. */
+  /** Checks status; built even when verification does not (`checkStatus: false`), for trust lists and `legateCheckCredentialStatus`. */
   status: StatusChecker;
   /** What an unavailable status means. */
   onUnavailable: 'fail' | 'ignore';
@@ -68,17 +74,16 @@ export interface Runtime {
 export function createRuntime(options: LegatePluginOptions, resolver: Resolvable): Runtime {
   const clock = options.clock ?? systemClock;
   const skew = options.skewSeconds === undefined ? {} : { skewSeconds: options.skewSeconds };
-  const status = createStatusChecker({ ...(options.status === false ? {} : options.status), resolver, clock, ...skew });
-  const statusCheck = options.status === false ? undefined : (credential: Record<string, unknown>) => status.statusErrors(credential);
-  const registry =
-    options.trust === undefined
-      ? undefined
-      : createTrustRegistry({ ...options.trust, resolver, clock, ...skew, ...(statusCheck === undefined ? {} : { status: statusCheck }) });
+  const status = createStatusChecker({ ...options.status, resolver, clock, ...skew });
+  const listStatus = (credential: Record<string, unknown>) => status.statusErrors(credential);
+  const statusCheck = options.checkStatus === false ? undefined : listStatus;
+  // Trust lists' own revocation is checked even when credentials' is not: a revoked list must not accredit anyone.
+  const registry = options.trust === undefined ? undefined : createTrustRegistry({ ...options.trust, resolver, clock, ...skew, status: listStatus });
   return {
     resolver,
     clock,
     status,
-    onUnavailable: options.status === false ? 'fail' : (options.status?.onUnavailable ?? 'fail'),
+    onUnavailable: options.status?.onUnavailable ?? 'fail',
     registry,
     verify: {
       resolver,

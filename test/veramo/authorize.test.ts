@@ -2,6 +2,7 @@
 // holder may do, through a Veramo agent; mallory presents what is not hers.
 import { describe, expect, it } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
+import { signCompactJws } from '../../src/lib/jws.js';
 import { acme, alice, mallory } from '../fixtures.js';
 import { listServer, REVOCATION_URL, revocationEntry, signedList } from '../status/helpers.js';
 import { agentDidKey, BANK, jwtOf, legateAgent, type LegateAgent, NONCE, overJson, rejection } from './helpers.js';
@@ -87,7 +88,7 @@ describe('legateAuthorize with bare chains', () => {
   it('decides by the chains that verify, and explains a denial by the failure of a covering chain', async () => {
     // acme's revocation list has the bit of alice's refund credential set.
     const server = listServer({ [REVOCATION_URL]: { body: await signedList({ set: [42] }) } });
-    const agent = legateAgent({ plugin: { status: { fetch: server.fetch } } });
+    const agent = legateAgent({ plugin: { checkStatus: true, status: { fetch: server.fetch } } });
     const revoked = await agent.legateIssueCapabilityCredential({
       issuer: acme.did,
       subject: { id: alice.did, owner: alice.owner, capabilities: [refund(100)] },
@@ -105,6 +106,19 @@ describe('legateAuthorize with bare chains', () => {
     const refundDecision = await agent.legateAuthorize({ request: { action: 'call', resource: 'billing:refund', amount: usd(10) }, chains });
     expect(refundDecision.decision).toBe('deny');
     expect(codesOf(refundDecision)).toEqual(['ERR_REVOKED']);
+  });
+
+  it('denies by a signed credential that is malformed: ERR_NOT_AUTHORIZED, its ERR_SCHEMA among the errors', async () => {
+    const agent = legateAgent();
+    // Signed by acme, but with no capabilities: only the schema check can tell.
+    const hollow = await signCompactJws(
+      { '@context': ['https://www.w3.org/ns/credentials/v2', 'https://legate.dev/ns/v1'], id: 'urn:uuid:hollow', type: ['VerifiableCredential', 'AgentCapabilityCredential'], issuer: acme.did, validFrom: '2026-03-01T00:00:00Z', credentialSubject: { id: alice.did, owner: alice.owner } },
+      acme.signer,
+      { typ: 'vc+jwt' },
+    );
+    const decision = await agent.legateAuthorize({ request: { action: 'call', resource: 'billing:refund' }, chains: [[hollow]] });
+    expect(decision).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_NOT_AUTHORIZED' }] });
+    expect(decision.errors.map((e) => e.code)).toContain('ERR_SCHEMA');
   });
 
   it('refuses neither or both of presentation and chains, and a malformed request is a deny with ERR_MALFORMED', async () => {

@@ -61,7 +61,7 @@ describe('Data Integrity credentials through the agent', () => {
 
   it('checks the status of a Data Integrity credential: ERR_REVOKED', async () => {
     const server = listServer({ [REVOCATION_URL]: { body: await signedList({ set: [77] }) } });
-    const agent = legateAgent({ plugin: { status: { fetch: server.fetch } } });
+    const agent = legateAgent({ plugin: { checkStatus: true, status: { fetch: server.fetch } } });
     const { secured } = await agent.legateIssueCapabilityCredential({ issuer: acme.did, subject: aliceSubject(), credentialStatus: [revocationEntry(77)], format: 'di' });
     expect(codes(await agent.legateVerifyCapabilityCredential({ credential: secured }))).toEqual(['ERR_REVOKED']);
     expect(await agent.legateCheckCredentialStatus({ credential: secured })).toMatchObject({ checked: true, ok: false, results: [{ outcome: 'revoked' }] });

@@ -22,7 +22,7 @@ import { acme, alice, frozenClock, personaResolver } from '../fixtures.js';
 export type LegateAgent = TAgent<ILegate & IResolver & IKeyManager & IDIDManager>;
 
 export interface AgentSetup {
-  /** Options of the LegatePlugin; default: acme's and alice's signers, the frozen clock, status not checked. */
+  /** Options of the LegatePlugin; default: acme's and alice's signers, the frozen clock, credentials' status not checked. */
   plugin?: LegatePluginOptions;
   /** What the agent's DIDResolverPlugin resolves did:web with; default the personas. */
   webResolver?: Resolvable;
@@ -41,7 +41,7 @@ export interface AgentSetup {
 export function legateAgent(setup: AgentSetup = {}): LegateAgent {
   const web = setup.webResolver ?? personaResolver();
   const plugins = [
-    new LegatePlugin({ signers: [acme.signer, alice.signer], clock: frozenClock(), status: false, ...setup.plugin }),
+    new LegatePlugin({ signers: [acme.signer, alice.signer], clock: frozenClock(), checkStatus: false, ...setup.plugin }),
     ...(setup.noKeys === true
       ? []
       : [

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
 import { alice } from '../fixtures.js';
-import { acme, bank, federationResolver, ledger, listServer, mallory, pay, standardRoutes } from '../registry/fixtures.js';
+import { acme, bank, federationResolver, ledger, listServer, mallory, pay, standard, standardRoutes } from '../registry/fixtures.js';
+import { revocationEntry, signedList } from '../status/helpers.js';
 import { codes, jwtOf, legateAgent, overJson, rejection } from './helpers.js';
 
 const readCrm: Capability = { action: 'read', resource: 'crm:customer_records' };
@@ -54,6 +55,28 @@ describe('legateQueryTrustRegistry', () => {
     expect(await rejection(agent.legateQueryTrustRegistry({ entity: acme.did, authorization: 'read' }))).toMatchObject({ code: 'ERR_MALFORMED', claim: 'authorization' });
     const untrusting = legateAgent();
     expect(await rejection(untrusting.legateQueryTrustRegistry({ entity: acme.did, authorization: 'read:crm:x' }))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'trust' });
+  });
+});
+
+describe("trust lists' own status", () => {
+  it("a revoked trust list accredits no one, even when credentials' status is not checked", async () => {
+    const LIST = 'https://bank.example/status/r-1';
+    const answer = async (set: number[]) => {
+      const routes = await standardRoutes({ bank: { ...standard.bank(), credentialStatus: [revocationEntry(3, LIST)] } });
+      routes[LIST] = { body: await signedList({ url: LIST, issuer: bank.did, signer: bank.signer, set }) };
+      const server = listServer(routes);
+      const agent = legateAgent({
+        plugin: {
+          resolver: federationResolver(),
+          checkStatus: false,
+          status: { fetch: server.fetch },
+          trust: { self: bank.did, anchors: [{ url: bank.url, issuer: bank.did, hops: 2 }], fetch: server.fetch },
+        },
+      });
+      return agent.legateQueryTrustRegistry({ entity: acme.did, authorization: 'read:crm:customer_records' });
+    };
+    expect(await answer([])).toMatchObject({ authorized: true });
+    expect(await answer([3])).toMatchObject({ authorized: false, reason: { code: 'ERR_UNTRUSTED_ISSUER' } });
   });
 });
 

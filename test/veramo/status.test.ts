@@ -12,7 +12,7 @@ const subject = { id: alice.did, owner: alice.owner, capabilities: [{ action: 'c
 
 function setup(routes: Record<string, Route>, onUnavailable: 'fail' | 'ignore' = 'fail') {
   const server = listServer(routes);
-  const agent = legateAgent({ plugin: { status: { fetch: server.fetch, onUnavailable } } });
+  const agent = legateAgent({ plugin: { checkStatus: true, status: { fetch: server.fetch, onUnavailable } } });
   const issue = (index: number) =>
     agent.legateIssueCapabilityCredential({ issuer: acme.did, subject, credentialStatus: [revocationEntry(index), suspensionEntry(index)] });
   return { agent, server, issue };
