@@ -28,6 +28,7 @@ import { heldCredentials, presentAsAgent } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
+import { postJson, type PostedResponse } from './transport.js';
 
 const sessionSetting = (agent: string, peer: string) => `peer.session.${agent}.${peer}`;
 const MAX_RESPONSE = 512 * 1024;
@@ -55,44 +56,52 @@ async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   return service.serviceEndpoint;
 }
 
+const POST_TIMEOUT_MS = 10_000;
+
+/** One POST of JSON: through the injected `fetch`, else through node:http(s) with keep-alive (see node/transport). */
+async function postOnce(ctx: NodeContext, target: URL, json: string): Promise<PostedResponse> {
+  if (ctx.fetch === undefined) return postJson(target, json, { timeoutMs: POST_TIMEOUT_MS, maxBytes: MAX_RESPONSE });
+  const response = await ctx.fetch(target.href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: json,
+    redirect: 'error',
+    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  return { status: response.status, ok: response.ok, text: text.length > MAX_RESPONSE ? undefined : text };
+}
+
 async function post(ctx: NodeContext, url: string, body: unknown): Promise<Record<string, unknown>> {
-  const fetch = ctx.fetch ?? globalThis.fetch;
   const target = new URL(url);
   if (target.protocol !== 'https:' && !(ctx.allowHttpLoopback && target.protocol === 'http:')) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
   }
-  const send = () =>
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      redirect: 'error',
-      signal: AbortSignal.timeout(10_000),
-    });
-  let response: Response;
+  const json = JSON.stringify(body);
+  let response: PostedResponse;
   try {
-    response = await send();
+    response = await postOnce(ctx, target, json);
   } catch (error) {
     // A pooled keep-alive connection the server closed as we reused it: nothing was
     // processed, so one retry is safe (a processed message would be refused as a replay).
-    const code = (error as { cause?: { code?: string } }).cause?.code;
+    const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
     if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw error;
-    response = await send();
+    response = await postOnce(ctx, target, json);
   }
-  const text = await response.text();
-  if (text.length > MAX_RESPONSE) throw new InputError('ERR_INPUT_TOO_LARGE', 'the peer answered with too large a body', { claim: 'response' });
-  let json: unknown;
+  const { text } = response;
+  if (text === undefined) throw new InputError('ERR_INPUT_TOO_LARGE', 'the peer answered with too large a body', { claim: 'response' });
+  let parsed: unknown;
   try {
-    json = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new VerificationError('ERR_MALFORMED', `the peer answered ${response.status} without JSON`, { claim: 'response' });
   }
-  if (!isRecord(json)) throw new VerificationError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
+  if (!isRecord(parsed)) throw new VerificationError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
   if (!response.ok) {
-    const code = typeof json.code === 'string' ? json.code : 'ERR_MALFORMED';
-    throw new LegateError(code as LegateError['code'], `the peer refused: ${typeof json.detail === 'string' ? json.detail : response.status}`, { claim: 'peer', reason: String(response.status) });
+    const code = typeof parsed.code === 'string' ? parsed.code : 'ERR_MALFORMED';
+    throw new LegateError(code as LegateError['code'], `the peer refused: ${typeof parsed.detail === 'string' ? parsed.detail : response.status}`, { claim: 'peer', reason: String(response.status) });
   }
-  return json;
+  return parsed;
 }
 
 function intentsOf(tokens: string[], agentDid: string): Intent[] {
