@@ -195,17 +195,30 @@ export async function publishedStatusList(ctx: NodeContext, listId: string): Pro
   });
 }
 
+// Each lookup of a local list asks whether its token is due for re-signing: remember the answer's date per token.
+const halfways = new Map<string, number>();
+const MAX_HALFWAYS = 256;
+
 /**
  * Whether a published list credential should be re-signed: it has no
  * validity window, or more than half of it has passed.
  */
 export function needsResigning(token: string, now: Date): boolean {
-  const { validFrom, validUntil } = decodeCompactJws(token).payload;
-  if (typeof validFrom !== 'string' || typeof validUntil !== 'string') return true;
-  const from = Date.parse(validFrom);
-  const until = Date.parse(validUntil);
-  return now.getTime() > from + (until - from) / 2;
+  let halfway = halfways.get(token);
+  if (halfway === undefined) {
+    const { validFrom, validUntil } = decodeCompactJws(token).payload;
+    // A list without a validity window is always re-signed.
+    if (typeof validFrom !== 'string' || typeof validUntil !== 'string') halfway = -Infinity;
+    else {
+      const from = Date.parse(validFrom);
+      halfway = from + (Date.parse(validUntil) - from) / 2;
+    }
+    if (halfways.size >= MAX_HALFWAYS) halfways.clear();
+    halfways.set(token, halfway);
+  }
+  return now.getTime() > halfway;
 }
+
 
 /** Local status-list lookup for verification: this node's own lists by URL, with no server running. */
 export function localStatusLists(ctx: NodeContext): (url: string) => Promise<string | undefined> {
@@ -213,7 +226,10 @@ export function localStatusLists(ctx: NodeContext): (url: string) => Promise<str
   return async (url) => {
     if (!url.startsWith(prefix)) return undefined;
     const id = url.slice(prefix.length);
-    if ((await ctx.store.getStatusList(id)) === undefined) return undefined;
+    const list = await ctx.store.getStatusList(id);
+    if (list === undefined) return undefined;
+    // One read when the stored token is current (the usual case); publishedStatusList re-signs otherwise.
+    if (list.token !== undefined && !needsResigning(list.token, ctx.clock())) return list.token;
     return (await publishedStatusList(ctx, id)).token;
   };
 }

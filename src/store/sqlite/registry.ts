@@ -17,6 +17,9 @@ interface EntryRow {
   updated_at: string;
 }
 
+/** Claims between two purges of expired one-time keys. */
+const PURGE_EVERY = 256;
+
 export class RegistryStatements {
   readonly #put;
   readonly #remove;
@@ -27,6 +30,7 @@ export class RegistryStatements {
   readonly #claim;
   readonly #recordUsage;
   readonly #listUsage;
+  #claimsSincePurge = 0;
 
   constructor(db: Database) {
     this.#put = db.prepare<EntryRow>(
@@ -40,7 +44,11 @@ export class RegistryStatements {
       'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     );
     this.#purgeKeys = db.prepare<[string]>('DELETE FROM one_time_keys WHERE expires_at <= ?');
-    this.#claim = db.prepare<[string, string]>('INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+    // A key may be claimed again once it has expired: the upsert takes it over only then.
+    this.#claim = db.prepare<[string, string, string]>(
+      `INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?`,
+    );
     this.#recordUsage = db.prepare<{ key: string; at: string; amount: string | null; currency: string | null }>(
       'INSERT INTO usage (key, at, amount, currency) VALUES (@key, @at, @amount, @currency)',
     );
@@ -49,9 +57,17 @@ export class RegistryStatements {
     );
   }
 
+  /**
+   * One statement, so one commit: expired keys no longer need purging before
+   * a claim (the upsert ignores them), and are purged every
+   * {@link PURGE_EVERY} claims to bound the table.
+   */
   claimOnce(key: string, expiresAt: string, now: string): boolean {
-    this.#purgeKeys.run(now);
-    return this.#claim.run(key, expiresAt).changes === 1;
+    if (++this.#claimsSincePurge >= PURGE_EVERY) {
+      this.#claimsSincePurge = 0;
+      this.#purgeKeys.run(now);
+    }
+    return this.#claim.run(key, expiresAt, now).changes === 1;
   }
 
   recordUsage(usage: UsageRecord): void {
