@@ -151,10 +151,13 @@ export function replayKey(namespace: string, claim: string, ...parts: string[]):
  */
 export async function replayErrors(replay: ReplayCache, keys: readonly ReplayKey[], expiresAt: Date): Promise<LegateError[]> {
   try {
+    const replayed = (claim: string) => [new VerificationError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
+    if (keys.length > 1 && replay.rememberEach !== undefined) {
+      const index = await replay.rememberEach(keys.map((k) => k.key), expiresAt);
+      return index === -1 ? [] : replayed(keys[index]!.claim);
+    }
     for (const { key, claim } of keys) {
-      if (!(await replay.remember(key, expiresAt))) {
-        return [new VerificationError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
-      }
+      if (!(await replay.remember(key, expiresAt))) return replayed(claim);
     }
     return [];
   } catch (error) {

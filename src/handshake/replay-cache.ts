@@ -26,6 +26,13 @@ export interface ReplayCache {
    * treat that as a failed check, never as first sight.
    */
   remember(key: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Optional: records `keys` in order until one was already recorded, as
+   * {@link ReplayCache.remember} would one by one, and resolves that key's
+   * index, or -1 when every key was a first sight. A store-backed cache
+   * answers in one transaction instead of one per key.
+   */
+  rememberEach?(keys: readonly string[], expiresAt: Date): Promise<number>;
 }
 
 /** Options of {@link MemoryReplayCache}. */
