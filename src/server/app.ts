@@ -7,7 +7,7 @@
  * Legate code; request bodies are bounded.
  */
 
-import { Hono } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { InputError, LegateError, StoreError } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
@@ -51,17 +51,25 @@ export function createApp(deps: AppDeps): Hono {
     await next();
     metrics.requests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
-        const body = problem(new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
-        // The unread rest of the body is not drained: tell the client this connection ends here.
-        return c.json(body, 413, { 'content-type': 'application/problem+json', connection: 'close' });
-      },
-    }),
-  );
+  const tooLarge = (c: Context) => {
+    const body = problem(new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
+    // The unread rest of the body is not drained: tell the client this connection ends here.
+    return c.json(body, 413, { 'content-type': 'application/problem+json', connection: 'close' });
+  };
+  const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
+  const limitBody: MiddlewareHandler = (c, next) => {
+    // GET and HEAD bodies are never read. A declared length (without chunking) is
+    // enforced by the HTTP parser, so the header settles it; touching the body
+    // stream, as hono's bodyLimit does, makes the Node adapter build a full web
+    // Request for every call. Streamed bodies still go through bodyLimit.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return Number.parseInt(length, 10) > maxBodyBytes ? Promise.resolve(tooLarge(c)) : next();
+    }
+    return streamedLimit(c, next);
+  };
+  app.use('*', limitBody);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', did: node.organization.did }));
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));

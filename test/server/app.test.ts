@@ -123,6 +123,30 @@ describe('node HTTP app', () => {
     expect(text).toMatch(/legate_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
   });
 
+  it('bounds request bodies over real HTTP, whether their length is declared or streamed', async () => {
+    const other = await openNode({ dataDir });
+    const server = await startServer({ node: other, port: 0, maxBodyBytes: 4096 });
+    try {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const body = JSON.stringify({ name: 'alice', owner: OWNER, pad: 'x'.repeat(5000) });
+      const declared = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body });
+      expect(declared.status).toBe(413);
+      expect(await declared.json()).toMatchObject({ code: 'ERR_INPUT_TOO_LARGE' });
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 3; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(2000)));
+          controller.close();
+        },
+      });
+      const streamed = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: chunks, duplex: 'half' } as RequestInit);
+      expect(streamed.status).toBe(413);
+      const small = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: JSON.stringify({ name: 'alice', owner: OWNER }) });
+      expect(small.status).toBe(201);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves over real HTTP on loopback and shuts down gracefully', async () => {
     const other = await openNode({ dataDir });
     const server = await startServer({ node: other, port: 0 });
