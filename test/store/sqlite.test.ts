@@ -107,6 +107,49 @@ describe('SQLite store', () => {
       }
     });
 
+    it('keeps status allocation counts exact across rollbacks, savepoints and other connections', async () => {
+      const store = await openSqliteStore(path);
+      const allocate = (s: Store, n: number, from = 0) =>
+        Promise.all(Array.from({ length: n }, (_, i) => s.putStatusAllocation({ credentialId: `urn:c:${from + i}`, purpose: 'revocation', listId: 'r1', index: from + i })));
+      try {
+        await store.putStatusList({ id: 'r1', issuer: organization.did, purpose: 'revocation', size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' });
+        await allocate(store, 3);
+        expect(await store.countStatusAllocations('r1')).toBe(3);
+        // Counted inside a transaction that then rolls back: the count must drop back.
+        await expect(
+          store.transaction(async (tx) => {
+            await allocate(tx, 2, 100);
+            expect(await tx.countStatusAllocations('r1')).toBe(5);
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await store.countStatusAllocations('r1')).toBe(3);
+        await store.transaction(async (tx) => {
+          await expect(
+            tx.transaction(async (inner) => {
+              await allocate(inner, 1, 200);
+              expect(await inner.countStatusAllocations('r1')).toBe(4);
+              throw new Error('inner');
+            }),
+          ).rejects.toThrow('inner');
+          expect(await tx.countStatusAllocations('r1')).toBe(3);
+          await allocate(tx, 1, 300);
+        });
+        expect(await store.countStatusAllocations('r1')).toBe(4);
+        // Rows another connection (another process) commits are counted too.
+        const other = new Database(path);
+        const insert = other.prepare("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, 'revocation', ?, ?)");
+        other.transaction(() => {
+          for (let i = 0; i < 50; i++) insert.run(`urn:other:${i}`, i % 2 === 0 ? 'r1' : 'r2', 1000 + i);
+        })();
+        other.close();
+        expect(await store.countStatusAllocations('r1')).toBe(29);
+        expect(await store.countStatusAllocations('r2')).toBe(25);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('migrates once: reopening leaves user_version at the number of migrations', async () => {
       for (let i = 0; i < 3; i++) {
         const store = await openSqliteStore(path);

@@ -47,6 +47,9 @@ function listFromRow(row: ListRow): StatusListRecord {
   return list;
 }
 
+/** Lists whose allocation counts are remembered (an organization has a few open lists). */
+const MAX_KNOWN_COUNTS = 64;
+
 export class StatusStatements {
   readonly #put;
   readonly #get;
@@ -56,6 +59,16 @@ export class StatusStatements {
   readonly #allocations;
   readonly #isAllocated;
   readonly #count;
+  readonly #latest;
+  readonly #countSince;
+  /**
+   * Allocation counts already read, per list, with the highest rowid they
+   * cover. Allocations are never deleted and new rows get higher rowids, so a
+   * count is brought up to date by counting the rows past that rowid, not the
+   * whole list (a full count grew with every credential issued). Forgotten
+   * when a transaction rolls back (its rows, counted, are gone).
+   */
+  readonly #counts = new Map<string, { n: number; last: number }>();
 
   constructor(db: Database) {
     this.#put = db.prepare<ListRow>(
@@ -78,7 +91,17 @@ export class StatusStatements {
       'SELECT credential_id, purpose, list_id, idx FROM status_allocations WHERE credential_id = ? ORDER BY purpose',
     );
     this.#isAllocated = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM status_allocations WHERE list_id = ? AND idx = ?');
-    this.#count = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM status_allocations WHERE list_id = ?');
+    // Newest last in #list's order (created_at, seq): first in the reverse.
+    this.#latest = db.prepare<[string, string], { id: string; size: number }>(
+      'SELECT id, size FROM status_lists WHERE issuer = ? AND purpose = ? ORDER BY created_at DESC, seq DESC LIMIT 1',
+    );
+    this.#count = db.prepare<[string], { n: number; last: number | null }>(
+      'SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE list_id = ?',
+    );
+    this.#countSince = db.prepare<[number, string], { n: number; last: number | null }>(
+      // `+list_id`: walk the rowids past the mark, never the list's whole index.
+      'SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE rowid > ? AND +list_id = ?',
+    );
   }
 
   putStatusList(list: StatusListRecord): void {
@@ -105,6 +128,11 @@ export class StatusStatements {
     return this.#list.all({ issuer: query.issuer ?? null, purpose: query.purpose ?? null }).map(listFromRow);
   }
 
+  latestStatusList(issuer: string, purpose: string): { id: string; size: number } | undefined {
+    const row = this.#latest.get(issuer, purpose);
+    return row && { id: row.id, size: row.size };
+  }
+
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): void {
     const current = this.#get.get(id);
     if (current === undefined) throw new StoreError('ERR_NOT_FOUND', 'no such status list', { claim: 'id' });
@@ -125,6 +153,21 @@ export class StatusStatements {
   }
 
   countStatusAllocations(listId: string): number {
-    return this.#count.get(listId)?.n ?? 0;
+    const known = this.#counts.get(listId);
+    if (known === undefined) {
+      const { n, last } = this.#count.get(listId) ?? { n: 0, last: null };
+      if (this.#counts.size >= MAX_KNOWN_COUNTS) this.#counts.clear();
+      this.#counts.set(listId, { n, last: last ?? 0 });
+      return n;
+    }
+    const { n, last } = this.#countSince.get(known.last, listId) ?? { n: 0, last: null };
+    known.n += n;
+    if (last !== null) known.last = last;
+    return known.n;
+  }
+
+  /** Drops the remembered counts: called when a transaction (or savepoint) rolls back. */
+  forgetCounts(): void {
+    this.#counts.clear();
   }
 }
