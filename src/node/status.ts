@@ -56,8 +56,10 @@ async function sign(ctx: NodeContext, list: StatusListRecord): Promise<string> {
   return jwt;
 }
 
-async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<StatusListRecord> {
-  const current = (await ctx.store.listStatusLists({ issuer, purpose })).at(-1);
+/** The list new indexes for `issuer` and `purpose` come from (its id and size): the newest, or a new one past the rollover fill. */
+async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'>> {
+  // Neither reads a list's bits: allocating needs only its id, size and fill.
+  const current = await ctx.store.latestStatusList(issuer, purpose);
   if (current !== undefined && (await ctx.store.countStatusAllocations(current.id)) < current.size * ROLLOVER_FILL) return current;
   const now = ctx.clock().toISOString();
   const list: StatusListRecord = {
@@ -75,7 +77,7 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
   return list;
 }
 
-async function freeIndex(tx: Store, list: StatusListRecord): Promise<number> {
+async function freeIndex(tx: Store, list: Pick<StatusListRecord, 'id' | 'size'>): Promise<number> {
   for (let i = 0; i < RANDOM_TRIES; i++) {
     const index = randomInt(list.size);
     if (!(await tx.isStatusIndexAllocated(list.id, index))) return index;

@@ -212,6 +212,12 @@ export interface Store {
   getStatusList(id: string): Promise<StatusListRecord | undefined>;
   /** Matching lists, oldest first. */
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]>;
+  /**
+   * The id and size of the newest list of `issuer` for `purpose` (the one
+   * {@link listStatusLists} would give last), without reading its bits: what
+   * allocating an index needs. Undefined when there is none.
+   */
+  latestStatusList(issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'> | undefined>;
   /** Replaces a list's bits, version, token and update time. */
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void>;
   /**

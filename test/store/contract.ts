@@ -350,6 +350,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'suspension' })).map((l) => l.id)).toEqual(['s1']);
       });
 
+      it('names the newest list of an issuer and purpose, as listStatusLists orders them', async () => {
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toBeUndefined();
+        await store.putStatusList(list('r1'));
+        await store.putStatusList(list('r2', { size: 262144, bits: new Uint8Array(32768), createdAt: '2025-03-02T00:00:00.000Z' }));
+        await store.putStatusList(list('r3', { createdAt: '2025-03-02T00:00:00.000Z' })); // same time: the later row wins
+        await store.putStatusList(list('s1', { purpose: 'suspension', createdAt: '2025-03-09T00:00:00.000Z' }));
+        await store.putStatusList(list('m1', { issuer: mallory.did, createdAt: '2025-03-09T00:00:00.000Z' }));
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r3', size: 131072 });
+        expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'revocation' })).at(-1)?.id).toBe('r3');
+        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072 });
+        expect(await store.latestStatusList(mallory.did, 'suspension')).toBeUndefined();
+      });
+
       it('updates bits, version and token, and rejects unknown lists and wrong sizes', async () => {
         await store.putStatusList(list('r1'));
         const bits = new Uint8Array(16384);

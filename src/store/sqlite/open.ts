@@ -3,7 +3,9 @@
  *
  * The embedded SQLite backend of {@link Store}, on better-sqlite3. One
  * connection per store, in WAL mode with `foreign_keys=ON`, a 5 s
- * `busy_timeout` and `synchronous=NORMAL`; statements are prepared once.
+ * `busy_timeout` and `synchronous=NORMAL`; statements are prepared once. A
+ * store that keeps writing moves its WAL checkpoints to a worker thread
+ * (see `checkpointer`).
  * better-sqlite3 is synchronous, so an async {@link Store.transaction} is built
  * from an async {@link Mutex}: every call on the store takes the mutex, and a
  * transaction holds it from `BEGIN IMMEDIATE` to `COMMIT`/`ROLLBACK`, so no
@@ -33,11 +35,13 @@ import type {
   StatusAllocation,
   StatusListQuery,
   StatusListRecord,
+  StatusPurpose,
   RegistryEntryRecord,
   Store,
   UsageRecord,
 } from '../types.js';
 import { AuditStatements } from './audit.js';
+import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
@@ -110,7 +114,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     if (!readonly) applyMigrations(db);
-    return new SqliteStore(new SqliteConnection(db), readonly);
+    return new SqliteStore(new SqliteConnection(db), readonly, readonly || path === ':memory:' ? undefined : path);
   } catch (error) {
     db.close();
     throw toStoreError(error, 'open database');
@@ -491,6 +495,9 @@ abstract class SqliteStoreBase implements Store {
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]> {
     return this.run('listStatusLists', (c) => c.status.listStatusLists(query));
   }
+  latestStatusList(issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'> | undefined> {
+    return this.run('latestStatusList', (c) => c.status.latestStatusList(issuer, purpose));
+  }
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void> {
     return this.run('updateStatusList', (c) => c.status.updateStatusList(id, change));
   }
@@ -550,16 +557,45 @@ abstract class SqliteStoreBase implements Store {
   }
 }
 
+/**
+ * Calls after which a file store hands its WAL checkpoints to the background
+ * checkpointer: a short-lived store (a CLI command's) never starts its worker.
+ */
+const BACKGROUND_CHECKPOINT_AFTER = 1000;
+
 /** The store {@link openSqliteStore} returns: every call takes the mutex. */
 class SqliteStore extends SqliteStoreBase {
   #connection: SqliteConnection | undefined;
   readonly #readonly: boolean;
   readonly #mutex = new Mutex();
+  /** The file, when its checkpoints may move to the background (not in memory, not read-only). */
+  readonly #path: string | undefined;
+  #calls = 0;
+  #stopCheckpointing: (() => void) | undefined;
 
-  constructor(connection: SqliteConnection, isReadonly: boolean) {
+  constructor(connection: SqliteConnection, isReadonly: boolean, path: string | undefined) {
     super();
     this.#connection = connection;
     this.#readonly = isReadonly;
+    this.#path = path;
+  }
+
+  /** Counts a call; the {@link BACKGROUND_CHECKPOINT_AFTER}th moves checkpoints to the background. */
+  #count(connection: SqliteConnection): void {
+    if (this.#path === undefined || ++this.#calls !== BACKGROUND_CHECKPOINT_AFTER) return;
+    try {
+      connection.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    } catch {
+      return;
+    }
+    this.#stopCheckpointing = checkpointInBackground(this.#path, () => {
+      try {
+        // The worker could not open the file: checkpoint in the commits again, as SQLite does by default.
+        this.#connection?.db.pragma('wal_autocheckpoint = 1000');
+      } catch {
+        // A closed store needs no checkpoints.
+      }
+    });
   }
 
   #open(): SqliteConnection {
@@ -570,6 +606,7 @@ class SqliteStore extends SqliteStoreBase {
   protected run<T>(operation: string, op: (connection: SqliteConnection) => T): Promise<T> {
     return this.#mutex.run(() => {
       const connection = this.#open();
+      this.#count(connection);
       try {
         return op(connection);
       } catch (error) {
@@ -581,6 +618,7 @@ class SqliteStore extends SqliteStoreBase {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     return this.#mutex.run(async () => {
       const connection = this.#open();
+      this.#count(connection);
       try {
         return await SqliteTransaction.run(connection, this.#readonly, fn);
       } finally {
@@ -598,6 +636,7 @@ class SqliteStore extends SqliteStoreBase {
     const connection = this.#connection;
     if (connection === undefined) return;
     this.#connection = undefined;
+    this.#stopCheckpointing?.();
     try {
       connection.db.close();
     } catch (error) {
@@ -642,6 +681,7 @@ class SqliteTransaction extends SqliteStoreBase {
       tx.#assertCleanEnd();
     } catch (error) {
       tx.#end();
+      connection.status.forgetCounts();
       // The caller's error matters more than a failed ROLLBACK; the store
       // closes the connection if the transaction is somehow still open.
       if (db.inTransaction) tryExec(db, 'ROLLBACK');
@@ -651,6 +691,7 @@ class SqliteTransaction extends SqliteStoreBase {
     try {
       db.exec('COMMIT');
     } catch (error) {
+      connection.status.forgetCounts();
       if (db.inTransaction) tryExec(db, 'ROLLBACK');
       throw toStoreError(error, 'commit transaction');
     }
@@ -685,6 +726,7 @@ class SqliteTransaction extends SqliteStoreBase {
         child.#assertCleanEnd();
       } catch (error) {
         child.#end();
+        this.#connection.status.forgetCounts();
         // If this transaction ended meanwhile, the savepoint is gone and the
         // connection may belong to someone else: touch nothing.
         if (!this.#ended && db.inTransaction && !tryExec(db, `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)) {
