@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { CredentialVerification } from '../credential/verify-jwt.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import { StoreError } from '../errors/index.js';
-import { fromWire, type VerifyRequest, type VerifyResponse, type WorkerSettings } from './protocol.js';
+import { fromWire, type VerifyRequest, type VerifyResponse, type WireResult, type WorkerSettings } from './protocol.js';
 
 export interface VerifierPoolOptions {
   /** Worker threads; default the core count. */
@@ -68,7 +68,7 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
       if (entry === undefined) return;
       pending.delete(response.id);
       load[i]! -= 1;
-      if (response.results !== undefined) entry.resolve(response.results.map(fromWire));
+      if (response.results !== undefined) entry.resolve((JSON.parse(response.results) as WireResult[]).map(fromWire));
       else entry.reject(new StoreError('ERR_STORE', `verification worker failed: ${response.failure ?? 'unknown'}`));
     });
     worker.on('error', (error) => {

@@ -17,7 +17,7 @@ const options = { resolver, ...(settings.skewSeconds === undefined ? {} : { skew
 
 parentPort?.on('message', (request: VerifyRequest) => {
   void Promise.all(request.tokens.map((token) => verifyCapabilityCredential(token, options))).then(
-    (results) => parentPort?.postMessage({ id: request.id, results: results.map(toWire) } satisfies VerifyResponse),
+    (results) => parentPort?.postMessage({ id: request.id, results: JSON.stringify(results.map(toWire)) } satisfies VerifyResponse),
     (error: unknown) => parentPort?.postMessage({ id: request.id, failure: error instanceof Error ? error.message : 'verification failed' } satisfies VerifyResponse),
   );
 });
