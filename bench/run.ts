@@ -3,14 +3,23 @@
  * inputs, in one process and one run, reported as ops/s and ratios (never as
  * pass/fail unit tests). Writes bench/results/latest.json.
  *
- * Run: npm run bench            (about a minute)
+ * Cases run in interleaved rounds (every case once per round, results summed
+ * over rounds), so a ratio compares cases measured side by side even when
+ * the machine's speed drifts. ops/s is iterations over time spent in them.
+ * The handshake case runs its peer node in a second process and keeps
+ * several handshakes in flight (see bench/README.md).
+ *
+ * Run: npm run bench            (about two minutes)
  *      npm run bench -- --smoke (a few iterations each: checks it runs)
  */
 
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bench } from 'tinybench';
+import { Bench, type Task } from 'tinybench';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { EdDSASigner } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential as didJwtVcVerify, type Issuer } from 'did-jwt-vc';
 import { createAgent as createVeramoAgent, type ICredentialPlugin, type IResolver, type TAgent } from '@veramo/core';
 import { CredentialPlugin } from '@veramo/credential-w3c';
@@ -30,8 +39,9 @@ import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
 
 const smoke = process.argv.includes('--smoke');
-const time = smoke ? 20 : 1000;
-const bench = new Bench({ time, warmupTime: smoke ? 5 : 200, warmupIterations: smoke ? 2 : 10, iterations: smoke ? 3 : 10 });
+/** Rounds, and ms per case per round. */
+const ROUNDS = smoke ? 1 : 4;
+const time = smoke ? 20 : 400;
 
 interface Row {
   name: string;
@@ -91,9 +101,15 @@ setBit(list1m, 4242, true);
 const encoded1m = encodeList(list1m);
 const listUrl = 'https://acme.example/status/r-1';
 const { jwt: listJwt } = await issueStatusListCredential({ id: listUrl, issuer: webDid, purpose: 'revocation', bits: list16k, signer: webSigner, validUntil: new Date(Date.now() + 86_400_000), ttlMs: 3_600_000 });
-const checker = createStatusChecker({ resolver: webResolver, local: (url) => Promise.resolve(url === listUrl ? listJwt : undefined) });
+// A verifier's cache: the list was fetched (once) and verified; later checks are answered from the cache by its ttl.
+let listFetches = 0;
+const listFetch = (url: string) => {
+  listFetches++;
+  return Promise.resolve(url === listUrl ? new Response(listJwt, { headers: { 'content-type': 'application/vc+jwt' } }) : new Response('', { status: 404 }));
+};
+const checker = createStatusChecker({ resolver: webResolver, fetch: listFetch });
 const withStatus = { ...legateVc.credential, issuer: webDid, credentialStatus: [{ id: `${listUrl}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: listUrl }] };
-await checker.statusErrors(withStatus);
+if ((await checker.statusErrors(withStatus)).length > 0 || listFetches !== 1) throw new Error('the status list does not load');
 
 // issuance with status allocation in SQLite
 const root = mkdtempSync(join(tmpdir(), 'legate-bench-'));
@@ -101,20 +117,14 @@ await initNode({ dataDir: join(root, 'acme'), domain: 'acme.example' });
 const node = await openNode({ dataDir: join(root, 'acme') });
 await createAgent(node, { name: 'alice', owner: 'mailto:carol@acme.example' });
 
+
 // --- cases -----------------------------------------------------------------------
 const floorVerify = floor(legateVc.jwt, issuerKey.publicKey);
-bench
-  .add('floor-ed25519-verify', () => floorVerify())
-  .add('verify-credential', async () => void (await verifyCapabilityCredential(legateVc.jwt, { resolver: keyResolver })))
-  .add('did-jwt-vc-verify-credential', async () => void (await didJwtVcVerify(vc11, didResolver)))
-  .add('veramo-verify-credential', async () => void (await veramo.verifyCredential({ credential: vc11 })))
-  .add('verify-credential-didweb', async () => void (await verifyCapabilityCredential(webVc.jwt, { resolver: webResolver })))
-  .add('verify-presentation-chain2', async () => void (await verifyPresentation(vp, { resolver: keyResolver, audience: webDid, nonce: 'n' })))
-  .add('issue-credential', async () => void (await issueToAgent(node, { agent: 'alice', capabilities: subject('x').capabilities })))
-  .add('did-jwt-vc-create-credential', async () => void (await createVerifiableCredentialJwt({ sub: aliceKey.did, nbf: 1, vc: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential'], credentialSubject: { owner: 'mailto:carol@acme.example' } } }, didJwtIssuer)))
-  .add('status-decode-16k', () => void getBit(decodeList(encoded16k), 4242))
-  .add('status-decode-1m', () => void getBit(decodeList(encoded1m, { maxInflatedBytes: 2 * 1024 * 1024 }), 4242))
-  .add('status-lookup-cached', async () => void (await checker.statusErrors(withStatus)));
+// did-jwt-vc as its users run it: did-jwt's own EdDSASigner (@noble/curves, pure JS).
+const didJwtNobleIssuer: Issuer = { did: issuerKey.did, signer: EdDSASigner(ed25519.utils.randomSecretKey()), alg: 'EdDSA' };
+const vc11Claims = () => ({ sub: aliceKey.did, nbf: 1, vc: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential'], credentialSubject: { owner: 'mailto:carol@acme.example' } } });
+/** Cached status lookups per iteration: one takes a few µs, too little to time call by call. */
+const STATUS_BATCH = 64;
 
 // Worker pools: batches of 256 distinct tokens (ops/s below are tokens per second).
 const POOL_BATCH = 256;
@@ -125,47 +135,122 @@ const pool1 = createVerifierPool({ size: 1 });
 const pool2 = createVerifierPool({ size: 2 });
 await pool1.verifyBatch(poolTokens);
 await pool2.verifyBatch(poolTokens);
-bench
-  .add('pool-verify-1', async () => void (await pool1.verifyBatch(poolTokens)))
-  .add('pool-verify-2', async () => void (await pool2.verifyBatch(poolTokens)));
 
-// A full handshake and one signed action over loopback HTTP.
+/** name, the function timed, and how many operations one call performs. */
+const cases: [string, () => unknown, number][] = [
+  ['floor-ed25519-verify', () => floorVerify(), 1],
+  ['verify-credential', async () => void (await verifyCapabilityCredential(legateVc.jwt, { resolver: keyResolver })), 1],
+  ['did-jwt-vc-verify-credential', async () => void (await didJwtVcVerify(vc11, didResolver)), 1],
+  ['veramo-verify-credential', async () => void (await veramo.verifyCredential({ credential: vc11 })), 1],
+  ['verify-credential-didweb', async () => void (await verifyCapabilityCredential(webVc.jwt, { resolver: webResolver })), 1],
+  ['verify-presentation-chain2', async () => void (await verifyPresentation(vp, { resolver: keyResolver, audience: webDid, nonce: 'n' })), 1],
+  ['issue-credential', async () => void (await issueToAgent(node, { agent: 'alice', capabilities: subject('x').capabilities })), 1],
+  ['did-jwt-vc-create-credential', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtIssuer)), 1],
+  ['did-jwt-vc-create-credential-eddsasigner', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtNobleIssuer)), 1],
+  ['status-decode-16k', () => void getBit(decodeList(encoded16k), 4242), 1],
+  ['status-decode-1m', () => void getBit(decodeList(encoded1m, { maxInflatedBytes: 2 * 1024 * 1024 }), 4242), 1],
+  [
+    'status-lookup-cached',
+    async () => {
+      for (let i = 0; i < STATUS_BATCH; i++) await checker.statusErrors(withStatus);
+    },
+    STATUS_BATCH,
+  ],
+  ['pool-verify-1', async () => void (await pool1.verifyBatch(poolTokens)), POOL_BATCH],
+  ['pool-verify-2', async () => void (await pool2.verifyBatch(poolTokens)), POOL_BATCH],
+];
+
+function failure(task: Task): Error {
+  const r = task.result;
+  const cause = r.state === 'errored' ? (r.error as { cause?: { code?: string; message?: string } }).cause : undefined;
+  return new Error(`${task.name}: ${r.state === 'errored' ? r.error.message : r.state}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
+}
+
+// Interleaved rounds: each case runs once per round; calls and time are summed over the rounds.
+const totals = new Map<string, { calls: number; ms: number }>();
+for (let round = 0; round < ROUNDS; round++) {
+  const bench = new Bench({ time, warmupTime: smoke ? 5 : 100, warmupIterations: smoke ? 2 : 5, iterations: smoke ? 3 : 5 });
+  for (const [name, fn] of cases) bench.add(name, fn);
+  await bench.run();
+  for (const task of bench.tasks) {
+    const r = task.result;
+    if (r.state !== 'completed') throw failure(task);
+    const total = totals.get(task.name) ?? { calls: 0, ms: 0 };
+    total.calls += r.latency.samplesCount;
+    total.ms += r.totalTime;
+    totals.set(task.name, total);
+  }
+}
+if (listFetches !== 1) throw new Error('status-lookup-cached fetched its list again: it did not measure cached lookups');
+const opsPerSec = new Map(cases.map(([name, , perCall]) => [name, ((totals.get(name)!.calls * perCall) / totals.get(name)!.ms) * 1000]));
+
+// --- handshake-action-http -------------------------------------------------------
+// Two nodes on this machine: "bank" (the teller answers) in its own process, "support" (its agents initiate) here.
+const HANDSHAKE_AGENTS = 16;
+/** Handshakes in flight in the throughput measurement. */
+const HANDSHAKE_CONCURRENCY = 16;
 const bankRoot = join(root, 'bank');
 const supportRoot = join(root, 'support');
 const { createServer } = await import('node:net');
 const port = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
 const [bankPort, supportPort] = [await port(), await port()];
-await initNode({ dataDir: bankRoot, domain: `localhost:${bankPort}` });
+const peer = fork(new URL('./peer-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const peerExit = new Promise<number | null>((resolve) => peer.once('exit', resolve));
+const fromPeer = <T>(key: string) =>
+  new Promise<T>((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (!(key in message)) return;
+      peer.off('message', onMessage);
+      resolve(message[key] as T);
+    };
+    peer.on('message', onMessage);
+    void peerExit.then((code) => reject(new Error(`the peer node exited (${String(code)})`)));
+  });
+const bank = await fromPeer<{ organization: string; teller: string }>('ready');
 await initNode({ dataDir: supportRoot, domain: `localhost:${supportPort}` });
-const bank = await openNode({ dataDir: bankRoot, allowHttpLoopback: true });
 const support = await openNode({ dataDir: supportRoot, allowHttpLoopback: true });
-const servers = [await startServer({ node: bank, port: bankPort }), await startServer({ node: support, port: supportPort })];
-const teller = await createAgent(bank, { name: 'teller', owner: 'mailto:ops@bank.example' });
-await issueToAgent(bank, { agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
-await createAgent(support, { name: 'agent', owner: 'mailto:dana@support.example' });
-await issueToAgent(support, { agent: 'agent', capabilities: subject('x').capabilities });
-await accredit(bank, { issuer: support.organization.did, capabilities: ['call:billing:*'] });
-await accredit(support, { issuer: bank.organization.did, capabilities: ['serve:billing:*'] });
-bench.add('handshake-action-http', async () => {
-  await handshake(support, { agent: 'agent', peer: teller.did });
-  const decision = await act(support, { agent: 'agent', peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value: 1, currency: 'USD' } });
-  if (decision.decision !== 'allow') throw new Error(`unexpected decision ${String(decision.decision)}`);
-});
+const supportServer = await startServer({ node: support, port: supportPort });
+for (let i = 0; i < HANDSHAKE_AGENTS; i++) {
+  await createAgent(support, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
+  await issueToAgent(support, { agent: `agent-${i}`, capabilities: subject('x').capabilities });
+}
+await accredit(support, { issuer: bank.organization, capabilities: ['serve:billing:*'] });
+peer.send({ accredit: support.organization.did });
+await fromPeer('accredited');
 
-await bench.run();
+async function exchange(agent: string): Promise<void> {
+  await handshake(support, { agent, peer: bank.teller });
+  const decision = await act(support, { agent, peer: bank.teller, action: 'call', resource: 'billing:refund', amount: { value: 1, currency: 'USD' } });
+  if (decision.decision !== 'allow') throw new Error(`handshake-action-http: unexpected decision ${String(decision.decision)}`);
+}
+
+/** Handshake + action exchanges for `ms` with `concurrency` in flight (each on its own agent); every one is timed. */
+async function drive(concurrency: number, ms: number): Promise<{ opsPerSec: number; p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      do {
+        const t = performance.now();
+        await exchange(`agent-${i % HANDSHAKE_AGENTS}`);
+        latencies.push(performance.now() - t);
+      } while (performance.now() < end);
+    }),
+  );
+  const elapsed = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+await drive(HANDSHAKE_CONCURRENCY, smoke ? 0 : 1500); // warm-up: caches, JIT, keep-alive connections
+const handshakes = await drive(HANDSHAKE_CONCURRENCY, smoke ? 100 : 6000);
+const handshakeOne = await drive(1, smoke ? 50 : 3000);
 
 // --- report ------------------------------------------------------------------------
-const ops = new Map<string, { opsPerSec: number; p50Ms: number; p99Ms: number }>();
-for (const task of bench.tasks) {
-  const r = task.result;
-  if (r.state !== 'completed') {
-    const cause = r.state === 'errored' ? (r.error as { cause?: { code?: string; message?: string } }).cause : undefined;
-    throw new Error(`${task.name}: ${r.state === 'errored' ? r.error.message : r.state}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
-  }
-  ops.set(task.name, { opsPerSec: r.throughput.mean, p50Ms: r.latency.p50, p99Ms: r.latency.p99 });
-}
-const get = (name: string) => ops.get(name)!.opsPerSec;
+const get = (name: string) => opsPerSec.get(name)!;
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const ms2 = (value: number) => Math.round(value * 100) / 100;
 const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec: Math.round(get(name)), ...extra });
 const results: Row[] = [
   row('floor-ed25519-verify'),
@@ -176,19 +261,24 @@ const results: Row[] = [
   row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3) }),
   row('issue-credential', { vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')) }),
   row('did-jwt-vc-create-credential'),
+  row('did-jwt-vc-create-credential-eddsasigner'),
   row('status-decode-16k'),
   row('status-decode-1m'),
   row('status-lookup-cached'),
-  { name: 'pool-verify-1', opsPerSec: Math.round(get('pool-verify-1') * POOL_BATCH), vsFloor: ratio(get('pool-verify-1') * POOL_BATCH, get('floor-ed25519-verify')) },
-  { name: 'pool-verify-2', opsPerSec: Math.round(get('pool-verify-2') * POOL_BATCH), vsFloor: ratio(get('pool-verify-2') * POOL_BATCH, get('floor-ed25519-verify')) },
-  row('handshake-action-http', { p50Ms: Math.round(ops.get('handshake-action-http')!.p50Ms * 100) / 100, p99Ms: Math.round(ops.get('handshake-action-http')!.p99Ms * 100) / 100 }),
+  row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
+  row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')) }),
+  { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
+  { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
 ];
 console.table(results);
+console.log(`pool-verify-2 / pool-verify-1 = ${ratio(get('pool-verify-2'), get('pool-verify-1'))}; issue-credential / did-jwt-vc with its EdDSASigner = ${ratio(get('issue-credential'), get('did-jwt-vc-create-credential-eddsasigner'))}`);
 const out = { node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), smoke, results };
 mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../bench/results/latest.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 
-for (const s of servers) await s.close();
+await supportServer.close();
+peer.send({ close: true });
+await peerExit;
 await pool1.close();
 await pool2.close();
 await node.close();
