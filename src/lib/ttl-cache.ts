@@ -23,6 +23,8 @@ export class TtlCache<K, V> {
   readonly #ttl: number;
   /** ms since the epoch; the system clock's time without allocating a Date per lookup. */
   readonly #now: () => number;
+  /** The key inserted or read last: reading it again needs no reordering. */
+  #newest: K | undefined;
 
   constructor(options: TtlCacheOptions) {
     this.#max = options.maxEntries;
@@ -36,12 +38,15 @@ export class TtlCache<K, V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.#now()) {
-      this.#entries.delete(key);
+      this.delete(key);
       return undefined;
     }
-    // Refresh recency: Map iteration order is insertion order.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // Refresh recency (Map iteration order is insertion order), unless it is the most recent already.
+    if (this.#newest !== key) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#newest = key;
+    }
     return entry.value;
   }
 
@@ -49,6 +54,7 @@ export class TtlCache<K, V> {
     if (ttlMs <= 0 || this.#max <= 0) return;
     this.#entries.delete(key);
     this.#entries.set(key, { value, expires: this.#now() + ttlMs });
+    this.#newest = key;
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as K;
       this.#entries.delete(oldest);
@@ -57,10 +63,12 @@ export class TtlCache<K, V> {
 
   delete(key: K): void {
     this.#entries.delete(key);
+    if (this.#newest === key) this.#newest = undefined;
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
   }
 
   get size(): number {
