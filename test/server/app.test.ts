@@ -138,7 +138,7 @@ describe('node HTTP app', () => {
           controller.close();
         },
       });
-      const streamed = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: chunks, duplex: 'half' } as RequestInit);
+      const streamed = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: chunks, duplex: 'half' });
       expect(streamed.status).toBe(413);
       const small = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: JSON.stringify({ name: 'alice', owner: OWNER }) });
       expect(small.status).toBe(201);
