@@ -101,8 +101,10 @@ export function parseInstant(text: string, flag: string): Date {
 }
 
 /** A securing format flag: `jwt` (a compact JWS) or `di` (a Data Integrity proof). */
-export function parseFormat(text: string, flag: string): 'jwt' | 'di' {
-  if (text !== 'jwt' && text !== 'di') throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be jwt or di`, { claim: flag });
+export function parseFormat(text: string, flag: string): 'jwt' | 'di';
+export function parseFormat<F extends string>(text: string, flag: string, allowed: readonly F[]): F;
+export function parseFormat(text: string, flag: string, allowed: readonly string[] = ['jwt', 'di']): string {
+  if (!allowed.includes(text)) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be ${allowed.join(', ')}`, { claim: flag });
   return text;
 }
 

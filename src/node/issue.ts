@@ -32,8 +32,12 @@ export interface IssueToAgentOptions {
   delegation?: Delegation;
   /** ISO 8601 (`P30D`) or short (`30d`) duration; default 30 days. */
   validFor?: string;
-  /** How the credential is secured: `jwt` (default) or `di` (a Data Integrity proof, stored as its JSON text). */
-  format?: 'jwt' | 'di';
+  /**
+   * How the credential is secured: `jwt` (default), `di` (a Data Integrity
+   * proof, stored as its JSON text) or `jwt-vc1` (a VCDM 1.1 JWT, for
+   * verifiers that only speak 1.1).
+   */
+  format?: 'jwt' | 'jwt-vc1' | 'di';
 }
 
 /**
@@ -50,7 +54,7 @@ export interface IssueToAgentOptions {
  * ```
  */
 export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
-export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
+export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format?: 'jwt' | 'jwt-vc1' | undefined }): Promise<IssuedCredential>;
 export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential>;
 export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
   const agent = await getAgent(ctx, options.agent);

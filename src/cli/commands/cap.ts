@@ -36,7 +36,11 @@ interface CapabilityFlags {
 }
 
 /** Declares the flags that describe one capability and its constraints. */
-function capabilityOptions(command: Command): Command {
+/** `cap issue` can also write the VCDM 1.1 JWT form; a delegation stays jwt or di. */
+const ISSUE_FORMATS = ['jwt', 'di', 'jwt-vc1'] as const;
+
+function capabilityOptions(command: Command, { formats = ['jwt', 'di'] }: { formats?: readonly string[] } = {}): Command {
+  const vc1 = formats.includes('jwt-vc1') ? ' or jwt-vc1 (a VCDM 1.1 JWT, for did-jwt-vc and Veramo verifiers)' : '';
   return command
     .requiredOption('--action <action>', 'action name, or *')
     .requiredOption('--resource <resource>', 'colon-separated resource; a final * matches any suffix')
@@ -48,7 +52,7 @@ function capabilityOptions(command: Command): Command {
     .option('--require-approval', 'every use needs a human approval')
     .option('--audience <did>', 'a verifier DID the capability may be presented to (repeatable)', collect)
     .option('--valid-for <duration>', 'validity, ISO 8601 (P30D) or short (30d)')
-    .option('--format <jwt|di>', 'how the credential is secured: jwt (vc+jwt, default) or di (Data Integrity eddsa-rdfc-2022)');
+    .option(`--format <${formats.join('|')}>`, `how the credential is secured: jwt (vc+jwt, default), di (Data Integrity eddsa-rdfc-2022)${vc1}`);
 }
 
 function capabilityFromFlags(flags: CapabilityFlags): Capability {
@@ -80,14 +84,16 @@ export function registerCap(program: Command): void {
   const cap = program.command('cap').description('issue, delegate, revoke, suspend and reinstate capability credentials');
   registerStatusChanges(cap);
 
-  const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'))
+  const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'), {
+    formats: ISSUE_FORMATS,
+  })
     .option('--delegable <depth>', 'how many levels of delegation the agent may grant (0-8)')
     .option('--agent-version <version>', 'agent software version to record');
   action(issue, async (globals, agent: string, flags: CapabilityFlags & { delegable?: string; agentVersion?: string }) => {
     const capability = capabilityFromFlags(flags);
     const validFor = checkDuration(flags.validFor ?? 'P30D', '--valid-for');
     const maxDepth = flags.delegable === undefined ? undefined : parseCount(flags.delegable, '--delegable');
-    const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format');
+    const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format', ISSUE_FORMATS);
     return withNode(globals, async (node) => {
       const issued = await issueToAgent(node, {
         agent,
