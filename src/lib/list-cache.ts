@@ -13,7 +13,7 @@
  * most `maxEntries` remote and `maxEntries` local lists. Internal.
  */
 
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { CacheDirectives } from './list-fetch.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -54,6 +54,8 @@ export class ListCache<T, K = T> {
   readonly #remote: TtlCache<string, StaleList<K>>;
   readonly #local: TtlCache<string, { token: string; kept: K }>;
   readonly #clock: Clock;
+  /** ms since the epoch, without a Date per lookup on the system clock. */
+  readonly #now: () => number;
   readonly #defaultTtl: number;
   readonly #maxTtl: number;
   readonly #lifetime: (value: T) => Lifetime;
@@ -65,6 +67,7 @@ export class ListCache<T, K = T> {
     this.#remote = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
     this.#local = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
     this.#clock = clock;
+    this.#now = clock === systemClock ? () => Date.now() : () => clock().getTime();
     this.#defaultTtl = defaultTtlMs;
     this.#maxTtl = options.maxTtlMs ?? Infinity;
     this.#lifetime = options.lifetime;
@@ -80,9 +83,15 @@ export class ListCache<T, K = T> {
     return Math.max(0, Math.min(ms, this.#maxTtl, (lifetime.validUntil ?? Infinity) - now));
   }
 
+  /** A fresh list for `url`, or undefined: the hot path of a verifier that checks many credentials against one list. */
+  fresh(url: string): T | undefined {
+    const entry = this.#remote.get(url);
+    return entry !== undefined && entry.freshUntil > this.#now() ? this.#restore(entry.kept) : undefined;
+  }
+
   /** A fresh list for `url`, or the stale entry to revalidate (none once the list has expired). */
   lookup(url: string): { fresh: T } | { stale: StaleList<K> | undefined } {
-    const now = this.#clock().getTime();
+    const now = this.#now();
     const entry = this.#remote.get(url);
     if (entry === undefined) return { stale: undefined };
     if (entry.freshUntil > now) return { fresh: this.#restore(entry.kept) };

@@ -39,6 +39,12 @@ export interface ListLoaderOptions<T, K> extends Omit<ListCacheOptions<T, K>, 'c
 
 export interface ListLoader<T> {
   load(url: string): Promise<LoadedList<T>>;
+  /**
+   * What `load` would answer from the cache, synchronously: a fresh remote
+   * list, or undefined when `load` is needed (no fresh entry, or a `local`
+   * source that must be asked first).
+   */
+  peek(url: string): LoadedList<T> | undefined;
 }
 
 /** Creates a loader of one kind of list, with its own cache. */
@@ -102,6 +108,11 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
   }
 
   return {
+    peek(url) {
+      if (local !== undefined) return undefined;
+      const value = cache.fresh(url);
+      return value === undefined ? undefined : { value, source: 'cache' };
+    },
     /** One load per URL at a time: concurrent users of one list share it. */
     load(url) {
       let pending = inFlight.get(url);

@@ -243,14 +243,12 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     const { entries, errors } = readStatusEntries(credential);
     const issuer = isRecord(credential) ? issuerId(credential) : undefined;
     const results: StatusResult[] = errors.map((error): StatusResult => ({ outcome: 'invalid', error }));
-    // Few awaits on the cached path: one entry needs no Promise.all; several lists load concurrently.
-    if (entries.length === 1) {
-      const ref = entries[0]!;
-      results.push(judge(ref, issuer, await loader.load(ref.listUrl)));
-    } else if (entries.length > 1) {
-      const loaded = await Promise.all(entries.map((ref) => loader.load(ref.listUrl)));
-      entries.forEach((ref, i) => results.push(judge(ref, issuer, loaded[i]!)));
-    }
+    // Lists fresh in the cache are judged synchronously; only the others are loaded (concurrently).
+    const cached = entries.map((ref) => loader.peek(ref.listUrl));
+    const missing = entries.filter((_, i) => cached[i] === undefined);
+    const loaded = missing.length === 0 ? [] : await Promise.all(missing.map((ref) => loader.load(ref.listUrl)));
+    let next = 0;
+    entries.forEach((ref, i) => results.push(judge(ref, issuer, cached[i] ?? loaded[next++]!)));
     return results;
   }
 
