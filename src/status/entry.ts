@@ -109,8 +109,8 @@ function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef |
 
 /**
  * Reads a credential's `credentialStatus` (one entry or an array). Entries of
- * type `BitstringStatusListEntry` or `StatusList2021Entry` are validated;
- * entries of other types are ignored. Never throws.
+ * type `BitstringStatusListEntry` or `StatusList2021Entry` (alone or among
+ * other types) are validated; entries of other types are ignored. Never throws.
  *
  * Errors: `ERR_MALFORMED` (bad index, URL, `statusSize`, not an object, too
  * many entries), `ERR_STATUS_PURPOSE` (a purpose other than revocation and
@@ -139,7 +139,9 @@ export function readStatusEntries(credential: { credentialStatus?: unknown }): S
       result.errors.push(new InputError('ERR_MALFORMED', 'a status entry must be an object', { claim: at }));
       return;
     }
-    if (value.type !== STATUS_ENTRY_TYPE && value.type !== STATUS_LIST_2021_ENTRY_TYPE) return;
+    // `type` is a set (VCDM 2.0, Types): "X" and ["X"] are the same RDF, so a Data Integrity proof covers both spellings alike.
+    const types: unknown[] = Array.isArray(value.type) ? value.type : [value.type];
+    if (!types.includes(STATUS_ENTRY_TYPE) && !types.includes(STATUS_LIST_2021_ENTRY_TYPE)) return;
     const read = readEntry(value, at);
     if ('listUrl' in read) result.entries.push(read);
     else result.errors.push(read);
