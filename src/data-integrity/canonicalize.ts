@@ -11,8 +11,9 @@
  * unsigned property. Because Legate reads credentials as JSON, not as RDF,
  * a document is also refused when its JSON could say something its RDF does
  * not: a context that is not a known URL, an inline context, a key that is an
- * IRI or a keyword (a second spelling of a signed property), or a `null`
- * (which JSON-LD drops). What is signed is then exactly what is read.
+ * IRI or a keyword (a second spelling of a signed property), a `null`
+ * (which JSON-LD drops), or a number its canonical form would round (more
+ * than 16 significant digits). What is signed is then exactly what is read.
  *
  * Canonicalization costs about a millisecond (jsonld's context processing),
  * so the hash of each canonical form is remembered by the SHA-256 of the
@@ -100,6 +101,11 @@ function checkContexts(value: unknown, claim: string, loader: { has(url: string)
 /** Refuses JSON whose meaning as JSON could differ from its meaning as RDF (see the module comment). */
 function checkShape(value: unknown, path: string, root: boolean): void {
   if (value === null) throw malformed(`${path} is null; JSON-LD would drop it unsigned`, path, 'null');
+  // RDF writes a non-integer number as an xsd:double of 16 significant digits: a number it does not
+  // round-trip could be replaced by a neighbour (100.5 by 100.50000000000001) without breaking the proof.
+  if (typeof value === 'number' && Number(value.toExponential(15)) !== value) {
+    throw malformed(`${path} has more precision than its canonical form keeps`, path, 'number');
+  }
   if (Array.isArray(value)) {
     value.forEach((item, i) => checkShape(item, `${path}/${i}`, false));
     return;
@@ -120,7 +126,7 @@ function checkShape(value: unknown, path: string, root: boolean): void {
  * the root, and in its proof if that states any), and JSON that means what
  * its RDF means.
  * @throws InputError `ERR_MALFORMED` (reason `unknown-context`,
- * `inline-context`, `context`, `term` or `null`).
+ * `inline-context`, `context`, `term`, `null` or `number`).
  */
 export function checkDocument(document: Record<string, unknown>, options: CanonicalizeOptions = {}): void {
   const loader = loaderFor(options);
