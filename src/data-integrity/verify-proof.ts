@@ -78,13 +78,18 @@ function timeErrors(proof: Record<string, unknown>, now: number, skewMs: number)
   return errors;
 }
 
+/** A value for a message, short; a missing one (which JSON.stringify cannot show) as `none`. */
+function shown(value: unknown): string {
+  return value === undefined ? 'none' : JSON.stringify(value).slice(0, 48);
+}
+
 /** Checks that make the signature meaningless when they fail: suite, purpose, key reference, encoding, contexts. */
 function proofErrors(proof: Record<string, unknown>, document: Record<string, unknown>, purpose: ProofPurpose): LegateError[] {
   const errors: LegateError[] = [];
   if (proof.type !== DATA_INTEGRITY_PROOF_TYPE) {
-    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `proof type ${JSON.stringify(proof.type).slice(0, 48)} is not allowed; only DataIntegrityProof`, { claim: 'proof.type' }));
+    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `proof type ${shown(proof.type)} is not allowed; only DataIntegrityProof`, { claim: 'proof.type' }));
   } else if (proof.cryptosuite !== EDDSA_RDFC_2022) {
-    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `cryptosuite ${JSON.stringify(proof.cryptosuite).slice(0, 48)} is not allowed; only eddsa-rdfc-2022`, { claim: 'proof.cryptosuite' }));
+    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `cryptosuite ${shown(proof.cryptosuite)} is not allowed; only eddsa-rdfc-2022`, { claim: 'proof.cryptosuite' }));
   }
   if (proof.proofPurpose !== purpose) {
     // The purpose names the verification relationship the key must hold: the proof binds its key to another one.
