@@ -23,6 +23,8 @@ export interface CredentialProfile {
   schemaFile: string;
   /** Checks of a credential whose signature verified (after status). */
   afterSignature?: (payload: Record<string, unknown>, issuer: string) => Promise<LegateError[]>;
+  /** Most JSON values a Data Integrity form may hold (its canonicalization cost). Default 4,096. */
+  maxNodes?: number;
 }
 
 /** @internal The options the generic checks read. */

@@ -52,6 +52,7 @@ export async function verifyCredentialDataIntegrity<C>(
     clock: options.clock,
     skewSeconds: options.skewSeconds,
     maxLength,
+    maxNodes: profile.maxNodes,
   });
   const payload = proofResult.document ?? input;
   const errors = [...proofResult.errors];

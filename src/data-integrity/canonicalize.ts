@@ -35,9 +35,19 @@ export type { ExtraContexts } from '../lib/document-loader.js';
 /** Longest document accepted, in characters of its JSON: 64 KiB, as for tokens. */
 export const DEFAULT_MAX_DOCUMENT_LENGTH = 64 * 1024;
 
+/**
+ * Default bound on the JSON values (objects, arrays, strings, numbers,
+ * booleans) of a document canonicalized: jsonld's cost grows with them, not
+ * with bytes (a long string is one value), at some 60 µs each here. A
+ * capability credential with 64 fully constrained capabilities stays below it.
+ */
+export const DEFAULT_MAX_DOCUMENT_NODES = 4096;
+
 export interface CanonicalizeOptions {
   /** Contexts beyond the built-in ones, by URL (still offline): `{ url: { '@context': … } }`. */
   contexts?: ExtraContexts | undefined;
+  /** Most JSON values a document may hold. Default {@link DEFAULT_MAX_DOCUMENT_NODES}. */
+  maxNodes?: number | undefined;
 }
 
 export interface ProofHashData {
@@ -98,8 +108,14 @@ function checkContexts(value: unknown, claim: string, loader: { has(url: string)
   }
 }
 
-/** Refuses JSON whose meaning as JSON could differ from its meaning as RDF (see the module comment). */
-function checkShape(value: unknown, path: string, root: boolean): void {
+/**
+ * Refuses JSON whose meaning as JSON could differ from its meaning as RDF
+ * (see the module comment), and JSON of more values than `budget` leaves.
+ */
+function checkShape(value: unknown, path: string, root: boolean, budget: { left: number }): void {
+  if (--budget.left < 0) {
+    throw new InputError('ERR_INPUT_TOO_LARGE', 'the document holds too many JSON values to canonicalize', { claim: '/', reason: 'nodes' });
+  }
   if (value === null) throw malformed(`${path} is null; JSON-LD would drop it unsigned`, path, 'null');
   // RDF writes a non-integer number as an xsd:double of 16 significant digits: a number it does not
   // round-trip could be replaced by a neighbour (100.5 by 100.50000000000001) without breaking the proof.
@@ -107,7 +123,7 @@ function checkShape(value: unknown, path: string, root: boolean): void {
     throw malformed(`${path} has more precision than its canonical form keeps`, path, 'number');
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => checkShape(item, `${path}/${i}`, false));
+    value.forEach((item, i) => checkShape(item, `${path}/${i}`, false, budget));
     return;
   }
   if (!isRecord(value)) return;
@@ -117,7 +133,7 @@ function checkShape(value: unknown, path: string, root: boolean): void {
     if (key.startsWith('@') || key.includes(':')) {
       throw malformed(`${at}: keys must be terms of the document's contexts, not keywords or IRIs`, at, 'term');
     }
-    checkShape(item, at, root && key === 'proof');
+    checkShape(item, at, root && key === 'proof', budget);
   }
 }
 
@@ -126,7 +142,8 @@ function checkShape(value: unknown, path: string, root: boolean): void {
  * the root, and in its proof if that states any), and JSON that means what
  * its RDF means.
  * @throws InputError `ERR_MALFORMED` (reason `unknown-context`,
- * `inline-context`, `context`, `term`, `null` or `number`).
+ * `inline-context`, `context`, `term`, `null` or `number`);
+ * `ERR_INPUT_TOO_LARGE` (reason `nodes`) over `maxNodes` values.
  */
 export function checkDocument(document: Record<string, unknown>, options: CanonicalizeOptions = {}): void {
   const loader = loaderFor(options);
@@ -134,7 +151,7 @@ export function checkDocument(document: Record<string, unknown>, options: Canoni
   checkContexts(document['@context'], '@context', loader);
   const proof = document.proof;
   if (isRecord(proof) && '@context' in proof) checkContexts(proof['@context'], 'proof/@context', loader);
-  checkShape(document, '', true);
+  checkShape(document, '', true, { left: options.maxNodes ?? DEFAULT_MAX_DOCUMENT_NODES });
 }
 
 /** The LegateError a jsonld failure carries (our loader's), if any. */

@@ -41,6 +41,8 @@ export interface VerifyProofOptions {
   maxLength?: number | undefined;
   /** Contexts beyond the built-in ones (still offline). */
   contexts?: ExtraContexts | undefined;
+  /** Most JSON values the document may hold (bounds canonicalization work). Default 4,096. */
+  maxNodes?: number | undefined;
 }
 
 export interface ProofVerification {
@@ -155,7 +157,10 @@ export async function verifyProof(secured: unknown, options: VerifyProofOptions)
   const verificationMethod = proof.verificationMethod as string;
   let hashData: Uint8Array;
   try {
-    hashData = await signingInput(document, proof, options.contexts === undefined ? {} : { contexts: options.contexts });
+    hashData = await signingInput(document, proof, {
+      ...(options.contexts === undefined ? {} : { contexts: options.contexts }),
+      ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+    });
   } catch (error) {
     if (!(error instanceof LegateError)) throw error;
     errors.push(error);

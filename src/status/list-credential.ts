@@ -179,6 +179,14 @@ export async function issueStatusListCredential(
 }
 
 /**
+ * Most JSON values of a status list in Data Integrity form. A list states a
+ * handful (its bits are one string), so a hostile list of many small values,
+ * which would cost seconds of canonicalization before its proof is known to
+ * hold, is refused first.
+ */
+const MAX_DI_LIST_NODES = 256;
+
+/**
  * Verifies a status list credential secured as `vc+jwt` or with a Data
  * Integrity proof (an object, or its JSON text): securing, key binding,
  * signature, validity window and schema, every failed check reported. It
@@ -194,7 +202,7 @@ export function verifyStatusListCredential(
   secured: SecuredCredential,
   options: VerifyCredentialOptions,
 ): Promise<CredentialVerification<BitstringStatusListCredential>> {
-  return verifySecuredCredential(secured, { schemaFile: STATUS_LIST_SCHEMA_FILE }, options);
+  return verifySecuredCredential(secured, { schemaFile: STATUS_LIST_SCHEMA_FILE, maxNodes: MAX_DI_LIST_NODES }, options);
 }
 
 /**
