@@ -12,21 +12,13 @@
  * that only speak 1.1.
  */
 
-import type { Resolvable } from 'did-resolver';
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
-import { findVerificationMethod } from '../did/resolver.js';
-import { didSignature } from '../did/signature.js';
+import { InputError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
-import { verifyEd25519 } from '../lib/ed25519.js';
 import { signCompactJws, type DecodedJws } from '../lib/jws.js';
-import { ed25519FromVerificationMethod } from '../lib/multikey.js';
 import { VC_V2_CONTEXT } from './types.js';
 
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
-
-/** At most this many assertion keys are tried for a token that names no `kid`. */
-const MAX_KEYS_TRIED = 8;
 
 /** Whether a decoded token is a VCDM 1.1 JWT credential: a `vc` claim, and not typed as a 2.0 `vc+jwt`. */
 export function isVc1Jwt(decoded: Pick<DecodedJws, 'header' | 'payload'>): boolean {
@@ -110,38 +102,4 @@ export function toVc1Payload(credential: Record<string, unknown>): Record<string
 /** Signs a VCDM 2.0 credential as a VCDM 1.1 JWT (`typ: JWT`, `alg: EdDSA`, `kid` from the signer). */
 export function signVc1Jwt(credential: Record<string, unknown>, signer: Signer): Promise<string> {
   return signCompactJws(toVc1Payload(credential), signer, { typ: 'JWT' });
-}
-
-/**
- * Verifies a VCDM 1.1 token's signature by an assertion key of `issuer`. With
- * a `kid`, exactly that key (as for every Legate token); without one (what
- * did-jwt-vc and Veramo write), each Ed25519 assertion key of the issuer, at
- * most eight, as did-jwt does.
- */
-export async function vc1SignatureErrors(decoded: DecodedJws, issuer: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
-  if (decoded.header.alg !== 'EdDSA') {
-    return [new VerificationError('ERR_ALG_NOT_ALLOWED', `alg ${JSON.stringify(decoded.header.alg).slice(0, 32)} is not allowed; only EdDSA`, { claim: 'alg' })];
-  }
-  if (decoded.header.kid !== undefined) {
-    const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature' } as const;
-    return (await didSignature(decoded, resolver, check)).errors;
-  }
-  if (issuer === undefined) return [new VerificationError('ERR_KID_INVALID', 'the credential names no issuer', { claim: 'iss' })];
-  const resolution = await resolver.resolve(issuer);
-  const reason = resolution.didResolutionMetadata.error;
-  const doc = resolution.didDocument;
-  if (doc === null || reason !== undefined) {
-    return [new VerificationError('ERR_DID_UNRESOLVABLE', `issuer DID could not be resolved (${reason ?? 'no document'})`, { claim: 'issuer', reason })];
-  }
-  const listed: unknown = doc.assertionMethod;
-  const ids = (Array.isArray(listed) ? (listed as unknown[]) : [])
-    .map((entry) => (typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.id === 'string' ? entry.id : undefined))
-    .filter((id): id is string => id !== undefined)
-    .slice(0, MAX_KEYS_TRIED);
-  const keys = ids
-    .map((id) => ed25519FromVerificationMethod(findVerificationMethod(doc, id, 'assertionMethod')))
-    .filter((key): key is Uint8Array => key !== undefined);
-  if (keys.length === 0) return [new VerificationError('ERR_KID_INVALID', 'the issuer has no Ed25519 assertion key', { claim: 'kid' })];
-  if (keys.some((key) => verifyEd25519(key, decoded.signingInput, decoded.signature))) return [];
-  return [new VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify', { claim: 'signature' })];
 }

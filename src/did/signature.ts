@@ -12,9 +12,10 @@
 
 import type { Resolvable } from 'did-resolver';
 import { VerificationError, type LegateError } from '../errors/index.js';
+import { isRecord } from '../lib/assert.js';
 import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
-import { lookupVerificationKey } from './verification-key.js';
+import { keyFromDocument, lookupVerificationKey } from './verification-key.js';
 
 export interface DidSignatureCheck {
   /** The DID that must have signed; undefined when the token names none. */
@@ -28,7 +29,16 @@ export interface DidSignatureCheck {
   what: string;
   /** The claims errors name: default `kid` and `signature` (a Data Integrity proof says `verificationMethod` and `proofValue`). */
   claims?: { kid: string; signature: string };
+  /**
+   * When the token names no key, try each Ed25519 key of the DID under the
+   * relationship (at most eight), as did-jwt does: VCDM 1.1 JWTs from
+   * did-jwt-vc and Veramo carry no `kid`. Default false: a `kid` is required.
+   */
+  kidOptional?: boolean;
 }
+
+/** At most this many keys are tried for a token that names none. */
+const MAX_KEYS_TRIED = 8;
 
 /** What the check reads of a signed thing: the key reference (`header.kid`), the signed bytes and the signature. */
 export type SignedBytes = Pick<DecodedJws, 'signingInput' | 'signature'> & { header: { kid?: unknown } };
@@ -52,6 +62,7 @@ export async function didSignature(decoded: SignedBytes, resolver: Resolvable, c
   const { did, party } = check;
   const claims = check.claims ?? { kid: 'kid', signature: 'signature' };
   const kid = decoded.header.kid;
+  if (kid === undefined && check.kidOptional === true && did !== undefined) return anyKeySignature(decoded, resolver, { ...check, did }, claims);
   if (did === undefined || typeof kid !== 'string' || !kid.startsWith(`${did}#`)) {
     return { errors: [new VerificationError('ERR_KID_INVALID', `${claims.kid} must be a verification method of the ${party}`, { claim: claims.kid })] };
   }
@@ -71,4 +82,43 @@ export async function didSignature(decoded: SignedBytes, resolver: Resolvable, c
     return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };
+}
+
+/**
+ * {@link didSignature} for a token that names no key: the first Ed25519 key
+ * listed under the relationship in the DID's document (at most eight tried)
+ * that verifies it.
+ */
+async function anyKeySignature(
+  decoded: SignedBytes,
+  resolver: Resolvable,
+  check: DidSignatureCheck & { did: string },
+  claims: { kid: string; signature: string },
+): Promise<DidSignature> {
+  const { did, party, relationship } = check;
+  const resolution = await resolver.resolve(did);
+  const reason = resolution.didResolutionMetadata.error;
+  const doc = resolution.didDocument;
+  if (doc === null || reason !== undefined) {
+    return {
+      errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
+    };
+  }
+  const listed: unknown = doc[relationship];
+  const ids = (Array.isArray(listed) ? (listed as unknown[]) : [])
+    .map((entry) => (typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.id === 'string' ? entry.id : undefined))
+    .filter((id): id is string => id !== undefined)
+    .slice(0, MAX_KEYS_TRIED);
+  let keys = 0;
+  for (const id of ids) {
+    const key = keyFromDocument(doc, id, relationship);
+    if (key === undefined) continue;
+    keys++;
+    if (verifyEd25519Key(key.key, decoded.signingInput, decoded.signature)) return { errors: [], key: { kid: id.startsWith('#') ? `${did}${id}` : id, publicKey: key.publicKey } };
+  }
+  if (keys === 0) {
+    const kind = relationship === 'assertionMethod' ? 'assertion' : 'authentication';
+    return { errors: [new VerificationError('ERR_KID_INVALID', `the ${party} has no Ed25519 ${kind} key`, { claim: claims.kid })] };
+  }
+  return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
 }

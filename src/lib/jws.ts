@@ -3,11 +3,12 @@
  *
  * Compact JWS (RFC 7515 §7.1) for Legate's Ed25519 tokens: building the
  * signing input, signing through a Signer, and strict, bounded decoding.
- * Verification policy (which `alg`, which key) lives with each token type.
+ * The header policy every Legate token shares is here ({@link headerErrors});
+ * which key must have signed lives with each token type (`did/signature`).
  * Internal.
  */
 
-import { InputError } from '../errors/index.js';
+import { InputError, VerificationError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from './assert.js';
 import { decodeBase64url, encodeBase64url, encodeBase64urlString } from './base64url.js';
@@ -82,3 +83,30 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
   const input = Buffer.from(`${h}.${p}`, 'latin1');
   return { header: header as JwsHeader, payload, signingInput: new Uint8Array(input.buffer, input.byteOffset, input.byteLength), signature };
 }
+
+/**
+ * The header policy of every token Legate verifies (RFC 8725 §3.1): only
+ * `alg: EdDSA`, so `none`, HMAC and every other algorithm are refused before
+ * any key is looked at (`ERR_ALG_NOT_ALLOWED`); the token type's own `typ`,
+ * unless `typ` is undefined (`ERR_MALFORMED`); and no `crit` extensions, as
+ * Legate understands none (RFC 7515 §4.1.11, `ERR_MALFORMED`).
+ *
+ * @example
+ * ```ts
+ * errors.push(...headerErrors(decoded.header, { typ: 'vp+jwt', what: 'presentations' }));
+ * ```
+ */
+export function headerErrors(header: JwsHeader, expected: { typ: string | undefined; what: string }): LegateError[] {
+  const errors: LegateError[] = [];
+  if (header.alg !== 'EdDSA') {
+    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `only EdDSA ${expected.what} are accepted, not ${header.alg.slice(0, 32)}`, { claim: 'alg' }));
+  }
+  if (expected.typ !== undefined && header.typ !== expected.typ) {
+    errors.push(new InputError('ERR_MALFORMED', `header typ must be ${expected.typ}`, { claim: 'typ' }));
+  }
+  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  return errors;
+}
+
+/** Whether header errors include a refused `alg`: then no key is looked at. */
+export const algRefused = (errors: readonly LegateError[]): boolean => errors.some((e) => e.code === 'ERR_ALG_NOT_ALLOWED');
