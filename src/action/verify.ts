@@ -22,7 +22,7 @@ import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
-import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
+import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
 import type { SessionCapability, SessionClaims } from '../session/types.js';
 import { verifySessionToken } from '../session/verify.js';
 import { assertParams } from './create.js';
@@ -109,9 +109,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   }
   const { header, payload } = decoded;
   const errors: LegateError[] = [];
-  if (header.alg !== 'EdDSA') errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA actions are accepted', { claim: 'alg' }));
-  if (header.typ !== ACTION_TYP) errors.push(new InputError('ERR_MALFORMED', `header typ must be ${ACTION_TYP}`, { claim: 'typ' }));
-  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  errors.push(...headerErrors(header, { typ: ACTION_TYP, what: 'actions' }));
   const shape = schemaErrors(SIGNED_ACTION_SCHEMA_FILE, payload);
   if (shape.length === 0) {
     try {

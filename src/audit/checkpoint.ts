@@ -16,7 +16,7 @@ import { InputError, LegateError, StoreError, VerificationError } from '../error
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
-import { decodeCompactJws, signCompactJws } from '../lib/jws.js';
+import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
 import { isHexHash, readAuditEntry } from './entry.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
@@ -83,10 +83,8 @@ export async function verifyAuditCheckpoint(token: string, options: { resolver: 
     throw error;
   }
   const { header, payload } = decoded;
-  if (header.alg !== 'EdDSA') return invalid(new VerificationError('ERR_ALG_NOT_ALLOWED', 'checkpoints must be EdDSA', { claim: 'alg' }));
-  if (header.typ !== AUDIT_CHECKPOINT_TYP || header.crit !== undefined) {
-    return invalid(new InputError('ERR_MALFORMED', `checkpoint header typ must be ${AUDIT_CHECKPOINT_TYP}, without crit`, { claim: 'typ' }));
-  }
+  const [policy] = headerErrors(header, { typ: AUDIT_CHECKPOINT_TYP, what: 'checkpoints' });
+  if (policy !== undefined) return invalid(policy);
   const { iss, seq, hash, at } = payload;
   const wellFormed =
     typeof iss === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 && isHexHash(hash) && typeof at === 'string' && !Number.isNaN(Date.parse(at));

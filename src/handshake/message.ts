@@ -20,8 +20,8 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
-import type { DecodedJws, JwsHeader } from '../lib/jws.js';
-import { decodeCompactJws, signCompactJws } from '../lib/jws.js';
+import type { DecodedJws } from '../lib/jws.js';
+import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import { didOf } from '../presentation/create.js';
 import type { ReplayCache } from './replay-cache.js';
 import { ACE_TYP, MAX_ACE_MESSAGE_LENGTH, MAX_INTENTS, type AceMessage } from './types.js';
@@ -93,14 +93,6 @@ export function senderOf(signer: Signer): string {
     throw new TypeError('signer.kid must be a DID URL');
   }
   return didOf(signer.kid);
-}
-
-function headerErrors(header: JwsHeader): LegateError[] {
-  if (header.alg !== 'EdDSA') return [new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA messages are accepted', { claim: 'alg' })];
-  const errors: LegateError[] = [];
-  if (header.typ !== ACE_TYP) errors.push(new InputError('ERR_MALFORMED', `header typ must be ${ACE_TYP}`, { claim: 'typ' }));
-  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
-  return errors;
 }
 
 /** Arrays bounded before the schema runs, so an oversized message is reported as such. */
@@ -189,7 +181,7 @@ export async function checkAceMessage<P>(token: unknown, expected: MessageExpect
     throw error;
   }
   const { header, payload } = decoded;
-  const errors = headerErrors(header);
+  const errors = headerErrors(header, { typ: ACE_TYP, what: 'messages' });
   const tooLarge = sizeErrors(payload);
   errors.push(...tooLarge);
   if (tooLarge.length === 0) errors.push(...schemaErrors(expected.schemaFile, payload));

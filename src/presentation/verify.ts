@@ -21,7 +21,7 @@ import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { readUnverified, type SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
-import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
+import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
 import { ENVELOPE_PREFIX, MAX_PRESENTED_CREDENTIALS } from './create.js';
 
 export interface VerifyPresentationOptions extends VerifyCredentialOptions {
@@ -53,9 +53,8 @@ function sameString(a: string, b: string): boolean {
 }
 
 async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
-  const { header } = decoded;
-  if (header.alg !== 'EdDSA') return [new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA presentations are accepted', { claim: 'alg' })];
-  if (header.typ !== 'vp+jwt') return [new InputError('ERR_MALFORMED', 'header typ must be vp+jwt', { claim: 'typ' })];
+  const policy = headerErrors(decoded.header, { typ: 'vp+jwt', what: 'presentations' });
+  if (policy.length > 0) return policy;
   const check = { did: holder, relationship: 'authentication', party: 'holder', didClaim: 'holder', what: 'presentation signature' } as const;
   return (await didSignature(decoded, resolver, check)).errors;
 }

@@ -17,7 +17,7 @@ import { InputError, LegateError, TimeError, VerificationError } from '../errors
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
-import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 
 export interface VerifySessionOptions {
@@ -109,9 +109,7 @@ export async function verifySessionToken(token: string, options: VerifySessionOp
   }
   const { header, payload } = decoded;
   const errors: LegateError[] = [];
-  if (header.alg !== 'EdDSA') errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', 'only EdDSA session tokens are accepted', { claim: 'alg' }));
-  if (header.typ !== SESSION_TYP) errors.push(new InputError('ERR_MALFORMED', `header typ must be ${SESSION_TYP}`, { claim: 'typ' }));
-  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  errors.push(...headerErrors(header, { typ: SESSION_TYP, what: 'session tokens' }));
   const shape = shapeErrors(payload);
   errors.push(...shape);
   const { iss, aud, iat, exp } = payload;

@@ -99,6 +99,15 @@ describe('presentations', () => {
     expect(codes(await verify(none))).toEqual(['ERR_ALG_NOT_ALLOWED']);
   });
 
+  it('rejects a wrong typ and any crit header, signed or not (the header policy every token shares)', async () => {
+    const { root } = await setup();
+    const claims = { holder: alice.did, aud: BANK, nonce: NONCE, iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 60, verifiableCredential: [{ type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${root.jwt}` }] };
+    const wrongTyp = await signCompactJws(claims, alice.signer, { typ: 'JWT' });
+    expect((await verify(wrongTyp)).errors.map((e) => [e.code, e.claim])).toEqual([['ERR_MALFORMED', 'typ']]);
+    const crit = await signCompactJws(claims, alice.signer, { typ: 'vp+jwt', crit: ['exp'] });
+    expect((await verify(crit)).errors.map((e) => [e.code, e.claim])).toEqual([['ERR_MALFORMED', 'crit']]);
+  });
+
   it('rejects a chain whose parent is missing from the presentation', async () => {
     const { sub, child } = await setup();
     const vp = await createPresentation({ signer: sub, credentials: [child.jwt], audience: BANK, nonce: NONCE, clock: frozenClock() });
