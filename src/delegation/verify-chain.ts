@@ -15,7 +15,7 @@ import { InputError, LegateError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin, subjectNarrows } from '../capability/attenuate.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
-import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { securedText, type SecuredCredential } from '../credential/verify-secured.js';
 import { delegationOf } from './delegate.js';
 
@@ -143,7 +143,16 @@ export async function verifyChain(tokens: readonly SecuredCredential[], options:
       attribution: [],
     };
   }
-  const results = await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options)));
+  return chainOf(tokens, await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options))));
+}
+
+/**
+ * @internal The chain of credentials already verified one by one (`results[i]`
+ * is `tokens[i]`'s verification): what {@link verifyChain} adds to the
+ * verification of each link. A presentation verifies each credential it
+ * carries once and builds all its chains from those results.
+ */
+export function chainOf(tokens: readonly SecuredCredential[], results: readonly CredentialVerification<AgentCapabilityCredential>[]): ChainVerification {
   const errors: LegateError[] = [];
   const decoded: ChainLink[] = [];
   results.forEach((result, i) => {

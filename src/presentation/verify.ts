@@ -15,10 +15,11 @@ import type { Resolvable } from 'did-resolver';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
 import { delegationOf } from '../delegation/delegate.js';
-import { verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
+import { chainOf, type ChainVerification } from '../delegation/verify-chain.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
+import { verifyCapabilityCredential } from '../credential/verify.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { readUnverified, type SecuredCredential } from '../credential/verify-secured.js';
+import type { SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
@@ -97,25 +98,28 @@ function presentedCredentials(payload: Record<string, unknown>): SecuredCredenti
   });
 }
 
-/** Groups credentials into chains, one per leaf (a credential no other one names as parent). */
-function groupChains(tokens: SecuredCredential[]): SecuredCredential[][] {
-  const entries = tokens.map((secured) => {
-    // Unreadable: it becomes a chain of its own and fails there with its code.
-    const credential: Partial<AgentCapabilityCredential> = readUnverified(secured) ?? {};
-    const parent = isRecord(credential.credentialSubject) ? delegationOf(credential as AgentCapabilityCredential).parent : undefined;
-    return { secured, id: credential.id, parent };
+/**
+ * Groups the presented credentials into chains, one per leaf (a credential
+ * no other one names as parent), as indexes into `credentials` (each one's
+ * decoded form, or undefined when it could not be decoded: it becomes a
+ * chain of its own and fails there with its code).
+ */
+function groupChains(credentials: readonly (AgentCapabilityCredential | undefined)[]): number[][] {
+  const entries = credentials.map((credential, index) => {
+    const parent = isRecord(credential?.credentialSubject) ? delegationOf(credential).parent : undefined;
+    return { index, id: credential?.id, parent };
   });
   const parents = new Set(entries.map((e) => e.parent).filter((p) => p !== undefined));
   const byId = new Map(entries.filter((e) => typeof e.id === 'string').map((e) => [e.id, e]));
   return entries
     .filter((e) => e.id === undefined || !parents.has(e.id))
     .map((leaf) => {
-      const chain = [leaf.secured];
+      const chain = [leaf.index];
       const seen = new Set([leaf.id]);
       for (let p = leaf.parent; p !== undefined && !seen.has(p) && chain.length <= MAX_PRESENTED_CREDENTIALS; ) {
         const link = byId.get(p);
-        if (link === undefined) break; // verifyChain reports the missing parent
-        chain.push(link.secured);
+        if (link === undefined) break; // chainOf reports the missing parent
+        chain.push(link.index);
         seen.add(p);
         p = link.parent;
       }
@@ -146,7 +150,14 @@ export async function verifyPresentation(token: string, options: VerifyPresentat
   const holder = typeof decoded.payload.holder === 'string' ? decoded.payload.holder : undefined;
   const errors = [...(await signatureErrors(decoded, holder, options.resolver)), ...claimErrors(decoded.payload, options)];
   const { maxLength: _ignored, ...credentialOptions } = options;
-  const chains = await Promise.all(groupChains(tokens).map((chain) => verifyChain(chain, credentialOptions)));
+  // Each credential is verified once, however many chains it belongs to (a root shared by several leaves).
+  const results = await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, credentialOptions)));
+  const chains = groupChains(results.map((r) => r.credential)).map((chain) =>
+    chainOf(
+      chain.map((i) => tokens[i]!),
+      chain.map((i) => results[i]!),
+    ),
+  );
   for (const chain of chains) {
     errors.push(...chain.errors);
     if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {

@@ -53,6 +53,25 @@ describe('presentations', () => {
     expect(over.reasons.map((r) => r.code)).toContain('ERR_CONSTRAINT_AMOUNT');
   });
 
+  it('verifies a root shared by two chains once, and both chains from it', async () => {
+    const { root, sub, child } = await setup();
+    const second = await delegateCapability({ parent: root.credential, signer: alice.signer, to: sub.did, capabilities: [refund(10)], clock: frozenClock() });
+    const vp = await createPresentation({ signer: sub, credentials: [child.jwt, second.jwt, root.jwt], audience: BANK, nonce: NONCE, clock: frozenClock() });
+    const checked: string[] = [];
+    const result = await verify(vp, {
+      status: (credential) => {
+        checked.push(String(credential.id));
+        return Promise.resolve([]);
+      },
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.chains.map((c) => c.links.map((l) => l.credential.id))).toEqual([
+      [root.id, child.id],
+      [root.id, second.id],
+    ]);
+    expect(checked.sort()).toEqual([root.id, child.id, second.id].sort());
+  });
+
   it('rejects a presentation addressed to another verifier', async () => {
     const { root } = await setup();
     const vp = await createPresentation({ signer: alice.signer, credentials: [root.jwt], audience: 'did:web:other.example', nonce: NONCE, clock: frozenClock() });
