@@ -113,6 +113,17 @@ describe('did-jwt-vc → Legate', () => {
     expect(result.errors.map((e) => [e.code, e.claim])).toEqual(expect.arrayContaining([['ERR_MALFORMED', 'iss'], ['ERR_MALFORMED', 'jti']]));
   });
 
+  it('refuses registered dates that are not NumericDates, and sub without a single subject', async () => {
+    const base = vc1Payload();
+    const claimsOf = async (payload: Record<string, unknown>) =>
+      (await verify(await signCompactJws({ ...payload, iss: acme.did }, acme.signer, { typ: 'JWT' }))).errors
+        .filter((e) => e.code === 'ERR_MALFORMED')
+        .map((e) => e.claim);
+    expect(await claimsOf({ ...base, nbf: '2026-03-02' })).toContain('nbf');
+    expect(await claimsOf({ ...base, exp: 1e13 })).toContain('exp'); // beyond the ECMAScript date range
+    expect(await claimsOf({ ...base, vc: { ...base.vc, credentialSubject: [base.vc.credentialSubject] } })).toContain('sub');
+  });
+
   it('requires the VCDM 1.1 base context in a vc claim', async () => {
     const base = vc1Payload();
     const jwt = await signCompactJws(
