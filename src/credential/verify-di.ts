@@ -35,7 +35,7 @@ export async function verifyCredentialDataIntegrity<C>(
   profile: CredentialProfile,
   options: VerifyCredentialOptions,
 ): Promise<CredentialVerification<C>> {
-  const { boundedDocument, verifyProof } = await dataIntegrity();
+  const { boundedDocument, verifyBoundedProof } = await dataIntegrity();
   const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   let input: Record<string, unknown>;
   try {
@@ -45,7 +45,7 @@ export async function verifyCredentialDataIntegrity<C>(
     throw error;
   }
   const issuer = issuerId(input);
-  const proofResult = await verifyProof(input, {
+  const proofResult = await verifyBoundedProof(input, {
     resolver: options.resolver,
     controller: { did: issuer, party: 'issuer' },
     proofPurpose: 'assertionMethod',

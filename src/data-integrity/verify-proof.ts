@@ -142,6 +142,11 @@ export async function verifyProof(secured: unknown, options: VerifyProofOptions)
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
   }
+  return verifyBoundedProof(input, options);
+}
+
+/** @internal {@link verifyProof} of a document already read through `boundedDocument` (not read again). */
+export async function verifyBoundedProof(input: Record<string, unknown>, options: VerifyProofOptions): Promise<ProofVerification> {
   const { proof, ...document } = input;
   if (!isRecord(proof)) {
     const message = Array.isArray(proof) ? 'proof sets and chains are not supported: exactly one proof' : 'the document has no proof';
