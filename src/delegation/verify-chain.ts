@@ -23,8 +23,6 @@ import { delegationOf } from './delegate.js';
 export interface ChainLink {
   /** The credential as carried, as text: a compact JWS, or a Data Integrity credential's JSON. */
   token: string;
-  /** @deprecated The same as `token` (which may hold a Data Integrity credential's JSON). */
-  jwt: string;
   credential: AgentCapabilityCredential;
   issuer: string;
 }
@@ -134,16 +132,20 @@ function attribution(links: ChainLink[]): AttributionEntry[] {
  * ```
  */
 export async function verifyChain(tokens: readonly SecuredCredential[], options: VerifyCredentialOptions): Promise<ChainVerification> {
+  // Bounded before any link is verified.
+  return countRefusal(tokens) ?? chainOf(tokens, await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options))));
+}
+
+/** A chain of no links, or of more than {@link MAX_CHAIN_LINKS}, refused; undefined when the count is fine. */
+function countRefusal(tokens: readonly SecuredCredential[]): ChainVerification | undefined {
   if (tokens.length === 0) return { verified: false, errors: [chainError('the chain is empty')], links: [], attribution: [] };
-  if (tokens.length > MAX_CHAIN_LINKS) {
-    return {
-      verified: false,
-      errors: [new InputError('ERR_INPUT_TOO_LARGE', `a chain has at most ${MAX_CHAIN_LINKS} links`, { claim: 'chain' })],
-      links: [],
-      attribution: [],
-    };
-  }
-  return chainOf(tokens, await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options))));
+  if (tokens.length <= MAX_CHAIN_LINKS) return undefined;
+  return {
+    verified: false,
+    errors: [new InputError('ERR_INPUT_TOO_LARGE', `a chain has at most ${MAX_CHAIN_LINKS} links`, { claim: 'chain' })],
+    links: [],
+    attribution: [],
+  };
 }
 
 /**
@@ -153,13 +155,15 @@ export async function verifyChain(tokens: readonly SecuredCredential[], options:
  * carries once and builds all its chains from those results.
  */
 export function chainOf(tokens: readonly SecuredCredential[], results: readonly CredentialVerification<AgentCapabilityCredential>[]): ChainVerification {
+  const refused = countRefusal(tokens);
+  if (refused !== undefined) return refused;
   const errors: LegateError[] = [];
   const decoded: ChainLink[] = [];
   results.forEach((result, i) => {
     errors.push(...result.errors.map((e) => (tokens.length === 1 ? e : relabel(e, i))));
     if (result.credential !== undefined && result.issuer !== undefined && typeof result.credential.credentialSubject === 'object') {
       const token = securedText(tokens[i]!);
-      decoded.push({ token, jwt: token, credential: result.credential, issuer: result.issuer });
+      decoded.push({ token, credential: result.credential, issuer: result.issuer });
     }
   });
   if (decoded.length !== tokens.length) return { verified: false, errors, links: [], attribution: [] };

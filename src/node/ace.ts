@@ -105,7 +105,7 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
     if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'advertise refused');
     if (handling.session !== undefined && handling.presentation !== undefined) {
       const chains = Object.fromEntries(
-        handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.jwt)]),
+        handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]),
       );
       await ctx.store.putSetting(sessionKey(handling.session.claims.jti), JSON.stringify(chains));
     }

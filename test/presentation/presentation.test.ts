@@ -72,6 +72,22 @@ describe('presentations', () => {
     expect(checked.sort()).toEqual([root.id, child.id, second.id].sort());
   });
 
+  it('bounds each chain it carries at nine links: ERR_INPUT_TOO_LARGE', async () => {
+    const links = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        signCompactJws(
+          { id: `urn:x:${i}`, credentialSubject: { id: alice.did, delegation: i === 0 ? { depth: 0, maxDepth: 8 } : { parent: `urn:x:${i - 1}`, depth: i, maxDepth: 8 } } },
+          alice.signer,
+          { typ: 'vc+jwt' },
+        ),
+      ),
+    );
+    const vp = await createPresentation({ signer: alice.signer, credentials: links, audience: BANK, nonce: NONCE, clock: frozenClock() });
+    const result = await verify(vp);
+    expect(result.chains).toHaveLength(1);
+    expect(result.chains[0]!.errors.map((e) => [e.code, e.claim])).toEqual([['ERR_INPUT_TOO_LARGE', 'chain']]);
+  });
+
   it('rejects a presentation addressed to another verifier', async () => {
     const { root } = await setup();
     const vp = await createPresentation({ signer: alice.signer, credentials: [root.jwt], audience: 'did:web:other.example', nonce: NONCE, clock: frozenClock() });
