@@ -11,12 +11,13 @@
  * DID) and pass it in `approvers`.
  */
 
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { assertSchema } from '../credential/schema.js';
 import { LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
 import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { VerificationError } from '../errors/index.js';
 import { replayErrors, replayKey } from '../handshake/message.js';
+import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString } from '../lib/assert.js';
@@ -125,12 +126,6 @@ export interface VerifyApprovalOptions extends VerifyCredentialOptions {
   replay?: ReplayCache;
 }
 
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Verifies an approval of one action: signature by an assertion key of the
  * issuer, validity window, schema, issuer among `approvers`
@@ -155,7 +150,7 @@ export async function verifyApproval(jwt: string, options: VerifyApprovalOptions
   if (result.issuer !== undefined && !approvers.includes(result.issuer)) {
     result.errors.push(new VerificationError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' }));
   }
-  if (subject !== undefined && (typeof subject.actionHash !== 'string' || !sameHash(subject.actionHash, expectedHash))) {
+  if (subject !== undefined && (typeof subject.actionHash !== 'string' || !sameString(subject.actionHash, expectedHash))) {
     result.errors.push(new VerificationError('ERR_APPROVAL_MISMATCH', 'the approval is for another action', { claim: 'actionHash' }));
   }
   if (subject !== undefined && audience !== undefined && subject.audience !== undefined && subject.audience !== audience) {

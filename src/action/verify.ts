@@ -12,12 +12,12 @@
  * only names the covering capability. Every failed check is reported.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import type { Resolvable } from 'did-resolver';
 import { capabilityCovers } from '../capability/match.js';
 import { schemaErrors } from '../credential/schema.js';
 import { InputError, LegateError, VerificationError } from '../errors/index.js';
 import { authenticationSignature, freshnessErrors, replayErrors, replayKey } from '../handshake/message.js';
+import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
@@ -66,9 +66,7 @@ function bodyErrors(claimed: unknown, body: Uint8Array | undefined): LegateError
   const mismatch = (message: string) => [new VerificationError('ERR_SIGNATURE_INVALID', message, { claim: 'bodyHash', reason: 'body-hash-mismatch' })];
   if (claimed === undefined) return body === undefined || body.length === 0 ? [] : mismatch('a body was received but the action names none');
   if (body === undefined) return mismatch('the action names a body but none was received');
-  const actual = Buffer.from(bodyHash(body));
-  const expected = Buffer.from(typeof claimed === 'string' ? claimed : '');
-  return actual.length === expected.length && timingSafeEqual(actual, expected) ? [] : mismatch('the body does not match the signed bodyHash');
+  return sameString(bodyHash(body), typeof claimed === 'string' ? claimed : '') ? [] : mismatch('the body does not match the signed bodyHash');
 }
 
 /** Key binding: the session is the signer's (`sub`), and bound to the very key that signed (`cnf`). */

@@ -14,6 +14,7 @@ import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { sameString } from '../lib/same-string.js';
 import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
 import type { SessionClaims } from '../session/types.js';
 import { verifySessionToken } from '../session/verify.js';
@@ -26,7 +27,6 @@ import {
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_SKEW_SECONDS,
   messageId,
-  sameString,
   senderOf,
   signAceMessage,
   type AceVerifyContext,

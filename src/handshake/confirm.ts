@@ -12,7 +12,8 @@ import { VerificationError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
-import { assertVerifyContext, checkAceMessage, messageId, replayKey, sameString, senderOf, signAceMessage, type AceVerifyContext } from './message.js';
+import { sameString } from '../lib/same-string.js';
+import { assertVerifyContext, checkAceMessage, messageId, replayKey, senderOf, signAceMessage, type AceVerifyContext } from './message.js';
 import { CONFIRM_SCHEMA_FILE, type AceMessage, type AcknowledgePayload, type ConfirmPayload, type Verdict } from './types.js';
 
 export interface CreateConfirmOptions {

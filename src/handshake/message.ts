@@ -11,7 +11,7 @@
  * Internal to the handshake.
  */
 
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { assertSchema, schemaErrors } from '../credential/schema.js';
@@ -63,13 +63,6 @@ export function createNonce(): string {
 /** A fresh message id. */
 export function messageId(): string {
   return `urn:uuid:${randomUUID()}`;
-}
-
-/** Constant-time string equality, for nonces. */
-export function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** An error message clipped to fit a `reason` field. */

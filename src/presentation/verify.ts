@@ -10,7 +10,6 @@
  * the subject of every leaf credential). Every failed check is reported.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import type { Resolvable } from 'did-resolver';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
@@ -21,6 +20,7 @@ import { verifyCapabilityCredential } from '../credential/verify.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
+import { sameString } from '../lib/same-string.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
 import { ENVELOPE_PREFIX, MAX_PRESENTED_CREDENTIALS } from './create.js';
@@ -46,12 +46,6 @@ export interface PresentationVerification {
 
 /** Default bound on a presentation: up to 32 credentials of ≤ 64 KiB each would be too much; 256 KiB is. */
 export const MAX_PRESENTATION_LENGTH = 256 * 1024;
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
   const policy = headerErrors(decoded.header, { typ: 'vp+jwt', what: 'presentations' });
