@@ -48,26 +48,40 @@ function readBody(response: IncomingMessage, maxBytes: number): Promise<string |
 export function postJson(url: URL, body: string, options: { timeoutMs: number; maxBytes: number }): Promise<PostedResponse> {
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
+    // One deadline for the whole exchange, as AbortSignal.timeout gives fetch: a
+    // socket timeout only measures idle gaps, which a trickling peer never leaves.
+    // It rejects before destroying the request, so the reset that follows is
+    // never mistaken for a stale keep-alive socket (which the caller retries).
+    const deadline = setTimeout(() => {
+      const error = new TypeError('fetch failed', { cause: new Error(`timed out after ${options.timeoutMs} ms`) });
+      reject(error);
+      request.destroy(error);
+    }, options.timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(deadline);
+      reject(error);
+    };
     const request = (secure ? httpsRequest : httpRequest)(
       url,
       {
         method: 'POST',
         agent: secure ? httpsAgent : httpAgent,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: options.timeoutMs,
       },
       (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           response.resume();
-          reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
+          fail(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
           return;
         }
-        readBody(response, options.maxBytes).then((text) => resolve({ status, ok: status >= 200 && status < 300, text }), reject);
+        readBody(response, options.maxBytes).then((text) => {
+          clearTimeout(deadline);
+          resolve({ status, ok: status >= 200 && status < 300, text });
+        }, fail);
       },
     );
-    request.on('timeout', () => request.destroy(new TypeError('fetch failed', { cause: new Error(`timed out after ${options.timeoutMs} ms`) })));
-    request.on('error', reject);
+    request.on('error', fail);
     request.end(body);
   });
 }
