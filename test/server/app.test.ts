@@ -140,6 +140,7 @@ describe('node HTTP app', () => {
       });
       const streamed = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: chunks, duplex: 'half' });
       expect(streamed.status).toBe(413);
+      expect(await streamed.json()).toMatchObject({ code: 'ERR_INPUT_TOO_LARGE' });
       const small = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers, body: JSON.stringify({ name: 'alice', owner: OWNER }) });
       expect(small.status).toBe(201);
     } finally {
