@@ -66,9 +66,14 @@ function start(): Worker {
     if (message.failed !== undefined) for (const fallback of onFailure.get(message.failed) ?? []) fallback();
   });
   started.on('error', () => {
+    // A worker already replaced (ended after its last user) speaks for no store.
+    if (worker !== started) return;
     for (const fallbacks of onFailure.values()) for (const fallback of fallbacks) fallback();
     onFailure.clear();
+    // Its users' stop functions no longer count down (they see another worker):
+    // the next worker counts its own users from zero, so it ends after its last.
     worker = undefined;
+    users = 0;
   });
   return started;
 }
