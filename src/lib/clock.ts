@@ -10,6 +10,15 @@ export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
 
+/**
+ * `clock`'s time in ms since the epoch, as a function: on the system clock it
+ * reads `Date.now()` (looked up per call, so fake timers installed later still
+ * apply) without allocating a Date per lookup, which caches on hot paths do.
+ */
+export function epochMsOf(clock: Clock): () => number {
+  return clock === systemClock ? () => Date.now() : () => clock().getTime();
+}
+
 /** Seconds since the epoch, floored, as JWT NumericDate. */
 export function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);

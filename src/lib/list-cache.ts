@@ -13,7 +13,7 @@
  * most `maxEntries` remote and `maxEntries` local lists. Internal.
  */
 
-import { systemClock, type Clock } from './clock.js';
+import { epochMsOf, type Clock } from './clock.js';
 import type { CacheDirectives } from './list-fetch.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -67,7 +67,7 @@ export class ListCache<T, K = T> {
     this.#remote = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
     this.#local = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
     this.#clock = clock;
-    this.#now = clock === systemClock ? () => Date.now() : () => clock().getTime();
+    this.#now = epochMsOf(clock);
     this.#defaultTtl = defaultTtlMs;
     this.#maxTtl = options.maxTtlMs ?? Infinity;
     this.#lifetime = options.lifetime;

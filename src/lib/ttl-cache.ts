@@ -6,8 +6,7 @@
  * status and trust lists.
  */
 
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import { epochMsOf, systemClock, type Clock } from './clock.js';
 
 export interface TtlCacheOptions {
   /** Maximum number of entries; the least recently used is evicted first. */
@@ -29,9 +28,7 @@ export class TtlCache<K, V> {
   constructor(options: TtlCacheOptions) {
     this.#max = options.maxEntries;
     this.#ttl = options.ttlMs;
-    const clock = options.clock ?? systemClock;
-    // Date.now looked up per call, so fake timers installed later still apply.
-    this.#now = clock === systemClock ? () => Date.now() : () => clock().getTime();
+    this.#now = epochMsOf(options.clock ?? systemClock);
   }
 
   get(key: K): V | undefined {
