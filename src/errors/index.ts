@@ -50,6 +50,20 @@ export const ErrorCodes = [
   'ERR_STORE',
   'ERR_UNAUTHORIZED',
   'ERR_AUDIT_TAMPERED',
+  /** A single message or request needed more work (fetches, bytes, signatures) than its budget allows. */
+  'ERR_WORK_LIMIT',
+  /** A peer could not be reached (refused, reset, no route, DNS failure). */
+  'ERR_PEER_UNREACHABLE',
+  /** A peer did not answer within the deadline. */
+  'ERR_PEER_TIMEOUT',
+  /** An outbound fetch was refused by the address policy (private, loopback, link-local, metadata). */
+  'ERR_ADDRESS_NOT_ALLOWED',
+  /** The store's database is damaged; writes stop until it is recovered. */
+  'ERR_STORE_CORRUPT',
+  /** Another process is already serving this data directory. */
+  'ERR_DATA_DIR_IN_USE',
+  /** The DID is deactivated (a retired agent). */
+  'ERR_DID_DEACTIVATED',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
