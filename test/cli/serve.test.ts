@@ -41,11 +41,14 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<
   return exited;
 }
 
+// Hooks spawn processes: generous timeouts for a busy two-core machine.
+const HOOK_TIMEOUT_MS = 60_000;
+
 afterEach(async () => {
   await Promise.all(running.splice(0).map((child) => stop(child)));
-});
+}, HOOK_TIMEOUT_MS);
 
-describe('legate serve', () => {
+describe('legate serve', { timeout: 120_000 }, () => {
   let root: string;
   let port: number;
   let acme: string[];
@@ -62,7 +65,7 @@ describe('legate serve', () => {
     const b = await legateAsync([...bank, 'init', '--domain', 'localhost:1'], { env: { LEGATE_PASSPHRASE: PASSPHRASE } });
     expect(b.code, b.stderr).toBe(0);
     expect(b.stderr).toContain('keys sealed by LEGATE_PASSPHRASE');
-  });
+  }, HOOK_TIMEOUT_MS);
 
   it("listens on the port in the organization's domain by default", async () => {
     const served = await startServe(acme);

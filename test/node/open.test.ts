@@ -20,7 +20,7 @@ beforeAll(async () => {
   bank = join(root, 'bank');
   await initNode({ dataDir: acme, domain: 'acme.example' });
   await initNode({ dataDir: bank, domain: 'bank.example', passphrase: PASSPHRASE });
-});
+}, 60_000);
 
 const keyUnavailable = (reason: string) => ({ code: 'ERR_KEY_UNAVAILABLE', reason });
 
