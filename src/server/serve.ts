@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
+import { organizationSigner } from '../node/signers.js';
 import { createApp, type AppDeps } from './app.js';
 
 export interface RunningServer {
@@ -23,8 +24,10 @@ export interface RunningServer {
 
 /**
  * Serves a node on `host:port` (port 0 picks a free one).
- * @throws StoreError `ERR_DATA_DIR_IN_USE` when another server holds the
- * node's data directory.
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` when the organization's key cannot
+ * be unsealed (checked before listening: a peer must never be the first to
+ * find out); `ERR_DATA_DIR_IN_USE` when another server holds the node's data
+ * directory.
  *
  * @example
  * ```ts
@@ -33,6 +36,7 @@ export interface RunningServer {
  * ```
  */
 export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number }): Promise<RunningServer> {
+  await organizationSigner(options.node);
   const app = createApp(options);
   const lock = lockDataDir(options.node.dataDir, options.node.clock);
   const host = options.host ?? '127.0.0.1';

@@ -49,6 +49,20 @@ describe('one server per data directory', () => {
   });
 });
 
+describe('keys before listening', () => {
+  it('refuses to serve a node whose keys cannot be unsealed: ERR_KEY_UNAVAILABLE, and frees the data directory', async () => {
+    await initNode({ dataDir, domain: 'acme.example', passphrase: PASSPHRASE });
+    const locked = await openNode({ dataDir });
+    try {
+      await expect(startServer({ node: locked, port: 0 })).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE', reason: 'passphrase-required' });
+    } finally {
+      await locked.close();
+    }
+    const server = await startServer({ node: await openNode({ dataDir, passphrase: PASSPHRASE }), port: 0 });
+    await server.close();
+  });
+});
+
 describe('local failures stay local', () => {
   it('answers a key failure with the generic internal problem and logs the detail locally', async () => {
     await initNode({ dataDir, domain: 'acme.example', passphrase: PASSPHRASE });
