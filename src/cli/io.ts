@@ -24,6 +24,7 @@ export function nodeOptions(options: GlobalOptions): NodeOptions {
     dataDir: options.data,
     passphrase: process.env.LEGATE_PASSPHRASE,
     allowHttpLoopback: options.allowHttpLoopback || process.env.LEGATE_ALLOW_HTTP_LOOPBACK === '1',
+    onWarning: (message) => note(`legate: warning: ${message}`),
   };
 }
 

@@ -7,4 +7,4 @@
 
 export { generateEphemeralSigner, toDidJwtSigner, type Signer, type DidJwtSigner } from './signer.js';
 export { KeyStore, type KeyInfo, type KeyIdentifier } from './keystore.js';
-export { createMasterKey, openMasterKey, MasterKey, type MasterKeyOptions } from './master-key.js';
+export { assertSealingMatches, createMasterKey, openMasterKey, readSealing, MasterKey, type MasterKeyOptions, type Sealing } from './master-key.js';

@@ -5,8 +5,10 @@
  * either from a passphrase (`LEGATE_PASSPHRASE`, stretched with scrypt) or,
  * when none is set at `init`, from a random key file readable only by its
  * owner (mode 0600, refused when group or others can read it, as ssh does).
- * `keystore.json` in the data directory records which, the KDF parameters,
- * and a sealed check value so a wrong passphrase fails early and clearly.
+ * `keystore.json` in the data directory records which (the *sealing*), the
+ * KDF parameters, and a sealed check value so a wrong passphrase fails early
+ * and clearly. A passphrase offered to a store sealed by `master.key` is a
+ * mismatch and is refused, never silently ignored.
  */
 
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
@@ -21,9 +23,18 @@ const CHECK_PLAINTEXT = Buffer.from('legate-keystore-check-v1');
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const SEAL_VERSION = 1;
 
+/** An empty passphrase counts as none (an unset variable often reads as ''). */
+const hasPassphrase = (passphrase: string | undefined): passphrase is string => passphrase !== undefined && passphrase !== '';
+
+/**
+ * How a data directory's private keys are sealed: by a key derived from a
+ * passphrase (`LEGATE_PASSPHRASE`), or by the random key in `master.key`.
+ */
+export type Sealing = 'passphrase' | 'keyfile';
+
 interface KeystoreFile {
   version: 1;
-  mode: 'passphrase' | 'keyfile';
+  mode: Sealing;
   kdf?: { name: 'scrypt'; salt: string; N: number; r: number; p: number };
   check: string;
 }
@@ -97,7 +108,7 @@ export function createMasterKey(dataDir: string, options: MasterKeyOptions = {})
   if (existsSync(keystorePath)) throw new StoreError('ERR_CONFLICT', 'a key store already exists in this data directory');
   let key: Buffer;
   let file: Omit<KeystoreFile, 'check'>;
-  if (options.passphrase !== undefined && options.passphrase !== '') {
+  if (hasPassphrase(options.passphrase)) {
     const kdf = { name: 'scrypt' as const, salt: randomBytes(16).toString('base64'), N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p };
     key = deriveFromPassphrase(options.passphrase, kdf);
     file = { version: 1, mode: 'passphrase', kdf };
@@ -136,18 +147,54 @@ function readKeystoreFile(path: string): KeystoreFile {
 }
 
 /**
+ * Which sealing the key store of `dataDir` uses, read from `keystore.json`
+ * (cheap: no key is derived or read).
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` when there is no readable key store.
+ *
+ * @example
+ * ```ts
+ * readSealing('.legate'); // 'keyfile'
+ * ```
+ */
+export function readSealing(dataDir: string): Sealing {
+  return readKeystoreFile(join(dataDir, KEYSTORE_FILE)).mode;
+}
+
+/**
+ * Refuses a passphrase that does not fit the sealing in force: one offered to
+ * a store sealed by `master.key` (it would otherwise be ignored, and the user
+ * would believe it protects the keys), or none for a passphrase-sealed store.
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` with reason `sealing-mismatch` or
+ * `passphrase-required`.
+ */
+export function assertSealingMatches(sealing: Sealing, passphrase: string | undefined): void {
+  if (sealing === 'keyfile' && hasPassphrase(passphrase)) {
+    throw new StoreError(
+      'ERR_KEY_UNAVAILABLE',
+      `this key store is sealed by ${KEY_FILE}, not by a passphrase: unset LEGATE_PASSPHRASE`,
+      { reason: 'sealing-mismatch' },
+    );
+  }
+  if (sealing === 'passphrase' && !hasPassphrase(passphrase)) {
+    throw new StoreError('ERR_KEY_UNAVAILABLE', 'this key store is passphrase-protected: set LEGATE_PASSPHRASE', {
+      reason: 'passphrase-required',
+    });
+  }
+}
+
+/**
  * Opens the master key of `dataDir`.
  * @throws StoreError `ERR_KEY_UNAVAILABLE` when there is none, the passphrase is
- * missing or wrong, or the key file is readable by group or others.
+ * missing (`passphrase-required`) or wrong (`wrong-key`), a passphrase is given
+ * for a store sealed by `master.key` (`sealing-mismatch`), or the key file is
+ * readable by group or others (`permissions`).
  */
 export function openMasterKey(dataDir: string, options: MasterKeyOptions = {}): MasterKey {
   const file = readKeystoreFile(join(dataDir, KEYSTORE_FILE));
+  assertSealingMatches(file.mode, options.passphrase);
   let key: Buffer;
   if (file.mode === 'passphrase') {
-    if (options.passphrase === undefined || options.passphrase === '') {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', 'this key store is passphrase-protected: set LEGATE_PASSPHRASE');
-    }
-    key = deriveFromPassphrase(options.passphrase, file.kdf!);
+    key = deriveFromPassphrase(options.passphrase!, file.kdf!);
   } else {
     const keyPath = join(dataDir, KEY_FILE);
     let mode: number;

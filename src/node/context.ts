@@ -8,6 +8,7 @@
 
 import type { Resolvable } from 'did-resolver';
 import type { KeyStore } from '../keys/keystore.js';
+import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 
@@ -16,6 +17,8 @@ export interface NodeContext {
   organization: OrganizationRecord;
   store: Store;
   keys: KeyStore;
+  /** How the private keys are sealed: `passphrase` (LEGATE_PASSPHRASE) or `keyfile` (master.key). */
+  sealing: Sealing;
   clock: Clock;
   /** Answers for this node's own DIDs from the store, and resolves everything else. */
   resolver: Resolvable;
@@ -40,6 +43,16 @@ export interface NodeOptions {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default 300. */
   sessionLifetimeSeconds?: number;
+  /**
+   * Unseal the organization's key while opening, so a missing or wrong
+   * passphrase or master key fails here rather than at first use (`serve`
+   * sets it). Otherwise keys unlock on first use, and work that signs nothing
+   * (verifying) needs no passphrase; a passphrase that is given is still
+   * checked at open.
+   */
+  requireKeys?: boolean;
+  /** Receives warnings about the data directory (modes); default `process.emitWarning`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Files inside a data directory. */

@@ -4,7 +4,9 @@
  * Creates a node: the organization's `did:web`, its first Ed25519 key, the
  * encrypted key store, the SQLite store, and the admin bearer token (in
  * `admin.token`, readable only by its owner; the store keeps only its hash). All or nothing: on any failure
- * the files this call created are removed, so a retry starts clean.
+ * the files this call created are removed, so a retry starts clean. The
+ * directory is created 0700 and every file in it 0600 (see node/data-dir);
+ * an existing directory that group or others can open draws a warning.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,6 +21,7 @@ import { systemClock } from '../lib/clock.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import type { OrganizationRecord } from '../store/types.js';
 import { ADMIN_TOKEN_SETTING, DATA_FILES, type NodeOptions } from './context.js';
+import { createPrivateFile, secureDataDir } from './data-dir.js';
 
 export interface InitOptions extends NodeOptions {
   /** `host` or `host:port` where the node will be reachable; the organization DID derives from it. */
@@ -50,11 +53,14 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
     throw new StoreError('ERR_CONFLICT', `${dataDir} already holds a Legate node (or part of one)`, { claim: 'data' });
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));
 
   const clock = options.clock ?? systemClock;
   let store;
   try {
     const master = createMasterKey(dataDir, { passphrase: options.passphrase });
+    // Made 0600 before SQLite opens it: SQLite gives -wal and -shm the database file's mode.
+    createPrivateFile(join(dataDir, DATA_FILES.database));
     store = await openSqliteStore(join(dataDir, DATA_FILES.database));
     const organization: OrganizationRecord = { did, domain: options.domain.toLowerCase(), name, createdAt: clock().toISOString() };
     // The admin bearer token: its hash in the store, the token itself in an owner-only file.

@@ -1,9 +1,15 @@
 /**
  * @module node/open
  *
- * Opens an initialized data directory: unlocks the master key, opens the
- * SQLite store, and wires a resolver that answers for this node's own DIDs
- * from the store before going to the network.
+ * Opens an initialized data directory: checks its file modes, checks the
+ * passphrase against the sealing in force, opens the SQLite store, and wires
+ * a resolver that answers for this node's own DIDs from the store before going
+ * to the network.
+ *
+ * The master key is unlocked at open when a passphrase is given (a wrong one,
+ * or one given for a store sealed by `master.key`, fails here, not at first
+ * signature) or when `requireKeys` asks; otherwise on first use, so verifying
+ * needs no passphrase.
  */
 
 import { existsSync } from 'node:fs';
@@ -11,11 +17,13 @@ import { join } from 'node:path';
 import { StoreError } from '../errors/index.js';
 import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
-import { openMasterKey } from '../keys/master-key.js';
+import { assertSealingMatches, openMasterKey, readSealing, type MasterKey } from '../keys/master-key.js';
 import { systemClock } from '../lib/clock.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
+import { secureDataDir } from './data-dir.js';
 import { localDocuments } from './documents.js';
+import { organizationSigner } from './signers.js';
 
 /** True when `dataDir` holds an initialized node. */
 export function isInitialized(dataDir: string): boolean {
@@ -24,8 +32,11 @@ export function isInitialized(dataDir: string): boolean {
 
 /**
  * Opens the node in `options.dataDir`.
- * @throws StoreError `ERR_NOT_FOUND` when the directory is not initialized,
- * `ERR_KEY_UNAVAILABLE` when the key store cannot be unlocked.
+ * @throws StoreError `ERR_NOT_FOUND` when the directory is not initialized;
+ * `ERR_KEY_UNAVAILABLE` when a passphrase is given for a store sealed by
+ * `master.key` (reason `sealing-mismatch`), the passphrase is wrong
+ * (`wrong-key`), or, with `requireKeys`, the key store cannot be unlocked
+ * (`passphrase-required`, `permissions`, ...).
  *
  * @example
  * ```ts
@@ -38,6 +49,15 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
   if (!isInitialized(dataDir)) {
     throw new StoreError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
   }
+  secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));
+  const sealing = readSealing(dataDir);
+  const { passphrase } = options;
+  // A passphrase that is given is checked now: a mismatch or a wrong one must not wait for the first signature.
+  let master: MasterKey | undefined;
+  if (options.requireKeys === true || (passphrase !== undefined && passphrase !== '')) {
+    assertSealingMatches(sealing, passphrase);
+    master = openMasterKey(dataDir, { passphrase });
+  }
   const store = await openSqliteStore(join(dataDir, DATA_FILES.database));
   try {
     const organization = await store.getOrganization();
@@ -49,12 +69,13 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       ...(options.allowHttpLoopback === undefined ? {} : { allowHttpLoopback: options.allowHttpLoopback }),
     });
-    return {
+    const context: NodeContext = {
       dataDir,
       organization,
       store,
-      // Unlocked on first use: verifying needs no passphrase.
-      keys: new KeyStore(store, () => openMasterKey(dataDir, { passphrase: options.passphrase }), { clock }),
+      // Unlocked on first use unless already open: verifying needs no passphrase.
+      keys: new KeyStore(store, master ?? (() => openMasterKey(dataDir, { passphrase })), { clock }),
+      sealing,
       clock,
       resolver,
       fetch: options.fetch,
@@ -62,6 +83,9 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
       close: () => store.close(),
     };
+    // The check value proves the master key; unsealing a real key proves the rows match it too.
+    if (options.requireKeys === true) await organizationSigner(context);
+    return context;
   } catch (error) {
     await store.close();
     throw error;

@@ -9,7 +9,7 @@
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InputError, LegateError, StoreError } from '../errors/index.js';
+import { InputError, LegateError, StoreError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem } from './problem.js';
@@ -30,6 +30,20 @@ export interface AppDeps {
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 /**
+ * Failures of this node's own configuration, keys or store. Their detail
+ * ("wrong passphrase", a file path, a damaged page) is for the operator, not
+ * for whoever sent the request: the caller gets the generic internal problem,
+ * and the detail goes to the local log.
+ */
+const LOCAL_ONLY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_KEY_UNAVAILABLE',
+  'ERR_STORE',
+  'ERR_STORE_CORRUPT',
+  'ERR_DATA_DIR_IN_USE',
+  'ERR_AUDIT_TAMPERED',
+]);
+
+/**
  * Builds the node's HTTP app.
  *
  * @example
@@ -44,7 +58,12 @@ export function createApp(deps: AppDeps): Hono {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const report =
     deps.onUnexpectedError ??
-    ((error: unknown) => process.stderr.write(`legate: unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : 'error'}\n`));
+    ((error: unknown) =>
+      process.stderr.write(
+        error instanceof LegateError
+          ? `legate: ${error.code}: ${error.message}\n`
+          : `legate: unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : 'error'}\n`,
+      ));
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -82,7 +101,7 @@ export function createApp(deps: AppDeps): Hono {
     throw new StoreError('ERR_NOT_FOUND', 'no such route');
   });
   app.onError((error, c) => {
-    if (error instanceof LegateError) {
+    if (error instanceof LegateError && !LOCAL_ONLY_CODES.has(error.code)) {
       const body = problem(error);
       return c.json(body, body.status as 400, { 'content-type': 'application/problem+json' });
     }

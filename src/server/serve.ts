@@ -3,12 +3,15 @@
  *
  * Runs the app on Node's HTTP server (@hono/node-server) and stops it
  * gracefully: no new connections, in-flight requests finish, then the store
- * closes.
+ * closes. One server per data directory: a second is refused (see
+ * node/serve-lock).
  */
 
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
+import { lockDataDir } from '../node/serve-lock.js';
+import { organizationSigner } from '../node/signers.js';
 import { createApp, type AppDeps } from './app.js';
 
 export interface RunningServer {
@@ -21,6 +24,10 @@ export interface RunningServer {
 
 /**
  * Serves a node on `host:port` (port 0 picks a free one).
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` when the organization's key cannot
+ * be unsealed (checked before listening: a peer must never be the first to
+ * find out); `ERR_DATA_DIR_IN_USE` when another server holds the node's data
+ * directory.
  *
  * @example
  * ```ts
@@ -28,10 +35,12 @@ export interface RunningServer {
  * process.on('SIGTERM', () => void server.close());
  * ```
  */
-export function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number }): Promise<RunningServer> {
+export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number }): Promise<RunningServer> {
+  await organizationSigner(options.node);
   const app = createApp(options);
+  const lock = lockDataDir(options.node.dataDir, options.node.clock);
   const host = options.host ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
+  const started = new Promise<RunningServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
       resolve({
@@ -42,9 +51,17 @@ export function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext
             server.close((error) => (error ? fail(error) : done()));
             // Idle keep-alive connections would hold close() open.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
-          }).then(() => options.node.close())),
+          })
+            .then(() => options.node.close())
+            .finally(() => lock.release())),
       });
     });
     server.once('error', reject);
   });
+  try {
+    return await started;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }

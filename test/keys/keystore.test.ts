@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMasterKey, openMasterKey } from '../../src/keys/master-key.js';
+import { assertSealingMatches, createMasterKey, openMasterKey, readSealing } from '../../src/keys/master-key.js';
 import { KeyStore } from '../../src/keys/keystore.js';
 import { generateEphemeralSigner, toDidJwtSigner } from '../../src/keys/signer.js';
 import { verifyEd25519 } from '../../src/lib/ed25519.js';
@@ -46,6 +46,33 @@ describe('master key', () => {
       expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'wrong-key' }),
     );
     expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+  });
+
+  it('records which sealing is in force', () => {
+    createMasterKey(dir);
+    expect(readSealing(dir)).toBe('keyfile');
+    const other = mkdtempSync(join(tmpdir(), 'legate-keys-'));
+    createMasterKey(other, { passphrase: 'correct horse' });
+    expect(readSealing(other)).toBe('passphrase');
+    expect(() => readSealing(join(dir, 'nowhere'))).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE' }));
+  });
+
+  it('refuses a passphrase offered to a store sealed by master.key, instead of ignoring it', () => {
+    createMasterKey(dir);
+    expect(() => openMasterKey(dir, { passphrase: 'mallory guess' })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'sealing-mismatch' }),
+    );
+    // An empty passphrase is no passphrase (an unset variable often reads as '').
+    expect(() => openMasterKey(dir, { passphrase: '' })).not.toThrow();
+  });
+
+  it('names a missing passphrase for a passphrase-sealed store', () => {
+    createMasterKey(dir, { passphrase: 'correct horse' });
+    expect(() => openMasterKey(dir)).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNAVAILABLE', reason: 'passphrase-required' }));
+    expect(() => assertSealingMatches('passphrase', '')).toThrow(expect.objectContaining({ reason: 'passphrase-required' }));
+    expect(() => assertSealingMatches('keyfile', 'x')).toThrow(expect.objectContaining({ reason: 'sealing-mismatch' }));
+    expect(() => assertSealingMatches('passphrase', 'x')).not.toThrow();
+    expect(() => assertSealingMatches('keyfile', undefined)).not.toThrow();
   });
 
   it('refuses to replace an existing key store', () => {

@@ -2,10 +2,13 @@
  * @module cli/commands/init
  *
  * `legate init --domain <host[:port]> [--name <org>]`: creates the
- * organization DID, its key, the encrypted key store and the SQLite store.
+ * organization DID, its key, the encrypted key store and the SQLite store,
+ * and says which sealing protects the keys (`LEGATE_PASSPHRASE` or
+ * `master.key`): later commands refuse a passphrase that does not match it.
  */
 
 import type { Command } from 'commander';
+import { readSealing } from '../../keys/master-key.js';
 import { initNode } from '../../node/init.js';
 import { action } from '../command.js';
 import { EXIT, nodeOptions, note, printJson, println } from '../io.js';
@@ -18,10 +21,16 @@ export function registerInit(program: Command): void {
     .option('--name <org>', 'display name of the organization');
   action(command, async (globals, options: { domain: string; name?: string }) => {
     const org = await initNode({ ...nodeOptions(globals), domain: options.domain, name: options.name });
-    if (globals.json) printJson({ ...org, dataDir: globals.data });
+    const sealing = readSealing(globals.data);
+    if (globals.json) printJson({ ...org, dataDir: globals.data, sealing });
     else {
       println(org.did);
-      note(`initialized ${org.name} in ${globals.data}${process.env.LEGATE_PASSPHRASE ? ' (keys sealed by LEGATE_PASSPHRASE)' : ' (keys sealed by master.key, mode 0600)'}`);
+      note(`initialized ${org.name} in ${globals.data}`);
+      note(
+        sealing === 'passphrase'
+          ? 'keys sealed by LEGATE_PASSPHRASE: set it for every command that signs, and for serve'
+          : `keys sealed by ${globals.data}/master.key (mode 0600): leave LEGATE_PASSPHRASE unset for this node`,
+      );
       note(`admin bearer token in ${globals.data}/admin.token (mode 0600)`);
     }
     return EXIT.ok;

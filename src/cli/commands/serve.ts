@@ -2,11 +2,15 @@
  * @module cli/commands/serve
  *
  * `legate serve [--port n] [--host h]`: runs this node's HTTP service until
- * SIGINT or SIGTERM, then shuts down gracefully.
+ * SIGINT or SIGTERM, then shuts down gracefully. It refuses to start when the
+ * keys cannot be unsealed (a wrong or missing passphrase would otherwise
+ * surface on a peer's first handshake) or when another server holds the data
+ * directory. The port defaults to the one in the organization's domain.
  */
 
 import type { Command } from 'commander';
 import { openNode } from '../../node/open.js';
+import { planListenPort } from '../../server/listen-port.js';
 import { startServer } from '../../server/serve.js';
 import { action } from '../command.js';
 import { EXIT, nodeOptions, note, printJson, println } from '../io.js';
@@ -16,19 +20,22 @@ export function registerServe(program: Command): void {
   const serve = program
     .command('serve')
     .description("run this node's HTTP service (DID documents, status lists, registry, ACE, actions, admin)")
-    .option('--port <n>', 'port to listen on', '7401')
+    .option('--port <n>', "port to listen on (default: the port in the organization's domain, else 7401)")
     .option('--host <h>', 'address to bind', '127.0.0.1')
     .option('--session-lifetime <seconds>', 'lifetime of the session tokens this node issues', '300');
-  action(serve, async (globals, flags: { port: string; host: string; sessionLifetime: string }) => {
-    const port = parseCount(flags.port, '--port', 65535);
+  action(serve, async (globals, flags: { port?: string; host: string; sessionLifetime: string }) => {
+    const requested = flags.port === undefined ? undefined : parseCount(flags.port, '--port', 65535);
     const sessionLifetimeSeconds = parseCount(flags.sessionLifetime, '--session-lifetime', 86400);
-    const node = await openNode({ ...nodeOptions(globals), sessionLifetimeSeconds });
+    // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
+    const node = await openNode({ ...nodeOptions(globals), sessionLifetimeSeconds, requireKeys: true });
+    const { port, warnings } = planListenPort(node.organization.domain, requested);
+    for (const warning of warnings) note(`legate: warning: ${warning}`);
     const server = await startServer({ node, host: flags.host, port }).catch(async (error: unknown) => {
       await node.close();
       throw error;
     });
-    if (globals.json) printJson({ url: server.url, did: node.organization.did });
-    else println(`${node.organization.did} serving on ${server.url}`);
+    if (globals.json) printJson({ url: server.url, did: node.organization.did, sealing: node.sealing, warnings });
+    else println(`${node.organization.did} serving on ${server.url} (keys sealed by ${node.sealing === 'passphrase' ? 'LEGATE_PASSPHRASE' : 'master.key'})`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         note('shutting down');
