@@ -223,13 +223,14 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
       reason: 'granted through another delegation line than the session’s; advertise it in a separate handshake',
     });
   }
-  const trusted = inSession.map((c) => c.entry);
   const end = Math.min(...inSession.map((c) => chainEnd(c.chain)));
   // Other credentials covering a trusted intent ride along (same line, still valid; they do not shorten the
   // session, and each action re-checks them), so an action one credential's limits refuse may use another's
-  // (issue #13 item 14); the primaries come first.
+  // (issue #13 item 14). Each is listed in `trusted` too, so the session's capabilities are exactly the
+  // trusted ones, as every acknowledge check expects; the primaries come first.
   const alternatives = inSession.flatMap((c) => (c.alternatives ?? []).filter((a) => actorLine(a.chain) === line && chainEnd(a.chain) > now + 1000));
-  const granted = [...inSession, ...alternatives].slice(0, MAX_SESSION_CAPABILITIES);
+  const granted = [...inSession, ...alternatives].slice(0, Math.min(MAX_SESSION_CAPABILITIES, MAX_INTENTS));
+  const trusted = granted.map((c) => c.entry);
   const session =
     inSession[0] === undefined
       ? undefined

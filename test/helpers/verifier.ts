@@ -13,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSignedAction } from '../../src/action/create.js';
 import type { Money } from '../../src/credential/types.js';
+import { handleAcknowledge } from '../../src/handshake/acknowledge.js';
 import { createAdvertise } from '../../src/handshake/advertise.js';
 import { createNonce } from '../../src/handshake/message.js';
+import { MemoryReplayCache } from '../../src/handshake/replay-cache.js';
 import type { Intent } from '../../src/handshake/types.js';
 import type { Signer } from '../../src/keys/signer.js';
 import { handleAceMessage } from '../../src/node/ace.js';
@@ -24,6 +26,7 @@ import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
+import { verificationOptions } from '../../src/node/verify.js';
 import { createPresentation } from '../../src/presentation/create.js';
 
 export interface Verifier {
@@ -46,6 +49,8 @@ export interface Session {
   token: string;
   trusted: { action: string; resource: string; credential: string }[];
   rejected: { action: string; resource: string; code: string }[];
+  /** The holder's own check of the acknowledge (its session included), as `legate handshake` runs it. */
+  accepted: { ok: boolean; codes: string[] };
 }
 
 /** `holder` advertises `credentials` (its leaves with their chains) and `intents` to teller; returns the session. */
@@ -56,7 +61,13 @@ export async function handshakeWith(v: Verifier, holder: Signer, credentials: re
   const outcome = await handleAceMessage(v.node, advertise.token);
   if (outcome.type !== 'advertise') throw new Error('expected an advertise outcome');
   const { handling } = outcome;
-  return { token: handling.session?.token ?? '', trusted: handling.trusted, rejected: handling.rejected };
+  const ack = await handleAcknowledge(outcome.reply, { signer: holder, advertise: advertise.payload, verify: verificationOptions(v.node), replay: new MemoryReplayCache() });
+  return {
+    token: handling.session?.token ?? '',
+    trusted: handling.trusted,
+    rejected: handling.rejected,
+    accepted: { ok: ack.ok, codes: ack.errors.map((e) => e.code) },
+  };
 }
 
 /** Signs an action under `session` as `holder` and has teller decide it. */

@@ -51,6 +51,7 @@ async function actionEntries() {
 async function sessionFor(holder: ReturnType<typeof generateEphemeralSigner>, chain: string[]) {
   const session = await handshakeWith(v, holder, chain, [REFUND], clock);
   expect(session.token).not.toBe('');
+  expect(session.accepted).toEqual({ ok: true, codes: [] });
   return (value: number) => actWith(v, holder, session.token, { ...REFUND, amount: usd(value) }, clock);
 }
 
@@ -164,6 +165,10 @@ describe('overlapping credentials (item 14)', () => {
     const small = await rootTo(agent, [refund({ maxAmount: usd(20) })]);
     const large = await rootTo(agent, [refund({ maxAmount: usd(100) })]);
     const spend = await sessionFor(agent, [small.jwt, large.jwt]);
+    // Both are trusted for the one intent, and the agent accepts a session carrying both.
+    const session = await handshakeWith(v, agent, [small.jwt, large.jwt], [REFUND], clock);
+    expect(session.trusted.map((t) => t.credential)).toEqual([small.id, large.id]);
+    expect(session.accepted).toEqual({ ok: true, codes: [] });
     expect(await spend(30)).toMatchObject({ decision: 'allow', credentialId: large.id });
     expect(await spend(10)).toMatchObject({ decision: 'allow', credentialId: small.id });
     expect(codes(await spend(150))).toEqual(['ERR_CONSTRAINT_AMOUNT']);
