@@ -9,7 +9,7 @@ import { acme, alice, bob, frozenClock } from '../fixtures.js';
 import { supportAgentCredential } from './fixtures.js';
 
 const usd = (value: number) => ({ value, currency: 'USD' });
-const refund = (constraints: Capability['constraints']): Capability => ({ action: 'call', resource: 'billing:refund', constraints });
+const refund = (constraints?: Capability['constraints']): Capability => ({ action: 'call', resource: 'billing:refund', ...(constraints === undefined ? {} : { constraints }) });
 const request = (value: number) => ({ action: 'call', resource: 'billing:refund', amount: usd(value) });
 const codes = (d: { reasons: { code: string }[] }) => d.reasons.map((r) => r.code);
 
@@ -63,7 +63,7 @@ describe('bySpecificity', () => {
       { action: 'call', resource: 'billing:refund', scope: 'own' },
     ];
     expect([...caps].sort(bySpecificity)).toEqual([...caps].reverse());
-    expect(bySpecificity(refund(undefined), { action: 'call', resource: 'billing:refund' })).toBe(0);
+    expect(bySpecificity(refund(), { action: 'call', resource: 'billing:refund' })).toBe(0);
   });
 });
 
