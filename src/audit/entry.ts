@@ -24,7 +24,7 @@ import {
 } from './types.js';
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
-const STRING_FIELDS = ['action', 'resource', 'agent', 'owner', 'session'] as const;
+const STRING_FIELDS = ['action', 'resource', 'agent', 'owner', 'session', 'approver', 'approval'] as const;
 const LIST_FIELDS = ['chain', 'credentials', 'reasons'] as const;
 
 function checkString(value: unknown, name: string, max: number): string {

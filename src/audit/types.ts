@@ -78,6 +78,10 @@ export interface AuditFields {
   reasons?: readonly string[] | undefined;
   /** The signed action itself, as the compact JWS received. */
   signedAction?: string | undefined;
+  /** For an action allowed with a human approval: the DID that signed the approval. */
+  approver?: string | undefined;
+  /** That approval's credential id. */
+  approval?: string | undefined;
   /** Anything else worth keeping, as a JSON object (at most {@link MAX_AUDIT_DETAILS_BYTES}). */
   details?: Readonly<Record<string, unknown>> | undefined;
 }
@@ -98,6 +102,8 @@ export interface AuditEntry {
   credentials?: string[];
   reasons?: string[];
   signedAction?: string;
+  approver?: string;
+  approval?: string;
   details?: Record<string, unknown>;
   /** The hash of entry `seq - 1`, or {@link GENESIS_HASH}. */
   prevHash: string;

@@ -9,11 +9,11 @@
  * The decision is data that names the capability used or the reason codes.
  */
 
-import type { AgentCapabilityCredential, Capability, CapabilitySubject, Money } from '../credential/types.js';
+import { issuerId, type AgentCapabilityCredential, type Capability, type CapabilitySubject, type Money } from '../credential/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { checkConstraints, type ConstraintContext, type CountLookup, type SpendLookup } from './constraints.js';
+import { checkConstraints, type ConstraintContext, type CountLookup, type Spend, type SpendLookup } from './constraints.js';
 import { capabilityCovers, isConcreteAction, isConcreteResource } from './match.js';
 import { isValidMoney } from './money.js';
 
@@ -32,7 +32,7 @@ export interface AuthorizationContext {
   /** The DID of the verifier, checked against `audience` constraints. */
   verifier?: string | undefined;
   /** Spend so far in a budget's period, or a lookup keyed by capability and credential. */
-  spent?: Money | SpendLookup | undefined;
+  spent?: Money | Spend | SpendLookup | undefined;
   /** Actions already performed in a rate limit's period, or a lookup. */
   recentCount?: number | CountLookup | undefined;
   /** A human approval of this very action has been verified. */
@@ -60,13 +60,44 @@ export interface Decision {
 interface Candidate {
   capability: Capability;
   credentialId: string | undefined;
+  issuer: string | undefined;
+  subject: CapabilitySubject;
+}
+
+/**
+ * Orders capabilities most specific first, for choosing among several that
+ * cover one request (DESIGN "Capabilities"; issue #13 item 14): a scoped
+ * capability before an unscoped one, a named action before `*`, a concrete
+ * resource before a pattern, and a pattern with more fixed segments before
+ * one with fewer. Negative when `a` is the more specific. Equal
+ * capabilities compare 0, so a stable sort keeps the caller's order.
+ *
+ * @example
+ * ```ts
+ * [{ action: '*', resource: 'billing:*' }, { action: 'call', resource: 'billing:refund' }].sort(bySpecificity)
+ * // call billing:refund first
+ * ```
+ */
+export function bySpecificity(a: Pick<Capability, 'action' | 'resource' | 'scope'>, b: Pick<Capability, 'action' | 'resource' | 'scope'>): number {
+  const rank = (c: Pick<Capability, 'action' | 'resource' | 'scope'>): number[] => {
+    const segments = c.resource.split(':');
+    const wildcard = segments.at(-1) === '*';
+    return [c.scope === undefined ? 1 : 0, c.action === '*' ? 1 : 0, wildcard ? 1 : 0, -(wildcard ? segments.length - 1 : segments.length)];
+  };
+  const [ra, rb] = [rank(a), rank(b)];
+  for (let i = 0; i < ra.length; i += 1) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+  return 0;
 }
 
 /**
  * Decides whether `request` is allowed by any of `credentials`.
  *
  * - `allow` when a covering capability passes all its constraints and its
- *   credential's shared ones (the first such, in the order given);
+ *   credential's shared ones. When several cover the request, they are tried
+ *   most specific first ({@link bySpecificity}), then in the order given,
+ *   and the first that passes is the one named (and the one a verifier
+ *   charges): a narrow capability that refuses, say, a 30 USD refund for its
+ *   20 USD limit does not hide a broader one that allows it;
  * - otherwise `approval_required` when one fails only for want of a human
  *   approval (reason `ERR_APPROVAL_REQUIRED`);
  * - otherwise `deny`, with `ERR_NOT_AUTHORIZED` when nothing covers the
@@ -106,30 +137,30 @@ export function authorize(
     verifier: context.verifier,
   };
   const reasons: DecisionReason[] = [];
-  let covered = false;
-  let needsApproval: Candidate | undefined;
-
+  const candidates: Candidate[] = [];
   for (const source of credentials) {
-    const { subject, credentialId } = unpack(source);
+    const { subject, credentialId, issuer } = unpack(source);
     const covering = subject.capabilities.filter((capability) => capabilityCovers(capability, request));
     if (covering.length === 0) continue;
     const invalid = source === subject ? undefined : validityProblem(source as AgentCapabilityCredential, now);
-    if (invalid !== undefined) {
-      reasons.push(invalid);
-      continue;
-    }
-    covered = true;
-    for (const capability of covering) {
-      const target = { capability, credentialId };
-      const failures = [
-        ...checkConstraints(capability.constraints, constraintContext, { ...target, level: 'capability' }),
-        ...checkConstraints(subject.constraints, constraintContext, { ...target, level: 'credential' }),
-      ];
-      if (failures.length === 0) return { decision: 'allow', ...named({ capability, credentialId }), reasons: [] };
-      if (failures.every((f) => f.code === 'ERR_APPROVAL_REQUIRED')) needsApproval ??= { capability, credentialId };
-      const label = `${capability.action} ${capability.resource}`;
-      reasons.push(...failures.map((f) => ({ code: f.code, message: `${label}: ${f.message}` })));
-    }
+    if (invalid !== undefined) reasons.push(invalid);
+    else candidates.push(...covering.map((capability) => ({ capability, credentialId, issuer, subject })));
+  }
+  // Array.prototype.sort is stable: equally specific capabilities keep the order given.
+  candidates.sort((a, b) => bySpecificity(a.capability, b.capability));
+
+  let needsApproval: Candidate | undefined;
+  for (const candidate of candidates) {
+    const { capability, credentialId, issuer, subject } = candidate;
+    const target = { capability, credentialId, issuer };
+    const failures = [
+      ...checkConstraints(capability.constraints, constraintContext, { ...target, level: 'capability' }),
+      ...checkConstraints(subject.constraints, constraintContext, { ...target, level: 'credential' }),
+    ];
+    if (failures.length === 0) return { decision: 'allow', ...named(candidate), reasons: [] };
+    if (failures.every((f) => f.code === 'ERR_APPROVAL_REQUIRED')) needsApproval ??= candidate;
+    const label = `${capability.action} ${capability.resource}`;
+    reasons.push(...failures.map((f) => ({ code: f.code, message: `${label}: ${f.message}` })));
   }
 
   if (needsApproval !== undefined) {
@@ -139,7 +170,7 @@ export function authorize(
       reasons: [{ code: 'ERR_APPROVAL_REQUIRED', message: 'a human approval of this action is required' }],
     };
   }
-  if (!covered && reasons.length === 0) {
+  if (candidates.length === 0 && reasons.length === 0) {
     reasons.push({ code: 'ERR_NOT_AUTHORIZED', message: 'no capability covers this action' });
   }
   return deny(reasons);
@@ -155,9 +186,9 @@ function named(candidate: Candidate): { capability: Capability; credentialId?: s
   return credentialId === undefined ? { capability } : { capability, credentialId };
 }
 
-function unpack(source: CapabilitySource): { subject: CapabilitySubject; credentialId: string | undefined } {
-  if ('credentialSubject' in source) return { subject: source.credentialSubject, credentialId: source.id };
-  return { subject: source, credentialId: undefined };
+function unpack(source: CapabilitySource): Omit<Candidate, 'capability'> {
+  if ('credentialSubject' in source) return { subject: source.credentialSubject, credentialId: source.id, issuer: issuerId(source) };
+  return { subject: source, credentialId: undefined, issuer: undefined };
 }
 
 function validityProblem(credential: AgentCapabilityCredential, now: Date): DecisionReason | undefined {

@@ -13,7 +13,7 @@
 import type { Capability, Constraints, Money } from '../credential/types.js';
 import { InputError, type ErrorCode } from '../errors/index.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
-import { formatMoney, isValidMoney, sumAtMost } from './money.js';
+import { formatMoney, isDecimalAmount, isValidMoney, sumAtMost, type DecimalAmount } from './money.js';
 import { timeWindowContains } from './time-window.js';
 
 /** What a usage lookup is asked: the usage of one limit within its trailing period. */
@@ -28,12 +28,24 @@ export interface UsageQuery {
   capability?: Capability | undefined;
   /** The id of its credential, when known. */
   credentialId?: string | undefined;
+  /** The issuer of that credential, when known (ids are chosen by issuers, so a usage key needs both). */
+  issuer?: string | undefined;
   /** Whether the limit is the capability's own or shared by its whole credential. */
   level?: 'capability' | 'credential' | undefined;
 }
 
+/**
+ * Spend so far, in the budget's currency. The value may be a decimal string
+ * (an exact sum of recorded spend, see `sumDecimals`), so no float rounding
+ * enters a budget check.
+ */
+export interface Spend {
+  value: DecimalAmount;
+  currency: string;
+}
+
 /** Spend so far in the query's window, in the budget's currency; `undefined` when unknown. */
-export type SpendLookup = (query: UsageQuery) => Money | undefined;
+export type SpendLookup = (query: UsageQuery) => Money | Spend | undefined;
 /** Actions already performed in the query's window; `undefined` when unknown. */
 export type CountLookup = (query: UsageQuery) => number | undefined;
 
@@ -44,7 +56,7 @@ export interface ConstraintContext {
   /** The amount the action carries, if any. */
   amount?: Money | undefined;
   /** Spend already made in the budget's period, or a lookup for it. Unknown spend fails a budget. */
-  spent?: Money | SpendLookup | undefined;
+  spent?: Money | Spend | SpendLookup | undefined;
   /** Actions already performed in the rate limit's period, or a lookup. Unknown count fails a rate limit. */
   recentCount?: number | CountLookup | undefined;
   /** A human approval of this action has been verified. */
@@ -168,13 +180,13 @@ function checkBudget(budget: Budget, context: ConstraintContext, target: Target,
   const spent =
     typeof context.spent === 'function' ? context.spent({ ...target, period: budget.period, since, currency: budget.currency }) : context.spent;
   if (spent === undefined) return fail('ERR_BUDGET_EXCEEDED', 'spend in the budget period is unknown');
-  if (!isValidMoney(spent) || spent.currency !== budget.currency) {
+  if (typeof spent !== 'object' || spent === null || !isDecimalAmount(spent.value) || spent.currency !== budget.currency) {
     return fail('ERR_MALFORMED', `spend so far must be a valid amount in ${budget.currency}`);
   }
   if (!sumAtMost(spent.value, amount.value, budget.value)) {
     fail(
       'ERR_BUDGET_EXCEEDED',
-      `${formatMoney(amount)} on top of ${formatMoney(spent)} exceeds the budget of ${formatMoney(budget)} per ${budget.period}`,
+      `${formatMoney(amount)} on top of ${String(spent.value)} ${spent.currency} exceeds the budget of ${formatMoney(budget)} per ${budget.period}`,
     );
   }
 }

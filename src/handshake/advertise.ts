@@ -17,7 +17,7 @@ import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { createPresentation } from '../presentation/create.js';
 import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
 import { issueSessionToken, type IssuedSession } from '../session/issue.js';
-import type { SessionCapability } from '../session/types.js';
+import { MAX_SESSION_CAPABILITIES, type SessionCapability } from '../session/types.js';
 import { createAcknowledge } from './acknowledge.js';
 import { evaluateIntents, presentationErrors, type CoveredIntent } from './evaluate.js';
 import {
@@ -223,8 +223,14 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
       reason: 'granted through another delegation line than the session’s; advertise it in a separate handshake',
     });
   }
-  const trusted = inSession.map((c) => c.entry);
   const end = Math.min(...inSession.map((c) => chainEnd(c.chain)));
+  // Other credentials covering a trusted intent ride along (same line, still valid; they do not shorten the
+  // session, and each action re-checks them), so an action one credential's limits refuse may use another's
+  // (issue #13 item 14). Each is listed in `trusted` too, so the session's capabilities are exactly the
+  // trusted ones, as every acknowledge check expects; the primaries come first.
+  const alternatives = inSession.flatMap((c) => (c.alternatives ?? []).filter((a) => actorLine(a.chain) === line && chainEnd(a.chain) > now + 1000));
+  const granted = [...inSession, ...alternatives].slice(0, Math.min(MAX_SESSION_CAPABILITIES, MAX_INTENTS));
+  const trusted = granted.map((c) => c.entry);
   const session =
     inSession[0] === undefined
       ? undefined
@@ -233,7 +239,9 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
           subject: advertise.iss,
           audience: self,
           holderKey: checked.key,
-          capabilities: inSession.map(sessionCapability),
+          capabilities: granted.map(sessionCapability),
+          // Remembered so an action under a rejected intent is refused with the handshake's reason.
+          rejected: rejected.map(({ action, resource, scope, code }) => ({ action, resource, ...(scope === undefined ? {} : { scope }), code })),
           attribution: inSession[0].chain.attribution,
           ...(context.sessionLifetimeSeconds === undefined ? {} : { lifetimeSeconds: context.sessionLifetimeSeconds }),
           ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),

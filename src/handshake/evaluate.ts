@@ -27,6 +27,12 @@ export interface CoveredIntent {
   capability: Capability;
   chain: ChainVerification;
   leaf: AgentCapabilityCredential;
+  /**
+   * Other usable chains that also contain the intent (other leaf credentials),
+   * in presentation order: a session may carry them too, so an action one
+   * credential's limits refuse can still use another's (issue #13 item 14).
+   */
+  alternatives?: CoveredIntent[];
 }
 
 /**
@@ -119,10 +125,13 @@ export function evaluateIntents(
         .filter((c) => capabilityContains(c, intent))
         .map((capability) => ({ chain, capability, failures: capabilityFailures(chain, holder, capability) })),
     );
-    const usable = candidates.find((c) => c.failures.length === 0 && c.chain.leaf !== undefined);
-    if (usable !== undefined) {
-      const leaf = usable.chain.leaf!;
-      covered.push({ entry: { ...base, credential: leaf.id }, intent, capability: usable.capability, chain: usable.chain, leaf });
+    const usable = candidates
+      .filter((c) => c.failures.length === 0 && c.chain.leaf !== undefined)
+      .map((c): CoveredIntent => ({ entry: { ...base, credential: c.chain.leaf!.id }, intent, capability: c.capability, chain: c.chain, leaf: c.chain.leaf! }))
+      .filter((c, i, all) => all.findIndex((o) => o.leaf.id === c.leaf.id) === i);
+    const [first, ...others] = usable;
+    if (first !== undefined) {
+      covered.push(others.length === 0 ? first : { ...first, alternatives: others });
       continue;
     }
     const best = mostRelevant(candidates.flatMap((c) => c.failures));

@@ -9,18 +9,30 @@
  * (`allow`, `deny`, `approval_required`) against the covering capability's
  * constraints, with budget spend and rate counts read and recorded in one
  * store transaction so concurrent actions cannot overspend.
+ *
+ * Budgets and rate limits bind delegation trees (issue #13 item 1): usage is
+ * keyed by credential (its issuer and id), not by the agent holding it, and
+ * an action under a delegated credential is checked against, and recorded
+ * for, its leaf and every ancestor of its chain (`authorizeChains`). So a
+ * credential's usage is the sum over its whole subtree, whoever holds the
+ * children, and a tree never spends more than its root allows. Spend is
+ * summed exactly, as decimal strings (`sumDecimals`).
  */
 
 import { InputError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction } from '../action/verify.js';
-import { authorize, type Decision } from '../capability/authorize.js';
+import { authorizeChains, type Charge, type CredentialChain } from '../capability/authorize-chain.js';
+import type { AuthorizationRequest, Decision } from '../capability/authorize.js';
 import { periodStart, type UsageQuery } from '../capability/constraints.js';
-import type { AgentCapabilityCredential, Constraints, Money } from '../credential/types.js';
+import { capabilityCovers } from '../capability/match.js';
+import { sumDecimals } from '../capability/money.js';
+import { issuerId, type Capability, type Constraints, type Money } from '../credential/types.js';
 import { errorsForCapability, verifyChain } from '../delegation/verify-chain.js';
+import type { ErrorCode } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
-import { actorsOf, type SessionCapability, type SessionClaims } from '../session/types.js';
+import { actorsOf, type SessionClaims } from '../session/types.js';
 import type { Store, UsageRecord } from '../store/types.js';
 import { sessionChains } from './ace.js';
 import { withStore, type NodeContext } from './context.js';
@@ -40,8 +52,6 @@ export interface ActionDecision extends Decision {
   action: { iss: string; aud: string; jti: string; action: string; resource: string; scope?: string; params?: unknown };
 }
 
-const EPOCH = '1970-01-01T00:00:00Z';
-
 function amountOf(params: unknown): Money | undefined {
   if (!isRecord(params) || params.amount === undefined) return undefined;
   const amount = params.amount;
@@ -51,34 +61,89 @@ function amountOf(params: unknown): Money | undefined {
   return { value: amount.value, currency: amount.currency };
 }
 
-const capabilityKey = (sub: string, credential: string, c: { action: string; resource: string; scope?: string | undefined }) =>
-  `${sub}|${credential}|${c.action}:${c.resource}${c.scope === undefined ? '' : `#${c.scope}`}`;
-const credentialKey = (sub: string, credential: string) => `${sub}|${credential}|*`;
+/**
+ * Usage keys name a credential by issuer and id (ids are the issuer's
+ * choice, so one issuer cannot spend from another's credential by reusing
+ * an id), never by holder: every holder of a credential, and every
+ * descendant of it, counts against the same rows. JSON keeps the parts
+ * unambiguous whatever characters an id holds.
+ */
+const capabilityKey = (issuer: string, credential: string, c: Pick<Capability, 'action' | 'resource' | 'scope'>) =>
+  JSON.stringify(['usage', issuer, credential, c.action, c.resource, c.scope ?? null]);
+const credentialKey = (issuer: string, credential: string) => JSON.stringify(['usage', issuer, credential, '*']);
 
 function periods(constraints: Constraints | undefined): string[] {
   return [constraints?.budget?.period, constraints?.rateLimit?.period].filter((p): p is string => p !== undefined);
 }
 
-/** Usage rows of every limit the session's capabilities carry, read once inside the transaction. */
-async function loadUsage(store: Store, session: SessionClaims, now: Date): Promise<Map<string, UsageRecord[]>> {
-  const usage = new Map<string, UsageRecord[]>();
-  for (const c of session.capabilities) {
-    for (const [key, limits] of [
-      [capabilityKey(session.sub, c.credential, c), c.constraints],
-      [credentialKey(session.sub, c.credential), c.credentialConstraints],
-    ] as const) {
-      const starts = periods(limits).map((p) => periodStart(now, p).getTime());
-      if (starts.length === 0 || usage.has(key)) continue;
-      usage.set(key, await store.listUsage(key, new Date(Math.min(...starts)).toISOString()));
+/** The usage rows a chain decision may ask for, each with the limits that read it. */
+function usageKeys(chains: readonly CredentialChain[], request: AuthorizationRequest): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  const add = (key: string, limits: Constraints | undefined) => {
+    const found = periods(limits);
+    if (found.length > 0) keys.set(key, [...(keys.get(key) ?? []), ...found]);
+  };
+  for (const credential of new Set(chains.flat())) {
+    const issuer = issuerId(credential) ?? '';
+    add(credentialKey(issuer, credential.id), credential.credentialSubject.constraints);
+    for (const c of credential.credentialSubject.capabilities) {
+      if (capabilityCovers(c, request)) add(capabilityKey(issuer, credential.id, c), c.constraints);
     }
+  }
+  return keys;
+}
+
+/** Usage rows of every limit the candidate chains carry, read once inside the transaction. */
+async function loadUsage(store: Store, keys: Map<string, string[]>, now: Date): Promise<Map<string, UsageRecord[]>> {
+  const usage = new Map<string, UsageRecord[]>();
+  for (const [key, limits] of keys) {
+    let since: number;
+    try {
+      since = Math.min(...limits.map((p) => periodStart(now, p).getTime()));
+    } catch {
+      continue; // A malformed period: the constraint check reports it as ERR_MALFORMED.
+    }
+    usage.set(key, await store.listUsage(key, new Date(since).toISOString()));
   }
   return usage;
 }
 
-function lookupKey(session: SessionClaims, query: UsageQuery): string | undefined {
-  if (query.credentialId === undefined) return undefined;
-  if (query.level === 'credential') return credentialKey(session.sub, query.credentialId);
-  return query.capability === undefined ? undefined : capabilityKey(session.sub, query.credentialId, query.capability);
+function lookupKey(query: UsageQuery): string | undefined {
+  if (query.credentialId === undefined || query.issuer === undefined) return undefined;
+  if (query.level === 'credential') return credentialKey(query.issuer, query.credentialId);
+  return query.capability === undefined ? undefined : capabilityKey(query.issuer, query.credentialId, query.capability);
+}
+
+/** The rows to write for an allowed action: one per limited capability and credential it is charged to. */
+function usageRows(charges: readonly Charge[], chains: readonly CredentialChain[], at: string, amount: Money | undefined): UsageRecord[] {
+  const spent = amount === undefined ? {} : { amount: String(amount.value), currency: amount.currency };
+  const byId = new Map(chains.flat().map((c) => [JSON.stringify([issuerId(c) ?? '', c.id]), c]));
+  const rows: UsageRecord[] = [];
+  for (const charge of charges) {
+    const credential = byId.get(JSON.stringify([charge.issuer, charge.credentialId]));
+    if (periods(charge.capability.constraints).length > 0) rows.push({ key: capabilityKey(charge.issuer, charge.credentialId, charge.capability), at, ...spent });
+    if (periods(credential?.credentialSubject.constraints).length > 0) rows.push({ key: credentialKey(charge.issuer, charge.credentialId), at, ...spent });
+  }
+  return rows;
+}
+
+/**
+ * The handshake's reason for an intent it rejected that covers the action,
+ * carried in the session token (issue #13 item 15): an action under a
+ * capability refused as, say, `ERR_UNTRUSTED_ISSUER` is refused with that
+ * code rather than a bare `ERR_NOT_AUTHORIZED`.
+ */
+function handshakeRejection(session: SessionClaims, request: AuthorizationRequest): { code: ErrorCode; message: string } | undefined {
+  const rejected: unknown = (session as { rejected?: unknown }).rejected;
+  if (!Array.isArray(rejected)) return undefined;
+  for (const r of rejected.slice(0, 64)) {
+    if (!isRecord(r) || typeof r.action !== 'string' || typeof r.resource !== 'string' || typeof r.code !== 'string' || !/^ERR_[A-Z_]{1,60}$/.test(r.code)) continue;
+    const scope = typeof r.scope === 'string' ? r.scope : undefined;
+    if (capabilityCovers({ action: r.action, resource: r.resource, ...(scope === undefined ? {} : { scope }) }, request)) {
+      return { code: r.code as ErrorCode, message: `the handshake rejected ${r.action} ${r.resource}: ${r.code}` };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -122,7 +187,10 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   };
   const attribution = [session.sub, ...actorsOf(session)];
   const base = { attribution, action: summary, ...(verified.hash === undefined ? {} : { actionHash: verified.hash }) };
-  const log = (target: NodeContext, d: Decision) =>
+  const amount = amountOf(claims.params);
+  const request: AuthorizationRequest = { action: claims.action, resource: claims.resource, scope: claims.scope, amount };
+  let approvedBy: { approver: string; approval: string } | undefined;
+  const log = (target: NodeContext, d: Decision, charged: readonly Charge[] = []) =>
     audit(target, {
       type: 'action',
       decision: d.decision,
@@ -132,26 +200,35 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
       owner: attribution.at(-1),
       chain: attribution,
       session: session.jti,
-      credentials: d.credentialId === undefined ? undefined : [d.credentialId],
+      // On allow, every credential the action was charged to, leaf first (its budget and each ancestor's).
+      credentials: charged.length > 0 ? [...new Set(charged.map((c) => c.credentialId))].slice(0, 32) : d.credentialId === undefined ? undefined : [d.credentialId],
       reasons: [...new Set(d.reasons.map((r) => r.code))].slice(0, 32),
       signedAction: token,
+      ...(approvedBy === undefined ? {} : approvedBy),
     });
   if (!verified.ok) {
-    const denied: Decision = { decision: 'deny', reasons: verified.errors.map((e) => ({ code: e.code, message: e.message })) };
+    // An intent the handshake rejected names its reason (ERR_UNTRUSTED_ISSUER…), not ERR_NOT_AUTHORIZED.
+    const rejection = handshakeRejection(session, request);
+    const errors = verified.errors.map((e) => (e.code === 'ERR_NOT_AUTHORIZED' && rejection !== undefined ? rejection : { code: e.code, message: e.message }));
+    const denied: Decision = { decision: 'deny', reasons: errors };
     await log(ctx, denied);
     return { ...denied, ...base };
   }
 
-  // Re-check the chains behind the session: revocations after the handshake count.
-  const chains = await sessionChains(ctx, session.jti);
+  // The chains behind the session capabilities that cover this action, re-checked: revocations after the handshake count.
+  const stored = await sessionChains(ctx, session.jti);
   const options = verificationOptions(ctx);
-  const live: SessionCapability[] = [];
+  const live: CredentialChain[] = [];
   const reasons: Decision['reasons'] = [];
+  const seen = new Set<string>();
   for (const capability of session.capabilities) {
-    const chain = chains?.[capability.credential];
-    if (chain === undefined) continue;
-    const errors = errorsForCapability(await verifyChain(chain, options), capability);
-    if (errors.length === 0) live.push(capability);
+    if (!capabilityCovers(capability, request) || seen.has(capability.credential)) continue;
+    seen.add(capability.credential);
+    const tokens = stored?.[capability.credential];
+    if (tokens === undefined) continue;
+    const chain = await verifyChain(tokens, options);
+    const errors = errorsForCapability(chain, capability);
+    if (errors.length === 0 && chain.leaf?.id === capability.credential) live.push(chain.links.map((l) => l.credential));
     else reasons.push(...errors.map((e) => ({ code: e.code, message: e.message })));
   }
 
@@ -168,26 +245,21 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
       replay,
     });
     approved = approval.verified;
+    if (approved && approval.issuer !== undefined && approval.credential !== undefined) {
+      approvedBy = { approver: approval.issuer, approval: approval.credential.id };
+    }
     if (!approved) reasons.push(...approval.errors.map((e) => ({ code: e.code, message: `approval: ${e.message}` })));
   }
 
-  const amount = amountOf(claims.params);
-  const sources = live.map(
-    ({ credential, credentialConstraints, ...capability }) =>
-      ({
-        id: credential,
-        validFrom: EPOCH,
-        credentialSubject: { id: session.sub, owner: attribution.at(-1) ?? session.sub, capabilities: [capability], ...(credentialConstraints === undefined ? {} : { constraints: credentialConstraints }) },
-      }) as unknown as AgentCapabilityCredential,
-  );
+  const keys = usageKeys(live, request);
   const decision = await ctx.store.transaction(async (store) => {
     const now = ctx.clock();
-    const usage = await loadUsage(store, session, now);
+    const usage = await loadUsage(store, keys, now);
     const rows = (query: UsageQuery) => {
-      const key = lookupKey(session, query);
+      const key = lookupKey(query);
       return key === undefined ? undefined : (usage.get(key) ?? []).filter((u) => u.at >= query.since.toISOString());
     };
-    const result = authorize({ action: claims.action, resource: claims.resource, scope: claims.scope, amount }, sources, {
+    const { charges, ...result } = authorizeChains(request, live, {
       clock: () => now,
       verifier: audience,
       approved,
@@ -195,24 +267,21 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
       spent: (query) => {
         const list = rows(query);
         if (list === undefined || query.currency === undefined) return undefined;
-        const total = list.filter((u) => u.currency === query.currency).reduce((sum, u) => sum + Number(u.amount ?? 0), 0);
-        return { value: Math.round(total * 1e6) / 1e6, currency: query.currency };
+        // Exact decimal sums: 0.1 + 0.2 spent meets a 0.3 budget, never exceeds it.
+        return { value: sumDecimals(list.filter((u) => u.currency === query.currency).map((u) => u.amount ?? '0')), currency: query.currency };
       },
     });
-    if (result.decision === 'allow' && result.capability !== undefined && result.credentialId !== undefined) {
-      const at = now.toISOString();
-      const spent = amount === undefined ? {} : { amount: String(amount.value), currency: amount.currency };
-      await store.recordUsage({ key: capabilityKey(session.sub, result.credentialId, result.capability), at, ...spent });
-      await store.recordUsage({ key: credentialKey(session.sub, result.credentialId), at, ...spent });
+    if (result.decision === 'allow') {
+      for (const row of usageRows(charges, live, now.toISOString(), amount)) await store.recordUsage(row);
     }
     if (result.decision !== 'allow' && reasons.length > 0) {
       // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.
       const own = result.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0);
-      const seen = new Set<string>();
-      result.reasons = [...reasons, ...own].filter((r) => !seen.has(r.code) && seen.add(r.code));
+      const distinct = new Set<string>();
+      result.reasons = [...reasons, ...own].filter((r) => !distinct.has(r.code) && distinct.add(r.code));
     }
     // The decision, its usage and its audit entry commit together.
-    await log(withStore(ctx, store), result);
+    await log(withStore(ctx, store), result, result.decision === 'allow' ? charges : []);
     return result;
   });
   return { ...decision, ...base };

@@ -21,10 +21,12 @@ import { didOf } from '../presentation/create.js';
 import {
   DEFAULT_SESSION_LIFETIME_SECONDS,
   MAX_SESSION_CAPABILITIES,
+  MAX_SESSION_REJECTIONS,
   SESSION_TYP,
   type ActorClaim,
   type SessionCapability,
   type SessionClaims,
+  type SessionRejection,
 } from './types.js';
 
 /** Longest session lifetime accepted, in seconds (one day); sessions are meant to be short. */
@@ -41,6 +43,8 @@ export interface IssueSessionOptions {
   holderKey: { kid: string; publicKey: Uint8Array };
   /** The capabilities B trusted, each with its credential id; 1 to 32. */
   capabilities: readonly SessionCapability[];
+  /** Intents the handshake rejected, with their codes; the first 32 are kept, without free text. */
+  rejected?: readonly SessionRejection[];
   /** A's delegation chain as `verifyChain` reports it (issuer, owner, agent, sub-agents); the last party must be `subject`. */
   attribution?: readonly AttributionEntry[];
   /** Lifetime in seconds; default 300, at most 86,400. */
@@ -118,6 +122,12 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
   const exp = Math.min(iat + lifetime, options.notAfter === undefined ? Number.POSITIVE_INFINITY : epochSeconds(options.notAfter));
   if (!(exp > iat)) throw new InputError('ERR_INVALID_ARGUMENT', 'the session would already be over (notAfter)', { claim: 'notAfter' });
   const act = options.attribution === undefined ? undefined : actorClaim(options.attribution, subject);
+  const rejected = (options.rejected ?? []).slice(0, MAX_SESSION_REJECTIONS).map(({ action, resource, scope, code }) => ({
+    action,
+    resource,
+    ...(scope === undefined ? {} : { scope }),
+    code,
+  }));
   const claims: SessionClaims = {
     iss: didOf(signer.kid),
     sub: subject,
@@ -127,6 +137,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
     jti: options.id ?? `urn:uuid:${randomUUID()}`,
     cnf: { kid: holderKey.kid, jwk: ed25519ToJwk(holderKey.publicKey) },
     capabilities: options.capabilities.map((c) => ({ ...c })),
+    ...(rejected.length === 0 ? {} : { rejected }),
     ...(act === undefined ? {} : { act }),
   };
   const token = await signCompactJws(claims as unknown as Record<string, unknown>, signer, { typ: SESSION_TYP });

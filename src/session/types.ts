@@ -39,6 +39,21 @@ export interface SessionCapability extends Capability {
   credential: string;
 }
 
+/** Most rejected intents a session token remembers. */
+export const MAX_SESSION_REJECTIONS = 32;
+
+/**
+ * An intent the handshake rejected, with its reason code, so an action
+ * under it is refused with that reason (`ERR_UNTRUSTED_ISSUER`, `ERR_REVOKED`…)
+ * rather than a bare `ERR_NOT_AUTHORIZED`. No free text: it stays small.
+ */
+export interface SessionRejection {
+  action: string;
+  resource: string;
+  scope?: string;
+  code: string;
+}
+
 /** An RFC 8693 actor claim, nested for prior actors. */
 export interface ActorClaim {
   sub: string;
@@ -63,6 +78,8 @@ export interface SessionClaims {
   jti: string;
   cnf: SessionConfirmation;
   capabilities: SessionCapability[];
+  /** Intents the handshake rejected, with their codes (at most {@link MAX_SESSION_REJECTIONS}). */
+  rejected?: SessionRejection[];
   act?: ActorClaim;
 }
 
