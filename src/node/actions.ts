@@ -28,6 +28,7 @@ import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
+import { usageExpiry } from './sweep.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -201,7 +202,9 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     });
     if (result.decision === 'allow' && result.capability !== undefined && result.credentialId !== undefined) {
       const at = now.toISOString();
-      const spent = amount === undefined ? {} : { amount: String(amount.value), currency: amount.currency };
+      const limits = session.capabilities.filter((c) => c.credential === result.credentialId).flatMap((c) => [c.constraints, c.credentialConstraints]);
+      const expiresAt = usageExpiry(now, limits);
+      const spent = { ...(amount === undefined ? {} : { amount: String(amount.value), currency: amount.currency }), ...(expiresAt === undefined ? {} : { expiresAt }) };
       await store.recordUsage({ key: capabilityKey(session.sub, result.credentialId, result.capability), at, ...spent });
       await store.recordUsage({ key: credentialKey(session.sub, result.credentialId), at, ...spent });
     }
