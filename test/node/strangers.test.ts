@@ -23,7 +23,9 @@ import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
 import { presentAsAgent } from '../../src/node/present.js';
-import { sweepNode } from '../../src/node/sweep.js';
+import { sweepNode, USAGE_SLACK_MS } from '../../src/node/sweep.js';
+import { handleAction } from '../../src/node/actions.js';
+import { createSignedAction } from '../../src/action/create.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { NOW } from '../fixtures.js';
 
@@ -148,11 +150,21 @@ describe('what strangers leave in the database', () => {
     expect(after.acknowledges! - before.acknowledges!).toBe(1);
     expect(after.settings).toBe(before.settings);
 
+    // An allowed action records its use, with an expiry: no periodic limit counts it, so the slack alone.
+    const action = await createSignedAction({ signer, audience: teller, session: session.token, action: 'read', resource: 'crm:notes', clock });
+    expect((await handleAction(ctx, action.token)).decision).toBe('allow');
+    const used = rowCounts().usage! - before.usage!;
+    expect(used).toBe(2);
+
     now += 299_000;
     expect((await sweepNode(ctx)).sessions).toBe(0);
     expect(await sessionChains(ctx, session.claims.jti)).toBeDefined();
     now += 1_000;
     expect(await sweepNode(ctx)).toMatchObject({ sessions: 1, acknowledges: 1 });
     expect(await sessionChains(ctx, session.claims.jti)).toBeUndefined();
+    expect(rowCounts().usage).toBe(before.usage! + 2);
+    now = Date.UTC(2026, 2, 4, 10, 0, 0) + USAGE_SLACK_MS;
+    expect((await sweepNode(ctx)).usage).toBe(2);
+    expect(rowCounts().usage).toBe(before.usage);
   }, 60_000);
 });
