@@ -27,6 +27,8 @@ export const AUDIT_ENTRY_TYPES = [
   'registry-change',
   'agent',
   'key',
+  /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */
+  'refusals',
 ] as const;
 
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];

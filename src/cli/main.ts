@@ -20,6 +20,7 @@ import { registerPresent } from './commands/present.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
+import { registerStore } from './commands/store.js';
 import { registerVerify } from './commands/verify.js';
 import { EXIT, reportError } from './io.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDid(program);
   registerAudit(program);
   registerDemo(program);
+  registerStore(program);
   return program;
 }
 

@@ -8,6 +8,13 @@
  * token; a `confirm` is checked against the acknowledge it answers. The
  * chains behind each session are kept so every later action re-checks their
  * status.
+ *
+ * Only an advertise that earns a session leaves rows behind: the session
+ * (the chains behind it) and the acknowledge its confirm must answer, both
+ * expiring with the session token and swept after (see `node/sweep`). A
+ * refused advertise, or one in which nothing was trusted, leaves an audit
+ * line within the per-minute refusal limits (`node/audit`) and its replay
+ * claim until its freshness window ends; nothing else.
  */
 
 import { InputError, StoreError } from '../errors/index.js';
@@ -19,7 +26,7 @@ import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
-import { audit, auditRefusal } from './audit.js';
+import { audit, auditRefusal, auditUnauthenticated } from './audit.js';
 
 /** Longest ACE message accepted, in characters. */
 export const MAX_ACE_MESSAGE_LENGTH = 256 * 1024;
@@ -28,13 +35,9 @@ export type AceOutcome =
   | { type: 'advertise'; handling: AdvertiseHandling; reply: string }
   | { type: 'confirm'; handling: ConfirmHandling };
 
-const sessionKey = (jti: string) => `ace.session.${jti}`;
-const ackKey = (id: string) => `ace.acknowledge.${id}`;
-
 /** The chains (credential JWTs) behind a session this node issued, by leaf credential id. */
 export async function sessionChains(ctx: NodeContext, sessionId: string): Promise<Record<string, string[]> | undefined> {
-  const stored = await ctx.store.getSetting(sessionKey(sessionId));
-  return stored === undefined ? undefined : (JSON.parse(stored) as Record<string, string[]>);
+  return (await ctx.store.getSession(sessionId))?.chains;
 }
 
 async function responder(ctx: NodeContext, did: unknown) {
@@ -72,7 +75,8 @@ async function auditOutcome(ctx: NodeContext, outcome: AceOutcome): Promise<void
   const { handling } = outcome;
   const chain = handling.presentation?.chains.find((c) => c.verified)?.attribution;
   const owner = chain?.find((a) => a.role === 'owner')?.id;
-  await audit(ctx, {
+  // Nothing trusted: the sender is still a stranger, so its line counts against the refusal limits.
+  await (handling.session === undefined ? auditUnauthenticated : audit)(ctx, {
     type: 'handshake',
     decision: handling.session === undefined ? 'deny' : 'allow',
     action: 'advertise',
@@ -107,16 +111,21 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
       const chains = Object.fromEntries(
         handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]),
       );
-      await ctx.store.putSetting(sessionKey(handling.session.claims.jti), JSON.stringify(chains));
+      const expiresAt = new Date(handling.session.claims.exp * 1000).toISOString();
+      const acknowledge = { id: handling.acknowledge.payload.id, payload: JSON.stringify(handling.acknowledge.payload), expiresAt };
+      await ctx.store.transaction(async (tx) => {
+        await tx.putSession({ id: handling.session!.claims.jti, chains, expiresAt });
+        // A confirm only means something for a session; without one, nothing is kept to answer.
+        await tx.putAcknowledge(acknowledge);
+      });
     }
-    await ctx.store.putSetting(ackKey(handling.acknowledge.payload.id), JSON.stringify(handling.acknowledge.payload));
     return { type: 'advertise', handling, reply: handling.acknowledge.token };
   }
   if (payload.type === 'confirm') {
     await responder(ctx, payload.aud);
-    const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getSetting(ackKey(payload.inReplyTo)) : undefined;
-    if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node', { claim: 'inReplyTo' });
-    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored) as AcknowledgePayload, verify, replay });
+    const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
+    if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
+    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgePayload, verify, replay });
     if (!handling.ok) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'confirm refused');
     return { type: 'confirm', handling };
   }

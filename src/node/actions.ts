@@ -40,6 +40,7 @@ import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
+import { usageExpiry } from './sweep.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -115,14 +116,22 @@ function lookupKey(query: UsageQuery): string | undefined {
 }
 
 /** The rows to write for an allowed action: one per limited capability and credential it is charged to. */
-function usageRows(charges: readonly Charge[], chains: readonly CredentialChain[], at: string, amount: Money | undefined): UsageRecord[] {
+function usageRows(charges: readonly Charge[], chains: readonly CredentialChain[], now: Date, amount: Money | undefined): UsageRecord[] {
+  const at = now.toISOString();
   const spent = amount === undefined ? {} : { amount: String(amount.value), currency: amount.currency };
   const byId = new Map(chains.flat().map((c) => [JSON.stringify([issuerId(c) ?? '', c.id]), c]));
+  // Each row lives as long as the longest period that can still count it (node/sweep), then the sweeper takes it.
+  const row = (key: string, limits: Constraints | undefined): UsageRecord => {
+    const expiresAt = usageExpiry(now, [limits]);
+    return { key, at, ...spent, ...(expiresAt === undefined ? {} : { expiresAt }) };
+  };
   const rows: UsageRecord[] = [];
   for (const charge of charges) {
     const credential = byId.get(JSON.stringify([charge.issuer, charge.credentialId]));
-    if (periods(charge.capability.constraints).length > 0) rows.push({ key: capabilityKey(charge.issuer, charge.credentialId, charge.capability), at, ...spent });
-    if (periods(credential?.credentialSubject.constraints).length > 0) rows.push({ key: credentialKey(charge.issuer, charge.credentialId), at, ...spent });
+    const own = charge.capability.constraints;
+    const shared = credential?.credentialSubject.constraints;
+    if (periods(own).length > 0) rows.push(row(capabilityKey(charge.issuer, charge.credentialId, charge.capability), own));
+    if (periods(shared).length > 0) rows.push(row(credentialKey(charge.issuer, charge.credentialId), shared));
   }
   return rows;
 }
@@ -272,7 +281,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
       },
     });
     if (result.decision === 'allow') {
-      for (const row of usageRows(charges, live, now.toISOString(), amount)) await store.recordUsage(row);
+      for (const row of usageRows(charges, live, now, amount)) await store.recordUsage(row);
     }
     if (result.decision !== 'allow' && reasons.length > 0) {
       // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.

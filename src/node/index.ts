@@ -45,3 +45,6 @@ export { handleAction, type ActionDecision } from './actions.js';
 export { handshake, act, approve, actionToApprove, peerDid, type HandshakeResult, type ActOptions } from './peer.js';
 export { heldCredentials } from './present.js';
 export { addApprover, removeApprover, listApprovers } from './approvers.js';
+export { sweepNode, startSweeper, usageExpiry, SWEEP_INTERVAL_MS } from './sweep.js';
+export { assertStoreIntact, checkNodeDatabase } from './integrity.js';
+export { flushRefusals, REFUSALS_PER_MINUTE, REFUSALS_PER_PEER_PER_MINUTE } from './audit.js';

@@ -30,7 +30,6 @@ import { signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
 import { postJson, type PostedResponse } from './transport.js';
 
-const sessionSetting = (agent: string, peer: string) => `peer.session.${agent}.${peer}`;
 const MAX_RESPONSE = 512 * 1024;
 
 /** A peer given as a DID, or as a URL of its DID document's path (`http://host:port/agents/teller`). */
@@ -140,10 +139,12 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   if (typeof reply.message !== 'string') throw new VerificationError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
   const ack = await handleAcknowledge(reply.message, { signer, advertise: advertise.payload, verify: verificationOptions(ctx), replay: storeReplayCache(ctx) });
   if (!ack.ok || ack.acknowledge === undefined) throw ack.errors[0] ?? new VerificationError('ERR_MALFORMED', 'the acknowledge did not verify');
-  const confirm = await createConfirm({ signer, audience: peer, inReplyTo: ack.acknowledge.id, nonce: ack.acknowledge.challenge, verdict: ack.verdict, clock: ctx.clock });
-  await post(ctx, endpoint, { message: confirm.token });
+  // The peer keeps an acknowledge for a confirm only when it granted a session (node/ace).
   if (ack.session !== undefined) {
-    await ctx.store.putSetting(sessionSetting(agent.name, peer), JSON.stringify({ token: ack.session.token, endpoint }));
+    const confirm = await createConfirm({ signer, audience: peer, inReplyTo: ack.acknowledge.id, nonce: ack.acknowledge.challenge, verdict: ack.verdict, clock: ctx.clock });
+    await post(ctx, endpoint, { message: confirm.token });
+    const expiresAt = new Date(ack.session.claims.exp * 1000).toISOString();
+    await ctx.store.putPeerSession({ agent: agent.name, peer, token: ack.session.token, endpoint, expiresAt });
   }
   return {
     peer,
@@ -180,9 +181,9 @@ export function actionToApprove(agentDid: string, peer: string, options: Omit<Ac
 export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string }> {
   const agent = await getAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
-  const stored = await ctx.store.getSetting(sessionSetting(agent.name, peer));
+  const stored = await ctx.store.getPeerSession(agent.name, peer);
   if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });
-  const { token: session, endpoint } = JSON.parse(stored) as { token: string; endpoint: string };
+  const { token: session, endpoint } = stored;
   const fields = actionToApprove(agent.did, peer, options);
   const signed = await createSignedAction({
     signer: await ctx.keys.signer(agent.kid),

@@ -10,3 +10,4 @@
 export type * from './types.js';
 export { openSqliteStore } from './sqlite/open.js';
 export type { SqliteStoreOptions } from './sqlite/open.js';
+export { checkSqliteFile } from './sqlite/integrity.js';

@@ -128,6 +128,67 @@ export interface UsageRecord {
   /** Decimal amount as a string (exact), with its currency, when the action carried one. */
   amount?: string;
   currency?: string;
+  /**
+   * When no limit can count this use any more, so {@link Store.sweep} may
+   * delete it: at least `at` plus the longest budget or rate-limit period
+   * that reads its key. Without it the row is kept for good.
+   */
+  expiresAt?: string;
+}
+
+/**
+ * A session this node's agent granted in a handshake (the responding side):
+ * the chains behind it, so every action under it re-checks their status.
+ */
+export interface SessionRecord {
+  /** The session token's `jti`. Primary key. */
+  id: string;
+  /** The credential JWTs of each chain, by leaf credential id (leaf first, root last). */
+  chains: Record<string, string[]>;
+  /** The session token's expiry, ISO 8601 UTC: after it no action can use the session. */
+  expiresAt: string;
+}
+
+/** A session a peer granted to one of this node's agents (the initiating side), by agent and peer. */
+export interface PeerSessionRecord {
+  /** The agent's name. */
+  agent: string;
+  /** The peer agent's DID. */
+  peer: string;
+  /** The session token, as the peer issued it. */
+  token: string;
+  /** The peer's ACE endpoint, where actions under the session go. */
+  endpoint: string;
+  /** The session token's expiry, ISO 8601 UTC. */
+  expiresAt: string;
+}
+
+/** An acknowledge this node sent, kept so the confirm answering it can be checked. */
+export interface AcknowledgeRecord {
+  /** The acknowledge's message id. Primary key. */
+  id: string;
+  /** The acknowledge payload (`handshake/types` `AcknowledgePayload`) as JSON text. */
+  payload: string;
+  /** After this, ISO 8601 UTC, no confirm is accepted for it. */
+  expiresAt: string;
+}
+
+/** How many rows one {@link Store.sweep} deleted, per kind. */
+export interface SweepResult {
+  sessions: number;
+  peerSessions: number;
+  acknowledges: number;
+  oneTimeKeys: number;
+  usage: number;
+}
+
+/** The outcome of {@link Store.checkIntegrity}. */
+export interface IntegrityReport {
+  ok: boolean;
+  /** What the check found (at most 100 lines), empty when `ok`. */
+  problems: string[];
+  /** `quick`: page structure only (SQLite `quick_check`); `full`: also every index against its table. */
+  mode: 'quick' | 'full';
 }
 
 /**
@@ -184,7 +245,11 @@ export interface CredentialQuery {
  * Conflicts (a second organization, a duplicate agent name or DID, a duplicate
  * key or credential id) throw `StoreError` with code `ERR_CONFLICT`; updates of
  * missing rows throw `ERR_NOT_FOUND`. Lookups of missing rows return
- * `undefined`.
+ * `undefined`. A damaged database (SQLite's `SQLITE_CORRUPT`,
+ * `SQLITE_NOTADB`) throws `ERR_STORE_CORRUPT`, and after the first such
+ * error every write is refused with that code: reads may go on, so the data
+ * can be looked at and copied out, but nothing more is written into a file
+ * SQLite cannot trust.
  */
 export interface Store {
   getOrganization(): Promise<OrganizationRecord | undefined>;
@@ -248,8 +313,36 @@ export interface Store {
 
   /** Records one use of a capability. */
   recordUsage(usage: UsageRecord): Promise<void>;
-  /** Uses of `key` at or after `since`, oldest first. */
+  /** Uses of `key` at or after `since`, oldest first (`expiresAt` is not returned). */
   listUsage(key: string, since: string): Promise<UsageRecord[]>;
+
+  /** Records a session this node issued; a second one with the same id is `ERR_CONFLICT`. */
+  putSession(session: SessionRecord): Promise<void>;
+  /** The session with that id, until a sweep after its expiry removes it. */
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Records (or replaces) the session `agent` holds with `peer`. */
+  putPeerSession(session: PeerSessionRecord): Promise<void>;
+  /** The session `agent` holds with `peer`, until a sweep after its expiry removes it. */
+  getPeerSession(agent: string, peer: string): Promise<PeerSessionRecord | undefined>;
+  /** Records an acknowledge this node sent; a second one with the same id is `ERR_CONFLICT`. */
+  putAcknowledge(acknowledge: AcknowledgeRecord): Promise<void>;
+  /** The acknowledge with that id, until a sweep after its expiry removes it. */
+  getAcknowledge(id: string): Promise<AcknowledgeRecord | undefined>;
+  /**
+   * Deletes everything whose lifetime ended at or before `now` (ISO 8601
+   * UTC): sessions, peer sessions, acknowledges, one-time keys, and usage rows
+   * with an `expiresAt`. One transaction. Lookups may return expired rows
+   * until a sweep; callers check expiry themselves.
+   */
+  sweep(now: string): Promise<SweepResult>;
+
+  /**
+   * Runs the backend's integrity check (for SQLite, `PRAGMA quick_check` or
+   * `integrity_check`; a full check reads every page). A failed check marks
+   * the store damaged: from then on it refuses writes with
+   * `ERR_STORE_CORRUPT`, as it does after any corruption error.
+   */
+  checkIntegrity(options?: { quick?: boolean }): Promise<IntegrityReport>;
 
   /**
    * Appends one audit entry. Its `seq` must be exactly the last entry's `seq`

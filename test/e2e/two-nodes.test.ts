@@ -101,7 +101,7 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
 
   it('refuses a replayed action with a problem-details ERR_REPLAY', async () => {
     const agent = (await support.node.store.getAgent('customer-support'))!;
-    const stored = JSON.parse((await support.node.store.getSetting(`peer.session.customer-support.${teller}`))!) as { token: string };
+    const stored = (await support.node.store.getPeerSession('customer-support', teller))!;
     const signed = await createSignedAction({
       signer: await support.node.keys.signer(agent.kid),
       audience: teller,
@@ -137,7 +137,7 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
     expect(wrongKey.status).toBe(401);
     expect(await wrongKey.json()).toMatchObject({ code: 'ERR_SIGNATURE_INVALID' });
     // Mallory signs an action under customer-support's session with her key.
-    const stored = JSON.parse((await support.node.store.getSetting(`peer.session.customer-support.${teller}`))!) as { token: string };
+    const stored = (await support.node.store.getPeerSession('customer-support', teller))!;
     const stolen = await createSignedAction({ signer: { ...mallory.signer, kid: agent.kid }, audience: teller, session: stored.token, action: 'call', resource: 'billing:refund', clock });
     const refused = await post('/actions', JSON.stringify({ action: stolen.token }));
     expect(refused.status).toBe(401);

@@ -438,6 +438,94 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    describe('sessions, acknowledges and sweeping', () => {
+      const T0 = '2025-05-01T00:00:00.000Z';
+      const T5 = '2025-05-01T00:05:00.000Z';
+      const T10 = '2025-05-01T00:10:00.000Z';
+      const chains = { 'urn:uuid:leaf': ['leaf.jwt', 'root.jwt'] };
+
+      it('round-trips sessions, and refuses a duplicate id with ERR_CONFLICT', async () => {
+        expect(await store.getSession('s1')).toBeUndefined();
+        await store.putSession({ id: 's1', chains, expiresAt: T5 });
+        expect(await store.getSession('s1')).toEqual({ id: 's1', chains, expiresAt: T5 });
+        await expect(store.putSession({ id: 's1', chains: {}, expiresAt: T10 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getSession('s1')).toEqual({ id: 's1', chains, expiresAt: T5 });
+      });
+
+      it('round-trips peer sessions by agent and peer, replacing on a second handshake', async () => {
+        const held = { agent: 'alice', peer: bob.did, token: 'session.jwt', endpoint: 'https://bank.example/ace', expiresAt: T5 };
+        expect(await store.getPeerSession('alice', bob.did)).toBeUndefined();
+        await store.putPeerSession(held);
+        expect(await store.getPeerSession('alice', bob.did)).toEqual(held);
+        expect(await store.getPeerSession('bob', bob.did)).toBeUndefined();
+        await store.putPeerSession({ ...held, token: 'newer.jwt', expiresAt: T10 });
+        expect(await store.getPeerSession('alice', bob.did)).toEqual({ ...held, token: 'newer.jwt', expiresAt: T10 });
+      });
+
+      it('round-trips acknowledges, and refuses a duplicate id with ERR_CONFLICT', async () => {
+        const ack = { id: 'ack-1', payload: '{"type":"acknowledge"}', expiresAt: T5 };
+        expect(await store.getAcknowledge('ack-1')).toBeUndefined();
+        await store.putAcknowledge(ack);
+        expect(await store.getAcknowledge('ack-1')).toEqual(ack);
+        await expect(store.putAcknowledge(ack)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      });
+
+      it('sweeps what expired at or before now, and nothing else', async () => {
+        await store.putSession({ id: 'old', chains, expiresAt: T5 });
+        await store.putSession({ id: 'live', chains, expiresAt: T10 });
+        await store.putPeerSession({ agent: 'alice', peer: bob.did, token: 't', endpoint: 'https://bank.example/ace', expiresAt: T5 });
+        await store.putPeerSession({ agent: 'bob', peer: alice.did, token: 't', endpoint: 'https://acme.example/ace', expiresAt: T10 });
+        await store.putAcknowledge({ id: 'old', payload: '{}', expiresAt: T5 });
+        await store.putAcknowledge({ id: 'live', payload: '{}', expiresAt: T10 });
+        expect(await store.claimOnce('jti:old', T5, T0)).toBe(true);
+        expect(await store.claimOnce('jti:live', T10, T0)).toBe(true);
+        await store.recordUsage({ key: 'k', at: T0, expiresAt: T5 });
+        await store.recordUsage({ key: 'k', at: T0, amount: '1', currency: 'USD', expiresAt: T10 });
+        // No expiry: kept for good.
+        await store.recordUsage({ key: 'k', at: T0, amount: '2', currency: 'USD' });
+
+        expect(await store.sweep(T0)).toEqual({ sessions: 0, peerSessions: 0, acknowledges: 0, oneTimeKeys: 0, usage: 0 });
+        expect(await store.sweep(T5)).toEqual({ sessions: 1, peerSessions: 1, acknowledges: 1, oneTimeKeys: 1, usage: 1 });
+        expect(await store.getSession('old')).toBeUndefined();
+        expect(await store.getSession('live')).toMatchObject({ id: 'live' });
+        expect(await store.getPeerSession('alice', bob.did)).toBeUndefined();
+        expect(await store.getPeerSession('bob', alice.did)).toMatchObject({ token: 't' });
+        expect(await store.getAcknowledge('old')).toBeUndefined();
+        expect(await store.getAcknowledge('live')).toMatchObject({ id: 'live' });
+        // The live claim still refuses a replay; the swept one is free again.
+        expect(await store.claimOnce('jti:live', T10, T5)).toBe(false);
+        expect(await store.claimOnce('jti:old', T10, T5)).toBe(true);
+        expect(await store.listUsage('k', T0)).toEqual([
+          { key: 'k', at: T0, amount: '1', currency: 'USD' },
+          { key: 'k', at: T0, amount: '2', currency: 'USD' },
+        ]);
+
+        expect(await store.sweep('2030-01-01T00:00:00.000Z')).toEqual({ sessions: 1, peerSessions: 1, acknowledges: 1, oneTimeKeys: 2, usage: 1 });
+        expect(await store.listUsage('k', T0)).toEqual([{ key: 'k', at: T0, amount: '2', currency: 'USD' }]);
+      });
+
+      it('sweeps inside a transaction, and a rollback keeps the rows', async () => {
+        await store.putSession({ id: 'old', chains, expiresAt: T5 });
+        await expect(
+          store.transaction(async (tx) => {
+            expect((await tx.sweep(T10)).sessions).toBe(1);
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await store.getSession('old')).toMatchObject({ id: 'old' });
+      });
+    });
+
+    describe('integrity', () => {
+      it('passes a sound store, quick and full, and keeps it writable', async () => {
+        await store.putAgent(alice);
+        expect(await store.checkIntegrity()).toEqual({ ok: true, problems: [], mode: 'full' });
+        expect(await store.checkIntegrity({ quick: true })).toEqual({ ok: true, problems: [], mode: 'quick' });
+        await store.putAgent(bob);
+        expect(await store.listAgents()).toEqual([alice, bob]);
+      });
+    });
+
     auditContract(() => store);
 
     describe('transactions', () => {

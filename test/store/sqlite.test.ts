@@ -198,6 +198,44 @@ describe('SQLite store', () => {
       }
     });
 
+    it('migration 7 moves sessions and acknowledges out of settings into typed tables, keeping their data', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 6));
+      const put = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)');
+      const chains = { 'urn:uuid:leaf': ['leaf.jwt', 'root.jwt'] };
+      put.run('ace.session.urn:uuid:s1', JSON.stringify(chains));
+      put.run('ace.acknowledge.urn:uuid:a1', '{"type":"acknowledge","id":"urn:uuid:a1"}');
+      put.run(`peer.session.alice.${bob.did}`, JSON.stringify({ token: 'session.jwt', endpoint: 'https://bank.example/ace' }));
+      // Not the JSON the node wrote: nothing could read it, so it is dropped.
+      put.run('ace.session.urn:uuid:broken', 'not json');
+      put.run('trust-list.version', '3');
+      db.prepare("INSERT INTO usage (key, at) VALUES ('k', '2025-01-01T00:00:00.000Z')").run();
+      db.close();
+
+      const before = Date.now();
+      const store = await openSqliteStore(path);
+      try {
+        const session = await store.getSession('urn:uuid:s1');
+        expect(session?.chains).toEqual(chains);
+        // Moved rows expire a day (the longest session lifetime) after the migration.
+        const expiry = Date.parse(session!.expiresAt);
+        expect(expiry).toBeGreaterThanOrEqual(before + 86_400_000 - 1000);
+        expect(expiry).toBeLessThanOrEqual(Date.now() + 86_400_000 + 1000);
+        expect(await store.getAcknowledge('urn:uuid:a1')).toMatchObject({ payload: '{"type":"acknowledge","id":"urn:uuid:a1"}' });
+        expect(await store.getPeerSession('alice', bob.did)).toMatchObject({ token: 'session.jwt', endpoint: 'https://bank.example/ace' });
+        expect(await store.getSession('urn:uuid:broken')).toBeUndefined();
+        for (const name of ['ace.session.urn:uuid:s1', 'ace.acknowledge.urn:uuid:a1', `peer.session.alice.${bob.did}`, 'ace.session.urn:uuid:broken']) {
+          expect(await store.getSetting(name)).toBeUndefined();
+        }
+        expect(await store.getSetting('trust-list.version')).toBe('3');
+        // A usage row from before has no expiry: no sweep removes it.
+        await store.sweep('2100-01-01T00:00:00.000Z');
+        expect(await store.listUsage('k', '2024-01-01T00:00:00.000Z')).toEqual([{ key: 'k', at: '2025-01-01T00:00:00.000Z' }]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('refuses a database from a future schema version with ERR_STORE, untouched', async () => {
       const future = MIGRATIONS.length + 1;
       const db = new Database(path);
@@ -211,9 +249,9 @@ describe('SQLite store', () => {
       expect(pragmaOf(path, 'journal_mode')).toBe('delete');
     });
 
-    it('refuses a file that is not a SQLite database with ERR_STORE', async () => {
+    it('refuses a file that is not a SQLite database with ERR_STORE_CORRUPT', async () => {
       await writeFile(path, 'this is not a database, just some text that is long enough'.repeat(100));
-      await expect(openSqliteStore(path)).rejects.toMatchObject({ code: 'ERR_STORE' });
+      await expect(openSqliteStore(path)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
     });
 
     it('refuses a path whose directory does not exist with ERR_STORE', async () => {

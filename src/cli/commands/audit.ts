@@ -3,7 +3,8 @@
  *
  * The audit log from the command line: `legate audit verify [--from <seq>]`
  * checks hashes, links and signed checkpoints and names the first bad
- * sequence number (exit 1 when tampered); `legate audit export` writes JSON
+ * sequence number (exit 1 when tampered, or when SQLite's integrity check
+ * finds the file damaged); `legate audit export` writes JSON
  * Lines (to stdout or `--out`); `legate audit show --agent <did>` prints who
  * did what on whose authority; `legate audit checkpoint` signs one now.
  */
@@ -19,6 +20,7 @@ import type { Clock } from '../../lib/clock.js';
 import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println } from '../io.js';
+import { printIntegrityFailure } from './store.js';
 
 /** Output is written in chunks of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -73,6 +75,12 @@ export function registerAudit(program: Command): void {
   action(verify, (globals, flags: { from?: string }) =>
     withNode(globals, async (node) => {
       const fromCheckpoint = flags.from === undefined ? undefined : parseSeq(flags.from, '--from');
+      // A log in a damaged file proves nothing: SQLite's full check first.
+      const integrity = await node.store.checkIntegrity();
+      if (!integrity.ok) {
+        printIntegrityFailure(globals, integrity);
+        return EXIT.failed;
+      }
       const result = await verifyAudit({ store: node.store, resolver: node.resolver, fromCheckpoint });
       if (globals.json) {
         const { ok, lastSeq, entries, checkpoints, lastCheckpoint, firstBad } = result;

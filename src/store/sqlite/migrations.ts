@@ -193,6 +193,65 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credentials_by_subject ON credentials (subject, issued_at, seq);
     `,
   },
+  {
+    version: 7,
+    description: 'handshake sessions and acknowledges in typed tables with an expiry; usage rows with an expiry',
+    // Sessions and acknowledges lived in settings (ace.session.<jti>,
+    // ace.acknowledge.<id>, peer.session.<agent>.<peer DID>) with no expiry.
+    // They move here, keeping their data. Their true expiry is inside signed
+    // tokens SQL cannot decode, so moved rows expire one day after the
+    // migration: the longest session lifetime (session/issue
+    // MAX_SESSION_LIFETIME_SECONDS), so no live session is cut short. Rows
+    // that are not the JSON the node wrote are dropped: nothing could read them.
+    // Usage rows already stored get no expiry and are kept.
+    sql: `
+      CREATE TABLE sessions (
+        id          TEXT NOT NULL PRIMARY KEY,
+        chains      TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+      CREATE TABLE peer_sessions (
+        agent       TEXT NOT NULL,
+        peer        TEXT NOT NULL,
+        token       TEXT NOT NULL,
+        endpoint    TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        PRIMARY KEY (agent, peer)
+      ) STRICT;
+      CREATE INDEX peer_sessions_by_expiry ON peer_sessions (expires_at);
+
+      CREATE TABLE acknowledges (
+        id          TEXT NOT NULL PRIMARY KEY,
+        payload     TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX acknowledges_by_expiry ON acknowledges (expires_at);
+
+      ALTER TABLE usage ADD COLUMN expires_at TEXT;
+      CREATE INDEX usage_by_expiry ON usage (expires_at) WHERE expires_at IS NOT NULL;
+
+      INSERT OR IGNORE INTO sessions (id, chains, expires_at)
+        SELECT substr(name, 13), value, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')
+        FROM settings WHERE substr(name, 1, 12) = 'ace.session.' AND length(name) > 12 AND json_valid(value);
+      INSERT OR IGNORE INTO acknowledges (id, payload, expires_at)
+        SELECT substr(name, 17), value, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')
+        FROM settings WHERE substr(name, 1, 16) = 'ace.acknowledge.' AND length(name) > 16 AND json_valid(value);
+      -- peer.session.<agent>.<peer DID>: agent names hold no dot, so the first dot ends it.
+      INSERT OR IGNORE INTO peer_sessions (agent, peer, token, endpoint, expires_at)
+        SELECT substr(rest, 1, instr(rest, '.') - 1), substr(rest, instr(rest, '.') + 1),
+               json_extract(value, '$.token'), json_extract(value, '$.endpoint'),
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')
+        FROM (SELECT substr(name, 14) AS rest, value FROM settings
+              WHERE substr(name, 1, 13) = 'peer.session.' AND json_valid(value))
+        WHERE instr(rest, '.') > 1 AND length(rest) > instr(rest, '.')
+          AND json_type(value, '$.token') = 'text' AND json_type(value, '$.endpoint') = 'text';
+      DELETE FROM settings
+        WHERE substr(name, 1, 12) = 'ace.session.' OR substr(name, 1, 16) = 'ace.acknowledge.'
+           OR substr(name, 1, 13) = 'peer.session.';
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

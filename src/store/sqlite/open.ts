@@ -11,9 +11,10 @@
  * transaction holds it from `BEGIN IMMEDIATE` to `COMMIT`/`ROLLBACK`, so no
  * other caller's statement can land inside it. Nested transactions are
  * savepoints. SQLite failures surface as `StoreError`: `ERR_CONFLICT` for a
- * duplicate key, `ERR_NOT_FOUND` for an update of a missing row, `ERR_STORE`
- * for the rest, with the SQLite error as `cause` and never row contents in
- * the message.
+ * duplicate key, `ERR_NOT_FOUND` for an update of a missing row,
+ * `ERR_STORE_CORRUPT` for a damaged file (after which the store refuses
+ * writes, see `integrity`), `ERR_STORE` for the rest, with the SQLite error
+ * as `cause` and never row contents in the message.
  */
 
 import Database from 'better-sqlite3';
@@ -21,6 +22,7 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../../errors/index.js';
 import { Mutex } from '../../lib/mutex.js';
 import type {
+  AcknowledgeRecord,
   AgentMethod,
   AgentRecord,
   AgentStatus,
@@ -29,19 +31,25 @@ import type {
   AuditEntryRecord,
   CredentialQuery,
   CredentialRecord,
+  IntegrityReport,
   KeyRecord,
   KeyStatus,
   OrganizationRecord,
+  PeerSessionRecord,
+  SessionRecord,
   StatusAllocation,
   StatusListQuery,
   StatusListRecord,
   StatusPurpose,
   RegistryEntryRecord,
   Store,
+  SweepResult,
   UsageRecord,
 } from '../types.js';
 import { AuditStatements } from './audit.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
+import { ExpiringStatements } from './expiring.js';
+import { corruptionError, isCorruption, runIntegrityCheck, writeRefused } from './integrity.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
@@ -67,8 +75,9 @@ const BUSY_TIMEOUT_MS = 5000;
  * synchronous), at most {@link BUSY_TIMEOUT_MS} when another process holds the
  * write lock.
  *
- * @throws StoreError `ERR_STORE` when the file cannot be opened, is not a
- *   SQLite database, or has a schema newer than this Legate knows.
+ * @throws StoreError `ERR_STORE_CORRUPT` when the file is not a SQLite
+ *   database or its schema pages are damaged; `ERR_STORE` when it cannot be
+ *   opened or has a schema newer than this Legate knows.
  *
  * @example
  * ```ts
@@ -182,6 +191,9 @@ class SqliteConnection {
   readonly status: StatusStatements;
   readonly registry: RegistryStatements;
   readonly audit: AuditStatements;
+  readonly expiring: ExpiringStatements;
+  /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
+  corrupt = false;
 
   readonly #getOrganization;
   readonly #putOrganization;
@@ -205,6 +217,7 @@ class SqliteConnection {
     this.status = new StatusStatements(db);
     this.registry = new RegistryStatements(db);
     this.audit = new AuditStatements(db);
+    this.expiring = new ExpiringStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -394,7 +407,28 @@ const ENTITY_OF_TABLE: Readonly<Record<string, string>> = {
   status_allocations: 'status allocation',
   audit_entries: 'audit entry',
   audit_checkpoints: 'audit checkpoint',
+  sessions: 'session',
+  peer_sessions: 'peer session',
+  acknowledges: 'acknowledge',
 };
+
+/** Operations that only read; every other one writes, and is refused once the store has met corruption. */
+const READ_OPERATION = /^(get|list|last|latest|is|count|checkIntegrity$)/;
+
+/**
+ * Before an operation: refuses a write on a damaged store. After a failure:
+ * maps it, and marks the store damaged on a corruption error.
+ */
+function guarded<T>(connection: SqliteConnection, operation: string, op: (connection: SqliteConnection) => T): T {
+  if (connection.corrupt && !READ_OPERATION.test(operation)) throw writeRefused(operation);
+  try {
+    return op(connection);
+  } catch (error) {
+    const mapped = toStoreError(error, operation);
+    if (mapped.code === 'ERR_STORE_CORRUPT') connection.corrupt = true;
+    throw mapped;
+  }
+}
 
 /**
  * Maps anything thrown while talking to SQLite to a `StoreError`. Messages are
@@ -402,6 +436,7 @@ const ENTITY_OF_TABLE: Readonly<Record<string, string>> = {
  */
 function toStoreError(error: unknown, operation: string): StoreError {
   if (error instanceof StoreError) return error;
+  if (isCorruption(error)) return corruptionError(operation, error);
   if (error instanceof Database.SqliteError) {
     if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       const match = UNIQUE_FAILED.exec(error.message);
@@ -555,6 +590,35 @@ abstract class SqliteStoreBase implements Store {
   lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined> {
     return this.run('lastAuditCheckpoint', (c) => c.audit.lastAuditCheckpoint());
   }
+  putSession(session: SessionRecord): Promise<void> {
+    return this.run('putSession', (c) => c.expiring.putSession(session));
+  }
+  getSession(id: string): Promise<SessionRecord | undefined> {
+    return this.run('getSession', (c) => c.expiring.getSession(id));
+  }
+  putPeerSession(session: PeerSessionRecord): Promise<void> {
+    return this.run('putPeerSession', (c) => c.expiring.putPeerSession(session));
+  }
+  getPeerSession(agent: string, peer: string): Promise<PeerSessionRecord | undefined> {
+    return this.run('getPeerSession', (c) => c.expiring.getPeerSession(agent, peer));
+  }
+  putAcknowledge(acknowledge: AcknowledgeRecord): Promise<void> {
+    return this.run('putAcknowledge', (c) => c.expiring.putAcknowledge(acknowledge));
+  }
+  getAcknowledge(id: string): Promise<AcknowledgeRecord | undefined> {
+    return this.run('getAcknowledge', (c) => c.expiring.getAcknowledge(id));
+  }
+  sweep(now: string): Promise<SweepResult> {
+    // better-sqlite3 makes this a savepoint when a transaction is already open.
+    return this.run('sweep', (c) => c.db.transaction(() => c.expiring.sweep(now)).immediate());
+  }
+  checkIntegrity(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
+    return this.run('checkIntegrity', (c) => {
+      const report = runIntegrityCheck(c.db, options.quick === true);
+      if (!report.ok) c.corrupt = true;
+      return report;
+    });
+  }
 }
 
 /**
@@ -607,11 +671,7 @@ class SqliteStore extends SqliteStoreBase {
     return this.#mutex.run(() => {
       const connection = this.#open();
       this.#count(connection);
-      try {
-        return op(connection);
-      } catch (error) {
-        throw toStoreError(error, operation);
-      }
+      return guarded(connection, operation, op);
     });
   }
 
@@ -668,12 +728,8 @@ class SqliteTransaction extends SqliteStoreBase {
   /** Runs `fn` in a top-level transaction on `connection`; the caller holds the mutex. */
   static async run<T>(connection: SqliteConnection, isReadonly: boolean, fn: (tx: Store) => Promise<T>): Promise<T> {
     const { db } = connection;
-    try {
-      // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY.
-      db.exec(isReadonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
-    } catch (error) {
-      throw toStoreError(error, 'begin transaction');
-    }
+    // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY.
+    guarded(connection, 'transaction', () => db.exec(isReadonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'));
     const tx = new SqliteTransaction(connection, 0, { aborted: false });
     let result: T;
     try {
@@ -689,11 +745,11 @@ class SqliteTransaction extends SqliteStoreBase {
     }
     tx.#end();
     try {
-      db.exec('COMMIT');
+      guarded(connection, 'commit transaction', () => db.exec('COMMIT'));
     } catch (error) {
       connection.status.forgetCounts();
       if (db.inTransaction) tryExec(db, 'ROLLBACK');
-      throw toStoreError(error, 'commit transaction');
+      throw error;
     }
     return result;
   }
@@ -701,7 +757,7 @@ class SqliteTransaction extends SqliteStoreBase {
   protected run<T>(operation: string, op: (connection: SqliteConnection) => T): Promise<T> {
     try {
       this.#assertUsable();
-      return Promise.resolve(op(this.#connection));
+      return Promise.resolve(guarded(this.#connection, operation, op));
     } catch (error) {
       return Promise.reject(toStoreError(error, operation));
     }

@@ -49,8 +49,8 @@ export class RegistryStatements {
       `INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?`,
     );
-    this.#recordUsage = db.prepare<{ key: string; at: string; amount: string | null; currency: string | null }>(
-      'INSERT INTO usage (key, at, amount, currency) VALUES (@key, @at, @amount, @currency)',
+    this.#recordUsage = db.prepare<{ key: string; at: string; amount: string | null; currency: string | null; expires_at: string | null }>(
+      'INSERT INTO usage (key, at, amount, currency, expires_at) VALUES (@key, @at, @amount, @currency, @expires_at)',
     );
     this.#listUsage = db.prepare<[string, string], { key: string; at: string; amount: string | null; currency: string | null }>(
       'SELECT key, at, amount, currency FROM usage WHERE key = ? AND at >= ? ORDER BY at, seq',
@@ -71,7 +71,13 @@ export class RegistryStatements {
   }
 
   recordUsage(usage: UsageRecord): void {
-    this.#recordUsage.run({ key: usage.key, at: usage.at, amount: usage.amount ?? null, currency: usage.currency ?? null });
+    this.#recordUsage.run({
+      key: usage.key,
+      at: usage.at,
+      amount: usage.amount ?? null,
+      currency: usage.currency ?? null,
+      expires_at: usage.expiresAt ?? null,
+    });
   }
 
   listUsage(key: string, since: string): UsageRecord[] {
