@@ -65,7 +65,8 @@ beforeAll(async () => {
   teller = (await createAgent(ctx, { name: 'teller', owner: 'mailto:tess@acme.example' })).did;
   await issueToAgent(ctx, { agent: 'teller', capabilities: [NOTES] });
   await createAgent(ctx, { name: 'alice', owner: 'mailto:alice@acme.example' });
-  await issueToAgent(ctx, { agent: 'alice', capabilities: [NOTES] });
+  // alice's capability carries a rate limit, so her actions leave usage rows (with an expiry) to sweep.
+  await issueToAgent(ctx, { agent: 'alice', capabilities: [{ ...NOTES, constraints: { rateLimit: { count: 100, period: 'PT1H' } } }] });
 });
 afterAll(async () => {
   await ctx.close();
@@ -150,11 +151,11 @@ describe('what strangers leave in the database', () => {
     expect(after.acknowledges! - before.acknowledges!).toBe(1);
     expect(after.settings).toBe(before.settings);
 
-    // An allowed action records its use, with an expiry: no periodic limit counts it, so the slack alone.
+    // An allowed action records its use against the rate-limited capability, kept for the limit's period plus the slack.
     const action = await createSignedAction({ signer, audience: teller, session: session.token, action: 'read', resource: 'crm:notes', clock });
     expect((await handleAction(ctx, action.token)).decision).toBe('allow');
     const used = rowCounts().usage! - before.usage!;
-    expect(used).toBe(2);
+    expect(used).toBe(1);
 
     now += 299_000;
     expect((await sweepNode(ctx)).sessions).toBe(0);
@@ -162,9 +163,11 @@ describe('what strangers leave in the database', () => {
     now += 1_000;
     expect(await sweepNode(ctx)).toMatchObject({ sessions: 1, acknowledges: 1 });
     expect(await sessionChains(ctx, session.claims.jti)).toBeUndefined();
-    expect(rowCounts().usage).toBe(before.usage! + 2);
-    now = Date.UTC(2026, 2, 4, 10, 0, 0) + USAGE_SLACK_MS;
-    expect((await sweepNode(ctx)).usage).toBe(2);
+    expect(rowCounts().usage).toBe(before.usage! + 1);
+    now = Date.UTC(2026, 2, 4, 10, 0, 0) + 3_600_000 + USAGE_SLACK_MS - 1_000;
+    expect((await sweepNode(ctx)).usage).toBe(0);
+    now += 1_000;
+    expect((await sweepNode(ctx)).usage).toBe(1);
     expect(rowCounts().usage).toBe(before.usage);
   }, 60_000);
 });
