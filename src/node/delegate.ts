@@ -97,9 +97,15 @@ function inherit(parent: AgentCapabilityCredential, child: Capability): Capabili
   };
 }
 
+const DID = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$/;
+
 /** The receiving agent's DID: a DID as given, or the DID of an active agent of this node named so. */
 async function recipient(ctx: NodeContext, to: string): Promise<string> {
-  if (to.startsWith('did:')) return to;
+  if (to.startsWith('did:')) {
+    // The credential schema's DID syntax, checked here so the refusal names `to`, not a schema path.
+    if (!DID.test(to)) throw new InputError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is not a valid DID`, { claim: 'to' });
+    return to;
+  }
   const agent = await ctx.store.getAgent(to);
   if (agent === undefined) {
     throw new InputError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is neither a DID nor the name of an agent of this node`, { claim: 'to' });

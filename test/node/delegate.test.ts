@@ -101,6 +101,11 @@ describe('delegateFromAgent: to', () => {
       claim: 'to',
       message: 'nobody is neither a DID nor the name of an agent of this node',
     });
+    await expect(delegateFromAgent(node, { from: 'alice', credential: parent, to: 'did:key:not a key', capability: refund })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      claim: 'to',
+      message: 'did:key:not a key is not a valid DID',
+    });
     await retireAgent(node, 'helper');
     await expect(delegateFromAgent(node, { from: 'alice', credential: parent, to: 'helper', capability: refund })).rejects.toMatchObject({
       code: 'ERR_CONFLICT',
