@@ -126,7 +126,7 @@ export async function exportAudit(store: Store, query: AuditQuery = {}): Promise
  *
  * @example
  * ```ts
- * for (const e of await auditTrail(store, aliceDid)) console.log(e.at, e.decision, e.action, e.resource, e.chain?.join(' <- '));
+ * for (const e of await auditTrail(store, aliceDid)) console.log(e.at, e.decision, e.action, e.resource, [...(e.chain ?? [])].reverse().join(' -> '));
  * ```
  */
 export async function auditTrail(store: Store, did: string, options: Omit<AuditQuery, 'agent'> = {}): Promise<HashedAuditEntry[]> {

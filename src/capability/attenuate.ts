@@ -228,7 +228,9 @@ export function subjectNarrows(
       .map((p, j) => ({ j, shape: shapeReasons(p, capability), p }))
       .filter((candidate) => candidate.shape.length === 0);
     if (candidates.length === 0) {
-      reasons.push(`${label}: no parent capability covers this action, resource and scope`);
+      // When only the scope stands in the way, say so: it is the one thing the delegator can fix.
+      const scoped = parent.capabilities.map((p) => shapeReasons(p, capability)).filter((why) => why.every((w) => w.startsWith('scope:')));
+      reasons.push(`${label}: no parent capability covers this action, resource and scope${scoped.length === 0 ? '' : ` (${scoped.flat().join('; ')})`}`);
       return;
     }
     const misses = candidates.map(({ j, p }) => ({

@@ -7,6 +7,7 @@
  */
 
 import { Command, CommanderError } from 'commander';
+import { ignoreBrokenPipe } from './broken-pipe.js';
 import { registerAgent } from './commands/agent.js';
 import { registerApprover } from './commands/approver.js';
 import { registerAudit } from './commands/audit.js';
@@ -52,6 +53,8 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  ignoreBrokenPipe(process.stdout);
+  ignoreBrokenPipe(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

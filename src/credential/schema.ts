@@ -17,13 +17,38 @@ const addFormats = ((formatsPlugin as unknown as { default?: AddFormats }).defau
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 const compiled = new Map<string, ValidateFunction>();
+/** Files whose references are being compiled, so a cycle of references ends. */
+const loading = new Set<string>();
 let ajv: Ajv2020 | undefined;
+
+/** `$id`s are `https://legate.dev/schemas/<name>/<version>.json`, kept in `schemas/<name>.json`. */
+const SCHEMA_ID = /^https:\/\/legate\.dev\/schemas\/([a-z0-9-]+)\/[^/#]+\.json(?:#.*)?$/;
+
+/** The files of the other schemas `value` refers to by `$id` (so one definition, such as a capability, has one home). */
+function referencedFiles(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) referencedFiles(item, found);
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      const match = key === '$ref' && typeof inner === 'string' ? SCHEMA_ID.exec(inner) : null;
+      if (match) found.add(`${match[1]}.json`);
+      else referencedFiles(inner, found);
+    }
+  }
+  return found;
+}
 
 function validator(file: string): ValidateFunction {
   let validate = compiled.get(file);
   if (validate === undefined) {
     ajv ??= addFormats(new Ajv2020({ allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true }), ['date-time', 'uri']);
     const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as { $id?: string };
+    // Compiling a schema registers its $id, so compile what this one refers to first.
+    loading.add(file);
+    try {
+      for (const referenced of referencedFiles(schema)) if (!loading.has(referenced)) validator(referenced);
+    } finally {
+      loading.delete(file);
+    }
     try {
       validate = ajv.compile(schema);
     } catch (error) {
@@ -40,6 +65,9 @@ const MAX_REPORTED = 10;
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath === '' ? '(root)' : error.instancePath;
+  // Name the unknown property: "must NOT have additional properties" alone does not say which.
+  const extra = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty?: unknown }).additionalProperty : undefined;
+  if (typeof extra === 'string') return `${where} has an unknown property '${extra.slice(0, 64)}'`;
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
@@ -63,3 +91,6 @@ export function assertSchema(file: string, value: unknown, what: string): void {
 }
 
 export const CAPABILITY_SCHEMA_FILE = 'agent-capability-credential.json';
+
+/** A list of capabilities, each as in a capability credential (`legate cap issue --capabilities`, admin bodies). */
+export const CAPABILITIES_SCHEMA_FILE = 'capabilities.json';

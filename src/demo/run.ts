@@ -110,7 +110,7 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     // Signed actions, decided by the bank.
     const refund = (value: number, who = 'customer-support') => act(support.node, { agent: who, peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
     const r80 = await refund(80);
-    record({ step: 'refund 80 USD', outcome: r80.decision, codes: codesOf(r80), detail: `on behalf of ${r80.attribution.join(' <- ')}` }, 'allow');
+    record({ step: 'refund 80 USD', outcome: r80.decision, codes: codesOf(r80), detail: `authority ${[...r80.attribution].reverse().join(' -> ')}` }, 'allow');
     const r150 = await refund(150);
     record({ step: 'refund 150 USD', outcome: r150.decision, codes: codesOf(r150) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
     const close = { agent: 'customer-support', peer: teller.did, action: 'close', resource: 'billing:account_closure' };
@@ -123,7 +123,7 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     // The sub-agent acts on its own session, within its narrower slice.
     await handshake(support.node, { agent: 'refund-helper', peer: teller.did });
     const h15 = await refund(15, 'refund-helper');
-    record({ step: 'refund-helper refunds 15 USD', outcome: h15.decision, codes: codesOf(h15), detail: `on behalf of ${h15.attribution.join(' <- ')}` }, 'allow');
+    record({ step: 'refund-helper refunds 15 USD', outcome: h15.decision, codes: codesOf(h15), detail: `authority ${[...h15.attribution].reverse().join(' -> ')}` }, 'allow');
     const h30 = await refund(30, 'refund-helper');
     record({ step: 'refund-helper refunds 30 USD (its limit is 20)', outcome: h30.decision, codes: codesOf(h30) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
 

@@ -71,9 +71,9 @@ describe('legate audit', () => {
     expect(show.code).toBe(0);
     expect(show.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^\S+Z {2}#4 {2}action {2}allow {2}call billing:refund$/),
-      `    by ${HELPER} on behalf of ${ALICE} on behalf of ${OWNER}`,
+      `    authority  ${OWNER} -> ${ALICE} -> ${HELPER}`,
       expect.stringMatching(/^\S+Z {2}#8 {2}action {2}deny {2}call billing:refund {2}\[ERR_REVOKED\]$/),
-      `    by ${HELPER} on behalf of ${ALICE} on behalf of ${OWNER}`,
+      `    authority  ${OWNER} -> ${ALICE} -> ${HELPER}`,
     ]);
     expect(legate([...d, 'audit', 'show', '--agent', HELPER, '--json']).json()).toMatchObject({
       agent: HELPER,

@@ -135,6 +135,6 @@ describe('legate cap issue/delegate, present, authorize', () => {
     const human = legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-3', '--action', 'call', '--resource', 'billing:refund', '--amount', '80USD', '--spent', '0USD', '--recent', '0']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^allow/);
-    expect(human.stdout).toContain('on behalf of');
+    expect(human.stdout).toContain(`  authority  issuer ${ACME} -> owner ${OWNER} -> agent ${ACME}:agents:alice\n`);
   });
 });

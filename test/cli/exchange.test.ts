@@ -19,6 +19,7 @@ describe('legate serve, handshake, action, approve', () => {
   let bank: RunningNode;
   let teller: string;
   let carol: string;
+  let support: string;
   let serve: ChildProcess;
   const run = (args: string[]) => legateAsync([...d, ...args], { env });
 
@@ -37,6 +38,7 @@ describe('legate serve, handshake, action, approve', () => {
     expect((await run(['cap', 'issue', 'customer-support', '--action', 'close', '--resource', 'billing:account_closure', '--require-approval'])).code).toBe(0);
     expect((await run(['registry', 'accredit', bank.did, '--for', 'serve:billing:*'])).code).toBe(0);
     const supportDid = `did:web:localhost%3A${port}`;
+    support = `${supportDid}:agents:customer-support`;
     await accredit(bank.node, { issuer: supportDid, capabilities: ['call:billing:*', 'close:billing:*'] });
 
     serve = spawn(process.execPath, [CLI, ...d, 'serve', '--port', String(port)], { env: { PATH: process.env.PATH ?? '', ...env } });
@@ -69,6 +71,8 @@ describe('legate serve, handshake, action, approve', () => {
     const over = await run(['action', 'customer-support', teller, '--action', 'call', '--resource', 'billing:refund', '--amount', '150USD']);
     expect(over.code).toBe(1);
     expect(over.stdout).toContain('ERR_CONSTRAINT_AMOUNT');
+    // Authority first, as `authorize` and `audit show` print it: owner -> agent.
+    expect(over.stdout).toContain(`  authority  ${carol} -> ${support}\n`);
   });
 
   it('needs an approval, which the owner signs', async () => {

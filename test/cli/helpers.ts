@@ -29,7 +29,7 @@ export function legate(args: string[], options: RunOptions = {}): Run {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     env: childEnv(options.env),
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 60_000,
     ...(options.input === undefined ? {} : { input: options.input }),
   });
   return toRun(result.status, result.stdout, result.stderr);
@@ -38,7 +38,7 @@ export function legate(args: string[], options: RunOptions = {}): Run {
 /** Runs the CLI without blocking, so a server in this process can answer it. */
 export function legateAsync(args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options.env), timeout: 20_000 });
+    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options.env), timeout: 60_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { legate } from './helpers.js';
 
 const OWNER = 'mailto:carol@acme.example';
-const vector = (name: string) => fileURLToPath(new URL(`../../../shared/vectors/bitstring-status-list/${name}`, import.meta.url));
+const vector = (name: string) => fileURLToPath(new URL(`../vectors/bitstring-status-list/${name}`, import.meta.url));
 
 describe('legate cap revoke|suspend|reinstate, status, agent retire', () => {
   let dir: string;

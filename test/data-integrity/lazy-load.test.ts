@@ -28,7 +28,7 @@ console.log(JSON.stringify({ jwt: jwtResult.verified, before, di: diResult.verif
 
 describe('loading jsonld', () => {
   it('happens only once a Data Integrity credential is issued or verified', () => {
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ jwt: true, before: false, di: true, after: true });
   });

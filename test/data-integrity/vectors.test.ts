@@ -1,6 +1,6 @@
-// W3C eddsa-rdfc-2022 test vectors: /work/shared/vectors/eddsa-rdfc-2022/, from
+// W3C eddsa-rdfc-2022 test vectors: test/vectors/eddsa-rdfc-2022/, from
 // w3c/vc-di-eddsa TestVectors/eddsa-rdfc-2022/* and TestVectors/keyPair.json at
-// commit abb673eb9df673e24a8eaf939337de74759b5f8d; see ../shared/vectors/SOURCES.md.
+// commit abb673eb9df673e24a8eaf939337de74759b5f8d; see test/vectors/README.md.
 // Their second context (VC examples v2) is test/vectors/credentials-examples-v2.jsonld.
 
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { privateKeyObject } from '../../src/lib/ed25519.js';
 import { multibaseToEd25519 } from '../../src/lib/multikey.js';
 import { personaResolver } from '../fixtures.js';
 
-const VECTORS = new URL('../../../shared/vectors/eddsa-rdfc-2022/', import.meta.url);
+const VECTORS = new URL('../vectors/eddsa-rdfc-2022/', import.meta.url);
 const text = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8');
 const json = (name: string) => JSON.parse(text(name)) as Record<string, unknown>;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

@@ -113,6 +113,20 @@ describe('delegation: issuing a child', () => {
     ).rejects.toMatchObject({ code: 'ERR_CAPABILITY_WIDENED' });
   });
 
+  it('names the scope when only the scope stands in the way', async () => {
+    const parent = await root();
+    for (const [capability, scope] of [
+      [{ action: 'read', resource: 'crm:tickets' }, 'not absent'],
+      [{ action: 'read', resource: 'crm:tickets', scope: 'all_tickets' }, "not 'all_tickets'"],
+    ] as const) {
+      const refused = delegateCapability({ parent: parent.credential, signer: alice.signer, to: bob.did, capabilities: [capability], clock: frozenClock() });
+      await expect(refused).rejects.toMatchObject({
+        code: 'ERR_CAPABILITY_WIDENED',
+        message: expect.stringContaining(`(scope: must be 'assigned_tickets_only', as the parent's, ${scope})`) as unknown,
+      });
+    }
+  });
+
   it("refuses a delegator that is not the parent's subject (mallory)", async () => {
     const parent = await root();
     await expect(

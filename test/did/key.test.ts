@@ -17,9 +17,9 @@ interface VectorEntry {
   didDocument: DIDDocument;
 }
 
-// W3C CCG did:key test vectors (Ed25519 with derived X25519), see /work/shared/vectors/SOURCES.md.
+// W3C CCG did:key test vectors (Ed25519 with derived X25519), see test/vectors/README.md.
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/did-key/ed25519-x25519.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../vectors/did-key/ed25519-x25519.json', import.meta.url), 'utf8'),
 ) as Record<string, VectorEntry>;
 
 function hexToBytes(hex: string): Uint8Array {

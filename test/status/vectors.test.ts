@@ -1,6 +1,6 @@
-// W3C test vectors: /work/shared/vectors/bitstring-status-list/*.jsonld, from
+// W3C test vectors: test/vectors/bitstring-status-list/*.jsonld, from
 // w3c/vc-bitstring-status-list-test-suite fixtures/status-credentials/ (parent
-// of commit 2c74c28af3bb1f11619c0cc98ae98dbe43cbfafe); see ../shared/vectors/SOURCES.md.
+// of commit 2c74c28af3bb1f11619c0cc98ae98dbe43cbfafe); see test/vectors/README.md.
 // Unsigned list credentials whose encodedList has no multibase `u` prefix.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { readStatusList } from '../../src/status/list-credential.js';
 import { acme, frozenClock, personaResolver } from '../fixtures.js';
 import { codes, credentialWith, listServer, REVOCATION_URL, revocationEntry, suspensionEntry, thrown } from './helpers.js';
 
-const VECTORS = new URL('../../../shared/vectors/bitstring-status-list/', import.meta.url);
+const VECTORS = new URL('../vectors/bitstring-status-list/', import.meta.url);
 const vector = (name: string) => JSON.parse(readFileSync(new URL(`${name}.jsonld`, VECTORS), 'utf8')) as Record<string, unknown>;
 
 const SET = [201, 57444, 94023];

@@ -37,7 +37,11 @@ export function registerAgent(program: Command): void {
     withNode(globals, async (node) => {
       const agents = await listAgents(node);
       if (globals.json) printJson(agents);
-      else for (const a of agents) println(`${a.name}\t${a.status}\t${a.did}\t${a.owner}`);
+      else {
+        // Tab-separated under a header line, so `cut -f` and `tail -n +2` both work.
+        println('NAME\tSTATUS\tDID\tOWNER');
+        for (const a of agents) println(`${a.name}\t${a.status}\t${a.did}\t${a.owner}`);
+      }
       return EXIT.ok;
     }),
   );

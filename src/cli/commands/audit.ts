@@ -18,6 +18,7 @@ import { verifyAudit } from '../../audit/verify.js';
 import { InputError } from '../../errors/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
+import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println } from '../io.js';
 import { printIntegrityFailure } from './store.js';
@@ -49,11 +50,11 @@ function parseSince(text: string, clock: Clock): string {
   return new Date(time).toISOString();
 }
 
-/** "helper on behalf of alice on behalf of mailto:carol@…": the chain out to the owner. */
+/** "mailto:carol@… -> alice -> helper": from the owner to the one who acted (the entry lists the actor first). */
 function attribution(entry: HashedAuditEntry): string {
   const chain = entry.chain !== undefined && entry.chain.length > 0 ? [...entry.chain] : entry.agent === undefined ? [] : [entry.agent];
   if (entry.owner !== undefined && !chain.includes(entry.owner)) chain.push(entry.owner);
-  return chain.join(' on behalf of ');
+  return actorFirst(chain);
 }
 
 /** Two lines per entry: what was decided, then who acted on whose authority. */
@@ -62,7 +63,7 @@ function describeEntry(entry: HashedAuditEntry): string[] {
   const reasons = entry.reasons !== undefined && entry.reasons.length > 0 ? `[${entry.reasons.join(', ')}]` : '';
   const head = [entry.at, `#${entry.seq}`, entry.type, entry.decision ?? '-', what || '-', reasons].filter((s) => s !== '').join('  ');
   const who = attribution(entry);
-  return who === '' ? [head] : [head, `    by ${who}`];
+  return who === '' ? [head] : [head, `    authority  ${who}`];
 }
 
 export function registerAudit(program: Command): void {

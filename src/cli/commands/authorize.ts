@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors/index.js';
 import { authorize } from '../../capability/authorize.js';
 import { verifyPresentation } from '../../presentation/verify.js';
+import { authorityFirst } from '../attribution.js';
 import { action, withVerifier } from '../command.js';
 import { EXIT, printJson, println, readInput } from '../io.js';
 import { parseCount, parseInstant, parseMoney } from '../parse.js';
@@ -74,7 +75,7 @@ export function registerAuthorize(program: Command): void {
       println(decision.decision);
       if (decision.capability) println(`  by       ${decision.capability.action} ${decision.capability.resource}${decision.capability.scope ? ` scope=${decision.capability.scope}` : ''} (${decision.credentialId ?? '?'})`);
       for (const r of decision.reasons) println(`  ${r.code}  ${r.message}`);
-      if (chain) println(`  on behalf of  ${chain.attribution.map((a) => `${a.role} ${a.id}`).join(' -> ')}`);
+      if (chain) println(`  authority  ${authorityFirst(chain.attribution.map((a) => `${a.role} ${a.id}`))}`);
     }
     return decision.decision === 'allow' ? EXIT.ok : EXIT.failed;
   });

@@ -2,14 +2,24 @@
  * @module cli/commands/did
  *
  * `legate did resolve <did>`: resolves a DID (this node's own from the
- * store, did:key offline, did:web over HTTPS) and prints the result.
+ * store, did:key offline, did:web over HTTPS) and prints its document, or
+ * with `--json` the whole resolution result. A failed resolution is an error
+ * like any other (`legate: ERR_DID_UNRESOLVABLE: …`, the DID Resolution error
+ * as its `reason`), not a metadata object on stdout.
  */
 
 import type { Command } from 'commander';
 import { createDidResolver } from '../../did/resolver.js';
+import { ErrorCodes, LegateError, type ErrorCode } from '../../errors/index.js';
 import { isInitialized } from '../../node/open.js';
 import { action, withNode } from '../command.js';
 import { EXIT, nodeOptions, printJson } from '../io.js';
+
+/** The error code a failed resolution reports: one the resolver named in its metadata, else ERR_DID_UNRESOLVABLE. */
+function codeOf(metadata: Record<string, unknown>): ErrorCode {
+  const code = metadata.code;
+  return typeof code === 'string' && (ErrorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'ERR_DID_UNRESOLVABLE';
+}
 
 export function registerDid(program: Command): void {
   const did = program.command('did').description('DID utilities');
@@ -18,7 +28,14 @@ export function registerDid(program: Command): void {
     const result = isInitialized(globals.data)
       ? await withNode(globals, (node) => node.resolver.resolve(id))
       : await createDidResolver({ allowHttpLoopback: nodeOptions(globals).allowHttpLoopback ?? false }).resolve(id);
-    printJson(globals.json ? result : (result.didDocument ?? result.didResolutionMetadata));
-    return result.didResolutionMetadata.error === undefined ? EXIT.ok : EXIT.failed;
+    const metadata = result.didResolutionMetadata as Record<string, unknown>;
+    const { error, message } = metadata;
+    if (error !== undefined || result.didDocument === null) {
+      const reason = typeof error === 'string' ? error.slice(0, 64) : 'internalError';
+      const detail = typeof message === 'string' ? message : reason;
+      throw new LegateError(codeOf(metadata), `cannot resolve ${id.slice(0, 256)}: ${detail} (${reason})`, { claim: 'did', reason });
+    }
+    printJson(globals.json ? result : result.didDocument);
+    return EXIT.ok;
   });
 }

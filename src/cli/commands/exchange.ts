@@ -17,6 +17,7 @@ import { isRecord } from '../../lib/assert.js';
 import { parseJson } from '../../lib/json.js';
 import { getAgent } from '../../node/agents.js';
 import { act, actionToApprove, approve, handshake, peerDid } from '../../node/peer.js';
+import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, readInput } from '../io.js';
 import { collect, parseMoney } from '../parse.js';
@@ -94,7 +95,8 @@ export function registerExchange(program: Command): void {
       else {
         println(String(decision.decision));
         for (const r of (decision.reasons as { code: string; message: string }[] | undefined) ?? []) println(`  ${r.code}  ${r.message}`);
-        if (Array.isArray(decision.attribution)) println(`  on behalf of  ${decision.attribution.join(' <- ')}`);
+        // The peer lists the actor first (RFC 8693 order); print it authority first, as everywhere.
+        if (Array.isArray(decision.attribution)) println(`  authority  ${actorFirst(decision.attribution.map(String))}`);
         if (decision.decision === 'approval_required' && flags.saveAction === undefined) note('save the action with --save-action <file>, then: legate approve <file> --as <owner DID>');
       }
       return decision.decision === 'allow' ? EXIT.ok : EXIT.failed;

@@ -30,12 +30,13 @@ function countSet(bits: Uint8Array): number {
 export function registerStatusChanges(cap: Command): void {
   for (const change of ['revoke', 'suspend', 'reinstate'] as const satisfies readonly StatusChange[]) {
     const description = { revoke: 'revoke a credential (permanent)', suspend: 'suspend a credential', reinstate: 'lift a suspension' }[change];
+    const done = { revoke: 'revoked', suspend: 'suspended', reinstate: 'reinstated' }[change];
     const command = cap.command(`${change} <credential-id>`).description(`${description} and republish its status list`);
     action(command, async (globals, id: string) =>
       withNode(globals, async (node) => {
         const result = await changeStatus(node, id, change);
         if (globals.json) printJson(result);
-        else println(`${change === 'reinstate' ? 'reinstated' : `${change}d`} ${id} (list ${result.listId}, index ${result.index}, version ${result.version})`);
+        else println(`${done} ${id} (list ${result.listId}, index ${result.index}, version ${result.version})`);
         return EXIT.ok;
       }),
     );

@@ -4,12 +4,15 @@
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
  * credentials, revoke, suspend and reinstate them. Thin over `legate/node`.
+ * Every body is checked against its JSON Schema in `schemas/` (`admin-*`),
+ * which refuses unknown properties: a misspelt `constrains` is an
+ * `ERR_SCHEMA` 400, never a credential issued without its limits.
  */
 
+import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { InputError } from '../../errors/index.js';
+import { assertSchema } from '../../credential/schema.js';
 import type { Capability, Constraints, Delegation } from '../../credential/types.js';
-import { isRecord } from '../../lib/assert.js';
 import { createAgent } from '../../node/agents.js';
 import type { NodeContext } from '../../node/context.js';
 import { delegateFromAgent } from '../../node/delegate.js';
@@ -18,30 +21,45 @@ import { retireAgent } from '../../node/retire.js';
 import { changeStatus, type StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
-import { jsonBody, optionalString, stringField } from '../request.js';
+import { jsonBody } from '../request.js';
 
-function capabilities(body: Record<string, unknown>): Capability[] {
-  const value = body.capabilities;
-  if (!Array.isArray(value) || value.length === 0 || !value.every(isRecord)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'capabilities must be a non-empty array of objects', { claim: 'capabilities' });
-  }
-  return value as unknown as Capability[];
+interface AgentRequest {
+  name: string;
+  owner: string;
+  method?: AgentMethod;
 }
 
-function optionalRecord<T>(body: Record<string, unknown>, name: string): T | undefined {
-  const value = body[name];
-  if (value === undefined) return undefined;
-  if (!isRecord(value)) throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be an object`, { claim: name });
-  return value as T;
+interface CredentialRequest {
+  agent: string;
+  capabilities: Capability[];
+  constraints?: Constraints;
+  delegation?: Delegation;
+  validFor?: string;
+  agentVersion?: string;
 }
 
-function optionalInteger(body: Record<string, unknown>, name: string): number | undefined {
-  const value = body[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be a non-negative integer`, { claim: name });
-  }
-  return value;
+interface DelegationRequest {
+  from: string;
+  credential: string;
+  to: string;
+  capability?: Capability;
+  capabilities?: Capability[];
+  constraints?: Constraints;
+  maxDepth?: number;
+  validFor?: string;
+}
+
+/** The request body, checked against `schemas/<file>` (`ERR_MALFORMED`, `ERR_SCHEMA`). */
+async function body<T>(c: Context, maxLength: number, file: string): Promise<T> {
+  const value = await jsonBody(c, maxLength);
+  assertSchema(file, value, 'the request body');
+  return value as unknown as T;
+}
+
+/** Routes that take no body accept none, or `{}`: anything else is refused like an unknown field. */
+async function noBody(c: Context, maxLength: number): Promise<void> {
+  if ((await c.req.text()).trim() === '') return;
+  await body(c, maxLength, 'admin-empty-request.json');
 }
 
 export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
@@ -49,26 +67,21 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
   app.use('*', adminAuth(node.store));
 
   app.post('/agents', async (c) => {
-    const body = await jsonBody(c, maxBodyLength);
-    const agent = await createAgent(node, {
-      name: stringField(body, 'name'),
-      owner: stringField(body, 'owner'),
-      method: (optionalString(body, 'method') ?? 'web') as AgentMethod,
-    });
+    const request = await body<AgentRequest>(c, maxBodyLength, 'admin-agent-request.json');
+    const agent = await createAgent(node, { name: request.name, owner: request.owner, method: request.method ?? 'web' });
     return c.json(agent, 201);
   });
 
-  app.post('/agents/:name/retire', async (c) => c.json(await retireAgent(node, c.req.param('name'))));
+  app.post('/agents/:name/retire', async (c) => {
+    await noBody(c, maxBodyLength);
+    return c.json(await retireAgent(node, c.req.param('name')));
+  });
 
   app.post('/credentials', async (c) => {
-    const body = await jsonBody(c, maxBodyLength);
-    const constraints = optionalRecord<Constraints>(body, 'constraints');
-    const delegation = optionalRecord<Delegation>(body, 'delegation');
-    const validFor = optionalString(body, 'validFor');
-    const agentVersion = optionalString(body, 'agentVersion');
+    const { agent, capabilities, constraints, delegation, validFor, agentVersion } = await body<CredentialRequest>(c, maxBodyLength, 'admin-credential-request.json');
     const issued = await issueToAgent(node, {
-      agent: stringField(body, 'agent'),
-      capabilities: capabilities(body),
+      agent,
+      capabilities,
       ...(constraints === undefined ? {} : { constraints }),
       ...(delegation === undefined ? {} : { delegation }),
       ...(validFor === undefined ? {} : { validFor }),
@@ -78,23 +91,22 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
   });
 
   app.post('/delegations', async (c) => {
-    const body = await jsonBody(c, maxBodyLength);
-    const capability = optionalRecord<Capability>(body, 'capability');
-    if (capability === undefined) throw new InputError('ERR_INVALID_ARGUMENT', 'capability is required', { claim: 'capability' });
-    const maxDepth = optionalInteger(body, 'maxDepth');
-    const validFor = optionalString(body, 'validFor');
+    const request = await body<DelegationRequest>(c, maxBodyLength, 'admin-delegation-request.json');
     const issued = await delegateFromAgent(node, {
-      from: stringField(body, 'from'),
-      credential: stringField(body, 'credential'),
-      to: stringField(body, 'to'),
-      capability,
-      ...(maxDepth === undefined ? {} : { maxDepth }),
-      ...(validFor === undefined ? {} : { validFor }),
+      from: request.from,
+      credential: request.credential,
+      to: request.to,
+      ...(request.capability === undefined ? {} : { capability: request.capability }),
+      ...(request.capabilities === undefined ? {} : { capabilities: request.capabilities }),
+      ...(request.constraints === undefined ? {} : { constraints: request.constraints }),
+      ...(request.maxDepth === undefined ? {} : { maxDepth: request.maxDepth }),
+      ...(request.validFor === undefined ? {} : { validFor: request.validFor }),
     });
     return c.json(issued, 201);
   });
 
   app.post('/credentials/:id/:change{revoke|suspend|reinstate}', async (c) => {
+    await noBody(c, maxBodyLength);
     const result = await changeStatus(node, c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
