@@ -255,6 +255,17 @@ describe('planted checkpoints', () => {
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 1, lastCheckpoint: { seq: 10 } });
   });
 
+  it('checkpoints signed by a key rotated out since still verify', async () => {
+    await checkpointAudit(an.node); // by key-1
+    const did = an.node.organization.did;
+    await an.node.keys.generate(() => ({ kid: `${did}#key-2`, controller: did }));
+    await an.node.store.setKeyStatus(`${did}#key-1`, 'retired');
+    await appendSamples(an.node, 3);
+    const { checkpoint } = await checkpointAudit(an.node);
+    expect(checkpoint?.token.split('.')[0]).toBe(Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: `${did}#key-2`, typ: 'audit-checkpoint+jwt' })).toString('base64url'));
+    expect(await verify()).toMatchObject({ ok: true, checkpoints: 2, lastCheckpoint: { seq: 13 } });
+  });
+
   it('digests that do not fit the checkpoint are ERR_MALFORMED', async () => {
     const signer = await organizationSigner(an.node);
     const hash = tamper(an, (db) => rowAt(db, 10).hash);
