@@ -71,9 +71,11 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw new StoreError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
   const resolver = memoize(options.resolver);
-  const log = await auditLogId(store);
+  // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
+  let log = await auditLogId(store);
   for (const record of records) {
     const result = await verifyAuditCheckpoint(record.token, { resolver, issuer, log });
+    if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
       bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
     } else if (result.claims.seq !== record.seq || result.claims.hash !== record.hash || result.claims.at !== record.at) {

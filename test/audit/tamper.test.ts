@@ -246,6 +246,20 @@ describe('planted checkpoints', () => {
     expect(await verify()).toMatchObject({ ok: false, checkpoints: 0, firstBad: { seq: 10, reason: 'bad-checkpoint', code: 'ERR_AUDIT_TAMPERED' } });
   });
 
+  it('with the log id setting deleted, a checkpoint for another log than the earlier ones is still ERR_AUDIT_TAMPERED', async () => {
+    tamper(an, (db) => db.exec('DELETE FROM audit_entries WHERE seq > 5'));
+    await checkpointAudit(an.node); // at 5, naming this log
+    await appendSamples(an.node, 5);
+    const signer = await organizationSigner(an.node);
+    const hash = tamper(an, (db) => rowAt(db, 10).hash);
+    const other = await signAuditCheckpoint({ iss: an.node.organization.did, seq: 10, hash, at: '2026-03-02T10:00:00.000Z', log: 'urn:uuid:00000000-0000-4000-8000-000000000000' }, signer);
+    tamper(an, (db) => {
+      db.prepare("DELETE FROM settings WHERE name = 'audit.log-id'").run();
+      db.prepare('INSERT INTO audit_checkpoints (seq, hash, at, token) VALUES (?, ?, ?, ?)').run(10, hash, '2026-03-02T10:00:00.000Z', other);
+    });
+    expect(await verify()).toMatchObject({ ok: false, checkpoints: 1, firstBad: { seq: 10, reason: 'bad-checkpoint', code: 'ERR_AUDIT_TAMPERED' } });
+  });
+
   it('a genuine checkpoint of this log verifies; one from before log ids and digests still does', async () => {
     await checkpointAudit(an.node);
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 1 });
