@@ -3,11 +3,17 @@
  *
  * Signed checkpoints of the audit log: a compact JWS (`alg: EdDSA`, `typ:
  * audit-checkpoint+jwt`) by the organization's key over `{ iss, seq, hash,
- * at }`, where `hash` is the hash of entry `seq`. A checkpoint commits to
- * every entry up to `seq` through the hash chain, so anyone who can resolve
- * the organization's DID document can tell that nothing up to `seq` was
- * changed, removed, or cut off since. Checkpoints are written on demand and
- * by {@link appendAudit} when one is due under its policy.
+ * at, log, from, digests }`, where `hash` is the hash of entry `seq`. A
+ * checkpoint commits to every entry up to `seq` through the hash chain, so
+ * anyone who can resolve the organization's DID document can tell that
+ * nothing up to `seq` was changed, removed, or cut off since. `log` binds it
+ * to one log (see `audit/log-id`); `digests` holds an
+ * {@link entryDigest} of each entry from `from` on (those since the previous
+ * checkpoint, at most {@link MAX_CHECKPOINT_DIGESTS}), so verification can
+ * name the first entry rewritten even when every later hash was recomputed.
+ * The three are optional on verification: checkpoints from before them
+ * still verify, and only bind what their hash binds. Checkpoints are written
+ * on demand and by {@link appendAudit} when one is due under its policy.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -18,12 +24,18 @@ import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
-import { isHexHash, readAuditEntry } from './entry.js';
+import { ENTRY_DIGEST_LENGTH, entryDigest, isHexHash, readAuditEntry } from './entry.js';
+import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
 import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditLog, type CheckpointPolicy } from './types.js';
 
-/** Longest checkpoint token accepted, in characters. */
-const MAX_CHECKPOINT_LENGTH = 4096;
+/** Most entries a checkpoint carries digests for: the first this many since the previous checkpoint. */
+export const MAX_CHECKPOINT_DIGESTS = 1000;
+
+/** Longest checkpoint token accepted, in characters (room for {@link MAX_CHECKPOINT_DIGESTS} digests). */
+const MAX_CHECKPOINT_LENGTH = 32 * 1024;
+
+const DIGESTS = /^(?:[0-9a-f]{16})*$/;
 
 /** What a checkpoint signs. */
 export interface CheckpointClaims {
@@ -31,6 +43,26 @@ export interface CheckpointClaims {
   seq: number;
   hash: string;
   at: string;
+  /** The log's id (`audit/log-id`); absent in checkpoints from before log ids. */
+  log?: string | undefined;
+  /** The first entry `digests` covers. */
+  from?: number | undefined;
+  /** {@link entryDigest} of entries `from`, `from + 1`, …, concatenated (16 hex characters each). */
+  digests?: string | undefined;
+}
+
+/** Why the optional claims are malformed, or undefined when they are fine (or absent). */
+function optionalClaimsError(claims: Record<string, unknown>, seq: number): string | undefined {
+  const { log, from, digests } = claims;
+  if (log !== undefined && (typeof log !== 'string' || log.length === 0 || log.length > MAX_LOG_ID)) return `log must be a string of at most ${MAX_LOG_ID} characters`;
+  if ((from === undefined) !== (digests === undefined)) return 'from and digests come together';
+  if (digests === undefined) return undefined;
+  if (typeof digests !== 'string' || !DIGESTS.test(digests)) return 'digests must be 16-character lowercase hex digests, concatenated';
+  const count = digests.length / ENTRY_DIGEST_LENGTH;
+  if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1 || count > MAX_CHECKPOINT_DIGESTS || from + count - 1 > seq) {
+    return `from must be a positive integer, and digests cover at most ${MAX_CHECKPOINT_DIGESTS} entries up to seq`;
+  }
+  return undefined;
 }
 
 /**
@@ -48,11 +80,14 @@ export async function signAuditCheckpoint(claims: CheckpointClaims, signer: Sign
   if (!Number.isSafeInteger(claims.seq) || claims.seq < 1) throw new RangeError('claims.seq must be a positive integer');
   if (!isHexHash(claims.hash)) throw new TypeError('claims.hash must be a lowercase hex SHA-256');
   if (typeof claims.at !== 'string' || Number.isNaN(Date.parse(claims.at))) throw new TypeError('claims.at must be an ISO 8601 time');
+  const optional = optionalClaimsError(claims, claims.seq);
+  if (optional !== undefined) throw new RangeError(`claims: ${optional}`);
   if (typeof signer?.kid !== 'string' || !signer.kid.startsWith(`${claims.iss}#`)) {
     throw new InputError('ERR_KID_INVALID', 'the checkpoint signer is not a key of the issuer', { claim: 'kid' });
   }
-  const { iss, seq, hash, at } = claims;
-  return signCompactJws({ iss, seq, hash, at }, signer, { typ: AUDIT_CHECKPOINT_TYP });
+  const { iss, seq, hash, at, log, from, digests } = claims;
+  const optionalClaims = { ...(log === undefined ? {} : { log }), ...(digests === undefined ? {} : { from, digests }) };
+  return signCompactJws({ iss, seq, hash, at, ...optionalClaims }, signer, { typ: AUDIT_CHECKPOINT_TYP });
 }
 
 /** The outcome of {@link verifyAuditCheckpoint}: never thrown, always data. */
@@ -62,8 +97,13 @@ const invalid = (error: LegateError): CheckpointVerification => ({ valid: false,
 
 /**
  * Verifies a checkpoint token: EdDSA, the right `typ`, well-formed claims,
- * `iss` = `issuer`, and a signature by a key of `issuer`'s DID document that
- * is authorized for `assertionMethod`.
+ * `iss` = `issuer`, `log` = `options.log` (when both name one), and a
+ * signature by a key of `issuer`'s DID document (any key it lists, so
+ * checkpoints signed before a rotation still verify) that is authorized for
+ * `assertionMethod`. A checkpoint for another organization or another log is
+ * `ERR_AUDIT_TAMPERED`: it was planted, whoever signed it; `iss` is checked
+ * before any resolution, so a planted checkpoint never makes the verifier
+ * resolve (or fetch) a stranger's DID.
  *
  * @example
  * ```ts
@@ -71,7 +111,10 @@ const invalid = (error: LegateError): CheckpointVerification => ({ valid: false,
  * if (result.valid) result.claims.seq;
  * ```
  */
-export async function verifyAuditCheckpoint(token: string, options: { resolver: Resolvable; issuer: string }): Promise<CheckpointVerification> {
+export async function verifyAuditCheckpoint(
+  token: string,
+  options: { resolver: Resolvable; issuer: string; log?: string | undefined },
+): Promise<CheckpointVerification> {
   if (typeof options?.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
   if (typeof options.issuer !== 'string' || options.issuer.length === 0) throw new TypeError('options.issuer must be a DID');
   const { issuer, resolver } = options;
@@ -91,11 +134,21 @@ export async function verifyAuditCheckpoint(token: string, options: { resolver: 
   if (!wellFormed) {
     return invalid(new InputError('ERR_MALFORMED', 'checkpoint claims must be { iss, seq, hash, at }', { claim: 'payload' }));
   }
-  if (iss !== issuer) return invalid(new VerificationError('ERR_KID_INVALID', 'checkpoint is not issued by the organization', { claim: 'iss' }));
+  const optional = optionalClaimsError(payload, seq);
+  if (optional !== undefined) return invalid(new InputError('ERR_MALFORMED', `checkpoint claims: ${optional}`, { claim: 'payload' }));
+  if (iss !== issuer) {
+    return invalid(new VerificationError('ERR_AUDIT_TAMPERED', `checkpoint is issued by ${iss.slice(0, 200)}, not by this organization`, { claim: 'iss', reason: 'foreign-checkpoint' }));
+  }
+  const log = payload.log as string | undefined;
+  if (log !== undefined && options.log !== undefined && log !== options.log) {
+    return invalid(new VerificationError('ERR_AUDIT_TAMPERED', 'checkpoint is signed for another audit log', { claim: 'log', reason: 'foreign-checkpoint' }));
+  }
   const check = { did: issuer, relationship: 'assertionMethod', party: 'organization', didClaim: 'iss', what: 'checkpoint signature' } as const;
   const signature = await didSignature(decoded, resolver, check);
   if (signature.errors[0] !== undefined) return invalid(signature.errors[0]);
-  return { valid: true, claims: { iss, seq, hash, at } };
+  const from = payload.from as number | undefined;
+  const digests = payload.digests as string | undefined;
+  return { valid: true, claims: { iss, seq, hash, at, ...(log === undefined ? {} : { log }), ...(digests === undefined ? {} : { from, digests }) } };
 }
 
 /** Whether a checkpoint is due after entry `seq` under `policy`. */
@@ -119,6 +172,24 @@ export interface CheckpointResult {
   checkpoint?: AuditCheckpoint;
   /** Whether this call wrote it. */
   created: boolean;
+}
+
+/** The digests of entries `from..to`, refusing to sign any entry that does not match its hash. */
+async function digestsOf(store: Store, from: number, to: number): Promise<string> {
+  let digests = '';
+  let expected = from;
+  for (const record of await store.listAuditEntries({ fromSeq: from, toSeq: to })) {
+    const read = readAuditEntry(record.entry);
+    if (record.seq !== expected || read === undefined || read.hash !== record.hash || read.entry.seq !== record.seq) {
+      throw new VerificationError('ERR_AUDIT_TAMPERED', `audit entry ${expected} is missing or does not match its hash; run \`legate audit verify\``, {
+        claim: 'seq',
+        reason: 'changed',
+      });
+    }
+    digests += entryDigest(read.entry);
+    expected++;
+  }
+  return digests;
 }
 
 /** @internal Writes a checkpoint of the last entry; with `onlyIfDue`, only when the policy says so. */
@@ -146,7 +217,10 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
       });
     }
     const at = now.toISOString();
-    const token = await signAuditCheckpoint({ iss: config.issuer, seq: last.seq, hash: last.hash, at }, signer);
+    const log = await ensureAuditLogId(tx);
+    const from = (previous?.seq ?? 0) + 1;
+    const digests = await digestsOf(tx, from, Math.min(last.seq, from + MAX_CHECKPOINT_DIGESTS - 1));
+    const token = await signAuditCheckpoint({ iss: config.issuer, seq: last.seq, hash: last.hash, at, log, from, digests }, signer);
     const checkpoint: AuditCheckpoint = { seq: last.seq, hash: last.hash, at, token };
     await tx.putAuditCheckpoint(checkpoint);
     return { checkpoint, created: true };

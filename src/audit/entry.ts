@@ -137,3 +137,25 @@ export function readAuditEntry(text: string): { entry: AuditEntry; hash: string 
     return undefined;
   }
 }
+
+/** Length of an {@link entryDigest}, in hex characters (64 bits). */
+export const ENTRY_DIGEST_LENGTH = 16;
+
+/**
+ * A short digest of what an entry records, leaving out where it sits
+ * (`seq`) and what it links to (`prevHash`): the first 64 bits of the
+ * SHA-256 of the rest's canonical JSON. Checkpoints sign one per entry they
+ * cover, so a verifier can tell which entry an attacker rewrote even after
+ * every later hash was recomputed, and whether an entry was removed or
+ * inserted (the same content found one position off). Not a hash-chain
+ * replacement: the chain and the checkpoint's full hash still prove integrity.
+ *
+ * @example
+ * ```ts
+ * entryDigest(read.entry); // '3f2a…' (16 hex characters)
+ * ```
+ */
+export function entryDigest(entry: AuditEntry): string {
+  const { seq: _seq, prevHash: _prevHash, ...content } = entry;
+  return sha256Hex(canonicalJson(content)).slice(0, ENTRY_DIGEST_LENGTH);
+}

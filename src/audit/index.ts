@@ -19,13 +19,15 @@
 export { appendAudit, type AppendedAudit } from './append.js';
 export {
   checkpointAudit,
+  MAX_CHECKPOINT_DIGESTS,
   signAuditCheckpoint,
   verifyAuditCheckpoint,
   type CheckpointClaims,
   type CheckpointResult,
   type CheckpointVerification,
 } from './checkpoint.js';
-export { checkAuditFields, hashAuditEntry, readAuditEntry } from './entry.js';
+export { checkAuditFields, entryDigest, hashAuditEntry, readAuditEntry } from './entry.js';
+export { auditLogId } from './log-id.js';
 export { auditLogOf, DEFAULT_CHECKPOINT_POLICY, type AuditTarget } from './log.js';
 export { auditTrail, exportAudit, exportAuditLines, involves, readAudit, type AuditQuery } from './read.js';
 export { verifyAudit } from './verify.js';

@@ -16,8 +16,15 @@
  *   after a run of new ones links past them);
  * - `reordered`: an entry holds another position's content;
  * - `truncated`: a checkpoint covers entries that are gone, or no longer
- *   matches the entry at its `seq` (cut off and re-extended, or rewritten);
- * - `bad-checkpoint`: a checkpoint's signature or claims do not verify.
+ *   matches the entry at its `seq` (cut off and re-extended, or rewritten)
+ *   and is too old to say which entry changed;
+ * - `bad-checkpoint`: a checkpoint's signature or claims do not verify, or it
+ *   was signed for another organization or another log (planted).
+ *
+ * When the chain links but a checkpoint no longer matches (an entry was
+ * rewritten and every later hash recomputed), and wherever the chain alone
+ * can only guess, the digests checkpoints sign for each entry name the
+ * first entry changed, removed or inserted (`audit/locate`).
  *
  * An attacker who can write the store can still append well-formed entries
  * after the last checkpoint, or rewrite everything after it; checkpoints
@@ -30,17 +37,13 @@ import { isRecord } from '../lib/assert.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
 import { readAuditEntry } from './entry.js';
+import { locateDivergence, type SignedCheckpoint } from './locate.js';
+import { auditLogId } from './log-id.js';
 import { auditRecords } from './read.js';
 import { GENESIS_HASH, type AuditProblem, type AuditTamperReason, type AuditVerification, type VerifyAuditOptions } from './types.js';
 
 /** Hashes of this many recent entries are kept to recognize a link that skips inserted entries. */
 const RECENT_WINDOW = 4096;
-
-interface SignedCheckpoint {
-  seq: number;
-  hash: string;
-  at: string;
-}
 
 const tampered = (seq: number, reason: AuditTamperReason, message: string): AuditProblem => ({ seq, code: 'ERR_AUDIT_TAMPERED', reason, message });
 
@@ -68,8 +71,11 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw new StoreError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
   const resolver = memoize(options.resolver);
+  // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
+  let log = await auditLogId(store);
   for (const record of records) {
-    const result = await verifyAuditCheckpoint(record.token, { resolver, issuer });
+    const result = await verifyAuditCheckpoint(record.token, { resolver, issuer, log });
+    if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
       bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
     } else if (result.claims.seq !== record.seq || result.claims.hash !== record.hash || result.claims.at !== record.at) {
@@ -105,6 +111,8 @@ class ChainWalk {
   entries = 0;
   lastSeq = 0;
   readonly covered = new Map<number, string>();
+  /** Problems inferred from where a broken link leads, not seen at the entry itself. */
+  readonly guesses = new Set<AuditProblem>();
 
   constructor(
     readonly store: Store,
@@ -130,7 +138,7 @@ class ChainWalk {
       // Entries from the break on chain up to a valid checkpoint: they are authentic, so the entry before the break was rewritten.
       this.bad =
         checkpoint.hash === record.hash
-          ? tampered(this.pending - 1, 'changed', `entry ${this.pending - 1} was rewritten: the entries after it, up to checkpoint ${record.seq}, link to a different entry`)
+          ? this.guess(tampered(this.pending - 1, 'changed', `entry ${this.pending - 1} was rewritten: the entries after it, up to checkpoint ${record.seq}, link to a different entry`))
           : this.unresolved(this.pending);
     }
   }
@@ -140,7 +148,12 @@ class ChainWalk {
   }
 
   unresolved(seq: number): AuditProblem {
-    return tampered(seq, 'inserted', `entry ${seq} does not link to entry ${seq - 1} (inserted, or entry ${seq - 1} replaced)`);
+    return this.guess(tampered(seq, 'inserted', `entry ${seq} does not link to entry ${seq - 1} (inserted, or entry ${seq - 1} replaced)`));
+  }
+
+  guess(problem: AuditProblem): AuditProblem {
+    this.guesses.add(problem);
+    return problem;
   }
 
   /** The problem with `record`, or undefined after accepting it. */
@@ -222,10 +235,14 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
 
   // Each checkpoint against the entry it covers, in order.
   const problems: AuditProblem[] = walk.bad === undefined ? [] : [walk.bad];
+  const vague = new Set(walk.guesses);
   let lastGood = start - 1;
+  // How far the first bad entry may lie beyond the first problem's seq: up to the checkpoint that no longer matches.
+  let searchTo = 0;
   for (const checkpoint of [...signed.values()].sort((a, b) => a.seq - b.seq)) {
     if (checkpoint.seq > lastSeq) {
       problems.push(tampered(lastSeq + 1, 'truncated', `the log ends at ${lastSeq}, but checkpoint ${checkpoint.seq} covers entries up to ${checkpoint.seq}`));
+      searchTo = checkpoint.seq;
       break;
     }
     if (walk.covered.get(checkpoint.seq) === checkpoint.hash) {
@@ -234,13 +251,21 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
     }
     // A chain problem at or before this checkpoint already explains the mismatch.
     if (walk.bad === undefined || walk.bad.seq > checkpoint.seq) {
-      problems.push(tampered(lastGood + 1, 'truncated', `entry ${checkpoint.seq} no longer matches its checkpoint: the log was rewritten after entry ${lastGood}`));
+      const rewritten = tampered(lastGood + 1, 'truncated', `entry ${checkpoint.seq} no longer matches its checkpoint: the log was rewritten or cut back after entry ${lastGood}`);
+      problems.push(rewritten);
+      vague.add(rewritten);
+      searchTo = checkpoint.seq;
     }
     break;
   }
   if (badCheckpoint !== undefined) problems.push(badCheckpoint);
   // The earliest problem; on a tie, the first found (chain before checkpoints).
-  const firstBad = problems.reduce<AuditProblem | undefined>((min, p) => (min === undefined || p.seq < min.seq ? p : min), undefined);
+  let firstBad = problems.reduce<AuditProblem | undefined>((min, p) => (min === undefined || p.seq < min.seq ? p : min), undefined);
+  if (firstBad !== undefined) {
+    // The chain and the checkpoints' full hashes prove something changed; the digests they sign say which entry, and how.
+    const located = await locateDivergence(store, signed.values(), start, Math.max(firstBad.seq, searchTo));
+    if (located !== undefined && (located.seq < firstBad.seq || vague.has(firstBad))) firstBad = located;
+  }
   const limit = firstBad?.seq ?? Number.POSITIVE_INFINITY;
   const good = [...signed.values()].filter((c) => c.seq < limit && walk.covered.get(c.seq) === c.hash).at(-1);
   return {

@@ -32,7 +32,7 @@ import { parseJson } from '../lib/json.js';
 import { multibaseToEd25519 } from '../lib/multikey.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { didWebToUrl } from './web.js';
-import { keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
+import { DEACTIVATED, keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
 import type { VerificationRelationship } from './find-method.js';
 import { abortable, readBounded, type FetchLike } from '../lib/http.js';
 
@@ -43,8 +43,11 @@ export type { FetchLike };
 
 /** Options of {@link createDidResolver}. */
 export interface DidResolverOptions {
-  /** Consulted first for every DID; return undefined to fall through. Results are not cached. */
-  local?: ((did: string) => Promise<DIDDocument | undefined>) | undefined;
+  /**
+   * Consulted first for every DID; return undefined to fall through, or
+   * `'deactivated'` for a DID this node deactivated (a retired agent). Results are not cached.
+   */
+  local?: ((did: string) => Promise<DIDDocument | 'deactivated' | undefined>) | undefined;
   /** The fetch used for did:web. Default `globalThis.fetch`. */
   fetch?: FetchLike | undefined;
   /** Fetch did:web documents of loopback hosts over plain HTTP. Default false. */
@@ -102,6 +105,19 @@ function failure(error: string, message: string): DIDResolutionResult {
 
 function success(didDocument: DIDDocument): DIDResolutionResult {
   return { didResolutionMetadata: { contentType: DID_JSON }, didDocument, didDocumentMetadata: {} };
+}
+
+/**
+ * A deactivated DID (DID Resolution §"DID Document Metadata": `deactivated:
+ * true`): a document that names the DID and lists no verification method, so
+ * nothing verifies against it; `didSignature` reports `ERR_DID_DEACTIVATED`.
+ */
+export function deactivatedResolution(did: string): DIDResolutionResult {
+  return {
+    didResolutionMetadata: { contentType: DID_JSON },
+    didDocument: { '@context': 'https://www.w3.org/ns/did/v1', id: did },
+    didDocumentMetadata: { deactivated: true },
+  };
 }
 
 function isSuccess(result: DIDResolutionResult): boolean {
@@ -220,6 +236,8 @@ async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<
   }
   if (response.status === 404 || response.status === 410) {
     void response.body?.cancel().catch(() => undefined);
+    // did:web: 410 Gone is how a deactivated DID is served.
+    if (response.status === 410) throw new FetchFailure('deactivated', 'DID is deactivated (HTTP 410)');
     throw new FetchFailure('notFound', `DID document not found (HTTP ${response.status})`);
   }
   if (response.status !== 200) {
@@ -262,7 +280,7 @@ function didWebMethod(options: WebOptions): DIDResolver {
     try {
       return success(await fetchDidWeb(parsed.did, url, options));
     } catch (error) {
-      if (error instanceof FetchFailure) return failure(error.error, error.message);
+      if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message);
       return failure('internalError', 'did:web resolution failed unexpectedly');
     }
   };
@@ -382,12 +400,13 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       ({ did, method } = parsed);
     }
     if (local !== undefined) {
-      let document: DIDDocument | undefined;
+      let document: DIDDocument | 'deactivated' | undefined;
       try {
         document = await local(did);
       } catch {
         return { result: failure('internalError', 'local DID lookup failed') };
       }
+      if (document === 'deactivated') return { result: deactivatedResolution(did) };
       if (document !== undefined) {
         if (!isRecord(document) || document.id !== did) {
           return { result: failure('invalidDidDocument', 'local DID document id does not match the DID') };
@@ -403,6 +422,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
 
   /** The key `kid` names in a cached document; the entry's document is never handed out, so what was found stays true while it is cached. */
   function cachedKey(entry: Entry, kid: string, relationship: VerificationRelationship): KeyLookup {
+    if (entry.result.didDocumentMetadata.deactivated === true) return { unresolved: DEACTIVATED };
     const memo = `${relationship} ${kid}`;
     if (entry.keys.has(memo)) return { key: entry.keys.get(memo) };
     const key = keyFromDocument(entry.result.didDocument!, kid, relationship);
@@ -415,6 +435,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       const { result, entry } = await lookup(did);
       const reason = result.didResolutionMetadata.error;
       if (result.didDocument === null || reason !== undefined) return { unresolved: reason };
+      if (result.didDocumentMetadata.deactivated === true) return { unresolved: DEACTIVATED };
       return entry === undefined ? { key: keyFromDocument(result.didDocument, kid, relationship) } : cachedKey(entry, kid, relationship);
     } catch {
       return { unresolved: 'internalError' };

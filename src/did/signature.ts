@@ -15,7 +15,10 @@ import { VerificationError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
-import { keyFromDocument, lookupVerificationKey } from './verification-key.js';
+import { DEACTIVATED, keyFromDocument, lookupVerificationKey } from './verification-key.js';
+
+/** A signature by a deactivated DID (a retired agent): nothing it signs verifies any more. */
+const deactivated = (party: string, claim: string) => new VerificationError('ERR_DID_DEACTIVATED', `the ${party} DID is deactivated`, { claim, reason: 'deactivated' });
 
 export interface DidSignatureCheck {
   /** The DID that must have signed; undefined when the token names none. */
@@ -70,6 +73,7 @@ export async function didSignature(decoded: SignedBytes, resolver: Resolvable, c
   const found = await lookupVerificationKey(resolver, did, kid, check.relationship);
   if ('unresolved' in found) {
     const reason = found.unresolved;
+    if (reason === DEACTIVATED) return { errors: [deactivated(party, check.didClaim)] };
     return {
       errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
     };
@@ -104,6 +108,7 @@ async function anyKeySignature(
       errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
     };
   }
+  if (resolution.didDocumentMetadata?.deactivated === true) return { errors: [deactivated(party, check.didClaim)] };
   const listed: unknown = doc[relationship];
   const ids = (Array.isArray(listed) ? (listed as unknown[]) : [])
     .map((entry) => (typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.id === 'string' ? entry.id : undefined))

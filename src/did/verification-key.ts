@@ -29,6 +29,9 @@ export interface VerificationKey {
  */
 export type KeyLookup = { key: VerificationKey | undefined } | { unresolved: string | undefined };
 
+/** `unresolved` for a DID whose resolution says `deactivated: true`: it has no keys any more. */
+export const DEACTIVATED = 'deactivated';
+
 /** Answers synchronously when it can (a cached key), else with a promise. */
 export type KeyLookupFn = (did: string, kid: string, relationship: VerificationRelationship) => KeyLookup | Promise<KeyLookup>;
 
@@ -72,5 +75,6 @@ async function resolveAndFind(resolver: Resolvable, did: string, kid: string, re
   const resolution = await resolver.resolve(did);
   const reason = resolution.didResolutionMetadata.error;
   if (resolution.didDocument === null || reason !== undefined) return { unresolved: reason };
+  if (resolution.didDocumentMetadata?.deactivated === true) return { unresolved: DEACTIVATED };
   return { key: keyFromDocument(resolution.didDocument, kid, relationship) };
 }

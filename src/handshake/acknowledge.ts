@@ -52,8 +52,8 @@ export interface CreateAcknowledgeOptions {
   nonce: string;
   trusted: readonly TrustedCapability[];
   rejected: readonly RejectedCapability[];
-  /** B's `vp+jwt`, addressed to A, answering A's nonce. */
-  presentation: string;
+  /** B's `vp+jwt`, addressed to A, answering A's nonce; omit (with `session`) when nothing is trusted. */
+  presentation?: string;
   /** The session token; omit when nothing is trusted. */
   session?: string;
   /** B's challenge for the confirm; default a fresh nonce. */
@@ -85,7 +85,7 @@ export async function createAcknowledge(options: CreateAcknowledgeOptions): Prom
     nonce: options.nonce,
     trusted: options.trusted.map((t) => ({ ...t })),
     rejected: options.rejected.map((r) => ({ ...r })),
-    presentation: options.presentation,
+    ...(options.presentation === undefined ? {} : { presentation: options.presentation }),
     ...(options.session === undefined ? {} : { session: options.session }),
     challenge: options.challenge ?? createNonce(),
   };
@@ -222,6 +222,14 @@ export async function handleAcknowledge(token: string, context: AcknowledgeConte
   );
   if (checked.errors.length > 0 || checked.payload === undefined) return refused(checked.errors);
   const ack = checked.payload;
+  if (ack.presentation === undefined) {
+    // B trusted nothing, so it showed nothing: there is no verdict to make on B.
+    const more = { acknowledge: ack, trusted: ack.trusted, rejected: ack.rejected };
+    if (ack.trusted.length > 0 || ack.session !== undefined) {
+      return refused([new InputError('ERR_MALFORMED', 'an acknowledge that trusts something carries the responder’s presentation', { claim: 'presentation' })], more);
+    }
+    return { ok: true, errors: [], ...more, verdict: { trusted: [], rejected: [] } };
+  }
 
   const presentation = await verifyPresentation(ack.presentation, {
     ...context.verify,

@@ -161,7 +161,9 @@ function chainEnd(chain: ChainVerification): number {
  * covers it, else rejected with the most relevant reason from the chains
  * that would have covered it, or `ERR_NOT_AUTHORIZED`. It then issues a
  * session token for the trusted intents (bound to the key that signed the
- * advertise) and signs the acknowledge, with B's own presentation.
+ * advertise) and signs the acknowledge, with B's own presentation when
+ * something was trusted (none otherwise: an untrusted peer sees no more of
+ * B's credentials than the list of what it was refused).
  * Never throws for a bad message: everything is in `errors`.
  *
  * @throws TypeError for a malformed context; errors of B's own signing
@@ -247,13 +249,12 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
           ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),
           clock,
         });
-  const ownPresentation = await createPresentation({
-    signer: context.signer,
-    credentials: context.credentials,
-    audience: advertise.iss,
-    nonce: advertise.nonce,
-    clock,
-  });
+  // B shows its credentials only to a peer it grants something (DESIGN "Handshake"; README "Security
+  // model"): a stranger whose advertise earns nothing learns nothing of B's capabilities and chains.
+  const ownPresentation =
+    session === undefined
+      ? undefined
+      : await createPresentation({ signer: context.signer, credentials: context.credentials, audience: advertise.iss, nonce: advertise.nonce, clock });
   const acknowledge = await createAcknowledge({
     signer: context.signer,
     audience: advertise.iss,
@@ -261,7 +262,7 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
     nonce: advertise.nonce,
     trusted,
     rejected,
-    presentation: ownPresentation,
+    ...(ownPresentation === undefined ? {} : { presentation: ownPresentation }),
     ...(session === undefined ? {} : { session: session.token }),
     clock,
   });

@@ -85,8 +85,12 @@ export interface AcknowledgePayload extends AceClaims {
   nonce: string;
   trusted: TrustedCapability[];
   rejected: RejectedCapability[];
-  /** B's `vp+jwt`, addressed to A, answering A's nonce (mutual verification). */
-  presentation: string;
+  /**
+   * B's `vp+jwt`, addressed to A, answering A's nonce (mutual verification).
+   * Absent when nothing was trusted: a peer B grants nothing learns nothing
+   * of B's credentials. Present whenever `session` is.
+   */
+  presentation?: string;
   /** The session token; absent when nothing was trusted. */
   session?: string;
   /** A fresh challenge from B, which a confirm must answer. */

@@ -17,11 +17,12 @@
  * claim until its freshness window ends; nothing else.
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { InputError, isLegateError, LegateError, StoreError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
 import type { AcknowledgePayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
+import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
@@ -46,6 +47,25 @@ async function responder(ctx: NodeContext, did: unknown) {
     throw new InputError('ERR_AUDIENCE', 'the message is not addressed to an active agent of this node', { claim: 'aud' });
   }
   return agent;
+}
+
+/**
+ * The credentials the responding agent presents back. The handshake is
+ * mutual, so an agent that holds none cannot answer one: say so to the peer
+ * as a refusal naming the fix, not as a bare "not found". Checked before the
+ * advertise is verified, so a peer cannot make the node work for nothing.
+ */
+async function responderCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
+  try {
+    return await heldCredentials(ctx, agent);
+  } catch (error) {
+    if (!isLegateError(error, 'ERR_NOT_FOUND')) throw error;
+    throw new LegateError(
+      'ERR_NOT_AUTHORIZED',
+      `the responding agent ${agent.did} holds no unexpired capability credential, so it cannot answer a handshake (each side presents its own); its organization issues one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``,
+      { claim: 'aud', reason: 'responder-holds-no-credential' },
+    );
+  }
 }
 
 /**
@@ -98,10 +118,11 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
   const replay = storeReplayCache(ctx);
   if (payload.type === 'advertise') {
     const agent = await responder(ctx, payload.aud);
+    const credentials = await responderCredentials(ctx, agent);
     const signer = await ctx.keys.signer(agent.kid);
     const handling = await handleAdvertise(token, {
       signer,
-      credentials: await heldCredentials(ctx, agent),
+      credentials,
       verify,
       replay,
       sessionLifetimeSeconds: ctx.sessionLifetimeSeconds,

@@ -5,7 +5,9 @@
  * organization's (every key it ever had stays listed so credentials signed
  * before a rotation still verify) and each did:web agent's. The same
  * documents answer local resolution, so a node verifies its own credentials
- * with no server running.
+ * with no server running. A retired agent's DID is deactivated: no document
+ * (and no key) is served for it, the route answers 410 and local resolution
+ * says `deactivated: true`, so nothing it signed verifies any more.
  */
 
 import type { DIDDocument } from 'did-resolver';
@@ -39,8 +41,9 @@ export async function organizationDocument(store: Store, org: OrganizationRecord
   });
 }
 
+/** A did:web agent's document; undefined for a did:key agent, and for a retired one (its DID is deactivated). */
 export async function agentDocument(store: Store, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
-  if (agent.method !== 'web') return undefined;
+  if (agent.method !== 'web' || agent.status === 'retired') return undefined;
   const key = await store.getKey(agent.kid);
   if (key === undefined) return undefined;
   return buildAgentDidDocument({
@@ -51,12 +54,13 @@ export async function agentDocument(store: Store, org: OrganizationRecord, agent
   });
 }
 
-/** Local resolution: this node's organization and did:web agents, else undefined. */
-export function localDocuments(store: Store, org: OrganizationRecord): (did: string) => Promise<DIDDocument | undefined> {
+/** Local resolution: this node's organization and did:web agents (`'deactivated'` when retired), else undefined. */
+export function localDocuments(store: Store, org: OrganizationRecord): (did: string) => Promise<DIDDocument | 'deactivated' | undefined> {
   return async (did) => {
     if (did === org.did) return organizationDocument(store, org);
     if (!did.startsWith(`${org.did}:agents:`)) return undefined;
     const agent = await store.getAgentByDid(did);
+    if (agent?.status === 'retired') return 'deactivated';
     return agent === undefined ? undefined : agentDocument(store, org, agent);
   };
 }

@@ -46,11 +46,24 @@ export function peerDid(peer: string): string {
   return ['did:web', host, ...path].join(':');
 }
 
+/** A peer DID that resolved but is no agent reachable by handshake: name the fix. */
+function notAnAgent(did: string): InputError {
+  const org = /^did:web:[^:]+$/.test(did);
+  const message = org
+    ? `${did} is an organization, not an agent: address a handshake to one of its agents, ${did}:agents:<name>`
+    : `${did} lists no ${ACE_SERVICE_TYPE} service, so it cannot answer a handshake: address a registered agent, did:web:<host>:agents:<name>`;
+  return new InputError('ERR_INVALID_ARGUMENT', message, { claim: 'peer', reason: org ? 'organization' : 'no-ace-service' });
+}
+
 async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
-  const { didDocument, didResolutionMetadata } = await ctx.resolver.resolve(did);
+  const { didDocument, didResolutionMetadata, didDocumentMetadata } = await ctx.resolver.resolve(did);
+  if (didDocumentMetadata.deactivated === true) throw new VerificationError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
   const service = didDocument?.service?.find((s) => s.type === ACE_SERVICE_TYPE);
   if (service === undefined || typeof service.serviceEndpoint !== 'string') {
-    throw new VerificationError('ERR_DID_UNRESOLVABLE', `${did} has no ${ACE_SERVICE_TYPE} service (${didResolutionMetadata.error ?? 'none listed'})`, { claim: 'peer' });
+    if (didResolutionMetadata.error !== undefined || didDocument === null) {
+      throw new VerificationError('ERR_DID_UNRESOLVABLE', `${did} could not be resolved (${didResolutionMetadata.error ?? 'no document'})`, { claim: 'peer' });
+    }
+    throw notAnAgent(did);
   }
   return service.serviceEndpoint;
 }

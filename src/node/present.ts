@@ -30,7 +30,11 @@ export interface PresentAsAgentOptions {
 export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
   const now = ctx.clock().toISOString();
   const held = (await ctx.store.listCredentials({ subject: agent.did })).filter((c) => c.validUntil === undefined || c.validUntil > now);
-  if (held.length === 0) throw new StoreError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential`, { claim: 'agent' });
+  if (held.length === 0) {
+    throw new StoreError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential; issue one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``, {
+      claim: 'agent',
+    });
+  }
   const tokens = new Set<string>();
   for (const record of held) {
     tokens.add(record.token);

@@ -12,7 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { InputError, LegateError, StoreError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { Metrics } from './metrics.js';
-import { INTERNAL_PROBLEM, problem } from './problem.js';
+import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { documentRoutes } from './routes/documents.js';
 import { exchangeRoutes } from './routes/exchange.js';
@@ -103,7 +103,9 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     if (error instanceof LegateError && !LOCAL_ONLY_CODES.has(error.code)) {
       const body = problem(error);
-      return c.json(body, body.status as 400, { 'content-type': 'application/problem+json' });
+      const retryAfter = retryAfterSeconds(error);
+      const headers = { 'content-type': 'application/problem+json', ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }) };
+      return c.json(body, body.status as 400, headers);
     }
     report(error);
     return c.json(INTERNAL_PROBLEM, 500, { 'content-type': 'application/problem+json' });

@@ -8,5 +8,5 @@
 export { createApp, type AppDeps } from './app.js';
 export { startServer, type RunningServer } from './serve.js';
 export { Metrics } from './metrics.js';
-export { problem, httpStatus, type Problem } from './problem.js';
+export { problem, httpStatus, retryAfterSeconds, HTTP_STATUS, DEFAULT_RETRY_AFTER_SECONDS, type Problem } from './problem.js';
 export { startLoopbackNode, freeLoopbackPort, type LoopbackNode, type LoopbackNodeOptions } from './loopback.js';

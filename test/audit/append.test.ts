@@ -5,8 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { appendAudit } from '../../src/audit/append.js';
 import { checkpointAudit, verifyAuditCheckpoint } from '../../src/audit/checkpoint.js';
+import { entryDigest } from '../../src/audit/entry.js';
+import { auditLogId } from '../../src/audit/log-id.js';
 import { auditLogOf } from '../../src/audit/log.js';
-import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditLog } from '../../src/audit/types.js';
+import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditEntry, type AuditLog } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { withStore } from '../../src/node/context.js';
@@ -146,7 +148,13 @@ describe('checkpoints', () => {
     expect(checkpoint).toMatchObject({ seq: 3, hash: last?.hash, at: NOW.toISOString() });
     const { header, payload } = decodeCompactJws(checkpoint?.token ?? '');
     expect(header).toEqual({ alg: 'EdDSA', kid: 'did:web:acme.example#key-1', typ: 'audit-checkpoint+jwt' });
-    expect(payload).toEqual({ iss: 'did:web:acme.example', seq: 3, hash: last?.hash, at: NOW.toISOString() });
+    // The log it belongs to, and a 16-hex digest per entry since the previous checkpoint (none: from 1).
+    const entries = await an.node.store.listAuditEntries();
+    const digests = entries.map((e) => entryDigest(JSON.parse(e.entry) as AuditEntry)).join('');
+    const log = await auditLogId(an.node.store);
+    expect(log).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect(payload).toEqual({ iss: 'did:web:acme.example', seq: 3, hash: last?.hash, at: NOW.toISOString(), log, from: 1, digests });
+    expect(digests).toHaveLength(48);
     const verified = await verifyAuditCheckpoint(checkpoint?.token ?? '', { resolver: an.node.resolver, issuer: 'did:web:acme.example' });
     expect(verified.valid).toBe(true);
     // Nothing new since: the same checkpoint, not a second one.

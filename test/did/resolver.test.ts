@@ -135,16 +135,24 @@ describe('did:web with an injected fetch', () => {
     expect(inits[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 
-  it('notFound on 404 and 410', async () => {
-    for (const status of [404, 410]) {
-      const { fetch } = countingFetch(() => new Response('gone', { status }));
-      const result = await createDidResolver({ fetch }).resolve(ALICE);
-      expect(result).toEqual({
-        didResolutionMetadata: { error: 'notFound', message: expect.any(String) as string },
-        didDocument: null,
-        didDocumentMetadata: {},
-      });
-    }
+  it('notFound on 404', async () => {
+    const { fetch } = countingFetch(() => new Response('gone', { status: 404 }));
+    const result = await createDidResolver({ fetch }).resolve(ALICE);
+    expect(result).toEqual({
+      didResolutionMetadata: { error: 'notFound', message: expect.any(String) as string },
+      didDocument: null,
+      didDocumentMetadata: {},
+    });
+  });
+
+  it('deactivated on 410: deactivated: true in the document metadata, no verification method', async () => {
+    const { fetch } = countingFetch(() => new Response('gone', { status: 410 }));
+    const result = await createDidResolver({ fetch }).resolve(ALICE);
+    expect(result).toEqual({
+      didResolutionMetadata: { contentType: 'application/did+json' },
+      didDocument: { '@context': 'https://www.w3.org/ns/did/v1', id: ALICE },
+      didDocumentMetadata: { deactivated: true },
+    });
   });
 
   it('an error for other statuses and for network failures', async () => {

@@ -191,7 +191,9 @@ describe('status: chains and retirement', () => {
     const { revoked, agent } = await retireAgent(node, 'alice');
     expect(new Set(revoked)).toEqual(new Set([root.id, child.id, other.id]));
     expect(agent.status).toBe('retired');
-    for (const jwt of [root.jwt, child.jwt, other.jwt]) expect(codes(await verifyCapabilityCredential(jwt, verificationOptions(node)))).toEqual(['ERR_REVOKED']);
+    for (const jwt of [root.jwt, other.jwt]) expect(codes(await verifyCapabilityCredential(jwt, verificationOptions(node)))).toEqual(['ERR_REVOKED']);
+    // alice signed the child: her DID is deactivated now, so its signature no longer verifies (status is read only after it does).
+    expect(codes(await verifyCapabilityCredential(child.jwt, verificationOptions(node)))).toEqual(['ERR_DID_DEACTIVATED']);
     await expect(node.keys.signer(agent.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
     await expect(issueToAgent(node, { agent: 'alice', capabilities: [refund] })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
     expect((await retireAgent(node, 'alice')).revoked).toEqual([]);

@@ -2,13 +2,13 @@
  * @module server/routes/documents
  *
  * What a node publishes to everyone: its organization's and agents' DID
- * documents (did:web resolution) and its status lists, served with an ETag
+ * documents (did:web resolution; 410 for a retired agent's) and its status lists, served with an ETag
  * and `Cache-Control` from the list's TTL so verifiers cache and revalidate.
  */
 
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { StoreError } from '../../errors/index.js';
+import { LegateError, StoreError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { agentDocument, organizationDocument } from '../../node/documents.js';
 import { publishedStatusList, STATUS_LIST_TTL_MS } from '../../node/status.js';
@@ -41,6 +41,8 @@ export function documentRoutes(node: NodeContext): Hono {
   app.get('/agents/:name/did.json', async (c) => {
     const name = c.req.param('name');
     const agent = AGENT_NAME.test(name) ? await node.store.getAgent(name) : undefined;
+    // did:web's way to say deactivated: 410 Gone, so resolvers report `deactivated: true`, not "not found".
+    if (agent?.method === 'web' && agent.status === 'retired') throw new LegateError('ERR_DID_DEACTIVATED', 'this agent is retired: its DID is deactivated', { claim: 'name' });
     const document = agent === undefined ? undefined : await agentDocument(node.store, node.organization, agent);
     if (document === undefined) throw new StoreError('ERR_NOT_FOUND', 'no such agent DID document', { claim: 'name' });
     return cacheable(c, JSON.stringify(document), 'application/did+json', 300);
