@@ -7,7 +7,8 @@
  * trust registry; the agent answers with its own presentation and a session
  * token; a `confirm` is checked against the acknowledge it answers. The
  * chains behind each session are kept so every later action re-checks their
- * status.
+ * status. A refusal caused by a failed fetch reaches the peer as one fixed
+ * error per kind (lib/peer-error); its detail goes to the audit log only.
  */
 
 import { InputError, StoreError } from '../errors/index.js';
@@ -15,6 +16,7 @@ import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.
 import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
 import type { AcknowledgePayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
+import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
@@ -58,8 +60,10 @@ export async function handleAceMessage(ctx: NodeContext, token: string): Promise
     return outcome;
   } catch (error) {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    await auditRefusal(ctx, { type: 'handshake', action: str(payload.type) ?? 'message', agent: str(payload.iss) }, error);
-    throw error;
+    // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error.
+    const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};
+    await auditRefusal(ctx, { type: 'handshake', action: str(payload.type) ?? 'message', agent: str(payload.iss), ...detail }, error);
+    throw forPeer(error);
   }
 }
 

@@ -28,6 +28,7 @@ import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
+import { forPeer } from '../lib/peer-error.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -137,7 +138,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
       signedAction: token,
     });
   if (!verified.ok) {
-    const denied: Decision = { decision: 'deny', reasons: verified.errors.map((e) => ({ code: e.code, message: e.message })) };
+    const denied: Decision = { decision: 'deny', reasons: verified.errors.map(forPeer).map((e) => ({ code: e.code, message: e.message })) };
     await log(ctx, denied);
     return { ...denied, ...base };
   }
@@ -152,7 +153,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     if (chain === undefined) continue;
     const errors = errorsForCapability(await verifyChain(chain, options), capability);
     if (errors.length === 0) live.push(capability);
-    else reasons.push(...errors.map((e) => ({ code: e.code, message: e.message })));
+    else reasons.push(...errors.map(forPeer).map((e) => ({ code: e.code, message: e.message })));
   }
 
   // A human approval bound to this action's hash, from the owner (when the owner is a DID).

@@ -13,6 +13,7 @@ import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
 import { openMasterKey } from '../keys/master-key.js';
 import { systemClock } from '../lib/clock.js';
+import { createHttpClient } from '../lib/http-client.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
 import { localDocuments } from './documents.js';
@@ -43,12 +44,11 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const organization = await store.getOrganization();
     if (organization === undefined) throw new StoreError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
     const clock = options.clock ?? systemClock;
-    const resolver = createDidResolver({
-      local: localDocuments(store, organization),
-      clock,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.allowHttpLoopback === undefined ? {} : { allowHttpLoopback: options.allowHttpLoopback }),
-    });
+    const allowHttpLoopback = options.allowHttpLoopback ?? false;
+    // One client per node: its keep-alive pool and negative cache serve the resolver, the lists and the peers.
+    const own = options.http === undefined;
+    const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+    const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback });
     return {
       dataDir,
       organization,
@@ -57,10 +57,13 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       keys: new KeyStore(store, () => openMasterKey(dataDir, { passphrase: options.passphrase }), { clock }),
       clock,
       resolver,
-      fetch: options.fetch,
-      allowHttpLoopback: options.allowHttpLoopback ?? false,
+      http,
+      allowHttpLoopback,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
-      close: () => store.close(),
+      close: async () => {
+        if (own) await http.close();
+        await store.close();
+      },
     };
   } catch (error) {
     await store.close();
