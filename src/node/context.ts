@@ -39,6 +39,8 @@ export interface NodeOptions {
   fetch?: typeof globalThis.fetch;
   /** The outbound HTTP client to use instead of one of the node's own (for an `allowAddress` policy, say). */
   http?: HttpClient;
+  /** Deadline of each outbound request of the node's own client (peers, DID documents), in ms; default 10,000 for peers, 5,000 for DID documents. */
+  timeoutMs?: number | undefined;
   /** Allow plain HTTP did:web resolution for loopback hosts (tests, local demos). */
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default 300. */

@@ -47,8 +47,9 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const allowHttpLoopback = options.allowHttpLoopback ?? false;
     // One client per node: its keep-alive pool and negative cache serve the resolver, the lists and the peers.
     const own = options.http === undefined;
-    const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
-    const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback });
+    const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+    const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
     return {
       dataDir,
       organization,
