@@ -211,10 +211,10 @@ interface WebOptions {
 }
 
 /** The client's failure as resolution data: too large a body is a bad document; not reaching the host (or a redirect) is notFound. */
-function clientFailure(error: unknown, options: WebOptions): FetchFailure {
+function clientFailure(error: unknown, url: URL, options: WebOptions): FetchFailure {
   if (!(error instanceof LegateError)) return new FetchFailure('notFound', 'DID document request failed');
   if (error.code === 'ERR_INPUT_TOO_LARGE') return new FetchFailure('invalidDidDocument', `DID document is larger than ${options.maxResponseBytes} bytes`);
-  if (error.code === 'ERR_PEER_TIMEOUT') return new FetchFailure('notFound', `DID document request timed out after ${options.timeoutMs} ms`, error.code);
+  if (error.code === 'ERR_PEER_TIMEOUT') return new FetchFailure('notFound', `DID document request to ${url.host} timed out after ${options.timeoutMs} ms`, error.code);
   const peer = error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_ADDRESS_NOT_ALLOWED' ? error.code : undefined;
   return new FetchFailure('notFound', `DID document request failed: ${error.message}`, peer);
 }
@@ -229,7 +229,7 @@ async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<
       timeoutMs: options.timeoutMs,
     });
   } catch (error) {
-    throw clientFailure(error, options);
+    throw clientFailure(error, url, options);
   }
   if (response.status === 404 || response.status === 410) {
     throw new FetchFailure('notFound', `DID document not found (HTTP ${response.status})`);
