@@ -12,7 +12,8 @@
  * with a redirect or too large a body) are remembered for a cooldown, as
  * jose's remote key sets do, so one stranger's URL costs one attempt per
  * cooldown however often it is named. POSTs are a user's explicit request
- * and are always attempted. Internal.
+ * and are always attempted. `createHttpClient` and its types are public,
+ * re-exported by `legate/did`.
  */
 
 import { InputError, LegateError } from '../errors/index.js';
@@ -20,10 +21,10 @@ import { refusedRange, ipLiteral, type AddressPolicy, type AddressRange } from '
 import { systemClock, type Clock } from './clock.js';
 import { isLoopbackHost, type FetchLike } from './http.js';
 import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, transportFailure } from './http-errors.js';
-import { checkedAddresses, fetchTransport, undiciTransport, type DnsLookup, type Transport } from './http-transport.js';
+import { checkedAddresses, fetchTransport, undiciTransport, type DnsLookup, type LookupAddress, type Transport } from './http-transport.js';
 import { TtlCache } from './ttl-cache.js';
 
-export type { AddressRange, DnsLookup, FetchLike };
+export type { AddressRange, DnsLookup, FetchLike, LookupAddress };
 
 /** Options of {@link createHttpClient}. */
 export interface HttpClientOptions {
