@@ -30,7 +30,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--data <dir>', 'data directory of this node', './.legate')
     .option('--json', 'machine-readable output', false)
-    .option('--allow-http-loopback', 'resolve did:web over plain HTTP for loopback hosts (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
+    .option('--allow-http-loopback', 'allow requests to loopback addresses, over plain HTTP too (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
     .option('--timeout <ms>', 'deadline of each request to a peer, in ms (default 10000)')
     .exitOverride()
     .showHelpAfterError();
