@@ -48,6 +48,9 @@ beforeAll(async () => {
           response.write('x');
           open.add(response);
           break;
+        case '/reset':
+          request.socket.destroy();
+          break;
         case '/redirect':
           response.writeHead(307, { location: '/ok' }).end();
           break;
@@ -264,6 +267,16 @@ describe('bounds', () => {
     expect(error).toMatchObject({ code: 'ERR_PEER_UNREACHABLE', reason: 'ECONNREFUSED' });
     expect((error as Error).message).toContain(`127.0.0.1:${closedPort}`);
     expect((error as Error).message).not.toMatch(/ace|secret/);
+  });
+
+  it('a DNS failure and a reset connection are ERR_PEER_UNREACHABLE too', async () => {
+    const sockets = watchSockets();
+    const noSuchHost = () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
+    await expect(client({ lookup: noSuchHost }).get('https://nowhere.example/x', GET)).rejects.toMatchObject({ code: 'ERR_PEER_UNREACHABLE', reason: 'ENOTFOUND' });
+    expect(sockets()).toBe(0);
+    const reset = await client({ allowHttpLoopback: true }).postJson(`http://127.0.0.1:${port}/reset`, '{}', { maxBytes: 4096 }).catch((e: unknown) => e);
+    expect(reset).toMatchObject({ code: 'ERR_PEER_UNREACHABLE' });
+    expect((reset as Error).message).toContain(`127.0.0.1:${port}`);
   });
 
   it('answers a refusal with its status and body (POST)', async () => {
