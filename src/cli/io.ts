@@ -3,20 +3,31 @@
  *
  * Output and exit-code conventions shared by every command: `--json` prints
  * one JSON document on stdout; exit 0 = success or valid, 1 = verification
- * failed or denied, 2 = bad usage or input (any thrown error).
+ * failed or denied, 2 = bad usage or input (any thrown error), 3 = could not
+ * reach a peer (`ERR_PEER_UNREACHABLE`, `ERR_PEER_TIMEOUT`).
  */
 
 import { readFileSync } from 'node:fs';
 import { InputError, LegateError } from '../errors/index.js';
 import type { NodeOptions } from '../node/context.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
 /** Options every command accepts (declared on the root program). */
 export interface GlobalOptions {
   data: string;
   json: boolean;
   allowHttpLoopback: boolean;
+  /** `--timeout <ms>`: deadline of each outbound request. */
+  timeout?: string | undefined;
+}
+
+/** `--timeout` as milliseconds; undefined when not given. */
+function timeoutOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new InputError('ERR_INVALID_ARGUMENT', '--timeout must be a positive number of milliseconds', { claim: 'timeout' });
+  return ms;
 }
 
 export function nodeOptions(options: GlobalOptions): NodeOptions {
@@ -25,6 +36,7 @@ export function nodeOptions(options: GlobalOptions): NodeOptions {
     passphrase: process.env.LEGATE_PASSPHRASE,
     allowHttpLoopback: options.allowHttpLoopback || process.env.LEGATE_ALLOW_HTTP_LOOPBACK === '1',
     onWarning: (message) => note(`legate: warning: ${message}`),
+    timeoutMs: timeoutOf(options.timeout),
   };
 }
 
@@ -70,5 +82,5 @@ export function reportError(error: unknown, json: boolean): number {
         : { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) };
   if (json) printJson({ error: body });
   else process.stderr.write(`legate: ${body.code}: ${body.message}\n`);
-  return EXIT.usage;
+  return body.code === 'ERR_PEER_UNREACHABLE' || body.code === 'ERR_PEER_TIMEOUT' ? EXIT.unreachable : EXIT.usage;
 }

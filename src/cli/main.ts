@@ -3,7 +3,8 @@
  * @module cli/main
  *
  * The `legate` command. Thin: parse, call the library, print. Exit 0 =
- * success or valid, 1 = verification failed or denied, 2 = bad usage or input.
+ * success or valid, 1 = verification failed or denied, 2 = bad usage or input,
+ * 3 = could not reach a peer.
  */
 
 import { Command, CommanderError } from 'commander';
@@ -31,7 +32,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--data <dir>', 'data directory of this node', './.legate')
     .option('--json', 'machine-readable output', false)
-    .option('--allow-http-loopback', 'resolve did:web over plain HTTP for loopback hosts (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
+    .option('--allow-http-loopback', 'allow requests to loopback addresses, over plain HTTP too (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
+    .option('--timeout <ms>', 'deadline of each request to a peer, in ms (default 10000)')
     .exitOverride()
     .showHelpAfterError();
   registerInit(program);

@@ -31,6 +31,10 @@ export {
 export type { AgentDidDocumentInput, DidDocumentKey, DidWebUrlOptions, OrganizationDidDocumentInput } from './web.js';
 export { MAX_DID_LENGTH, createDidResolver, findVerificationMethod } from './resolver.js';
 export type { DidResolver, DidResolverOptions, FetchLike, VerificationRelationship } from './resolver.js';
+// The outbound HTTP client the resolver (and status checker, trust registry, node) take as `http`:
+// public so a deployment can set its address policy (`allowAddress`) or DNS `lookup` once and share it.
+export { createHttpClient } from '../lib/http-client.js';
+export type { AddressRange, DnsLookup, GetOptions, HttpClient, HttpClientOptions, HttpResponse, LookupAddress, PostOptions } from '../lib/http-client.js';
 export type {
   DIDDocument,
   DIDResolutionResult,

@@ -4,9 +4,10 @@
  * DID resolution for Legate (DESIGN.md "Actors", "Resolution"): a `local`
  * callback first (a node answers for its own organization and agents from its
  * store, no server needed), then did:key offline through key-did-resolver,
- * and did:web over HTTPS by our own bounded fetcher (injected `fetch`,
- * timeout, size limit, no redirects, plain HTTP only for opted-in loopback
- * hosts). Successful results are cached with a TTL. Failures are data, never
+ * and did:web over HTTPS through the one outbound HTTP client
+ * (lib/http-client: address policy, one deadline, size limit, no redirects,
+ * cooldown after a failure; plain HTTP only for opted-in loopback hosts).
+ * Successful results are cached with a TTL. Failures are data, never
  * exceptions: `didResolutionMetadata.error` carries a DID Resolution error
  * code (`invalidDid`, `notFound`, `methodNotSupported`, `invalidDidDocument`,
  * `internalError`) with a short `message` that never echoes large input.
@@ -34,7 +35,8 @@ import { TtlCache } from '../lib/ttl-cache.js';
 import { didWebToUrl } from './web.js';
 import { DEACTIVATED, keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
 import type { VerificationRelationship } from './find-method.js';
-import { abortable, readBounded, type FetchLike } from '../lib/http.js';
+import type { FetchLike } from '../lib/http.js';
+import { httpClientOf, type HttpClient, type HttpResponse } from '../lib/http-client.js';
 
 export { findVerificationMethod, type VerificationRelationship } from './find-method.js';
 
@@ -48,9 +50,15 @@ export interface DidResolverOptions {
    * `'deactivated'` for a DID this node deactivated (a retired agent). Results are not cached.
    */
   local?: ((did: string) => Promise<DIDDocument | 'deactivated' | undefined>) | undefined;
-  /** The fetch used for did:web. Default `globalThis.fetch`. */
+  /**
+   * The outbound HTTP client did:web documents are fetched through (address
+   * policy, bounds, cooldown). Default: the process-wide client for
+   * `allowHttpLoopback`, or one over `fetch` when that is given.
+   */
+  http?: HttpClient | undefined;
+  /** Carries did:web requests under a client of this resolver's own (tests). The client's checks still run first. */
   fetch?: FetchLike | undefined;
-  /** Fetch did:web documents of loopback hosts over plain HTTP. Default false. */
+  /** Fetch did:web documents of loopback hosts (and reach loopback addresses), over plain HTTP. Default false. */
   allowHttpLoopback?: boolean | undefined;
   /** did:web request timeout, including reading the body, in ms. Default 5000. */
   timeoutMs?: number | undefined;
@@ -98,9 +106,13 @@ const ED25519_DID_KEY_CONTEXT = [
   'https://w3id.org/security/suites/x25519-2019/v1',
 ];
 
-/** A failed resolution, as data (DID Core §7.1.2 resolution metadata `error`). */
-function failure(error: string, message: string): DIDResolutionResult {
-  return { didResolutionMetadata: { error, message }, didDocument: null, didDocumentMetadata: {} };
+/**
+ * A failed resolution, as data (DID Core §7.1.2 resolution metadata `error`).
+ * `code`, when set, is the Legate code of a host that could not be reached
+ * or was refused by the address policy (`ERR_PEER_UNREACHABLE`, …).
+ */
+function failure(error: string, message: string, code?: string): DIDResolutionResult {
+  return { didResolutionMetadata: { error, message, ...(code === undefined ? {} : { code }) }, didDocument: null, didDocumentMetadata: {} };
 }
 
 function success(didDocument: DIDDocument): DIDResolutionResult {
@@ -200,61 +212,50 @@ class FetchFailure extends Error {
   constructor(
     readonly error: string,
     message: string,
+    /** The client's Legate code when the host could not be reached or was refused (peer paths surface it). */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
 interface WebOptions {
-  fetch: FetchLike;
+  http: HttpClient;
   allowHttpLoopback: boolean;
   timeoutMs: number;
   maxResponseBytes: number;
 }
 
-function timedOut(timeoutMs: number): FetchFailure {
-  return new FetchFailure('notFound', `DID document request timed out after ${timeoutMs} ms`);
+/** The client's failure as resolution data: too large a body is a bad document; not reaching the host (or a redirect) is notFound. */
+function clientFailure(error: unknown, url: URL, options: WebOptions): FetchFailure {
+  if (!(error instanceof LegateError)) return new FetchFailure('notFound', 'DID document request failed');
+  if (error.code === 'ERR_INPUT_TOO_LARGE') return new FetchFailure('invalidDidDocument', `DID document is larger than ${options.maxResponseBytes} bytes`);
+  if (error.code === 'ERR_PEER_TIMEOUT') return new FetchFailure('notFound', `DID document request to ${url.host} timed out after ${options.timeoutMs} ms`, error.code);
+  const peer = error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_ADDRESS_NOT_ALLOWED' ? error.code : undefined;
+  return new FetchFailure('notFound', `DID document request failed: ${error.message}`, peer);
 }
 
 async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<DIDDocument> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await abortable(
-      options.fetch(url.href, {
-        method: 'GET',
-        headers: { accept: `${DID_JSON}, application/json;q=0.9` },
-        // A redirect could move the request to another host or to plain HTTP.
-        redirect: 'error',
-        signal,
-      }),
-      signal,
-    );
-  } catch {
-    if (signal.aborted) throw timedOut(options.timeoutMs);
-    throw new FetchFailure('notFound', 'DID document request failed (network error or redirect)');
+    // The client refuses redirects: one could move the request to another host or to plain HTTP.
+    response = await options.http.get(url.href, {
+      accept: `${DID_JSON}, application/json;q=0.9`,
+      maxBytes: options.maxResponseBytes,
+      timeoutMs: options.timeoutMs,
+    });
+  } catch (error) {
+    throw clientFailure(error, url, options);
   }
   if (response.status === 404 || response.status === 410) {
-    void response.body?.cancel().catch(() => undefined);
     // did:web: 410 Gone is how a deactivated DID is served.
     if (response.status === 410) throw new FetchFailure('deactivated', 'DID is deactivated (HTTP 410)');
     throw new FetchFailure('notFound', `DID document not found (HTTP ${response.status})`);
   }
-  if (response.status !== 200) {
-    void response.body?.cancel().catch(() => undefined);
-    throw new FetchFailure('notFound', `DID document request returned HTTP ${response.status}`);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBounded(response, options.maxResponseBytes, signal, () => new FetchFailure('invalidDidDocument', `DID document is larger than ${options.maxResponseBytes} bytes`));
-  } catch (error) {
-    if (error instanceof FetchFailure) throw error;
-    if (signal.aborted) throw timedOut(options.timeoutMs);
-    throw new FetchFailure('notFound', 'reading the DID document failed');
-  }
+  if (response.status !== 200) throw new FetchFailure('notFound', `DID document request returned HTTP ${response.status}`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(response.body);
   } catch {
     throw new FetchFailure('invalidDidDocument', 'DID document is not valid UTF-8');
   }
@@ -280,7 +281,7 @@ function didWebMethod(options: WebOptions): DIDResolver {
     try {
       return success(await fetchDidWeb(parsed.did, url, options));
     } catch (error) {
-      if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message);
+      if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message, error.code);
       return failure('internalError', 'did:web resolution failed unexpectedly');
     }
   };
@@ -307,14 +308,14 @@ function normalize(result: unknown, method: string): DIDResolutionResult {
   if (!isRecord(result) || !isRecord(result.didResolutionMetadata)) {
     return failure('internalError', 'DID resolver returned no result');
   }
-  const { error, message } = result.didResolutionMetadata;
+  const { error, message, code: peerCode } = result.didResolutionMetadata;
   if (error === 'unsupportedDidMethod') {
     // did-resolver's name; the DID Resolution spec calls it methodNotSupported.
     return failure('methodNotSupported', `DID method ${preview(method)} is not supported`);
   }
   if (error !== undefined) {
     const code = typeof error === 'string' ? error.slice(0, 64) : 'internalError';
-    return failure(code, typeof message === 'string' ? message : `DID resolution failed (${code})`);
+    return failure(code, typeof message === 'string' ? message : `DID resolution failed (${code})`, typeof peerCode === 'string' ? peerCode : undefined);
   }
   if (!isRecord(result.didDocument)) return failure('internalError', 'DID resolver returned no document');
   return result as unknown as DIDResolutionResult;
@@ -329,7 +330,9 @@ function normalize(result: unknown, method: string): DIDResolutionResult {
  * URL (`did#frag`) resolves its DID. Successful did:key and did:web results
  * are cached for `cacheTtlMs`. Error codes: `invalidDid` (syntax),
  * `methodNotSupported`, `notFound` (HTTP 404/410, other statuses, network
- * failure, redirect, timeout), `invalidDidDocument` (too large, not UTF-8 or
+ * failure, redirect, timeout, an address the policy refuses; then
+ * `didResolutionMetadata.code` holds `ERR_PEER_UNREACHABLE`,
+ * `ERR_PEER_TIMEOUT` or `ERR_ADDRESS_NOT_ALLOWED`), `invalidDidDocument` (too large, not UTF-8 or
  * JSON, wrong `id`), `internalError` (a failing `local`, anything unexpected).
  *
  * @throws TypeError / RangeError at creation for invalid options; `resolve` never throws.
@@ -345,9 +348,10 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   const { local } = options;
   if (local !== undefined) assertFunction(local, 'local');
   if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
+  const allowHttpLoopback = options.allowHttpLoopback === true;
   const web: WebOptions = {
-    fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
-    allowHttpLoopback: options.allowHttpLoopback === true,
+    http: httpClientOf(options),
+    allowHttpLoopback,
     timeoutMs: positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
   };

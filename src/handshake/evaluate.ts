@@ -17,6 +17,7 @@ import { errorsForCapability, type ChainVerification } from '../delegation/verif
 import { VerificationError, type LegateError } from '../errors/index.js';
 import type { PresentationVerification } from '../presentation/verify.js';
 import { clip } from './message.js';
+import { forPeer } from '../lib/peer-error.js';
 import type { Intent, RejectedCapability, TrustedCapability, Verdict } from './types.js';
 
 /** An intent a verified chain covers. */
@@ -60,6 +61,12 @@ const RELEVANCE = [
 function relevance(error: LegateError): number {
   const index = (RELEVANCE as readonly string[]).indexOf(error.code);
   return index === -1 ? RELEVANCE.length : index;
+}
+
+/** A rejection's code and reason as the peer is told them: what a fetch found stays local (lib/peer-error). */
+function told(error: LegateError): { code: string; reason: string } {
+  const shown = forPeer(error);
+  return { code: shown.code, reason: clip(shown.message) };
 }
 
 /** The most relevant of `errors` (the first of equal relevance), or undefined. */
@@ -139,7 +146,7 @@ export function evaluateIntents(
     rejected.push(
       best === undefined
         ? { ...base, code: 'ERR_NOT_AUTHORIZED', reason: 'no presented capability covers this intent' }
-        : { ...base, code: best.code, reason: clip(best.message), ...(from === undefined ? {} : { credential: from }) },
+        : { ...base, ...told(best), ...(from === undefined ? {} : { credential: from }) },
     );
   }
   return { covered, rejected };
@@ -163,7 +170,7 @@ export function verdictOf(verification: PresentationVerification): Verdict {
       const best = mostRelevant(capabilityFailures(chain, verification.holder, capability));
       const base = withScope({ action: capability.action, resource: capability.resource }, capability.scope);
       if (best === undefined) verdict.trusted.push({ ...base, credential: leaf.id });
-      else verdict.rejected.push({ ...base, code: best.code, reason: clip(best.message), credential: leaf.id });
+      else verdict.rejected.push({ ...base, ...told(best), credential: leaf.id });
     }
   }
   return { trusted: verdict.trusted.slice(0, MAX_VERDICT_ENTRIES), rejected: verdict.rejected.slice(0, MAX_VERDICT_ENTRIES) };

@@ -1,10 +1,11 @@
 /**
  * @module lib/http
  *
- * Bounded HTTP reading shared by every fetch Legate makes (DID documents,
- * status lists, trust lists): a response body is refused past a byte limit,
- * whether the server declares its length or not, and reads stop when the
- * request's signal aborts even if the injected `fetch` ignores it. Internal.
+ * Bounded reading of a fetch `Response`, for the HTTP client's injected
+ * `fetch` transport (lib/http-transport): a body is refused past a byte
+ * limit, whether the server declares its length or not, and reads stop when
+ * the request's signal aborts even if the injected `fetch` ignores it. Also
+ * the loopback host test behind the `allowHttpLoopback` opt-in. Internal.
  */
 
 /** The subset of `fetch` Legate calls; inject one to control the network in tests. */

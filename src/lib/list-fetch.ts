@@ -3,17 +3,17 @@
  *
  * Downloading a published list credential (a status list, a trust list), with
  * the bounds W3C Bitstring Status List v1.0 Security Considerations call for
- * and every other list Legate fetches inherits: a timeout covering headers
- * and body, a size cap enforced on `Content-Length` and again while
- * streaming (a server may lie or omit it), no redirects, and conditional
+ * and every other list Legate fetches inherits, through the one HTTP client
+ * (lib/http-client): its address policy, a timeout covering headers and
+ * body, a size cap enforced on `Content-Length` and again while streaming
+ * (a server may lie or omit it), no redirects, and conditional
  * requests (`If-None-Match`, RFC 9110 §13.1.2) so an unchanged list costs a
  * `304`. Failures are thrown as LegateErrors carrying the list kind's
  * "unavailable" code. Internal.
  */
 
-import { InputError, VerificationError, type ErrorCode } from '../errors/index.js';
-import { abortable, readBounded } from './http.js';
-import type { FetchLike } from './http.js';
+import { InputError, LegateError, VerificationError, type ErrorCode } from '../errors/index.js';
+import type { HttpClient, HttpResponse } from './http-client.js';
 
 /** How one kind of published list names itself in requests and errors. */
 export interface ListKind {
@@ -42,7 +42,7 @@ export type ListResponse =
 
 export interface FetchListOptions {
   kind: ListKind;
-  fetch: FetchLike;
+  http: HttpClient;
   timeoutMs: number;
   maxBytes: number;
   /** Sent as `If-None-Match` when set. */
@@ -79,48 +79,41 @@ function tooLarge(kind: ListKind, maxBytes: number): InputError {
   });
 }
 
+/** The client's failure as this list kind's error. */
+function clientFailure(kind: ListKind, error: unknown, options: FetchListOptions): Error {
+  if (!(error instanceof LegateError)) return listUnavailable(kind, `${kind.what} request failed`, 'network', error);
+  if (error.code === 'ERR_INPUT_TOO_LARGE') return tooLarge(kind, options.maxBytes);
+  if (error.code === 'ERR_PEER_TIMEOUT') return listUnavailable(kind, `${kind.what} request timed out after ${options.timeoutMs} ms`, 'timeout', error);
+  const reason = error.code === 'ERR_ADDRESS_NOT_ALLOWED' ? 'address' : 'network';
+  return listUnavailable(kind, `${kind.what} request failed: ${error.message}`, reason, error);
+}
+
 /**
- * GETs a list credential.
+ * GETs a list credential through the HTTP client.
  * @throws InputError `ERR_INPUT_TOO_LARGE` over `maxBytes`; VerificationError
- * with the kind's unavailable code and reason `network`, `timeout`,
+ * with the kind's unavailable code and reason `network` (unreachable, a
+ * redirect), `address` (refused by the address policy), `timeout`,
  * `http-<status>` or `encoding`.
  */
 export async function fetchListCredential(url: string, options: FetchListOptions): Promise<ListResponse> {
   const { kind } = options;
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  const headers: Record<string, string> = { accept: kind.accept };
-  if (options.etag !== undefined) headers['if-none-match'] = options.etag;
-  const timedOut = () => listUnavailable(kind, `${kind.what} request timed out after ${options.timeoutMs} ms`, 'timeout');
-  let response: Response;
+  let response: HttpResponse;
   try {
-    // No redirects: a list is named by its URL, and it must come from there.
-    response = await abortable(options.fetch(url, { method: 'GET', headers, redirect: 'error', signal }), signal);
-  } catch {
-    if (signal.aborted) throw timedOut();
-    throw listUnavailable(kind, `${kind.what} request failed (network error or redirect)`, 'network');
+    // The client follows no redirects: a list is named by its URL, and it must come from there.
+    response = await options.http.get(url, { accept: kind.accept, etag: options.etag, maxBytes: options.maxBytes, timeoutMs: options.timeoutMs });
+  } catch (error) {
+    throw clientFailure(kind, error, options);
   }
-  const rawEtag = response.headers.get('etag');
-  const etag = rawEtag !== null && rawEtag.length <= MAX_ETAG_LENGTH ? rawEtag : undefined;
-  const cacheControl = response.headers.get('cache-control');
-  const cache = cacheControl === null ? undefined : cacheDirectives(cacheControl);
-  if (response.status === 304 && options.etag !== undefined) {
-    void response.body?.cancel().catch(() => undefined);
-    return { status: 304, etag, cache };
-  }
+  const rawEtag = response.header('etag');
+  const etag = rawEtag !== undefined && rawEtag.length <= MAX_ETAG_LENGTH ? rawEtag : undefined;
+  const cacheControl = response.header('cache-control');
+  const cache = cacheControl === undefined ? undefined : cacheDirectives(cacheControl);
+  if (response.status === 304 && options.etag !== undefined) return { status: 304, etag, cache };
   if (response.status !== 200) {
-    void response.body?.cancel().catch(() => undefined);
     throw listUnavailable(kind, `${kind.what} request returned HTTP ${response.status}`, `http-${response.status}`);
   }
-  let bytes: Uint8Array;
   try {
-    bytes = await readBounded(response, options.maxBytes, signal, () => tooLarge(kind, options.maxBytes));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    if (signal.aborted) throw timedOut();
-    throw listUnavailable(kind, `reading the ${kind.what} failed`, 'network');
-  }
-  try {
-    return { status: 200, body: new TextDecoder('utf-8', { fatal: true }).decode(bytes), etag, cache };
+    return { status: 200, body: new TextDecoder('utf-8', { fatal: true }).decode(response.body), etag, cache };
   } catch {
     throw listUnavailable(kind, `${kind.what} is not valid UTF-8`, 'encoding');
   }

@@ -3,8 +3,8 @@
  *
  * Obtaining a published list credential by URL, the same way for every kind
  * of list: a `local` lookup first (a node's own lists, from its store), then
- * HTTPS only (plain HTTP just for opted-in loopback hosts) through
- * {@link fetchListCredential}'s bounds, answered from a {@link ListCache}
+ * HTTPS only (plain HTTP just for opted-in loopback hosts) through the
+ * HTTP client and {@link fetchListCredential}'s bounds, answered from a {@link ListCache}
  * while fresh and revalidated with `If-None-Match` once stale. The kind of
  * list supplies `accept`, which verifies and reads a body; only accepted
  * lists are cached, failures never are. Concurrent loads of one URL share
@@ -15,7 +15,8 @@
 import type { Clock } from './clock.js';
 import { ListCache, type ListCacheOptions } from './list-cache.js';
 import { fetchListCredential, listUnavailable, type ListKind } from './list-fetch.js';
-import { isLoopbackHost, type FetchLike } from './http.js';
+import { isLoopbackHost } from './http.js';
+import type { HttpClient } from './http-client.js';
 
 /** Where a loaded list came from. */
 export type ListSource = 'local' | 'cache' | 'network' | 'revalidated';
@@ -25,7 +26,8 @@ export type LoadedList<T> = { value: T; source: ListSource } | { error: unknown;
 
 export interface ListLoaderOptions<T, K> extends Omit<ListCacheOptions<T, K>, 'clock'> {
   kind: ListKind;
-  fetch: FetchLike;
+  /** The outbound client (address policy, bounds, cooldown). */
+  http: HttpClient;
   /** Consulted first for every URL; returns the list as fetched, or undefined to fall through. */
   local: ((url: string) => Promise<string | undefined>) | undefined;
   allowHttpLoopback: boolean;
@@ -49,7 +51,7 @@ export interface ListLoader<T> {
 
 /** Creates a loader of one kind of list, with its own cache. */
 export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): ListLoader<T> {
-  const { kind, fetch, local, accept, timeoutMs, maxBytes } = options;
+  const { kind, http, local, accept, timeoutMs, maxBytes } = options;
   const cache = new ListCache<T, K>(options);
   const inFlight = new Map<string, Promise<LoadedList<T>>>();
 
@@ -80,7 +82,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
     const { stale } = cached;
     try {
-      const response = await fetchListCredential(url, { kind, fetch, timeoutMs, maxBytes, etag: stale?.etag });
+      const response = await fetchListCredential(url, { kind, http, timeoutMs, maxBytes, etag: stale?.etag });
       if (response.status === 304) {
         // Only sent an If-None-Match when there was a stale entry to revalidate.
         if (stale === undefined) throw listUnavailable(kind, `unexpected HTTP 304 for a ${kind.what}`, 'http-304');

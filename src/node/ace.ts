@@ -15,6 +15,9 @@
  * refused advertise, or one in which nothing was trusted, leaves an audit
  * line within the per-minute refusal limits (`node/audit`) and its replay
  * claim until its freshness window ends; nothing else.
+ *
+ * A refusal caused by a failed fetch reaches the peer as one fixed error per
+ * kind (lib/peer-error); its detail goes to the audit log only.
  */
 
 import { InputError, isLegateError, LegateError, StoreError } from '../errors/index.js';
@@ -23,6 +26,7 @@ import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
 import type { AcknowledgePayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentRecord } from '../store/types.js';
+import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
@@ -81,8 +85,10 @@ export async function handleAceMessage(ctx: NodeContext, token: string): Promise
     return outcome;
   } catch (error) {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    await auditRefusal(ctx, { type: 'handshake', action: str(payload.type) ?? 'message', agent: str(payload.iss) }, error);
-    throw error;
+    // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error.
+    const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};
+    await auditRefusal(ctx, { type: 'handshake', action: str(payload.type) ?? 'message', agent: str(payload.iss), ...detail }, error);
+    throw forPeer(error);
   }
 }
 

@@ -41,6 +41,7 @@ import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
 import { usageExpiry } from './sweep.js';
+import { forPeer } from '../lib/peer-error.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -217,8 +218,9 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     });
   if (!verified.ok) {
     // An intent the handshake rejected names its reason (ERR_UNTRUSTED_ISSUER…), not ERR_NOT_AUTHORIZED.
+    // Failures caused by a fetch reach the peer as one fixed error per kind (lib/peer-error).
     const rejection = handshakeRejection(session, request);
-    const errors = verified.errors.map((e) => (e.code === 'ERR_NOT_AUTHORIZED' && rejection !== undefined ? rejection : { code: e.code, message: e.message }));
+    const errors = verified.errors.map(forPeer).map((e) => (e.code === 'ERR_NOT_AUTHORIZED' && rejection !== undefined ? rejection : { code: e.code, message: e.message }));
     const denied: Decision = { decision: 'deny', reasons: errors };
     await log(ctx, denied);
     return { ...denied, ...base };
@@ -238,7 +240,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     const chain = await verifyChain(tokens, options);
     const errors = errorsForCapability(chain, capability);
     if (errors.length === 0 && chain.leaf?.id === capability.credential) live.push(chain.links.map((l) => l.credential));
-    else reasons.push(...errors.map((e) => ({ code: e.code, message: e.message })));
+    else reasons.push(...errors.map(forPeer).map((e) => ({ code: e.code, message: e.message })));
   }
 
   // A human approval bound to this action's hash, from the owner (when the owner is a DID).

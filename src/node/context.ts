@@ -10,6 +10,7 @@ import type { Resolvable } from 'did-resolver';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
+import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 
 export interface NodeContext {
@@ -22,8 +23,8 @@ export interface NodeContext {
   clock: Clock;
   /** Answers for this node's own DIDs from the store, and resolves everything else. */
   resolver: Resolvable;
-  /** Used to fetch other organizations' DID documents and status lists. */
-  fetch?: typeof globalThis.fetch | undefined;
+  /** The one outbound HTTP client: other organizations' DID documents, status and trust lists, POSTs to peers. */
+  http: HttpClient;
   /** Plain HTTP for loopback hosts (tests, local demos). */
   allowHttpLoopback: boolean;
   /** Lifetime of the session tokens this node issues, in seconds. */
@@ -37,8 +38,12 @@ export interface NodeOptions {
   /** Unlocks a passphrase-protected key store (the CLI reads `LEGATE_PASSPHRASE`). */
   passphrase?: string | undefined;
   clock?: Clock;
-  /** Used for did:web resolution of other organizations. */
+  /** Carries every outbound request under the node's HTTP client (tests); the client's checks still run first. */
   fetch?: typeof globalThis.fetch;
+  /** The outbound HTTP client to use instead of one of the node's own (for an `allowAddress` policy, say). */
+  http?: HttpClient;
+  /** Deadline of each outbound request of the node's own client (peers, DID documents), in ms; default 10,000 for peers, 5,000 for DID documents. */
+  timeoutMs?: number | undefined;
   /** Allow plain HTTP did:web resolution for loopback hosts (tests, local demos). */
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default 300. */

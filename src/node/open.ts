@@ -19,6 +19,7 @@ import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
 import { assertSealingMatches, openMasterKey, readSealing, type MasterKey } from '../keys/master-key.js';
 import { systemClock } from '../lib/clock.js';
+import { createHttpClient } from '../lib/http-client.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
 import { secureDataDir } from './data-dir.js';
@@ -63,12 +64,12 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const organization = await store.getOrganization();
     if (organization === undefined) throw new StoreError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
     const clock = options.clock ?? systemClock;
-    const resolver = createDidResolver({
-      local: localDocuments(store, organization),
-      clock,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.allowHttpLoopback === undefined ? {} : { allowHttpLoopback: options.allowHttpLoopback }),
-    });
+    const allowHttpLoopback = options.allowHttpLoopback ?? false;
+    // One client per node: its keep-alive pool and negative cache serve the resolver, the lists and the peers.
+    const own = options.http === undefined;
+    const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+    const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
     const context: NodeContext = {
       dataDir,
       organization,
@@ -78,13 +79,21 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       sealing,
       clock,
       resolver,
-      fetch: options.fetch,
-      allowHttpLoopback: options.allowHttpLoopback ?? false,
+      http,
+      allowHttpLoopback,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
-      close: () => store.close(),
+      close: async () => {
+        if (own) await http.close();
+        await store.close();
+      },
     };
     // The check value proves the master key; unsealing a real key proves the rows match it too.
-    if (options.requireKeys === true) await organizationSigner(context);
+    if (options.requireKeys === true) {
+      await organizationSigner(context).catch(async (error: unknown) => {
+        if (own) await http.close();
+        throw error;
+      });
+    }
     return context;
   } catch (error) {
     await store.close();

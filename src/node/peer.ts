@@ -4,10 +4,12 @@
  * The initiating side: one of this node's agents runs the ACE handshake with
  * a peer agent (found by its DID document's `LegateAceEndpoint` service),
  * keeps the session it is given, and signs actions under it. Transport is
- * HTTP POST of `{ "message": <jws> }` to the peer's endpoint.
+ * HTTP POST of `{ "message": <jws> }` to the peer's endpoint, through the
+ * node's HTTP client: a peer that cannot be reached is `ERR_PEER_UNREACHABLE`,
+ * one that does not answer in time `ERR_PEER_TIMEOUT`, both naming its host.
  */
 
-import { InputError, LegateError, StoreError, VerificationError } from '../errors/index.js';
+import { InputError, isLegateError, LegateError, StoreError, VerificationError, type ErrorCode } from '../errors/index.js';
 import { createSignedAction } from '../action/create.js';
 import { issueApproval } from '../action/approval.js';
 import { actionHash } from '../action/hash.js';
@@ -28,7 +30,7 @@ import { heldCredentials, presentAsAgent } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
-import { postJson, type PostedResponse } from './transport.js';
+import type { HttpResponse } from '../lib/http-client.js';
 
 const MAX_RESPONSE = 512 * 1024;
 
@@ -55,9 +57,17 @@ function notAnAgent(did: string): InputError {
   return new InputError('ERR_INVALID_ARGUMENT', message, { claim: 'peer', reason: org ? 'organization' : 'no-ace-service' });
 }
 
+/** Resolution failures that mean the peer's host could not be reached: surfaced with their own code. */
+const PEER_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT', 'ERR_ADDRESS_NOT_ALLOWED']);
+
 async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   const { didDocument, didResolutionMetadata, didDocumentMetadata } = await ctx.resolver.resolve(did);
   if (didDocumentMetadata.deactivated === true) throw new VerificationError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
+  const code: unknown = didResolutionMetadata.code;
+  if (didDocument === null && typeof code === 'string' && PEER_CODES.has(code)) {
+    // The resolver's message names the host (never a path or query): `could not reach host:port (ECONNREFUSED)`.
+    throw new VerificationError(code as ErrorCode, String(didResolutionMetadata.message), { claim: 'peer' });
+  }
   const service = didDocument?.service?.find((s) => s.type === ACE_SERVICE_TYPE);
   if (service === undefined || typeof service.serviceEndpoint !== 'string') {
     if (didResolutionMetadata.error !== undefined || didDocument === null) {
@@ -68,48 +78,32 @@ async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   return service.serviceEndpoint;
 }
 
-const POST_TIMEOUT_MS = 10_000;
+/** Retried once: a pooled keep-alive connection the server closed as we reused it processed nothing. */
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
-/** One POST of JSON: through the injected `fetch`, else through node:http(s) with keep-alive (see node/transport). */
-async function postOnce(ctx: NodeContext, target: URL, json: string): Promise<PostedResponse> {
-  if (ctx.fetch === undefined) return postJson(target, json, { timeoutMs: POST_TIMEOUT_MS, maxBytes: MAX_RESPONSE });
-  const response = await ctx.fetch(target.href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: json,
-    redirect: 'error',
-    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  return { status: response.status, ok: response.ok, text: text.length > MAX_RESPONSE ? undefined : text };
-}
-
+/** POSTs JSON to a peer through the node's HTTP client; the peer's reply, which must be a JSON object. */
 async function post(ctx: NodeContext, url: string, body: unknown): Promise<Record<string, unknown>> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && !(ctx.allowHttpLoopback && target.protocol === 'http:')) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
   }
   const json = JSON.stringify(body);
-  let response: PostedResponse;
+  let response: HttpResponse;
   try {
-    response = await postOnce(ctx, target, json);
+    response = await ctx.http.postJson(target.href, json, { maxBytes: MAX_RESPONSE });
   } catch (error) {
-    // A pooled keep-alive connection the server closed as we reused it: nothing was
-    // processed, so one retry is safe (a processed message would be refused as a replay).
-    const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw error;
-    response = await postOnce(ctx, target, json);
+    // A processed message would be refused as a replay, so the retry cannot act twice.
+    if (!isLegateError(error, 'ERR_PEER_UNREACHABLE') || !STALE_CONNECTION.has(error.reason ?? '')) throw error;
+    response = await ctx.http.postJson(target.href, json, { maxBytes: MAX_RESPONSE });
   }
-  const { text } = response;
-  if (text === undefined) throw new InputError('ERR_INPUT_TOO_LARGE', 'the peer answered with too large a body', { claim: 'response' });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(new TextDecoder().decode(response.body));
   } catch {
     throw new VerificationError('ERR_MALFORMED', `the peer answered ${response.status} without JSON`, { claim: 'response' });
   }
   if (!isRecord(parsed)) throw new VerificationError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
-  if (!response.ok) {
+  if (response.status < 200 || response.status > 299) {
     const code = typeof parsed.code === 'string' ? parsed.code : 'ERR_MALFORMED';
     throw new LegateError(code as LegateError['code'], `the peer refused: ${typeof parsed.detail === 'string' ? parsed.detail : response.status}`, { claim: 'peer', reason: String(response.status) });
   }

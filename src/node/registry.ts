@@ -192,7 +192,7 @@ export function trustRegistry(ctx: NodeContext, status?: Parameters<typeof creat
       anchors: [{ url: own, issuer: ctx.organization.did, hops: MAX_TRUST_HOPS }],
       resolver: ctx.resolver,
       local: async (url) => (url === own ? publishedTrustList(ctx) : undefined),
-      ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+      http: ctx.http,
       allowHttpLoopback: ctx.allowHttpLoopback,
       ...(status === undefined ? {} : { status }),
       clock: ctx.clock,

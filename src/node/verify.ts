@@ -25,7 +25,7 @@ export function statusChecker(ctx: NodeContext): StatusChecker {
       resolver: ctx.resolver,
       local: localStatusLists(ctx),
       clock: ctx.clock,
-      ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+      http: ctx.http,
       allowHttpLoopback: ctx.allowHttpLoopback,
     });
     checkers.set(ctx, checker);

@@ -15,7 +15,7 @@
  */
 
 import type { Resolvable } from 'did-resolver';
-import type { FetchLike } from '../did/resolver.js';
+import { createHttpClient, type HttpClient } from '../lib/http-client.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
 import { LegateError, TimeError, VerificationError, type ErrorCode } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -41,7 +41,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export interface SourceOptions {
   resolver: Resolvable;
   loadList: ((url: string) => Promise<string>) | undefined;
-  fetch: FetchLike;
+  http: HttpClient;
   local: ((url: string) => Promise<string | undefined>) | undefined;
   allowHttpLoopback: boolean;
   maxDownloadBytes: number;
@@ -111,7 +111,7 @@ export function createListSource(options: SourceOptions): ListSource {
   const loader: ListLoader<TrustListCredential> = createListLoader<TrustListCredential>({
     kind: TRUST_LIST,
     // With loadList every list comes from it; the network is never used.
-    fetch: loadList === undefined ? options.fetch : () => Promise.reject(new Error('loadList returned no list')),
+    http: loadList === undefined ? options.http : createHttpClient({ fetch: () => Promise.reject(new Error('loadList returned no list')) }),
     local: loadList ?? options.local,
     allowHttpLoopback: options.allowHttpLoopback,
     timeoutMs: options.timeoutMs,

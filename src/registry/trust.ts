@@ -19,6 +19,7 @@ import type { Resolvable } from 'did-resolver';
 import type { Capability } from '../credential/types.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
 import type { FetchLike } from '../did/resolver.js';
+import { httpClientOf, type HttpClient } from '../lib/http-client.js';
 import { VerificationError, type LegateError } from '../errors/index.js';
 import { assertFunction, assertNonEmptyString, assertPositiveInteger, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -48,7 +49,9 @@ export interface TrustRegistryOptions {
   resolver: Resolvable;
   /** Obtains every list (as `vc+jwt`) instead of `local` and `fetch`; a throw makes the list unavailable. */
   loadList?: ((url: string) => Promise<string>) | undefined;
-  /** Default `globalThis.fetch`. */
+  /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */
+  http?: HttpClient | undefined;
+  /** Carries list requests under a client of this registry's own (tests); the client's checks still run first. */
   fetch?: FetchLike | undefined;
   /** Consulted first for every list URL; returns the list as `vc+jwt`, or undefined to fall through to `fetch`. */
   local?: ((url: string) => Promise<string | undefined>) | undefined;
@@ -174,7 +177,7 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
   const source = createListSource({
     resolver,
     loadList: options.loadList,
-    fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+    http: httpClientOf(options),
     local: options.local,
     allowHttpLoopback: options.allowHttpLoopback === true,
     maxDownloadBytes: option(options.maxDownloadBytes, DEFAULT_MAX_DOWNLOAD_BYTES, 'maxDownloadBytes'),

@@ -15,6 +15,7 @@
 
 import type { Resolvable } from 'did-resolver';
 import type { FetchLike } from '../did/resolver.js';
+import { httpClientOf, type HttpClient } from '../lib/http-client.js';
 import { LegateError, VerificationError } from '../errors/index.js';
 import { issuerId } from '../credential/types.js';
 import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
@@ -33,7 +34,9 @@ import type { BitstringStatusListCredential } from './types.js';
 export interface StatusCheckerOptions {
   /** Resolves list issuers' DIDs, to verify list signatures. */
   resolver: Resolvable;
-  /** Default `globalThis.fetch`. */
+  /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */
+  http?: HttpClient | undefined;
+  /** Carries list requests under a client of this checker's own (tests); the client's checks still run first. */
   fetch?: FetchLike | undefined;
   /** Consulted first for every list URL; returns the list credential as `vc+jwt`, or undefined to fall through. */
   local?: ((url: string) => Promise<string | undefined>) | undefined;
@@ -59,7 +62,7 @@ export interface StatusCheckerOptions {
   onUnavailable?: 'fail' | 'ignore' | undefined;
   /** Accept unsigned JSON list credentials. Only for tests and decoders: anyone can write one. */
   allowUnsigned?: boolean | undefined;
-  /** Fetch lists of loopback hosts over plain HTTP. Default false: HTTPS only. */
+  /** Fetch lists of loopback hosts (and reach loopback addresses), over plain HTTP. Default false: HTTPS only. */
   allowHttpLoopback?: boolean | undefined;
 }
 
@@ -146,7 +149,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
   if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
   if (options.local !== undefined) assertFunction(options.local, 'local');
   const { resolver, local } = options;
-  const fetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const http = httpClientOf(options);
   const clock = options.clock ?? systemClock;
   const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   if (!Number.isFinite(skewSeconds) || skewSeconds < 0) throw new RangeError('skewSeconds must be a non-negative number');
@@ -191,7 +194,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
 
   const loader = createListLoader<AcceptedList>({
     kind: STATUS_LIST,
-    fetch,
+    http,
     local,
     allowHttpLoopback: options.allowHttpLoopback === true,
     timeoutMs,

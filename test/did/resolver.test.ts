@@ -131,7 +131,8 @@ describe('did:web with an injected fetch', () => {
     };
     const result = await createDidResolver({ fetch }).resolve(ALICE);
     expect(result.didDocument).toEqual(aliceDoc);
-    expect(inits[0]?.redirect).toBe('error');
+    // `manual`: a redirect comes back as a 3xx, which the client refuses rather than follows.
+    expect(inits[0]?.redirect).toBe('manual');
     expect(inits[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -272,13 +273,14 @@ describe('did:web with an injected fetch', () => {
     expect(r2.didResolutionMetadata.message).toMatch(/timed out/);
   });
 
-  it('never fetches over http without the opt-in: loopback DIDs go to https', async () => {
+  it('never contacts loopback without the opt-in, not even over https: the address policy refuses it first', async () => {
     const { fetch, calls } = countingFetch(() => new Response('no', { status: 404 }));
     const resolver = createDidResolver({ fetch });
-    await resolver.resolve('did:web:127.0.0.1%3A7401');
-    await resolver.resolve('did:web:localhost%3A7401:agents:bob');
-    expect(calls).toEqual(['https://127.0.0.1:7401/.well-known/did.json', 'https://localhost:7401/agents/bob/did.json']);
-    expect(calls.filter((url) => url.startsWith('http:'))).toHaveLength(0);
+    for (const did of ['did:web:127.0.0.1%3A7401', 'did:web:localhost%3A7401:agents:bob']) {
+      const result = await resolver.resolve(did);
+      expect(result.didResolutionMetadata).toMatchObject({ error: 'notFound', code: 'ERR_ADDRESS_NOT_ALLOWED' });
+    }
+    expect(calls).toEqual([]);
   });
 
   it('never fetches over http for a non-loopback host, even with the opt-in', async () => {

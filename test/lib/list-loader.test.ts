@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createListLoader } from '../../src/lib/list-loader.js';
 import type { FetchLike } from '../../src/lib/http.js';
+import { createHttpClient } from '../../src/lib/http-client.js';
 
 const URL_A = 'https://acme.example/lists/a';
 const kind = { what: 'test list', claim: 'list', unavailableCode: 'ERR_STATUS_UNAVAILABLE', accept: 'application/json' } as const;
@@ -17,7 +18,7 @@ function loader(options: { local?: (url: string) => Promise<string | undefined> 
   };
   const subject = createListLoader<string>({
     kind,
-    fetch,
+    http: createHttpClient({ fetch }),
     local: options.local,
     allowHttpLoopback: false,
     timeoutMs: 1000,
