@@ -60,6 +60,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       fetch: options.fetch,
       allowHttpLoopback: options.allowHttpLoopback ?? false,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
+      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       close: () => store.close(),
     };
   } catch (error) {
