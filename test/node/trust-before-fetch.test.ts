@@ -47,7 +47,7 @@ async function open(verifier?: NodeContext['verifier']) {
     fetched.push(input instanceof Request ? input.url : input.toString());
     return Promise.resolve(new Response('not found', { status: 404 }));
   };
-  node = await openNode({ dataDir, clock: () => NOW, fetch: fetch as typeof globalThis.fetch, ...(verifier === undefined ? {} : { verifier }) });
+  node = await openNode({ dataDir, clock: () => NOW, fetch: fetch, ...(verifier === undefined ? {} : { verifier }) });
   teller = (await createAgent(node, { name: 'teller', owner: 'mailto:tess@bank.example' })).did;
   await issueToAgent(node, { agent: 'teller', capabilities: [{ action: 'read', resource: 'ledger:*' }] });
 }
