@@ -57,6 +57,15 @@ export function resolvesOffline(did: string): boolean {
   return did.startsWith('did:key:');
 }
 
+/** True when `token` is a compact JWS typed `vp+jwt` (a presentation), read without verifying anything. */
+export function isPresentationToken(token: string): boolean {
+  try {
+    return decodeCompactJws(token, MAX_PRESENTATION_LENGTH).header.typ === 'vp+jwt';
+  } catch {
+    return false;
+  }
+}
+
 /** Default bound on a presentation: up to 32 credentials of ≤ 64 KiB each would be too much; 256 KiB is. */
 export const MAX_PRESENTATION_LENGTH = 256 * 1024;
 
@@ -89,7 +98,7 @@ function claimErrors(payload: Record<string, unknown>, options: VerifyPresentati
 }
 
 /** The credentials a presentation carries: enveloped JWTs, embedded Data Integrity credentials. @throws InputError */
-function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
+export function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
   const list = payload.verifiableCredential;
   if (!Array.isArray(list) || list.length === 0) throw new InputError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
   if (list.length > MAX_PRESENTED_CREDENTIALS) {
