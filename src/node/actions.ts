@@ -147,10 +147,13 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const options = verificationOptions(ctx);
   const live: SessionCapability[] = [];
   const reasons: Decision['reasons'] = [];
+  // One verification per chain, however many of the session's capabilities it grants (they share the message's work budget).
+  const chainChecks = new Map<string, ReturnType<typeof verifyChain>>();
   for (const capability of session.capabilities) {
     const chain = chains?.[capability.credential];
     if (chain === undefined) continue;
-    const errors = errorsForCapability(await verifyChain(chain, options), capability);
+    if (!chainChecks.has(capability.credential)) chainChecks.set(capability.credential, verifyChain(chain, options));
+    const errors = errorsForCapability(await chainChecks.get(capability.credential)!, capability);
     if (errors.length === 0) live.push(capability);
     else reasons.push(...errors.map((e) => ({ code: e.code, message: e.message })));
   }
