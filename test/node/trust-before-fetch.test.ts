@@ -10,6 +10,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { verifyChain } from '../../src/delegation/verify-chain.js';
+import { buildOrganizationDidDocument } from '../../src/did/web.js';
 import { LegateError } from '../../src/errors/index.js';
 import { createAdvertise } from '../../src/handshake/advertise.js';
 import { createNonce } from '../../src/handshake/message.js';
@@ -35,6 +36,8 @@ const evil = (() => {
   return { did, signer: signerFromKeyObject(`${did}#key-1`, publicKey, privateKeyObject(secretKey, publicKey)) };
 })();
 
+const evilDocument = buildOrganizationDidDocument({ did: evil.did, keys: [{ kid: evil.signer.kid, publicKey: evil.signer.publicKey }] });
+
 let node: NodeContext;
 let teller: string;
 let fetched: string[];
@@ -43,8 +46,11 @@ async function open(verifier?: NodeContext['verifier']) {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-tbf-')), 'bank');
   await initNode({ dataDir, domain: 'bank.example', clock: () => NOW });
   fetched = [];
+  // evil's host answers with its DID document, as an attacker's would: before #13 one advertise of 8 credentials made 17 requests.
   const fetch = (input: string | URL | Request) => {
-    fetched.push(input instanceof Request ? input.url : input.toString());
+    const url = input instanceof Request ? input.url : input.toString();
+    fetched.push(url);
+    if (url === 'https://evil.example/.well-known/did.json') return Promise.resolve(Response.json(evilDocument));
     return Promise.resolve(new Response('not found', { status: 404 }));
   };
   node = await openNode({ dataDir, clock: () => NOW, fetch: fetch, ...(verifier === undefined ? {} : { verifier }) });
