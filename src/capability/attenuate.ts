@@ -16,7 +16,7 @@
 
 import type { Capability, CapabilitySubject, Constraints, Money } from '../credential/types.js';
 import { InputError } from '../errors/index.js';
-import { parseDuration } from '../lib/duration.js';
+import { addDuration, parseDuration } from '../lib/duration.js';
 import { formatMoney } from './money.js';
 import { parseTimeWindow, type TimeWindow } from './time-window.js';
 
@@ -103,6 +103,15 @@ function samePeriod(a: string, b: string): boolean {
   }
 }
 
+/** A duration's length in ms (calendar units counted from the epoch); NaN when malformed, so it never passes as tighter. */
+function durationMs(text: string): number {
+  try {
+    return addDuration(new Date(0), parseDuration(text)).getTime();
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const money = (kind: string, child: Money, parent: Money): string | undefined => {
   if (child.currency !== parent.currency) return `${kind}: currency ${child.currency} differs from the parent's ${parent.currency}`;
   if (!(child.value <= parent.value)) return `${kind}: ${formatMoney(child)} is looser than the parent's ${formatMoney(parent)}`;
@@ -121,6 +130,7 @@ const tighter: { [K in Kind]: Tighter<K> } = {
   },
   timeWindow: (c, p) => windowWithin(c, p),
   requireApproval: (c) => (c === true ? undefined : 'requireApproval: the parent requires approval'),
+  maxStatusAge: (c, p) => (durationMs(c) <= durationMs(p) ? undefined : `maxStatusAge: ${c} is looser than the parent's ${p}`),
   audience: (c, p) => {
     if (!Array.isArray(p)) return 'audience: the parent audience is malformed';
     if (!Array.isArray(c) || c.length === 0) return 'audience: the child must name a non-empty audience';

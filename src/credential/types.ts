@@ -32,6 +32,13 @@ export interface Constraints {
   requireApproval?: boolean;
   /** Verifier DIDs the capability may be presented to. */
   audience?: string[];
+  /**
+   * Oldest status (revocation, suspension) a verifier may rely on, as an
+   * ISO 8601 duration (`PT30S`): a verifier refetches a cached list older
+   * than this. The strictest of this, the verifier's own bound and its
+   * policy applies.
+   */
+  maxStatusAge?: string;
 }
 
 /** What an agent may do: an action on a resource, optionally scoped and constrained. */

@@ -45,6 +45,7 @@ export async function verifyCredentialDataIntegrity<C>(
     throw error;
   }
   const issuer = issuerId(input);
+  options.budget?.charge('signatures');
   const proofResult = await verifyBoundedProof(input, {
     resolver: options.resolver,
     controller: { did: issuer, party: 'issuer' },
@@ -64,6 +65,7 @@ export async function verifyCredentialDataIntegrity<C>(
     errors,
     credential: payload as C,
     format: 'di',
+    signed,
     ...(proofResult.proof === undefined ? {} : { proof: proofResult.proof }),
     ...(issuer === undefined ? {} : { issuer }),
   };

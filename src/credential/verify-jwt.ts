@@ -18,6 +18,7 @@ import { LegateError } from '../errors/index.js';
 import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
 import type { Clock } from '../lib/clock.js';
+import type { WorkBudget } from '../lib/work-budget.js';
 import { algRefused, decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
@@ -45,6 +46,13 @@ export interface VerifyCredentialOptions {
    * it, issuer trust is not checked.
    */
   trust?: TrustCheck;
+  /**
+   * The work this verification may still cost (one per incoming message):
+   * each signature verified is charged to it, `ERR_WORK_LIMIT` past its
+   * limit. Wrap the resolver with `budget.resolver(…)` to charge DID
+   * resolutions too. Without it, nothing is counted.
+   */
+  budget?: WorkBudget;
 }
 
 /** Returns one `ERR_UNTRUSTED_ISSUER` per capability `issuer` is not trusted to attest, or none. */
@@ -75,6 +83,12 @@ export interface CredentialVerification<C> {
   proof?: DataIntegrityProof;
   /** The issuer DID, when present. */
   issuer?: string;
+  /**
+   * True when the issuer's signature (or proof) verified, whatever else
+   * failed: a delegation chain resolves a child's issuer only once its
+   * parent is known to be signed (trust before fetch).
+   */
+  signed?: boolean;
 }
 
 /** @internal Verifies a `vc+jwt` credential of one profile. */
@@ -100,7 +114,11 @@ export async function verifyCredentialJwt<C>(
   const policy = headerErrors(header, { typ: vc1 === undefined ? 'vc+jwt' : undefined, what: 'credentials' });
   errors.push(...policy);
   const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', kidOptional: vc1 !== undefined } as const;
-  const signature = algRefused(policy) ? undefined : (await didSignature(decoded, options.resolver, check)).errors;
+  let signature: LegateError[] | undefined;
+  if (!algRefused(policy)) {
+    options.budget?.charge('signatures');
+    signature = (await didSignature(decoded, options.resolver, check)).errors;
+  }
   errors.push(...(signature ?? []));
   errors.push(...(await credentialChecks(payload, issuer, signature?.length === 0, profile, options)));
   return {
@@ -109,6 +127,7 @@ export async function verifyCredentialJwt<C>(
     credential: payload as C,
     format: vc1 === undefined ? 'jwt' : 'jwt-vc1',
     header,
+    signed: signature?.length === 0,
     ...(issuer === undefined ? {} : { issuer }),
   };
 }

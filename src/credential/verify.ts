@@ -6,11 +6,12 @@
  */
 
 import { CAPABILITY_SCHEMA_FILE } from './schema.js';
-import type { AgentCapabilityCredential } from './types.js';
-import type { LegateError } from '../errors/index.js';
+import { issuerId, type AgentCapabilityCredential } from './types.js';
+import { VerificationError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import type { CredentialVerification, TrustCheck, VerifyCredentialOptions } from './verify-jwt.js';
-import { verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
+import type { CredentialVerification, VerifyCredentialOptions } from './verify-jwt.js';
+import { readUnverified, verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
 
 /**
  * Verifies a capability credential, a compact JWS or a Data Integrity
@@ -28,30 +29,57 @@ import { verifySecuredCredential, type SecuredCredential } from './verify-secure
  * await verifyCapabilityCredential(diCredential, { resolver }); // the same checks and codes
  * ```
  */
-export function verifyCapabilityCredential(
+export async function verifyCapabilityCredential(
   secured: SecuredCredential,
   options: VerifyCredentialOptions,
 ): Promise<CredentialVerification<AgentCapabilityCredential>> {
   const { trust } = options;
-  return verifySecuredCredential(
-    secured,
-    {
-      schemaFile: CAPABILITY_SCHEMA_FILE,
-      // Only a root credential's issuer needs accrediting: a delegated one's authority is its chain's root.
-      ...(trust === undefined ? {} : { afterSignature: (payload, issuer) => rootTrust(payload, issuer, trust) }),
-    },
-    options,
-  );
+  const profile = { schemaFile: CAPABILITY_SCHEMA_FILE };
+  if (trust === undefined) return verifySecuredCredential(secured, profile, options);
+  // Trust before fetch: a root credential's issuer is asked about before its DID is resolved or its status fetched.
+  const stated = readUnverified(secured, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  const claimed = stated === undefined ? undefined : rootClaim(stated);
+  // Only a root credential's issuer needs accrediting: a delegated one's authority is its chain's root.
+  // (Nor is anything fetched for a credential that cannot be read or names no issuer: it fails before any lookup.)
+  if (claimed === undefined) return verifySecuredCredential(secured, profile, options);
+  const trustErrors = await trust(claimed.issuer, claimed.capabilities, { depth: claimed.depth });
+  if (!anyTrusted(claimed.capabilities, trustErrors)) {
+    // Nobody this verifier trusts vouches for it: nothing it names is fetched (its issuer's DID, its status lists).
+    const errors = trustErrors.length > 0 ? trustErrors : [new VerificationError('ERR_UNTRUSTED_ISSUER', 'the credential names no capability its issuer could be trusted for', { claim: 'capabilities' })];
+    return { verified: false, errors, credential: stated as unknown as AgentCapabilityCredential, issuer: claimed.issuer };
+  }
+  // The issuer the credential claims is the one whose signature is checked, so the answer above stands once it is signed.
+  return verifySecuredCredential(secured, { ...profile, afterSignature: () => Promise.resolve(trustErrors) }, options);
 }
 
-function rootTrust(payload: Record<string, unknown>, issuer: string, trust: TrustCheck): Promise<LegateError[]> {
+interface RootClaim {
+  issuer: string;
+  capabilities: { action: string; resource: string }[];
+  depth: number;
+}
+
+/** What a root credential claims, unverified: its issuer and capabilities; undefined for a delegated credential or one without issuer. */
+function rootClaim(payload: Record<string, unknown>): RootClaim | undefined {
   const subject = payload.credentialSubject;
-  if (!isRecord(subject) || !Array.isArray(subject.capabilities)) return Promise.resolve([]); // the schema check reports it
-  const delegation = isRecord(subject.delegation) ? subject.delegation : {};
-  if (delegation.parent !== undefined) return Promise.resolve([]);
-  const capabilities = subject.capabilities.filter(
+  const issuer = issuerId(payload);
+  if (issuer === undefined) return undefined;
+  const delegation = isRecord(subject) && isRecord(subject.delegation) ? subject.delegation : {};
+  if (delegation.parent !== undefined) return undefined;
+  const capabilities = (isRecord(subject) && Array.isArray(subject.capabilities) ? subject.capabilities : []).filter(
     (c): c is { action: string; resource: string } => isRecord(c) && typeof c.action === 'string' && typeof c.resource === 'string',
   );
   const depth = typeof delegation.maxDepth === 'number' ? delegation.maxDepth : 0;
-  return trust(issuer, capabilities, { depth });
+  return { issuer, capabilities, depth };
+}
+
+/**
+ * True when the trust check left at least one capability trusted. A
+ * credential naming no capability, or no issuer, has nothing to be trusted
+ * for. Errors other than `ERR_UNTRUSTED_ISSUER` (say, an unavailable trust
+ * list) leave nothing trusted either.
+ */
+function anyTrusted(capabilities: readonly { action: string; resource: string }[], errors: readonly LegateError[]): boolean {
+  if (errors.some((e) => e.code !== 'ERR_UNTRUSTED_ISSUER' || e.claim === undefined)) return false;
+  const untrusted = new Set(errors.map((e) => e.claim));
+  return capabilities.some((c) => !untrusted.has(`${c.action}:${c.resource}`));
 }

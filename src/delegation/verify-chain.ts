@@ -8,16 +8,19 @@
  * subject of the link above; each child is covered by its parent and lives
  * inside its validity; depths count up by one within the root's maximum.
  * The result names the root issuer (for the trust check) and the attribution
- * chain: issuer → human owner → agent → sub-agents.
+ * chain: issuer → human owner → agent → sub-agents. With a trust policy,
+ * nothing is fetched for a chain whose root issuer is not trusted, and a
+ * link is verified only below a parent whose signature verified
+ * (`verify-links.ts`).
  */
 
 import { InputError, LegateError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin, subjectNarrows } from '../capability/attenuate.js';
-import { verifyCapabilityCredential } from '../credential/verify.js';
 import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { securedText, type SecuredCredential } from '../credential/verify-secured.js';
 import { delegationOf } from './delegate.js';
+import { verifyLinks } from './verify-links.js';
 
 /** One verified link, root first. */
 export interface ChainLink {
@@ -133,7 +136,7 @@ function attribution(links: ChainLink[]): AttributionEntry[] {
  */
 export async function verifyChain(tokens: readonly SecuredCredential[], options: VerifyCredentialOptions): Promise<ChainVerification> {
   // Bounded before any link is verified.
-  return countRefusal(tokens) ?? chainOf(tokens, await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options))));
+  return countRefusal(tokens) ?? chainOf(tokens, await verifyLinks(tokens, options));
 }
 
 /** A chain of no links, or of more than {@link MAX_CHAIN_LINKS}, refused; undefined when the count is fine. */

@@ -14,8 +14,9 @@ import { InputError, VerificationError, type LegateError } from '../errors/index
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { decodeCompactJws } from '../lib/jws.js';
 import { createPresentation } from '../presentation/create.js';
-import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
+import { resolvesOffline, verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
 import { issueSessionToken, type IssuedSession } from '../session/issue.js';
 import { MAX_SESSION_CAPABILITIES, type SessionCapability } from '../session/types.js';
 import { createAcknowledge } from './acknowledge.js';
@@ -130,6 +131,16 @@ function assertAdvertiseContext(context: unknown): asserts context is AdvertiseC
   if (!Array.isArray(credentials)) throw new TypeError('context.credentials must be an array of credential JWTs');
 }
 
+/** The sender an advertise claims, unverified (undefined when it cannot be read): only to choose the order of checks. */
+function senderClaim(token: string): string | undefined {
+  try {
+    const iss = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH).payload.iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parties of a chain below the issuer (owner, agent, sub-agents): one session speaks for one such line. */
 function actorLine(chain: ChainVerification): string {
   return JSON.stringify(chain.attribution.filter((a) => a.role !== 'issuer').map((a) => a.id));
@@ -182,6 +193,26 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
   const self = senderOf(context.signer);
   const refused = (errors: LegateError[], more: Partial<AdvertiseHandling> = {}): AdvertiseHandling => ({ ok: false, errors, trusted: [], rejected: [], ...more });
 
+  const verifyOptions = (p: Record<string, unknown>) => ({
+    ...context.verify,
+    audience: self,
+    nonce: p.nonce as string,
+    maxAgeSeconds: context.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+  });
+  // Trust before fetch: a sender whose DID needs the network is looked up only once its presentation shows
+  // a chain from a trusted root naming it (did:key senders resolve offline and keep the usual order).
+  let early: PresentationVerification | undefined;
+  const vouchedFor = async (p: Record<string, unknown>): Promise<LegateError[]> => {
+    early = await verifyPresentation(p.presentation as string, verifyOptions(p));
+    if (early.holderSigned === true && early.holder === p.iss) return [];
+    const refusal = presentationErrors(early);
+    return refusal.length > 0
+      ? refusal
+      : early.errors.length > 0
+        ? [...early.errors]
+        : [new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' })];
+  };
+  const gated = context.verify.trust !== undefined && !(typeof senderClaim(token) === 'string' && resolvesOffline(senderClaim(token)!));
   const checked = await checkAceMessage<AdvertisePayload>(
     token,
     {
@@ -189,18 +220,14 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
       schemaFile: ADVERTISE_SCHEMA_FILE,
       self,
       replayKeys: (p) => [replayKey('ace:advertise', 'nonce', p.iss as string, p.nonce as string)],
+      ...(gated ? { beforeSignature: vouchedFor } : {}),
     },
     context,
   );
   if (checked.errors.length > 0 || checked.payload === undefined || checked.key === undefined) return refused(checked.errors);
   const advertise = checked.payload;
 
-  const presentation = await verifyPresentation(advertise.presentation, {
-    ...context.verify,
-    audience: self,
-    nonce: advertise.nonce,
-    maxAgeSeconds: context.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
-  });
+  const presentation = early ?? (await verifyPresentation(advertise.presentation, verifyOptions(advertise as unknown as Record<string, unknown>)));
   const errors = presentationErrors(presentation);
   if (presentation.holder !== undefined && presentation.holder !== advertise.iss) {
     errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));

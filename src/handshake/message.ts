@@ -161,6 +161,13 @@ export interface MessageExpectation {
   replayKeys: (payload: Record<string, unknown>) => ReplayKey[];
   /** Checks of this message type (nonce echo, correlation), run before replay so a refused message burns no nonce. */
   extra?: (payload: Record<string, unknown>) => LegateError[];
+  /**
+   * Trust before fetch: checks run before the sender's DID is resolved, on a
+   * message that passed every other check; errors refuse the message with
+   * no signature check (so no lookup of the sender). When given, the
+   * signature is checked last, after `aud`, freshness and `extra`.
+   */
+  beforeSignature?: (payload: Record<string, unknown>) => Promise<LegateError[]>;
 }
 
 /** Runs the checks every received ACE message passes. Never throws for a bad message. */
@@ -179,11 +186,14 @@ export async function checkAceMessage<P>(token: unknown, expected: MessageExpect
   errors.push(...tooLarge);
   if (tooLarge.length === 0) errors.push(...schemaErrors(expected.schemaFile, payload));
   let key: { kid: string; publicKey: Uint8Array } | undefined;
-  if (typeof payload.iss === 'string' && header.alg === 'EdDSA') {
-    const signature = await authenticationSignature(decoded, payload.iss, context.verify.resolver);
+  const signable = typeof payload.iss === 'string' && header.alg === 'EdDSA';
+  const checkSignature = async () => {
+    context.verify.budget?.charge('signatures');
+    const signature = await authenticationSignature(decoded, payload.iss as string, context.verify.resolver);
     errors.push(...signature.errors);
     key = signature.key;
-  }
+  };
+  if (signable && expected.beforeSignature === undefined) await checkSignature();
   if (payload.aud !== expected.self) {
     errors.push(new VerificationError('ERR_AUDIENCE', `the ${expected.type} is addressed to another party`, { claim: 'aud' }));
   }
@@ -192,6 +202,10 @@ export async function checkAceMessage<P>(token: unknown, expected: MessageExpect
   const now = epochSeconds((context.verify.clock ?? systemClock)());
   errors.push(...freshnessErrors(payload.iat, now, maxAge, skew));
   errors.push(...(expected.extra?.(payload) ?? []));
+  if (signable && expected.beforeSignature !== undefined && errors.length === 0) {
+    errors.push(...(await expected.beforeSignature(payload)));
+    if (errors.length === 0) await checkSignature();
+  }
   if (errors.length === 0) {
     // Only a valid, authentic, fresh message for us is remembered: garbage cannot burn ids or nonces.
     const keys = [replayKey(`ace:${expected.type}`, 'id', payload.iss as string, payload.id as string), ...expected.replayKeys(payload)];

@@ -31,6 +31,8 @@ export interface StaleList<K> {
   etag: string | undefined;
   cache: CacheDirectives | undefined;
   freshUntil: number;
+  /** When the list was last fetched or revalidated, in ms: its age is measured from here. */
+  storedAt: number;
 }
 
 export interface ListCacheOptions<T, K> {
@@ -83,25 +85,30 @@ export class ListCache<T, K = T> {
     return Math.max(0, Math.min(ms, this.#maxTtl, (lifetime.validUntil ?? Infinity) - now));
   }
 
-  /** A fresh list for `url`, or undefined: the hot path of a verifier that checks many credentials against one list. */
-  fresh(url: string): T | undefined {
+  /**
+   * A fresh list for `url`, or undefined: the hot path of a verifier that
+   * checks many credentials against one list. A caller may demand a list
+   * younger than its freshness: `maxAgeMs` (a high-risk capability's).
+   */
+  fresh(url: string, maxAgeMs = Infinity): T | undefined {
     const entry = this.#remote.get(url);
-    return entry !== undefined && entry.freshUntil > this.#now() ? this.#restore(entry.kept) : undefined;
+    const now = this.#now();
+    return entry !== undefined && entry.freshUntil > now && now - entry.storedAt < maxAgeMs ? this.#restore(entry.kept) : undefined;
   }
 
-  /** A fresh list for `url`, or the stale entry to revalidate (none once the list has expired). */
-  lookup(url: string): { fresh: T } | { stale: StaleList<K> | undefined } {
+  /** A fresh list for `url` (at most `maxAgeMs` old), or the stale entry to revalidate (none once the list has expired). */
+  lookup(url: string, maxAgeMs = Infinity): { fresh: T } | { stale: StaleList<K> | undefined } {
     const now = this.#now();
     const entry = this.#remote.get(url);
     if (entry === undefined) return { stale: undefined };
-    if (entry.freshUntil > now) return { fresh: this.#restore(entry.kept) };
+    if (entry.freshUntil > now && now - entry.storedAt < maxAgeMs) return { fresh: this.#restore(entry.kept) };
     // An expired list cannot be revalidated into validity: it must be fetched whole.
     return { stale: (entry.lifetime.validUntil ?? Infinity) > now ? entry : undefined };
   }
 
   /** Records a `200`. */
   stored(url: string, value: T, etag: string | undefined, directives: CacheDirectives | undefined): void {
-    const entry = { kept: this.#keep(value), lifetime: this.#lifetime(value), etag, cache: directives, freshUntil: 0 };
+    const entry = { kept: this.#keep(value), lifetime: this.#lifetime(value), etag, cache: directives, freshUntil: 0, storedAt: 0 };
     this.#put(url, entry);
   }
 
@@ -115,6 +122,7 @@ export class ListCache<T, K = T> {
     const now = this.#clock().getTime();
     const fresh = this.#freshFor(entry.lifetime, entry.cache, now);
     entry.freshUntil = now + fresh;
+    entry.storedAt = now;
     // Kept past freshness only when an ETag allows a cheap revalidation; never under no-store.
     const retain = entry.cache?.noStore === true ? 0 : entry.etag === undefined ? fresh : fresh + STALE_RETENTION_MS;
     if (retain > 0) this.#remote.set(url, entry, retain);

@@ -40,13 +40,14 @@ export interface ListLoaderOptions<T, K> extends Omit<ListCacheOptions<T, K>, 'c
 }
 
 export interface ListLoader<T> {
-  load(url: string): Promise<LoadedList<T>>;
+  /** The list at `url`; a cached one only while at most `maxAgeMs` old (default: its freshness alone). */
+  load(url: string, maxAgeMs?: number): Promise<LoadedList<T>>;
   /**
    * What `load` would answer from the cache, synchronously: a fresh remote
    * list, or undefined when `load` is needed (no fresh entry, or a `local`
    * source that must be asked first).
    */
-  peek(url: string): LoadedList<T> | undefined;
+  peek(url: string, maxAgeMs?: number): LoadedList<T> | undefined;
 }
 
 /** Creates a loader of one kind of list, with its own cache. */
@@ -67,7 +68,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     }
   }
 
-  async function fromNetwork(url: string): Promise<LoadedList<T>> {
+  async function fromNetwork(url: string, maxAgeMs: number): Promise<LoadedList<T>> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -78,7 +79,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     if (parsed.protocol !== 'https:' && !plainOk) {
       return { error: listUnavailable(kind, `${kind.what}s are fetched over HTTPS only`, 'scheme'), from: 'network' };
     }
-    const cached = cache.lookup(url);
+    const cached = cache.lookup(url, maxAgeMs);
     if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
     const { stale } = cached;
     try {
@@ -96,7 +97,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     }
   }
 
-  async function load(url: string): Promise<LoadedList<T>> {
+  async function load(url: string, maxAgeMs: number): Promise<LoadedList<T>> {
     if (local !== undefined) {
       let token: string | undefined;
       try {
@@ -106,21 +107,23 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
       }
       if (typeof token === 'string') return fromLocal(url, token);
     }
-    return fromNetwork(url);
+    return fromNetwork(url, maxAgeMs);
   }
 
   return {
-    peek(url) {
+    peek(url, maxAgeMs = Infinity) {
       if (local !== undefined) return undefined;
-      const value = cache.fresh(url);
+      const value = cache.fresh(url, maxAgeMs);
       return value === undefined ? undefined : { value, source: 'cache' };
     },
     /** One load per URL at a time: concurrent users of one list share it. */
-    load(url) {
-      let pending = inFlight.get(url);
+    load(url, maxAgeMs = Infinity) {
+      // Shared only by loads that accept the same age: a stricter one must not get a laxer one's cached answer.
+      const key = `${maxAgeMs} ${url}`;
+      let pending = inFlight.get(key);
       if (pending === undefined) {
-        pending = load(url).finally(() => inFlight.delete(url));
-        inFlight.set(url, pending);
+        pending = load(url, maxAgeMs).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
       }
       return pending;
     },

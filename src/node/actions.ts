@@ -231,6 +231,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const options = verificationOptions(ctx);
   const live: CredentialChain[] = [];
   const reasons: Decision['reasons'] = [];
+  // One verification per credential's chain, however many capabilities it grants (they share the message's work budget).
   const seen = new Set<string>();
   for (const capability of session.capabilities) {
     if (!capabilityCovers(capability, request) || seen.has(capability.credential)) continue;

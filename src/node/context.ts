@@ -11,6 +11,8 @@ import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
+import type { WorkLimits } from '../lib/work-budget.js';
+import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 
 export interface NodeContext {
@@ -29,6 +31,8 @@ export interface NodeContext {
   allowHttpLoopback: boolean;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
+  /** How this node bounds what it verifies (work per message, status age); defaults when absent. */
+  verifier?: VerifierPolicy | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,18 @@ export interface NodeOptions {
   requireKeys?: boolean;
   /** Receives warnings about the data directory (modes); default `process.emitWarning`. */
   onWarning?: (message: string) => void;
+  /** How this node bounds what it verifies; see {@link VerifierPolicy}. */
+  verifier?: VerifierPolicy;
+}
+
+/** A verifier's own bounds (#13 items 3 and 4): policy is an input. */
+export interface VerifierPolicy {
+  /** Most work one incoming message may cost; each kind defaults as `DEFAULT_WORK_LIMITS` says. */
+  workLimits?: Partial<WorkLimits>;
+  /** Oldest a remote status list may be, in seconds, whatever its `ttl`; default 300. */
+  maxStatusAgeSeconds?: number;
+  /** Fresher status for capabilities matching a pattern; the strictest applicable age wins. */
+  statusAgePolicy?: readonly StatusAgeRule[];
 }
 
 /** Files inside a data directory. */

@@ -8,7 +8,7 @@
 
 export { initNode, type InitOptions } from './init.js';
 export { openNode, isInitialized } from './open.js';
-export type { NodeContext, NodeOptions } from './context.js';
+export type { NodeContext, NodeOptions, VerifierPolicy } from './context.js';
 export { createAgent, getAgent, listAgents, showAgent, type CreateAgentOptions } from './agents.js';
 export { issueToAgent, type IssueToAgentOptions } from './issue.js';
 export { organizationSigner, signerFor } from './signers.js';
@@ -28,6 +28,9 @@ export {
   type StatusChangeResult,
 } from './status.js';
 export { statusChecker, verificationOptions } from './verify.js';
+// The per-message work budget, for callers that verify outside verificationOptions (#13 item 3).
+export { WorkBudget, DEFAULT_WORK_LIMITS, type WorkLimits, type WorkKind } from '../lib/work-budget.js';
+export { assembleChain, readChainFile, type AssembledChain } from './chain-of.js';
 export {
   accredit,
   recognize,

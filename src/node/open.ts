@@ -82,6 +82,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       http,
       allowHttpLoopback,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
+      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       close: async () => {
         if (own) await http.close();
         await store.close();

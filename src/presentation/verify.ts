@@ -16,13 +16,14 @@ import { didSignature } from '../did/signature.js';
 import { delegationOf } from '../delegation/delegate.js';
 import { chainOf, type ChainVerification } from '../delegation/verify-chain.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
-import { verifyCapabilityCredential } from '../credential/verify.js';
+import { verifyLinks } from '../delegation/verify-links.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { sameString } from '../lib/same-string.js';
 import { epochSeconds, systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
+import type { WorkBudget } from '../lib/work-budget.js';
 import { ENVELOPE_PREFIX, MAX_PRESENTED_CREDENTIALS } from './create.js';
 
 export interface VerifyPresentationOptions extends VerifyCredentialOptions {
@@ -42,14 +43,36 @@ export interface PresentationVerification {
   chains: ChainVerification[];
   /** Leaf credentials of the chains that verified: what the holder may do. */
   credentials: AgentCapabilityCredential[];
+  /**
+   * True when the holder's signature on the presentation verified. With a
+   * trust policy, a holder whose DID needs the network is resolved only when
+   * a chain of verified signatures from a trusted root names it as subject;
+   * otherwise this is false and the chains' errors say why.
+   */
+  holderSigned?: boolean;
+}
+
+/** did:key documents are computed from the DID itself: resolving one fetches nothing. */
+export function resolvesOffline(did: string): boolean {
+  return did.startsWith('did:key:');
+}
+
+/** True when `token` is a compact JWS typed `vp+jwt` (a presentation), read without verifying anything. */
+export function isPresentationToken(token: string): boolean {
+  try {
+    return decodeCompactJws(token, MAX_PRESENTATION_LENGTH).header.typ === 'vp+jwt';
+  } catch {
+    return false;
+  }
 }
 
 /** Default bound on a presentation: up to 32 credentials of ≤ 64 KiB each would be too much; 256 KiB is. */
 export const MAX_PRESENTATION_LENGTH = 256 * 1024;
 
-async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable): Promise<LegateError[]> {
+async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable, budget: WorkBudget | undefined): Promise<LegateError[]> {
   const policy = headerErrors(decoded.header, { typ: 'vp+jwt', what: 'presentations' });
   if (policy.length > 0) return policy;
+  budget?.charge('signatures');
   const check = { did: holder, relationship: 'authentication', party: 'holder', didClaim: 'holder', what: 'presentation signature' } as const;
   return (await didSignature(decoded, resolver, check)).errors;
 }
@@ -75,7 +98,7 @@ function claimErrors(payload: Record<string, unknown>, options: VerifyPresentati
 }
 
 /** The credentials a presentation carries: enveloped JWTs, embedded Data Integrity credentials. @throws InputError */
-function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
+export function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
   const list = payload.verifiableCredential;
   if (!Array.isArray(list) || list.length === 0) throw new InputError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
   if (list.length > MAX_PRESENTED_CREDENTIALS) {
@@ -142,16 +165,28 @@ export async function verifyPresentation(token: string, options: VerifyPresentat
     throw error;
   }
   const holder = typeof decoded.payload.holder === 'string' ? decoded.payload.holder : undefined;
-  const errors = [...(await signatureErrors(decoded, holder, options.resolver)), ...claimErrors(decoded.payload, options)];
   const { maxLength: _ignored, ...credentialOptions } = options;
+  // Trust before fetch: with a trust policy, the chains first; the holder's DID only once a vouched-for chain names it.
+  const holderFirst = options.trust === undefined || holder === undefined || resolvesOffline(holder);
+  const holderCheck = holderFirst ? signatureErrors(decoded, holder, options.resolver, options.budget) : undefined;
+  holderCheck?.catch(() => undefined); // awaited below; a budget's refusal must not surface as unhandled meanwhile
   // Each credential is verified once, however many chains it belongs to (a root shared by several leaves).
-  const results = await Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, credentialOptions)));
-  const chains = groupChains(results.map((r) => r.credential)).map((chain) =>
+  const results = await verifyLinks(tokens, credentialOptions);
+  const grouped = groupChains(results.map((r) => r.credential));
+  const chains = grouped.map((chain) =>
     chainOf(
       chain.map((i) => tokens[i]!),
       chain.map((i) => results[i]!),
     ),
   );
+  const named = grouped.some((chain, c) => chains[c]!.leaf?.credentialSubject.id === holder && chain.every((i) => results[i]!.signed === true));
+  const signature = holderCheck ?? (named ? signatureErrors(decoded, holder, options.resolver, options.budget) : undefined);
+  const signatureFailures = signature === undefined ? undefined : await signature;
+  const errors = [...(signatureFailures ?? []), ...claimErrors(decoded.payload, options)];
+  // A safety net: a skipped holder check must never leave a presentation without an error.
+  if (signatureFailures === undefined && chains.every((c) => c.errors.length === 0 && c.leaf?.credentialSubject.id === holder)) {
+    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'no verified chain names the holder, so its DID was not resolved', { claim: 'holder' }));
+  }
   for (const chain of chains) {
     errors.push(...chain.errors);
     if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {
@@ -164,5 +199,6 @@ export async function verifyPresentation(token: string, options: VerifyPresentat
     ...(holder === undefined ? {} : { holder }),
     chains,
     credentials: chains.filter((c) => c.verified && c.leaf?.credentialSubject.id === holder).map((c) => c.leaf!),
+    holderSigned: signatureFailures?.length === 0,
   };
 }

@@ -22,11 +22,13 @@ import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.j
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { parseJson } from '../lib/json.js';
+import type { WorkBudget } from '../lib/work-budget.js';
 import { listUnavailable, type ListKind } from '../lib/list-fetch.js';
 import { createListLoader, type LoadedList } from '../lib/list-loader.js';
 import { DEFAULT_MAX_INFLATED_BYTES, getBit, MIN_LIST_BITS } from './bitstring.js';
 import { readStatusEntries, type StatusEntryRef } from './entry.js';
 import { statusListKeeping, type AcceptedList } from './list-cache.js';
+import { DEFAULT_MAX_STATUS_AGE_SECONDS, maxStatusAgeOf, statusAgeMs, type StatusAgeRule } from './max-age.js';
 import { isDataIntegrityList, readStatusList, verifyStatusListCredential } from './list-credential.js';
 import type { BitstringStatusListCredential } from './types.js';
 
@@ -64,6 +66,26 @@ export interface StatusCheckerOptions {
   allowUnsigned?: boolean | undefined;
   /** Fetch lists of loopback hosts (and reach loopback addresses), over plain HTTP. Default false: HTTPS only. */
   allowHttpLoopback?: boolean | undefined;
+  /**
+   * The oldest a remote list may be, in seconds, whatever its `ttl` says: a
+   * list cached longer is fetched again (or revalidated), and one that
+   * cannot be is unavailable (failing closed). Default 300.
+   */
+  maxStatusAgeSeconds?: number | undefined;
+  /**
+   * Fresher status for capabilities matching a pattern (say `billing:*`
+   * within 30 s). Credentials' own `maxStatusAge` constraints apply too; the
+   * strictest applicable age wins.
+   */
+  statusAgePolicy?: readonly StatusAgeRule[] | undefined;
+}
+
+/** Per-call options of {@link StatusChecker}: what one message may still spend, and a stricter age. */
+export interface StatusLookupOptions {
+  /** Charged one status list per distinct list URL and the bytes of every list inflated; `ERR_WORK_LIMIT` past it. */
+  budget?: WorkBudget | undefined;
+  /** The oldest a list may be for this lookup, in seconds (only ever tightens the checker's own bound). */
+  maxAgeSeconds?: number | undefined;
 }
 
 /**
@@ -84,10 +106,13 @@ export interface StatusResult {
 }
 
 export interface StatusChecker {
-  /** Every status entry's outcome. Never throws for a bad credential or list. */
-  check(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<StatusResult[]>;
+  /**
+   * Every status entry's outcome. Never throws for a bad credential or
+   * list; a work budget's `ERR_WORK_LIMIT` propagates.
+   */
+  check(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup?: StatusLookupOptions): Promise<StatusResult[]>;
   /** The errors that fail verification under the `onUnavailable` policy; empty when the status is good. */
-  statusErrors(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<LegateError[]>;
+  statusErrors(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup?: StatusLookupOptions): Promise<LegateError[]>;
 }
 
 type Failure = { error: LegateError; outcome: 'invalid' | 'unavailable' };
@@ -163,6 +188,10 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
   const onUnavailable = options.onUnavailable ?? 'fail';
   if (onUnavailable !== 'fail' && onUnavailable !== 'ignore') throw new RangeError("onUnavailable must be 'fail' or 'ignore'");
   const limits = { maxCompressedBytes: maxDownloadBytes, maxInflatedBytes };
+  const maxStatusAgeMs = statusAgeMs(options.maxStatusAgeSeconds ?? DEFAULT_MAX_STATUS_AGE_SECONDS);
+  const statusAgePolicy = [...(options.statusAgePolicy ?? [])];
+  // Checked at creation, so a bad rule is a configuration error, not a failed verification.
+  for (const rule of statusAgePolicy) statusAgeMs(rule.maxStatusAge);
 
   /** Verifies (unless unsigned lists are allowed and this is one) and reads a list credential. */
   async function accept(body: string, url: string): Promise<AcceptedList> {
@@ -201,6 +230,8 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     maxBytes: maxDownloadBytes,
     clock,
     maxEntries,
+    // The issuer's ttl is capped by this verifier's own bound.
+    maxTtlMs: maxStatusAgeMs,
     ...statusListKeeping(cacheMaxListBytes, limits),
     accept,
   });
@@ -242,23 +273,35 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     return { outcome: revoked ? 'revoked' : 'suspended', entry: ref, error, source };
   }
 
-  async function check(credential: { credentialStatus?: unknown; issuer?: unknown }): Promise<StatusResult[]> {
+  async function check(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup: StatusLookupOptions = {}): Promise<StatusResult[]> {
     const { entries, errors } = readStatusEntries(credential);
     const issuer = isRecord(credential) ? issuerId(credential) : undefined;
     const results: StatusResult[] = errors.map((error): StatusResult => ({ outcome: 'invalid', error }));
+    const { budget } = lookup;
+    const asked = lookup.maxAgeSeconds === undefined ? Infinity : statusAgeMs(lookup.maxAgeSeconds);
+    const maxAgeMs = Math.min(asked, maxStatusAgeOf(credential, statusAgePolicy, maxStatusAgeMs));
+    // Charged before any lookup: a message over its budget fetches nothing more.
+    for (const ref of entries) budget?.chargeOnce('statusLists', ref.listUrl);
     // Lists fresh in the cache are judged synchronously; only the others are loaded (concurrently).
-    const cached = entries.map((ref) => loader.peek(ref.listUrl));
+    const cached = entries.map((ref) => loader.peek(ref.listUrl, maxAgeMs));
     const missing = entries.filter((_, i) => cached[i] === undefined);
-    const loaded = missing.length === 0 ? [] : await Promise.all(missing.map((ref) => loader.load(ref.listUrl)));
+    const loaded = missing.length === 0 ? [] : await Promise.all(missing.map((ref) => loader.load(ref.listUrl, maxAgeMs)));
     let next = 0;
-    entries.forEach((ref, i) => results.push(judge(ref, issuer, cached[i] ?? loaded[next++]!)));
+    entries.forEach((ref, i) => {
+      const got = cached[i] ?? loaded[next++]!;
+      // Inflating is the costly part: charged when this lookup inflated the list (fetched now, or kept compressed).
+      if (budget !== undefined && 'value' in got && (got.source === 'network' || got.value.encodedList !== undefined)) {
+        budget.charge('inflatedBytes', got.value.list.bits.length);
+      }
+      results.push(judge(ref, issuer, got));
+    });
     return results;
   }
 
   return {
     check,
-    async statusErrors(credential) {
-      const results = await check(credential);
+    async statusErrors(credential, lookup) {
+      const results = await check(credential, lookup);
       const errors: LegateError[] = [];
       for (const r of results) {
         if (r.error !== undefined && !(r.outcome === 'unavailable' && onUnavailable === 'ignore')) errors.push(r.error);

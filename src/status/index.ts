@@ -42,7 +42,9 @@ export {
   createStatusChecker,
   type StatusChecker,
   type StatusCheckerOptions,
+  type StatusLookupOptions,
   type StatusOutcome,
   type StatusResult,
 } from './check.js';
+export { DEFAULT_MAX_STATUS_AGE_SECONDS, maxStatusAgeOf, statusAgeMs, type StatusAgeRule } from './max-age.js';
 export * from './types.js';

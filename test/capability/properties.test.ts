@@ -116,7 +116,8 @@ const constraints = constraintSets(1, 1);
 /** Mostly empty sets, so that whole-subject decisions are not nearly always deny. */
 const sparseConstraints = constraintSets(1, 8);
 
-type Kind = keyof Constraints;
+// maxStatusAge bounds status freshness, not a decision: its narrowing is tested in test/status/max-age.test.ts.
+type Kind = Exclude<keyof Constraints, 'maxStatusAge'>;
 const KINDS: Kind[] = ['maxAmount', 'budget', 'timeWindow', 'rateLimit', 'requireApproval', 'audience'];
 
 /** Variations of one parent constraint: small steps either way, other currencies, periods, days, zones. */
