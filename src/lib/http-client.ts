@@ -126,6 +126,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     clock: options.clock ?? systemClock,
   });
   const { lookup } = options;
+  let closed: Promise<void> | undefined;
   const transport: Transport = options.fetch === undefined ? undiciTransport(policy, lookup) : fetchTransport(options.fetch);
 
   /** What can be checked before any connection: the URL, its scheme, a literal or `localhost` address, and (injected fetch with a lookup) the name. */
@@ -199,7 +200,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const url = await precheck(raw);
       return exchange('POST', url, { 'content-type': 'application/json' }, json, postOptions.maxBytes, positive(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
     },
-    close: () => transport.close(),
+    // Idempotent: undici refuses to close an agent twice.
+    close: () => (closed ??= transport.close()),
   };
 }
 

@@ -70,6 +70,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
     const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
+    let closing: Promise<void> | undefined;
     const context: NodeContext = {
       dataDir,
       organization,
@@ -83,10 +84,12 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       allowHttpLoopback,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
       ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
-      close: async () => {
-        if (own) await http.close();
-        await store.close();
-      },
+      // Idempotent, as the store's close is: closing twice is harmless.
+      close: () =>
+        (closing ??= (async () => {
+          if (own) await http.close();
+          await store.close();
+        })()),
     };
     // The check value proves the master key; unsealing a real key proves the rows match it too.
     if (options.requireKeys === true) {
