@@ -262,7 +262,8 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     if (approved && approval.issuer !== undefined && approval.credential !== undefined) {
       approvedBy = { approver: approval.issuer, approval: approval.credential.id };
     }
-    if (!approved) reasons.push(...approval.errors.map((e) => ({ code: e.code, message: `approval: ${e.message}` })));
+    // As for the chains: what a fetch found reaches the peer as one fixed error (lib/peer-error).
+    if (!approved) reasons.push(...approval.errors.map(forPeer).map((e) => ({ code: e.code, message: `approval: ${e.message}` })));
   }
 
   const keys = usageKeys(live, request);
