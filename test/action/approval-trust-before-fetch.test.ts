@@ -24,7 +24,7 @@ describe('approvals: trust before fetch', () => {
   it("an approval by someone not allowed to approve is ERR_UNTRUSTED_ISSUER without resolving its issuer's DID", async () => {
     const resolved: string[] = [];
     const world = worldResolver();
-    const resolver: Resolvable = { resolve: (did, options) => (resolved.push(did), world.resolve(did, options)) };
+    const resolver: Resolvable = { resolve: (did) => (resolved.push(did), world.resolve(did)) };
     const { jwt } = await issueApproval({ signer: evil, actionHash: hash, action: 'close', resource: 'billing:account', agent: alice.did, audience: bob.did, clock: frozenClock() });
     const result = await verifyApproval(jwt, { resolver, clock: frozenClock(), expectedHash: hash, approvers: [carol], audience: bob.did });
     expect(result.verified).toBe(false);
