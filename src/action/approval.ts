@@ -13,7 +13,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { assertSchema } from '../credential/schema.js';
-import { LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
+import { issuerId, LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
+import { readUnverified } from '../credential/verify-secured.js';
 import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { VerificationError } from '../errors/index.js';
 import { replayErrors, replayKey } from '../handshake/message.js';
@@ -129,7 +130,8 @@ export interface VerifyApprovalOptions extends VerifyCredentialOptions {
 /**
  * Verifies an approval of one action: signature by an assertion key of the
  * issuer, validity window, schema, issuer among `approvers`
- * (`ERR_UNTRUSTED_ISSUER`), the action hash (`ERR_APPROVAL_MISMATCH`),
+ * (`ERR_UNTRUSTED_ISSUER`, decided on the stated issuer before any DID or
+ * status list is looked up), the action hash (`ERR_APPROVAL_MISMATCH`),
  * audience, and with `replay` single use (`ERR_REPLAY`). Never throws for a
  * bad token.
  *
@@ -145,6 +147,18 @@ export async function verifyApproval(jwt: string, options: VerifyApprovalOptions
     throw new TypeError('expectedHash must be a string and approvers an array of DIDs');
   }
   const { expectedHash, approvers, audience, replay, ...credentialOptions } = options;
+  // Trust before fetch (#13 item 2): the approval rides in an action anyone may send, so an issuer that is
+  // not an allowed approver is refused before its DID (a did:web names a host) or any status list is looked up.
+  const stated = readUnverified(jwt, credentialOptions.maxLength);
+  const claimed = stated === undefined ? undefined : issuerId(stated);
+  if (stated !== undefined && (claimed === undefined || !approvers.includes(claimed))) {
+    return {
+      verified: false,
+      errors: [new VerificationError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' })],
+      credential: stated as unknown as ApprovalCredential,
+      ...(claimed === undefined ? {} : { issuer: claimed }),
+    };
+  }
   const result = await verifyCredentialJwt<ApprovalCredential>(jwt, { schemaFile: APPROVAL_SCHEMA_FILE }, credentialOptions);
   const subject = result.credential?.credentialSubject;
   if (result.issuer !== undefined && !approvers.includes(result.issuer)) {

@@ -7,7 +7,9 @@
  * by this verifier, for it, unexpired); key binding: `iss` is the session's
  * `sub` and the signing key is the session's `cnf` key; `aud`; `iat` within
  * the clock skew; the body hash; the `jti` not seen before; and the session
- * capability that covers the action. The final decision (constraints,
+ * capability that covers the action. The session is checked first, and
+ * `iss`'s DID is resolved only for an action a verified session binds to it
+ * (trust before fetch), so a stranger's action makes no request. The final decision (constraints,
  * budgets, rates, approval) is the node's, with `authorize()`; this module
  * only names the covering capability. Every failed check is reported.
  */
@@ -120,14 +122,10 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   if (shape.length > 0) return { ok: false, errors };
   const claims = payload as unknown as SignedActionPayload;
 
-  const signature = header.alg === 'EdDSA' ? await authenticationSignature(decoded, claims.iss, options.resolver) : { errors: [] };
-  errors.push(...signature.errors);
-  if (claims.aud !== options.audience) errors.push(new VerificationError('ERR_AUDIENCE', 'the action is addressed to another verifier', { claim: 'aud' }));
   const skew = options.skewSeconds ?? 60;
-  const now = epochSeconds((options.clock ?? systemClock)());
-  errors.push(...freshnessErrors(claims.iat, now, 0, skew));
-  errors.push(...bodyErrors(claims.bodyHash, options.body));
-
+  // Trust before fetch (#13 item 2): the session first. Its issuer must be one this verifier accepts (itself),
+  // so checking it needs no network; `iss` is anyone's DID (a did:web names a host) and is resolved only once a
+  // verified session names it as its subject, bound to the very kid that signed. A stranger's action costs no fetch.
   const sessionResult = await verifySessionToken(claims.session, {
     resolver: options.resolver,
     audience: options.audience,
@@ -135,8 +133,15 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     skewSeconds: skew,
   });
-  errors.push(...sessionResult.errors.map(relabelSession));
   const session = sessionResult.claims;
+  const vouched = sessionResult.verified && session !== undefined && claims.iss === session.sub && header.kid === session.cnf.kid;
+  const signature = header.alg === 'EdDSA' && vouched ? await authenticationSignature(decoded, claims.iss, options.resolver) : { errors: [] };
+  errors.push(...signature.errors);
+  if (claims.aud !== options.audience) errors.push(new VerificationError('ERR_AUDIENCE', 'the action is addressed to another verifier', { claim: 'aud' }));
+  const now = epochSeconds((options.clock ?? systemClock)());
+  errors.push(...freshnessErrors(claims.iat, now, 0, skew));
+  errors.push(...bodyErrors(claims.bodyHash, options.body));
+  errors.push(...sessionResult.errors.map(relabelSession));
   if (session !== undefined) errors.push(...bindingErrors(payload, header.kid, signature.key?.publicKey, session));
 
   // Only an authentic action burns its jti; it stays remembered until it would be refused as stale anyway.

@@ -40,7 +40,11 @@ import { httpClientOf, type HttpClient, type HttpResponse } from '../lib/http-cl
 
 export { findVerificationMethod, type VerificationRelationship } from './find-method.js';
 
-/** The `fetch` the did:web resolver calls; `globalThis.fetch` fits. */
+/**
+ * The `fetch` the did:web resolver calls in tests. It resolves names itself, so
+ * the client checks only literal addresses and localhost names under it: do not
+ * pass `globalThis.fetch` in production (give `http: createHttpClient(...)`).
+ */
 export type { FetchLike };
 
 /** Options of {@link createDidResolver}. */

@@ -99,6 +99,9 @@ export async function handleConfirm(token: string, context: ConfirmContext): Pro
       schemaFile: CONFIRM_SCHEMA_FILE,
       self: acknowledge.iss,
       replayKeys: (p) => [replayKey('ace:confirm', 'inReplyTo', p.inReplyTo as string)],
+      // Trust before fetch: the signature last, so `iss` (any DID, a did:web names a host) is resolved only
+      // once `extra` found it to be the party acknowledged, whose presentation was verified.
+      beforeSignature: () => Promise.resolve([]),
       extra: (p) => {
         const errors: LegateError[] = [];
         if (p.iss !== acknowledge.aud) errors.push(new VerificationError('ERR_KID_INVALID', 'the confirm comes from another party than the one acknowledged', { claim: 'iss' }));

@@ -7,7 +7,8 @@
  * loopback interface, private ranges (RFC 1918), link-local and unique-local
  * IPv6, carrier-grade NAT (RFC 6598), cloud metadata endpoints. Those ranges
  * are refused for every scheme, also when they hide inside an IPv6 form
- * (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16).
+ * (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64 64:ff9b::/96 and
+ * 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32).
  * Loopback is allowed only on the existing opt-in (`allowHttpLoopback`);
  * anything else only through an explicit `allow` callback. Internal.
  */
@@ -40,6 +41,8 @@ type V4Block = readonly [number, number, AddressRange];
 /** IPv4 blocks, most specific first (the metadata address lies inside link-local). */
 const V4_BLOCKS: readonly V4Block[] = [
   [ip4(169, 254, 169, 254), 32, 'metadata'],
+  // Azure's WireServer: inside a VM it serves the platform's metadata and agent endpoints, from public space.
+  [ip4(168, 63, 129, 16), 32, 'metadata'],
   [ip4(0, 0, 0, 0), 8, 'unspecified'],
   [ip4(10, 0, 0, 0), 8, 'private'],
   [ip4(100, 64, 0, 0), 10, 'shared'],
@@ -115,6 +118,12 @@ function classifyV6(bytes: Uint8Array): AddressRange | undefined {
     if (zeros(bytes, 10, 15) && bytes[15] === 1) return 'loopback';
     if ((bytes[10] === 0xff && bytes[11] === 0xff) || (bytes[10] === 0 && bytes[11] === 0)) return classifyV4(v4At(bytes, 12));
   }
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 7915): a translator delivers it to the IPv4 address.
+  if (zeros(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && bytes[10] === 0 && bytes[11] === 0) return classifyV4(v4At(bytes, 12));
+  // 64:ff9b:1::/48, the local-use NAT64 prefix (RFC 8215): only a site's own translator serves it.
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && bytes[4] === 0x00 && bytes[5] === 0x01) return 'private';
+  // 2001::/32, Teredo: the IPv4 server and client hide in it (obfuscated); nothing Legate talks to lives there.
+  if (bytes[0] === 0x20 && bytes[1] === 0x01 && bytes[2] === 0x00 && bytes[3] === 0x00) return 'reserved';
   // NAT64 well-known prefix 64:ff9b::/96 and 6to4 2002::/16 carry an IPv4 address a gateway would reach.
   if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(bytes, 4, 12)) return classifyV4(v4At(bytes, 12));
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return classifyV4(v4At(bytes, 2));

@@ -98,6 +98,18 @@ function positive(value: number | undefined, fallback: number, name: string, all
   return value;
 }
 
+/**
+ * `localhost.` and `*.localhost` (RFC 6761 §6.3: they resolve to loopback). The
+ * built-in transport would refuse them after its lookup; an injected `fetch`
+ * without a `lookup` resolves names itself, so they are refused here first.
+ */
+function isLocalhostName(host: string): boolean {
+  let end = host.length;
+  while (end > 0 && host[end - 1] === '.') end--; // not a regex: a long run of dots must cost linear time
+  const name = host.slice(0, end).toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
 /** Failures remembered by host (it could not be reached) rather than by URL (this URL answered badly). */
 function isHostFailure(error: LegateError): boolean {
   return error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_PEER_TIMEOUT' || error.code === 'ERR_ADDRESS_NOT_ALLOWED';
@@ -141,7 +153,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (url.protocol !== 'https:' && !plain) {
       throw new InputError('ERR_INVALID_ARGUMENT', `${url.host}: only https URLs are fetched (http only for loopback, on opt-in)`, { claim: 'url', reason: 'scheme' });
     }
-    const literal = ipLiteral(url.hostname) ?? (isLoopbackHost(url.hostname) ? '127.0.0.1' : undefined);
+    const literal = ipLiteral(url.hostname) ?? (isLoopbackHost(url.hostname) || isLocalhostName(url.hostname) ? '127.0.0.1' : undefined);
     if (literal !== undefined) {
       const range = refusedRange(literal, policy);
       if (range !== undefined) throw addressNotAllowed(url.host, range);

@@ -41,7 +41,7 @@ import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
 import { usageExpiry } from './sweep.js';
-import { forPeer } from '../lib/peer-error.js';
+import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -168,8 +168,10 @@ export async function handleAction(ctx: NodeContext, token: string, body?: Uint8
     return await decide(ctx, token, payload, body);
   } catch (error) {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    await auditRefusal(ctx, { type: 'action', agent: str(payload.iss), action: str(payload.action), resource: str(payload.resource) }, error);
-    throw error;
+    // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error (lib/peer-error).
+    const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};
+    await auditRefusal(ctx, { type: 'action', agent: str(payload.iss), action: str(payload.action), resource: str(payload.resource), ...detail }, error);
+    throw forPeer(error);
   }
 }
 
@@ -260,7 +262,8 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
     if (approved && approval.issuer !== undefined && approval.credential !== undefined) {
       approvedBy = { approver: approval.issuer, approval: approval.credential.id };
     }
-    if (!approved) reasons.push(...approval.errors.map((e) => ({ code: e.code, message: `approval: ${e.message}` })));
+    // As for the chains: what a fetch found reaches the peer as one fixed error (lib/peer-error).
+    if (!approved) reasons.push(...approval.errors.map(forPeer).map((e) => ({ code: e.code, message: `approval: ${e.message}` })));
   }
 
   const keys = usageKeys(live, request);
