@@ -212,7 +212,7 @@ const shared = new Map<boolean, HttpClient>();
  * negative cache shared by every resolver, status checker and registry that
  * was given no client of its own.
  */
-export function sharedHttpClient(allowHttpLoopback: boolean): HttpClient {
+function sharedHttpClient(allowHttpLoopback: boolean): HttpClient {
   let client = shared.get(allowHttpLoopback);
   if (client === undefined) {
     client = createHttpClient({ allowHttpLoopback });

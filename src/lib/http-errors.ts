@@ -49,7 +49,7 @@ export function addressNotAllowed(host: string, range: AddressRange): Verificati
 }
 
 /** The error for a peer that could not be reached; `reason` is the system code when there is one. */
-export function peerUnreachable(host: string, reason: string, cause?: unknown): VerificationError {
+function peerUnreachable(host: string, reason: string, cause?: unknown): VerificationError {
   return new VerificationError('ERR_PEER_UNREACHABLE', `could not reach ${host} (${reason})`, { claim: 'url', reason, cause });
 }
 
