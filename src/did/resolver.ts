@@ -130,11 +130,13 @@ function normalize(result: unknown, method: string): DIDResolutionResult {
  * `timeoutMs` and `maxResponseBytes`, and its `id` must equal the DID. A DID
  * URL (`did#frag`) resolves its DID. Successful did:key and did:web results
  * are cached for `cacheTtlMs`. Error codes: `invalidDid` (syntax),
- * `methodNotSupported`, `notFound` (HTTP 404/410, other statuses, network
+ * `methodNotSupported`, `notFound` (HTTP 404, other statuses, network
  * failure, redirect, timeout, an address the policy refuses; then
  * `didResolutionMetadata.code` holds `ERR_PEER_UNREACHABLE`,
  * `ERR_PEER_TIMEOUT` or `ERR_ADDRESS_NOT_ALLOWED`), `invalidDidDocument` (too large, not UTF-8 or
  * JSON, wrong `id`), `internalError` (a failing `local`, anything unexpected).
+ * A did:web answered with HTTP 410, or a DID `local` calls deactivated,
+ * resolves with `didDocumentMetadata.deactivated: true` and no key.
  *
  * @throws TypeError / RangeError at creation for invalid options; `resolve` never throws.
  *
