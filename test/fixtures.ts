@@ -6,6 +6,8 @@
  *     └─ alice (agent, did:web:acme.example:agents:alice, owner carol)
  *   bob    (agent of acme)
  *   mallory (attacker, did:key)
+ *   evil   (a stranger's organization, did:web:evil.example: its document is
+ *           not in personaResolver, so resolving it goes to the network)
  */
 
 import type { DIDDocument } from 'did-resolver';
@@ -54,6 +56,13 @@ export const mallory = (() => {
   const secretKey = seed(66);
   const did = didKeyFromPublicKey(ed25519.getPublicKey(secretKey));
   return { did, signer: fixedSigner(didKeyVerificationMethodId(did), secretKey) };
+})();
+
+export const evil = (() => {
+  const did = 'did:web:evil.example';
+  const signer = fixedSigner(`${did}#key-1`, seed(99));
+  const document = buildOrganizationDidDocument({ did, keys: [{ kid: signer.kid, publicKey: signer.publicKey }] });
+  return { did, signer, document };
 })();
 
 const documents = new Map<string, DIDDocument>([acme, alice, bob].map((p) => [p.did, p.document]));
