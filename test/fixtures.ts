@@ -15,6 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { createDidResolver } from '../src/did/resolver.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../src/did/key.js';
 import { buildAgentDidDocument, buildOrganizationDidDocument } from '../src/did/web.js';
+import { LegateError } from '../src/errors/index.js';
 import { signerFromKeyObject, type Signer } from '../src/keys/signer.js';
 import { privateKeyObject } from '../src/lib/ed25519.js';
 
@@ -86,4 +87,15 @@ export function aliceSubject() {
       { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
     ],
   };
+}
+
+/** The error `fn` throws (sync or async), failing the test when it does not throw a LegateError. */
+export async function thrown(fn: () => unknown): Promise<LegateError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof LegateError) return error;
+    throw error;
+  }
+  throw new Error('expected a LegateError, nothing was thrown');
 }

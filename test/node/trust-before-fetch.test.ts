@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { verifyChain } from '../../src/delegation/verify-chain.js';
-import { LegateError } from '../../src/errors/index.js';
 import { createAdvertise } from '../../src/handshake/advertise.js';
 import { createNonce } from '../../src/handshake/message.js';
 import type { Signer } from '../../src/keys/signer.js';
@@ -23,7 +22,7 @@ import { openNode } from '../../src/node/open.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { statusEntry } from '../../src/status/entry.js';
-import { evil, mallory, NOW } from '../fixtures.js';
+import { evil, mallory, NOW, thrown } from '../fixtures.js';
 
 const refund = { action: 'call', resource: 'billing:refund' };
 
@@ -66,23 +65,13 @@ async function strangerAdvertise(sender: Signer, count = 1) {
   return createAdvertise({ signer: sender, audience: teller, presentation, nonce, intents: [refund], clock: () => NOW });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LegateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LegateError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('trust before fetch at a node', () => {
   beforeEach(() => open());
   afterEach(() => node.close());
 
   it('an unauthenticated advertise from a did:web stranger: ERR_UNTRUSTED_ISSUER and zero fetches', async () => {
     const advertise = await strangerAdvertise(evil.signer, 8);
-    expect((await refusal(handleAceMessage(node, advertise.token))).code).toBe('ERR_UNTRUSTED_ISSUER');
+    expect((await thrown(() => handleAceMessage(node, advertise.token))).code).toBe('ERR_UNTRUSTED_ISSUER');
     expect(fetched).toEqual([]);
   });
 
@@ -119,7 +108,7 @@ describe('per-message work budget at a node', () => {
       subject: { id: evil.did, owner: child.credential.credentialSubject.owner, capabilities: [refund], delegation: { parent: child.id, depth: 2, maxDepth: 2 } },
       clock: () => NOW,
     });
-    const error = await refusal(verifyChain([parent.jwt, child.jwt, grandchild.jwt], verificationOptions(node)));
+    const error = await thrown(() => verifyChain([parent.jwt, child.jwt, grandchild.jwt], verificationOptions(node)));
     expect(error.code).toBe('ERR_WORK_LIMIT');
     expect(error.claim).toBe('resolutions');
   });
@@ -133,6 +122,6 @@ describe('per-message work budget at a node', () => {
     const presentation = await createPresentation({ signer: tellerSigner, credentials, audience: teller, nonce, clock: () => NOW });
     const advertise = await createAdvertise({ signer: tellerSigner, audience: teller, presentation, nonce, intents: [refund], clock: () => NOW });
     // Three credentials, the presentation and the message: five signatures.
-    expect((await refusal(handleAceMessage(node, advertise.token))).code).toBe('ERR_WORK_LIMIT');
+    expect((await thrown(() => handleAceMessage(node, advertise.token))).code).toBe('ERR_WORK_LIMIT');
   });
 });
