@@ -20,7 +20,7 @@ import { InputError, LegateError } from '../errors/index.js';
 import { refusedRange, ipLiteral, type AddressPolicy, type AddressRange } from './address-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { isLoopbackHost, type FetchLike } from './http.js';
-import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, transportFailure } from './http-errors.js';
+import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, TRANSPORT_CODES, transportFailure } from './http-errors.js';
 import { checkedAddresses, fetchTransport, undiciTransport, type DnsLookup, type LookupAddress, type Transport } from './http-transport.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -96,11 +96,6 @@ function positive(value: number | undefined, fallback: number, name: string, all
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
   return value;
-}
-
-/** Failures remembered by host (it could not be reached) rather than by URL (this URL answered badly). */
-function isHostFailure(error: LegateError): boolean {
-  return error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_PEER_TIMEOUT' || error.code === 'ERR_ADDRESS_NOT_ALLOWED';
 }
 
 /**
@@ -191,7 +186,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       try {
         return await exchange('GET', url, headers, undefined, getOptions.maxBytes, positive(getOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
       } catch (error) {
-        if (error instanceof LegateError) failures.set(isHostFailure(error) ? hostKey : urlKey, error);
+        if (error instanceof LegateError) // Remembered by host when it could not be reached, by URL when this URL answered badly.
+        failures.set(TRANSPORT_CODES.has(error.code) ? hostKey : urlKey, error);
         throw error;
       }
     },
