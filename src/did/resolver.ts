@@ -15,7 +15,7 @@
 
 import type { DIDCache, DIDDocument, DIDResolutionResult, ParsedDID, ResolverRegistry } from 'did-resolver';
 import { Resolver, parse } from 'did-resolver';
-import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
+import { assertFunction, integerOption, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { DEACTIVATED, keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
@@ -92,18 +92,6 @@ function preview(value: string): string {
   return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value);
 }
 
-function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
-  return value;
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  assertPositiveInteger(value, name);
-  return value;
-}
-
 /** Normalizes whatever did-resolver returned into a well-formed result. */
 function normalize(result: unknown, method: string): DIDResolutionResult {
   if (!isRecord(result) || !isRecord(result.didResolutionMetadata)) {
@@ -155,12 +143,12 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   const web: WebOptions = {
     http: httpClientOf(options),
     allowHttpLoopback,
-    timeoutMs: positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
-    maxResponseBytes: positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
+    timeoutMs: integerOption(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+    maxResponseBytes: integerOption(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
   };
   const cache = new TtlCache<string, Entry>({
-    ttlMs: nonNegativeInteger(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs'),
-    maxEntries: nonNegativeInteger(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries'),
+    ttlMs: integerOption(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs', true),
+    maxEntries: integerOption(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const inFlight = new Map<string, Promise<DIDResolutionResult>>();
