@@ -6,6 +6,8 @@
  *     └─ alice (agent, did:web:acme.example:agents:alice, owner carol)
  *   bob    (agent of acme)
  *   mallory (attacker, did:key)
+ *   evil   (a stranger's organization, did:web:evil.example: its document is
+ *           not in personaResolver, so resolving it goes to the network)
  */
 
 import type { DIDDocument } from 'did-resolver';
@@ -13,6 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { createDidResolver } from '../src/did/resolver.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../src/did/key.js';
 import { buildAgentDidDocument, buildOrganizationDidDocument } from '../src/did/web.js';
+import { LegateError } from '../src/errors/index.js';
 import { signerFromKeyObject, type Signer } from '../src/keys/signer.js';
 import { privateKeyObject } from '../src/lib/ed25519.js';
 
@@ -56,6 +59,13 @@ export const mallory = (() => {
   return { did, signer: fixedSigner(didKeyVerificationMethodId(did), secretKey) };
 })();
 
+export const evil = (() => {
+  const did = 'did:web:evil.example';
+  const signer = fixedSigner(`${did}#key-1`, seed(99));
+  const document = buildOrganizationDidDocument({ did, keys: [{ kid: signer.kid, publicKey: signer.publicKey }] });
+  return { did, signer, document };
+})();
+
 const documents = new Map<string, DIDDocument>([acme, alice, bob].map((p) => [p.did, p.document]));
 
 /** A resolver that knows the personas' did:web documents and resolves did:key offline; no network. */
@@ -77,4 +87,15 @@ export function aliceSubject() {
       { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
     ],
   };
+}
+
+/** The error `fn` throws (sync or async), failing the test when it does not throw a LegateError. */
+export async function thrown(fn: () => unknown): Promise<LegateError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof LegateError) return error;
+    throw error;
+  }
+  throw new Error('expected a LegateError, nothing was thrown');
 }

@@ -13,30 +13,18 @@
  * `internalError`) with a short `message` that never echoes large input.
  */
 
-import type {
-  DIDCache,
-  DIDDocument,
-  DIDResolutionResult,
-  DIDResolver,
-  ParsedDID,
-  ResolverRegistry,
-  VerificationMethod,
-} from 'did-resolver';
+import type { DIDCache, DIDDocument, DIDResolutionResult, ParsedDID, ResolverRegistry } from 'did-resolver';
 import { Resolver, parse } from 'did-resolver';
-import { getResolver as getKeyResolver } from 'key-did-resolver';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { base58 } from '@scure/base';
-import { LegateError } from '../errors/index.js';
-import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
+import { assertFunction, integerOption, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
-import { parseJson } from '../lib/json.js';
-import { multibaseToEd25519 } from '../lib/multikey.js';
 import { TtlCache } from '../lib/ttl-cache.js';
-import { didWebToUrl } from './web.js';
 import { DEACTIVATED, keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
 import type { VerificationRelationship } from './find-method.js';
 import type { FetchLike } from '../lib/http.js';
-import { httpClientOf, type HttpClient, type HttpResponse } from '../lib/http-client.js';
+import { httpClientOf, type HttpClient } from '../lib/http-client.js';
+import { didKeyMethod } from './key-method.js';
+import { deactivatedResolution, failure, success } from './resolution.js';
+import { didWebMethod, type WebOptions } from './web-method.js';
 
 export { findVerificationMethod, type VerificationRelationship } from './find-method.js';
 
@@ -98,43 +86,6 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
 const DEFAULT_CACHE_MAX_ENTRIES = 1000;
-const DID_JSON = 'application/did+json';
-
-/**
- * `@context` of an Ed25519 did:key document as the W3C CCG did:key test
- * vectors give it (Ed25519VerificationKey2018 and X25519KeyAgreementKey2019).
- */
-const ED25519_DID_KEY_CONTEXT = [
-  'https://www.w3.org/ns/did/v1',
-  'https://w3id.org/security/suites/ed25519-2018/v1',
-  'https://w3id.org/security/suites/x25519-2019/v1',
-];
-
-/**
- * A failed resolution, as data (DID Core §7.1.2 resolution metadata `error`).
- * `code`, when set, is the Legate code of a host that could not be reached
- * or was refused by the address policy (`ERR_PEER_UNREACHABLE`, …).
- */
-function failure(error: string, message: string, code?: string): DIDResolutionResult {
-  return { didResolutionMetadata: { error, message, ...(code === undefined ? {} : { code }) }, didDocument: null, didDocumentMetadata: {} };
-}
-
-function success(didDocument: DIDDocument): DIDResolutionResult {
-  return { didResolutionMetadata: { contentType: DID_JSON }, didDocument, didDocumentMetadata: {} };
-}
-
-/**
- * A deactivated DID (DID Resolution §"DID Document Metadata": `deactivated:
- * true`): a document that names the DID and lists no verification method, so
- * nothing verifies against it; `didSignature` reports `ERR_DID_DEACTIVATED`.
- */
-export function deactivatedResolution(did: string): DIDResolutionResult {
-  return {
-    didResolutionMetadata: { contentType: DID_JSON },
-    didDocument: { '@context': 'https://www.w3.org/ns/did/v1', id: did },
-    didDocumentMetadata: { deactivated: true },
-  };
-}
 
 function isSuccess(result: DIDResolutionResult): boolean {
   return result.didResolutionMetadata.error === undefined && isRecord(result.didDocument);
@@ -143,168 +94,6 @@ function isSuccess(result: DIDResolutionResult): boolean {
 /** A short, single-line rendering of untrusted input for messages. */
 function preview(value: string): string {
   return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value);
-}
-
-// ---------------------------------------------------------------------------
-// did:key
-// ---------------------------------------------------------------------------
-
-type Ed25519Check = 'ed25519' | 'other' | 'invalid';
-
-/**
- * Classifies a did:key fingerprint before key-did-resolver sees it. An
- * Ed25519 fingerprint (multicodec 0xed) must be the canonical 34-byte
- * `0xed 0x01 ‖ key` of a valid curve point; key-did-resolver would otherwise
- * accept a non-minimal varint, i.e. a second DID for the same key.
- */
-function classifyDidKey(fingerprint: string): Ed25519Check {
-  if (!fingerprint.startsWith('z') || fingerprint.length > 256) return 'invalid';
-  let bytes: Uint8Array;
-  try {
-    bytes = base58.decode(fingerprint.slice(1));
-  } catch {
-    return 'invalid';
-  }
-  if (bytes[0] !== 0xed) return 'other';
-  const key = multibaseToEd25519(fingerprint);
-  if (key === undefined) return 'invalid';
-  try {
-    ed25519.Point.fromBytes(key);
-  } catch {
-    return 'invalid';
-  }
-  return 'ed25519';
-}
-
-/**
- * key-did-resolver embeds the X25519 key-agreement method under
- * `keyAgreement`; the CCG vectors list it in `verificationMethod` and refer to
- * it by id, with a fuller `@context`. Same content, the vectors' shape.
- */
-function toVectorShape(doc: DIDDocument): DIDDocument {
-  const agreement = doc.keyAgreement ?? [];
-  const embedded = agreement.filter((entry): entry is VerificationMethod => typeof entry !== 'string');
-  return {
-    '@context': [...ED25519_DID_KEY_CONTEXT],
-    ...doc,
-    verificationMethod: [...(doc.verificationMethod ?? []), ...embedded],
-    keyAgreement: agreement.map((entry) => (typeof entry === 'string' ? entry : entry.id)),
-  };
-}
-
-function didKeyMethod(): DIDResolver {
-  const keyResolver = getKeyResolver().key;
-  if (keyResolver === undefined) throw new Error('key-did-resolver registers no did:key method');
-  return async (did, parsed, resolver) => {
-    const kind = classifyDidKey(parsed.id);
-    if (kind === 'invalid') return failure('invalidDid', 'not a valid did:key: bad multibase key encoding');
-    // Always ask for plain JSON: the vectors' shape, whatever the caller's options.
-    const result = await keyResolver(did, parsed, resolver, { accept: DID_JSON });
-    if (result.didResolutionMetadata.error !== undefined || result.didDocument === null) {
-      // key-did-resolver's messages echo the input; report our own.
-      return failure('invalidDid', 'not a valid did:key: unsupported or invalid public key');
-    }
-    return success(kind === 'ed25519' ? toVectorShape(result.didDocument) : result.didDocument);
-  };
-}
-
-// ---------------------------------------------------------------------------
-// did:web
-// ---------------------------------------------------------------------------
-
-class FetchFailure extends Error {
-  constructor(
-    readonly error: string,
-    message: string,
-    /** The client's Legate code when the host could not be reached or was refused (peer paths surface it). */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
-
-interface WebOptions {
-  http: HttpClient;
-  allowHttpLoopback: boolean;
-  timeoutMs: number;
-  maxResponseBytes: number;
-}
-
-/** The client's failure as resolution data: too large a body is a bad document; not reaching the host (or a redirect) is notFound. */
-function clientFailure(error: unknown, url: URL, options: WebOptions): FetchFailure {
-  if (!(error instanceof LegateError)) return new FetchFailure('notFound', 'DID document request failed');
-  if (error.code === 'ERR_INPUT_TOO_LARGE') return new FetchFailure('invalidDidDocument', `DID document is larger than ${options.maxResponseBytes} bytes`);
-  if (error.code === 'ERR_PEER_TIMEOUT') return new FetchFailure('notFound', `DID document request to ${url.host} timed out after ${options.timeoutMs} ms`, error.code);
-  const peer = error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_ADDRESS_NOT_ALLOWED' ? error.code : undefined;
-  return new FetchFailure('notFound', `DID document request failed: ${error.message}`, peer);
-}
-
-async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<DIDDocument> {
-  let response: HttpResponse;
-  try {
-    // The client refuses redirects: one could move the request to another host or to plain HTTP.
-    response = await options.http.get(url.href, {
-      accept: `${DID_JSON}, application/json;q=0.9`,
-      maxBytes: options.maxResponseBytes,
-      timeoutMs: options.timeoutMs,
-    });
-  } catch (error) {
-    throw clientFailure(error, url, options);
-  }
-  if (response.status === 404 || response.status === 410) {
-    // did:web: 410 Gone is how a deactivated DID is served.
-    if (response.status === 410) throw new FetchFailure('deactivated', 'DID is deactivated (HTTP 410)');
-    throw new FetchFailure('notFound', `DID document not found (HTTP ${response.status})`);
-  }
-  if (response.status !== 200) throw new FetchFailure('notFound', `DID document request returned HTTP ${response.status}`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(response.body);
-  } catch {
-    throw new FetchFailure('invalidDidDocument', 'DID document is not valid UTF-8');
-  }
-  let document: unknown;
-  try {
-    document = parseJson(text, 'DID document', { maxLength: options.maxResponseBytes });
-  } catch (error) {
-    const message = error instanceof LegateError ? error.message : 'DID document is not valid JSON';
-    throw new FetchFailure('invalidDidDocument', message);
-  }
-  if (!isRecord(document) || typeof document.id !== 'string') {
-    throw new FetchFailure('invalidDidDocument', 'DID document is not an object with a string id');
-  }
-  // did:web spec, "Read (Resolve)": the document must be about the DID asked for.
-  if (document.id !== did) throw new FetchFailure('invalidDidDocument', 'DID document id does not match the DID');
-  return document as DIDDocument;
-}
-
-function didWebMethod(options: WebOptions): DIDResolver {
-  return async (_did, parsed) => {
-    const url = didWebToUrl(parsed.did, { allowHttpLoopback: options.allowHttpLoopback });
-    if (url === undefined) return failure('invalidDid', 'not a valid did:web');
-    try {
-      return success(await fetchDidWeb(parsed.did, url, options));
-    } catch (error) {
-      if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message, error.code);
-      return failure('internalError', 'did:web resolution failed unexpectedly');
-    }
-  };
-}
-
-// ---------------------------------------------------------------------------
-// The resolver
-// ---------------------------------------------------------------------------
-
-function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
-  return value;
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  assertPositiveInteger(value, name);
-  return value;
 }
 
 /** Normalizes whatever did-resolver returned into a well-formed result. */
@@ -333,11 +122,13 @@ function normalize(result: unknown, method: string): DIDResolutionResult {
  * `timeoutMs` and `maxResponseBytes`, and its `id` must equal the DID. A DID
  * URL (`did#frag`) resolves its DID. Successful did:key and did:web results
  * are cached for `cacheTtlMs`. Error codes: `invalidDid` (syntax),
- * `methodNotSupported`, `notFound` (HTTP 404/410, other statuses, network
+ * `methodNotSupported`, `notFound` (HTTP 404, other statuses, network
  * failure, redirect, timeout, an address the policy refuses; then
  * `didResolutionMetadata.code` holds `ERR_PEER_UNREACHABLE`,
  * `ERR_PEER_TIMEOUT` or `ERR_ADDRESS_NOT_ALLOWED`), `invalidDidDocument` (too large, not UTF-8 or
  * JSON, wrong `id`), `internalError` (a failing `local`, anything unexpected).
+ * A did:web answered with HTTP 410, or a DID `local` calls deactivated,
+ * resolves with `didDocumentMetadata.deactivated: true` and no key.
  *
  * @throws TypeError / RangeError at creation for invalid options; `resolve` never throws.
  *
@@ -356,12 +147,12 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   const web: WebOptions = {
     http: httpClientOf(options),
     allowHttpLoopback,
-    timeoutMs: positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
-    maxResponseBytes: positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
+    timeoutMs: integerOption(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+    maxResponseBytes: integerOption(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
   };
   const cache = new TtlCache<string, Entry>({
-    ttlMs: nonNegativeInteger(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs'),
-    maxEntries: nonNegativeInteger(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries'),
+    ttlMs: integerOption(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs', true),
+    maxEntries: integerOption(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const inFlight = new Map<string, Promise<DIDResolutionResult>>();

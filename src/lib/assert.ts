@@ -27,6 +27,18 @@ export function assertPositiveInteger(value: unknown, name: string): asserts val
   }
 }
 
+/**
+ * An optional integer option: `fallback` when it is undefined, else the
+ * value, once checked to be a positive (or, with `allowZero`, non-negative)
+ * safe integer.
+ * @throws RangeError `<name> must be a positive integer` / `a non-negative integer`.
+ */
+export function integerOption(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
+  return value;
+}
+
 export function assertFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function`);
 }

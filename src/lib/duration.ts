@@ -63,3 +63,13 @@ export function addDuration(date: Date, duration: Duration): Date {
     1000;
   return new Date(out.getTime() + ms);
 }
+
+/**
+ * The longest `duration` can last, in ms: months counted as 31 days, years
+ * as 366. For bounds that must never fall short whatever the calendar does:
+ * how long a usage row may still be counted, how long a client must wait.
+ */
+export function longestMs(duration: Duration): number {
+  const days = duration.years * 366 + duration.months * 31 + duration.weeks * 7 + duration.days;
+  return (((days * 24 + duration.hours) * 60 + duration.minutes) * 60 + duration.seconds) * 1000;
+}

@@ -17,10 +17,11 @@
  */
 
 import { InputError, LegateError } from '../errors/index.js';
+import { integerOption } from './assert.js';
 import { refusedRange, ipLiteral, type AddressPolicy, type AddressRange } from './address-policy.js';
 import { systemClock, type Clock } from './clock.js';
 import { isLoopbackHost, type FetchLike } from './http.js';
-import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, transportFailure } from './http-errors.js';
+import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, TRANSPORT_CODES, transportFailure } from './http-errors.js';
 import { checkedAddresses, fetchTransport, undiciTransport, type DnsLookup, type LookupAddress, type Transport } from './http-transport.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -92,12 +93,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_COOLDOWN_MS = 30_000;
 const DEFAULT_CACHE_MAX_ENTRIES = 1000;
 
-function positive(value: number | undefined, fallback: number, name: string, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
-  return value;
-}
-
 /**
  * `localhost.` and `*.localhost` (RFC 6761 §6.3: they resolve to loopback). The
  * built-in transport would refuse them after its lookup; an injected `fetch`
@@ -108,11 +103,6 @@ function isLocalhostName(host: string): boolean {
   while (end > 0 && host[end - 1] === '.') end--; // not a regex: a long run of dots must cost linear time
   const name = host.slice(0, end).toLowerCase();
   return name === 'localhost' || name.endsWith('.localhost');
-}
-
-/** Failures remembered by host (it could not be reached) rather than by URL (this URL answered badly). */
-function isHostFailure(error: LegateError): boolean {
-  return error.code === 'ERR_PEER_UNREACHABLE' || error.code === 'ERR_PEER_TIMEOUT' || error.code === 'ERR_ADDRESS_NOT_ALLOWED';
 }
 
 /**
@@ -130,11 +120,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
   }
   const policy: AddressPolicy = { allowLoopback: options.allowHttpLoopback === true, allow: options.allowAddress };
-  const defaultTimeout = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
-  const cooldown = positive(options.cooldownMs, DEFAULT_COOLDOWN_MS, 'cooldownMs', true);
+  const defaultTimeout = integerOption(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+  const cooldown = integerOption(options.cooldownMs, DEFAULT_COOLDOWN_MS, 'cooldownMs', true);
   const failures = new TtlCache<string, LegateError>({
     ttlMs: cooldown,
-    maxEntries: positive(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
+    maxEntries: integerOption(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
     clock: options.clock ?? systemClock,
   });
   const { lookup } = options;
@@ -192,7 +182,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     async get(raw, getOptions) {
-      positive(getOptions.maxBytes, 0, 'maxBytes');
+      integerOption(getOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);
       const hostKey = `host ${url.origin}`;
       const urlKey = `url ${url.href}`;
@@ -201,16 +191,17 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const headers: Record<string, string> = { accept: getOptions.accept };
       if (getOptions.etag !== undefined) headers['if-none-match'] = getOptions.etag;
       try {
-        return await exchange('GET', url, headers, undefined, getOptions.maxBytes, positive(getOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+        return await exchange('GET', url, headers, undefined, getOptions.maxBytes, integerOption(getOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
       } catch (error) {
-        if (error instanceof LegateError) failures.set(isHostFailure(error) ? hostKey : urlKey, error);
+        if (error instanceof LegateError) // Remembered by host when it could not be reached, by URL when this URL answered badly.
+        failures.set(TRANSPORT_CODES.has(error.code) ? hostKey : urlKey, error);
         throw error;
       }
     },
     async postJson(raw, json, postOptions) {
-      positive(postOptions.maxBytes, 0, 'maxBytes');
+      integerOption(postOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);
-      return exchange('POST', url, { 'content-type': 'application/json' }, json, postOptions.maxBytes, positive(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+      return exchange('POST', url, { 'content-type': 'application/json' }, json, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
     },
     // Idempotent: undici refuses to close an agent twice.
     close: () => (closed ??= transport.close()),
@@ -224,7 +215,7 @@ const shared = new Map<boolean, HttpClient>();
  * negative cache shared by every resolver, status checker and registry that
  * was given no client of its own.
  */
-export function sharedHttpClient(allowHttpLoopback: boolean): HttpClient {
+function sharedHttpClient(allowHttpLoopback: boolean): HttpClient {
   let client = shared.get(allowHttpLoopback);
   if (client === undefined) {
     client = createHttpClient({ allowHttpLoopback });

@@ -10,7 +10,7 @@
  * stranger put in a credential. Internal.
  */
 
-import { InputError, LegateError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, VerificationError, type ErrorCode } from '../errors/index.js';
 import type { AddressRange } from './address-policy.js';
 
 /** Socket and DNS error codes that mean "could not reach": kept as the error's `reason`. */
@@ -40,6 +40,13 @@ const UNREACHABLE_CODES = new Set([
 /** Transport codes that mean the peer was reached but did not answer in time. */
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/**
+ * The codes that say a host could not be reached at all (unreachable, timed
+ * out, or refused by the address policy), as opposed to a host that answered
+ * badly: the cooldown remembers them per host, peers are never told them.
+ */
+export const TRANSPORT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT', 'ERR_ADDRESS_NOT_ALLOWED']);
+
 /** The error refusing a connection to `host` because its address lies in `range`. */
 export function addressNotAllowed(host: string, range: AddressRange): VerificationError {
   return new VerificationError('ERR_ADDRESS_NOT_ALLOWED', `${host} is a ${range} address, which outbound requests may not reach`, {
@@ -49,7 +56,7 @@ export function addressNotAllowed(host: string, range: AddressRange): Verificati
 }
 
 /** The error for a peer that could not be reached; `reason` is the system code when there is one. */
-export function peerUnreachable(host: string, reason: string, cause?: unknown): VerificationError {
+function peerUnreachable(host: string, reason: string, cause?: unknown): VerificationError {
   return new VerificationError('ERR_PEER_UNREACHABLE', `could not reach ${host} (${reason})`, { claim: 'url', reason, cause });
 }
 

@@ -27,7 +27,7 @@ export interface LookupAddress {
 /** Resolves a host name to its addresses; inject one in tests (the default is `dns.lookup`). */
 export type DnsLookup = (hostname: string) => Promise<LookupAddress[]>;
 
-export const systemLookup: DnsLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+const systemLookup: DnsLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /** One request as a transport sees it; the client has checked its URL already. */
 export interface TransportRequest {

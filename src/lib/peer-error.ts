@@ -11,10 +11,9 @@
  * Internal.
  */
 
-import { LegateError, VerificationError, type ErrorCode } from '../errors/index.js';
-
-/** Codes of the outbound HTTP client itself: none of them may reach a peer. */
-const TRANSPORT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT', 'ERR_ADDRESS_NOT_ALLOWED']);
+import { LegateError, VerificationError } from '../errors/index.js';
+// Codes of the outbound HTTP client itself: none of them may reach a peer.
+import { TRANSPORT_CODES } from './http-errors.js';
 
 const DID_UNRESOLVABLE = 'a DID could not be resolved';
 const STATUS_UNAVAILABLE = 'a status list could not be obtained';

@@ -31,6 +31,7 @@ import { storeReplayCache } from './replay.js';
 import { signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
 import type { HttpResponse } from '../lib/http-client.js';
+import { TRANSPORT_CODES } from '../lib/http-errors.js';
 
 const MAX_RESPONSE = 512 * 1024;
 
@@ -57,14 +58,12 @@ function notAnAgent(did: string): InputError {
   return new InputError('ERR_INVALID_ARGUMENT', message, { claim: 'peer', reason: org ? 'organization' : 'no-ace-service' });
 }
 
-/** Resolution failures that mean the peer's host could not be reached: surfaced with their own code. */
-const PEER_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT', 'ERR_ADDRESS_NOT_ALLOWED']);
-
 async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   const { didDocument, didResolutionMetadata, didDocumentMetadata } = await ctx.resolver.resolve(did);
   if (didDocumentMetadata.deactivated === true) throw new VerificationError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
   const code: unknown = didResolutionMetadata.code;
-  if (didDocument === null && typeof code === 'string' && PEER_CODES.has(code)) {
+  // Resolution failures that mean the peer's host could not be reached: surfaced with their own code.
+  if (didDocument === null && typeof code === 'string' && TRANSPORT_CODES.has(code as ErrorCode)) {
     // The resolver's message names the host (never a path or query): `could not reach host:port (ECONNREFUSED)`.
     throw new VerificationError(code as ErrorCode, String(didResolutionMetadata.message), { claim: 'peer' });
   }

@@ -18,7 +18,7 @@
  */
 
 import type { Constraints } from '../credential/types.js';
-import { parseDuration } from '../lib/duration.js';
+import { longestMs, parseDuration } from '../lib/duration.js';
 import type { SweepResult } from '../store/types.js';
 import { flushRefusals } from './audit.js';
 import type { NodeContext } from './context.js';
@@ -30,12 +30,6 @@ export const USAGE_SLACK_MS = DAY_MS;
 export const SWEEP_INTERVAL_MS = 60_000;
 /** The latest time an ISO 8601 string sorts correctly as (year 10000 turns into `+010000-…`). */
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-/** The longest a period can last, in ms: months of 31 days, years of 366. */
-function longestMs(period: string): number {
-  const d = parseDuration(period);
-  return ((d.years * 366 + d.months * 31 + d.weeks * 7 + d.days) * 24 + d.hours) * 3_600_000 + d.minutes * 60_000 + d.seconds * 1000;
-}
 
 /**
  * When a use made at `at` may be swept: `at` plus the longest budget or
@@ -53,7 +47,7 @@ export function usageExpiry(at: Date, constraints: readonly (Constraints | undef
   let longest = 0;
   try {
     for (const c of constraints) {
-      for (const period of [c?.budget?.period, c?.rateLimit?.period]) if (period !== undefined) longest = Math.max(longest, longestMs(period));
+      for (const period of [c?.budget?.period, c?.rateLimit?.period]) if (period !== undefined) longest = Math.max(longest, longestMs(parseDuration(period)));
     }
   } catch {
     return undefined;

@@ -7,7 +7,7 @@
  */
 
 import type { ErrorCode, LegateError } from '../errors/index.js';
-import { parseDuration } from '../lib/duration.js';
+import { longestMs, parseDuration } from '../lib/duration.js';
 
 export interface Problem {
   type: string;
@@ -114,10 +114,8 @@ export function retryAfterSeconds(error: LegateError): number | undefined {
   if (error.code !== 'ERR_RATE_LIMITED') return undefined;
   if (error.reason === undefined) return DEFAULT_RETRY_AFTER_SECONDS;
   try {
-    const d = parseDuration(error.reason);
     // Calendar units as their longest length: waiting a little too long is safe, too short is not.
-    const seconds = d.seconds + 60 * (d.minutes + 60 * (d.hours + 24 * (d.days + 7 * d.weeks + 31 * d.months + 366 * d.years)));
-    return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
+    return Math.min(longestMs(parseDuration(error.reason)) / 1000, MAX_RETRY_AFTER_SECONDS);
   } catch {
     return DEFAULT_RETRY_AFTER_SECONDS;
   }

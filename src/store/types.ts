@@ -122,7 +122,12 @@ export interface RegistryEntryRecord {
 
 /** One use of a capability, for budgets and rate limits. */
 export interface UsageRecord {
-  /** What the use counts against, e.g. `<agent DID> <credential id> <action>:<resource>`. */
+  /**
+   * What the use counts against: one credential (by issuer and id, never by
+   * holder), for one capability or for the whole credential, as JSON, e.g.
+   * `["usage","<issuer DID>","<credential id>","<action>","<resource>",<scope or null>]`
+   * or `["usage","<issuer DID>","<credential id>","*"]` (see node/actions).
+   */
   key: string;
   at: string;
   /** Decimal amount as a string (exact), with its currency, when the action carried one. */

@@ -1,6 +1,6 @@
 // The built CLI as the support vendor (its own `legate serve` process) talking to a bank node in this process:
 //   support: carol (did:key, human owner) -> customer-support      bank: teller
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { accredit } from '../../src/node/registry.js';
 import { freePort, startNode, type RunningNode } from '../helpers/federation.js';
-import { CLI, legateAsync } from './helpers.js';
+import { legateAsync, startServe, stop } from './helpers.js';
 
 const env = { LEGATE_ALLOW_HTTP_LOOPBACK: '1' };
 
@@ -41,16 +41,10 @@ describe('legate serve, handshake, action, approve', () => {
     support = `${supportDid}:agents:customer-support`;
     await accredit(bank.node, { issuer: supportDid, capabilities: ['call:billing:*', 'close:billing:*'] });
 
-    serve = spawn(process.execPath, [CLI, ...d, 'serve', '--port', String(port)], { env: { PATH: process.env.PATH ?? '', ...env } });
-    await new Promise<void>((resolve, reject) => {
-      serve.stdout!.on('data', (chunk: Buffer) => (chunk.toString().includes('serving on') ? resolve() : undefined));
-      serve.once('exit', (code) => reject(new Error(`legate serve exited with ${code}`)));
-    });
+    await startServe(d, ['--port', String(port)], env, (child) => (serve = child));
   });
   afterAll(async () => {
-    const exited = new Promise<number | null>((resolve) => serve?.once('exit', resolve));
-    serve?.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop(serve)).toBe(0);
     await bank?.server.close();
   });
 

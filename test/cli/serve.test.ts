@@ -1,45 +1,19 @@
 // `legate serve` as separate processes on loopback:
 //   acme (did:web:localhost%3A<port>, sealed by master.key), bank (sealed by a passphrase).
 // One server per data directory, CLI commands alongside it, and keys checked before listening.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/federation.js';
-import { CLI, legateAsync } from './helpers.js';
+import { legateAsync, startServe as startServeCli, stop } from './helpers.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const running: ChildProcess[] = [];
 
-interface Started {
-  child: ChildProcess;
-  stdout: string;
-  stderr: () => string;
-}
-
-/** Starts `legate <args> serve <flags>` and waits for its "serving on" line (or its exit, which fails the test). */
-function startServe(args: string[], flags: string[] = [], env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, ...args, 'serve', ...flags], { env: { PATH: process.env.PATH ?? '', ...env } });
-  running.push(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.includes('serving on')) resolve({ child, stdout, stderr: () => stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`legate serve exited with ${code}: ${stderr}`)));
-  });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  return exited;
-}
+/** `legate <args> serve <flags>`, stopped after each test whatever happens. */
+const startServe = (args: string[], flags: string[] = [], env: Record<string, string> = {}) => startServeCli(args, flags, env, (child) => running.push(child));
 
 // Hooks spawn processes: generous timeouts for a busy two-core machine.
 const HOOK_TIMEOUT_MS = 60_000;

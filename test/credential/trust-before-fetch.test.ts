@@ -2,7 +2,6 @@
 //   acme (trusted) -> alice                         looked up and status-checked
 //   evil (did:web:evil.example, a stranger) -> evil  nothing it names is fetched
 // Every network attempt (DID documents, status lists) goes through one spying fetch.
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
@@ -11,24 +10,15 @@ import { verifyChain } from '../../src/delegation/verify-chain.js';
 import { delegateCapability } from '../../src/delegation/delegate.js';
 import { createDidResolver } from '../../src/did/resolver.js';
 import { VerificationError } from '../../src/errors/index.js';
-import { signerFromKeyObject } from '../../src/keys/signer.js';
-import { privateKeyObject } from '../../src/lib/ed25519.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { verifyPresentation } from '../../src/presentation/verify.js';
 import { createStatusChecker } from '../../src/status/check.js';
 import { statusEntry } from '../../src/status/entry.js';
-import { acme, alice, aliceSubject, bob, frozenClock, mallory } from '../fixtures.js';
+import { acme, alice, aliceSubject, bob, evil, frozenClock, mallory } from '../fixtures.js';
 import { signedList } from '../status/helpers.js';
 
 const ACME_LIST = 'https://acme.example/status/r-1';
 const EVIL_LIST = 'https://evil.example/status?probe=10.0.0.1:22';
-
-const evil = (() => {
-  const did = 'did:web:evil.example';
-  const secretKey = new Uint8Array(32).fill(99);
-  const publicKey = ed25519.getPublicKey(secretKey);
-  return { did, signer: signerFromKeyObject(`${did}#key-1`, publicKey, privateKeyObject(secretKey, publicKey)) };
-})();
 
 /** Trusts acme for everything, nobody else for anything: one ERR_UNTRUSTED_ISSUER per capability, as the registry answers. */
 const acmeOnly: TrustCheck = (issuer, capabilities) =>

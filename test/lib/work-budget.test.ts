@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { delegateCapability } from '../../src/delegation/delegate.js';
 import { verifyChain } from '../../src/delegation/verify-chain.js';
-import { LegateError } from '../../src/errors/index.js';
 import { DEFAULT_WORK_LIMITS, WorkBudget } from '../../src/lib/work-budget.js';
 import { createStatusChecker } from '../../src/status/check.js';
 import { createList, MIN_LIST_BITS } from '../../src/status/bitstring.js';
-import { acme, alice, bob, frozenClock, mallory, personaResolver } from '../fixtures.js';
+import { acme, alice, bob, frozenClock, mallory, personaResolver, thrown } from '../fixtures.js';
 import { credentialWith, listServer, REVOCATION_URL, revocationEntry, signedList, SUSPENSION_URL, suspensionEntry } from '../status/helpers.js';
 
 const refund = { action: 'call', resource: 'billing:refund' };
@@ -23,16 +22,6 @@ async function chain() {
   const child = await delegateCapability({ parent: root.credential, signer: alice.signer, to: bob.did, capabilities: [refund], clock: frozenClock() });
   const grandchild = await delegateCapability({ parent: child.credential, signer: bob.signer, to: mallory.did, capabilities: [refund], clock: frozenClock() });
   return [root.jwt, child.jwt, grandchild.jwt];
-}
-
-async function refusal(fn: () => Promise<unknown>): Promise<LegateError> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof LegateError) return error;
-    throw error;
-  }
-  throw new Error('expected ERR_WORK_LIMIT');
 }
 
 function budgeted(budget: WorkBudget) {
@@ -63,12 +52,12 @@ describe('WorkBudget', () => {
   });
 
   it('resolutions: a chain needing more distinct DIDs than allowed is ERR_WORK_LIMIT', async () => {
-    const error = await refusal(async () => verifyChain(await chain(), budgeted(new WorkBudget({ resolutions: 2 }))));
+    const error = await thrown(async () => verifyChain(await chain(), budgeted(new WorkBudget({ resolutions: 2 }))));
     expect([error.code, error.claim]).toEqual(['ERR_WORK_LIMIT', 'resolutions']);
   });
 
   it('signatures: a chain of more links than signatures allowed is ERR_WORK_LIMIT', async () => {
-    const error = await refusal(async () => verifyChain(await chain(), budgeted(new WorkBudget({ signatures: 2 }))));
+    const error = await thrown(async () => verifyChain(await chain(), budgeted(new WorkBudget({ signatures: 2 }))));
     expect([error.code, error.claim]).toEqual(['ERR_WORK_LIMIT', 'signatures']);
   });
 
@@ -76,7 +65,7 @@ describe('WorkBudget', () => {
     const server = listServer({ [REVOCATION_URL]: { body: await signedList() }, [SUSPENSION_URL]: { body: await signedList({ url: SUSPENSION_URL, purpose: 'suspension' }) } });
     const checker = createStatusChecker({ resolver: personaResolver(), fetch: server.fetch, clock: frozenClock() });
     const credential = credentialWith([revocationEntry(1), suspensionEntry(1)]);
-    const error = await refusal(() => checker.statusErrors(credential, { budget: new WorkBudget({ statusLists: 1 }) }));
+    const error = await thrown(() => checker.statusErrors(credential, { budget: new WorkBudget({ statusLists: 1 }) }));
     expect([error.code, error.claim]).toEqual(['ERR_WORK_LIMIT', 'statusLists']);
     expect(server.requests).toEqual([]);
     // Two lists are allowed when the budget says so.
@@ -87,7 +76,7 @@ describe('WorkBudget', () => {
     const server = listServer({ [REVOCATION_URL]: { body: await signedList({ bits: createList(MIN_LIST_BITS * 2) }) } });
     const checker = createStatusChecker({ resolver: personaResolver(), fetch: server.fetch, clock: frozenClock() });
     const credential = credentialWith([revocationEntry(1)]);
-    const error = await refusal(() => checker.statusErrors(credential, { budget: new WorkBudget({ inflatedBytes: MIN_LIST_BITS / 8 }) }));
+    const error = await thrown(() => checker.statusErrors(credential, { budget: new WorkBudget({ inflatedBytes: MIN_LIST_BITS / 8 }) }));
     expect([error.code, error.claim]).toEqual(['ERR_WORK_LIMIT', 'inflatedBytes']);
     // The list was fetched and cached; read from the cache it inflates nothing.
     const budget = new WorkBudget({ inflatedBytes: 0 });

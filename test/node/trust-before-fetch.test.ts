@@ -6,16 +6,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { verifyChain } from '../../src/delegation/verify-chain.js';
-import { buildOrganizationDidDocument } from '../../src/did/web.js';
-import { LegateError } from '../../src/errors/index.js';
 import { createAdvertise } from '../../src/handshake/advertise.js';
 import { createNonce } from '../../src/handshake/message.js';
-import { signerFromKeyObject, type Signer } from '../../src/keys/signer.js';
-import { privateKeyObject } from '../../src/lib/ed25519.js';
+import type { Signer } from '../../src/keys/signer.js';
 import { handleAceMessage } from '../../src/node/ace.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
@@ -26,17 +22,9 @@ import { openNode } from '../../src/node/open.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { statusEntry } from '../../src/status/entry.js';
-import { mallory, NOW } from '../fixtures.js';
+import { evil, mallory, NOW, thrown } from '../fixtures.js';
 
 const refund = { action: 'call', resource: 'billing:refund' };
-const evil = (() => {
-  const did = 'did:web:evil.example';
-  const secretKey = new Uint8Array(32).fill(99);
-  const publicKey = ed25519.getPublicKey(secretKey);
-  return { did, signer: signerFromKeyObject(`${did}#key-1`, publicKey, privateKeyObject(secretKey, publicKey)) };
-})();
-
-const evilDocument = buildOrganizationDidDocument({ did: evil.did, keys: [{ kid: evil.signer.kid, publicKey: evil.signer.publicKey }] });
 
 let node: NodeContext;
 let teller: string;
@@ -50,7 +38,7 @@ async function open(verifier?: NodeContext['verifier']) {
   const fetch = (input: string | URL | Request) => {
     const url = input instanceof Request ? input.url : input.toString();
     fetched.push(url);
-    if (url === 'https://evil.example/.well-known/did.json') return Promise.resolve(Response.json(evilDocument));
+    if (url === 'https://evil.example/.well-known/did.json') return Promise.resolve(Response.json(evil.document));
     return Promise.resolve(new Response('not found', { status: 404 }));
   };
   node = await openNode({ dataDir, clock: () => NOW, fetch: fetch, ...(verifier === undefined ? {} : { verifier }) });
@@ -77,23 +65,13 @@ async function strangerAdvertise(sender: Signer, count = 1) {
   return createAdvertise({ signer: sender, audience: teller, presentation, nonce, intents: [refund], clock: () => NOW });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LegateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LegateError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('trust before fetch at a node', () => {
   beforeEach(() => open());
   afterEach(() => node.close());
 
   it('an unauthenticated advertise from a did:web stranger: ERR_UNTRUSTED_ISSUER and zero fetches', async () => {
     const advertise = await strangerAdvertise(evil.signer, 8);
-    expect((await refusal(handleAceMessage(node, advertise.token))).code).toBe('ERR_UNTRUSTED_ISSUER');
+    expect((await thrown(() => handleAceMessage(node, advertise.token))).code).toBe('ERR_UNTRUSTED_ISSUER');
     expect(fetched).toEqual([]);
   });
 
@@ -130,7 +108,7 @@ describe('per-message work budget at a node', () => {
       subject: { id: evil.did, owner: child.credential.credentialSubject.owner, capabilities: [refund], delegation: { parent: child.id, depth: 2, maxDepth: 2 } },
       clock: () => NOW,
     });
-    const error = await refusal(verifyChain([parent.jwt, child.jwt, grandchild.jwt], verificationOptions(node)));
+    const error = await thrown(() => verifyChain([parent.jwt, child.jwt, grandchild.jwt], verificationOptions(node)));
     expect(error.code).toBe('ERR_WORK_LIMIT');
     expect(error.claim).toBe('resolutions');
   });
@@ -144,6 +122,6 @@ describe('per-message work budget at a node', () => {
     const presentation = await createPresentation({ signer: tellerSigner, credentials, audience: teller, nonce, clock: () => NOW });
     const advertise = await createAdvertise({ signer: tellerSigner, audience: teller, presentation, nonce, intents: [refund], clock: () => NOW });
     // Three credentials, the presentation and the message: five signatures.
-    expect((await refusal(handleAceMessage(node, advertise.token))).code).toBe('ERR_WORK_LIMIT');
+    expect((await thrown(() => handleAceMessage(node, advertise.token))).code).toBe('ERR_WORK_LIMIT');
   });
 });

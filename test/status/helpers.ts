@@ -7,7 +7,6 @@
  *   mallory (attacker) signs lists of its own and serves them at acme's URLs
  */
 
-import { LegateError } from '../../src/errors/index.js';
 import type { Signer } from '../../src/keys/signer.js';
 import { createList, setBit } from '../../src/status/bitstring.js';
 import { statusEntry } from '../../src/status/entry.js';
@@ -107,15 +106,6 @@ export function listServer(routes: Record<string, Route> = {}) {
 /** A fetch that must not be called. */
 export const noFetch = (): Promise<Response> => Promise.reject(new Error('fetch must not be called'));
 
-/** The error `fn` throws (sync or async), failing the test when it does not throw a LegateError. */
-export async function thrown(fn: () => unknown): Promise<LegateError> {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof LegateError) return error;
-    throw error;
-  }
-  throw new Error('expected a LegateError, nothing was thrown');
-}
+export { thrown } from '../fixtures.js';
 
 export const codes = (errors: { code: string }[]) => errors.map((e) => e.code);

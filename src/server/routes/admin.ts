@@ -12,11 +12,10 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { assertSchema } from '../../credential/schema.js';
-import type { Capability, Constraints, Delegation } from '../../credential/types.js';
 import { createAgent } from '../../node/agents.js';
 import type { NodeContext } from '../../node/context.js';
-import { delegateFromAgent } from '../../node/delegate.js';
-import { issueToAgent } from '../../node/issue.js';
+import { delegateFromAgent, type DelegateFromAgentOptions } from '../../node/delegate.js';
+import { issueToAgent, type IssueToAgentOptions } from '../../node/issue.js';
 import { retireAgent } from '../../node/retire.js';
 import { changeStatus, type StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
@@ -29,25 +28,11 @@ interface AgentRequest {
   method?: AgentMethod;
 }
 
-interface CredentialRequest {
-  agent: string;
-  capabilities: Capability[];
-  constraints?: Constraints;
-  delegation?: Delegation;
-  validFor?: string;
-  agentVersion?: string;
-}
+/** `issueToAgent`'s options as `schemas/admin-credential-request.json` admits them (no `format`: a JWT). */
+type CredentialRequest = Omit<IssueToAgentOptions, 'format'>;
 
-interface DelegationRequest {
-  from: string;
-  credential: string;
-  to: string;
-  capability?: Capability;
-  capabilities?: Capability[];
-  constraints?: Constraints;
-  maxDepth?: number;
-  validFor?: string;
-}
+/** `delegateFromAgent`'s options as `schemas/admin-delegation-request.json` admits them (no `format`: a JWT). */
+type DelegationRequest = Omit<DelegateFromAgentOptions, 'format'>;
 
 /** The request body, checked against `schemas/<file>` (`ERR_MALFORMED`, `ERR_SCHEMA`). */
 async function body<T>(c: Context, maxLength: number, file: string): Promise<T> {
@@ -78,30 +63,13 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
   });
 
   app.post('/credentials', async (c) => {
-    const { agent, capabilities, constraints, delegation, validFor, agentVersion } = await body<CredentialRequest>(c, maxBodyLength, 'admin-credential-request.json');
-    const issued = await issueToAgent(node, {
-      agent,
-      capabilities,
-      ...(constraints === undefined ? {} : { constraints }),
-      ...(delegation === undefined ? {} : { delegation }),
-      ...(validFor === undefined ? {} : { validFor }),
-      ...(agentVersion === undefined ? {} : { agentVersion }),
-    });
+    // The schema admits exactly these fields, so the body is passed as it is.
+    const issued = await issueToAgent(node, await body<CredentialRequest>(c, maxBodyLength, 'admin-credential-request.json'));
     return c.json(issued, 201);
   });
 
   app.post('/delegations', async (c) => {
-    const request = await body<DelegationRequest>(c, maxBodyLength, 'admin-delegation-request.json');
-    const issued = await delegateFromAgent(node, {
-      from: request.from,
-      credential: request.credential,
-      to: request.to,
-      ...(request.capability === undefined ? {} : { capability: request.capability }),
-      ...(request.capabilities === undefined ? {} : { capabilities: request.capabilities }),
-      ...(request.constraints === undefined ? {} : { constraints: request.constraints }),
-      ...(request.maxDepth === undefined ? {} : { maxDepth: request.maxDepth }),
-      ...(request.validFor === undefined ? {} : { validFor: request.validFor }),
-    });
+    const issued = await delegateFromAgent(node, await body<DelegationRequest>(c, maxBodyLength, 'admin-delegation-request.json'));
     return c.json(issued, 201);
   });
 
