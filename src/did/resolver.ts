@@ -25,6 +25,8 @@ import { httpClientOf, type HttpClient } from '../lib/http-client.js';
 import { didKeyMethod } from './key-method.js';
 import { deactivatedResolution, failure, success } from './resolution.js';
 import { didWebMethod, type WebOptions } from './web-method.js';
+import { MAX_DID_LENGTH } from './web.js';
+import { preview as clip } from '../lib/preview.js';
 
 export { findVerificationMethod, type VerificationRelationship } from './find-method.js';
 
@@ -79,8 +81,7 @@ export interface DidResolver {
   resolve(did: string): Promise<DIDResolutionResult>;
 }
 
-/** Longest DID accepted for resolution, in characters. */
-export const MAX_DID_LENGTH = 2048;
+export { MAX_DID_LENGTH };
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
@@ -91,10 +92,7 @@ function isSuccess(result: DIDResolutionResult): boolean {
   return result.didResolutionMetadata.error === undefined && isRecord(result.didDocument);
 }
 
-/** A short, single-line rendering of untrusted input for messages. */
-function preview(value: string): string {
-  return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value);
-}
+const preview = (value: string) => clip(value, 32);
 
 /** Normalizes whatever did-resolver returned into a well-formed result. */
 function normalize(result: unknown, method: string): DIDResolutionResult {

@@ -17,6 +17,7 @@ import { InputError } from '../errors/index.js';
 import { assertBytes, assertString } from '../lib/assert.js';
 import { ed25519ToMultibase } from '../lib/multikey.js';
 import { isLoopbackHost } from '../lib/http.js';
+import { preview } from '../lib/preview.js';
 
 /** `@context` of every DID document Legate publishes. */
 export const DID_DOCUMENT_CONTEXT: readonly string[] = Object.freeze([
@@ -30,7 +31,8 @@ export const ACE_SERVICE_TYPE = 'LegateAceEndpoint';
 /** Fragment of the ACE service entry: `<agent did>#ace`. */
 export const ACE_SERVICE_FRAGMENT = 'ace';
 
-const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** An agent's name: its did:web path segment, its DID document's URL segment and its store key. */
+export const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
 const PORT = /^[1-9]\d{0,4}$/;
@@ -39,7 +41,8 @@ const IPV6_LITERAL = /^\[([0-9A-Fa-f:.]{2,45})\](?::([^:]*))?$/;
 const PATH_SEGMENT = /^(?!\.+$)[A-Za-z0-9._-]{1,255}$/;
 const KID_FRAGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MAX_DOMAIN_LENGTH = 300;
-const MAX_DID_LENGTH = 2048;
+/** Longest DID accepted for parsing or resolution, in characters. */
+export const MAX_DID_LENGTH = 2048;
 const DID_WEB_PREFIX = 'did:web:';
 
 interface ParsedDomain {
@@ -48,11 +51,6 @@ interface ParsedDomain {
   port: number | undefined;
 }
 
-/** A short, single-line rendering of untrusted input for error messages. */
-function preview(value: string): string {
-  const clipped = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-  return JSON.stringify(clipped);
-}
 
 function invalid(message: string, claim: string): InputError {
   return new InputError('ERR_INVALID_ARGUMENT', message, { claim });

@@ -9,14 +9,13 @@
 import type { DIDDocument } from 'did-resolver';
 import { InputError, StoreError } from '../errors/index.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
-import { agentDidFromDomain } from '../did/web.js';
+import { AGENT_NAME, agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
 import type { AgentMethod, AgentRecord } from '../store/types.js';
 import { withStore, type NodeContext } from './context.js';
 import { audit } from './audit.js';
 import { agentDocument } from './documents.js';
 
-const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const OWNER_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$/;
 
 export interface CreateAgentOptions {

@@ -8,13 +8,13 @@
 
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { AGENT_NAME } from '../../did/web.js';
 import { LegateError, StoreError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { agentDocument, organizationDocument } from '../../node/documents.js';
 import { publishedStatusList, STATUS_LIST_TTL_MS } from '../../node/status.js';
 
 const LIST_ID = /^[rs]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** A strong ETag for a published document. */
 export function etagOf(body: string): string {
