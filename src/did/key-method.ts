@@ -1,18 +1,19 @@
 /**
  * @module did/key-method
  *
- * did:key for the resolver, offline through key-did-resolver: a fingerprint
- * is checked before key-did-resolver sees it (one DID per key), and an
- * Ed25519 did:key resolves to exactly the document of the W3C CCG did:key
- * test vectors. Internal.
+ * Legate's own did:key driver, offline: an Ed25519 did:key resolves to
+ * exactly the document of the W3C CCG did:key test vectors (with the derived
+ * X25519 key-agreement method), a secp256k1 did:key to the one-method document
+ * key-did-resolver gave. Written here rather than depending on
+ * key-did-resolver, which pulled in a second `@noble/curves` (1.x), multiformats
+ * and uint8arrays at start for what is a few lines of encoding. Internal.
  */
 
 import type { DIDDocument, DIDResolver, VerificationMethod } from 'did-resolver';
-import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { multibaseToEd25519 } from '../lib/multikey.js';
-import { DID_JSON, failure, success } from './resolution.js';
+import { failure, success } from './resolution.js';
 
 /**
  * `@context` of an Ed25519 did:key document as the W3C CCG did:key test
@@ -24,62 +25,119 @@ const ED25519_DID_KEY_CONTEXT = [
   'https://w3id.org/security/suites/x25519-2019/v1',
 ];
 
-type Ed25519Check = 'ed25519' | 'other' | 'invalid';
+/** Multicodec x25519-pub (0xec) as its two-byte varint. */
+const X25519_PUB_PREFIX = Uint8Array.of(0xec, 0x01);
 
-/**
- * Classifies a did:key fingerprint before key-did-resolver sees it. An
- * Ed25519 fingerprint (multicodec 0xed) must be the canonical 34-byte
- * `0xed 0x01 ‖ key` of a valid curve point; key-did-resolver would otherwise
- * accept a non-minimal varint, i.e. a second DID for the same key.
- */
-function classifyDidKey(fingerprint: string): Ed25519Check {
-  if (!fingerprint.startsWith('z') || fingerprint.length > 256) return 'invalid';
-  let bytes: Uint8Array;
+/** Multicodec secp256k1-pub (0xe7) as its two-byte varint. */
+const SECP256K1_PUB_PREFIX = Uint8Array.of(0xe7, 0x01);
+
+/** Longer than any key this driver knows; refused before decoding. */
+const MAX_FINGERPRINT_LENGTH = 256;
+
+/** The two DID Resolution failures a did:key can end in. */
+const BAD_ENCODING = 'not a valid did:key: bad multibase key encoding';
+const BAD_KEY = 'not a valid did:key: unsupported or invalid public key';
+
+/** The base58btc-decoded multicodec key of a `z…` fingerprint, or undefined. */
+function decodeFingerprint(fingerprint: string): Uint8Array | undefined {
+  if (!fingerprint.startsWith('z') || fingerprint.length > MAX_FINGERPRINT_LENGTH) return undefined;
   try {
-    bytes = base58.decode(fingerprint.slice(1));
+    const bytes = base58.decode(fingerprint.slice(1));
+    return bytes.length === 0 ? undefined : bytes;
   } catch {
-    return 'invalid';
+    return undefined;
   }
-  if (bytes[0] !== 0xed) return 'other';
-  const key = multibaseToEd25519(fingerprint);
-  if (key === undefined) return 'invalid';
-  try {
-    ed25519.Point.fromBytes(key);
-  } catch {
-    return 'invalid';
-  }
-  return 'ed25519';
 }
 
-/**
- * key-did-resolver embeds the X25519 key-agreement method under
- * `keyAgreement`; the CCG vectors list it in `verificationMethod` and refer to
- * it by id, with a fuller `@context`. Same content, the vectors' shape.
- */
-function toVectorShape(doc: DIDDocument): DIDDocument {
-  const agreement = doc.keyAgreement ?? [];
-  const embedded = agreement.filter((entry): entry is VerificationMethod => typeof entry !== 'string');
+/** The verification relationships every did:key method is listed under. */
+function relationships(keyId: string): Pick<
+  DIDDocument,
+  'authentication' | 'assertionMethod' | 'capabilityDelegation' | 'capabilityInvocation'
+> {
   return {
-    '@context': [...ED25519_DID_KEY_CONTEXT],
-    ...doc,
-    verificationMethod: [...(doc.verificationMethod ?? []), ...embedded],
-    keyAgreement: agreement.map((entry) => (typeof entry === 'string' ? entry : entry.id)),
+    authentication: [keyId],
+    assertionMethod: [keyId],
+    capabilityDelegation: [keyId],
+    capabilityInvocation: [keyId],
   };
 }
 
-/** The did:key method for did-resolver's `Resolver`. */
+/**
+ * The CCG vector document of an Ed25519 did:key. The X25519 key-agreement key
+ * is the Montgomery form of the Ed25519 key (RFC 7748 birational map), named
+ * by its own `z6LS…` fingerprint (multicodec 0xec01).
+ */
+function ed25519Document(did: string, fingerprint: string, publicKey: Uint8Array): DIDDocument {
+  const keyId = `${did}#${fingerprint}`;
+  const x25519 = ed25519.utils.toMontgomery(publicKey);
+  const agreementId = `${did}#z${base58.encode(Uint8Array.of(...X25519_PUB_PREFIX, ...x25519))}`;
+  const verificationMethod: VerificationMethod[] = [
+    { id: keyId, type: 'Ed25519VerificationKey2018', controller: did, publicKeyBase58: base58.encode(publicKey) },
+    { id: agreementId, type: 'X25519KeyAgreementKey2019', controller: did, publicKeyBase58: base58.encode(x25519) },
+  ];
+  // Key order as in the vectors, so a serialised document matches them too.
+  return {
+    '@context': [...ED25519_DID_KEY_CONTEXT],
+    id: did,
+    verificationMethod,
+    ...relationships(keyId),
+    keyAgreement: [agreementId],
+  };
+}
+
+/**
+ * The document key-did-resolver gave a secp256k1 did:key: one
+ * Secp256k1VerificationKey2018 method, no `@context`. Only the form of the
+ * compressed point is checked (33 bytes, 0x02/0x03): proving it on the curve
+ * would load secp256k1 arithmetic that nothing else in Legate needs, and
+ * Legate verifies no secp256k1 signature.
+ */
+function secp256k1Document(did: string, fingerprint: string, publicKey: Uint8Array): DIDDocument | undefined {
+  if (publicKey.length !== 33 || (publicKey[0] !== 0x02 && publicKey[0] !== 0x03)) return undefined;
+  const keyId = `${did}#${fingerprint}`;
+  return {
+    id: did,
+    verificationMethod: [
+      { id: keyId, type: 'Secp256k1VerificationKey2018', controller: did, publicKeyBase58: base58.encode(publicKey) },
+    ],
+    ...relationships(keyId),
+  };
+}
+
+/** An Ed25519 key that is a point on the curve, or undefined. */
+function ed25519Point(fingerprint: string): Uint8Array | undefined {
+  // Exactly 0xed 0x01 ‖ 32 bytes: a non-minimal varint would be a second DID for one key.
+  const key = multibaseToEd25519(fingerprint);
+  if (key === undefined) return undefined;
+  try {
+    ed25519.Point.fromBytes(key);
+  } catch {
+    return undefined;
+  }
+  return key;
+}
+
+/**
+ * The did:key method for did-resolver's `Resolver`: Ed25519 and secp256k1
+ * keys, each in its one canonical encoding; anything else is `invalidDid`.
+ * Always plain JSON (`application/did+json`), whatever the caller asked for.
+ */
 export function didKeyMethod(): DIDResolver {
-  const keyResolver = getKeyResolver().key;
-  if (keyResolver === undefined) throw new Error('key-did-resolver registers no did:key method');
-  return async (did, parsed, resolver) => {
-    const kind = classifyDidKey(parsed.id);
-    if (kind === 'invalid') return failure('invalidDid', 'not a valid did:key: bad multibase key encoding');
-    // Always ask for plain JSON: the vectors' shape, whatever the caller's options.
-    const result = await keyResolver(did, parsed, resolver, { accept: DID_JSON });
-    if (result.didResolutionMetadata.error !== undefined || result.didDocument === null) {
-      // key-did-resolver's messages echo the input; report our own.
-      return failure('invalidDid', 'not a valid did:key: unsupported or invalid public key');
+  return (_did, parsed) => {
+    const fingerprint = parsed.id;
+    // Named from the fingerprint alone, as key-did-resolver did.
+    const did = `did:key:${fingerprint}`;
+    const bytes = decodeFingerprint(fingerprint);
+    if (bytes === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
+    if (bytes[0] === 0xed) {
+      const key = ed25519Point(fingerprint);
+      if (key === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
+      return Promise.resolve(success(ed25519Document(did, fingerprint, key)));
     }
-    return success(kind === 'ed25519' ? toVectorShape(result.didDocument) : result.didDocument);
+    if (bytes[0] === SECP256K1_PUB_PREFIX[0] && bytes[1] === SECP256K1_PUB_PREFIX[1]) {
+      const doc = secp256k1Document(did, fingerprint, bytes.subarray(2));
+      if (doc !== undefined) return Promise.resolve(success(doc));
+    }
+    return Promise.resolve(failure('invalidDid', BAD_KEY));
   };
 }

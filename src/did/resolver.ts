@@ -3,7 +3,7 @@
  *
  * DID resolution for Legate (DESIGN.md "Actors", "Resolution"): a `local`
  * callback first (a node answers for its own organization and agents from its
- * store, no server needed), then did:key offline through key-did-resolver,
+ * store, no server needed), then did:key offline through its own driver (did/key-method),
  * and did:web over HTTPS through the one outbound HTTP client
  * (lib/http-client: address policy, one deadline, size limit, no redirects,
  * cooldown after a failure; plain HTTP only for opted-in loopback hosts).
