@@ -44,9 +44,8 @@ export function registerServe(program: Command): void {
       throw error;
     });
     const stopSweeper = startSweeper(node);
-    if (globals.json) printJson({ url: server.url, did: node.organization.did, sealing: node.sealing, warnings });
-    else println(`${node.organization.did} serving on ${server.url} (keys sealed by ${node.sealing === 'passphrase' ? 'LEGATE_PASSPHRASE' : 'master.key'})`);
-    await new Promise<void>((resolve) => {
+    // Handlers first, then the "serving on" line: whoever waits for that line may signal at once.
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => {
         note('shutting down');
         void stopSweeper().then(() => server.close()).then(resolve, resolve);
@@ -54,6 +53,9 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    if (globals.json) printJson({ url: server.url, did: node.organization.did, sealing: node.sealing, warnings });
+    else println(`${node.organization.did} serving on ${server.url} (keys sealed by ${node.sealing === 'passphrase' ? 'LEGATE_PASSPHRASE' : 'master.key'})`);
+    await stopped;
     return EXIT.ok;
   });
 }
