@@ -37,6 +37,7 @@ import { startServer } from 'legate/server';
 import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker, issueStatusListCredential } from 'legate/status';
 import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
+import { measureCliStartup } from './cli-startup.js';
 
 const smoke = process.argv.includes('--smoke');
 /** Rounds, and ms per case per round. */
@@ -247,6 +248,11 @@ await drive(HANDSHAKE_CONCURRENCY, smoke ? 0 : 1500); // warm-up: caches, JIT, k
 const handshakes = await drive(HANDSHAKE_CONCURRENCY, smoke ? 100 : 6000);
 const handshakeOne = await drive(1, smoke ? 50 : 3000);
 
+// --- cli-startup -------------------------------------------------------------------
+const cliRoot = join(root, 'cli');
+await initNode({ dataDir: cliRoot, domain: 'localhost:9' });
+const startup = measureCliStartup(cliRoot, smoke ? 2 : 10);
+
 // --- report ------------------------------------------------------------------------
 const get = (name: string) => opsPerSec.get(name)!;
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -271,8 +277,9 @@ const results: Row[] = [
   { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
 ];
 console.table(results);
+console.table(startup);
 console.log(`pool-verify-2 / pool-verify-1 = ${ratio(get('pool-verify-2'), get('pool-verify-1'))}; issue-credential / did-jwt-vc with its EdDSASigner = ${ratio(get('issue-credential'), get('did-jwt-vc-create-credential-eddsasigner'))}`);
-const out = { node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), smoke, results };
+const out = { node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), smoke, results, startup };
 mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../bench/results/latest.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 

@@ -40,17 +40,25 @@ export function nodeOptions(options: GlobalOptions): NodeOptions {
   };
 }
 
+/** Where commands write: the process's streams unless {@link setOutput} injected others. */
+let output: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr };
+
+/** Sends what commands print to `streams` (the CLI's `main` sets it once per run). */
+export function setOutput(streams: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): void {
+  output = streams;
+}
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  output.out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function println(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  output.out.write(`${text}\n`);
 }
 
 /** Human notes that must not pollute piped stdout. */
 export function note(text: string): void {
-  process.stderr.write(`${text}\n`);
+  output.err.write(`${text}\n`);
 }
 
 const MAX_INPUT_BYTES = 1024 * 1024;
@@ -81,6 +89,6 @@ export function reportError(error: unknown, json: boolean): number {
         ? { code: 'ERR_INVALID_ARGUMENT', message: error.message }
         : { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) };
   if (json) printJson({ error: body });
-  else process.stderr.write(`legate: ${body.code}: ${body.message}\n`);
+  else output.err.write(`legate: ${body.code}: ${body.message}\n`);
   return body.code === 'ERR_PEER_UNREACHABLE' || body.code === 'ERR_PEER_TIMEOUT' ? EXIT.unreachable : EXIT.usage;
 }

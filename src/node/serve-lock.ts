@@ -15,7 +15,8 @@
  * records is only for the refusal message.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlite } from '../store/sqlite/driver.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors/index.js';
@@ -72,7 +73,7 @@ export function lockDataDir(dataDir: string, clock: () => Date = () => new Date(
     }
   }
   try {
-    db = new Database(path, { timeout: 0 });
+    db = new (sqlite())(path, { timeout: 0 });
   } catch (error) {
     throw new StoreError('ERR_STORE', `cannot open ${path}`, { cause: error });
   }

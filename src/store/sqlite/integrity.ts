@@ -12,7 +12,8 @@
  * start-up), never on ordinary commands. Internal.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { isSqliteError, sqlite } from './driver.js';
 import { StoreError } from '../../errors/index.js';
 import type { IntegrityReport } from '../types.js';
 
@@ -24,12 +25,12 @@ export const RECOVERY_HINT = 'stop the node and run `legate store check` (README
 
 /** True for SQLite's "the file is damaged" and "not a database" errors. */
 export function isCorruption(error: unknown): boolean {
-  return error instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.code);
+  return isSqliteError(error) && /^SQLITE_(CORRUPT|NOTADB)/.test(error.code);
 }
 
 /** The `ERR_STORE_CORRUPT` for a SQLite corruption error met during `operation`. */
 export function corruptionError(operation: string, cause?: unknown): StoreError {
-  const code = cause instanceof Database.SqliteError ? ` (${cause.code})` : '';
+  const code = isSqliteError(cause) ? ` (${cause.code})` : '';
   return new StoreError('ERR_STORE_CORRUPT', `the database is damaged: ${operation} failed${code}; ${RECOVERY_HINT}`, {
     reason: 'corrupt',
     ...(cause === undefined ? {} : { cause }),
@@ -77,7 +78,7 @@ export async function checkSqliteFile(path: string, options: { quick?: boolean }
   const quick = options.quick === true;
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new (sqlite())(path, { readonly: true, fileMustExist: true });
   } catch (error) {
     if (isCorruption(error)) return { ok: false, problems: [(error as Error).message], mode: quick ? 'quick' : 'full' };
     throw new StoreError('ERR_STORE', `cannot open ${path}`, { cause: error });

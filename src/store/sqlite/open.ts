@@ -17,7 +17,8 @@
  * as `cause` and never row contents in the message.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { isSqliteError, sqlite } from './driver.js';
 
 import { StoreError } from '../../errors/index.js';
 import { Mutex } from '../../lib/mutex.js';
@@ -100,7 +101,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   const readonly = options.readonly === true;
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    db = new (sqlite())(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     throw toStoreError(error, 'open database');
   }
@@ -437,7 +438,7 @@ function guarded<T>(connection: SqliteConnection, operation: string, op: (connec
 function toStoreError(error: unknown, operation: string): StoreError {
   if (error instanceof StoreError) return error;
   if (isCorruption(error)) return corruptionError(operation, error);
-  if (error instanceof Database.SqliteError) {
+  if (isSqliteError(error)) {
     if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       const match = UNIQUE_FAILED.exec(error.message);
       const table = match?.[1];

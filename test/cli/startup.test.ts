@@ -1,0 +1,91 @@
+/**
+ * The CLI's program and the package entry load only what they need: the
+ * program loads no command module until a command runs, and neither loads
+ * better-sqlite3 (nor its native addon) on import. Checked in a child
+ * process whose resolve hook records every module it loads.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+
+const DIST = new URL('../../dist/', import.meta.url).href;
+
+// Records every resolved URL in the child, and every native addon it opens.
+const HOOK = `export async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r; }
+let port; export function initialize(data) { port = data.port; }`;
+
+/** The module URLs and native addons the child loaded while running `body`. */
+function loadedBy(body: string): { modules: string[]; addons: string[] } {
+  const script = `
+    import { register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const modules = []; const addons = [];
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (url) => modules.push(url)); port1.unref();
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOK)}), { data: { port: port2 }, transferList: [port2] });
+    const dlopen = process.dlopen;
+    process.dlopen = (m, file, ...rest) => { addons.push(file); return dlopen.call(process, m, file, ...rest); };
+    ${body}
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.stdout.write(JSON.stringify({ modules, addons }));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as { modules: string[]; addons: string[] };
+}
+
+const heavy = (modules: string[]) => modules.filter((url) => /node_modules\/(better-sqlite3|hono|ajv|undici|jsonld|key-did-resolver)\//.test(url));
+
+describe('cli startup', () => {
+  it('importing the program loads commander and no command module', () => {
+    const { modules, addons } = loadedBy(`await import('${DIST}cli/program.js');`);
+    expect(modules.some((url) => url.includes('/commander/'))).toBe(true);
+    expect(heavy(modules)).toEqual([]);
+    expect(modules.filter((url) => url.includes('/dist/cli/commands/'))).toEqual([]);
+    expect(addons).toEqual([]);
+  });
+
+  it('building the program for --version loads no command module', () => {
+    const { modules } = loadedBy(`const { buildProgram } = await import('${DIST}cli/program.js');
+      const program = await buildProgram(['node', 'legate', '--version']);
+      if (program.commands.length !== 0) throw new Error('commands were loaded');`);
+    expect(modules.filter((url) => url.includes('/dist/cli/commands/'))).toEqual([]);
+    expect(heavy(modules)).toEqual([]);
+  });
+
+  it("building the program for one command loads only that command's module", () => {
+    const { modules } = loadedBy(`const { buildProgram } = await import('${DIST}cli/program.js');
+      const program = await buildProgram(['node', 'legate', '--data', 'x', 'approver', 'list']);
+      if (program.commands.map((c) => c.name()).join() !== 'approver') throw new Error('wrong commands');`);
+    expect(modules.filter((url) => url.includes('/dist/cli/commands/')).map((url) => url.replace(/.*\/commands\//, ''))).toEqual(['approver.js']);
+  });
+
+  it("import('legate') loads neither better-sqlite3 nor a native addon", () => {
+    const { modules, addons } = loadedBy(`await import('${DIST}index.js');`);
+    expect(modules.filter((url) => url.includes('better-sqlite3'))).toEqual([]);
+    expect(addons).toEqual([]);
+  });
+
+  it('building the program for each command declares that command and no other module', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const all = (await buildProgram()).commands.map((command) => command.name());
+    for (const name of all) {
+      const program = await buildProgram(['node', 'legate', name, '--help']);
+      expect(program.commands.map((command) => command.name())).toContain(name);
+      expect(program.commands.length).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('buildProgram() without arguments declares every command, and main writes help to the injected stream', async () => {
+    const { buildProgram, main } = await import('../../src/cli/program.js');
+    const names = (await buildProgram()).commands.map((command) => command.name());
+    expect(names).toEqual(['init', 'agent', 'cap', 'verify', 'present', 'authorize', 'status', 'registry', 'serve', 'handshake', 'action', 'approve', 'approver', 'did', 'audit', 'demo', 'store']);
+    let out = '';
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((out += chunk.toString()), done()) });
+    const before = process.exitCode;
+    await main(['node', 'legate', '--version'], { out: sink, err: sink });
+    expect(out).toBe('0.1.0\n');
+    expect(process.exitCode).toBe(0);
+    process.exitCode = before;
+  });
+});
