@@ -20,6 +20,18 @@ import { signedList } from '../status/helpers.js';
 const ACME_LIST = 'https://acme.example/status/r-1';
 const EVIL_LIST = 'https://evil.example/status?probe=10.0.0.1:22';
 
+/** A credential acme issues alice, with a revocation entry in acme's list. */
+async function acmeCredential(): Promise<string> {
+  const { jwt } = await issueCapabilityCredential({
+    issuer: acme.did,
+    signer: acme.signer,
+    subject: aliceSubject(),
+    credentialStatus: [statusEntry(ACME_LIST, 7, 'revocation')],
+    clock: frozenClock(),
+  });
+  return jwt;
+}
+
 /** Trusts acme for everything, nobody else for anything: one ERR_UNTRUSTED_ISSUER per capability, as the registry answers. */
 const acmeOnly: TrustCheck = (issuer, capabilities) =>
   Promise.resolve(
@@ -80,26 +92,14 @@ describe('trust before fetch: credentials', () => {
 
   it('a trusted credential is verified and its status list fetched', async () => {
     const { verify, fetched } = await spyingVerifier();
-    const { jwt } = await issueCapabilityCredential({
-      issuer: acme.did,
-      signer: acme.signer,
-      subject: aliceSubject(),
-      credentialStatus: [statusEntry(ACME_LIST, 7, 'revocation')],
-      clock: frozenClock(),
-    });
+    const jwt = await acmeCredential();
     expect((await verifyCapabilityCredential(jwt, verify)).errors).toEqual([]);
     expect(fetched).toEqual([ACME_LIST]);
   });
 
   it("a trusted issuer's credential with a bad signature: ERR_SIGNATURE_INVALID and no status fetch", async () => {
     const { verify, fetched } = await spyingVerifier();
-    const { jwt } = await issueCapabilityCredential({
-      issuer: acme.did,
-      signer: acme.signer,
-      subject: aliceSubject(),
-      credentialStatus: [statusEntry(ACME_LIST, 7, 'revocation')],
-      clock: frozenClock(),
-    });
+    const jwt = await acmeCredential();
     const [h, p, s] = jwt.split('.') as [string, string, string];
     const tampered = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
     expect(codes(await verifyCapabilityCredential(tampered, verify))).toContain('ERR_SIGNATURE_INVALID');
