@@ -14,7 +14,7 @@
  * only names the covering capability. Every failed check is reported.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { capabilityCovers } from '../capability/match.js';
 import { schemaErrors } from '../credential/schema.js';
 import { InputError, LegateError, VerificationError } from '../errors/index.js';
@@ -32,7 +32,7 @@ import { actionHash, bodyHash } from './hash.js';
 import { ACTION_TYP, MAX_ACTION_LENGTH, SIGNED_ACTION_SCHEMA_FILE, type SignedActionPayload } from './types.js';
 
 export interface VerifySignedActionOptions {
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /** This verifier's DID: the action's and the session's `aud`. */
   audience: string;
   /** DIDs whose session tokens this verifier accepts (itself, its organization). Default `[audience]`. */

@@ -13,7 +13,7 @@
  * checks after the signature are those of every securing form (`checks.ts`).
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { LegateError } from '../errors/index.js';
 import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
@@ -28,7 +28,7 @@ export type { CredentialProfile, StatusCheck } from './checks.js';
 
 export interface VerifyCredentialOptions {
   /** Resolves the issuer's DID document. */
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   clock?: Clock;
   /** Tolerated clock difference for `validFrom` / `validUntil`, in seconds. Default 60. */
   skewSeconds?: number;

@@ -13,7 +13,7 @@
  * bad document.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { base58 } from '@scure/base';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
@@ -25,7 +25,7 @@ import { DATA_INTEGRITY_PROOF_TYPE, EDDSA_RDFC_2022, type DataIntegrityProof, ty
 
 export interface VerifyProofOptions {
   /** Resolves the DID of the verification method. */
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /**
    * Whose key must have made the proof: `did` (undefined when the document
    * names none, which fails) and who that is in messages (`issuer`…).

@@ -4,9 +4,10 @@
  * Creating and resolving the DIDs of Legate's actors (DESIGN.md "Actors"):
  * did:web for organizations and registered agents (identifiers, document URLs
  * and the documents a node publishes), did:key for ephemeral agents and
- * sub-agents, and a resolver that answers locally first, resolves did:key
- * offline and did:web over HTTPS with a TTL cache, and reports failures as
- * data. Document types are did-resolver's, re-exported here.
+ * sub-agents, and a resolver that answers locally first, then through the
+ * driver of the DID's method (did/methods: did:key offline, did:web over
+ * HTTPS), keeps successes for a TTL and failures for a cooldown, and reports
+ * failures as data. Document types are did-resolver's, re-exported here.
  *
  * @example
  * ```ts
@@ -31,6 +32,8 @@ export {
 export type { AgentDidDocumentInput, DidDocumentKey, DidWebUrlOptions, OrganizationDidDocumentInput } from './web.js';
 export { MAX_DID_LENGTH, createDidResolver, findVerificationMethod } from './resolver.js';
 export type { DidResolver, DidResolverOptions, FetchLike, VerificationRelationship } from './resolver.js';
+// The explicit key input verifiers take: a resolver carrying `resolveKey` (createDidResolver's do).
+export type { KeyLookup, KeyLookupFn, KeyResolvable, VerificationKey } from './verification-key.js';
 // The outbound HTTP client the resolver (and status checker, trust registry, node) take as `http`:
 // public so a deployment can set its address policy (`allowAddress`) or DNS `lookup` once and share it.
 export { createHttpClient } from '../lib/http-client.js';

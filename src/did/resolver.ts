@@ -3,28 +3,32 @@
  *
  * DID resolution for Legate (DESIGN.md "Actors", "Resolution"): a `local`
  * callback first (a node answers for its own organization and agents from its
- * store, no server needed), then did:key offline through its own driver (did/key-method),
- * and did:web over HTTPS through the one outbound HTTP client
- * (lib/http-client: address policy, one deadline, size limit, no redirects,
- * cooldown after a failure; plain HTTP only for opted-in loopback hosts).
- * Successful results are cached with a TTL. Failures are data, never
+ * store, no server needed), then the driver of the DID's method
+ * (did/methods: did:key offline, did:web over HTTPS through the one outbound
+ * HTTP client, lib/http-client: address policy, one deadline, size limit, no
+ * redirects; plain HTTP only for opted-in loopback hosts). Results are kept
+ * in the resolver's own cache (lib/cache): successes for a TTL, failures for
+ * a cooldown, concurrent resolutions of one DID sharing one driver call.
+ * The resolver carries its key lookup as `resolveKey`, the explicit input
+ * the signature path takes (did/verification-key). Failures are data, never
  * exceptions: `didResolutionMetadata.error` carries a DID Resolution error
  * code (`invalidDid`, `notFound`, `methodNotSupported`, `invalidDidDocument`,
  * `internalError`) with a short `message` that never echoes large input.
  */
 
-import type { DIDCache, DIDDocument, DIDResolutionResult, ParsedDID, ResolverRegistry } from 'did-resolver';
-import { Resolver, parse } from 'did-resolver';
+import type { DIDDocument, DIDResolutionResult, ParsedDID } from 'did-resolver';
+import { parse } from 'did-resolver';
 import { assertFunction, integerOption, isRecord } from '../lib/assert.js';
+import { Cache } from '../lib/cache.js';
 import type { Clock } from '../lib/clock.js';
-import { TtlCache } from '../lib/ttl-cache.js';
-import { DEACTIVATED, keyFromDocument, registerKeyLookup, type KeyLookup, type VerificationKey } from './verification-key.js';
+import { DEACTIVATED, keyFromDocument, type KeyLookup, type KeyLookupFn, type KeyResolvable, type VerificationKey } from './verification-key.js';
 import type { VerificationRelationship } from './find-method.js';
 import type { FetchLike } from '../lib/http.js';
 import { httpClientOf, type HttpClient } from '../lib/http-client.js';
-import { didKeyMethod } from './key-method.js';
+import type { DidMethodDriver } from './methods/driver.js';
+import { didKeyDriver } from './methods/key.js';
+import { didWebDriver, type WebOptions } from './methods/web.js';
 import { deactivatedResolution, failure, success } from './resolution.js';
-import { didWebMethod, type WebOptions } from './web-method.js';
 import { MAX_DID_LENGTH } from './web.js';
 import { preview as clip } from '../lib/preview.js';
 
@@ -60,9 +64,15 @@ export interface DidResolverOptions {
   maxResponseBytes?: number | undefined;
   /** How long a successful resolution is cached, in ms; 0 disables the cache. Default 5 minutes. */
   cacheTtlMs?: number | undefined;
-  /** Most cached DIDs (least recently used evicted first). Default 1000. */
+  /**
+   * How long a failed resolution (not found, a bad document, an unreachable
+   * host) is answered from the cache before the DID is tried again, in ms, as
+   * jose's `cooldownDuration`; 0 retries every time. Default 30 seconds.
+   */
+  cacheCooldownMs?: number | undefined;
+  /** Most cached DIDs, failures included (least recently used evicted first). Default 1000. */
   cacheMaxEntries?: number | undefined;
-  /** Clock of the cache TTL. Default the system clock. */
+  /** Clock of the cache TTL and cooldown. Default the system clock. */
   clock?: Clock | undefined;
 }
 
@@ -77,8 +87,15 @@ interface Entry {
 const MAX_KEYS_PER_DOCUMENT = 16;
 
 /** Resolves DIDs to documents. Never throws; failures are `didResolutionMetadata.error`. */
-export interface DidResolver {
+export interface DidResolver extends KeyResolvable {
   resolve(did: string): Promise<DIDResolutionResult>;
+  /**
+   * The Ed25519 key `kid` names in `did`'s document under a relationship,
+   * answered from this resolver's cache (synchronously on a hit, the key
+   * imported once per cached document). Verifiers given this resolver use it
+   * (did/signature); it never throws.
+   */
+  resolveKey: KeyLookupFn;
 }
 
 export { MAX_DID_LENGTH };
@@ -86,30 +103,20 @@ export { MAX_DID_LENGTH };
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
+/** jose's `cooldownDuration` default: a failing DID costs one attempt per 30 s. */
+const DEFAULT_CACHE_COOLDOWN_MS = 30_000;
 const DEFAULT_CACHE_MAX_ENTRIES = 1000;
-
-function isSuccess(result: DIDResolutionResult): boolean {
-  return result.didResolutionMetadata.error === undefined && isRecord(result.didDocument);
-}
 
 const preview = (value: string) => clip(value, 32);
 
-/** Normalizes whatever did-resolver returned into a well-formed result. */
-function normalize(result: unknown, method: string): DIDResolutionResult {
-  if (!isRecord(result) || !isRecord(result.didResolutionMetadata)) {
-    return failure('internalError', 'DID resolver returned no result');
+/** A driver's answer, whatever happens: a throwing driver is an `internalError`. */
+async function driverResult(driver: DidMethodDriver, parsed: ParsedDID): Promise<DIDResolutionResult> {
+  try {
+    const result = await driver.resolve(parsed);
+    return isRecord(result) && isRecord(result.didResolutionMetadata) ? result : failure('internalError', 'DID method returned no result');
+  } catch {
+    return failure('internalError', 'DID resolution failed unexpectedly');
   }
-  const { error, message, code: peerCode } = result.didResolutionMetadata;
-  if (error === 'unsupportedDidMethod') {
-    // did-resolver's name; the DID Resolution spec calls it methodNotSupported.
-    return failure('methodNotSupported', `DID method ${preview(method)} is not supported`);
-  }
-  if (error !== undefined) {
-    const code = typeof error === 'string' ? error.slice(0, 64) : 'internalError';
-    return failure(code, typeof message === 'string' ? message : `DID resolution failed (${code})`, typeof peerCode === 'string' ? peerCode : undefined);
-  }
-  if (!isRecord(result.didDocument)) return failure('internalError', 'DID resolver returned no document');
-  return result as unknown as DIDResolutionResult;
 }
 
 /**
@@ -119,7 +126,9 @@ function normalize(result: unknown, method: string): DIDResolutionResult {
  * loopback with `allowHttpLoopback`), without following redirects, within
  * `timeoutMs` and `maxResponseBytes`, and its `id` must equal the DID. A DID
  * URL (`did#frag`) resolves its DID. Successful did:key and did:web results
- * are cached for `cacheTtlMs`. Error codes: `invalidDid` (syntax),
+ * are cached for `cacheTtlMs`, failed ones for `cacheCooldownMs` (not
+ * `invalidDid` or `methodNotSupported`: those never reach a driver); each
+ * resolver has a cache of its own. Error codes: `invalidDid` (syntax),
  * `methodNotSupported`, `notFound` (HTTP 404, other statuses, network
  * failure, redirect, timeout, an address the policy refuses; then
  * `didResolutionMetadata.code` holds `ERR_PEER_UNREACHABLE`,
@@ -148,40 +157,14 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     timeoutMs: integerOption(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
     maxResponseBytes: integerOption(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes'),
   };
-  const cache = new TtlCache<string, Entry>({
+  const cache = new Cache<string, Entry>({
     ttlMs: integerOption(options.cacheTtlMs, DEFAULT_CACHE_TTL_MS, 'cacheTtlMs', true),
+    cooldownMs: integerOption(options.cacheCooldownMs, DEFAULT_CACHE_COOLDOWN_MS, 'cacheCooldownMs', true),
     maxEntries: integerOption(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    failed: (entry) => entry.result.didResolutionMetadata.error !== undefined,
+    clock: options.clock,
   });
-  const inFlight = new Map<string, Promise<DIDResolutionResult>>();
-
-  // did-resolver's cache hook: only successes are kept; concurrent misses share one resolution.
-  const didCache: DIDCache = async (parsed, resolve) => {
-    const cached = cache.get(parsed.did);
-    if (cached !== undefined) return structuredClone(cached.result);
-    let pending = inFlight.get(parsed.did);
-    if (pending === undefined) {
-      pending = resolve().then(
-        (result) => {
-          if (isSuccess(result)) cache.set(parsed.did, { result: structuredClone(result), keys: new Map() });
-          return result;
-        },
-        () => failure('internalError', 'DID resolution failed unexpectedly'),
-      );
-      const settled = pending.finally(() => inFlight.delete(parsed.did));
-      inFlight.set(parsed.did, settled);
-      pending = settled;
-    }
-    return structuredClone(await pending);
-  };
-
-  // A prototype-less registry: did-resolver looks methods up by name, and
-  // `did:constructor:x` must not find Object.prototype.constructor.
-  const registry = Object.assign(Object.create(null) as ResolverRegistry, {
-    key: didKeyMethod(),
-    web: didWebMethod(web),
-  });
-  const resolver = new Resolver(registry, { cache: didCache });
+  const drivers = new Map<string, DidMethodDriver>([didKeyDriver(), didWebDriver(web)].map((driver) => [driver.method, driver]));
 
   /** A resolution, with its cache entry when it came from (or went into) the cache. */
   async function lookup(input: string): Promise<{ result: DIDResolutionResult; entry?: Entry }> {
@@ -190,11 +173,13 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     // Cache keys are parsed DIDs: a hit is a valid plain DID, with nothing left to parse.
     const cached = cache.get(input);
     let did = input;
-    let method = '';
+    // The DID alone (no path, query or fragment): what a driver resolves, and what the cache is keyed by.
+    let plain: ParsedDID | undefined;
     if (cached === undefined) {
       const parsed: ParsedDID | null = parse(input);
       if (parsed === null) return { result: failure('invalidDid', `not a DID: ${preview(input)}`) };
-      ({ did, method } = parsed);
+      did = parsed.did;
+      plain = { did, didUrl: did, method: parsed.method, id: parsed.id };
     }
     if (local !== undefined) {
       let document: DIDDocument | 'deactivated' | undefined;
@@ -212,17 +197,23 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       }
     }
     if (cached !== undefined) return { result: cached.result, entry: cached };
-    const result = normalize(await resolver.resolve(did), method);
-    const entry = isSuccess(result) ? cache.get(did) : undefined;
-    return entry === undefined ? { result } : { result, entry };
+    const target = plain!; // parsed above: there was no cache hit
+    // A Map, not an object: `did:constructor:x` must not find Object.prototype.constructor.
+    const driver = drivers.get(target.method);
+    if (driver === undefined) return { result: failure('methodNotSupported', `DID method ${preview(target.method)} is not supported`) };
+    const entry = await cache.load(did, async () => ({ result: await driverResult(driver, target), keys: new Map() }));
+    return { result: entry.result, entry };
   }
 
   /** The key `kid` names in a cached document; the entry's document is never handed out, so what was found stays true while it is cached. */
   function cachedKey(entry: Entry, kid: string, relationship: VerificationRelationship): KeyLookup {
+    // A failure in its cooldown: the same answer a fresh attempt gave.
+    const reason = entry.result.didResolutionMetadata.error;
+    if (entry.result.didDocument === null || reason !== undefined) return { unresolved: reason };
     if (entry.result.didDocumentMetadata.deactivated === true) return { unresolved: DEACTIVATED };
     const memo = `${relationship} ${kid}`;
     if (entry.keys.has(memo)) return { key: entry.keys.get(memo) };
-    const key = keyFromDocument(entry.result.didDocument!, kid, relationship);
+    const key = keyFromDocument(entry.result.didDocument, kid, relationship);
     if (entry.keys.size < MAX_KEYS_PER_DOCUMENT) entry.keys.set(memo, key);
     return { key };
   }
@@ -230,16 +221,17 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   async function verificationKey(did: string, kid: string, relationship: VerificationRelationship): Promise<KeyLookup> {
     try {
       const { result, entry } = await lookup(did);
+      if (entry !== undefined) return cachedKey(entry, kid, relationship);
       const reason = result.didResolutionMetadata.error;
       if (result.didDocument === null || reason !== undefined) return { unresolved: reason };
       if (result.didDocumentMetadata.deactivated === true) return { unresolved: DEACTIVATED };
-      return entry === undefined ? { key: keyFromDocument(result.didDocument, kid, relationship) } : cachedKey(entry, kid, relationship);
+      return { key: keyFromDocument(result.didDocument, kid, relationship) };
     } catch {
       return { unresolved: 'internalError' };
     }
   }
 
-  const api: DidResolver = {
+  return {
     async resolve(did: string): Promise<DIDResolutionResult> {
       try {
         const { result, entry } = await lookup(did);
@@ -249,11 +241,10 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
         return failure('internalError', 'DID resolution failed unexpectedly');
       }
     },
+    resolveKey(did, kid, relationship) {
+      // Without `local` to consult first, a cached DID answers at once (typeof: `resolve` never throws on bad input either).
+      const entry = local === undefined && typeof did === 'string' ? cache.get(did) : undefined;
+      return entry === undefined ? verificationKey(did, kid, relationship) : cachedKey(entry, kid, relationship);
+    },
   };
-  registerKeyLookup(api, (did, kid, relationship) => {
-    // Without `local` to consult first, a cached DID answers at once (typeof: `resolve` never throws on bad input either).
-    const entry = local === undefined && typeof did === 'string' ? cache.get(did) : undefined;
-    return entry === undefined ? verificationKey(did, kid, relationship) : cachedKey(entry, kid, relationship);
-  });
-  return api;
 }

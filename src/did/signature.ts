@@ -10,12 +10,11 @@
  * each failure comes back as the error that names it.
  */
 
-import type { Resolvable } from 'did-resolver';
 import { VerificationError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
-import { DEACTIVATED, keyFromDocument, lookupVerificationKey } from './verification-key.js';
+import { DEACTIVATED, keyFromDocument, lookupVerificationKey, type KeyResolvable } from './verification-key.js';
 
 /** A signature by a deactivated DID (a retired agent): nothing it signs verifies any more. */
 const deactivated = (party: string, claim: string) => new VerificationError('ERR_DID_DEACTIVATED', `the ${party} DID is deactivated`, { claim, reason: 'deactivated' });
@@ -61,7 +60,7 @@ export interface DidSignature {
  *   { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature' });
  * ```
  */
-export async function didSignature(decoded: SignedBytes, resolver: Resolvable, check: DidSignatureCheck): Promise<DidSignature> {
+export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable, check: DidSignatureCheck): Promise<DidSignature> {
   const { did, party } = check;
   const claims = check.claims ?? { kid: 'kid', signature: 'signature' };
   const kid = decoded.header.kid;
@@ -95,7 +94,7 @@ export async function didSignature(decoded: SignedBytes, resolver: Resolvable, c
  */
 async function anyKeySignature(
   decoded: SignedBytes,
-  resolver: Resolvable,
+  resolver: KeyResolvable,
   check: DidSignatureCheck & { did: string },
   claims: { kid: string; signature: string },
 ): Promise<DidSignature> {

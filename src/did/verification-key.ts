@@ -2,11 +2,14 @@
  * @module did/verification-key
  *
  * The signature path's view of a DID: the Ed25519 key a `kid` names under a
- * verification relationship, imported once as a `node:crypto` KeyObject. A
- * resolver made by `createDidResolver` registers a lookup that answers from
- * its cache without copying the DID document (keys are memoized per cached
- * document, so they expire and rotate with it); any other `Resolvable` is
- * resolved and searched each time. Same answers either way. Internal.
+ * verification relationship, imported once as a `node:crypto` KeyObject. The
+ * key lookup is an explicit input: a resolver may carry it as its typed
+ * `resolveKey` field ({@link KeyResolvable}); one made by `createDidResolver`
+ * does, answering from its cache without copying the DID document (keys are
+ * memoized per cached document, so they expire and rotate with it). Any other
+ * `Resolvable` is resolved and searched each time. Same answers either way.
+ * A wrapper around a resolver (a work budget, say) forwards `resolveKey` or
+ * drops it; nothing is found behind its back.
  */
 
 import type { DIDDocument, Resolvable } from 'did-resolver';
@@ -35,11 +38,14 @@ export const DEACTIVATED = 'deactivated';
 /** Answers synchronously when it can (a cached key), else with a promise. */
 export type KeyLookupFn = (did: string, kid: string, relationship: VerificationRelationship) => KeyLookup | Promise<KeyLookup>;
 
-const lookups = new WeakMap<object, KeyLookupFn>();
-
-/** @internal Called by `createDidResolver` for the resolvers it makes. */
-export function registerKeyLookup(resolver: object, lookup: KeyLookupFn): void {
-  lookups.set(resolver, lookup);
+/**
+ * A DID resolver as verifiers take it: any did-resolver `Resolvable`, and
+ * optionally the key lookup that answers {@link lookupVerificationKey} for it
+ * (`createDidResolver`'s resolvers carry one). `resolveKey` must give the
+ * answers searching `resolve`'s document would give.
+ */
+export interface KeyResolvable extends Resolvable {
+  resolveKey?: KeyLookupFn | undefined;
 }
 
 /** The Ed25519 key `kid` names in `doc` under `relationship`, imported; undefined when there is none. */
@@ -57,18 +63,20 @@ export function keyFromDocument(doc: DIDDocument, kid: string, relationship: Ver
 }
 
 /**
- * The key `kid` of `did` under `relationship`, through `resolver`. Never throws
- * for a failed resolution (a throwing foreign resolver's error propagates, as
- * its `resolve` would). Synchronous when the resolver has the key cached.
+ * The key `kid` of `did` under `relationship`: by the resolver's own
+ * `resolveKey` when it carries one, else by resolving and searching the
+ * document. Never throws for a failed resolution (a throwing foreign
+ * resolver's error propagates, as its `resolve` would). Synchronous when the
+ * resolver has the key cached.
  */
 export function lookupVerificationKey(
-  resolver: Resolvable,
+  resolver: KeyResolvable,
   did: string,
   kid: string,
   relationship: VerificationRelationship,
 ): KeyLookup | Promise<KeyLookup> {
-  const fast = lookups.get(resolver);
-  return fast === undefined ? resolveAndFind(resolver, did, kid, relationship) : fast(did, kid, relationship);
+  const { resolveKey } = resolver;
+  return typeof resolveKey === 'function' ? resolveKey.call(resolver, did, kid, relationship) : resolveAndFind(resolver, did, kid, relationship);
 }
 
 async function resolveAndFind(resolver: Resolvable, did: string, kid: string, relationship: VerificationRelationship): Promise<KeyLookup> {

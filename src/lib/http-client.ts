@@ -23,7 +23,7 @@ import { systemClock, type Clock } from './clock.js';
 import { isLoopbackHost, type FetchLike } from './http.js';
 import { addressNotAllowed, peerTimeout, redirectRefused, responseTooLarge, TRANSPORT_CODES, transportFailure } from './http-errors.js';
 import { checkedAddresses, fetchTransport, undiciTransport, type DnsLookup, type LookupAddress, type Transport } from './http-transport.js';
-import { TtlCache } from './ttl-cache.js';
+import { Cache } from './cache.js';
 
 export type { AddressRange, DnsLookup, FetchLike, LookupAddress };
 
@@ -122,7 +122,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const policy: AddressPolicy = { allowLoopback: options.allowHttpLoopback === true, allow: options.allowAddress };
   const defaultTimeout = integerOption(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
   const cooldown = integerOption(options.cooldownMs, DEFAULT_COOLDOWN_MS, 'cooldownMs', true);
-  const failures = new TtlCache<string, LegateError>({
+  const failures = new Cache<string, LegateError>({
     ttlMs: cooldown,
     maxEntries: integerOption(options.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES, 'cacheMaxEntries', true),
     clock: options.clock ?? systemClock,

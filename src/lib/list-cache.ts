@@ -15,7 +15,7 @@
 
 import { epochMsOf, type Clock } from './clock.js';
 import type { CacheDirectives } from './list-fetch.js';
-import { TtlCache } from './ttl-cache.js';
+import { Cache } from './cache.js';
 
 /** What a list says about its own freshness, in ms (`validUntil` since the epoch). */
 export interface Lifetime {
@@ -53,8 +53,8 @@ export interface ListCacheOptions<T, K> {
 const STALE_RETENTION_MS = 60 * 60 * 1000;
 
 export class ListCache<T, K = T> {
-  readonly #remote: TtlCache<string, StaleList<K>>;
-  readonly #local: TtlCache<string, { token: string; kept: K }>;
+  readonly #remote: Cache<string, StaleList<K>>;
+  readonly #local: Cache<string, { token: string; kept: K }>;
   readonly #clock: Clock;
   /** ms since the epoch, without a Date per lookup on the system clock. */
   readonly #now: () => number;
@@ -66,8 +66,8 @@ export class ListCache<T, K = T> {
 
   constructor(options: ListCacheOptions<T, K>) {
     const { maxEntries, clock, defaultTtlMs } = options;
-    this.#remote = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
-    this.#local = new TtlCache({ maxEntries, ttlMs: defaultTtlMs, clock });
+    this.#remote = new Cache({ maxEntries, ttlMs: defaultTtlMs, clock });
+    this.#local = new Cache({ maxEntries, ttlMs: defaultTtlMs, clock });
     this.#clock = clock;
     this.#now = epochMsOf(clock);
     this.#defaultTtl = defaultTtlMs;

@@ -32,6 +32,11 @@
 import type { Resolvable } from 'did-resolver';
 import { InputError } from '../errors/index.js';
 
+/** A resolver's optional key lookup (did/verification-key's `KeyResolvable`), by shape: lib/ does not import did/. */
+interface KeyLookupCarrier {
+  resolveKey?: ((did: string, ...rest: never[]) => unknown) | undefined;
+}
+
 /** The most work of each kind one message may cost. */
 export interface WorkLimits {
   /** Distinct DIDs resolved. */
@@ -116,15 +121,29 @@ export class WorkBudget {
     seen.add(key);
   }
 
-  /** `resolver`, charging one resolution per distinct DID to this budget. */
-  resolver(resolver: Resolvable): Resolvable {
-    return {
+  /**
+   * `resolver`, charging one resolution per distinct DID to this budget. Its
+   * key lookup (`resolveKey`, did/verification-key), when it carries one, is
+   * kept and charged the same way: the signature path then still answers
+   * from the resolver's cache.
+   */
+  resolver<R extends Resolvable & KeyLookupCarrier>(resolver: R): Resolvable & Pick<R, 'resolveKey'> {
+    const budgeted: Resolvable & KeyLookupCarrier = {
       // Charged before the lookup (an async function: a refusal rejects), so a refused DID is never fetched.
       resolve: async (didUrl, options) => {
         this.chargeOnce('resolutions', didUrl.split('#')[0]!);
         return resolver.resolve(didUrl, options);
       },
     };
+    const { resolveKey } = resolver;
+    if (typeof resolveKey === 'function') {
+      // A throw here rejects the verification that asked, as a refused `resolve` does.
+      budgeted.resolveKey = (did, ...rest) => {
+        this.chargeOnce('resolutions', did.split('#')[0]!);
+        return resolveKey.call(resolver, did, ...rest);
+      };
+    }
+    return budgeted;
   }
 }
 

@@ -6,7 +6,7 @@
  * the operations in this folder; they hold no logic of their own.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -24,7 +24,7 @@ export interface NodeContext {
   sealing: Sealing;
   clock: Clock;
   /** Answers for this node's own DIDs from the store, and resolves everything else. */
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /** The one outbound HTTP client: other organizations' DID documents, status and trust lists, POSTs to peers. */
   http: HttpClient;
   /** Plain HTTP for loopback hosts (tests, local demos). */

@@ -10,7 +10,7 @@
  * the subject of every leaf credential). Every failed check is reported.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
 import { delegationOf } from '../delegation/delegate.js';
@@ -69,7 +69,7 @@ export function isPresentationToken(token: string): boolean {
 /** Default bound on a presentation: up to 32 credentials of ≤ 64 KiB each would be too much; 256 KiB is. */
 export const MAX_PRESENTATION_LENGTH = 256 * 1024;
 
-async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: Resolvable, budget: WorkBudget | undefined): Promise<LegateError[]> {
+async function signatureErrors(decoded: DecodedJws, holder: string | undefined, resolver: KeyResolvable, budget: WorkBudget | undefined): Promise<LegateError[]> {
   const policy = headerErrors(decoded.header, { typ: 'vp+jwt', what: 'presentations' });
   if (policy.length > 0) return policy;
   budget?.charge('signatures');

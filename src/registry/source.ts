@@ -14,7 +14,7 @@
  * whatever the trust list's own freshness. Internal to `registry/`.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { createHttpClient, type HttpClient } from '../lib/http-client.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
 import { LegateError, TimeError, VerificationError, type ErrorCode } from '../errors/index.js';
@@ -39,7 +39,7 @@ export const TRUST_LIST: ListKind = {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface SourceOptions {
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   loadList: ((url: string) => Promise<string>) | undefined;
   http: HttpClient;
   local: ((url: string) => Promise<string | undefined>) | undefined;

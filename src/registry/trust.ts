@@ -15,7 +15,7 @@
  * only bad input throws.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import type { Capability } from '../credential/types.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
 import type { FetchLike } from '../did/resolver.js';
@@ -46,7 +46,7 @@ export interface TrustRegistryOptions {
   /** The trust lists the verifier starts from; its own published list is typically one. */
   anchors: readonly TrustAnchor[];
   /** Resolves list issuers' DIDs, to verify list signatures. */
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /** Obtains every list (as `vc+jwt`) instead of `local` and `fetch`; a throw makes the list unavailable. */
   loadList?: ((url: string) => Promise<string>) | undefined;
   /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */

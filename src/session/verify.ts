@@ -11,7 +11,7 @@
  * Every failed check is reported.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import { didSignature } from '../did/signature.js';
 import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
@@ -21,7 +21,7 @@ import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJ
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 
 export interface VerifySessionOptions {
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /** The verifier's own DID: the session's `aud` must name it. */
   audience: string;
   /** DIDs whose session tokens are accepted (B's agent DID, B's organization DID). Default `[audience]`. */
@@ -80,7 +80,7 @@ function shapeErrors(payload: Record<string, unknown>): LegateError[] {
   return bad.map((claim) => new InputError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
 }
 
-async function signatureErrors(decoded: DecodedJws, iss: string, resolver: Resolvable): Promise<LegateError[]> {
+async function signatureErrors(decoded: DecodedJws, iss: string, resolver: KeyResolvable): Promise<LegateError[]> {
   const check = { did: iss, relationship: 'assertionMethod', party: 'session issuer', didClaim: 'iss', what: 'session token signature' } as const;
   return (await didSignature(decoded, resolver, check)).errors;
 }

@@ -13,7 +13,7 @@
  * it fails, and by default it does.
  */
 
-import type { Resolvable } from 'did-resolver';
+import type { KeyResolvable } from '../did/verification-key.js';
 import type { FetchLike } from '../did/resolver.js';
 import { httpClientOf, type HttpClient } from '../lib/http-client.js';
 import { LegateError, VerificationError } from '../errors/index.js';
@@ -35,7 +35,7 @@ import type { BitstringStatusListCredential } from './types.js';
 /** Options of {@link createStatusChecker}. */
 export interface StatusCheckerOptions {
   /** Resolves list issuers' DIDs, to verify list signatures. */
-  resolver: Resolvable;
+  resolver: KeyResolvable;
   /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */
   http?: HttpClient | undefined;
   /** Carries list requests under a client of this checker's own (tests); the client's checks still run first. */

@@ -336,9 +336,22 @@ describe('cache', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('does not cache failures', async () => {
+  it('keeps a failure for the cooldown only (default 30 s), then asks again', async () => {
+    const { clock, advance } = frozenClock();
     const { fetch, calls } = countingFetch(() => new Response('no', { status: 404 }));
-    const resolver = createDidResolver({ fetch });
+    const resolver = createDidResolver({ fetch, clock });
+    expect((await resolver.resolve(ALICE)).didResolutionMetadata.error).toBe('notFound');
+    advance(30_000 - 1);
+    expect((await resolver.resolve(ALICE)).didResolutionMetadata.error).toBe('notFound');
+    expect(calls).toHaveLength(1);
+    advance(1);
+    await resolver.resolve(ALICE);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('cacheCooldownMs 0 asks again after every failure', async () => {
+    const { fetch, calls } = countingFetch(() => new Response('no', { status: 404 }));
+    const resolver = createDidResolver({ fetch, cacheCooldownMs: 0 });
     await resolver.resolve(ALICE);
     await resolver.resolve(ALICE);
     expect(calls).toHaveLength(2);

@@ -1,5 +1,5 @@
 /**
- * @module did/key-method
+ * @module did/methods/key
  *
  * Legate's own did:key driver, offline: an Ed25519 did:key resolves to
  * exactly the document of the W3C CCG did:key test vectors (with the derived
@@ -9,11 +9,12 @@
  * and uint8arrays at start for what is a few lines of encoding. Internal.
  */
 
-import type { DIDDocument, DIDResolver, VerificationMethod } from 'did-resolver';
+import type { DIDDocument, VerificationMethod } from 'did-resolver';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import { multibaseToEd25519 } from '../lib/multikey.js';
-import { failure, success } from './resolution.js';
+import { multibaseToEd25519 } from '../../lib/multikey.js';
+import { failure, success } from '../resolution.js';
+import type { DidMethodDriver } from './driver.js';
 
 /**
  * `@context` of an Ed25519 did:key document as the W3C CCG did:key test
@@ -118,26 +119,29 @@ function ed25519Point(fingerprint: string): Uint8Array | undefined {
 }
 
 /**
- * The did:key method for did-resolver's `Resolver`: Ed25519 and secp256k1
- * keys, each in its one canonical encoding; anything else is `invalidDid`.
+ * The did:key driver: Ed25519 and secp256k1 keys, each in its one canonical
+ * encoding; anything else is `invalidDid`. Offline, so it needs nothing.
  * Always plain JSON (`application/did+json`), whatever the caller asked for.
  */
-export function didKeyMethod(): DIDResolver {
-  return (_did, parsed) => {
-    const fingerprint = parsed.id;
-    // Named from the fingerprint alone, as key-did-resolver did.
-    const did = `did:key:${fingerprint}`;
-    const bytes = decodeFingerprint(fingerprint);
-    if (bytes === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
-    if (bytes[0] === 0xed) {
-      const key = ed25519Point(fingerprint);
-      if (key === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
-      return Promise.resolve(success(ed25519Document(did, fingerprint, key)));
-    }
-    if (bytes[0] === SECP256K1_PUB_PREFIX[0] && bytes[1] === SECP256K1_PUB_PREFIX[1]) {
-      const doc = secp256k1Document(did, fingerprint, bytes.subarray(2));
-      if (doc !== undefined) return Promise.resolve(success(doc));
-    }
-    return Promise.resolve(failure('invalidDid', BAD_KEY));
+export function didKeyDriver(): DidMethodDriver {
+  return {
+    method: 'key',
+    resolve: (parsed) => {
+      const fingerprint = parsed.id;
+      // Named from the fingerprint alone, as key-did-resolver did.
+      const did = `did:key:${fingerprint}`;
+      const bytes = decodeFingerprint(fingerprint);
+      if (bytes === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
+      if (bytes[0] === 0xed) {
+        const key = ed25519Point(fingerprint);
+        if (key === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
+        return Promise.resolve(success(ed25519Document(did, fingerprint, key)));
+      }
+      if (bytes[0] === SECP256K1_PUB_PREFIX[0] && bytes[1] === SECP256K1_PUB_PREFIX[1]) {
+        const doc = secp256k1Document(did, fingerprint, bytes.subarray(2));
+        if (doc !== undefined) return Promise.resolve(success(doc));
+      }
+      return Promise.resolve(failure('invalidDid', BAD_KEY));
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * @module did/web-method
+ * @module did/methods/web
  *
- * did:web for the resolver: the document is fetched from the DID's
+ * The did:web driver: the document is fetched from the DID's
  * `https://…/did.json` through the one outbound HTTP client (address policy,
  * one deadline, size bound, no redirects, cooldown after a failure), must be
  * UTF-8 JSON whose `id` is the DID, and a 410 means the DID is deactivated.
@@ -9,13 +9,14 @@
  * (`ERR_PEER_UNREACHABLE`, …) when the host could not be reached. Internal.
  */
 
-import type { DIDDocument, DIDResolver } from 'did-resolver';
-import { LegateError } from '../errors/index.js';
-import { isRecord } from '../lib/assert.js';
-import type { HttpClient, HttpResponse } from '../lib/http-client.js';
-import { parseJson } from '../lib/json.js';
-import { DID_JSON, deactivatedResolution, failure, success } from './resolution.js';
-import { didWebToUrl } from './web.js';
+import type { DIDDocument } from 'did-resolver';
+import { LegateError } from '../../errors/index.js';
+import { isRecord } from '../../lib/assert.js';
+import type { HttpClient, HttpResponse } from '../../lib/http-client.js';
+import { parseJson } from '../../lib/json.js';
+import { DID_JSON, deactivatedResolution, failure, success } from '../resolution.js';
+import { didWebToUrl } from '../web.js';
+import type { DidMethodDriver } from './driver.js';
 
 class FetchFailure extends Error {
   constructor(
@@ -28,8 +29,9 @@ class FetchFailure extends Error {
   }
 }
 
-/** How the did:web method fetches: through which client, within which bounds. */
+/** How the did:web driver fetches: through the one outbound client, within these bounds. */
 export interface WebOptions {
+  /** The bounded outbound client (lib/http-client): the driver fetches through nothing else. */
   http: HttpClient;
   allowHttpLoopback: boolean;
   timeoutMs: number;
@@ -84,16 +86,19 @@ async function fetchDidWeb(did: string, url: URL, options: WebOptions): Promise<
   return document as DIDDocument;
 }
 
-/** The did:web method for did-resolver's `Resolver`. */
-export function didWebMethod(options: WebOptions): DIDResolver {
-  return async (_did, parsed) => {
-    const url = didWebToUrl(parsed.did, { allowHttpLoopback: options.allowHttpLoopback });
-    if (url === undefined) return failure('invalidDid', 'not a valid did:web');
-    try {
-      return success(await fetchDidWeb(parsed.did, url, options));
-    } catch (error) {
-      if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message, error.code);
-      return failure('internalError', 'did:web resolution failed unexpectedly');
-    }
+/** The did:web driver, fetching through `options.http` only. */
+export function didWebDriver(options: WebOptions): DidMethodDriver {
+  return {
+    method: 'web',
+    async resolve(parsed) {
+      const url = didWebToUrl(parsed.did, { allowHttpLoopback: options.allowHttpLoopback });
+      if (url === undefined) return failure('invalidDid', 'not a valid did:web');
+      try {
+        return success(await fetchDidWeb(parsed.did, url, options));
+      } catch (error) {
+        if (error instanceof FetchFailure) return error.error === 'deactivated' ? deactivatedResolution(parsed.did) : failure(error.error, error.message, error.code);
+        return failure('internalError', 'did:web resolution failed unexpectedly');
+      }
+    },
   };
 }
