@@ -70,7 +70,7 @@ export interface SettingSpec {
 /** The settings table. Order is the order `legate config show` and the README list them in. */
 export const SETTINGS: readonly SettingSpec[] = [
   { name: 'data', type: 'string', scope: 'node', default: './.legate', env: 'LEGATE_DATA', flag: '--data <dir>', inFile: false, doc: 'data directory of this node' },
-  { name: 'config', type: 'string', scope: 'node', defaultNote: '<data>/legate.config.json when present', env: 'LEGATE_CONFIG', flag: '--config <path>', inFile: false, doc: 'the JSON file of node settings' },
+  { name: 'config', type: 'string', scope: 'node', defaultNote: 'legate.config.json in the data directory, when present', env: 'LEGATE_CONFIG', flag: '--config <path>', inFile: false, doc: 'the JSON file of node settings' },
   { name: 'passphrase', type: 'string', scope: 'node', defaultNote: 'none: keys sealed by master.key', env: 'LEGATE_PASSPHRASE', inFile: false, secret: true, doc: 'unlocks a passphrase-sealed key store (environment only: never a flag or a file)' },
   { name: 'allowHttpLoopback', type: 'boolean', scope: 'node', default: false, env: 'LEGATE_ALLOW_HTTP_LOOPBACK', flag: '--allow-http-loopback', doc: 'allow requests to loopback addresses, over plain HTTP too' },
   { name: 'timeout', type: 'duration', unit: 'ms', min: 1, max: 600_000, scope: 'node', defaultNote: '10000 for peers, 5000 for DID documents', env: 'LEGATE_TIMEOUT', flag: '--timeout <ms>', doc: 'deadline of each request to a peer' },
