@@ -31,6 +31,8 @@ export interface ServeSettings {
   /** Undefined: the port in the organization's domain, else 7401. */
   port: number | undefined;
   sweepIntervalMs: number;
+  /** How often the status-list re-signing job runs; `false`: this instance runs none (another does). */
+  statusRefreshIntervalMs: number | false;
 }
 
 /** The fleet's policy, as the node applies it. */
@@ -65,10 +67,12 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
 
 /** `legate serve`'s address and timers. */
 export function serveSettings(config: NodeConfig): ServeSettings {
+  const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
     sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
+    statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
   };
 }
 

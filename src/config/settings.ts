@@ -77,6 +77,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'host', type: 'string', scope: 'node', default: '127.0.0.1', env: 'LEGATE_HOST', flag: '--host <h>', doc: '`serve`: address to bind' },
   { name: 'port', type: 'integer', min: 0, max: 65535, scope: 'node', defaultNote: "the port in the organization's domain, else 7401", env: 'LEGATE_PORT', flag: '--port <n>', doc: '`serve`: port to listen on' },
   { name: 'sweepInterval', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'node', default: 60, env: 'LEGATE_SWEEP_INTERVAL', doc: '`serve`: how often expired sessions, replay claims and usage rows are deleted' },
+  { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
   { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
   { name: 'statusAgePolicy', type: 'status-age-rules', scope: 'shared', default: [], doc: 'fresher status for capabilities matching a pattern: [{"action","resource","maxStatusAge"}]' },

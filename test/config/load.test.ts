@@ -50,7 +50,7 @@ describe('precedence', () => {
     const withFlag = loadNodeConfig({ env, flags: { timeout: '3s' } });
     expect(withFlag.node.timeout).toEqual({ value: 3000, source: 'flag' });
     expect(instanceOptions(withFlag)).toMatchObject({ dataDir: data, timeoutMs: 3000, allowHttpLoopback: false });
-    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000 });
+    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000 });
   });
 
   it('finds the data directory by flag, then LEGATE_DATA, then ./.legate, and reads the file there', () => {
@@ -69,6 +69,11 @@ describe('precedence', () => {
     const elsewhere = writeConfig({ timeout: 4000 }, join(data, 'elsewhere.json'));
     expect(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_CONFIG: elsewhere } }).node.timeout?.value).toBe(4000);
     expect(loadNodeConfig({ env: { LEGATE_DATA: data }, flags: { config: elsewhere } }).node.config).toEqual({ value: elsewhere, source: 'flag' });
+  });
+
+  it('turns a status refresh interval of 0 into no job on this instance', () => {
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_STATUS_REFRESH_INTERVAL: '0' } })).statusRefreshIntervalMs).toBe(false);
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_STATUS_REFRESH_INTERVAL: '5m' } })).statusRefreshIntervalMs).toBe(300_000);
   });
 
   it('treats an empty environment variable as unset, and reads 1/0 switches', () => {
