@@ -113,7 +113,8 @@ export function flagHelp(spec: SettingSpec): string {
     spec.env === undefined ? undefined : `or ${spec.env}`,
     fallback === undefined ? undefined : `default: ${fallback}`,
   ].filter((x) => x !== undefined);
-  return extras.length === 0 ? spec.doc : `${spec.doc} (${extras.join('; ')})`;
+  const doc = spec.doc.replace(/^`serve`: /, '');
+  return extras.length === 0 ? doc : `${doc} (${extras.join('; ')})`;
 }
 
 /**
