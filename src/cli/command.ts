@@ -13,14 +13,21 @@ import type { NodeContext } from '../node/context.js';
 import { isInitialized, openNode } from '../node/open.js';
 import { statusChecker, verificationOptions } from '../node/verify.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
+import { instanceOptions } from '../config/node-options.js';
 import { nodeOptions, type GlobalOptions } from './io.js';
+import { commandSettings } from './settings.js';
 
 export type Handler<A extends unknown[]> = (globals: GlobalOptions, ...args: A) => Promise<number>;
 
-/** Wraps a handler so its exit code is recorded on the process. */
+/**
+ * Wraps a handler so its exit code is recorded on the process. The handler
+ * gets the settings resolved once (flags, environment, file, defaults).
+ */
 export function action<A extends unknown[]>(command: Command, handler: Handler<A>): Command {
   return command.action(async (...args: unknown[]) => {
-    const globals = command.optsWithGlobals<GlobalOptions>();
+    const settings = commandSettings(command);
+    const { dataDir, allowHttpLoopback } = instanceOptions(settings);
+    const globals: GlobalOptions = { ...command.optsWithGlobals<GlobalOptions>(), data: dataDir, allowHttpLoopback, settings };
     process.exitCode = await handler(globals, ...(args.slice(0, -1) as A));
   });
 }
@@ -46,7 +53,7 @@ export async function withVerifier<T>(
   fn: (verify: VerifyCredentialOptions, node: NodeContext | undefined) => Promise<T>,
 ): Promise<T> {
   if (isInitialized(globals.data)) return withNode(globals, (node) => fn(verificationOptions(node, options), node));
-  const allowHttpLoopback = nodeOptions(globals).allowHttpLoopback ?? false;
+  const { allowHttpLoopback } = globals;
   const resolver = createDidResolver({ allowHttpLoopback });
   const checker = options.checkStatus ? createStatusChecker({ resolver, allowHttpLoopback }) : undefined;
   return fn({ resolver, ...(checker === undefined ? {} : { status: (credential) => checker.statusErrors(credential) }) }, undefined);
@@ -55,6 +62,6 @@ export async function withVerifier<T>(
 /** Runs `fn` with a status checker: the node's, or a standalone one. */
 export function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
   if (isInitialized(globals.data)) return withNode(globals, (node) => fn(statusChecker(node)));
-  const allowHttpLoopback = nodeOptions(globals).allowHttpLoopback ?? false;
+  const { allowHttpLoopback } = globals;
   return fn(createStatusChecker({ resolver: createDidResolver({ allowHttpLoopback }), allowHttpLoopback }));
 }

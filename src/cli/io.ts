@@ -8,36 +8,29 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { NodeConfig } from '../config/load.js';
+import { instanceOptions } from '../config/node-options.js';
 import { InputError, LegateError } from '../errors/index.js';
 import type { NodeOptions } from '../node/context.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
-/** Options every command accepts (declared on the root program). */
+/**
+ * Options every command accepts (declared on the root program). `data` and
+ * `allowHttpLoopback` are the resolved settings (flag, environment, file or
+ * default), set with `settings` before any handler runs (cli/command).
+ */
 export interface GlobalOptions {
   data: string;
   json: boolean;
   allowHttpLoopback: boolean;
-  /** `--timeout <ms>`: deadline of each outbound request. */
-  timeout?: string | undefined;
+  /** This command's resolved node settings (config/load). */
+  settings: NodeConfig;
 }
 
-/** `--timeout` as milliseconds; undefined when not given. */
-function timeoutOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Number(value);
-  if (!Number.isSafeInteger(ms) || ms < 1) throw new InputError('ERR_INVALID_ARGUMENT', '--timeout must be a positive number of milliseconds', { claim: 'timeout' });
-  return ms;
-}
-
+/** The options to open the node with, from the resolved settings (config/node-options). */
 export function nodeOptions(options: GlobalOptions): NodeOptions {
-  return {
-    dataDir: options.data,
-    passphrase: process.env.LEGATE_PASSPHRASE,
-    allowHttpLoopback: options.allowHttpLoopback || process.env.LEGATE_ALLOW_HTTP_LOOPBACK === '1',
-    onWarning: (message) => note(`legate: warning: ${message}`),
-    timeoutMs: timeoutOf(options.timeout),
-  };
+  return { ...instanceOptions(options.settings), onWarning: (message) => note(`legate: warning: ${message}`) };
 }
 
 /** Where commands write: the process's streams unless {@link setOutput} injected others. */

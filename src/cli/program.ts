@@ -10,6 +10,7 @@
  */
 
 import { Command, CommanderError } from 'commander';
+import { flagOf } from '../config/settings.js';
 import { ignoreBrokenPipe } from './broken-pipe.js';
 import { EXIT, reportError, setOutput } from './io.js';
 
@@ -35,10 +36,11 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['audit', async () => (await import('./commands/audit.js')).registerAudit],
   ['demo', async () => (await import('./commands/demo.js')).registerDemo],
   ['store', async () => (await import('./commands/store.js')).registerStore],
+  ['config', async () => (await import('./commands/config.js')).registerConfig],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */
-const VALUED_GLOBALS = new Set(['--data', '--timeout']);
+const VALUED_GLOBALS = new Set(['--data', '--timeout', '--config']);
 
 /** The root command with its global options and no subcommands; subcommands inherit its output. */
 function rootProgram(streams: CliStreams | undefined): Command {
@@ -47,10 +49,12 @@ function rootProgram(streams: CliStreams | undefined): Command {
   return program
     .description('Identities and scoped, revocable, attributable authority for AI agents')
     .version('0.1.0')
-    .option('--data <dir>', 'data directory of this node', './.legate')
+    // Settings' flags come from the settings table (config/settings), without commander defaults: see cli/settings.
+    .option(...flagOf('data'))
+    .option(...flagOf('config'))
     .option('--json', 'machine-readable output', false)
-    .option('--allow-http-loopback', 'allow requests to loopback addresses, over plain HTTP too (or LEGATE_ALLOW_HTTP_LOOPBACK=1)', false)
-    .option('--timeout <ms>', 'deadline of each request to a peer, in ms (default 10000)')
+    .option(...flagOf('allowHttpLoopback'))
+    .option(...flagOf('timeout'))
     .exitOverride()
     .showHelpAfterError();
 }

@@ -50,7 +50,7 @@ export interface NodeOptions {
   timeoutMs?: number | undefined;
   /** Allow plain HTTP did:web resolution for loopback hosts (tests, local demos). */
   allowHttpLoopback?: boolean;
-  /** Lifetime of the session tokens this node issues in handshakes, in seconds; default 300. */
+  /** Lifetime of the session tokens this node issues in handshakes, in seconds; default the store's shared `sessionLifetime` setting (300). */
   sessionLifetimeSeconds?: number;
   /**
    * Unseal the organization's key while opening, so a missing or wrong
@@ -62,7 +62,7 @@ export interface NodeOptions {
   requireKeys?: boolean;
   /** Receives warnings about the data directory (modes); default `process.emitWarning`. */
   onWarning?: (message: string) => void;
-  /** How this node bounds what it verifies; see {@link VerifierPolicy}. */
+  /** How this node bounds what it verifies; see {@link VerifierPolicy}. Fields given here win over the store's shared settings (config/shared). */
   verifier?: VerifierPolicy;
 }
 

@@ -4,7 +4,8 @@
  * Opens an initialized data directory: checks its file modes, checks the
  * passphrase against the sealing in force, opens the SQLite store, and wires
  * a resolver that answers for this node's own DIDs from the store before going
- * to the network.
+ * to the network. The fleet's shared settings (session lifetime, verifier
+ * policy) are read from the store here, once per open.
  *
  * The master key is unlocked at open when a passphrase is given (a wrong one,
  * or one given for a store sealed by `master.key`, fails here, not at first
@@ -14,6 +15,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSharedConfig } from '../config/shared.js';
+import { sharedPolicy } from '../config/node-options.js';
 import { StoreError } from '../errors/index.js';
 import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
@@ -63,6 +66,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
   try {
     const organization = await store.getOrganization();
     if (organization === undefined) throw new StoreError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
+    // The fleet's settings live in the store (config/shared); what code passes wins, field by field.
+    const policy = sharedPolicy(await readSharedConfig(store), options);
     const clock = options.clock ?? systemClock;
     const allowHttpLoopback = options.allowHttpLoopback ?? false;
     // One client per node: its keep-alive pool and negative cache serve the resolver, the lists and the peers.
@@ -82,8 +87,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       resolver,
       http,
       allowHttpLoopback,
-      sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
-      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+      sessionLifetimeSeconds: policy.sessionLifetimeSeconds,
+      verifier: policy.verifier,
       // Idempotent, as the store's close is: closing twice is harmless.
       close: () =>
         (closing ??= (async () => {

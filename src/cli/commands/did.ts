@@ -13,7 +13,7 @@ import { createDidResolver } from '../../did/resolver.js';
 import { ErrorCodes, LegateError, type ErrorCode } from '../../errors/index.js';
 import { isInitialized } from '../../node/open.js';
 import { action, withNode } from '../command.js';
-import { EXIT, nodeOptions, printJson } from '../io.js';
+import { EXIT, printJson } from '../io.js';
 
 /** The error code a failed resolution reports: one the resolver named in its metadata, else ERR_DID_UNRESOLVABLE. */
 function codeOf(metadata: Record<string, unknown>): ErrorCode {
@@ -27,7 +27,7 @@ export function registerDid(program: Command): void {
   action(resolve, async (globals, id: string) => {
     const result = isInitialized(globals.data)
       ? await withNode(globals, (node) => node.resolver.resolve(id))
-      : await createDidResolver({ allowHttpLoopback: nodeOptions(globals).allowHttpLoopback ?? false }).resolve(id);
+      : await createDidResolver({ allowHttpLoopback: globals.allowHttpLoopback }).resolve(id);
     const metadata = result.didResolutionMetadata as Record<string, unknown>;
     const { error, message } = metadata;
     if (error !== undefined || result.didDocument === null) {

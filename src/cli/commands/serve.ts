@@ -7,10 +7,14 @@
  * surface on a peer's first handshake), when another server holds the data
  * directory, or on a database that fails SQLite's quick check. The port
  * defaults to the one in the organization's domain. Expired rows are swept
- * every minute.
+ * every `sweepInterval` (a minute). Address, port and timers are node
+ * settings (config/settings: flag, `LEGATE_*`, file); `--session-lifetime`
+ * overrides the fleet's shared `sessionLifetime` for this run.
  */
 
 import type { Command } from 'commander';
+import { serveSettings } from '../../config/node-options.js';
+import { flagOf } from '../../config/settings.js';
 import { assertStoreIntact } from '../../node/integrity.js';
 import { openNode } from '../../node/open.js';
 import { startSweeper } from '../../node/sweep.js';
@@ -18,20 +22,19 @@ import { planListenPort } from '../../server/listen-port.js';
 import { startServer } from '../../server/serve.js';
 import { action } from '../command.js';
 import { EXIT, nodeOptions, note, printJson, println } from '../io.js';
-import { parseCount } from '../parse.js';
 
 export function registerServe(program: Command): void {
   const serve = program
     .command('serve')
     .description("run this node's HTTP service (DID documents, status lists, registry, ACE, actions, admin)")
-    .option('--port <n>', "port to listen on (default: the port in the organization's domain, else 7401)")
-    .option('--host <h>', 'address to bind', '127.0.0.1')
-    .option('--session-lifetime <seconds>', 'lifetime of the session tokens this node issues', '300');
-  action(serve, async (globals, flags: { port?: string; host: string; sessionLifetime: string }) => {
-    const requested = flags.port === undefined ? undefined : parseCount(flags.port, '--port', 65535);
-    const sessionLifetimeSeconds = parseCount(flags.sessionLifetime, '--session-lifetime', 86400);
+    .option(...flagOf('port'))
+    .option(...flagOf('host'))
+    .option(...flagOf('sessionLifetime'));
+  action(serve, async (globals) => {
+    // The flags were read with the environment and the file into globals.settings (cli/command).
+    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs } = serveSettings(globals.settings);
     // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
-    const node = await openNode({ ...nodeOptions(globals), sessionLifetimeSeconds, requireKeys: true });
+    const node = await openNode({ ...nodeOptions(globals), requireKeys: true });
     // A damaged database must not serve: SQLite's quick check first (node/integrity).
     await assertStoreIntact(node).catch(async (error: unknown) => {
       await node.close();
@@ -39,11 +42,13 @@ export function registerServe(program: Command): void {
     });
     const { port, warnings } = planListenPort(node.organization.domain, requested);
     for (const warning of warnings) note(`legate: warning: ${warning}`);
-    const server = await startServer({ node, host: flags.host, port }).catch(async (error: unknown) => {
+    // The re-signing job's interval is startServer's option once the status-refresh job (#14 item 1, "reading never writes") is in.
+    const jobs = { statusRefreshIntervalMs };
+    const server = await startServer({ node, host, port, ...jobs }).catch(async (error: unknown) => {
       await node.close();
       throw error;
     });
-    const stopSweeper = startSweeper(node);
+    const stopSweeper = startSweeper(node, { intervalMs: sweepIntervalMs });
     // Handlers first, then the "serving on" line: whoever waits for that line may signal at once.
     const stopped = new Promise<void>((resolve) => {
       const stop = () => {

@@ -1,0 +1,99 @@
+/**
+ * @module config/node-options
+ *
+ * The one place resolved settings become what the node is opened with:
+ * the options of this instance (data directory, passphrase, HTTP client,
+ * `serve`'s address and timers) from {@link NodeConfig}, and the fleet's
+ * policy (session lifetime, the verifier's work limits and status ages) from
+ * {@link SharedConfig}. The shapes match `NodeOptions` and `VerifierPolicy`
+ * of `node/context` without importing it: the node imports its configuration,
+ * never the other way.
+ */
+
+import type { WorkLimits } from '../lib/work-budget.js';
+import type { StatusAgeRule } from '../status/max-age.js';
+import type { NodeConfig } from './load.js';
+import type { SharedConfig } from './shared.js';
+
+/** What opening a node takes from this instance's settings. */
+export interface InstanceOptions {
+  dataDir: string;
+  passphrase: string | undefined;
+  allowHttpLoopback: boolean;
+  timeoutMs: number | undefined;
+  /** Present only when a flag overrides the fleet's value for this run. */
+  sessionLifetimeSeconds?: number;
+}
+
+/** What `legate serve` takes from this instance's settings. */
+export interface ServeSettings {
+  host: string;
+  /** Undefined: the port in the organization's domain, else 7401. */
+  port: number | undefined;
+  sweepIntervalMs: number;
+  /** How often the status-list re-signing job runs; `false`: this instance runs none (another does). */
+  statusRefreshIntervalMs: number | false;
+}
+
+/** The fleet's policy, as the node applies it. */
+export interface SharedPolicy {
+  sessionLifetimeSeconds: number;
+  verifier: {
+    workLimits: WorkLimits;
+    maxStatusAgeSeconds: number;
+    statusAgePolicy: readonly StatusAgeRule[];
+  };
+}
+
+/** Code's own choices (a library caller's `openNode` options), which win over the store. */
+export interface ExplicitPolicy {
+  sessionLifetimeSeconds?: number | undefined;
+  verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
+}
+
+const valueOf = (config: Readonly<Record<string, { value: unknown }>>, name: string): unknown => config[name]?.value;
+
+/** The options to open this instance's node with. */
+export function instanceOptions(config: NodeConfig): InstanceOptions {
+  const lifetime = config.overrides.sessionLifetime?.value;
+  return {
+    dataDir: valueOf(config.node, 'data') as string,
+    passphrase: valueOf(config.node, 'passphrase') as string | undefined,
+    allowHttpLoopback: valueOf(config.node, 'allowHttpLoopback') === true,
+    timeoutMs: valueOf(config.node, 'timeout') as number | undefined,
+    ...(typeof lifetime === 'number' ? { sessionLifetimeSeconds: lifetime } : {}),
+  };
+}
+
+/** `legate serve`'s address and timers. */
+export function serveSettings(config: NodeConfig): ServeSettings {
+  const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
+  return {
+    host: valueOf(config.node, 'host') as string,
+    port: valueOf(config.node, 'port') as number | undefined,
+    sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
+    statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
+  };
+}
+
+/**
+ * The fleet's policy from the shared settings, with what code passed to
+ * `openNode` taking precedence field by field.
+ */
+export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}): SharedPolicy {
+  const number = (name: string) => valueOf(shared, name) as number;
+  return {
+    sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
+    verifier: {
+      workLimits: {
+        resolutions: number('workLimits.resolutions'),
+        statusLists: number('workLimits.statusLists'),
+        inflatedBytes: number('workLimits.inflatedBytes'),
+        signatures: number('workLimits.signatures'),
+        ...explicit.verifier?.workLimits,
+      },
+      maxStatusAgeSeconds: explicit.verifier?.maxStatusAgeSeconds ?? number('maxStatusAge'),
+      statusAgePolicy: explicit.verifier?.statusAgePolicy ?? (valueOf(shared, 'statusAgePolicy') as readonly StatusAgeRule[]),
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * @module config/settings
+ *
+ * Every setting of a Legate node, defined once: its name, type, unit,
+ * default, scope, and where it may be given. The loader, the validators,
+ * `legate config`, the CLI's flags and the README's table all read this
+ * table, so a new setting (OAuth, fleet, lifecycle, console) is one row here
+ * and one line where it is used.
+ *
+ * Two scopes:
+ * - `node`: this instance alone (its data directory, address, timers). Given
+ *   by a JSON file, `LEGATE_*` environment variables and flags; a flag beats
+ *   the environment, which beats the file, which beats the default.
+ * - `shared`: what every instance of a fleet must agree on (how long session
+ *   tokens last, how a verifier bounds its work and status age). Kept in the
+ *   store's settings, set with `legate config set`, read at every open; never
+ *   from the file or the environment, so two instances cannot disagree.
+ *
+ * This module imports nothing, so the CLI's program may read its flags
+ * without loading anything else.
+ */
+
+/** How a setting's value is written and checked. */
+export type SettingType =
+  /** `true`/`false` (`1`/`0` in the environment). */
+  | 'boolean'
+  /** A whole number within `min`..`max`. */
+  | 'integer'
+  /** A length of time in `unit` (`s` or `ms`): a whole number, or a duration such as `5m`, `PT30S` (no months or years). */
+  | 'duration'
+  /** Text. */
+  | 'string'
+  /** A list of status-age rules `[{ action, resource, maxStatusAge }]` (JSON). */
+  | 'status-age-rules';
+
+/** Where a resolved value came from, strongest last. */
+export type SettingSource = 'default' | 'file' | 'env' | 'store' | 'flag';
+
+/** A resolved value: boolean, number, text, or the rules list. */
+export type SettingValue = boolean | number | string | readonly unknown[];
+
+/** One row of the settings table. */
+export interface SettingSpec {
+  /** The key in the file and in `legate config`. */
+  readonly name: string;
+  readonly type: SettingType;
+  /** `node`: per instance (file, environment, flags). `shared`: fleet-wide, in the store. */
+  readonly scope: 'node' | 'shared';
+  /** The value when nothing sets it; absent when the default depends on something else (then `defaultNote` says what). */
+  readonly default?: SettingValue;
+  /** What an absent default means. */
+  readonly defaultNote?: string;
+  /** The unit of a number: `s`, `ms` or `bytes`. */
+  readonly unit?: 's' | 'ms' | 'bytes';
+  /** Bounds of a number, in `unit`. */
+  readonly min?: number;
+  readonly max?: number;
+  /** The environment variable that sets it (node settings). */
+  readonly env?: string;
+  /** The flag that sets it, as commander declares it (`--timeout <ms>`). For a shared setting, a per-run override. */
+  readonly flag?: string;
+  /** False when the file may not hold it (the data directory locates the file; secrets stay out of files). */
+  readonly inFile?: boolean;
+  /** Never printed. */
+  readonly secret?: boolean;
+  /** One line for the help and the README. */
+  readonly doc: string;
+}
+
+/** The settings table. Order is the order `legate config show` and the README list them in. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { name: 'data', type: 'string', scope: 'node', default: './.legate', env: 'LEGATE_DATA', flag: '--data <dir>', inFile: false, doc: 'data directory of this node' },
+  { name: 'config', type: 'string', scope: 'node', defaultNote: 'legate.config.json in the data directory, when present', env: 'LEGATE_CONFIG', flag: '--config <path>', inFile: false, doc: 'the JSON file of node settings' },
+  { name: 'passphrase', type: 'string', scope: 'node', defaultNote: 'none: keys sealed by master.key', env: 'LEGATE_PASSPHRASE', inFile: false, secret: true, doc: 'unlocks a passphrase-sealed key store (environment only: never a flag or a file)' },
+  { name: 'allowHttpLoopback', type: 'boolean', scope: 'node', default: false, env: 'LEGATE_ALLOW_HTTP_LOOPBACK', flag: '--allow-http-loopback', doc: 'allow requests to loopback addresses, over plain HTTP too' },
+  { name: 'timeout', type: 'duration', unit: 'ms', min: 1, max: 600_000, scope: 'node', defaultNote: '10000 for peers, 5000 for DID documents', env: 'LEGATE_TIMEOUT', flag: '--timeout <ms>', doc: 'deadline of each request to a peer' },
+  { name: 'host', type: 'string', scope: 'node', default: '127.0.0.1', env: 'LEGATE_HOST', flag: '--host <h>', doc: '`serve`: address to bind' },
+  { name: 'port', type: 'integer', min: 0, max: 65535, scope: 'node', defaultNote: "the port in the organization's domain, else 7401", env: 'LEGATE_PORT', flag: '--port <n>', doc: '`serve`: port to listen on' },
+  { name: 'sweepInterval', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'node', default: 60, env: 'LEGATE_SWEEP_INTERVAL', doc: '`serve`: how often expired sessions, replay claims and usage rows are deleted' },
+  { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
+  { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
+  { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
+  { name: 'statusAgePolicy', type: 'status-age-rules', scope: 'shared', default: [], doc: 'fresher status for capabilities matching a pattern: [{"action","resource","maxStatusAge"}]' },
+  { name: 'workLimits.resolutions', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 40, doc: 'most distinct DIDs one incoming message may make the node resolve' },
+  { name: 'workLimits.statusLists', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 32, doc: 'most distinct status lists one incoming message may make the node look up' },
+  { name: 'workLimits.inflatedBytes', type: 'integer', unit: 'bytes', min: 0, max: 1_073_741_824, scope: 'shared', default: 16_777_216, doc: 'most status-list bytes one incoming message may make the node inflate' },
+  { name: 'workLimits.signatures', type: 'integer', min: 0, max: 100_000, scope: 'shared', default: 64, doc: 'most signatures one incoming message may make the node verify' },
+];
+
+/** The row named `name`, or undefined. */
+export function settingSpec(name: string): SettingSpec | undefined {
+  return SETTINGS.find((spec) => spec.name === name);
+}
+
+/** The row that declares `flag` (`--timeout`), or undefined. */
+export function specOfFlag(flag: string): SettingSpec | undefined {
+  return SETTINGS.find((spec) => spec.flag?.split(' ')[0] === flag);
+}
+
+/** Commander's attribute for a flag: `--allow-http-loopback <x>` → `allowHttpLoopback`. */
+export function flagAttribute(flag: string): string {
+  return flag
+    .split(' ')[0]!
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The help line of a flag: the setting's doc, its environment variable, unit and default. */
+export function flagHelp(spec: SettingSpec): string {
+  const fallback = spec.default === undefined || spec.default === false ? spec.defaultNote : JSON.stringify(spec.default);
+  const extras = [
+    spec.unit === undefined ? undefined : `in ${spec.unit}`,
+    spec.env === undefined ? undefined : `or ${spec.env}`,
+    fallback === undefined ? undefined : `default: ${fallback}`,
+  ].filter((x) => x !== undefined);
+  const doc = spec.doc.replace(/^`serve`: /, '');
+  return extras.length === 0 ? doc : `${doc} (${extras.join('; ')})`;
+}
+
+/**
+ * A commander `.option()`'s arguments for setting `name`: its flag and help
+ * line. No commander default: a default would hide the file and environment.
+ * @throws TypeError when the setting has no flag.
+ */
+export function flagOf(name: string): [flag: string, help: string] {
+  const spec = settingSpec(name);
+  if (spec?.flag === undefined) throw new TypeError(`setting ${name} has no flag`);
+  return [spec.flag, flagHelp(spec)];
+}
+
+/** The name of the node's configuration file inside its data directory. */
+export const CONFIG_FILE = 'legate.config.json';
