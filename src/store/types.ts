@@ -9,9 +9,8 @@
  * the key store); a backend never sees them in the clear.
  */
 
-import type { StatusPurpose } from '../status/types.js';
-
-export type { StatusPurpose };
+/** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
+export type StatusPurpose = 'revocation' | 'suspension';
 
 /** The organization this node speaks for. There is exactly one per store. */
 export interface OrganizationRecord {
