@@ -369,6 +369,14 @@ export interface Store {
   getSetting(name: string): Promise<string | undefined>;
   putSetting(name: string, value: string): Promise<void>;
 
+  // --- Leases: which instance of a fleet runs a scheduled job ---
+  /**
+   * Takes or renews the lease `name` for `holder` until `until` (ISO 8601),
+   * atomically: true when it was free, had expired by `now`, or was already
+   * `holder`'s; false while another holder's lease runs.
+   */
+  acquireLease(name: string, holder: string, until: string, now: string): Promise<boolean>;
+
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none
    * does if `fn` throws (the error is rethrown). Other callers of this store
