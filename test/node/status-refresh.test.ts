@@ -13,7 +13,7 @@ import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
 import { retireAgent } from '../../src/node/retire.js';
 import { changeStatus, localStatusLists, publishedStatusList, statusListUrl } from '../../src/node/status.js';
-import { refreshStatusLists, STATUS_REFRESH_LEASE } from '../../src/node/status-refresh.js';
+import { refreshStatusLists, startStatusRefresh, STATUS_REFRESH_LEASE } from '../../src/node/status-refresh.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createApp } from '../../src/server/app.js';
 import { resignDue } from '../../src/status/policy.js';
@@ -162,5 +162,21 @@ describe('status lists: the re-signing job', () => {
     expect(result.resigned).toContain(revocation);
     expect(result.failed.map((f) => f.id).sort()).toEqual([...alicesLists].sort());
     expect(new Set(result.failed.map((f) => f.code))).toEqual(new Set(['ERR_KEY_UNAVAILABLE']));
+  });
+
+  it("serve's schedule runs the job at once, holds the lease for two intervals, and stops cleanly", async () => {
+    const { revocation } = await issued();
+    const before = await stored(revocation);
+    now = new Date(NOW.getTime() + 20 * HOUR);
+    const errors: unknown[] = [];
+    const schedule = startStatusRefresh(node, { intervalMs: 10 * 60_000, onError: (e) => errors.push(e) });
+    await schedule.stop();
+    expect(errors).toEqual([]);
+    expect((await stored(revocation)).token).not.toBe(before.token);
+    // Its lease runs 20 minutes: a one-off run 10 minutes on is refused, 21 minutes on it may run.
+    now = new Date(now.getTime() + 10 * 60_000);
+    expect((await refreshStatusLists(node)).ran).toBe(false);
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect((await refreshStatusLists(node)).ran).toBe(true);
   });
 });
