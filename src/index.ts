@@ -22,3 +22,5 @@ export * from './handshake/index.js';
 export * from './session/index.js';
 export * from './action/index.js';
 export * from './audit/index.js';
+// store/ and status/ each name the same union; one public name, status/'s.
+export type { StatusPurpose } from './status/index.js';

@@ -1,31 +1,46 @@
 /**
  * @module audit/log
  *
- * Where an audit operation writes: an explicit {@link AuditLog}, or a node
- * context, which logs to the node's store, with the node's clock, and
- * checkpoints with the organization's newest active key (unlocked only when a
- * checkpoint is due). Also the default checkpoint policy: every 100 entries
- * or 300 seconds, whichever comes first.
+ * Where an audit operation writes: an explicit {@link AuditLog}, or an
+ * {@link AuditHost} (a node context is one), which logs to its store, with
+ * its clock, and checkpoints with the organization's newest active key
+ * (unlocked only when a checkpoint is due). Also the default checkpoint
+ * policy: every 100 entries or 300 seconds, whichever comes first.
+ *
+ * The host is a port defined here, which a node satisfies structurally, so
+ * `audit/` never imports `node/`.
  */
 
-import type { NodeContext } from '../node/context.js';
-import { organizationSigner } from '../node/signers.js';
+import type { Clock } from '../lib/clock.js';
 import { isRecord } from '../lib/assert.js';
+import { newestActiveSigner, type SigningKeys } from '../keys/newest-signer.js';
 import type { AuditLog, CheckpointPolicy } from './types.js';
 
 /** Default {@link CheckpointPolicy}. */
 export const DEFAULT_CHECKPOINT_POLICY: Readonly<{ entries: number; seconds: number }> = Object.freeze({ entries: 100, seconds: 300 });
 
-/** Anything audit operations accept as their target. */
-export type AuditTarget = AuditLog | NodeContext;
+/**
+ * What audit operations need from a node: where entries go, its clock, the
+ * organization that signs checkpoints and the keys it signs with. A
+ * `NodeContext` is one.
+ */
+export interface AuditHost {
+  store: AuditLog['store'];
+  clock: Clock;
+  organization: { did: string };
+  keys: SigningKeys;
+}
 
-function isNodeContext(target: AuditTarget): target is NodeContext {
+/** Anything audit operations accept as their target. */
+export type AuditTarget = AuditLog | AuditHost;
+
+function isHost(target: AuditTarget): target is AuditHost {
   return 'organization' in target && 'keys' in target;
 }
 
 /**
- * The {@link AuditLog} behind a target. A node context becomes its store and
- * clock, checkpointed by the organization's key, with `policy` (default
+ * The {@link AuditLog} behind a target. A host (a node context) becomes its
+ * store and clock, checkpointed by the organization's newest active key, with `policy` (default
  * {@link DEFAULT_CHECKPOINT_POLICY}). Pass a context made with `withStore(ctx, tx)`
  * to log inside a transaction you hold.
  *
@@ -41,15 +56,15 @@ export function auditLogOf(target: AuditTarget, policy?: CheckpointPolicy): Audi
   if (!isRecord(target) || !isRecord(target.store) || typeof target.store.transaction !== 'function') {
     throw new TypeError('target must be a node context or an audit log with a store');
   }
-  if (!isNodeContext(target)) {
+  if (!isHost(target)) {
     if (policy === undefined || target.checkpoints === undefined) return target;
     return { ...target, checkpoints: { ...target.checkpoints, policy } };
   }
-  const ctx = target;
+  const { store, clock, organization, keys } = target;
   return {
-    store: ctx.store,
-    clock: ctx.clock,
-    checkpoints: { issuer: ctx.organization.did, signer: () => organizationSigner(ctx), policy },
+    store,
+    clock,
+    checkpoints: { issuer: organization.did, signer: () => newestActiveSigner(keys, organization.did), policy },
   };
 }
 

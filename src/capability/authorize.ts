@@ -9,7 +9,7 @@
  * The decision is data that names the capability used or the reason codes.
  */
 
-import { issuerId, type AgentCapabilityCredential, type Capability, type CapabilitySubject, type Money } from '../credential/types.js';
+import { issuerId, type AgentCapabilityCredential, type Capability, type Constraints, type Money } from '../credential/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -39,8 +39,50 @@ export interface AuthorizationContext {
   approved?: boolean | undefined;
 }
 
-/** A verified credential, or a bare subject (which has no validity window of its own). */
-export type CapabilitySource = AgentCapabilityCredential | CapabilitySubject;
+/**
+ * What {@link authorize} reads of a grant of capabilities: the capabilities
+ * and their shared constraints, and, when they come from a credential, its
+ * id, issuer and validity window. A credential's subject fits as it is (no
+ * credential, no window); {@link capabilityGrantOf} makes one of a verified
+ * credential. Nothing else is read, so nothing needs faking.
+ */
+export interface CapabilityGrant {
+  capabilities: readonly Capability[];
+  /** Shared by every capability of the grant. */
+  constraints?: Constraints | undefined;
+  /** The credential's id, named in the decision and in usage queries. */
+  credentialId?: string | undefined;
+  /** The credential's issuer (usage queries name it with the id). */
+  issuer?: string | undefined;
+  /** Start of the validity window (ISO 8601), when it has one. */
+  validFrom?: string | undefined;
+  /** End of the validity window (ISO 8601, inclusive), when it has one. */
+  validUntil?: string | undefined;
+}
+
+/** A verified credential, or a plain {@link CapabilityGrant} (a credential subject is one). */
+export type CapabilitySource = AgentCapabilityCredential | CapabilityGrant;
+
+/**
+ * The grant a verified credential makes: its subject's capabilities and
+ * constraints, its id, issuer and validity window.
+ *
+ * @example
+ * ```ts
+ * authorize(request, [capabilityGrantOf(result.credential)], { verifier: bank.did });
+ * ```
+ */
+export function capabilityGrantOf(credential: AgentCapabilityCredential): CapabilityGrant {
+  const { capabilities, constraints } = credential.credentialSubject;
+  return {
+    capabilities,
+    constraints,
+    credentialId: credential.id,
+    issuer: issuerId(credential),
+    validFrom: credential.validFrom,
+    validUntil: credential.validUntil,
+  };
+}
 
 export interface DecisionReason {
   code: ErrorCode;
@@ -59,9 +101,7 @@ export interface Decision {
 
 interface Candidate {
   capability: Capability;
-  credentialId: string | undefined;
-  issuer: string | undefined;
-  subject: CapabilitySubject;
+  grant: CapabilityGrant;
 }
 
 /**
@@ -138,24 +178,23 @@ export function authorize(
   };
   const reasons: DecisionReason[] = [];
   const candidates: Candidate[] = [];
-  for (const source of credentials) {
-    const { subject, credentialId, issuer } = unpack(source);
-    const covering = subject.capabilities.filter((capability) => capabilityCovers(capability, request));
+  for (const grant of credentials.map(grantOf)) {
+    const covering = grant.capabilities.filter((capability) => capabilityCovers(capability, request));
     if (covering.length === 0) continue;
-    const invalid = source === subject ? undefined : validityProblem(source as AgentCapabilityCredential, now);
+    const invalid = validityProblem(grant, now);
     if (invalid !== undefined) reasons.push(invalid);
-    else candidates.push(...covering.map((capability) => ({ capability, credentialId, issuer, subject })));
+    else candidates.push(...covering.map((capability) => ({ capability, grant })));
   }
   // Array.prototype.sort is stable: equally specific capabilities keep the order given.
   candidates.sort((a, b) => bySpecificity(a.capability, b.capability));
 
   let needsApproval: Candidate | undefined;
   for (const candidate of candidates) {
-    const { capability, credentialId, issuer, subject } = candidate;
-    const target = { capability, credentialId, issuer };
+    const { capability, grant } = candidate;
+    const target = { capability, credentialId: grant.credentialId, issuer: grant.issuer };
     const failures = [
       ...checkConstraints(capability.constraints, constraintContext, { ...target, level: 'capability' }),
-      ...checkConstraints(subject.constraints, constraintContext, { ...target, level: 'credential' }),
+      ...checkConstraints(grant.constraints, constraintContext, { ...target, level: 'credential' }),
     ];
     if (failures.length === 0) return { decision: 'allow', ...named(candidate), reasons: [] };
     if (failures.every((f) => f.code === 'ERR_APPROVAL_REQUIRED')) needsApproval ??= candidate;
@@ -182,28 +221,24 @@ function deny(reasons: DecisionReason[]): Decision {
 }
 
 function named(candidate: Candidate): { capability: Capability; credentialId?: string } {
-  const { capability, credentialId } = candidate;
-  return credentialId === undefined ? { capability } : { capability, credentialId };
+  const { capability, grant } = candidate;
+  return grant.credentialId === undefined ? { capability } : { capability, credentialId: grant.credentialId };
 }
 
-function unpack(source: CapabilitySource): Omit<Candidate, 'capability'> {
-  if ('credentialSubject' in source) return { subject: source.credentialSubject, credentialId: source.id, issuer: issuerId(source) };
-  return { subject: source, credentialId: undefined, issuer: undefined };
+function grantOf(source: CapabilitySource): CapabilityGrant {
+  return 'credentialSubject' in source ? capabilityGrantOf(source) : source;
 }
 
-function validityProblem(credential: AgentCapabilityCredential, now: Date): DecisionReason | undefined {
-  const from = Date.parse(credential.validFrom);
-  const until = credential.validUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(credential.validUntil);
-  if (Number.isNaN(from) || Number.isNaN(until)) {
-    return { code: 'ERR_MALFORMED', message: `credential ${credential.id} has a malformed validity window` };
-  }
+function validityProblem(grant: CapabilityGrant, now: Date): DecisionReason | undefined {
+  const { validFrom, validUntil } = grant;
+  if (validFrom === undefined && validUntil === undefined) return undefined;
+  const name = `credential ${grant.credentialId ?? '(unnamed)'}`;
+  const from = validFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(validFrom);
+  const until = validUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(validUntil);
+  if (Number.isNaN(from) || Number.isNaN(until)) return { code: 'ERR_MALFORMED', message: `${name} has a malformed validity window` };
   // Same boundaries as credential verification: valid from validFrom through validUntil inclusive.
-  if (now.getTime() < from) {
-    return { code: 'ERR_NOT_YET_VALID', message: `credential ${credential.id} is not valid before ${credential.validFrom}` };
-  }
-  if (now.getTime() > until) {
-    return { code: 'ERR_EXPIRED', message: `credential ${credential.id} expired at ${String(credential.validUntil)}` };
-  }
+  if (now.getTime() < from) return { code: 'ERR_NOT_YET_VALID', message: `${name} is not valid before ${String(validFrom)}` };
+  if (now.getTime() > until) return { code: 'ERR_EXPIRED', message: `${name} expired at ${String(validUntil)}` };
   return undefined;
 }
 
@@ -229,7 +264,7 @@ function assertArguments(request: unknown, credentials: unknown, context: unknow
   for (const [i, source] of credentials.entries()) {
     const subject: unknown = isRecord(source) && 'credentialSubject' in source ? source.credentialSubject : source;
     if (!isRecord(subject) || !Array.isArray(subject.capabilities)) {
-      throw new TypeError(`credentials[${i}] must be a credential or a subject with a capabilities array`);
+      throw new TypeError(`credentials[${i}] must be a credential or a grant with a capabilities array`);
     }
   }
   if (!isRecord(context)) throw new TypeError('context must be an object');

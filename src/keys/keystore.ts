@@ -2,17 +2,17 @@
  * @module keys/keystore
  *
  * The key store: generates Ed25519 keys, keeps their private halves sealed by
- * the {@link MasterKey} in the {@link Store}, and hands out {@link Signer}s.
+ * the {@link MasterKey} in its {@link KeyRecords} (a node's store), and hands out {@link Signer}s.
  * There is deliberately no method that returns a private key.
  */
 
 import { StoreError } from '../errors/index.js';
-import type { KeyRecord, KeyStatus, Store } from '../store/types.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { generateEd25519, privateKeyObject, publicKeyOf } from '../lib/ed25519.js';
 import { ed25519ToMultibase, multibaseToEd25519 } from '../lib/multikey.js';
 import type { MasterKey } from './master-key.js';
+import type { KeyRecords, KeyStatus, StoredKey } from './records.js';
 import { signerFromKeyObject, type Signer } from './signer.js';
 
 /** Public facts about a stored key. */
@@ -28,7 +28,7 @@ export interface KeyInfo {
 /** Names a new key once its public key is known (a did:key's id depends on it). */
 export type KeyIdentifier = (publicKey: Uint8Array) => { kid: string; controller: string };
 
-function toInfo(record: KeyRecord): KeyInfo {
+function toInfo(record: StoredKey): KeyInfo {
   const publicKey = multibaseToEd25519(record.publicKeyMultibase);
   if (publicKey === undefined) throw new StoreError('ERR_STORE', `stored key ${record.kid} has an invalid public key`);
   return {
@@ -50,7 +50,7 @@ function toInfo(record: KeyRecord): KeyInfo {
  * ```
  */
 export class KeyStore {
-  readonly #store: Store;
+  readonly #store: KeyRecords;
   readonly #unlock: () => MasterKey;
   #master: MasterKey | undefined;
   readonly #clock: Clock;
@@ -60,7 +60,7 @@ export class KeyStore {
    * @param master the master key, or a function that unlocks it on first use
    * (so read-only work, such as verifying, never needs the passphrase).
    */
-  constructor(store: Store, master: MasterKey | (() => MasterKey), options: { clock?: Clock } = {}) {
+  constructor(store: KeyRecords, master: MasterKey | (() => MasterKey), options: { clock?: Clock } = {}) {
     this.#store = store;
     this.#unlock = typeof master === 'function' ? master : () => master;
     this.#clock = options.clock ?? systemClock;
@@ -71,7 +71,7 @@ export class KeyStore {
   }
 
   /** The same key store writing through another store handle, e.g. a transaction. */
-  with(store: Store): KeyStore {
+  with(store: KeyRecords): KeyStore {
     return new KeyStore(store, () => this.#masterKey, { clock: this.#clock });
   }
 
@@ -80,7 +80,7 @@ export class KeyStore {
     const { secretKey, publicKey } = generateEd25519();
     try {
       const { kid, controller } = identify(publicKey);
-      const record: KeyRecord = {
+      const record: StoredKey = {
         kid,
         controller,
         publicKeyMultibase: ed25519ToMultibase(publicKey),

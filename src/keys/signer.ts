@@ -11,17 +11,10 @@ import type { KeyObject } from 'node:crypto';
 import { encodeBase64url } from '../lib/base64url.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { generateEd25519, privateKeyObject, signEd25519 } from '../lib/ed25519.js';
+import type { Signer } from '../lib/signer.js';
 
-/** Signs bytes with one Ed25519 key (JOSE `alg: EdDSA`). */
-export interface Signer {
-  readonly alg: 'EdDSA';
-  /** The verification method id (a DID URL) of the key: the JWS `kid`. */
-  readonly kid: string;
-  /** The raw 32-byte Ed25519 public key. */
-  readonly publicKey: Uint8Array;
-  /** Returns the 64-byte signature of `data`. */
-  readonly sign: (data: Uint8Array) => Promise<Uint8Array>;
-}
+// The shape lives in lib/ (lib/jws signs with it); this is its public name.
+export type { Signer };
 
 /** The signature function shape did-jwt expects (base64url output), for interop. */
 export type DidJwtSigner = (data: string | Uint8Array) => Promise<string>;

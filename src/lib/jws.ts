@@ -9,7 +9,7 @@
  */
 
 import { InputError, VerificationError, type LegateError } from '../errors/index.js';
-import type { Signer } from '../keys/signer.js';
+import type { Signer } from './signer.js';
 import { isRecord } from './assert.js';
 import { decodeBase64url, encodeBase64url, encodeBase64urlString } from './base64url.js';
 import { parseJson } from './json.js';

@@ -27,6 +27,15 @@ export {
   type StatusChange,
   type StatusChangeResult,
 } from './status.js';
+export {
+  refreshStatusLists,
+  startStatusRefresh,
+  DEFAULT_STATUS_REFRESH_INTERVAL_MS,
+  STATUS_REFRESH_LEASE,
+  type StatusRefreshOptions,
+  type StatusRefreshResult,
+  type StatusRefreshSchedule,
+} from './status-refresh.js';
 export { statusChecker, verificationOptions } from './verify.js';
 // The per-message work budget, for callers that verify outside verificationOptions (#13 item 3).
 export { WorkBudget, DEFAULT_WORK_LIMITS, type WorkLimits, type WorkKind } from '../lib/work-budget.js';

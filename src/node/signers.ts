@@ -6,15 +6,13 @@
  */
 
 import { StoreError } from '../errors/index.js';
+import { newestActiveSigner } from '../keys/newest-signer.js';
 import type { Signer } from '../keys/signer.js';
 import type { NodeContext } from './context.js';
 
 /** The organization's newest active key, as a Signer. */
 export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
-  const keys = (await ctx.keys.list(ctx.organization.did)).filter((k) => k.status === 'active');
-  const newest = keys.at(-1);
-  if (newest === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', 'the organization has no active key');
-  return ctx.keys.signer(newest.kid);
+  return newestActiveSigner(ctx.keys, ctx.organization.did);
 }
 
 /**

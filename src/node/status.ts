@@ -2,53 +2,47 @@
  * @module node/status
  *
  * Revocation and suspension for the credentials this node issues, with W3C
- * Bitstring Status Lists. Every credential gets one entry per purpose at a
- * random, never-reused index (herd privacy; the store's UNIQUE constraint
+ * Bitstring Status Lists: the wiring of `status/policy` to the node's store
+ * and keys. Every credential gets one entry per purpose at a random,
+ * never-reused index (herd privacy; the store's UNIQUE constraint
  * guarantees no index is handed out twice), allocated in the same
  * transaction that records the credential. Each change re-signs the list, so
  * its published form (and ETag) changes with it.
+ *
+ * Reading never writes: {@link publishedStatusList} and
+ * {@link localStatusLists} serve the stored signed list as it is. Keeping
+ * lists signed before they expire is the re-signing job's (`node/status-refresh`).
  */
 
-import { randomInt, randomUUID } from 'node:crypto';
-import { InputError, isLegateError, StoreError } from '../errors/index.js';
+import { InputError, StoreError } from '../errors/index.js';
 import type { StatusEntry } from '../credential/types.js';
-import { addDuration, parseDuration } from '../lib/duration.js';
-import { decodeCompactJws } from '../lib/jws.js';
 import { getBit, setBit } from '../status/bitstring.js';
 import { statusEntry } from '../status/entry.js';
 import { issueStatusListCredential } from '../status/list-credential.js';
+import { hasRoom, newStatusListId, pickFreeIndex, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
 import { STATUS_PURPOSES } from '../status/types.js';
-import type { StatusListRecord, StatusPurpose, Store } from '../store/types.js';
+import type { StatusListRecord, StatusPurpose } from '../store/types.js';
 import { withStore, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { signerFor } from './signers.js';
 import { audit } from './audit.js';
 
-/** Entries per list: the W3C minimum, 131,072 (16 KiB raw, a few hundred bytes gzipped when sparse). */
-export const STATUS_LIST_SIZE = 131_072;
-/** How long verifiers may cache a list (`ttl`, and Cache-Control max-age). */
-export const STATUS_LIST_TTL_MS = 5 * 60_000;
-/** A published list credential is valid this long and re-signed when half of it has passed. */
-export const STATUS_LIST_VALIDITY = 'P1D';
-/** Roll over to a new list at this fill, so random allocation stays cheap and herds stay large. */
-const ROLLOVER_FILL = 0.75;
-const RANDOM_TRIES = 32;
+// The policy lives in status/; these names stay importable from legate/node.
+export { needsResigning, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS, STATUS_LIST_VALIDITY } from '../status/policy.js';
 
 /** The URL a list is published at: `<node>/status/<id>`. */
 export function statusListUrl(ctx: NodeContext, listId: string): string {
   return `${nodeBaseUrl(ctx.organization.domain)}/status/${listId}`;
 }
 
-/** Signs the list's current bits and returns its new token. */
-async function sign(ctx: NodeContext, list: StatusListRecord): Promise<string> {
-  const now = ctx.clock();
+/** Signs the list's current bits, valid from now for the policy's validity, and returns its new token. */
+export async function signStatusList(ctx: NodeContext, list: StatusListRecord): Promise<string> {
   const { jwt } = await issueStatusListCredential({
     id: statusListUrl(ctx, list.id),
     issuer: list.issuer,
     purpose: list.purpose,
     bits: list.bits,
-    validFrom: now,
-    validUntil: addDuration(now, parseDuration(STATUS_LIST_VALIDITY)),
+    ...statusListValidity(ctx.clock()),
     ttlMs: STATUS_LIST_TTL_MS,
     signer: await signerFor(ctx, list.issuer),
     clock: ctx.clock,
@@ -60,10 +54,10 @@ async function sign(ctx: NodeContext, list: StatusListRecord): Promise<string> {
 async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'>> {
   // Neither reads a list's bits: allocating needs only its id, size and fill.
   const current = await ctx.store.latestStatusList(issuer, purpose);
-  if (current !== undefined && (await ctx.store.countStatusAllocations(current.id)) < current.size * ROLLOVER_FILL) return current;
+  if (current !== undefined && hasRoom(current, await ctx.store.countStatusAllocations(current.id))) return current;
   const now = ctx.clock().toISOString();
   const list: StatusListRecord = {
-    id: `${purpose === 'revocation' ? 'r' : 's'}-${randomUUID()}`,
+    id: newStatusListId(purpose),
     issuer,
     purpose,
     size: STATUS_LIST_SIZE,
@@ -72,23 +66,9 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
     createdAt: now,
     updatedAt: now,
   };
-  list.token = await sign(ctx, list);
+  list.token = await signStatusList(ctx, list);
   await ctx.store.putStatusList(list);
   return list;
-}
-
-async function freeIndex(tx: Store, list: Pick<StatusListRecord, 'id' | 'size'>): Promise<number> {
-  for (let i = 0; i < RANDOM_TRIES; i++) {
-    const index = randomInt(list.size);
-    if (!(await tx.isStatusIndexAllocated(list.id, index))) return index;
-  }
-  // Unlucky at high fill: probe forward from a random start.
-  const start = randomInt(list.size);
-  for (let step = 0; step < list.size; step++) {
-    const index = (start + step) % list.size;
-    if (!(await tx.isStatusIndexAllocated(list.id, index))) return index;
-  }
-  throw new StoreError('ERR_STORE', `status list ${list.id} is full`);
 }
 
 /**
@@ -100,7 +80,7 @@ export async function allocateStatus(ctx: NodeContext, issuer: string, credentia
   const entries: StatusEntry[] = [];
   for (const purpose of STATUS_PURPOSES) {
     const list = await openList(ctx, issuer, purpose);
-    const index = await freeIndex(ctx.store, list);
+    const index = await pickFreeIndex(list, (i) => ctx.store.isStatusIndexAllocated(list.id, i));
     await ctx.store.putStatusAllocation({ credentialId, listId: list.id, index, purpose });
     entries.push(statusEntry(statusListUrl(ctx, list.id), index, purpose));
   }
@@ -146,7 +126,7 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
     const bits = list.bits.slice();
     setBit(bits, target.index, change !== 'reinstate');
     const updated: StatusListRecord = { ...list, bits, version: list.version + 1, updatedAt: ctx.clock().toISOString() };
-    updated.token = await sign(tx, updated);
+    updated.token = await signStatusList(tx, updated);
     await tx.store.updateStatusList(list.id, { bits, version: updated.version, token: updated.token, updatedAt: updated.updatedAt });
     await audit(tx, {
       type: change === 'revoke' ? 'revocation' : 'status-change',
@@ -171,67 +151,26 @@ export async function credentialStatus(ctx: NodeContext, credentialId: string): 
 }
 
 /**
- * The published list credential, re-signed first when it has none or more
- * than half of its validity has passed.
- * @throws StoreError `ERR_NOT_FOUND` for an unknown list.
+ * The published list credential, as stored: reading never signs or writes.
+ * A list is re-signed by every change and by the re-signing job
+ * (`refreshStatusLists`) before it expires; on a node that runs neither,
+ * the stored list is still served after its `validUntil`, and verifiers
+ * refuse it (`ERR_STATUS_UNAVAILABLE`, failing closed).
+ * @throws StoreError `ERR_NOT_FOUND` for an unknown list;
+ * `ERR_STATUS_UNAVAILABLE` for one that was never signed.
  */
 export async function publishedStatusList(ctx: NodeContext, listId: string): Promise<{ token: string; list: StatusListRecord }> {
   const list = await ctx.store.getStatusList(listId);
   if (list === undefined) throw new StoreError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
-  if (list.token !== undefined && !needsResigning(list.token, ctx.clock())) return { token: list.token, list };
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
-    const fresh = (await tx.store.getStatusList(listId))!;
-    if (fresh.token !== undefined && !needsResigning(fresh.token, ctx.clock())) return { token: fresh.token, list: fresh };
-    let token: string;
-    try {
-      token = await sign(tx, fresh);
-    } catch (error) {
-      // A retired issuer cannot re-sign: keep serving the last list; once it expires,
-      // verifiers treat the status as unavailable and fail closed.
-      if (fresh.token !== undefined && isLegateError(error, 'ERR_KEY_UNAVAILABLE')) return { token: fresh.token, list: fresh };
-      throw error;
-    }
-    await tx.store.updateStatusList(listId, { bits: fresh.bits, version: fresh.version, token, updatedAt: fresh.updatedAt });
-    return { token, list: { ...fresh, token } };
-  });
+  if (list.token === undefined) throw new StoreError('ERR_STATUS_UNAVAILABLE', `status list ${listId} has not been signed yet`, { claim: 'list' });
+  return { token: list.token, list };
 }
 
-// Each lookup of a local list asks whether its token is due for re-signing: remember the answer's date per token.
-const halfways = new Map<string, number>();
-const MAX_HALFWAYS = 256;
-
-/**
- * Whether a published list credential should be re-signed: it has no
- * validity window, or more than half of it has passed.
- */
-export function needsResigning(token: string, now: Date): boolean {
-  let halfway = halfways.get(token);
-  if (halfway === undefined) {
-    const { validFrom, validUntil } = decodeCompactJws(token).payload;
-    // A list without a validity window is always re-signed.
-    if (typeof validFrom !== 'string' || typeof validUntil !== 'string') halfway = -Infinity;
-    else {
-      const from = Date.parse(validFrom);
-      halfway = from + (Date.parse(validUntil) - from) / 2;
-    }
-    if (halfways.size >= MAX_HALFWAYS) halfways.clear();
-    halfways.set(token, halfway);
-  }
-  return now.getTime() > halfway;
-}
-
-
-/** Local status-list lookup for verification: this node's own lists by URL, with no server running. */
+/** Local status-list lookup for verification: this node's own lists by URL, as stored, with no server running. */
 export function localStatusLists(ctx: NodeContext): (url: string) => Promise<string | undefined> {
   const prefix = `${nodeBaseUrl(ctx.organization.domain)}/status/`;
   return async (url) => {
     if (!url.startsWith(prefix)) return undefined;
-    const id = url.slice(prefix.length);
-    const list = await ctx.store.getStatusList(id);
-    if (list === undefined) return undefined;
-    // One read when the stored token is current (the usual case); publishedStatusList re-signs otherwise.
-    if (list.token !== undefined && !needsResigning(list.token, ctx.clock())) return list.token;
-    return (await publishedStatusList(ctx, id)).token;
+    return (await ctx.store.getStatusList(url.slice(prefix.length)))?.token;
   };
 }

@@ -4,7 +4,8 @@
  * Runs the app on Node's HTTP server (@hono/node-server) and stops it
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
- * node/serve-lock).
+ * node/serve-lock). While it serves, it runs the status-list re-signing job
+ * on an interval (node/status-refresh; one instance of a fleet does the work).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
+import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
 export interface RunningServer {
@@ -20,6 +22,12 @@ export interface RunningServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish, and closes the node. */
   close(): Promise<void>;
+}
+
+/** The scheduled jobs a server runs. */
+export interface ServeJobOptions {
+  /** Re-sign status lists every this many ms (default 15 minutes); `false` runs no job (another process does). */
+  statusRefreshIntervalMs?: number | false;
 }
 
 /**
@@ -35,7 +43,7 @@ export interface RunningServer {
  * process.on('SIGTERM', () => void server.close());
  * ```
  */
-export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number }): Promise<RunningServer> {
+export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number } & ServeJobOptions): Promise<RunningServer> {
   await organizationSigner(options.node);
   const app = createApp(options);
   const lock = lockDataDir(options.node.dataDir, options.node.clock);
@@ -43,6 +51,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
   const started = new Promise<RunningServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
+      const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -52,6 +61,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             // Idle keep-alive connections would hold close() open.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
+            .then(() => refresh?.stop())
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });

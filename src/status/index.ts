@@ -47,4 +47,11 @@ export {
   type StatusResult,
 } from './check.js';
 export { DEFAULT_MAX_STATUS_AGE_SECONDS, maxStatusAgeOf, statusAgeMs, type StatusAgeRule } from './max-age.js';
+export {
+  needsResigning,
+  resignDue,
+  STATUS_LIST_SIZE,
+  STATUS_LIST_TTL_MS,
+  STATUS_LIST_VALIDITY,
+} from './policy.js';
 export * from './types.js';

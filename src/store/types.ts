@@ -9,9 +9,8 @@
  * the key store); a backend never sees them in the clear.
  */
 
-import type { StatusPurpose } from '../status/types.js';
-
-export type { StatusPurpose };
+/** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
+export type StatusPurpose = 'revocation' | 'suspension';
 
 /** The organization this node speaks for. There is exactly one per store. */
 export interface OrganizationRecord {
@@ -369,6 +368,14 @@ export interface Store {
   /** A small named value (node settings, published-document versions). */
   getSetting(name: string): Promise<string | undefined>;
   putSetting(name: string, value: string): Promise<void>;
+
+  // --- Leases: which instance of a fleet runs a scheduled job ---
+  /**
+   * Takes or renews the lease `name` for `holder` until `until` (ISO 8601),
+   * atomically: true when it was free, had expired by `now`, or was already
+   * `holder`'s; false while another holder's lease runs.
+   */
+  acquireLease(name: string, holder: string, until: string, now: string): Promise<boolean>;
 
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none

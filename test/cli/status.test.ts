@@ -69,6 +69,10 @@ describe('legate cap revoke|suspend|reinstate, status, agent retire', () => {
     expect(suspended.code).toBe(1);
     expect(suspended.json()).toMatchObject({ ok: false, entries: [{ outcome: 'ok' }, { outcome: 'suspended', code: 'ERR_SUSPENDED' }] });
     expect(legate([...d, 'status', 'show', 'r-nope', '--json']).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
+    // Lists signed moments ago are not due: the re-signing job runs, takes the lease, and leaves them alone.
+    const refresh = legate([...d, 'status', 'refresh', '--json']);
+    expect(refresh.code, refresh.stderr).toBe(0);
+    expect(refresh.json()).toEqual({ ran: true, resigned: [], failed: [] });
   });
 
   it('fails closed when a list cannot be fetched (no node data, no network)', () => {

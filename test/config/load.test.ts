@@ -11,6 +11,7 @@ import { CONFIG_FILE, SETTINGS, settingSpec } from '../../src/config/settings.js
 import { DEFAULT_MAX_STATUS_AGE_SECONDS } from '../../src/status/max-age.js';
 import { DEFAULT_WORK_LIMITS } from '../../src/lib/work-budget.js';
 import { SWEEP_INTERVAL_MS } from '../../src/node/sweep.js';
+import { DEFAULT_STATUS_REFRESH_INTERVAL_MS } from '../../src/node/status-refresh.js';
 
 let data: string;
 
@@ -170,6 +171,7 @@ describe('the table', () => {
     const value = (name: string) => settingSpec(name)!.default;
     expect(value('maxStatusAge')).toBe(DEFAULT_MAX_STATUS_AGE_SECONDS);
     expect(value('sweepInterval')).toBe(SWEEP_INTERVAL_MS / 1000);
+    expect(value('statusRefreshInterval')).toBe(DEFAULT_STATUS_REFRESH_INTERVAL_MS / 1000);
     for (const [kind, limit] of Object.entries(DEFAULT_WORK_LIMITS)) expect(value(`workLimits.${kind}`), kind).toBe(limit);
   });
 

@@ -24,6 +24,7 @@ import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
 import { presentAsAgent } from '../../src/node/present.js';
 import { sweepNode, USAGE_SLACK_MS } from '../../src/node/sweep.js';
+import { refreshStatusLists } from '../../src/node/status-refresh.js';
 import { handleAction } from '../../src/node/actions.js';
 import { createSignedAction } from '../../src/action/create.js';
 import { createPresentation } from '../../src/presentation/create.js';
@@ -132,6 +133,8 @@ describe('what strangers leave in the database', () => {
 
   it('keeps the session and acknowledge of a trusted handshake until the session expires, then sweeps them', async () => {
     now = Date.UTC(2026, 2, 4, 10, 0, 0);
+    // Days after the lists were signed: re-sign them as serve's job would (reads no longer do).
+    await refreshStatusLists(ctx);
     const clock = () => new Date(now);
     const alice = (await ctx.store.getAgent('alice'))!;
     const signer = await ctx.keys.signer(alice.kid);

@@ -6,7 +6,8 @@
  * this node issued (and republish its list); `legate status show <list-id>`
  * describes one of this node's lists; `legate status check <file>` fetches
  * and reports a credential's status; `legate status decode <list-file>
- * --index <n>` reads one bit of any list credential.
+ * --index <n>` reads one bit of any list credential; `legate status
+ * refresh` runs the re-signing job once (cron, on a node that never serves).
  */
 
 import type { Command } from 'commander';
@@ -17,6 +18,7 @@ import { decodeCompactJws } from '../../lib/jws.js';
 import { parseJson } from '../../lib/json.js';
 import { getBit } from '../../status/bitstring.js';
 import { readStatusList } from '../../status/list-credential.js';
+import { refreshStatusLists } from '../../node/status-refresh.js';
 import { action, withNode, withStatusChecker } from '../command.js';
 import { EXIT, printJson, println, readInput } from '../io.js';
 import { extractToken } from './verify.js';
@@ -66,6 +68,22 @@ export function registerStatus(program: Command): void {
       if (globals.json) printJson(summary);
       else for (const [k, v] of Object.entries(summary)) println(`${k.padEnd(10)} ${String(v)}`);
       return EXIT.ok;
+    }),
+  );
+
+  const refresh = status
+    .command('refresh')
+    .description("re-sign this node's status lists that are past half their validity (what `serve` does on a schedule; run it from cron on a node that never serves)");
+  action(refresh, async (globals) =>
+    withNode(globals, async (node) => {
+      const result = await refreshStatusLists(node);
+      if (globals.json) printJson(result);
+      else if (!result.ran) println('another instance holds the status-refresh lease; nothing done');
+      else {
+        println(`re-signed ${result.resigned.length} list(s)`);
+        for (const f of result.failed) println(`not re-signed: ${f.id}  ${f.code}`);
+      }
+      return result.failed.length === 0 ? EXIT.ok : EXIT.failed;
     }),
   );
 

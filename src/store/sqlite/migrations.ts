@@ -252,6 +252,17 @@ export const MIGRATIONS: readonly Migration[] = [
            OR substr(name, 1, 13) = 'peer.session.';
     `,
   },
+  {
+    version: 8,
+    description: 'leases: which instance of a fleet runs a scheduled job (status-list re-signing)',
+    sql: `
+      CREATE TABLE leases (
+        name    TEXT NOT NULL PRIMARY KEY,
+        holder  TEXT NOT NULL,
+        until   TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -54,6 +54,7 @@ import { corruptionError, isCorruption, runIntegrityCheck, writeRefused } from '
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
+import { LeaseStatements } from './leases.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -193,6 +194,7 @@ class SqliteConnection {
   readonly registry: RegistryStatements;
   readonly audit: AuditStatements;
   readonly expiring: ExpiringStatements;
+  readonly leases: LeaseStatements;
   /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
   corrupt = false;
 
@@ -219,6 +221,7 @@ class SqliteConnection {
     this.registry = new RegistryStatements(db);
     this.audit = new AuditStatements(db);
     this.expiring = new ExpiringStatements(db);
+    this.leases = new LeaseStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -563,6 +566,11 @@ abstract class SqliteStoreBase implements Store {
   }
   putSetting(name: string, value: string): Promise<void> {
     return this.run('putSetting', (c) => c.registry.putSetting(name, value));
+  }
+
+  // Leases (scheduled jobs one instance of a fleet runs).
+  acquireLease(name: string, holder: string, until: string, now: string): Promise<boolean> {
+    return this.run('acquireLease', (c) => c.leases.acquireLease(name, holder, until, now));
   }
   claimOnce(key: string, expiresAt: string, now: string): Promise<boolean> {
     return this.run('claimOnce', (c) => c.registry.claimOnce(key, expiresAt, now));

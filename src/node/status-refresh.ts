@@ -1,0 +1,122 @@
+/**
+ * @module node/status-refresh
+ *
+ * The status-list re-signing job: every list this node publishes is signed
+ * for {@link STATUS_LIST_VALIDITY} and re-signed once half of that has
+ * passed (`status/policy` `resignDue`), so verifiers never meet an expired
+ * list. Reads never sign (see `node/status`); this job does, on a schedule
+ * `legate serve` runs ({@link startStatusRefresh}) or once from
+ * `legate status refresh` (cron, for a node that never serves).
+ *
+ * In a fleet sharing one store exactly one instance runs it: each run first
+ * takes the store's `status-refresh` lease, and the others skip while it is
+ * held. A holder renews the lease on each run; if it dies, the lease
+ * expires and another instance takes over.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { isLegateError, type ErrorCode } from '../errors/index.js';
+import { resignDue } from '../status/policy.js';
+import { withStore, type NodeContext } from './context.js';
+import { signStatusList } from './status.js';
+
+export { STATUS_LIST_VALIDITY } from '../status/policy.js';
+
+/** The lease the job takes in the store. */
+export const STATUS_REFRESH_LEASE = 'status-refresh';
+/** How often `serve` runs the job by default: far more often than the half-day margin needs, so a missed run costs nothing. */
+export const DEFAULT_STATUS_REFRESH_INTERVAL_MS = 15 * 60_000;
+/** How long one run holds the lease by default (a one-off run; `serve` holds it for two of its intervals). */
+export const DEFAULT_STATUS_REFRESH_LEASE_MS = 60_000;
+
+export interface StatusRefreshOptions {
+  /** Who runs the job (default a random id per call): a holder renews its own lease. */
+  holder?: string;
+  /** How long the lease is held from now, in ms; default {@link DEFAULT_STATUS_REFRESH_LEASE_MS}. */
+  leaseMs?: number;
+}
+
+export interface StatusRefreshResult {
+  /** False when another instance holds the lease: this run did nothing. */
+  ran: boolean;
+  /** Ids of the lists re-signed. */
+  resigned: string[];
+  /** Lists due but not re-signed, with why (`ERR_KEY_UNAVAILABLE` for a retired issuer: its list expires, and verifiers fail closed). */
+  failed: { id: string; code: ErrorCode }[];
+}
+
+/** Re-signs one list if it is still due, inside a transaction; returns whether it did. */
+async function resignOne(ctx: NodeContext, id: string): Promise<boolean> {
+  return ctx.store.transaction(async (store) => {
+    const tx = withStore(ctx, store);
+    const list = await store.getStatusList(id);
+    // Another change may have re-signed it since the list was read.
+    if (list === undefined || resignDue([list], ctx.clock()).length === 0) return false;
+    const token = await signStatusList(tx, list);
+    await store.updateStatusList(id, { bits: list.bits, version: list.version, token, updatedAt: list.updatedAt });
+    return true;
+  });
+}
+
+/**
+ * Runs the re-signing job once: takes the lease, then re-signs every list
+ * due at the node's clock. Bits, version and `updatedAt` stay as they were;
+ * only the signed token (and its validity) changes.
+ *
+ * @example
+ * ```ts
+ * const { ran, resigned } = await refreshStatusLists(node);
+ * ```
+ */
+export async function refreshStatusLists(ctx: NodeContext, options: StatusRefreshOptions = {}): Promise<StatusRefreshResult> {
+  const now = ctx.clock();
+  const until = new Date(now.getTime() + (options.leaseMs ?? DEFAULT_STATUS_REFRESH_LEASE_MS));
+  const holder = options.holder ?? randomUUID();
+  if (!(await ctx.store.acquireLease(STATUS_REFRESH_LEASE, holder, until.toISOString(), now.toISOString()))) {
+    return { ran: false, resigned: [], failed: [] };
+  }
+  const result: StatusRefreshResult = { ran: true, resigned: [], failed: [] };
+  for (const id of resignDue(await ctx.store.listStatusLists(), now)) {
+    try {
+      if (await resignOne(ctx, id)) result.resigned.push(id);
+    } catch (error) {
+      if (!isLegateError(error)) throw error;
+      result.failed.push({ id, code: error.code });
+    }
+  }
+  return result;
+}
+
+/** A running schedule of the job. */
+export interface StatusRefreshSchedule {
+  /** Stops the schedule and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs {@link refreshStatusLists} now and then every `intervalMs` (default
+ * {@link DEFAULT_STATUS_REFRESH_INTERVAL_MS}) as one holder, which keeps the
+ * lease for two intervals so it renews it before it lapses. A run's error
+ * goes to `onError` (default: a process warning) and the schedule goes on.
+ */
+export function startStatusRefresh(
+  ctx: NodeContext,
+  options: { intervalMs?: number | undefined; onError?: ((error: unknown) => void) | undefined } = {},
+): StatusRefreshSchedule {
+  const intervalMs = options.intervalMs ?? DEFAULT_STATUS_REFRESH_INTERVAL_MS;
+  const holder = randomUUID();
+  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`status-list refresh failed: ${String(error)}`));
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(() => refreshStatusLists(ctx, { holder, leaseMs: 2 * intervalMs })).then(() => undefined, onError);
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
