@@ -37,11 +37,16 @@ function referencedFiles(value: unknown, found = new Set<string>()): Set<string>
   return found;
 }
 
+/** A schema of `schemas/` as parsed JSON (read each time: callers keep what they derive from it). */
+export function readSchemaFile(file: string): unknown {
+  return JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as unknown;
+}
+
 function validator(file: string): ValidateFunction {
   let validate = compiled.get(file);
   if (validate === undefined) {
     ajv ??= addFormats(new Ajv2020({ allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true }), ['date-time', 'uri']);
-    const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as { $id?: string };
+    const schema = readSchemaFile(file) as { $id?: string };
     // Compiling a schema registers its $id, so compile what this one refers to first.
     loading.add(file);
     try {

@@ -12,25 +12,16 @@
 
 import { InputError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import { argumentKeys } from './schema.js';
+import { checkArguments } from './check.js';
 
 const invalid = (claim: string, message: string) => new InputError('ERR_INVALID_ARGUMENT', `${claim} ${message}`, { claim });
 
-/** Refuses a property the arguments schema `schemaName` does not name (a misspelt option must not pass silently). */
-export function knownKeys(value: Record<string, unknown>, schemaName: string, prefix = ''): Record<string, unknown> {
-  const allowed = argumentKeys(schemaName);
-  const unknown = Object.keys(value).find((key) => !allowed.has(key));
-  if (unknown !== undefined) {
-    const claim = `${prefix}${unknown.slice(0, 64)}`;
-    throw new InputError('ERR_INVALID_ARGUMENT', `unknown argument ${JSON.stringify(claim)}`, { claim });
-  }
-  return value;
-}
-
-/** The method's single arguments object, of the schema `schemaName`. */
+/**
+ * The method's single arguments object, checked against the schema
+ * `schemaName` of the plugin schema (unknown properties refused).
+ */
 export function argsOf(value: unknown, method: string, schemaName: string): Record<string, unknown> {
-  if (!isRecord(value)) throw new InputError('ERR_INVALID_ARGUMENT', `${method} takes one arguments object`, { claim: 'args' });
-  return knownKeys(value, schemaName);
+  return checkArguments(value, method, schemaName);
 }
 
 /** A non-empty string. */

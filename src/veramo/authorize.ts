@@ -23,7 +23,6 @@ import { isRecord } from '../lib/assert.js';
 import { MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
 import {
   argsOf,
-  knownKeys,
   optionalBoolean,
   optionalInteger,
   optionalRecord,
@@ -64,7 +63,7 @@ function covers(leaf: AgentCapabilityCredential, request: AuthorizationRequest):
 }
 
 function readRequest(args: Record<string, unknown>): AuthorizationRequest {
-  const request = knownKeys(requiredRecord(args, 'request'), 'LegateAuthorizationRequest', 'request.');
+  const request = requiredRecord(args, 'request');
   const scope = optionalString(request, 'scope', 'request.scope');
   const amount = optionalRecord(request, 'amount', 'request.amount') as Money | undefined;
   return {
@@ -93,7 +92,6 @@ export async function authorizeRequest(input: unknown, scope: CallScope): Promis
   const args = argsOf(input, 'legateAuthorize', 'LegateAuthorizeArgs');
   const request = readRequest(args);
   const presented = optionalRecord(args, 'presentation');
-  if (presented !== undefined) knownKeys(presented, 'LegateVerifyPresentationArgs', 'presentation.');
   if ((presented === undefined) === (args.chains === undefined)) {
     throw new InputError('ERR_INVALID_ARGUMENT', 'give the credentials as either presentation or chains', { claim: presented === undefined ? 'chains' : 'presentation' });
   }

@@ -11,7 +11,7 @@
 import { InputError } from '../errors/index.js';
 import { queryAuthorization, queryRecognition } from '../registry/query.js';
 import { MAX_DELEGATION_DEPTH } from '../registry/types.js';
-import { argsOf, knownKeys, optionalInteger, requiredString, withArgumentErrors } from './args.js';
+import { argsOf, optionalInteger, requiredString, withArgumentErrors } from './args.js';
 import type { CallScope } from './runtime.js';
 import type { LegateTrustAnswer } from './types.js';
 
@@ -31,14 +31,12 @@ export async function queryTrust(input: unknown, scope: CallScope): Promise<Lega
     return registry;
   };
   if (args.entity !== undefined) {
-    knownKeys(args, 'LegateAuthorizationQuery');
     const entity = requiredString(args, 'entity');
     const authorization = requiredString(args, 'authorization');
     const depth = optionalInteger(args, 'depth', 0, MAX_DELEGATION_DEPTH);
     return withArgumentErrors(() => queryAuthorization(ready(), { entity, authorization, depth }));
   }
   if (args.registry !== undefined) {
-    knownKeys(args, 'LegateRecognitionQuery');
     const asked = requiredString(args, 'registry');
     const recognized = requiredString(args, 'recognized');
     return withArgumentErrors(() => queryRecognition(ready(), { registry: asked, recognized }));

@@ -82,6 +82,40 @@ describe('admin request bodies', () => {
     }
   });
 
+  it('refuses an unknown field and a wrong type on every admin route, table-driven over the routes the app declares', async () => {
+    const credential = encodeURIComponent(parent);
+    const delegation = { from: 'alice', credential: parent, to: bob.did, capability: { action: 'call', resource: 'billing:refund' } };
+    // route pattern -> [path, a body with an unknown field, a body with a wrong type, what the refusal names].
+    // Routes that take no body have no field to mistype: a body that is not an object is ERR_MALFORMED there.
+    const table: Record<string, [string, unknown, unknown, string, string]> = {
+      '/admin/agents': ['/admin/agents', { name: 'bob', owner: OWNER, admin: true }, { name: 'bob', owner: 7 }, 'ERR_SCHEMA', '/owner must be string'],
+      '/admin/agents/:name/retire': ['/admin/agents/alice/retire', { force: true }, [], 'ERR_MALFORMED', 'must be a JSON object'],
+      '/admin/credentials': ['/admin/credentials', { agent: 'alice', capabilities: [refund], format: 'di' }, { agent: 'alice', capabilities: [refund], validFor: 30 }, 'ERR_SCHEMA', '/validFor must be string'],
+      '/admin/delegations': ['/admin/delegations', { ...delegation, format: 'di' }, { ...delegation, maxDepth: 'one' }, 'ERR_SCHEMA', '/maxDepth must be integer'],
+      '/admin/credentials/:id/:change{revoke|suspend|reinstate}': [`/admin/credentials/${credential}/suspend`, { note: 'x' }, 'suspend', 'ERR_MALFORMED', 'must be a JSON object'],
+    };
+    const declared = app.routes.filter((r) => r.method === 'POST' && r.path.startsWith('/admin/')).map((r) => r.path);
+    expect(new Set(declared)).toEqual(new Set(Object.keys(table)));
+    for (const [route, [path, unknownField, wrongType, code, detail]] of Object.entries(table)) {
+      const unknown = await refused(path, unknownField);
+      expect(unknown.code, route).toBe('ERR_SCHEMA');
+      expect(unknown.detail, route).toMatch(/\(root\) has an unknown property '\w+'/);
+      const wrong = await refused(path, wrongType);
+      expect(wrong.code, route).toBe(code);
+      expect(wrong.detail, route).toContain(detail);
+    }
+    expect((await node.store.listAgents()).map((a) => [a.name, a.status])).toEqual([['alice', 'active'], ['helper', 'active']]);
+    expect((await node.store.listCredentials()).map((c) => c.id)).toEqual([parent]);
+  });
+
+  it('refuses a JSON body sent as another media type (hono would read it as {}), and accepts an empty body where none is taken', async () => {
+    const res = await app.request('/admin/agents/alice/retire', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: '{"force":true}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'ERR_MALFORMED', detail: 'the request body must be sent as application/json' });
+    const empty = await app.request('/admin/agents/alice/retire', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '' });
+    expect(empty.status).toBe(200);
+  });
+
   it('accepts the seed credential, several delegated capabilities, a local agent name, and empty bodies', async () => {
     const seed = await post('/admin/credentials', {
       agent: 'alice',

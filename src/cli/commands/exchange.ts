@@ -12,6 +12,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { assertSchema } from '../../credential/schema.js';
 import { InputError } from '../../errors/index.js';
 import { isRecord } from '../../lib/assert.js';
 import { parseJson } from '../../lib/json.js';
@@ -110,15 +111,14 @@ export function registerExchange(program: Command): void {
     .option('--lifetime <seconds>', 'how long the approval is valid', '600');
   action(approveCmd, async (globals, file: string, flags: { as: string; lifetime: string }) => {
     const value = parseJson(readInput(file), 'action file');
-    if (!isRecord(value) || typeof value.iss !== 'string' || typeof value.aud !== 'string' || typeof value.action !== 'string' || typeof value.resource !== 'string') {
-      throw new InputError('ERR_MALFORMED', 'the action file must hold { iss, aud, action, resource, params }', { claim: 'file' });
-    }
+    // schemas/action-to-approve.json: what --save-action writes, unknown fields refused (ERR_SCHEMA).
+    assertSchema('action-to-approve.json', value, 'the action file');
     const lifetimeSeconds = Number(flags.lifetime);
     if (!Number.isSafeInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > 86400) {
       throw new InputError('ERR_INVALID_ARGUMENT', '--lifetime must be 1 to 86400 seconds', { claim: '--lifetime' });
     }
     return withNode(globals, async (node) => {
-      const issued = await approve(node, { approver: flags.as, action: value as unknown as ReturnType<typeof actionToApprove>, lifetimeSeconds });
+      const issued = await approve(node, { approver: flags.as, action: value as ReturnType<typeof actionToApprove>, lifetimeSeconds });
       if (globals.json) printJson(issued);
       else println(issued.jwt);
       return EXIT.ok;
