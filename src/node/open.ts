@@ -2,9 +2,10 @@
  * @module node/open
  *
  * Opens an initialized data directory: checks its file modes, checks the
- * passphrase against the sealing in force, opens the SQLite store, and wires
- * a resolver that answers for this node's own DIDs from the store before going
- * to the network.
+ * passphrase against the sealing in force, opens the SQLite store, the key
+ * store and the HTTP client, wires a resolver that answers for this node's
+ * own DIDs from the store before going to the network, and hands all of it
+ * to {@link createNode}, which builds the node's services.
  *
  * The master key is unlocked at open when a passphrase is given (a wrong one,
  * or one given for a store sealed by `master.key`, fails here, not at first
@@ -22,6 +23,7 @@ import { systemClock } from '../lib/clock.js';
 import { createHttpClient } from '../lib/http-client.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
+import { createNode } from './create.js';
 import { secureDataDir } from './data-dir.js';
 import { localDocuments } from './documents.js';
 import { organizationSigner } from './signers.js';
@@ -71,7 +73,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
     const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
     let closing: Promise<void> | undefined;
-    const context: NodeContext = {
+    const context = createNode({
       dataDir,
       organization,
       store,
@@ -82,7 +84,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       resolver,
       http,
       allowHttpLoopback,
-      sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
+      ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
       ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       // Idempotent, as the store's close is: closing twice is harmless.
       close: () =>
@@ -90,7 +92,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
           if (own) await http.close();
           await store.close();
         })()),
-    };
+    });
     // The check value proves the master key; unsealing a real key proves the rows match it too.
     if (options.requireKeys === true) {
       await organizationSigner(context).catch(async (error: unknown) => {

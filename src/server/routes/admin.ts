@@ -12,12 +12,10 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { assertSchema } from '../../credential/schema.js';
-import { createAgent } from '../../node/agents.js';
 import type { NodeContext } from '../../node/context.js';
-import { delegateFromAgent, type DelegateFromAgentOptions } from '../../node/delegate.js';
-import { issueToAgent, type IssueToAgentOptions } from '../../node/issue.js';
-import { retireAgent } from '../../node/retire.js';
-import { changeStatus, type StatusChange } from '../../node/status.js';
+import type { DelegateFromAgentOptions } from '../../node/delegate.js';
+import type { IssueToAgentOptions } from '../../node/issue.js';
+import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
 import { jsonBody } from '../request.js';
@@ -53,29 +51,29 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
 
   app.post('/agents', async (c) => {
     const request = await body<AgentRequest>(c, maxBodyLength, 'admin-agent-request.json');
-    const agent = await createAgent(node, { name: request.name, owner: request.owner, method: request.method ?? 'web' });
+    const agent = await node.services.agents.create({ name: request.name, owner: request.owner, method: request.method ?? 'web' });
     return c.json(agent, 201);
   });
 
   app.post('/agents/:name/retire', async (c) => {
     await noBody(c, maxBodyLength);
-    return c.json(await retireAgent(node, c.req.param('name')));
+    return c.json(await node.services.agents.retire(c.req.param('name')));
   });
 
   app.post('/credentials', async (c) => {
     // The schema admits exactly these fields, so the body is passed as it is.
-    const issued = await issueToAgent(node, await body<CredentialRequest>(c, maxBodyLength, 'admin-credential-request.json'));
+    const issued = await node.services.issuance.issue(await body<CredentialRequest>(c, maxBodyLength, 'admin-credential-request.json'));
     return c.json(issued, 201);
   });
 
   app.post('/delegations', async (c) => {
-    const issued = await delegateFromAgent(node, await body<DelegationRequest>(c, maxBodyLength, 'admin-delegation-request.json'));
+    const issued = await node.services.issuance.delegate(await body<DelegationRequest>(c, maxBodyLength, 'admin-delegation-request.json'));
     return c.json(issued, 201);
   });
 
   app.post('/credentials/:id/:change{revoke|suspend|reinstate}', async (c) => {
     await noBody(c, maxBodyLength);
-    const result = await changeStatus(node, c.req.param('id'), c.req.param('change') as StatusChange);
+    const result = await node.services.statusLists.change(c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
 
