@@ -58,6 +58,11 @@ export interface NodeContext {
   close(): Promise<void>;
 }
 
+/**
+ * What `openNode` opens a data directory with. It opens the SQLite store,
+ * key store, HTTP client and resolver these describe, and passes them to
+ * `createNode` (see `NodeDeps` to compose a node from ports of your own).
+ */
 export interface NodeOptions {
   /** The data directory; the CLI defaults it to `./.legate`. */
   dataDir: string;
