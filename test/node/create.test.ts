@@ -22,7 +22,7 @@ import type { AgentRecord, AuditEntryRecord, Store } from '../../src/store/types
 import { acme, alice, frozenClock, mallory, NOW, personaResolver } from '../fixtures.js';
 
 const clock = frozenClock();
-const refusal = { type: 'handshake', action: 'advertise', agent: mallory.did };
+const refusal = { type: 'handshake' as const, action: 'advertise', agent: mallory.did };
 const strangerError = new LegateError('ERR_UNTRUSTED_ISSUER', 'not trusted');
 
 describe('two nodes in one process', () => {
