@@ -12,6 +12,7 @@
 
 import type { Resolvable } from 'did-resolver';
 import { appendAudit } from '../audit/append.js';
+import type { AuditLog } from '../audit/types.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -20,6 +21,7 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
 import { publishedTrustList, trustListUrl } from './registry.js';
+import { organizationSigner } from './signers.js';
 import { operationServices, type NodeServices } from './services.js';
 import { localStatusLists } from './status.js';
 import { createVerifier } from './verify.js';
@@ -89,8 +91,13 @@ export function createNode(deps: NodeDeps): NodeContext {
     }),
     audit: createAuditService({
       clock: node.clock,
-      // Through the transaction's view when given, so the entry commits with the decision it records.
-      append: (fields, tx) => appendAudit(tx === undefined || tx === node.store ? node : transactionView(node, tx), fields),
+      // Through the transaction when given, so the entry commits with the decision it records; checkpoints
+      // are signed by the organization's newest key, unlocked only when one is due.
+      append: (fields, tx) => {
+        const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
+        const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
+        return appendAudit(log, fields);
+      },
     }),
   });
   return node;
