@@ -11,7 +11,6 @@ import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { createDidResolver } from '../did/resolver.js';
 import type { NodeContext } from '../node/context.js';
 import { isInitialized, openNode } from '../node/open.js';
-import { statusChecker, verificationOptions } from '../node/verify.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
 import { instanceOptions } from '../config/node-options.js';
 import { nodeOptions, type GlobalOptions } from './io.js';
@@ -52,7 +51,7 @@ export async function withVerifier<T>(
   options: { checkStatus: boolean },
   fn: (verify: VerifyCredentialOptions, node: NodeContext | undefined) => Promise<T>,
 ): Promise<T> {
-  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(verificationOptions(node, options), node));
+  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.options(options), node));
   const { allowHttpLoopback } = globals;
   const resolver = createDidResolver({ allowHttpLoopback });
   const checker = options.checkStatus ? createStatusChecker({ resolver, allowHttpLoopback }) : undefined;
@@ -61,7 +60,7 @@ export async function withVerifier<T>(
 
 /** Runs `fn` with a status checker: the node's, or a standalone one. */
 export function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
-  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(statusChecker(node)));
+  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.statusChecker));
   const { allowHttpLoopback } = globals;
   return fn(createStatusChecker({ resolver: createDidResolver({ allowHttpLoopback }), allowHttpLoopback }));
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import type { NodeContext } from '../node/context.js';
-import { accredit, recognize, trustListUrl } from '../node/registry.js';
+import { trustListUrl } from '../node/registry.js';
 import { startLoopbackNode } from '../server/loopback.js';
 import type { RunningServer } from '../server/serve.js';
 
@@ -48,11 +48,11 @@ export async function startFederation(root: string, clock: Clock, file: URL = FE
     for (const [id, trust] of Object.entries(federation.trust)) {
       const self = orgs[id]!.node;
       for (const a of trust.accredits) {
-        await accredit(self, { issuer: orgs[a.org]!.node.organization.did, capabilities: a.capabilities, maxDelegationDepth: a.maxDelegationDepth });
+        await self.services.registry.accredit({ issuer: orgs[a.org]!.node.organization.did, capabilities: a.capabilities, maxDelegationDepth: a.maxDelegationDepth });
       }
       for (const r of trust.recognizes) {
         const other = orgs[r.org]!.node;
-        await recognize(self, { url: trustListUrl(other), issuer: other.organization.did, hops: r.hops, ...(r.capabilities ? { capabilities: r.capabilities } : {}) });
+        await self.services.registry.recognize({ url: trustListUrl(other), issuer: other.organization.did, hops: r.hops, ...(r.capabilities ? { capabilities: r.capabilities } : {}) });
       }
     }
     return orgs;

@@ -15,11 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgent } from '../node/agents.js';
-import { delegateFromAgent } from '../node/delegate.js';
-import { issueToAgent } from '../node/issue.js';
-import { act, actionToApprove, approve, handshake } from '../node/peer.js';
-import { changeStatus, STATUS_LIST_TTL_MS } from '../node/status.js';
+import { actionToApprove } from '../node/peer.js';
+import { STATUS_LIST_TTL_MS } from '../node/status.js';
 import type { Capability } from '../credential/types.js';
 import { startFederation, stopFederation, type DemoOrg } from './federation.js';
 import { auditTrail, checkpointAudit, verifyAudit } from '../audit/index.js';
@@ -72,21 +69,21 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     );
 
     // Agents, each with an accountable human owner.
-    const teller = await createAgent(bank.node, { name: 'teller', owner: 'mailto:ops@northwind.example' });
-    await issueToAgent(bank.node, { agent: 'teller', capabilities: [{ action: 'read', resource: 'support:tickets' }] });
-    const carol = await createAgent(support.node, { name: 'carol', owner: 'mailto:carol@helpdesk.example', method: 'key' });
-    const agent = await createAgent(support.node, { name: 'customer-support', owner: carol.did });
-    const helper = await createAgent(support.node, { name: 'refund-helper', owner: carol.did, method: 'key' });
+    const teller = await bank.node.services.agents.create({ name: 'teller', owner: 'mailto:ops@northwind.example' });
+    await bank.node.services.issuance.issue({ agent: 'teller', capabilities: [{ action: 'read', resource: 'support:tickets' }] });
+    const carol = await support.node.services.agents.create({ name: 'carol', owner: 'mailto:carol@helpdesk.example', method: 'key' });
+    const agent = await support.node.services.agents.create({ name: 'customer-support', owner: carol.did });
+    const helper = await support.node.services.agents.create({ name: 'refund-helper', owner: carol.did, method: 'key' });
     record({ step: `Helpdesk registers customer-support (owner carol, ${carol.did.slice(0, 24)}…) and a did:key refund-helper`, outcome: 'ok' }, 'ok');
 
-    const credential = await issueToAgent(support.node, {
+    const credential = await support.node.services.issuance.issue({
       agent: 'customer-support',
       agentVersion: '2.3',
       capabilities: SUPPORT_CAPABILITIES,
       delegation: { depth: 0, maxDepth: 1 },
     });
     record({ step: 'Helpdesk issues the CustomerSupportAgent v2.3 capability credential', outcome: 'ok', detail: 'read CRM records (assigned tickets), write ticket updates, refunds up to 100 USD, account closure with approval' }, 'ok');
-    await delegateFromAgent(support.node, {
+    await support.node.services.issuance.delegate({
       from: 'customer-support',
       credential: credential.id,
       to: helper.did,
@@ -95,40 +92,40 @@ export async function runDemo(say: (line: string) => void = () => undefined): Pr
     });
     record({ step: 'customer-support delegates refunds up to 20 USD to refund-helper for an hour', outcome: 'ok' }, 'ok');
     try {
-      await delegateFromAgent(support.node, { from: 'customer-support', credential: credential.id, to: helper.did, capability: { action: 'call', resource: 'billing:payout' } });
+      await support.node.services.issuance.delegate({ from: 'customer-support', credential: credential.id, to: helper.did, capability: { action: 'call', resource: 'billing:payout' } });
       record({ step: 'customer-support tries to delegate payouts it never had', outcome: 'signed' }, 'refused');
     } catch (error) {
       record({ step: 'customer-support tries to delegate payouts it never had', outcome: 'refused', codes: [(error as { code: string }).code] }, 'refused', 'ERR_CAPABILITY_WIDENED');
     }
 
     // The ACE handshake with the bank's teller.
-    const meeting = await handshake(support.node, { agent: 'customer-support', peer: teller.did });
+    const meeting = await support.node.services.exchange.handshake({ agent: 'customer-support', peer: teller.did });
     record({ step: 'handshake customer-support -> bank teller', outcome: meeting.session ? 'session' : 'no session' }, 'session');
     for (const t of meeting.trusted) record({ step: `  ${t.action} ${t.resource}`, outcome: 'trusted' }, 'trusted');
     for (const r of meeting.rejected) record({ step: `  ${r.action} ${r.resource}`, outcome: 'rejected', codes: [r.code], detail: r.reason }, 'rejected', 'ERR_UNTRUSTED_ISSUER');
 
     // Signed actions, decided by the bank.
-    const refund = (value: number, who = 'customer-support') => act(support.node, { agent: who, peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
+    const refund = (value: number, who = 'customer-support') => support.node.services.exchange.act({ agent: who, peer: teller.did, action: 'call', resource: 'billing:refund', amount: { value, currency: 'USD' } });
     const r80 = await refund(80);
     record({ step: 'refund 80 USD', outcome: r80.decision, codes: codesOf(r80), detail: `authority ${[...r80.attribution].reverse().join(' -> ')}` }, 'allow');
     const r150 = await refund(150);
     record({ step: 'refund 150 USD', outcome: r150.decision, codes: codesOf(r150) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
     const close = { agent: 'customer-support', peer: teller.did, action: 'close', resource: 'billing:account_closure' };
-    const pending = await act(support.node, close);
+    const pending = await support.node.services.exchange.act(close);
     record({ step: 'close an account', outcome: pending.decision, codes: codesOf(pending) }, 'approval_required', 'ERR_APPROVAL_REQUIRED');
-    const approval = await approve(support.node, { approver: carol.did, action: actionToApprove(agent.did, teller.did, close) });
-    const closed = await act(support.node, { ...close, approval: approval.jwt });
+    const approval = await support.node.services.exchange.approve({ approver: carol.did, action: actionToApprove(agent.did, teller.did, close) });
+    const closed = await support.node.services.exchange.act({ ...close, approval: approval.jwt });
     record({ step: 'close the account with carol’s signed approval', outcome: closed.decision, codes: codesOf(closed) }, 'allow');
 
     // The sub-agent acts on its own session, within its narrower slice.
-    await handshake(support.node, { agent: 'refund-helper', peer: teller.did });
+    await support.node.services.exchange.handshake({ agent: 'refund-helper', peer: teller.did });
     const h15 = await refund(15, 'refund-helper');
     record({ step: 'refund-helper refunds 15 USD', outcome: h15.decision, codes: codesOf(h15), detail: `authority ${[...h15.attribution].reverse().join(' -> ')}` }, 'allow');
     const h30 = await refund(30, 'refund-helper');
     record({ step: 'refund-helper refunds 30 USD (its limit is 20)', outcome: h30.decision, codes: codesOf(h30) }, 'deny', 'ERR_CONSTRAINT_AMOUNT');
 
     // Revocation reaches open sessions once the verifier's status cache expires.
-    await changeStatus(support.node, credential.id, 'revoke');
+    await support.node.services.statusLists.change(credential.id, 'revoke');
     record({ step: 'Helpdesk revokes the CustomerSupportAgent credential', outcome: 'ok' }, 'ok');
     offset += STATUS_LIST_TTL_MS + 5_000;
     const after = await refund(10);

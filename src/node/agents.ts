@@ -12,7 +12,7 @@ import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { AGENT_NAME, agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
 import type { AgentMethod, AgentRecord } from '../store/types.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { audit } from './audit.js';
 import { agentDocument } from './documents.js';
 
@@ -56,11 +56,11 @@ function validate(options: CreateAgentOptions): AgentMethod {
 export async function createAgent(ctx: NodeContext, options: CreateAgentOptions): Promise<AgentRecord> {
   const method = validate(options);
   const { organization: org } = ctx;
-  return ctx.store.transaction(async (tx) => {
-    if ((await tx.getAgent(options.name)) !== undefined) {
+  return inTransaction(ctx, async (tx) => {
+    if ((await tx.store.getAgent(options.name)) !== undefined) {
       throw new StoreError('ERR_CONFLICT', `an agent named ${options.name} already exists`, { claim: 'name' });
     }
-    const key = await ctx.keys.with(tx).generate((publicKey) => {
+    const key = await tx.keys.generate((publicKey) => {
       const did = method === 'web' ? agentDidFromDomain(org.domain, options.name) : didKeyFromPublicKey(publicKey);
       return { kid: method === 'web' ? `${did}#key-1` : didKeyVerificationMethodId(did), controller: did };
     });
@@ -73,8 +73,8 @@ export async function createAgent(ctx: NodeContext, options: CreateAgentOptions)
       kid: key.kid,
       createdAt: ctx.clock().toISOString(),
     };
-    await tx.putAgent(agent);
-    await audit(withStore(ctx, tx), { type: 'agent', decision: 'allow', action: 'create', agent: agent.did, owner: agent.owner, details: { name: agent.name, method } });
+    await tx.store.putAgent(agent);
+    await audit(tx, { type: 'agent', decision: 'allow', action: 'create', agent: agent.did, owner: agent.owner, details: { name: agent.name, method } });
     return agent;
   });
 }

@@ -8,26 +8,24 @@
  */
 
 import { InputError, StoreError } from '../errors/index.js';
-import type { NodeContext } from './context.js';
+import { approversInSettings } from '../store/ports/approvals.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { audit } from './audit.js';
-import { withStore } from './context.js';
 
-const SETTING = 'approvers';
 const DID = /^did:[a-z0-9]+:\S{1,2000}$/;
 
 export async function listApprovers(ctx: NodeContext): Promise<string[]> {
-  const stored = await ctx.store.getSetting(SETTING);
-  return stored === undefined ? [] : (JSON.parse(stored) as string[]);
+  return approversInSettings(ctx.store).listApprovers();
 }
 
 async function change(ctx: NodeContext, did: string, add: boolean): Promise<string[]> {
   if (!DID.test(did)) throw new InputError('ERR_INVALID_ARGUMENT', 'an approver must be a DID', { claim: 'did' });
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
-    const current = await listApprovers(tx);
+  return inTransaction(ctx, async (tx) => {
+    const approvals = approversInSettings(tx.store);
+    const current = await approvals.listApprovers();
     if (!add && !current.includes(did)) throw new StoreError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
     const next = add ? [...new Set([...current, did])] : current.filter((d) => d !== did);
-    await store.putSetting(SETTING, JSON.stringify(next));
+    await approvals.putApprovers(next);
     await audit(tx, { type: 'agent', decision: 'allow', action: add ? 'name-approver' : 'remove-approver', resource: did });
     return next;
   });

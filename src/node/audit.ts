@@ -16,12 +16,13 @@
  * one noisy peer from using the whole allowance: a sender is a DID it
  * claims, and fresh `did:key`s cost nothing, so the global limit is what
  * bounds the log, to at most {@link REFUSALS_PER_MINUTE} + 1 lines a minute
- * per process. The counts live in memory, per store.
+ * per node. The counts live in memory, in the node's audit service
+ * ({@link createAuditService}), one per node instance.
  */
 
-import { appendAudit } from '../audit/append.js';
 import type { AuditFields } from '../audit/types.js';
 import { LegateError } from '../errors/index.js';
+import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
 import type { NodeContext } from './context.js';
 
@@ -35,7 +36,7 @@ const LISTED_PEERS = 16;
 const PEER_CHARS = 200;
 const MINUTE_MS = 60_000;
 
-/** One minute's refusals, for one store. */
+/** One minute's refusals, for one node. */
 interface RefusalWindow {
   minute: number;
   written: number;
@@ -48,28 +49,8 @@ interface RefusalWindow {
   types: Set<string>;
 }
 
-const windows = new WeakMap<Store, RefusalWindow>();
-
 function freshWindow(minute: number): RefusalWindow {
   return { minute, written: 0, perPeer: new Map(), suppressed: 0, peers: new Set(), morePeers: false, reasons: new Set(), types: new Set() };
-}
-
-/** Logs one decision through `ctx` (bind it to a transaction with `withStore` to make it part of one). */
-export async function audit(ctx: NodeContext, fields: AuditFields): Promise<void> {
-  await appendAudit(ctx, fields);
-}
-
-/** Appends, best-effort: a refusal is returned to its sender whatever the log does. */
-async function appendQuietly(ctx: NodeContext, fields: AuditFields): Promise<void> {
-  try {
-    await appendAudit(ctx, fields);
-  } catch {
-    try {
-      await appendAudit(ctx, { type: fields.type, decision: 'deny', ...(fields.reasons === undefined ? {} : { reasons: fields.reasons.slice(0, 32) }) });
-    } catch {
-      // The store itself failed; the refusal is still returned to the caller.
-    }
-  }
 }
 
 /** The summary of a window's suppressed refusals, or undefined when there were none. */
@@ -90,55 +71,111 @@ function summaryOf(window: RefusalWindow): AuditFields | undefined {
   };
 }
 
-/**
- * Logs a refusal of input from a party this node has not authenticated
- * (a stranger's handshake, an action it could not verify), within the
- * per-minute limits; never throws.
- */
-export async function auditUnauthenticated(ctx: NodeContext, fields: AuditFields): Promise<void> {
-  const now = ctx.clock().getTime();
-  const minute = Math.floor(now / MINUTE_MS);
-  let window = windows.get(ctx.store);
-  if (window === undefined || window.minute < minute) {
-    const ended = window === undefined ? undefined : summaryOf(window);
-    window = freshWindow(minute);
-    windows.set(ctx.store, window);
-    if (ended !== undefined) await appendQuietly(ctx, ended);
-  }
-  const peer = fields.agent ?? '(unnamed)';
-  const lines = window.perPeer.get(peer) ?? 0;
-  if (window.written < REFUSALS_PER_MINUTE && lines < REFUSALS_PER_PEER_PER_MINUTE) {
-    window.written++;
-    window.perPeer.set(peer, lines + 1);
-    await appendQuietly(ctx, fields);
-    return;
-  }
-  window.suppressed++;
-  window.types.add(fields.type);
-  for (const reason of fields.reasons ?? []) if (window.reasons.size < 32) window.reasons.add(reason);
-  if (window.peers.size < LISTED_PEERS) window.peers.add(peer.slice(0, PEER_CHARS));
-  else if (!window.peers.has(peer.slice(0, PEER_CHARS))) window.morePeers = true;
+/** A node's audit log, and the refusal window that bounds what strangers can write into it. */
+export interface AuditService {
+  /** Logs one decision; through `tx` (a transaction's repositories) to commit or roll back with it. */
+  record(fields: AuditFields, tx?: Store): Promise<void>;
+  /**
+   * Logs a refusal of input from a party this node has not authenticated
+   * (a stranger's handshake, an action it could not verify), within the
+   * per-minute limits; never throws.
+   */
+  unauthenticated(fields: AuditFields): Promise<void>;
+  /** Logs a refusal of untrusted input, trimming what does not fit, within the per-minute limits; never throws. */
+  refusal(fields: Omit<AuditFields, 'decision' | 'reasons'>, error: unknown): Promise<void>;
+  /**
+   * Writes the summary of refusals counted but not logged in a minute that
+   * has ended (or, with `force`, in the current one, as at shutdown).
+   */
+  flushRefusals(options?: { force?: boolean }): Promise<void>;
 }
 
-/** Logs a refusal of untrusted input, trimming what does not fit, within the per-minute limits; never throws. */
-export async function auditRefusal(ctx: NodeContext, fields: Omit<AuditFields, 'decision' | 'reasons'>, error: unknown): Promise<void> {
-  const reasons = [error instanceof LegateError ? error.code : 'ERR_INTERNAL'];
-  const clip = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 512));
-  await auditUnauthenticated(ctx, { ...fields, agent: clip(fields.agent), action: clip(fields.action), resource: clip(fields.resource), decision: 'deny', reasons });
+/** What the audit service needs: a clock, and a way to append an entry (through a transaction when given). */
+export interface AuditServiceDeps {
+  clock: Clock;
+  append(fields: AuditFields, tx?: Store): Promise<unknown>;
 }
 
-/**
- * Writes the summary of refusals counted but not logged in a minute that
- * has ended (or, with `force`, in the current one, as at shutdown). The
- * sweeper calls it every minute.
- */
-export async function flushRefusals(ctx: NodeContext, options: { force?: boolean } = {}): Promise<void> {
-  const window = windows.get(ctx.store);
-  if (window === undefined) return;
-  const minute = Math.floor(ctx.clock().getTime() / MINUTE_MS);
-  if (window.minute >= minute && options.force !== true) return;
-  const summary = summaryOf(window);
-  if (window.minute < minute) windows.set(ctx.store, freshWindow(minute));
-  else Object.assign(window, { suppressed: 0, peers: new Set(), morePeers: false, reasons: new Set(), types: new Set() });
-  if (summary !== undefined) await appendQuietly(ctx, summary);
+/** The audit service of one node; its refusal window is its own. */
+export function createAuditService(deps: AuditServiceDeps): AuditService {
+  const clock = () => deps.clock();
+  const append = (fields: AuditFields, tx?: Store) => deps.append(fields, tx);
+  let window: RefusalWindow | undefined;
+
+  /** Appends, best-effort: a refusal is returned to its sender whatever the log does. */
+  async function appendQuietly(fields: AuditFields): Promise<void> {
+    try {
+      await append(fields);
+    } catch {
+      try {
+        await append({ type: fields.type, decision: 'deny', ...(fields.reasons === undefined ? {} : { reasons: fields.reasons.slice(0, 32) }) });
+      } catch {
+        // The store itself failed; the refusal is still returned to the caller.
+      }
+    }
+  }
+
+  async function unauthenticated(fields: AuditFields): Promise<void> {
+    const minute = Math.floor(clock().getTime() / MINUTE_MS);
+    if (window === undefined || window.minute < minute) {
+      const ended = window === undefined ? undefined : summaryOf(window);
+      window = freshWindow(minute);
+      if (ended !== undefined) await appendQuietly(ended);
+    }
+    const current = window;
+    const peer = fields.agent ?? '(unnamed)';
+    const lines = current.perPeer.get(peer) ?? 0;
+    if (current.written < REFUSALS_PER_MINUTE && lines < REFUSALS_PER_PEER_PER_MINUTE) {
+      current.written++;
+      current.perPeer.set(peer, lines + 1);
+      await appendQuietly(fields);
+      return;
+    }
+    current.suppressed++;
+    current.types.add(fields.type);
+    for (const reason of fields.reasons ?? []) if (current.reasons.size < 32) current.reasons.add(reason);
+    if (current.peers.size < LISTED_PEERS) current.peers.add(peer.slice(0, PEER_CHARS));
+    else if (!current.peers.has(peer.slice(0, PEER_CHARS))) current.morePeers = true;
+  }
+
+  return {
+    record: async (fields, tx) => {
+      await append(fields, tx);
+    },
+    unauthenticated,
+    refusal: async (fields, error) => {
+      const reasons = [error instanceof LegateError ? error.code : 'ERR_INTERNAL'];
+      const clip = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 512));
+      await unauthenticated({ ...fields, agent: clip(fields.agent), action: clip(fields.action), resource: clip(fields.resource), decision: 'deny', reasons });
+    },
+    flushRefusals: async (options = {}) => {
+      if (window === undefined) return;
+      const minute = Math.floor(clock().getTime() / MINUTE_MS);
+      if (window.minute >= minute && options.force !== true) return;
+      const summary = summaryOf(window);
+      if (window.minute < minute) window = freshWindow(minute);
+      else Object.assign(window, { suppressed: 0, peers: new Set(), morePeers: false, reasons: new Set(), types: new Set() });
+      if (summary !== undefined) await appendQuietly(summary);
+    },
+  };
+}
+
+/** Logs one decision through `ctx`; inside a transaction, pass its view ({@link inTransaction}) to make the entry part of it. */
+export async function audit(ctx: NodeContext, fields: AuditFields): Promise<void> {
+  await ctx.services.audit.record(fields, ctx.store);
+}
+
+/** {@link AuditService.unauthenticated} of `ctx`'s node. */
+export function auditUnauthenticated(ctx: NodeContext, fields: AuditFields): Promise<void> {
+  return ctx.services.audit.unauthenticated(fields);
+}
+
+/** {@link AuditService.refusal} of `ctx`'s node. */
+export function auditRefusal(ctx: NodeContext, fields: Omit<AuditFields, 'decision' | 'reasons'>, error: unknown): Promise<void> {
+  return ctx.services.audit.refusal(fields, error);
+}
+
+/** {@link AuditService.flushRefusals} of `ctx`'s node. The sweeper calls it every minute. */
+export function flushRefusals(ctx: NodeContext, options: { force?: boolean } = {}): Promise<void> {
+  return ctx.services.audit.flushRefusals(options);
 }

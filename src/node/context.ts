@@ -1,9 +1,18 @@
 /**
  * @module node/context
  *
- * A Legate node's working set: its data directory, store, key store, clock
- * and DID resolver. The CLI and (later) the HTTP service open one and call
- * the operations in this folder; they hold no logic of their own.
+ * A Legate node: what it was built from (its data directory, store, key
+ * store, clock, DID resolver, HTTP client and settings) and the services
+ * {@link createNode} built from those, once, for this instance. The CLI, the
+ * HTTP service and the demos open one and call its services (or the
+ * operations in this folder, which take the node); they hold no logic of
+ * their own.
+ *
+ * Inside a transaction an operation works on a *transaction view*
+ * ({@link inTransaction}): an object whose prototype is the node and whose
+ * own `store` and `keys` write through the transaction. Nothing is copied,
+ * and every view shares the node's services, so caches and the refusal
+ * window stay one per node.
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -14,7 +23,13 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { NodeServices } from './services.js';
 
+/**
+ * One node instance, as {@link createNode} (or `openNode`) built it. Its
+ * fields are the node's dependencies and settings; `services` are the
+ * services built from them, owned by this instance.
+ */
 export interface NodeContext {
   dataDir: string;
   organization: OrganizationRecord;
@@ -33,9 +48,21 @@ export interface NodeContext {
   sessionLifetimeSeconds: number;
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */
   verifier?: VerifierPolicy | undefined;
+  /**
+   * The services built once for this node: agents, issuance, status lists,
+   * registry, verifier, exchange and audit. Stateful parts (the status
+   * checker's cache, the trust registry's cache, the refusal window) live
+   * here, so two nodes in one process share nothing.
+   */
+  readonly services: NodeServices;
   close(): Promise<void>;
 }
 
+/**
+ * What `openNode` opens a data directory with. It opens the SQLite store,
+ * key store, HTTP client and resolver these describe, and passes them to
+ * `createNode` (see `NodeDeps` to compose a node from ports of your own).
+ */
 export interface NodeOptions {
   /** The data directory; the CLI defaults it to `./.legate`. */
   dataDir: string;
@@ -86,9 +113,36 @@ export const DATA_FILES = {
 export const ADMIN_TOKEN_SETTING = 'admin.token.sha256';
 
 /**
- * The same context writing through another store handle (a transaction), so
- * operations called inside a transaction never wait on the outer store.
+ * The node seen through a transaction's repositories: an object whose
+ * prototype is `ctx`, with only `store` (the transaction) and `keys` (the key
+ * store writing through it) of its own. Operations called
+ * with it never wait on the outer store, and share the node's services.
  */
-export function withStore(ctx: NodeContext, store: Store): NodeContext {
-  return { ...ctx, store, keys: ctx.keys.with(store) };
+export function transactionView(ctx: NodeContext, tx: Store): NodeContext {
+  // Plain assignments on Object.create: about 0.3 µs, against 1-2 µs for the spread copy it replaces
+  // (property descriptors or a lazy getter would cost 10 µs or more).
+  const view = Object.create(ctx) as { -readonly [K in keyof NodeContext]: NodeContext[K] };
+  view.store = tx;
+  view.keys = ctx.keys.with(tx);
+  return view;
 }
+
+/**
+ * Runs `fn` in one store transaction, with the node seen through it
+ * ({@link transactionView}): everything `fn` writes through `tx` (its
+ * `store`, `keys`, audit entries) commits together or not at all.
+ *
+ * @example
+ * ```ts
+ * await inTransaction(node, async (tx) => {
+ *   await tx.store.putAgent(agent);
+ *   await audit(tx, { type: 'agent', decision: 'allow', action: 'create', agent: agent.did });
+ * });
+ * ```
+ */
+export function inTransaction<T>(ctx: NodeContext, fn: (tx: NodeContext) => Promise<T>): Promise<T> {
+  return ctx.store.transaction((store) => fn(transactionView(ctx, store)));
+}
+
+/** @deprecated The same as {@link transactionView}; prefer {@link inTransaction}. */
+export const withStore: (ctx: NodeContext, store: Store) => NodeContext = transactionView;

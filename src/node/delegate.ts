@@ -17,7 +17,7 @@ import type { AgentCapabilityCredential, Capability, Constraints } from '../cred
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { securingForm } from '../credential/verify-secured.js';
 import { getAgent } from './agents.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { credentialRecord } from './issue.js';
 import { allocateStatus } from './status.js';
 import { verificationOptions } from './verify.js';
@@ -157,9 +157,9 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
   const shared = Object.keys(merged).length === 0 ? undefined : merged;
   const signer = await ctx.keys.signer(agent.kid);
   const id = `urn:uuid:${randomUUID()}`;
-  return ctx.store.transaction(async (store) => {
+  return inTransaction(ctx, async (tx) => {
     // The delegating agent is the child's issuer, so it signs the child's status lists too.
-    const credentialStatus = await allocateStatus(withStore(ctx, store), agent.did, id);
+    const credentialStatus = await allocateStatus(tx, agent.did, id);
     const issued = await delegateCapability({
       id,
       parent: parent.credential,
@@ -173,8 +173,8 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
       ...(options.format === undefined ? {} : { format: options.format }),
       clock: ctx.clock,
     });
-    await store.putCredential(credentialRecord(issued, to));
-    await audit(withStore(ctx, store), {
+    await tx.store.putCredential(credentialRecord(issued, to));
+    await audit(tx, {
       type: 'delegation',
       decision: 'allow',
       agent: to,

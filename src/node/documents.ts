@@ -13,7 +13,9 @@
 import type { DIDDocument } from 'did-resolver';
 import { buildAgentDidDocument, buildOrganizationDidDocument, isLoopbackHost } from '../did/web.js';
 import { multibaseToEd25519 } from '../lib/multikey.js';
-import type { AgentRecord, KeyRecord, OrganizationRecord, Store } from '../store/types.js';
+import type { AgentRepository } from '../store/ports/agents.js';
+import type { KeyRepository } from '../store/ports/keys.js';
+import type { AgentRecord, KeyRecord, OrganizationRecord } from '../store/types.js';
 
 function publicKey(record: KeyRecord): Uint8Array {
   // Stored keys are written by the key store from valid keys; a bad row is a corrupt store.
@@ -33,7 +35,7 @@ export function aceEndpoint(domain: string): string {
   return `${nodeBaseUrl(domain)}/ace`;
 }
 
-export async function organizationDocument(store: Store, org: OrganizationRecord): Promise<DIDDocument> {
+export async function organizationDocument(store: KeyRepository, org: OrganizationRecord): Promise<DIDDocument> {
   const keys = await store.listKeys(org.did);
   return buildOrganizationDidDocument({
     did: org.did,
@@ -42,7 +44,7 @@ export async function organizationDocument(store: Store, org: OrganizationRecord
 }
 
 /** A did:web agent's document; undefined for a did:key agent, and for a retired one (its DID is deactivated). */
-export async function agentDocument(store: Store, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
+export async function agentDocument(store: KeyRepository, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
   if (agent.method !== 'web' || agent.status === 'retired') return undefined;
   const key = await store.getKey(agent.kid);
   if (key === undefined) return undefined;
@@ -55,7 +57,7 @@ export async function agentDocument(store: Store, org: OrganizationRecord, agent
 }
 
 /** Local resolution: this node's organization and did:web agents (`'deactivated'` when retired), else undefined. */
-export function localDocuments(store: Store, org: OrganizationRecord): (did: string) => Promise<DIDDocument | 'deactivated' | undefined> {
+export function localDocuments(store: AgentRepository & KeyRepository, org: OrganizationRecord): (did: string) => Promise<DIDDocument | 'deactivated' | undefined> {
   return async (did) => {
     if (did === org.did) return organizationDocument(store, org);
     if (!did.startsWith(`${org.did}:agents:`)) return undefined;

@@ -1,14 +1,20 @@
 /**
  * @module node
  *
- * A Legate node over a data directory: initialize it, open it, register
- * agents and issue them capability credentials. The CLI and the HTTP service
- * are thin layers over these functions.
+ * A Legate node over a data directory: initialize it, open it (or compose
+ * one from your own ports with `createNode`), register agents and issue
+ * them capability credentials. The CLI and the HTTP service are thin layers
+ * over the node's services and these functions.
  */
 
 export { initNode, type InitOptions } from './init.js';
 export { openNode, isInitialized } from './open.js';
 export type { NodeContext, NodeOptions, VerifierPolicy } from './context.js';
+export { createNode, type NodeDeps } from './create.js';
+export { inTransaction } from './context.js';
+export type { NodeServices, AgentService, IssuanceService, StatusListService, RegistryService, ExchangeService } from './services.js';
+export type { VerifierService } from './verify.js';
+export type { AuditService } from './audit.js';
 export { createAgent, getAgent, listAgents, showAgent, type CreateAgentOptions } from './agents.js';
 export { issueToAgent, type IssueToAgentOptions } from './issue.js';
 export { organizationSigner, signerFor } from './signers.js';

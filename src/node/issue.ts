@@ -17,7 +17,7 @@ import {
 import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation } from '../credential/types.js';
 import type { CredentialRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
 import { allocateStatus } from './status.js';
 import { audit } from './audit.js';
@@ -63,9 +63,9 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
   }
   const signer = await organizationSigner(ctx);
   const id = `urn:uuid:${randomUUID()}`;
-  return ctx.store.transaction(async (store) => {
+  return inTransaction(ctx, async (tx) => {
     // Status entries, the credential and its record land together or not at all.
-    const credentialStatus = await allocateStatus(withStore(ctx, store), ctx.organization.did, id);
+    const credentialStatus = await allocateStatus(tx, ctx.organization.did, id);
     const issued = await issueCapabilityCredential({
       id,
       issuer: ctx.organization.did,
@@ -83,8 +83,8 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
       ...(options.format === undefined ? {} : { format: options.format }),
       clock: ctx.clock,
     });
-    await store.putCredential(credentialRecord(issued, agent.did));
-    await audit(withStore(ctx, store), {
+    await tx.store.putCredential(credentialRecord(issued, agent.did));
+    await audit(tx, {
       type: 'issuance',
       decision: 'allow',
       agent: agent.did,

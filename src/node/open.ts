@@ -2,10 +2,11 @@
  * @module node/open
  *
  * Opens an initialized data directory: checks its file modes, checks the
- * passphrase against the sealing in force, opens the SQLite store, and wires
- * a resolver that answers for this node's own DIDs from the store before going
- * to the network. The fleet's shared settings (session lifetime, verifier
- * policy) are read from the store here, once per open.
+ * passphrase against the sealing in force, opens the SQLite store, the key
+ * store and the HTTP client, wires a resolver that answers for this node's
+ * own DIDs from the store before going to the network, reads the fleet's
+ * shared settings (session lifetime, verifier policy) from the store once, and
+ * hands all of it to {@link createNode}, which builds the node's services.
  *
  * The master key is unlocked at open when a passphrase is given (a wrong one,
  * or one given for a store sealed by `master.key`, fails here, not at first
@@ -25,6 +26,7 @@ import { systemClock } from '../lib/clock.js';
 import { createHttpClient } from '../lib/http-client.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
+import { createNode } from './create.js';
 import { secureDataDir } from './data-dir.js';
 import { localDocuments } from './documents.js';
 import { organizationSigner } from './signers.js';
@@ -76,7 +78,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
     const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
     let closing: Promise<void> | undefined;
-    const context: NodeContext = {
+    const context = createNode({
       dataDir,
       organization,
       store,
@@ -95,7 +97,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
           if (own) await http.close();
           await store.close();
         })()),
-    };
+    });
     // The check value proves the master key; unsealing a real key proves the rows match it too.
     if (options.requireKeys === true) {
       await organizationSigner(context).catch(async (error: unknown) => {

@@ -13,10 +13,10 @@ import { isRecord } from '../lib/assert.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { parsePattern } from '../registry/pattern.js';
-import { createTrustRegistry, type TrustRegistry } from '../registry/trust.js';
+import type { TrustRegistry, TrustRegistryOptions } from '../registry/trust.js';
 import { issueTrustList } from '../registry/trust-list.js';
 import { MAX_DELEGATION_DEPTH, MAX_TRUST_HOPS, type Accreditation, type Recognition } from '../registry/types.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { audit } from './audit.js';
@@ -80,8 +80,7 @@ async function publish(ctx: NodeContext): Promise<string> {
 }
 
 async function change(ctx: NodeContext, apply: (tx: NodeContext) => Promise<void>, what?: { action: string; resource: string }): Promise<string> {
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
+  return inTransaction(ctx, async (tx) => {
     await apply(tx);
     const jwt = await publish(tx);
     if (what !== undefined) {
@@ -177,29 +176,14 @@ export async function publishedTrustList(ctx: NodeContext): Promise<string> {
   return change(ctx, () => Promise.resolve());
 }
 
-const registries = new WeakMap<NodeContext, TrustRegistry>();
-
 /**
  * The trust registry this node verifies with: its own DID trusted for
  * everything, and its own published list as the anchor (read from the store).
+ * One per node, built by `createNode`; it checks trust lists' own status with
+ * the node's status checker (the `status` argument is no longer read).
  */
-export function trustRegistry(ctx: NodeContext, status?: Parameters<typeof createTrustRegistry>[0]['status']): TrustRegistry {
-  let registry = registries.get(ctx);
-  if (registry === undefined) {
-    const own = trustListUrl(ctx);
-    registry = createTrustRegistry({
-      self: ctx.organization.did,
-      anchors: [{ url: own, issuer: ctx.organization.did, hops: MAX_TRUST_HOPS }],
-      resolver: ctx.resolver,
-      local: async (url) => (url === own ? publishedTrustList(ctx) : undefined),
-      http: ctx.http,
-      allowHttpLoopback: ctx.allowHttpLoopback,
-      ...(status === undefined ? {} : { status }),
-      clock: ctx.clock,
-    });
-    registries.set(ctx, registry);
-  }
-  return registry;
+export function trustRegistry(ctx: NodeContext, _status?: TrustRegistryOptions['status']): TrustRegistry {
+  return ctx.services.verifier.trustRegistry;
 }
 
 /** The registry entries as the list states them. */

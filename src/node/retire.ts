@@ -9,7 +9,7 @@
 
 import type { AgentRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { parentOf } from './present.js';
 import { changeStatus, credentialStatus } from './status.js';
 import { audit } from './audit.js';
@@ -31,8 +31,8 @@ export interface RetireResult {
  */
 export async function retireAgent(ctx: NodeContext, name: string): Promise<RetireResult> {
   const agent = await getAgent(ctx, name);
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
+  return inTransaction(ctx, async (tx) => {
+    const { store } = tx;
     const all = await store.listCredentials();
     const parents = new Map(all.map((c) => [c.id, parentOf(c.token)]));
     // The agent's own credentials, then every descendant of them, breadth first.

@@ -2,39 +2,93 @@
  * @module node/verify
  *
  * How a node verifies: DIDs through its resolver (its own from the store);
- * credential status through one status checker per node, which reads the
+ * credential status through the node's one status checker, which reads the
  * node's own lists from the store (a revocation shows at once, no server
  * needed) and fetches other issuers' lists, cached by their TTL; and issuer
  * trust through the node's trust registry (its own DID, then its trust list
- * and the lists it recognizes). Every message is verified within a work
- * budget of its own (#13 item 3).
+ * and the lists it recognizes). Both are built once per node by
+ * {@link createVerifier}, so their caches belong to that node. Every message
+ * is verified within a work budget of its own (#13 item 3).
  */
 
+import type { KeyResolvable } from '../did/verification-key.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import type { Clock } from '../lib/clock.js';
+import type { HttpClient } from '../lib/http-client.js';
 import { WorkBudget } from '../lib/work-budget.js';
+import { createTrustRegistry, type TrustRegistry } from '../registry/trust.js';
+import { MAX_TRUST_HOPS } from '../registry/types.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
-import type { NodeContext } from './context.js';
-import { trustRegistry } from './registry.js';
-import { localStatusLists } from './status.js';
+import type { NodeContext, VerifierPolicy } from './context.js';
 
-const checkers = new WeakMap<NodeContext, StatusChecker>();
+/** A node's verifier: its status checker, its trust registry, and the options verification takes from them. */
+export interface VerifierService {
+  readonly statusChecker: StatusChecker;
+  readonly trustRegistry: TrustRegistry;
+  /** See {@link verificationOptions}. */
+  options(options?: { checkStatus?: boolean; budget?: WorkBudget }): VerifyCredentialOptions;
+}
 
-/** The node's status checker (one per context, so its cache is shared). */
+/** What a verifier is built from: no store, only lookups of the node's own published lists. */
+export interface VerifierDeps {
+  /** The node's own DID, trusted for everything. */
+  self: string;
+  /** The node's own trust list: its URL, and how to read its current token (no server needed). */
+  ownTrustList: { url: string; read(): Promise<string> };
+  /** The node's own status lists by URL (undefined for any other URL). */
+  localStatusList(url: string): Promise<string | undefined>;
+  resolver: KeyResolvable;
+  http: HttpClient;
+  clock: Clock;
+  allowHttpLoopback: boolean;
+  policy?: VerifierPolicy | undefined;
+}
+
+/** Builds a node's verifier; call once per node. */
+export function createVerifier(deps: VerifierDeps): VerifierService {
+  const { policy } = deps;
+  const statusChecker = createStatusChecker({
+    resolver: deps.resolver,
+    local: (url) => deps.localStatusList(url),
+    clock: deps.clock,
+    http: deps.http,
+    allowHttpLoopback: deps.allowHttpLoopback,
+    maxStatusAgeSeconds: policy?.maxStatusAgeSeconds,
+    statusAgePolicy: policy?.statusAgePolicy,
+  });
+  const own = deps.ownTrustList;
+  const trustRegistry = createTrustRegistry({
+    self: deps.self,
+    anchors: [{ url: own.url, issuer: deps.self, hops: MAX_TRUST_HOPS }],
+    resolver: deps.resolver,
+    local: async (url) => (url === own.url ? own.read() : undefined),
+    http: deps.http,
+    allowHttpLoopback: deps.allowHttpLoopback,
+    // Trust lists' own revocation is always checked: a revoked list must not accredit anyone.
+    status: (credential) => statusChecker.statusErrors(credential),
+    clock: deps.clock,
+  });
+  return {
+    statusChecker,
+    trustRegistry,
+    options(options = {}) {
+      const budget = options.budget ?? new WorkBudget(policy?.workLimits);
+      const status =
+        options.checkStatus === false ? undefined : (credential: Record<string, unknown>) => statusChecker.statusErrors(credential, { budget });
+      return {
+        resolver: budget.resolver(deps.resolver),
+        clock: deps.clock,
+        budget,
+        ...(status === undefined ? {} : { status }),
+        trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),
+      };
+    },
+  };
+}
+
+/** The node's status checker (one per node, so its cache is shared). */
 export function statusChecker(ctx: NodeContext): StatusChecker {
-  let checker = checkers.get(ctx);
-  if (checker === undefined) {
-    checker = createStatusChecker({
-      resolver: ctx.resolver,
-      local: localStatusLists(ctx),
-      clock: ctx.clock,
-      http: ctx.http,
-      allowHttpLoopback: ctx.allowHttpLoopback,
-      maxStatusAgeSeconds: ctx.verifier?.maxStatusAgeSeconds,
-      statusAgePolicy: ctx.verifier?.statusAgePolicy,
-    });
-    checkers.set(ctx, checker);
-  }
-  return checker;
+  return ctx.services.verifier.statusChecker;
 }
 
 /**
@@ -49,16 +103,5 @@ export function statusChecker(ctx: NodeContext): StatusChecker {
  * choice, not the message's).
  */
 export function verificationOptions(ctx: NodeContext, options: { checkStatus?: boolean; budget?: WorkBudget } = {}): VerifyCredentialOptions {
-  const budget = options.budget ?? new WorkBudget(ctx.verifier?.workLimits);
-  const checker = options.checkStatus === false ? undefined : statusChecker(ctx);
-  const status = checker === undefined ? undefined : (credential: Record<string, unknown>) => checker.statusErrors(credential, { budget });
-  // Trust lists' own revocation is always checked: a revoked list must not accredit anyone.
-  const registry = trustRegistry(ctx, (credential) => statusChecker(ctx).statusErrors(credential));
-  return {
-    resolver: budget.resolver(ctx.resolver),
-    clock: ctx.clock,
-    budget,
-    ...(status === undefined ? {} : { status }),
-    trust: (issuer, capabilities, { depth }) => registry.trustErrors(issuer, capabilities, { depth }),
-  };
+  return ctx.services.verifier.options(options);
 }

@@ -1,13 +1,28 @@
 /**
  * @module store/types
  *
- * The `Store` contract: everything a Legate node persists, behind an async
- * interface so the embedded SQLite backend and a later PostgreSQL backend are
- * interchangeable. Every backend must pass `test/store/contract.ts`.
+ * The records a Legate node persists, and the `Store` contract: the
+ * per-aggregate repository ports of `store/ports` composed with a
+ * transaction, so the embedded SQLite backend and a later PostgreSQL backend
+ * are interchangeable. Every backend must pass `test/store/contract.ts`.
  *
  * Records are plain data. Private keys only ever appear sealed (encrypted by
  * the key store); a backend never sees them in the clear.
  */
+
+import type { AgentRepository } from './ports/agents.js';
+import type { AuditRepository } from './ports/audit.js';
+import type { CredentialRepository } from './ports/credentials.js';
+import type { KeyRepository } from './ports/keys.js';
+import type { LeaseRepository } from './ports/leases.js';
+import type { MaintenanceRepository } from './ports/maintenance.js';
+import type { OrganizationRepository } from './ports/organization.js';
+import type { RegistryRepository } from './ports/registry.js';
+import type { ReplayRepository } from './ports/replay.js';
+import type { SessionRepository } from './ports/sessions.js';
+import type { SettingsRepository } from './ports/settings.js';
+import type { StatusListRepository } from './ports/status-lists.js';
+import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
 export type StatusPurpose = 'revocation' | 'suspension';
@@ -133,7 +148,7 @@ export interface UsageRecord {
   amount?: string;
   currency?: string;
   /**
-   * When no limit can count this use any more, so {@link Store.sweep} may
+   * When no limit can count this use any more, so `sweep` may
    * delete it: at least `at` plus the longest budget or rate-limit period
    * that reads its key. Without it the row is kept for good.
    */
@@ -177,7 +192,7 @@ export interface AcknowledgeRecord {
   expiresAt: string;
 }
 
-/** How many rows one {@link Store.sweep} deleted, per kind. */
+/** How many rows one `sweep` deleted, per kind. */
 export interface SweepResult {
   sessions: number;
   peerSessions: number;
@@ -186,7 +201,7 @@ export interface SweepResult {
   usage: number;
 }
 
-/** The outcome of {@link Store.checkIntegrity}. */
+/** The outcome of `checkIntegrity`. */
 export interface IntegrityReport {
   ok: boolean;
   /** What the check found (at most 100 lines), empty when `ok`. */
@@ -243,8 +258,29 @@ export interface CredentialQuery {
 }
 
 /**
- * Persistence for one Legate node. All methods are async; writes that must
- * happen together go through {@link Store.transaction}.
+ * The repositories a transaction hands out: every port of
+ * `store/ports`, one per aggregate. Services depend on the narrowest of
+ * these they need; what a transaction writes through them commits together.
+ */
+export interface Repositories
+  extends OrganizationRepository,
+    AgentRepository,
+    KeyRepository,
+    CredentialRepository,
+    StatusListRepository,
+    RegistryRepository,
+    ReplayRepository,
+    UsageRepository,
+    SessionRepository,
+    AuditRepository,
+    SettingsRepository,
+    LeaseRepository,
+    MaintenanceRepository {}
+
+/**
+ * Persistence for one Legate node: the composition of the per-aggregate
+ * repositories (`store/ports`) plus a transaction. All methods are async;
+ * writes that must happen together go through {@link Store.transaction}.
  *
  * Conflicts (a second organization, a duplicate agent name or DID, a duplicate
  * key or credential id) throw `StoreError` with code `ERR_CONFLICT`; updates of
@@ -255,128 +291,7 @@ export interface CredentialQuery {
  * can be looked at and copied out, but nothing more is written into a file
  * SQLite cannot trust.
  */
-export interface Store {
-  getOrganization(): Promise<OrganizationRecord | undefined>;
-  putOrganization(org: OrganizationRecord): Promise<void>;
-
-  putAgent(agent: AgentRecord): Promise<void>;
-  getAgent(name: string): Promise<AgentRecord | undefined>;
-  getAgentByDid(did: string): Promise<AgentRecord | undefined>;
-  /** Every agent, ordered by name. */
-  listAgents(): Promise<AgentRecord[]>;
-  setAgentStatus(name: string, status: AgentStatus): Promise<void>;
-
-  putKey(key: KeyRecord): Promise<void>;
-  getKey(kid: string): Promise<KeyRecord | undefined>;
-  /** Keys of one controller (oldest first), or all keys. */
-  listKeys(controller?: string): Promise<KeyRecord[]>;
-  setKeyStatus(kid: string, status: KeyStatus): Promise<void>;
-
-  putCredential(credential: CredentialRecord): Promise<void>;
-  getCredential(id: string): Promise<CredentialRecord | undefined>;
-  /** Matching credentials, oldest first. */
-  listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
-
-  putStatusList(list: StatusListRecord): Promise<void>;
-  getStatusList(id: string): Promise<StatusListRecord | undefined>;
-  /** Matching lists, oldest first. */
-  listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]>;
-  /**
-   * The id and size of the newest list of `issuer` for `purpose` (the one
-   * {@link listStatusLists} would give last), without reading its bits: what
-   * allocating an index needs. Undefined when there is none.
-   */
-  latestStatusList(issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'> | undefined>;
-  /** Replaces a list's bits, version, token and update time. */
-  updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void>;
-  /**
-   * Records an allocation. An index already handed out in that list, or a
-   * second allocation of one credential for one purpose, is `ERR_CONFLICT`.
-   */
-  putStatusAllocation(allocation: StatusAllocation): Promise<void>;
-  /** A credential's allocations (one per purpose). */
-  getStatusAllocations(credentialId: string): Promise<StatusAllocation[]>;
-  /** Whether `index` of `listId` has been handed out. */
-  isStatusIndexAllocated(listId: string, index: number): Promise<boolean>;
-  /** How many indexes of `listId` have been handed out. */
-  countStatusAllocations(listId: string): Promise<number>;
-
-  /** Adds or replaces the entry of that kind and key. */
-  putRegistryEntry(entry: RegistryEntryRecord): Promise<void>;
-  /** Removes the entries with that key (of either kind); returns how many there were. */
-  removeRegistryEntry(key: string): Promise<number>;
-  /** Every entry, accreditations first, then by key. */
-  listRegistryEntries(): Promise<RegistryEntryRecord[]>;
-
-  /**
-   * Claims a one-time key (a message id, nonce or jti) until `expiresAt`.
-   * Returns false when the key is already claimed and not expired: a replay.
-   * Expired claims are forgotten.
-   */
-  claimOnce(key: string, expiresAt: string, now: string): Promise<boolean>;
-
-  /** Records one use of a capability. */
-  recordUsage(usage: UsageRecord): Promise<void>;
-  /** Uses of `key` at or after `since`, oldest first (`expiresAt` is not returned). */
-  listUsage(key: string, since: string): Promise<UsageRecord[]>;
-
-  /** Records a session this node issued; a second one with the same id is `ERR_CONFLICT`. */
-  putSession(session: SessionRecord): Promise<void>;
-  /** The session with that id, until a sweep after its expiry removes it. */
-  getSession(id: string): Promise<SessionRecord | undefined>;
-  /** Records (or replaces) the session `agent` holds with `peer`. */
-  putPeerSession(session: PeerSessionRecord): Promise<void>;
-  /** The session `agent` holds with `peer`, until a sweep after its expiry removes it. */
-  getPeerSession(agent: string, peer: string): Promise<PeerSessionRecord | undefined>;
-  /** Records an acknowledge this node sent; a second one with the same id is `ERR_CONFLICT`. */
-  putAcknowledge(acknowledge: AcknowledgeRecord): Promise<void>;
-  /** The acknowledge with that id, until a sweep after its expiry removes it. */
-  getAcknowledge(id: string): Promise<AcknowledgeRecord | undefined>;
-  /**
-   * Deletes everything whose lifetime ended at or before `now` (ISO 8601
-   * UTC): sessions, peer sessions, acknowledges, one-time keys, and usage rows
-   * with an `expiresAt`. One transaction. Lookups may return expired rows
-   * until a sweep; callers check expiry themselves.
-   */
-  sweep(now: string): Promise<SweepResult>;
-
-  /**
-   * Runs the backend's integrity check (for SQLite, `PRAGMA quick_check` or
-   * `integrity_check`; a full check reads every page). A failed check marks
-   * the store damaged: from then on it refuses writes with
-   * `ERR_STORE_CORRUPT`, as it does after any corruption error.
-   */
-  checkIntegrity(options?: { quick?: boolean }): Promise<IntegrityReport>;
-
-  /**
-   * Appends one audit entry. Its `seq` must be exactly the last entry's `seq`
-   * + 1 (1 for the first), checked atomically with the insert; anything else
-   * is `ERR_CONFLICT`, so concurrent writers can never fork or gap the log.
-   */
-  appendAuditEntry(entry: AuditEntryRecord): Promise<void>;
-  /** The entry with the highest `seq`. */
-  lastAuditEntry(): Promise<AuditEntryRecord | undefined>;
-  /** Matching entries, ordered by `seq`. */
-  listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
-  /** Records a checkpoint; a `seq` not above the last checkpoint's is `ERR_CONFLICT`. */
-  putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
-  /** Every checkpoint, ordered by `seq`. */
-  listAuditCheckpoints(): Promise<AuditCheckpointRecord[]>;
-  /** The checkpoint with the highest `seq`. */
-  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined>;
-
-  /** A small named value (node settings, published-document versions). */
-  getSetting(name: string): Promise<string | undefined>;
-  putSetting(name: string, value: string): Promise<void>;
-
-  // --- Leases: which instance of a fleet runs a scheduled job ---
-  /**
-   * Takes or renews the lease `name` for `holder` until `until` (ISO 8601),
-   * atomically: true when it was free, had expired by `now`, or was already
-   * `holder`'s; false while another holder's lease runs.
-   */
-  acquireLease(name: string, holder: string, until: string, now: string): Promise<boolean>;
-
+export interface Store extends Repositories {
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none
    * does if `fn` throws (the error is rethrown). Other callers of this store

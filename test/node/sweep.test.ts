@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { appendAudit } from '../../src/audit/append.js';
+import { createAuditService } from '../../src/node/audit.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { startSweeper, sweepNode, USAGE_SLACK_MS, usageExpiry } from '../../src/node/sweep.js';
 import { openSqliteStore } from '../../src/store/index.js';
@@ -50,7 +52,10 @@ describe('the sweeper', () => {
     dir = await mkdtemp(join(tmpdir(), 'legate-sweep-'));
     store = await openSqliteStore(join(dir, 'legate.db'));
     now = NOW.getTime();
-    ctx = { store, clock: () => new Date(now) } as unknown as NodeContext;
+    const clock = () => new Date(now);
+    // Sweeping needs only the store, the clock and the audit service (for refusal summaries).
+    const audit = createAuditService({ clock, append: (fields) => appendAudit({ store, clock }, fields) });
+    ctx = { store, clock, services: { audit } } as unknown as NodeContext;
   });
   afterEach(async () => {
     await store.close();

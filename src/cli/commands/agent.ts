@@ -6,8 +6,6 @@
  */
 
 import type { Command } from 'commander';
-import { createAgent, listAgents, showAgent } from '../../node/agents.js';
-import { retireAgent } from '../../node/retire.js';
 import type { AgentMethod } from '../../store/types.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println } from '../io.js';
@@ -22,7 +20,7 @@ export function registerAgent(program: Command): void {
     .option('--method <web|key>', 'did:web under the organization, or did:key', 'web');
   action(create, async (globals, name: string, options: { owner: string; method: string }) =>
     withNode(globals, async (node) => {
-      const record = await createAgent(node, { name, owner: options.owner, method: options.method as AgentMethod });
+      const record = await node.services.agents.create({ name, owner: options.owner, method: options.method as AgentMethod });
       if (globals.json) printJson(record);
       else {
         println(record.did);
@@ -35,7 +33,7 @@ export function registerAgent(program: Command): void {
   const list = agent.command('list').description('list agents');
   action(list, async (globals) =>
     withNode(globals, async (node) => {
-      const agents = await listAgents(node);
+      const agents = await node.services.agents.list();
       if (globals.json) printJson(agents);
       else {
         // Tab-separated under a header line, so `cut -f` and `tail -n +2` both work.
@@ -49,7 +47,7 @@ export function registerAgent(program: Command): void {
   const retire = agent.command('retire <name>').description('retire an agent: revoke its credentials and every delegate below them');
   action(retire, async (globals, name: string) =>
     withNode(globals, async (node) => {
-      const result = await retireAgent(node, name);
+      const result = await node.services.agents.retire(name);
       if (globals.json) printJson(result);
       else {
         println(`retired ${result.agent.name}`);
@@ -62,7 +60,7 @@ export function registerAgent(program: Command): void {
   const show = agent.command('show <name>').description("print an agent's DID document");
   action(show, async (globals, name: string) =>
     withNode(globals, async (node) => {
-      const shown = await showAgent(node, name);
+      const shown = await node.services.agents.show(name);
       printJson(globals.json ? shown : shown.didDocument);
       return EXIT.ok;
     }),

@@ -6,7 +6,6 @@
  */
 
 import type { Command } from 'commander';
-import { addApprover, listApprovers, removeApprover } from '../../node/approvers.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println } from '../io.js';
 
@@ -18,10 +17,10 @@ export function registerApprover(program: Command): void {
     return EXIT.ok;
   };
   action(approver.command('add <did>').description('name an approver'), async (globals, did: string) =>
-    withNode(globals, async (node) => show(globals.json, await addApprover(node, did))),
+    withNode(globals, async (node) => show(globals.json, await node.services.exchange.addApprover(did))),
   );
   action(approver.command('remove <did>').description('remove an approver'), async (globals, did: string) =>
-    withNode(globals, async (node) => show(globals.json, await removeApprover(node, did))),
+    withNode(globals, async (node) => show(globals.json, await node.services.exchange.removeApprover(did))),
   );
-  action(approver.command('list').description('list approvers'), async (globals) => withNode(globals, async (node) => show(globals.json, await listApprovers(node))));
+  action(approver.command('list').description('list approvers'), async (globals) => withNode(globals, async (node) => show(globals.json, await node.services.exchange.listApprovers())));
 }

@@ -16,8 +16,6 @@
 
 import type { Command } from 'commander';
 import type { IssuedSecuredCredential } from '../../credential/issue.js';
-import { delegateFromAgent } from '../../node/delegate.js';
-import { issueToAgent } from '../../node/issue.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { checkDuration, parseCount, parseFormat } from '../parse.js';
@@ -52,7 +50,7 @@ export function registerCap(program: Command): void {
     const maxDepth = flags.delegable === undefined ? undefined : parseCount(flags.delegable, '--delegable');
     const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format', ISSUE_FORMATS);
     return withNode(globals, async (node) => {
-      const issued = await issueToAgent(node, {
+      const issued = await node.services.issuance.issue({
         agent,
         capabilities,
         ...(constraints === undefined ? {} : { constraints }),
@@ -81,7 +79,7 @@ export function registerCap(program: Command): void {
     const format = flags.format === undefined ? undefined : parseFormat(flags.format, '--format');
     const credential = readParent(flags.credential);
     return withNode(globals, async (node) => {
-      const issued = await delegateFromAgent(node, {
+      const issued = await node.services.issuance.delegate({
         from: flags.from,
         credential,
         to: flags.to,

@@ -16,8 +16,7 @@ import { assertSchema } from '../../credential/schema.js';
 import { InputError } from '../../errors/index.js';
 import { isRecord } from '../../lib/assert.js';
 import { parseJson } from '../../lib/json.js';
-import { getAgent } from '../../node/agents.js';
-import { act, actionToApprove, approve, handshake, peerDid } from '../../node/peer.js';
+import { actionToApprove, peerDid } from '../../node/peer.js';
 import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, readInput } from '../io.js';
@@ -53,7 +52,7 @@ export function registerExchange(program: Command): void {
       return { action: text.slice(0, i), resource: text.slice(i + 1) };
     });
     return withNode(globals, async (node) => {
-      const result = await handshake(node, { agent, peer, ...(intents === undefined ? {} : { intents }) });
+      const result = await node.services.exchange.handshake({ agent, peer, ...(intents === undefined ? {} : { intents }) });
       if (globals.json) printJson(result);
       else {
         println(`handshake with ${result.peer}`);
@@ -88,10 +87,10 @@ export function registerExchange(program: Command): void {
         ...(params === undefined ? {} : { params }),
       };
       if (flags.saveAction !== undefined) {
-        const self = await getAgent(node, agent);
+        const self = await node.services.agents.get(agent);
         writeFileSync(flags.saveAction, `${JSON.stringify(actionToApprove(self.did, peerDid(peer), request), null, 2)}\n`);
       }
-      const decision = await act(node, { agent, peer, ...request, ...(approval === undefined ? {} : { approval }) });
+      const decision = await node.services.exchange.act({ agent, peer, ...request, ...(approval === undefined ? {} : { approval }) });
       if (globals.json) printJson(decision);
       else {
         println(String(decision.decision));
@@ -118,7 +117,7 @@ export function registerExchange(program: Command): void {
       throw new InputError('ERR_INVALID_ARGUMENT', '--lifetime must be 1 to 86400 seconds', { claim: '--lifetime' });
     }
     return withNode(globals, async (node) => {
-      const issued = await approve(node, { approver: flags.as, action: value as ReturnType<typeof actionToApprove>, lifetimeSeconds });
+      const issued = await node.services.exchange.approve({ approver: flags.as, action: value as ReturnType<typeof actionToApprove>, lifetimeSeconds });
       if (globals.json) printJson(issued);
       else println(issued.jwt);
       return EXIT.ok;

@@ -6,7 +6,6 @@
  */
 
 import type { Command } from 'commander';
-import { presentAsAgent } from '../../node/present.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println } from '../io.js';
 
@@ -19,7 +18,7 @@ export function registerPresent(program: Command): void {
     .requiredOption('--nonce <nonce>', "the verifier's challenge");
   action(present, async (globals, flags: { agent: string; aud: string; nonce: string }) =>
     withNode(globals, async (node) => {
-      const jwt = await presentAsAgent(node, { agent: flags.agent, audience: flags.aud, nonce: flags.nonce });
+      const jwt = await node.services.issuance.present({ agent: flags.agent, audience: flags.aud, nonce: flags.nonce });
       if (globals.json) printJson({ jwt });
       else println(jwt);
       return EXIT.ok;

@@ -9,8 +9,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors/index.js';
 import { decodeCompactJws } from '../../lib/jws.js';
-import { accredit, publishedTrustList, recognize, registryEntries, removeRegistryEntry, trustListUrl, trustRegistry } from '../../node/registry.js';
-import { statusChecker } from '../../node/verify.js';
+import { trustListUrl } from '../../node/registry.js';
 import { queryAuthorization, queryRecognition } from '../../registry/query.js';
 import type { PathStep } from '../../registry/types.js';
 import { action, withNode } from '../command.js';
@@ -40,7 +39,7 @@ export function registerRegistry(program: Command): void {
     const maxDelegationDepth = parseCount(flags.maxDepth, '--max-depth');
     const validFor = flags.validFor === undefined ? undefined : checkDuration(flags.validFor, '--valid-for');
     return withNode(globals, async (node) =>
-      printPublished(globals, await accredit(node, { issuer: did, capabilities: flags.for, maxDelegationDepth, ...(validFor === undefined ? {} : { validFor }) })),
+      printPublished(globals, await node.services.registry.accredit({ issuer: did, capabilities: flags.for, maxDelegationDepth, ...(validFor === undefined ? {} : { validFor }) })),
     );
   });
 
@@ -53,19 +52,19 @@ export function registerRegistry(program: Command): void {
   action(recognizeCmd, async (globals, url: string, flags: { issuer: string; hops: string; for?: string[] }) => {
     const hops = parseCount(flags.hops, '--hops', 4);
     return withNode(globals, async (node) =>
-      printPublished(globals, await recognize(node, { url, issuer: flags.issuer, hops, ...(flags.for === undefined ? {} : { capabilities: flags.for }) })),
+      printPublished(globals, await node.services.registry.recognize({ url, issuer: flags.issuer, hops, ...(flags.for === undefined ? {} : { capabilities: flags.for }) })),
     );
   });
 
   const remove = registry.command('remove <did-or-url>').description('remove an accreditation or recognition');
-  action(remove, async (globals, key: string) => withNode(globals, async (node) => printPublished(globals, await removeRegistryEntry(node, key))));
+  action(remove, async (globals, key: string) => withNode(globals, async (node) => printPublished(globals, await node.services.registry.remove(key))));
 
   const show = registry.command('show').description('print the signed trust list');
   action(show, async (globals) =>
     withNode(globals, async (node) => {
-      const jwt = await publishedTrustList(node);
+      const jwt = await node.services.registry.published();
       if (globals.json) return printPublished(globals, jwt);
-      const { accredits, recognizes } = await registryEntries(node);
+      const { accredits, recognizes } = await node.services.registry.entries();
       println(`${trustListUrl(node)}  (version ${(decodeCompactJws(jwt).payload.credentialSubject as { version: number }).version})`);
       for (const a of accredits) println(`  accredits   ${a.issuer}  for ${a.capabilities.join(', ')}  depth ${a.maxDelegationDepth}${a.validUntil ? `  until ${a.validUntil}` : ''}`);
       for (const r of recognizes) println(`  recognizes  ${r.url}  signed by ${r.issuer}  hops ${r.hops}${r.capabilities ? `  within ${r.capabilities.join(', ')}` : ''}`);
@@ -83,7 +82,7 @@ export function registerRegistry(program: Command): void {
     .option('--recognized <url-or-did>', 'for a recognition query: the registry asked about');
   action(query, async (globals, flags: { issuer?: string; capability?: string; registry?: string; recognized?: string }) =>
     withNode(globals, async (node) => {
-      const reg = trustRegistry(node, (credential) => statusChecker(node).statusErrors(credential));
+      const reg = node.services.verifier.trustRegistry;
       if (flags.issuer !== undefined && flags.capability !== undefined) {
         const answer = await queryAuthorization(reg, { entity: flags.issuer, authorization: flags.capability });
         if (globals.json) printJson(answer);

@@ -13,7 +13,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors/index.js';
 import { securingForm } from '../../credential/verify-secured.js';
-import { changeStatus, publishedStatusList, statusListUrl, STATUS_LIST_TTL_MS, type StatusChange } from '../../node/status.js';
+import { statusListUrl, STATUS_LIST_TTL_MS, type StatusChange } from '../../node/status.js';
 import { decodeCompactJws } from '../../lib/jws.js';
 import { parseJson } from '../../lib/json.js';
 import { getBit } from '../../status/bitstring.js';
@@ -36,7 +36,7 @@ export function registerStatusChanges(cap: Command): void {
     const command = cap.command(`${change} <credential-id>`).description(`${description} and republish its status list`);
     action(command, async (globals, id: string) =>
       withNode(globals, async (node) => {
-        const result = await changeStatus(node, id, change);
+        const result = await node.services.statusLists.change(id, change);
         if (globals.json) printJson(result);
         else println(`${done} ${id} (list ${result.listId}, index ${result.index}, version ${result.version})`);
         return EXIT.ok;
@@ -51,7 +51,7 @@ export function registerStatus(program: Command): void {
   const show = status.command('show <list-id>').description("describe one of this node's status lists");
   action(show, async (globals, id: string) =>
     withNode(globals, async (node) => {
-      const { list, token } = await publishedStatusList(node, id);
+      const { list, token } = await node.services.statusLists.published(id);
       const summary = {
         id: list.id,
         url: statusListUrl(node, list.id),

@@ -12,12 +12,10 @@
  */
 
 import { Hono } from 'hono';
-import { createAgent } from '../../node/agents.js';
 import type { NodeContext } from '../../node/context.js';
-import { delegateFromAgent, type DelegateFromAgentOptions } from '../../node/delegate.js';
-import { issueToAgent, type IssueToAgentOptions } from '../../node/issue.js';
-import { retireAgent } from '../../node/retire.js';
-import { changeStatus, type StatusChange } from '../../node/status.js';
+import type { DelegateFromAgentOptions } from '../../node/delegate.js';
+import type { IssueToAgentOptions } from '../../node/issue.js';
+import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
 import { readJson, schemaBody } from '../validate.js';
@@ -42,27 +40,27 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
 
   app.post('/agents', readJson(maxBodyLength), schemaBody<AgentRequest>('admin-agent-request.json'), async (c) => {
     const request = c.req.valid('json');
-    const agent = await createAgent(node, { name: request.name, owner: request.owner, method: request.method ?? 'web' });
+    const agent = await node.services.agents.create({ name: request.name, owner: request.owner, method: request.method ?? 'web' });
     return c.json(agent, 201);
   });
 
   app.post('/agents/:name/retire', ...empty, async (c) => {
-    return c.json(await retireAgent(node, c.req.param('name')));
+    return c.json(await node.services.agents.retire(c.req.param('name')));
   });
 
   app.post('/credentials', readJson(maxBodyLength), schemaBody<CredentialRequest>('admin-credential-request.json'), async (c) => {
     // The schema admits exactly these fields, so the body is passed as it is.
-    const issued = await issueToAgent(node, c.req.valid('json'));
+    const issued = await node.services.issuance.issue(c.req.valid('json'));
     return c.json(issued, 201);
   });
 
   app.post('/delegations', readJson(maxBodyLength), schemaBody<DelegationRequest>('admin-delegation-request.json'), async (c) => {
-    const issued = await delegateFromAgent(node, c.req.valid('json'));
+    const issued = await node.services.issuance.delegate(c.req.valid('json'));
     return c.json(issued, 201);
   });
 
   app.post('/credentials/:id/:change{revoke|suspend|reinstate}', ...empty, async (c) => {
-    const result = await changeStatus(node, c.req.param('id'), c.req.param('change') as StatusChange);
+    const result = await node.services.statusLists.change(c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
 

@@ -12,7 +12,7 @@ import { AGENT_NAME } from '../../did/web.js';
 import { LegateError, StoreError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { agentDocument, organizationDocument } from '../../node/documents.js';
-import { publishedStatusList, STATUS_LIST_TTL_MS } from '../../node/status.js';
+import { STATUS_LIST_TTL_MS } from '../../node/status.js';
 
 const LIST_ID = /^[rs]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -51,7 +51,7 @@ export function documentRoutes(node: NodeContext): Hono {
   app.get('/status/:list', async (c) => {
     const id = c.req.param('list');
     if (!LIST_ID.test(id)) throw new StoreError('ERR_NOT_FOUND', 'no such status list', { claim: 'list' });
-    const { token } = await publishedStatusList(node, id);
+    const { token } = await node.services.statusLists.published(id);
     return cacheable(c, token, 'application/vc+jwt', STATUS_LIST_TTL_MS / 1000);
   });
 

@@ -9,8 +9,8 @@
 
 import { Hono } from 'hono';
 import { LegateError } from '../../errors/index.js';
-import { handleAceMessage, MAX_ACE_MESSAGE_LENGTH } from '../../node/ace.js';
-import { handleAction, MAX_ACTION_LENGTH } from '../../node/actions.js';
+import { MAX_ACE_MESSAGE_LENGTH } from '../../node/ace.js';
+import { MAX_ACTION_LENGTH } from '../../node/actions.js';
 import type { NodeContext } from '../../node/context.js';
 import type { Metrics } from '../metrics.js';
 import { jsonBody, stringField } from '../request.js';
@@ -22,7 +22,7 @@ export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLengt
     const body = await jsonBody(c, maxBodyLength);
     const message = stringField(body, 'message');
     try {
-      const outcome = await handleAceMessage(node, message.slice(0, MAX_ACE_MESSAGE_LENGTH + 1));
+      const outcome = await node.services.exchange.handleAce(message.slice(0, MAX_ACE_MESSAGE_LENGTH + 1));
       metrics.handshakes.inc({ type: outcome.type, outcome: 'accepted' });
       if (outcome.type === 'advertise') {
         const { trusted, rejected } = outcome.handling;
@@ -41,7 +41,7 @@ export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLengt
     const body = await jsonBody(c, maxBodyLength);
     const action = stringField(body, 'action');
     try {
-      const decision = await handleAction(node, action.slice(0, MAX_ACTION_LENGTH + 1));
+      const decision = await node.services.exchange.handleAction(action.slice(0, MAX_ACTION_LENGTH + 1));
       metrics.decisions.inc({ decision: decision.decision, code: decision.reasons[0]?.code ?? '' });
       return c.json(decision);
     } catch (error) {

@@ -1,0 +1,104 @@
+/**
+ * @module node/create
+ *
+ * The composition root: {@link createNode} takes what a node is built from
+ * (its store's ports, key store, clock, DID resolver, HTTP client and
+ * settings) and builds each of its services once. Nothing in `node/` keeps
+ * state at module level: the status checker's and trust registry's caches
+ * and the refusal window belong to the instance returned here, so two nodes
+ * in one process share nothing. `openNode` opens the SQLite store, key
+ * store, HTTP client and resolver of a data directory and calls this.
+ */
+
+import type { KeyResolvable } from '../did/verification-key.js';
+import { appendAudit } from '../audit/append.js';
+import type { AuditLog } from '../audit/types.js';
+import type { KeyStore } from '../keys/keystore.js';
+import type { Sealing } from '../keys/master-key.js';
+import type { Clock } from '../lib/clock.js';
+import type { HttpClient } from '../lib/http-client.js';
+import type { OrganizationRecord, Store } from '../store/types.js';
+import { createAuditService } from './audit.js';
+import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
+import { publishedTrustList, trustListUrl } from './registry.js';
+import { organizationSigner } from './signers.js';
+import { operationServices, type NodeServices } from './services.js';
+import { localStatusLists } from './status.js';
+import { createVerifier } from './verify.js';
+
+/** What a node is built from. */
+export interface NodeDeps {
+  /** Where the node's files live (for `legate` commands that read them); informational to the services. */
+  dataDir: string;
+  organization: OrganizationRecord;
+  /** The store: every repository port, plus transactions. */
+  store: Store;
+  /** The key store over the same store. */
+  keys: KeyStore;
+  sealing: Sealing;
+  clock: Clock;
+  /** Answers for this node's own DIDs from the store, and resolves everything else. */
+  resolver: KeyResolvable;
+  /** The one outbound HTTP client. */
+  http: HttpClient;
+  /** Plain HTTP for loopback hosts (tests, local demos); default false. */
+  allowHttpLoopback?: boolean;
+  /** Lifetime of the session tokens this node issues, in seconds; default 300. */
+  sessionLifetimeSeconds?: number;
+  verifier?: VerifierPolicy | undefined;
+  /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
+  close?: () => Promise<void>;
+}
+
+/**
+ * Builds a node and its services from `deps`. The node does not own the
+ * store or the HTTP client: `close` is what `deps.close` says (openNode
+ * passes one that closes both).
+ *
+ * @example
+ * ```ts
+ * const node = createNode({ dataDir, organization, store, keys, sealing: 'keyfile', clock, resolver, http });
+ * const alice = await node.services.agents.create({ name: 'alice', owner: 'mailto:carol@acme.example' });
+ * ```
+ */
+export function createNode(deps: NodeDeps): NodeContext {
+  const services = {} as NodeServices;
+  const node: NodeContext = {
+    dataDir: deps.dataDir,
+    organization: deps.organization,
+    store: deps.store,
+    keys: deps.keys,
+    sealing: deps.sealing,
+    clock: deps.clock,
+    resolver: deps.resolver,
+    http: deps.http,
+    allowHttpLoopback: deps.allowHttpLoopback ?? false,
+    sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
+    ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
+    services,
+    close: deps.close ?? (() => Promise.resolve()),
+  };
+  Object.assign(services, operationServices(node), {
+    verifier: createVerifier({
+      self: node.organization.did,
+      ownTrustList: { url: trustListUrl(node), read: () => publishedTrustList(node) },
+      localStatusList: localStatusLists(node),
+      resolver: node.resolver,
+      http: node.http,
+      clock: node.clock,
+      allowHttpLoopback: node.allowHttpLoopback,
+      policy: node.verifier,
+    }),
+    audit: createAuditService({
+      clock: node.clock,
+      // Through the transaction when given, so the entry commits with the decision it records; checkpoints
+      // are signed by the organization's newest key, unlocked only when one is due.
+      append: (fields, tx) => {
+        const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
+        const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
+        return appendAudit(log, fields);
+      },
+    }),
+  });
+  return node;
+}

@@ -1,0 +1,132 @@
+/**
+ * @module node/services
+ *
+ * The services a node offers its faces (the CLI, the HTTP routes, the
+ * demos): agents, issuance, status lists, registry, exchange (ACE
+ * handshakes, signed actions, approvals), plus the verifier and the audit
+ * service, which hold per-node state and are built in `node/create`.
+ *
+ * The operation services here load their module on first call, so a
+ * command that only lists agents never loads the handshake or the action
+ * machinery (the CLI's start-up budget, #14 item 5). Each method is the
+ * operation of the same name in this folder with the node bound.
+ */
+
+import type { DIDDocument } from 'did-resolver';
+import type { IssuedCredential, IssuedDataIntegrityCredential, IssuedSecuredCredential } from '../credential/issue.js';
+import type { Intent } from '../handshake/types.js';
+import type { Accreditation, Recognition } from '../registry/types.js';
+import type { AgentRecord, StatusListRecord } from '../store/types.js';
+import type { AceOutcome } from './ace.js';
+import type { ActionDecision } from './actions.js';
+import type { CreateAgentOptions } from './agents.js';
+import type { AuditService } from './audit.js';
+import type { NodeContext } from './context.js';
+import type { DelegateFromAgentOptions } from './delegate.js';
+import type { IssueToAgentOptions } from './issue.js';
+import type { ActOptions, HandshakeResult, actionToApprove, approve } from './peer.js';
+import type { PresentAsAgentOptions } from './present.js';
+import type { AccreditOptions, RecognizeOptions } from './registry.js';
+import type { RetireResult } from './retire.js';
+import type { StatusChange, StatusChangeResult } from './status.js';
+import type { VerifierService } from './verify.js';
+
+/** Registering, reading and retiring agents. */
+export interface AgentService {
+  create(options: CreateAgentOptions): Promise<AgentRecord>;
+  /** @throws StoreError `ERR_NOT_FOUND` for an unknown agent. */
+  get(name: string): Promise<AgentRecord>;
+  list(): Promise<AgentRecord[]>;
+  show(name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }>;
+  retire(name: string): Promise<RetireResult>;
+}
+
+/** Issuing capability credentials to agents, delegating them, presenting them. */
+export interface IssuanceService {
+  issue(options: IssueToAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+  issue(options: IssueToAgentOptions & { format?: 'jwt' | 'jwt-vc1' | undefined }): Promise<IssuedCredential>;
+  issue(options: IssueToAgentOptions): Promise<IssuedSecuredCredential>;
+  delegate(options: DelegateFromAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
+  delegate(options: DelegateFromAgentOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
+  delegate(options: DelegateFromAgentOptions): Promise<IssuedSecuredCredential>;
+  present(options: PresentAsAgentOptions): Promise<string>;
+}
+
+/** Revocation and suspension of the credentials this node issued, and its published lists. */
+export interface StatusListService {
+  change(credentialId: string, change: StatusChange): Promise<StatusChangeResult>;
+  status(credentialId: string): Promise<{ revoked: boolean; suspended: boolean }>;
+  published(listId: string): Promise<{ token: string; list: StatusListRecord }>;
+}
+
+/** This organization's trust list: its entries, and its published form. */
+export interface RegistryService {
+  accredit(options: AccreditOptions): Promise<string>;
+  recognize(options: RecognizeOptions): Promise<string>;
+  remove(key: string): Promise<string>;
+  published(): Promise<string>;
+  entries(): Promise<{ accredits: Accreditation[]; recognizes: Recognition[] }>;
+}
+
+/** Agent-to-agent exchange: answering ACE messages and signed actions, and acting as a client of peers. */
+export interface ExchangeService {
+  handleAce(token: string): Promise<AceOutcome>;
+  handleAction(token: string, body?: Uint8Array): Promise<ActionDecision>;
+  handshake(options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult>;
+  act(options: ActOptions): Promise<ActionDecision & { actionHash: string }>;
+  approve(options: { approver: string; action: ReturnType<typeof actionToApprove>; lifetimeSeconds?: number }): ReturnType<typeof approve>;
+  listApprovers(): Promise<string[]>;
+  addApprover(did: string): Promise<string[]>;
+  removeApprover(did: string): Promise<string[]>;
+}
+
+/** Every service of one node. */
+export interface NodeServices {
+  agents: AgentService;
+  issuance: IssuanceService;
+  statusLists: StatusListService;
+  registry: RegistryService;
+  verifier: VerifierService;
+  exchange: ExchangeService;
+  audit: AuditService;
+}
+
+/** The operation services of `node`, each method loading its module on first call. */
+export function operationServices(node: NodeContext): Omit<NodeServices, 'verifier' | 'audit'> {
+  return {
+    agents: {
+      create: async (options) => (await import('./agents.js')).createAgent(node, options),
+      get: async (name) => (await import('./agents.js')).getAgent(node, name),
+      list: async () => (await import('./agents.js')).listAgents(node),
+      show: async (name) => (await import('./agents.js')).showAgent(node, name),
+      retire: async (name) => (await import('./retire.js')).retireAgent(node, name),
+    },
+    issuance: {
+      issue: (async (options: IssueToAgentOptions) => (await import('./issue.js')).issueToAgent(node, options)) as IssuanceService['issue'],
+      delegate: (async (options: DelegateFromAgentOptions) => (await import('./delegate.js')).delegateFromAgent(node, options)) as IssuanceService['delegate'],
+      present: async (options) => (await import('./present.js')).presentAsAgent(node, options),
+    },
+    statusLists: {
+      change: async (credentialId, change) => (await import('./status.js')).changeStatus(node, credentialId, change),
+      status: async (credentialId) => (await import('./status.js')).credentialStatus(node, credentialId),
+      published: async (listId) => (await import('./status.js')).publishedStatusList(node, listId),
+    },
+    registry: {
+      accredit: async (options) => (await import('./registry.js')).accredit(node, options),
+      recognize: async (options) => (await import('./registry.js')).recognize(node, options),
+      remove: async (key) => (await import('./registry.js')).removeRegistryEntry(node, key),
+      published: async () => (await import('./registry.js')).publishedTrustList(node),
+      entries: async () => (await import('./registry.js')).registryEntries(node),
+    },
+    exchange: {
+      handleAce: async (token) => (await import('./ace.js')).handleAceMessage(node, token),
+      handleAction: async (token, body) => (await import('./actions.js')).handleAction(node, token, body),
+      handshake: async (options) => (await import('./peer.js')).handshake(node, options),
+      act: async (options) => (await import('./peer.js')).act(node, options),
+      approve: async (options) => (await import('./peer.js')).approve(node, options),
+      listApprovers: async () => (await import('./approvers.js')).listApprovers(node),
+      addApprover: async (did) => (await import('./approvers.js')).addApprover(node, did),
+      removeApprover: async (did) => (await import('./approvers.js')).removeApprover(node, did),
+    },
+  };
+}

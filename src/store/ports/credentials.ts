@@ -1,0 +1,15 @@
+/**
+ * @module store/ports/credentials
+ *
+ * The credentials a node issued or holds, as transmitted.
+ */
+
+import type { CredentialQuery, CredentialRecord } from '../types.js';
+
+/** Credentials by id; a duplicate id is `ERR_CONFLICT`. */
+export interface CredentialRepository {
+  putCredential(credential: CredentialRecord): Promise<void>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+  /** Matching credentials, oldest first. */
+  listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
+}

@@ -1,0 +1,17 @@
+/**
+ * @module store/ports/keys
+ *
+ * Key records: public keys in the clear, private keys only ever sealed by
+ * the key store (a backend never sees them in the clear).
+ */
+
+import type { KeyRecord, KeyStatus } from '../types.js';
+
+/** Keys by verification method id; a duplicate kid is `ERR_CONFLICT`. */
+export interface KeyRepository {
+  putKey(key: KeyRecord): Promise<void>;
+  getKey(kid: string): Promise<KeyRecord | undefined>;
+  /** Keys of one controller (oldest first), or all keys. */
+  listKeys(controller?: string): Promise<KeyRecord[]>;
+  setKeyStatus(kid: string, status: KeyStatus): Promise<void>;
+}

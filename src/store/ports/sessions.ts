@@ -1,0 +1,25 @@
+/**
+ * @module store/ports/sessions
+ *
+ * Handshake state: sessions this node granted, sessions peers granted to its
+ * agents, and the acknowledges awaiting a confirm. Lookups may return
+ * expired rows until a sweep; callers check expiry themselves.
+ */
+
+import type { AcknowledgeRecord, PeerSessionRecord, SessionRecord } from '../types.js';
+
+/** Sessions on both sides of a handshake, and pending acknowledges. */
+export interface SessionRepository {
+  /** Records a session this node issued; a second one with the same id is `ERR_CONFLICT`. */
+  putSession(session: SessionRecord): Promise<void>;
+  /** The session with that id, until a sweep after its expiry removes it. */
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Records (or replaces) the session `agent` holds with `peer`. */
+  putPeerSession(session: PeerSessionRecord): Promise<void>;
+  /** The session `agent` holds with `peer`, until a sweep after its expiry removes it. */
+  getPeerSession(agent: string, peer: string): Promise<PeerSessionRecord | undefined>;
+  /** Records an acknowledge this node sent; a second one with the same id is `ERR_CONFLICT`. */
+  putAcknowledge(acknowledge: AcknowledgeRecord): Promise<void>;
+  /** The acknowledge with that id, until a sweep after its expiry removes it. */
+  getAcknowledge(id: string): Promise<AcknowledgeRecord | undefined>;
+}
