@@ -14,13 +14,13 @@ import { publishedTrustList, trustRegistry } from '../../node/registry.js';
 import { statusChecker } from '../../node/verify.js';
 import { queryAuthorization, queryRecognition } from '../../registry/query.js';
 import { jsonBody, stringField } from '../request.js';
-import { cacheable } from './documents.js';
+import { cacheable, withEtag } from './documents.js';
 
 export function registryRoutes(node: NodeContext, maxBodyLength: number): Hono {
   const app = new Hono();
   const registry = () => trustRegistry(node, (credential) => statusChecker(node).statusErrors(credential));
 
-  app.get('/trust-list', async (c) => cacheable(c, await publishedTrustList(node), 'application/vc+jwt', 300));
+  app.get('/trust-list', withEtag(), async (c) => cacheable(c, await publishedTrustList(node), 'application/vc+jwt', 300));
 
   app.post('/query', async (c) => {
     const body = await jsonBody(c, maxBodyLength);
