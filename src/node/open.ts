@@ -14,6 +14,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCanonicalHashes } from '../data-integrity/hashes.js';
 import { StoreError } from '../errors/index.js';
 import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
@@ -82,6 +83,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       resolver,
       http,
       allowHttpLoopback,
+      canonicalHashes: createCanonicalHashes(),
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? 300,
       ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
       // Idempotent, as the store's close is: closing twice is harmless.

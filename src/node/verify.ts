@@ -58,6 +58,7 @@ export function verificationOptions(ctx: NodeContext, options: { checkStatus?: b
     resolver: budget.resolver(ctx.resolver),
     clock: ctx.clock,
     budget,
+    canonicalHashes: ctx.canonicalHashes,
     ...(status === undefined ? {} : { status }),
     trust: (issuer, capabilities, { depth }) => registry.trustErrors(issuer, capabilities, { depth }),
   };
