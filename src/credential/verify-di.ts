@@ -54,6 +54,7 @@ export async function verifyCredentialDataIntegrity<C>(
     skewSeconds: options.skewSeconds,
     maxLength,
     maxNodes: profile.maxNodes,
+    hashes: options.canonicalHashes,
   });
   const payload = proofResult.document ?? input;
   const errors = [...proofResult.errors];

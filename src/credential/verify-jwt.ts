@@ -15,6 +15,7 @@
 
 import type { KeyResolvable } from '../did/verification-key.js';
 import { LegateError } from '../errors/index.js';
+import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
 import type { Clock } from '../lib/clock.js';
@@ -53,6 +54,13 @@ export interface VerifyCredentialOptions {
    * resolutions too. Without it, nothing is counted.
    */
   budget?: WorkBudget;
+  /**
+   * Canonical hashes of Data Integrity credentials to remember and reuse
+   * (`createCanonicalHashes` in `legate/data-integrity`): give one to every
+   * verification of one owner, such as a node. Without it, each Data
+   * Integrity credential is canonicalized afresh.
+   */
+  canonicalHashes?: CanonicalHashes;
 }
 
 /** Returns one `ERR_UNTRUSTED_ISSUER` per capability `issuer` is not trusted to attest, or none. */

@@ -16,10 +16,13 @@
  * than 16 significant digits). What is signed is then exactly what is read.
  *
  * Canonicalization costs about a millisecond (jsonld's context processing),
- * so the hash of each canonical form is remembered by the SHA-256 of the
- * exact JSON it came from, when only built-in contexts are involved: a
- * credential verified again (a chain rechecked at every action, a status
- * list refetched unchanged) costs hashing and one Ed25519 verification.
+ * so a caller that verifies again and again (a node rechecking a chain at
+ * every action) passes {@link CanonicalizeOptions.hashes}, its own
+ * {@link createCanonicalHashes}: the hash of each canonical form is then
+ * remembered by the SHA-256 of the exact JSON it came from, when only
+ * built-in contexts are involved, and a credential verified again costs
+ * hashing and one Ed25519 verification. The memory belongs to its owner, not
+ * to the process: two verifiers never see each other's entries.
  */
 
 import { createHash } from 'node:crypto';
@@ -28,9 +31,10 @@ import { InputError, LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { createDocumentLoader, unknownContext, type DocumentLoader, type ExtraContexts } from '../lib/document-loader.js';
 import { parseJson } from '../lib/json.js';
-import { TtlCache } from '../lib/ttl-cache.js';
+import type { CanonicalHashes } from './hashes.js';
 
 export type { ExtraContexts } from '../lib/document-loader.js';
+export { createCanonicalHashes, type CanonicalHashes } from './hashes.js';
 
 /** Longest document accepted, in characters of its JSON: 64 KiB, as for tokens. */
 export const DEFAULT_MAX_DOCUMENT_LENGTH = 64 * 1024;
@@ -48,7 +52,10 @@ export interface CanonicalizeOptions {
   contexts?: ExtraContexts | undefined;
   /** Most JSON values a document may hold. Default {@link DEFAULT_MAX_DOCUMENT_NODES}. */
   maxNodes?: number | undefined;
+  /** Canonical hashes to remember and reuse (see {@link createCanonicalHashes}); none by default. */
+  hashes?: CanonicalHashes | undefined;
 }
+
 
 export interface ProofHashData {
   /** The canonical N-Quads of the document without its proof. */
@@ -218,17 +225,15 @@ function sha256(text: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(text, 'utf8').digest());
 }
 
-// SHA-256 of a canonical form, by SHA-256 of the JSON text it was computed from (built-in contexts only).
-const canonicalHashes = new TtlCache<string, Uint8Array>({ maxEntries: 8192, ttlMs: 60 * 60 * 1000 });
-
-/** The SHA-256 of a checked document's canonical form, remembered when only built-in contexts can be involved. */
+/** The SHA-256 of a checked document's canonical form, remembered in `options.hashes` when only built-in contexts can be involved. */
 async function canonicalHash(document: Record<string, unknown>, options: CanonicalizeOptions): Promise<Uint8Array> {
-  if (options.contexts !== undefined) return sha256(await canonicalizeChecked(document, loaderFor(options)));
+  const { hashes } = options;
+  if (options.contexts !== undefined || hashes === undefined) return sha256(await canonicalizeChecked(document, loaderFor(options)));
   const key = createHash('sha256').update(JSON.stringify(document), 'utf8').digest('base64url');
-  const known = canonicalHashes.get(key);
+  const known = hashes.get(key);
   if (known !== undefined) return known;
   const hash = sha256(await canonicalizeChecked(document, loaderFor(options)));
-  canonicalHashes.set(key, hash);
+  hashes.set(key, hash);
   return hash;
 }
 
@@ -252,7 +257,7 @@ function hashInputs(document: Record<string, unknown>, proofConfig: Record<strin
 
 /**
  * @internal The signature input of `eddsa-rdfc-2022`: as {@link proofHashData}'s
- * `hashData`, with the canonical hashes remembered (see the module comment).
+ * `hashData`, with the canonical hashes remembered in `options.hashes` (see the module comment).
  */
 export async function signingInput(
   document: Record<string, unknown>,

@@ -14,7 +14,7 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { isoSeconds, systemClock } from '../lib/clock.js';
-import { boundedDocument, signingInput, type ExtraContexts } from './canonicalize.js';
+import { boundedDocument, signingInput, type CanonicalHashes, type ExtraContexts } from './canonicalize.js';
 import {
   DATA_INTEGRITY_PROOF_TYPE,
   EDDSA_RDFC_2022,
@@ -38,6 +38,8 @@ export interface CreateProofOptions {
   contexts?: ExtraContexts | undefined;
   /** Longest document accepted, in characters of JSON. Default 64 KiB. */
   maxLength?: number | undefined;
+  /** Canonical hashes to remember (`createCanonicalHashes`), so the signer's own verification reuses them; none by default. */
+  hashes?: CanonicalHashes | undefined;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function createProof<T extends Record<string, unknown>>(
     verificationMethod: options.signer.kid,
     proofPurpose,
   } as const;
-  const hashData = await signingInput(unsecured, config, options.contexts === undefined ? {} : { contexts: options.contexts });
+  const hashData = await signingInput(unsecured, config, { contexts: options.contexts, hashes: options.hashes });
   const signature = await options.signer.sign(hashData);
   const proof: DataIntegrityProof = { ...config, proofValue: `z${base58.encode(signature)}` };
   return { ...(unsecured as T), proof };

@@ -15,8 +15,10 @@ export { verifyProof, type VerifyProofOptions, type ProofVerification } from './
 export {
   canonicalize,
   checkDocument,
+  createCanonicalHashes,
   proofHashData,
   DEFAULT_MAX_DOCUMENT_LENGTH,
+  type CanonicalHashes,
   type CanonicalizeOptions,
   type ExtraContexts,
   type ProofHashData,

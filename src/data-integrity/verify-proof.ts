@@ -20,7 +20,7 @@ import { didSignature } from '../did/signature.js';
 import { isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
-import { boundedDocument, signingInput, type ExtraContexts } from './canonicalize.js';
+import { boundedDocument, signingInput, type CanonicalHashes, type ExtraContexts } from './canonicalize.js';
 import { DATA_INTEGRITY_PROOF_TYPE, EDDSA_RDFC_2022, type DataIntegrityProof, type ProofPurpose } from './types.js';
 
 export interface VerifyProofOptions {
@@ -43,6 +43,8 @@ export interface VerifyProofOptions {
   contexts?: ExtraContexts | undefined;
   /** Most JSON values the document may hold (bounds canonicalization work). Default 4,096. */
   maxNodes?: number | undefined;
+  /** Canonical hashes to remember and reuse (`createCanonicalHashes`); none by default. */
+  hashes?: CanonicalHashes | undefined;
 }
 
 export interface ProofVerification {
@@ -165,6 +167,7 @@ export async function verifyBoundedProof(input: Record<string, unknown>, options
     hashData = await signingInput(document, proof, {
       ...(options.contexts === undefined ? {} : { contexts: options.contexts }),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      hashes: options.hashes,
     });
   } catch (error) {
     if (!(error instanceof LegateError)) throw error;

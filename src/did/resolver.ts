@@ -50,8 +50,8 @@ export interface DidResolverOptions {
   local?: ((did: string) => Promise<DIDDocument | 'deactivated' | undefined>) | undefined;
   /**
    * The outbound HTTP client did:web documents are fetched through (address
-   * policy, bounds, cooldown). Default: the process-wide client for
-   * `allowHttpLoopback`, or one over `fetch` when that is given.
+   * policy, bounds, cooldown). Default: one of this resolver's own (over
+   * `fetch` when that is given); pass one to share its pool and cooldown.
    */
   http?: HttpClient | undefined;
   /** Carries did:web requests under a client of this resolver's own (tests). The client's checks still run first. */

@@ -208,28 +208,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
-const shared = new Map<boolean, HttpClient>();
-
 /**
- * The process-wide client for a loopback setting: one keep-alive pool and one
- * negative cache shared by every resolver, status checker and registry that
- * was given no client of its own.
- */
-function sharedHttpClient(allowHttpLoopback: boolean): HttpClient {
-  let client = shared.get(allowHttpLoopback);
-  if (client === undefined) {
-    client = createHttpClient({ allowHttpLoopback });
-    shared.set(allowHttpLoopback, client);
-  }
-  return client;
-}
-
-/**
- * The client a component given these options uses: its own `http`, else one
- * of its own over an injected `fetch`, else the shared one.
+ * The client a component given these options uses: the `http` it was given,
+ * else one of its own (over an injected `fetch`, if any). A client's
+ * keep-alive pool and negative cache belong to whoever holds it, never to
+ * the process: to share them (as a node does across its resolver, lists and
+ * peers), pass one `http` to each component.
  */
 export function httpClientOf(options: { http?: HttpClient | undefined; fetch?: FetchLike | undefined; allowHttpLoopback?: boolean | undefined }): HttpClient {
   if (options.http !== undefined) return options.http;
   const allowHttpLoopback = options.allowHttpLoopback === true;
-  return options.fetch === undefined ? sharedHttpClient(allowHttpLoopback) : createHttpClient({ fetch: options.fetch, allowHttpLoopback });
+  return createHttpClient({ allowHttpLoopback, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
 }

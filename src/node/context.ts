@@ -16,6 +16,7 @@
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
+import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -44,6 +45,8 @@ export interface NodeContext {
   http: HttpClient;
   /** Plain HTTP for loopback hosts (tests, local demos). */
   allowHttpLoopback: boolean;
+  /** The canonical hashes this node's verifications remember (Data Integrity credentials rechecked at every action). */
+  canonicalHashes: CanonicalHashes;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */

@@ -22,6 +22,7 @@ import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
 import { publishedTrustList, trustListUrl } from './registry.js';
 import { organizationSigner } from './signers.js';
+import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
 import { localStatusLists } from './status.js';
 import { createVerifier } from './verify.js';
@@ -46,6 +47,8 @@ export interface NodeDeps {
   /** Lifetime of the session tokens this node issues, in seconds; default 300. */
   sessionLifetimeSeconds?: number;
   verifier?: VerifierPolicy | undefined;
+  /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
+  canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
   close?: () => Promise<void>;
 }
@@ -75,6 +78,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     allowHttpLoopback: deps.allowHttpLoopback ?? false,
     sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
+    canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     services,
     close: deps.close ?? (() => Promise.resolve()),
   };
@@ -88,6 +92,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       clock: node.clock,
       allowHttpLoopback: node.allowHttpLoopback,
       policy: node.verifier,
+      canonicalHashes: node.canonicalHashes,
     }),
     audit: createAuditService({
       clock: node.clock,

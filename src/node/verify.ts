@@ -12,6 +12,7 @@
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
+import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
@@ -42,6 +43,8 @@ export interface VerifierDeps {
   clock: Clock;
   allowHttpLoopback: boolean;
   policy?: VerifierPolicy | undefined;
+  /** The node's cache of canonical hashes for Data Integrity proofs (owned by the node, not the module). */
+  canonicalHashes?: CanonicalHashes | undefined;
 }
 
 /** Builds a node's verifier; call once per node. */
@@ -79,6 +82,7 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
         resolver: budget.resolver(deps.resolver),
         clock: deps.clock,
         budget,
+        ...(deps.canonicalHashes === undefined ? {} : { canonicalHashes: deps.canonicalHashes }),
         ...(status === undefined ? {} : { status }),
         trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),
       };

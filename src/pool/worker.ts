@@ -8,12 +8,14 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyCapabilityCredential } from '../credential/verify.js';
+import { createCanonicalHashes } from '../data-integrity/hashes.js';
 import { createDidResolver } from '../did/resolver.js';
 import { toWire, type VerifyRequest, type VerifyResponse, type WorkerSettings } from './protocol.js';
 
 const settings = workerData as WorkerSettings;
 const resolver = createDidResolver({ allowHttpLoopback: settings.allowHttpLoopback });
-const options = { resolver, ...(settings.skewSeconds === undefined ? {} : { skewSeconds: settings.skewSeconds }) };
+// This worker's own memory of canonical hashes (a thread is its owner).
+const options = { resolver, canonicalHashes: createCanonicalHashes(), ...(settings.skewSeconds === undefined ? {} : { skewSeconds: settings.skewSeconds }) };
 
 parentPort?.on('message', (request: VerifyRequest) => {
   void Promise.all(request.tokens.map((token) => verifyCapabilityCredential(token, options))).then(

@@ -49,7 +49,7 @@ export interface TrustRegistryOptions {
   resolver: KeyResolvable;
   /** Obtains every list (as `vc+jwt`) instead of `local` and `fetch`; a throw makes the list unavailable. */
   loadList?: ((url: string) => Promise<string>) | undefined;
-  /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */
+  /** The outbound HTTP client (address policy, bounds, cooldown). Default: one of its own (over `fetch`, if given); pass one to share its pool and cooldown. */
   http?: HttpClient | undefined;
   /** Carries list requests under a client of this registry's own (tests); the client's checks still run first. */
   fetch?: FetchLike | undefined;

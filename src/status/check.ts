@@ -36,7 +36,7 @@ import type { BitstringStatusListCredential } from './types.js';
 export interface StatusCheckerOptions {
   /** Resolves list issuers' DIDs, to verify list signatures. */
   resolver: KeyResolvable;
-  /** The outbound HTTP client (address policy, bounds, cooldown). Default: the shared client for `allowHttpLoopback`, or one over `fetch`. */
+  /** The outbound HTTP client (address policy, bounds, cooldown). Default: one of its own (over `fetch`, if given); pass one to share its pool and cooldown. */
   http?: HttpClient | undefined;
   /** Carries list requests under a client of this checker's own (tests); the client's checks still run first. */
   fetch?: FetchLike | undefined;

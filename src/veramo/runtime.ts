@@ -10,6 +10,7 @@
 
 import type { DIDResolutionResult, Resolvable } from 'did-resolver';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { createCanonicalHashes } from '../data-integrity/hashes.js';
 import { createDidResolver } from '../did/resolver.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
@@ -88,6 +89,8 @@ export function createRuntime(options: LegatePluginOptions, resolver: Resolvable
     verify: {
       resolver,
       clock,
+      // The plugin's own memory of canonical hashes, for the credentials it verifies again.
+      canonicalHashes: createCanonicalHashes(),
       ...skew,
       ...(statusCheck === undefined ? {} : { status: statusCheck }),
       ...(registry === undefined ? {} : { trust: (issuer, capabilities, { depth }) => registry.trustErrors(issuer, capabilities, { depth }) }),

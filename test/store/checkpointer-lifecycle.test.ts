@@ -1,8 +1,9 @@
-// The checkpointer's worker lifecycle, with node:worker_threads replaced: the
-// worker ends after its last store stops (no thread left behind), and a worker
-// that cannot start hands every store back its own automatic checkpoint,
-// after which a new worker can start and end in turn.
+// The checkpointer's worker lifecycle, with node:worker_threads replaced: each
+// store's worker is its own, ends after its store stops (no thread left
+// behind), and a worker that cannot start, fails, or cannot open the file
+// hands its store back its own automatic checkpoint, once.
 import type { EventEmitter } from 'node:events';
+import type * as NodeFs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const fake = vi.hoisted(() => ({ mode: 'ok', workers: [] as unknown[] }));
@@ -12,7 +13,10 @@ vi.mock('node:worker_threads', async () => {
   class Worker extends Emitter {
     readonly messages: unknown[] = [];
     terminated = false;
-    constructor() {
+    constructor(
+      readonly url: URL,
+      readonly options: { workerData: unknown },
+    ) {
       super();
       if (fake.mode === 'throw') throw new Error('no threads here');
       fake.workers.push(this);
@@ -28,9 +32,11 @@ vi.mock('node:worker_threads', async () => {
   }
   return { Worker };
 });
+// As in a build, where the compiled worker module sits beside the checkpointer.
+vi.mock('node:fs', async (original) => ({ ...(await original<typeof NodeFs>()), existsSync: () => true }));
 
 const { checkpointInBackground } = await import('../../src/store/sqlite/checkpointer.js');
-type FakeWorker = EventEmitter & { messages: unknown[]; terminated: boolean };
+type FakeWorker = EventEmitter & { messages: unknown[]; terminated: boolean; url: URL; options: { workerData: unknown } };
 const last = () => fake.workers.at(-1) as FakeWorker;
 
 beforeEach(() => {
@@ -42,19 +48,31 @@ afterEach(() => {
 });
 
 describe('checkpointer worker lifecycle', () => {
-  it('ends the worker once the last store using it stops, and not before', () => {
-    const stopA = checkpointInBackground('/data/a.db', () => undefined);
-    const stopB = checkpointInBackground('/data/b.db', () => undefined);
+  it("starts the compiled worker module for one file, and ends it once that store stops", () => {
+    const stop = checkpointInBackground('/data/a.db', () => undefined);
     const worker = last();
-    expect(worker.messages).toEqual([{ open: '/data/a.db' }, { open: '/data/b.db' }]);
-    stopA();
-    stopA(); // idempotent: a store closed twice stops once
-    vi.advanceTimersByTime(5_000);
+    expect(worker.url.pathname.endsWith('/checkpoint-worker.js')).toBe(true);
+    expect(worker.options.workerData).toEqual({ path: '/data/a.db', intervalMs: 100 });
+    stop();
+    stop(); // idempotent: a store closed twice stops once
+    expect(worker.messages).toEqual([{ close: true }]);
     expect(worker.terminated).toBe(false);
-    stopB();
-    expect(worker.messages.slice(2)).toEqual([{ close: '/data/a.db' }, { close: '/data/b.db' }]);
     vi.advanceTimersByTime(1_000);
     expect(worker.terminated).toBe(true);
+  });
+
+  it('gives each store a worker of its own', () => {
+    const stopA = checkpointInBackground('/data/a.db', () => undefined);
+    const a = last();
+    const stopB = checkpointInBackground('/data/b.db', () => undefined);
+    const b = last();
+    expect(b).not.toBe(a);
+    stopA();
+    vi.advanceTimersByTime(1_000);
+    expect([a.terminated, b.terminated]).toEqual([true, false]);
+    stopB();
+    vi.advanceTimersByTime(1_000);
+    expect(b.terminated).toBe(true);
   });
 
   it('falls back at once when no worker can be created', () => {
@@ -65,33 +83,25 @@ describe('checkpointer worker lifecycle', () => {
     stop();
   });
 
-  it('falls back for every store when the worker fails to start, then a new worker starts and ends', () => {
+  it('falls back once when the worker fails, or cannot open the file', () => {
     const [fallbackA, fallbackB] = [vi.fn(), vi.fn()];
     const stopA = checkpointInBackground('/data/a.db', fallbackA);
-    const stopB = checkpointInBackground('/data/b.db', fallbackB);
-    const failed = last();
-    failed.emit('error', new Error('cannot load better-sqlite3'));
+    const a = last();
+    const stopB = checkpointInBackground('/data/missing.db', fallbackB);
+    const b = last();
+    a.emit('error', new Error('cannot load better-sqlite3'));
+    a.emit('error', new Error('and again'));
+    b.emit('message', { failed: true });
     expect([fallbackA.mock.calls.length, fallbackB.mock.calls.length]).toEqual([1, 1]);
     stopA();
     stopB();
-
-    const stopC = checkpointInBackground('/data/c.db', () => undefined);
-    const next = last();
-    expect(next).not.toBe(failed);
-    stopC();
-    vi.advanceTimersByTime(1_000);
-    expect(next.terminated).toBe(true);
   });
 
-  it('falls back for the one file the worker cannot open', () => {
-    const [fallbackA, fallbackB] = [vi.fn(), vi.fn()];
-    const stopA = checkpointInBackground('/data/a.db', fallbackA);
-    const stopB = checkpointInBackground('/data/missing.db', fallbackB);
-    last().emit('message', { failed: '/data/missing.db' });
-    expect([fallbackA.mock.calls.length, fallbackB.mock.calls.length]).toEqual([0, 1]);
-    stopA();
-    stopB();
-    vi.advanceTimersByTime(1_000);
-    expect(last().terminated).toBe(true);
+  it('a stopped store hears nothing from its worker', () => {
+    const fallback = vi.fn();
+    const stop = checkpointInBackground('/data/a.db', fallback);
+    stop();
+    last().emit('error', new Error('ended'));
+    expect(fallback).not.toHaveBeenCalled();
   });
 });

@@ -1,13 +1,19 @@
 // WAL checkpoints move to a worker thread once a store keeps writing; the
-// data stays intact and the database file receives the logged pages.
+// data stays intact and the database file receives the logged pages. The
+// worker is compiled JavaScript, so this runs from dist/ (as the pool's tests
+// do); from the sources, a store checkpoints in its commits.
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/store/index.js';
-import { checkpointInBackground } from '../../src/store/sqlite/checkpointer.js';
+import { openSqliteStore } from 'legate/store';
+import type * as Checkpointer from '../../src/store/sqlite/checkpointer.js';
+
+// A path in a variable: the type checker reads the sources' types, the run loads the build.
+const BUILT_CHECKPOINTER = '../../dist/store/sqlite/checkpointer.js';
+const { checkpointInBackground } = (await import(BUILT_CHECKPOINTER)) as typeof Checkpointer;
 
 const dirs: string[] = [];
 async function freshPath(): Promise<string> {
@@ -59,6 +65,13 @@ describe('background WAL checkpoints', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('never starts a worker from the sources, where there is none: the store checkpoints in its commits', async () => {
+    const fromSources = await import('../../src/store/sqlite/checkpointer.js');
+    let fellBack = false;
+    fromSources.checkpointInBackground(await freshPath(), () => (fellBack = true))();
+    expect(fellBack).toBe(true);
   });
 
   it('falls back when the worker cannot open the file', async () => {

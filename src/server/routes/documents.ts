@@ -3,11 +3,12 @@
  *
  * What a node publishes to everyone: its organization's and agents' DID
  * documents (did:web resolution; 410 for a retired agent's) and its status lists, served with an ETag
- * and `Cache-Control` from the list's TTL so verifiers cache and revalidate.
+ * (hono's `etag` middleware) and `Cache-Control` from the list's TTL so verifiers cache and revalidate.
  */
 
-import { createHash } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { webcrypto } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { etag } from 'hono/etag';
 import { AGENT_NAME } from '../../did/web.js';
 import { LegateError, StoreError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
@@ -16,29 +17,31 @@ import { STATUS_LIST_TTL_MS } from '../../node/status.js';
 
 const LIST_ID = /^[rs]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A strong ETag for a published document. */
-export function etagOf(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+/**
+ * hono's `etag`: a strong ETag from the SHA-256 of each successful GET's
+ * body, and 304 (with `ETag` and `Cache-Control`) for a matching
+ * `If-None-Match`.
+ */
+export function withEtag(): MiddlewareHandler {
+  return etag({ generateDigest: (body) => webcrypto.subtle.digest('SHA-256', body) });
 }
 
-/** Serves `body` with an ETag and max-age, answering a matching `If-None-Match` with 304. */
+/** Serves `body` with a max-age, for {@link withEtag} to tag and revalidate. */
 export function cacheable(c: Context, body: string, contentType: string, maxAgeSeconds: number): Response {
-  const etag = etagOf(body);
-  const headers = { etag, 'cache-control': `public, max-age=${maxAgeSeconds}`, 'content-type': contentType };
-  const match = c.req.header('if-none-match');
-  if (match !== undefined && match.split(',').some((t) => t.trim() === etag)) return c.body(null, 304, headers);
-  return c.body(body, 200, headers);
+  return c.body(body, 200, { 'cache-control': `public, max-age=${maxAgeSeconds}`, 'content-type': contentType });
 }
 
 export function documentRoutes(node: NodeContext): Hono {
   const app = new Hono();
+  // On each route, not `use('*')`: mounted at '/', that would tag every GET of the app.
+  const tagged = withEtag();
 
-  app.get('/.well-known/did.json', async (c) => {
+  app.get('/.well-known/did.json', tagged, async (c) => {
     const document = await organizationDocument(node.store, node.organization);
     return cacheable(c, JSON.stringify(document), 'application/did+json', 300);
   });
 
-  app.get('/agents/:name/did.json', async (c) => {
+  app.get('/agents/:name/did.json', tagged, async (c) => {
     const name = c.req.param('name');
     const agent = AGENT_NAME.test(name) ? await node.store.getAgent(name) : undefined;
     // did:web's way to say deactivated: 410 Gone, so resolvers report `deactivated: true`, not "not found".
@@ -48,7 +51,7 @@ export function documentRoutes(node: NodeContext): Hono {
     return cacheable(c, JSON.stringify(document), 'application/did+json', 300);
   });
 
-  app.get('/status/:list', async (c) => {
+  app.get('/status/:list', tagged, async (c) => {
     const id = c.req.param('list');
     if (!LIST_ID.test(id)) throw new StoreError('ERR_NOT_FOUND', 'no such status list', { claim: 'list' });
     const { token } = await node.services.statusLists.published(id);

@@ -12,13 +12,13 @@ import { InputError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { queryAuthorization, queryRecognition } from '../../registry/query.js';
 import { jsonBody, stringField } from '../request.js';
-import { cacheable } from './documents.js';
+import { cacheable, withEtag } from './documents.js';
 
 export function registryRoutes(node: NodeContext, maxBodyLength: number): Hono {
   const app = new Hono();
   const registry = () => node.services.verifier.trustRegistry;
 
-  app.get('/trust-list', async (c) => cacheable(c, await node.services.registry.published(), 'application/vc+jwt', 300));
+  app.get('/trust-list', withEtag(), async (c) => cacheable(c, await node.services.registry.published(), 'application/vc+jwt', 300));
 
   app.post('/query', async (c) => {
     const body = await jsonBody(c, maxBodyLength);
