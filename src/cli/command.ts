@@ -13,15 +13,15 @@ import type { NodeContext } from '../node/context.js';
 import { isInitialized, openNode } from '../node/open.js';
 import { statusChecker, verificationOptions } from '../node/verify.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
-import { nodeOptions, type GlobalOptions } from './io.js';
+import { nodeOptions, setExitCode, type GlobalOptions } from './io.js';
 
 export type Handler<A extends unknown[]> = (globals: GlobalOptions, ...args: A) => Promise<number>;
 
-/** Wraps a handler so its exit code is recorded on the process. */
+/** Wraps a handler so its exit code becomes the run's (what `main` returns). */
 export function action<A extends unknown[]>(command: Command, handler: Handler<A>): Command {
   return command.action(async (...args: unknown[]) => {
     const globals = command.optsWithGlobals<GlobalOptions>();
-    process.exitCode = await handler(globals, ...(args.slice(0, -1) as A));
+    setExitCode(await handler(globals, ...(args.slice(0, -1) as A)));
   });
 }
 
