@@ -102,9 +102,9 @@ export interface CliStreams {
  * Runs the `legate` command line `argv` (as `process.argv`) with `io` (its
  * streams, environment, stdin and abort signal) and returns the exit code:
  * 0 = success or valid, 1 = verification failed or denied, 2 = bad usage or
- * input, 3 = could not reach a peer. It never touches the process: no
- * `process.exit`, no process streams, no `process.env` (the binary passes
- * those), so it runs in process as often as a caller likes.
+ * input, 3 = could not reach a peer. No `process.exit`, process streams or
+ * `process.env` (the binary passes those), so it runs in process as often as
+ * a caller likes; only `serve` given no `io.signal` listens for SIGINT/SIGTERM.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   return runWithIo(io, async () => {
