@@ -13,21 +13,21 @@ import type { NodeContext } from '../node/context.js';
 import { isInitialized, openNode } from '../node/open.js';
 import { createStatusChecker, type StatusChecker } from '../status/check.js';
 import { instanceOptions } from '../config/node-options.js';
-import { nodeOptions, type GlobalOptions } from './io.js';
+import { nodeOptions, runEnv, setExitCode, type GlobalOptions } from './io.js';
 import { commandSettings } from './settings.js';
 
 export type Handler<A extends unknown[]> = (globals: GlobalOptions, ...args: A) => Promise<number>;
 
 /**
- * Wraps a handler so its exit code is recorded on the process. The handler
+ * Wraps a handler so its exit code becomes the run's (what `main` returns). The handler
  * gets the settings resolved once (flags, environment, file, defaults).
  */
 export function action<A extends unknown[]>(command: Command, handler: Handler<A>): Command {
   return command.action(async (...args: unknown[]) => {
-    const settings = commandSettings(command);
+    const settings = commandSettings(command, runEnv());
     const { dataDir, allowHttpLoopback } = instanceOptions(settings);
     const globals: GlobalOptions = { ...command.optsWithGlobals<GlobalOptions>(), data: dataDir, allowHttpLoopback, settings };
-    process.exitCode = await handler(globals, ...(args.slice(0, -1) as A));
+    setExitCode(await handler(globals, ...(args.slice(0, -1) as A)));
   });
 }
 

@@ -7,6 +7,7 @@
  * reach a peer (`ERR_PEER_UNREACHABLE`, `ERR_PEER_TIMEOUT`).
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import type { NodeConfig } from '../config/load.js';
 import { instanceOptions } from '../config/node-options.js';
@@ -33,25 +34,91 @@ export function nodeOptions(options: GlobalOptions): NodeOptions {
   return { ...instanceOptions(options.settings), onWarning: (message) => note(`legate: warning: ${message}`) };
 }
 
-/** Where commands write: the process's streams unless {@link setOutput} injected others. */
-let output: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr };
+/**
+ * What one run of the CLI reads and writes, given to `main` by its caller:
+ * the binary passes the process's streams and environment, a test its own.
+ */
+export interface CliIo {
+  /** Standard output: results (`--json` documents, JWTs, listings). */
+  out: NodeJS.WritableStream;
+  /** Standard error: notes, warnings and errors in human mode. */
+  err: NodeJS.WritableStream;
+  /** The environment (`LEGATE_PASSPHRASE`, `LEGATE_ALLOW_HTTP_LOOPBACK`); none when absent. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** What a `-` file argument reads; empty input when absent. */
+  readStdin?: (() => string | Uint8Array) | undefined;
+  /** Stops a command that runs until stopped (`serve`); without it, SIGINT and SIGTERM do. */
+  signal?: AbortSignal | undefined;
+}
 
-/** Sends what commands print to `streams` (the CLI's `main` sets it once per run). */
-export function setOutput(streams: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): void {
-  output = streams;
+/** One run's I/O and the exit code its command chose. */
+interface CliRun {
+  io: CliIo & { env: Readonly<Record<string, string | undefined>> };
+  exitCode: number;
+}
+
+// Per run rather than module state, so runs in one process (tests, an embedding host) never share streams or env.
+const runs = new AsyncLocalStorage<CliRun>();
+
+function current(): CliRun {
+  const run = runs.getStore();
+  // Commands get their streams and environment only from `main`; a program parsed elsewhere has none.
+  if (run === undefined) throw new Error('legate commands run through main() in cli/program');
+  return run;
+}
+
+/** Runs `fn` (one parse of the program) with `io`, and returns the exit code its command set (0 unless set). */
+export async function runWithIo(io: CliIo, fn: () => Promise<number | undefined>): Promise<number> {
+  const run: CliRun = { io: { ...io, env: io.env ?? {} }, exitCode: EXIT.ok };
+  return runs.run(run, async () => (await fn()) ?? run.exitCode);
+}
+
+/** The running command's environment (what `main` was given; the binary gives `process.env`). */
+export function runEnv(): Readonly<Record<string, string | undefined>> {
+  return current().io.env;
+}
+
+/** Records the exit code of the running command (`cli/command`'s `action`). */
+export function setExitCode(code: number): void {
+  current().exitCode = code;
+}
+
+/**
+ * Calls `stop` once when the run is to end: when the caller's abort signal
+ * fires (in process), else on SIGINT or SIGTERM (the binary). `stop` runs
+ * in this run's context, so it may print.
+ */
+export function onStop(stop: () => void): void {
+  const { signal } = current().io;
+  const bound = AsyncLocalStorage.bind(stop);
+  if (signal === undefined) {
+    const once = () => {
+      process.off('SIGINT', once);
+      process.off('SIGTERM', once);
+      bound();
+    };
+    process.once('SIGINT', once);
+    process.once('SIGTERM', once);
+  } else if (signal.aborted) bound();
+  else signal.addEventListener('abort', bound, { once: true });
 }
 
 export function printJson(value: unknown): void {
-  output.out.write(`${JSON.stringify(value, null, 2)}\n`);
+  current().io.out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes `text` to stdout as it is (streamed output such as `audit export`'s JSON Lines). */
+export function print(text: string): void {
+  current().io.out.write(text);
 }
 
 export function println(text = ''): void {
-  output.out.write(`${text}\n`);
+  current().io.out.write(`${text}\n`);
 }
 
 /** Human notes that must not pollute piped stdout. */
 export function note(text: string): void {
-  output.err.write(`${text}\n`);
+  current().io.err.write(`${text}\n`);
 }
 
 const MAX_INPUT_BYTES = 1024 * 1024;
@@ -63,7 +130,8 @@ const MAX_INPUT_BYTES = 1024 * 1024;
 export function readInput(path: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path === '-' ? 0 : path);
+    const stdin = current().io.readStdin;
+    bytes = path !== '-' ? readFileSync(path) : stdin === undefined ? Buffer.alloc(0) : Buffer.from(stdin());
   } catch (cause) {
     throw new InputError('ERR_INVALID_ARGUMENT', `cannot read ${path}`, { claim: 'file', cause });
   }
@@ -82,6 +150,6 @@ export function reportError(error: unknown, json: boolean): number {
         ? { code: 'ERR_INVALID_ARGUMENT', message: error.message }
         : { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) };
   if (json) printJson({ error: body });
-  else output.err.write(`legate: ${body.code}: ${body.message}\n`);
+  else current().io.err.write(`legate: ${body.code}: ${body.message}\n`);
   return body.code === 'ERR_PEER_UNREACHABLE' || body.code === 'ERR_PEER_TIMEOUT' ? EXIT.unreachable : EXIT.usage;
 }

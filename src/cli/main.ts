@@ -8,6 +8,16 @@
  * failed or denied, 2 = bad usage or input, 3 = could not reach a peer.
  */
 
+import { readFileSync } from 'node:fs';
+import { ignoreBrokenPipe } from './broken-pipe.js';
 import { main } from './program.js';
 
-await main(process.argv);
+// The one place the process's streams, environment and stdin enter the CLI.
+ignoreBrokenPipe(process.stdout);
+ignoreBrokenPipe(process.stderr);
+process.exitCode = await main(process.argv, {
+  out: process.stdout,
+  err: process.stderr,
+  env: process.env,
+  readStdin: () => readFileSync(0),
+});

@@ -11,8 +11,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { flagOf } from '../config/settings.js';
-import { ignoreBrokenPipe } from './broken-pipe.js';
-import { EXIT, reportError, setOutput } from './io.js';
+import { EXIT, reportError, runWithIo, type CliIo } from './io.js';
+
+export type { CliIo } from './io.js';
 
 type Register = (program: Command) => void;
 
@@ -95,34 +96,32 @@ export async function buildProgram(argv?: readonly string[], streams?: CliStream
   return program;
 }
 
-/**
- * Where the CLI writes; the process's own streams by default. Commands print
- * through `cli/io`, so a few direct process writes (store/audit) still go
- * to the process.
- */
+/** Where the CLI writes (commander's help and errors too). */
 export interface CliStreams {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
 
 /**
- * Runs the `legate` command line `argv` (as `process.argv`) and sets
- * `process.exitCode`: 0 = success or valid, 1 = verification failed or
- * denied, 2 = bad usage or input, 3 = could not reach a peer.
+ * Runs the `legate` command line `argv` (as `process.argv`) with `io` (its
+ * streams, environment, stdin and abort signal) and returns the exit code:
+ * 0 = success or valid, 1 = verification failed or denied, 2 = bad usage or
+ * input, 3 = could not reach a peer. No `process.exit`, process streams or
+ * `process.env` (the binary passes those), so it runs in process as often as
+ * a caller likes; only `serve` given no `io.signal` listens for SIGINT/SIGTERM.
  */
-export async function main(argv: readonly string[], streams: CliStreams = { out: process.stdout, err: process.stderr }): Promise<void> {
-  ignoreBrokenPipe(process.stdout);
-  ignoreBrokenPipe(process.stderr);
-  setOutput(streams);
-  const program = await buildProgram(argv, streams);
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-      process.exitCode = benign.includes(error.code) ? EXIT.ok : EXIT.usage;
-      return;
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return runWithIo(io, async () => {
+    const program = await buildProgram(argv, io);
+    try {
+      await program.parseAsync(argv);
+      return undefined;
+    } catch (error) {
+      if (error instanceof CommanderError) {
+        const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+        return benign.includes(error.code) ? EXIT.ok : EXIT.usage;
+      }
+      return reportError(error, argv.includes('--json'));
     }
-    process.exitCode = reportError(error, argv.includes('--json'));
-  }
+  });
 }

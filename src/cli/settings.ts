@@ -27,6 +27,6 @@ export function flagsGiven(command: Command): Record<string, unknown> {
  * `command`'s settings: its flags, then `env`, then the file, then the defaults.
  * @throws InputError as {@link loadNodeConfig} does.
  */
-export function commandSettings(command: Command, env: Readonly<Record<string, string | undefined>> = process.env): NodeConfig {
+export function commandSettings(command: Command, env: Readonly<Record<string, string | undefined>>): NodeConfig {
   return loadNodeConfig({ env, flags: flagsGiven(command) });
 }

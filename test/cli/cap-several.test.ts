@@ -27,18 +27,18 @@ describe('legate cap issue|delegate --capabilities', () => {
   let helperDid: string;
   let parentId: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'legate-cap-several-'));
     d = ['--data', join(dir, 'acme')];
     seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, JSON.stringify(SEED));
-    expect(legate([...d, 'init', '--domain', 'acme.example']).code).toBe(0);
-    expect(legate([...d, 'agent', 'create', 'customer-support', '--owner', OWNER]).code).toBe(0);
-    helperDid = (legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json']).json() as { did: string }).did;
+    expect((await legate([...d, 'init', '--domain', 'acme.example'])).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'customer-support', '--owner', OWNER])).code).toBe(0);
+    helperDid = ((await legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json'])).json() as { did: string }).did;
   });
 
-  it('issues the seed credential: four capabilities, and the constraint flags as shared constraints', () => {
-    const run = legate([
+  it('issues the seed credential: four capabilities, and the constraint flags as shared constraints', async () => {
+    const run = await legate([
       ...d, 'cap', 'issue', 'customer-support', '--capabilities', seedFile, '--hours', 'Mon-Fri 09:00-17:00 Europe/Paris',
       '--agent-version', '2.3', '--delegable', '1', '--json',
     ]);
@@ -53,30 +53,30 @@ describe('legate cap issue|delegate --capabilities', () => {
       constraints: { timeWindow: HOURS },
       delegation: { depth: 0, maxDepth: 1 },
     });
-    const fromStdin = legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-', '--json'], { input: JSON.stringify(SEED) });
+    const fromStdin = await legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-', '--json'], { input: JSON.stringify(SEED) });
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
     expect(fromStdin.json()).toMatchObject({ credential: { credentialSubject: { capabilities: SEED } } });
-    expect(legate([...d, 'verify', '-'], { input: body.jwt }).code).toBe(0);
+    expect((await legate([...d, 'verify', '-'], { input: body.jwt })).code).toBe(0);
   });
 
-  it('refuses a repeated --action (or any single-valued flag) instead of keeping the last one', () => {
-    const twice = legate([...d, 'cap', 'issue', 'customer-support', '--action', 'read', '--resource', 'crm:customer_records', '--action', 'call', '--json']);
+  it('refuses a repeated --action (or any single-valued flag) instead of keeping the last one', async () => {
+    const twice = await legate([...d, 'cap', 'issue', 'customer-support', '--action', 'read', '--resource', 'crm:customer_records', '--action', 'call', '--json']);
     expect(twice.code).toBe(2);
     expect(twice.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--action', reason: 'repeated' } });
     expect((twice.json() as { error: { message: string } }).error.message).toContain('--capabilities');
     for (const flag of [['--resource', 'x'], ['--scope', 's'], ['--max-amount', '1USD'], ['--hours', 'daily 00:00-24:00 UTC'], ['--valid-for', 'P1D']]) {
-      const run = legate([...d, 'cap', 'issue', 'customer-support', '--action', 'a', '--resource', 'x', ...flag, ...flag, '--json']);
+      const run = await legate([...d, 'cap', 'issue', 'customer-support', '--action', 'a', '--resource', 'x', ...flag, ...flag, '--json']);
       expect(run.code, flag[0]).toBe(2);
       expect(run.json(), flag[0]).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: flag[0] } });
     }
-    const human = legate([...d, 'cap', 'issue', 'customer-support', '--action', 'a', '--action', 'b', '--resource', 'x']);
+    const human = await legate([...d, 'cap', 'issue', 'customer-support', '--action', 'a', '--action', 'b', '--resource', 'x']);
     expect(human.stderr).toMatch(/^legate: ERR_INVALID_ARGUMENT: --action may be given only once/);
   });
 
-  it('refuses --capabilities beside --action, neither of them, and a list that does not match the schema', () => {
-    const both = legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', seedFile, '--action', 'read', '--json']);
+  it('refuses --capabilities beside --action, neither of them, and a list that does not match the schema', async () => {
+    const both = await legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', seedFile, '--action', 'read', '--json']);
     expect(both.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--action' } });
-    const neither = legate([...d, 'cap', 'issue', 'customer-support', '--json']);
+    const neither = await legate([...d, 'cap', 'issue', 'customer-support', '--json']);
     expect(neither.code).toBe(2);
     expect(neither.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--action' } });
     const cases: [string, string][] = [
@@ -86,23 +86,23 @@ describe('legate cap issue|delegate --capabilities', () => {
       ['[{', 'ERR_MALFORMED'],
     ];
     for (const [input, code] of cases) {
-      const run = legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-', '--json'], { input });
+      const run = await legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-', '--json'], { input });
       expect(run.code, input).toBe(2);
       expect(run.json(), input).toMatchObject({ error: { code } });
     }
-    const unknown = legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-'], { input: JSON.stringify([{ ...SEED[0], scpoe: 'all' }]) });
+    const unknown = await legate([...d, 'cap', 'issue', 'customer-support', '--capabilities', '-'], { input: JSON.stringify([{ ...SEED[0], scpoe: 'all' }]) });
     expect(unknown.stderr).toContain("/0 has an unknown property 'scpoe'");
   });
 
-  it('delegates to a local agent by name; the child inherits the scope and the shared hours', () => {
-    const child = legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--action', 'read', '--resource', 'crm:customer_records', '--json']);
+  it('delegates to a local agent by name; the child inherits the scope and the shared hours', async () => {
+    const child = await legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--action', 'read', '--resource', 'crm:customer_records', '--json']);
     expect(child.code, child.stderr).toBe(0);
     expect(child.json()).toMatchObject({
       credential: {
         credentialSubject: { id: helperDid, capabilities: [SEED[0]], constraints: { timeWindow: HOURS }, delegation: { parent: parentId, depth: 1 } },
       },
     });
-    const several = legate([
+    const several = await legate([
       ...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', helperDid, '--capabilities', '-',
       '--hours', 'Mon-Fri 10:00-16:00 Europe/Paris', '--json',
     ], { input: JSON.stringify([{ action: 'call', resource: 'billing:refund' }, { action: 'escalate', resource: 'human:supervisor' }]) });
@@ -117,14 +117,14 @@ describe('legate cap issue|delegate --capabilities', () => {
     });
   });
 
-  it('refuses another scope, wider shared hours and an unknown --to with their codes', () => {
-    const scope = legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--action', 'read', '--resource', 'crm:customer_records', '--scope', 'all_tickets', '--json']);
+  it('refuses another scope, wider shared hours and an unknown --to with their codes', async () => {
+    const scope = await legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--action', 'read', '--resource', 'crm:customer_records', '--scope', 'all_tickets', '--json']);
     expect(scope.code).toBe(2);
     expect(scope.json()).toMatchObject({ error: { code: 'ERR_CAPABILITY_WIDENED', reason: 'scope' } });
     expect((scope.json() as { error: { message: string } }).error.message).toMatch(/scope 'assigned_tickets_only', not 'all_tickets'/);
-    const wider = legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--capabilities', seedFile, '--hours', 'daily 00:00-24:00 UTC', '--json']);
+    const wider = await legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'helper', '--capabilities', seedFile, '--hours', 'daily 00:00-24:00 UTC', '--json']);
     expect(wider.json()).toMatchObject({ error: { code: 'ERR_CAPABILITY_WIDENED' } });
-    const nobody = legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'nobody', '--action', 'read', '--resource', 'crm:customer_records']);
+    const nobody = await legate([...d, 'cap', 'delegate', '--from', 'customer-support', '--credential', parentId, '--to', 'nobody', '--action', 'read', '--resource', 'crm:customer_records']);
     expect(nobody.code).toBe(2);
     expect(nobody.stderr).toBe('legate: ERR_INVALID_ARGUMENT: nobody is neither a DID nor the name of an agent of this node\n');
   });

@@ -23,16 +23,16 @@ describe('legate cap issue/delegate, present, authorize', () => {
   let helperDid: string;
   let parentId: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'legate-caps-'));
     d = ['--data', join(dir, 'acme')];
-    expect(legate([...d, 'init', '--domain', 'acme.example']).code).toBe(0);
-    expect(legate([...d, 'agent', 'create', 'alice', '--owner', OWNER]).code).toBe(0);
-    helperDid = (legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json']).json() as { did: string }).did;
+    expect((await legate([...d, 'init', '--domain', 'acme.example'])).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'alice', '--owner', OWNER])).code).toBe(0);
+    helperDid = ((await legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json'])).json() as { did: string }).did;
   });
 
-  it('issues a credential with every constraint flag', () => {
-    const run = legate([
+  it('issues a credential with every constraint flag', async () => {
+    const run = await legate([
       ...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund',
       '--max-amount', '100USD', '--budget', '500USD/P1M', '--hours', 'Mon-Sun 00:00-24:00 UTC', '--rate', '10/PT1M',
       '--audience', ACME, '--delegable', '1', '--json',
@@ -54,20 +54,20 @@ describe('legate cap issue/delegate, present, authorize', () => {
         },
       ],
     });
-    const approval = legate([...d, 'cap', 'issue', 'alice', '--action', 'close', '--resource', 'billing:account_closure', '--require-approval', '--hours', 'Mon-Fri 09:00-17:00 Europe/Paris', '--json']);
+    const approval = await legate([...d, 'cap', 'issue', 'alice', '--action', 'close', '--resource', 'billing:account_closure', '--require-approval', '--hours', 'Mon-Fri 09:00-17:00 Europe/Paris', '--json']);
     expect(approval.json()).toMatchObject({ credential: { credentialSubject: { capabilities: [{ constraints: { requireApproval: true, timeWindow: { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], timeZone: 'Europe/Paris' } } }] } } });
   });
 
-  it('rejects malformed constraint flags with exit 2 and the flag named', () => {
+  it('rejects malformed constraint flags with exit 2 and the flag named', async () => {
     for (const [flag, value] of [['--hours', 'Mon-Fri 9-5'], ['--hours', 'Mon-Fri 09:00-17:00 Mars/Olympus'], ['--budget', '100USD'], ['--budget', '100USD/30d'], ['--rate', 'lots'], ['--delegable', '9']] as const) {
-      const run = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'x', flag, value, '--json']);
+      const run = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'x', flag, value, '--json']);
       expect(run.code, `${flag} ${value}`).toBe(2);
       expect(run.json(), `${flag} ${value}`).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: flag } });
     }
   });
 
-  it('delegates a narrower slice that inherits the parent limits, and refuses a wider one', () => {
-    const child = legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--max-amount', '20USD', '--valid-for', 'PT1H', '--json']);
+  it('delegates a narrower slice that inherits the parent limits, and refuses a wider one', async () => {
+    const child = await legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--max-amount', '20USD', '--valid-for', 'PT1H', '--json']);
     expect(child.code, child.stderr).toBe(0);
     expect(child.json()).toMatchObject({
       credential: {
@@ -80,59 +80,59 @@ describe('legate cap issue/delegate, present, authorize', () => {
         },
       },
     });
-    const wider = legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--max-amount', '500USD', '--json']);
+    const wider = await legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--max-amount', '500USD', '--json']);
     expect(wider.code).toBe(2);
     expect(wider.json()).toMatchObject({ error: { code: 'ERR_CAPABILITY_WIDENED' } });
-    const other = legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:payout', '--json']);
+    const other = await legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:payout', '--json']);
     expect(other.json()).toMatchObject({ error: { code: 'ERR_CAPABILITY_WIDENED' } });
-    const deeper = legate([...d, 'cap', 'delegate', '--from', 'helper', '--credential', (child.json() as { id: string }).id, '--to', ACME, '--action', 'call', '--resource', 'billing:refund', '--json']);
+    const deeper = await legate([...d, 'cap', 'delegate', '--from', 'helper', '--credential', (child.json() as { id: string }).id, '--to', ACME, '--action', 'call', '--resource', 'billing:refund', '--json']);
     expect(deeper.json()).toMatchObject({ error: { code: 'ERR_DELEGATION_DEPTH' } });
-    const notHers = legate([...d, 'cap', 'delegate', '--from', 'helper', '--credential', parentId, '--to', ACME, '--action', 'call', '--resource', 'billing:refund', '--json']);
+    const notHers = await legate([...d, 'cap', 'delegate', '--from', 'helper', '--credential', parentId, '--to', ACME, '--action', 'call', '--resource', 'billing:refund', '--json']);
     expect(notHers.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
   });
 
-  it('presents the sub-agent chain and authorizes within its limits', () => {
-    const vp = legate([...d, 'present', '--agent', 'helper', '--aud', ACME, '--nonce', 'n-1', '--json']);
+  it('presents the sub-agent chain and authorizes within its limits', async () => {
+    const vp = await legate([...d, 'present', '--agent', 'helper', '--aud', ACME, '--nonce', 'n-1', '--json']);
     expect(vp.code, vp.stderr).toBe(0);
     const file = join(dir, 'vp.json');
     writeFileSync(file, vp.stdout);
-    const ask = (amount: string, nonce = 'n-1', spent = '0USD', recent = '0') =>
-      legate([...d, 'authorize', '--presentation', file, '--nonce', nonce, '--action', 'call', '--resource', 'billing:refund', '--amount', amount, '--spent', spent, '--recent', recent, '--json']);
-    const allowed = ask('15USD');
+    const ask = async (amount: string, nonce = 'n-1', spent = '0USD', recent = '0') =>
+      await legate([...d, 'authorize', '--presentation', file, '--nonce', nonce, '--action', 'call', '--resource', 'billing:refund', '--amount', amount, '--spent', spent, '--recent', recent, '--json']);
+    const allowed = await ask('15USD');
     expect(allowed.code, allowed.stdout).toBe(0);
     expect(allowed.json()).toMatchObject({
       decision: 'allow',
       holder: helperDid,
       attribution: [{ role: 'issuer', id: ACME }, { role: 'owner', id: OWNER }, { role: 'agent' }, { role: 'sub-agent', id: helperDid }],
     });
-    const denied = ask('50USD');
+    const denied = await ask('50USD');
     expect(denied.code).toBe(1);
     expect(denied.json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_CONSTRAINT_AMOUNT' }] });
-    expect(ask('15USD', 'n-1', '490USD').json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_BUDGET_EXCEEDED' }] });
-    expect(ask('15USD', 'n-1', '0USD', '10').json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_RATE_LIMITED' }] });
-    const unknown = legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-1', '--action', 'call', '--resource', 'billing:refund', '--amount', '15USD', '--json']);
+    expect((await ask('15USD', 'n-1', '490USD')).json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_BUDGET_EXCEEDED' }] });
+    expect((await ask('15USD', 'n-1', '0USD', '10')).json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_RATE_LIMITED' }] });
+    const unknown = await legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-1', '--action', 'call', '--resource', 'billing:refund', '--amount', '15USD', '--json']);
     expect(unknown.code).toBe(1);
     expect((unknown.json() as { reasons: { code: string }[] }).reasons.map((r) => r.code)).toEqual(['ERR_BUDGET_EXCEEDED', 'ERR_RATE_LIMITED']);
-    const replayed = ask('15USD', 'n-2');
+    const replayed = await ask('15USD', 'n-2');
     expect(replayed.code).toBe(1);
     expect(replayed.json()).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_NONCE' }] });
   });
 
-  it('decides as of --at, and asks for approval where required', () => {
-    const vp = legate([...d, 'present', '--agent', 'alice', '--aud', ACME, '--nonce', 'n-3']);
+  it('decides as of --at, and asks for approval where required', async () => {
+    const vp = await legate([...d, 'present', '--agent', 'alice', '--aud', ACME, '--nonce', 'n-3']);
     const file = join(dir, 'alice.vp');
     writeFileSync(file, vp.stdout);
-    const close = (at: string, extra: string[] = []) =>
-      legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-3', '--action', 'close', '--resource', 'billing:account_closure', '--at', at, '--json', ...extra]);
-    const weekday = close(next(3));
+    const close = async (at: string, extra: string[] = []) =>
+      await legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-3', '--action', 'close', '--resource', 'billing:account_closure', '--at', at, '--json', ...extra]);
+    const weekday = await close(next(3));
     expect(weekday.code).toBe(1);
     expect(weekday.json()).toMatchObject({ decision: 'approval_required', reasons: [{ code: 'ERR_APPROVAL_REQUIRED' }] });
-    const saturday = close(next(6));
+    const saturday = await close(next(6));
     expect(saturday.json()).toMatchObject({ decision: 'deny' });
     expect(JSON.stringify(saturday.json())).toContain('ERR_CONSTRAINT_TIME');
-    expect(close('next tuesday').code).toBe(2);
-    expect(close(next(3), ['--approved']).json()).toMatchObject({ decision: 'allow' });
-    const human = legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-3', '--action', 'call', '--resource', 'billing:refund', '--amount', '80USD', '--spent', '0USD', '--recent', '0']);
+    expect((await close('next tuesday')).code).toBe(2);
+    expect((await close(next(3), ['--approved'])).json()).toMatchObject({ decision: 'allow' });
+    const human = await legate([...d, 'authorize', '--presentation', file, '--nonce', 'n-3', '--action', 'call', '--resource', 'billing:refund', '--amount', '80USD', '--spent', '0USD', '--recent', '0']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^allow/);
     expect(human.stdout).toContain(`  authority  issuer ${ACME} -> owner ${OWNER} -> agent ${ACME}:agents:alice\n`);

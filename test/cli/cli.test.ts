@@ -12,7 +12,7 @@ import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { agentDocument, organizationDocument } from '../../src/node/documents.js';
 import { openNode } from '../../src/node/open.js';
 import { publishedStatusList } from '../../src/node/status.js';
-import { CLI, legate, legateAsync } from './helpers.js';
+import { CLI, legate } from './helpers.js';
 
 const OWNER = 'mailto:carol@acme.example';
 
@@ -33,36 +33,36 @@ describe('legate CLI', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('initializes an organization with a did:web, an owner-only key file and a SQLite store', () => {
-    const run = legate([...d, 'init', '--domain', `localhost:${port}`, '--name', 'Acme', '--json']);
+  it('initializes an organization with a did:web, an owner-only key file and a SQLite store', async () => {
+    const run = await legate([...d, 'init', '--domain', `localhost:${port}`, '--name', 'Acme', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ did: `did:web:localhost%3A${port}`, name: 'Acme' });
     expect(statSync(join(data, 'master.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(data, 'legate.db'))).toBe(true);
   });
 
-  it('refuses to initialize twice, and rejects a bad domain, with exit 2', () => {
-    const again = legate([...d, 'init', '--domain', `localhost:${port}`, '--json']);
+  it('refuses to initialize twice, and rejects a bad domain, with exit 2', async () => {
+    const again = await legate([...d, 'init', '--domain', `localhost:${port}`, '--json']);
     expect(again.code).toBe(2);
     expect(again.json()).toMatchObject({ error: { code: 'ERR_CONFLICT' } });
-    const bad = legate(['--data', join(data, '..', 'bad'), 'init', '--domain', 'https://x/y', '--json']);
+    const bad = await legate(['--data', join(data, '..', 'bad'), 'init', '--domain', 'https://x/y', '--json']);
     expect(bad.code).toBe(2);
     expect(bad.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
     expect(existsSync(join(data, '..', 'bad', 'keystore.json'))).toBe(false);
   });
 
-  it('creates did:web and did:key agents, lists and shows them', () => {
-    const alice = legate([...d, 'agent', 'create', 'alice', '--owner', OWNER, '--json']);
+  it('creates did:web and did:key agents, lists and shows them', async () => {
+    const alice = await legate([...d, 'agent', 'create', 'alice', '--owner', OWNER, '--json']);
     expect(alice.code, alice.stderr).toBe(0);
     expect(alice.json()).toMatchObject({ name: 'alice', did: `did:web:localhost%3A${port}:agents:alice`, owner: OWNER, status: 'active' });
-    const dora = legate([...d, 'agent', 'create', 'dora', '--owner', OWNER, '--method', 'key', '--json']);
+    const dora = await legate([...d, 'agent', 'create', 'dora', '--owner', OWNER, '--method', 'key', '--json']);
     expect(dora.code, dora.stderr).toBe(0);
     expect((dora.json() as { did: string }).did).toMatch(/^did:key:z6Mk/);
 
-    const list = legate([...d, 'agent', 'list', '--json']);
+    const list = await legate([...d, 'agent', 'list', '--json']);
     expect((list.json() as { name: string }[]).map((a) => a.name)).toEqual(['alice', 'dora']);
 
-    const show = legate([...d, 'agent', 'show', 'alice']);
+    const show = await legate([...d, 'agent', 'show', 'alice']);
     expect(show.code).toBe(0);
     expect(show.json()).toMatchObject({
       id: `did:web:localhost%3A${port}:agents:alice`,
@@ -71,19 +71,19 @@ describe('legate CLI', () => {
     });
   });
 
-  it('rejects duplicate and invalid agents with their codes', () => {
-    expect(legate([...d, 'agent', 'create', 'alice', '--owner', OWNER, '--json']).json()).toMatchObject({ error: { code: 'ERR_CONFLICT' } });
-    const bad = legate([...d, 'agent', 'create', 'Mallory!', '--owner', OWNER, '--json']);
+  it('rejects duplicate and invalid agents with their codes', async () => {
+    expect((await legate([...d, 'agent', 'create', 'alice', '--owner', OWNER, '--json'])).json()).toMatchObject({ error: { code: 'ERR_CONFLICT' } });
+    const bad = await legate([...d, 'agent', 'create', 'Mallory!', '--owner', OWNER, '--json']);
     expect(bad.code).toBe(2);
     expect(bad.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: 'name' } });
-    expect(legate([...d, 'agent', 'create', 'eve', '--owner', 'not a uri', '--json']).json()).toMatchObject({
+    expect((await legate([...d, 'agent', 'create', 'eve', '--owner', 'not a uri', '--json'])).json()).toMatchObject({
       error: { code: 'ERR_INVALID_ARGUMENT', claim: 'owner' },
     });
-    expect(legate([...d, 'agent', 'show', 'nobody', '--json']).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
+    expect((await legate([...d, 'agent', 'show', 'nobody', '--json'])).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
   });
 
-  it('issues a credential that round-trips through verify using the store, with no server', () => {
-    const issued = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--valid-for', 'P7D', '--json']);
+  it('issues a credential that round-trips through verify using the store, with no server', async () => {
+    const issued = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--valid-for', 'P7D', '--json']);
     expect(issued.code, issued.stderr).toBe(0);
     const body = issued.json() as { id: string; jwt: string; credential: { credentialSubject: unknown } };
     expect(body.id).toMatch(/^urn:uuid:/);
@@ -93,36 +93,36 @@ describe('legate CLI', () => {
     });
     const file = join(data, '..', 'alice.json');
     writeFileSync(file, issued.stdout);
-    const verified = legate([...d, 'verify', file, '--json']);
+    const verified = await legate([...d, 'verify', file, '--json']);
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.json()).toMatchObject({ verified: true, errors: [] });
 
     // Human output: a bare JWT on stdout, which verify reads from stdin.
-    const bare = legate([...d, 'cap', 'issue', 'alice', '--action', 'read', '--resource', 'crm:customer_records', '--scope', 'assigned_tickets_only']);
+    const bare = await legate([...d, 'cap', 'issue', 'alice', '--action', 'read', '--resource', 'crm:customer_records', '--scope', 'assigned_tickets_only']);
     expect(bare.stdout.trim().split('.')).toHaveLength(3);
-    const fromStdin = legate([...d, 'verify', '-'], { input: bare.stdout });
+    const fromStdin = await legate([...d, 'verify', '-'], { input: bare.stdout });
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toContain('verified');
     expect(fromStdin.stdout).toContain('read crm:customer_records scope=assigned_tickets_only');
   });
 
-  it('reports a tampered credential with exit 1 and its code', () => {
-    const issued = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--json']);
+  it('reports a tampered credential with exit 1 and its code', async () => {
+    const issued = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--json']);
     const { jwt } = issued.json() as { jwt: string };
     const [h, p, s] = jwt.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as { credentialSubject: { owner: string } };
     payload.credentialSubject.owner = 'mailto:mallory@evil.example';
     const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
-    const run = legate([...d, 'verify', '-', '--json'], { input: forged });
+    const run = await legate([...d, 'verify', '-', '--json'], { input: forged });
     expect(run.code).toBe(1);
     expect(run.json()).toMatchObject({ verified: false, errors: [{ code: 'ERR_SIGNATURE_INVALID' }] });
-    const human = legate([...d, 'verify', '-'], { input: forged });
+    const human = await legate([...d, 'verify', '-'], { input: forged });
     expect(human.code).toBe(1);
     expect(human.stdout).toContain('ERR_SIGNATURE_INVALID');
   });
 
   it('verifies a did:web credential from another machine by fetching the DID document over loopback HTTP', async () => {
-    const issued = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--json']);
+    const issued = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--json']);
     const { jwt } = issued.json() as { jwt: string };
     const node = await openNode({ dataDir: data });
     const orgDoc = await organizationDocument(node.store, node.organization);
@@ -139,16 +139,16 @@ describe('legate CLI', () => {
       res.writeHead(body ? 200 : 404, { 'content-type': 'application/did+json' }).end(body ? JSON.stringify(body) : '');
     });
     const elsewhere = ['--data', join(data, '..', 'verifier')];
-    const refused = await legateAsync([...elsewhere, 'verify', '-', '--json'], { input: jwt });
+    const refused = await legate([...elsewhere, 'verify', '-', '--json'], { input: jwt });
     expect(refused.code).toBe(1);
     expect(refused.json()).toMatchObject({ verified: false, errors: [{ code: 'ERR_DID_UNRESOLVABLE' }] });
     expect(requests).toBe(0);
-    const viaFlag = await legateAsync([...elsewhere, '--allow-http-loopback', 'verify', '-', '--json'], { input: jwt });
+    const viaFlag = await legate([...elsewhere, '--allow-http-loopback', 'verify', '-', '--json'], { input: jwt });
     expect(viaFlag.json()).toMatchObject({ verified: true });
-    const viaEnv = await legateAsync([...elsewhere, 'verify', '-', '--json'], { input: jwt, env: { LEGATE_ALLOW_HTTP_LOOPBACK: '1' } });
+    const viaEnv = await legate([...elsewhere, 'verify', '-', '--json'], { input: jwt, env: { LEGATE_ALLOW_HTTP_LOOPBACK: '1' } });
     expect(viaEnv.code).toBe(0);
     expect(requests).toBe(2);
-    const resolved = await legateAsync([...elsewhere, '--allow-http-loopback', 'did', 'resolve', `did:web:localhost%3A${port}:agents:alice`]);
+    const resolved = await legate([...elsewhere, '--allow-http-loopback', 'did', 'resolve', `did:web:localhost%3A${port}:agents:alice`]);
     expect(resolved.json()).toMatchObject({ id: `did:web:localhost%3A${port}:agents:alice` });
   });
 
@@ -159,40 +159,40 @@ describe('legate CLI', () => {
       signer: sub,
       subject: { id: sub.did, owner: OWNER, capabilities: [{ action: 'read', resource: 'crm:*' }] },
     });
-    const run = legate(['--data', join(data, '..', 'nowhere'), 'verify', '-', '--json'], { input: jwt });
+    const run = await legate(['--data', join(data, '..', 'nowhere'), 'verify', '-', '--json'], { input: jwt });
     expect(run.code, run.stdout).toBe(0);
-    const resolved = legate(['--data', join(data, '..', 'nowhere'), 'did', 'resolve', sub.did, '--json']);
+    const resolved = await legate(['--data', join(data, '..', 'nowhere'), 'did', 'resolve', sub.did, '--json']);
     expect(resolved.json()).toMatchObject({ didDocument: { id: sub.did } });
   });
 
-  it('exits 2 on usage and input errors', () => {
-    expect(legate([...d, 'cap', 'issue', 'alice', '--resource', 'x']).code).toBe(2); // missing --action
-    expect(legate([...d, 'frobnicate']).code).toBe(2);
-    const money = legate([...d, 'cap', 'issue', 'alice', '--action', 'a', '--resource', 'x', '--max-amount', 'lots', '--json']);
+  it('exits 2 on usage and input errors', async () => {
+    expect((await legate([...d, 'cap', 'issue', 'alice', '--resource', 'x'])).code).toBe(2); // missing --action
+    expect((await legate([...d, 'frobnicate'])).code).toBe(2);
+    const money = await legate([...d, 'cap', 'issue', 'alice', '--action', 'a', '--resource', 'x', '--max-amount', 'lots', '--json']);
     expect(money.code).toBe(2);
     expect(money.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--max-amount' } });
-    const schema = legate([...d, 'cap', 'issue', 'alice', '--action', 'a b', '--resource', 'x', '--json']);
+    const schema = await legate([...d, 'cap', 'issue', 'alice', '--action', 'a b', '--resource', 'x', '--json']);
     expect(schema.json()).toMatchObject({ error: { code: 'ERR_SCHEMA' } });
-    expect(legate([...d, 'verify', join(data, 'missing.jwt'), '--json']).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
-    const big = legate([...d, 'verify', '-', '--json'], { input: 'x'.repeat(2 * 1024 * 1024) });
+    expect((await legate([...d, 'verify', join(data, 'missing.jwt'), '--json'])).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
+    const big = await legate([...d, 'verify', '-', '--json'], { input: 'x'.repeat(2 * 1024 * 1024) });
     expect(big.json()).toMatchObject({ error: { code: 'ERR_INPUT_TOO_LARGE' } });
-    expect(legate(['--data', join(data, '..', 'nowhere'), 'agent', 'list', '--json']).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
-    expect(legate(['--help']).code).toBe(0);
+    expect((await legate(['--data', join(data, '..', 'nowhere'), 'agent', 'list', '--json'])).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
+    expect((await legate(['--help'])).code).toBe(0);
   });
 
-  it('seals keys with LEGATE_PASSPHRASE and needs it to sign, but not to verify', () => {
+  it('seals keys with LEGATE_PASSPHRASE and needs it to sign, but not to verify', async () => {
     const locked = ['--data', join(data, '..', 'locked')];
     const env = { LEGATE_PASSPHRASE: 'correct horse battery staple' };
-    expect(legate([...locked, 'init', '--domain', 'bank.example'], { env }).code).toBe(0);
+    expect((await legate([...locked, 'init', '--domain', 'bank.example'], { env })).code).toBe(0);
     expect(existsSync(join(data, '..', 'locked', 'master.key'))).toBe(false);
-    expect(legate([...locked, 'agent', 'create', 'bob', '--owner', OWNER], { env }).code).toBe(0);
-    const issued = legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*'], { env });
+    expect((await legate([...locked, 'agent', 'create', 'bob', '--owner', OWNER], { env })).code).toBe(0);
+    const issued = await legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*'], { env });
     expect(issued.code, issued.stderr).toBe(0);
-    const noPass = legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*', '--json']);
+    const noPass = await legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*', '--json']);
     expect(noPass.code).toBe(2);
     expect(noPass.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE' } });
-    const wrong = legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*', '--json'], { env: { LEGATE_PASSPHRASE: 'mallory' } });
+    const wrong = await legate([...locked, 'cap', 'issue', 'bob', '--action', 'read', '--resource', 'ledger:*', '--json'], { env: { LEGATE_PASSPHRASE: 'mallory' } });
     expect(wrong.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE' } });
-    expect(legate([...locked, 'verify', '-'], { input: issued.stdout }).code).toBe(0);
+    expect((await legate([...locked, 'verify', '-'], { input: issued.stdout })).code).toBe(0);
   });
 });

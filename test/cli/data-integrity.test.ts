@@ -20,16 +20,16 @@ describe('legate cap issue --format di, verify, delegate, present', () => {
   let d: string[];
   let helperDid: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'legate-di-'));
     d = ['--data', join(dir, 'acme')];
-    expect(legate([...d, 'init', '--domain', 'acme.example']).code).toBe(0);
-    expect(legate([...d, 'agent', 'create', 'alice', '--owner', OWNER]).code).toBe(0);
-    helperDid = (legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json']).json() as { did: string }).did;
+    expect((await legate([...d, 'init', '--domain', 'acme.example'])).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'alice', '--owner', OWNER])).code).toBe(0);
+    helperDid = ((await legate([...d, 'agent', 'create', 'helper', '--owner', OWNER, '--method', 'key', '--json'])).json() as { did: string }).did;
   });
 
-  it('issues a DI credential and verifies it from a file, then refuses it tampered', () => {
-    const issue = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--format', 'di']);
+  it('issues a DI credential and verifies it from a file, then refuses it tampered', async () => {
+    const issue = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--max-amount', '100USD', '--format', 'di']);
     expect(issue.code, issue.stderr).toBe(0);
     const secured = JSON.parse(issue.stdout) as { id: string; proof: { cryptosuite: string; verificationMethod: string } };
     expect(secured.proof.cryptosuite).toBe('eddsa-rdfc-2022');
@@ -37,44 +37,44 @@ describe('legate cap issue --format di, verify, delegate, present', () => {
     const file = join(dir, 'alice-di.json');
     writeFileSync(file, issue.stdout);
 
-    const verified = legate([...d, 'verify', file, '--json']);
+    const verified = await legate([...d, 'verify', file, '--json']);
     expect(verified.code, verified.stdout).toBe(0);
     const verdict = verified.json() as Verdict;
     expect(verdict).toMatchObject({ verified: true, errors: [] });
     expect(verdict.credential).toMatchObject({ id: secured.id });
-    expect(legate([...d, 'verify', file]).stdout).toMatch(/^verified\n/);
+    expect((await legate([...d, 'verify', file])).stdout).toMatch(/^verified\n/);
     // From stdin too.
-    expect(legate([...d, 'verify', '-'], { input: issue.stdout }).code).toBe(0);
+    expect((await legate([...d, 'verify', '-'], { input: issue.stdout })).code).toBe(0);
 
     const tampered = issue.stdout.replace('"value":100', '"value":1000');
     expect(tampered).not.toBe(issue.stdout);
     writeFileSync(file, tampered);
-    const refused = legate([...d, 'verify', file, '--json']);
+    const refused = await legate([...d, 'verify', file, '--json']);
     expect(refused.code).toBe(1);
     expect((refused.json() as Verdict).errors.map((e) => e.code)).toEqual(['ERR_SIGNATURE_INVALID']);
   });
 
-  it('verifies the --json output of cap issue --format di, and sees a revocation', () => {
-    const issue = legate([...d, 'cap', 'issue', 'alice', '--action', 'read', '--resource', 'crm:notes', '--format', 'di', '--json']);
+  it('verifies the --json output of cap issue --format di, and sees a revocation', async () => {
+    const issue = await legate([...d, 'cap', 'issue', 'alice', '--action', 'read', '--resource', 'crm:notes', '--format', 'di', '--json']);
     const body = issue.json() as { id: string; format: string; secured: { proof: unknown }; credential: Record<string, unknown> };
     expect(body.format).toBe('di');
     expect(body.credential).not.toHaveProperty('proof');
     const file = join(dir, 'issued.json');
     writeFileSync(file, issue.stdout);
-    expect(legate([...d, 'verify', file]).code).toBe(0);
+    expect((await legate([...d, 'verify', file])).code).toBe(0);
 
-    expect(legate([...d, 'cap', 'revoke', body.id]).code).toBe(0);
-    const revoked = legate([...d, 'verify', file, '--json']);
+    expect((await legate([...d, 'cap', 'revoke', body.id])).code).toBe(0);
+    const revoked = await legate([...d, 'verify', file, '--json']);
     expect(revoked.code).toBe(1);
     expect((revoked.json() as Verdict).errors.map((e) => e.code)).toEqual(['ERR_REVOKED']);
-    const status = legate([...d, 'status', 'check', file, '--json']);
+    const status = await legate([...d, 'status', 'check', file, '--json']);
     expect(status.json()).toMatchObject({ ok: false, entries: [{ outcome: 'revoked' }, { outcome: 'ok' }] });
   });
 
-  it('delegates from a DI parent held in the store as a DI child, and presents the chain', () => {
-    const parent = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:*', '--max-amount', '50USD', '--delegable', '1', '--format', 'di', '--json']);
+  it('delegates from a DI parent held in the store as a DI child, and presents the chain', async () => {
+    const parent = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:*', '--max-amount', '50USD', '--delegable', '1', '--format', 'di', '--json']);
     const parentId = (parent.json() as { id: string }).id;
-    const child = legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--format', 'di', '--json']);
+    const child = await legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentId, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund', '--format', 'di', '--json']);
     expect(child.code, child.stdout + child.stderr).toBe(0);
     const childBody = child.json() as { secured: { issuer: string; credentialSubject: { delegation: unknown } } };
     expect(childBody.secured.issuer).toMatch(/^did:web:acme\.example:agents:alice$/);
@@ -83,21 +83,21 @@ describe('legate cap issue --format di, verify, delegate, present', () => {
     // The parent may also come from a file holding the DI credential.
     const parentFile = join(dir, 'parent-di.json');
     writeFileSync(parentFile, JSON.stringify((parent.json() as { secured: unknown }).secured));
-    const again = legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentFile, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund']);
+    const again = await legate([...d, 'cap', 'delegate', '--from', 'alice', '--credential', parentFile, '--to', helperDid, '--action', 'call', '--resource', 'billing:refund']);
     expect(again.code, again.stderr).toBe(0);
 
     const nonce = 'n-cli-di-1';
-    const vp = legate([...d, 'present', '--agent', 'helper', '--aud', ACME, '--nonce', nonce, '--json']);
+    const vp = await legate([...d, 'present', '--agent', 'helper', '--aud', ACME, '--nonce', nonce, '--json']);
     expect(vp.code, vp.stderr).toBe(0);
     const vpFile = join(dir, 'helper.vp');
     writeFileSync(vpFile, (vp.json() as { jwt: string }).jwt);
-    const decision = legate([...d, 'authorize', '--presentation', vpFile, '--nonce', nonce, '--action', 'call', '--resource', 'billing:refund', '--amount', '20USD', '--json']);
+    const decision = await legate([...d, 'authorize', '--presentation', vpFile, '--nonce', nonce, '--action', 'call', '--resource', 'billing:refund', '--amount', '20USD', '--json']);
     expect(decision.code, decision.stdout).toBe(0);
     expect(decision.json()).toMatchObject({ decision: 'allow' });
   });
 
-  it('refuses an unknown --format with exit 2', () => {
-    const run = legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'x', '--format', 'ldp', '--json']);
+  it('refuses an unknown --format with exit 2', async () => {
+    const run = await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'x', '--format', 'ldp', '--json']);
     expect(run.code).toBe(2);
     expect(run.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--format' } });
   });

@@ -1,6 +1,5 @@
-// The built CLI as the support vendor (its own `legate serve` process) talking to a bank node in this process:
+// The CLI as the support vendor (its own `legate serve`, run in process) talking to a bank node in this process:
 //   support: carol (did:key, human owner) -> customer-support      bank: teller
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { accredit } from '../../src/node/registry.js';
 import { freePort, startNode, type RunningNode } from '../helpers/federation.js';
-import { legateAsync, startServe, stop } from './helpers.js';
+import { legate, serveInProcess, type ServingInProcess } from './helpers.js';
 
 const env = { LEGATE_ALLOW_HTTP_LOOPBACK: '1' };
 
@@ -20,8 +19,8 @@ describe('legate serve, handshake, action, approve', () => {
   let teller: string;
   let carol: string;
   let support: string;
-  let serve: ChildProcess;
-  const run = (args: string[]) => legateAsync([...d, ...args], { env });
+  let serve: ServingInProcess | undefined;
+  const run = async (args: string[]) => await legate([...d, ...args], { env });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'legate-exchange-cli-'));
@@ -41,10 +40,10 @@ describe('legate serve, handshake, action, approve', () => {
     support = `${supportDid}:agents:customer-support`;
     await accredit(bank.node, { issuer: supportDid, capabilities: ['call:billing:*', 'close:billing:*'] });
 
-    await startServe(d, ['--port', String(port)], env, (child) => (serve = child));
+    serve = await serveInProcess(d, ['--port', String(port)], env);
   });
   afterAll(async () => {
-    expect(await stop(serve)).toBe(0);
+    expect(await serve?.stop()).toBe(0);
     await bank?.server.close();
   });
 

@@ -1,7 +1,13 @@
-/** Runs the built `legate` CLI as a child process, as a user would. */
+/**
+ * Runs `legate` in this process through `main` (most tests), or the built
+ * binary as a child process, as a user would (the smoke tests: start-up,
+ * exit codes through the process, broken pipes, `serve` start and stop).
+ */
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/program.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -13,30 +19,75 @@ export interface Run {
 }
 
 interface RunOptions {
+  /** The whole environment of the run: nothing like LEGATE_PASSPHRASE leaks in from the developer's shell. */
   env?: Record<string, string>;
+  /** What `-` reads; empty when absent. */
   input?: string;
 }
-
-// A clean environment: nothing like LEGATE_PASSPHRASE leaks in from the developer's shell.
-const childEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extra });
 
 function toRun(code: number | null, stdout: string, stderr: string): Run {
   return { code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) as unknown };
 }
 
-/** Runs the CLI synchronously (blocks this process: not for talking to a server in this process). */
-export function legate(args: string[], options: RunOptions = {}): Run {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    env: childEnv(options.env),
-    encoding: 'utf8',
-    timeout: 60_000,
-    ...(options.input === undefined ? {} : { input: options.input }),
+/** A stream that keeps what is written to it. */
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
   });
-  return toRun(result.status, result.stdout, result.stderr);
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Runs the CLI without blocking, so a server in this process can answer it. */
-export function legateAsync(args: string[], options: RunOptions = {}): Promise<Run> {
+/** Runs `legate <args>` in this process: its own streams, environment and stdin; the exit code `main` returns. */
+export async function legate(args: string[], options: RunOptions = {}): Promise<Run> {
+  const out = sink();
+  const err = sink();
+  const input = options.input ?? '';
+  const code = await main(['node', 'legate', ...args], { out: out.stream, err: err.stream, env: options.env ?? {}, readStdin: () => input });
+  return toRun(code, out.text(), err.text());
+}
+
+/** A `legate serve` running in this process, and what it printed up to its "serving on" line. */
+export interface ServingInProcess {
+  stdout: string;
+  stderr: () => string;
+  /** Stops the server (its abort signal) and resolves to the command's exit code. */
+  stop: () => Promise<number>;
+}
+
+/**
+ * Starts `legate <args> serve <flags>` in this process and waits for its
+ * "serving on" line; a return before it rejects (failing the test).
+ */
+export function serveInProcess(args: string[], flags: string[] = [], env: Record<string, string> = {}): Promise<ServingInProcess> {
+  const controller = new AbortController();
+  const err = sink();
+  let stdout = '';
+  return new Promise((resolve, reject) => {
+    const out = new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        stdout += chunk.toString();
+        if (stdout.includes('serving on')) resolve({ stdout, stderr: err.text, stop });
+        done();
+      },
+    });
+    const exited = main(['node', 'legate', ...args, 'serve', ...flags], { out, err: err.stream, env, signal: controller.signal });
+    const stop = () => {
+      controller.abort();
+      return exited;
+    };
+    exited.then((code) => reject(new Error(`legate serve returned ${code}: ${err.text()}`)), reject);
+  });
+}
+
+// A clean environment for a child: PATH and HOME only, plus what the test gives.
+const childEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extra });
+
+/** Runs the built CLI as a child process (without blocking, so a server in this process can answer it). */
+export function spawnLegate(args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(options.env), timeout: 60_000 });
     let stdout = '';
@@ -49,7 +100,7 @@ export function legateAsync(args: string[], options: RunOptions = {}): Promise<R
   });
 }
 
-/** A running `legate serve` and what it printed up to its "serving on" line. */
+/** A running `legate serve` child and what it printed up to its "serving on" line. */
 export interface Serving {
   child: ChildProcess;
   stdout: string;
@@ -57,9 +108,9 @@ export interface Serving {
 }
 
 /**
- * Starts `legate <args> serve <flags>` and waits for its "serving on" line;
- * an exit before it rejects (failing the test). `onSpawn` gets the child at
- * once, so a caller can stop it whatever happens.
+ * Starts `legate <args> serve <flags>` as a child and waits for its "serving
+ * on" line; an exit before it rejects (failing the test). `onSpawn` gets the
+ * child at once, so a caller can stop it whatever happens.
  */
 export function startServe(args: string[], flags: string[] = [], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<Serving> {
   const child = spawn(process.execPath, [CLI, ...args, 'serve', ...flags], { env: { PATH: process.env.PATH ?? '', ...env } });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { alice, bob, mallory } from '../fixtures.js';
 
@@ -14,15 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'legate-json-inputs-'));
 async function run(args: string[]): Promise<{ status: number; error: { code: string; claim?: string; message: string } }> {
   let out = '';
   const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((out += chunk.toString()), done()) });
-  process.exitCode = 0;
-  await main(['node', 'legate', ...args], { out: sink, err: sink });
-  const status = Number(process.exitCode ?? 0);
+  const status = await main(['node', 'legate', ...args], { out: sink, err: sink });
   return { status, ...(JSON.parse(out) as { error: { code: string; claim?: string; message: string } }) };
 }
-
-afterEach(() => {
-  process.exitCode = 0;
-});
 
 const saved = { iss: alice.did, aud: bob.did, action: 'call', resource: 'billing:refund', params: { amount: '40USD' } };
 

@@ -28,33 +28,33 @@ describe('CLI output', () => {
   let validFile: string;
   let suspended: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'legate-output-'));
     d = ['--data', join(dir, 'acme')];
-    expect(legate([...d, 'init', '--domain', 'acme.example']).code).toBe(0);
-    expect(legate([...d, 'agent', 'create', 'alice', '--owner', OWNER]).code).toBe(0);
-    expect(legate([...d, 'agent', 'create', 'bob', '--owner', OWNER, '--method', 'key']).code).toBe(0);
-    const issue = () => legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--json']).json() as { id: string; jwt: string };
-    const valid = issue();
-    const revoked = issue();
-    suspended = issue().id;
+    expect((await legate([...d, 'init', '--domain', 'acme.example'])).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'alice', '--owner', OWNER])).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'bob', '--owner', OWNER, '--method', 'key'])).code).toBe(0);
+    const issue = async () => (await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund', '--json'])).json() as { id: string; jwt: string };
+    const valid = await issue();
+    const revoked = await issue();
+    suspended = (await issue()).id;
     validFile = join(dir, 'valid.jwt');
     revokedFile = join(dir, 'revoked.jwt');
     writeFileSync(validFile, valid.jwt);
     writeFileSync(revokedFile, revoked.jwt);
-    expect(legate([...d, 'cap', 'revoke', revoked.id]).code).toBe(0);
+    expect((await legate([...d, 'cap', 'revoke', revoked.id])).code).toBe(0);
   });
 
-  it('says "suspended", "reinstated" and "revoked" in full', () => {
-    const suspend = legate([...d, 'cap', 'suspend', suspended]);
+  it('says "suspended", "reinstated" and "revoked" in full', async () => {
+    const suspend = await legate([...d, 'cap', 'suspend', suspended]);
     expect(suspend.code, suspend.stderr).toBe(0);
     expect(suspend.stdout).toMatch(new RegExp(`^suspended ${suspended} \\(list `));
-    expect(legate([...d, 'cap', 'reinstate', suspended]).stdout).toMatch(/^reinstated /);
-    expect(legate([...d, 'cap', 'revoke', suspended]).stdout).toMatch(/^revoked /);
+    expect((await legate([...d, 'cap', 'reinstate', suspended])).stdout).toMatch(/^reinstated /);
+    expect((await legate([...d, 'cap', 'revoke', suspended])).stdout).toMatch(/^revoked /);
   });
 
-  it('lists agents under a header line', () => {
-    const lines = legate([...d, 'agent', 'list']).stdout.trimEnd().split('\n');
+  it('lists agents under a header line', async () => {
+    const lines = (await legate([...d, 'agent', 'list'])).stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('NAME\tSTATUS\tDID\tOWNER');
     expect(lines.slice(1).map((l) => l.split('\t').slice(0, 2))).toEqual([
       ['alice', 'active'],
@@ -63,16 +63,16 @@ describe('CLI output', () => {
     expect(lines[1]).toBe(`alice\tactive\t${ALICE}\t${OWNER}`);
   });
 
-  it('reports a DID that does not resolve as legate: CODE: message, exit 2', () => {
-    const human = legate(['--data', join(dir, 'nowhere'), 'did', 'resolve', 'did:example:nothing']);
+  it('reports a DID that does not resolve as legate: CODE: message, exit 2', async () => {
+    const human = await legate(['--data', join(dir, 'nowhere'), 'did', 'resolve', 'did:example:nothing']);
     expect(human.code).toBe(2);
     expect(human.stdout).toBe('');
     expect(human.stderr).toMatch(/^legate: ERR_DID_UNRESOLVABLE: cannot resolve did:example:nothing: .+ \(methodNotSupported\)\n$/);
-    const json = legate(['--data', join(dir, 'nowhere'), 'did', 'resolve', 'not-a-did', '--json']);
+    const json = await legate(['--data', join(dir, 'nowhere'), 'did', 'resolve', 'not-a-did', '--json']);
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ error: { code: 'ERR_DID_UNRESOLVABLE', claim: 'did', reason: 'invalidDid' } });
     // The node's own DIDs still resolve from its store.
-    expect(legate([...d, 'did', 'resolve', ALICE, '--json']).json()).toMatchObject({ didDocument: { id: ALICE } });
+    expect((await legate([...d, 'did', 'resolve', ALICE, '--json'])).json()).toMatchObject({ didDocument: { id: ALICE } });
   });
 
   it('stops quietly when the reader closes early, keeping its own exit code', async () => {

@@ -1,4 +1,4 @@
-// `legate serve` as separate processes on loopback:
+// `legate serve` as separate processes on loopback (the commands beside it, and serves that refuse to start, run in process):
 //   acme (did:web:localhost%3A<port>, sealed by master.key), bank (sealed by a passphrase).
 // One server per data directory, CLI commands alongside it, and keys checked before listening.
 import type { ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/federation.js';
-import { legateAsync, startServe as startServeCli, stop } from './helpers.js';
+import { legate, startServe as startServeCli, stop } from './helpers.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const running: ChildProcess[] = [];
@@ -33,10 +33,10 @@ describe('legate serve', { timeout: 120_000 }, () => {
     port = await freePort();
     acme = ['--data', join(root, 'acme')];
     bank = ['--data', join(root, 'bank')];
-    const a = await legateAsync([...acme, 'init', '--domain', `localhost:${port}`, '--json']);
+    const a = await legate([...acme, 'init', '--domain', `localhost:${port}`, '--json']);
     expect(a.code, a.stderr).toBe(0);
     expect(a.json()).toMatchObject({ did: `did:web:localhost%3A${port}`, sealing: 'keyfile' });
-    const b = await legateAsync([...bank, 'init', '--domain', 'localhost:1'], { env: { LEGATE_PASSPHRASE: PASSPHRASE } });
+    const b = await legate([...bank, 'init', '--domain', 'localhost:1'], { env: { LEGATE_PASSPHRASE: PASSPHRASE } });
     expect(b.code, b.stderr).toBe(0);
     expect(b.stderr).toContain('keys sealed by LEGATE_PASSPHRASE');
   }, HOOK_TIMEOUT_MS);
@@ -57,13 +57,13 @@ describe('legate serve', { timeout: 120_000 }, () => {
 
   it('refuses a second server on one data directory with ERR_DATA_DIR_IN_USE, while CLI commands keep working', async () => {
     const first = await startServe(acme);
-    const second = await legateAsync([...acme, 'serve', '--port', String(await freePort()), '--json']);
+    const second = await legate([...acme, 'serve', '--port', String(await freePort()), '--json']);
     expect(second.code).toBe(2);
     expect(second.json()).toMatchObject({ error: { code: 'ERR_DATA_DIR_IN_USE', claim: 'data' } });
     expect((second.json() as { error: { message: string } }).error.message).toContain(`process ${first.child.pid}`);
-    const created = await legateAsync([...acme, 'agent', 'create', 'alice', '--owner', 'mailto:carol@acme.example', '--json']);
+    const created = await legate([...acme, 'agent', 'create', 'alice', '--owner', 'mailto:carol@acme.example', '--json']);
     expect(created.code, created.stderr).toBe(0);
-    const listed = await legateAsync([...acme, 'agent', 'list', '--json']);
+    const listed = await legate([...acme, 'agent', 'list', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.stringify(listed.json())).toContain('alice');
     expect(await stop(first.child)).toBe(0);
@@ -79,11 +79,11 @@ describe('legate serve', { timeout: 120_000 }, () => {
 
   it('refuses to start with a wrong or missing passphrase: ERR_KEY_UNAVAILABLE, exit 2, nothing listening', async () => {
     const bankPort = await freePort();
-    const wrong = await legateAsync([...bank, 'serve', '--port', String(bankPort), '--json'], { env: { LEGATE_PASSPHRASE: 'mallory' } });
+    const wrong = await legate([...bank, 'serve', '--port', String(bankPort), '--json'], { env: { LEGATE_PASSPHRASE: 'mallory' } });
     expect(wrong.code).toBe(2);
     expect(wrong.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE', reason: 'wrong-key' } });
     await expect(fetch(`http://127.0.0.1:${bankPort}/healthz`)).rejects.toThrow();
-    const missing = await legateAsync([...bank, 'serve', '--port', String(bankPort), '--json']);
+    const missing = await legate([...bank, 'serve', '--port', String(bankPort), '--json']);
     expect(missing.code).toBe(2);
     expect(missing.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE', reason: 'passphrase-required' } });
     // bank's domain names port 1: the explicit port draws a warning, and serves.
@@ -93,10 +93,10 @@ describe('legate serve', { timeout: 120_000 }, () => {
   });
 
   it('refuses LEGATE_PASSPHRASE for a node sealed by master.key instead of ignoring it', async () => {
-    const served = await legateAsync([...acme, 'serve', '--json'], { env: { LEGATE_PASSPHRASE: 'anything' } });
+    const served = await legate([...acme, 'serve', '--json'], { env: { LEGATE_PASSPHRASE: 'anything' } });
     expect(served.code).toBe(2);
     expect(served.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE', reason: 'sealing-mismatch' } });
-    const listed = await legateAsync([...acme, 'agent', 'list', '--json'], { env: { LEGATE_PASSPHRASE: 'anything' } });
+    const listed = await legate([...acme, 'agent', 'list', '--json'], { env: { LEGATE_PASSPHRASE: 'anything' } });
     expect(listed.code).toBe(2);
     expect(listed.json()).toMatchObject({ error: { code: 'ERR_KEY_UNAVAILABLE', reason: 'sealing-mismatch' } });
   });

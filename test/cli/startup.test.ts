@@ -76,16 +76,18 @@ describe('cli startup', () => {
     }
   });
 
-  it('buildProgram() without arguments declares every command, and main writes help to the injected stream', async () => {
+  it('buildProgram() without arguments declares every command, and main writes to the injected stream and returns its exit code', async () => {
     const { buildProgram, main } = await import('../../src/cli/program.js');
     const names = (await buildProgram()).commands.map((command) => command.name());
     expect(names).toEqual(['init', 'agent', 'cap', 'verify', 'present', 'authorize', 'status', 'registry', 'serve', 'handshake', 'action', 'approve', 'approver', 'did', 'audit', 'demo', 'store', 'config']);
     let out = '';
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((out += chunk.toString()), done()) });
     const before = process.exitCode;
-    await main(['node', 'legate', '--version'], { out: sink, err: sink });
+    expect(await main(['node', 'legate', '--version'], { out: sink, err: sink })).toBe(0);
     expect(out).toBe('0.1.0\n');
-    expect(process.exitCode).toBe(0);
-    process.exitCode = before;
+    // main returns its code and leaves the process alone.
+    expect(process.exitCode).toBe(before);
+    expect(await main(['node', 'legate', 'frobnicate'], { out: sink, err: sink })).toBe(2);
+    expect(process.exitCode).toBe(before);
   });
 });

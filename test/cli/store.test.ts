@@ -15,7 +15,7 @@ let root: string;
 /** A node made by the CLI, with a few thousand usage rows so its file has a middle. */
 async function grownNode(name: string): Promise<string> {
   const data = join(root, name);
-  const init = legate(['--data', data, 'init', '--domain', 'localhost:9', '--name', 'Acme']);
+  const init = await legate(['--data', data, 'init', '--domain', 'localhost:9', '--name', 'Acme']);
   expect(init.code).toBe(0);
   const store = await openSqliteStore(join(data, 'legate.db'));
   await store.transaction(async (tx) => {
@@ -49,18 +49,18 @@ afterAll(async () => {
 describe('legate store', () => {
   it('checks a sound store (exit 0) and sweeps it', async () => {
     const data = await grownNode('sound');
-    const check = legate(['--data', data, 'store', 'check']);
+    const check = await legate(['--data', data, 'store', 'check']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('store ok');
-    expect(legate(['--data', data, '--json', 'store', 'check', '--quick']).json()).toEqual({ ok: true, mode: 'quick', problems: [] });
-    const sweep = legate(['--data', data, '--json', 'store', 'sweep']);
+    expect((await legate(['--data', data, '--json', 'store', 'check', '--quick'])).json()).toEqual({ ok: true, mode: 'quick', problems: [] });
+    const sweep = await legate(['--data', data, '--json', 'store', 'sweep']);
     expect(sweep.code).toBe(0);
     expect(sweep.json()).toEqual({ sessions: 0, peerSessions: 0, acknowledges: 0, oneTimeKeys: 0, usage: 0 });
-    expect(legate(['--data', data, 'audit', 'verify']).code).toBe(0);
+    expect((await legate(['--data', data, 'audit', 'verify'])).code).toBe(0);
   }, 120_000);
 
-  it('refuses a directory with no node with ERR_NOT_FOUND', () => {
-    const check = legate(['--data', join(root, 'nothing'), 'store', 'check']);
+  it('refuses a directory with no node with ERR_NOT_FOUND', async () => {
+    const check = await legate(['--data', join(root, 'nothing'), 'store', 'check']);
     expect(check.code).toBe(2);
     expect(check.stderr).toContain('ERR_NOT_FOUND');
   });
@@ -72,28 +72,28 @@ describe('legate store', () => {
       await corruptMiddlePage(join(data, 'legate.db'));
     }, 120_000);
 
-    it('store check exits 1 with ERR_STORE_CORRUPT and lists what SQLite found', () => {
-      const check = legate(['--data', data, 'store', 'check']);
+    it('store check exits 1 with ERR_STORE_CORRUPT and lists what SQLite found', async () => {
+      const check = await legate(['--data', data, 'store', 'check']);
       expect(check.code).toBe(1);
       expect(check.stderr).toContain('legate: ERR_STORE_CORRUPT');
       expect(check.stdout.trim().length).toBeGreaterThan(0);
-      const json = legate(['--data', data, '--json', 'store', 'check', '--quick']);
+      const json = await legate(['--data', data, '--json', 'store', 'check', '--quick']);
       expect(json.code).toBe(1);
       expect(json.json()).toMatchObject({ ok: false, mode: 'quick', error: { code: 'ERR_STORE_CORRUPT' } });
     });
 
-    it('serve refuses to start with ERR_STORE_CORRUPT', () => {
-      const serve = legate(['--data', data, 'serve', '--port', '0']);
+    it('serve refuses to start with ERR_STORE_CORRUPT', async () => {
+      const serve = await legate(['--data', data, 'serve', '--port', '0']);
       expect(serve.code).toBe(2);
       expect(serve.stderr).toContain('ERR_STORE_CORRUPT');
       expect(serve.stdout).not.toContain('serving on');
     });
 
-    it('audit verify reports it and exits 1', () => {
-      const verify = legate(['--data', data, 'audit', 'verify']);
+    it('audit verify reports it and exits 1', async () => {
+      const verify = await legate(['--data', data, 'audit', 'verify']);
       expect(verify.code).toBe(1);
       expect(verify.stderr).toContain('ERR_STORE_CORRUPT');
-      const json = legate(['--data', data, '--json', 'audit', 'verify']);
+      const json = await legate(['--data', data, '--json', 'audit', 'verify']);
       expect(json.json()).toMatchObject({ ok: false, error: { code: 'ERR_STORE_CORRUPT' } });
     });
   });

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { legateAsync, type Run } from './helpers.js';
+import { legate, type Run } from './helpers.js';
 
 const env = { LEGATE_ALLOW_HTTP_LOOPBACK: '1' };
 
@@ -48,9 +48,9 @@ describe('legate handshake with a peer that cannot be reached', () => {
       response.writeHead(200, { 'content-type': 'application/did+json' }).end(JSON.stringify({ id: did, service }));
     });
     documentsPort = await listen(documents);
-    expect((await legateAsync([...d, 'init', '--domain', 'localhost:7999', '--name', 'Helpdesk'], { env })).code).toBe(0);
-    expect((await legateAsync([...d, 'agent', 'create', 'alice', '--owner', 'mailto:alice@helpdesk.example'], { env })).code).toBe(0);
-    expect((await legateAsync([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund'], { env })).code).toBe(0);
+    expect((await legate([...d, 'init', '--domain', 'localhost:7999', '--name', 'Helpdesk'], { env })).code).toBe(0);
+    expect((await legate([...d, 'agent', 'create', 'alice', '--owner', 'mailto:alice@helpdesk.example'], { env })).code).toBe(0);
+    expect((await legate([...d, 'cap', 'issue', 'alice', '--action', 'call', '--resource', 'billing:refund'], { env })).code).toBe(0);
   }, 60_000);
 
   afterAll(async () => {
@@ -61,20 +61,20 @@ describe('legate handshake with a peer that cannot be reached', () => {
   });
 
   it('exits 3 with ERR_PEER_UNREACHABLE naming the host when the port is closed', async () => {
-    const run = await legateAsync([...d, 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob?secret=1`, '--json'], { env });
+    const run = await legate([...d, 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob?secret=1`, '--json'], { env });
     expect(run.code, run.stdout + run.stderr).toBe(3);
     const error = errorOf(run);
     expect(error.code).toBe('ERR_PEER_UNREACHABLE');
     expect(error.message).toContain(`127.0.0.1:${closedPort}`);
     expect(error.message).not.toContain('secret');
     // The human form too.
-    const human = await legateAsync([...d, 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob`], { env });
+    const human = await legate([...d, 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob`], { env });
     expect(human.code).toBe(3);
     expect(human.stderr).toMatch(new RegExp(`^legate: ERR_PEER_UNREACHABLE: .*127\\.0\\.0\\.1:${closedPort}`));
   }, 60_000);
 
   it('exits 3 with ERR_PEER_TIMEOUT naming the host when the peer accepts and never answers (--timeout)', async () => {
-    const run = await legateAsync([...d, '--timeout', '500', 'handshake', 'alice', `http://127.0.0.1:${hungPort}/agents/bob`, '--json'], { env });
+    const run = await legate([...d, '--timeout', '500', 'handshake', 'alice', `http://127.0.0.1:${hungPort}/agents/bob`, '--json'], { env });
     expect(run.code, run.stdout + run.stderr).toBe(3);
     const error = errorOf(run);
     expect(error.code).toBe('ERR_PEER_TIMEOUT');
@@ -82,7 +82,7 @@ describe('legate handshake with a peer that cannot be reached', () => {
   }, 60_000);
 
   it('exits 3 with ERR_PEER_UNREACHABLE when the DID resolves but its ACE endpoint is down (the POST path actions use)', async () => {
-    const run = await legateAsync([...d, 'handshake', 'alice', `http://127.0.0.1:${documentsPort}/agents/bob`, '--json'], { env });
+    const run = await legate([...d, 'handshake', 'alice', `http://127.0.0.1:${documentsPort}/agents/bob`, '--json'], { env });
     expect(run.code, run.stdout + run.stderr).toBe(3);
     const error = errorOf(run);
     expect(error.code).toBe('ERR_PEER_UNREACHABLE');
@@ -91,7 +91,7 @@ describe('legate handshake with a peer that cannot be reached', () => {
   }, 60_000);
 
   it('keeps exit 2 for bad usage: a malformed --timeout', async () => {
-    const run = await legateAsync([...d, '--timeout', 'soon', 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob`, '--json'], { env });
+    const run = await legate([...d, '--timeout', 'soon', 'handshake', 'alice', `http://127.0.0.1:${closedPort}/agents/bob`, '--json'], { env });
     expect(run.code).toBe(2);
     expect(errorOf(run).code).toBe('ERR_INVALID_ARGUMENT');
   }, 60_000);

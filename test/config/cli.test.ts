@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { CONFIG_FILE } from '../../src/config/settings.js';
 import { initNode } from '../../src/node/init.js';
@@ -18,8 +18,11 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, CONFIG_FILE), JSON.stringify({ host: '::1', timeout: 1000 }));
 }, 60_000);
 
+// The environment each run gets (main takes it explicitly; process.env is never touched).
+let env: Record<string, string> = {};
+
 afterEach(() => {
-  vi.unstubAllEnvs();
+  env = {};
 });
 
 /** What `--json` prints: a report, a setting, or an error. */
@@ -41,11 +44,7 @@ async function legate(...args: string[]): Promise<Run> {
   let out = '';
   let err = '';
   const sink = (write: (text: string) => void) => new Writable({ write: (chunk: Buffer, _encoding, done) => (write(chunk.toString()), done()) });
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  await main(['node', 'legate', '--data', dataDir, ...args], { out: sink((t) => (out += t)), err: sink((t) => (err += t)) });
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = before;
+  const code = await main(['node', 'legate', '--data', dataDir, ...args], { out: sink((t) => (out += t)), err: sink((t) => (err += t)), env });
   return { code, out, err, json: () => JSON.parse(out) as Json };
 }
 
@@ -54,8 +53,8 @@ const settingOf = (run: Run, name: string) => run.json().settings?.find((s) => s
 describe('legate config', () => {
   it('show labels each value with its source: default, file, env, flag, store', async () => {
     expect((await legate('config', 'set', 'maxStatusAge', '90')).code).toBe(0);
-    vi.stubEnv('LEGATE_TIMEOUT', '2000');
-    vi.stubEnv('LEGATE_SWEEP_INTERVAL', '30s');
+    env.LEGATE_TIMEOUT = '2000';
+    env.LEGATE_SWEEP_INTERVAL = '30s';
     const run = await legate('config', 'show', '--json');
     expect(run.code).toBe(0);
     expect(run.json().file).toBe(join(dataDir, CONFIG_FILE));
@@ -70,14 +69,14 @@ describe('legate config', () => {
   });
 
   it('a flag beats the environment and the file', async () => {
-    vi.stubEnv('LEGATE_TIMEOUT', '2000');
+    env.LEGATE_TIMEOUT = '2000';
     const run = await legate('--timeout', '2500', 'config', 'get', 'timeout', '--json');
     expect(run.json()).toMatchObject({ name: 'timeout', value: 2500, source: 'flag' });
     expect((await legate('config', 'get', 'host')).out).toBe('::1\n');
   });
 
   it('redacts the passphrase in show and get, as text and JSON', async () => {
-    vi.stubEnv('LEGATE_PASSPHRASE', SECRET);
+    env.LEGATE_PASSPHRASE = SECRET;
     const runs = [await legate('config', 'show'), await legate('config', 'show', '--json'), await legate('config', 'get', 'passphrase'), await legate('config', 'get', 'passphrase', '--json')];
     for (const run of runs) {
       expect(run.code).toBe(0);
@@ -108,7 +107,7 @@ describe('legate config', () => {
   it('refuses unknown names and bad values: exit 2 with the code and claim', async () => {
     expect((await legate('config', 'get', 'nope', '--json')).json().error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'nope' });
     expect((await legate('config', 'set', 'sessionLifetime', 'P1M', '--json')).json().error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'sessionLifetime' });
-    vi.stubEnv('LEGATE_PORT', 'eighty');
+    env.LEGATE_PORT = 'eighty';
     const run = await legate('config', 'show', '--json');
     expect(run.code).toBe(2);
     expect(run.json().error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'port' });

@@ -18,8 +18,8 @@ describe('legate demo', () => {
     expect(lines.join('\n')).toContain('Every decision came out as it should.');
   });
 
-  it('runs from the built CLI with a JSON summary and exits 0', () => {
-    const run = legate(['demo', '--json']);
+  it('runs from the CLI with a JSON summary and exits 0', async () => {
+    const run = await legate(['demo', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ ok: true });
   });

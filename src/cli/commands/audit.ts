@@ -20,7 +20,7 @@ import type { Clock } from '../../lib/clock.js';
 import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
 import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
-import { EXIT, printJson, println } from '../io.js';
+import { EXIT, print, printJson, println } from '../io.js';
 import { printIntegrityFailure } from './store.js';
 
 /** Output is written in chunks of about this many characters. */
@@ -118,7 +118,7 @@ export function registerAudit(program: Command): void {
       let entries = 0;
       try {
         const write = async (text: string) => {
-          if (file === undefined) process.stdout.write(text);
+          if (file === undefined) print(text);
           else await file.write(text);
         };
         let buffer = '';

@@ -21,7 +21,7 @@ import { startSweeper } from '../../node/sweep.js';
 import { planListenPort } from '../../server/listen-port.js';
 import { startServer } from '../../server/serve.js';
 import { action } from '../command.js';
-import { EXIT, nodeOptions, note, printJson, println } from '../io.js';
+import { EXIT, nodeOptions, note, onStop, printJson, println } from '../io.js';
 
 export function registerServe(program: Command): void {
   const serve = program
@@ -51,12 +51,11 @@ export function registerServe(program: Command): void {
     const stopSweeper = startSweeper(node, { intervalMs: sweepIntervalMs });
     // Handlers first, then the "serving on" line: whoever waits for that line may signal at once.
     const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
+      // SIGINT/SIGTERM, or the abort signal of an in-process caller of main.
+      onStop(() => {
         note('shutting down');
         void stopSweeper().then(() => server.close()).then(resolve, resolve);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      });
     });
     if (globals.json) printJson({ url: server.url, did: node.organization.did, sealing: node.sealing, warnings });
     else println(`${node.organization.did} serving on ${server.url} (keys sealed by ${node.sealing === 'passphrase' ? 'LEGATE_PASSPHRASE' : 'master.key'})`);

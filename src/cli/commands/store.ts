@@ -14,14 +14,14 @@ import { checkNodeDatabase, corruptStoreError } from '../../node/integrity.js';
 import { sweepNode } from '../../node/sweep.js';
 import type { IntegrityReport } from '../../store/types.js';
 import { action, withNode } from '../command.js';
-import { EXIT, printJson, println, type GlobalOptions } from '../io.js';
+import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 
 /** Prints a failed integrity check (shared with `legate audit verify`). */
 export function printIntegrityFailure(globals: GlobalOptions, report: IntegrityReport): void {
   const error = corruptStoreError(report);
   if (globals.json) printJson({ ok: false, error: error.toJSON(), mode: report.mode, problems: report.problems });
   else {
-    process.stderr.write(`legate: ${error.code}: ${error.message}\n`);
+    note(`legate: ${error.code}: ${error.message}`);
     for (const problem of report.problems) println(`  ${problem}`);
   }
 }
