@@ -19,7 +19,7 @@
  * summed exactly, as decimal strings (`sumDecimals`).
  */
 
-import { InputError } from '../errors/index.js';
+import { InputError, isErrorCode, legateError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction } from '../action/verify.js';
 import { authorizeChains, type Charge, type CredentialChain } from '../capability/authorize-chain.js';
@@ -147,10 +147,10 @@ function handshakeRejection(session: SessionClaims, request: AuthorizationReques
   const rejected: unknown = (session as { rejected?: unknown }).rejected;
   if (!Array.isArray(rejected)) return undefined;
   for (const r of rejected.slice(0, 64)) {
-    if (!isRecord(r) || typeof r.action !== 'string' || typeof r.resource !== 'string' || typeof r.code !== 'string' || !/^ERR_[A-Z_]{1,60}$/.test(r.code)) continue;
+    if (!isRecord(r) || typeof r.action !== 'string' || typeof r.resource !== 'string' || !isErrorCode(r.code)) continue;
     const scope = typeof r.scope === 'string' ? r.scope : undefined;
     if (capabilityCovers({ action: r.action, resource: r.resource, ...(scope === undefined ? {} : { scope }) }, request)) {
-      return { code: r.code as ErrorCode, message: `the handshake rejected ${r.action} ${r.resource}: ${r.code}` };
+      return { code: r.code, message: `the handshake rejected ${r.action} ${r.resource}: ${r.code}` };
     }
   }
   return undefined;
@@ -179,7 +179,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const audience = typeof payload.aud === 'string' ? payload.aud : '';
   const agent = await ctx.store.getAgentByDid(audience);
   if (agent === undefined || agent.status !== 'active') {
-    throw new InputError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
+    throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }
   const replay = storeReplayCache(ctx);
   const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay, clock: ctx.clock, ...(body === undefined ? {} : { body }) });

@@ -7,7 +7,7 @@
  * `mailto:` URI (who cannot sign) gets an action approved.
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { InputError, legateError } from '../errors/index.js';
 import type { NodeContext } from './context.js';
 import { audit } from './audit.js';
 import { withStore } from './context.js';
@@ -25,7 +25,7 @@ async function change(ctx: NodeContext, did: string, add: boolean): Promise<stri
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);
     const current = await listApprovers(tx);
-    if (!add && !current.includes(did)) throw new StoreError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
+    if (!add && !current.includes(did)) throw legateError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
     const next = add ? [...new Set([...current, did])] : current.filter((d) => d !== did);
     await store.putSetting(SETTING, JSON.stringify(next));
     await audit(tx, { type: 'agent', decision: 'allow', action: add ? 'name-approver' : 'remove-approver', resource: did });
@@ -38,7 +38,7 @@ export function addApprover(ctx: NodeContext, did: string): Promise<string[]> {
   return change(ctx, did, true);
 }
 
-/** @throws StoreError `ERR_NOT_FOUND` when the DID is not an approver. */
+/** @throws LegateError `ERR_NOT_FOUND` when the DID is not an approver. */
 export function removeApprover(ctx: NodeContext, did: string): Promise<string[]> {
   return change(ctx, did, false);
 }

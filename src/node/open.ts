@@ -14,7 +14,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
 import { assertSealingMatches, openMasterKey, readSealing, type MasterKey } from '../keys/master-key.js';
@@ -33,7 +33,7 @@ export function isInitialized(dataDir: string): boolean {
 
 /**
  * Opens the node in `options.dataDir`.
- * @throws StoreError `ERR_NOT_FOUND` when the directory is not initialized;
+ * @throws LegateError `ERR_NOT_FOUND` when the directory is not initialized;
  * `ERR_KEY_UNAVAILABLE` when a passphrase is given for a store sealed by
  * `master.key` (reason `sealing-mismatch`), the passphrase is wrong
  * (`wrong-key`), or, with `requireKeys`, the key store cannot be unlocked
@@ -48,7 +48,7 @@ export function isInitialized(dataDir: string): boolean {
 export async function openNode(options: NodeOptions): Promise<NodeContext> {
   const { dataDir } = options;
   if (!isInitialized(dataDir)) {
-    throw new StoreError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
+    throw legateError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
   }
   secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));
   const sealing = readSealing(dataDir);
@@ -62,7 +62,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
   const store = await openSqliteStore(join(dataDir, DATA_FILES.database));
   try {
     const organization = await store.getOrganization();
-    if (organization === undefined) throw new StoreError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
+    if (organization === undefined) throw legateError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
     const clock = options.clock ?? systemClock;
     const allowHttpLoopback = options.allowHttpLoopback ?? false;
     // One client per node: its keep-alive pool and negative cache serve the resolver, the lists and the peers.

@@ -10,7 +10,7 @@
  */
 
 import { randomInt, randomUUID } from 'node:crypto';
-import { InputError, isLegateError, StoreError } from '../errors/index.js';
+import { InputError, isLegateError, legateError, StoreError } from '../errors/index.js';
 import type { StatusEntry } from '../credential/types.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
@@ -122,7 +122,7 @@ export interface StatusChangeResult {
 /**
  * Revokes (permanently), suspends or reinstates a credential this node issued,
  * and republishes the list.
- * @throws StoreError `ERR_NOT_FOUND` for a credential with no status entry here;
+ * @throws LegateError `ERR_NOT_FOUND` for a credential with no status entry here;
  * `ERR_CONFLICT` when reinstating a revoked credential.
  */
 export async function changeStatus(ctx: NodeContext, credentialId: string, change: StatusChange): Promise<StatusChangeResult> {
@@ -136,11 +136,11 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
     const revocation = find('revocation');
     const target = find(change === 'revoke' ? 'revocation' : 'suspension');
     if (target === undefined || revocation === undefined) {
-      throw new StoreError('ERR_NOT_FOUND', `credential ${credentialId} has no status entry in this node`, { claim: 'credential' });
+      throw legateError('ERR_NOT_FOUND', `credential ${credentialId} has no status entry in this node`, { claim: 'credential' });
     }
     const revocationList = (await tx.store.getStatusList(revocation.listId))!;
     if (change === 'reinstate' && getBit(revocationList.bits, revocation.index)) {
-      throw new StoreError('ERR_CONFLICT', 'a revoked credential cannot be reinstated', { claim: 'credential', reason: 'revoked' });
+      throw legateError('ERR_CONFLICT', 'a revoked credential cannot be reinstated', { claim: 'credential', reason: 'revoked' });
     }
     const list = target.listId === revocationList.id ? revocationList : (await tx.store.getStatusList(target.listId))!;
     const bits = list.bits.slice();
@@ -173,11 +173,11 @@ export async function credentialStatus(ctx: NodeContext, credentialId: string): 
 /**
  * The published list credential, re-signed first when it has none or more
  * than half of its validity has passed.
- * @throws StoreError `ERR_NOT_FOUND` for an unknown list.
+ * @throws LegateError `ERR_NOT_FOUND` for an unknown list.
  */
 export async function publishedStatusList(ctx: NodeContext, listId: string): Promise<{ token: string; list: StatusListRecord }> {
   const list = await ctx.store.getStatusList(listId);
-  if (list === undefined) throw new StoreError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
+  if (list === undefined) throw legateError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
   if (list.token !== undefined && !needsResigning(list.token, ctx.clock())) return { token: list.token, list };
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);

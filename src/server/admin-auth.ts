@@ -9,7 +9,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { LegateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { ADMIN_TOKEN_SETTING } from '../node/context.js';
 import type { Store } from '../store/types.js';
 
@@ -22,7 +22,7 @@ export function adminAuth(store: Store): MiddlewareHandler {
     const expected = stored === undefined ? undefined : Buffer.from(stored, 'hex');
     if (match === null || expected === undefined || expected.length !== presented.length || !timingSafeEqual(presented, expected)) {
       c.header('WWW-Authenticate', 'Bearer realm="legate-admin"');
-      throw new LegateError('ERR_UNAUTHORIZED', 'a valid admin bearer token is required');
+      throw legateError('ERR_UNAUTHORIZED', 'a valid admin bearer token is required');
     }
     await next();
   };
