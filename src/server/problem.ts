@@ -44,7 +44,7 @@ export function httpStatus(code: string): number {
  *
  * @example
  * ```ts
- * retryAfterSeconds(new LegateError('ERR_RATE_LIMITED', 'slow down', { reason: 'PT1H' })); // 3600
+ * retryAfterSeconds(legateError('ERR_RATE_LIMITED', 'slow down', { reason: 'PT1H' })); // 3600
  * ```
  */
 export function retryAfterSeconds(error: LegateError): number | undefined {
