@@ -18,6 +18,21 @@ export default tseslint.config(
     },
   },
   {
+    // One error model (issue #14): a Legate error is built by `legateError(code, …)`,
+    // whose code table fixes its class, never by choosing a class at the throw site.
+    files: ['src/**/*.ts'],
+    ignores: ['src/errors/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'NewExpression[callee.name=/^(LegateError|VerificationError|InputError|TimeError|StoreError)$/]',
+          message: "Build Legate errors with legateError(code, message, options) from errors/: the code table picks the class.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

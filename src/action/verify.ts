@@ -17,7 +17,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import { capabilityCovers } from '../capability/match.js';
 import { schemaErrors } from '../credential/schema.js';
-import { InputError, LegateError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, legateError, VerificationError } from '../errors/index.js';
 import { authenticationSignature, freshnessErrors, replayErrors, replayKey } from '../handshake/message.js';
 import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
@@ -61,7 +61,7 @@ export interface SignedActionVerification {
 }
 
 function relabelSession(error: LegateError): LegateError {
-  return new LegateError(error.code, `session: ${error.message}`, { claim: `session.${error.claim ?? 'token'}`, reason: error.reason });
+  return legateError(error.code, `session: ${error.message}`, { claim: `session.${error.claim ?? 'token'}`, reason: error.reason });
 }
 
 function bodyErrors(claimed: unknown, body: Uint8Array | undefined): LegateError[] {
@@ -110,7 +110,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   const { header, payload } = decoded;
   const errors: LegateError[] = [];
   errors.push(...headerErrors(header, { typ: ACTION_TYP, what: 'actions' }));
-  const shape = schemaErrors(SIGNED_ACTION_SCHEMA_FILE, payload);
+  const shape: LegateError[] = schemaErrors(SIGNED_ACTION_SCHEMA_FILE, payload);
   if (shape.length === 0) {
     try {
       assertParams(payload.params);

@@ -18,7 +18,7 @@
 
 import type { Resolvable } from 'did-resolver';
 import { didSignature } from '../did/signature.js';
-import { InputError, LegateError, StoreError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, legateError, StoreError, VerificationError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
@@ -68,7 +68,7 @@ function optionalClaimsError(claims: Record<string, unknown>, seq: number): stri
 /**
  * Signs a checkpoint. The signer's key must belong to `claims.iss`.
  *
- * @throws InputError `ERR_KID_INVALID` when it does not; TypeError/RangeError for bad claims.
+ * @throws VerificationError `ERR_KID_INVALID` when it does not; TypeError/RangeError for bad claims.
  *
  * @example
  * ```ts
@@ -83,7 +83,7 @@ export async function signAuditCheckpoint(claims: CheckpointClaims, signer: Sign
   const optional = optionalClaimsError(claims, claims.seq);
   if (optional !== undefined) throw new RangeError(`claims: ${optional}`);
   if (typeof signer?.kid !== 'string' || !signer.kid.startsWith(`${claims.iss}#`)) {
-    throw new InputError('ERR_KID_INVALID', 'the checkpoint signer is not a key of the issuer', { claim: 'kid' });
+    throw legateError('ERR_KID_INVALID', 'the checkpoint signer is not a key of the issuer', { claim: 'kid' });
   }
   const { iss, seq, hash, at, log, from, digests } = claims;
   const optionalClaims = { ...(log === undefined ? {} : { log }), ...(digests === undefined ? {} : { from, digests }) };

@@ -32,7 +32,7 @@
  */
 
 import type { DIDResolutionResult, Resolvable } from 'did-resolver';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
@@ -69,7 +69,7 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   let bad: AuditProblem | undefined;
   if (records.length === 0) return { signed, bad };
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
-  if (issuer === undefined) throw new StoreError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
+  if (issuer === undefined) throw legateError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
   const resolver = memoize(options.resolver);
   // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
   let log = await auditLogId(store);
@@ -201,7 +201,7 @@ class ChainWalk {
  * Verifies the audit log: hashes, links, and checkpoints. Never throws for a
  * tampered log; the answer says where and why.
  *
- * @throws TypeError for bad options; StoreError `ERR_NOT_FOUND` when
+ * @throws TypeError for bad options; LegateError `ERR_NOT_FOUND` when
  *   `fromCheckpoint` names no checkpoint or there is no organization to check
  *   checkpoints against; `ERR_STORE` when the store fails.
  *
@@ -220,7 +220,7 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
   }
   const start = fromCheckpoint ?? 1;
   if (fromCheckpoint !== undefined && !(await store.listAuditCheckpoints()).some((c) => c.seq === fromCheckpoint)) {
-    throw new StoreError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });
+    throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });
   }
   const { signed, bad: badCheckpoint } = await checkCheckpoints(store, options, start);
   if (fromCheckpoint !== undefined && !signed.has(fromCheckpoint)) {

@@ -224,7 +224,7 @@ export function capabilityNarrows(
  * @example
  * ```ts
  * const result = subjectNarrows(parentCredential.credentialSubject, childSubject);
- * if (!result.ok) throw new VerificationError('ERR_CAPABILITY_WIDENED', result.reasons.join('; '));
+ * if (!result.ok) throw legateError('ERR_CAPABILITY_WIDENED', result.reasons.join('; '));
  * ```
  */
 export function subjectNarrows(

@@ -8,7 +8,7 @@
  * attenuation").
  */
 
-import { InputError, VerificationError } from '../errors/index.js';
+import { InputError, legateError, VerificationError } from '../errors/index.js';
 import { subjectNarrows } from '../capability/attenuate.js';
 import {
   issueCapabilityCredential,
@@ -113,7 +113,7 @@ export async function delegateCapability(options: DelegateOptions): Promise<Issu
   let validUntil = options.validFor === undefined ? parentUntil : addDuration(validFrom, parseDuration(options.validFor));
   if (parentUntil !== undefined && (validUntil === undefined || validUntil > parentUntil)) validUntil = parentUntil;
   if (validUntil !== undefined && validUntil <= validFrom) {
-    throw new VerificationError('ERR_EXPIRED', 'the parent credential has expired', { claim: 'validUntil' });
+    throw legateError('ERR_EXPIRED', 'the parent credential has expired', { claim: 'validUntil' });
   }
 
   return issueCapabilityCredential({

@@ -14,7 +14,7 @@
  * (`verify-links.ts`).
  */
 
-import { InputError, LegateError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, legateError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin, subjectNarrows } from '../capability/attenuate.js';
 import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
@@ -56,7 +56,7 @@ export const MAX_CHAIN_LINKS = 9;
 const chainError = (message: string, claim?: string) => new VerificationError('ERR_CHAIN_INVALID', message, { claim });
 
 function relabel(error: LegateError, index: number): LegateError {
-  return new LegateError(error.code, `link ${index}: ${error.message}`, { claim: error.claim, reason: error.reason });
+  return legateError(error.code, `link ${index}: ${error.message}`, { claim: error.claim, reason: error.reason });
 }
 
 /** Orders decoded links root first, or explains why they do not form one chain. */

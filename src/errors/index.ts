@@ -1,10 +1,16 @@
 /**
  * @module errors
  *
- * One error hierarchy for all of Legate. Every error carries a stable `code`
- * (never parse messages), and optional context fields: the `claim` or field
- * concerned, a short machine `reason`, and the underlying `cause`. Messages
- * never contain key material or tokens.
+ * One error model for all of Legate, after jose's `util/errors.ts`: every
+ * error carries a stable `code` (never parse messages) and optional context
+ * (the `claim` or field concerned, a short machine `reason`, the underlying
+ * `cause`). One table, {@link ERROR_TABLE}, gives each code its fixed class,
+ * its HTTP status and a one-line description; {@link legateError} builds the
+ * error of a code from it, so the same code is always the same class and
+ * `instanceof` means the same thing at every throw site. Codes that arrive
+ * from elsewhere (a peer's reply, a worker, a resolver) are checked against
+ * the list with {@link isErrorCode} or {@link errorFromWire}, never cast.
+ * Messages never contain key material or tokens.
  */
 
 /** Every stable error code Legate emits. Codes are part of the public API. */
@@ -50,23 +56,130 @@ export const ErrorCodes = [
   'ERR_STORE',
   'ERR_UNAUTHORIZED',
   'ERR_AUDIT_TAMPERED',
-  /** A single message or request needed more work (fetches, bytes, signatures) than its budget allows. */
   'ERR_WORK_LIMIT',
-  /** A peer could not be reached (refused, reset, no route, DNS failure). */
   'ERR_PEER_UNREACHABLE',
-  /** A peer did not answer within the deadline. */
   'ERR_PEER_TIMEOUT',
-  /** An outbound fetch was refused by the address policy (private, loopback, link-local, metadata). */
   'ERR_ADDRESS_NOT_ALLOWED',
-  /** The store's database is damaged; writes stop until it is recovered. */
   'ERR_STORE_CORRUPT',
-  /** Another process is already serving this data directory. */
   'ERR_DATA_DIR_IN_USE',
-  /** The DID is deactivated (a retired agent). */
   'ERR_DID_DEACTIVATED',
+  'ERR_INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
+
+/**
+ * Which class a code's errors are. What a caller means by catching each:
+ *
+ * - `time`: {@link TimeError}, only a validity window (`exp`, `nbf`,
+ *   `validFrom`/`validUntil`). A credential failing only these was still
+ *   signed by its issuer (`signed` in a verification result relies on it);
+ * - `verification`: {@link VerificationError}, something presented did not
+ *   verify or is not allowed: a signature, key, audience, nonce, status,
+ *   trust, chain, constraint, approval or authentication check;
+ * - `input`: {@link InputError}, the input itself is malformed, too large,
+ *   off-schema or too costly; resending it unchanged fails the same way;
+ * - `store`: {@link StoreError}, this node's own persistence or keys failed;
+ *   the caller did nothing wrong;
+ * - `base`: a plain {@link LegateError}, none of these: a lookup that found
+ *   nothing or a state conflict (not a store failure), a rate limit, a peer
+ *   that could not be reached, an internal failure.
+ */
+export type ErrorKind = 'base' | 'verification' | 'time' | 'input' | 'store';
+
+/** One row of {@link ERROR_TABLE}. */
+export interface ErrorSpec {
+  readonly kind: ErrorKind;
+  /** The HTTP status of a problem-details response carrying this code. */
+  readonly status: number;
+  readonly description: string;
+}
+
+const v = 'verification';
+
+/**
+ * The one table of error codes: each code's class, HTTP status and meaning.
+ * A `Record` over all of `ErrorCode`, so a new code does not compile until it
+ * is given a row (and test/errors/ checks every row).
+ *
+ * HTTP statuses: 400 the request itself is malformed; 401 who signed or
+ * presented it could not be authenticated; 403 authenticated but refused
+ * (trust, status, chain, constraint codes, and an address the node will not
+ * fetch); 404/409 absent / a conflict with state; 410 a deactivated DID;
+ * 413/422/429 too large, too much work (the message is within its size bound
+ * but verifying it would cost more fetches, bytes or signatures than one
+ * message may; resending fails again, so not 429 or 503), too often; 502 a
+ * list fetched from another party is no valid answer, or the party could not
+ * be reached; 503 unavailable for now (another instance may answer); 504 no
+ * answer in time; 500 only store, key, audit-integrity and internal failures.
+ */
+export const ERROR_TABLE = {
+  ERR_SIGNATURE_INVALID: { kind: v, status: 401, description: 'A signature or proof does not verify.' },
+  ERR_ALG_NOT_ALLOWED: { kind: v, status: 401, description: 'The signing algorithm or cryptosuite is not allowed.' },
+  ERR_KID_INVALID: { kind: v, status: 401, description: 'The key id is not a key of the party that must have signed.' },
+  ERR_EXPIRED: { kind: 'time', status: 401, description: 'Past its validity window.' },
+  ERR_NOT_YET_VALID: { kind: 'time', status: 401, description: 'Before its validity window.' },
+  ERR_AUDIENCE: { kind: v, status: 400, description: 'Addressed to another audience.' },
+  ERR_NONCE: { kind: v, status: 400, description: 'The nonce is missing, wrong or stale.' },
+  ERR_REPLAY: { kind: v, status: 409, description: 'The message was already used.' },
+  ERR_REVOKED: { kind: v, status: 403, description: 'The credential is revoked.' },
+  ERR_SUSPENDED: { kind: v, status: 403, description: 'The credential is suspended.' },
+  ERR_STATUS_UNAVAILABLE: { kind: v, status: 503, description: 'A status list could not be obtained, so status is unknown.' },
+  ERR_STATUS_LIST_LENGTH: { kind: 'input', status: 502, description: 'A status list is too short, or an index lies beyond it.' },
+  ERR_STATUS_PURPOSE: { kind: 'input', status: 502, description: 'A status purpose is unknown or does not match its list.' },
+  ERR_STATUS_ISSUER: { kind: v, status: 502, description: 'A status list is not issued by the credential issuer.' },
+  ERR_UNTRUSTED_ISSUER: { kind: v, status: 403, description: 'The issuer is not trusted for this credential.' },
+  ERR_TRUST_LIST_UNAVAILABLE: { kind: v, status: 503, description: 'A trust list could not be obtained.' },
+  ERR_TRUST_LIST_MISMATCH: { kind: v, status: 502, description: 'A trust list is not the one its URL or anchor names.' },
+  ERR_TRUST_LIST_ISSUER: { kind: v, status: 502, description: 'A trust list is not issued by the party that must issue it.' },
+  ERR_CAPABILITY_WIDENED: { kind: v, status: 403, description: 'A delegation grants more than its parent.' },
+  ERR_DELEGATION_DEPTH: { kind: v, status: 403, description: 'A delegation chain is deeper than allowed.' },
+  ERR_CHAIN_INVALID: { kind: v, status: 403, description: 'A delegation chain is broken, incomplete or unavailable.' },
+  ERR_HOLDER_BINDING: { kind: v, status: 401, description: 'The presenter is not the credential subject.' },
+  ERR_KEY_BINDING: { kind: v, status: 401, description: 'The signing key is not bound to the session or subject.' },
+  ERR_CONSTRAINT_AMOUNT: { kind: v, status: 403, description: 'An amount exceeds the capability maximum.' },
+  ERR_CONSTRAINT_TIME: { kind: v, status: 403, description: "Outside the capability's time window." },
+  ERR_BUDGET_EXCEEDED: { kind: v, status: 403, description: "The capability's budget would be exceeded." },
+  ERR_RATE_LIMITED: { kind: 'base', status: 429, description: 'Too many requests in the rate window.' },
+  ERR_APPROVAL_REQUIRED: { kind: v, status: 403, description: 'The action needs an approval it does not carry.' },
+  ERR_APPROVAL_MISMATCH: { kind: v, status: 403, description: 'The approval does not match the action.' },
+  ERR_NOT_AUTHORIZED: { kind: v, status: 403, description: 'No capability allows the action.' },
+  ERR_DID_UNRESOLVABLE: { kind: v, status: 401, description: 'A DID could not be resolved.' },
+  ERR_SCHEMA: { kind: 'input', status: 400, description: 'The document does not match its schema.' },
+  ERR_MALFORMED: { kind: 'input', status: 400, description: 'The input or a peer answer is malformed.' },
+  ERR_INPUT_TOO_LARGE: { kind: 'input', status: 413, description: 'The input exceeds its size bound.' },
+  ERR_INVALID_ARGUMENT: { kind: 'input', status: 400, description: 'An argument or option is invalid.' },
+  ERR_NOT_FOUND: { kind: 'base', status: 404, description: 'No such thing (agent, credential, list, route, session).' },
+  ERR_CONFLICT: { kind: 'base', status: 409, description: 'Conflicts with current state (already exists, retired).' },
+  ERR_KEY_UNAVAILABLE: { kind: 'store', status: 500, description: 'A key cannot be loaded or unlocked.' },
+  ERR_STORE: { kind: 'store', status: 500, description: 'The store failed.' },
+  ERR_UNAUTHORIZED: { kind: v, status: 401, description: 'The admin credentials are missing or wrong.' },
+  ERR_AUDIT_TAMPERED: { kind: v, status: 500, description: 'The audit log does not verify against its chain or checkpoints.' },
+  ERR_WORK_LIMIT: { kind: 'input', status: 422, description: 'Verifying the message needs more work than its budget allows.' },
+  ERR_PEER_UNREACHABLE: { kind: 'base', status: 502, description: 'A peer could not be reached (refused, reset, no route, DNS).' },
+  ERR_PEER_TIMEOUT: { kind: 'base', status: 504, description: 'A peer did not answer within the deadline.' },
+  ERR_ADDRESS_NOT_ALLOWED: { kind: 'base', status: 403, description: 'The address policy refused an outbound fetch.' },
+  ERR_STORE_CORRUPT: { kind: 'store', status: 500, description: "The store's database is damaged; writes stop until recovered." },
+  ERR_DATA_DIR_IN_USE: { kind: 'store', status: 503, description: 'Another process is serving this data directory.' },
+  ERR_DID_DEACTIVATED: { kind: v, status: 410, description: 'The DID is deactivated (a retired agent).' },
+  ERR_INTERNAL: { kind: 'base', status: 500, description: 'An internal failure (a verifier worker failed or was closed).' },
+} as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
+
+/** The codes whose errors are of the given kind. */
+export type CodeOfKind<K extends ErrorKind> = {
+  [C in ErrorCode]: (typeof ERROR_TABLE)[C]['kind'] extends K ? C : never;
+}[ErrorCode];
+
+/** Codes of {@link TimeError}. */
+export type TimeCode = CodeOfKind<'time'>;
+/** Codes of {@link VerificationError}, {@link TimeError}'s included. */
+export type VerificationCode = CodeOfKind<'verification' | 'time'>;
+/** Codes of {@link InputError}. */
+export type InputCode = CodeOfKind<'input'>;
+/** Codes of {@link StoreError}. */
+export type StoreCode = CodeOfKind<'store'>;
+/** Codes whose errors are plain {@link LegateError}s. */
+export type BaseCode = CodeOfKind<'base'>;
 
 export interface LegateErrorOptions {
   /** The claim, field or argument the error is about. */
@@ -77,7 +190,9 @@ export interface LegateErrorOptions {
 }
 
 /**
- * Base class of every error Legate throws or reports.
+ * Base class of every error Legate throws or reports. Build one with
+ * {@link legateError}, which picks the class from the code; the constructors
+ * stay public for compatibility, and lint keeps them out of `src/`.
  *
  * @example
  * ```ts
@@ -110,19 +225,132 @@ export class LegateError extends Error {
   }
 }
 
-/** A signature, token or credential failed verification. */
-export class VerificationError extends LegateError {}
+// Each subclass narrows `code` to its codes (a `declare`, so no field is
+// emitted), and its constructor accepts only them: the types reject a class
+// the table does not give the code. Not generic: `instanceof` on a generic
+// class would narrow to `any` codes.
 
-/** Input was malformed, too large, or did not match its schema. */
-export class InputError extends LegateError {}
+/** Something presented did not verify or is not allowed (see {@link ErrorKind}). */
+export class VerificationError extends LegateError {
+  declare readonly code: VerificationCode;
+  constructor(code: VerificationCode, message: string, options?: LegateErrorOptions) {
+    super(code, message, options);
+  }
+}
 
-/** A time window check failed (expired, not yet valid, stale). */
-export class TimeError extends VerificationError {}
+/** Input was malformed, too large, too costly, or did not match its schema. */
+export class InputError extends LegateError {
+  declare readonly code: InputCode;
+  constructor(code: InputCode, message: string, options?: LegateErrorOptions) {
+    super(code, message, options);
+  }
+}
 
-/** A persistence or key-store failure. */
-export class StoreError extends LegateError {}
+/** A validity window check failed: expired or not yet valid. */
+export class TimeError extends VerificationError {
+  declare readonly code: TimeCode;
+  constructor(code: TimeCode, message: string, options?: LegateErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** This node's own persistence or key store failed. */
+export class StoreError extends LegateError {
+  declare readonly code: StoreCode;
+  constructor(code: StoreCode, message: string, options?: LegateErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** The class of the errors of code `C`, narrowed to that code. */
+export type LegateErrorOf<C extends ErrorCode> = (C extends TimeCode
+  ? TimeError
+  : C extends VerificationCode
+    ? VerificationError
+    : C extends InputCode
+      ? InputError
+      : C extends StoreCode
+        ? StoreError
+        : LegateError) & { readonly code: C };
+
+/**
+ * Every Legate error, discriminated by `code`: `switch (e.code)` narrows to
+ * the code's class.
+ *
+ * @example
+ * ```ts
+ * function retryable(e: LegateFailure): boolean {
+ *   switch (e.code) {
+ *     case 'ERR_PEER_TIMEOUT': return true; // e: LegateError & { code: 'ERR_PEER_TIMEOUT' }
+ *     case 'ERR_EXPIRED': return false; // e: TimeError
+ *     default: return false;
+ *   }
+ * }
+ * ```
+ */
+export type LegateFailure = { [C in ErrorCode]: LegateErrorOf<C> }[ErrorCode];
+
+type ErrorClass = new (code: never, message: string, options?: LegateErrorOptions) => LegateError;
+
+const CLASS_OF_KIND: Readonly<Record<ErrorKind, ErrorClass>> = {
+  base: LegateError,
+  verification: VerificationError,
+  time: TimeError,
+  input: InputError,
+  store: StoreError,
+};
+
+/** True when `value` is a code Legate defines: check every code that crossed a wire before using it. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
+/** The class `code`'s errors are, from {@link ERROR_TABLE}. */
+export function errorClassOf(code: ErrorCode): ErrorClass {
+  return CLASS_OF_KIND[ERROR_TABLE[code].kind];
+}
+
+/**
+ * The error for `code`, of the class {@link ERROR_TABLE} gives it: the one
+ * way Legate builds its errors.
+ *
+ * @throws TypeError when `code` is not a Legate code (a JavaScript caller's slip).
+ * @example
+ * ```ts
+ * throw legateError('ERR_MALFORMED', 'the body is not JSON', { claim: 'body' }); // an InputError
+ * ```
+ */
+export function legateError<C extends ErrorCode>(code: C, message: string, options?: LegateErrorOptions): LegateErrorOf<C> {
+  if (!isErrorCode(code)) throw new TypeError(`not a Legate error code: ${String(code).slice(0, 64)}`);
+  const Class = errorClassOf(code) as unknown as new (code: C, message: string, options?: LegateErrorOptions) => LegateErrorOf<C>;
+  return new Class(code, message, options);
+}
+
+/** Longest part of an unknown wire code kept as `reason`: enough to name it, too short to smuggle a payload. */
+const MAX_WIRE_CODE = 64;
+
+/**
+ * An error from a code received from elsewhere (a peer's reply, a worker, a
+ * resolver's metadata). A code Legate defines keeps its own class; anything
+ * else (an unknown string, a number, garbage) becomes `fallback`, with the
+ * raw code (printable characters, at most 64) as the `reason`, so a peer can
+ * never make this node throw an error of a code or class it did not choose.
+ * A missing code (`undefined`) is `fallback` with the options' own reason.
+ *
+ * @example
+ * ```ts
+ * errorFromWire(reply.code, 'the peer refused', { fallback: 'ERR_MALFORMED', claim: 'peer' });
+ * ```
+ */
+export function errorFromWire(code: unknown, message: string, options: LegateErrorOptions & { fallback: ErrorCode }): LegateError {
+  const { fallback, ...rest } = options;
+  if (isErrorCode(code)) return legateError(code, message, rest);
+  if (code === undefined) return legateError(fallback, message, rest);
+  const raw = typeof code === 'string' ? code : typeof code;
+  return legateError(fallback, message, { ...rest, reason: raw.replace(/[^\x21-\x7e]/g, '?').slice(0, MAX_WIRE_CODE) });
+}
 
 /** True when `value` is a LegateError, optionally with the given code. */
-export function isLegateError(value: unknown, code?: ErrorCode): value is LegateError {
+export function isLegateError<C extends ErrorCode = ErrorCode>(value: unknown, code?: C): value is LegateErrorOf<C> {
   return value instanceof LegateError && (code === undefined || value.code === code);
 }

@@ -9,7 +9,7 @@
  * capabilities, and checks that the session is for A and bound to A's key.
  */
 
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import { InputError, legateError, VerificationError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
@@ -156,7 +156,7 @@ async function sessionErrors(
     skewSeconds: context.verify.skewSeconds ?? DEFAULT_SKEW_SECONDS,
   });
   const errors: LegateError[] = result.errors.map(
-    (e) => new VerificationError(e.code, `session: ${e.message}`, { claim: `session.${e.claim ?? 'token'}`, reason: e.reason }),
+    (e) => legateError(e.code, `session: ${e.message}`, { claim: `session.${e.claim ?? 'token'}`, reason: e.reason }),
   );
   const claims = result.claims;
   if (claims === undefined) return { errors };

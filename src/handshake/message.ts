@@ -12,7 +12,7 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { InputError, LegateError, legateError, TimeError, VerificationError } from '../errors/index.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { assertSchema, schemaErrors } from '../credential/schema.js';
 import { didSignature, type DidSignature } from '../did/signature.js';
@@ -147,7 +147,7 @@ export async function replayErrors(replay: ReplayCache, keys: readonly ReplayKey
     return [];
   } catch (error) {
     if (error instanceof LegateError) return [error];
-    return [new LegateError('ERR_STORE', 'the replay cache failed', { cause: error })];
+    return [legateError('ERR_STORE', 'the replay cache failed', { cause: error })];
   }
 }
 

@@ -107,13 +107,13 @@ export class KeyStore {
 
   /**
    * A Signer for a stored, active key.
-   * @throws StoreError `ERR_NOT_FOUND` for an unknown key, `ERR_KEY_UNAVAILABLE`
+   * @throws LegateError `ERR_NOT_FOUND` for an unknown key, `ERR_KEY_UNAVAILABLE`
    * for a retired one or one that cannot be decrypted.
    */
   async signer(kid: string): Promise<Signer> {
     // The status is read every time (a retired key must stop signing at once); only the decrypted key is cached.
     const record = await this.#store.getKey(kid);
-    if (record === undefined) throw new StoreError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
+    if (record === undefined) throw legateError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
     if (record.status !== 'active') {
       this.#signers.delete(kid);
       throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });

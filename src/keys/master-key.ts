@@ -14,7 +14,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../errors/index.js';
+import { legateError, StoreError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 
 const KEYSTORE_FILE = 'keystore.json';
@@ -101,11 +101,11 @@ function deriveFromPassphrase(passphrase: string, kdf: NonNullable<KeystoreFile[
 /**
  * Creates the master key in `dataDir` (which must exist). Refuses to replace an
  * existing one.
- * @throws StoreError `ERR_CONFLICT` when the directory already has a key store.
+ * @throws LegateError `ERR_CONFLICT` when the directory already has a key store.
  */
 export function createMasterKey(dataDir: string, options: MasterKeyOptions = {}): MasterKey {
   const keystorePath = join(dataDir, KEYSTORE_FILE);
-  if (existsSync(keystorePath)) throw new StoreError('ERR_CONFLICT', 'a key store already exists in this data directory');
+  if (existsSync(keystorePath)) throw legateError('ERR_CONFLICT', 'a key store already exists in this data directory');
   let key: Buffer;
   let file: Omit<KeystoreFile, 'check'>;
   if (hasPassphrase(options.passphrase)) {

@@ -10,7 +10,7 @@
  * stranger put in a credential. Internal.
  */
 
-import { InputError, LegateError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { InputError, LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { AddressRange } from './address-policy.js';
 
 /** Socket and DNS error codes that mean "could not reach": kept as the error's `reason`. */
@@ -48,21 +48,21 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_
 export const TRANSPORT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT', 'ERR_ADDRESS_NOT_ALLOWED']);
 
 /** The error refusing a connection to `host` because its address lies in `range`. */
-export function addressNotAllowed(host: string, range: AddressRange): VerificationError {
-  return new VerificationError('ERR_ADDRESS_NOT_ALLOWED', `${host} is a ${range} address, which outbound requests may not reach`, {
+export function addressNotAllowed(host: string, range: AddressRange): LegateError {
+  return legateError('ERR_ADDRESS_NOT_ALLOWED', `${host} is a ${range} address, which outbound requests may not reach`, {
     claim: 'url',
     reason: range,
   });
 }
 
 /** The error for a peer that could not be reached; `reason` is the system code when there is one. */
-function peerUnreachable(host: string, reason: string, cause?: unknown): VerificationError {
-  return new VerificationError('ERR_PEER_UNREACHABLE', `could not reach ${host} (${reason})`, { claim: 'url', reason, cause });
+function peerUnreachable(host: string, reason: string, cause?: unknown): LegateError {
+  return legateError('ERR_PEER_UNREACHABLE', `could not reach ${host} (${reason})`, { claim: 'url', reason, cause });
 }
 
 /** The error for a peer that did not answer (headers and body) within `timeoutMs`. */
-export function peerTimeout(host: string, timeoutMs: number): VerificationError {
-  return new VerificationError('ERR_PEER_TIMEOUT', `${host} did not answer within ${timeoutMs} ms`, { claim: 'url', reason: 'timeout' });
+export function peerTimeout(host: string, timeoutMs: number): LegateError {
+  return legateError('ERR_PEER_TIMEOUT', `${host} did not answer within ${timeoutMs} ms`, { claim: 'url', reason: 'timeout' });
 }
 
 /** The error for a response body over `maxBytes`. */
@@ -71,8 +71,8 @@ export function responseTooLarge(host: string, maxBytes: number): InputError {
 }
 
 /** The error for a redirect, which is never followed: it could move the request to another host or scheme. */
-export function redirectRefused(host: string, status: number): VerificationError {
-  return new VerificationError('ERR_MALFORMED', `${host} answered with a redirect (HTTP ${status}), which is not followed`, {
+export function redirectRefused(host: string, status: number): InputError {
+  return legateError('ERR_MALFORMED', `${host} answered with a redirect (HTTP ${status}), which is not followed`, {
     claim: 'response',
     reason: 'redirect',
   });

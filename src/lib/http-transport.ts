@@ -61,7 +61,7 @@ const EMPTY = new Uint8Array(0);
  * The addresses a host name may be reached at: every address it resolves to
  * must pass the policy (one refused address refuses the name: which one a
  * connection would use is not ours to guess).
- * @throws VerificationError `ERR_ADDRESS_NOT_ALLOWED`; the lookup's own error (`ENOTFOUND`, …).
+ * @throws LegateError `ERR_ADDRESS_NOT_ALLOWED`; the lookup's own error (`ENOTFOUND`, …).
  */
 export async function checkedAddresses(host: string, policy: AddressPolicy, lookup: DnsLookup): Promise<string[]> {
   const literal = ipLiteral(host);

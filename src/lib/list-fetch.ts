@@ -12,7 +12,7 @@
  * "unavailable" code. Internal.
  */
 
-import { InputError, LegateError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { InputError, LegateError, legateError, type VerificationCode, type VerificationError } from '../errors/index.js';
 import type { HttpClient, HttpResponse } from './http-client.js';
 
 /** How one kind of published list names itself in requests and errors. */
@@ -22,7 +22,7 @@ export interface ListKind {
   /** The `claim` of errors about obtaining it. */
   claim: string;
   /** The code of "could not obtain or trust the list". */
-  unavailableCode: ErrorCode;
+  unavailableCode: VerificationCode;
   /** The `Accept` header sent. */
   accept: string;
 }
@@ -69,7 +69,7 @@ export function cacheDirectives(header: string): CacheDirectives {
 
 /** The error for a list of `kind` that could not be obtained or trusted. */
 export function listUnavailable(kind: ListKind, message: string, reason: string, cause?: unknown): VerificationError {
-  return new VerificationError(kind.unavailableCode, message, { claim: kind.claim, reason, cause });
+  return legateError(kind.unavailableCode, message, { claim: kind.claim, reason, cause });
 }
 
 function tooLarge(kind: ListKind, maxBytes: number): InputError {

@@ -20,7 +20,7 @@
  * kind (lib/peer-error); its detail goes to the audit log only.
  */
 
-import { InputError, isLegateError, LegateError, StoreError } from '../errors/index.js';
+import { InputError, isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
 import type { AcknowledgePayload } from '../handshake/types.js';
@@ -48,7 +48,7 @@ export async function sessionChains(ctx: NodeContext, sessionId: string): Promis
 async function responder(ctx: NodeContext, did: unknown) {
   const agent = typeof did === 'string' ? await ctx.store.getAgentByDid(did) : undefined;
   if (agent === undefined || agent.status !== 'active') {
-    throw new InputError('ERR_AUDIENCE', 'the message is not addressed to an active agent of this node', { claim: 'aud' });
+    throw legateError('ERR_AUDIENCE', 'the message is not addressed to an active agent of this node', { claim: 'aud' });
   }
   return agent;
 }
@@ -64,7 +64,7 @@ async function responderCredentials(ctx: NodeContext, agent: AgentRecord): Promi
     return await heldCredentials(ctx, agent);
   } catch (error) {
     if (!isLegateError(error, 'ERR_NOT_FOUND')) throw error;
-    throw new LegateError(
+    throw legateError(
       'ERR_NOT_AUTHORIZED',
       `the responding agent ${agent.did} holds no unexpired capability credential, so it cannot answer a handshake (each side presents its own); its organization issues one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``,
       { claim: 'aud', reason: 'responder-holds-no-credential' },
@@ -151,7 +151,7 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
   if (payload.type === 'confirm') {
     await responder(ctx, payload.aud);
     const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
-    if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
+    if (stored === undefined) throw legateError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
     const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgePayload, verify, replay });
     if (!handling.ok) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'confirm refused');
     return { type: 'confirm', handling };

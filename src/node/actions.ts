@@ -21,7 +21,7 @@
  * rows and logs the decision.
  */
 
-import { ErrorCodes, InputError, type ErrorCode } from '../errors/index.js';
+import { InputError, isErrorCode, type ErrorCode } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
@@ -77,7 +77,6 @@ interface ApprovalOutcome {
   reasons: DecisionReason[];
 }
 
-const isErrorCode = (code: string): code is ErrorCode => (ErrorCodes as readonly string[]).includes(code);
 const reasonOf = (e: { code: ErrorCode; message: string }, prefix = ''): DecisionReason => ({ code: e.code, message: `${prefix}${e.message}` });
 const distinct = (reasons: readonly DecisionReason[]): DecisionReason[] => {
   const seen = new Set<string>();
@@ -128,7 +127,7 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
   const audience = typeof payload.aud === 'string' ? payload.aud : '';
   const agent = await ctx.store.getAgentByDid(audience);
   if (agent === undefined || agent.status !== 'active') {
-    throw new InputError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
+    throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }
   const replay = storeReplayCache(ctx);
   const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay, clock: ctx.clock, ...(body === undefined ? {} : { body }) });

@@ -7,7 +7,7 @@
  */
 
 import type { DIDDocument } from 'did-resolver';
-import { InputError, StoreError } from '../errors/index.js';
+import { InputError, legateError } from '../errors/index.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { AGENT_NAME, agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
@@ -45,7 +45,7 @@ function validate(options: CreateAgentOptions): AgentMethod {
 
 /**
  * Creates an agent with a fresh key.
- * @throws StoreError `ERR_CONFLICT` when the name is taken.
+ * @throws LegateError `ERR_CONFLICT` when the name is taken.
  *
  * @example
  * ```ts
@@ -79,10 +79,10 @@ export async function createAgent(ctx: NodeContext, options: CreateAgentOptions)
   });
 }
 
-/** @throws StoreError `ERR_NOT_FOUND` for an unknown agent. */
+/** @throws LegateError `ERR_NOT_FOUND` for an unknown agent. */
 export async function getAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
   const agent = await ctx.store.getAgent(name);
-  if (agent === undefined) throw new StoreError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+  if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
   return agent;
 }
 

@@ -36,7 +36,7 @@ export function addApprover(ctx: NodeContext, did: string): Promise<string[]> {
   return change(ctx, did, true);
 }
 
-/** @throws StoreError `ERR_NOT_FOUND` when the DID is not an approver. */
+/** @throws LegateError `ERR_NOT_FOUND` when the DID is not an approver. */
 export function removeApprover(ctx: NodeContext, did: string): Promise<string[]> {
   return change(ctx, did, false);
 }

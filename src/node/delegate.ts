@@ -9,7 +9,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { InputError, StoreError, VerificationError } from '../errors/index.js';
+import { InputError, legateError, VerificationError } from '../errors/index.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { delegateCapability } from '../delegation/delegate.js';
 import type { IssuedCredential, IssuedDataIntegrityCredential, IssuedSecuredCredential } from '../credential/issue.js';
@@ -50,11 +50,11 @@ export interface DelegateFromAgentOptions {
 async function loadParent(ctx: NodeContext, credential: string): Promise<{ token: string; credential: AgentCapabilityCredential }> {
   const given = securingForm(credential) === 'di' || credential.includes('.');
   const token = given ? credential.trim() : (await ctx.store.getCredential(credential))?.token;
-  if (token === undefined) throw new StoreError('ERR_NOT_FOUND', `no credential ${credential} in this node`, { claim: 'credential' });
+  if (token === undefined) throw legateError('ERR_NOT_FOUND', `no credential ${credential} in this node`, { claim: 'credential' });
   const result = await verifyCapabilityCredential(token, verificationOptions(ctx));
   if (!result.verified || result.credential === undefined) {
     const first = result.errors[0];
-    throw new VerificationError(first?.code ?? 'ERR_SIGNATURE_INVALID', `the parent credential does not verify: ${result.errors.map((e) => e.code).join(', ')}`, {
+    throw legateError(first?.code ?? 'ERR_SIGNATURE_INVALID', `the parent credential does not verify: ${result.errors.map((e) => e.code).join(', ')}`, {
       claim: 'credential',
     });
   }
@@ -110,7 +110,7 @@ async function recipient(ctx: NodeContext, to: string): Promise<string> {
   if (agent === undefined) {
     throw new InputError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is neither a DID nor the name of an agent of this node`, { claim: 'to' });
   }
-  if (agent.status !== 'active') throw new StoreError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'to', reason: 'retired' });
+  if (agent.status !== 'active') throw legateError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'to', reason: 'retired' });
   return agent.did;
 }
 

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, StoreError } from '../errors/index.js';
+import { InputError, legateError } from '../errors/index.js';
 import { orgDidFromDomain } from '../did/web.js';
 import { createMasterKey } from '../keys/master-key.js';
 import { KeyStore } from '../keys/keystore.js';
@@ -33,7 +33,7 @@ export interface InitOptions extends NodeOptions {
 /**
  * Initializes a node in `options.dataDir` and returns its organization.
  * @throws InputError `ERR_INVALID_ARGUMENT` for a bad domain or name;
- * StoreError `ERR_CONFLICT` when the directory is already initialized.
+ * LegateError `ERR_CONFLICT` when the directory is already initialized.
  *
  * @example
  * ```ts
@@ -50,7 +50,7 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
   const created = ['keystore.json', 'master.key', DATA_FILES.adminToken, DATA_FILES.database, `${DATA_FILES.database}-wal`, `${DATA_FILES.database}-shm`];
   // Refuse any directory holding node files, so the cleanup below only ever removes what this call wrote.
   if (created.some((file) => existsSync(join(dataDir, file)))) {
-    throw new StoreError('ERR_CONFLICT', `${dataDir} already holds a Legate node (or part of one)`, { claim: 'data' });
+    throw legateError('ERR_CONFLICT', `${dataDir} already holds a Legate node (or part of one)`, { claim: 'data' });
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));

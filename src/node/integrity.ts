@@ -9,7 +9,7 @@
  */
 
 import { join } from 'node:path';
-import { StoreError } from '../errors/index.js';
+import { legateError, StoreError } from '../errors/index.js';
 import { checkSqliteFile } from '../store/sqlite/integrity.js';
 import type { IntegrityReport } from '../store/types.js';
 import { DATA_FILES, type NodeContext } from './context.js';
@@ -19,11 +19,11 @@ import { isInitialized } from './open.js';
  * Checks the database of the node in `dataDir` without opening the node:
  * read-only, no migration, so it runs beside a serving node and on a file
  * too damaged to open as a store.
- * @throws StoreError `ERR_NOT_FOUND` when `dataDir` holds no node.
+ * @throws LegateError `ERR_NOT_FOUND` when `dataDir` holds no node.
  */
 export async function checkNodeDatabase(dataDir: string, options: { quick?: boolean } = {}): Promise<IntegrityReport> {
   if (!isInitialized(dataDir)) {
-    throw new StoreError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
+    throw legateError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
   }
   return checkSqliteFile(join(dataDir, DATA_FILES.database), options);
 }

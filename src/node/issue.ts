@@ -7,7 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import {
   issueCapabilityCredential,
   type IssuedCredential,
@@ -42,7 +42,7 @@ export interface IssueToAgentOptions {
 
 /**
  * Issues and records a capability credential for an active agent.
- * @throws StoreError `ERR_NOT_FOUND` (unknown agent), `ERR_CONFLICT` (retired
+ * @throws LegateError `ERR_NOT_FOUND` (unknown agent), `ERR_CONFLICT` (retired
  * agent); InputError `ERR_SCHEMA` for capabilities that do not match the schema.
  *
  * @example
@@ -59,7 +59,7 @@ export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Pr
 export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
   const agent = await getAgent(ctx, options.agent);
   if (agent.status !== 'active') {
-    throw new StoreError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
+    throw legateError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
   }
   const signer = await organizationSigner(ctx);
   const id = `urn:uuid:${randomUUID()}`;

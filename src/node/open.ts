@@ -38,7 +38,7 @@ export function isInitialized(dataDir: string): boolean {
 
 /**
  * Opens the node in `options.dataDir`.
- * @throws StoreError `ERR_NOT_FOUND` when the directory is not initialized;
+ * @throws LegateError `ERR_NOT_FOUND` when the directory is not initialized;
  * `ERR_KEY_UNAVAILABLE` when a passphrase is given for a store sealed by
  * `master.key` (reason `sealing-mismatch`), the passphrase is wrong
  * (`wrong-key`), or, with `requireKeys`, the key store cannot be unlocked
@@ -53,7 +53,7 @@ export function isInitialized(dataDir: string): boolean {
 export async function openNode(options: NodeOptions): Promise<NodeContext> {
   const { dataDir } = options;
   if (!isInitialized(dataDir)) {
-    throw new StoreError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
+    throw legateError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
   }
   secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));
   const sealing = readSealing(dataDir);

@@ -9,7 +9,7 @@
  * one that does not answer in time `ERR_PEER_TIMEOUT`, both naming its host.
  */
 
-import { InputError, isLegateError, LegateError, StoreError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { errorFromWire, InputError, isErrorCode, isLegateError, legateError, VerificationError } from '../errors/index.js';
 import { createSignedAction } from '../action/create.js';
 import { issueApproval } from '../action/approval.js';
 import { actionHash } from '../action/hash.js';
@@ -63,9 +63,9 @@ async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   if (didDocumentMetadata.deactivated === true) throw new VerificationError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
   const code: unknown = didResolutionMetadata.code;
   // Resolution failures that mean the peer's host could not be reached: surfaced with their own code.
-  if (didDocument === null && typeof code === 'string' && TRANSPORT_CODES.has(code as ErrorCode)) {
+  if (didDocument === null && isErrorCode(code) && TRANSPORT_CODES.has(code)) {
     // The resolver's message names the host (never a path or query): `could not reach host:port (ECONNREFUSED)`.
-    throw new VerificationError(code as ErrorCode, String(didResolutionMetadata.message), { claim: 'peer' });
+    throw legateError(code, String(didResolutionMetadata.message), { claim: 'peer' });
   }
   const service = didDocument?.service?.find((s) => s.type === ACE_SERVICE_TYPE);
   if (service === undefined || typeof service.serviceEndpoint !== 'string') {
@@ -99,12 +99,13 @@ async function post(ctx: NodeContext, url: string, body: unknown): Promise<Recor
   try {
     parsed = JSON.parse(new TextDecoder().decode(response.body));
   } catch {
-    throw new VerificationError('ERR_MALFORMED', `the peer answered ${response.status} without JSON`, { claim: 'response' });
+    throw legateError('ERR_MALFORMED', `the peer answered ${response.status} without JSON`, { claim: 'response' });
   }
-  if (!isRecord(parsed)) throw new VerificationError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
+  if (!isRecord(parsed)) throw legateError('ERR_MALFORMED', 'the peer answered with a non-object', { claim: 'response' });
   if (response.status < 200 || response.status > 299) {
-    const code = typeof parsed.code === 'string' ? parsed.code : 'ERR_MALFORMED';
-    throw new LegateError(code as LegateError['code'], `the peer refused: ${typeof parsed.detail === 'string' ? parsed.detail : response.status}`, { claim: 'peer', reason: String(response.status) });
+    const message = `the peer refused: ${typeof parsed.detail === 'string' ? parsed.detail : response.status}`;
+    // The peer's code, checked: one this node does not define (or garbage) is ERR_MALFORMED with the raw code as reason.
+    throw errorFromWire(parsed.code, message, { fallback: 'ERR_MALFORMED', claim: 'peer', reason: String(response.status) });
   }
   return parsed;
 }
@@ -142,9 +143,9 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   const presentation = await presentAsAgent(ctx, { agent: agent.name, audience: peer, nonce });
   const advertise = await createAdvertise({ signer, audience: peer, presentation, nonce, intents, clock: ctx.clock });
   const reply = await post(ctx, endpoint, { message: advertise.token });
-  if (typeof reply.message !== 'string') throw new VerificationError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
+  if (typeof reply.message !== 'string') throw legateError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
   const ack = await handleAcknowledge(reply.message, { signer, advertise: advertise.payload, verify: verificationOptions(ctx), replay: storeReplayCache(ctx) });
-  if (!ack.ok || ack.acknowledge === undefined) throw ack.errors[0] ?? new VerificationError('ERR_MALFORMED', 'the acknowledge did not verify');
+  if (!ack.ok || ack.acknowledge === undefined) throw ack.errors[0] ?? legateError('ERR_MALFORMED', 'the acknowledge did not verify');
   // The peer keeps an acknowledge for a confirm only when it granted a session (node/ace).
   if (ack.session !== undefined) {
     const confirm = await createConfirm({ signer, audience: peer, inReplyTo: ack.acknowledge.id, nonce: ack.acknowledge.challenge, verdict: ack.verdict, clock: ctx.clock });
@@ -182,13 +183,13 @@ export function actionToApprove(agentDid: string, peer: string, options: Omit<Ac
 
 /**
  * Signs an action under the stored session with `peer` and sends it; returns the peer's decision.
- * @throws StoreError `ERR_NOT_FOUND` without a session (run the handshake first).
+ * @throws LegateError `ERR_NOT_FOUND` without a session (run the handshake first).
  */
 export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string }> {
   const agent = await getAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const stored = await ctx.store.getPeerSession(agent.name, peer);
-  if (stored === undefined) throw new StoreError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });
+  if (stored === undefined) throw legateError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });
   const { token: session, endpoint } = stored;
   const fields = actionToApprove(agent.did, peer, options);
   const signed = await createSignedAction({

@@ -5,7 +5,7 @@
  * each with its whole delegation chain from the store, to one verifier.
  */
 
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { delegationOf } from '../delegation/delegate.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import { readUnverified } from '../credential/verify-secured.js';
@@ -25,13 +25,13 @@ export interface PresentAsAgentOptions {
 /**
  * The unexpired credentials an agent of this node holds, each followed by its
  * chain of parents from the store: what it presents.
- * @throws StoreError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
+ * @throws LegateError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
 export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
   const now = ctx.clock().toISOString();
   const held = (await ctx.store.listCredentials({ subject: agent.did })).filter((c) => c.validUntil === undefined || c.validUntil > now);
   if (held.length === 0) {
-    throw new StoreError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential; issue one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``, {
+    throw legateError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential; issue one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``, {
       claim: 'agent',
     });
   }
@@ -58,7 +58,7 @@ export function parentOf(token: string): string | undefined {
 
 /**
  * Signs a `vp+jwt` for an agent of this node.
- * @throws StoreError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
+ * @throws LegateError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
 export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
   const agent = await getAgent(ctx, options.agent);

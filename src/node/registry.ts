@@ -8,7 +8,7 @@
  * at its own DID and its own list (read from the store, no server needed).
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { InputError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
@@ -157,13 +157,13 @@ export async function recognize(ctx: NodeContext, options: RecognizeOptions): Pr
 
 /**
  * Removes the accreditation of a DID or the recognition of a URL, and republishes.
- * @throws StoreError `ERR_NOT_FOUND` when there is no such entry.
+ * @throws LegateError `ERR_NOT_FOUND` when there is no such entry.
  */
 export async function removeRegistryEntry(ctx: NodeContext, key: string): Promise<string> {
   return change(
     ctx,
     async (tx) => {
-      if ((await tx.store.removeRegistryEntry(key)) === 0) throw new StoreError('ERR_NOT_FOUND', `no accreditation or recognition of ${key}`, { claim: 'key' });
+      if ((await tx.store.removeRegistryEntry(key)) === 0) throw legateError('ERR_NOT_FOUND', `no accreditation or recognition of ${key}`, { claim: 'key' });
     },
     { action: 'remove', resource: key },
   );

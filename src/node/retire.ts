@@ -22,7 +22,7 @@ export interface RetireResult {
 
 /**
  * Retires an agent and revokes its credentials and their delegates.
- * @throws StoreError `ERR_NOT_FOUND` for an unknown agent.
+ * @throws LegateError `ERR_NOT_FOUND` for an unknown agent.
  *
  * @example
  * ```ts

@@ -102,7 +102,7 @@ export interface StatusChangeResult {
 /**
  * Revokes (permanently), suspends or reinstates a credential this node issued,
  * and republishes the list.
- * @throws StoreError `ERR_NOT_FOUND` for a credential with no status entry here;
+ * @throws LegateError `ERR_NOT_FOUND` for a credential with no status entry here;
  * `ERR_CONFLICT` when reinstating a revoked credential.
  */
 export async function changeStatus(ctx: NodeContext, credentialId: string, change: StatusChange): Promise<StatusChangeResult> {
@@ -116,11 +116,11 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
     const revocation = find('revocation');
     const target = find(change === 'revoke' ? 'revocation' : 'suspension');
     if (target === undefined || revocation === undefined) {
-      throw new StoreError('ERR_NOT_FOUND', `credential ${credentialId} has no status entry in this node`, { claim: 'credential' });
+      throw legateError('ERR_NOT_FOUND', `credential ${credentialId} has no status entry in this node`, { claim: 'credential' });
     }
     const revocationList = (await tx.store.getStatusList(revocation.listId))!;
     if (change === 'reinstate' && getBit(revocationList.bits, revocation.index)) {
-      throw new StoreError('ERR_CONFLICT', 'a revoked credential cannot be reinstated', { claim: 'credential', reason: 'revoked' });
+      throw legateError('ERR_CONFLICT', 'a revoked credential cannot be reinstated', { claim: 'credential', reason: 'revoked' });
     }
     const list = target.listId === revocationList.id ? revocationList : (await tx.store.getStatusList(target.listId))!;
     const bits = list.bits.slice();

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CredentialVerification } from '../credential/verify-jwt.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { fromWire, type VerifyRequest, type VerifyResponse, type WireResult, type WorkerSettings } from './protocol.js';
 
 export interface VerifierPoolOptions {
@@ -69,7 +69,7 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
       pending.delete(response.id);
       load[i]! -= 1;
       if (response.results !== undefined) entry.resolve((JSON.parse(response.results) as WireResult[]).map(fromWire));
-      else entry.reject(new StoreError('ERR_STORE', `verification worker failed: ${response.failure ?? 'unknown'}`));
+      else entry.reject(legateError('ERR_INTERNAL', `verification worker failed: ${response.failure ?? 'unknown'}`));
     });
     worker.on('error', (error) => {
       for (const entry of pending.values()) entry.reject(error);
@@ -79,7 +79,7 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
   });
 
   function send(tokens: string[]): Promise<Verification[]> {
-    if (closed) return Promise.reject(new StoreError('ERR_STORE', 'the verifier pool is closed'));
+    if (closed) return Promise.reject(legateError('ERR_INTERNAL', 'the verifier pool is closed'));
     const id = nextId++;
     // The least busy worker takes the batch.
     const index = load.indexOf(Math.min(...load));
@@ -119,7 +119,7 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
     async close() {
       closed = true;
       await Promise.all(workers.map((w) => w.terminate()));
-      for (const entry of pending.values()) entry.reject(new StoreError('ERR_STORE', 'the verifier pool was closed'));
+      for (const entry of pending.values()) entry.reject(legateError('ERR_INTERNAL', 'the verifier pool was closed'));
       pending.clear();
     },
   };

@@ -6,7 +6,7 @@
  * rebuilt as `LegateError`s with the same code). Internal.
  */
 
-import { LegateError, type ErrorCode } from '../errors/index.js';
+import { errorFromWire, type ErrorCode } from '../errors/index.js';
 import type { CredentialVerification } from '../credential/verify-jwt.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 
@@ -58,7 +58,8 @@ export function toWire(result: CredentialVerification<AgentCapabilityCredential>
 export function fromWire(result: WireResult): CredentialVerification<AgentCapabilityCredential> {
   return {
     verified: result.verified,
-    errors: result.errors.map((e) => new LegateError(e.code, e.message, { claim: e.claim, reason: e.reason })),
+    // Each code checked against the table (the worker is ours, but this is a wire all the same), and rebuilt as its class.
+    errors: result.errors.map((e) => errorFromWire(e.code, e.message, { fallback: 'ERR_INTERNAL', claim: e.claim, reason: e.reason })),
     ...(result.credential === undefined ? {} : { credential: result.credential }),
     ...(result.issuer === undefined ? {} : { issuer: result.issuer }),
   };

@@ -17,7 +17,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import { createHttpClient, type HttpClient } from '../lib/http-client.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
-import { LegateError, TimeError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { LegateError, legateError, TimeError, VerificationError, type ErrorCode } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import { createListLoader, type ListLoader } from '../lib/list-loader.js';
 import { listUnavailable, type ListKind } from '../lib/list-fetch.js';
@@ -125,7 +125,7 @@ export function createListSource(options: SourceOptions): ListSource {
   });
 
   function mismatch(code: ErrorCode, url: string, message: string, claim: string): SkippedList {
-    return skipOf(url, new VerificationError(code, message, { claim }));
+    return skipOf(url, legateError(code, message, { claim }));
   }
 
   return {

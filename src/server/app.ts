@@ -9,7 +9,7 @@
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InputError, LegateError, StoreError, type ErrorCode } from '../errors/index.js';
+import { InputError, LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
@@ -41,6 +41,7 @@ const LOCAL_ONLY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_STORE_CORRUPT',
   'ERR_DATA_DIR_IN_USE',
   'ERR_AUDIT_TAMPERED',
+  'ERR_INTERNAL',
 ]);
 
 /**
@@ -98,7 +99,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/admin', adminRoutes(node, maxBodyBytes));
 
   app.notFound(() => {
-    throw new StoreError('ERR_NOT_FOUND', 'no such route');
+    throw legateError('ERR_NOT_FOUND', 'no such route');
   });
   app.onError((error, c) => {
     if (error instanceof LegateError && !LOCAL_ONLY_CODES.has(error.code)) {

@@ -6,7 +6,7 @@
  * callers do. Messages are the errors' own, which never hold secrets.
  */
 
-import type { ErrorCode, LegateError } from '../errors/index.js';
+import { ERROR_TABLE, ErrorCodes, isErrorCode, type ErrorCode, type LegateError } from '../errors/index.js';
 import { longestMs, parseDuration } from '../lib/duration.js';
 
 export interface Problem {
@@ -20,83 +20,20 @@ export interface Problem {
 }
 
 /**
- * The HTTP status of every error code. A `Record` over all of `ErrorCode`, so
- * a new code does not compile until it is given a status here (and
- * test/server/problem.test.ts iterates `ErrorCodes` to check each one).
- *
- * - 400: the request itself is malformed;
- * - 401: who signed or presented it could not be authenticated;
- * - 403: authenticated, but refused: trust, status, chain and constraint codes;
- * - 409: a conflict with state (already exists, already used);
- * - 410: the DID is deactivated (a retired agent);
- * - 413/422/429: too large, too much work, too often;
- * - 502: a list fetched from another party (status list, trust list) is not a
- *   valid answer, or the party could not be reached; 503: it is unavailable
- *   for now; 504: it did not answer in time;
- * - 500: only store, key, audit-integrity and internal failures.
+ * The HTTP status of every error code, read from the one code table,
+ * {@link ERROR_TABLE} in `errors/` (which says what each status means), so a
+ * new code does not compile until its row gives it a status.
  */
-export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
-  ERR_SIGNATURE_INVALID: 401,
-  ERR_ALG_NOT_ALLOWED: 401,
-  ERR_KID_INVALID: 401,
-  ERR_EXPIRED: 401,
-  ERR_NOT_YET_VALID: 401,
-  ERR_AUDIENCE: 400,
-  ERR_NONCE: 400,
-  ERR_REPLAY: 409,
-  ERR_REVOKED: 403,
-  ERR_SUSPENDED: 403,
-  ERR_STATUS_UNAVAILABLE: 503,
-  ERR_STATUS_LIST_LENGTH: 502,
-  ERR_STATUS_PURPOSE: 502,
-  ERR_STATUS_ISSUER: 502,
-  ERR_UNTRUSTED_ISSUER: 403,
-  ERR_TRUST_LIST_UNAVAILABLE: 503,
-  ERR_TRUST_LIST_MISMATCH: 502,
-  ERR_TRUST_LIST_ISSUER: 502,
-  ERR_CAPABILITY_WIDENED: 403,
-  ERR_DELEGATION_DEPTH: 403,
-  ERR_CHAIN_INVALID: 403,
-  ERR_HOLDER_BINDING: 401,
-  ERR_KEY_BINDING: 401,
-  ERR_CONSTRAINT_AMOUNT: 403,
-  ERR_CONSTRAINT_TIME: 403,
-  ERR_BUDGET_EXCEEDED: 403,
-  ERR_RATE_LIMITED: 429,
-  ERR_APPROVAL_REQUIRED: 403,
-  ERR_APPROVAL_MISMATCH: 403,
-  ERR_NOT_AUTHORIZED: 403,
-  ERR_DID_UNRESOLVABLE: 401,
-  ERR_SCHEMA: 400,
-  ERR_MALFORMED: 400,
-  ERR_INPUT_TOO_LARGE: 413,
-  ERR_INVALID_ARGUMENT: 400,
-  ERR_NOT_FOUND: 404,
-  ERR_CONFLICT: 409,
-  ERR_KEY_UNAVAILABLE: 500,
-  ERR_STORE: 500,
-  ERR_UNAUTHORIZED: 401,
-  ERR_AUDIT_TAMPERED: 500,
-  // 422, not 413: the message is within the size bound and well-formed, but
-  // verifying it would take more fetches, bytes or signatures than one message
-  // may cost; sending it again fails again, so not 429 or 503 either.
-  ERR_WORK_LIMIT: 422,
-  ERR_PEER_UNREACHABLE: 502,
-  ERR_PEER_TIMEOUT: 504,
-  // The node refuses to fetch an address a message named: a refusal, not an upstream failure.
-  ERR_ADDRESS_NOT_ALLOWED: 403,
-  ERR_STORE_CORRUPT: 500,
-  // Another process holds the data directory: unavailable for now, another instance may answer.
-  ERR_DATA_DIR_IN_USE: 503,
-  ERR_DID_DEACTIVATED: 410,
-};
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.fromEntries(
+  ErrorCodes.map((code) => [code, ERROR_TABLE[code].status]),
+) as Record<ErrorCode, number>;
 
 /** `Retry-After` for `ERR_RATE_LIMITED` when the error does not name its period: one minute. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 /** The HTTP status for an error code (500 for a code Legate does not define). */
 export function httpStatus(code: string): number {
-  return Object.hasOwn(HTTP_STATUS, code) ? HTTP_STATUS[code as ErrorCode] : 500;
+  return isErrorCode(code) ? HTTP_STATUS[code] : 500;
 }
 
 /**
@@ -107,7 +44,7 @@ export function httpStatus(code: string): number {
  *
  * @example
  * ```ts
- * retryAfterSeconds(new LegateError('ERR_RATE_LIMITED', 'slow down', { reason: 'PT1H' })); // 3600
+ * retryAfterSeconds(legateError('ERR_RATE_LIMITED', 'slow down', { reason: 'PT1H' })); // 3600
  * ```
  */
 export function retryAfterSeconds(error: LegateError): number | undefined {

@@ -16,7 +16,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { FetchLike } from '../did/resolver.js';
 import { httpClientOf, type HttpClient } from '../lib/http-client.js';
-import { LegateError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError, VerificationError } from '../errors/index.js';
 import { issuerId } from '../credential/types.js';
 import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -251,7 +251,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     }
     if (!list.purposes.includes(ref.purpose)) {
       return invalid(
-        new VerificationError('ERR_STATUS_PURPOSE', `status list does not serve purpose ${ref.purpose}`, {
+        legateError('ERR_STATUS_PURPOSE', `status list does not serve purpose ${ref.purpose}`, {
           claim: 'statusPurpose',
           reason: 'mismatch',
         }),
@@ -259,7 +259,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     }
     if (ref.index >= list.length) {
       return invalid(
-        new VerificationError('ERR_STATUS_LIST_LENGTH', `status list index ${ref.index} is beyond the list's ${list.length} entries`, {
+        legateError('ERR_STATUS_LIST_LENGTH', `status list index ${ref.index} is beyond the list's ${list.length} entries`, {
           claim: 'statusListIndex',
           reason: 'range',
         }),

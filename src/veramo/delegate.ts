@@ -13,7 +13,7 @@
 import type { Capability, Constraints, StatusEntry } from '../credential/types.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { delegateCapability } from '../delegation/delegate.js';
-import { LegateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { MAX_DELEGATION_DEPTH } from '../registry/types.js';
 import {
   argsOf,
@@ -60,7 +60,7 @@ export async function delegate(input: unknown, scope: CallScope): Promise<Legate
   const [first] = parent.errors;
   if (first !== undefined || parent.credential === undefined) {
     const message = parent.errors.map((e) => e.message).join('; ');
-    throw new LegateError(first?.code ?? 'ERR_MALFORMED', `the parent credential does not verify: ${message}`, { claim: 'parent', reason: first?.reason });
+    throw legateError(first?.code ?? 'ERR_MALFORMED', `the parent credential does not verify: ${message}`, { claim: 'parent', reason: first?.reason });
   }
   const holder = parent.credential.credentialSubject.id;
   const signer = await signerFor({ did: holder, kid, relationship: 'assertionMethod', claim: 'parent' }, scope.signers, scope.agent, resolver);

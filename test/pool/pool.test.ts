@@ -48,6 +48,6 @@ describe('verifier pool', () => {
     expect(() => createVerifierPool({ size: 0 })).toThrow(RangeError);
     const small = createVerifierPool({ size: 1 });
     await small.close();
-    await expect(small.verifyBatch(tokens.slice(0, 2))).rejects.toMatchObject({ code: 'ERR_STORE' });
+    await expect(small.verifyBatch(tokens.slice(0, 2))).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
   });
 });

@@ -65,6 +65,7 @@ const EXPECTED: Record<string, number> = {
   ERR_STORE_CORRUPT: 500,
   ERR_KEY_UNAVAILABLE: 500,
   ERR_AUDIT_TAMPERED: 500,
+  ERR_INTERNAL: 500,
 };
 
 describe('the HTTP status table', () => {
@@ -74,9 +75,9 @@ describe('the HTTP status table', () => {
     expect(problem(new LegateError(code, 'x'))).toMatchObject({ status: EXPECTED[code], code, title: code });
   });
 
-  it('names no code that does not exist, and answers 500 only for store, key and audit integrity', () => {
+  it('names no code that does not exist, and answers 500 only for store, key, audit integrity and internal failures', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual([...ErrorCodes].sort());
-    expect(ErrorCodes.filter((code) => httpStatus(code) === 500).sort()).toEqual(['ERR_AUDIT_TAMPERED', 'ERR_KEY_UNAVAILABLE', 'ERR_STORE', 'ERR_STORE_CORRUPT']);
+    expect(ErrorCodes.filter((code) => httpStatus(code) === 500).sort()).toEqual(['ERR_AUDIT_TAMPERED', 'ERR_INTERNAL', 'ERR_KEY_UNAVAILABLE', 'ERR_STORE', 'ERR_STORE_CORRUPT']);
     expect(httpStatus('ERR_SOMETHING_ELSE')).toBe(500);
     expect(httpStatus('toString')).toBe(500);
   });

@@ -10,7 +10,7 @@
 
 import type { Command } from 'commander';
 import { createDidResolver } from '../../did/resolver.js';
-import { ErrorCodes, LegateError, type ErrorCode } from '../../errors/index.js';
+import { isErrorCode, legateError, type ErrorCode } from '../../errors/index.js';
 import { isInitialized } from '../../node/open.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson } from '../io.js';
@@ -18,7 +18,7 @@ import { EXIT, printJson } from '../io.js';
 /** The error code a failed resolution reports: one the resolver named in its metadata, else ERR_DID_UNRESOLVABLE. */
 function codeOf(metadata: Record<string, unknown>): ErrorCode {
   const code = metadata.code;
-  return typeof code === 'string' && (ErrorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'ERR_DID_UNRESOLVABLE';
+  return isErrorCode(code) ? code : 'ERR_DID_UNRESOLVABLE';
 }
 
 export function registerDid(program: Command): void {
@@ -33,7 +33,7 @@ export function registerDid(program: Command): void {
     if (error !== undefined || result.didDocument === null) {
       const reason = typeof error === 'string' ? error.slice(0, 64) : 'internalError';
       const detail = typeof message === 'string' ? message : reason;
-      throw new LegateError(codeOf(metadata), `cannot resolve ${id.slice(0, 256)}: ${detail} (${reason})`, { claim: 'did', reason });
+      throw legateError(codeOf(metadata), `cannot resolve ${id.slice(0, 256)}: ${detail} (${reason})`, { claim: 'did', reason });
     }
     printJson(globals.json ? result : result.didDocument);
     return EXIT.ok;

@@ -10,7 +10,7 @@ import { webcrypto } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { etag } from 'hono/etag';
 import { AGENT_NAME } from '../../did/web.js';
-import { LegateError, StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { agentDocument, organizationDocument } from '../../node/documents.js';
 import { STATUS_LIST_TTL_MS } from '../../node/status.js';
@@ -45,9 +45,9 @@ export function documentRoutes(node: NodeContext): Hono {
     const name = c.req.param('name');
     const agent = AGENT_NAME.test(name) ? await node.store.getAgent(name) : undefined;
     // did:web's way to say deactivated: 410 Gone, so resolvers report `deactivated: true`, not "not found".
-    if (agent?.method === 'web' && agent.status === 'retired') throw new LegateError('ERR_DID_DEACTIVATED', 'this agent is retired: its DID is deactivated', { claim: 'name' });
+    if (agent?.method === 'web' && agent.status === 'retired') throw legateError('ERR_DID_DEACTIVATED', 'this agent is retired: its DID is deactivated', { claim: 'name' });
     const document = agent === undefined ? undefined : await agentDocument(node.store, node.organization, agent);
-    if (document === undefined) throw new StoreError('ERR_NOT_FOUND', 'no such agent DID document', { claim: 'name' });
+    if (document === undefined) throw legateError('ERR_NOT_FOUND', 'no such agent DID document', { claim: 'name' });
     return cacheable(c, JSON.stringify(document), 'application/did+json', 300);
   });
 

@@ -12,7 +12,7 @@
  */
 
 import type { Database } from 'better-sqlite3';
-import { StoreError } from '../../errors/index.js';
+import { legateError, StoreError } from '../../errors/index.js';
 import type { AuditCheckpointRecord, AuditEntryQuery, AuditEntryRecord } from '../types.js';
 
 interface EntryRow {
@@ -87,7 +87,7 @@ export class AuditStatements {
     // No separate check of seq: any value but last + 1 (0, 1.5, a repeat) fails the WHERE.
     const params = { seq: record.seq, at: record.at, entry: record.entry, hash: record.hash, prev_hash: record.prevHash };
     if (this.#append.run(params).changes === 0) {
-      throw new StoreError('ERR_CONFLICT', 'audit entry seq is not the next one (another entry was appended first)', {
+      throw legateError('ERR_CONFLICT', 'audit entry seq is not the next one (another entry was appended first)', {
         claim: 'seq',
         reason: 'not_next',
       });
@@ -112,7 +112,7 @@ export class AuditStatements {
     if (!Number.isSafeInteger(checkpoint.seq)) throw new StoreError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });
     const params = { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, token: checkpoint.token };
     if (this.#putCheckpoint.run(params).changes === 0) {
-      throw new StoreError('ERR_CONFLICT', 'audit checkpoint seq is not after the last checkpoint', {
+      throw legateError('ERR_CONFLICT', 'audit checkpoint seq is not after the last checkpoint', {
         claim: 'seq',
         reason: 'not_after_last',
       });

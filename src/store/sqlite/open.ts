@@ -10,9 +10,9 @@
  * from an async {@link Mutex}: every call on the store takes the mutex, and a
  * transaction holds it from `BEGIN IMMEDIATE` to `COMMIT`/`ROLLBACK`, so no
  * other caller's statement can land inside it. Nested transactions are
- * savepoints. SQLite failures surface as `StoreError`: `ERR_CONFLICT` for a
- * duplicate key, `ERR_NOT_FOUND` for an update of a missing row,
- * `ERR_STORE_CORRUPT` for a damaged file (after which the store refuses
+ * savepoints. SQLite failures surface as Legate errors: `ERR_CONFLICT` for a
+ * duplicate key, `ERR_NOT_FOUND` for an update of a missing row (both plain
+ * `LegateError`s), and as `StoreError`s `ERR_STORE_CORRUPT` for a damaged file (after which the store refuses
  * writes, see `integrity`), `ERR_STORE` for the rest, with the SQLite error
  * as `cause` and never row contents in the message.
  */
@@ -20,7 +20,7 @@
 import type Database from 'better-sqlite3';
 import { isSqliteError, sqlite } from './driver.js';
 
-import { StoreError } from '../../errors/index.js';
+import { isLegateError, legateError, StoreError, type LegateError } from '../../errors/index.js';
 import { Mutex } from '../../lib/mutex.js';
 import type {
   AcknowledgeRecord,
@@ -294,7 +294,7 @@ class SqliteConnection {
 
   setAgentStatus(name: string, status: AgentStatus): void {
     if (this.#setAgentStatus.run(status, name).changes === 0) {
-      throw new StoreError('ERR_NOT_FOUND', 'no such agent', { claim: 'name' });
+      throw legateError('ERR_NOT_FOUND', 'no such agent', { claim: 'name' });
     }
   }
 
@@ -321,7 +321,7 @@ class SqliteConnection {
 
   setKeyStatus(kid: string, status: KeyStatus): void {
     if (this.#setKeyStatus.run(status, kid).changes === 0) {
-      throw new StoreError('ERR_NOT_FOUND', 'no such key', { claim: 'kid' });
+      throw legateError('ERR_NOT_FOUND', 'no such key', { claim: 'kid' });
     }
   }
 
@@ -437,9 +437,12 @@ function guarded<T>(connection: SqliteConnection, operation: string, op: (connec
 /**
  * Maps anything thrown while talking to SQLite to a `StoreError`. Messages are
  * built here from the operation, table and column only, never from values.
+ * The store's own errors pass through: its failures, and the missing or
+ * duplicate rows it reports (`ERR_NOT_FOUND`, `ERR_CONFLICT`, plain
+ * `LegateError`s since the code table made them so).
  */
-function toStoreError(error: unknown, operation: string): StoreError {
-  if (error instanceof StoreError) return error;
+function toStoreError(error: unknown, operation: string): LegateError {
+  if (error instanceof StoreError || isLegateError(error, 'ERR_NOT_FOUND') || isLegateError(error, 'ERR_CONFLICT')) return error;
   if (isCorruption(error)) return corruptionError(operation, error);
   if (isSqliteError(error)) {
     if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -447,10 +450,10 @@ function toStoreError(error: unknown, operation: string): StoreError {
       const table = match?.[1];
       const column = match?.[2];
       if (table === 'organization') {
-        return new StoreError('ERR_CONFLICT', 'an organization already exists', { reason: 'duplicate', cause: error });
+        return legateError('ERR_CONFLICT', 'an organization already exists', { reason: 'duplicate', cause: error });
       }
       const entity = (table !== undefined && ENTITY_OF_TABLE[table]) || 'row';
-      return new StoreError(
+      return legateError(
         'ERR_CONFLICT',
         column === undefined ? `${entity} already exists` : `${entity} with this ${column} already exists`,
         { ...(column === undefined ? {} : { claim: column }), reason: 'duplicate', cause: error },
