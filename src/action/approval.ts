@@ -16,7 +16,7 @@ import { assertSchema } from '../credential/schema.js';
 import { issuerId, LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
 import { readUnverified } from '../credential/verify-secured.js';
 import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { VerificationError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { replayErrors, replayKey } from '../handshake/message.js';
 import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
@@ -154,7 +154,7 @@ export async function verifyApproval(jwt: string, options: VerifyApprovalOptions
   if (stated !== undefined && (claimed === undefined || !approvers.includes(claimed))) {
     return {
       verified: false,
-      errors: [new VerificationError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' })],
+      errors: [legateError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' })],
       credential: stated as unknown as ApprovalCredential,
       ...(claimed === undefined ? {} : { issuer: claimed }),
     };
@@ -162,13 +162,13 @@ export async function verifyApproval(jwt: string, options: VerifyApprovalOptions
   const result = await verifyCredentialJwt<ApprovalCredential>(jwt, { schemaFile: APPROVAL_SCHEMA_FILE }, credentialOptions);
   const subject = result.credential?.credentialSubject;
   if (result.issuer !== undefined && !approvers.includes(result.issuer)) {
-    result.errors.push(new VerificationError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' }));
+    result.errors.push(legateError('ERR_UNTRUSTED_ISSUER', 'the approval is not signed by an allowed approver', { claim: 'issuer' }));
   }
   if (subject !== undefined && (typeof subject.actionHash !== 'string' || !sameString(subject.actionHash, expectedHash))) {
-    result.errors.push(new VerificationError('ERR_APPROVAL_MISMATCH', 'the approval is for another action', { claim: 'actionHash' }));
+    result.errors.push(legateError('ERR_APPROVAL_MISMATCH', 'the approval is for another action', { claim: 'actionHash' }));
   }
   if (subject !== undefined && audience !== undefined && subject.audience !== undefined && subject.audience !== audience) {
-    result.errors.push(new VerificationError('ERR_AUDIENCE', 'the approval is for another verifier', { claim: 'audience' }));
+    result.errors.push(legateError('ERR_AUDIENCE', 'the approval is for another verifier', { claim: 'audience' }));
   }
   // Consume the approval only when it is otherwise good: a refused one can still be used for its own action.
   if (result.errors.length === 0 && replay !== undefined && result.credential !== undefined) {

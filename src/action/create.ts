@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { assertSchema } from '../credential/schema.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { canonicalJson } from '../lib/canonical-json.js';
@@ -64,10 +64,10 @@ export function assertParams(params: unknown): asserts params is ActionParams {
   if (!isRecord(params)) throw new TypeError('params must be a JSON object');
   const text = canonicalJson(params);
   if (text.length > MAX_PARAMS_LENGTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `params are larger than ${MAX_PARAMS_LENGTH} characters`, { claim: 'params' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `params are larger than ${MAX_PARAMS_LENGTH} characters`, { claim: 'params' });
   }
   if (jsonDepth(text) > MAX_PARAMS_DEPTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `params nest deeper than ${MAX_PARAMS_DEPTH} levels`, { claim: 'params', reason: 'depth' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `params nest deeper than ${MAX_PARAMS_DEPTH} levels`, { claim: 'params', reason: 'depth' });
   }
 }
 
@@ -105,7 +105,7 @@ export async function createSignedAction(options: CreateSignedActionOptions): Pr
   assertSchema(SIGNED_ACTION_SCHEMA_FILE, payload, 'signed action');
   const token = await signCompactJws(payload as unknown as Record<string, unknown>, options.signer, { typ: ACTION_TYP });
   if (token.length > MAX_ACTION_LENGTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `the signed action is longer than ${MAX_ACTION_LENGTH} characters`, { claim: 'token' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `the signed action is longer than ${MAX_ACTION_LENGTH} characters`, { claim: 'token' });
   }
   return { token, payload };
 }

@@ -17,7 +17,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import { capabilityCovers } from '../capability/match.js';
 import { schemaErrors } from '../credential/schema.js';
-import { InputError, LegateError, legateError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { authenticationSignature, freshnessErrors, replayErrors, replayKey } from '../handshake/message.js';
 import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
@@ -65,7 +65,7 @@ function relabelSession(error: LegateError): LegateError {
 }
 
 function bodyErrors(claimed: unknown, body: Uint8Array | undefined): LegateError[] {
-  const mismatch = (message: string) => [new VerificationError('ERR_SIGNATURE_INVALID', message, { claim: 'bodyHash', reason: 'body-hash-mismatch' })];
+  const mismatch = (message: string) => [legateError('ERR_SIGNATURE_INVALID', message, { claim: 'bodyHash', reason: 'body-hash-mismatch' })];
   if (claimed === undefined) return body === undefined || body.length === 0 ? [] : mismatch('a body was received but the action names none');
   if (body === undefined) return mismatch('the action names a body but none was received');
   return sameString(bodyHash(body), typeof claimed === 'string' ? claimed : '') ? [] : mismatch('the body does not match the signed bodyHash');
@@ -75,11 +75,11 @@ function bodyErrors(claimed: unknown, body: Uint8Array | undefined): LegateError
 function bindingErrors(payload: Record<string, unknown>, kid: unknown, key: Uint8Array | undefined, session: SessionClaims): LegateError[] {
   const errors: LegateError[] = [];
   if (payload.iss !== session.sub) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the action is signed by another agent than the session’s subject', { claim: 'iss' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the action is signed by another agent than the session’s subject', { claim: 'iss' }));
   }
   const sameKey = key === undefined || encodeBase64url(key) === session.cnf.jwk.x;
   if (kid !== session.cnf.kid || !sameKey) {
-    errors.push(new VerificationError('ERR_KEY_BINDING', 'the action is not signed with the key the session is bound to', { claim: 'kid' }));
+    errors.push(legateError('ERR_KEY_BINDING', 'the action is not signed with the key the session is bound to', { claim: 'kid' }));
   }
   return errors;
 }
@@ -115,7 +115,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
     try {
       assertParams(payload.params);
     } catch (error) {
-      shape.push(error instanceof LegateError ? error : new InputError('ERR_MALFORMED', 'params are not JSON', { claim: 'params' }));
+      shape.push(error instanceof LegateError ? error : legateError('ERR_MALFORMED', 'params are not JSON', { claim: 'params' }));
     }
   }
   errors.push(...shape);
@@ -137,7 +137,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   const vouched = sessionResult.verified && session !== undefined && claims.iss === session.sub && header.kid === session.cnf.kid;
   const signature = header.alg === 'EdDSA' && vouched ? await authenticationSignature(decoded, claims.iss, options.resolver) : { errors: [] };
   errors.push(...signature.errors);
-  if (claims.aud !== options.audience) errors.push(new VerificationError('ERR_AUDIENCE', 'the action is addressed to another verifier', { claim: 'aud' }));
+  if (claims.aud !== options.audience) errors.push(legateError('ERR_AUDIENCE', 'the action is addressed to another verifier', { claim: 'aud' }));
   const now = epochSeconds((options.clock ?? systemClock)());
   errors.push(...freshnessErrors(claims.iat, now, 0, skew));
   errors.push(...bodyErrors(claims.bodyHash, options.body));
@@ -151,7 +151,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   const request = { action: claims.action, resource: claims.resource, scope: claims.scope };
   const capability = sessionResult.verified ? session?.capabilities.find((c) => capabilityCovers(c, request)) : undefined;
   if (sessionResult.verified && capability === undefined) {
-    errors.push(new VerificationError('ERR_NOT_AUTHORIZED', 'no capability of the session covers this action', { claim: 'action' }));
+    errors.push(legateError('ERR_NOT_AUTHORIZED', 'no capability of the session covers this action', { claim: 'action' }));
   }
   return {
     ok: errors.length === 0,

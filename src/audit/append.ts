@@ -10,7 +10,7 @@
  * is reported, and tried again on the next append.
  */
 
-import { LegateError, StoreError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { systemClock } from '../lib/clock.js';
 import { checkpointDue, writeCheckpoint } from './checkpoint.js';
 import { checkAuditFields, hashAuditEntry } from './entry.js';
@@ -72,7 +72,7 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     if (created && checkpoint !== undefined) appended.checkpoint = checkpoint;
   } catch (error) {
     appended.checkpointError =
-      error instanceof LegateError ? error : new StoreError('ERR_STORE', 'could not write an audit checkpoint', { cause: error });
+      error instanceof LegateError ? error : legateError('ERR_STORE', 'could not write an audit checkpoint', { cause: error });
   }
   return appended;
 }

@@ -18,7 +18,7 @@
 
 import type { Resolvable } from 'did-resolver';
 import { didSignature } from '../did/signature.js';
-import { InputError, LegateError, legateError, StoreError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
@@ -132,16 +132,16 @@ export async function verifyAuditCheckpoint(
   const wellFormed =
     typeof iss === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 && isHexHash(hash) && typeof at === 'string' && !Number.isNaN(Date.parse(at));
   if (!wellFormed) {
-    return invalid(new InputError('ERR_MALFORMED', 'checkpoint claims must be { iss, seq, hash, at }', { claim: 'payload' }));
+    return invalid(legateError('ERR_MALFORMED', 'checkpoint claims must be { iss, seq, hash, at }', { claim: 'payload' }));
   }
   const optional = optionalClaimsError(payload, seq);
-  if (optional !== undefined) return invalid(new InputError('ERR_MALFORMED', `checkpoint claims: ${optional}`, { claim: 'payload' }));
+  if (optional !== undefined) return invalid(legateError('ERR_MALFORMED', `checkpoint claims: ${optional}`, { claim: 'payload' }));
   if (iss !== issuer) {
-    return invalid(new VerificationError('ERR_AUDIT_TAMPERED', `checkpoint is issued by ${iss.slice(0, 200)}, not by this organization`, { claim: 'iss', reason: 'foreign-checkpoint' }));
+    return invalid(legateError('ERR_AUDIT_TAMPERED', `checkpoint is issued by ${iss.slice(0, 200)}, not by this organization`, { claim: 'iss', reason: 'foreign-checkpoint' }));
   }
   const log = payload.log as string | undefined;
   if (log !== undefined && options.log !== undefined && log !== options.log) {
-    return invalid(new VerificationError('ERR_AUDIT_TAMPERED', 'checkpoint is signed for another audit log', { claim: 'log', reason: 'foreign-checkpoint' }));
+    return invalid(legateError('ERR_AUDIT_TAMPERED', 'checkpoint is signed for another audit log', { claim: 'log', reason: 'foreign-checkpoint' }));
   }
   const check = { did: issuer, relationship: 'assertionMethod', party: 'organization', didClaim: 'iss', what: 'checkpoint signature' } as const;
   const signature = await didSignature(decoded, resolver, check);
@@ -181,7 +181,7 @@ async function digestsOf(store: Store, from: number, to: number): Promise<string
   for (const record of await store.listAuditEntries({ fromSeq: from, toSeq: to })) {
     const read = readAuditEntry(record.entry);
     if (record.seq !== expected || read === undefined || read.hash !== record.hash || read.entry.seq !== record.seq) {
-      throw new VerificationError('ERR_AUDIT_TAMPERED', `audit entry ${expected} is missing or does not match its hash; run \`legate audit verify\``, {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${expected} is missing or does not match its hash; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });
@@ -195,7 +195,7 @@ async function digestsOf(store: Store, from: number, to: number): Promise<string
 /** @internal Writes a checkpoint of the last entry; with `onlyIfDue`, only when the policy says so. */
 export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promise<CheckpointResult> {
   const config = log.checkpoints;
-  if (config === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', 'this audit log has no checkpoint signer');
+  if (config === undefined) throw legateError('ERR_KEY_UNAVAILABLE', 'this audit log has no checkpoint signer');
   // Before the transaction: a key store bound to the outer store cannot be used inside it.
   const signer = await config.signer();
   const clock = log.clock ?? systemClock;
@@ -211,7 +211,7 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     // Never sign a hash the entry does not have: that would bless a tampered tail.
     const read = readAuditEntry(last.entry);
     if (read === undefined || read.hash !== last.hash || read.entry.seq !== last.seq) {
-      throw new VerificationError('ERR_AUDIT_TAMPERED', `audit entry ${last.seq} does not match its hash; run \`legate audit verify\``, {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${last.seq} does not match its hash; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });

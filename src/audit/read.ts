@@ -10,7 +10,7 @@
  * not even well-formed stops them with `ERR_AUDIT_TAMPERED`.
  */
 
-import { VerificationError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
 import { readAuditEntry } from './entry.js';
@@ -79,7 +79,7 @@ export async function* readAudit(store: Store, query: AuditQuery = {}): AsyncGen
   for await (const record of auditRecords(store, since === undefined ? {} : { since })) {
     const read = readAuditEntry(record.entry);
     if (read === undefined) {
-      throw new VerificationError('ERR_AUDIT_TAMPERED', `audit entry ${record.seq} is not a well-formed entry; run \`legate audit verify\``, {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${record.seq} is not a well-formed entry; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });

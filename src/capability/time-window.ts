@@ -15,7 +15,7 @@
  */
 
 import type { Constraints, Weekday } from '../credential/types.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 
 export type TimeWindow = NonNullable<Constraints['timeWindow']>;
 
@@ -43,7 +43,7 @@ export function parseClockTime(text: string, field: string, allowEndOfDay = fals
     Number(match[2]) < 60 &&
     (minutes < MINUTES_PER_DAY || (allowEndOfDay && minutes === MINUTES_PER_DAY));
   if (!valid) {
-    throw new InputError('ERR_MALFORMED', `${field} must be HH:MM${allowEndOfDay ? ' or 24:00' : ''}`, {
+    throw legateError('ERR_MALFORMED', `${field} must be HH:MM${allowEndOfDay ? ' or 24:00' : ''}`, {
       claim: `timeWindow.${field}`,
     });
   }
@@ -67,7 +67,7 @@ export function parseTimeWindow(window: TimeWindow): ParsedTimeWindow {
   const start = parseClockTime(window.start, 'start');
   const end = parseClockTime(window.end, 'end', true);
   if (!Array.isArray(window.days) || window.days.some((d) => !WEEKDAYS.includes(d))) {
-    throw new InputError('ERR_MALFORMED', `days must list weekdays among ${WEEKDAYS.join(', ')}`, {
+    throw legateError('ERR_MALFORMED', `days must list weekdays among ${WEEKDAYS.join(', ')}`, {
       claim: 'timeWindow.days',
     });
   }
@@ -84,7 +84,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
   if (formatter) return formatter;
   if (typeof timeZone !== 'string' || timeZone.length === 0) {
-    throw new InputError('ERR_MALFORMED', 'timeZone must be an IANA time zone name', { claim: 'timeWindow.timeZone' });
+    throw legateError('ERR_MALFORMED', 'timeZone must be an IANA time zone name', { claim: 'timeWindow.timeZone' });
   }
   try {
     formatter = new Intl.DateTimeFormat('en-US', {
@@ -95,7 +95,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       hourCycle: 'h23',
     });
   } catch (cause) {
-    throw new InputError('ERR_MALFORMED', `unknown time zone: ${timeZone.slice(0, 64)}`, {
+    throw legateError('ERR_MALFORMED', `unknown time zone: ${timeZone.slice(0, 64)}`, {
       claim: 'timeWindow.timeZone',
       cause,
     });
@@ -122,7 +122,7 @@ export function localTime(at: Date, timeZone: string): { day: Weekday; minutes: 
   const hour = Number(part('hour')) % 24;
   const minute = Number(part('minute'));
   if (day === undefined || !WEEKDAYS.includes(day) || !Number.isInteger(hour) || !Number.isInteger(minute)) {
-    throw new InputError('ERR_MALFORMED', `cannot read local time in ${timeZone}`, { claim: 'timeWindow.timeZone' });
+    throw legateError('ERR_MALFORMED', `cannot read local time in ${timeZone}`, { claim: 'timeWindow.timeZone' });
   }
   return { day, minutes: hour * 60 + minute };
 }

@@ -11,7 +11,7 @@
  */
 
 import { issuerId, type Capability, type Constraints, type Money } from '../credential/types.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import type { Charge, CredentialChain } from './authorize-chain.js';
 import type { AuthorizationRequest } from './authorize.js';
@@ -108,7 +108,7 @@ export function amountOf(params: unknown): Money | undefined {
   if (!isRecord(params) || params.amount === undefined) return undefined;
   const amount = params.amount;
   if (!isRecord(amount) || typeof amount.value !== 'number' || typeof amount.currency !== 'string') {
-    throw new InputError('ERR_MALFORMED', 'params.amount must be { value, currency }', { claim: 'params.amount' });
+    throw legateError('ERR_MALFORMED', 'params.amount must be { value, currency }', { claim: 'params.amount' });
   }
   return { value: amount.value, currency: amount.currency };
 }

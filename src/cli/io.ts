@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import type { NodeConfig } from '../config/load.js';
 import { instanceOptions } from '../config/node-options.js';
-import { InputError, LegateError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import type { NodeOptions } from '../node/context.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -133,10 +133,10 @@ export function readInput(path: string): string {
     const stdin = current().io.readStdin;
     bytes = path !== '-' ? readFileSync(path) : stdin === undefined ? Buffer.alloc(0) : Buffer.from(stdin());
   } catch (cause) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `cannot read ${path}`, { claim: 'file', cause });
+    throw legateError('ERR_INVALID_ARGUMENT', `cannot read ${path}`, { claim: 'file', cause });
   }
   if (bytes.length > MAX_INPUT_BYTES) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`, { claim: 'file' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`, { claim: 'file' });
   }
   return bytes.toString('utf8');
 }

@@ -5,7 +5,7 @@
  * `InputError` naming the flag, so a typo exits 2 with a clear message.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Constraints, Money, Weekday } from '../credential/types.js';
 import { parseDuration } from '../lib/duration.js';
 
@@ -14,7 +14,7 @@ const MONEY = /^(\d{1,15}(?:\.\d{1,6})?)\s*([A-Za-z]{3})$/;
 /** `100USD`, `99.50 eur` → `{ value, currency }`. */
 export function parseMoney(text: string, flag: string): Money {
   const match = MONEY.exec(text.trim());
-  if (!match) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must look like 100USD`, { claim: flag });
+  if (!match) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must look like 100USD`, { claim: flag });
   return { value: Number(match[1]), currency: match[2]!.toUpperCase() };
 }
 
@@ -23,7 +23,7 @@ export function checkDuration(text: string, flag: string): string {
   try {
     parseDuration(text);
   } catch {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be a duration such as P30D or 30d`, { claim: flag });
+    throw legateError('ERR_INVALID_ARGUMENT', `${flag} must be a duration such as P30D or 30d`, { claim: flag });
   }
   return text;
 }
@@ -32,7 +32,7 @@ const WEEKDAYS: readonly Weekday[] = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 
 
 function weekday(text: string, flag: string): number {
   const i = WEEKDAYS.findIndex((d) => d.toLowerCase() === text.toLowerCase());
-  if (i === -1) throw new InputError('ERR_INVALID_ARGUMENT', `${flag}: unknown day ${text.slice(0, 16)}`, { claim: flag });
+  if (i === -1) throw legateError('ERR_INVALID_ARGUMENT', `${flag}: unknown day ${text.slice(0, 16)}`, { claim: flag });
   return i;
 }
 
@@ -55,12 +55,12 @@ function parseDays(text: string, flag: string): Weekday[] {
 /** `'Mon-Fri 09:00-17:00 Europe/Paris'` → a timeWindow constraint. */
 export function parseHours(text: string, flag: string): NonNullable<Constraints['timeWindow']> {
   const match = /^(\S+)\s+(\d{2}:\d{2})-(\d{2}:\d{2})\s+(\S+)$/.exec(text.trim());
-  if (!match) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must look like 'Mon-Fri 09:00-17:00 Europe/Paris'`, { claim: flag });
+  if (!match) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must look like 'Mon-Fri 09:00-17:00 Europe/Paris'`, { claim: flag });
   const [, days, start, end, timeZone] = match as unknown as [string, string, string, string, string];
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${flag}: unknown time zone ${timeZone.slice(0, 64)}`, { claim: flag });
+    throw legateError('ERR_INVALID_ARGUMENT', `${flag}: unknown time zone ${timeZone.slice(0, 64)}`, { claim: flag });
   }
   return { days: parseDays(days, flag), start, end, timeZone };
 }
@@ -68,27 +68,27 @@ export function parseHours(text: string, flag: string): NonNullable<Constraints[
 /** `100USD/P1M` → a budget constraint. */
 export function parseBudget(text: string, flag: string): NonNullable<Constraints['budget']> {
   const [amount, period] = text.split('/');
-  if (amount === undefined || period === undefined) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must look like 100USD/P1M`, { claim: flag });
+  if (amount === undefined || period === undefined) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must look like 100USD/P1M`, { claim: flag });
   return { ...parseMoney(amount, flag), period: checkIsoDuration(period, flag) };
 }
 
 /** `10/PT1M` → a rateLimit constraint. */
 export function parseRate(text: string, flag: string): NonNullable<Constraints['rateLimit']> {
   const match = /^(\d{1,9})\/(\S+)$/.exec(text.trim());
-  if (!match || Number(match[1]) < 1) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must look like 10/PT1M`, { claim: flag });
+  if (!match || Number(match[1]) < 1) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must look like 10/PT1M`, { claim: flag });
   return { count: Number(match[1]), period: checkIsoDuration(match[2]!, flag) };
 }
 
 /** Periods inside credentials are ISO 8601 only (the schema says so). */
 function checkIsoDuration(text: string, flag: string): string {
-  if (!text.startsWith('P')) throw new InputError('ERR_INVALID_ARGUMENT', `${flag}: the period must be ISO 8601, such as P1M or PT1M`, { claim: flag });
+  if (!text.startsWith('P')) throw legateError('ERR_INVALID_ARGUMENT', `${flag}: the period must be ISO 8601, such as P1M or PT1M`, { claim: flag });
   return checkDuration(text, flag);
 }
 
 /** A non-negative integer flag. */
 export function parseCount(text: string, flag: string, max = 8): number {
   if (!/^\d{1,10}$/.test(text) || Number(text) > max) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be an integer from 0 to ${max}`, { claim: flag });
+    throw legateError('ERR_INVALID_ARGUMENT', `${flag} must be an integer from 0 to ${max}`, { claim: flag });
   }
   return Number(text);
 }
@@ -96,7 +96,7 @@ export function parseCount(text: string, flag: string, max = 8): number {
 /** An instant flag: ISO 8601 with a zone. */
 export function parseInstant(text: string, flag: string): Date {
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be an ISO 8601 time with a zone, e.g. 2026-03-02T10:00:00Z`, { claim: flag });
+  if (Number.isNaN(ms)) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must be an ISO 8601 time with a zone, e.g. 2026-03-02T10:00:00Z`, { claim: flag });
   return new Date(ms);
 }
 
@@ -104,7 +104,7 @@ export function parseInstant(text: string, flag: string): Date {
 export function parseFormat(text: string, flag: string): 'jwt' | 'di';
 export function parseFormat<F extends string>(text: string, flag: string, allowed: readonly F[]): F;
 export function parseFormat(text: string, flag: string, allowed: readonly string[] = ['jwt', 'di']): string {
-  if (!allowed.includes(text)) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} must be ${allowed.join(', ')}`, { claim: flag });
+  if (!allowed.includes(text)) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must be ${allowed.join(', ')}`, { claim: flag });
   return text;
 }
 

@@ -15,7 +15,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors/index.js';
+import { InputError, legateError } from '../errors/index.js';
 import { parseSetting } from './parse-value.js';
 import { CONFIG_FILE, SETTINGS, settingSpec, type SettingSource, type SettingSpec, type SettingValue } from './settings.js';
 
@@ -46,7 +46,7 @@ export interface LoadConfigOptions {
 const MAX_FILE_BYTES = 64 * 1024;
 
 function schemaError(claim: string, message: string): InputError {
-  return new InputError('ERR_SCHEMA', message, { claim });
+  return legateError('ERR_SCHEMA', message, { claim });
 }
 
 /** The file's settings, checked: an object of node settings the file may hold. */
@@ -54,11 +54,11 @@ function readFile(path: string): Record<string, SettingValue> {
   let text: string;
   try {
     const bytes = readFileSync(path);
-    if (bytes.length > MAX_FILE_BYTES) throw new InputError('ERR_INPUT_TOO_LARGE', `${path} is larger than ${MAX_FILE_BYTES} bytes`, { claim: 'config' });
+    if (bytes.length > MAX_FILE_BYTES) throw legateError('ERR_INPUT_TOO_LARGE', `${path} is larger than ${MAX_FILE_BYTES} bytes`, { claim: 'config' });
     text = bytes.toString('utf8');
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
-    throw new InputError('ERR_INVALID_ARGUMENT', `cannot read the configuration file ${path}`, { claim: 'config', cause });
+    throw legateError('ERR_INVALID_ARGUMENT', `cannot read the configuration file ${path}`, { claim: 'config', cause });
   }
   let parsed: unknown;
   try {

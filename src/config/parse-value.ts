@@ -8,7 +8,7 @@
  * a secret's value.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError, type InputError } from '../errors/index.js';
 import { longestMs, parseDuration } from '../lib/duration.js';
 import type { SettingSpec, SettingValue } from './settings.js';
 
@@ -18,7 +18,7 @@ const MAX_TEXT = 4096;
 const MAX_RULES = 256;
 
 function invalid(spec: SettingSpec, why: string): InputError {
-  return new InputError('ERR_INVALID_ARGUMENT', `setting ${spec.name} ${why}`, { claim: spec.name });
+  return legateError('ERR_INVALID_ARGUMENT', `setting ${spec.name} ${why}`, { claim: spec.name });
 }
 
 /** `min`..`max` in the setting's unit, as a phrase. */

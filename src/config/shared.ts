@@ -11,7 +11,7 @@
  * replaced by a default.
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { ResolvedSetting } from './load.js';
 import { parseSetting } from './parse-value.js';
 import { SETTINGS, settingSpec, type SettingSpec, type SettingValue } from './settings.js';
@@ -43,7 +43,7 @@ async function readRow(store: SettingsPort): Promise<Record<string, unknown>> {
   } catch {
     row = undefined;
   }
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new StoreError('ERR_STORE_CORRUPT', `the store's ${SHARED_SETTINGS_ROW} row is not a JSON object`, { claim: SHARED_SETTINGS_ROW });
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw legateError('ERR_STORE_CORRUPT', `the store's ${SHARED_SETTINGS_ROW} row is not a JSON object`, { claim: SHARED_SETTINGS_ROW });
   return row as Record<string, unknown>;
 }
 
@@ -69,7 +69,7 @@ export async function readSharedConfig(store: SettingsPort, overrides: Readonly<
     try {
       config[spec.name] = { value: parseSetting(spec, stored), source: 'store' };
     } catch (cause) {
-      throw new StoreError('ERR_STORE_CORRUPT', `the stored value of ${spec.name} is invalid (fix it with \`legate config set\` or \`unset\`)`, { claim: spec.name, cause });
+      throw legateError('ERR_STORE_CORRUPT', `the stored value of ${spec.name} is invalid (fix it with \`legate config set\` or \`unset\`)`, { claim: spec.name, cause });
     }
   }
   return config;
@@ -82,10 +82,10 @@ export async function readSharedConfig(store: SettingsPort, overrides: Readonly<
  */
 export function sharedSpec(name: string): SettingSpec {
   const spec = settingSpec(name);
-  if (spec === undefined) throw new InputError('ERR_INVALID_ARGUMENT', `unknown setting ${name.slice(0, 64)} (see \`legate config show\`)`, { claim: name.slice(0, 64) });
+  if (spec === undefined) throw legateError('ERR_INVALID_ARGUMENT', `unknown setting ${name.slice(0, 64)} (see \`legate config show\`)`, { claim: name.slice(0, 64) });
   if (spec.scope !== 'shared') {
     const where = [spec.inFile === false ? undefined : 'the configuration file', spec.env, spec.flag?.split(' ')[0]].filter((x) => x !== undefined).join(', ');
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} is a setting of each instance, not of the fleet: set it with ${where}`, { claim: name });
+    throw legateError('ERR_INVALID_ARGUMENT', `${name} is a setting of each instance, not of the fleet: set it with ${where}`, { claim: name });
   }
   return spec;
 }

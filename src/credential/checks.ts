@@ -9,7 +9,7 @@
  * JSON Schema.
  */
 
-import { InputError, TimeError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { schemaErrors } from './schema.js';
@@ -42,16 +42,16 @@ function timeErrors(credential: Record<string, unknown>, now: number, skewMs: nu
   const { validFrom, validUntil } = credential;
   const from = typeof validFrom === 'string' ? Date.parse(validFrom) : Number.NaN;
   if (Number.isNaN(from)) {
-    errors.push(new InputError('ERR_MALFORMED', 'validFrom is missing or not a date', { claim: 'validFrom' }));
+    errors.push(legateError('ERR_MALFORMED', 'validFrom is missing or not a date', { claim: 'validFrom' }));
   } else if (from - skewMs > now) {
-    errors.push(new TimeError('ERR_NOT_YET_VALID', `credential is not valid before ${validFrom as string}`, { claim: 'validFrom' }));
+    errors.push(legateError('ERR_NOT_YET_VALID', `credential is not valid before ${validFrom as string}`, { claim: 'validFrom' }));
   }
   if (validUntil !== undefined) {
     const until = typeof validUntil === 'string' ? Date.parse(validUntil) : Number.NaN;
     if (Number.isNaN(until)) {
-      errors.push(new InputError('ERR_MALFORMED', 'validUntil is not a date', { claim: 'validUntil' }));
+      errors.push(legateError('ERR_MALFORMED', 'validUntil is not a date', { claim: 'validUntil' }));
     } else if (until + skewMs < now) {
-      errors.push(new TimeError('ERR_EXPIRED', `credential expired at ${validUntil as string}`, { claim: 'validUntil' }));
+      errors.push(legateError('ERR_EXPIRED', `credential expired at ${validUntil as string}`, { claim: 'validUntil' }));
     }
   }
   return errors;

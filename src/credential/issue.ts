@@ -10,7 +10,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -122,14 +122,14 @@ export function issueCapabilityCredential(options: IssueCapabilityOptions): Prom
 export async function issueCapabilityCredential(options: IssueCapabilityOptions): Promise<IssuedSecuredCredential> {
   assertNonEmptyString(options.issuer, 'issuer');
   if (!options.signer.kid.startsWith(`${options.issuer}#`)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
   }
   const now = (options.clock ?? systemClock)();
   const validFrom = options.validFrom ?? now;
   const validUntil =
     options.validUntil ?? (options.validFor === undefined ? undefined : addDuration(validFrom, parseDuration(options.validFor)));
   if (validUntil !== undefined && validUntil.getTime() <= validFrom.getTime()) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'validUntil must be after validFrom', { claim: 'validUntil' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'validUntil must be after validFrom', { claim: 'validUntil' });
   }
   const id = options.id ?? `urn:uuid:${randomUUID()}`;
   const credential: AgentCapabilityCredential = {

@@ -12,7 +12,7 @@
  * that only speak 1.1.
  */
 
-import { InputError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { signCompactJws, type DecodedJws } from '../lib/jws.js';
@@ -29,7 +29,7 @@ export function isVc1Jwt(decoded: Pick<DecodedJws, 'header' | 'payload'>): boole
 function isoFromSeconds(seconds: unknown, claim: string, errors: LegateError[]): string | undefined {
   if (seconds === undefined) return undefined;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || Math.abs(seconds) > 8.64e12) {
-    errors.push(new InputError('ERR_MALFORMED', `${claim} is not a NumericDate`, { claim }));
+    errors.push(legateError('ERR_MALFORMED', `${claim} is not a NumericDate`, { claim }));
     return undefined;
   }
   return new Date(Math.floor(seconds) * 1000).toISOString().replace('.000Z', 'Z');
@@ -39,7 +39,7 @@ function isoFromSeconds(seconds: unknown, claim: string, errors: LegateError[]):
 function merge(target: Record<string, unknown>, key: string, value: unknown, claim: string, errors: LegateError[]): void {
   if (value === undefined) return;
   if (target[key] !== undefined && target[key] !== value) {
-    errors.push(new InputError('ERR_MALFORMED', `${claim} and the credential's ${key} disagree`, { claim }));
+    errors.push(legateError('ERR_MALFORMED', `${claim} and the credential's ${key} disagree`, { claim }));
     return;
   }
   target[key] = value;
@@ -58,11 +58,11 @@ export function readVc1Payload(payload: Record<string, unknown>): { credential: 
   if (Array.isArray(context) && context[0] === VC_V1_CONTEXT) {
     credential['@context'] = [VC_V2_CONTEXT, ...(context as unknown[]).slice(1)];
   } else {
-    errors.push(new InputError('ERR_MALFORMED', `a vc claim must begin its @context with ${VC_V1_CONTEXT}`, { claim: '@context' }));
+    errors.push(legateError('ERR_MALFORMED', `a vc claim must begin its @context with ${VC_V1_CONTEXT}`, { claim: '@context' }));
   }
   const issuer = isRecord(vc.issuer) ? vc.issuer.id : vc.issuer;
   if (payload.iss !== undefined && issuer !== undefined && issuer !== payload.iss) {
-    errors.push(new InputError('ERR_MALFORMED', "iss and the credential's issuer disagree", { claim: 'iss' }));
+    errors.push(legateError('ERR_MALFORMED', "iss and the credential's issuer disagree", { claim: 'iss' }));
   } else if (issuer === undefined && payload.iss !== undefined) {
     credential.issuer = payload.iss;
   }
@@ -75,7 +75,7 @@ export function readVc1Payload(payload: Record<string, unknown>): { credential: 
       merge(subject, 'id', payload.sub, 'sub', errors);
       credential.credentialSubject = subject;
     } else {
-      errors.push(new InputError('ERR_MALFORMED', 'sub needs a single credentialSubject', { claim: 'sub' }));
+      errors.push(legateError('ERR_MALFORMED', 'sub needs a single credentialSubject', { claim: 'sub' }));
     }
   }
   return { credential, errors };

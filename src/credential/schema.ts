@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction, type ErrorObject } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
-import { InputError } from '../errors/index.js';
+import { legateError, type InputError } from '../errors/index.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 type AddFormats = (ajv: Ajv2020, formats: string[]) => Ajv2020;
@@ -81,7 +81,7 @@ export function schemaErrors(file: string, value: unknown): InputError[] {
   const validate = validator(file);
   if (validate(value)) return [];
   return (validate.errors ?? []).slice(0, MAX_REPORTED).map(
-    (e) => new InputError('ERR_SCHEMA', describe(e), { claim: e.instancePath || '/', reason: e.keyword }),
+    (e) => legateError('ERR_SCHEMA', describe(e), { claim: e.instancePath || '/', reason: e.keyword }),
   );
 }
 
@@ -89,7 +89,7 @@ export function schemaErrors(file: string, value: unknown): InputError[] {
 export function assertSchema(file: string, value: unknown, what: string): void {
   const errors = schemaErrors(file, value);
   if (errors.length > 0) {
-    throw new InputError('ERR_SCHEMA', `${what} does not match its schema: ${errors.map((e) => e.message).join('; ')}`, {
+    throw legateError('ERR_SCHEMA', `${what} does not match its schema: ${errors.map((e) => e.message).join('; ')}`, {
       claim: errors[0]!.claim ?? '/',
     });
   }

@@ -9,7 +9,7 @@
  * signature is shared (`checks.ts`).
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { parseJson } from '../lib/json.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
@@ -40,7 +40,7 @@ export function securedText(secured: SecuredCredential): string {
   try {
     return JSON.stringify(secured);
   } catch (cause) {
-    throw new InputError('ERR_MALFORMED', 'the credential is not serializable as JSON', { claim: 'credential', cause });
+    throw legateError('ERR_MALFORMED', 'the credential is not serializable as JSON', { claim: 'credential', cause });
   }
 }
 

@@ -7,7 +7,7 @@
 
 import { CAPABILITY_SCHEMA_FILE } from './schema.js';
 import { issuerId, type AgentCapabilityCredential } from './types.js';
-import { VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
 import type { CredentialVerification, VerifyCredentialOptions } from './verify-jwt.js';
@@ -45,7 +45,7 @@ export async function verifyCapabilityCredential(
   const trustErrors = await trust(claimed.issuer, claimed.capabilities, { depth: claimed.depth });
   if (!anyTrusted(claimed.capabilities, trustErrors)) {
     // Nobody this verifier trusts vouches for it: nothing it names is fetched (its issuer's DID, its status lists).
-    const errors = trustErrors.length > 0 ? trustErrors : [new VerificationError('ERR_UNTRUSTED_ISSUER', 'the credential names no capability its issuer could be trusted for', { claim: 'capabilities' })];
+    const errors = trustErrors.length > 0 ? trustErrors : [legateError('ERR_UNTRUSTED_ISSUER', 'the credential names no capability its issuer could be trusted for', { claim: 'capabilities' })];
     return { verified: false, errors, credential: stated as unknown as AgentCapabilityCredential, issuer: claimed.issuer };
   }
   // The issuer the credential claims is the one whose signature is checked, so the answer above stands once it is signed.

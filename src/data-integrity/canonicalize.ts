@@ -27,7 +27,7 @@
 
 import { createHash } from 'node:crypto';
 import jsonld from 'jsonld';
-import { InputError, LegateError } from '../errors/index.js';
+import { InputError, LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { createDocumentLoader, unknownContext, type DocumentLoader, type ExtraContexts } from '../lib/document-loader.js';
 import { parseJson } from '../lib/json.js';
@@ -89,21 +89,21 @@ export function boundedDocument(input: unknown, what: string, maxLength = DEFAUL
   let text: string;
   if (typeof input === 'string') text = input;
   else {
-    if (!isRecord(input)) throw new InputError('ERR_MALFORMED', `${what} must be a JSON object`, { claim: what });
+    if (!isRecord(input)) throw legateError('ERR_MALFORMED', `${what} must be a JSON object`, { claim: what });
     try {
       text = JSON.stringify(input);
     } catch (cause) {
       // Cycles, BigInts, or nesting deep enough to exhaust the stack.
-      throw new InputError('ERR_MALFORMED', `${what} is not serializable as JSON`, { claim: what, cause });
+      throw legateError('ERR_MALFORMED', `${what} is not serializable as JSON`, { claim: what, cause });
     }
   }
   const value = parseJson(text, what, { maxLength });
-  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `${what} must be a JSON object`, { claim: what });
+  if (!isRecord(value)) throw legateError('ERR_MALFORMED', `${what} must be a JSON object`, { claim: what });
   return value;
 }
 
 function malformed(message: string, claim: string, reason: string): InputError {
-  return new InputError('ERR_MALFORMED', message, { claim, reason });
+  return legateError('ERR_MALFORMED', message, { claim, reason });
 }
 
 function checkContexts(value: unknown, claim: string, loader: { has(url: string): boolean }): void {
@@ -121,7 +121,7 @@ function checkContexts(value: unknown, claim: string, loader: { has(url: string)
  */
 function checkShape(value: unknown, path: string, root: boolean, budget: { left: number }): void {
   if (--budget.left < 0) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', 'the document holds too many JSON values to canonicalize', { claim: '/', reason: 'nodes' });
+    throw legateError('ERR_INPUT_TOO_LARGE', 'the document holds too many JSON values to canonicalize', { claim: '/', reason: 'nodes' });
   }
   if (value === null) throw malformed(`${path} is null; JSON-LD would drop it unsigned`, path, 'null');
   // RDF writes a non-integer number as an xsd:double of 16 significant digits: a number it does not
@@ -180,14 +180,14 @@ function jsonldFailure(error: unknown): InputError {
   const event = details?.event;
   if (name === 'jsonld.ValidationError' && event !== undefined) {
     const property = typeof event.details?.property === 'string' ? `: ${event.details.property.slice(0, 64)}` : '';
-    return new InputError('ERR_MALFORMED', `the document does not map to RDF in full (${String(event.code)}${property})`, {
+    return legateError('ERR_MALFORMED', `the document does not map to RDF in full (${String(event.code)}${property})`, {
       claim: typeof event.details?.property === 'string' ? event.details.property.slice(0, 64) : '/',
       reason: 'jsonld-safe-mode',
       cause: error,
     });
   }
   const text = typeof message === 'string' ? message.slice(0, 160) : 'failed';
-  return new InputError('ERR_MALFORMED', `JSON-LD processing failed: ${text}`, { claim: '/', reason: 'jsonld', cause: error });
+  return legateError('ERR_MALFORMED', `JSON-LD processing failed: ${text}`, { claim: '/', reason: 'jsonld', cause: error });
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 
 import { base58 } from '@scure/base';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -62,15 +62,15 @@ export async function createProof<T extends Record<string, unknown>>(
 ): Promise<DataIntegritySecured<T>> {
   if (!isRecord(document)) throw new TypeError('document must be an object');
   if ('proof' in document) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the document already has a proof; proof sets are not supported', { claim: 'proof' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the document already has a proof; proof sets are not supported', { claim: 'proof' });
   }
   const proofPurpose = options.proofPurpose ?? 'assertionMethod';
   if (!PROOF_PURPOSES.includes(proofPurpose)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'proofPurpose must be assertionMethod or authentication', { claim: 'proofPurpose' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'proofPurpose must be assertionMethod or authentication', { claim: 'proofPurpose' });
   }
   const created = options.created ?? (options.clock ?? systemClock)();
   if (options.expires !== undefined && options.expires.getTime() <= created.getTime()) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'expires must be after created', { claim: 'expires' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'expires must be after created', { claim: 'expires' });
   }
   // Sign exactly the JSON that will be transmitted: what survives serialization, within bounds.
   const unsecured = boundedDocument(document, 'document', options.maxLength);

@@ -15,7 +15,7 @@
 
 import type { KeyResolvable } from '../did/verification-key.js';
 import { base58 } from '@scure/base';
-import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
 import { isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -61,7 +61,7 @@ export interface ProofVerification {
 const DEFAULT_SKEW_SECONDS = 60;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-const malformed = (message: string, claim: string) => new InputError('ERR_MALFORMED', message, { claim });
+const malformed = (message: string, claim: string) => legateError('ERR_MALFORMED', message, { claim });
 
 function dateOf(value: unknown): number {
   return typeof value === 'string' && value.length <= 64 && DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
@@ -72,12 +72,12 @@ function timeErrors(proof: Record<string, unknown>, now: number, skewMs: number)
   if (proof.created !== undefined) {
     const created = dateOf(proof.created);
     if (Number.isNaN(created)) errors.push(malformed('proof created is not a date-time', 'proof.created'));
-    else if (created - skewMs > now) errors.push(new TimeError('ERR_NOT_YET_VALID', 'the proof is dated in the future', { claim: 'proof.created' }));
+    else if (created - skewMs > now) errors.push(legateError('ERR_NOT_YET_VALID', 'the proof is dated in the future', { claim: 'proof.created' }));
   }
   if (proof.expires !== undefined) {
     const expires = dateOf(proof.expires);
     if (Number.isNaN(expires)) errors.push(malformed('proof expires is not a date-time', 'proof.expires'));
-    else if (expires + skewMs < now) errors.push(new TimeError('ERR_EXPIRED', `the proof expired at ${proof.expires as string}`, { claim: 'proof.expires' }));
+    else if (expires + skewMs < now) errors.push(legateError('ERR_EXPIRED', `the proof expired at ${proof.expires as string}`, { claim: 'proof.expires' }));
   }
   return errors;
 }
@@ -91,16 +91,16 @@ function shown(value: unknown): string {
 function proofErrors(proof: Record<string, unknown>, document: Record<string, unknown>, purpose: ProofPurpose): LegateError[] {
   const errors: LegateError[] = [];
   if (proof.type !== DATA_INTEGRITY_PROOF_TYPE) {
-    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `proof type ${shown(proof.type)} is not allowed; only DataIntegrityProof`, { claim: 'proof.type' }));
+    errors.push(legateError('ERR_ALG_NOT_ALLOWED', `proof type ${shown(proof.type)} is not allowed; only DataIntegrityProof`, { claim: 'proof.type' }));
   } else if (proof.cryptosuite !== EDDSA_RDFC_2022) {
-    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `cryptosuite ${shown(proof.cryptosuite)} is not allowed; only eddsa-rdfc-2022`, { claim: 'proof.cryptosuite' }));
+    errors.push(legateError('ERR_ALG_NOT_ALLOWED', `cryptosuite ${shown(proof.cryptosuite)} is not allowed; only eddsa-rdfc-2022`, { claim: 'proof.cryptosuite' }));
   }
   if (proof.proofPurpose !== purpose) {
     // The purpose names the verification relationship the key must hold: the proof binds its key to another one.
-    errors.push(new VerificationError('ERR_KID_INVALID', `proofPurpose must be ${purpose}`, { claim: 'proof.proofPurpose', reason: 'proof-purpose' }));
+    errors.push(legateError('ERR_KID_INVALID', `proofPurpose must be ${purpose}`, { claim: 'proof.proofPurpose', reason: 'proof-purpose' }));
   }
   if (typeof proof.verificationMethod !== 'string' || !/^did:[a-z0-9]+:[^#\s]+#\S+$/.test(proof.verificationMethod)) {
-    errors.push(new VerificationError('ERR_KID_INVALID', 'proof verificationMethod must be a DID URL', { claim: 'proof.verificationMethod' }));
+    errors.push(legateError('ERR_KID_INVALID', 'proof verificationMethod must be a DID URL', { claim: 'proof.verificationMethod' }));
   }
   if (typeof proof.proofValue !== 'string' || !proof.proofValue.startsWith('z') || proof.proofValue.length > 128) {
     errors.push(malformed('proofValue must be multibase base58btc (z…)', 'proof.proofValue'));

@@ -8,7 +8,7 @@
  * attenuation").
  */
 
-import { InputError, legateError, VerificationError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { subjectNarrows } from '../capability/attenuate.js';
 import {
   issueCapabilityCredential,
@@ -78,18 +78,18 @@ export async function delegateCapability(options: DelegateOptions): Promise<Issu
   const { parent, signer } = options;
   const holder = parent.credentialSubject.id;
   if (!signer.kid.startsWith(`${holder}#`)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'only the subject of the parent credential can delegate it', { claim: 'signer' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'only the subject of the parent credential can delegate it', { claim: 'signer' });
   }
   const { depth: parentDepth, maxDepth } = delegationOf(parent);
   const depth = parentDepth + 1;
   if (depth > maxDepth) {
-    throw new VerificationError('ERR_DELEGATION_DEPTH', `the parent allows delegation to depth ${maxDepth}; this child would be at depth ${depth}`, {
+    throw legateError('ERR_DELEGATION_DEPTH', `the parent allows delegation to depth ${maxDepth}; this child would be at depth ${depth}`, {
       claim: 'delegation',
     });
   }
   const childMaxDepth = options.maxDepth ?? maxDepth;
   if (childMaxDepth > maxDepth || childMaxDepth < depth) {
-    throw new VerificationError('ERR_DELEGATION_DEPTH', `maxDepth must be between ${depth} and ${maxDepth}`, { claim: 'maxDepth' });
+    throw legateError('ERR_DELEGATION_DEPTH', `maxDepth must be between ${depth} and ${maxDepth}`, { claim: 'maxDepth' });
   }
   const subject = {
     id: options.to,
@@ -101,7 +101,7 @@ export async function delegateCapability(options: DelegateOptions): Promise<Issu
   };
   const narrowing = subjectNarrows(parent.credentialSubject, subject);
   if (!narrowing.ok) {
-    throw new VerificationError('ERR_CAPABILITY_WIDENED', `the child would widen its parent: ${narrowing.reasons.join('; ')}`, {
+    throw legateError('ERR_CAPABILITY_WIDENED', `the child would widen its parent: ${narrowing.reasons.join('; ')}`, {
       claim: 'capabilities',
     });
   }

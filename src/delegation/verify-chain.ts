@@ -14,7 +14,7 @@
  * (`verify-links.ts`).
  */
 
-import { InputError, LegateError, legateError, VerificationError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { actionWithin, resourceWithin, subjectNarrows } from '../capability/attenuate.js';
 import { issuerId, type AgentCapabilityCredential, type Capability } from '../credential/types.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
@@ -53,7 +53,7 @@ export interface ChainVerification {
 /** Most links a chain may have: a root plus the deepest delegation the schema allows (8). */
 export const MAX_CHAIN_LINKS = 9;
 
-const chainError = (message: string, claim?: string) => new VerificationError('ERR_CHAIN_INVALID', message, { claim });
+const chainError = (message: string, claim?: string) => legateError('ERR_CHAIN_INVALID', message, { claim });
 
 function relabel(error: LegateError, index: number): LegateError {
   return legateError(error.code, `link ${index}: ${error.message}`, { claim: error.claim, reason: error.reason });
@@ -96,17 +96,17 @@ function linkErrors(parent: AgentCapabilityCredential, child: AgentCapabilityCre
   const p = delegationOf(parent);
   const c = delegationOf(child);
   if (c.depth !== p.depth + 1 || c.depth > p.maxDepth || c.maxDepth > p.maxDepth) {
-    errors.push(new VerificationError('ERR_DELEGATION_DEPTH', `${at}: depth ${c.depth} (max ${c.maxDepth}) does not follow its parent's depth ${p.depth} (max ${p.maxDepth})`, { claim: 'delegation' }));
+    errors.push(legateError('ERR_DELEGATION_DEPTH', `${at}: depth ${c.depth} (max ${c.maxDepth}) does not follow its parent's depth ${p.depth} (max ${p.maxDepth})`, { claim: 'delegation' }));
   }
   const narrowing = subjectNarrows(parent.credentialSubject, child.credentialSubject);
   if (!narrowing.ok) {
-    errors.push(new VerificationError('ERR_CAPABILITY_WIDENED', `${at}: widens its parent: ${narrowing.reasons.join('; ')}`, { claim: 'capabilities' }));
+    errors.push(legateError('ERR_CAPABILITY_WIDENED', `${at}: widens its parent: ${narrowing.reasons.join('; ')}`, { claim: 'capabilities' }));
   }
   const starts = Date.parse(child.validFrom) < Date.parse(parent.validFrom);
   const ends =
     parent.validUntil !== undefined && (child.validUntil === undefined || Date.parse(child.validUntil) > Date.parse(parent.validUntil));
   if (starts || ends) {
-    errors.push(new VerificationError('ERR_CAPABILITY_WIDENED', `${at}: is valid outside its parent's validity`, { claim: 'validity' }));
+    errors.push(legateError('ERR_CAPABILITY_WIDENED', `${at}: is valid outside its parent's validity`, { claim: 'validity' }));
   }
   return errors;
 }
@@ -145,7 +145,7 @@ function countRefusal(tokens: readonly SecuredCredential[]): ChainVerification |
   if (tokens.length <= MAX_CHAIN_LINKS) return undefined;
   return {
     verified: false,
-    errors: [new InputError('ERR_INPUT_TOO_LARGE', `a chain has at most ${MAX_CHAIN_LINKS} links`, { claim: 'chain' })],
+    errors: [legateError('ERR_INPUT_TOO_LARGE', `a chain has at most ${MAX_CHAIN_LINKS} links`, { claim: 'chain' })],
     links: [],
     attribution: [],
   };
@@ -175,7 +175,7 @@ export function chainOf(tokens: readonly SecuredCredential[], results: readonly 
   errors.push(...orderErrors);
   if (ordered.length > 0) {
     const root = delegationOf(ordered[0]!.credential);
-    if (root.depth !== 0) errors.push(new VerificationError('ERR_DELEGATION_DEPTH', 'the root credential must have depth 0', { claim: 'delegation' }));
+    if (root.depth !== 0) errors.push(legateError('ERR_DELEGATION_DEPTH', 'the root credential must have depth 0', { claim: 'delegation' }));
     for (let i = 1; i < ordered.length; i++) errors.push(...linkErrors(ordered[i - 1]!.credential, ordered[i]!.credential, i));
   }
   return {

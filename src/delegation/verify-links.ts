@@ -13,7 +13,7 @@
  * verified at once, as before.
  */
 
-import { VerificationError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { issuerId, type AgentCapabilityCredential } from '../credential/types.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
@@ -34,7 +34,7 @@ function unvouched(credential: Record<string, unknown>, message: string): Result
   const issuer = issuerId(credential);
   return {
     verified: false,
-    errors: [new VerificationError('ERR_CHAIN_INVALID', `not verified: ${message}`, { claim: 'chain', reason: 'untrusted-parent' })],
+    errors: [legateError('ERR_CHAIN_INVALID', `not verified: ${message}`, { claim: 'chain', reason: 'untrusted-parent' })],
     credential: credential as unknown as AgentCapabilityCredential,
     ...(issuer === undefined ? {} : { issuer }),
   };

@@ -11,7 +11,7 @@
  * decode.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { assertBytes } from '../lib/assert.js';
 import { ed25519ToMultibase, multibaseToEd25519 } from '../lib/multikey.js';
 
@@ -49,7 +49,7 @@ export function didKeyFromPublicKey(publicKey: Uint8Array): string {
 export function didKeyVerificationMethodId(did: string): string {
   const fingerprint = typeof did === 'string' && did.startsWith(PREFIX) ? did.slice(PREFIX.length) : undefined;
   if (fingerprint === undefined || !FINGERPRINT.test(fingerprint)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'not a did:key (expected did:key:z…)', { claim: 'did' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'not a did:key (expected did:key:z…)', { claim: 'did' });
   }
   return `${did}#${fingerprint}`;
 }

@@ -10,14 +10,14 @@
  * each failure comes back as the error that names it.
  */
 
-import { VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
 import { DEACTIVATED, keyFromDocument, lookupVerificationKey, type KeyResolvable } from './verification-key.js';
 
 /** A signature by a deactivated DID (a retired agent): nothing it signs verifies any more. */
-const deactivated = (party: string, claim: string) => new VerificationError('ERR_DID_DEACTIVATED', `the ${party} DID is deactivated`, { claim, reason: 'deactivated' });
+const deactivated = (party: string, claim: string) => legateError('ERR_DID_DEACTIVATED', `the ${party} DID is deactivated`, { claim, reason: 'deactivated' });
 
 export interface DidSignatureCheck {
   /** The DID that must have signed; undefined when the token names none. */
@@ -66,7 +66,7 @@ export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable
   const kid = decoded.header.kid;
   if (kid === undefined && check.kidOptional === true && did !== undefined) return anyKeySignature(decoded, resolver, { ...check, did }, claims);
   if (did === undefined || typeof kid !== 'string' || !kid.startsWith(`${did}#`)) {
-    return { errors: [new VerificationError('ERR_KID_INVALID', `${claims.kid} must be a verification method of the ${party}`, { claim: claims.kid })] };
+    return { errors: [legateError('ERR_KID_INVALID', `${claims.kid} must be a verification method of the ${party}`, { claim: claims.kid })] };
   }
   // The key, imported once per verification method: the resolver's cache keeps it with the document.
   const found = await lookupVerificationKey(resolver, did, kid, check.relationship);
@@ -74,15 +74,15 @@ export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable
     const reason = found.unresolved;
     if (reason === DEACTIVATED) return { errors: [deactivated(party, check.didClaim)] };
     return {
-      errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
+      errors: [legateError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
     };
   }
   if (found.key === undefined) {
     const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
-    return { errors: [new VerificationError('ERR_KID_INVALID', `${claims.kid} is not an Ed25519 ${kind} key of the ${party}`, { claim: claims.kid })] };
+    return { errors: [legateError('ERR_KID_INVALID', `${claims.kid} is not an Ed25519 ${kind} key of the ${party}`, { claim: claims.kid })] };
   }
   if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
-    return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
+    return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };
 }
@@ -104,7 +104,7 @@ async function anyKeySignature(
   const doc = resolution.didDocument;
   if (doc === null || reason !== undefined) {
     return {
-      errors: [new VerificationError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
+      errors: [legateError('ERR_DID_UNRESOLVABLE', `${party} DID could not be resolved (${reason ?? 'no document'})`, { claim: check.didClaim, reason })],
     };
   }
   if (resolution.didDocumentMetadata?.deactivated === true) return { errors: [deactivated(party, check.didClaim)] };
@@ -122,7 +122,7 @@ async function anyKeySignature(
   }
   if (keys === 0) {
     const kind = relationship === 'assertionMethod' ? 'assertion' : 'authentication';
-    return { errors: [new VerificationError('ERR_KID_INVALID', `the ${party} has no Ed25519 ${kind} key`, { claim: claims.kid })] };
+    return { errors: [legateError('ERR_KID_INVALID', `the ${party} has no Ed25519 ${kind} key`, { claim: claims.kid })] };
   }
-  return { errors: [new VerificationError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
+  return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
 }

@@ -13,7 +13,7 @@
  */
 
 import type { DIDDocument, Service, VerificationMethod } from 'did-resolver';
-import { InputError } from '../errors/index.js';
+import { legateError, type InputError } from '../errors/index.js';
 import { assertBytes, assertString } from '../lib/assert.js';
 import { ed25519ToMultibase } from '../lib/multikey.js';
 import { isLoopbackHost } from '../lib/http.js';
@@ -53,7 +53,7 @@ interface ParsedDomain {
 
 
 function invalid(message: string, claim: string): InputError {
-  return new InputError('ERR_INVALID_ARGUMENT', message, { claim });
+  return legateError('ERR_INVALID_ARGUMENT', message, { claim });
 }
 
 function parsePort(text: string | undefined): number | undefined | null {

@@ -9,7 +9,7 @@
  * capabilities, and checks that the session is for A and bound to A's key.
  */
 
-import { InputError, legateError, VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
@@ -146,7 +146,7 @@ async function sessionErrors(
   if (ack.session === undefined) {
     return ack.trusted.length === 0
       ? { errors: [] }
-      : { errors: [new InputError('ERR_MALFORMED', 'capabilities were trusted but no session was issued', { claim: 'session' })] };
+      : { errors: [legateError('ERR_MALFORMED', 'capabilities were trusted but no session was issued', { claim: 'session' })] };
   }
   const result = await verifySessionToken(ack.session, {
     resolver: context.verify.resolver,
@@ -162,13 +162,13 @@ async function sessionErrors(
   if (claims === undefined) return { errors };
   const { signer } = context;
   if (claims.sub !== context.advertise.iss) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the session is for another agent', { claim: 'session.sub' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the session is for another agent', { claim: 'session.sub' }));
   }
   if (claims.cnf.kid !== signer.kid || claims.cnf.jwk.x !== encodeBase64url(signer.publicKey)) {
-    errors.push(new VerificationError('ERR_KEY_BINDING', 'the session is not bound to the key that signed the advertise', { claim: 'session.cnf' }));
+    errors.push(legateError('ERR_KEY_BINDING', 'the session is not bound to the key that signed the advertise', { claim: 'session.cnf' }));
   }
   const matches = claims.capabilities.length === ack.trusted.length && ack.trusted.every((t) => claims.capabilities.some((c) => sameCapability(t, c)));
-  if (!matches) errors.push(new InputError('ERR_MALFORMED', 'the session capabilities differ from the trusted ones', { claim: 'session.capabilities' }));
+  if (!matches) errors.push(legateError('ERR_MALFORMED', 'the session capabilities differ from the trusted ones', { claim: 'session.capabilities' }));
   return { errors, session: { token: ack.session, claims } };
 }
 
@@ -212,9 +212,9 @@ export async function handleAcknowledge(token: string, context: AcknowledgeConte
       replayKeys: (p) => [replayKey('ace:acknowledge', 'inReplyTo', p.inReplyTo as string)],
       extra: (p) => {
         const errors: LegateError[] = [];
-        if (p.iss !== advertise.aud) errors.push(new VerificationError('ERR_KID_INVALID', 'the acknowledge comes from another party than the one advertised to', { claim: 'iss' }));
-        if (typeof p.nonce !== 'string' || !sameString(p.nonce, advertise.nonce)) errors.push(new VerificationError('ERR_NONCE', 'the acknowledge does not echo the advertised nonce', { claim: 'nonce' }));
-        if (p.inReplyTo !== advertise.id) errors.push(new VerificationError('ERR_NONCE', 'the acknowledge answers another advertise', { claim: 'inReplyTo' }));
+        if (p.iss !== advertise.aud) errors.push(legateError('ERR_KID_INVALID', 'the acknowledge comes from another party than the one advertised to', { claim: 'iss' }));
+        if (typeof p.nonce !== 'string' || !sameString(p.nonce, advertise.nonce)) errors.push(legateError('ERR_NONCE', 'the acknowledge does not echo the advertised nonce', { claim: 'nonce' }));
+        if (p.inReplyTo !== advertise.id) errors.push(legateError('ERR_NONCE', 'the acknowledge answers another advertise', { claim: 'inReplyTo' }));
         return errors;
       },
     },
@@ -226,7 +226,7 @@ export async function handleAcknowledge(token: string, context: AcknowledgeConte
     // B trusted nothing, so it showed nothing: there is no verdict to make on B.
     const more = { acknowledge: ack, trusted: ack.trusted, rejected: ack.rejected };
     if (ack.trusted.length > 0 || ack.session !== undefined) {
-      return refused([new InputError('ERR_MALFORMED', 'an acknowledge that trusts something carries the responder’s presentation', { claim: 'presentation' })], more);
+      return refused([legateError('ERR_MALFORMED', 'an acknowledge that trusts something carries the responder’s presentation', { claim: 'presentation' })], more);
     }
     return { ok: true, errors: [], ...more, verdict: { trusted: [], rejected: [] } };
   }
@@ -239,7 +239,7 @@ export async function handleAcknowledge(token: string, context: AcknowledgeConte
   });
   const errors = presentationErrors(presentation);
   if (presentation.holder !== undefined && presentation.holder !== ack.iss) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));
   }
   const session = await sessionErrors(ack, context);
   errors.push(...session.errors);

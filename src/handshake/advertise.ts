@@ -10,7 +10,7 @@
 
 import type { CapabilitySubject } from '../credential/types.js';
 import type { ChainVerification } from '../delegation/verify-chain.js';
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
@@ -78,10 +78,10 @@ export async function createAdvertise(options: CreateAdvertiseOptions): Promise<
   assertNonEmptyString(options.presentation, 'presentation');
   if (!Array.isArray(options.intents)) throw new TypeError('intents must be an array');
   if (options.intents.length > MAX_INTENTS) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `an advertise carries at most ${MAX_INTENTS} intents`, { claim: 'intents' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `an advertise carries at most ${MAX_INTENTS} intents`, { claim: 'intents' });
   }
   if (options.presentation.length > MAX_ACE_MESSAGE_LENGTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `the presentation is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'presentation' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `the presentation is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'presentation' });
   }
   const payload: AdvertisePayload = {
     type: 'advertise',
@@ -210,7 +210,7 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
       ? refusal
       : early.errors.length > 0
         ? [...early.errors]
-        : [new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' })];
+        : [legateError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' })];
   };
   const gated = context.verify.trust !== undefined && !(typeof senderClaim(token) === 'string' && resolvesOffline(senderClaim(token)!));
   const checked = await checkAceMessage<AdvertisePayload>(
@@ -230,7 +230,7 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
   const presentation = early ?? (await verifyPresentation(advertise.presentation, verifyOptions(advertise as unknown as Record<string, unknown>)));
   const errors = presentationErrors(presentation);
   if (presentation.holder !== undefined && presentation.holder !== advertise.iss) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' }));
   }
   if (errors.length > 0) return refused(errors, { advertise, presentation });
 

@@ -8,7 +8,7 @@
  * acknowledge and its challenge.
  */
 
-import { VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
@@ -104,9 +104,9 @@ export async function handleConfirm(token: string, context: ConfirmContext): Pro
       beforeSignature: () => Promise.resolve([]),
       extra: (p) => {
         const errors: LegateError[] = [];
-        if (p.iss !== acknowledge.aud) errors.push(new VerificationError('ERR_KID_INVALID', 'the confirm comes from another party than the one acknowledged', { claim: 'iss' }));
-        if (typeof p.nonce !== 'string' || !sameString(p.nonce, acknowledge.challenge)) errors.push(new VerificationError('ERR_NONCE', 'the confirm does not answer the challenge', { claim: 'nonce' }));
-        if (p.inReplyTo !== acknowledge.id) errors.push(new VerificationError('ERR_NONCE', 'the confirm answers another acknowledge', { claim: 'inReplyTo' }));
+        if (p.iss !== acknowledge.aud) errors.push(legateError('ERR_KID_INVALID', 'the confirm comes from another party than the one acknowledged', { claim: 'iss' }));
+        if (typeof p.nonce !== 'string' || !sameString(p.nonce, acknowledge.challenge)) errors.push(legateError('ERR_NONCE', 'the confirm does not answer the challenge', { claim: 'nonce' }));
+        if (p.inReplyTo !== acknowledge.id) errors.push(legateError('ERR_NONCE', 'the confirm answers another acknowledge', { claim: 'inReplyTo' }));
         return errors;
       },
     },

@@ -14,7 +14,7 @@ import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { capabilityCovers, isConcreteAction, isConcreteResource } from '../capability/match.js';
 import type { AgentCapabilityCredential, Capability } from '../credential/types.js';
 import { errorsForCapability, type ChainVerification } from '../delegation/verify-chain.js';
-import { VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { PresentationVerification } from '../presentation/verify.js';
 import { clip } from './message.js';
 import { forPeer } from '../lib/peer-error.js';
@@ -94,10 +94,10 @@ export function capabilityContains(capability: Pick<Capability, 'action' | 'reso
 function capabilityFailures(chain: ChainVerification, holder: string | undefined, capability: Capability): LegateError[] {
   const errors = [...errorsForCapability(chain, capability)];
   if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
   }
   if (errors.length === 0 && chain.leaf === undefined) {
-    errors.push(new VerificationError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
+    errors.push(legateError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
   }
   return errors;
 }

@@ -12,7 +12,7 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { InputError, LegateError, legateError, TimeError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { assertSchema, schemaErrors } from '../credential/schema.js';
 import { didSignature, type DidSignature } from '../did/signature.js';
@@ -75,7 +75,7 @@ export async function signAceMessage<P extends { type: string }>(payload: P, sig
   assertSchema(schemaFile, payload, `ACE ${payload.type}`);
   const token = await signCompactJws(payload, signer, { typ: ACE_TYP });
   if (token.length > MAX_ACE_MESSAGE_LENGTH) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `the ${payload.type} message is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'token' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `the ${payload.type} message is longer than ${MAX_ACE_MESSAGE_LENGTH} characters`, { claim: 'token' });
   }
   return { token, payload };
 }
@@ -92,7 +92,7 @@ export function senderOf(signer: Signer): string {
 function sizeErrors(payload: Record<string, unknown>): LegateError[] {
   return ['intents', 'trusted', 'rejected']
     .filter((field) => Array.isArray(payload[field]) && (payload[field] as unknown[]).length > MAX_INTENTS)
-    .map((field) => new InputError('ERR_INPUT_TOO_LARGE', `${field} has more than ${MAX_INTENTS} entries`, { claim: field }));
+    .map((field) => legateError('ERR_INPUT_TOO_LARGE', `${field} has more than ${MAX_INTENTS} entries`, { claim: field }));
 }
 
 /**
@@ -109,9 +109,9 @@ export async function authenticationSignature(
 
 /** `iat` within `[now - maxAge - skew, now + skew]`. */
 export function freshnessErrors(iat: unknown, now: number, maxAgeSeconds: number, skewSeconds: number): LegateError[] {
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) return [new InputError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' })];
-  if (iat > now + skewSeconds) return [new TimeError('ERR_NOT_YET_VALID', 'the message is dated in the future', { claim: 'iat' })];
-  if (iat < now - maxAgeSeconds - skewSeconds) return [new TimeError('ERR_EXPIRED', 'the message is stale', { claim: 'iat' })];
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return [legateError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' })];
+  if (iat > now + skewSeconds) return [legateError('ERR_NOT_YET_VALID', 'the message is dated in the future', { claim: 'iat' })];
+  if (iat < now - maxAgeSeconds - skewSeconds) return [legateError('ERR_EXPIRED', 'the message is stale', { claim: 'iat' })];
   return [];
 }
 
@@ -136,7 +136,7 @@ export function replayKey(namespace: string, claim: string, ...parts: string[]):
  */
 export async function replayErrors(replay: ReplayCache, keys: readonly ReplayKey[], expiresAt: Date): Promise<LegateError[]> {
   try {
-    const replayed = (claim: string) => [new VerificationError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
+    const replayed = (claim: string) => [legateError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
     if (keys.length > 1 && replay.rememberEach !== undefined) {
       const index = await replay.rememberEach(keys.map((k) => k.key), expiresAt);
       return index === -1 ? [] : replayed(keys[index]!.claim);
@@ -195,7 +195,7 @@ export async function checkAceMessage<P>(token: unknown, expected: MessageExpect
   };
   if (signable && expected.beforeSignature === undefined) await checkSignature();
   if (payload.aud !== expected.self) {
-    errors.push(new VerificationError('ERR_AUDIENCE', `the ${expected.type} is addressed to another party`, { claim: 'aud' }));
+    errors.push(legateError('ERR_AUDIENCE', `the ${expected.type} is addressed to another party`, { claim: 'aud' }));
   }
   const skew = context.verify.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   const maxAge = context.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;

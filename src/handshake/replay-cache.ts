@@ -9,7 +9,7 @@
  * running several instances backs the interface with its shared store.
  */
 
-import { LegateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { assertNonEmptyString, assertPositiveInteger } from '../lib/assert.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 
@@ -80,7 +80,7 @@ export class MemoryReplayCache implements ReplayCache {
     if (known === undefined && this.#entries.size >= this.#max) this.#sweep(now);
     if (known === undefined && this.#entries.size >= this.#max) {
       return Promise.reject(
-        new LegateError('ERR_RATE_LIMITED', 'the replay cache is full; try again later', { reason: 'replay-cache-full' }),
+        legateError('ERR_RATE_LIMITED', 'the replay cache is full; try again later', { reason: 'replay-cache-full' }),
       );
     }
     this.#entries.set(key, expiresAt.getTime());

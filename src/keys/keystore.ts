@@ -6,7 +6,7 @@
  * There is deliberately no method that returns a private key.
  */
 
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { generateEd25519, privateKeyObject, publicKeyOf } from '../lib/ed25519.js';
@@ -30,7 +30,7 @@ export type KeyIdentifier = (publicKey: Uint8Array) => { kid: string; controller
 
 function toInfo(record: StoredKey): KeyInfo {
   const publicKey = multibaseToEd25519(record.publicKeyMultibase);
-  if (publicKey === undefined) throw new StoreError('ERR_STORE', `stored key ${record.kid} has an invalid public key`);
+  if (publicKey === undefined) throw legateError('ERR_STORE', `stored key ${record.kid} has an invalid public key`);
   return {
     kid: record.kid,
     controller: record.controller,
@@ -116,7 +116,7 @@ export class KeyStore {
     if (record === undefined) throw legateError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
     if (record.status !== 'active') {
       this.#signers.delete(kid);
-      throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
+      throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
     }
     const cached = this.#signers.get(kid);
     if (cached !== undefined) return cached;
@@ -125,7 +125,7 @@ export class KeyStore {
     try {
       // Guard against a row whose public and private halves do not belong together.
       if (!Buffer.from(publicKeyOf(secretKey)).equals(publicKey)) {
-        throw new StoreError('ERR_KEY_UNAVAILABLE', `key ${kid} does not match its public key`);
+        throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} does not match its public key`);
       }
       const signer = signerFromKeyObject(kid, publicKey, privateKeyObject(secretKey, publicKey));
       this.#signers.set(kid, signer);

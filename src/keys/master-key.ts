@@ -14,7 +14,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { legateError, StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 
 const KEYSTORE_FILE = 'keystore.json';
@@ -68,7 +68,7 @@ export class MasterKey {
    */
   open(sealed: Uint8Array, aad: string): Uint8Array {
     if (sealed.length < 1 + 12 + 16 || sealed[0] !== SEAL_VERSION) {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', 'sealed key has an unknown format');
+      throw legateError('ERR_KEY_UNAVAILABLE', 'sealed key has an unknown format');
     }
     const iv = sealed.subarray(1, 13);
     const tag = sealed.subarray(sealed.length - 16);
@@ -78,7 +78,7 @@ export class MasterKey {
     try {
       return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]));
     } catch {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', 'sealed key could not be decrypted (altered, or wrong master key)');
+      throw legateError('ERR_KEY_UNAVAILABLE', 'sealed key could not be decrypted (altered, or wrong master key)');
     }
   }
 }
@@ -128,20 +128,20 @@ function readKeystoreFile(path: string): KeystoreFile {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (cause) {
-    throw new StoreError('ERR_KEY_UNAVAILABLE', 'no readable key store in this data directory (run `legate init`)', { cause });
+    throw legateError('ERR_KEY_UNAVAILABLE', 'no readable key store in this data directory (run `legate init`)', { cause });
   }
   if (!isRecord(parsed) || parsed.version !== 1 || typeof parsed.check !== 'string') {
-    throw new StoreError('ERR_KEY_UNAVAILABLE', 'key store file has an unknown format');
+    throw legateError('ERR_KEY_UNAVAILABLE', 'key store file has an unknown format');
   }
   if (parsed.mode === 'passphrase') {
     const kdf = parsed.kdf;
     if (!isRecord(kdf) || kdf.name !== 'scrypt' || typeof kdf.salt !== 'string' ||
         typeof kdf.N !== 'number' || typeof kdf.r !== 'number' || typeof kdf.p !== 'number' ||
         kdf.N > 2 ** 20 || kdf.r > 16 || kdf.p > 4) {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', 'key store file has unknown or unsafe KDF parameters');
+      throw legateError('ERR_KEY_UNAVAILABLE', 'key store file has unknown or unsafe KDF parameters');
     }
   } else if (parsed.mode !== 'keyfile') {
-    throw new StoreError('ERR_KEY_UNAVAILABLE', 'key store file has an unknown mode');
+    throw legateError('ERR_KEY_UNAVAILABLE', 'key store file has an unknown mode');
   }
   return parsed as unknown as KeystoreFile;
 }
@@ -169,14 +169,14 @@ export function readSealing(dataDir: string): Sealing {
  */
 export function assertSealingMatches(sealing: Sealing, passphrase: string | undefined): void {
   if (sealing === 'keyfile' && hasPassphrase(passphrase)) {
-    throw new StoreError(
+    throw legateError(
       'ERR_KEY_UNAVAILABLE',
       `this key store is sealed by ${KEY_FILE}, not by a passphrase: unset LEGATE_PASSPHRASE`,
       { reason: 'sealing-mismatch' },
     );
   }
   if (sealing === 'passphrase' && !hasPassphrase(passphrase)) {
-    throw new StoreError('ERR_KEY_UNAVAILABLE', 'this key store is passphrase-protected: set LEGATE_PASSPHRASE', {
+    throw legateError('ERR_KEY_UNAVAILABLE', 'this key store is passphrase-protected: set LEGATE_PASSPHRASE', {
       reason: 'passphrase-required',
     });
   }
@@ -201,21 +201,21 @@ export function openMasterKey(dataDir: string, options: MasterKeyOptions = {}): 
     try {
       mode = statSync(keyPath).mode;
     } catch (cause) {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', 'the master key file is missing', { cause });
+      throw legateError('ERR_KEY_UNAVAILABLE', 'the master key file is missing', { cause });
     }
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new StoreError('ERR_KEY_UNAVAILABLE', `the master key file must be readable by its owner only (chmod 600 ${KEY_FILE})`, {
+      throw legateError('ERR_KEY_UNAVAILABLE', `the master key file must be readable by its owner only (chmod 600 ${KEY_FILE})`, {
         reason: 'permissions',
       });
     }
     key = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new StoreError('ERR_KEY_UNAVAILABLE', 'the master key file is corrupt');
+    if (key.length !== 32) throw legateError('ERR_KEY_UNAVAILABLE', 'the master key file is corrupt');
   }
   const master = new MasterKey(key);
   try {
     master.open(new Uint8Array(Buffer.from(file.check, 'base64')), KEYSTORE_FILE);
   } catch {
-    throw new StoreError('ERR_KEY_UNAVAILABLE', file.mode === 'passphrase' ? 'wrong passphrase' : 'the master key file does not match this key store', {
+    throw legateError('ERR_KEY_UNAVAILABLE', file.mode === 'passphrase' ? 'wrong passphrase' : 'the master key file does not match this key store', {
       reason: 'wrong-key',
     });
   }

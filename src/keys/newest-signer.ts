@@ -7,7 +7,7 @@
  * log's checkpoints, which need it without knowing what a node is.
  */
 
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../lib/signer.js';
 import type { KeyInfo } from './keystore.js';
 
@@ -29,6 +29,6 @@ export interface SigningKeys {
  */
 export async function newestActiveSigner(keys: SigningKeys, controller: string): Promise<Signer> {
   const newest = (await keys.list(controller)).filter((k) => k.status === 'active').at(-1);
-  if (newest === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
+  if (newest === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
   return keys.signer(newest.kid);
 }

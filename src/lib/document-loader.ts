@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { InputError } from '../errors/index.js';
+import { legateError, type InputError } from '../errors/index.js';
 import { isRecord } from './assert.js';
 
 /** What a JSON-LD document loader answers (JSON-LD 1.1 API §9.4.3). */
@@ -68,7 +68,7 @@ export function builtInContextUrls(): string[] {
 /** The error for a context URL the loader does not hold. */
 export function unknownContext(url: unknown): InputError {
   const shown = typeof url === 'string' ? JSON.stringify(url.slice(0, 128)) : 'a non-string value';
-  return new InputError('ERR_MALFORMED', `unknown JSON-LD context ${shown}: contexts are never fetched`, {
+  return legateError('ERR_MALFORMED', `unknown JSON-LD context ${shown}: contexts are never fetched`, {
     claim: '@context',
     reason: 'unknown-context',
   });

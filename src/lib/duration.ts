@@ -7,7 +7,7 @@
  * fixed number of milliseconds.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 
 export interface Duration {
   years: number;
@@ -36,7 +36,7 @@ export function parseDuration(text: string): Duration {
   } else {
     const short = SHORT.exec(text);
     if (!short) {
-      throw new InputError('ERR_MALFORMED', `not a duration: expected ISO 8601 (P30D) or short form (30d)`, {
+      throw legateError('ERR_MALFORMED', `not a duration: expected ISO 8601 (P30D) or short form (30d)`, {
         claim: 'duration',
       });
     }
@@ -44,10 +44,10 @@ export function parseDuration(text: string): Duration {
     d[unit[short[2] as keyof typeof unit]] = Number(short[1]);
   }
   if (Object.values(d).some((v) => v > MAX_COMPONENT)) {
-    throw new InputError('ERR_MALFORMED', 'duration component out of range', { claim: 'duration' });
+    throw legateError('ERR_MALFORMED', 'duration component out of range', { claim: 'duration' });
   }
   if (Object.values(d).every((v) => v === 0)) {
-    throw new InputError('ERR_MALFORMED', 'duration must be longer than zero', { claim: 'duration' });
+    throw legateError('ERR_MALFORMED', 'duration must be longer than zero', { claim: 'duration' });
   }
   return d;
 }

@@ -16,7 +16,7 @@
  * re-exported by `legate/did`.
  */
 
-import { InputError, LegateError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { integerOption } from './assert.js';
 import { refusedRange, ipLiteral, type AddressPolicy, type AddressRange } from './address-policy.js';
 import { systemClock, type Clock } from './clock.js';
@@ -137,11 +137,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     try {
       url = new URL(raw);
     } catch {
-      throw new InputError('ERR_INVALID_ARGUMENT', 'not a URL', { claim: 'url', reason: 'url' });
+      throw legateError('ERR_INVALID_ARGUMENT', 'not a URL', { claim: 'url', reason: 'url' });
     }
     const plain = url.protocol === 'http:' && policy.allowLoopback && isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !plain) {
-      throw new InputError('ERR_INVALID_ARGUMENT', `${url.host}: only https URLs are fetched (http only for loopback, on opt-in)`, { claim: 'url', reason: 'scheme' });
+      throw legateError('ERR_INVALID_ARGUMENT', `${url.host}: only https URLs are fetched (http only for loopback, on opt-in)`, { claim: 'url', reason: 'scheme' });
     }
     const literal = ipLiteral(url.hostname) ?? (isLoopbackHost(url.hostname) || isLocalhostName(url.hostname) ? '127.0.0.1' : undefined);
     if (literal !== undefined) {

@@ -10,7 +10,7 @@
  * stranger put in a credential. Internal.
  */
 
-import { InputError, LegateError, legateError, type ErrorCode } from '../errors/index.js';
+import { LegateError, legateError, type ErrorCode, type InputError } from '../errors/index.js';
 import type { AddressRange } from './address-policy.js';
 
 /** Socket and DNS error codes that mean "could not reach": kept as the error's `reason`. */
@@ -67,7 +67,7 @@ export function peerTimeout(host: string, timeoutMs: number): LegateError {
 
 /** The error for a response body over `maxBytes`. */
 export function responseTooLarge(host: string, maxBytes: number): InputError {
-  return new InputError('ERR_INPUT_TOO_LARGE', `${host} answered with more than ${maxBytes} bytes`, { claim: 'response', reason: 'response' });
+  return legateError('ERR_INPUT_TOO_LARGE', `${host} answered with more than ${maxBytes} bytes`, { claim: 'response', reason: 'response' });
 }
 
 /** The error for a redirect, which is never followed: it could move the request to another host or scheme. */

@@ -6,7 +6,7 @@
  * exhaust memory nor the stack. Internal.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 
 export interface JsonLimits {
   /** Maximum length in UTF-16 code units. */
@@ -60,10 +60,10 @@ export function parseJson(text: string, what: string, limits: Partial<JsonLimits
   const maxLength = limits.maxLength ?? DEFAULT_JSON_LIMITS.maxLength;
   const maxDepth = limits.maxDepth ?? DEFAULT_JSON_LIMITS.maxDepth;
   if (text.length > maxLength) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `${what} is larger than ${maxLength} characters`, { claim: what });
+    throw legateError('ERR_INPUT_TOO_LARGE', `${what} is larger than ${maxLength} characters`, { claim: what });
   }
   if (!fewBrackets(text, maxDepth) && jsonDepth(text) > maxDepth) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `${what} nests deeper than ${maxDepth} levels`, {
+    throw legateError('ERR_INPUT_TOO_LARGE', `${what} nests deeper than ${maxDepth} levels`, {
       claim: what,
       reason: 'depth',
     });
@@ -71,6 +71,6 @@ export function parseJson(text: string, what: string, limits: Partial<JsonLimits
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new InputError('ERR_MALFORMED', `${what} is not valid JSON`, { claim: what, cause });
+    throw legateError('ERR_MALFORMED', `${what} is not valid JSON`, { claim: what, cause });
   }
 }

@@ -8,7 +8,7 @@
  * Internal.
  */
 
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import type { Signer } from './signer.js';
 import { isRecord } from './assert.js';
 import { decodeBase64url, encodeBase64url, encodeBase64urlString } from './base64url.js';
@@ -50,15 +50,15 @@ export async function signCompactJws(
 
 function decodeJsonPart(part: string, what: string, maxLength: number): Record<string, unknown> {
   const bytes = decodeBase64url(part);
-  if (bytes === undefined) throw new InputError('ERR_MALFORMED', `token ${what} is not base64url`, { claim: what });
+  if (bytes === undefined) throw legateError('ERR_MALFORMED', `token ${what} is not base64url`, { claim: what });
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch (cause) {
-    throw new InputError('ERR_MALFORMED', `token ${what} is not UTF-8`, { claim: what, cause });
+    throw legateError('ERR_MALFORMED', `token ${what} is not UTF-8`, { claim: what, cause });
   }
   const value = parseJson(text, `token ${what}`, { maxLength });
-  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', `token ${what} is not a JSON object`, { claim: what });
+  if (!isRecord(value)) throw legateError('ERR_MALFORMED', `token ${what} is not a JSON object`, { claim: what });
   return value;
 }
 
@@ -67,18 +67,18 @@ function decodeJsonPart(part: string, what: string, maxLength: number): Record<s
  * @throws InputError `ERR_INPUT_TOO_LARGE` over `maxLength`, `ERR_MALFORMED` for anything not a well-formed JWS.
  */
 export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LENGTH): DecodedJws {
-  if (typeof token !== 'string') throw new InputError('ERR_MALFORMED', 'token must be a string', { claim: 'token' });
+  if (typeof token !== 'string') throw legateError('ERR_MALFORMED', 'token must be a string', { claim: 'token' });
   if (token.length > maxLength) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `token is longer than ${maxLength} characters`, { claim: 'token' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `token is longer than ${maxLength} characters`, { claim: 'token' });
   }
   const parts = token.trim().split('.');
-  if (parts.length !== 3) throw new InputError('ERR_MALFORMED', 'token is not a compact JWS (three dot-separated parts)', { claim: 'token' });
+  if (parts.length !== 3) throw legateError('ERR_MALFORMED', 'token is not a compact JWS (three dot-separated parts)', { claim: 'token' });
   const [h, p, s] = parts as [string, string, string];
   const header = decodeJsonPart(h, 'header', maxLength);
-  if (typeof header.alg !== 'string') throw new InputError('ERR_MALFORMED', 'token header has no alg', { claim: 'alg' });
+  if (typeof header.alg !== 'string') throw legateError('ERR_MALFORMED', 'token header has no alg', { claim: 'alg' });
   const payload = decodeJsonPart(p, 'payload', maxLength);
   const signature = decodeBase64url(s);
-  if (signature === undefined) throw new InputError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
+  if (signature === undefined) throw legateError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
   // The signing input is ASCII (both parts are base64url): its bytes are its latin1 code units.
   const input = Buffer.from(`${h}.${p}`, 'latin1');
   return { header: header as JwsHeader, payload, signingInput: new Uint8Array(input.buffer, input.byteOffset, input.byteLength), signature };
@@ -99,12 +99,12 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
 export function headerErrors(header: JwsHeader, expected: { typ: string | undefined; what: string }): LegateError[] {
   const errors: LegateError[] = [];
   if (header.alg !== 'EdDSA') {
-    errors.push(new VerificationError('ERR_ALG_NOT_ALLOWED', `only EdDSA ${expected.what} are accepted, not ${header.alg.slice(0, 32)}`, { claim: 'alg' }));
+    errors.push(legateError('ERR_ALG_NOT_ALLOWED', `only EdDSA ${expected.what} are accepted, not ${header.alg.slice(0, 32)}`, { claim: 'alg' }));
   }
   if (expected.typ !== undefined && header.typ !== expected.typ) {
-    errors.push(new InputError('ERR_MALFORMED', `header typ must be ${expected.typ}`, { claim: 'typ' }));
+    errors.push(legateError('ERR_MALFORMED', `header typ must be ${expected.typ}`, { claim: 'typ' }));
   }
-  if (header.crit !== undefined) errors.push(new InputError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
+  if (header.crit !== undefined) errors.push(legateError('ERR_MALFORMED', 'header crit is not supported', { claim: 'crit' }));
   return errors;
 }
 

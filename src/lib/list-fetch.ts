@@ -12,7 +12,7 @@
  * "unavailable" code. Internal.
  */
 
-import { InputError, LegateError, legateError, type VerificationCode, type VerificationError } from '../errors/index.js';
+import { LegateError, legateError, type VerificationCode, type VerificationError, type InputError } from '../errors/index.js';
 import type { HttpClient, HttpResponse } from './http-client.js';
 
 /** How one kind of published list names itself in requests and errors. */
@@ -73,7 +73,7 @@ export function listUnavailable(kind: ListKind, message: string, reason: string,
 }
 
 function tooLarge(kind: ListKind, maxBytes: number): InputError {
-  return new InputError('ERR_INPUT_TOO_LARGE', `${kind.what} response is larger than ${maxBytes} bytes`, {
+  return legateError('ERR_INPUT_TOO_LARGE', `${kind.what} response is larger than ${maxBytes} bytes`, {
     claim: kind.claim,
     reason: 'download',
   });

@@ -11,7 +11,7 @@
  * Internal.
  */
 
-import { LegateError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 // Codes of the outbound HTTP client itself: none of them may reach a peer.
 import { TRANSPORT_CODES } from './http-errors.js';
 
@@ -23,13 +23,13 @@ const TRUST_LIST_UNAVAILABLE = 'a trust list could not be obtained';
 function generic(error: LegateError): LegateError | undefined {
   const { code, claim } = error;
   if (code === 'ERR_DID_UNRESOLVABLE' || TRANSPORT_CODES.has(code)) {
-    return new VerificationError('ERR_DID_UNRESOLVABLE', DID_UNRESOLVABLE, { claim: code === 'ERR_DID_UNRESOLVABLE' ? claim : undefined });
+    return legateError('ERR_DID_UNRESOLVABLE', DID_UNRESOLVABLE, { claim: code === 'ERR_DID_UNRESOLVABLE' ? claim : undefined });
   }
   if (code === 'ERR_STATUS_UNAVAILABLE' || (code === 'ERR_INPUT_TOO_LARGE' && claim === 'statusListCredential')) {
-    return new VerificationError('ERR_STATUS_UNAVAILABLE', STATUS_UNAVAILABLE, { claim: 'credentialStatus' });
+    return legateError('ERR_STATUS_UNAVAILABLE', STATUS_UNAVAILABLE, { claim: 'credentialStatus' });
   }
   if (code === 'ERR_TRUST_LIST_UNAVAILABLE' || (code === 'ERR_INPUT_TOO_LARGE' && claim === 'trustList')) {
-    return new VerificationError('ERR_TRUST_LIST_UNAVAILABLE', TRUST_LIST_UNAVAILABLE, { claim: 'trustList' });
+    return legateError('ERR_TRUST_LIST_UNAVAILABLE', TRUST_LIST_UNAVAILABLE, { claim: 'trustList' });
   }
   return undefined;
 }

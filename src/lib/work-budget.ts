@@ -30,7 +30,7 @@
  */
 
 import type { Resolvable } from 'did-resolver';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 
 /** A resolver's optional key lookup (did/verification-key's `KeyResolvable`), by shape: lib/ does not import did/. */
 interface KeyLookupCarrier {
@@ -104,7 +104,7 @@ export class WorkBudget {
   charge(kind: WorkKind, amount = 1): void {
     const limit = this.limits[kind];
     if (this.#spent[kind] + amount > limit) {
-      throw new InputError('ERR_WORK_LIMIT', `the message needs more than ${limit} ${LABELS[kind]}, this verifier's limit per message`, {
+      throw legateError('ERR_WORK_LIMIT', `the message needs more than ${limit} ${LABELS[kind]}, this verifier's limit per message`, {
         claim: kind,
         reason: kind,
       });

@@ -20,7 +20,7 @@
  * kind (lib/peer-error); its detail goes to the audit log only.
  */
 
-import { InputError, isLegateError, legateError } from '../errors/index.js';
+import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
 import type { AcknowledgePayload } from '../handshake/types.js';
@@ -133,7 +133,7 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
       replay,
       sessionLifetimeSeconds: ctx.sessionLifetimeSeconds,
     });
-    if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'advertise refused');
+    if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'advertise refused');
     if (handling.session !== undefined && handling.presentation !== undefined) {
       const chains = Object.fromEntries(
         handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]),
@@ -153,8 +153,8 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
     const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
     if (stored === undefined) throw legateError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
     const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgePayload, verify, replay });
-    if (!handling.ok) throw handling.errors[0] ?? new InputError('ERR_MALFORMED', 'confirm refused');
+    if (!handling.ok) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'confirm refused');
     return { type: 'confirm', handling };
   }
-  throw new InputError('ERR_MALFORMED', 'an ACE message to a node is an advertise or a confirm', { claim: 'type' });
+  throw legateError('ERR_MALFORMED', 'an ACE message to a node is an advertise or a confirm', { claim: 'type' });
 }

@@ -21,7 +21,7 @@
  * rows and logs the decision.
  */
 
-import { InputError, isErrorCode, type ErrorCode } from '../errors/index.js';
+import { isErrorCode, legateError, type ErrorCode } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
@@ -134,7 +134,7 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
   const fatal = verified.errors.find((e) => e.code !== 'ERR_NOT_AUTHORIZED');
   const { claims, session } = verified;
   if (fatal !== undefined || claims === undefined || session === undefined) {
-    throw fatal ?? verified.errors[0] ?? new InputError('ERR_MALFORMED', 'the action could not be verified');
+    throw fatal ?? verified.errors[0] ?? legateError('ERR_MALFORMED', 'the action could not be verified');
   }
   const request = { action: claims.action, resource: claims.resource, scope: claims.scope, amount: amountOf(claims.params) };
   return { token, claims, session, verified, attribution: [session.sub, ...actorsOf(session)], request, audience, replay };

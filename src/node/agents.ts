@@ -7,7 +7,7 @@
  */
 
 import type { DIDDocument } from 'did-resolver';
-import { InputError, legateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { AGENT_NAME, agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
@@ -31,14 +31,14 @@ function validate(options: CreateAgentOptions): AgentMethod {
   assertString(options.name, 'name');
   assertString(options.owner, 'owner');
   if (!AGENT_NAME.test(options.name)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'agent name must match [a-z0-9][a-z0-9-]{0,62}', { claim: 'name' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'agent name must match [a-z0-9][a-z0-9-]{0,62}', { claim: 'name' });
   }
   if (options.owner.length > 2048 || !OWNER_URI.test(options.owner)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'owner must be a URI such as mailto:alice@example.com or a DID', { claim: 'owner' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'owner must be a URI such as mailto:alice@example.com or a DID', { claim: 'owner' });
   }
   const method = options.method ?? 'web';
   if (method !== 'web' && method !== 'key') {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'method must be web or key', { claim: 'method' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'method must be web or key', { claim: 'method' });
   }
   return method;
 }
@@ -58,7 +58,7 @@ export async function createAgent(ctx: NodeContext, options: CreateAgentOptions)
   const { organization: org } = ctx;
   return inTransaction(ctx, async (tx) => {
     if ((await tx.store.getAgent(options.name)) !== undefined) {
-      throw new StoreError('ERR_CONFLICT', `an agent named ${options.name} already exists`, { claim: 'name' });
+      throw legateError('ERR_CONFLICT', `an agent named ${options.name} already exists`, { claim: 'name' });
     }
     const key = await tx.keys.generate((publicKey) => {
       const did = method === 'web' ? agentDidFromDomain(org.domain, options.name) : didKeyFromPublicKey(publicKey);

@@ -7,7 +7,7 @@
  * `mailto:` URI (who cannot sign) gets an action approved.
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { approversInSettings } from '../store/ports/approvals.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { audit } from './audit.js';
@@ -19,11 +19,11 @@ export async function listApprovers(ctx: NodeContext): Promise<string[]> {
 }
 
 async function change(ctx: NodeContext, did: string, add: boolean): Promise<string[]> {
-  if (!DID.test(did)) throw new InputError('ERR_INVALID_ARGUMENT', 'an approver must be a DID', { claim: 'did' });
+  if (!DID.test(did)) throw legateError('ERR_INVALID_ARGUMENT', 'an approver must be a DID', { claim: 'did' });
   return inTransaction(ctx, async (tx) => {
     const approvals = approversInSettings(tx.store);
     const current = await approvals.listApprovers();
-    if (!add && !current.includes(did)) throw new StoreError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
+    if (!add && !current.includes(did)) throw legateError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
     const next = add ? [...new Set([...current, did])] : current.filter((d) => d !== did);
     await approvals.putApprovers(next);
     await audit(tx, { type: 'agent', decision: 'allow', action: add ? 'name-approver' : 'remove-approver', resource: did });

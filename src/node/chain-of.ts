@@ -11,7 +11,7 @@
 
 import { MAX_CHAIN_LINKS } from '../delegation/verify-chain.js';
 import { readUnverified, securedText, type SecuredCredential } from '../credential/verify-secured.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { isPresentationToken, MAX_PRESENTATION_LENGTH, presentedCredentials } from '../presentation/verify.js';
 import { decodeCompactJws } from '../lib/jws.js';
@@ -71,11 +71,11 @@ export function readChainFile(text: string): SecuredCredential[] {
     try {
       value = JSON.parse(trimmed);
     } catch (cause) {
-      throw new InputError('ERR_MALFORMED', 'the chain file is not JSON', { claim: 'chain', cause });
+      throw legateError('ERR_MALFORMED', 'the chain file is not JSON', { claim: 'chain', cause });
     }
     const list = Array.isArray(value) ? value : isRecord(value) ? (value.credentials ?? value.chain ?? (typeof value.jwt === 'string' ? [value.jwt] : undefined)) : undefined;
     if (!Array.isArray(list) || !list.every((c) => typeof c === 'string' || isRecord(c))) {
-      throw new InputError('ERR_MALFORMED', 'the chain file must hold credentials: JWTs, or Data Integrity credentials', { claim: 'chain' });
+      throw legateError('ERR_MALFORMED', 'the chain file must hold credentials: JWTs, or Data Integrity credentials', { claim: 'chain' });
     }
     return list.flatMap((c) => (typeof c === 'string' && isPresentationToken(c) ? credentialsOfPresentation(c) : [c as SecuredCredential]));
   }

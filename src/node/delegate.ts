@@ -9,7 +9,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { InputError, legateError, VerificationError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { delegateCapability } from '../delegation/delegate.js';
 import type { IssuedCredential, IssuedDataIntegrityCredential, IssuedSecuredCredential } from '../credential/issue.js';
@@ -77,7 +77,7 @@ function coveringCapability(parent: AgentCapabilityCredential, child: Capability
   if (base !== undefined) return base;
   const what = `${child.action} ${child.resource}`;
   const scopes = covering.map((p) => `'${p.scope ?? ''}'`).join(', ');
-  throw new VerificationError(
+  throw legateError(
     'ERR_CAPABILITY_WIDENED',
     covering.length === 0
       ? `no capability of the parent covers ${what}`
@@ -103,12 +103,12 @@ const DID = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$/;
 async function recipient(ctx: NodeContext, to: string): Promise<string> {
   if (to.startsWith('did:')) {
     // The credential schema's DID syntax, checked here so the refusal names `to`, not a schema path.
-    if (!DID.test(to)) throw new InputError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is not a valid DID`, { claim: 'to' });
+    if (!DID.test(to)) throw legateError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is not a valid DID`, { claim: 'to' });
     return to;
   }
   const agent = await ctx.store.getAgent(to);
   if (agent === undefined) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is neither a DID nor the name of an agent of this node`, { claim: 'to' });
+    throw legateError('ERR_INVALID_ARGUMENT', `${to.slice(0, 128)} is neither a DID nor the name of an agent of this node`, { claim: 'to' });
   }
   if (agent.status !== 'active') throw legateError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'to', reason: 'retired' });
   return agent.did;
@@ -117,7 +117,7 @@ async function recipient(ctx: NodeContext, to: string): Promise<string> {
 function requested(options: DelegateFromAgentOptions): Capability[] {
   const { capability, capabilities } = options;
   if ((capability === undefined) === (capabilities === undefined) || (capabilities !== undefined && capabilities.length === 0)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'give either one capability or a non-empty list of capabilities', { claim: 'capabilities' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'give either one capability or a non-empty list of capabilities', { claim: 'capabilities' });
   }
   return capabilities ?? [capability!];
 }
@@ -149,7 +149,7 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
   const to = await recipient(ctx, options.to);
   const parent = await loadParent(ctx, options.credential);
   if (parent.credential.credentialSubject.id !== agent.did) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `the credential was not issued to ${agent.name}`, { claim: 'credential' });
+    throw legateError('ERR_INVALID_ARGUMENT', `the credential was not issued to ${agent.name}`, { claim: 'credential' });
   }
   const capabilities = wanted.map((c) => inherit(parent.credential, c));
   // The parent's shared constraints bind the child too; given ones only tighten (the library checks).

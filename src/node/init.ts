@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, legateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { orgDidFromDomain } from '../did/web.js';
 import { createMasterKey } from '../keys/master-key.js';
 import { KeyStore } from '../keys/keystore.js';
@@ -46,7 +46,7 @@ export async function initNode(options: InitOptions): Promise<OrganizationRecord
   const did = orgDidFromDomain(options.domain);
   const name = options.name ?? options.domain;
   assertNonEmptyString(name, 'name');
-  if (name.length > 256) throw new InputError('ERR_INVALID_ARGUMENT', 'name is longer than 256 characters', { claim: 'name' });
+  if (name.length > 256) throw legateError('ERR_INVALID_ARGUMENT', 'name is longer than 256 characters', { claim: 'name' });
   const created = ['keystore.json', 'master.key', DATA_FILES.adminToken, DATA_FILES.database, `${DATA_FILES.database}-wal`, `${DATA_FILES.database}-shm`];
   // Refuse any directory holding node files, so the cleanup below only ever removes what this call wrote.
   if (created.some((file) => existsSync(join(dataDir, file)))) {

@@ -9,7 +9,7 @@
  */
 
 import { join } from 'node:path';
-import { legateError, StoreError } from '../errors/index.js';
+import { legateError, type StoreError } from '../errors/index.js';
 import { checkSqliteFile } from '../store/sqlite/integrity.js';
 import type { IntegrityReport } from '../store/types.js';
 import { DATA_FILES, type NodeContext } from './context.js';
@@ -31,7 +31,7 @@ export async function checkNodeDatabase(dataDir: string, options: { quick?: bool
 /** The error for a failed check, naming the first problem SQLite found. */
 export function corruptStoreError(report: IntegrityReport): StoreError {
   const more = report.problems.length > 1 ? ` (and ${report.problems.length - 1} more)` : '';
-  return new StoreError(
+  return legateError(
     'ERR_STORE_CORRUPT',
     `the database failed SQLite's integrity check: ${report.problems[0] ?? 'unknown problem'}${more}; stop the node and run \`legate store check\` (README: "Recovering a damaged store")`,
     { reason: 'corrupt' },

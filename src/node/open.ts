@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSharedConfig } from '../config/shared.js';
 import { sharedPolicy } from '../config/node-options.js';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { createDidResolver } from '../did/resolver.js';
 import { KeyStore } from '../keys/keystore.js';
 import { assertSealingMatches, openMasterKey, readSealing, type MasterKey } from '../keys/master-key.js';
@@ -67,7 +67,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
   const store = await openSqliteStore(join(dataDir, DATA_FILES.database));
   try {
     const organization = await store.getOrganization();
-    if (organization === undefined) throw new StoreError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
+    if (organization === undefined) throw legateError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);
     // The fleet's settings live in the store (config/shared); what code passes wins, field by field.
     const policy = sharedPolicy(await readSharedConfig(store), options);
     const clock = options.clock ?? systemClock;

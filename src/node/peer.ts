@@ -9,7 +9,7 @@
  * one that does not answer in time `ERR_PEER_TIMEOUT`, both naming its host.
  */
 
-import { errorFromWire, InputError, isErrorCode, isLegateError, legateError, VerificationError } from '../errors/index.js';
+import { errorFromWire, isErrorCode, isLegateError, legateError, type InputError } from '../errors/index.js';
 import { createSignedAction } from '../action/create.js';
 import { issueApproval } from '../action/approval.js';
 import { actionHash } from '../action/hash.js';
@@ -42,7 +42,7 @@ export function peerDid(peer: string): string {
   try {
     url = new URL(peer);
   } catch {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the peer must be a DID or an http(s) URL', { claim: 'peer' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the peer must be a DID or an http(s) URL', { claim: 'peer' });
   }
   const host = url.port === '' ? url.hostname : `${url.hostname}%3A${url.port}`;
   const path = url.pathname.replace(/\/(did\.json|ace)?$/, '').split('/').filter(Boolean);
@@ -55,12 +55,12 @@ function notAnAgent(did: string): InputError {
   const message = org
     ? `${did} is an organization, not an agent: address a handshake to one of its agents, ${did}:agents:<name>`
     : `${did} lists no ${ACE_SERVICE_TYPE} service, so it cannot answer a handshake: address a registered agent, did:web:<host>:agents:<name>`;
-  return new InputError('ERR_INVALID_ARGUMENT', message, { claim: 'peer', reason: org ? 'organization' : 'no-ace-service' });
+  return legateError('ERR_INVALID_ARGUMENT', message, { claim: 'peer', reason: org ? 'organization' : 'no-ace-service' });
 }
 
 async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   const { didDocument, didResolutionMetadata, didDocumentMetadata } = await ctx.resolver.resolve(did);
-  if (didDocumentMetadata.deactivated === true) throw new VerificationError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
+  if (didDocumentMetadata.deactivated === true) throw legateError('ERR_DID_DEACTIVATED', `${did} is deactivated (a retired agent)`, { claim: 'peer' });
   const code: unknown = didResolutionMetadata.code;
   // Resolution failures that mean the peer's host could not be reached: surfaced with their own code.
   if (didDocument === null && isErrorCode(code) && TRANSPORT_CODES.has(code)) {
@@ -70,7 +70,7 @@ async function endpointOf(ctx: NodeContext, did: string): Promise<string> {
   const service = didDocument?.service?.find((s) => s.type === ACE_SERVICE_TYPE);
   if (service === undefined || typeof service.serviceEndpoint !== 'string') {
     if (didResolutionMetadata.error !== undefined || didDocument === null) {
-      throw new VerificationError('ERR_DID_UNRESOLVABLE', `${did} could not be resolved (${didResolutionMetadata.error ?? 'no document'})`, { claim: 'peer' });
+      throw legateError('ERR_DID_UNRESOLVABLE', `${did} could not be resolved (${didResolutionMetadata.error ?? 'no document'})`, { claim: 'peer' });
     }
     throw notAnAgent(did);
   }
@@ -84,7 +84,7 @@ const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 async function post(ctx: NodeContext, url: string, body: unknown): Promise<Record<string, unknown>> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && !(ctx.allowHttpLoopback && target.protocol === 'http:')) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'peer endpoints must be https (http only for loopback, on opt-in)', { claim: 'peer' });
   }
   const json = JSON.stringify(body);
   let response: HttpResponse;

@@ -8,7 +8,7 @@
  * at its own DID and its own list (read from the store, no server needed).
  */
 
-import { InputError, legateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
@@ -34,12 +34,12 @@ export function trustListUrl(ctx: NodeContext): string {
 }
 
 function checkPatterns(patterns: readonly string[], flag: string): string[] {
-  if (patterns.length === 0) throw new InputError('ERR_INVALID_ARGUMENT', `${flag} needs at least one capability pattern`, { claim: flag });
+  if (patterns.length === 0) throw legateError('ERR_INVALID_ARGUMENT', `${flag} needs at least one capability pattern`, { claim: flag });
   for (const p of patterns) {
     try {
       parsePattern(p);
     } catch {
-      throw new InputError('ERR_INVALID_ARGUMENT', `${flag}: ${JSON.stringify(p.slice(0, 64))} is not a pattern <action>:<resource>`, { claim: flag });
+      throw legateError('ERR_INVALID_ARGUMENT', `${flag}: ${JSON.stringify(p.slice(0, 64))} is not a pattern <action>:<resource>`, { claim: flag });
     }
   }
   return [...patterns];
@@ -47,7 +47,7 @@ function checkPatterns(patterns: readonly string[], flag: string): string[] {
 
 function checkInteger(value: number, max: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be an integer from 0 to ${max}`, { claim: name });
+    throw legateError('ERR_INVALID_ARGUMENT', `${name} must be an integer from 0 to ${max}`, { claim: name });
   }
   return value;
 }
@@ -107,7 +107,7 @@ export interface AccreditOptions {
  * @throws InputError `ERR_INVALID_ARGUMENT` for a bad DID, pattern or depth.
  */
 export async function accredit(ctx: NodeContext, options: AccreditOptions): Promise<string> {
-  if (!/^did:[a-z0-9]+:\S+$/.test(options.issuer)) throw new InputError('ERR_INVALID_ARGUMENT', 'issuer must be a DID', { claim: 'issuer' });
+  if (!/^did:[a-z0-9]+:\S+$/.test(options.issuer)) throw legateError('ERR_INVALID_ARGUMENT', 'issuer must be a DID', { claim: 'issuer' });
   const entry: Accreditation = {
     issuer: options.issuer,
     capabilities: checkPatterns(options.capabilities, '--for'),
@@ -138,10 +138,10 @@ export async function recognize(ctx: NodeContext, options: RecognizeOptions): Pr
   try {
     url = new URL(options.url);
   } catch {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the trust list URL is not a URL', { claim: 'url' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the trust list URL is not a URL', { claim: 'url' });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError('ERR_INVALID_ARGUMENT', 'the trust list URL must be https', { claim: 'url' });
-  if (!/^did:[a-z0-9]+:\S+$/.test(options.issuer)) throw new InputError('ERR_INVALID_ARGUMENT', 'issuer must be a DID', { claim: 'issuer' });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw legateError('ERR_INVALID_ARGUMENT', 'the trust list URL must be https', { claim: 'url' });
+  if (!/^did:[a-z0-9]+:\S+$/.test(options.issuer)) throw legateError('ERR_INVALID_ARGUMENT', 'issuer must be a DID', { claim: 'issuer' });
   const entry: Recognition = {
     url: options.url,
     issuer: options.issuer,

@@ -19,7 +19,7 @@ import type Database from 'better-sqlite3';
 import { sqlite } from '../store/sqlite/driver.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { createPrivateFile } from './data-dir.js';
 
 /** The lock file in a data directory. */
@@ -69,13 +69,13 @@ export function lockDataDir(dataDir: string, clock: () => Date = () => new Date(
   } catch (error) {
     // Another process created it between the check and the create: that is fine.
     if ((error as { code?: unknown }).code !== 'EEXIST') {
-      throw new StoreError('ERR_STORE', `cannot create ${path}`, { cause: error });
+      throw legateError('ERR_STORE', `cannot create ${path}`, { cause: error });
     }
   }
   try {
     db = new (sqlite())(path, { timeout: 0 });
   } catch (error) {
-    throw new StoreError('ERR_STORE', `cannot open ${path}`, { cause: error });
+    throw legateError('ERR_STORE', `cannot open ${path}`, { cause: error });
   }
   try {
     db.pragma('busy_timeout = 0');
@@ -90,9 +90,9 @@ export function lockDataDir(dataDir: string, clock: () => Date = () => new Date(
     const holder = isBusy(error) ? holderOf(db) : undefined;
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
-    if (!isBusy(error)) throw new StoreError('ERR_STORE', `cannot lock ${path}`, { cause: error });
+    if (!isBusy(error)) throw legateError('ERR_STORE', `cannot lock ${path}`, { cause: error });
     const who = holder === undefined || holder.pid === process.pid ? 'another server' : `process ${holder.pid} (since ${holder.started_at})`;
-    throw new StoreError('ERR_DATA_DIR_IN_USE', `${dataDir} is already being served by ${who}; stop it first (CLI commands need no server stopped)`, {
+    throw legateError('ERR_DATA_DIR_IN_USE', `${dataDir} is already being served by ${who}; stop it first (CLI commands need no server stopped)`, {
       claim: 'data',
     });
   }

@@ -5,7 +5,7 @@
  * active key, or an agent's key.
  */
 
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { newestActiveSigner } from '../keys/newest-signer.js';
 import type { Signer } from '../keys/signer.js';
 import type { NodeContext } from './context.js';
@@ -22,6 +22,6 @@ export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
 export async function signerFor(ctx: NodeContext, did: string): Promise<Signer> {
   if (did === ctx.organization.did) return organizationSigner(ctx);
   const agent = await ctx.store.getAgentByDid(did);
-  if (agent === undefined) throw new StoreError('ERR_KEY_UNAVAILABLE', `this node holds no key for ${did}`, { claim: 'issuer' });
+  if (agent === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `this node holds no key for ${did}`, { claim: 'issuer' });
   return ctx.keys.signer(agent.kid);
 }

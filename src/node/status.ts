@@ -14,7 +14,7 @@
  * lists signed before they expire is the re-signing job's (`node/status-refresh`).
  */
 
-import { InputError, StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { StatusEntry } from '../credential/types.js';
 import { getBit, setBit } from '../status/bitstring.js';
 import { statusEntry } from '../status/entry.js';
@@ -107,7 +107,7 @@ export interface StatusChangeResult {
  */
 export async function changeStatus(ctx: NodeContext, credentialId: string, change: StatusChange): Promise<StatusChangeResult> {
   if (!['revoke', 'suspend', 'reinstate'].includes(change)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'change must be revoke, suspend or reinstate', { claim: 'change' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'change must be revoke, suspend or reinstate', { claim: 'change' });
   }
   return ctx.store.transaction(async (store) => {
     const tx = withStore(ctx, store);
@@ -161,8 +161,8 @@ export async function credentialStatus(ctx: NodeContext, credentialId: string): 
  */
 export async function publishedStatusList(ctx: NodeContext, listId: string): Promise<{ token: string; list: StatusListRecord }> {
   const list = await ctx.store.getStatusList(listId);
-  if (list === undefined) throw new StoreError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
-  if (list.token === undefined) throw new StoreError('ERR_STATUS_UNAVAILABLE', `status list ${listId} has not been signed yet`, { claim: 'list' });
+  if (list === undefined) throw legateError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'list' });
+  if (list.token === undefined) throw legateError('ERR_STATUS_UNAVAILABLE', `status list ${listId} has not been signed yet`, { claim: 'list' });
   return { token: list.token, list };
 }
 

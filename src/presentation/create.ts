@@ -9,7 +9,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -70,7 +70,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
   assertNonEmptyString(options.nonce, 'nonce');
   const count = options.credentials.length;
   if (count === 0 || count > MAX_PRESENTED_CREDENTIALS) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });
+    throw legateError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });
   }
   const now = epochSeconds((options.clock ?? systemClock)());
   const payload = {

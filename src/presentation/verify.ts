@@ -11,7 +11,7 @@
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
-import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { didSignature } from '../did/signature.js';
 import { delegationOf } from '../delegation/delegate.js';
 import { chainOf, type ChainVerification } from '../delegation/verify-chain.js';
@@ -82,34 +82,34 @@ function claimErrors(payload: Record<string, unknown>, options: VerifyPresentati
   const { aud, nonce, iat, exp } = payload;
   const audiences = Array.isArray(aud) ? aud : [aud];
   if (!audiences.some((a) => typeof a === 'string' && a === options.audience)) {
-    errors.push(new VerificationError('ERR_AUDIENCE', 'the presentation is addressed to another verifier', { claim: 'aud' }));
+    errors.push(legateError('ERR_AUDIENCE', 'the presentation is addressed to another verifier', { claim: 'aud' }));
   }
   if (typeof nonce !== 'string' || !sameString(nonce, options.nonce)) {
-    errors.push(new VerificationError('ERR_NONCE', 'the presentation does not answer this challenge', { claim: 'nonce' }));
+    errors.push(legateError('ERR_NONCE', 'the presentation does not answer this challenge', { claim: 'nonce' }));
   }
   const now = epochSeconds((options.clock ?? systemClock)());
   const skew = options.skewSeconds ?? 60;
-  if (typeof iat !== 'number') errors.push(new InputError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' }));
-  else if (iat > now + skew) errors.push(new TimeError('ERR_NOT_YET_VALID', 'the presentation is dated in the future', { claim: 'iat' }));
-  else if (iat < now - (options.maxAgeSeconds ?? 300) - skew) errors.push(new TimeError('ERR_EXPIRED', 'the presentation is stale', { claim: 'iat' }));
-  if (typeof exp !== 'number') errors.push(new InputError('ERR_MALFORMED', 'exp is missing', { claim: 'exp' }));
-  else if (exp < now - skew) errors.push(new TimeError('ERR_EXPIRED', 'the presentation has expired', { claim: 'exp' }));
+  if (typeof iat !== 'number') errors.push(legateError('ERR_MALFORMED', 'iat is missing', { claim: 'iat' }));
+  else if (iat > now + skew) errors.push(legateError('ERR_NOT_YET_VALID', 'the presentation is dated in the future', { claim: 'iat' }));
+  else if (iat < now - (options.maxAgeSeconds ?? 300) - skew) errors.push(legateError('ERR_EXPIRED', 'the presentation is stale', { claim: 'iat' }));
+  if (typeof exp !== 'number') errors.push(legateError('ERR_MALFORMED', 'exp is missing', { claim: 'exp' }));
+  else if (exp < now - skew) errors.push(legateError('ERR_EXPIRED', 'the presentation has expired', { claim: 'exp' }));
   return errors;
 }
 
 /** The credentials a presentation carries: enveloped JWTs, embedded Data Integrity credentials. @throws InputError */
 export function presentedCredentials(payload: Record<string, unknown>): SecuredCredential[] {
   const list = payload.verifiableCredential;
-  if (!Array.isArray(list) || list.length === 0) throw new InputError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
+  if (!Array.isArray(list) || list.length === 0) throw legateError('ERR_MALFORMED', 'the presentation carries no credentials', { claim: 'verifiableCredential' });
   if (list.length > MAX_PRESENTED_CREDENTIALS) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `a presentation carries at most ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'verifiableCredential' });
+    throw legateError('ERR_INPUT_TOO_LARGE', `a presentation carries at most ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'verifiableCredential' });
   }
   return list.map((entry): SecuredCredential => {
     if (isRecord(entry) && entry.type === 'EnvelopedVerifiableCredential' && typeof entry.id === 'string' && entry.id.startsWith(ENVELOPE_PREFIX)) {
       return entry.id.slice(ENVELOPE_PREFIX.length);
     }
     if (isRecord(entry) && 'proof' in entry) return entry;
-    throw new InputError('ERR_MALFORMED', 'credentials must be EnvelopedVerifiableCredential data: URLs or Data Integrity credentials', {
+    throw legateError('ERR_MALFORMED', 'credentials must be EnvelopedVerifiableCredential data: URLs or Data Integrity credentials', {
       claim: 'verifiableCredential',
     });
   });
@@ -185,12 +185,12 @@ export async function verifyPresentation(token: string, options: VerifyPresentat
   const errors = [...(signatureFailures ?? []), ...claimErrors(decoded.payload, options)];
   // A safety net: a skipped holder check must never leave a presentation without an error.
   if (signatureFailures === undefined && chains.every((c) => c.errors.length === 0 && c.leaf?.credentialSubject.id === holder)) {
-    errors.push(new VerificationError('ERR_HOLDER_BINDING', 'no verified chain names the holder, so its DID was not resolved', { claim: 'holder' }));
+    errors.push(legateError('ERR_HOLDER_BINDING', 'no verified chain names the holder, so its DID was not resolved', { claim: 'holder' }));
   }
   for (const chain of chains) {
     errors.push(...chain.errors);
     if (chain.leaf !== undefined && chain.leaf.credentialSubject.id !== holder) {
-      errors.push(new VerificationError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
+      errors.push(legateError('ERR_HOLDER_BINDING', `the holder is not the subject of ${chain.leaf.id}`, { claim: 'holder' }));
     }
   }
   return {

@@ -12,7 +12,7 @@
 
 import { actionMatches, resourceMatches } from '../capability/match.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { assertString } from '../lib/assert.js';
 
 /** A pattern split into its action and resource parts. */
@@ -42,7 +42,7 @@ export function parsePattern(text: string): CapabilityPattern {
   assertString(text, 'pattern');
   const match = text.length <= MAX_PATTERN_LENGTH ? PATTERN.exec(text) : null;
   if (match === null) {
-    throw new InputError('ERR_MALFORMED', `not a capability pattern <action>:<resource>: ${JSON.stringify(text.slice(0, 64))}`, {
+    throw legateError('ERR_MALFORMED', `not a capability pattern <action>:<resource>: ${JSON.stringify(text.slice(0, 64))}`, {
       claim: 'pattern',
     });
   }

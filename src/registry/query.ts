@@ -10,7 +10,7 @@
  * throws.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { parsePattern } from './pattern.js';
 import type { TrustRegistry } from './trust.js';
@@ -76,7 +76,7 @@ export async function queryAuthorization(registry: TrustRegistry, query: Authori
   try {
     capability = parsePattern(authorization);
   } catch (cause) {
-    throw new InputError('ERR_MALFORMED', 'authorization must be <action>:<resource>', { claim: 'authorization', cause });
+    throw legateError('ERR_MALFORMED', 'authorization must be <action>:<resource>', { claim: 'authorization', cause });
   }
   const decision = await registry.isTrusted(entity, capability, { depth });
   return decision.trusted

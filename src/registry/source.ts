@@ -17,7 +17,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import { createHttpClient, type HttpClient } from '../lib/http-client.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
-import { LegateError, legateError, TimeError, VerificationError, type ErrorCode } from '../errors/index.js';
+import { LegateError, legateError, type ErrorCode, type TimeError } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import { createListLoader, type ListLoader } from '../lib/list-loader.js';
 import { listUnavailable, type ListKind } from '../lib/list-fetch.js';
@@ -85,10 +85,10 @@ export function windowError(
   skewMs: number,
 ): TimeError | undefined {
   if (validFrom !== undefined && Date.parse(validFrom) - skewMs > now) {
-    return new TimeError('ERR_NOT_YET_VALID', `${what} is not valid before ${validFrom}`, { claim: 'validFrom' });
+    return legateError('ERR_NOT_YET_VALID', `${what} is not valid before ${validFrom}`, { claim: 'validFrom' });
   }
   if (validUntil !== undefined && Date.parse(validUntil) + skewMs < now) {
-    return new TimeError('ERR_EXPIRED', `${what} expired at ${validUntil}`, { claim: 'validUntil' });
+    return legateError('ERR_EXPIRED', `${what} expired at ${validUntil}`, { claim: 'validUntil' });
   }
   return undefined;
 }
@@ -147,7 +147,7 @@ export function createListSource(options: SourceOptions): ListSource {
         let pending = statuses.get(url);
         if (pending === undefined) {
           pending = status(credential as unknown as Record<string, unknown>, credential.issuer).catch((cause: unknown) => [
-            new VerificationError('ERR_STATUS_UNAVAILABLE', 'trust list status check failed', { claim: 'credentialStatus', cause }),
+            legateError('ERR_STATUS_UNAVAILABLE', 'trust list status check failed', { claim: 'credentialStatus', cause }),
           ]);
           statuses.set(url, pending);
         }

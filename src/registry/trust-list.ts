@@ -10,7 +10,7 @@
  * verifier's anchor) expects.
  */
 
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError, type InputError } from '../errors/index.js';
 import { assertSchema } from '../credential/schema.js';
 import { LEGATE_CONTEXT, VC_V2_CONTEXT, issuerId, type StatusEntry } from '../credential/types.js';
 import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
@@ -79,7 +79,7 @@ const iso = (value: Date | string | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === 'string' ? value : isoSeconds(value);
 
 function invalid(message: string, claim: string): InputError {
-  return new InputError('ERR_INVALID_ARGUMENT', message, { claim });
+  return legateError('ERR_INVALID_ARGUMENT', message, { claim });
 }
 
 /**
@@ -191,14 +191,14 @@ export async function verifyTrustList(jwt: string, options: VerifyTrustListOptio
   const issuer = issuerId(credential);
   if (options.expectedUrl !== undefined && credential.id !== options.expectedUrl) {
     const message = `trust list id is not the URL it was obtained from (${options.expectedUrl})`;
-    errors.push(new VerificationError('ERR_TRUST_LIST_MISMATCH', message, { claim: 'id' }));
+    errors.push(legateError('ERR_TRUST_LIST_MISMATCH', message, { claim: 'id' }));
   }
   const subject = (credential as { credentialSubject?: { id?: unknown } }).credentialSubject;
   if (subject?.id !== issuer) {
-    errors.push(new VerificationError('ERR_TRUST_LIST_MISMATCH', 'trust list subject is not its issuer', { claim: 'credentialSubject.id' }));
+    errors.push(legateError('ERR_TRUST_LIST_MISMATCH', 'trust list subject is not its issuer', { claim: 'credentialSubject.id' }));
   }
   if (options.expectedIssuer !== undefined && issuer !== options.expectedIssuer) {
-    errors.push(new VerificationError('ERR_TRUST_LIST_ISSUER', `trust list is not signed by ${options.expectedIssuer}`, { claim: 'issuer' }));
+    errors.push(legateError('ERR_TRUST_LIST_ISSUER', `trust list is not signed by ${options.expectedIssuer}`, { claim: 'issuer' }));
   }
   return { ...result, verified: errors.length === 0, errors };
 }

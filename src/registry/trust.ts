@@ -20,7 +20,7 @@ import type { Capability } from '../credential/types.js';
 import type { StatusCheck } from '../credential/verify-jwt.js';
 import type { FetchLike } from '../did/resolver.js';
 import { httpClientOf, type HttpClient } from '../lib/http-client.js';
-import { VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { assertFunction, assertNonEmptyString, assertPositiveInteger, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
@@ -296,7 +296,7 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
       return decisions.flatMap((decision, i) => {
         if (decision.trusted) return [];
         const { message, reason } = decision.reason;
-        return [new VerificationError('ERR_UNTRUSTED_ISSUER', message, { claim: entries[i]![0], reason })];
+        return [legateError('ERR_UNTRUSTED_ISSUER', message, { claim: entries[i]![0], reason })];
       });
     },
     isRecognized(registry, recognized) {

@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
-import { LegateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { ADMIN_TOKEN_SETTING } from '../node/context.js';
 import type { Store } from '../store/types.js';
 
@@ -22,7 +22,7 @@ const MAX_TOKEN_LENGTH = 512;
 /** The one answer to every failed attempt, so a caller learns nothing about why. */
 function refuse(c: Context): never {
   c.header('WWW-Authenticate', 'Bearer realm="legate-admin"');
-  throw new LegateError('ERR_UNAUTHORIZED', 'a valid admin bearer token is required');
+  throw legateError('ERR_UNAUTHORIZED', 'a valid admin bearer token is required');
 }
 
 /** True when `token`'s SHA-256 is the stored digest (hex), compared in constant time. */

@@ -9,7 +9,7 @@
 
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InputError, LegateError, legateError, type ErrorCode } from '../errors/index.js';
+import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Hono {
     metrics.requests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
   });
   const tooLarge = (c: Context) => {
-    const body = problem(new InputError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
+    const body = problem(legateError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
     // The unread rest of the body is not drained: tell the client this connection ends here.
     return c.json(body, 413, { 'content-type': 'application/problem+json', connection: 'close' });
   };

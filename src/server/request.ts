@@ -6,14 +6,14 @@
  */
 
 import type { Context } from 'hono';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { parseJson } from '../lib/json.js';
 
 /** The request body as a JSON object. */
 export async function jsonBody(c: Context, maxLength: number): Promise<Record<string, unknown>> {
   const value = parseJson(await c.req.text(), 'request body', { maxLength });
-  if (!isRecord(value)) throw new InputError('ERR_MALFORMED', 'the request body must be a JSON object', { claim: 'body' });
+  if (!isRecord(value)) throw legateError('ERR_MALFORMED', 'the request body must be a JSON object', { claim: 'body' });
   return value;
 }
 
@@ -21,7 +21,7 @@ export async function jsonBody(c: Context, maxLength: number): Promise<Record<st
 export function stringField(body: Record<string, unknown>, name: string): string {
   const value = body[name];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be a non-empty string`, { claim: name });
+    throw legateError('ERR_INVALID_ARGUMENT', `${name} must be a non-empty string`, { claim: name });
   }
   return value;
 }

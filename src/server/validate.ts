@@ -15,7 +15,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { validator } from 'hono/validator';
 import { assertSchema } from '../credential/schema.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { parseJson } from '../lib/json.js';
 
@@ -40,10 +40,10 @@ export function readJson(maxLength: number, { optional = false }: { optional?: b
       (c.req.bodyCache as unknown as { text?: Promise<string> }).text = Promise.resolve('{}');
     } else {
       const value = parseJson(text, 'request body', { maxLength });
-      if (!isRecord(value)) throw new InputError('ERR_MALFORMED', 'the request body must be a JSON object', { claim: 'body' });
+      if (!isRecord(value)) throw legateError('ERR_MALFORMED', 'the request body must be a JSON object', { claim: 'body' });
       const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
       if (!JSON_MEDIA_TYPE.test(mediaType)) {
-        throw new InputError('ERR_MALFORMED', 'the request body must be sent as application/json', { claim: 'content-type' });
+        throw legateError('ERR_MALFORMED', 'the request body must be sent as application/json', { claim: 'content-type' });
       }
     }
     await next();

@@ -11,7 +11,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { AttributionEntry } from '../delegation/verify-chain.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
@@ -70,14 +70,14 @@ export function actorClaim(attribution: readonly AttributionEntry[], subject: st
   const parties = attribution.filter((entry) => entry.role !== 'issuer').map((entry) => entry.id);
   if (parties.length === 0) return undefined;
   if (parties.at(-1) !== subject) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the attribution chain must end at the session subject', { claim: 'attribution' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the attribution chain must end at the session subject', { claim: 'attribution' });
   }
   return parties.slice(0, -1).reduce<ActorClaim | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined);
 }
 
 function assertCapabilities(capabilities: unknown): asserts capabilities is SessionCapability[] {
   if (!Array.isArray(capabilities) || capabilities.length === 0 || capabilities.length > MAX_SESSION_CAPABILITIES) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `a session carries 1 to ${MAX_SESSION_CAPABILITIES} capabilities`, { claim: 'capabilities' });
+    throw legateError('ERR_INVALID_ARGUMENT', `a session carries 1 to ${MAX_SESSION_CAPABILITIES} capabilities`, { claim: 'capabilities' });
   }
   for (const c of capabilities) {
     if (!isRecord(c) || typeof c.action !== 'string' || typeof c.resource !== 'string' || typeof c.credential !== 'string') {
@@ -111,7 +111,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
   assertNonEmptyString(holderKey?.kid, 'holderKey.kid');
   assertBytes(holderKey.publicKey, 'holderKey.publicKey', 32);
   if (!holderKey.kid.startsWith(`${subject}#`)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the holder key must be a verification method of the subject', { claim: 'holderKey' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the holder key must be a verification method of the subject', { claim: 'holderKey' });
   }
   assertCapabilities(options.capabilities);
   const lifetime = options.lifetimeSeconds ?? DEFAULT_SESSION_LIFETIME_SECONDS;
@@ -120,7 +120,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
   }
   const iat = epochSeconds((options.clock ?? systemClock)());
   const exp = Math.min(iat + lifetime, options.notAfter === undefined ? Number.POSITIVE_INFINITY : epochSeconds(options.notAfter));
-  if (!(exp > iat)) throw new InputError('ERR_INVALID_ARGUMENT', 'the session would already be over (notAfter)', { claim: 'notAfter' });
+  if (!(exp > iat)) throw legateError('ERR_INVALID_ARGUMENT', 'the session would already be over (notAfter)', { claim: 'notAfter' });
   const act = options.attribution === undefined ? undefined : actorClaim(options.attribution, subject);
   const rejected = (options.rejected ?? []).slice(0, MAX_SESSION_REJECTIONS).map(({ action, resource, scope, code }) => ({
     action,

@@ -13,7 +13,7 @@
 
 import type { KeyResolvable } from '../did/verification-key.js';
 import { didSignature } from '../did/signature.js';
-import { InputError, LegateError, TimeError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
@@ -77,7 +77,7 @@ function shapeErrors(payload: Record<string, unknown>): LegateError[] {
     bad.push('capabilities');
   }
   if (actProblem(act, 0)) bad.push('act');
-  return bad.map((claim) => new InputError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
+  return bad.map((claim) => legateError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
 }
 
 async function signatureErrors(decoded: DecodedJws, iss: string, resolver: KeyResolvable): Promise<LegateError[]> {
@@ -115,16 +115,16 @@ export async function verifySessionToken(token: string, options: VerifySessionOp
   const { iss, aud, iat, exp } = payload;
   if (isString(iss)) {
     if (!(options.issuers ?? [options.audience]).includes(iss)) {
-      errors.push(new VerificationError('ERR_UNTRUSTED_ISSUER', 'session tokens from this issuer are not accepted', { claim: 'iss' }));
+      errors.push(legateError('ERR_UNTRUSTED_ISSUER', 'session tokens from this issuer are not accepted', { claim: 'iss' }));
     } else if (header.alg === 'EdDSA') {
       errors.push(...(await signatureErrors(decoded, iss, options.resolver)));
     }
   }
-  if (aud !== options.audience) errors.push(new VerificationError('ERR_AUDIENCE', 'the session is for another verifier', { claim: 'aud' }));
+  if (aud !== options.audience) errors.push(legateError('ERR_AUDIENCE', 'the session is for another verifier', { claim: 'aud' }));
   const now = epochSeconds((options.clock ?? systemClock)());
   const skew = options.skewSeconds ?? 60;
-  if (isTime(exp) && exp < now - skew) errors.push(new TimeError('ERR_EXPIRED', 'the session has expired', { claim: 'exp' }));
-  if (isTime(iat) && iat > now + skew) errors.push(new TimeError('ERR_NOT_YET_VALID', 'the session is dated in the future', { claim: 'iat' }));
+  if (isTime(exp) && exp < now - skew) errors.push(legateError('ERR_EXPIRED', 'the session has expired', { claim: 'exp' }));
+  if (isTime(iat) && iat > now + skew) errors.push(legateError('ERR_NOT_YET_VALID', 'the session is dated in the future', { claim: 'iat' }));
   return {
     verified: errors.length === 0,
     errors,

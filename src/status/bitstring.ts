@@ -12,7 +12,7 @@
 
 import { randomInt } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { assertBytes, assertPositiveInteger } from '../lib/assert.js';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 
@@ -119,7 +119,7 @@ export function randomListIndex(bits: number = MIN_LIST_BITS): number {
 export function encodeList(bytes: Uint8Array): string {
   assertBytes(bytes, 'bytes');
   if (bytes.length * 8 < MIN_LIST_BITS) {
-    throw new InputError('ERR_STATUS_LIST_LENGTH', `a status list must have at least ${MIN_LIST_BITS} entries`, {
+    throw legateError('ERR_STATUS_LIST_LENGTH', `a status list must have at least ${MIN_LIST_BITS} entries`, {
       claim: 'encodedList',
     });
   }
@@ -152,18 +152,18 @@ function limit(value: number | undefined, fallback: number, name: string): numbe
 export function decodeList(encoded: string, limits: DecodeListLimits = {}): Uint8Array {
   const maxCompressed = limit(limits.maxCompressedBytes, DEFAULT_MAX_COMPRESSED_BYTES, 'maxCompressedBytes');
   const maxInflated = limit(limits.maxInflatedBytes, DEFAULT_MAX_INFLATED_BYTES, 'maxInflatedBytes');
-  if (typeof encoded !== 'string') throw new InputError('ERR_MALFORMED', 'encodedList must be a string', { claim: 'encodedList' });
+  if (typeof encoded !== 'string') throw legateError('ERR_MALFORMED', 'encodedList must be a string', { claim: 'encodedList' });
   const text = encoded.startsWith(MULTIBASE_BASE64URL) ? encoded.slice(1) : encoded;
   // Refuse by length before decoding anything: base64url carries 6 bits a character.
   if (Math.floor((text.length * 3) / 4) > maxCompressed) {
-    throw new InputError('ERR_INPUT_TOO_LARGE', `encodedList is larger than ${maxCompressed} bytes`, {
+    throw legateError('ERR_INPUT_TOO_LARGE', `encodedList is larger than ${maxCompressed} bytes`, {
       claim: 'encodedList',
       reason: 'compressed',
     });
   }
   const compressed = decodeBase64url(text);
   if (compressed === undefined || compressed.length === 0) {
-    throw new InputError('ERR_MALFORMED', 'encodedList is not base64url', { claim: 'encodedList' });
+    throw legateError('ERR_MALFORMED', 'encodedList is not base64url', { claim: 'encodedList' });
   }
   let inflated: Buffer;
   try {
@@ -171,16 +171,16 @@ export function decodeList(encoded: string, limits: DecodeListLimits = {}): Uint
     inflated = gunzipSync(compressed, { maxOutputLength: maxInflated });
   } catch (cause) {
     if ((cause as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new InputError('ERR_INPUT_TOO_LARGE', `encodedList inflates to more than ${maxInflated} bytes`, {
+      throw legateError('ERR_INPUT_TOO_LARGE', `encodedList inflates to more than ${maxInflated} bytes`, {
         claim: 'encodedList',
         reason: 'inflated',
         cause,
       });
     }
-    throw new InputError('ERR_MALFORMED', 'encodedList is not a complete GZIP stream', { claim: 'encodedList', cause });
+    throw legateError('ERR_MALFORMED', 'encodedList is not a complete GZIP stream', { claim: 'encodedList', cause });
   }
   if (inflated.length * 8 < MIN_LIST_BITS) {
-    throw new InputError('ERR_STATUS_LIST_LENGTH', `status list has ${inflated.length * 8} entries, fewer than ${MIN_LIST_BITS}`, {
+    throw legateError('ERR_STATUS_LIST_LENGTH', `status list has ${inflated.length * 8} entries, fewer than ${MIN_LIST_BITS}`, {
       claim: 'encodedList',
     });
   }

@@ -16,7 +16,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { FetchLike } from '../did/resolver.js';
 import { httpClientOf, type HttpClient } from '../lib/http-client.js';
-import { LegateError, legateError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError, type VerificationError } from '../errors/index.js';
 import { issuerId } from '../credential/types.js';
 import { assertFunction, assertPositiveInteger, isRecord } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
@@ -247,7 +247,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     const invalid = (error: LegateError): StatusResult => ({ outcome: 'invalid', entry: ref, error, source });
     // §3.3 and Security Considerations: a list speaks only for its own issuer's credentials.
     if (issuer === undefined || list.issuer !== issuer) {
-      return invalid(new VerificationError('ERR_STATUS_ISSUER', 'status list is not signed by the credential issuer', { claim: 'issuer' }));
+      return invalid(legateError('ERR_STATUS_ISSUER', 'status list is not signed by the credential issuer', { claim: 'issuer' }));
     }
     if (!list.purposes.includes(ref.purpose)) {
       return invalid(
@@ -267,7 +267,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     }
     if (!getBit(list.bits, ref.index)) return { outcome: 'ok', entry: ref, source };
     const revoked = ref.purpose === 'revocation';
-    const error = new VerificationError(revoked ? 'ERR_REVOKED' : 'ERR_SUSPENDED', `credential is ${revoked ? 'revoked' : 'suspended'}`, {
+    const error = legateError(revoked ? 'ERR_REVOKED' : 'ERR_SUSPENDED', `credential is ${revoked ? 'revoked' : 'suspended'}`, {
       claim: 'credentialStatus',
     });
     return { outcome: revoked ? 'revoked' : 'suspended', entry: ref, error, source };

@@ -9,7 +9,7 @@
  * data so a verifier can list every problem.
  */
 
-import { InputError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import {
   STATUS_ENTRY_TYPE,
@@ -89,7 +89,7 @@ export function statusEntry(listUrl: string, index: number, purpose: StatusPurpo
 
 function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef | LegateError {
   const { statusPurpose, statusListIndex, statusListCredential, statusSize } = value;
-  const bad = (message: string, field: string) => new InputError('ERR_MALFORMED', message, { claim: `${at}/${field}` });
+  const bad = (message: string, field: string) => legateError('ERR_MALFORMED', message, { claim: `${at}/${field}` });
   if (typeof statusListIndex !== 'string' || !INDEX.test(statusListIndex) || !Number.isSafeInteger(Number(statusListIndex))) {
     return bad('statusListIndex must be a non-negative integer string', 'statusListIndex');
   }
@@ -98,7 +98,7 @@ function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef |
   if (statusSize !== undefined && statusSize !== 1) return bad('only statusSize 1 is supported', 'statusSize');
   if (typeof statusPurpose !== 'string') return bad('statusPurpose must be a string', 'statusPurpose');
   if (!(STATUS_PURPOSES as readonly string[]).includes(statusPurpose)) {
-    return new InputError('ERR_STATUS_PURPOSE', `status purpose ${JSON.stringify(statusPurpose.slice(0, 32))} is not supported`, {
+    return legateError('ERR_STATUS_PURPOSE', `status purpose ${JSON.stringify(statusPurpose.slice(0, 32))} is not supported`, {
       claim: `${at}/statusPurpose`,
       reason: 'unsupported',
     });
@@ -129,14 +129,14 @@ export function readStatusEntries(credential: { credentialStatus?: unknown }): S
   const list: unknown[] = Array.isArray(status) ? status : [status];
   if (list.length > MAX_STATUS_ENTRIES) {
     result.errors.push(
-      new InputError('ERR_MALFORMED', `credentialStatus has more than ${MAX_STATUS_ENTRIES} entries`, { claim: 'credentialStatus' }),
+      legateError('ERR_MALFORMED', `credentialStatus has more than ${MAX_STATUS_ENTRIES} entries`, { claim: 'credentialStatus' }),
     );
     return result;
   }
   list.forEach((value, i) => {
     const at = Array.isArray(status) ? `credentialStatus/${i}` : 'credentialStatus';
     if (!isRecord(value)) {
-      result.errors.push(new InputError('ERR_MALFORMED', 'a status entry must be an object', { claim: at }));
+      result.errors.push(legateError('ERR_MALFORMED', 'a status entry must be an object', { claim: at }));
       return;
     }
     // `type` is a set (VCDM 2.0, Types): "X" and ["X"] are the same RDF, so a Data Integrity proof covers both spellings alike.

@@ -10,7 +10,7 @@
  * decodes within bounds (§3.2) to at least the minimum length.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError, type InputError } from '../errors/index.js';
 import { secureCredential } from '../credential/issue.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { verifySecuredCredential, type SecuredCredential } from '../credential/verify-secured.js';
@@ -88,10 +88,10 @@ function assertListUrl(value: unknown, name: string): asserts value is string {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be an absolute URL`, { claim: name });
+    throw legateError('ERR_INVALID_ARGUMENT', `${name} must be an absolute URL`, { claim: name });
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${name} must be an http(s) URL without a fragment`, { claim: name });
+    throw legateError('ERR_INVALID_ARGUMENT', `${name} must be an http(s) URL without a fragment`, { claim: name });
   }
 }
 
@@ -114,14 +114,14 @@ export function buildStatusListCredential(input: StatusListCredentialInput): Bit
   assertNonEmptyString(input.issuer, 'issuer');
   assertBytes(input.bits, 'bits');
   if (!STATUS_PURPOSES.includes(input.purpose)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'purpose must be revocation or suspension', { claim: 'purpose' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'purpose must be revocation or suspension', { claim: 'purpose' });
   }
   const ttl = input.ttlMs ?? DEFAULT_STATUS_TTL_MS;
   if (!Number.isSafeInteger(ttl) || ttl < 0 || ttl > MAX_STATUS_TTL_MS) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `ttlMs must be an integer in [0, ${MAX_STATUS_TTL_MS}]`, { claim: 'ttlMs' });
+    throw legateError('ERR_INVALID_ARGUMENT', `ttlMs must be an integer in [0, ${MAX_STATUS_TTL_MS}]`, { claim: 'ttlMs' });
   }
   if (input.validUntil !== undefined && input.validUntil.getTime() <= input.validFrom.getTime()) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'validUntil must be after validFrom', { claim: 'validUntil' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'validUntil must be after validFrom', { claim: 'validUntil' });
   }
   const credential: BitstringStatusListCredential = {
     '@context': [VC_V2_CONTEXT],
@@ -170,7 +170,7 @@ export async function issueStatusListCredential(
 > {
   assertNonEmptyString(options.issuer, 'issuer');
   if (!options.signer.kid.startsWith(`${options.issuer}#`)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'the signer key does not belong to the issuer DID', { claim: 'signer' });
   }
   const validFrom = options.validFrom ?? (options.clock ?? systemClock)();
   const credential = buildStatusListCredential({ ...options, validFrom });
@@ -221,7 +221,7 @@ export function isDataIntegrityList(text: string, maxLength: number): boolean {
 }
 
 function malformed(message: string, claim: string): InputError {
-  return new InputError('ERR_MALFORMED', message, { claim });
+  return legateError('ERR_MALFORMED', message, { claim });
 }
 
 /**
@@ -257,7 +257,7 @@ export function readStatusList(credential: unknown, limits: DecodeListLimits = {
   }
   const unknown = purposes.find((p) => !KNOWN_STATUS_PURPOSES.includes(p));
   if (unknown !== undefined) {
-    throw new InputError('ERR_STATUS_PURPOSE', `status list purpose ${JSON.stringify(unknown.slice(0, 32))} is not defined`, {
+    throw legateError('ERR_STATUS_PURPOSE', `status list purpose ${JSON.stringify(unknown.slice(0, 32))} is not defined`, {
       claim: 'statusPurpose',
       reason: 'unknown',
     });

@@ -9,7 +9,7 @@
  */
 
 import { randomInt, randomUUID } from 'node:crypto';
-import { StoreError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { StatusPurpose } from './types.js';
@@ -55,7 +55,7 @@ export async function pickFreeIndex(list: { id: string; size: number }, isAlloca
     const index = (start + step) % list.size;
     if (!(await isAllocated(index))) return index;
   }
-  throw new StoreError('ERR_STORE', `status list ${list.id} is full`);
+  throw legateError('ERR_STORE', `status list ${list.id} is full`);
 }
 
 /**

@@ -10,11 +10,11 @@
  * to the plugin.
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { checkArguments } from './check.js';
 
-const invalid = (claim: string, message: string) => new InputError('ERR_INVALID_ARGUMENT', `${claim} ${message}`, { claim });
+const invalid = (claim: string, message: string) => legateError('ERR_INVALID_ARGUMENT', `${claim} ${message}`, { claim });
 
 /**
  * The method's single arguments object, checked against the schema
@@ -127,7 +127,7 @@ export async function withArgumentErrors<T>(run: () => Promise<T> | T): Promise<
     return await run();
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) {
-      throw new InputError('ERR_INVALID_ARGUMENT', error.message, { cause: error });
+      throw legateError('ERR_INVALID_ARGUMENT', error.message, { cause: error });
     }
     throw error;
   }

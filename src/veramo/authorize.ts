@@ -17,7 +17,7 @@ import { authorize, type AuthorizationRequest, type DecisionReason } from '../ca
 import { capabilityCovers } from '../capability/match.js';
 import type { AgentCapabilityCredential, Capability, Money } from '../credential/types.js';
 import { errorsForCapability, MAX_CHAIN_LINKS, verifyChain, type ChainVerification } from '../delegation/verify-chain.js';
-import { InputError, VerificationError, type LegateError } from '../errors/index.js';
+import { legateError, type LegateError } from '../errors/index.js';
 import { presentationErrors } from '../handshake/evaluate.js';
 import { isRecord } from '../lib/assert.js';
 import { MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
@@ -76,7 +76,7 @@ function readRequest(args: Record<string, unknown>): AuthorizationRequest {
 
 async function verifyChains(value: unknown, scope: CallScope): Promise<Verified> {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PRESENTED_CREDENTIALS) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `chains must be an array of 1 to ${MAX_PRESENTED_CREDENTIALS} chains`, { claim: 'chains' });
+    throw legateError('ERR_INVALID_ARGUMENT', `chains must be an array of 1 to ${MAX_PRESENTED_CREDENTIALS} chains`, { claim: 'chains' });
   }
   const lists = value.map((chain, i) => securedArray(chain, `chains[${i}]`, 1, MAX_CHAIN_LINKS));
   const chains = await Promise.all(lists.map((tokens) => verifyChain(tokens, scope.runtime.verify)));
@@ -93,7 +93,7 @@ export async function authorizeRequest(input: unknown, scope: CallScope): Promis
   const request = readRequest(args);
   const presented = optionalRecord(args, 'presentation');
   if ((presented === undefined) === (args.chains === undefined)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', 'give the credentials as either presentation or chains', { claim: presented === undefined ? 'chains' : 'presentation' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'give the credentials as either presentation or chains', { claim: presented === undefined ? 'chains' : 'presentation' });
   }
   const verifier = optionalString(args, 'verifier') ?? (typeof presented?.audience === 'string' ? presented.audience : undefined);
   const spent = optionalRecord(args, 'spent') as Money | undefined;
@@ -117,9 +117,9 @@ export async function authorizeRequest(input: unknown, scope: CallScope): Promis
     const { leaf } = chain;
     const errors = errorsForCapability(chain, request);
     if (presented !== undefined && leaf !== undefined && leaf.credentialSubject.id !== holder) {
-      errors.push(new VerificationError('ERR_HOLDER_BINDING', `the holder is not the subject of ${leaf.id}`, { claim: 'holder' }));
+      errors.push(legateError('ERR_HOLDER_BINDING', `the holder is not the subject of ${leaf.id}`, { claim: 'holder' }));
     }
-    if (leaf === undefined && errors.length === 0) errors.push(new VerificationError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
+    if (leaf === undefined && errors.length === 0) errors.push(legateError('ERR_CHAIN_INVALID', 'the chain did not verify', { claim: 'chain' }));
     if (errors.length === 0) usable.push(leaf!);
     // Only the failures of chains that would have covered the request explain its denial.
     else if (leaf === undefined || covers(leaf, request)) failures.push(...errors.map(reasonOf));

@@ -13,7 +13,7 @@
  */
 
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { schema } from './schema.js';
 
 const BASE = 'https://legate.dev/veramo/plugin-schema.json';
@@ -51,12 +51,12 @@ function claimOf(error: ErrorObject): string {
  */
 export function checkArguments(value: unknown, method: string, schemaName: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', `${method} takes one arguments object`, { claim: 'args' });
+    throw legateError('ERR_INVALID_ARGUMENT', `${method} takes one arguments object`, { claim: 'args' });
   }
   const validate = validator(schemaName);
   if (validate(value)) return value as Record<string, unknown>;
   const error = validate.errors![0]!;
   const claim = claimOf(error);
   const message = error.keyword === 'additionalProperties' ? `unknown argument ${JSON.stringify(claim)}` : `${claim} ${error.message ?? 'is invalid'}`;
-  throw new InputError('ERR_INVALID_ARGUMENT', message, { claim, reason: error.keyword });
+  throw legateError('ERR_INVALID_ARGUMENT', message, { claim, reason: error.keyword });
 }

@@ -8,7 +8,7 @@
  * with the reason and its code).
  */
 
-import { InputError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
 import { queryAuthorization, queryRecognition } from '../registry/query.js';
 import { MAX_DELEGATION_DEPTH } from '../registry/types.js';
 import { argsOf, optionalInteger, requiredString, withArgumentErrors } from './args.js';
@@ -26,7 +26,7 @@ export async function queryTrust(input: unknown, scope: CallScope): Promise<Lega
   const { registry } = scope.runtime;
   const ready = () => {
     if (registry === undefined) {
-      throw new InputError('ERR_INVALID_ARGUMENT', 'this LegatePlugin has no trust registry: pass the trust option to its constructor', { claim: 'trust' });
+      throw legateError('ERR_INVALID_ARGUMENT', 'this LegatePlugin has no trust registry: pass the trust option to its constructor', { claim: 'trust' });
     }
     return registry;
   };
@@ -41,5 +41,5 @@ export async function queryTrust(input: unknown, scope: CallScope): Promise<Lega
     const recognized = requiredString(args, 'recognized');
     return withArgumentErrors(() => queryRecognition(ready(), { registry: asked, recognized }));
   }
-  throw new InputError('ERR_INVALID_ARGUMENT', 'ask { entity, authorization } or { registry, recognized }', { claim: 'args' });
+  throw legateError('ERR_INVALID_ARGUMENT', 'ask { entity, authorization } or { registry, recognized }', { claim: 'args' });
 }

@@ -13,7 +13,7 @@
  */
 
 import type { DIDDocument, Resolvable } from 'did-resolver';
-import { LegateError, StoreError, VerificationError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { findVerificationMethod } from '../did/resolver.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
@@ -36,7 +36,7 @@ export interface SignerQuery {
 
 const didOf = (kid: string) => kid.split('#', 1)[0];
 
-const unavailable = (query: SignerQuery, message: string) => new StoreError('ERR_KEY_UNAVAILABLE', message, { claim: query.kid === undefined ? query.claim : 'kid' });
+const unavailable = (query: SignerQuery, message: string) => legateError('ERR_KEY_UNAVAILABLE', message, { claim: query.kid === undefined ? query.claim : 'kid' });
 
 function hexToBytes(hex: unknown): Uint8Array | undefined {
   return typeof hex === 'string' && /^[0-9a-fA-F]{64}$/.test(hex) ? Uint8Array.from(Buffer.from(hex, 'hex')) : undefined;
@@ -70,7 +70,7 @@ function agentSigner(agent: LegateContext['agent'], keyRef: string, kid: string,
       const answer: unknown = await agent.keyManagerSign({ keyRef, algorithm: 'EdDSA', data: Buffer.from(data).toString('hex'), encoding: 'base16' });
       const signature = typeof answer === 'string' ? decodeBase64url(answer) : undefined;
       if (signature?.length !== 64 || !verifyEd25519(publicKey, data, signature)) {
-        throw new StoreError('ERR_KEY_UNAVAILABLE', "the agent's key manager did not return a valid EdDSA signature", { claim: 'kid' });
+        throw legateError('ERR_KEY_UNAVAILABLE', "the agent's key manager did not return a valid EdDSA signature", { claim: 'kid' });
       }
       return signature;
     },
@@ -108,7 +108,7 @@ export async function signerFor(
     });
   } catch (cause) {
     if (cause instanceof LegateError) throw cause;
-    throw new StoreError('ERR_KEY_UNAVAILABLE', `no key of ${query.did} is available: the plugin has no such signer and the agent manages no such identifier`, {
+    throw legateError('ERR_KEY_UNAVAILABLE', `no key of ${query.did} is available: the plugin has no such signer and the agent manages no such identifier`, {
       claim: query.kid === undefined ? query.claim : 'kid',
       cause,
     });
@@ -118,7 +118,7 @@ export async function signerFor(
   const doc = resolution.didDocument;
   if (doc === null || resolution.didResolutionMetadata.error !== undefined) {
     const reason = resolution.didResolutionMetadata.error;
-    throw new VerificationError('ERR_DID_UNRESOLVABLE', `${query.did} could not be resolved (${reason ?? 'no document'})`, { claim: query.claim, reason });
+    throw legateError('ERR_DID_UNRESOLVABLE', `${query.did} could not be resolved (${reason ?? 'no document'})`, { claim: query.claim, reason });
   }
   for (const method of methodsOf(doc, query.relationship)) {
     const key = keys.find((k) => sameBytes(k.publicKey, method.publicKey) && (query.kid === undefined || query.kid === k.kid || query.kid === method.id));

@@ -15,7 +15,7 @@ import { checkpointAudit } from '../../audit/checkpoint.js';
 import { auditTrail, exportAuditLines } from '../../audit/read.js';
 import type { HashedAuditEntry } from '../../audit/types.js';
 import { verifyAudit } from '../../audit/verify.js';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
 import { actorFirst } from '../attribution.js';
@@ -27,7 +27,7 @@ import { printIntegrityFailure } from './store.js';
 const CHUNK = 64 * 1024;
 
 function parseSeq(text: string, option: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(text)) throw new InputError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
+  if (!/^[1-9]\d{0,14}$/.test(text)) throw legateError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
   return Number(text);
 }
 
@@ -45,7 +45,7 @@ function parseSince(text: string, clock: Clock): string {
   }
   const time = Date.parse(text);
   if (Number.isNaN(time)) {
-    throw new InputError('ERR_INVALID_ARGUMENT', '--since must be an ISO 8601 time or a duration (P1D, 12h)', { claim: '--since' });
+    throw legateError('ERR_INVALID_ARGUMENT', '--since must be an ISO 8601 time or a duration (P1D, 12h)', { claim: '--since' });
   }
   return new Date(time).toISOString();
 }

@@ -8,7 +8,7 @@
  */
 
 import type { Command } from 'commander';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { authorize } from '../../capability/authorize.js';
 import { verifyPresentation } from '../../presentation/verify.js';
 import { authorityFirst } from '../attribution.js';
@@ -56,7 +56,7 @@ export function registerAuthorize(program: Command): void {
     const clock = () => at ?? new Date();
     const result = await withVerifier(globals, { checkStatus: true }, async (options, node) => {
       const audience = flags.aud ?? node?.organization.did;
-      if (audience === undefined) throw new InputError('ERR_INVALID_ARGUMENT', '--aud is required when --data is not an initialized node', { claim: '--aud' });
+      if (audience === undefined) throw legateError('ERR_INVALID_ARGUMENT', '--aud is required when --data is not an initialized node', { claim: '--aud' });
       const verification = await verifyPresentation(token, { ...options, audience, nonce: flags.nonce });
       const decision = verification.verified
         ? authorize(

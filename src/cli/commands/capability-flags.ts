@@ -14,7 +14,7 @@
 import type { Command } from 'commander';
 import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../../credential/schema.js';
 import type { Capability, Constraints } from '../../credential/types.js';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { parseJson } from '../../lib/json.js';
 import { readInput } from '../io.js';
 import { collect, parseBudget, parseHours, parseMoney, parseRate } from '../parse.js';
@@ -50,7 +50,7 @@ export function once(flag: string): (value: string, previous: string | undefined
   return (value, previous) => {
     if (previous !== undefined) {
       const hint = ['--action', '--resource', '--scope'].includes(flag) ? `; ${SEVERAL}` : '';
-      throw new InputError('ERR_INVALID_ARGUMENT', `${flag} may be given only once${hint}`, { claim: flag, reason: 'repeated' });
+      throw legateError('ERR_INVALID_ARGUMENT', `${flag} may be given only once${hint}`, { claim: flag, reason: 'repeated' });
     }
     return value;
   };
@@ -96,7 +96,7 @@ export function requestedCapabilities(flags: CapabilityFlags): RequestedCapabili
   if (flags.capabilities !== undefined) {
     const single = (['action', 'resource', 'scope'] as const).find((k) => flags[k] !== undefined);
     if (single !== undefined) {
-      throw new InputError('ERR_INVALID_ARGUMENT', `--capabilities lists every capability; --${single} cannot be given beside it`, { claim: `--${single}` });
+      throw legateError('ERR_INVALID_ARGUMENT', `--capabilities lists every capability; --${single} cannot be given beside it`, { claim: `--${single}` });
     }
     const list = parseJson(readInput(flags.capabilities), '--capabilities');
     assertSchema(CAPABILITIES_SCHEMA_FILE, list, '--capabilities');
@@ -104,7 +104,7 @@ export function requestedCapabilities(flags: CapabilityFlags): RequestedCapabili
   }
   if (flags.action === undefined || flags.resource === undefined) {
     const missing = flags.action === undefined ? '--action' : '--resource';
-    throw new InputError('ERR_INVALID_ARGUMENT', `${missing} is required (or --capabilities <file|->)`, { claim: missing });
+    throw legateError('ERR_INVALID_ARGUMENT', `${missing} is required (or --capabilities <file|->)`, { claim: missing });
   }
   return {
     capabilities: [

@@ -18,7 +18,7 @@ import type { Command } from 'commander';
 import { describeConfig, formatValue, type SettingReport } from '../../config/describe.js';
 import { readSharedConfig, setSharedSetting, sharedSpec, unsetSharedSetting, type SharedConfig } from '../../config/shared.js';
 import { settingSpec } from '../../config/settings.js';
-import { InputError, StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { DATA_FILES } from '../../node/context.js';
 import { isInitialized } from '../../node/open.js';
 import { openSqliteStore } from '../../store/sqlite/open.js';
@@ -28,7 +28,7 @@ import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 
 /** Runs `fn` on the node's store; ERR_NOT_FOUND (claim `data`) when `--data` holds no node. */
 async function withStore<T>(globals: GlobalOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!isInitialized(globals.data)) throw new StoreError('ERR_NOT_FOUND', `no Legate node in ${globals.data} (run \`legate init\`)`, { claim: 'data' });
+  if (!isInitialized(globals.data)) throw legateError('ERR_NOT_FOUND', `no Legate node in ${globals.data} (run \`legate init\`)`, { claim: 'data' });
   const store = await openSqliteStore(join(globals.data, DATA_FILES.database));
   try {
     return await fn(store);
@@ -53,7 +53,7 @@ function printRow(row: SettingReport): void {
 
 /** The row of `name`; ERR_INVALID_ARGUMENT (claim = `name`) when the table has none. */
 function known(name: string): string {
-  if (settingSpec(name) === undefined) throw new InputError('ERR_INVALID_ARGUMENT', `unknown setting ${name.slice(0, 64)} (see \`legate config show\`)`, { claim: name.slice(0, 64) });
+  if (settingSpec(name) === undefined) throw legateError('ERR_INVALID_ARGUMENT', `unknown setting ${name.slice(0, 64)} (see \`legate config show\`)`, { claim: name.slice(0, 64) });
   return name;
 }
 

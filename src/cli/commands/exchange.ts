@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { assertSchema } from '../../credential/schema.js';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { isRecord } from '../../lib/assert.js';
 import { parseJson } from '../../lib/json.js';
 import { actionToApprove, peerDid } from '../../node/peer.js';
@@ -36,7 +36,7 @@ interface ActionFlags {
 function parseParams(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   const value = parseJson(text, '--params', { maxLength: 16 * 1024, maxDepth: 16 });
-  if (!isRecord(value)) throw new InputError('ERR_INVALID_ARGUMENT', '--params must be a JSON object', { claim: '--params' });
+  if (!isRecord(value)) throw legateError('ERR_INVALID_ARGUMENT', '--params must be a JSON object', { claim: '--params' });
   return value;
 }
 
@@ -48,7 +48,7 @@ export function registerExchange(program: Command): void {
   action(hs, async (globals, agent: string, peer: string, flags: { intent?: string[] }) => {
     const intents = flags.intent?.map((text) => {
       const i = text.indexOf(':');
-      if (i <= 0) throw new InputError('ERR_INVALID_ARGUMENT', '--intent must be <action>:<resource>', { claim: '--intent' });
+      if (i <= 0) throw legateError('ERR_INVALID_ARGUMENT', '--intent must be <action>:<resource>', { claim: '--intent' });
       return { action: text.slice(0, i), resource: text.slice(i + 1) };
     });
     return withNode(globals, async (node) => {
@@ -114,7 +114,7 @@ export function registerExchange(program: Command): void {
     assertSchema('action-to-approve.json', value, 'the action file');
     const lifetimeSeconds = Number(flags.lifetime);
     if (!Number.isSafeInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > 86400) {
-      throw new InputError('ERR_INVALID_ARGUMENT', '--lifetime must be 1 to 86400 seconds', { claim: '--lifetime' });
+      throw legateError('ERR_INVALID_ARGUMENT', '--lifetime must be 1 to 86400 seconds', { claim: '--lifetime' });
     }
     return withNode(globals, async (node) => {
       const issued = await node.services.exchange.approve({ approver: flags.as, action: value as ReturnType<typeof actionToApprove>, lifetimeSeconds });

@@ -7,7 +7,7 @@
  */
 
 import type { Command } from 'commander';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { decodeCompactJws } from '../../lib/jws.js';
 import { trustListUrl } from '../../node/registry.js';
 import { queryAuthorization, queryRecognition } from '../../registry/query.js';
@@ -103,7 +103,7 @@ export function registerRegistry(program: Command): void {
         }
         return answer.recognized ? EXIT.ok : EXIT.failed;
       }
-      throw new InputError('ERR_INVALID_ARGUMENT', 'give --issuer and --capability, or --registry and --recognized', { claim: 'query' });
+      throw legateError('ERR_INVALID_ARGUMENT', 'give --issuer and --capability, or --registry and --recognized', { claim: 'query' });
     }),
   );
 }

@@ -11,7 +11,7 @@
  */
 
 import type { Command } from 'commander';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import { securingForm } from '../../credential/verify-secured.js';
 import { statusListUrl, STATUS_LIST_TTL_MS, type StatusChange } from '../../node/status.js';
 import { decodeCompactJws } from '../../lib/jws.js';
@@ -111,13 +111,13 @@ export function registerStatus(program: Command): void {
     .description('print one bit of a status list credential (vc+jwt or JSON), without verifying it')
     .requiredOption('--index <n>', 'the entry to read');
   action(decode, (globals, file: string, flags: { index: string }) => {
-    if (!/^\d{1,10}$/.test(flags.index)) throw new InputError('ERR_INVALID_ARGUMENT', '--index must be a non-negative integer', { claim: '--index' });
+    if (!/^\d{1,10}$/.test(flags.index)) throw legateError('ERR_INVALID_ARGUMENT', '--index must be a non-negative integer', { claim: '--index' });
     const index = Number(flags.index);
     const text = readInput(file).trim();
     const credential = text.startsWith('{') ? parseJson(text, 'list credential') : decodeCompactJws(text, 1024 * 1024).payload;
     const list = readStatusList(credential);
     if (index >= list.length) {
-      throw new InputError('ERR_STATUS_LIST_LENGTH', `index ${index} is beyond the list's ${list.length} entries`, { claim: '--index' });
+      throw legateError('ERR_STATUS_LIST_LENGTH', `index ${index} is beyond the list's ${list.length} entries`, { claim: '--index' });
     }
     const result = { index, set: getBit(list.bits, index), purpose: list.purposes.length === 1 ? list.purposes[0] : list.purposes };
     if (globals.json) printJson(result);

@@ -17,7 +17,7 @@
  */
 
 import type { Command } from 'commander';
-import { InputError, VerificationError, type LegateError } from '../../errors/index.js';
+import { legateError, type LegateError } from '../../errors/index.js';
 import { verifyCapabilityCredential } from '../../credential/verify.js';
 import type { VerifyCredentialOptions } from '../../credential/verify-jwt.js';
 import { readUnverified, type SecuredCredential } from '../../credential/verify-secured.js';
@@ -43,7 +43,7 @@ export function extractToken(input: string): string {
   if (isRecord(value) && 'proof' in value) return text;
   if (isRecord(value) && typeof value.jwt === 'string') return value.jwt;
   if (isRecord(value) && isRecord(value.secured)) return JSON.stringify(value.secured);
-  throw new InputError('ERR_MALFORMED', 'JSON input must be a Data Integrity credential, or carry one in a "jwt" or "secured" field', { claim: 'jwt' });
+  throw legateError('ERR_MALFORMED', 'JSON input must be a Data Integrity credential, or carry one in a "jwt" or "secured" field', { claim: 'jwt' });
 }
 
 function describeCapability(c: Capability): string {
@@ -73,7 +73,7 @@ interface Verdict {
 }
 
 const chainUnavailable = (missing: string) =>
-  new VerificationError('ERR_CHAIN_INVALID', `the delegation chain is not available: parent ${missing} was not given (--chain, --presentation) nor found in this node`, {
+  legateError('ERR_CHAIN_INVALID', `the delegation chain is not available: parent ${missing} was not given (--chain, --presentation) nor found in this node`, {
     claim: 'chain',
     reason: 'chain-unavailable',
   });
@@ -142,7 +142,7 @@ export function registerVerify(program: Command): void {
     const given = flags.chain === undefined ? [] : readChainFile(readInput(flags.chain));
     const presented = flags.presentation === true || isPresentationToken(token);
     if (flags.presentation === true && !isPresentationToken(token)) {
-      throw new InputError('ERR_MALFORMED', 'the input is not a presentation (a vp+jwt)', { claim: 'presentation' });
+      throw legateError('ERR_MALFORMED', 'the input is not a presentation (a vp+jwt)', { claim: 'presentation' });
     }
     const verdicts = await withVerifier(globals, { checkStatus: flags.status }, async (options, node) => {
       if (!presented) return [await verifyOne(token, given, flags, options, node)];

@@ -53,7 +53,7 @@ export function documentRoutes(node: NodeContext): Hono {
 
   app.get('/status/:list', tagged, async (c) => {
     const id = c.req.param('list');
-    if (!LIST_ID.test(id)) throw new StoreError('ERR_NOT_FOUND', 'no such status list', { claim: 'list' });
+    if (!LIST_ID.test(id)) throw legateError('ERR_NOT_FOUND', 'no such status list', { claim: 'list' });
     const { token } = await node.services.statusLists.published(id);
     return cacheable(c, token, 'application/vc+jwt', STATUS_LIST_TTL_MS / 1000);
   });

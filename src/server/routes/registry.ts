@@ -8,7 +8,7 @@
  */
 
 import { Hono } from 'hono';
-import { InputError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import { queryAuthorization, queryRecognition } from '../../registry/query.js';
 import { jsonBody, stringField } from '../request.js';
@@ -28,7 +28,7 @@ export function registryRoutes(node: NodeContext, maxBodyLength: number): Hono {
     if (body.registry !== undefined) {
       return c.json(await queryRecognition(registry(), { registry: stringField(body, 'registry'), recognized: stringField(body, 'recognized') }));
     }
-    throw new InputError('ERR_INVALID_ARGUMENT', 'ask { entity, authorization } or { registry, recognized }', { claim: 'body' });
+    throw legateError('ERR_INVALID_ARGUMENT', 'ask { entity, authorization } or { registry, recognized }', { claim: 'body' });
   });
 
   return app;

@@ -12,7 +12,7 @@
  */
 
 import type { Database } from 'better-sqlite3';
-import { legateError, StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { AuditCheckpointRecord, AuditEntryQuery, AuditEntryRecord } from '../types.js';
 
 interface EntryRow {
@@ -45,7 +45,7 @@ function checkpointFromRow(row: AuditCheckpointRecord): AuditCheckpointRecord {
 
 function assertPositiveInteger(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new StoreError('ERR_STORE', `${name} must be a positive integer`, { claim: name });
+    throw legateError('ERR_STORE', `${name} must be a positive integer`, { claim: name });
   }
 }
 
@@ -101,7 +101,7 @@ export class AuditStatements {
 
   listAuditEntries(query: AuditEntryQuery = {}): AuditEntryRecord[] {
     const { fromSeq = 1, toSeq = MAX_SEQ, since, limit } = query;
-    if (typeof fromSeq !== 'number' || typeof toSeq !== 'number') throw new StoreError('ERR_STORE', 'fromSeq and toSeq must be numbers');
+    if (typeof fromSeq !== 'number' || typeof toSeq !== 'number') throw legateError('ERR_STORE', 'fromSeq and toSeq must be numbers');
     if (limit !== undefined) assertPositiveInteger(limit, 'limit');
     const params = { from: fromSeq, to: toSeq, limit: limit ?? -1 };
     const rows = since === undefined ? this.#range.all(params) : this.#rangeSince.all({ ...params, since });
@@ -109,7 +109,7 @@ export class AuditStatements {
   }
 
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): void {
-    if (!Number.isSafeInteger(checkpoint.seq)) throw new StoreError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });
+    if (!Number.isSafeInteger(checkpoint.seq)) throw legateError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });
     const params = { seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, token: checkpoint.token };
     if (this.#putCheckpoint.run(params).changes === 0) {
       throw legateError('ERR_CONFLICT', 'audit checkpoint seq is not after the last checkpoint', {

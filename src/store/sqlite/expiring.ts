@@ -10,7 +10,7 @@
  */
 
 import type { Database } from 'better-sqlite3';
-import { StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { AcknowledgeRecord, PeerSessionRecord, SessionRecord, SweepResult } from '../types.js';
 
 interface SessionRow {
@@ -82,7 +82,7 @@ export class ExpiringStatements {
     try {
       chains = JSON.parse(row.chains);
     } catch (cause) {
-      throw new StoreError('ERR_STORE', 'a stored session is corrupt', { cause });
+      throw legateError('ERR_STORE', 'a stored session is corrupt', { cause });
     }
     return { id: row.id, chains: chains as Record<string, string[]>, expiresAt: row.expires_at };
   }

@@ -14,7 +14,7 @@
 
 import type Database from 'better-sqlite3';
 import { isSqliteError, sqlite } from './driver.js';
-import { StoreError } from '../../errors/index.js';
+import { legateError, type StoreError } from '../../errors/index.js';
 import type { IntegrityReport } from '../types.js';
 
 /** Most problem lines a check reports. */
@@ -31,7 +31,7 @@ export function isCorruption(error: unknown): boolean {
 /** The `ERR_STORE_CORRUPT` for a SQLite corruption error met during `operation`. */
 export function corruptionError(operation: string, cause?: unknown): StoreError {
   const code = isSqliteError(cause) ? ` (${cause.code})` : '';
-  return new StoreError('ERR_STORE_CORRUPT', `the database is damaged: ${operation} failed${code}; ${RECOVERY_HINT}`, {
+  return legateError('ERR_STORE_CORRUPT', `the database is damaged: ${operation} failed${code}; ${RECOVERY_HINT}`, {
     reason: 'corrupt',
     ...(cause === undefined ? {} : { cause }),
   });
@@ -39,7 +39,7 @@ export function corruptionError(operation: string, cause?: unknown): StoreError 
 
 /** The refusal of a write on a store that has met corruption. */
 export function writeRefused(operation: string): StoreError {
-  return new StoreError('ERR_STORE_CORRUPT', `${operation} refused: the database is damaged, and nothing more is written to it; ${RECOVERY_HINT}`, {
+  return legateError('ERR_STORE_CORRUPT', `${operation} refused: the database is damaged, and nothing more is written to it; ${RECOVERY_HINT}`, {
     reason: 'corrupt',
   });
 }
@@ -81,7 +81,7 @@ export async function checkSqliteFile(path: string, options: { quick?: boolean }
     db = new (sqlite())(path, { readonly: true, fileMustExist: true });
   } catch (error) {
     if (isCorruption(error)) return { ok: false, problems: [(error as Error).message], mode: quick ? 'quick' : 'full' };
-    throw new StoreError('ERR_STORE', `cannot open ${path}`, { cause: error });
+    throw legateError('ERR_STORE', `cannot open ${path}`, { cause: error });
   }
   try {
     return runIntegrityCheck(db, quick);

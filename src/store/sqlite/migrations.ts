@@ -11,7 +11,7 @@
 
 import type { Database } from 'better-sqlite3';
 
-import { StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 
 /** One schema step. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`. */
 export interface Migration {
@@ -269,7 +269,7 @@ export const MIGRATIONS: readonly Migration[] = [
 export function schemaVersion(db: Database): number {
   const version = db.pragma('user_version', { simple: true });
   if (typeof version !== 'number') {
-    throw new StoreError('ERR_STORE', 'could not read the database schema version', { reason: 'schema_version' });
+    throw legateError('ERR_STORE', 'could not read the database schema version', { reason: 'schema_version' });
   }
   return version;
 }
@@ -280,7 +280,7 @@ export function schemaVersion(db: Database): number {
  */
 export function assertKnownVersion(version: number, migrations: readonly Migration[] = MIGRATIONS): void {
   if (version > migrations.length) {
-    throw new StoreError(
+    throw legateError(
       'ERR_STORE',
       `database schema version ${version} is newer than this Legate supports (${migrations.length}); upgrade Legate`,
       { reason: 'schema_too_new' },
@@ -296,7 +296,7 @@ export function assertKnownVersion(version: number, migrations: readonly Migrati
 export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
-      throw new StoreError('ERR_STORE', `migration at position ${index + 1} has version ${migration.version}`, {
+      throw legateError('ERR_STORE', `migration at position ${index + 1} has version ${migration.version}`, {
         reason: 'schema_version',
       });
     }

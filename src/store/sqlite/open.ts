@@ -97,7 +97,7 @@ const BUSY_TIMEOUT_MS = 5000;
 // eslint-disable-next-line @typescript-eslint/require-await -- async so failures reject instead of throwing
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new StoreError('ERR_STORE', 'the database path must be a non-empty string', { claim: 'path' });
+    throw legateError('ERR_STORE', 'the database path must be a non-empty string', { claim: 'path' });
   }
   const readonly = options.readonly === true;
   let db: Database.Database;
@@ -113,7 +113,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     assertKnownVersion(version);
     if (readonly) {
       if (version !== MIGRATIONS.length) {
-        throw new StoreError(
+        throw legateError(
           'ERR_STORE',
           `database schema version ${version} is not current (${MIGRATIONS.length}); open it read-write once to migrate`,
           { reason: 'schema_outdated' },
@@ -459,9 +459,9 @@ function toStoreError(error: unknown, operation: string): LegateError {
         { ...(column === undefined ? {} : { claim: column }), reason: 'duplicate', cause: error },
       );
     }
-    return new StoreError('ERR_STORE', `${operation} failed (${error.code})`, { reason: error.code, cause: error });
+    return legateError('ERR_STORE', `${operation} failed (${error.code})`, { reason: error.code, cause: error });
   }
-  return new StoreError('ERR_STORE', `${operation} failed`, { cause: error });
+  return legateError('ERR_STORE', `${operation} failed`, { cause: error });
 }
 
 /** Runs `sql`, reporting failure instead of throwing (for cleanup paths). */
@@ -675,7 +675,7 @@ class SqliteStore extends SqliteStoreBase {
   }
 
   #open(): SqliteConnection {
-    if (this.#connection === undefined) throw new StoreError('ERR_STORE', 'the store is closed');
+    if (this.#connection === undefined) throw legateError('ERR_STORE', 'the store is closed');
     return this.#connection;
   }
 
@@ -804,7 +804,7 @@ class SqliteTransaction extends SqliteStoreBase {
         throw error;
       }
       child.#end();
-      if (this.#ended) throw new StoreError('ERR_STORE', 'the enclosing transaction ended first');
+      if (this.#ended) throw legateError('ERR_STORE', 'the enclosing transaction ended first');
       try {
         db.exec(`RELEASE ${savepoint}`);
       } catch (error) {
@@ -817,13 +817,13 @@ class SqliteTransaction extends SqliteStoreBase {
   }
 
   close(): Promise<void> {
-    return Promise.reject(new StoreError('ERR_STORE', 'close the store, not a transaction'));
+    return Promise.reject(legateError('ERR_STORE', 'close the store, not a transaction'));
   }
 
   #assertUsable(): void {
-    if (this.#ended) throw new StoreError('ERR_STORE', 'the transaction has ended');
+    if (this.#ended) throw legateError('ERR_STORE', 'the transaction has ended');
     if (this.#child !== undefined) {
-      throw new StoreError('ERR_STORE', 'a nested transaction is open; use its store until it ends');
+      throw legateError('ERR_STORE', 'a nested transaction is open; use its store until it ends');
     }
     this.#assertNotAborted();
   }
@@ -831,14 +831,14 @@ class SqliteTransaction extends SqliteStoreBase {
   /** After `fn` resolved: refuse to commit around a nested transaction still running, or an aborted one. */
   #assertCleanEnd(): void {
     if (this.#child !== undefined) {
-      throw new StoreError('ERR_STORE', 'the transaction function returned before its nested transaction ended');
+      throw legateError('ERR_STORE', 'the transaction function returned before its nested transaction ended');
     }
     this.#assertNotAborted();
   }
 
   #assertNotAborted(): void {
     if (this.#shared.aborted || !this.#connection.db.inTransaction) {
-      throw new StoreError('ERR_STORE', 'the transaction was aborted');
+      throw legateError('ERR_STORE', 'the transaction was aborted');
     }
   }
 

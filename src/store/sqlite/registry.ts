@@ -7,7 +7,7 @@
  */
 
 import type { Database } from 'better-sqlite3';
-import { StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { RegistryEntryKind, RegistryEntryRecord, UsageRecord } from '../types.js';
 
 interface EntryRow {
@@ -103,7 +103,7 @@ export class RegistryStatements {
       try {
         entry = JSON.parse(row.entry);
       } catch (cause) {
-        throw new StoreError('ERR_STORE', 'a stored registry entry is corrupt', { cause });
+        throw legateError('ERR_STORE', 'a stored registry entry is corrupt', { cause });
       }
       return { kind: row.kind, key: row.key, entry: entry as Record<string, unknown>, updatedAt: row.updated_at };
     });

@@ -8,7 +8,7 @@
  */
 
 import type { Database } from 'better-sqlite3';
-import { legateError, StoreError } from '../../errors/index.js';
+import { legateError } from '../../errors/index.js';
 import type { StatusAllocation, StatusListQuery, StatusListRecord, StatusPurpose } from '../types.js';
 
 interface ListRow {
@@ -105,7 +105,7 @@ export class StatusStatements {
   }
 
   putStatusList(list: StatusListRecord): void {
-    if (list.bits.length * 8 !== list.size) throw new StoreError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
+    if (list.bits.length * 8 !== list.size) throw legateError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
     this.#put.run({
       id: list.id,
       issuer: list.issuer,
@@ -136,7 +136,7 @@ export class StatusStatements {
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): void {
     const current = this.#get.get(id);
     if (current === undefined) throw legateError('ERR_NOT_FOUND', 'no such status list', { claim: 'id' });
-    if (change.bits.length * 8 !== current.size) throw new StoreError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
+    if (change.bits.length * 8 !== current.size) throw legateError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
     this.#update.run({ id, bits: change.bits, version: change.version, token: change.token ?? null, updated_at: change.updatedAt });
   }
 
