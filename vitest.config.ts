@@ -1,17 +1,25 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// Files that replace modules (vi.mock) need a module registry of their own; every other
+// file shares its worker's registry, so the library is imported once per worker rather
+// than once per file (import time was most of the suite's wall time). Module-level state
+// is limited to constants and compile-once memos (docs/ARCHITECTURE.md, rule 6), so
+// sharing the registry cannot make one file's result depend on another's.
+const MOCKING = ['test/store/checkpointer-lifecycle.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Generous: the suite must pass on a busy two-core machine, where one test spawning
     // the CLI several times, or a beforeAll starting nodes, can take tens of seconds.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Vitest's default in a run is one worker fewer than the cores: a single worker on
-    // two cores. The CLI tests now run in process rather than in spawned children, so
-    // the second core stays idle unless a second worker takes a file. Isolation stays
-    // on: a few modules still keep state at module level (issue #14, item 6).
+    // two cores. The CLI tests run in process, so a second worker keeps the second core busy.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'isolated', include: MOCKING, isolate: true } },
+      { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...MOCKING], isolate: false } },
+    ],
   },
 });
