@@ -30,7 +30,8 @@ export interface AppendedAudit {
 /**
  * Appends one entry and returns it with its hash. `target` is a node context
  * (its store, clock and organization key) or an {@link AuditLog}. To log in
- * the same transaction as the decision, pass `withStore(ctx, tx)`.
+ * the same transaction as the decision, pass a transaction view of the node
+ * (one whose `store` is the transaction).
  *
  * @throws TypeError/RangeError for bad fields (nothing is written);
  *   StoreError when the store fails (nothing is written).

@@ -41,8 +41,8 @@ function isHost(target: AuditTarget): target is AuditHost {
 /**
  * The {@link AuditLog} behind a target. A host (a node context) becomes its
  * store and clock, checkpointed by the organization's newest active key, with `policy` (default
- * {@link DEFAULT_CHECKPOINT_POLICY}). Pass a context made with `withStore(ctx, tx)`
- * to log inside a transaction you hold.
+ * {@link DEFAULT_CHECKPOINT_POLICY}). Pass a transaction view of the node (one
+ * whose `store` is the transaction) to log inside a transaction you hold.
  *
  * @throws TypeError when `target` has no store.
  *

@@ -38,7 +38,7 @@ import { decodeCompactJws } from '../lib/jws.js';
 import { actorsOf, type SessionClaims } from '../session/types.js';
 import type { Store, UsageRecord } from '../store/types.js';
 import { sessionChains } from './ace.js';
-import { withStore, type NodeContext } from './context.js';
+import { transactionView, type NodeContext } from './context.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
@@ -283,7 +283,7 @@ async function decideAndRecord(ctx: NodeContext, action: Action, live: Credentia
       result.reasons = distinct([...reasons, ...result.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0)]);
     }
     // The decision, its usage and its audit entry commit together.
-    await logDecision(withStore(ctx, store), action, result, result.decision === 'allow' ? charges : [], approval.approvedBy);
+    await logDecision(transactionView(ctx, store), action, result, result.decision === 'allow' ? charges : [], approval.approvedBy);
     return result;
   });
 }

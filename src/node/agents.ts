@@ -4,6 +4,11 @@
  * Registering agents: each gets its own Ed25519 key, a DID (`did:web` under
  * the organization, or `did:key` for an agent with no published document),
  * and an accountable human owner.
+ *
+ * The agents service ({@link createAgentService}) is built from narrow
+ * ports: the agents and keys repositories, the key store, the organization,
+ * a clock, the audit service and a DID resolver. Retiring crosses into
+ * credentials and status lists, so the composition root hands it in.
  */
 
 import type { DIDDocument } from 'did-resolver';
@@ -11,10 +16,16 @@ import { legateError } from '../errors/index.js';
 import { didKeyFromPublicKey, didKeyVerificationMethodId } from '../did/key.js';
 import { AGENT_NAME, agentDidFromDomain } from '../did/web.js';
 import { assertString } from '../lib/assert.js';
-import type { AgentMethod, AgentRecord } from '../store/types.js';
-import { inTransaction, type NodeContext } from './context.js';
-import { audit } from './audit.js';
+import type { KeyResolvable } from '../did/verification-key.js';
+import type { KeyStore } from '../keys/keystore.js';
+import type { Clock } from '../lib/clock.js';
+import type { AgentRepository, KeyRepository } from '../store/ports/index.js';
+import type { AgentMethod, AgentRecord, OrganizationRecord } from '../store/types.js';
+import type { AuditFields } from '../audit/types.js';
+import type { NodeContext } from './context.js';
 import { agentDocument } from './documents.js';
+import type { RetireResult } from './retire.js';
+import type { AgentService } from './services.js';
 
 const OWNER_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$/;
 
@@ -43,6 +54,88 @@ function validate(options: CreateAgentOptions): AgentMethod {
   return method;
 }
 
+/** The ports an agents service is built from; `Tx` is what the store's transactions hand out. */
+export interface AgentServiceDeps<Tx extends AgentRepository & KeyRepository = AgentRepository & KeyRepository> {
+  organization: OrganizationRecord;
+  /** The agents and keys ports, and transactions over them. */
+  store: AgentRepository & KeyRepository & { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> };
+  /** The key store; `keys.with(tx)` writes a new agent's key through the transaction. */
+  keys: Pick<KeyStore, 'with'>;
+  clock: Clock;
+  /** Records the creation in the same transaction (`tx`) as the agent. */
+  audit: { record(fields: AuditFields, tx?: Tx): Promise<void> };
+  /** Derives a did:key agent's document. */
+  resolver: Pick<KeyResolvable, 'resolve'>;
+  /** Retires an agent: it revokes credentials across the node, so the composition root supplies it. */
+  retire(name: string): Promise<RetireResult>;
+}
+
+/**
+ * Builds the agents service from its ports (see {@link AgentServiceDeps}).
+ *
+ * @example
+ * ```ts
+ * const agents = createAgentService({ organization, store, keys, clock, audit, resolver, retire });
+ * const alice = await agents.create({ name: 'alice', owner: 'mailto:carol@acme.example' });
+ * ```
+ */
+export function createAgentService<Tx extends AgentRepository & KeyRepository>(deps: AgentServiceDeps<Tx>): AgentService {
+  const { organization: org, store, clock } = deps;
+  const get = async (name: string): Promise<AgentRecord> => {
+    const agent = await store.getAgent(name);
+    if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+    return agent;
+  };
+  return {
+    async create(options) {
+      const method = validate(options);
+      return store.transaction(async (tx) => {
+        if ((await tx.getAgent(options.name)) !== undefined) {
+          throw legateError('ERR_CONFLICT', `an agent named ${options.name} already exists`, { claim: 'name' });
+        }
+        const key = await deps.keys.with(tx).generate((publicKey) => {
+          const did = method === 'web' ? agentDidFromDomain(org.domain, options.name) : didKeyFromPublicKey(publicKey);
+          return { kid: method === 'web' ? `${did}#key-1` : didKeyVerificationMethodId(did), controller: did };
+        });
+        const agent: AgentRecord = {
+          name: options.name,
+          did: key.controller,
+          owner: options.owner,
+          method,
+          status: 'active',
+          kid: key.kid,
+          createdAt: clock().toISOString(),
+        };
+        await tx.putAgent(agent);
+        await deps.audit.record({ type: 'agent', decision: 'allow', action: 'create', agent: agent.did, owner: agent.owner, details: { name: agent.name, method } }, tx);
+        return agent;
+      });
+    },
+    get,
+    list: () => store.listAgents(),
+    async show(name) {
+      const agent = await get(name);
+      const didDocument =
+        agent.method === 'web' ? ((await agentDocument(store, org, agent)) ?? null) : (await deps.resolver.resolve(agent.did)).didDocument;
+      return { agent, didDocument };
+    },
+    retire: (name) => deps.retire(name),
+  };
+}
+
+/** The agents service over `ctx`'s ports (for a transaction view too: its store is the transaction). */
+function agentsOf(ctx: NodeContext): AgentService {
+  return createAgentService({
+    organization: ctx.organization,
+    store: ctx.store,
+    keys: ctx.keys,
+    clock: ctx.clock,
+    audit: ctx.services.audit,
+    resolver: ctx.resolver,
+    retire: async (name) => (await import('./retire.js')).retireAgent(ctx, name),
+  });
+}
+
 /**
  * Creates an agent with a fresh key.
  * @throws LegateError `ERR_CONFLICT` when the name is taken.
@@ -53,37 +146,13 @@ function validate(options: CreateAgentOptions): AgentMethod {
  * alice.did; // 'did:web:acme.example:agents:alice'
  * ```
  */
-export async function createAgent(ctx: NodeContext, options: CreateAgentOptions): Promise<AgentRecord> {
-  const method = validate(options);
-  const { organization: org } = ctx;
-  return inTransaction(ctx, async (tx) => {
-    if ((await tx.store.getAgent(options.name)) !== undefined) {
-      throw legateError('ERR_CONFLICT', `an agent named ${options.name} already exists`, { claim: 'name' });
-    }
-    const key = await tx.keys.generate((publicKey) => {
-      const did = method === 'web' ? agentDidFromDomain(org.domain, options.name) : didKeyFromPublicKey(publicKey);
-      return { kid: method === 'web' ? `${did}#key-1` : didKeyVerificationMethodId(did), controller: did };
-    });
-    const agent: AgentRecord = {
-      name: options.name,
-      did: key.controller,
-      owner: options.owner,
-      method,
-      status: 'active',
-      kid: key.kid,
-      createdAt: ctx.clock().toISOString(),
-    };
-    await tx.store.putAgent(agent);
-    await audit(tx, { type: 'agent', decision: 'allow', action: 'create', agent: agent.did, owner: agent.owner, details: { name: agent.name, method } });
-    return agent;
-  });
+export function createAgent(ctx: NodeContext, options: CreateAgentOptions): Promise<AgentRecord> {
+  return agentsOf(ctx).create(options);
 }
 
 /** @throws LegateError `ERR_NOT_FOUND` for an unknown agent. */
-export async function getAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
-  const agent = await ctx.store.getAgent(name);
-  if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
-  return agent;
+export function getAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
+  return agentsOf(ctx).get(name);
 }
 
 export function listAgents(ctx: NodeContext): Promise<AgentRecord[]> {
@@ -94,11 +163,6 @@ export function listAgents(ctx: NodeContext): Promise<AgentRecord[]> {
  * An agent's record and DID document (built from the store for did:web,
  * derived offline for did:key).
  */
-export async function showAgent(ctx: NodeContext, name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }> {
-  const agent = await getAgent(ctx, name);
-  const didDocument =
-    agent.method === 'web'
-      ? ((await agentDocument(ctx.store, ctx.organization, agent)) ?? null)
-      : (await ctx.resolver.resolve(agent.did)).didDocument;
-  return { agent, didDocument };
+export function showAgent(ctx: NodeContext, name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }> {
+  return agentsOf(ctx).show(name);
 }

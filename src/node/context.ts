@@ -146,6 +146,3 @@ export function transactionView(ctx: NodeContext, tx: Store): NodeContext {
 export function inTransaction<T>(ctx: NodeContext, fn: (tx: NodeContext) => Promise<T>): Promise<T> {
   return ctx.store.transaction((store) => fn(transactionView(ctx, store)));
 }
-
-/** @deprecated The same as {@link transactionView}; prefer {@link inTransaction}. */
-export const withStore: (ctx: NodeContext, store: Store) => NodeContext = transactionView;

@@ -18,6 +18,7 @@ import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
 import { publishedTrustList, trustListUrl } from './registry.js';
@@ -83,6 +84,16 @@ export function createNode(deps: NodeDeps): NodeContext {
     close: deps.close ?? (() => Promise.resolve()),
   };
   Object.assign(services, operationServices(node), {
+    agents: createAgentService({
+      organization: node.organization,
+      store: node.store,
+      keys: node.keys,
+      clock: node.clock,
+      // Late-bound: the audit service is built just below.
+      audit: { record: (fields, tx) => services.audit.record(fields, tx) },
+      resolver: node.resolver,
+      retire: async (name) => (await import('./retire.js')).retireAgent(node, name),
+    }),
     verifier: createVerifier({
       self: node.organization.did,
       ownTrustList: { url: trustListUrl(node), read: () => publishedTrustList(node) },

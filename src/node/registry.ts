@@ -20,7 +20,8 @@ import { inTransaction, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { audit } from './audit.js';
-import { allocateStatus, needsResigning, statusListUrl } from './status.js';
+import { allocateStatus, statusListUrl } from './status.js';
+import { needsResigning } from '../status/policy.js';
 import { statusEntry } from '../status/entry.js';
 
 export const TRUST_LIST_PATH = '/registry/trust-list';
@@ -169,11 +170,37 @@ export async function removeRegistryEntry(ctx: NodeContext, key: string): Promis
   );
 }
 
-/** The published trust list, (re-)signed first when there is none or half its validity has passed. */
+/**
+ * The published trust list, as stored: reading never signs or writes. Every
+ * accreditation, recognition and removal publishes a new version, and the
+ * re-signing job ({@link resignTrustList}) keeps it signed before it expires;
+ * a stored list past its `validUntil` is still served, and verifiers refuse it.
+ * @throws LegateError `ERR_NOT_FOUND` when this node has published none yet
+ * (it has accredited and recognized nothing).
+ */
 export async function publishedTrustList(ctx: NodeContext): Promise<string> {
   const token = await ctx.store.getSetting(TOKEN_SETTING);
-  if (token !== undefined && !needsResigning(token, ctx.clock())) return token;
-  return change(ctx, () => Promise.resolve());
+  if (token === undefined) {
+    throw legateError('ERR_NOT_FOUND', 'this node has published no trust list yet: it accredits and recognizes nothing');
+  }
+  return token;
+}
+
+/**
+ * Re-signs the published trust list as its next version when half its
+ * validity has passed (the re-signing job's part for the trust list; see
+ * `node/status-refresh`). A node that has never published one has nothing to
+ * re-sign: its first accreditation or recognition signs it.
+ * @returns whether it re-signed.
+ */
+export async function resignTrustList(ctx: NodeContext): Promise<boolean> {
+  return inTransaction(ctx, async (tx) => {
+    // Checked inside the transaction: another instance or a change may have re-signed it since.
+    const token = await tx.store.getSetting(TOKEN_SETTING);
+    if (token === undefined || !needsResigning(token, tx.clock())) return false;
+    await publish(tx);
+    return true;
+  });
 }
 
 /**

@@ -4,7 +4,8 @@
  * The services a node offers its faces (the CLI, the HTTP routes, the
  * demos): agents, issuance, status lists, registry, exchange (ACE
  * handshakes, signed actions, approvals), plus the verifier and the audit
- * service, which hold per-node state and are built in `node/create`.
+ * service, which hold per-node state, and the agents service, built from
+ * narrow ports; those three are built in `node/create`.
  *
  * The operation services here load their module on first call, so a
  * command that only lists agents never loads the handshake or the action
@@ -92,15 +93,8 @@ export interface NodeServices {
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'verifier' | 'audit'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit'> {
   return {
-    agents: {
-      create: async (options) => (await import('./agents.js')).createAgent(node, options),
-      get: async (name) => (await import('./agents.js')).getAgent(node, name),
-      list: async () => (await import('./agents.js')).listAgents(node),
-      show: async (name) => (await import('./agents.js')).showAgent(node, name),
-      retire: async (name) => (await import('./retire.js')).retireAgent(node, name),
-    },
     issuance: {
       issue: (async (options: IssueToAgentOptions) => (await import('./issue.js')).issueToAgent(node, options)) as IssuanceService['issue'],
       delegate: (async (options: DelegateFromAgentOptions) => (await import('./delegate.js')).delegateFromAgent(node, options)) as IssuanceService['delegate'],

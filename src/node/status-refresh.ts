@@ -1,10 +1,11 @@
 /**
  * @module node/status-refresh
  *
- * The status-list re-signing job: every list this node publishes is signed
- * for {@link STATUS_LIST_VALIDITY} and re-signed once half of that has
- * passed (`status/policy` `resignDue`), so verifiers never meet an expired
- * list. Reads never sign (see `node/status`); this job does, on a schedule
+ * The re-signing job: every status list this node publishes is signed for
+ * {@link STATUS_LIST_VALIDITY} and re-signed once half of that has passed
+ * (`status/policy` `resignDue`), and so is its published trust list (valid a
+ * day too), so verifiers never meet an expired list. Reads never sign (see
+ * `node/status`, `node/registry`); this job does, on a schedule
  * `legate serve` runs ({@link startStatusRefresh}) or once from
  * `legate status refresh` (cron, for a node that never serves).
  *
@@ -17,7 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import { isLegateError, type ErrorCode } from '../errors/index.js';
 import { resignDue } from '../status/policy.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
+import { resignTrustList, trustListUrl } from './registry.js';
 import { signStatusList } from './status.js';
 
 export { STATUS_LIST_VALIDITY } from '../status/policy.js';
@@ -41,27 +43,34 @@ export interface StatusRefreshResult {
   ran: boolean;
   /** Ids of the lists re-signed. */
   resigned: string[];
-  /** Lists due but not re-signed, with why (`ERR_KEY_UNAVAILABLE` for a retired issuer: its list expires, and verifiers fail closed). */
+  /** Whether the published trust list was re-signed (as its next version). */
+  trustListResigned: boolean;
+  /**
+   * Lists due but not re-signed, with why (`ERR_KEY_UNAVAILABLE` for a retired
+   * issuer: its list expires, and verifiers fail closed). A status list by
+   * its id, the trust list by its URL.
+   */
   failed: { id: string; code: ErrorCode }[];
 }
 
 /** Re-signs one list if it is still due, inside a transaction; returns whether it did. */
 async function resignOne(ctx: NodeContext, id: string): Promise<boolean> {
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
-    const list = await store.getStatusList(id);
+  return inTransaction(ctx, async (tx) => {
+    const list = await tx.store.getStatusList(id);
     // Another change may have re-signed it since the list was read.
     if (list === undefined || resignDue([list], ctx.clock()).length === 0) return false;
     const token = await signStatusList(tx, list);
-    await store.updateStatusList(id, { bits: list.bits, version: list.version, token, updatedAt: list.updatedAt });
+    await tx.store.updateStatusList(id, { bits: list.bits, version: list.version, token, updatedAt: list.updatedAt });
     return true;
   });
 }
 
 /**
  * Runs the re-signing job once: takes the lease, then re-signs every list
- * due at the node's clock. Bits, version and `updatedAt` stay as they were;
- * only the signed token (and its validity) changes.
+ * due at the node's clock, then the trust list if it is due. A status list
+ * keeps its bits, version and `updatedAt`; only the signed token (and its
+ * validity) changes. The trust list is published as its next version, with
+ * the same entries (its version is what verifiers and ETags follow).
  *
  * @example
  * ```ts
@@ -73,9 +82,9 @@ export async function refreshStatusLists(ctx: NodeContext, options: StatusRefres
   const until = new Date(now.getTime() + (options.leaseMs ?? DEFAULT_STATUS_REFRESH_LEASE_MS));
   const holder = options.holder ?? randomUUID();
   if (!(await ctx.store.acquireLease(STATUS_REFRESH_LEASE, holder, until.toISOString(), now.toISOString()))) {
-    return { ran: false, resigned: [], failed: [] };
+    return { ran: false, resigned: [], trustListResigned: false, failed: [] };
   }
-  const result: StatusRefreshResult = { ran: true, resigned: [], failed: [] };
+  const result: StatusRefreshResult = { ran: true, resigned: [], trustListResigned: false, failed: [] };
   for (const id of resignDue(await ctx.store.listStatusLists(), now)) {
     try {
       if (await resignOne(ctx, id)) result.resigned.push(id);
@@ -83,6 +92,13 @@ export async function refreshStatusLists(ctx: NodeContext, options: StatusRefres
       if (!isLegateError(error)) throw error;
       result.failed.push({ id, code: error.code });
     }
+  }
+  // After the status lists: the trust list's own revocation entry lives in one of them.
+  try {
+    result.trustListResigned = await resignTrustList(ctx);
+  } catch (error) {
+    if (!isLegateError(error)) throw error;
+    result.failed.push({ id: trustListUrl(ctx), code: error.code });
   }
   return result;
 }

@@ -22,7 +22,7 @@ import { issueStatusListCredential } from '../status/list-credential.js';
 import { hasRoom, newStatusListId, pickFreeIndex, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
 import { STATUS_PURPOSES } from '../status/types.js';
 import type { StatusListRecord, StatusPurpose } from '../store/types.js';
-import { withStore, type NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { signerFor } from './signers.js';
 import { audit } from './audit.js';
@@ -74,7 +74,7 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
 /**
  * Allocates one entry per purpose for a credential `issuer` is about to sign.
  * Call with a context bound to the transaction that records the credential
- * ({@link withStore}).
+ * (the `tx` of {@link inTransaction}).
  */
 export async function allocateStatus(ctx: NodeContext, issuer: string, credentialId: string): Promise<StatusEntry[]> {
   const entries: StatusEntry[] = [];
@@ -109,8 +109,7 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
   if (!['revoke', 'suspend', 'reinstate'].includes(change)) {
     throw legateError('ERR_INVALID_ARGUMENT', 'change must be revoke, suspend or reinstate', { claim: 'change' });
   }
-  return ctx.store.transaction(async (store) => {
-    const tx = withStore(ctx, store);
+  return inTransaction(ctx, async (tx) => {
     const allocations = await tx.store.getStatusAllocations(credentialId);
     const find = (purpose: StatusPurpose) => allocations.find((a) => a.purpose === purpose);
     const revocation = find('revocation');

@@ -11,7 +11,7 @@ import { auditLogOf } from '../../src/audit/log.js';
 import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditEntry, type AuditLog } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
-import { withStore } from '../../src/node/context.js';
+import { transactionView } from '../../src/node/context.js';
 import type { Store } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
 import { ALICE, appendSamples, auditNode, HELPER, OWNER, sampleFields, type AuditNode } from './helpers.js';
@@ -89,12 +89,12 @@ describe('appendAudit', () => {
     const boom = new Error('the decision failed after logging');
     await expect(
       an.node.store.transaction(async (tx) => {
-        await appendAudit(withStore(an.node, tx), sampleFields(3));
+        await appendAudit(transactionView(an.node, tx), sampleFields(3));
         throw boom;
       }),
     ).rejects.toBe(boom);
     expect((await an.node.store.lastAuditEntry())?.seq).toBe(2);
-    await an.node.store.transaction((tx) => appendAudit(withStore(an.node, tx), sampleFields(3)));
+    await an.node.store.transaction((tx) => appendAudit(transactionView(an.node, tx), sampleFields(3)));
     expect(await verify()).toMatchObject({ ok: true, lastSeq: 3 });
   });
 });

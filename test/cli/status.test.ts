@@ -72,7 +72,7 @@ describe('legate cap revoke|suspend|reinstate, status, agent retire', () => {
     // Lists signed moments ago are not due: the re-signing job runs, takes the lease, and leaves them alone.
     const refresh = await legate([...d, 'status', 'refresh', '--json']);
     expect(refresh.code, refresh.stderr).toBe(0);
-    expect(refresh.json()).toEqual({ ran: true, resigned: [], failed: [] });
+    expect(refresh.json()).toEqual({ ran: true, resigned: [], trustListResigned: false, failed: [] });
   });
 
   it('fails closed when a list cannot be fetched (no node data, no network)', async () => {

@@ -10,15 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LegateError } from '../../src/errors/index.js';
-import type { KeyStore } from '../../src/keys/keystore.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { createMasterKey } from '../../src/keys/master-key.js';
+import type { AuditFields } from '../../src/audit/types.js';
+import { createAgentService } from '../../src/node/agents.js';
 import type { HttpClient } from '../../src/lib/http-client.js';
 import { REFUSALS_PER_PEER_PER_MINUTE } from '../../src/node/audit.js';
 import { inTransaction, type NodeContext } from '../../src/node/context.js';
 import { createNode, type NodeDeps } from '../../src/node/create.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
-import type { AgentRepository, AuditRepository } from '../../src/store/ports/index.js';
-import type { AgentRecord, AuditEntryRecord, Store } from '../../src/store/types.js';
+import type { AgentRepository, AuditRepository, KeyRepository } from '../../src/store/ports/index.js';
+import type { AgentRecord, AuditEntryRecord, KeyRecord, Store } from '../../src/store/types.js';
 import { acme, alice, frozenClock, mallory, NOW, personaResolver } from '../fixtures.js';
 
 const clock = frozenClock();
@@ -136,5 +139,99 @@ describe('createNode over narrow ports', () => {
     expect(JSON.parse(logged[0]!.entry)).toMatchObject({ type: 'handshake', decision: 'deny', reasons: ['ERR_UNTRUSTED_ISSUER'], agent: mallory.did });
     expect(used).toContain('appendAuditEntry');
     expect(used.every((name) => ['lastAuditEntry', 'appendAuditEntry', 'lastAuditCheckpoint', 'listAuditEntries'].includes(name))).toBe(true);
+  });
+});
+
+describe('the agents service over its own ports', () => {
+  // Only the agents and keys ports, in memory, with transactions that commit on success: no node, no SQLite.
+  type Ports = AgentRepository & KeyRepository;
+  function memoryPorts(): Ports & { transaction<T>(fn: (tx: Ports) => Promise<T>): Promise<T>; agents: AgentRecord[]; keys: KeyRecord[] } {
+    const state = { agents: [] as AgentRecord[], keys: [] as KeyRecord[] };
+    const over = (agents: AgentRecord[], keys: KeyRecord[]): Ports => ({
+      putAgent: (agent) => Promise.resolve(void agents.push(agent)),
+      getAgent: (name) => Promise.resolve(agents.find((a) => a.name === name)),
+      getAgentByDid: (did) => Promise.resolve(agents.find((a) => a.did === did)),
+      listAgents: () => Promise.resolve([...agents]),
+      setAgentStatus: () => Promise.reject(new Error('not needed')),
+      putKey: (key) => Promise.resolve(void keys.push(key)),
+      getKey: (kid) => Promise.resolve(keys.find((k) => k.kid === kid)),
+      listKeys: (controller) => Promise.resolve(keys.filter((k) => controller === undefined || k.controller === controller)),
+      setKeyStatus: () => Promise.reject(new Error('not needed')),
+    });
+    return {
+      ...over(state.agents, state.keys),
+      agents: state.agents,
+      keys: state.keys,
+      async transaction(fn) {
+        const agents = [...state.agents];
+        const keys = [...state.keys];
+        const result = await fn(over(agents, keys));
+        state.agents.splice(0, Infinity, ...agents);
+        state.keys.splice(0, Infinity, ...keys);
+        return result;
+      },
+    };
+  }
+
+  let dir: string;
+  let master: ReturnType<typeof createMasterKey>;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'legate-agents-service-'));
+    master = createMasterKey(dir);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  function build() {
+    const store = memoryPorts();
+    const recorded: { fields: AuditFields; tx: Ports | undefined }[] = [];
+    const retired: string[] = [];
+    const agents = createAgentService({
+      organization: { did: acme.did, domain: 'acme.example', name: 'Acme', createdAt: NOW.toISOString() },
+      store,
+      keys: new KeyStore(store, master, { clock }),
+      clock,
+      audit: { record: (fields, tx) => Promise.resolve(void recorded.push({ fields, tx })) },
+      resolver: personaResolver(),
+      retire: (name) => {
+        retired.push(name);
+        return Promise.reject(new LegateError('ERR_NOT_FOUND', `no agent named ${name}`));
+      },
+    });
+    return { agents, store, recorded, retired };
+  }
+
+  it('creates a did:web agent with its key and audit entry in one transaction, and shows its document', async () => {
+    const { agents, store, recorded } = build();
+    const created = await agents.create({ name: 'alice', owner: 'mailto:carol@acme.example' });
+    expect(created).toMatchObject({ name: 'alice', did: 'did:web:acme.example:agents:alice', kid: 'did:web:acme.example:agents:alice#key-1', status: 'active', createdAt: NOW.toISOString() });
+    expect(store.agents).toEqual([created]);
+    expect(store.keys.map((k) => k.kid)).toEqual([created.kid]);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.fields).toMatchObject({ type: 'agent', decision: 'allow', action: 'create', agent: created.did });
+    // The entry goes through the transaction's ports, not the outer store.
+    expect(recorded[0]!.tx).toBeDefined();
+    expect(recorded[0]!.tx).not.toBe(store);
+    expect(await agents.get('alice')).toEqual(created);
+    expect((await agents.list()).map((a) => a.name)).toEqual(['alice']);
+    const { didDocument } = await agents.show('alice');
+    expect(didDocument?.id).toBe(created.did);
+    expect(didDocument?.verificationMethod?.map((m) => m.id)).toEqual([created.kid]);
+  });
+
+  it('refuses a taken name with ERR_CONFLICT and a bad one with ERR_INVALID_ARGUMENT, writing nothing', async () => {
+    const { agents, store, recorded } = build();
+    await agents.create({ name: 'alice', owner: 'mailto:carol@acme.example' });
+    await expect(agents.create({ name: 'alice', owner: 'mailto:carol@acme.example' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    await expect(agents.create({ name: 'Mallory!', owner: 'mailto:carol@acme.example' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(agents.get('bob')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect(store.agents.map((a) => a.name)).toEqual(['alice']);
+    expect(store.keys).toHaveLength(1);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it('hands retiring to the retire port it was given', async () => {
+    const { agents, retired } = build();
+    await expect(agents.retire('bob')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect(retired).toEqual(['bob']);
   });
 });

@@ -11,6 +11,7 @@ import { delegateFromAgent } from '../../src/node/delegate.js';
 import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
+import { accredit, publishedTrustList } from '../../src/node/registry.js';
 import { retireAgent } from '../../src/node/retire.js';
 import { changeStatus, localStatusLists, publishedStatusList, statusListUrl } from '../../src/node/status.js';
 import { refreshStatusLists, startStatusRefresh, STATUS_REFRESH_LEASE } from '../../src/node/status-refresh.js';
@@ -111,7 +112,7 @@ describe('status lists: the re-signing job', () => {
     const [rBefore, sBefore] = [await stored(revocation), await stored(suspension)];
 
     const result = await refreshStatusLists(node);
-    expect(result).toEqual({ ran: true, resigned: [revocation], failed: [] });
+    expect(result).toEqual({ ran: true, resigned: [revocation], trustListResigned: false, failed: [] });
     const [rAfter, sAfter] = [await stored(revocation), await stored(suspension)];
     expect(rAfter.token).not.toBe(rBefore.token);
     expect(Date.parse(String(validFrom(rAfter.token!)))).toBe(clock().getTime());
@@ -130,7 +131,7 @@ describe('status lists: the re-signing job', () => {
     try {
       const results = await Promise.all([refreshStatusLists(node, { holder: 'a' }), refreshStatusLists(other, { holder: 'b' })]);
       expect(results.filter((r) => r.ran)).toHaveLength(1);
-      expect(results.find((r) => !r.ran)).toEqual({ ran: false, resigned: [], failed: [] });
+      expect(results.find((r) => !r.ran)).toEqual({ ran: false, resigned: [], trustListResigned: false, failed: [] });
       expect(new Set(results.flatMap((r) => r.resigned))).toEqual(new Set([revocation, suspension]));
       expect(results.flatMap((r) => r.resigned)).toHaveLength(2);
     } finally {
@@ -178,5 +179,54 @@ describe('status lists: the re-signing job', () => {
     expect((await refreshStatusLists(node)).ran).toBe(false);
     now = new Date(now.getTime() + 11 * 60_000);
     expect((await refreshStatusLists(node)).ran).toBe(true);
+  });
+});
+
+describe('the trust list: reading never writes, the job re-signs it', () => {
+  const BANK = 'did:web:bank.example';
+  const storedTrustList = () => node.store.getSetting('trust-list.token');
+  const versionOf = (token: string) => (decodeCompactJws(token).payload.credentialSubject as { version: number }).version;
+
+  it('publishedTrustList and GET /registry/trust-list serve a list past half its validity as stored, writing nothing', async () => {
+    const published = await accredit(node, { issuer: BANK, capabilities: ['call:billing:*'] });
+    expect(await storedTrustList()).toBe(published);
+    now = new Date(NOW.getTime() + 20 * HOUR); // past half of its one-day validity: due for re-signing
+    const { ctx, writes } = counting(node);
+
+    expect(await publishedTrustList(ctx)).toBe(published);
+    expect(await ctx.services.registry.published()).toBe(published);
+    const response = await createApp({ node }).request('/registry/trust-list');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(published);
+
+    expect(writes).toEqual([]);
+    expect(await storedTrustList()).toBe(published);
+  });
+
+  it('the job re-signs a due trust list as its next version, and leaves a fresh one alone', async () => {
+    const published = await accredit(node, { issuer: BANK, capabilities: ['call:billing:*'] });
+    now = new Date(NOW.getTime() + 11 * HOUR); // not yet half
+    expect(await refreshStatusLists(node)).toMatchObject({ ran: true, trustListResigned: false, failed: [] });
+    expect(await storedTrustList()).toBe(published);
+
+    now = new Date(NOW.getTime() + 13 * HOUR);
+    expect(await refreshStatusLists(node)).toMatchObject({ ran: true, trustListResigned: true, failed: [] });
+    const resigned = (await storedTrustList())!;
+    expect(resigned).not.toBe(published);
+    expect(Date.parse(String(validFrom(resigned)))).toBe(clock().getTime());
+    expect(versionOf(resigned)).toBe(versionOf(published) + 1);
+    expect(decodeCompactJws(resigned).payload.credentialSubject).toMatchObject({ accredits: [{ issuer: BANK, capabilities: ['call:billing:*'] }] });
+    expect(await publishedTrustList(node)).toBe(resigned);
+    // Due again only once half of the new validity has passed.
+    now = new Date(now.getTime() + HOUR);
+    expect((await refreshStatusLists(node)).trustListResigned).toBe(false);
+  });
+
+  it('a node that has published none: reading refuses with ERR_NOT_FOUND (404) and the job signs nothing', async () => {
+    now = new Date(NOW.getTime() + 20 * HOUR);
+    await expect(publishedTrustList(node)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect((await createApp({ node }).request('/registry/trust-list')).status).toBe(404);
+    expect(await refreshStatusLists(node)).toEqual({ ran: true, resigned: [], trustListResigned: false, failed: [] });
+    expect(await storedTrustList()).toBeUndefined();
   });
 });

@@ -73,7 +73,7 @@ export function registerStatus(program: Command): void {
 
   const refresh = status
     .command('refresh')
-    .description("re-sign this node's status lists that are past half their validity (what `serve` does on a schedule; run it from cron on a node that never serves)");
+    .description("re-sign this node's status lists and trust list that are past half their validity (what `serve` does on a schedule; run it from cron on a node that never serves)");
   action(refresh, async (globals) =>
     withNode(globals, async (node) => {
       const result = await refreshStatusLists(node);
@@ -81,6 +81,7 @@ export function registerStatus(program: Command): void {
       else if (!result.ran) println('another instance holds the status-refresh lease; nothing done');
       else {
         println(`re-signed ${result.resigned.length} list(s)`);
+        if (result.trustListResigned) println('re-signed the trust list');
         for (const f of result.failed) println(`not re-signed: ${f.id}  ${f.code}`);
       }
       return result.failed.length === 0 ? EXIT.ok : EXIT.failed;
