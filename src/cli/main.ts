@@ -10,14 +10,21 @@
 
 import { readFileSync } from 'node:fs';
 import { ignoreBrokenPipe } from './broken-pipe.js';
-import { main } from './program.js';
+import { VERSION } from './version.js';
 
 // The one place the process's streams, environment and stdin enter the CLI.
 ignoreBrokenPipe(process.stdout);
 ignoreBrokenPipe(process.stderr);
-process.exitCode = await main(process.argv, {
-  out: process.stdout,
-  err: process.stderr,
-  env: process.env,
-  readStdin: () => readFileSync(0),
-});
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // Answered before the program (and commander) load: scripts that probe the version pay for nothing else.
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('./program.js');
+  process.exitCode = await main(process.argv, {
+    out: process.stdout,
+    err: process.stderr,
+    env: process.env,
+    readStdin: () => readFileSync(0),
+  });
+}

@@ -12,6 +12,7 @@
 import { Command, CommanderError } from 'commander';
 import { flagOf } from '../config/settings.js';
 import { EXIT, reportError, runWithIo, type CliIo } from './io.js';
+import { VERSION } from './version.js';
 
 export type { CliIo } from './io.js';
 
@@ -49,7 +50,7 @@ function rootProgram(streams: CliStreams | undefined): Command {
   if (streams !== undefined) program.configureOutput({ writeOut: (text) => streams.out.write(text), writeErr: (text) => streams.err.write(text) });
   return program
     .description('Identities and scoped, revocable, attributable authority for AI agents')
-    .version('0.1.0')
+    .version(VERSION)
     // Settings' flags come from the settings table (config/settings), without commander defaults: see cli/settings.
     .option(...flagOf('data'))
     .option(...flagOf('config'))

@@ -13,7 +13,7 @@
  */
 
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { Agent, buildConnector } from 'undici';
+import type { Agent } from 'undici';
 import { ipLiteral, refusedRange, type AddressPolicy } from './address-policy.js';
 import { abortable, readBounded, type FetchLike } from './http.js';
 import { addressNotAllowed, systemCode } from './http-errors.js';
@@ -81,10 +81,12 @@ function declaredTooLarge(declared: string | undefined, maxBytes: number): boole
   return declared !== undefined && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes;
 }
 
-/** The default transport: an undici Agent whose connector checks the resolved address. */
-export function undiciTransport(policy: AddressPolicy, lookup: DnsLookup = systemLookup): Transport {
+/** An undici Agent whose connector checks the resolved address. */
+async function checkingAgent(policy: AddressPolicy, lookup: DnsLookup): Promise<Agent> {
+  // Loaded on the first request: a command that never goes to the network (most CLI calls) never loads undici.
+  const { Agent, buildConnector } = await import('undici');
   const base = buildConnector({});
-  const agent = new Agent({
+  return new Agent({
     connect: (options, callback) => {
       checkedAddresses(options.hostname, policy, lookup).then(
         (addresses) => {
@@ -104,10 +106,15 @@ export function undiciTransport(policy: AddressPolicy, lookup: DnsLookup = syste
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
   });
+}
+
+/** The default transport: an undici Agent (made on the first request) whose connector checks the resolved address. */
+export function undiciTransport(policy: AddressPolicy, lookup: DnsLookup = systemLookup): Transport {
+  let agent: Promise<Agent> | undefined;
   return {
     async send(request) {
       const { url, signal } = request;
-      const response = await agent.request({
+      const response = await (await (agent ??= checkingAgent(policy, lookup))).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: request.method,
@@ -143,7 +150,9 @@ export function undiciTransport(policy: AddressPolicy, lookup: DnsLookup = syste
       }
       return { status: response.statusCode, header, body: Buffer.concat(chunks, total) };
     },
-    close: () => agent.close(),
+    close: async () => {
+      if (agent !== undefined) await (await agent).close();
+    },
   };
 }
 

@@ -25,6 +25,12 @@ describe('legate binary (spawned)', () => {
     const run = await spawnLegate(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('0.1.0\n');
+    // The binary answers a bare --version itself; with another argument the program does, and they agree.
+    const short = await spawnLegate(['-V']);
+    expect(short.stdout).toBe('0.1.0\n');
+    const viaProgram = await spawnLegate(['--version', '--json']);
+    expect(viaProgram.code).toBe(0);
+    expect(viaProgram.stdout).toBe('0.1.0\n');
   });
 
   it('runs a full flow through the process: env, stdin, stdout and exit codes 0, 1, 2 and 3', async () => {

@@ -6,6 +6,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
@@ -84,7 +85,8 @@ describe('cli startup', () => {
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((out += chunk.toString()), done()) });
     const before = process.exitCode;
     expect(await main(['node', 'legate', '--version'], { out: sink, err: sink })).toBe(0);
-    expect(out).toBe('0.1.0\n');
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(out).toBe(`${version}\n`);
     // main returns its code and leaves the process alone.
     expect(process.exitCode).toBe(before);
     expect(await main(['node', 'legate', 'frobnicate'], { out: sink, err: sink })).toBe(2);
