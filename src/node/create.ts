@@ -21,11 +21,10 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
-import { publishedTrustList, trustListUrl } from './registry.js';
+import { trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
-import { localStatusLists } from './status.js';
 import { createVerifier } from './verify.js';
 
 /** What a node is built from. */
@@ -96,8 +95,9 @@ export function createNode(deps: NodeDeps): NodeContext {
     }),
     verifier: createVerifier({
       self: node.organization.did,
-      ownTrustList: { url: trustListUrl(node), read: () => publishedTrustList(node) },
-      localStatusList: localStatusLists(node),
+      // node/registry and node/status are loaded when the verifier first needs them (#14).
+      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: async () => (await import('./registry.js')).publishedTrustList(node) },
+      localStatusList: async (url) => (await import('./status.js')).localStatusLists(node)(url),
       resolver: node.resolver,
       http: node.http,
       clock: node.clock,
