@@ -11,7 +11,6 @@
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
-import { appendAudit } from '../audit/append.js';
 import type { AuditLog } from '../audit/types.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
@@ -109,7 +108,9 @@ export function createNode(deps: NodeDeps): NodeContext {
       clock: node.clock,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints
       // are signed by the organization's newest key, unlocked only when one is due.
-      append: (fields, tx) => {
+      // The audit log's code (entries, checkpoints, their signatures) is loaded by the first append, not when the node opens (#14).
+      append: async (fields, tx) => {
+        const { appendAudit } = await import('../audit/append.js');
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
         const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
         return appendAudit(log, fields);
