@@ -63,7 +63,7 @@ describe('cli startup', () => {
     expect(modules.filter((url) => url.includes('/dist/cli/commands/')).map((url) => url.replace(/.*\/commands\//, ''))).toEqual(['approver.js']);
   });
 
-  it('agent list on a node loads no verification code: no status checker, trust registry or Ajv (#14)', () => {
+  it('agent list on a node loads no verification code: no status checker, trust registry, Ajv or curve library (#14)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'legate-startup-'));
     try {
       const init = spawnSync(process.execPath, [new URL('cli/main.js', DIST).pathname, '--data', dir, 'init', '--domain', 'acme.example'], { encoding: 'utf8', timeout: 60_000 });
@@ -75,7 +75,7 @@ describe('cli startup', () => {
         if (code !== 0) throw new Error('agent list exited ' + code);`);
       expect(modules.some((url) => url.endsWith('/dist/node/open.js'))).toBe(true);
       expect(modules.filter((url) => /\/dist\/(status\/check|registry\/trust|credential\/|node\/registry|node\/status)\b/.test(url))).toEqual([]);
-      expect(modules.filter((url) => /node_modules\/(ajv|hono|undici|jsonld)\//.test(url))).toEqual([]);
+      expect(modules.filter((url) => /node_modules\/(ajv|hono|undici|jsonld|@noble\/curves)\//.test(url))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
