@@ -8,10 +8,9 @@
 
 import type { Command } from 'commander';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { createDidResolver } from '../did/resolver.js';
 import type { NodeContext } from '../node/context.js';
 import { isInitialized, openNode } from '../node/open.js';
-import { createStatusChecker, type StatusChecker } from '../status/check.js';
+import type { StatusChecker } from '../status/check.js';
 import { instanceOptions } from '../config/node-options.js';
 import { nodeOptions, runEnv, setExitCode, type GlobalOptions } from './io.js';
 import { commandSettings } from './settings.js';
@@ -53,14 +52,22 @@ export async function withVerifier<T>(
 ): Promise<T> {
   if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.options(options), node));
   const { allowHttpLoopback } = globals;
+  const { createDidResolver, createStatusChecker } = await standalone();
   const resolver = createDidResolver({ allowHttpLoopback });
   const checker = options.checkStatus ? createStatusChecker({ resolver, allowHttpLoopback }) : undefined;
   return fn({ resolver, ...(checker === undefined ? {} : { status: (credential) => checker.statusErrors(credential) }) }, undefined);
 }
 
 /** Runs `fn` with a status checker: the node's, or a standalone one. */
-export function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
+export async function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
   if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.statusChecker));
   const { allowHttpLoopback } = globals;
+  const { createDidResolver, createStatusChecker } = await standalone();
   return fn(createStatusChecker({ resolver: createDidResolver({ allowHttpLoopback }), allowHttpLoopback }));
+}
+
+/** What verifying without a node needs, loaded only then: a command that opens the node never loads it here (#14). */
+async function standalone() {
+  const [{ createDidResolver }, { createStatusChecker }] = await Promise.all([import('../did/resolver.js'), import('../status/check.js')]);
+  return { createDidResolver, createStatusChecker };
 }

@@ -1,15 +1,15 @@
 /**
  * @module lib/ed25519
  *
- * Ed25519 primitives. Key generation uses @noble/curves (audited, works on
- * every runtime); signing and the hot verification path use `node:crypto`,
- * about 14x faster than pure-JS verification (see DESIGN.md, Performance),
+ * Ed25519 primitives, all on `node:crypto` (OpenSSL): key generation and
+ * public-key derivation (no curve library loaded when a node opens, #14),
+ * signing, and the hot verification path, about 14x faster than pure-JS
+ * verification (see DESIGN.md, Performance),
  * with public keys imported once and cached. Internal: raw private keys never
  * leave `src/lib` and `src/keys`.
  */
 
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { encodeBase64url } from './base64url.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -18,13 +18,35 @@ export interface Ed25519KeyPair {
   publicKey: Uint8Array;
 }
 
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The raw halves of an Ed25519 key object's JWK. */
+function rawHalves(key: KeyObject): { d?: Uint8Array; x: Uint8Array } {
+  const jwk = key.export({ format: 'jwk' });
+  if (typeof jwk.x !== 'string') throw new Error('an Ed25519 key exported no public key');
+  const x = new Uint8Array(Buffer.from(jwk.x, 'base64url'));
+  if (typeof jwk.d !== 'string') return { x };
+  const pooled = Buffer.from(jwk.d, 'base64url');
+  const d = new Uint8Array(pooled);
+  pooled.fill(0);
+  return { d, x };
+}
+
 export function generateEd25519(): Ed25519KeyPair {
-  const secretKey = ed25519.utils.randomSecretKey();
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  const { d, x } = rawHalves(generateKeyPairSync('ed25519').privateKey);
+  if (d === undefined) throw new Error('an Ed25519 private key exported no secret');
+  return { secretKey: d, publicKey: x };
 }
 
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(secretKey);
+  if (secretKey.length !== 32) throw new RangeError(`an Ed25519 secret key is 32 bytes, not ${secretKey.length}`);
+  const der = Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]);
+  try {
+    return rawHalves(createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }))).x;
+  } finally {
+    der.fill(0);
+  }
 }
 
 export function privateKeyObject(secretKey: Uint8Array, publicKey: Uint8Array): KeyObject {

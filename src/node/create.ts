@@ -11,7 +11,6 @@
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
-import { appendAudit } from '../audit/append.js';
 import type { AuditLog } from '../audit/types.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
@@ -21,11 +20,10 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
-import { publishedTrustList, trustListUrl } from './registry.js';
+import { trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
-import { localStatusLists } from './status.js';
 import { createVerifier } from './verify.js';
 
 /** What a node is built from. */
@@ -96,8 +94,9 @@ export function createNode(deps: NodeDeps): NodeContext {
     }),
     verifier: createVerifier({
       self: node.organization.did,
-      ownTrustList: { url: trustListUrl(node), read: () => publishedTrustList(node) },
-      localStatusList: localStatusLists(node),
+      // node/registry and node/status are loaded when the verifier first needs them (#14).
+      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: async () => (await import('./registry.js')).publishedTrustList(node) },
+      localStatusList: async (url) => (await import('./status.js')).localStatusLists(node)(url),
       resolver: node.resolver,
       http: node.http,
       clock: node.clock,
@@ -109,7 +108,9 @@ export function createNode(deps: NodeDeps): NodeContext {
       clock: node.clock,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints
       // are signed by the organization's newest key, unlocked only when one is due.
-      append: (fields, tx) => {
+      // The audit log's code (entries, checkpoints, their signatures) is loaded by the first append, not when the node opens (#14).
+      append: async (fields, tx) => {
+        const { appendAudit } = await import('../audit/append.js');
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
         const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
         return appendAudit(log, fields);

@@ -30,6 +30,14 @@ export function nodeBaseUrl(domain: string): string {
   return `${isLoopbackHost(host) ? 'http' : 'https'}://${domain}`;
 }
 
+/** Where a node publishes its trust list (`GET`), relative to its base URL. */
+export const TRUST_LIST_PATH = '/registry/trust-list';
+
+/** The URL of the trust list the node for `domain` publishes. */
+export function trustListUrlOf(domain: string): string {
+  return `${nodeBaseUrl(domain)}${TRUST_LIST_PATH}`;
+}
+
 /** The handshake endpoint advertised in agent documents. */
 export function aceEndpoint(domain: string): string {
   return `${nodeBaseUrl(domain)}/ace`;

@@ -17,21 +17,21 @@ import type { TrustRegistry, TrustRegistryOptions } from '../registry/trust.js';
 import { issueTrustList } from '../registry/trust-list.js';
 import { MAX_DELEGATION_DEPTH, MAX_TRUST_HOPS, type Accreditation, type Recognition } from '../registry/types.js';
 import { inTransaction, type NodeContext } from './context.js';
-import { nodeBaseUrl } from './documents.js';
+import { trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { audit } from './audit.js';
 import { allocateStatus, statusListUrl } from './status.js';
 import { needsResigning } from '../status/policy.js';
 import { statusEntry } from '../status/entry.js';
 
-export const TRUST_LIST_PATH = '/registry/trust-list';
+export { TRUST_LIST_PATH } from './documents.js';
 const VERSION_SETTING = 'trust-list.version';
 const TOKEN_SETTING = 'trust-list.token';
 /** A published list is valid a day and re-signed when half of that has passed. */
 const TRUST_LIST_VALIDITY = 'P1D';
 
 export function trustListUrl(ctx: NodeContext): string {
-  return `${nodeBaseUrl(ctx.organization.domain)}${TRUST_LIST_PATH}`;
+  return trustListUrlOf(ctx.organization.domain);
 }
 
 function checkPatterns(patterns: readonly string[], flag: string): string[] {

@@ -9,6 +9,10 @@
  * and the lists it recognizes). Both are built once per node by
  * {@link createVerifier}, so their caches belong to that node. Every message
  * is verified within a work budget of its own (#13 item 3).
+ *
+ * The checker and the registry, and the credential verification code under
+ * them, are loaded on their first use, not when the node opens: a command
+ * that verifies nothing (`legate agent list`) never loads them (#14).
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -17,9 +21,9 @@ import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { WorkBudget } from '../lib/work-budget.js';
-import { createTrustRegistry, type TrustRegistry } from '../registry/trust.js';
+import type { TrustRegistry } from '../registry/trust.js';
 import { MAX_TRUST_HOPS } from '../registry/types.js';
-import { createStatusChecker, type StatusChecker } from '../status/check.js';
+import type { StatusChecker } from '../status/check.js';
 import type { NodeContext, VerifierPolicy } from './context.js';
 
 /** A node's verifier: its status checker, its trust registry, and the options verification takes from them. */
@@ -47,8 +51,43 @@ export interface VerifierDeps {
   canonicalHashes?: CanonicalHashes | undefined;
 }
 
-/** Builds a node's verifier; call once per node. */
+/** Builds a node's verifier; call once per node. The status checker and the trust registry are built on their first use. */
 export function createVerifier(deps: VerifierDeps): VerifierService {
+  const { policy } = deps;
+  let built: Promise<{ statusChecker: StatusChecker; trustRegistry: TrustRegistry }> | undefined;
+  const load = () => (built ??= build(deps));
+  const statusChecker: StatusChecker = {
+    check: async (credential, lookup) => (await load()).statusChecker.check(credential, lookup),
+    statusErrors: async (credential, lookup) => (await load()).statusChecker.statusErrors(credential, lookup),
+  };
+  const trustRegistry: TrustRegistry = {
+    self: deps.self,
+    isTrusted: async (issuer, capability, options) => (await load()).trustRegistry.isTrusted(issuer, capability, options),
+    trustErrors: async (rootIssuer, capabilities, options) => (await load()).trustRegistry.trustErrors(rootIssuer, capabilities, options),
+    isRecognized: async (registry, recognized) => (await load()).trustRegistry.isRecognized(registry, recognized),
+  };
+  return {
+    statusChecker,
+    trustRegistry,
+    options(options = {}) {
+      const budget = options.budget ?? new WorkBudget(policy?.workLimits);
+      const status =
+        options.checkStatus === false ? undefined : (credential: Record<string, unknown>) => statusChecker.statusErrors(credential, { budget });
+      return {
+        resolver: budget.resolver(deps.resolver),
+        clock: deps.clock,
+        budget,
+        ...(deps.canonicalHashes === undefined ? {} : { canonicalHashes: deps.canonicalHashes }),
+        ...(status === undefined ? {} : { status }),
+        trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),
+      };
+    },
+  };
+}
+
+/** The checker and the registry of {@link createVerifier}, with the modules they need. */
+async function build(deps: VerifierDeps): Promise<{ statusChecker: StatusChecker; trustRegistry: TrustRegistry }> {
+  const [{ createStatusChecker }, { createTrustRegistry }] = await Promise.all([import('../status/check.js'), import('../registry/trust.js')]);
   const { policy } = deps;
   const statusChecker = createStatusChecker({
     resolver: deps.resolver,
@@ -71,23 +110,7 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
     status: (credential) => statusChecker.statusErrors(credential),
     clock: deps.clock,
   });
-  return {
-    statusChecker,
-    trustRegistry,
-    options(options = {}) {
-      const budget = options.budget ?? new WorkBudget(policy?.workLimits);
-      const status =
-        options.checkStatus === false ? undefined : (credential: Record<string, unknown>) => statusChecker.statusErrors(credential, { budget });
-      return {
-        resolver: budget.resolver(deps.resolver),
-        clock: deps.clock,
-        budget,
-        ...(deps.canonicalHashes === undefined ? {} : { canonicalHashes: deps.canonicalHashes }),
-        ...(status === undefined ? {} : { status }),
-        trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),
-      };
-    },
-  };
+  return { statusChecker, trustRegistry };
 }
 
 /** The node's status checker (one per node, so its cache is shared). */

@@ -6,7 +6,9 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
@@ -59,6 +61,24 @@ describe('cli startup', () => {
       const program = await buildProgram(['node', 'legate', '--data', 'x', 'approver', 'list']);
       if (program.commands.map((c) => c.name()).join() !== 'approver') throw new Error('wrong commands');`);
     expect(modules.filter((url) => url.includes('/dist/cli/commands/')).map((url) => url.replace(/.*\/commands\//, ''))).toEqual(['approver.js']);
+  });
+
+  it('agent list on a node loads no verification code: no status checker, trust registry, Ajv or curve library (#14)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legate-startup-'));
+    try {
+      const init = spawnSync(process.execPath, [new URL('cli/main.js', DIST).pathname, '--data', dir, 'init', '--domain', 'acme.example'], { encoding: 'utf8', timeout: 60_000 });
+      expect(init.status, init.stderr).toBe(0);
+      const { modules } = loadedBy(`const { Writable } = await import('node:stream');
+        const sink = new Writable({ write: (chunk, encoding, done) => done() });
+        const { main } = await import('${DIST}cli/program.js');
+        const code = await main(['node', 'legate', '--data', ${JSON.stringify(dir)}, 'agent', 'list'], { out: sink, err: sink });
+        if (code !== 0) throw new Error('agent list exited ' + code);`);
+      expect(modules.some((url) => url.endsWith('/dist/node/open.js'))).toBe(true);
+      expect(modules.filter((url) => /\/dist\/(status\/check|registry\/trust|credential\/|node\/registry|node\/status)\b/.test(url))).toEqual([]);
+      expect(modules.filter((url) => /node_modules\/(ajv|hono|undici|jsonld|@noble\/curves)\//.test(url))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("import('legate') loads neither better-sqlite3 nor a native addon", () => {

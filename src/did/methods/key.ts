@@ -10,11 +10,13 @@
  */
 
 import type { DIDDocument, VerificationMethod } from 'did-resolver';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
+import type { ed25519 as Ed25519Curve } from '@noble/curves/ed25519.js';
 import { multibaseToEd25519 } from '../../lib/multikey.js';
 import { failure, success } from '../resolution.js';
 import type { DidMethodDriver } from './driver.js';
+
+type Ed25519 = typeof Ed25519Curve;
 
 /**
  * `@context` of an Ed25519 did:key document as the W3C CCG did:key test
@@ -68,7 +70,7 @@ function relationships(keyId: string): Pick<
  * is the Montgomery form of the Ed25519 key (RFC 7748 birational map), named
  * by its own `z6LS…` fingerprint (multicodec 0xec01).
  */
-function ed25519Document(did: string, fingerprint: string, publicKey: Uint8Array): DIDDocument {
+function ed25519Document(ed25519: Ed25519, did: string, fingerprint: string, publicKey: Uint8Array): DIDDocument {
   const keyId = `${did}#${fingerprint}`;
   const x25519 = ed25519.utils.toMontgomery(publicKey);
   const agreementId = `${did}#z${base58.encode(Uint8Array.of(...X25519_PUB_PREFIX, ...x25519))}`;
@@ -106,7 +108,7 @@ function secp256k1Document(did: string, fingerprint: string, publicKey: Uint8Arr
 }
 
 /** An Ed25519 key that is a point on the curve, or undefined. */
-function ed25519Point(fingerprint: string): Uint8Array | undefined {
+function ed25519Point(ed25519: Ed25519, fingerprint: string): Uint8Array | undefined {
   // Exactly 0xed 0x01 ‖ 32 bytes: a non-minimal varint would be a second DID for one key.
   const key = multibaseToEd25519(fingerprint);
   if (key === undefined) return undefined;
@@ -126,22 +128,24 @@ function ed25519Point(fingerprint: string): Uint8Array | undefined {
 export function didKeyDriver(): DidMethodDriver {
   return {
     method: 'key',
-    resolve: (parsed) => {
+    resolve: async (parsed) => {
       const fingerprint = parsed.id;
       // Named from the fingerprint alone, as key-did-resolver did.
       const did = `did:key:${fingerprint}`;
       const bytes = decodeFingerprint(fingerprint);
-      if (bytes === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
+      if (bytes === undefined) return failure('invalidDid', BAD_ENCODING);
       if (bytes[0] === 0xed) {
-        const key = ed25519Point(fingerprint);
-        if (key === undefined) return Promise.resolve(failure('invalidDid', BAD_ENCODING));
-        return Promise.resolve(success(ed25519Document(did, fingerprint, key)));
+        // Curve arithmetic is loaded by the first did:key resolved, not with the resolver (#14).
+        const { ed25519 } = await import('@noble/curves/ed25519.js');
+        const key = ed25519Point(ed25519, fingerprint);
+        if (key === undefined) return failure('invalidDid', BAD_ENCODING);
+        return success(ed25519Document(ed25519, did, fingerprint, key));
       }
       if (bytes[0] === SECP256K1_PUB_PREFIX[0] && bytes[1] === SECP256K1_PUB_PREFIX[1]) {
         const doc = secp256k1Document(did, fingerprint, bytes.subarray(2));
-        if (doc !== undefined) return Promise.resolve(success(doc));
+        if (doc !== undefined) return success(doc);
       }
-      return Promise.resolve(failure('invalidDid', BAD_KEY));
+      return failure('invalidDid', BAD_KEY);
     },
   };
 }
