@@ -1,14 +1,10 @@
 // acme (did:web:acme.example) issues alice a credential; its lists are read, go stale, and are re-signed by the job.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
-import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
 import { accredit, publishedTrustList } from '../../src/node/registry.js';
@@ -20,8 +16,8 @@ import { createApp } from '../../src/server/app.js';
 import { resignDue } from '../../src/status/policy.js';
 import type { StatusListRecord, Store } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
+import { acmeWithAlice, OWNER } from './acme.js';
 
-const OWNER = 'mailto:carol@acme.example';
 const HOUR = 3_600_000;
 const refund = { action: 'call', resource: 'billing:refund' };
 const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
@@ -33,10 +29,7 @@ let dataDir: string;
 
 beforeEach(async () => {
   now = new Date(NOW.getTime());
-  dataDir = join(mkdtempSync(join(tmpdir(), 'legate-refresh-')), 'acme');
-  await initNode({ dataDir, domain: 'acme.example', clock });
-  node = await openNode({ dataDir, clock });
-  await createAgent(node, { name: 'alice', owner: OWNER });
+  ({ node, dataDir } = await acmeWithAlice('legate-refresh-', clock));
 });
 afterEach(() => node.close());
 

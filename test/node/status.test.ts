@@ -1,7 +1,5 @@
 // acme (did:web:acme.example) -> alice -> helper (did:key); a verifier elsewhere fetches acme's lists.
-import { mkdtempSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
@@ -9,16 +7,14 @@ import { verifyChain } from '../../src/delegation/verify-chain.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
-import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
-import { openNode } from '../../src/node/open.js';
 import { retireAgent } from '../../src/node/retire.js';
 import { changeStatus, publishedStatusList, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createStatusChecker } from '../../src/status/check.js';
 import { NOW } from '../fixtures.js';
+import { acmeWithAlice, OWNER } from './acme.js';
 
-const OWNER = 'mailto:carol@acme.example';
 const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } };
 const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
 
@@ -29,10 +25,7 @@ let dataDir: string;
 
 beforeEach(async () => {
   now = new Date(NOW.getTime());
-  dataDir = join(mkdtempSync(join(tmpdir(), 'legate-status-')), 'acme');
-  await initNode({ dataDir, domain: 'acme.example', clock });
-  node = await openNode({ dataDir, clock });
-  await createAgent(node, { name: 'alice', owner: OWNER });
+  ({ node, dataDir } = await acmeWithAlice('legate-status-', clock));
 });
 afterEach(() => node.close());
 
