@@ -27,6 +27,12 @@ export const AUDIT_ENTRY_TYPES = [
   'registry-change',
   'agent',
   'key',
+  /** An OAuth access token issued or refused at `POST /oauth/token`. */
+  'token',
+  /** An introspection answer (RFC 7662). */
+  'introspection',
+  /** An AuthZEN access evaluation (a policy decision for a resource server or gateway). */
+  'evaluation',
   /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */
   'refusals',
 ] as const;

@@ -35,9 +35,40 @@ export interface ServeSettings {
   statusRefreshIntervalMs: number | false;
 }
 
+/**
+ * How the node acts as an OAuth authorization server and policy decision
+ * point (#15): the `oauth.*` shared settings, resolved.
+ */
+export interface OAuthPolicy {
+  /** The AS issuer URL; undefined: the node's base URL from its domain. */
+  issuer: string | undefined;
+  /** Resource URLs tokens may be issued for (exact match). */
+  resources: readonly string[];
+  /** DIDs allowed to introspect and to ask for evaluations. */
+  clients: readonly string[];
+  accessTokenLifetimeSeconds: number;
+  requireDpop: boolean;
+  dpopMaxAgeSeconds: number;
+  nonceLifetimeSeconds: number;
+  clockSkewSeconds: number;
+}
+
+/** The `oauth.*` settings at their defaults (what `createNode` uses for fields not given). */
+export const DEFAULT_OAUTH_POLICY: OAuthPolicy = {
+  issuer: undefined,
+  resources: [],
+  clients: [],
+  accessTokenLifetimeSeconds: 300,
+  requireDpop: true,
+  dpopMaxAgeSeconds: 120,
+  nonceLifetimeSeconds: 300,
+  clockSkewSeconds: 60,
+};
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   sessionLifetimeSeconds: number;
+  oauth: OAuthPolicy;
   verifier: {
     workLimits: WorkLimits;
     maxStatusAgeSeconds: number;
@@ -48,6 +79,7 @@ export interface SharedPolicy {
 /** Code's own choices (a library caller's `openNode` options), which win over the store. */
 export interface ExplicitPolicy {
   sessionLifetimeSeconds?: number | undefined;
+  oauth?: Partial<OAuthPolicy> | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
 
@@ -84,6 +116,17 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
   const number = (name: string) => valueOf(shared, name) as number;
   return {
     sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
+    oauth: {
+      issuer: valueOf(shared, 'oauth.issuer') as string | undefined,
+      resources: valueOf(shared, 'oauth.resources') as readonly string[],
+      clients: valueOf(shared, 'oauth.clients') as readonly string[],
+      accessTokenLifetimeSeconds: number('oauth.accessTokenLifetime'),
+      requireDpop: valueOf(shared, 'oauth.requireDpop') as boolean,
+      dpopMaxAgeSeconds: number('oauth.dpopMaxAge'),
+      nonceLifetimeSeconds: number('oauth.nonceLifetime'),
+      clockSkewSeconds: number('oauth.clockSkew'),
+      ...explicit.oauth,
+    },
     verifier: {
       workLimits: {
         resolutions: number('workLimits.resolutions'),

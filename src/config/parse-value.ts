@@ -91,6 +91,37 @@ function rules(spec: SettingSpec, raw: unknown): readonly unknown[] {
   });
 }
 
+/** Most entries a list setting may hold. */
+const MAX_LIST = 256;
+
+/** A list of absolute URLs or DIDs: JSON array, or text with the entries separated by whitespace. */
+function list(spec: SettingSpec, raw: unknown): readonly string[] {
+  let value = raw;
+  if (typeof raw === 'string') {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith('[')) {
+      try {
+        value = JSON.parse(trimmed) as unknown;
+      } catch {
+        throw invalid(spec, 'must be a JSON array of strings, or entries separated by spaces');
+      }
+    } else value = trimmed === '' ? [] : trimmed.split(/\s+/);
+  }
+  if (!Array.isArray(value) || value.length > MAX_LIST) throw invalid(spec, `must be a list of at most ${MAX_LIST} entries`);
+  return value.map((entry: unknown, i) => {
+    if (typeof entry !== 'string' || entry.length === 0 || entry.length > 2048 || /\s/.test(entry)) throw invalid(spec, `entry ${i} must be text of 1 to 2048 characters without spaces`);
+    if (entry.startsWith('did:')) return entry;
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw invalid(spec, `entry ${i} must be an absolute URL or a DID`);
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') throw invalid(spec, `entry ${i} must be an http(s) URL without a fragment, or a DID`);
+    return entry;
+  });
+}
+
 function isDuration(text: string): boolean {
   try {
     parseDuration(text);
@@ -122,5 +153,7 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
       return text(spec, raw);
     case 'status-age-rules':
       return rules(spec, raw);
+    case 'list':
+      return list(spec, raw);
   }
 }

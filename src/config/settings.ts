@@ -31,7 +31,9 @@ export type SettingType =
   /** Text. */
   | 'string'
   /** A list of status-age rules `[{ action, resource, maxStatusAge }]` (JSON). */
-  | 'status-age-rules';
+  | 'status-age-rules'
+  /** A list of absolute URLs or DIDs: a JSON array of strings, or the entries separated by spaces. */
+  | 'list';
 
 /** Where a resolved value came from, strongest last. */
 export type SettingSource = 'default' | 'file' | 'env' | 'store' | 'flag';
@@ -85,6 +87,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'workLimits.statusLists', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 32, doc: 'most distinct status lists one incoming message may make the node look up' },
   { name: 'workLimits.inflatedBytes', type: 'integer', unit: 'bytes', min: 0, max: 1_073_741_824, scope: 'shared', default: 16_777_216, doc: 'most status-list bytes one incoming message may make the node inflate' },
   { name: 'workLimits.signatures', type: 'integer', min: 0, max: 100_000, scope: 'shared', default: 64, doc: 'most signatures one incoming message may make the node verify' },
+  { name: 'oauth.issuer', type: 'string', scope: 'shared', defaultNote: "the node's base URL from its domain (https; http only for a loopback host)", doc: 'the public URL of this node as an OAuth authorization server: its metadata `issuer` and the `iss` of its access tokens' },
+  { name: 'oauth.resources', type: 'list', scope: 'shared', default: [], doc: 'the resource URLs (RFC 8707) this node issues access tokens for, matched exactly; none: every token request is refused (`ERR_INVALID_TARGET`)' },
+  { name: 'oauth.clients', type: 'list', scope: 'shared', default: [], doc: 'DIDs of resource servers and gateways allowed to call introspection and the AuthZEN evaluation API (`private_key_jwt`)' },
+  { name: 'oauth.accessTokenLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'lifetime of the access tokens this node issues (never beyond the credentials behind them)' },
+  { name: 'oauth.requireDpop', type: 'boolean', scope: 'shared', default: true, doc: 'require a DPoP proof at the token endpoint and bind every token to its key; false also issues Bearer tokens to requests without one' },
+  { name: 'oauth.dpopMaxAge', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 120, doc: 'oldest DPoP proof (`iat`) accepted, before the clock skew' },
+  { name: 'oauth.nonceLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'how long a nonce the authorization server hands out (`DPoP-Nonce`) stays usable' },
+  { name: 'oauth.clockSkew', type: 'duration', unit: 's', min: 0, max: 600, scope: 'shared', default: 60, doc: 'clock skew allowed on every time claim the OAuth endpoints check (DPoP `iat`, presentations, client assertions)' },
 ];
 
 /** The row named `name`, or undefined. */

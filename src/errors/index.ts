@@ -64,6 +64,14 @@ export const ErrorCodes = [
   'ERR_DATA_DIR_IN_USE',
   'ERR_DID_DEACTIVATED',
   'ERR_INTERNAL',
+  'ERR_DPOP_INVALID',
+  'ERR_DPOP_NONCE',
+  'ERR_TOKEN_INVALID',
+  'ERR_INVALID_TARGET',
+  'ERR_INVALID_SCOPE',
+  'ERR_INVALID_AUTHORIZATION_DETAILS',
+  'ERR_UNSUPPORTED_GRANT_TYPE',
+  'ERR_INVALID_CLIENT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -163,6 +171,14 @@ export const ERROR_TABLE = {
   ERR_DATA_DIR_IN_USE: { kind: 'store', status: 503, description: 'Another process is serving this data directory.' },
   ERR_DID_DEACTIVATED: { kind: v, status: 410, description: 'The DID is deactivated (a retired agent).' },
   ERR_INTERNAL: { kind: 'base', status: 500, description: 'An internal failure (a verifier worker failed or was closed).' },
+  ERR_DPOP_INVALID: { kind: v, status: 401, description: 'A DPoP proof is missing, malformed, stale, replayed or mismatched (RFC 9449).' },
+  ERR_DPOP_NONCE: { kind: v, status: 401, description: "The DPoP proof must carry the server's current nonce (use_dpop_nonce)." },
+  ERR_TOKEN_INVALID: { kind: v, status: 401, description: 'An access token is missing, malformed, of the wrong type or of an unknown key.' },
+  ERR_INVALID_TARGET: { kind: 'input', status: 400, description: 'The resource or audience is missing, ambiguous or not served here (RFC 8707).' },
+  ERR_INVALID_SCOPE: { kind: 'input', status: 400, description: 'A scope string is malformed, or nothing requested could be granted.' },
+  ERR_INVALID_AUTHORIZATION_DETAILS: { kind: 'input', status: 400, description: 'The authorization_details are malformed or of an unknown type (RFC 9396).' },
+  ERR_UNSUPPORTED_GRANT_TYPE: { kind: 'input', status: 400, description: 'The grant type or token type is not supported.' },
+  ERR_INVALID_CLIENT: { kind: v, status: 401, description: 'Client authentication failed (unknown client, bad assertion, wrong client_id).' },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */

@@ -15,6 +15,7 @@
  * window stay one per node.
  */
 
+import type { OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { KeyStore } from '../keys/keystore.js';
@@ -51,6 +52,8 @@ export interface NodeContext {
   sessionLifetimeSeconds: number;
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */
   verifier?: VerifierPolicy | undefined;
+  /** The node as an OAuth authorization server and AuthZEN PDP (#15): the `oauth.*` settings. */
+  oauth: OAuthPolicy;
   /**
    * The services built once for this node: agents, issuance, status lists,
    * registry, verifier, exchange and audit. Stateful parts (the status
@@ -94,6 +97,8 @@ export interface NodeOptions {
   onWarning?: (message: string) => void;
   /** How this node bounds what it verifies; see {@link VerifierPolicy}. Fields given here win over the store's shared settings (config/shared). */
   verifier?: VerifierPolicy;
+  /** The OAuth settings; fields given here win over the store's shared `oauth.*` settings. */
+  oauth?: Partial<OAuthPolicy>;
 }
 
 /** A verifier's own bounds (#13 items 3 and 4): policy is an input. */

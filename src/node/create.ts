@@ -10,6 +10,7 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
+import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { AuditLog } from '../audit/types.js';
 import type { KeyStore } from '../keys/keystore.js';
@@ -46,6 +47,8 @@ export interface NodeDeps {
   /** Lifetime of the session tokens this node issues, in seconds; default 300. */
   sessionLifetimeSeconds?: number;
   verifier?: VerifierPolicy | undefined;
+  /** The OAuth settings (`oauth.*`); default {@link DEFAULT_OAUTH_POLICY}, field by field. */
+  oauth?: Partial<OAuthPolicy> | undefined;
   /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
@@ -77,6 +80,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     allowHttpLoopback: deps.allowHttpLoopback ?? false,
     sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
+    oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     services,
     close: deps.close ?? (() => Promise.resolve()),

@@ -91,6 +91,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       allowHttpLoopback,
       sessionLifetimeSeconds: policy.sessionLifetimeSeconds,
       verifier: policy.verifier,
+      oauth: policy.oauth,
       // Idempotent, as the store's close is: closing twice is harmless.
       close: () =>
         (closing ??= (async () => {

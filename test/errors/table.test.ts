@@ -71,6 +71,14 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_DATA_DIR_IN_USE: StoreError,
   ERR_DID_DEACTIVATED: VerificationError,
   ERR_INTERNAL: LegateError,
+  ERR_DPOP_INVALID: VerificationError,
+  ERR_DPOP_NONCE: VerificationError,
+  ERR_TOKEN_INVALID: VerificationError,
+  ERR_INVALID_TARGET: InputError,
+  ERR_INVALID_SCOPE: InputError,
+  ERR_INVALID_AUTHORIZATION_DETAILS: InputError,
+  ERR_UNSUPPORTED_GRANT_TYPE: InputError,
+  ERR_INVALID_CLIENT: VerificationError,
 };
 
 const CLASSES = [LegateError, VerificationError, InputError, TimeError, StoreError];
