@@ -31,6 +31,7 @@ import type { AccreditOptions, RecognizeOptions } from './registry.js';
 import type { RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
 import type { VerifierService } from './verify.js';
+import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
 
 /** Registering, reading and retiring agents. */
 export interface AgentService {
@@ -81,8 +82,36 @@ export interface ExchangeService {
   removeApprover(did: string): Promise<string[]>;
 }
 
+/**
+ * The node as an OAuth authorization server and AuthZEN policy decision
+ * point (#15), and as a client of other nodes' authorization servers.
+ * Endpoint methods answer with status, body and headers in the OAuth or
+ * AuthZEN form; they never throw for a bad request.
+ */
+export interface OAuthService {
+  /** The issuer URL (`oauth.issuer`, else the node's base URL). */
+  issuer(): Promise<string>;
+  /** RFC 8414 authorization server metadata. */
+  metadata(): Promise<Record<string, unknown>>;
+  /** The organization's signing keys as a JWK Set. */
+  jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+  /** `POST /oauth/token`: RFC 8693 token exchange. */
+  token(request: TokenEndpointRequest): Promise<EndpointResponse>;
+  /** `POST /oauth/introspect`: RFC 7662. */
+  introspect(request: IntrospectionRequest): Promise<EndpointResponse>;
+  /** `POST /access/v1/evaluation`: AuthZEN 1.0 access evaluation. */
+  evaluate(request: EvaluationRequest): Promise<EndpointResponse>;
+  /** `POST /access/v1/evaluations`: AuthZEN 1.0 batch. */
+  evaluateMany(request: EvaluationRequest): Promise<EndpointResponse>;
+  /** `GET /.well-known/authzen-configuration`. */
+  authzenConfiguration(): Promise<Record<string, unknown>>;
+  /** An agent of this node obtains a token from another node's authorization server (`legate token`). */
+  requestToken(options: RequestTokenOptions): Promise<RequestedToken>;
+}
+
 /** Every service of one node. */
 export interface NodeServices {
+  oauth: OAuthService;
   agents: AgentService;
   issuance: IssuanceService;
   statusLists: StatusListService;
@@ -111,6 +140,17 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
       remove: async (key) => (await import('./registry.js')).removeRegistryEntry(node, key),
       published: async () => (await import('./registry.js')).publishedTrustList(node),
       entries: async () => (await import('./registry.js')).registryEntries(node),
+    },
+    oauth: {
+      issuer: async () => (await import('./oauth/metadata.js')).issuerOf(node),
+      metadata: async () => (await import('./oauth/metadata.js')).serverMetadata(node),
+      jwks: async () => (await import('./oauth/metadata.js')).publishedJwks(node),
+      token: async (request) => (await import('./oauth/token-endpoint.js')).tokenEndpoint(node, request),
+      introspect: async (request) => (await import('./oauth/introspect.js')).introspectionEndpoint(node, request),
+      evaluate: async (request) => (await import('./oauth/evaluate.js')).evaluationEndpoint(node, request),
+      evaluateMany: async (request) => (await import('./oauth/evaluate.js')).evaluationsEndpoint(node, request),
+      authzenConfiguration: async () => (await import('./oauth/evaluate.js')).authzenConfiguration(node),
+      requestToken: async (options) => (await import('./oauth/request-token.js')).requestToken(node, options),
     },
     exchange: {
       handleAce: async (token) => (await import('./ace.js')).handleAceMessage(node, token),

@@ -63,6 +63,8 @@ export interface LegateAuthorizationDetail {
   /** A scope tag: a scoped capability never satisfies an unscoped request. */
   scope?: string;
   constraints?: Constraints;
+  /** In a granted detail: the shared constraints of the granting credential; they apply too. */
+  credentialConstraints?: Constraints;
   /** In a granted detail: the id of the leaf credential that grants it. */
   credential?: string;
 }

@@ -14,8 +14,10 @@ import type { NodeContext } from '../node/context.js';
 import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
+import { authzenRoutes } from './routes/authzen.js';
 import { documentRoutes } from './routes/documents.js';
 import { exchangeRoutes } from './routes/exchange.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { registryRoutes } from './routes/registry.js';
 
 export interface AppDeps {
@@ -95,6 +97,8 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.route('/', documentRoutes(node));
   app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));
+  app.route('/', oauthRoutes(node, metrics, maxBodyBytes));
+  app.route('/', authzenRoutes(node, metrics, maxBodyBytes));
   app.route('/registry', registryRoutes(node, maxBodyBytes));
   app.route('/admin', adminRoutes(node, maxBodyBytes));
 

@@ -42,8 +42,12 @@ export class Metrics {
   readonly verifications = new Counter('legate_verifications_total', 'Verifications by kind, outcome and error code.');
   readonly handshakes = new Counter('legate_handshakes_total', 'ACE handshake messages by type and outcome.');
   readonly decisions = new Counter('legate_action_decisions_total', 'Signed-action decisions by decision and first reason code.');
+  readonly tokens = new Counter('legate_oauth_tokens_total', 'Token exchange requests by outcome (issued, refused) and Legate code.');
+  readonly introspections = new Counter('legate_oauth_introspections_total', 'Introspection answers by outcome (active, inactive, refused).');
+  readonly evaluations = new Counter('legate_authzen_decisions_total', 'AuthZEN evaluations by decision (allow, deny, approval_required, refused) and first reason code.');
 
   render(): string {
-    return `${[this.requests, this.verifications, this.handshakes, this.decisions].map((c) => c.render()).join('\n')}\n`;
+    const all = [this.requests, this.verifications, this.handshakes, this.decisions, this.tokens, this.introspections, this.evaluations];
+    return `${all.map((c) => c.render()).join('\n')}\n`;
   }
 }
