@@ -192,6 +192,8 @@ describe('DPoP refusals, each with its code and reason', () => {
     const error = await refusal(proof, { clock: later(-61) });
     expect([error.code, error.reason]).toEqual(['ERR_DPOP_INVALID', 'iat']);
     expect((await refusal(await forge(key, {}, { iat: `${iat}` }))).reason).toBe('iat');
+    // A NumericDate with a fraction is still a time (RFC 7519 §2).
+    await expect(verifyDpopProof(await forge(key, {}, { iat: iat + 0.5 }), { htm: 'POST', htu, clock })).resolves.toMatchObject({ iat: iat + 0.5 });
   });
 
   it('a replayed jti, while a refused proof does not burn its jti', async () => {
