@@ -152,6 +152,12 @@ describe('DPoP refusals, each with its code and reason', () => {
     expect((await refusal(mismatched)).reason).toBe('jwk');
   });
 
+  it("reads RFC 9864's fully-specified Ed25519 as EdDSA, and nothing else under that name", async () => {
+    await expect(verifyDpopProof(await forge(key, { alg: 'Ed25519' }, {}), { htm: 'POST', htu, clock })).resolves.toMatchObject({ jkt: key.jkt });
+    expect((await refusal(await forge(ec, { alg: 'Ed25519' }, {}))).reason).toBe('jwk');
+    expect((await refusal(await forge(key, { alg: 'Ed448' }, {}))).reason).toBe('alg');
+  });
+
   it('a private key, or no key, in the jwk header', async () => {
     const withPrivate = await forge(key, { jwk: { ...key.publicJwk, d: privateJwkOf(key).d } }, {});
     const error = await refusal(withPrivate);
