@@ -51,7 +51,7 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
 /** An `act` chain that is not 1 to {@link MAX_ACT_DEPTH} nested actors, each a DID: a session always names its agent. */
 function actProblem(act: unknown): boolean {
   let depth = 0;
-  for (let a: unknown = act; a !== undefined; a = (a as Record<string, unknown>).act) {
+  for (let a: unknown = act; a !== undefined; a = a.act) {
     if (++depth > MAX_ACT_DEPTH || !isRecord(a) || typeof a.sub !== 'string' || !DID.test(a.sub)) return true;
   }
   return depth === 0;

@@ -20,16 +20,19 @@ const refund = { action: 'call', resource: 'billing:refund', constraints: { maxA
 const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
 const at = (offsetMs: number) => frozenClock(new Date(NOW.getTime() + offsetMs));
 
-function issue(extra: Partial<IssueSessionOptions> = {}) {
+/** A session for alice at bob; `attribution: undefined` issues one without a chain (a library caller's). */
+function issue(extra: Omit<Partial<IssueSessionOptions>, 'attribution'> & { attribution?: readonly AttributionEntry[] | undefined } = {}) {
+  const { attribution: given, ...rest } = extra;
+  const chain = 'attribution' in extra ? given : attribution;
   return issueSessionToken({
     signer: bob.signer,
     subject: alice.did,
     audience: bob.did,
     holderKey: { kid: alice.signer.kid, publicKey: alice.signer.publicKey },
     capabilities: [refund],
-    attribution,
     clock: frozenClock(),
-    ...extra,
+    ...rest,
+    ...(chain === undefined ? {} : { attribution: chain }),
   });
 }
 
@@ -87,7 +90,7 @@ describe('session tokens', () => {
 
   it('refuses a session with a missing, malformed, non-DID or too deep act with ERR_MALFORMED', async () => {
     const { claims } = await issue();
-    const signed = (act: unknown) => signCompactJws({ ...claims, act } as unknown as Record<string, unknown>, bob.signer, { typ: 'session+jwt' });
+    const signed = (act: unknown) => signCompactJws({ ...claims, act }, bob.signer, { typ: 'session+jwt' });
     // alice as the current actor over `priors` prior actors.
     const chainOf = (priors: number) => ({ sub: alice.did, act: Array.from({ length: priors - 1 }, (_, i) => `did:key:z${i}`).reduceRight<Record<string, unknown>>((inner, sub) => ({ sub, act: inner }), { sub: 'did:key:zlast' }) });
     const deep = chainOf(16);
