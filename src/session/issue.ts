@@ -18,7 +18,7 @@ import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { signCompactJws } from '../lib/jws.js';
 import { ed25519ToJwk } from '../lib/multikey.js';
-import { principalAndActors } from '../oauth/act.js';
+import { principalAndActors } from '../delegation/act.js';
 import { didOf } from '../presentation/create.js';
 import {
   DEFAULT_SESSION_LIFETIME_SECONDS,

@@ -29,8 +29,7 @@
  */
 
 import type { Capability, CapabilitySubject, Constraints } from '../credential/types.js';
-import { actorsOfAct, attributionOf } from '../oauth/act.js';
-import type { ActClaim } from '../oauth/types.js';
+import { actorsOfAct, attributionOf, type ActClaim } from '../delegation/act.js';
 
 /** JWS `typ` of a session token. */
 export const SESSION_TYP = 'session+jwt';
@@ -64,7 +63,7 @@ export interface SessionRejection {
   code: string;
 }
 
-/** An RFC 8693 actor claim: the outermost is the current actor, nested ones are prior actors (`oauth` `ActClaim`). */
+/** An RFC 8693 actor claim: the outermost is the current actor, nested ones are prior actors (`delegation/act`, as `oauth` writes it too). */
 export type ActorClaim = ActClaim;
 
 /** RFC 7800 confirmation: the holder's key as a verification method id and an OKP JWK. */

@@ -19,7 +19,7 @@ import { LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
-import { MAX_ACT_DEPTH } from '../oauth/act.js';
+import { MAX_ACT_DEPTH } from '../delegation/act.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 

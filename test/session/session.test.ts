@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributionEntry } from '../../src/delegation/verify-chain.js';
 import { signCompactJws } from '../../src/lib/jws.js';
+import { principalAndActors } from '../../src/oauth/act.js';
 import { issueSessionToken, sessionPrincipal, type IssueSessionOptions } from '../../src/session/issue.js';
 import { actorsOf, sessionAgent, sessionAttribution, sessionOwner, sessionSubjects } from '../../src/session/types.js';
 import { verifySessionToken, type VerifySessionOptions } from '../../src/session/verify.js';
@@ -64,6 +65,8 @@ describe('session tokens', () => {
     // Audit order: the current actor first, the owner last.
     expect(sessionAttribution(claims)).toEqual([SUB, alice.did, alice.owner]);
     expect(sessionSubjects(claims).map(({ id, owner }) => ({ id, owner }))).toEqual([{ id: SUB, owner: alice.owner }]);
+    // The very reading of the access tokens (oauth/act).
+    expect({ sub: claims.sub, act: claims.act }).toEqual(principalAndActors(chain));
     expect((await verify((await issue({ subject: SUB, holderKey: { kid: `${SUB}#key-1`, publicKey: alice.signer.publicKey }, attribution: chain })).token)).errors).toEqual([]);
     // alice's own session: the owner, and alice as the only actor.
     const own = (await issue()).claims;
