@@ -18,7 +18,7 @@ import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { signCompactJws } from '../lib/jws.js';
 import { ed25519ToJwk } from '../lib/multikey.js';
-import { principalAndActors } from '../delegation/act.js';
+import { MAX_ACT_DEPTH, principalAndActors } from '../delegation/act.js';
 import { didOf } from '../presentation/create.js';
 import {
   DEFAULT_SESSION_LIFETIME_SECONDS,
@@ -99,6 +99,10 @@ export function sessionPrincipal(attribution: readonly AttributionEntry[] | unde
     throw legateError('ERR_INVALID_ARGUMENT', 'the attribution chain must end at the session subject', { claim: 'attribution' });
   }
   if (owner !== undefined && owner !== sub) throw legateError('ERR_INVALID_ARGUMENT', 'owner is not the owner of the attribution chain', { claim: 'owner' });
+  // Verifiers refuse a deeper `act` (verifySessionToken): never issue one (a chain is at most 9 links anyway).
+  if (attribution.filter((entry) => entry.role === 'agent' || entry.role === 'sub-agent').length > MAX_ACT_DEPTH) {
+    throw legateError('ERR_INVALID_ARGUMENT', `a session names at most ${MAX_ACT_DEPTH} actors`, { claim: 'attribution' });
+  }
   return { sub, act };
 }
 

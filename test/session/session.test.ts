@@ -83,6 +83,10 @@ describe('session tokens', () => {
     await expect(issue({ attribution: undefined })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'owner' });
     await expect(issue({ owner: 'mailto:someone-else@acme.example' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'owner' });
     expect((await issue({ owner: alice.owner })).claims.sub).toBe(alice.owner);
+    // Never deeper than verifiers read (MAX_ACT_DEPTH, 16 actors).
+    const long: AttributionEntry[] = [...attribution, ...Array.from({ length: 16 }, (_, i): AttributionEntry => ({ role: 'sub-agent', id: `did:key:z${i}` }))];
+    expect(() => sessionPrincipal(long, 'did:key:z15')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'attribution' }) as Error);
+    expect(sessionPrincipal(long.slice(0, -1), 'did:key:z14').act.sub).toBe('did:key:z14');
     // A chain without an owner, or with only its issuer, names no one accountable.
     await expect(issue({ attribution: [{ role: 'issuer', id: acme.did }] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(issue({ subject: 'alice', holderKey: { kid: 'alice#key-1', publicKey: alice.signer.publicKey }, attribution: undefined, owner: alice.owner })).rejects.toMatchObject({
