@@ -14,8 +14,8 @@
  */
 
 import type { ErrorCode } from '../errors/index.js';
-import { legateError } from '../errors/index.js';
-import { resourceError, wwwAuthenticate, type OAuthError } from '../oauth/errors.js';
+import { isLegateError, legateError } from '../errors/index.js';
+import { oauthDescription, resourceError, wwwAuthenticate, type OAuthError } from '../oauth/errors.js';
 import { formatScope } from '../oauth/scope.js';
 import type { NonceIssuer } from '../oauth/nonce.js';
 import type { RouteTarget, VerifyRefused } from './types.js';
@@ -58,6 +58,8 @@ export function missingCredentials(context: ChallengeContext): VerifyRefused {
 
 /** The refusal of a failed token or proof check (anything thrown while verifying). */
 export function refusalOf(error: unknown, context: ChallengeContext): VerifyRefused {
+  // A full replay cache cannot tell a replay from a first sight: the proof is not at fault, this server is busy.
+  if (isLegateError(error) && error.reason === 'replay-cache-full') return unavailable(error, 'this resource server is busy; try again later');
   const mapped = resourceError(error);
   const headers: Record<string, string> = {};
   if (mapped.status === 400 || mapped.status === 401 || mapped.status === 403) {
@@ -77,21 +79,21 @@ export function refusalOf(error: unknown, context: ChallengeContext): VerifyRefu
 export function decisionRefusal(reason: { code: ErrorCode; message: string }, target: RouteTarget | undefined, context: ChallengeContext): VerifyRefused {
   if (!AUTHORITY_CODES.has(reason.code)) return refusalOf(legateError(reason.code, reason.message), context);
   const scope = target === undefined ? undefined : formatScope({ action: target.action, resource: target.resource, ...(target.scope === undefined ? {} : { scope: target.scope }) });
-  const description = reason.message.slice(0, 512);
+  const description = oauthDescription(reason.message);
   const headers = { 'WWW-Authenticate': challenge(context, { error: 'insufficient_scope', description, ...(scope === undefined ? {} : { scope }) }) };
   return { ok: false, status: 403, error: 'insufficient_scope', code: reason.code, description, headers, scope };
 }
 
-/** 503: the node must decide and cannot be asked. Never an allow. */
-export function unavailable(error: unknown): VerifyRefused {
+/** 503: the node must decide and cannot be asked (or this server cannot decide now). Never an allow. */
+export function unavailable(error: unknown, description?: string): VerifyRefused {
   const detail = error instanceof Error ? error.message.slice(0, 256) : 'unknown failure';
-  const code: ErrorCode = error instanceof Error && 'code' in error && error.code === 'ERR_PEER_TIMEOUT' ? 'ERR_PEER_TIMEOUT' : 'ERR_PEER_UNREACHABLE';
+  const code: ErrorCode = isLegateError(error) && (error.code === 'ERR_PEER_TIMEOUT' || error.code === 'ERR_RATE_LIMITED') ? error.code : 'ERR_PEER_UNREACHABLE';
   return {
     ok: false,
     status: 503,
     error: 'temporarily_unavailable',
     code,
-    description: `the authorization server must decide this request and cannot be reached: ${detail}`,
+    description: oauthDescription(description ?? `the authorization server must decide this request and cannot be reached: ${detail}`),
     headers: { 'Retry-After': '5' },
   };
 }

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeBase64url, encodeBase64urlString } from '../../src/lib/base64url.js';
+import { MemoryReplayCache } from '../../src/handshake/replay-cache.js';
 import { generateDpopKey } from '../../src/oauth/dpop.js';
 import { createResourceServer } from '../../src/resource-server/index.js';
 import type { ResourceServerOptions, VerifyResult } from '../../src/resource-server/index.js';
@@ -83,6 +84,14 @@ describe('resource server: token and DPoP checks', () => {
     const replay = first.clone();
     expect((await rs.verify(first)).ok).toBe(true);
     expect(refused(await rs.verify(replay)).code).toBe('ERR_DPOP_INVALID');
+  });
+
+  it('answers 503 when its replay cache is full, rather than guessing that a proof is fresh', async () => {
+    const { rs } = setup({ replay: new MemoryReplayCache({ maxEntries: 1, clock }) });
+    const { token, key } = await accessToken();
+    expect((await rs.verify(await signedRequest({ token, key }))).ok).toBe(true);
+    const busy = refused(await rs.verify(await signedRequest({ token, key })));
+    expect([busy.status, busy.error, busy.code]).toEqual([503, 'temporarily_unavailable', 'ERR_RATE_LIMITED']);
   });
 
   it('checks htu against the public origin when the service sits behind a proxy', async () => {
