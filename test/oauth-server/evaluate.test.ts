@@ -6,6 +6,9 @@ import { readAudit } from '../../src/audit/read.js';
 import type { AuditEntry } from '../../src/audit/types.js';
 import { NOW } from '../fixtures.js';
 import { actWith } from '../helpers/verifier.js';
+import { sweepNode } from '../../src/node/sweep.js';
+import { createApp } from '../../src/server/app.js';
+import { Metrics } from '../../src/server/metrics.js';
 import { accessTokenFor, assertion, delegatedHelper, ISSUER, mallory, openBank, OWNER, rs1, rs2, sessionOf, type Bank } from './pdp-fixture.js';
 
 let now: Date;
@@ -173,6 +176,48 @@ describe('AuthZEN retries', () => {
     expect(response.status).toBe(409);
     expect(response.body).toMatchObject({ code: 'ERR_CONFLICT' });
     expect(await evaluations()).toHaveLength(1);
+  });
+});
+
+describe('AuthZEN answers kept for retries', () => {
+  it('forgets an answer after a day: the sweep deletes it and the id is free again', async () => {
+    const subject = await aliceToken();
+    const body = request(subject, 'call', 'billing:refund', '10.00', { request_id: 'r-3' });
+    await evaluate(rs1, body);
+    const key = `authzen:${rs1.did}:r-3`;
+    expect(await bank.node.store.getAnswer(key, clock().toISOString())).toBeDefined();
+    now = new Date(NOW.getTime() + 86_400_000 + 1);
+    await sweepNode(bank.node);
+    expect(await bank.node.store.getAnswer(key, new Date(0).toISOString())).toBeUndefined();
+  });
+});
+
+describe('AuthZEN over HTTP', () => {
+  it('serves POST /access/v1/evaluation(s) with the assertion in Authorization, echoes X-Request-ID and counts decisions', async () => {
+    const subject = await aliceToken();
+    const metrics = new Metrics();
+    const app = createApp({ node: bank.node, metrics });
+    const post = async (path: string, body: unknown, caller: Caller = rs1) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await assertion(caller, clock, path)}`, 'x-request-id': 'gw-7' },
+        body: JSON.stringify(body),
+      });
+    const allowed = await post(EVALUATION, request(subject, 'call', 'billing:refund', '10.00'));
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('x-request-id')).toBe('gw-7');
+    expect(await allowed.json()).toMatchObject({ decision: true });
+    const many = await post(EVALUATIONS, { subject: request(subject, 'x', 'y').subject, evaluations: [{ action: { name: 'delete' }, resource: { type: 'legate', id: 'billing:refund' } }] });
+    expect(await many.json()).toMatchObject({ evaluations: [{ decision: false }] });
+    const stranger = await post(EVALUATION, request(subject, 'call', 'billing:refund', '10.00'), mallory);
+    expect(stranger.status).toBe(401);
+    expect(stranger.headers.get('www-authenticate')).toContain('invalid_client');
+    const notJson = await app.request(EVALUATION, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await assertion(rs1, clock, EVALUATION)}` }, body: '{' });
+    expect(notJson.status).toBe(400);
+    const text = metrics.render();
+    expect(text).toContain('legate_authzen_decisions_total{decision="allow",code=""} 1');
+    expect(text).toContain('legate_authzen_decisions_total{decision="deny",code="ERR_NOT_AUTHORIZED"} 1');
+    expect(text).toContain('legate_authzen_decisions_total{decision="refused",code="ERR_INVALID_CLIENT"} 1');
   });
 });
 

@@ -25,13 +25,14 @@
  */
 
 import type { Charge } from '../../capability/authorize-chain.js';
-import type { Decision, DecisionReason } from '../../capability/authorize.js';
+import type { AuthorizationRequest, Decision, DecisionReason } from '../../capability/authorize.js';
+import { capabilityCovers } from '../../capability/match.js';
 import type { Constraints } from '../../credential/types.js';
 import { isLegateError, LegateError, legateError } from '../../errors/index.js';
 import { forPeer } from '../../lib/peer-error.js';
 import { audit, auditRefusal } from '../audit.js';
 import { transactionView, type NodeContext } from '../context.js';
-import { decideAndRecord, liveChains, reasonOf, type CoveringCapability } from '../decide.js';
+import { decideAndRecord, liveChains, reasonOf } from '../decide.js';
 import { verificationOptions } from '../verify.js';
 import { authenticateClient, bearerAssertion, claimedClient, endpointUrl, invalidClient, issuerUrl } from './client-auth.js';
 import { bodyOf, parseBatch, parseEvaluation, type ParsedEvaluation } from './evaluate-request.js';
@@ -102,9 +103,10 @@ async function storedAnswer(node: NodeContext, caller: string, e: ParsedEvaluati
  * their audience, else the organization DID (the two audiences the token
  * exchange accepts).
  */
-function verifierFor(node: NodeContext, subject: VerifiedSubject, covering: readonly CoveringCapability[]): string {
+function verifierFor(node: NodeContext, subject: VerifiedSubject, request: AuthorizationRequest): string {
   if (subject.kind === 'session') return subject.audience;
   const names = (c: Constraints | undefined) => c?.audience?.includes(subject.audience) === true;
+  const covering = subject.capabilities.filter((c) => capabilityCovers(c, request));
   return covering.some((c) => names(c.constraints)) ? subject.audience : node.organization.did;
 }
 
@@ -178,7 +180,7 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
     request: e.request,
     live,
     reasons,
-    verifier: verifierFor(node, subject, subject.capabilities),
+    verifier: verifierFor(node, subject, e.request),
     approval: NO_APPROVAL,
     log: async (tx, d, charged) => {
       answer = answerOf(d, subject.attribution);

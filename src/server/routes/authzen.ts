@@ -35,6 +35,9 @@ async function formOf(c: Context): Promise<URLSearchParams> {
 
 function send(c: Context, response: EndpointResponse): Response {
   for (const [name, value] of Object.entries(response.headers ?? {})) c.header(name, value);
+  // AuthZEN 1.0 request identification: a request identifier the caller sent comes back with the answer (bounded, printable).
+  const requestId = c.req.header('x-request-id');
+  if (requestId !== undefined && /^[\x21-\x7e]{1,128}$/.test(requestId)) c.header('X-Request-ID', requestId);
   return c.json(response.body as object, response.status as ContentfulStatusCode);
 }
 
