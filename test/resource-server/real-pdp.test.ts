@@ -49,7 +49,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(servers.map((rs) => rs.close()));
-  bank.node.close();
+  await bank.node.close();
 });
 
 function codeOf(result: VerifyResult): string {
