@@ -19,7 +19,7 @@ import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import type { Capability } from '../../src/credential/types.js';
 import { delegateCapability } from '../../src/delegation/delegate.js';
 import { generateEphemeralSigner, type Signer } from '../../src/keys/signer.js';
-import type { NodeContext } from '../../src/node/context.js';
+import type { NodeContext, NodeOptions } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
 import { accredit } from '../../src/node/registry.js';
@@ -47,10 +47,14 @@ export interface Bank {
 }
 
 /** The bank's node (did:web:bank.example, issuer https://bank.example), serving RESOURCE tokens, in a fresh directory. */
-export async function openBank(oauth: Partial<OAuthPolicy> = {}, clock = settableClock()): Promise<Bank> {
+export async function openBank(
+  oauth: Partial<OAuthPolicy> = {},
+  clock = settableClock(),
+  more: Pick<NodeOptions, 'fetch' | 'verifier'> = {},
+): Promise<Bank> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-oauth-')), 'bank');
   await initNode({ dataDir, domain: 'bank.example', clock });
-  const node = await openNode({ dataDir, clock, oauth: { resources: [RESOURCE], ...oauth } });
+  const node = await openNode({ dataDir, clock, oauth: { resources: [RESOURCE], ...oauth }, ...more });
   return { node, app: createApp({ node, onUnexpectedError: () => undefined }), clock };
 }
 

@@ -134,7 +134,8 @@ export async function provePresentation(
   const verification = actor === undefined ? subjectVerification : await verified(request.actorToken!, nonces[1]!, context);
   const { covered, rejected } = evaluateIntents(request.requested, verification);
   if (covered.length > 0 && verification.holderSigned !== true) throw firstError(verification.errors);
-  if (bound === undefined && proofJkt !== undefined && (await signingKeyJkt(context, client.holder, client.decoded)) !== proofJkt) {
+  // Only once something is covered (so the holder was vouched for and resolved): a stranger's DID is never fetched here.
+  if (covered.length > 0 && bound === undefined && proofJkt !== undefined && (await signingKeyJkt(context, client.holder, client.decoded)) !== proofJkt) {
     throw legateError('ERR_KEY_BINDING', 'the DPoP key is neither the agent’s own key nor one its presentation binds (jkt)', { claim: 'jkt' });
   }
 
