@@ -117,6 +117,21 @@ describe('token endpoint refusals', () => {
       expect(res.body).toMatchObject({ error: 'invalid_request', code: 'ERR_INPUT_TOO_LARGE' });
     });
 
+    it('refuses an actor whose authority was not delegated by the subject’s holder (ERR_CHAIN_INVALID)', async () => {
+      const other = await partner(bank);
+      const nonce = await freshNonce(bank.app);
+      const { createPresentation } = await import('../../src/presentation/create.js');
+      const actor = await createPresentation({ signer: p.bob, credentials: [p.root, p.child], audience: 'https://bank.example', nonce, clock: bank.clock });
+      const res = await exchange(bank, {
+        holder: other.alice,
+        credentials: [other.root],
+        key: dpopKeyOfSigner(p.bob),
+        nonce,
+        params: { actor_token: actor, actor_token_type: 'urn:legate:params:oauth:token-type:vp+jwt' },
+      });
+      expect(res.body).toMatchObject({ error: 'invalid_scope', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_CHAIN_INVALID' }] });
+    });
+
     it('refuses a client_id that is not the presenting agent', async () => {
       const res = await aliceAsks({ params: { client_id: p.bob.did } });
       expect(res.status).toBe(401);

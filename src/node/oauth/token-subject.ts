@@ -161,7 +161,10 @@ export async function provePresentation(
     // An actor acts for the subject's holder, one hop below it: its chain must pass through that holder.
     const through = actor === undefined ? all : all.filter((x) => agentsOf(x.chain).slice(-2).join(' ') === `${subject.holder} ${actor.holder}`);
     if (through.length > 0) perRequest.push([c.intent, through]);
-    else refusals.push({ ...c.entry, code: 'ERR_CHAIN_INVALID', reason: 'the actor’s authority was not delegated by the subject' });
+    else {
+      const { action, resource, scope } = c.intent;
+      refusals.push({ action, resource, ...(scope === undefined ? {} : { scope }), code: 'ERR_CHAIN_INVALID', reason: 'the actor’s authority was not delegated by the subject' });
+    }
   }
   const replayUntil = context.node.clock().getTime() + (context.node.oauth.nonceLifetimeSeconds + context.node.oauth.clockSkewSeconds) * 1000;
   return {
