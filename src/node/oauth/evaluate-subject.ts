@@ -77,8 +77,19 @@ export async function verifyOwnAccessToken(node: NodeContext, token: string): Pr
 
 /** The capabilities an access token grants, each naming its leaf credential (details without one grant nothing here). */
 export function grantedCapabilities(claims: AccessTokenClaims): CoveringCapability[] {
-  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credential }) =>
-    credential === undefined ? [] : [{ action, resource, credential, ...(scope === undefined ? {} : { scope }), ...(constraints === undefined ? {} : { constraints }) }],
+  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credentialConstraints, credential }) =>
+    credential === undefined
+      ? []
+      : [
+          {
+            action,
+            resource,
+            credential,
+            ...(scope === undefined ? {} : { scope }),
+            ...(constraints === undefined ? {} : { constraints }),
+            ...(credentialConstraints === undefined ? {} : { credentialConstraints }),
+          },
+        ],
   );
 }
 
