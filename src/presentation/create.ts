@@ -38,6 +38,12 @@ export interface CreatePresentationOptions {
   /** Lifetime in seconds; default 300. */
   lifetimeSeconds?: number;
   clock?: Clock;
+  /**
+   * The RFC 7638 thumbprint of a DPoP key the holder binds to this
+   * presentation (a `jkt` claim), so an OAuth token exchange may bind its
+   * token to a fresh key instead of the holder's own (#15).
+   */
+  jkt?: string;
 }
 
 /** The DID part of a DID URL. */
@@ -68,6 +74,7 @@ function carried(secured: SecuredCredential): Record<string, unknown> {
 export async function createPresentation(options: CreatePresentationOptions): Promise<string> {
   assertNonEmptyString(options.audience, 'audience');
   assertNonEmptyString(options.nonce, 'nonce');
+  if (options.jkt !== undefined) assertNonEmptyString(options.jkt, 'jkt');
   const count = options.credentials.length;
   if (count === 0 || count > MAX_PRESENTED_CREDENTIALS) {
     throw legateError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });
@@ -81,6 +88,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
     verifiableCredential: options.credentials.map(carried),
     aud: options.audience,
     nonce: options.nonce,
+    ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
     iat: now,
     exp: now + (options.lifetimeSeconds ?? 300),
   };
