@@ -91,7 +91,8 @@ export async function fetchAuthorizationServerMetadata(http: HttpClient, issuer:
   const metadata = json(response, 'metadata');
   // RFC 8414 §3.3: the metadata must be about the issuer we asked for, else another server could speak for it.
   if (metadata.issuer !== issuer) {
-    throw legateError('ERR_UNTRUSTED_ISSUER', `the metadata at ${issuer} names another issuer`, { claim: 'issuer', reason: 'mismatch' });
+    const named = typeof metadata.issuer === 'string' ? metadata.issuer.replace(/[^\x21-\x7e]/g, '?').slice(0, 256) : 'none';
+    throw legateError('ERR_UNTRUSTED_ISSUER', `the metadata at ${issuer} names another issuer (${named}): ask that issuer instead`, { claim: 'issuer', reason: 'mismatch' });
   }
   const algs = metadata.dpop_signing_alg_values_supported;
   const jwksUri = urlField(metadata, 'jwks_uri', false);
