@@ -44,12 +44,6 @@ export interface CreatePresentationOptions {
    */
   jkt?: string;
   clock?: Clock;
-  /**
-   * The RFC 7638 thumbprint of a DPoP key the holder binds to this
-   * presentation (a `jkt` claim), so an OAuth token exchange may bind its
-   * token to a fresh key instead of the holder's own (#15).
-   */
-  jkt?: string;
 }
 
 /** The DID part of a DID URL. */
@@ -94,7 +88,6 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
     verifiableCredential: options.credentials.map(carried),
     aud: options.audience,
     nonce: options.nonce,
-    ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
     iat: now,
     exp: now + (options.lifetimeSeconds ?? 300),
     ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
