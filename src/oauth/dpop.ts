@@ -245,7 +245,8 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   }
   const { header, payload } = decoded;
   if (header.typ !== DPOP_TYP) throw invalid(`the DPoP proof typ must be ${DPOP_TYP}`, 'typ');
-  const alg = header.alg as DpopAlg;
+  // RFC 9864 names EdDSA over Ed25519 `Ed25519` (oauth4webapi 3.x signs a WebCrypto Ed25519 key so): the same algorithm.
+  const alg = (header.alg === 'Ed25519' ? 'EdDSA' : header.alg) as DpopAlg;
   if (!DPOP_ALGS.includes(alg)) throw invalid(`the DPoP proof alg must be one of ${DPOP_ALGS.join(', ')}`, 'alg');
   if (header.crit !== undefined) throw invalid('the DPoP proof header crit is not supported', 'malformed', 'crit');
   const jwk = parsePublicJwk(header.jwk);
