@@ -73,7 +73,7 @@ export interface PostOptions {
   /** Largest body accepted, in bytes; every response's body is read (a refusal carries a problem). */
   maxBytes: number;
   timeoutMs?: number | undefined;
-  /** More request headers (`DPoP`, `Authorization`, `Accept`); the method sets `Content-Type` itself. */
+  /** Extra request headers (an `Authorization`, say); `content-type` is always JSON. */
   headers?: Readonly<Record<string, string>> | undefined;
 }
 
@@ -87,7 +87,7 @@ export interface HttpClient {
   get(url: string, options: GetOptions): Promise<HttpResponse>;
   /** POSTs JSON text to `url`; as `get`, without the cooldown. */
   postJson(url: string, json: string, options: PostOptions): Promise<HttpResponse>;
-  /** POSTs an `application/x-www-form-urlencoded` form (OAuth endpoints, RFC 6749 §3.2) to `url`; as `postJson`. */
+  /** POSTs an `application/x-www-form-urlencoded` form (OAuth endpoints, RFC 6749 §3.2) to `url`, with the extra headers (a `DPoP` proof, say) but its own `content-type`; as `postJson`. */
   postForm(url: string, form: URLSearchParams, options: PostOptions): Promise<HttpResponse>;
   /** Closes kept-alive connections. */
   close(): Promise<void>;
@@ -184,15 +184,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  async function post(raw: string, contentType: string, body: string, postOptions: PostOptions): Promise<HttpResponse> {
-    integerOption(postOptions.maxBytes, 0, 'maxBytes');
-    const url = await precheck(raw);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(postOptions.headers ?? {})) headers[name.toLowerCase()] = value;
-    headers['content-type'] = contentType;
-    return exchange('POST', url, headers, body, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
-  }
-
   return {
     async get(raw, getOptions) {
       integerOption(getOptions.maxBytes, 0, 'maxBytes');
@@ -211,8 +202,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         throw error;
       }
     },
-    postJson: (raw, json, postOptions) => post(raw, 'application/json', json, postOptions),
-    postForm: (raw, form, postOptions) => post(raw, 'application/x-www-form-urlencoded', form.toString(), postOptions),
+    async postJson(raw, json, postOptions) {
+      integerOption(postOptions.maxBytes, 0, 'maxBytes');
+      const url = await precheck(raw);
+      return exchange('POST', url, { ...postOptions.headers, 'content-type': 'application/json' }, json, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+    },
+    async postForm(raw, form, postOptions) {
+      integerOption(postOptions.maxBytes, 0, 'maxBytes');
+      const url = await precheck(raw);
+      // Lower-cased, so a caller's `Content-Type` cannot travel beside the form's own.
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(postOptions.headers ?? {})) headers[name.toLowerCase()] = value;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      return exchange('POST', url, headers, form.toString(), postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+    },
     // Idempotent: undici refuses to close an agent twice.
     close: () => (closed ??= transport.close()),
   };
