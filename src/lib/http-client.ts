@@ -185,6 +185,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 
   return {
+    async postForm(raw, form, postOptions) {
+      integerOption(postOptions.maxBytes, 0, 'maxBytes');
+      const url = await precheck(raw);
+      // Lower-cased, so a caller's `Content-Type` cannot travel beside the form's own.
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(postOptions.headers ?? {})) headers[name.toLowerCase()] = value;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      return exchange('POST', url, headers, form.toString(), postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+    },
     async get(raw, getOptions) {
       integerOption(getOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);
@@ -206,15 +215,6 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       integerOption(postOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);
       return exchange('POST', url, { ...postOptions.headers, 'content-type': 'application/json' }, json, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
-    },
-    async postForm(raw, form, postOptions) {
-      integerOption(postOptions.maxBytes, 0, 'maxBytes');
-      const url = await precheck(raw);
-      // Lower-cased, so a caller's `Content-Type` cannot travel beside the form's own.
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(postOptions.headers ?? {})) headers[name.toLowerCase()] = value;
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      return exchange('POST', url, headers, form.toString(), postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
     },
     // Idempotent: undici refuses to close an agent twice.
     close: () => (closed ??= transport.close()),
