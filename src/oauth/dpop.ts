@@ -257,7 +257,8 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid('the DPoP proof needs a jti', 'malformed', 'jti');
   if (typeof htm !== 'string' || htm !== options.htm) throw invalid('the DPoP proof htm is not the request method', 'htm');
   if (typeof htu !== 'string' || !sameHtu(htu, options.htu)) throw invalid('the DPoP proof htu is not the request URL', 'htu');
-  if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalid('the DPoP proof needs an integer iat', 'iat');
+  // A NumericDate may carry a fraction (RFC 7519 §2); only a number is required.
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('the DPoP proof needs a numeric iat', 'iat');
   const maxAge = options.maxAgeSeconds ?? 120;
   const skew = options.skewSeconds ?? 60;
   const now = epochSeconds((options.clock ?? systemClock)());
@@ -279,7 +280,7 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   }
   if (options.replay !== undefined) {
     // Remembered until the proof would be refused as too old anyway.
-    const first = await options.replay.remember(`dpop:${jkt}:${jti}`, new Date((iat + maxAge + skew + 1) * 1000));
+    const first = await options.replay.remember(`dpop:${jkt}:${jti}`, new Date(Math.ceil(iat + maxAge + skew + 1) * 1000));
     if (!first) throw invalid('the DPoP proof was already used', 'replay', 'jti');
   }
   return { jkt, jwk, jti, iat, ...(nonce === undefined ? {} : { nonce }) };
