@@ -102,7 +102,8 @@ describe('oauth4webapi as the client of a Legate authorization server', () => {
 
   it('refuses a proof by another key than the one the presentation binds (invalid_grant, ERR_KEY_BINDING)', async () => {
     const as = await discover();
-    const bound = await oauth.DPoP({ client_id: nodes.aliceDid }, await keyPairOf(P256)).calculateThumbprint();
+    const client: oauth.Client = { client_id: nodes.aliceDid };
+    const bound = await oauth.DPoP(client, await keyPairOf(P256)).calculateThumbprint();
     // mallory's key signs the DPoP proofs; alice's presentation binds another key.
     const refused = (await exchange(as, await keyPairOf(P256), 'read:accounts:checking', bound).catch((error: unknown) => error)) as oauth.ResponseBodyError;
     expect(refused).toBeInstanceOf(oauth.ResponseBodyError);
