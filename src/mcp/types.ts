@@ -39,15 +39,19 @@ export interface ToolRequirement {
   amount?: Money;
 }
 
-/** The extra data the helper attaches to {@link LegateAuthInfo}: the verified claims and who acted for whom. */
-export interface LegateAuthExtra {
+/**
+ * The extra data the helper attaches to {@link LegateAuthInfo}: the verified
+ * claims and who acted for whom. A type alias, not an interface, so that it
+ * is assignable to the SDK's `extra: Record<string, unknown>`.
+ */
+export type LegateAuthExtra = {
   legate: {
     /** The verified access token's claims (RFC 9068, with the Legate `authorization_details`). */
     claims: AccessTokenClaims;
     /** Who acted, for whom: the current actor, earlier actors, then the human owner (`oauth/act` `attributionOf`). */
     attribution: string[];
   };
-}
+};
 
 /**
  * The MCP SDK's `AuthInfo` for a verified Legate access token; tool
