@@ -20,7 +20,7 @@ import { attributionOf } from '../../oauth/act.js';
 import { verifyAccessToken } from '../../oauth/access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH, type AccessTokenClaims } from '../../oauth/types.js';
 import { verifySessionToken } from '../../session/verify.js';
-import { actorsOf } from '../../session/types.js';
+import { sessionAttribution } from '../../session/types.js';
 import { sessionChains } from '../ace.js';
 import type { NodeContext } from '../context.js';
 import type { CoveringCapability } from '../decide.js';
@@ -139,7 +139,7 @@ export async function sessionSubject(node: NodeContext, id: string, token: strin
   const result = await verifySessionToken(token, { resolver: node.resolver, audience: verifier.did, clock: node.clock, skewSeconds: node.oauth.clockSkewSeconds });
   const session = result.claims;
   if (!result.verified || session === undefined) throw result.errors[0] ?? legateError('ERR_TOKEN_INVALID', 'the session token does not verify');
-  const attribution = [session.sub, ...actorsOf(session)];
+  const attribution = sessionAttribution(session);
   if (attribution[0] !== id) throw legateError('ERR_TOKEN_INVALID', 'subject.id is not the agent the session is for', { claim: 'sub' });
   return { kind: 'session', attribution, id: session.jti, capabilities: session.capabilities, chains: await sessionChains(node, session.jti), audience: verifier.did };
 }
