@@ -1,7 +1,7 @@
 // The weight of `legate/mcp`: MCP server authors bring their own MCP SDK, so the helper never imports it
 // (nor zod) at run time, and, like `legate/resource-server` under it, loads no store, no JSON-LD and no
 // native addon. The value-import graph of src/mcp/index.ts is walked (`import type` is erased at run
-// time), through src/ files, collecting the packages named on the way.
+// time; dynamic imports and `createRequire` loads count), through src/ files, collecting the packages named on the way.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,12 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+
+/** `require` or `createRequire(…)`: how CommonJS packages (better-sqlite3) are loaded on first use. */
+function isRequire(callee: ts.Expression): boolean {
+  if (ts.isIdentifier(callee)) return callee.text === 'require';
+  return ts.isCallExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'createRequire';
+}
 
 function valueImports(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(join(SRC, file), 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
@@ -18,7 +24,7 @@ function valueImports(file: string): string[] {
       if (node.importClause?.isTypeOnly !== true) found.push(node.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
       if (!node.isTypeOnly) found.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || isRequire(node.expression))) {
       const [argument] = node.arguments;
       if (argument !== undefined && ts.isStringLiteralLike(argument)) found.push(argument.text);
     }
