@@ -51,10 +51,10 @@ const peek = (token: string, maxLength: number): Record<string, unknown> | undef
   }
 };
 
-/** The public key of `kid` when it is one of the organization's keys (rotated-out ones too: tokens they signed may still be live). */
+/** The public key of `kid` when it is one the organization publishes in its JWKS (node/oauth/metadata: any key not retired). */
 async function organizationKey(node: NodeContext, kid: string): Promise<Uint8Array | undefined> {
   const record = await node.store.getKey(kid);
-  return record?.controller === node.organization.did ? multibaseToEd25519(record.publicKeyMultibase) : undefined;
+  return record?.controller === node.organization.did && record.status !== 'retired' ? multibaseToEd25519(record.publicKeyMultibase) : undefined;
 }
 
 /**
@@ -77,8 +77,19 @@ export async function verifyOwnAccessToken(node: NodeContext, token: string): Pr
 
 /** The capabilities an access token grants, each naming its leaf credential (details without one grant nothing here). */
 export function grantedCapabilities(claims: AccessTokenClaims): CoveringCapability[] {
-  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credential }) =>
-    credential === undefined ? [] : [{ action, resource, credential, ...(scope === undefined ? {} : { scope }), ...(constraints === undefined ? {} : { constraints }) }],
+  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credentialConstraints, credential }) =>
+    credential === undefined
+      ? []
+      : [
+          {
+            action,
+            resource,
+            credential,
+            ...(scope === undefined ? {} : { scope }),
+            ...(constraints === undefined ? {} : { constraints }),
+            ...(credentialConstraints === undefined ? {} : { credentialConstraints }),
+          },
+        ],
   );
 }
 
