@@ -69,3 +69,21 @@ describe('jose verifies the access tokens a Legate node issues', () => {
     }
   });
 });
+
+describe('a Bearer token, where the bank allows them (oauth.requireDpop false)', () => {
+  let bearerNodes: OAuthNodes | undefined;
+  afterAll(() => bearerNodes?.close());
+
+  it('legate token --bearer obtains one without cnf, and jose verifies it; a DPoP request still gets a DPoP token', async () => {
+    bearerNodes = await startOAuthNodes({ requireDpop: false });
+    const ask = (bearer: boolean) => requestToken(bearerNodes!.acme.node, { agent: 'alice', from: bearerNodes!.issuer, resource: RESOURCE, scope: ['read:accounts:checking'], bearer });
+    const bearer = await ask(true);
+    expect(bearer).toMatchObject({ tokenType: 'Bearer', scope: 'read:accounts:checking' });
+    expect(bearer).not.toHaveProperty('dpop');
+    const jwks = createRemoteJWKSet(new URL(`${bearerNodes.issuer}/oauth/jwks`));
+    const { payload } = await jwtVerify(bearer.accessToken, jwks, { issuer: bearerNodes.issuer, audience: RESOURCE, typ: 'at+jwt', algorithms: ['EdDSA'] });
+    expect(payload).not.toHaveProperty('cnf');
+    expect(payload).toMatchObject({ sub: OWNER, act: { sub: bearerNodes.aliceDid } });
+    expect(await ask(false)).toMatchObject({ tokenType: 'DPoP', dpop: { jkt: expect.any(String) as string } });
+  });
+});

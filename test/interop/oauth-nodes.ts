@@ -56,11 +56,11 @@ export interface OAuthNodes {
   close: () => Promise<void>;
 }
 
-/** Starts acme (with alice and her credential) and the bank (accrediting acme), both on loopback. */
-export async function startOAuthNodes(): Promise<OAuthNodes> {
+/** Starts acme (with alice and her credential) and the bank (accrediting acme, with `bankOAuth` settings), both on loopback. */
+export async function startOAuthNodes(bankOAuth: Partial<OAuthPolicy> = {}): Promise<OAuthNodes> {
   const root = mkdtempSync(join(tmpdir(), 'legate-oauth-interop-'));
   const acme = await startNode('acme', { root });
-  const bank = await startBank(root);
+  const bank = await startBank(root, bankOAuth);
   const alice = await createAgent(acme.node, { name: 'alice', owner: OWNER });
   await issueToAgent(acme.node, { agent: 'alice', capabilities: ALICE_CAPABILITIES });
   await accredit(bank.node, { issuer: acme.did, capabilities: ['read:accounts:*', 'pay:invoices'] });
