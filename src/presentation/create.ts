@@ -37,6 +37,12 @@ export interface CreatePresentationOptions {
   nonce: string;
   /** Lifetime in seconds; default 300. */
   lifetimeSeconds?: number;
+  /**
+   * The RFC 7638 thumbprint of a DPoP key the holder binds to this
+   * presentation (`jkt` claim): an OAuth token obtained with it is bound to
+   * that key instead of the holder's own (RFC 9449, SEP-1932).
+   */
+  jkt?: string;
   clock?: Clock;
 }
 
@@ -83,6 +89,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
     nonce: options.nonce,
     iat: now,
     exp: now + (options.lifetimeSeconds ?? 300),
+    ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
   };
   return signCompactJws(payload, options.signer, { typ: 'vp+jwt' });
 }

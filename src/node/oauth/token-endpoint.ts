@@ -1,16 +1,202 @@
 /**
  * @module node/oauth/token-endpoint
  *
- * PLACEHOLDER while #15 is built: replaced by its owner's implementation.
+ * `POST /oauth/token`: RFC 8693 token exchange (#15 item 2). An agent (a
+ * public client, `client_id` = its DID) presents its authority — a `vp+jwt`
+ * addressed to this issuer URL and answering one of its nonces, or a session
+ * token this node issued — with a DPoP proof (RFC 9449), and receives an
+ * RFC 9068 access token for one resource: what it asked for ∩ what its
+ * verified chains allow ∩ what this organization trusts, decided by the ACE
+ * engine. Every answer carries a fresh `DPoP-Nonce` and `Cache-Control:
+ * no-store` (RFC 6749 §5.1); refusals take the RFC 6749 §5.2 form with the
+ * Legate code.
+ *
+ * Order of checks: the form, then the DPoP proof (one signature, nothing
+ * fetched), then what the tokens claim (client, nonce, key binding), then
+ * the presentation through the node's verifier (trust before fetch, one
+ * work budget per request). Nothing is stored for a request that earns no
+ * token: the single-use claims on the proof and the presentation's nonce,
+ * the chains behind the token (a session row keyed by the token's `jti`,
+ * for introspection) and the audit line commit together, when it is issued.
  */
 
-import { legateError } from '../../errors/index.js';
-import type { NodeContext } from '../context.js';
+import { legateError, LegateError } from '../../errors/index.js';
+import { forPeer, isNetworkDerived } from '../../lib/peer-error.js';
+import { issueAccessToken } from '../../oauth/access-token.js';
+import { attributionOf, principalAndActors } from '../../oauth/act.js';
+import { verifyDpopProof, type DpopProof } from '../../oauth/dpop.js';
+import { tokenEndpointError, type RejectedCapability } from '../../oauth/errors.js';
+import type { NonceIssuer } from '../../oauth/nonce.js';
+import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_SESSION } from '../../oauth/types.js';
+import { audit, auditRefusal, auditUnauthenticated } from '../audit.js';
+import { inTransaction, type NodeContext } from '../context.js';
+import { storeReplayCache } from '../replay.js';
+import { organizationSigner } from '../signers.js';
+import { verificationOptions } from '../verify.js';
+import { issuerOf, tokenEndpointUrl } from './metadata.js';
+import { nonceIssuerOf } from './nonce-key.js';
+import { grantOf, type Refusal } from './token-grant.js';
+import { parseTokenRequest, type TokenRequest } from './token-request.js';
+import { provePresentation, proveSession } from './token-subject.js';
 import type { EndpointResponse, TokenEndpointRequest } from './types.js';
 
-const pending = (): never => {
-  throw legateError('ERR_INTERNAL', 'not built yet (#15)');
-};
-export function tokenEndpoint(_node: NodeContext, _request: TokenEndpointRequest): Promise<EndpointResponse> {
-  return pending();
+/** What the audit line of a refusal can say: what the request claimed, as far as it was read. */
+interface Seen {
+  agent?: string;
+  resource?: string;
+  rejected?: Refusal[];
+  /** True once the presented authority verified: a refusal is then a decision about a known party. */
+  authenticated?: boolean;
+}
+
+const ACTION = 'token-exchange';
+
+/** The rejected items as the response lists them: codes, no free text. Every code here is this node's own. */
+const listed = (rejected: readonly Refusal[]) => rejected.map(({ reason: _reason, ...item }) => item as RejectedCapability);
+
+/**
+ * The DPoP proof of the request (RFC 9449 §4.3), or undefined for a Bearer
+ * request where `oauth.requireDpop` is false. Its `jti` is claimed only
+ * when a token is issued.
+ */
+async function proofOf(node: NodeContext, header: string | undefined, request: TokenRequest, nonces: NonceIssuer): Promise<DpopProof | undefined> {
+  if (header === undefined && !node.oauth.requireDpop && request.subjectTokenType !== TOKEN_TYPE_SESSION) return undefined;
+  return verifyDpopProof(header, {
+    htm: 'POST',
+    htu: tokenEndpointUrl(node),
+    nonce: (nonce) => nonces.check(nonce),
+    maxAgeSeconds: node.oauth.dpopMaxAgeSeconds,
+    skewSeconds: node.oauth.clockSkewSeconds,
+    clock: node.clock,
+  });
+}
+
+async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: NonceIssuer, seen: Seen): Promise<EndpointResponse> {
+  if (input.refused !== undefined) throw input.refused;
+  const request = parseTokenRequest(input.form, node.oauth.resources);
+  seen.resource = request.target;
+  const proof = await proofOf(node, input.dpop, request, nonces);
+  const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId };
+  const proven =
+    request.subjectTokenType === TOKEN_TYPE_SESSION
+      ? await proveSession(context, request.subjectToken, request.requested, proof?.jkt)
+      : await provePresentation(context, request, proof?.jkt);
+  seen.agent = proven.client;
+  seen.authenticated = true;
+  const now = node.clock().getTime();
+  const grant = grantOf(proven.perRequest, proven.rejected, { now, organization: node.organization.did, target: request.target });
+  seen.rejected = grant.rejected;
+  if (grant.line === undefined || grant.details.length === 0) {
+    const code = request.detailsOnly ? 'ERR_INVALID_AUTHORIZATION_DETAILS' : 'ERR_INVALID_SCOPE';
+    throw legateError(code, 'nothing asked for can be granted: see rejected', { claim: request.detailsOnly ? 'authorization_details' : 'scope', reason: 'nothing-granted' });
+  }
+  const { sub, act } = principalAndActors(grant.line.attribution);
+  const { token, claims } = await issueAccessToken({
+    signer: await organizationSigner(node),
+    issuer: context.issuer,
+    audience: request.target,
+    clientId: proven.client,
+    sub,
+    act,
+    authorizationDetails: grant.details,
+    ...(proof === undefined ? {} : { jkt: proof.jkt }),
+    lifetimeSeconds: node.oauth.accessTokenLifetimeSeconds,
+    ...(Number.isFinite(grant.end) ? { notAfter: new Date(grant.end) } : {}),
+    clock: node.clock,
+  });
+  const expiresAt = new Date(claims.exp * 1000).toISOString();
+  await inTransaction(node, async (tx) => {
+    // Single use, claimed with the token: the DPoP proof (until it is stale) and each presentation's nonce.
+    const dpopKeys = proof === undefined ? [] : [`oauth:dpop:${proof.jkt}:${proof.jti}`];
+    const until = Math.max(proven.replayUntil, proof === undefined ? 0 : (proof.iat + node.oauth.dpopMaxAgeSeconds + 2 * node.oauth.clockSkewSeconds) * 1000);
+    const replayed = await claimOnce(storeReplayCache(tx), [...dpopKeys, ...proven.replayKeys], new Date(until));
+    if (replayed !== -1 && replayed < dpopKeys.length) {
+      throw legateError('ERR_DPOP_INVALID', 'this DPoP proof was already used', { claim: 'jti', reason: 'replay' });
+    }
+    if (replayed !== -1) throw legateError('ERR_REPLAY', 'this presentation (its nonce) was already used', { claim: 'nonce' });
+    await tx.store.putSession({ id: claims.jti, chains: grant.chains, expiresAt });
+    await audit(tx, {
+      type: 'token',
+      decision: 'allow',
+      action: ACTION,
+      resource: request.target,
+      agent: proven.client,
+      owner: sub,
+      chain: attributionOf(claims),
+      session: claims.jti,
+      credentials: [...new Set(grant.details.map((d) => d.credential!))].slice(0, 32),
+      reasons: [...new Set(grant.rejected.map((r) => r.code))].slice(0, 32),
+      details: { scope: claims.scope.slice(0, 2048), tokenType: proof === undefined ? 'Bearer' : 'DPoP', rejected: listed(grant.rejected).slice(0, 32) },
+    });
+  });
+  return {
+    status: 200,
+    body: {
+      access_token: token,
+      issued_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+      token_type: proof === undefined ? 'Bearer' : 'DPoP',
+      expires_in: claims.exp - claims.iat,
+      scope: claims.scope,
+      authorization_details: claims.authorization_details,
+      ...(grant.rejected.length === 0 ? {} : { rejected: listed(grant.rejected) }),
+    },
+  };
+}
+
+/** The index of the first key already claimed, else -1 (all claimed now), in one transaction when the cache can. */
+async function claimOnce(replay: ReturnType<typeof storeReplayCache>, keys: readonly string[], until: Date): Promise<number> {
+  if (replay.rememberEach !== undefined) return replay.rememberEach(keys, until);
+  for (let i = 0; i < keys.length; i++) if (!(await replay.remember(keys[i]!, until))) return i;
+  return -1;
+}
+
+/** Logs a refusal: a verified party's empty grant as a decision, anything else as a stranger's refusal (rate-limited). */
+async function auditRefused(node: NodeContext, seen: Seen, error: unknown): Promise<void> {
+  const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};
+  if (seen.authenticated === true && seen.rejected !== undefined && error instanceof LegateError && error.reason === 'nothing-granted') {
+    await auditUnauthenticated(node, {
+      type: 'token',
+      decision: 'deny',
+      action: ACTION,
+      agent: seen.agent,
+      resource: seen.resource,
+      reasons: [...new Set(seen.rejected.map((r) => r.code))].slice(0, 32),
+      details: { rejected: listed(seen.rejected).slice(0, 32) },
+    });
+    return;
+  }
+  await auditRefusal(node, { type: 'token', action: ACTION, agent: seen.agent, resource: seen.resource, ...detail }, error);
+}
+
+/**
+ * Answers one token exchange request; never throws.
+ *
+ * @example
+ * ```ts
+ * const { status, body, headers } = await tokenEndpoint(node, { form: new URLSearchParams(text), dpop: c.req.header('DPoP') });
+ * ```
+ */
+export async function tokenEndpoint(node: NodeContext, request: TokenEndpointRequest): Promise<EndpointResponse> {
+  const seen: Seen = {};
+  let nonces: NonceIssuer | undefined;
+  let response: EndpointResponse;
+  try {
+    nonces = await nonceIssuerOf(node);
+    response = await exchange(node, request, nonces, seen);
+  } catch (error) {
+    await auditRefused(node, seen, error);
+    const emptyGrant = error instanceof LegateError && error.reason === 'nothing-granted' && seen.rejected !== undefined;
+    const rejected = emptyGrant ? listed(seen.rejected!) : undefined;
+    const { status, body } = tokenEndpointError(forPeer(error), rejected);
+    response = { status, body };
+  }
+  return {
+    ...response,
+    headers: {
+      ...response.headers,
+      ...(nonces === undefined ? {} : { 'DPoP-Nonce': nonces.issue() }),
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+    },
+  };
 }

@@ -19,6 +19,8 @@ export interface EndpointResponse {
 export interface TokenEndpointRequest {
   form: URLSearchParams;
   dpop: string | undefined;
+  /** Why the route could not read the body as a form (content type, encoding): answered in the endpoint's error form, with a nonce. */
+  refused?: Error;
 }
 
 /** `POST /oauth/introspect`: the form body (token, client authentication). */

@@ -1,0 +1,47 @@
+/**
+ * @module node/oauth/nonce-key
+ *
+ * The authorization server's nonces (RFC 9449 §8 `DPoP-Nonce`, and the
+ * challenge a token request's presentation answers) are stateless: an
+ * expiry, randomness and an HMAC. The HMAC key is derived from the
+ * organization's newest key, as SHA-256 of its Ed25519 signature over a
+ * fixed label: Ed25519 signatures are deterministic (RFC 8032 §5.1.6), so
+ * every instance sharing the organization key issues and accepts the same
+ * nonces without sharing state, and the nonces rotate with the key. The
+ * label names its purpose, so the signature is never valid for anything
+ * else the organization signs (every other signed thing is a JWS or a Data
+ * Integrity proof, never this bare ASCII string).
+ */
+
+import { createHash } from 'node:crypto';
+import { createNonceIssuer, type NonceIssuer } from '../../oauth/nonce.js';
+import type { NodeContext } from '../context.js';
+import { organizationSigner } from '../signers.js';
+
+/** What the organization key signs to derive the nonce key. */
+export const NONCE_KEY_LABEL = 'legate oauth nonce v1';
+
+/** One issuer per node (its services are per instance) and organization key; rebuilt when the key rotates. */
+const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: NonceIssuer }>();
+
+/**
+ * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock).
+ * @throws StoreError `ERR_KEY_UNAVAILABLE` when the organization has no usable key.
+ *
+ * @example
+ * ```ts
+ * const nonces = await nonceIssuerOf(node);
+ * headers['DPoP-Nonce'] = nonces.issue();
+ * ```
+ */
+export async function nonceIssuerOf(node: NodeContext): Promise<NonceIssuer> {
+  const signer = await organizationSigner(node);
+  const lifetime = node.oauth.nonceLifetimeSeconds;
+  const cached = issuers.get(node.services);
+  if (cached !== undefined && cached.kid === signer.kid && cached.lifetime === lifetime) return cached.issuer;
+  const signature = await signer.sign(new TextEncoder().encode(NONCE_KEY_LABEL));
+  const key = new Uint8Array(createHash('sha256').update(signature).digest());
+  const issuer = createNonceIssuer({ key, lifetimeSeconds: lifetime, clock: node.clock });
+  issuers.set(node.services, { kid: signer.kid, lifetime, issuer });
+  return issuer;
+}
