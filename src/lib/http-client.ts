@@ -73,6 +73,8 @@ export interface PostOptions {
   /** Largest body accepted, in bytes; every response's body is read (a refusal carries a problem). */
   maxBytes: number;
   timeoutMs?: number | undefined;
+  /** Extra request headers (an `Authorization`, say); `content-type` is always JSON. */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The outbound HTTP client. Every method throws LegateErrors only (see lib/http-errors). */
@@ -201,7 +203,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async postJson(raw, json, postOptions) {
       integerOption(postOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);
-      return exchange('POST', url, { 'content-type': 'application/json' }, json, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+      return exchange('POST', url, { ...postOptions.headers, 'content-type': 'application/json' }, json, postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
     },
     // Idempotent: undici refuses to close an agent twice.
     close: () => (closed ??= transport.close()),

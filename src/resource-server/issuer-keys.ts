@@ -1,0 +1,128 @@
+/**
+ * @module resource-server/issuer-keys
+ *
+ * The signing keys of the authorization servers a resource server trusts,
+ * found the way stock OAuth resource servers find them: the issuer's RFC
+ * 8414 metadata names its `jwks_uri`, and the JWKS holds the keys by `kid`.
+ * Trust before fetch: nothing is fetched for an issuer outside the
+ * allow-list. A JWKS is kept for a TTL; a token naming a `kid` it does not
+ * hold (a rotated key) triggers one refetch, at most once per cooldown per
+ * issuer (jose's `createRemoteJWKSet` model), so a stream of tokens with
+ * invented kids costs one fetch per cooldown. Bodies are bounded, keys per
+ * JWKS are bounded, and the metadata's `issuer` must be the issuer asked
+ * for (RFC 8414 §3.3).
+ */
+
+import { legateError } from '../errors/index.js';
+import { isRecord } from '../lib/assert.js';
+import { epochMsOf, systemClock, type Clock } from '../lib/clock.js';
+import type { HttpClient } from '../lib/http-client.js';
+import { parseJson } from '../lib/json.js';
+import { ed25519KeyFromJwks } from '../oauth/jwks.js';
+import { authorizationServerMetadataUrl } from '../oauth/metadata.js';
+
+/** Largest AS metadata or JWKS document read, in bytes. */
+const MAX_DOCUMENT_BYTES = 64 * 1024;
+/** Most keys one JWKS may hold: a rotating organization has a few. */
+const MAX_KEYS = 64;
+/** Most kids remembered as resolved per issuer. */
+const MAX_RESOLVED = 256;
+
+export interface IssuerKeysOptions {
+  issuers: readonly string[];
+  http: HttpClient;
+  clock?: Clock | undefined;
+  /** Least time between two fetches of one issuer's JWKS for an unknown kid, in ms. */
+  cooldownMs: number;
+  /** How long a JWKS is used before it is fetched again, in ms. */
+  ttlMs: number;
+}
+
+interface IssuerState {
+  jwks: { keys: unknown[] };
+  /** Keys already extracted, by kid. */
+  resolved: Map<string, Uint8Array>;
+  fetchedAt: number;
+}
+
+/** Looks up the Ed25519 key of `(iss, kid)`, `undefined` when the issuer's JWKS does not hold it. */
+export type IssuerKeyLookup = (iss: string, kid: string) => Promise<Uint8Array | undefined>;
+
+/**
+ * A key lookup over the JWKS of the trusted issuers, for `verifyAccessToken`.
+ *
+ * @example
+ * ```ts
+ * const key = issuerKeys({ issuers: ['https://acme.example'], http, cooldownMs: 30_000, ttlMs: 600_000 });
+ * await verifyAccessToken(token, { issuers, audience, key });
+ * ```
+ */
+export function issuerKeys(options: IssuerKeysOptions): IssuerKeyLookup {
+  const trusted = new Set(options.issuers);
+  const now = epochMsOf(options.clock ?? systemClock);
+  const states = new Map<string, IssuerState>();
+  /** Time of the last fetch attempt per issuer (success or failure): the cooldown counts from it. */
+  const attempted = new Map<string, number>();
+  const inFlight = new Map<string, Promise<IssuerState>>();
+
+  const fetchState = (iss: string): Promise<IssuerState> => {
+    let pending = inFlight.get(iss);
+    if (pending === undefined) {
+      attempted.set(iss, now());
+      pending = loadJwks(options.http, iss).then((jwks) => {
+        const state: IssuerState = { jwks, resolved: new Map(), fetchedAt: now() };
+        states.set(iss, state);
+        return state;
+      });
+      pending = pending.finally(() => inFlight.delete(iss));
+      inFlight.set(iss, pending);
+    }
+    return pending;
+  };
+
+  return async (iss, kid) => {
+    // Trust before fetch: verifyAccessToken checks the issuer first too; this guard keeps the lookup safe on its own.
+    if (!trusted.has(iss)) return undefined;
+    let state = states.get(iss);
+    if (state === undefined || now() - state.fetchedAt >= options.ttlMs) state = await fetchState(iss);
+    let key = keyOf(state, kid);
+    if (key === undefined && now() - (attempted.get(iss) ?? Number.NEGATIVE_INFINITY) >= options.cooldownMs) {
+      // An unknown kid may be a key rotated in since the last fetch: look once, then not again until the cooldown ends.
+      state = await fetchState(iss);
+      key = keyOf(state, kid);
+    }
+    return key;
+  };
+}
+
+function keyOf(state: IssuerState, kid: string): Uint8Array | undefined {
+  const known = state.resolved.get(kid);
+  if (known !== undefined) return known;
+  const key = ed25519KeyFromJwks(state.jwks, kid);
+  if (key !== undefined && state.resolved.size < MAX_RESOLVED) state.resolved.set(kid, key);
+  return key;
+}
+
+async function getJson(http: HttpClient, url: string, what: string): Promise<unknown> {
+  const response = await http.get(url, { accept: 'application/json', maxBytes: MAX_DOCUMENT_BYTES });
+  if (response.status !== 200) {
+    throw legateError('ERR_PEER_UNREACHABLE', `${what} answered ${response.status}`, { claim: what, reason: 'status' });
+  }
+  return parseJson(new TextDecoder().decode(response.body), what, { maxLength: MAX_DOCUMENT_BYTES, maxDepth: 8 });
+}
+
+/** The issuer's JWKS, through its RFC 8414 metadata. */
+async function loadJwks(http: HttpClient, iss: string): Promise<{ keys: unknown[] }> {
+  const metadata = await getJson(http, authorizationServerMetadataUrl(iss), 'authorization server metadata');
+  if (!isRecord(metadata) || metadata.issuer !== iss) {
+    // RFC 8414 §3.3: metadata naming another issuer must not be used (it may be an impersonation).
+    throw legateError('ERR_MALFORMED', 'the authorization server metadata names another issuer', { claim: 'issuer', reason: 'issuer' });
+  }
+  if (typeof metadata.jwks_uri !== 'string') {
+    throw legateError('ERR_MALFORMED', 'the authorization server metadata has no jwks_uri', { claim: 'jwks_uri' });
+  }
+  const jwks = await getJson(http, metadata.jwks_uri, 'jwks');
+  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw legateError('ERR_MALFORMED', 'the JWKS has no keys array', { claim: 'jwks' });
+  if (jwks.keys.length > MAX_KEYS) throw legateError('ERR_INPUT_TOO_LARGE', `the JWKS holds more than ${MAX_KEYS} keys`, { claim: 'jwks' });
+  return { keys: jwks.keys };
+}
