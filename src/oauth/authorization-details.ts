@@ -96,9 +96,9 @@ function parseDetail(item: unknown, where: string): LegateAuthorizationDetail {
 export function grantedDetail(
   capability: Capability,
   credential: { id: string; constraints?: Constraints },
-  request?: ScopedCapability,
+  request?: ScopedCapability & { constraints?: Constraints | undefined },
 ): LegateAuthorizationDetail {
-  const requested = (request as { constraints?: Constraints } | undefined)?.constraints;
+  const requested = request?.constraints;
   const scope = capability.scope ?? request?.scope;
   if (requested !== undefined && request !== undefined) {
     // Checked here too, so that no caller can grant a widened constraint by forgetting to check.

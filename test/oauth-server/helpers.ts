@@ -64,7 +64,7 @@ export interface Partner {
   bob: Signer & { did: string };
   /** acme → alice: refunds up to 100 EUR, CRM reads; delegable once. */
   root: string;
-  /** alice → bob: refunds up to 50 EUR. */
+  /** alice → bob: refunds up to 50 EUR ('' when the partner was given capabilities of its own). */
   child: string;
   rootId: string;
 }
@@ -75,7 +75,7 @@ export const ROOT_CAPABILITIES: Capability[] = [
 ];
 
 /** acme's chain to alice and bob, and the bank's accreditation of acme (unless `trusted` is false). */
-export async function partner(bank: Bank, options: { trusted?: boolean; capabilities?: Capability[] } = {}): Promise<Partner> {
+export async function partner(bank: Bank, options: { trusted?: boolean; capabilities?: Capability[]; accredits?: string[] } = {}): Promise<Partner> {
   const [acme, alice, bob] = [generateEphemeralSigner(), generateEphemeralSigner(), generateEphemeralSigner()];
   const clock = bank.clock;
   const root = await issueCapabilityCredential({
@@ -85,16 +85,20 @@ export async function partner(bank: Bank, options: { trusted?: boolean; capabili
     validFor: '30d',
     clock,
   });
-  const child = await delegateCapability({
-    parent: root.credential,
-    signer: alice,
-    to: bob.did,
-    capabilities: [{ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 50, currency: 'EUR' } } }],
-    validFor: '7d',
-    clock,
-  });
-  if (options.trusted !== false) await accredit(bank.node, { issuer: acme.did, capabilities: ['call:billing:*', 'read:crm:*'], maxDelegationDepth: 1 });
-  return { acme, alice, bob, root: root.jwt, child: child.jwt, rootId: root.id };
+  // With capabilities of its own, the partner has no sub-agent credential (the delegation below narrows ROOT_CAPABILITIES).
+  const child =
+    options.capabilities !== undefined
+      ? undefined
+      : await delegateCapability({
+          parent: root.credential,
+          signer: alice,
+          to: bob.did,
+          capabilities: [{ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 50, currency: 'EUR' } } }],
+          validFor: '7d',
+          clock,
+        });
+  if (options.trusted !== false) await accredit(bank.node, { issuer: acme.did, capabilities: options.accredits ?? ['call:billing:*', 'read:crm:*'], maxDelegationDepth: 1 });
+  return { acme, alice, bob, root: root.jwt, child: child?.jwt ?? '', rootId: root.id };
 }
 
 /** A fresh nonce of the bank's AS: every token endpoint answer carries one. */

@@ -167,6 +167,30 @@ describe('token exchange', () => {
     expect(res.body.expires_in).toBeLessThanOrEqual(120);
   });
 
+  it('keeps scope tags: a scoped capability is granted only to a request of its scope', async () => {
+    const q = await partner(bank, { capabilities: [{ action: 'write', resource: 'crm:tickets', scope: 'own_tickets' }], accredits: ['write:crm:*'] });
+    const ask = async (scope: string) => exchange(bank, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: await freshNonce(bank.app), scope });
+    const scoped = await ask('write:crm:tickets#own_tickets');
+    expect(scoped.status).toBe(200);
+    expect(scoped.body.scope).toBe('write:crm:tickets#own_tickets');
+    expect(claimsOf(scoped.body.access_token as string).authorization_details).toEqual([expect.objectContaining({ action: 'write', resource: 'crm:tickets', scope: 'own_tickets' })]);
+    const unscoped = await ask('write:crm:tickets');
+    expect(unscoped.body).toMatchObject({ error: 'invalid_scope', rejected: [{ action: 'write', resource: 'crm:tickets', code: 'ERR_NOT_AUTHORIZED' }] });
+  });
+
+  it('meets an audience constraint naming this organization, and refuses one naming others only', async () => {
+    const q = await partner(bank, {
+      capabilities: [
+        { action: 'call', resource: 'billing:refund', constraints: { audience: [bank.node.organization.did] } },
+        { action: 'call', resource: 'billing:close', constraints: { audience: ['did:web:elsewhere.example'] } },
+      ],
+    });
+    const res = await exchange(bank, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: await freshNonce(bank.app), scope: 'call:billing:refund call:billing:close' });
+    expect(res.status).toBe(200);
+    expect(res.body.scope).toBe('call:billing:refund');
+    expect(res.body.rejected).toEqual([{ action: 'call', resource: 'billing:close', code: 'ERR_AUDIENCE' }]);
+  });
+
   it('issues a Bearer token (no cnf) when DPoP is not required and no proof is sent', async () => {
     const open = await openBank({ requireDpop: false });
     const q = await partner(open);

@@ -117,6 +117,21 @@ describe('token endpoint refusals', () => {
       expect(res.body).toMatchObject({ error: 'invalid_request', code: 'ERR_INPUT_TOO_LARGE' });
     });
 
+    it('refuses an actor whose authority was not delegated by the subject’s holder (ERR_CHAIN_INVALID)', async () => {
+      const other = await partner(bank);
+      const nonce = await freshNonce(bank.app);
+      const { createPresentation } = await import('../../src/presentation/create.js');
+      const actor = await createPresentation({ signer: p.bob, credentials: [p.root, p.child], audience: 'https://bank.example', nonce, clock: bank.clock });
+      const res = await exchange(bank, {
+        holder: other.alice,
+        credentials: [other.root],
+        key: dpopKeyOfSigner(p.bob),
+        nonce,
+        params: { actor_token: actor, actor_token_type: 'urn:legate:params:oauth:token-type:vp+jwt' },
+      });
+      expect(res.body).toMatchObject({ error: 'invalid_scope', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_CHAIN_INVALID' }] });
+    });
+
     it('refuses a client_id that is not the presenting agent', async () => {
       const res = await aliceAsks({ params: { client_id: p.bob.did } });
       expect(res.status).toBe(401);
@@ -200,9 +215,12 @@ describe('token endpoint refusals', () => {
       const app = createApp({ node: bank.node, metrics });
       await app.request('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=password&resource=${encodeURIComponent(RESOURCE)}` });
       expect(metrics.render()).toContain('legate_oauth_tokens_total{outcome="refused",code="ERR_UNSUPPORTED_GRANT_TYPE"} 1');
+      // A refusal names the agent the request claimed to come from, and the code.
+      const q = await partner(bank);
+      await exchange(bank, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: await freshNonce(bank.app), audience: 'https://as.elsewhere.example' });
       const entries = await bank.node.store.listAuditEntries({});
       const refusals = entries.map((e) => JSON.parse(e.entry) as Record<string, unknown>).filter((e) => e.type === 'token' && e.decision === 'deny');
-      expect(refusals.length).toBeGreaterThan(0);
+      expect(refusals.at(-1)).toMatchObject({ action: 'token-exchange', agent: q.alice.did, resource: RESOURCE, reasons: ['ERR_AUDIENCE'] });
     });
   });
 });

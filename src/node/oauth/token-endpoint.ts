@@ -37,12 +37,12 @@ import { issuerOf, tokenEndpointUrl } from './metadata.js';
 import { nonceIssuerOf } from './nonce-key.js';
 import { grantOf, type Refusal } from './token-grant.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
-import { provePresentation, proveSession } from './token-subject.js';
+import { claimedClient, provePresentation, proveSession } from './token-subject.js';
 import type { EndpointResponse, TokenEndpointRequest } from './types.js';
 
 /** What the audit line of a refusal can say: what the request claimed, as far as it was read. */
 interface Seen {
-  agent?: string;
+  agent?: string | undefined;
   resource?: string;
   rejected?: Refusal[];
   /** True once the presented authority verified: a refusal is then a decision about a known party. */
@@ -75,6 +75,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
   if (input.refused !== undefined) throw input.refused;
   const request = parseTokenRequest(input.form, node.oauth.resources);
   seen.resource = request.target;
+  seen.agent = claimedClient(request);
   const proof = await proofOf(node, input.dpop, request, nonces);
   const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId };
   const proven =

@@ -63,6 +63,21 @@ function claimed(token: string, name: string): { decoded: DecodedJws; holder: st
   return { decoded, holder, nonce: str(decoded.payload.nonce), jkt: decoded.payload.jkt };
 }
 
+/**
+ * The agent a request claims to come from (the actor's holder, else the
+ * subject's; a session's key holder), unverified: only for the audit line of
+ * a refusal, as ACE logs a refused message's claimed sender.
+ */
+export function claimedClient(request: { subjectToken: string; actorToken?: string }): string | undefined {
+  try {
+    const { payload } = decodeCompactJws(request.actorToken ?? request.subjectToken, MAX_SUBJECT_TOKEN_LENGTH);
+    const cnf = payload.cnf as { kid?: unknown } | undefined;
+    return str(payload.holder) ?? (typeof cnf?.kid === 'string' ? didOf(cnf.kid) : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 function checkClient(clientId: string | undefined, agent: string): void {
   if (clientId !== undefined && clientId !== agent) {
     throw legateError('ERR_INVALID_CLIENT', 'client_id must be the DID of the agent that presents (the actor, when there is one)', { claim: 'client_id' });
@@ -146,7 +161,10 @@ export async function provePresentation(
     // An actor acts for the subject's holder, one hop below it: its chain must pass through that holder.
     const through = actor === undefined ? all : all.filter((x) => agentsOf(x.chain).slice(-2).join(' ') === `${subject.holder} ${actor.holder}`);
     if (through.length > 0) perRequest.push([c.intent, through]);
-    else refusals.push({ ...c.entry, code: 'ERR_CHAIN_INVALID', reason: 'the actor’s authority was not delegated by the subject' });
+    else {
+      const { action, resource, scope } = c.intent;
+      refusals.push({ action, resource, ...(scope === undefined ? {} : { scope }), code: 'ERR_CHAIN_INVALID', reason: 'the actor’s authority was not delegated by the subject' });
+    }
   }
   const replayUntil = context.node.clock().getTime() + (context.node.oauth.nonceLifetimeSeconds + context.node.oauth.clockSkewSeconds) * 1000;
   return {

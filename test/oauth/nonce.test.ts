@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createNonceIssuer } from '../../src/oauth/nonce.js';
+import { NOW } from '../fixtures.js';
+
+describe('stateless nonces', () => {
+  const key = new Uint8Array(32).fill(42);
+  let now = NOW.getTime();
+  const clock = () => new Date(now);
+  const nonces = createNonceIssuer({ key, lifetimeSeconds: 300, clock });
+
+  it('checks a nonce it issued, each one different', () => {
+    now = NOW.getTime();
+    const a = nonces.issue();
+    const b = nonces.issue();
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(nonces.check(a)).toBe('ok');
+    // Another instance with the same key agrees: nothing is stored.
+    expect(createNonceIssuer({ key: key.slice(), lifetimeSeconds: 300, clock }).check(a)).toBe('ok');
+  });
+
+  it('is stale after its lifetime (injected clock)', () => {
+    now = NOW.getTime();
+    const nonce = nonces.issue();
+    now += 299_000;
+    expect(nonces.check(nonce)).toBe('ok');
+    now += 1_000;
+    expect(nonces.check(nonce)).toBe('stale');
+  });
+
+  it('is invalid when tampered with, or issued under another key', () => {
+    now = NOW.getTime();
+    const nonce = nonces.issue();
+    for (let i = 0; i < nonce.length; i += 7) {
+      const c = nonce[i] === 'A' ? 'B' : 'A';
+      expect(nonces.check(`${nonce.slice(0, i)}${c}${nonce.slice(i + 1)}`)).toBe('invalid');
+    }
+    const other = createNonceIssuer({ key: new Uint8Array(32).fill(43), lifetimeSeconds: 300, clock });
+    expect(nonces.check(other.issue())).toBe('invalid');
+    expect(other.check(nonce)).toBe('invalid');
+    // A forged expiry (far future) breaks the MAC.
+    const bytes = Buffer.from(nonce, 'base64url');
+    bytes[0] = 0xff;
+    expect(nonces.check(bytes.toString('base64url'))).toBe('invalid');
+  });
+
+  it('says missing for none, invalid for garbage', () => {
+    expect(nonces.check(undefined)).toBe('missing');
+    expect(nonces.check('')).toBe('missing');
+    for (const garbage of ['x', 'not base64url!', 'A'.repeat(46), 'A'.repeat(500)]) expect(nonces.check(garbage)).toBe('invalid');
+  });
+
+  it('refuses a short key and a bad lifetime', () => {
+    expect(() => createNonceIssuer({ key: new Uint8Array(31), lifetimeSeconds: 60 })).toThrow(RangeError);
+    expect(() => createNonceIssuer({ key, lifetimeSeconds: 0 })).toThrow(RangeError);
+    expect(() => createNonceIssuer({ key, lifetimeSeconds: 1.5 })).toThrow(RangeError);
+  });
+});
