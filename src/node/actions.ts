@@ -17,33 +17,31 @@
  * credential's usage is the sum over its whole subtree, whoever holds the
  * children, and a tree never spends more than its root allows. Spend is
  * summed exactly, as decimal strings. Those rules, and the money
- * arithmetic, are `capability/usage`'s; this module reads and writes the
- * rows and logs the decision.
+ * arithmetic, are `capability/usage`'s; `node/decide` reads and writes the
+ * rows (the same engine decides AuthZEN evaluations); this module logs the
+ * decision.
  */
 
-import { isErrorCode, legateError, type ErrorCode } from '../errors/index.js';
+import { isErrorCode, legateError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
-import { authorizeChains, type Charge, type CredentialChain } from '../capability/authorize-chain.js';
+import type { Charge } from '../capability/authorize-chain.js';
 import type { AuthorizationRequest, Decision, DecisionReason } from '../capability/authorize.js';
-import type { UsageQuery } from '../capability/constraints.js';
 import { capabilityCovers } from '../capability/match.js';
-import { amountOf, chargedKeys, spendOf, spendRecordOf, usageKeyOf, usageKeysFor, usageSince } from '../capability/usage.js';
-import { errorsForCapability, verifyChain } from '../delegation/verify-chain.js';
+import { amountOf } from '../capability/usage.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { actorsOf, type SessionClaims } from '../session/types.js';
-import type { Store, UsageRecord } from '../store/types.js';
 import { sessionChains } from './ace.js';
-import { transactionView, type NodeContext } from './context.js';
+import type { NodeContext } from './context.js';
+import { decideAndRecord, liveChains, reasonOf, type ApprovalOutcome } from './decide.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
-import { usageExpiry } from './sweep.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
@@ -69,19 +67,6 @@ interface Action {
   audience: string;
   replay: ReplayCache;
 }
-
-/** The approval attached to an action, once checked. */
-interface ApprovalOutcome {
-  approved: boolean;
-  approvedBy?: { approver: string; approval: string } | undefined;
-  reasons: DecisionReason[];
-}
-
-const reasonOf = (e: { code: ErrorCode; message: string }, prefix = ''): DecisionReason => ({ code: e.code, message: `${prefix}${e.message}` });
-const distinct = (reasons: readonly DecisionReason[]): DecisionReason[] => {
-  const seen = new Set<string>();
-  return reasons.filter((r) => !seen.has(r.code) && seen.add(r.code));
-};
 
 /**
  * Verifies and decides one signed action addressed to an agent of this node.
@@ -113,9 +98,12 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const base = { attribution: action.attribution, action: summary, ...(verified.hash === undefined ? {} : { actionHash: verified.hash }) };
   if (!verified.ok) return { ...(await refuseUncovered(ctx, action)), ...base };
   const options = verificationOptions(ctx);
-  const { live, reasons } = await liveChains(ctx, action, options);
+  const chains = await sessionChains(ctx, action.session.jti);
+  const { live, reasons } = await liveChains({ capabilities: action.session.capabilities, chains, request: action.request }, options);
   const approval = await checkApproval(ctx, action, options);
-  return { ...(await decideAndRecord(ctx, action, live, [...reasons, ...approval.reasons], approval)), ...base };
+  const log = (tx: NodeContext, d: Decision, charged: readonly Charge[]) => logDecision(tx, action, d, charged, approval.approvedBy);
+  const input = { request: action.request, live, reasons: [...reasons, ...approval.reasons], verifier: action.audience, approval, log };
+  return { ...(await decideAndRecord(ctx, input)), ...base };
 }
 
 /**
@@ -190,29 +178,6 @@ async function refuseUncovered(ctx: NodeContext, action: Action): Promise<Decisi
   return denied;
 }
 
-/**
- * The chains behind the session capabilities that cover this action,
- * re-checked (revocations after the handshake count), one verification per
- * credential however many capabilities it grants; and why the others failed.
- */
-async function liveChains(ctx: NodeContext, action: Action, options: VerifyCredentialOptions): Promise<{ live: CredentialChain[]; reasons: DecisionReason[] }> {
-  const stored = await sessionChains(ctx, action.session.jti);
-  const live: CredentialChain[] = [];
-  const reasons: DecisionReason[] = [];
-  const seen = new Set<string>();
-  for (const capability of action.session.capabilities) {
-    if (!capabilityCovers(capability, action.request) || seen.has(capability.credential)) continue;
-    seen.add(capability.credential);
-    const tokens = stored?.[capability.credential];
-    if (tokens === undefined) continue;
-    const chain = await verifyChain(tokens, options);
-    const errors = errorsForCapability(chain, capability);
-    if (errors.length === 0 && chain.leaf?.id === capability.credential) live.push(chain.links.map((l) => l.credential));
-    else reasons.push(...errors.map(forPeer).map((e) => reasonOf(e)));
-  }
-  return { live, reasons };
-}
-
 /** A human approval bound to this action's hash, from the owner (when the owner is a DID) or an approver this organization names. */
 async function checkApproval(ctx: NodeContext, action: Action, options: VerifyCredentialOptions): Promise<ApprovalOutcome> {
   const { claims, verified, attribution } = action;
@@ -231,61 +196,6 @@ async function checkApproval(ctx: NodeContext, action: Action, options: VerifyCr
   }
   const approvedBy = approval.issuer !== undefined && approval.credential !== undefined ? { approver: approval.issuer, approval: approval.credential.id } : undefined;
   return { approved: true, approvedBy, reasons: [] };
-}
-
-/** Usage rows of every limit the candidate chains carry, read once inside the transaction. */
-async function loadUsage(store: Store, keys: Map<string, string[]>, now: Date): Promise<Map<string, UsageRecord[]>> {
-  const usage = new Map<string, UsageRecord[]>();
-  for (const [key, periods] of keys) {
-    const since = usageSince(periods, now);
-    // A malformed period: the constraint check reports it as ERR_MALFORMED.
-    if (since !== undefined) usage.set(key, await store.listUsage(key, since.toISOString()));
-  }
-  return usage;
-}
-
-/** The rows to write for an allowed action; each lives as long as the longest period that can still count it (node/sweep). */
-function usageRows(charges: readonly Charge[], chains: readonly CredentialChain[], now: Date, action: Action): UsageRecord[] {
-  const spent = spendRecordOf(action.request.amount);
-  return chargedKeys(charges, chains).map(({ key, limits }) => {
-    const expiresAt = usageExpiry(now, [limits]);
-    return { key, at: now.toISOString(), ...spent, ...(expiresAt === undefined ? {} : { expiresAt }) };
-  });
-}
-
-/**
- * Decides against the live chains with usage read, recorded and logged in
- * one transaction, so concurrent actions cannot overspend.
- */
-async function decideAndRecord(ctx: NodeContext, action: Action, live: CredentialChain[], reasons: DecisionReason[], approval: ApprovalOutcome): Promise<Decision> {
-  const keys = usageKeysFor(live, action.request);
-  return ctx.store.transaction(async (store) => {
-    const now = ctx.clock();
-    const usage = await loadUsage(store, keys, now);
-    const rows = (query: UsageQuery) => {
-      const key = usageKeyOf(query);
-      return key === undefined ? undefined : (usage.get(key) ?? []).filter((u) => u.at >= query.since.toISOString());
-    };
-    const { charges, ...result } = authorizeChains(action.request, live, {
-      clock: () => now,
-      verifier: action.audience,
-      approved: approval.approved,
-      recentCount: (query) => rows(query)?.length,
-      spent: (query) => {
-        const found = rows(query);
-        return found === undefined || query.currency === undefined ? undefined : spendOf(found, query.currency);
-      },
-    });
-    if (result.decision === 'allow') {
-      for (const row of usageRows(charges, live, now, action)) await store.recordUsage(row);
-    } else if (reasons.length > 0) {
-      // Chain failures (revoked, untrusted…) explain a missing capability better than ERR_NOT_AUTHORIZED.
-      result.reasons = distinct([...reasons, ...result.reasons.filter((r) => r.code !== 'ERR_NOT_AUTHORIZED' || live.length > 0)]);
-    }
-    // The decision, its usage and its audit entry commit together.
-    await logDecision(transactionView(ctx, store), action, result, result.decision === 'allow' ? charges : [], approval.approvedBy);
-    return result;
-  });
 }
 
 /** The payload of a signed action, unverified (for `legate approve`). */

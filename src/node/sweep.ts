@@ -4,8 +4,8 @@
  * Everything a node keeps only for a while has an expiry, and this deletes
  * it once passed: handshake sessions (at the session token's `exp`), the
  * acknowledges awaiting a confirm (with their session), sessions held with
- * peers, replay claims (at the end of the message's freshness window) and
- * usage rows. `legate serve` sweeps on a timer ({@link startSweeper});
+ * peers, replay claims (at the end of the message's freshness window),
+ * usage rows and the answers kept for AuthZEN retries. `legate serve` sweeps on a timer ({@link startSweeper});
  * `legate store sweep` sweeps once.
  *
  * The usage rule ({@link usageExpiry}): a use is kept until the longest
@@ -57,7 +57,10 @@ export function usageExpiry(at: Date, constraints: readonly (Constraints | undef
 
 /** Deletes what has expired by the node's clock, and writes any pending refusal summary. */
 export async function sweepNode(ctx: NodeContext): Promise<SweepResult> {
-  const result = await ctx.store.sweep(ctx.clock().toISOString());
+  const now = ctx.clock().toISOString();
+  const result = await ctx.store.sweep(now);
+  // Stored AuthZEN answers (node/oauth/evaluate) are swept here, outside SweepResult, whose shape callers print.
+  await ctx.store.sweepAnswers(now);
   await flushRefusals(ctx);
   return result;
 }

@@ -19,6 +19,7 @@ import type { MaintenanceRepository } from './ports/maintenance.js';
 import type { OrganizationRepository } from './ports/organization.js';
 import type { RegistryRepository } from './ports/registry.js';
 import type { ReplayRepository } from './ports/replay.js';
+import type { IdempotencyRepository } from './ports/idempotency.js';
 import type { SessionRepository } from './ports/sessions.js';
 import type { SettingsRepository } from './ports/settings.js';
 import type { StatusListRepository } from './ports/status-lists.js';
@@ -270,6 +271,7 @@ export interface Repositories
     StatusListRepository,
     RegistryRepository,
     ReplayRepository,
+    IdempotencyRepository,
     UsageRepository,
     SessionRepository,
     AuditRepository,

@@ -131,6 +131,19 @@ describe('resource server adapters on loopback', () => {
     expect(tooMuch.headers.get('www-authenticate')).toContain('scope="call:billing:refund"');
     expect(await tooMuch.json()).toMatchObject({ error: 'insufficient_scope', code: 'ERR_CONSTRAINT_AMOUNT' });
 
+    // Under Express, a body parser before the guard has read the stream: its req.body is what the mapping gets.
+    const express: { auth?: ReturnType<typeof nodeAuth> } = {};
+    const parsedBefore = await listenNode(async (req, res) => {
+      Object.assign(req, { body: { amount: { value: 20, currency: 'USD' } } });
+      const allowed = await express.auth!(req, res);
+      if (allowed !== undefined) res.end(JSON.stringify(allowed.target));
+    });
+    express.auth = nodeAuth(guard(parsedBefore));
+    const own = await accessToken({ audience: parsedBefore, issuer, details: grants, at: new Date() });
+    const viaExpress = await call(`${parsedBefore}/refunds`, own.token, own.key, { method: 'POST' });
+    expect(viaExpress.status).toBe(200);
+    expect(await viaExpress.json()).toEqual({ action: 'call', resource: 'billing:refund', amount: { value: 20, currency: 'USD' } });
+
     const huge = await call(`${origin}/refunds`, token, key, { method: 'POST', body: { amount: refund.amount, pad: 'x'.repeat(4096) } });
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ code: 'ERR_INPUT_TOO_LARGE' });

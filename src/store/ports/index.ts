@@ -14,6 +14,7 @@ export type { CredentialRepository } from './credentials.js';
 export type { StatusListRepository } from './status-lists.js';
 export type { RegistryRepository } from './registry.js';
 export type { ReplayRepository } from './replay.js';
+export type { IdempotencyRepository, StoredAnswer } from './idempotency.js';
 export type { UsageRepository } from './usage.js';
 export type { SessionRepository } from './sessions.js';
 export type { ApprovalRepository } from './approvals.js';

@@ -263,6 +263,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    description: 'answers: what an AuthZEN caller was answered per request id, so a retry records nothing twice (#15)',
+    sql: `
+      CREATE TABLE answers (
+        key           TEXT NOT NULL PRIMARY KEY,
+        request_hash  TEXT NOT NULL,
+        answer        TEXT NOT NULL,
+        expires_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX answers_by_expiry ON answers (expires_at);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

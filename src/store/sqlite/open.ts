@@ -50,6 +50,8 @@ import type {
 import { AuditStatements } from './audit.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
 import { ExpiringStatements } from './expiring.js';
+import { AnswerStatements } from './answers.js';
+import type { StoredAnswer } from '../ports/idempotency.js';
 import { corruptionError, isCorruption, runIntegrityCheck, writeRefused } from './integrity.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
 import { RegistryStatements } from './registry.js';
@@ -195,6 +197,7 @@ class SqliteConnection {
   readonly audit: AuditStatements;
   readonly expiring: ExpiringStatements;
   readonly leases: LeaseStatements;
+  readonly answers: AnswerStatements;
   /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
   corrupt = false;
 
@@ -222,6 +225,7 @@ class SqliteConnection {
     this.audit = new AuditStatements(db);
     this.expiring = new ExpiringStatements(db);
     this.leases = new LeaseStatements(db);
+    this.answers = new AnswerStatements(db);
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -619,6 +623,15 @@ abstract class SqliteStoreBase implements Store {
   }
   getAcknowledge(id: string): Promise<AcknowledgeRecord | undefined> {
     return this.run('getAcknowledge', (c) => c.expiring.getAcknowledge(id));
+  }
+  getAnswer(key: string, now: string): Promise<StoredAnswer | undefined> {
+    return this.run('getAnswer', (c) => c.answers.getAnswer(key, now));
+  }
+  putAnswer(answer: StoredAnswer, now: string): Promise<boolean> {
+    return this.run('putAnswer', (c) => c.answers.putAnswer(answer, now));
+  }
+  sweepAnswers(now: string): Promise<number> {
+    return this.run('sweepAnswers', (c) => c.answers.sweepAnswers(now));
   }
   sweep(now: string): Promise<SweepResult> {
     // better-sqlite3 makes this a savepoint when a transaction is already open.

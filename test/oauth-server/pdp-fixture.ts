@@ -1,0 +1,123 @@
+/**
+ * The bank node as authorization server and policy decision point, in process (no network):
+ *
+ *   bank (did:web:bank.example) -> alice (a bank agent; refunds up to 60 EUR each, 100 EUR a day;
+ *                                          closing an account needs an approval) -> helper (a did:key sub-agent)
+ *   teller: the bank agent that answers handshakes (session subjects)
+ *   rs1, rs2: resource servers (did:key) registered in oauth.clients; mallory: not registered
+ *
+ * Access tokens are issued here as the token endpoint issues them (issueAccessToken signed by the
+ * organization's key), with the chains stored under their jti; the chains come from a handshake,
+ * so they are exactly what ACE stores.
+ */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Capability } from '../../src/credential/types.js';
+import type { Intent } from '../../src/handshake/types.js';
+import { generateEphemeralSigner, type Signer } from '../../src/keys/signer.js';
+import { decodeCompactJws } from '../../src/lib/jws.js';
+import { sessionChains } from '../../src/node/ace.js';
+import { createAgent } from '../../src/node/agents.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { initNode } from '../../src/node/init.js';
+import { openNode } from '../../src/node/open.js';
+import { signerFor, organizationSigner } from '../../src/node/signers.js';
+import { createClientAssertion } from '../../src/oauth/client-assertion.js';
+import { issueAccessToken } from '../../src/oauth/access-token.js';
+import { AUTHORIZATION_DETAILS_TYPE, type LegateAuthorizationDetail } from '../../src/oauth/types.js';
+import { handshakeWith } from '../helpers/verifier.js';
+
+export const OWNER = 'mailto:carol@bank.example';
+export const RESOURCE = 'https://api.bank.example/refunds';
+export const ISSUER = 'https://bank.example';
+export const REFUND: Capability = {
+  action: 'call',
+  resource: 'billing:refund',
+  constraints: { maxAmount: { value: 60, currency: 'EUR' }, budget: { value: 100, currency: 'EUR', period: 'P1D' } },
+};
+export const CLOSE: Capability = { action: 'close', resource: 'billing:account', constraints: { requireApproval: true } };
+
+export const rs1 = generateEphemeralSigner();
+export const rs2 = generateEphemeralSigner();
+export const mallory = generateEphemeralSigner();
+
+export interface Bank {
+  node: NodeContext;
+  teller: string;
+  alice: { did: string; signer: Signer; root: { id: string; jwt: string } };
+}
+
+/** A fresh bank node at `clock`, rs1 and rs2 registered as clients, alice holding REFUND and CLOSE. */
+export async function openBank(clock: () => Date): Promise<Bank> {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-pdp-')), 'bank');
+  await initNode({ dataDir, domain: 'bank.example', clock });
+  const node = await openNode({ dataDir, clock, sessionLifetimeSeconds: 86_400, oauth: { resources: [RESOURCE], clients: [rs1.did, rs2.did] } });
+  const teller = await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
+  await node.services.issuance.issue({ agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
+  const alice = await createAgent(node, { name: 'alice', owner: OWNER });
+  const root = await node.services.issuance.issue({ agent: 'alice', capabilities: [REFUND, CLOSE], delegation: { depth: 0, maxDepth: 1 } });
+  return { node, teller: teller.did, alice: { did: alice.did, signer: await signerFor(node, alice.did), root: { id: root.id, jwt: root.jwt } } };
+}
+
+const intents: Intent[] = [
+  { action: 'call', resource: 'billing:refund' },
+  { action: 'close', resource: 'billing:account' },
+];
+
+/** A handshake of `holder` with teller over `credentials` (leaf first): the session token, its jti and the chains bank stored. */
+export async function sessionOf(bank: Bank, holder: Signer, credentials: string[], clock: () => Date) {
+  const session = await handshakeWith({ node: bank.node, teller: bank.teller }, holder, credentials, intents, clock);
+  if (session.token === '') throw new Error(`no session: ${JSON.stringify(session.rejected)}`);
+  const jti = decodeCompactJws(session.token).payload.jti as string;
+  const chains = (await sessionChains(bank.node, jti)) ?? {};
+  return { token: session.token, jti, chains, trusted: session.trusted };
+}
+
+/**
+ * An access token for `holder` (acting for `actors`, nearest first, out to alice), granting what the
+ * session granted, stored as the token endpoint stores it.
+ */
+export async function accessTokenFor(
+  bank: Bank,
+  holder: Signer & { did?: string },
+  credentials: string[],
+  clock: () => Date,
+  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string } = {},
+) {
+  const did = holder.did ?? bank.alice.did;
+  const session = await sessionOf(bank, holder, credentials, clock);
+  const caps = [REFUND, CLOSE];
+  const details: LegateAuthorizationDetail[] = session.trusted.map((t) => {
+    const cap = caps.find((c) => c.action === t.action && c.resource === t.resource)!;
+    return { type: AUTHORIZATION_DETAILS_TYPE, action: t.action, resource: t.resource, ...(cap.constraints ? { constraints: cap.constraints } : {}), credential: t.credential };
+  });
+  const act = [did, ...(options.priorActors ?? [])].reverse().reduce<{ sub: string; act?: unknown } | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined);
+  const { token, claims } = await issueAccessToken({
+    signer: await organizationSigner(bank.node),
+    issuer: ISSUER,
+    audience: RESOURCE,
+    clientId: did,
+    sub: OWNER,
+    act: act as { sub: string },
+    authorizationDetails: details,
+    jkt: options.jkt ?? 'x4aGnsL0qnmAnA7Wm2VnH7Fj9sZ5LlpS2jxs1-Gj1gQ',
+    lifetimeSeconds: options.lifetimeSeconds ?? 300,
+    clock,
+  });
+  await bank.node.store.putSession({ id: claims.jti, chains: session.chains, expiresAt: new Date(claims.exp * 1000).toISOString() });
+  return { token, claims, session };
+}
+
+/** helper, a did:key sub-agent, holding alice's refund capability by delegation: [child, root]. */
+export async function delegatedHelper(bank: Bank) {
+  const helper = generateEphemeralSigner();
+  const child = await bank.node.services.issuance.delegate({ from: 'alice', credential: bank.alice.root.id, to: helper.did, capability: { action: 'call', resource: 'billing:refund' } });
+  return { helper, credentials: [child.jwt, bank.alice.root.jwt] };
+}
+
+/** A client assertion from `client` for `path` on bank (or the issuer URL when path is undefined). */
+export function assertion(client: Signer & { did: string }, clock: () => Date, path?: string, lifetimeSeconds?: number) {
+  return createClientAssertion({ signer: client, clientId: client.did, audience: path === undefined ? ISSUER : `${ISSUER}${path}`, clock, ...(lifetimeSeconds === undefined ? {} : { lifetimeSeconds }) });
+}
