@@ -9,6 +9,7 @@ import * as delegate from '../../examples/delegate.js';
 import * as federate from '../../examples/federate.js';
 import * as handshakeAndAct from '../../examples/handshake-and-act.js';
 import * as issueAndVerify from '../../examples/issue-and-verify.js';
+import * as mcpServerAndAgent from '../../examples/mcp-server-and-agent.js';
 import * as revokeAndCheck from '../../examples/revoke-and-check.js';
 import * as veramoAgent from '../../examples/veramo-agent.js';
 
@@ -125,5 +126,13 @@ describe('examples', () => {
     expect(result.intact).toBe(true);
     expect(result.trail).toEqual(['agent:allow', 'issuance:allow']);
     expect(result.tampered).toEqual({ ok: false, seq: 2, reason: 'changed' });
+  });
+
+  it('mcp-server-and-agent: a DPoP-bound token by token exchange, two tools listed and called, a refund over the limit refused', async () => {
+    const result = await mcpServerAndAgent.main(silent);
+    expect(result.tools).toEqual(['lookup_invoice', 'refund']);
+    expect(result.answers).toEqual([expect.stringMatching(/^invoice INV-7: 40\.00 EUR \(asked by did:web:localhost%3A\d+:agents:alice for mailto:carol@acme\.example\)$/), 'refunded 40 EUR']);
+    expect(result.refused.status).toBe(403);
+    expect(result.refused.message).toMatch(/insufficient_scope.*ERR_CONSTRAINT_AMOUNT/);
   });
 });
