@@ -13,6 +13,7 @@
  *      npm run bench -- --smoke (a few iterations each: checks it runs)
  *      npm run bench -- --only=exchange,rs-check (only the in-process cases
  *      whose names contain one of these; no handshake, no CLI start-up)
+ *      npm run bench -- --rounds=12 --time=150 (rounds, ms per case per round)
  */
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,9 +46,14 @@ import { measureHandshakes } from './handshake.js';
 const smoke = process.argv.includes('--smoke');
 /** `--only=a,b`: run only the in-process cases whose names contain a or b. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter((a) => a !== '');
-/** Rounds, and ms per case per round. */
-const ROUNDS = smoke ? 1 : 4;
-const time = smoke ? 20 : 400;
+/** `--name=<integer>`, if given. */
+const intArg = (name: string) => {
+  const value = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+};
+/** Rounds, and ms per case per round (`--rounds=`, `--time=`: more, shorter rounds pair cases more closely on a drifting machine). */
+const ROUNDS = intArg('rounds') ?? (smoke ? 1 : 4);
+const time = intArg('time') ?? (smoke ? 20 : 400);
 
 const subject = (id: string) => ({
   id,
