@@ -33,6 +33,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['registry', async () => (await import('./commands/registry.js')).registerRegistry],
   ['serve', async () => (await import('./commands/serve.js')).registerServe],
   ['handshake action approve', async () => (await import('./commands/exchange.js')).registerExchange],
+  ['token', async () => (await import('./commands/token.js')).registerToken],
   ['approver', async () => (await import('./commands/approver.js')).registerApprover],
   ['did', async () => (await import('./commands/did.js')).registerDid],
   ['audit', async () => (await import('./commands/audit.js')).registerAudit],

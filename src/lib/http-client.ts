@@ -87,6 +87,8 @@ export interface HttpClient {
   get(url: string, options: GetOptions): Promise<HttpResponse>;
   /** POSTs JSON text to `url`; as `get`, without the cooldown. */
   postJson(url: string, json: string, options: PostOptions): Promise<HttpResponse>;
+  /** POSTs an `application/x-www-form-urlencoded` form (OAuth endpoints, RFC 6749 §3.2) to `url`, with the extra headers (a `DPoP` proof, say) but its own `content-type`; as `postJson`. */
+  postForm(url: string, form: URLSearchParams, options: PostOptions): Promise<HttpResponse>;
   /** Closes kept-alive connections. */
   close(): Promise<void>;
 }
@@ -183,6 +185,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 
   return {
+    async postForm(raw, form, postOptions) {
+      integerOption(postOptions.maxBytes, 0, 'maxBytes');
+      const url = await precheck(raw);
+      // Lower-cased, so a caller's `Content-Type` cannot travel beside the form's own.
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(postOptions.headers ?? {})) headers[name.toLowerCase()] = value;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      return exchange('POST', url, headers, form.toString(), postOptions.maxBytes, integerOption(postOptions.timeoutMs, defaultTimeout, 'timeoutMs'));
+    },
     async get(raw, getOptions) {
       integerOption(getOptions.maxBytes, 0, 'maxBytes');
       const url = await precheck(raw);

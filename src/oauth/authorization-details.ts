@@ -8,7 +8,8 @@
  * grants, naming the leaf credential that grants each item.
  */
 
-import { capabilityNarrows } from '../capability/attenuate.js';
+import { actionWithin, capabilityNarrows, resourceWithin } from '../capability/attenuate.js';
+import { capabilityCovers, isConcreteAction, isConcreteResource } from '../capability/match.js';
 import { CAPABILITIES_SCHEMA_FILE, schemaErrors } from '../credential/schema.js';
 import type { Capability, Constraints } from '../credential/types.js';
 import { legateError } from '../errors/index.js';
@@ -86,7 +87,9 @@ function parseDetail(item: unknown, where: string): LegateAuthorizationDetail {
  * the credential's shared ones (both apply). Requested constraints replace
  * the capability's own only when they narrow them (capability/attenuate
  * rules, the credential's shared constraints still applying).
- * @throws VerificationError `ERR_CAPABILITY_WIDENED` when requested constraints are looser than the capability's.
+ * @throws VerificationError `ERR_NOT_AUTHORIZED` (reason `not-covered`) when the capability does not cover the
+ * request (a scoped capability never covers an unscoped request); `ERR_CAPABILITY_WIDENED` when requested
+ * constraints are looser than the capability's.
  *
  * @example
  * ```ts
@@ -100,6 +103,13 @@ export function grantedDetail(
 ): LegateAuthorizationDetail {
   const requested = request?.constraints;
   const scope = capability.scope ?? request?.scope;
+  if (request !== undefined && !covers(capability, request)) {
+    // A safety net: the decision engine grants only covered requests; a detail must never say more than its capability.
+    throw legateError('ERR_NOT_AUTHORIZED', 'the capability does not cover the requested action, resource and scope', {
+      claim: 'authorization_details',
+      reason: 'not-covered',
+    });
+  }
   if (requested !== undefined && request !== undefined) {
     // Checked here too, so that no caller can grant a widened constraint by forgetting to check.
     const child: Capability = { action: request.action, resource: request.resource, ...(scope === undefined ? {} : { scope }), constraints: requested };
@@ -121,4 +131,11 @@ export function grantedDetail(
     ...(credential.constraints === undefined ? {} : { credentialConstraints: credential.constraints }),
     credential: credential.id,
   };
+}
+
+/** Whether `capability` covers `request`, as the handshake's engine decides it (`capabilityContains`): patterns within patterns, scope equal or the capability unscoped. */
+function covers(capability: Capability, request: ScopedCapability): boolean {
+  if (isConcreteAction(request.action) && isConcreteResource(request.resource)) return capabilityCovers(capability, request);
+  if (!actionWithin(request.action, capability.action) || !resourceWithin(request.resource, capability.resource)) return false;
+  return capability.scope === undefined || capability.scope === request.scope;
 }

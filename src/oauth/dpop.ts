@@ -245,7 +245,8 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   }
   const { header, payload } = decoded;
   if (header.typ !== DPOP_TYP) throw invalid(`the DPoP proof typ must be ${DPOP_TYP}`, 'typ');
-  const alg = header.alg as DpopAlg;
+  // RFC 9864 names EdDSA over Ed25519 `Ed25519` (oauth4webapi 3.x signs a WebCrypto Ed25519 key so): the same algorithm.
+  const alg = (header.alg === 'Ed25519' ? 'EdDSA' : header.alg) as DpopAlg;
   if (!DPOP_ALGS.includes(alg)) throw invalid(`the DPoP proof alg must be one of ${DPOP_ALGS.join(', ')}`, 'alg');
   if (header.crit !== undefined) throw invalid('the DPoP proof header crit is not supported', 'malformed', 'crit');
   const jwk = parsePublicJwk(header.jwk);
@@ -256,7 +257,8 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid('the DPoP proof needs a jti', 'malformed', 'jti');
   if (typeof htm !== 'string' || htm !== options.htm) throw invalid('the DPoP proof htm is not the request method', 'htm');
   if (typeof htu !== 'string' || !sameHtu(htu, options.htu)) throw invalid('the DPoP proof htu is not the request URL', 'htu');
-  if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalid('the DPoP proof needs an integer iat', 'iat');
+  // A NumericDate may carry a fraction (RFC 7519 §2); only a number is required.
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('the DPoP proof needs a numeric iat', 'iat');
   const maxAge = options.maxAgeSeconds ?? 120;
   const skew = options.skewSeconds ?? 60;
   const now = epochSeconds((options.clock ?? systemClock)());
@@ -278,7 +280,7 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   }
   if (options.replay !== undefined) {
     // Remembered until the proof would be refused as too old anyway.
-    const first = await options.replay.remember(`dpop:${jkt}:${jti}`, new Date((iat + maxAge + skew + 1) * 1000));
+    const first = await options.replay.remember(`dpop:${jkt}:${jti}`, new Date(Math.ceil(iat + maxAge + skew + 1) * 1000));
     if (!first) throw invalid('the DPoP proof was already used', 'replay', 'jti');
   }
   return { jkt, jwk, jti, iat, ...(nonce === undefined ? {} : { nonce }) };

@@ -159,6 +159,8 @@ export function resourceError(error: unknown): ResourceError {
   const answer = (status: ResourceError['status'], oauth: OAuthError): ResourceError => ({ status, error: oauth, description, code });
   if (code === 'ERR_DPOP_INVALID') return answer(401, 'invalid_dpop_proof');
   if (code === 'ERR_DPOP_NONCE') return answer(401, 'use_dpop_nonce');
+  // A full replay cache is this side's trouble, not the request's: try again later.
+  if (code === 'ERR_RATE_LIMITED' && (error as LegateError).reason === 'replay-cache-full') return answer(503, 'temporarily_unavailable');
   if (BEYOND_AUTHORITY.has(code)) return answer(403, 'insufficient_scope');
   if (MALFORMED_REQUEST.has(code)) return answer(400, 'invalid_request');
   if (UNAVAILABLE.has(code)) return answer(503, 'temporarily_unavailable');

@@ -39,7 +39,7 @@ export {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
 } from './metadata.js';
-export { createNonceIssuer } from './nonce.js';
+export { NONCE_KEY_LABEL, createNonceIssuer, nonceKeyOf } from './nonce.js';
 export type { NonceIssuer } from './nonce.js';
 export { CLIENT_ASSERTION_TYP, createClientAssertion, verifyClientAssertion } from './client-assertion.js';
 export type { VerifyClientAssertionOptions } from './client-assertion.js';

@@ -41,10 +41,14 @@ function decodedLength(value: unknown): number {
  */
 export function jwkThumbprint(jwk: PublicJwk): string {
   // Built by hand, not JSON.stringify of an object: member order is the spec's, whatever the input's.
-  const json =
-    jwk.kty === 'OKP'
-      ? `{"crv":${JSON.stringify(jwk.crv)},"kty":"OKP","x":${JSON.stringify(jwk.x)}}`
-      : `{"crv":${JSON.stringify(jwk.crv)},"kty":"EC","x":${JSON.stringify(jwk.x)},"y":${JSON.stringify(jwk.y)}}`;
+  let json: string;
+  if (jwk.kty === 'OKP' && typeof jwk.x === 'string') json = `{"crv":${JSON.stringify(jwk.crv)},"kty":"OKP","x":${JSON.stringify(jwk.x)}}`;
+  else if (jwk.kty === 'EC' && typeof jwk.x === 'string' && typeof jwk.y === 'string') {
+    json = `{"crv":${JSON.stringify(jwk.crv)},"kty":"EC","x":${JSON.stringify(jwk.x)},"y":${JSON.stringify(jwk.y)}}`;
+  } else {
+    // A caller that skipped parsePublicJwk must not get a thumbprint of half a key.
+    throw invalidJwk('a thumbprint is taken of an OKP or EC public JWK');
+  }
   return createHash('sha256').update(json, 'utf8').digest('base64url');
 }
 

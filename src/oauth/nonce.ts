@@ -9,9 +9,29 @@
  * presentation and the DPoP `jti` are claimed in the replay store.
  */
 
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import type { Signer } from '../lib/signer.js';
+
+/** What the organization key signs to derive the nonce key (the contract of #15: every instance derives the same key). */
+export const NONCE_KEY_LABEL = 'legate oauth nonce v1';
+
+/**
+ * The nonce key of an organization: SHA-256 of its key's signature over
+ * {@link NONCE_KEY_LABEL}. Ed25519 signatures are deterministic, so every
+ * instance holding the key derives the same nonce key, and it rotates with
+ * the organization key; the key itself never leaves the signer.
+ *
+ * @example
+ * ```ts
+ * const nonces = createNonceIssuer({ key: await nonceKeyOf(orgSigner), lifetimeSeconds: 300 });
+ * ```
+ */
+export async function nonceKeyOf(signer: Signer): Promise<Uint8Array> {
+  const signature = await signer.sign(new TextEncoder().encode(NONCE_KEY_LABEL));
+  return new Uint8Array(createHash('sha256').update(signature).digest());
+}
 
 /** Issues nonces and checks them. */
 export interface NonceIssuer {

@@ -74,6 +74,7 @@ function carried(secured: SecuredCredential): Record<string, unknown> {
 export async function createPresentation(options: CreatePresentationOptions): Promise<string> {
   assertNonEmptyString(options.audience, 'audience');
   assertNonEmptyString(options.nonce, 'nonce');
+  if (options.jkt !== undefined) assertNonEmptyString(options.jkt, 'jkt');
   const count = options.credentials.length;
   if (count === 0 || count > MAX_PRESENTED_CREDENTIALS) {
     throw legateError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });

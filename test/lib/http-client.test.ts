@@ -28,9 +28,13 @@ let closedPort: number;
 beforeAll(async () => {
   server = createServer((request, response) => {
     paths.push(request.url ?? '');
-    request.resume();
+    let received = '';
+    request.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
     request.on('end', () => {
       switch (request.url) {
+        case '/echo':
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ type: request.headers['content-type'], dpop: request.headers.dpop, body: received }));
+          break;
         case '/ok':
           response.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' }).end('{"ok":true}');
           break;
@@ -283,6 +287,13 @@ describe('bounds', () => {
     const response = await client({ allowHttpLoopback: true }).postJson(`http://127.0.0.1:${port}/refused`, '{}', { maxBytes: 4096 });
     expect(response.status).toBe(403);
     expect(new TextDecoder().decode(response.body)).toBe('{"code":"ERR_NOT_AUTHORIZED"}');
+  });
+
+  it('POSTs a form with the caller\'s headers, its own Content-Type winning (OAuth endpoints)', async () => {
+    const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', scope: 'read:a b' });
+    const headers = { DPoP: 'proof', 'Content-Type': 'text/plain' };
+    const response = await client({ allowHttpLoopback: true }).postForm(`http://127.0.0.1:${port}/echo`, form, { maxBytes: 4096, headers });
+    expect(JSON.parse(new TextDecoder().decode(response.body))).toEqual({ type: 'application/x-www-form-urlencoded', dpop: 'proof', body: form.toString() });
   });
 
   it('keeps connections alive: several requests, one connection', async () => {

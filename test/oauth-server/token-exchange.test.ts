@@ -45,6 +45,22 @@ describe('the node as an authorization server: metadata and keys', () => {
     expect(keys[0]).not.toHaveProperty('d');
   });
 
+  it('follows the organization’s newest key: both keys published, tokens signed by the new one, nonces of the old one refused', async () => {
+    const rotating = await openBank();
+    const q = await partner(rotating);
+    const oldNonce = await freshNonce(rotating.app);
+    const did = rotating.node.organization.did;
+    await rotating.node.keys.generate(() => ({ kid: `${did}#key-2`, controller: did }));
+    const { keys } = (await (await rotating.app.request('/oauth/jwks')).json()) as { keys: { kid: string }[] };
+    expect(keys.map((k) => k.kid)).toEqual([`${did}#key-1`, `${did}#key-2`]);
+    const stale = await exchange(rotating, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: oldNonce });
+    expect(stale.body).toMatchObject({ error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE' });
+    const fresh = await exchange(rotating, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: stale.headers.get('dpop-nonce')! });
+    expect(fresh.status).toBe(200);
+    expect(headerOf(fresh.body.access_token as string).kid).toBe(`${did}#key-2`);
+    await rotating.node.close();
+  });
+
   it('serves the path-inserted metadata URL for an issuer with a path (RFC 8414 §3.1), and only that one', async () => {
     const tenant = await openBank({ issuer: 'https://bank.example/tenant' });
     const res = await tenant.app.request('/.well-known/oauth-authorization-server/tenant');

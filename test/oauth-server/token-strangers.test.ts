@@ -45,6 +45,25 @@ describe('token endpoint and strangers', () => {
     expect(fetched).toEqual([]);
   });
 
+  it('a trusted chain whose status list is out of reach: temporarily_unavailable (503), the item listed with its code', async () => {
+    const { generateEphemeralSigner } = await import('../../src/keys/signer.js');
+    const { accredit } = await import('../../src/node/registry.js');
+    const [acme, alice] = [generateEphemeralSigner(), generateEphemeralSigner()];
+    await accredit(bank.node, { issuer: acme.did, capabilities: ['call:billing:*'] });
+    const root = await issueCapabilityCredential({
+      issuer: acme.did,
+      signer: acme,
+      subject: { id: alice.did, owner: 'mailto:carol@acme.example', capabilities: [{ action: 'call', resource: 'billing:refund' }] },
+      credentialStatus: [statusEntry('https://status.acme.example/r-1', 7, 'revocation')],
+      clock: bank.clock,
+    });
+    const { form, headers } = await tokenRequest(bank, { holder: alice, credentials: [root.jwt], key: dpopKeyOfSigner(alice), nonce: await freshNonce(bank.app) });
+    const res = await post(bank, form, headers);
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: 'temporarily_unavailable', code: 'ERR_STATUS_UNAVAILABLE', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_STATUS_UNAVAILABLE' }] });
+    expect(fetched).toEqual(['https://status.acme.example/r-1']);
+  });
+
   it('bounds the work of one request: past the signature budget, ERR_WORK_LIMIT', async () => {
     const tight = await openBank({}, settableClock(), { verifier: { workLimits: { signatures: 2 } } });
     const p = await partner(tight);

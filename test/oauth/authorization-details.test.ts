@@ -71,4 +71,30 @@ describe('authorization_details of type urn:legate:capability', () => {
     // Dropping a limit widens too.
     expect((await thrown(() => grantedDetail(capability, { id: 'urn:uuid:leaf' }, { ...narrower, constraints: {} }))).code).toBe('ERR_CAPABILITY_WIDENED');
   });
+
+  it('refuses to grant what the capability does not cover: ERR_NOT_AUTHORIZED', async () => {
+    const scoped = { action: 'read', resource: 'crm:customer_records', scope: 'assigned_tickets_only' };
+    const leaf = { id: 'urn:uuid:leaf' };
+    // A scoped capability never satisfies an unscoped request, nor one of another scope.
+    for (const request of [
+      { action: 'read', resource: 'crm:customer_records' },
+      { action: 'read', resource: 'crm:customer_records', scope: 'all' },
+      { action: 'write', resource: 'crm:customer_records', scope: 'assigned_tickets_only' },
+      { action: 'read', resource: 'crm:*', scope: 'assigned_tickets_only' },
+    ]) {
+      const error = await thrown(() => grantedDetail(scoped, leaf, request));
+      expect([error.code, error.reason]).toEqual(['ERR_NOT_AUTHORIZED', 'not-covered']);
+    }
+    expect(grantedDetail(scoped, leaf, { ...scoped }).scope).toBe('assigned_tickets_only');
+    // An unscoped capability covers a scoped request, which asks for less; the detail keeps the request's scope.
+    expect(grantedDetail({ action: 'read', resource: 'crm:*' }, leaf, { action: 'read', resource: 'crm:contacts', scope: 's' })).toMatchObject({
+      resource: 'crm:contacts',
+      scope: 's',
+    });
+    // Patterns within patterns.
+    expect(grantedDetail({ action: '*', resource: 'crm:*' }, leaf, { action: 'read', resource: 'crm:contacts:*' }).resource).toBe('crm:contacts:*');
+    expect((await thrown(() => grantedDetail({ action: 'read', resource: 'crm:contacts' }, leaf, { action: 'read', resource: 'crm:*' }))).code).toBe(
+      'ERR_NOT_AUTHORIZED',
+    );
+  });
 });

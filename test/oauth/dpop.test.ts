@@ -152,6 +152,12 @@ describe('DPoP refusals, each with its code and reason', () => {
     expect((await refusal(mismatched)).reason).toBe('jwk');
   });
 
+  it("reads RFC 9864's fully-specified Ed25519 as EdDSA, and nothing else under that name", async () => {
+    await expect(verifyDpopProof(await forge(key, { alg: 'Ed25519' }, {}), { htm: 'POST', htu, clock })).resolves.toMatchObject({ jkt: key.jkt });
+    expect((await refusal(await forge(ec, { alg: 'Ed25519' }, {}))).reason).toBe('jwk');
+    expect((await refusal(await forge(key, { alg: 'Ed448' }, {}))).reason).toBe('alg');
+  });
+
   it('a private key, or no key, in the jwk header', async () => {
     const withPrivate = await forge(key, { jwk: { ...key.publicJwk, d: privateJwkOf(key).d } }, {});
     const error = await refusal(withPrivate);
@@ -192,6 +198,8 @@ describe('DPoP refusals, each with its code and reason', () => {
     const error = await refusal(proof, { clock: later(-61) });
     expect([error.code, error.reason]).toEqual(['ERR_DPOP_INVALID', 'iat']);
     expect((await refusal(await forge(key, {}, { iat: `${iat}` }))).reason).toBe('iat');
+    // A NumericDate with a fraction is still a time (RFC 7519 §2).
+    await expect(verifyDpopProof(await forge(key, {}, { iat: iat + 0.5 }), { htm: 'POST', htu, clock })).resolves.toMatchObject({ iat: iat + 0.5 });
   });
 
   it('a replayed jti, while a refused proof does not burn its jti', async () => {

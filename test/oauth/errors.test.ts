@@ -88,6 +88,12 @@ describe('resource server errors (RFC 6750 §3.1, RFC 9449 §7.1)', () => {
     expect(resourceError(error(code))).toEqual({ status, error: oauth, description: status === 500 ? 'internal error' : `failure ${code}`, code });
   });
 
+  it('tells a full replay cache (503, retry) from a rate limit of the capability (403)', () => {
+    expect(resourceError(legateError('ERR_RATE_LIMITED', 'full', { reason: 'replay-cache-full' }))).toMatchObject({ status: 503, error: 'temporarily_unavailable' });
+    expect(resourceError(legateError('ERR_RATE_LIMITED', 'at most 3 per PT1H', { reason: 'PT1H' }))).toMatchObject({ status: 403, error: 'insufficient_scope' });
+    expect(tokenEndpointError(legateError('ERR_RATE_LIMITED', 'full')).status).toBe(429);
+  });
+
   it('answers a non-Legate error as a server error', () => {
     expect(resourceError(new TypeError('x'))).toEqual({ status: 500, error: 'server_error', description: 'internal error', code: 'ERR_INTERNAL' });
   });

@@ -19,6 +19,12 @@ describe('RFC 7638 thumbprints', () => {
     expect(jwkThumbprint({ x: vector.publicJwk.x, kty: 'OKP', crv: 'Ed25519' })).toBe(vector.thumbprint);
   });
 
+  it('refuses to take the thumbprint of something that is not a parsed public JWK', async () => {
+    const error = await thrown(() => jwkThumbprint({ kty: 'RSA', n: 'x', e: 'AQAB' } as unknown as typeof vector.publicJwk));
+    expect(error.code).toBe('ERR_DPOP_INVALID');
+    expect((await thrown(() => jwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'x' } as unknown as typeof vector.publicJwk))).code).toBe('ERR_DPOP_INVALID');
+  });
+
   it('agrees with jose for Ed25519 and P-256 keys', async () => {
     const ed = parsePublicJwk(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }));
     const ec = parsePublicJwk(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }));

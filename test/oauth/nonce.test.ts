@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createNonceIssuer } from '../../src/oauth/nonce.js';
-import { NOW } from '../fixtures.js';
+import { createNonceIssuer, nonceKeyOf } from '../../src/oauth/nonce.js';
+import { NOW, acme, alice } from '../fixtures.js';
 
 describe('stateless nonces', () => {
   const key = new Uint8Array(32).fill(42);
@@ -54,5 +54,24 @@ describe('stateless nonces', () => {
     expect(() => createNonceIssuer({ key: new Uint8Array(31), lifetimeSeconds: 60 })).toThrow(RangeError);
     expect(() => createNonceIssuer({ key, lifetimeSeconds: 0 })).toThrow(RangeError);
     expect(() => createNonceIssuer({ key, lifetimeSeconds: 1.5 })).toThrow(RangeError);
+  });
+
+  it('holds its own copy of the key', () => {
+    now = NOW.getTime();
+    const mutable = new Uint8Array(32).fill(9);
+    const issuer = createNonceIssuer({ key: mutable, lifetimeSeconds: 60, clock });
+    const nonce = issuer.issue();
+    mutable.fill(0);
+    expect(issuer.check(nonce)).toBe('ok');
+  });
+
+  it("derives the organization's nonce key deterministically from its signer, distinct per key", async () => {
+    const key = await nonceKeyOf(acme.signer);
+    expect(key).toHaveLength(32);
+    expect(await nonceKeyOf(acme.signer)).toEqual(key);
+    expect(await nonceKeyOf(alice.signer)).not.toEqual(key);
+    const a = createNonceIssuer({ key, lifetimeSeconds: 60, clock });
+    const b = createNonceIssuer({ key: await nonceKeyOf(acme.signer), lifetimeSeconds: 60, clock });
+    expect(b.check(a.issue())).toBe('ok');
   });
 });

@@ -5,7 +5,7 @@ import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import type { Capability } from '../../src/credential/types.js';
 import { delegateCapability } from '../../src/delegation/delegate.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
-import { signCompactJws } from '../../src/lib/jws.js';
+import { decodeCompactJws, signCompactJws } from '../../src/lib/jws.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { verifyPresentation } from '../../src/presentation/verify.js';
 import { acme, alice, bob, frozenClock, mallory, NOW, personaResolver } from '../fixtures.js';
@@ -37,6 +37,17 @@ describe('presentations', () => {
     expect(result.errors).toEqual([]);
     expect(result.holder).toBe(alice.did);
     expect(result.credentials.map((c) => c.id)).toEqual([root.id]);
+  });
+
+  it('binds a DPoP key thumbprint in a jkt claim only when asked (OAuth token exchange, #15)', async () => {
+    const { root } = await setup();
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    const bound = await createPresentation({ signer: alice.signer, credentials: [root.jwt], audience: BANK, nonce: NONCE, clock: frozenClock(), jkt });
+    expect(decodeCompactJws(bound).payload.jkt).toBe(jkt);
+    expect((await verify(bound)).errors).toEqual([]);
+    const plain = await createPresentation({ signer: alice.signer, credentials: [root.jwt], audience: BANK, nonce: NONCE, clock: frozenClock() });
+    expect(decodeCompactJws(plain).payload).not.toHaveProperty('jkt');
+    await expect(createPresentation({ signer: alice.signer, credentials: [root.jwt], audience: BANK, nonce: NONCE, jkt: '' })).rejects.toThrow(RangeError);
   });
 
   it("verifies a sub-agent's presentation with its whole chain, and authorizes within the child's limits", async () => {

@@ -35,10 +35,13 @@ const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: Non
  * ```
  */
 export async function nonceIssuerOf(node: NodeContext): Promise<NonceIssuer> {
-  const signer = await organizationSigner(node);
+  // Every call asks which key is newest (one read), so the nonces rotate as soon as the key does;
+  // the key itself is unsealed only when it changed.
+  const newest = (await node.keys.list(node.organization.did)).filter((k) => k.status === 'active').at(-1);
   const lifetime = node.oauth.nonceLifetimeSeconds;
   const cached = issuers.get(node.services);
-  if (cached !== undefined && cached.kid === signer.kid && cached.lifetime === lifetime) return cached.issuer;
+  if (newest !== undefined && cached?.kid === newest.kid && cached.lifetime === lifetime) return cached.issuer;
+  const signer = await organizationSigner(node);
   const signature = await signer.sign(new TextEncoder().encode(NONCE_KEY_LABEL));
   const key = new Uint8Array(createHash('sha256').update(signature).digest());
   const issuer = createNonceIssuer({ key, lifetimeSeconds: lifetime, clock: node.clock });

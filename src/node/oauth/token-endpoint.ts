@@ -51,6 +51,9 @@ interface Seen {
 
 const ACTION = 'token-exchange';
 
+/** Codes that say the node could not decide for now (status or trust lists out of reach): a retry may succeed. */
+const TRANSIENT = new Set(['ERR_STATUS_UNAVAILABLE', 'ERR_TRUST_LIST_UNAVAILABLE', 'ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT']);
+
 /** The rejected items as the response lists them: codes, no free text. Every code here is this node's own. */
 const listed = (rejected: readonly Refusal[]) => rejected.map(({ reason: _reason, ...item }) => item as RejectedCapability);
 
@@ -88,6 +91,11 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
   const grant = grantOf(proven.perRequest, proven.rejected, { now, organization: node.organization.did, target: request.target });
   seen.rejected = grant.rejected;
   if (grant.line === undefined || grant.details.length === 0) {
+    // Refused only for want of status or trust information: temporarily_unavailable (503), so the client retries.
+    const transient = grant.rejected.every((r) => TRANSIENT.has(r.code)) ? grant.rejected[0] : undefined;
+    if (transient !== undefined) {
+      throw legateError(transient.code as 'ERR_STATUS_UNAVAILABLE', 'the status or trust information this grant needs is out of reach for now: try again', { reason: 'nothing-granted' });
+    }
     const code = request.detailsOnly ? 'ERR_INVALID_AUTHORIZATION_DETAILS' : 'ERR_INVALID_SCOPE';
     throw legateError(code, 'nothing asked for can be granted: see rejected', { claim: request.detailsOnly ? 'authorization_details' : 'scope', reason: 'nothing-granted' });
   }
