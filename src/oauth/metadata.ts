@@ -30,7 +30,15 @@ function httpUrl(value: string, what: string): URL {
 /** The issuer URL without a trailing slash, to append endpoint paths to. */
 const base = (issuer: string) => issuer.replace(/\/+$/, '');
 
-/** The endpoints of the authorization server `issuer`. */
+/**
+ * The endpoints of the authorization server `issuer` (the contract of #15).
+ * @throws InputError `ERR_INVALID_ARGUMENT` for an issuer that is not an http(s) URL without fragment.
+ *
+ * @example
+ * ```ts
+ * authorizationServerEndpoints('https://acme.example/legate').token // 'https://acme.example/legate/oauth/token'
+ * ```
+ */
 export function authorizationServerEndpoints(issuer: string): { token: string; jwks: string; introspection: string; evaluation: string; evaluations: string } {
   httpUrl(issuer, 'issuer');
   const root = base(issuer);
@@ -76,6 +84,11 @@ export function authorizationServerMetadata(options: { issuer: string; requireDp
 /**
  * Where RFC 8414 §3.1 puts the metadata of `issuer`: the well-known path
  * inserted between the host and the issuer's path.
+ *
+ * @example
+ * ```ts
+ * authorizationServerMetadataUrl('https://acme.example/legate') // 'https://acme.example/.well-known/oauth-authorization-server/legate'
+ * ```
  */
 export function authorizationServerMetadataUrl(issuer: string): string {
   const url = httpUrl(issuer, 'issuer');

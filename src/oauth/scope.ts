@@ -37,7 +37,7 @@ const MAX_SCOPE_LENGTH = 2 * MAX_GRANTED_CAPABILITIES * (MAX_SCOPE_TOKEN_LENGTH 
 
 const invalid = (message: string, reason: string) => legateError('ERR_INVALID_SCOPE', message, { claim: 'scope', reason });
 
-/** The reason a capability's fields break the schema's charsets, or undefined when they are well formed. */
+/** @internal The reason a capability's fields break the schema's charsets, or undefined when they are well formed. */
 export function capabilityFieldError(c: { action: unknown; resource: unknown; scope?: unknown }): 'action' | 'resource' | 'scope' | undefined {
   if (typeof c.action !== 'string' || !ACTION_PATTERN.test(c.action)) return 'action';
   if (typeof c.resource !== 'string' || c.resource.length > MAX_RESOURCE_LENGTH || !RESOURCE_PATTERN.test(c.resource)) return 'resource';
