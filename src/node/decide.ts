@@ -24,7 +24,7 @@ import type { AuthorizationRequest, Decision, DecisionReason } from '../capabili
 import type { UsageQuery } from '../capability/constraints.js';
 import { capabilityCovers } from '../capability/match.js';
 import { chargedKeys, spendOf, spendRecordOf, usageKeyOf, usageKeysFor, usageSince } from '../capability/usage.js';
-import type { Capability } from '../credential/types.js';
+import type { Capability, Constraints } from '../credential/types.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { errorsForCapability, verifyChain } from '../delegation/verify-chain.js';
 import type { ErrorCode } from '../errors/index.js';
@@ -40,8 +40,8 @@ export interface ApprovalOutcome {
   reasons: DecisionReason[];
 }
 
-/** A capability granted for a session or token, naming the leaf credential that grants it. */
-export type CoveringCapability = Capability & { credential: string };
+/** A capability granted for a session or token, naming the leaf credential that grants it (and that credential's shared constraints). */
+export type CoveringCapability = Capability & { credential: string; credentialConstraints?: Constraints | undefined };
 
 /** What {@link liveChains} re-checks: the granted capabilities, the stored chains by leaf id, the request. */
 export interface ChainsInput {

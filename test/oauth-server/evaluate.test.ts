@@ -83,6 +83,18 @@ describe('AuthZEN access evaluation', () => {
     expect(codes(tooMuch)).toEqual(['ERR_CONSTRAINT_AMOUNT']);
   });
 
+  it('holds the token to the narrower constraints it was granted, recording nothing for the refusal', async () => {
+    // The credential allows 60 EUR a refund; this token was asked for 20 at the exchange.
+    const narrow = { maxAmount: { value: 20, currency: 'EUR' }, budget: { value: 100, currency: 'EUR', period: 'P1D' } };
+    const { token } = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock, { narrowRefund: narrow });
+    const subject = { id: bank.alice.did, token };
+    const refused = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '30.00'))).body as Answer;
+    expect(refused.context.decision).toBe('deny');
+    expect(codes(refused)).toEqual(['ERR_CONSTRAINT_AMOUNT']);
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '20.00'))).body as Answer).decision).toBe(true);
+    expect((await evaluations()).map((e) => e.decision)).toEqual(['deny', 'allow']);
+  });
+
   it('answers approval_required as decision false with the reason in context', async () => {
     const subject = await aliceToken();
     const answer = (await evaluate(rs1, request(subject, 'close', 'billing:account'))).body as Answer;

@@ -84,14 +84,16 @@ export async function accessTokenFor(
   holder: Signer & { did?: string },
   credentials: string[],
   clock: () => Date,
-  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string } = {},
+  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints'] } = {},
 ) {
   const did = holder.did ?? bank.alice.did;
   const session = await sessionOf(bank, holder, credentials, clock);
   const caps = [REFUND, CLOSE];
   const details: LegateAuthorizationDetail[] = session.trusted.map((t) => {
     const cap = caps.find((c) => c.action === t.action && c.resource === t.resource)!;
-    return { type: AUTHORIZATION_DETAILS_TYPE, action: t.action, resource: t.resource, ...(cap.constraints ? { constraints: cap.constraints } : {}), credential: t.credential };
+    // Constraints asked for at the exchange narrow the credential's (options.narrowRefund).
+    const constraints = cap === REFUND && options.narrowRefund !== undefined ? options.narrowRefund : cap.constraints;
+    return { type: AUTHORIZATION_DETAILS_TYPE, action: t.action, resource: t.resource, ...(constraints ? { constraints } : {}), credential: t.credential };
   });
   const act = [did, ...(options.priorActors ?? [])].reverse().reduce<{ sub: string; act?: unknown } | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined);
   const { token, claims } = await issueAccessToken({

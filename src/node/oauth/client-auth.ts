@@ -19,21 +19,21 @@ import { verifyClientAssertion } from '../../oauth/client-assertion.js';
 import { wwwAuthenticate } from '../../oauth/errors.js';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../../oauth/types.js';
 import type { NodeContext } from '../context.js';
-import { nodeBaseUrl } from '../documents.js';
 import { storeReplayCache } from '../replay.js';
+import { issuerOf } from './metadata.js';
 import type { EndpointResponse } from './types.js';
 
 /** Longest client assertion read, in characters (a compact JWS with a DID URL `kid`). */
 export const MAX_CLIENT_ASSERTION_LENGTH = 8 * 1024;
 
-/** The node's issuer URL: `oauth.issuer`, else its base URL (the contract of `node.services.oauth.issuer()`). */
+/** The node's issuer URL, as the token endpoint writes it into `iss` (node/oauth/metadata). */
 export function issuerUrl(node: NodeContext): string {
-  return node.oauth.issuer ?? nodeBaseUrl(node.organization.domain);
+  return issuerOf(node);
 }
 
 /** The URL of one of the node's endpoints (`/oauth/introspect`, `/access/v1/evaluation`…). */
 export function endpointUrl(node: NodeContext, path: string): string {
-  return `${issuerUrl(node).replace(/\/+$/, '')}${path}`;
+  return `${issuerUrl(node)}${path}`;
 }
 
 /**

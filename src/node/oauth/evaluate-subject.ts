@@ -20,7 +20,7 @@ import { attributionOf } from '../../oauth/act.js';
 import { verifyAccessToken } from '../../oauth/access-token.js';
 import { MAX_ACCESS_TOKEN_LENGTH, type AccessTokenClaims } from '../../oauth/types.js';
 import { verifySessionToken } from '../../session/verify.js';
-import { actorsOf } from '../../session/types.js';
+import { sessionAttribution } from '../../session/types.js';
 import { sessionChains } from '../ace.js';
 import type { NodeContext } from '../context.js';
 import type { CoveringCapability } from '../decide.js';
@@ -51,10 +51,10 @@ const peek = (token: string, maxLength: number): Record<string, unknown> | undef
   }
 };
 
-/** The public key of `kid` when it is one of the organization's keys (rotated-out ones too: tokens they signed may still be live). */
+/** The public key of `kid` when it is one the organization publishes in its JWKS (node/oauth/metadata: any key not retired). */
 async function organizationKey(node: NodeContext, kid: string): Promise<Uint8Array | undefined> {
   const record = await node.store.getKey(kid);
-  return record?.controller === node.organization.did ? multibaseToEd25519(record.publicKeyMultibase) : undefined;
+  return record?.controller === node.organization.did && record.status !== 'retired' ? multibaseToEd25519(record.publicKeyMultibase) : undefined;
 }
 
 /**
@@ -77,8 +77,19 @@ export async function verifyOwnAccessToken(node: NodeContext, token: string): Pr
 
 /** The capabilities an access token grants, each naming its leaf credential (details without one grant nothing here). */
 export function grantedCapabilities(claims: AccessTokenClaims): CoveringCapability[] {
-  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credential }) =>
-    credential === undefined ? [] : [{ action, resource, credential, ...(scope === undefined ? {} : { scope }), ...(constraints === undefined ? {} : { constraints }) }],
+  return claims.authorization_details.flatMap(({ action, resource, scope, constraints, credentialConstraints, credential }) =>
+    credential === undefined
+      ? []
+      : [
+          {
+            action,
+            resource,
+            credential,
+            ...(scope === undefined ? {} : { scope }),
+            ...(constraints === undefined ? {} : { constraints }),
+            ...(credentialConstraints === undefined ? {} : { credentialConstraints }),
+          },
+        ],
   );
 }
 
@@ -139,7 +150,7 @@ export async function sessionSubject(node: NodeContext, id: string, token: strin
   const result = await verifySessionToken(token, { resolver: node.resolver, audience: verifier.did, clock: node.clock, skewSeconds: node.oauth.clockSkewSeconds });
   const session = result.claims;
   if (!result.verified || session === undefined) throw result.errors[0] ?? legateError('ERR_TOKEN_INVALID', 'the session token does not verify');
-  const attribution = [session.sub, ...actorsOf(session)];
+  const attribution = sessionAttribution(session);
   if (attribution[0] !== id) throw legateError('ERR_TOKEN_INVALID', 'subject.id is not the agent the session is for', { claim: 'sub' });
   return { kind: 'session', attribution, id: session.jti, capabilities: session.capabilities, chains: await sessionChains(node, session.jti), audience: verifier.did };
 }

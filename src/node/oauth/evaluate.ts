@@ -25,7 +25,7 @@
  */
 
 import type { Charge } from '../../capability/authorize-chain.js';
-import type { AuthorizationRequest, Decision, DecisionReason } from '../../capability/authorize.js';
+import { authorize, type AuthorizationRequest, type Decision, type DecisionReason } from '../../capability/authorize.js';
 import { capabilityCovers } from '../../capability/match.js';
 import type { Constraints } from '../../credential/types.js';
 import { isLegateError, LegateError, legateError } from '../../errors/index.js';
@@ -110,6 +110,33 @@ function verifierFor(node: NodeContext, subject: VerifiedSubject, request: Autho
   return covering.some((c) => names(c.constraints)) ? subject.audience : node.organization.did;
 }
 
+/** Budgets and rate limits are counted against the chain's credentials by the engine; approvals are its to ask for. */
+function stateless(c: Constraints | undefined): Constraints {
+  const { budget: _budget, rateLimit: _rateLimit, requireApproval: _approval, ...rest } = c ?? {};
+  return rest;
+}
+
+/**
+ * What an access token itself narrows (its details may carry tighter
+ * constraints than the credential, asked for at the exchange): the
+ * request against the covering details' stateless constraints (amount,
+ * time window, audience), a denial when they refuse it. Budgets and rate
+ * limits stay the credentials' (a narrower budget in a token is not counted
+ * per token). Undefined when they allow it, or when no detail covers it
+ * (the engine then says why).
+ */
+function tokenRefusal(node: NodeContext, subject: VerifiedSubject, request: AuthorizationRequest, verifier: string): Decision | undefined {
+  if (subject.kind !== 'access_token') return undefined;
+  const covering = subject.capabilities.filter((c) => capabilityCovers(c, request));
+  if (covering.length === 0) return undefined;
+  const grants = covering.map(({ credential: _credential, credentialConstraints, constraints, ...capability }) => ({
+    capabilities: [{ ...capability, constraints: stateless(constraints) }],
+    constraints: stateless(credentialConstraints),
+  }));
+  const decision = authorize(request, grants, { clock: node.clock, verifier });
+  return decision.decision === 'deny' ? decision : undefined;
+}
+
 interface Logged {
   caller: string;
   evaluation: ParsedEvaluation;
@@ -174,13 +201,20 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
     return answer;
   }
   const known = { ...log, subject };
+  const verifier = verifierFor(node, subject, e.request);
+  const refused = tokenRefusal(node, subject, e.request, verifier);
+  if (refused !== undefined) {
+    const answer = answerOf(refused, subject.attribution);
+    await node.store.transaction((tx) => record(transactionView(node, tx), known, refused, answer, []));
+    return answer;
+  }
   const { live, reasons } = await liveChains({ capabilities: subject.capabilities, chains: subject.chains, request: e.request }, verificationOptions(node));
   let answer: EvaluationAnswer | undefined;
   await decideAndRecord(node, {
     request: e.request,
     live,
     reasons,
-    verifier: verifierFor(node, subject, e.request),
+    verifier,
     approval: NO_APPROVAL,
     log: async (tx, d, charged) => {
       answer = answerOf(d, subject.attribution);
