@@ -90,7 +90,7 @@ export interface PdpOptions {
 
 /** Options of `createResourceServer`. */
 export interface ResourceServerOptions {
-  /** This service's resource URL (RFC 8707): the only `aud` it accepts. */
+  /** This service's resource URL (RFC 8707): the only `aud` it accepts, compared exactly (as the node lists it in `oauth.resources`). */
   resource: string;
   /** The authorization servers trusted (issuer URLs, exact match). Nothing is fetched for any other. */
   issuers: readonly string[];
