@@ -74,7 +74,13 @@ export async function main(say: (line: string) => void = console.log): Promise<M
       }),
     );
     await new Promise<void>((resolve) => server.listen(Number(new URL(mcpUrl).port), '127.0.0.1', resolve));
-    closing.push(() => guard.close(), () => new Promise((resolve) => server.close(resolve)));
+    closing.push(
+      () => guard.close(),
+      () => {
+        server.closeAllConnections(); // the agent's kept-alive connections would hold close() for seconds
+        return new Promise((resolve) => server.close(resolve));
+      },
+    );
 
     // --- Acme's agent: a DPoP-bound token from the bank's node (RFC 8693 token exchange), then MCP. ---
     const token = await acme.node.services.oauth.requestToken({ agent: 'alice', from: bank.url, resource: mcpUrl, scope: ['read:billing:invoices:*', 'refund:billing:refunds'] });

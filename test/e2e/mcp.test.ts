@@ -141,6 +141,7 @@ describe('MCP: a partner agent calls an MCP server guarded by Legate authority (
 
   afterAll(async () => {
     await guard?.close();
+    mcpServer?.closeAllConnections();
     await new Promise((resolve) => mcpServer?.close(resolve));
     await bank?.server.close();
     await acme?.server.close();

@@ -10,7 +10,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dpopFetch, mcpHandler, protectMcp, type LegateAuthInfo, type ProtectedMcp } from '../../src/mcp/index.js';
+import { dpopFetch, mcpHandler, mcpMiddleware, protectMcp, type LegateAuthInfo, type ProtectedMcp } from '../../src/mcp/index.js';
 import { issueAccessToken } from '../../src/oauth/access-token.js';
 import { generateDpopKey } from '../../src/oauth/dpop.js';
 import { jwksOf } from '../../src/oauth/jwks.js';
@@ -24,6 +24,21 @@ const asFetch = (url: string): Promise<Response> => {
   if (url === `${ISSUER}/oauth/jwks`) return Promise.resolve(Response.json(jwksOf([{ kid: acme.signer.kid, publicKey: acme.signer.publicKey }])));
   return Promise.resolve(new Response('not found', { status: 404 }));
 };
+
+async function aliceToken(audience: string, key = generateDpopKey('ES256')) {
+  const issued = await issueAccessToken({
+    signer: acme.signer,
+    issuer: ISSUER,
+    audience,
+    clientId: alice.did,
+    sub: 'mailto:carol@acme.example',
+    act: { sub: alice.did },
+    authorizationDetails: [{ type: AUTHORIZATION_DETAILS_TYPE, action: 'read', resource: 'billing:invoices:*', credential: 'urn:uuid:c1' }],
+    jkt: key.jkt,
+    lifetimeSeconds: 300,
+  });
+  return { ...issued, key };
+}
 
 describe('the MCP SDK over the Legate guard', () => {
   let server: Server;
@@ -59,22 +74,12 @@ describe('the MCP SDK over the Legate guard', () => {
   });
   afterAll(async () => {
     await guard?.close();
+    server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
   });
 
   it('connects, lists and calls with a DPoP-bound token, meeting the server’s nonce; the tool handler gets the AuthInfo', async () => {
-    const key = generateDpopKey('ES256');
-    const { token, claims } = await issueAccessToken({
-      signer: acme.signer,
-      issuer: ISSUER,
-      audience: url,
-      clientId: alice.did,
-      sub: 'mailto:carol@acme.example',
-      act: { sub: alice.did },
-      authorizationDetails: [{ type: AUTHORIZATION_DETAILS_TYPE, action: 'read', resource: 'billing:invoices:*', credential: 'urn:uuid:c1' }],
-      jkt: key.jkt,
-      lifetimeSeconds: 300,
-    });
+    const { token, claims, key } = await aliceToken(url);
     const statuses: number[] = [];
     const counting = async (input: string | URL, init?: RequestInit) => {
       const response = await fetch(input, init);
@@ -95,5 +100,37 @@ describe('the MCP SDK over the Legate guard', () => {
     // The first request met the nonce challenge (401 use_dpop_nonce), the retry went through.
     expect(statuses.slice(0, 2)).toEqual([401, 200]);
     expect(seen).toEqual([expect.objectContaining({ token, clientId: alice.did, expiresAt: claims.exp, extra: { legate: { claims, attribution: [alice.did, 'mailto:carol@acme.example'] } } })]);
+  });
+
+  it('works as Express-style middleware: metadata and refusals answered, an allowed request continues with req.auth and req.body', async () => {
+    const port = await freeLoopbackPort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    const middlewareGuard = protectMcp({ resource, issuers: [ISSUER], fetch: asFetch, tools: {} });
+    const middleware = mcpMiddleware(middlewareGuard);
+    const app = createServer((req, res) =>
+      middleware(req, res, () => {
+        const { auth, body } = req as typeof req & { auth: LegateAuthInfo; body: unknown };
+        res.end(JSON.stringify({ clientId: auth.clientId, body }));
+      }),
+    );
+    await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
+    try {
+      const metadata = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`);
+      expect(await metadata.json()).toMatchObject({ resource, authorization_servers: [ISSUER], scopes_supported: [] });
+      expect((await fetch(resource, { method: 'POST', body: '{}' })).status).toBe(401);
+      const { token, key } = await aliceToken(resource);
+      const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+      const allowed = await dpopFetch({ token, key })(resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(list) });
+      expect(await allowed.json()).toEqual({ clientId: alice.did, body: list });
+      // No tool is mapped on this server: every call is refused, whatever the token.
+      const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'lookup_invoice', arguments: { id: 'A' } } };
+      const refused = await dpopFetch({ token, key })(resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: 'insufficient_scope', code: 'ERR_NOT_AUTHORIZED' });
+    } finally {
+      await middlewareGuard.close();
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
   });
 });
