@@ -76,7 +76,18 @@ export interface ProtectedMcp {
   readonly resourceServer: ResourceServer;
   /** The RFC 9728 metadata, its URL, and handlers serving it. */
   readonly metadata: ProtectedResourceMetadataHandler;
-  /** Verifies one MCP request (a Fetch `Request` whose URL is as the client addressed it). Never throws for what the request carries. */
+  /**
+   * Verifies one MCP request (a Fetch `Request` whose URL is as the client
+   * addressed it): the face for Web-standard servers (Hono, workers). Never
+   * throws for what the request carries. The body is read from a copy.
+   *
+   * @example
+   * ```ts
+   * const result = await guard.authorize(request);
+   * if (!result.ok) return Response.json(result.body, { status: result.status, headers: result.headers });
+   * return transport.handleRequest(request, { authInfo: result.auth, parsedBody: result.body }); // WebStandardStreamableHTTPServerTransport
+   * ```
+   */
   authorize(request: Request): Promise<McpAllowed | McpRefused>;
   /** Closes the resource server's connections (JWKS, PDP). */
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { dpopFetch, mcpHandler, mcpMiddleware, protectMcp, type LegateAuthInfo, type ProtectedMcp } from '../../src/mcp/index.js';
@@ -131,6 +132,32 @@ describe('the MCP SDK over the Legate guard', () => {
       await middlewareGuard.close();
       app.closeAllConnections();
       await new Promise((resolve) => app.close(resolve));
+    }
+  });
+
+  it('works on the Web-standard face: authorize(request), then the SDK’s WebStandardStreamableHTTPServerTransport', async () => {
+    const resource = 'https://mcp.bank.example/mcp';
+    const webGuard = protectMcp({ resource, issuers: [ISSUER], fetch: asFetch, tools: { lookup_invoice: { action: 'read', resource: (args) => `billing:invoices:${String(args.id)}` } } });
+    // A Fetch handler, as Hono or a worker would run it; the client reaches it in process through its fetch option.
+    const app = async (request: Request): Promise<Response> => {
+      const result = await webGuard.authorize(request);
+      if (!result.ok) return Response.json(result.body, { status: result.status, headers: result.headers });
+      const mcp = new McpServer({ name: 'bank', version: '1.0.0' });
+      mcp.registerTool('lookup_invoice', { inputSchema: { id: z.string() } }, ({ id }, extra) => ({
+        content: [{ type: 'text', text: `invoice ${id} for ${(extra.authInfo as LegateAuthInfo).clientId}` }],
+      }));
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      await mcp.connect(transport);
+      return transport.handleRequest(request, { authInfo: result.auth, parsedBody: result.body });
+    };
+    const { token, key } = await aliceToken(resource);
+    const client = new Client({ name: 'alice', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { fetch: dpopFetch({ token, key, fetch: (url, init) => app(new Request(url, init)) }) }));
+    try {
+      expect(await client.callTool({ name: 'lookup_invoice', arguments: { id: 'INV-2' } })).toMatchObject({ content: [{ text: `invoice INV-2 for ${alice.did}` }] });
+    } finally {
+      await client.close();
+      await webGuard.close();
     }
   });
 });
