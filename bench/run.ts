@@ -11,9 +11,11 @@
  *
  * Run: npm run bench            (about two minutes)
  *      npm run bench -- --smoke (a few iterations each: checks it runs)
+ *      npm run bench -- --only=exchange,rs-check (only the in-process cases
+ *      whose names contain one of these; no handshake, no CLI start-up)
+ *      npm run bench -- --rounds=12 --time=150 (rounds, ms per case per round)
  */
 
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,27 +34,26 @@ import { createDidResolver, buildOrganizationDidDocument } from 'legate/did';
 import { delegateCapability, verifyChain } from 'legate/delegation';
 import { createPresentation, verifyPresentation } from 'legate/presentation';
 import { generateEphemeralSigner, toDidJwtSigner, type Signer } from 'legate/keys';
-import { createAgent, initNode, issueToAgent, openNode, handshake, act, accredit } from 'legate/node';
-import { startServer } from 'legate/server';
+import { createAgent, initNode, issueToAgent, openNode } from 'legate/node';
 import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker, issueStatusListCredential } from 'legate/status';
 import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
 import { measureCliStartup } from './cli-startup.js';
+import { ratio, type BenchCase, type Row } from './case.js';
+import { setupOAuth } from './oauth.js';
+import { measureHandshakes } from './handshake.js';
 
 const smoke = process.argv.includes('--smoke');
-/** Rounds, and ms per case per round. */
-const ROUNDS = smoke ? 1 : 4;
-const time = smoke ? 20 : 400;
-
-interface Row {
-  name: string;
-  opsPerSec: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  vsFloor?: number;
-  vsDidJwtVc?: number;
-  vsVeramo?: number;
-}
+/** `--only=a,b`: run only the in-process cases whose names contain a or b. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter((a) => a !== '');
+/** `--name=<integer>`, if given. */
+const intArg = (name: string) => {
+  const value = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+};
+/** Rounds, and ms per case per round (`--rounds=`, `--time=`: more, shorter rounds pair cases more closely on a drifting machine). */
+const ROUNDS = intArg('rounds') ?? (smoke ? 1 : 4);
+const time = intArg('time') ?? (smoke ? 20 : 400);
 
 const subject = (id: string) => ({
   id,
@@ -137,8 +138,11 @@ const pool2 = createVerifierPool({ size: 2 });
 await pool1.verifyBatch(poolTokens);
 await pool2.verifyBatch(poolTokens);
 
+// The OAuth cases (#15): two more nodes on loopback, in this process.
+const oauth = await setupOAuth(join(root, 'oauth'));
+
 /** name, the function timed, and how many operations one call performs. */
-const cases: [string, () => unknown, number][] = [
+const coreCases: [string, () => unknown, number][] = [
   ['floor-ed25519-verify', () => floorVerify(), 1],
   ['verify-credential', async () => void (await verifyCapabilityCredential(legateVc.jwt, { resolver: keyResolver })), 1],
   ['did-jwt-vc-verify-credential', async () => void (await didJwtVcVerify(vc11, didResolver)), 1],
@@ -160,6 +164,9 @@ const cases: [string, () => unknown, number][] = [
   ['pool-verify-1', async () => void (await pool1.verifyBatch(poolTokens)), POOL_BATCH],
   ['pool-verify-2', async () => void (await pool2.verifyBatch(poolTokens)), POOL_BATCH],
 ];
+const cases: BenchCase[] = [...coreCases.map(([name, fn, perCall]) => ({ name, fn, perCall })), ...oauth.cases].filter(
+  (c) => only === undefined || only.some((part) => c.name.includes(part)),
+);
 
 function failure(task: Task): Error {
   const r = task.result;
@@ -171,7 +178,7 @@ function failure(task: Task): Error {
 const totals = new Map<string, { calls: number; ms: number }>();
 for (let round = 0; round < ROUNDS; round++) {
   const bench = new Bench({ time, warmupTime: smoke ? 5 : 100, warmupIterations: smoke ? 2 : 5, iterations: smoke ? 3 : 5 });
-  for (const [name, fn] of cases) bench.add(name, fn);
+  for (const { name, fn, beforeEach } of cases) bench.add(name, fn, beforeEach === undefined ? {} : { beforeEach });
   await bench.run();
   for (const task of bench.tasks) {
     const r = task.result;
@@ -182,110 +189,54 @@ for (let round = 0; round < ROUNDS; round++) {
     totals.set(task.name, total);
   }
 }
-if (listFetches !== 1) throw new Error('status-lookup-cached fetched its list again: it did not measure cached lookups');
-const opsPerSec = new Map(cases.map(([name, , perCall]) => [name, ((totals.get(name)!.calls * perCall) / totals.get(name)!.ms) * 1000]));
+if (listFetches !== 1 && totals.has('status-lookup-cached')) throw new Error('status-lookup-cached fetched its list again: it did not measure cached lookups');
+const opsPerSec = new Map(cases.map(({ name, perCall }) => [name, ((totals.get(name)!.calls * perCall) / totals.get(name)!.ms) * 1000]));
 
-// --- handshake-action-http -------------------------------------------------------
-// Two nodes on this machine: "bank" (the teller answers) in its own process, "support" (its agents initiate) here.
-const HANDSHAKE_AGENTS = 16;
-/** Handshakes in flight in the throughput measurement. */
-const HANDSHAKE_CONCURRENCY = 16;
-const bankRoot = join(root, 'bank');
-const supportRoot = join(root, 'support');
-const { createServer } = await import('node:net');
-const port = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
-const [bankPort, supportPort] = [await port(), await port()];
-const peer = fork(new URL('./peer-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const peerExit = new Promise<number | null>((resolve) => peer.once('exit', resolve));
-const fromPeer = <T>(key: string) =>
-  new Promise<T>((resolve, reject) => {
-    const onMessage = (message: Record<string, unknown>) => {
-      if (!(key in message)) return;
-      peer.off('message', onMessage);
-      resolve(message[key] as T);
-    };
-    peer.on('message', onMessage);
-    void peerExit.then((code) => reject(new Error(`the peer node exited (${String(code)})`)));
-  });
-const bank = await fromPeer<{ organization: string; teller: string }>('ready');
-await initNode({ dataDir: supportRoot, domain: `localhost:${supportPort}` });
-const support = await openNode({ dataDir: supportRoot, allowHttpLoopback: true });
-const supportServer = await startServer({ node: support, port: supportPort });
-for (let i = 0; i < HANDSHAKE_AGENTS; i++) {
-  await createAgent(support, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
-  await issueToAgent(support, { agent: `agent-${i}`, capabilities: subject('x').capabilities });
-}
-await accredit(support, { issuer: bank.organization, capabilities: ['serve:billing:*'] });
-peer.send({ accredit: support.organization.did });
-await fromPeer('accredited');
-
-async function exchange(agent: string): Promise<void> {
-  await handshake(support, { agent, peer: bank.teller });
-  const decision = await act(support, { agent, peer: bank.teller, action: 'call', resource: 'billing:refund', amount: { value: 1, currency: 'USD' } });
-  if (decision.decision !== 'allow') throw new Error(`handshake-action-http: unexpected decision ${String(decision.decision)}`);
-}
-
-/** Handshake + action exchanges for `ms` with `concurrency` in flight (each on its own agent); every one is timed. */
-async function drive(concurrency: number, ms: number): Promise<{ opsPerSec: number; p50Ms: number; p99Ms: number }> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  const end = start + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, i) => {
-      do {
-        const t = performance.now();
-        await exchange(`agent-${i % HANDSHAKE_AGENTS}`);
-        latencies.push(performance.now() - t);
-      } while (performance.now() < end);
-    }),
-  );
-  const elapsed = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-await drive(HANDSHAKE_CONCURRENCY, smoke ? 0 : 1500); // warm-up: caches, JIT, keep-alive connections
-const handshakes = await drive(HANDSHAKE_CONCURRENCY, smoke ? 100 : 6000);
-const handshakeOne = await drive(1, smoke ? 50 : 3000);
+// --- handshake-action-http (bench/handshake.ts) -------------------------------------
+const { handshakes, handshakeOne } = only === undefined ? await measureHandshakes(root, smoke, subject('x').capabilities) : { handshakes: undefined, handshakeOne: undefined };
 
 // --- cli-startup -------------------------------------------------------------------
 const cliRoot = join(root, 'cli');
 await initNode({ dataDir: cliRoot, domain: 'localhost:9' });
-const startup = measureCliStartup(cliRoot, smoke ? 2 : 10);
+const startup = only === undefined ? measureCliStartup(cliRoot, smoke ? 2 : 10) : undefined;
 
 // --- report ------------------------------------------------------------------------
 const get = (name: string) => opsPerSec.get(name)!;
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const ms2 = (value: number) => Math.round(value * 100) / 100;
 const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec: Math.round(get(name)), ...extra });
-const results: Row[] = [
-  row('floor-ed25519-verify'),
-  row('verify-credential', { vsFloor: ratio(get('verify-credential'), get('floor-ed25519-verify')), vsDidJwtVc: ratio(get('verify-credential'), get('did-jwt-vc-verify-credential')), vsVeramo: ratio(get('verify-credential'), get('veramo-verify-credential')) }),
-  row('did-jwt-vc-verify-credential'),
-  row('veramo-verify-credential'),
-  row('verify-credential-didweb', { vsFloor: ratio(get('verify-credential-didweb'), get('floor-ed25519-verify')) }),
-  row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3) }),
-  row('issue-credential', { vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')) }),
-  row('did-jwt-vc-create-credential'),
-  row('did-jwt-vc-create-credential-eddsasigner'),
-  row('status-decode-16k'),
-  row('status-decode-1m'),
-  row('status-lookup-cached'),
-  row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
-  row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')) }),
-  { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
-  { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
-];
-console.table(results);
-console.table(startup);
-console.log(`pool-verify-2 / pool-verify-1 = ${ratio(get('pool-verify-2'), get('pool-verify-1'))}; issue-credential / did-jwt-vc with its EdDSASigner = ${ratio(get('issue-credential'), get('did-jwt-vc-create-credential-eddsasigner'))}`);
-const out = { node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), smoke, results, startup };
-mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../bench/results/latest.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+if (handshakes === undefined || handshakeOne === undefined || startup === undefined) {
+  // --only: the cases that ran, with the OAuth ratios when all their cases ran; latest.json is left alone.
+  const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get) : [];
+  console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows]);
+} else {
+  const results: Row[] = [
+    row('floor-ed25519-verify'),
+    row('verify-credential', { vsFloor: ratio(get('verify-credential'), get('floor-ed25519-verify')), vsDidJwtVc: ratio(get('verify-credential'), get('did-jwt-vc-verify-credential')), vsVeramo: ratio(get('verify-credential'), get('veramo-verify-credential')) }),
+    row('did-jwt-vc-verify-credential'),
+    row('veramo-verify-credential'),
+    row('verify-credential-didweb', { vsFloor: ratio(get('verify-credential-didweb'), get('floor-ed25519-verify')) }),
+    row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3) }),
+    row('issue-credential', { vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')) }),
+    row('did-jwt-vc-create-credential'),
+    row('did-jwt-vc-create-credential-eddsasigner'),
+    row('status-decode-16k'),
+    row('status-decode-1m'),
+    row('status-lookup-cached'),
+    row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
+    row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')) }),
+    ...oauth.rows(get),
+    { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
+    { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
+  ];
+  console.table(results);
+  console.table(startup);
+  console.log(`pool-verify-2 / pool-verify-1 = ${ratio(get('pool-verify-2'), get('pool-verify-1'))}; issue-credential / did-jwt-vc with its EdDSASigner = ${ratio(get('issue-credential'), get('did-jwt-vc-create-credential-eddsasigner'))}`);
+  const out = { node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), smoke, results, startup };
+  mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('../bench/results/latest.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+}
 
-await supportServer.close();
-peer.send({ close: true });
-await peerExit;
+await oauth.close();
 await pool1.close();
 await pool2.close();
 await node.close();
