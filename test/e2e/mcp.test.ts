@@ -243,7 +243,7 @@ describe('MCP: a partner agent calls an MCP server guarded by Legate authority (
     await changeStatus(acme.node, credentialId, 'revoke');
     // Bank's token endpoint refuses every capability asked for with the revocation's code; nothing is granted.
     const refused = await askToken().catch((error: unknown) => error);
-    expect(refused).toMatchObject({ code: 'ERR_INVALID_SCOPE', reason: 'invalid_scope' });
+    expect(refused).toMatchObject({ code: 'ERR_REVOKED', reason: 'invalid_grant' });
     expect((refused as Error).message).toContain('refused: read:billing:invoices:* ERR_REVOKED, refund:billing:refunds ERR_REVOKED');
     expect(await introspect()).toEqual({ active: false });
   });

@@ -129,7 +129,7 @@ describe('token endpoint refusals', () => {
         nonce,
         params: { actor_token: actor, actor_token_type: 'urn:legate:params:oauth:token-type:vp+jwt' },
       });
-      expect(res.body).toMatchObject({ error: 'invalid_scope', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_CHAIN_INVALID' }] });
+      expect(res.body).toMatchObject({ error: 'invalid_grant', code: 'ERR_CHAIN_INVALID', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_CHAIN_INVALID' }] });
     });
 
     it('refuses a client_id that is not the presenting agent', async () => {
@@ -169,7 +169,7 @@ describe('token endpoint refusals', () => {
       const stranger = await partner(bank, { trusted: false });
       const res = await exchange(bank, { holder: stranger.alice, credentials: [stranger.root], key: dpopKeyOfSigner(stranger.alice), nonce: await freshNonce(bank.app) });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ error: 'invalid_scope', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_UNTRUSTED_ISSUER' }] });
+      expect(res.body).toMatchObject({ error: 'invalid_scope', code: 'ERR_INVALID_SCOPE', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_UNTRUSTED_ISSUER' }] });
     });
 
     it('refuses a chain whose parent credential is revoked', async () => {
@@ -181,7 +181,7 @@ describe('token endpoint refusals', () => {
       expect((await ask()).status).toBe(200);
       await changeStatus(bank.node, parent.id, 'revoke');
       const res = await ask();
-      expect(res.body).toMatchObject({ error: 'invalid_scope', rejected: [{ code: 'ERR_REVOKED' }] });
+      expect(res.body).toMatchObject({ error: 'invalid_grant', code: 'ERR_REVOKED', rejected: [{ code: 'ERR_REVOKED' }] });
     });
 
     it('refuses nothing asked for', async () => {

@@ -20,7 +20,8 @@
  * for introspection) and the audit line commit together, when it is issued.
  */
 
-import { legateError, LegateError } from '../../errors/index.js';
+import { legateError, LegateError, type ErrorCode } from '../../errors/index.js';
+import { mostRelevant } from '../../handshake/evaluate.js';
 import { forPeer, isNetworkDerived } from '../../lib/peer-error.js';
 import { issueAccessToken } from '../../oauth/access-token.js';
 import { attributionOf, principalAndActors } from '../../oauth/act.js';
@@ -53,6 +54,26 @@ const ACTION = 'token-exchange';
 
 /** Codes that say the node could not decide for now (status or trust lists out of reach): a retry may succeed. */
 const TRANSIENT = new Set(['ERR_STATUS_UNAVAILABLE', 'ERR_TRUST_LIST_UNAVAILABLE', 'ERR_PEER_UNREACHABLE', 'ERR_PEER_TIMEOUT']);
+
+/**
+ * Codes that say the presented credentials themselves do not hold, whatever was asked: `invalid_grant`, not
+ * `invalid_scope`. Trust is not among them: this organization trusts an issuer per capability, so an
+ * untrusted one is a refusal of what was asked (`invalid_scope`, `ERR_UNTRUSTED_ISSUER` in `rejected`).
+ */
+const WITHDRAWN = new Set([
+  'ERR_REVOKED',
+  'ERR_SUSPENDED',
+  'ERR_EXPIRED',
+  'ERR_NOT_YET_VALID',
+  'ERR_CHAIN_INVALID',
+  'ERR_DELEGATION_DEPTH',
+  'ERR_HOLDER_BINDING',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_KID_INVALID',
+  'ERR_ALG_NOT_ALLOWED',
+  'ERR_DID_UNRESOLVABLE',
+  'ERR_DID_DEACTIVATED',
+]);
 
 /** The rejected items as the response lists them: codes, no free text. Every code here is this node's own. */
 const listed = (rejected: readonly Refusal[]) => rejected.map(({ reason: _reason, ...item }) => item as RejectedCapability);
@@ -96,6 +117,11 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
     if (transient !== undefined) {
       throw legateError(transient.code as 'ERR_STATUS_UNAVAILABLE', 'the status or trust information this grant needs is out of reach for now: try again', { reason: 'nothing-granted' });
     }
+    // Every item refused because the presented authority does not hold here (revoked, untrusted, expired…):
+    // the grant itself is bad (invalid_grant), with the most telling code. Otherwise the request asked for
+    // more than the authority gives (invalid_scope), and `rejected` says what.
+    const withdrawn = grant.rejected.every((r) => WITHDRAWN.has(r.code)) ? mostRelevant(grant.rejected.map((r) => legateError(r.code as ErrorCode, r.code))) : undefined;
+    if (withdrawn !== undefined) throw legateError(withdrawn.code, 'the presented authority does not hold here: see rejected', { reason: 'nothing-granted' });
     const code = request.detailsOnly ? 'ERR_INVALID_AUTHORIZATION_DETAILS' : 'ERR_INVALID_SCOPE';
     throw legateError(code, 'nothing asked for can be granted: see rejected', { claim: request.detailsOnly ? 'authorization_details' : 'scope', reason: 'nothing-granted' });
   }
