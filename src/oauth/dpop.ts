@@ -256,7 +256,7 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   const { jti, htm, htu, iat, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid('the DPoP proof needs a jti', 'malformed', 'jti');
   if (typeof htm !== 'string' || htm !== options.htm) throw invalid('the DPoP proof htm is not the request method', 'htm');
-  if (typeof htu !== 'string' || !sameHtu(htu, options.htu)) throw invalid('the DPoP proof htu is not the request URL', 'htu');
+  if (typeof htu !== 'string' || !sameHtu(htu, expectedHtu(options.htu))) throw invalid('the DPoP proof htu is not the request URL', 'htu');
   // A NumericDate may carry a fraction (RFC 7519 §2); only a number is required.
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('the DPoP proof needs a numeric iat', 'iat');
   const maxAge = options.maxAgeSeconds ?? 120;
@@ -286,9 +286,21 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   return { jkt, jwk, jti, iat, ...(nonce === undefined ? {} : { nonce }) };
 }
 
-function sameHtu(claimed: string, expected: string): boolean {
+/** The request's URL normalized, or undefined when it is not one (then no proof matches it). */
+function expectedHtu(url: string): string | undefined {
   try {
-    return htuOf(claimed) === htuOf(expected);
+    return htuOf(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameHtu(claimed: string, expected: string | undefined): boolean {
+  if (expected === undefined) return false;
+  // htuOf is idempotent, so a claim already in normal form (what clients send) needs no second URL parse.
+  if (claimed === expected) return true;
+  try {
+    return htuOf(claimed) === expected;
   } catch {
     return false;
   }
