@@ -102,8 +102,8 @@ export interface VerifyAccessTokenOptions {
   issuers: readonly string[];
   /** This resource: the token's `aud` must be it. */
   audience: string;
-  /** The issuer's Ed25519 key for `kid` (from its JWKS), or undefined when it has none. Called only for a trusted `iss`. */
-  key: (iss: string, kid: string) => Promise<Uint8Array | undefined>;
+  /** The issuer's Ed25519 key for `kid` (from its JWKS), or undefined when it has none, directly or as a promise. Called only for a trusted `iss`. */
+  key: (iss: string, kid: string) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
   clock?: Clock | undefined;
   /** Clock skew tolerated, in seconds; default 60. */
   skewSeconds?: number | undefined;
@@ -149,7 +149,9 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     throw legateError('ERR_UNTRUSTED_ISSUER', 'the access token issuer is not trusted here', { claim: 'iss' });
   }
   if (typeof header.kid !== 'string' || header.kid === '') throw tokenInvalid('the access token names no key', 'kid');
-  const publicKey = await options.key(iss, header.kid);
+  const found = options.key(iss, header.kid);
+  // A lookup that answers from its cache synchronously costs no extra turn of the microtask queue.
+  const publicKey = found instanceof Uint8Array || found === undefined ? found : await found;
   if (publicKey === undefined) throw tokenInvalid('the access token key is not a key of its issuer', 'kid');
   if (!verifyEd25519(publicKey, decoded.signingInput, decoded.signature)) {
     throw legateError('ERR_SIGNATURE_INVALID', 'the access token signature does not verify', { claim: 'signature' });

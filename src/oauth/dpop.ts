@@ -206,8 +206,32 @@ export async function createDpopProof(options: {
   return `${signingInput}.${encodeBase64url(signature)}`;
 }
 
-function verifySignature(decoded: DecodedJws, alg: DpopAlg, jwk: PublicJwk): boolean {
-  const key = importPublicJwk(jwk);
+/** A proof key as verification needs it: imported, and named by its RFC 7638 thumbprint. */
+interface ProofKey {
+  key: KeyObject | undefined;
+  jkt: string;
+}
+
+// A client signs every proof with the same key: import it and hash its thumbprint once, not per request.
+// Bounded and least-recently-used first out, so a stream of fresh keys only recycles the oldest entries.
+const MAX_PROOF_KEYS = 1024;
+const proofKeys = new Map<string, ProofKey>();
+
+/** The imported key and thumbprint of a parsed public JWK (whose members parsePublicJwk has already checked). */
+function proofKeyOf(jwk: PublicJwk): ProofKey {
+  const id = jwk.kty === 'OKP' ? `OKP.${jwk.x}` : `EC.${jwk.x}.${jwk.y}`;
+  let entry = proofKeys.get(id);
+  if (entry !== undefined) {
+    proofKeys.delete(id);
+  } else {
+    entry = { key: importPublicJwk(jwk), jkt: jwkThumbprint(jwk) };
+    if (proofKeys.size >= MAX_PROOF_KEYS) proofKeys.delete(proofKeys.keys().next().value!);
+  }
+  proofKeys.set(id, entry);
+  return entry;
+}
+
+function verifySignature(decoded: DecodedJws, alg: DpopAlg, key: KeyObject | undefined): boolean {
   if (key === undefined) return false;
   try {
     return alg === 'EdDSA'
@@ -251,12 +275,13 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   if (header.crit !== undefined) throw invalid('the DPoP proof header crit is not supported', 'malformed', 'crit');
   const jwk = parsePublicJwk(header.jwk);
   if ((alg === 'EdDSA') !== (jwk.kty === 'OKP')) throw invalid(`the DPoP proof jwk is not a key for ${alg}`, 'jwk');
-  if (!verifySignature(decoded, alg, jwk)) throw invalid('the DPoP proof signature does not verify', 'signature');
+  const proofKey = proofKeyOf(jwk);
+  if (!verifySignature(decoded, alg, proofKey.key)) throw invalid('the DPoP proof signature does not verify', 'signature');
 
   const { jti, htm, htu, iat, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid('the DPoP proof needs a jti', 'malformed', 'jti');
   if (typeof htm !== 'string' || htm !== options.htm) throw invalid('the DPoP proof htm is not the request method', 'htm');
-  if (typeof htu !== 'string' || !sameHtu(htu, options.htu)) throw invalid('the DPoP proof htu is not the request URL', 'htu');
+  if (typeof htu !== 'string' || !sameHtu(htu, expectedHtu(options.htu))) throw invalid('the DPoP proof htu is not the request URL', 'htu');
   // A NumericDate may carry a fraction (RFC 7519 §2); only a number is required.
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('the DPoP proof needs a numeric iat', 'iat');
   const maxAge = options.maxAgeSeconds ?? 120;
@@ -269,7 +294,7 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
       throw invalid('the DPoP proof ath is not the hash of the access token', 'ath');
     }
   }
-  const jkt = jwkThumbprint(jwk);
+  const { jkt } = proofKey;
   if (options.expectedJkt !== undefined && !sameString(jkt, options.expectedJkt)) {
     throw invalid('the DPoP proof key is not the key the token is bound to', 'jkt');
   }
@@ -286,9 +311,21 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   return { jkt, jwk, jti, iat, ...(nonce === undefined ? {} : { nonce }) };
 }
 
-function sameHtu(claimed: string, expected: string): boolean {
+/** The request's URL normalized, or undefined when it is not one (then no proof matches it). */
+function expectedHtu(url: string): string | undefined {
   try {
-    return htuOf(claimed) === htuOf(expected);
+    return htuOf(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameHtu(claimed: string, expected: string | undefined): boolean {
+  if (expected === undefined) return false;
+  // htuOf is idempotent, so a claim already in normal form (what clients send) needs no second URL parse.
+  if (claimed === expected) return true;
+  try {
+    return htuOf(claimed) === expected;
   } catch {
     return false;
   }

@@ -46,7 +46,7 @@ interface IssuerState {
 }
 
 /** Looks up the Ed25519 key of `(iss, kid)`, `undefined` when the issuer's JWKS does not hold it. */
-export type IssuerKeyLookup = (iss: string, kid: string) => Promise<Uint8Array | undefined>;
+export type IssuerKeyLookup = (iss: string, kid: string) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
 
 /**
  * A key lookup over the JWKS of the trusted issuers, for `verifyAccessToken`.
@@ -80,9 +80,7 @@ export function issuerKeys(options: IssuerKeysOptions): IssuerKeyLookup {
     return pending;
   };
 
-  return async (iss, kid) => {
-    // Trust before fetch: verifyAccessToken checks the issuer first too; this guard keeps the lookup safe on its own.
-    if (!trusted.has(iss)) return undefined;
+  const lookup = async (iss: string, kid: string): Promise<Uint8Array | undefined> => {
     let state = states.get(iss);
     if (state === undefined || now() - state.fetchedAt >= options.ttlMs) state = await fetchState(iss);
     let key = keyOf(state, kid);
@@ -92,6 +90,14 @@ export function issuerKeys(options: IssuerKeysOptions): IssuerKeyLookup {
       key = keyOf(state, kid);
     }
     return key;
+  };
+  return (iss, kid) => {
+    // Trust before fetch: verifyAccessToken checks the issuer first too; this guard keeps the lookup safe on its own.
+    if (!trusted.has(iss)) return undefined;
+    // The hot path: a fresh JWKS that already yielded this kid answers at once, with no promise to await.
+    const state = states.get(iss);
+    const known = state !== undefined && now() - state.fetchedAt < options.ttlMs ? state.resolved.get(kid) : undefined;
+    return known ?? lookup(iss, kid);
   };
 }
 

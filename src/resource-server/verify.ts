@@ -30,7 +30,7 @@ import { assertNonEmptyString, integerOption } from '../lib/assert.js';
 import { createHttpClient } from '../lib/http-client.js';
 import { attributionOf } from '../oauth/act.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
-import { htuOf, verifyDpopProof } from '../oauth/dpop.js';
+import { verifyDpopProof } from '../oauth/dpop.js';
 import { protectedResourceMetadataUrl } from '../oauth/metadata.js';
 import { createNonceIssuer, type NonceIssuer } from '../oauth/nonce.js';
 import { decideLocally } from './decide.js';
@@ -107,14 +107,16 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       if (presented === 'Bearer' && dpopRequired) {
         throw legateError('ERR_TOKEN_INVALID', 'this resource needs a DPoP-bound token presented with the DPoP scheme', { claim: 'authorization', reason: 'scheme' });
       }
+      // One parse of the request URL serves the proof's htu and the route mapping.
+      const url = new URL(request.url);
       const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds });
       const jkt = claims.cnf?.jkt;
       if (presented === 'DPoP') {
         if (jkt === undefined) throw legateError('ERR_TOKEN_INVALID', 'the token is not DPoP-bound (no cnf.jkt)', { claim: 'cnf', reason: 'cnf' });
-        const url = new URL(request.url);
+        // verifyDpopProof normalizes htu (RFC 9449 §4.3: no query, no fragment) once; no need to do it here too.
         await verifyDpopProof(request.headers.get('dpop') ?? undefined, {
           htm: request.method,
-          htu: htuOf(publicOrigin === undefined ? url.href : `${publicOrigin}${url.pathname}`),
+          htu: publicOrigin === undefined ? request.url : `${publicOrigin}${url.pathname}`,
           accessToken: token,
           expectedJkt: jkt,
           ...(nonces === undefined ? {} : { nonce: (n: string | undefined) => nonces.check(n) }),
@@ -127,14 +129,13 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         // RFC 9449 §7.2: a sender-constrained token presented as Bearer would be usable by whoever stole it.
         throw legateError('ERR_TOKEN_INVALID', 'a DPoP-bound token must be presented with the DPoP scheme and a proof', { claim: 'cnf', reason: 'scheme' });
       }
-      return await decide(request, token, claims, context(scheme));
+      return await decide(request, url, token, claims, context(scheme));
     } catch (error) {
       return refusalOf(error, context(scheme));
     }
   }
 
-  async function decide(request: Request, token: string, claims: VerifyAllowed['claims'], challenge: ChallengeContext): Promise<VerifyResult> {
-    const url = new URL(request.url);
+  async function decide(request: Request, url: URL, token: string, claims: VerifyAllowed['claims'], challenge: ChallengeContext): Promise<VerifyResult> {
     const body = readsBody ? await readBody(request, maxBodyBytes) : undefined;
     let target;
     try {
