@@ -63,6 +63,14 @@ const BEYOND_AUTHORITY = new Set<ErrorCode>([
   'ERR_APPROVAL_MISMATCH',
 ]);
 
+/**
+ * True when `code` refuses what a valid token was used for (the request goes beyond the authority it
+ * carries), not the token itself: a resource server answers 403 `insufficient_scope` with it.
+ */
+export function isBeyondAuthority(code: ErrorCode): boolean {
+  return BEYOND_AUTHORITY.has(code);
+}
+
 /** Codes that say the request itself is malformed. */
 const MALFORMED_REQUEST = new Set<ErrorCode>(['ERR_MALFORMED', 'ERR_INPUT_TOO_LARGE', 'ERR_INVALID_ARGUMENT', 'ERR_SCHEMA', 'ERR_WORK_LIMIT']);
 

@@ -15,7 +15,7 @@
 
 import type { ErrorCode } from '../errors/index.js';
 import { isLegateError, legateError } from '../errors/index.js';
-import { oauthDescription, resourceError, wwwAuthenticate, type OAuthError } from '../oauth/errors.js';
+import { isBeyondAuthority, oauthDescription, resourceError, wwwAuthenticate, type OAuthError } from '../oauth/errors.js';
 import { formatScope } from '../oauth/scope.js';
 import type { NonceIssuer } from '../oauth/nonce.js';
 import type { RouteTarget, VerifyRefused } from './types.js';
@@ -27,18 +27,12 @@ export interface ChallengeContext {
   nonces?: NonceIssuer | undefined;
 }
 
-/** Codes of a refused authorization decision (not of a bad token): 403 `insufficient_scope`. */
-const AUTHORITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'ERR_NOT_AUTHORIZED',
-  'ERR_CONSTRAINT_AMOUNT',
-  'ERR_CONSTRAINT_TIME',
-  'ERR_BUDGET_EXCEEDED',
-  'ERR_RATE_LIMITED',
-  'ERR_APPROVAL_REQUIRED',
-  'ERR_APPROVAL_MISMATCH',
-  'ERR_AUDIENCE',
-  'ERR_MALFORMED',
-]);
+/**
+ * Codes of a refused authorization decision (not of a bad token): 403 `insufficient_scope`. Besides the
+ * OAuth mapping's (`isBeyondAuthority`), a decision the node's PDP refuses for the capability's audience or
+ * for a malformed request is about this request, not the token.
+ */
+const isRefusedDecision = (code: ErrorCode): boolean => isBeyondAuthority(code) || code === 'ERR_AUDIENCE' || code === 'ERR_MALFORMED';
 
 function challenge(context: ChallengeContext, fields: { error?: OAuthError; description?: string; scope?: string }): string {
   // algs: the DPoP scheme's default, EdDSA and ES256 (what verifyDpopProof accepts).
@@ -77,7 +71,7 @@ export function refusalOf(error: unknown, context: ChallengeContext): VerifyRefu
  * an inactive token) is mapped like a failed token check.
  */
 export function decisionRefusal(reason: { code: ErrorCode; message: string }, target: RouteTarget | undefined, context: ChallengeContext): VerifyRefused {
-  if (!AUTHORITY_CODES.has(reason.code)) return refusalOf(legateError(reason.code, reason.message), context);
+  if (!isRefusedDecision(reason.code)) return refusalOf(legateError(reason.code, reason.message), context);
   const scope = target === undefined ? undefined : formatScope({ action: target.action, resource: target.resource, ...(target.scope === undefined ? {} : { scope: target.scope }) });
   const description = oauthDescription(reason.message);
   const headers = { 'WWW-Authenticate': challenge(context, { error: 'insufficient_scope', description, ...(scope === undefined ? {} : { scope }) }) };
