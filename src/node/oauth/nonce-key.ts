@@ -13,13 +13,9 @@
  * Integrity proof, never this bare ASCII string).
  */
 
-import { createHash } from 'node:crypto';
-import { createNonceIssuer, type NonceIssuer } from '../../oauth/nonce.js';
+import { createNonceIssuer, nonceKeyOf, type NonceIssuer } from '../../oauth/nonce.js';
 import type { NodeContext } from '../context.js';
 import { organizationSigner } from '../signers.js';
-
-/** What the organization key signs to derive the nonce key. */
-export const NONCE_KEY_LABEL = 'legate oauth nonce v1';
 
 /** One issuer per node (its services are per instance) and organization key; rebuilt when the key rotates. */
 const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: NonceIssuer }>();
@@ -42,9 +38,7 @@ export async function nonceIssuerOf(node: NodeContext): Promise<NonceIssuer> {
   const cached = issuers.get(node.services);
   if (newest !== undefined && cached?.kid === newest.kid && cached.lifetime === lifetime) return cached.issuer;
   const signer = await organizationSigner(node);
-  const signature = await signer.sign(new TextEncoder().encode(NONCE_KEY_LABEL));
-  const key = new Uint8Array(createHash('sha256').update(signature).digest());
-  const issuer = createNonceIssuer({ key, lifetimeSeconds: lifetime, clock: node.clock });
+  const issuer = createNonceIssuer({ key: await nonceKeyOf(signer), lifetimeSeconds: lifetime, clock: node.clock });
   issuers.set(node.services, { kid: signer.kid, lifetime, issuer });
   return issuer;
 }
