@@ -5,7 +5,8 @@
  * `alg: EdDSA` and `typ: action+jwt`; the schema and the params bound; a
  * signature by an `authentication` key of `iss`; the session token (issued
  * by this verifier, for it, unexpired); key binding: `iss` is the session's
- * `sub` and the signing key is the session's `cnf` key; `aud`; `iat` within
+ * agent (its current actor, `act.sub`; `sub` is the human owner, who never
+ * signs actions) and the signing key is the session's `cnf` key; `aud`; `iat` within
  * the clock skew; the body hash; the `jti` not seen before; and the session
  * capability that covers the action. The session is checked first, and
  * `iss`'s DID is resolved only for an action a verified session binds to it
@@ -25,7 +26,7 @@ import { isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
-import type { SessionCapability, SessionClaims } from '../session/types.js';
+import { sessionAgent, type SessionCapability, type SessionClaims } from '../session/types.js';
 import { verifySessionToken } from '../session/verify.js';
 import { assertParams } from './create.js';
 import { actionHash, bodyHash } from './hash.js';
@@ -71,11 +72,11 @@ function bodyErrors(claimed: unknown, body: Uint8Array | undefined): LegateError
   return sameString(bodyHash(body), typeof claimed === 'string' ? claimed : '') ? [] : mismatch('the body does not match the signed bodyHash');
 }
 
-/** Key binding: the session is the signer's (`sub`), and bound to the very key that signed (`cnf`). */
+/** Key binding: the session is the signer's (its agent, `act.sub`), and bound to the very key that signed (`cnf`). */
 function bindingErrors(payload: Record<string, unknown>, kid: unknown, key: Uint8Array | undefined, session: SessionClaims): LegateError[] {
   const errors: LegateError[] = [];
-  if (payload.iss !== session.sub) {
-    errors.push(legateError('ERR_HOLDER_BINDING', 'the action is signed by another agent than the session’s subject', { claim: 'iss' }));
+  if (payload.iss !== sessionAgent(session)) {
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the action is signed by another party than the session’s agent', { claim: 'iss' }));
   }
   const sameKey = key === undefined || encodeBase64url(key) === session.cnf.jwk.x;
   if (kid !== session.cnf.kid || !sameKey) {
@@ -125,7 +126,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
   const skew = options.skewSeconds ?? 60;
   // Trust before fetch (#13 item 2): the session first. Its issuer must be one this verifier accepts (itself),
   // so checking it needs no network; `iss` is anyone's DID (a did:web names a host) and is resolved only once a
-  // verified session names it as its subject, bound to the very kid that signed. A stranger's action costs no fetch.
+  // verified session names it as its agent, bound to the very kid that signed. A stranger's action costs no fetch.
   const sessionResult = await verifySessionToken(claims.session, {
     resolver: options.resolver,
     audience: options.audience,
@@ -134,7 +135,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
     skewSeconds: skew,
   });
   const session = sessionResult.claims;
-  const vouched = sessionResult.verified && session !== undefined && claims.iss === session.sub && header.kid === session.cnf.kid;
+  const vouched = sessionResult.verified && session !== undefined && claims.iss === sessionAgent(session) && header.kid === session.cnf.kid;
   const signature = header.alg === 'EdDSA' && vouched ? await authenticationSignature(decoded, claims.iss, options.resolver) : { errors: [] };
   errors.push(...signature.errors);
   if (claims.aud !== options.audience) errors.push(legateError('ERR_AUDIENCE', 'the action is addressed to another verifier', { claim: 'aud' }));

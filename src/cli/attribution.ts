@@ -5,8 +5,9 @@
  * (`authorize`, `action`, `audit show`): from the source of authority to the
  * one who acted, `owner -> agent -> sub-agent` (DESIGN.md, "human owner →
  * agent → sub-agent"). Library and wire data keep their own order (a session's
- * `act` chain and the audit `chain` list the actor first); only the display
- * is turned around here.
+ * `act` chain lists the current actor first, its `sub` being the owner; the
+ * audit `chain` lists the actor first, the owner last); only the display is
+ * turned around here.
  */
 
 /** The arrow between two links, pointing from who granted to who received. */

@@ -16,7 +16,7 @@ import { encodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { sameString } from '../lib/same-string.js';
 import { verifyPresentation, type PresentationVerification } from '../presentation/verify.js';
-import type { SessionClaims } from '../session/types.js';
+import { sessionAgent, type SessionClaims } from '../session/types.js';
 import { verifySessionToken } from '../session/verify.js';
 import { presentationErrors, verdictOf } from './evaluate.js';
 import {
@@ -161,8 +161,9 @@ async function sessionErrors(
   const claims = result.claims;
   if (claims === undefined) return { errors };
   const { signer } = context;
-  if (claims.sub !== context.advertise.iss) {
-    errors.push(legateError('ERR_HOLDER_BINDING', 'the session is for another agent', { claim: 'session.sub' }));
+  // The session is for A: its agent (current actor, `act.sub`); `sub` is the human owner A acts for.
+  if (sessionAgent(claims) !== context.advertise.iss) {
+    errors.push(legateError('ERR_HOLDER_BINDING', 'the session is for another agent', { claim: 'session.act' }));
   }
   if (claims.cnf.kid !== signer.kid || claims.cnf.jwk.x !== encodeBase64url(signer.publicKey)) {
     errors.push(legateError('ERR_KEY_BINDING', 'the session is not bound to the key that signed the advertise', { claim: 'session.cnf' }));

@@ -35,7 +35,7 @@ import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
-import { actorsOf, type SessionClaims } from '../session/types.js';
+import { sessionAgent, sessionAttribution, type SessionClaims } from '../session/types.js';
 import type { Store, UsageRecord } from '../store/types.js';
 import { sessionChains } from './ace.js';
 import { transactionView, type NodeContext } from './context.js';
@@ -137,7 +137,7 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
     throw fatal ?? verified.errors[0] ?? legateError('ERR_MALFORMED', 'the action could not be verified');
   }
   const request = { action: claims.action, resource: claims.resource, scope: claims.scope, amount: amountOf(claims.params) };
-  return { token, claims, session, verified, attribution: [session.sub, ...actorsOf(session)], request, audience, replay };
+  return { token, claims, session, verified, attribution: sessionAttribution(session), request, audience, replay };
 }
 
 /** Logs one decision about `action` (through a transaction's context, to commit with it). */
@@ -150,7 +150,7 @@ async function logDecision(ctx: NodeContext, action: Action, d: Decision, charge
     decision: d.decision,
     action: claims.action,
     resource: claims.resource,
-    agent: session.sub,
+    agent: sessionAgent(session),
     owner: attribution.at(-1),
     chain: attribution,
     session: session.jti,

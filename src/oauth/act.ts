@@ -8,46 +8,8 @@
  * `act` is the current actor (the agent that holds the token); each nested
  * `act` is the actor before it, up the delegation chain. The issuing
  * organization is not an actor: each capability's credential names it.
+ * Implemented in `delegation/act`, which `session/` shares (it cannot import
+ * `oauth/` without a cycle through `handshake/`).
  */
 
-import type { AttributionEntry } from '../delegation/verify-chain.js';
-import { legateError } from '../errors/index.js';
-import type { ActClaim } from './types.js';
-
-/** Deepest `act` nesting read or written: a root agent plus eight delegations, with room. */
-export const MAX_ACT_DEPTH = 16;
-
-/**
- * `sub` and `act` of a delegation chain as `verifyChain` attributes it
- * (issuer, owner, agent, sub-agents…): the owner as `sub`, the last party
- * (the current actor) as the outermost `act`, earlier agents nested inside.
- * @throws InputError `ERR_INVALID_ARGUMENT` for a chain with no owner or no agent.
- *
- * @example
- * ```ts
- * principalAndActors(chain.attribution)
- * // { sub: 'mailto:carol@acme.example', act: { sub: subAgentDid, act: { sub: aliceDid } } }
- * ```
- */
-export function principalAndActors(attribution: readonly AttributionEntry[]): { sub: string; act: ActClaim } {
-  const owner = attribution.find((entry) => entry.role === 'owner')?.id;
-  const agents = attribution.filter((entry) => entry.role === 'agent' || entry.role === 'sub-agent').map((entry) => entry.id);
-  if (owner === undefined || agents.length === 0) {
-    throw legateError('ERR_INVALID_ARGUMENT', 'an attribution chain needs an owner and at least one agent', { claim: 'attribution' });
-  }
-  // Earliest agent innermost: fold from the first agent outwards.
-  const act = agents.slice(1).reduce<ActClaim>((inner, sub) => ({ sub, act: inner }), { sub: agents[0]! });
-  return { sub: owner, act };
-}
-
-/** The actors of an `act` claim, current actor first, at most {@link MAX_ACT_DEPTH}. */
-export function actorsOfAct(act: ActClaim | undefined): string[] {
-  const actors: string[] = [];
-  for (let a = act; a !== undefined && actors.length < MAX_ACT_DEPTH; a = a.act) actors.push(a.sub);
-  return actors;
-}
-
-/** Who acted, for whom: the current actor, earlier actors, then the owner (`sub`): the attribution order of audit entries. */
-export function attributionOf(claims: { sub: string; act?: ActClaim | undefined }): string[] {
-  return [...actorsOfAct(claims.act), claims.sub];
-}
+export { MAX_ACT_DEPTH, actorsOfAct, attributionOf, principalAndActors } from '../delegation/act.js';

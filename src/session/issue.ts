@@ -3,10 +3,11 @@
  *
  * Issues a session token at the end of a handshake (DESIGN "Handshake (ACE)
  * and sessions"): a compact JWS (`typ: session+jwt`, `alg: EdDSA`) signed by
- * B's agent or organization key, `sub` = A, `aud` = B, a few minutes of life
- * (never beyond the credentials it rests on), bound to A's key by an RFC
- * 7800 `cnf`, carrying the trusted capabilities and A's delegation chain as
- * nested RFC 8693 `act` claims (see `session/types` for the nesting).
+ * B's agent or organization key, `aud` = B, a few minutes of life (never
+ * beyond the credentials it rests on), bound to A's key by an RFC 7800
+ * `cnf`, carrying the trusted capabilities. `sub` is the human owner and the
+ * outermost `act` is A, with the prior actors of its delegation chain nested
+ * inside (RFC 8693 §4.1; the reading of `oauth/act`, see `session/types`).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import { assertBytes, assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { signCompactJws } from '../lib/jws.js';
 import { ed25519ToJwk } from '../lib/multikey.js';
+import { MAX_ACT_DEPTH, principalAndActors } from '../delegation/act.js';
 import { didOf } from '../presentation/create.js';
 import {
   DEFAULT_SESSION_LIFETIME_SECONDS,
@@ -29,13 +31,15 @@ import {
   type SessionRejection,
 } from './types.js';
 
+const DID = /^did:[a-z0-9]+:\S+$/;
+
 /** Longest session lifetime accepted, in seconds (one day); sessions are meant to be short. */
 export const MAX_SESSION_LIFETIME_SECONDS = 86_400;
 
 export interface IssueSessionOptions {
   /** B's agent key, or B's organization key: the token's `iss` is its DID. */
   signer: Signer;
-  /** A's DID. */
+  /** A's DID: the agent the session is for, written as the outermost `act` (the current actor). */
   subject: string;
   /** B's DID: the verifier that will accept the session. */
   audience: string;
@@ -45,8 +49,17 @@ export interface IssueSessionOptions {
   capabilities: readonly SessionCapability[];
   /** Intents the handshake rejected, with their codes; the first 32 are kept, without free text. */
   rejected?: readonly SessionRejection[];
-  /** A's delegation chain as `verifyChain` reports it (issuer, owner, agent, sub-agents); the last party must be `subject`. */
+  /**
+   * A's delegation chain as `verifyChain` reports it (issuer, owner, agent, sub-agents); the last party must be
+   * `subject`. Its owner becomes `sub`, its agents the nested `act`. Either this or `owner` is required.
+   */
   attribution?: readonly AttributionEntry[];
+  /**
+   * The accountable human owner (`sub`), for a session issued without a chain (library callers): `act` is then
+   * `{ sub: subject }` alone. With `attribution` it may be given only if it names the chain's owner. Never
+   * invented: without either, issuing fails.
+   */
+  owner?: string;
   /** Lifetime in seconds; default 300, at most 86,400. */
   lifetimeSeconds?: number;
   /** The session ends no later than this (e.g. the earliest `validUntil` of the credentials used). */
@@ -62,17 +75,35 @@ export interface IssuedSession {
 }
 
 /**
- * The `act` claim of a delegation chain: the owner and the agents above the
- * subject, nested so the innermost actor is the earliest (the owner).
- * @throws InputError `ERR_INVALID_ARGUMENT` when the chain does not end at `subject`.
+ * `sub` and `act` of a session: from a delegation chain, the owner as `sub`
+ * and its agents as `act`, the subject (the chain's last party) outermost;
+ * without a chain, `owner` as `sub` and `{ sub: subject }` as `act`.
+ * @throws InputError `ERR_INVALID_ARGUMENT` when the chain does not end at
+ * `subject`, `owner` contradicts the chain's owner, or no owner is known.
+ *
+ * @example
+ * ```ts
+ * sessionPrincipal(chain.attribution, subAgent.did)
+ * // { sub: 'mailto:carol@acme.example', act: { sub: subAgent.did, act: { sub: alice.did } } }
+ * ```
  */
-export function actorClaim(attribution: readonly AttributionEntry[], subject: string): ActorClaim | undefined {
-  const parties = attribution.filter((entry) => entry.role !== 'issuer').map((entry) => entry.id);
-  if (parties.length === 0) return undefined;
-  if (parties.at(-1) !== subject) {
+export function sessionPrincipal(attribution: readonly AttributionEntry[] | undefined, subject: string, owner?: string): { sub: string; act: ActorClaim } {
+  if (owner !== undefined) assertNonEmptyString(owner, 'owner');
+  if (attribution === undefined) {
+    // Fail closed: a session names who is accountable for it, and only the caller knows.
+    if (owner === undefined) throw legateError('ERR_INVALID_ARGUMENT', 'a session needs its owner: give attribution or owner', { claim: 'owner' });
+    return { sub: owner, act: { sub: subject } };
+  }
+  const { sub, act } = principalAndActors(attribution);
+  if (act.sub !== subject) {
     throw legateError('ERR_INVALID_ARGUMENT', 'the attribution chain must end at the session subject', { claim: 'attribution' });
   }
-  return parties.slice(0, -1).reduce<ActorClaim | undefined>((inner, sub) => (inner === undefined ? { sub } : { sub, act: inner }), undefined);
+  if (owner !== undefined && owner !== sub) throw legateError('ERR_INVALID_ARGUMENT', 'owner is not the owner of the attribution chain', { claim: 'owner' });
+  // Verifiers refuse a deeper `act` (verifySessionToken): never issue one (a chain is at most 9 links anyway).
+  if (attribution.filter((entry) => entry.role === 'agent' || entry.role === 'sub-agent').length > MAX_ACT_DEPTH) {
+    throw legateError('ERR_INVALID_ARGUMENT', `a session names at most ${MAX_ACT_DEPTH} actors`, { claim: 'attribution' });
+  }
+  return { sub, act };
 }
 
 function assertCapabilities(capabilities: unknown): asserts capabilities is SessionCapability[] {
@@ -91,7 +122,8 @@ function assertCapabilities(capabilities: unknown): asserts capabilities is Sess
  *
  * @throws InputError `ERR_INVALID_ARGUMENT` for no or too many capabilities,
  * a holder key of another DID, an attribution chain not ending at the
- * subject, or a session that would already be over; TypeError / RangeError
+ * subject, no owner (neither `attribution` nor `owner`), an `owner` other
+ * than the chain's, or a session that would already be over; TypeError / RangeError
  * for arguments of the wrong type or size.
  *
  * @example
@@ -107,6 +139,7 @@ function assertCapabilities(capabilities: unknown): asserts capabilities is Sess
 export async function issueSessionToken(options: IssueSessionOptions): Promise<IssuedSession> {
   const { signer, subject, audience, holderKey } = options;
   assertNonEmptyString(subject, 'subject');
+  if (!DID.test(subject)) throw legateError('ERR_INVALID_ARGUMENT', 'the session subject must be a DID', { claim: 'subject' });
   assertNonEmptyString(audience, 'audience');
   assertNonEmptyString(holderKey?.kid, 'holderKey.kid');
   assertBytes(holderKey.publicKey, 'holderKey.publicKey', 32);
@@ -121,7 +154,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
   const iat = epochSeconds((options.clock ?? systemClock)());
   const exp = Math.min(iat + lifetime, options.notAfter === undefined ? Number.POSITIVE_INFINITY : epochSeconds(options.notAfter));
   if (!(exp > iat)) throw legateError('ERR_INVALID_ARGUMENT', 'the session would already be over (notAfter)', { claim: 'notAfter' });
-  const act = options.attribution === undefined ? undefined : actorClaim(options.attribution, subject);
+  const { sub, act } = sessionPrincipal(options.attribution, subject, options.owner);
   const rejected = (options.rejected ?? []).slice(0, MAX_SESSION_REJECTIONS).map(({ action, resource, scope, code }) => ({
     action,
     resource,
@@ -130,7 +163,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
   }));
   const claims: SessionClaims = {
     iss: didOf(signer.kid),
-    sub: subject,
+    sub,
     aud: audience,
     iat,
     exp,
@@ -138,7 +171,7 @@ export async function issueSessionToken(options: IssueSessionOptions): Promise<I
     cnf: { kid: holderKey.kid, jwk: ed25519ToJwk(holderKey.publicKey) },
     capabilities: options.capabilities.map((c) => ({ ...c })),
     ...(rejected.length === 0 ? {} : { rejected }),
-    ...(act === undefined ? {} : { act }),
+    act,
   };
   const token = await signCompactJws(claims as unknown as Record<string, unknown>, signer, { typ: SESSION_TYP });
   return { token, claims };

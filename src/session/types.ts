@@ -3,24 +3,33 @@
  *
  * The claims of a Legate session token (DESIGN "Handshake (ACE) and
  * sessions"): a JWT (`typ: session+jwt`) that verifier B issues to agent A at
- * the end of a handshake. `sub` is A, `aud` is B, `cnf` binds it to A's key
- * (RFC 7800), `capabilities` are what B trusted, and `act` carries A's
- * delegation chain as nested RFC 8693 actor claims.
+ * the end of a handshake. `aud` is B, `cnf` binds it to A's key (RFC 7800),
+ * `capabilities` are what B trusted, and `sub` with `act` say who stands
+ * behind it, in the one reading Legate's access tokens use too (`oauth/act`).
  *
- * How `act` is used (RFC 8693 §4.1): `sub` is the party that presents the
- * token and signs actions, the current actor, because the token is bound to
- * its key. `act` lists the parties A acts for, most recent first, nested the
- * way §4.1 nests prior actors: the outermost `act` is the agent (or
- * sub-agent) directly above A in the chain, and the innermost (least recent)
- * is the accountable human owner. For `acme → alice → sub-agent`, the
- * sub-agent's session reads
- * `{ sub: <sub-agent>, act: { sub: <alice>, act: { sub: <owner> } } }`;
- * alice's own session reads `{ sub: <alice>, act: { sub: <owner> } }`. The
- * issuing organization is not an actor; it is named by each capability's
- * credential.
+ * How `sub` and `act` are used (RFC 8693 §4.1): `sub` is the accountable
+ * human owner, the principal the session is about; the outermost `act` is
+ * the current actor, agent A itself, which holds the `cnf` key and signs
+ * actions; each nested `act` is the actor before it, up the delegation
+ * chain. For `acme → alice → sub-agent`, the sub-agent's session reads
+ * `{ sub: <owner>, act: { sub: <sub-agent>, act: { sub: <alice> } } }`;
+ * alice's own reads `{ sub: <owner>, act: { sub: <alice> } }`. The issuing
+ * organization is not an actor; each capability's credential names it.
+ *
+ * Why this reading and not `sub` = the agent: RFC 8693 §4.1 defines `act`
+ * as the party acting *for* the subject, outermost = current, nested =
+ * prior actors, and says prior actors are informational only; and
+ * draft-oauth-ai-agents-on-behalf-of-user puts the user in `sub` and the
+ * agent in `act`. A stock consumer reading a token by either therefore
+ * attributes the session to the owner and sees the agent as the actor.
+ * (Until issue #15 sessions put A in `sub` and the owner innermost as an
+ * actor, which such a consumer read as "the owner acted".) Everything that
+ * binds a key or checks who signed uses the agent ({@link sessionAgent});
+ * attribution and approvals use the owner ({@link sessionOwner}).
  */
 
 import type { Capability, CapabilitySubject, Constraints } from '../credential/types.js';
+import { actorsOfAct, attributionOf, type ActClaim } from '../delegation/act.js';
 
 /** JWS `typ` of a session token. */
 export const SESSION_TYP = 'session+jwt';
@@ -54,11 +63,8 @@ export interface SessionRejection {
   code: string;
 }
 
-/** An RFC 8693 actor claim, nested for prior actors. */
-export interface ActorClaim {
-  sub: string;
-  act?: ActorClaim;
-}
+/** An RFC 8693 actor claim: the outermost is the current actor, nested ones are prior actors (`delegation/act`, as `oauth` writes it too). */
+export type ActorClaim = ActClaim;
 
 /** RFC 7800 confirmation: the holder's key as a verification method id and an OKP JWK. */
 export interface SessionConfirmation {
@@ -69,7 +75,7 @@ export interface SessionConfirmation {
 export interface SessionClaims {
   /** The issuer: B, or B's organization. */
   iss: string;
-  /** The agent the session is for (A). */
+  /** The accountable human owner: the principal (`oauth/act`). */
   sub: string;
   /** The verifier that accepts the session (B). */
   aud: string;
@@ -80,20 +86,34 @@ export interface SessionClaims {
   capabilities: SessionCapability[];
   /** Intents the handshake rejected, with their codes (at most {@link MAX_SESSION_REJECTIONS}). */
   rejected?: SessionRejection[];
-  act?: ActorClaim;
+  /** The current actor, agent A (`act.sub`, the `cnf` key's DID), and nested, the prior actors up the chain. */
+  act: ActorClaim;
 }
 
-/** The actors of an `act` claim, outermost (most recent) first. */
+/** The agent the session is for (A): the current actor, `act.sub`. It holds the `cnf` key and signs actions. */
+export function sessionAgent(claims: { act: ActorClaim }): string {
+  return claims.act.sub;
+}
+
+/** The accountable human owner of the session: `sub`. */
+export function sessionOwner(claims: { sub: string }): string {
+  return claims.sub;
+}
+
+/** The actors of a session, current actor (A) first, then prior actors up the chain; the owner is not one. */
 export function actorsOf(claims: { act?: ActorClaim | undefined }): string[] {
-  const actors: string[] = [];
-  for (let act = claims.act; act !== undefined && actors.length < 16; act = act.act) actors.push(act.sub);
-  return actors;
+  return actorsOfAct(claims.act);
+}
+
+/** Who stands behind a session in audit order: A, the prior actors, then the owner. */
+export function sessionAttribution(claims: { sub: string; act: ActorClaim }): string[] {
+  return attributionOf(claims);
 }
 
 /**
  * The session's capabilities as subjects `authorize()` accepts, one per
- * capability so each keeps its credential's shared constraints. The owner is
- * the innermost actor (or `sub` when there is none).
+ * capability so each keeps its credential's shared constraints: the
+ * subject is the agent (A), the owner is `sub`.
  *
  * @example
  * ```ts
@@ -101,10 +121,9 @@ export function actorsOf(claims: { act?: ActorClaim | undefined }): string[] {
  * ```
  */
 export function sessionSubjects(claims: SessionClaims): CapabilitySubject[] {
-  const owner = actorsOf(claims).at(-1) ?? claims.sub;
   return claims.capabilities.map(({ credentialConstraints, credential: _credential, ...capability }) => ({
-    id: claims.sub,
-    owner,
+    id: sessionAgent(claims),
+    owner: sessionOwner(claims),
     capabilities: [capability],
     ...(credentialConstraints === undefined ? {} : { constraints: credentialConstraints }),
   }));

@@ -7,8 +7,10 @@
  * session tokens from (by default only B itself: anyone can sign a JWT
  * naming B as audience, so the issuer list is what makes a session B's);
  * a signature by an `assertionMethod` key of the issuer; `aud` = B; `exp`
- * not passed and `iat` not in the future, with skew; well-formed claims.
- * Every failed check is reported.
+ * not passed and `iat` not in the future, with skew; well-formed claims,
+ * among them the attribution of `session/types`: `sub` the owner, an `act`
+ * whose every `sub` is a DID, at most `MAX_ACT_DEPTH` deep, the outermost
+ * (the agent) the DID of the `cnf` key. Every failed check is reported.
  */
 
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -17,6 +19,7 @@ import { LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { MAX_ACT_DEPTH } from '../delegation/act.js';
 import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 
@@ -41,14 +44,17 @@ export interface SessionVerification {
   header?: JwsHeader;
 }
 
-const MAX_ACT_DEPTH = 10;
+const DID = /^did:[a-z0-9]+:\S+$/;
 const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
-function actProblem(act: unknown, depth: number): boolean {
-  if (act === undefined) return false;
-  if (depth >= MAX_ACT_DEPTH || !isRecord(act) || !isString(act.sub)) return true;
-  return actProblem(act.act, depth + 1);
+/** An `act` chain that is not 1 to {@link MAX_ACT_DEPTH} nested actors, each a DID: a session always names its agent. */
+function actProblem(act: unknown): boolean {
+  let depth = 0;
+  for (let a: unknown = act; a !== undefined; a = a.act) {
+    if (++depth > MAX_ACT_DEPTH || !isRecord(a) || typeof a.sub !== 'string' || !DID.test(a.sub)) return true;
+  }
+  return depth === 0;
 }
 
 function capabilityProblem(value: unknown): boolean {
@@ -76,7 +82,9 @@ function shapeErrors(payload: Record<string, unknown>): LegateError[] {
   if (!Array.isArray(capabilities) || capabilities.length === 0 || capabilities.length > MAX_SESSION_CAPABILITIES || capabilities.some(capabilityProblem)) {
     bad.push('capabilities');
   }
-  if (actProblem(act, 0)) bad.push('act');
+  if (actProblem(act)) bad.push('act');
+  // The agent (outermost actor) holds the `cnf` key: a key of another DID would bind actions to someone else.
+  else if (!bad.includes('cnf') && !(cnf as { kid: string }).kid.startsWith(`${(act as { sub: string }).sub}#`)) bad.push('cnf');
   return bad.map((claim) => legateError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
 }
 

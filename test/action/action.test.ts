@@ -4,6 +4,7 @@ import { createSignedAction, type CreateSignedActionOptions } from '../../src/ac
 import { actionHash } from '../../src/action/hash.js';
 import { verifySignedAction, type VerifySignedActionOptions } from '../../src/action/verify.js';
 import { MemoryReplayCache } from '../../src/handshake/replay-cache.js';
+import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { issueSessionToken } from '../../src/session/issue.js';
 import { alice, bob, frozenClock, mallory, NOW } from '../fixtures.js';
 import { worldResolver } from '../handshake/fixtures.js';
@@ -14,14 +15,14 @@ const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e
 const at = (offsetMs: number) => frozenClock(new Date(NOW.getTime() + offsetMs));
 const body = new TextEncoder().encode('{"amount":80}');
 
-async function session(lifetimeSeconds = 300) {
+async function session(lifetimeSeconds = 300, owner: string = alice.owner) {
   const { token } = await issueSessionToken({
     signer: bob.signer,
     subject: alice.did,
     audience: bob.did,
     holderKey: { kid: alice.signer.kid, publicKey: alice.signer.publicKey },
     capabilities: [refund, read],
-    attribution: [{ role: 'owner', id: alice.owner }, { role: 'agent', id: alice.did }],
+    attribution: [{ role: 'owner', id: owner }, { role: 'agent', id: alice.did }],
     lifetimeSeconds,
     clock: frozenClock(),
   });
@@ -51,7 +52,7 @@ describe('signed actions', () => {
     expect(result.errors).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.capability).toEqual(refund);
-    expect(result.session).toMatchObject({ sub: alice.did, act: { sub: alice.owner } });
+    expect(result.session).toMatchObject({ sub: alice.owner, act: { sub: alice.did } });
     expect(result.claims).toEqual(payload);
     expect(result.hash).toBe(actionHash(payload));
     const scoped = await act({ action: 'read', resource: 'crm:customer_records:42', scope: 'assigned_tickets_only', params: {} });
@@ -73,6 +74,16 @@ describe('signed actions', () => {
     // mallory claiming alice's key id: the signature does not verify.
     const impostor = await act({ signer: { ...mallory.signer, kid: alice.signer.kid }, session: stolen });
     expect(codes(await verify(impostor.token))).toEqual(['ERR_SIGNATURE_INVALID']);
+  });
+
+  it('refuses an action signed by the owner (sub) instead of the agent (act.sub)', async () => {
+    // carol owns alice and holds a DID key of her own: the session is about her, but only alice acts under it.
+    const carol = generateEphemeralSigner();
+    const owned = await session(300, carol.did);
+    const byOwner = await act({ signer: carol, session: owned });
+    expect(codes(await verify(byOwner.token))).toEqual(['ERR_HOLDER_BINDING', 'ERR_KEY_BINDING']);
+    // The same session, signed by its agent, is accepted.
+    expect((await verify((await act({ session: owned })).token)).ok).toBe(true);
   });
 
   it('refuses a body that does not match bodyHash', async () => {

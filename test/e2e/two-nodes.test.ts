@@ -166,6 +166,8 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
     const actions = trail.filter((e) => e.type === 'action');
     expect(actions.map((e) => e.decision)).toEqual(expect.arrayContaining(['allow', 'deny', 'approval_required']));
     for (const e of actions.filter((a) => a.decision !== undefined && a.chain !== undefined)) expect(e.chain!.at(-1)).toBe(carolDid);
+    // Verified actions: the session's agent (its outermost act) acted, for carol (its sub): current actor first, owner last.
+    for (const e of actions.filter((a) => a.decision === 'allow')) expect(e).toMatchObject({ agent: agentDid, owner: carolDid, chain: [agentDid, carolDid] });
     // The replayed action was refused before any decision, and logged as such.
     expect(actions.find((e) => e.decision === 'deny' && e.reasons?.[0] === 'ERR_REPLAY')).toMatchObject({ action: 'call', resource: 'billing:refund' });
     expect(actions.find((e) => e.reasons?.includes('ERR_CONSTRAINT_AMOUNT'))?.signedAction).toMatch(/^ey/);

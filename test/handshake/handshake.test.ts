@@ -15,6 +15,7 @@ import type { AdvertisePayload, Intent } from '../../src/handshake/types.js';
 import type { Signer } from '../../src/keys/signer.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { signCompactJws } from '../../src/lib/jws.js';
+import { issueSessionToken } from '../../src/session/issue.js';
 import { sessionSubjects } from '../../src/session/types.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { acme, alice, bob, frozenClock, mallory, NOW } from '../fixtures.js';
@@ -76,7 +77,7 @@ describe('ACE handshake', () => {
       ['delete', 'ERR_NOT_AUTHORIZED'],
     ]);
     expect(atBob.rejected[0]!.credential).toBe(creds.aliceGlobex.id);
-    expect(atBob.session?.claims).toMatchObject({ iss: bob.did, sub: alice.did, aud: bob.did, cnf: { kid: alice.signer.kid } });
+    expect(atBob.session?.claims).toMatchObject({ iss: bob.did, sub: alice.owner, act: { sub: alice.did }, aud: bob.did, cnf: { kid: alice.signer.kid } });
 
     const ack = atBob.acknowledge!;
     expect(ack.payload).toMatchObject({ type: 'acknowledge', iss: bob.did, aud: alice.did, nonce: adv.payload.nonce, inReplyTo: adv.payload.id });
@@ -84,7 +85,8 @@ describe('ACE handshake', () => {
     expect(atAlice.errors).toEqual([]);
     expect(atAlice.ok).toBe(true);
     expect(atAlice.session?.claims.capabilities).toEqual([{ ...SCOPED_READ, credential: creds.aliceAcme.id }]);
-    expect(atAlice.session?.claims.act).toEqual({ sub: alice.owner });
+    expect(atAlice.session?.claims.act).toEqual({ sub: alice.did });
+    expect(atAlice.session?.claims.sub).toBe(alice.owner);
     expect(atAlice.verdict).toEqual({ trusted: [{ action: 'read', resource: 'inventory:*', credential: creds.bobAcme.id }], rejected: [] });
 
     const confirm = await createConfirm({ signer: alice.signer, audience: bob.did, inReplyTo: ack.payload.id, nonce: ack.payload.challenge, verdict: atAlice.verdict, clock: frozenClock() });
@@ -119,13 +121,15 @@ describe('ACE handshake', () => {
     expect(atBob.session!.claims.exp - atBob.session!.claims.iat).toBe(300);
   });
 
-  it("carries a sub-agent's delegation chain as nested act claims", async () => {
+  it("carries a sub-agent's delegation chain as nested act claims: sub-agent outermost, owner in sub", async () => {
+    // acme -> alice -> sub
     const sub = generateEphemeralSigner();
     const child = await delegateCapability({ parent: creds.aliceAcme.credential, signer: alice.signer, to: sub.did, capabilities: [{ ...REFUND, constraints: { maxAmount: { value: 20, currency: 'USD' } } }], clock: frozenClock() });
     const adv = await advertise({ signer: sub, credentials: [child.jwt, creds.aliceAcme.jwt], intents: [REFUND] });
     const atBob = await handleAdvertise(adv.token, bobContext());
     expect(atBob.errors).toEqual([]);
-    expect(atBob.session?.claims).toMatchObject({ sub: sub.did, act: { sub: alice.did, act: { sub: alice.owner } }, cnf: { kid: sub.kid } });
+    expect(atBob.session?.claims).toMatchObject({ sub: alice.owner, act: { sub: sub.did, act: { sub: alice.did } }, cnf: { kid: sub.kid } });
+    expect(atBob.session?.claims.act.act?.act).toBeUndefined();
     const atSub = await handleAcknowledge(atBob.acknowledge!.token, aliceContext(adv.payload, { signer: sub }));
     expect(atSub.errors).toEqual([]);
   });
@@ -223,6 +227,26 @@ describe('ACE handshake', () => {
     const context = aliceContext(adv.payload);
     expect((await handleAcknowledge(good.token, context)).errors).toEqual([]);
     expect(codes(await handleAcknowledge(good.token, context))).toEqual(['ERR_REPLAY']);
+  });
+
+  it('alice refuses a session whose agent (act.sub) is not her, even when its owner (sub) is her DID', async () => {
+    const adv = await advertise({ intents: [SCOPED_READ] });
+    const trusted = [{ ...SCOPED_READ, credential: creds.aliceAcme.id }];
+    const presentation = await createPresentation({ signer: bob.signer, credentials: [creds.bobAcme.jwt], audience: alice.did, nonce: adv.payload.nonce, clock: frozenClock() });
+    // The old reading (sub = the agent) would have taken this session as alice's: sub names her, act names mallory.
+    const { token: session } = await issueSessionToken({
+      signer: bob.signer,
+      subject: mallory.did,
+      owner: alice.did,
+      audience: bob.did,
+      holderKey: { kid: alice.signer.kid.replace(alice.did, mallory.did), publicKey: alice.signer.publicKey },
+      capabilities: trusted,
+      clock: frozenClock(),
+    });
+    const ack = await createAcknowledge({ signer: bob.signer, audience: alice.did, inReplyTo: adv.payload.id, nonce: adv.payload.nonce, trusted, rejected: [], presentation, session, clock: frozenClock() });
+    const result = await handleAcknowledge(ack.token, aliceContext(adv.payload));
+    expect(codes(result)).toEqual(['ERR_HOLDER_BINDING', 'ERR_KEY_BINDING']);
+    expect(result.errors.find((e) => e.code === 'ERR_HOLDER_BINDING')?.claim).toBe('session.act');
   });
 
   it("alice refuses a session bound to another key, and rejects bob's capabilities from a distrusted issuer", async () => {

@@ -59,7 +59,7 @@ async function strangerAction(signer: Signer): Promise<string> {
   const did = signer.kid.split('#')[0]!;
   const iat = epochSeconds(NOW);
   const session = await signCompactJws(
-    { iss: did, sub: did, aud: teller, jti: 'urn:uuid:00000000-0000-4000-8000-000000000001', iat, exp: iat + 300, capabilities: [{ action: 'read', resource: 'ledger:*', credential: 'urn:uuid:00000000-0000-4000-8000-000000000002' }], cnf: { kid: signer.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(signer.publicKey).toString('base64url') } } },
+    { iss: did, sub: 'mailto:owner@stranger.example', act: { sub: did }, aud: teller, jti: 'urn:uuid:00000000-0000-4000-8000-000000000001', iat, exp: iat + 300, capabilities: [{ action: 'read', resource: 'ledger:*', credential: 'urn:uuid:00000000-0000-4000-8000-000000000002' }], cnf: { kid: signer.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(signer.publicKey).toString('base64url') } } },
     signer,
     { typ: 'session+jwt' },
   );

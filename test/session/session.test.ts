@@ -1,9 +1,11 @@
 // bob (B) issues alice (A) a session; acme -> alice -> sub for the act chain; mallory forges.
+// The reading under test (RFC 8693 §4.1, oauth/act): sub = the human owner, outermost act = the agent, nested = prior actors.
 import { describe, expect, it } from 'vitest';
 import type { AttributionEntry } from '../../src/delegation/verify-chain.js';
 import { signCompactJws } from '../../src/lib/jws.js';
-import { actorClaim, issueSessionToken, type IssueSessionOptions } from '../../src/session/issue.js';
-import { actorsOf, sessionSubjects } from '../../src/session/types.js';
+import { principalAndActors } from '../../src/oauth/act.js';
+import { issueSessionToken, sessionPrincipal, type IssueSessionOptions } from '../../src/session/issue.js';
+import { actorsOf, sessionAgent, sessionAttribution, sessionOwner, sessionSubjects } from '../../src/session/types.js';
 import { verifySessionToken, type VerifySessionOptions } from '../../src/session/verify.js';
 import { authorize } from '../../src/capability/authorize.js';
 import { acme, alice, bob, frozenClock, mallory, NOW } from '../fixtures.js';
@@ -19,16 +21,19 @@ const refund = { action: 'call', resource: 'billing:refund', constraints: { maxA
 const codes = (r: { errors: { code: string }[] }) => [...new Set(r.errors.map((e) => e.code))];
 const at = (offsetMs: number) => frozenClock(new Date(NOW.getTime() + offsetMs));
 
-function issue(extra: Partial<IssueSessionOptions> = {}) {
+/** A session for alice at bob; `attribution: undefined` issues one without a chain (a library caller's). */
+function issue(extra: Omit<Partial<IssueSessionOptions>, 'attribution'> & { attribution?: readonly AttributionEntry[] | undefined } = {}) {
+  const { attribution: given, ...rest } = extra;
+  const chain = 'attribution' in extra ? given : attribution;
   return issueSessionToken({
     signer: bob.signer,
     subject: alice.did,
     audience: bob.did,
     holderKey: { kid: alice.signer.kid, publicKey: alice.signer.publicKey },
     capabilities: [refund],
-    attribution,
     clock: frozenClock(),
-    ...extra,
+    ...rest,
+    ...(chain === undefined ? {} : { attribution: chain }),
   });
 }
 
@@ -41,21 +46,73 @@ describe('session tokens', () => {
     const [header] = token.split('.') as [string];
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: bob.signer.kid, typ: 'session+jwt' });
     const iat = NOW.getTime() / 1000;
-    expect(claims).toMatchObject({ iss: bob.did, sub: alice.did, aud: bob.did, iat, exp: iat + 300, capabilities: [refund] });
+    expect(claims).toMatchObject({ iss: bob.did, sub: alice.owner, aud: bob.did, iat, exp: iat + 300, capabilities: [refund] });
     expect(claims.cnf).toEqual({ kid: alice.signer.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(alice.signer.publicKey).toString('base64url') } });
-    expect(claims.act).toEqual({ sub: alice.owner });
+    expect(claims.act).toEqual({ sub: alice.did });
     expect(claims.jti).toMatch(/^urn:uuid:/);
     const result = await verify(token);
     expect(result.errors).toEqual([]);
     expect(result.claims).toEqual(claims);
   });
 
-  it('nests act so the innermost actor is the earliest: the owner', () => {
+  it("reads acme -> alice -> sub as sub = owner, act = sub-agent, nested act = alice", async () => {
     const chain: AttributionEntry[] = [...attribution, { role: 'sub-agent', id: SUB, credential: 'urn:uuid:child' }];
-    const act = actorClaim(chain, SUB);
-    expect(act).toEqual({ sub: alice.did, act: { sub: alice.owner } });
-    expect(actorsOf({ act })).toEqual([alice.did, alice.owner]);
-    expect(() => actorClaim(chain, alice.did)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }) as Error);
+    const { claims } = await issue({ subject: SUB, holderKey: { kid: `${SUB}#key-1`, publicKey: alice.signer.publicKey }, attribution: chain });
+    expect({ sub: claims.sub, act: claims.act }).toEqual({ sub: alice.owner, act: { sub: SUB, act: { sub: alice.did } } });
+    expect(sessionAgent(claims)).toBe(SUB);
+    expect(sessionOwner(claims)).toBe(alice.owner);
+    expect(actorsOf(claims)).toEqual([SUB, alice.did]);
+    // Audit order: the current actor first, the owner last.
+    expect(sessionAttribution(claims)).toEqual([SUB, alice.did, alice.owner]);
+    expect(sessionSubjects(claims).map(({ id, owner }) => ({ id, owner }))).toEqual([{ id: SUB, owner: alice.owner }]);
+    // The very reading of the access tokens (oauth/act).
+    expect({ sub: claims.sub, act: claims.act }).toEqual(principalAndActors(chain));
+    expect((await verify((await issue({ subject: SUB, holderKey: { kid: `${SUB}#key-1`, publicKey: alice.signer.publicKey }, attribution: chain })).token)).errors).toEqual([]);
+    // alice's own session: the owner, and alice as the only actor.
+    const own = (await issue()).claims;
+    expect({ sub: own.sub, act: own.act }).toEqual({ sub: alice.owner, act: { sub: alice.did } });
+    expect(sessionAttribution(own)).toEqual([alice.did, alice.owner]);
+  });
+
+  it('takes the owner from the chain, or from an explicit owner option, and never invents one', async () => {
+    const chain: AttributionEntry[] = [...attribution, { role: 'sub-agent', id: SUB, credential: 'urn:uuid:child' }];
+    expect(() => sessionPrincipal(chain, alice.did)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'attribution' }) as Error);
+    expect(sessionPrincipal(undefined, alice.did, alice.owner)).toEqual({ sub: alice.owner, act: { sub: alice.did } });
+    const { claims } = await issue({ attribution: undefined, owner: alice.owner });
+    expect({ sub: claims.sub, act: claims.act }).toEqual({ sub: alice.owner, act: { sub: alice.did } });
+    await expect(issue({ attribution: undefined })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'owner' });
+    await expect(issue({ owner: 'mailto:someone-else@acme.example' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'owner' });
+    expect((await issue({ owner: alice.owner })).claims.sub).toBe(alice.owner);
+    // Never deeper than verifiers read (MAX_ACT_DEPTH, 16 actors).
+    const long: AttributionEntry[] = [...attribution, ...Array.from({ length: 16 }, (_, i): AttributionEntry => ({ role: 'sub-agent', id: `did:key:z${i}` }))];
+    expect(() => sessionPrincipal(long, 'did:key:z15')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'attribution' }) as Error);
+    expect(sessionPrincipal(long.slice(0, -1), 'did:key:z14').act.sub).toBe('did:key:z14');
+    // A chain without an owner, or with only its issuer, names no one accountable.
+    await expect(issue({ attribution: [{ role: 'issuer', id: acme.did }] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(issue({ subject: 'alice', holderKey: { kid: 'alice#key-1', publicKey: alice.signer.publicKey }, attribution: undefined, owner: alice.owner })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      claim: 'subject',
+    });
+  });
+
+  it('refuses a session with a missing, malformed, non-DID or too deep act with ERR_MALFORMED', async () => {
+    const { claims } = await issue();
+    const signed = (act: unknown) => signCompactJws({ ...claims, act }, bob.signer, { typ: 'session+jwt' });
+    // alice as the current actor over `priors` prior actors.
+    const chainOf = (priors: number) => ({ sub: alice.did, act: Array.from({ length: priors - 1 }, (_, i) => `did:key:z${i}`).reduceRight<Record<string, unknown>>((inner, sub) => ({ sub, act: inner }), { sub: 'did:key:zlast' }) });
+    const deep = chainOf(16);
+    for (const act of [undefined, null, 'did:key:x', {}, { sub: '' }, { sub: alice.owner }, { sub: alice.did, act: { sub: 42 } }, { sub: alice.did, act: [] }, deep]) {
+      const result = await verify(await signed(act));
+      expect(codes(result)).toEqual(['ERR_MALFORMED']);
+      expect(result.errors.map((e) => e.claim)).toEqual(['act']);
+      expect(result.claims).toBeUndefined();
+    }
+    // Sixteen actors (MAX_ACT_DEPTH) is the bound, not beyond it.
+    expect(await verify(await signed(chainOf(15)))).toMatchObject({ verified: true });
+    // The agent must be the DID of the cnf key: a session naming mallory as agent but bound to alice's key is malformed.
+    const swapped = await verify(await signed({ sub: mallory.did }));
+    expect(codes(swapped)).toEqual(['ERR_MALFORMED']);
+    expect(swapped.errors.map((e) => e.claim)).toEqual(['cnf']);
   });
 
   it('expires, and never outlives notAfter', async () => {
