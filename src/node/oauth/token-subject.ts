@@ -176,9 +176,11 @@ export async function provePresentation(
   };
 }
 
-// Session claims are read through these accessors: the session helper moves the agent from `sub` to
-// `act.sub` (#15 item 3), and the key binding names the agent whichever way the claims read.
-/** The agent a session is for: the DID of its bound key. */
+/**
+ * The agent a session is for: the DID of its bound key (`cnf`), which is the
+ * outermost `act` (`sub` is the owner, #15); read from the key, so it cannot
+ * disagree with the key the DPoP proof must use.
+ */
 export const sessionAgent = (claims: SessionClaims): string => didOf(claims.cnf.kid);
 
 /** Is `did` this node's organization or one of its active agents (who may have issued a session here)? */
