@@ -247,6 +247,19 @@ describe('token exchange with a session token this node issued', () => {
     expect(claims.authorization_details).toEqual([expect.objectContaining({ action: 'call', resource: 'billing:refund', credential: p.rootId })]);
   });
 
+  it('never outlives the session it was exchanged from', async () => {
+    const sessionExp = claimsOf(session).exp as number;
+    bank.clock.state.at += 200_000;
+    try {
+      const { form, headers } = await sessionForm(await freshNonce(bank.app));
+      const res = await post(bank, form, headers);
+      expect(res.status).toBe(200);
+      expect(claimsOf(res.body.access_token as string).exp).toBe(sessionExp);
+    } finally {
+      bank.clock.state.at -= 200_000;
+    }
+  });
+
   it('refuses a proof by another key than the session’s (ERR_KEY_BINDING)', async () => {
     const { form, headers } = await sessionForm(await freshNonce(bank.app), generateDpopKey());
     const res = await post(bank, form, headers);

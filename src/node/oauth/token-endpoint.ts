@@ -136,7 +136,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
     authorizationDetails: grant.details,
     ...(proof === undefined ? {} : { jkt: proof.jkt }),
     lifetimeSeconds: node.oauth.accessTokenLifetimeSeconds,
-    ...(Number.isFinite(grant.end) ? { notAfter: new Date(grant.end) } : {}),
+    ...(Number.isFinite(Math.min(grant.end, proven.notAfter ?? Infinity)) ? { notAfter: new Date(Math.min(grant.end, proven.notAfter ?? Infinity)) } : {}),
     clock: node.clock,
   });
   const expiresAt = new Date(claims.exp * 1000).toISOString();

@@ -40,6 +40,8 @@ export interface ProvenAuthority {
   replayKeys: string[];
   /** How long those claims must last, in ms since the epoch. */
   replayUntil: number;
+  /** The token ends no later than this, in ms since the epoch: a session subject's own `exp`. */
+  notAfter?: number;
 }
 
 /** What verifying takes: the node, the issuer URL, its nonces and one request's verification options (one budget). */
@@ -265,5 +267,7 @@ export async function proveSession(
     rejected,
     replayKeys: [],
     replayUntil: 0,
+    // A token exchanged from a session never outlives the session.
+    notAfter: claims.exp * 1000,
   };
 }
