@@ -97,9 +97,9 @@ describe('resource server: token and DPoP checks', () => {
   it('checks htu against the public origin when the service sits behind a proxy', async () => {
     const { rs } = setup({ publicOrigin: 'https://public.bank.example' });
     const { token, key } = await accessToken();
-    const proxied = await signedRequest({ token, key, url: 'http://10.0.0.7:8080/tickets/42', proof: { htu: 'https://public.bank.example/tickets/42?x=1' } });
+    const proxied = await signedRequest({ token, key, url: 'http://127.0.0.1:8080/tickets/42', proof: { htu: 'https://public.bank.example/tickets/42?x=1' } });
     expect((await rs.verify(proxied)).ok).toBe(true);
-    const direct = await signedRequest({ token, key, url: 'http://10.0.0.7:8080/tickets/42' });
+    const direct = await signedRequest({ token, key, url: 'http://127.0.0.1:8080/tickets/42' });
     expect(refused(await rs.verify(direct)).code).toBe('ERR_DPOP_INVALID');
   });
 

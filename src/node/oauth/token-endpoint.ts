@@ -126,6 +126,8 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
     throw legateError(code, 'nothing asked for can be granted: see rejected', { claim: request.detailsOnly ? 'authorization_details' : 'scope', reason: 'nothing-granted' });
   }
   const { sub, act } = principalAndActors(grant.line.attribution);
+  // Never past the chain's end, nor past the session a session subject rests on.
+  const end = Math.min(grant.end, proven.notAfter ?? Number.POSITIVE_INFINITY);
   const { token, claims } = await issueAccessToken({
     signer: await organizationSigner(node),
     issuer: context.issuer,
@@ -136,7 +138,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
     authorizationDetails: grant.details,
     ...(proof === undefined ? {} : { jkt: proof.jkt }),
     lifetimeSeconds: node.oauth.accessTokenLifetimeSeconds,
-    ...(Number.isFinite(Math.min(grant.end, proven.notAfter ?? Infinity)) ? { notAfter: new Date(Math.min(grant.end, proven.notAfter ?? Infinity)) } : {}),
+    ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),
     clock: node.clock,
   });
   const expiresAt = new Date(claims.exp * 1000).toISOString();
