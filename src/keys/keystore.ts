@@ -114,6 +114,22 @@ export class KeyStore {
     // The status is read every time (a retired key must stop signing at once); only the decrypted key is cached.
     const record = await this.#store.getKey(kid);
     if (record === undefined) throw legateError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
+    return this.#signerOf(record);
+  }
+
+  /**
+   * The newest active key of `controller`, as a Signer, from one read of its
+   * keys (their statuses read now, as {@link signer} reads one).
+   * @throws LegateError `ERR_KEY_UNAVAILABLE` when it has no active key.
+   */
+  async newestSigner(controller: string): Promise<Signer> {
+    const newest = (await this.#store.listKeys(controller)).filter((k) => k.status === 'active').at(-1);
+    if (newest === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
+    return this.#signerOf(newest);
+  }
+
+  #signerOf(record: StoredKey): Signer {
+    const { kid } = record;
     if (record.status !== 'active') {
       this.#signers.delete(kid);
       throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });

@@ -29,6 +29,7 @@ import { verifyDpopProof, type DpopProof } from '../../oauth/dpop.js';
 import { tokenEndpointError, type RejectedCapability } from '../../oauth/errors.js';
 import type { NonceIssuer } from '../../oauth/nonce.js';
 import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_SESSION } from '../../oauth/types.js';
+import type { Signer } from '../../keys/signer.js';
 import { audit, auditRefusal, auditUnauthenticated } from '../audit.js';
 import { inTransaction, type NodeContext } from '../context.js';
 import { storeReplayCache } from '../replay.js';
@@ -95,7 +96,8 @@ async function proofOf(node: NodeContext, header: string | undefined, request: T
   });
 }
 
-async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: NonceIssuer, seen: Seen): Promise<EndpointResponse> {
+async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { nonces: NonceIssuer; signer: Signer }, seen: Seen): Promise<EndpointResponse> {
+  const { nonces, signer } = keys;
   if (input.refused !== undefined) throw input.refused;
   const request = parseTokenRequest(input.form, node.oauth.resources);
   seen.resource = request.target;
@@ -129,7 +131,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
   // Never past the chain's end, nor past the session a session subject rests on.
   const end = Math.min(grant.end, proven.notAfter ?? Number.POSITIVE_INFINITY);
   const { token, claims } = await issueAccessToken({
-    signer: await organizationSigner(node),
+    signer,
     issuer: context.issuer,
     audience: request.target,
     clientId: proven.client,
@@ -218,8 +220,10 @@ export async function tokenEndpoint(node: NodeContext, request: TokenEndpointReq
   let nonces: NonceIssuer | undefined;
   let response: EndpointResponse;
   try {
-    nonces = await nonceIssuerOf(node);
-    response = await exchange(node, request, nonces, seen);
+    // The organization's keys are read once: the newest signs the token and keys the nonces.
+    const signer = await organizationSigner(node);
+    nonces = await nonceIssuerOf(node, signer);
+    response = await exchange(node, request, { nonces, signer }, seen);
   } catch (error) {
     await auditRefused(node, seen, error);
     const emptyGrant = error instanceof LegateError && error.reason === 'nothing-granted' && seen.rejected !== undefined;
