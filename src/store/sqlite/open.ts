@@ -538,6 +538,9 @@ abstract class SqliteStoreBase implements Store {
   getStatusList(id: string): Promise<StatusListRecord | undefined> {
     return this.run('getStatusList', (c) => c.status.getStatusList(id));
   }
+  getStatusListToken(id: string): Promise<string | undefined> {
+    return this.run('getStatusListToken', (c) => c.status.getStatusListToken(id));
+  }
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]> {
     return this.run('listStatusLists', (c) => c.status.listStatusLists(query));
   }
