@@ -32,12 +32,14 @@ import { readUnverified, verifySecuredCredential, type SecuredCredential } from 
 export async function verifyCapabilityCredential(
   secured: SecuredCredential,
   options: VerifyCredentialOptions,
+  /** @internal What `readUnverified(secured)` gave the caller already (verifying decodes again and reads what is signed). */
+  readAlready?: { stated: Record<string, unknown> | undefined },
 ): Promise<CredentialVerification<AgentCapabilityCredential>> {
   const { trust } = options;
   const profile = { schemaFile: CAPABILITY_SCHEMA_FILE };
   if (trust === undefined) return verifySecuredCredential(secured, profile, options);
   // Trust before fetch: a root credential's issuer is asked about before its DID is resolved or its status fetched.
-  const stated = readUnverified(secured, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  const stated = readAlready === undefined ? readUnverified(secured, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH) : readAlready.stated;
   const claimed = stated === undefined ? undefined : rootClaim(stated);
   // Only a root credential's issuer needs accrediting: a delegated one's authority is its chain's root.
   // (Nor is anything fetched for a credential that cannot be read or names no issuer: it fails before any lookup.)

@@ -76,7 +76,7 @@ export async function verifyLinks(tokens: readonly SecuredCredential[], options:
         const credential = stated[i];
         // Unreadable credentials fail at decoding, before any lookup; roots are trust-checked first by verifyCapabilityCredential.
         if (credential === undefined || level[i] === 0) {
-          results[i] = await verifyCapabilityCredential(tokens[i]!, options);
+          results[i] = await verifyCapabilityCredential(tokens[i]!, options, { stated: credential });
           return;
         }
         if (level[i] === undefined) {
@@ -89,7 +89,7 @@ export async function verifyLinks(tokens: readonly SecuredCredential[], options:
         } else if (issuerId(credential) !== (parent.credential.credentialSubject as { id?: unknown } | undefined)?.id) {
           results[i] = unvouched(credential, 'it is not issued by the subject of its parent');
         } else {
-          results[i] = await verifyCapabilityCredential(tokens[i]!, options);
+          results[i] = await verifyCapabilityCredential(tokens[i]!, options, { stated: credential });
         }
       }),
     );

@@ -39,7 +39,7 @@ import { issuerOf, tokenEndpointUrl } from './metadata.js';
 import { nonceIssuerOf } from './nonce-key.js';
 import { grantOf, type Refusal } from './token-grant.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
-import { claimedClient, provePresentation, proveSession } from './token-subject.js';
+import { claimedClient, provePresentation, proveSession, type TokenMemo } from './token-subject.js';
 import type { EndpointResponse, TokenEndpointRequest } from './types.js';
 
 /** What the audit line of a refusal can say: what the request claimed, as far as it was read. */
@@ -101,9 +101,10 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
   if (input.refused !== undefined) throw input.refused;
   const request = parseTokenRequest(input.form, node.oauth.resources);
   seen.resource = request.target;
-  seen.agent = claimedClient(request);
+  const decoded: TokenMemo = new Map();
+  seen.agent = claimedClient(request, decoded);
   const proof = await proofOf(node, input.dpop, request, nonces);
-  const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId };
+  const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId, decoded };
   const proven =
     request.subjectTokenType === TOKEN_TYPE_SESSION
       ? await proveSession(context, request.subjectToken, request.requested, proof?.jkt)
