@@ -55,6 +55,8 @@ export class KeyStore {
   #master: MasterKey | undefined;
   readonly #clock: Clock;
   readonly #signers = new Map<string, Signer>();
+  /** Each controller's newest active signer, as of a change stamp of the store. */
+  readonly #newest = new Map<string, { stamp: string; signer: Signer }>();
 
   /**
    * @param master the master key, or a function that unlocks it on first use
@@ -119,13 +121,20 @@ export class KeyStore {
 
   /**
    * The newest active key of `controller`, as a Signer, from one read of its
-   * keys (their statuses read now, as {@link signer} reads one).
+   * keys (their statuses read now, as {@link signer} reads one), or as last
+   * read when the store's change stamp says no key changed since.
    * @throws LegateError `ERR_KEY_UNAVAILABLE` when it has no active key.
    */
   async newestSigner(controller: string): Promise<Signer> {
+    // Kept while the store's change stamp says no key changed (a new key, a retirement, here or in another process).
+    const stamp = this.#store.changeStamp?.();
+    const kept = this.#newest.get(controller);
+    if (stamp !== undefined && kept?.stamp === stamp) return kept.signer;
     const newest = (await this.#store.listKeys(controller)).filter((k) => k.status === 'active').at(-1);
     if (newest === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
-    return this.#signerOf(newest);
+    const signer = this.#signerOf(newest);
+    if (stamp !== undefined) this.#newest.set(controller, { stamp, signer });
+    return signer;
   }
 
   #signerOf(record: StoredKey): Signer {

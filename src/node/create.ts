@@ -24,6 +24,7 @@ import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
 import { trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
+import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
 import { createVerifier } from './verify.js';
@@ -72,6 +73,9 @@ export function createNode(deps: NodeDeps): NodeContext {
   // Modules loaded on first use (#14), each looked up once per node rather than at every call.
   let trustListRead: Promise<(ctx: NodeContext) => Promise<string>> | undefined;
   let localStatus: Promise<(url: string) => Promise<string | undefined>> | undefined;
+  // The node's own trust list and status lists, read at every decision: kept until the store says they may have changed.
+  const ownTrustList = stampedRead(deps.store, async (_: 'own') => (await (trustListRead ??= import('./registry.js').then((m) => m.publishedTrustList)))(node));
+  const localStatusList = stampedRead(deps.store, async (url: string) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url));
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,
@@ -104,8 +108,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     verifier: createVerifier({
       self: node.organization.did,
       // node/registry and node/status are loaded when the verifier first needs them (#14).
-      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: async () => (await (trustListRead ??= import('./registry.js').then((m) => m.publishedTrustList)))(node) },
-      localStatusList: async (url) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url),
+      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: () => ownTrustList('own') },
+      localStatusList: localStatusList,
       resolver: node.resolver,
       http: node.http,
       clock: node.clock,
