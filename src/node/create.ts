@@ -22,7 +22,7 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
-import { trustListUrlOf } from './documents.js';
+import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
@@ -75,7 +75,9 @@ export function createNode(deps: NodeDeps): NodeContext {
   let localStatus: Promise<(url: string) => Promise<string | undefined>> | undefined;
   // The node's own trust list and status lists, read at every decision: kept until the store says they may have changed.
   const ownTrustList = stampedRead(deps.store, async (_: 'own') => (await (trustListRead ??= import('./registry.js').then((m) => m.publishedTrustList)))(node));
-  const localStatusList = stampedRead(deps.store, async (url: string) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url));
+  const ownStatusList = stampedRead(deps.store, async (url: string) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url));
+  const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
+  const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,

@@ -308,7 +308,7 @@ export interface Store extends Repositories {
    * commit by another connection to the same database. Equal stamps mean
    * none of those changed in between, so a reader may keep what it derived
    * from them. Undefined when the store cannot tell (then nothing may be
-   * kept). Synchronous and cheap: one `PRAGMA data_version`.
+   * kept). Synchronous: one `PRAGMA data_version` (a few µs).
    */
   changeStamp?(): string | undefined;
 
