@@ -119,10 +119,12 @@ export async function verifyCredentialJwt<C>(
   token: string,
   profile: CredentialProfile,
   options: VerifyCredentialOptions,
+  /** `token` as the caller already decoded it (with the same `maxLength`). */
+  alreadyDecoded?: DecodedJws,
 ): Promise<CredentialVerification<C>> {
   let decoded: DecodedJws;
   try {
-    decoded = decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+    decoded = alreadyDecoded ?? decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
   } catch (error) {
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
