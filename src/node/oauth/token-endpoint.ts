@@ -96,8 +96,23 @@ async function proofOf(node: NodeContext, header: string | undefined, request: T
   });
 }
 
+/** `nonces`, each nonce checked once per request (the DPoP proof and the presentation usually answer the same one). */
+function checkedOnce(nonces: NonceIssuer): NonceIssuer {
+  const checked = new Map<string, ReturnType<NonceIssuer['check']>>();
+  return {
+    issue: () => nonces.issue(),
+    check: (nonce) => {
+      if (nonce === undefined) return nonces.check(nonce);
+      let state = checked.get(nonce);
+      if (state === undefined) checked.set(nonce, (state = nonces.check(nonce)));
+      return state;
+    },
+  };
+}
+
 async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { nonces: NonceIssuer; signer: Signer }, seen: Seen): Promise<EndpointResponse> {
-  const { nonces, signer } = keys;
+  const { signer } = keys;
+  const nonces = checkedOnce(keys.nonces);
   if (input.refused !== undefined) throw input.refused;
   const request = parseTokenRequest(input.form, node.oauth.resources);
   seen.resource = request.target;
