@@ -10,7 +10,7 @@
  */
 
 import { legateError, type LegateError } from '../errors/index.js';
-import type { ValidSchemas } from './valid-schemas.js';
+import type { ValidSchemas } from '../lib/valid-schemas.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { schemaErrors } from './schema.js';

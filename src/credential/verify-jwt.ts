@@ -23,12 +23,12 @@ import type { Clock } from '../lib/clock.js';
 import type { WorkBudget } from '../lib/work-budget.js';
 import { algRefused, decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
-import type { ValidSchemas } from './valid-schemas.js';
+import type { ValidSchemas } from '../lib/valid-schemas.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
 import { issuerId } from './types.js';
 
 export type { CredentialProfile, StatusCheck } from './checks.js';
-export type { ValidSchemas } from './valid-schemas.js';
+export type { ValidSchemas } from '../lib/valid-schemas.js';
 
 export interface VerifyCredentialOptions {
   /** Resolves the issuer's DID document. */
@@ -66,7 +66,7 @@ export interface VerifyCredentialOptions {
   canonicalHashes?: CanonicalHashes;
   /**
    * Credentials already found to match their schema (`createValidSchemas`,
-   * credential/valid-schemas): one per owner, such as a node's verifier. Without it,
+   * lib/valid-schemas): one per owner, such as a node's verifier. Without it,
    * each credential is validated afresh.
    */
   validSchemas?: ValidSchemas;

@@ -18,7 +18,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { createValidSchemas } from '../credential/valid-schemas.js';
+import { createValidSchemas } from '../lib/valid-schemas.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { WorkBudget } from '../lib/work-budget.js';

@@ -1,16 +1,16 @@
 /**
- * @module credential/valid-schemas
+ * @module lib/valid-schemas
  *
  * A verifier's memory of the credentials it found to match their JSON
  * Schema, by a digest of their exact signed payload text, its form and the
  * schema: the same text always validates the same way, so a verifier that
  * owns one (a node) validates a credential it sees again and again once.
  * Only matches are remembered; a credential that does not match is checked
- * (and refused) every time. In a module of its own so a node can make one
- * when it opens without loading the validator (#14).
+ * (and refused) every time. In lib/, apart from the validator, so a node
+ * makes one when it opens without loading any credential code (#14).
  */
 
-import { Cache } from '../lib/cache.js';
+import { Cache } from './cache.js';
 
 /** Digests of credential payload texts found valid against a schema. */
 export interface ValidSchemas {
