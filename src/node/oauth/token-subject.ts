@@ -70,13 +70,14 @@ function decodeOnce(token: string, memo: TokenMemo | undefined): DecodedJws {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 /** A presentation read without verifying anything: who claims to hold it, which nonce and key binding it claims. */
-function claimed(token: string, name: string, memo: TokenMemo | undefined): { decoded: DecodedJws; holder: string; nonce: string | undefined; jkt: unknown } {
+function claimed(token: string, name: string, memo: TokenMemo | undefined): { decoded: DecodedJws; holder: string; nonce: string | undefined; jkt: unknown; mayAct: string | undefined } {
   const decoded = decodeOnce(token, memo);
   const holder = str(decoded.payload.holder);
   if (decoded.header.typ !== 'vp+jwt' || holder === undefined) {
     throw legateError('ERR_MALFORMED', `${name} must be a vp+jwt presentation naming its holder`, { claim: name });
   }
-  return { decoded, holder, nonce: str(decoded.payload.nonce), jkt: decoded.payload.jkt };
+  const mayAct = decoded.payload.may_act as { sub?: unknown } | undefined;
+  return { decoded, holder, nonce: str(decoded.payload.nonce), jkt: decoded.payload.jkt, mayAct: str(mayAct?.sub) };
 }
 
 /**
@@ -150,6 +151,10 @@ export async function provePresentation(
   const actor = request.actorToken === undefined ? undefined : claimed(request.actorToken, 'actor_token', context.decoded);
   const client = actor ?? subject;
   checkClient(context.clientId, client.holder);
+  // The subject names the one agent that may act for it (RFC 8693 §4.4), so its presentation cannot be taken up by another sub-agent.
+  if (actor !== undefined && subject.mayAct !== actor.holder) {
+    throw legateError('ERR_CHAIN_INVALID', 'the subject token must name the actor in its may_act claim ({ "sub": <actor DID> })', { claim: 'may_act' });
+  }
   const nonces = [checkNonce(context.nonces, subject.nonce), ...(actor === undefined ? [] : [checkNonce(context.nonces, actor.nonce)])];
   // The client binds the token to a key: a fresh one its presentation names (`jkt`), else its own.
   const bound = str(client.jkt);
