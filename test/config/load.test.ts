@@ -155,6 +155,17 @@ describe('values', () => {
     }
   });
 
+  it('reads oauth.clients entries as DIDs with the audience each serves after =', () => {
+    const clients = settingSpec('oauth.clients')!;
+    const entries = ['did:web:rs.example=https://rs.example/api?v=1', 'did:web:rs.example=did:web:bank.example:agents:teller', 'did:key:z6Mk'];
+    expect(parseSetting(clients, entries.join(' '))).toEqual(entries);
+    for (const bad of ['did:web:rs.example=', 'did:=https://rs.example', 'did:web:rs.example=ftp://rs.example', 'did:web:rs.example=rs.example', 'did:web:rs.example=https://rs.example/#x']) {
+      expect(() => parseSetting(clients, bad), bad).toThrow(expect.objectContaining(refused('ERR_INVALID_ARGUMENT', 'oauth.clients')));
+    }
+    // Other lists keep their entries whole: `=` names nothing there.
+    expect(() => parseSetting(settingSpec('oauth.resources')!, 'https://rs.example/api=x')).not.toThrow();
+  });
+
   it("never quotes a secret's value in a refusal", () => {
     try {
       parseSetting(settingSpec('passphrase')!, 'x'.repeat(5000));

@@ -9,7 +9,7 @@ import { actWith } from '../helpers/verifier.js';
 import { sweepNode } from '../../src/node/sweep.js';
 import { createApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
-import { accessTokenFor, assertion, delegatedHelper, ISSUER, mallory, openBank, OWNER, rs1, rs2, sessionOf, type Bank } from './pdp-fixture.js';
+import { accessTokenFor, assertion, delegatedHelper, ISSUER, LEDGER, mallory, openBank, OWNER, rs1, rs2, rs3, sessionOf, type Bank } from './pdp-fixture.js';
 
 let now: Date;
 const clock = () => new Date(now.getTime());
@@ -125,6 +125,27 @@ describe('AuthZEN access evaluation', () => {
     const expired = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '1.00'))).body as Answer;
     expect(expired.decision).toBe(false);
     expect(codes(expired)).toEqual(['ERR_EXPIRED']);
+  });
+
+  it("denies ERR_AUDIENCE on another resource's token: rs3 serves LEDGER, alice's token is for RESOURCE; nothing is counted", async () => {
+    const subject = await aliceToken();
+    const answer = (await evaluate(rs3, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer;
+    expect(answer).toMatchObject({ decision: false, context: { decision: 'deny', attribution: [bank.alice.did] } });
+    expect(codes(answer)).toEqual(['ERR_AUDIENCE']);
+    const many = (await evaluate(rs3, { evaluations: [request(subject, 'call', 'billing:refund', '10.00')] }, EVALUATIONS)).body as { evaluations: Answer[] };
+    expect(many.evaluations.map(codes)).toEqual([['ERR_AUDIENCE']]);
+    expect((await evaluations()).map((e) => [e.decision, e.reasons, e.details?.caller])).toEqual([
+      ['deny', ['ERR_AUDIENCE'], rs3.did],
+      ['deny', ['ERR_AUDIENCE'], rs3.did],
+    ]);
+    // Nothing was charged: rs1 still gets the whole day's 100 EUR (60 + 40).
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer).decision).toBe(true);
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '40.00'))).body as Answer).decision).toBe(true);
+    // rs3 decides on its own resource's tokens; a session (for teller, not rs3's) is another audience too.
+    const ledger = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock, { audience: LEDGER });
+    expect(codes((await evaluate(rs3, request({ id: bank.alice.did, token: ledger.token }, 'call', 'billing:refund', '1.00'))).body as Answer)).toEqual(['ERR_BUDGET_EXCEEDED']);
+    const session = await sessionOf(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
+    expect(codes((await evaluate(rs3, request({ id: bank.alice.did, session: session.token }, 'call', 'billing:refund', '1.00'))).body as Answer)).toEqual(['ERR_AUDIENCE']);
   });
 
   it('decides a session subject the way POST /actions does', async () => {

@@ -9,7 +9,7 @@ import { createApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../../src/oauth/types.js';
 import { NOW } from '../fixtures.js';
-import { accessTokenFor, assertion, delegatedHelper, ISSUER, mallory, openBank, OWNER, RESOURCE, rs1, type Bank } from './pdp-fixture.js';
+import { accessTokenFor, assertion, delegatedHelper, ISSUER, LEDGER, mallory, openBank, OWNER, RESOURCE, rs1, rs3, type Bank } from './pdp-fixture.js';
 
 let now: Date;
 const clock = () => new Date(now.getTime());
@@ -142,6 +142,27 @@ describe('introspection answers', () => {
     const foreign = `${h}.${p}.${'A'.repeat(86)}`;
     expect((await introspect(foreign)).body).toEqual({ active: false });
     expect((await introspect('not-a-token')).body).toEqual({ active: false });
+  });
+
+  it("reports another resource's token inactive: rs3 serves LEDGER and learns nothing of alice's token for RESOURCE", async () => {
+    const { token, claims } = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
+    expect((await introspect(token)).body).toMatchObject({ active: true, aud: RESOURCE });
+    const response = await introspect(token, await assertion(rs3, clock, PATH));
+    expect(response).toMatchObject({ status: 200, body: { active: false } });
+    expect(response.body).toEqual({ active: false });
+    expect((await introspections()).at(-1)).toMatchObject({ decision: 'deny', reasons: ['ERR_AUDIENCE'], session: claims.jti, details: { caller: rs3.did } });
+    // rs3's own resource's token is active for rs3, and not for rs1.
+    const ledger = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock, { audience: LEDGER });
+    expect((await introspect(ledger.token, await assertion(rs3, clock, PATH))).body).toMatchObject({ active: true, aud: LEDGER });
+    expect((await introspect(ledger.token)).body).toEqual({ active: false });
+  });
+
+  it('tells a client registered without an audience (a bare DID) about no token', async () => {
+    const { token } = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
+    bank.node.oauth = { ...bank.node.oauth, clients: [rs1.did] };
+    const response = await introspect(token);
+    expect(response).toMatchObject({ status: 200, body: { active: false } });
+    expect((await introspections()).at(-1)).toMatchObject({ reasons: ['ERR_AUDIENCE'], details: { caller: rs1.did } });
   });
 
   it('reports a token whose chains the node no longer holds inactive', async () => {

@@ -4,7 +4,8 @@
  *   bank (did:web:bank.example) -> alice (a bank agent; refunds up to 60 EUR each, 100 EUR a day;
  *                                          closing an account needs an approval) -> helper (a did:key sub-agent)
  *   teller: the bank agent that answers handshakes (session subjects)
- *   rs1, rs2: resource servers (did:key) registered in oauth.clients; mallory: not registered
+ *   rs1, rs2: resource servers (did:key) registered in oauth.clients for RESOURCE and teller's sessions;
+ *   rs3: registered for LEDGER only (another resource of the bank); mallory: not registered
  *
  * Access tokens are issued here as the token endpoint issues them (issueAccessToken signed by the
  * organization's key), with the chains stored under their jti; the chains come from a handshake,
@@ -31,6 +32,10 @@ import { handshakeWith } from '../helpers/verifier.js';
 
 export const OWNER = 'mailto:carol@bank.example';
 export const RESOURCE = 'https://api.bank.example/refunds';
+/** Another resource of the bank, served by rs3 alone. */
+export const LEDGER = 'https://api.bank.example/ledger';
+/** The DID of the bank agent that answers handshakes: the audience of session tokens. */
+export const TELLER = 'did:web:bank.example:agents:teller';
 export const ISSUER = 'https://bank.example';
 export const REFUND: Capability = {
   action: 'call',
@@ -41,6 +46,7 @@ export const CLOSE: Capability = { action: 'close', resource: 'billing:account',
 
 export const rs1 = generateEphemeralSigner();
 export const rs2 = generateEphemeralSigner();
+export const rs3 = generateEphemeralSigner();
 export const mallory = generateEphemeralSigner();
 
 export interface Bank {
@@ -49,12 +55,16 @@ export interface Bank {
   alice: { did: string; signer: Signer; root: { id: string; jwt: string } };
 }
 
-/** A fresh bank node at `clock`, rs1 and rs2 registered as clients, alice holding REFUND and CLOSE. */
+/** `oauth.clients`: rs1 and rs2 for RESOURCE and teller's sessions, rs3 for LEDGER. */
+export const CLIENTS = [rs1, rs2].flatMap((rs) => [`${rs.did}=${RESOURCE}`, `${rs.did}=${TELLER}`]).concat(`${rs3.did}=${LEDGER}`);
+
+/** A fresh bank node at `clock`, rs1, rs2 and rs3 registered as clients, alice holding REFUND and CLOSE. */
 export async function openBank(clock: () => Date): Promise<Bank> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-pdp-')), 'bank');
   await initNode({ dataDir, domain: 'bank.example', clock });
-  const node = await openNode({ dataDir, clock, sessionLifetimeSeconds: 86_400, oauth: { resources: [RESOURCE], clients: [rs1.did, rs2.did] } });
+  const node = await openNode({ dataDir, clock, sessionLifetimeSeconds: 86_400, oauth: { resources: [RESOURCE, LEDGER], clients: CLIENTS } });
   const teller = await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
+  if (teller.did !== TELLER) throw new Error(`teller is ${teller.did}`);
   await node.services.issuance.issue({ agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
   const alice = await createAgent(node, { name: 'alice', owner: OWNER });
   const root = await node.services.issuance.issue({ agent: 'alice', capabilities: [REFUND, CLOSE], delegation: { depth: 0, maxDepth: 1 } });
@@ -84,7 +94,7 @@ export async function accessTokenFor(
   holder: Signer & { did?: string },
   credentials: string[],
   clock: () => Date,
-  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints'] } = {},
+  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints']; audience?: string } = {},
 ) {
   const did = holder.did ?? bank.alice.did;
   const session = await sessionOf(bank, holder, credentials, clock);
@@ -99,7 +109,7 @@ export async function accessTokenFor(
   const { token, claims } = await issueAccessToken({
     signer: await organizationSigner(bank.node),
     issuer: ISSUER,
-    audience: RESOURCE,
+    audience: options.audience ?? RESOURCE,
     clientId: did,
     sub: OWNER,
     act: act as { sub: string },

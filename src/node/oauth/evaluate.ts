@@ -10,7 +10,8 @@
  * The caller authenticates with `private_key_jwt` in `Authorization:
  * Bearer` (node/oauth/client-auth; 401 otherwise). The subject carries an
  * access token or a session token this node issued (node/oauth/
- * evaluate-subject); the decision runs through node/decide, the very engine
+ * evaluate-subject), for an audience the caller serves (`oauth.clients`;
+ * another's token is denied with `ERR_AUDIENCE` and nothing more); the decision runs through node/decide, the very engine
  * behind `POST /actions`, so usage is read, recorded and logged in one
  * transaction and a budget is never exceeded across every caller sharing
  * the node. AuthZEN's `decision` is a boolean: `approval_required` answers
@@ -34,7 +35,7 @@ import { audit, auditRefusal } from '../audit.js';
 import { transactionView, type NodeContext } from '../context.js';
 import { decideAndRecord, liveChains, reasonOf } from '../decide.js';
 import { verificationOptions } from '../verify.js';
-import { authenticateClient, bearerAssertion, claimedClient, endpointUrl, invalidClient, issuerUrl } from './client-auth.js';
+import { authenticateClient, bearerAssertion, claimedClient, endpointUrl, invalidClient, issuerUrl, type AuthenticatedClient } from './client-auth.js';
 import { bodyOf, parseBatch, parseEvaluation, type ParsedEvaluation } from './evaluate-request.js';
 import { accessTokenSubject, sessionSubject, type VerifiedSubject } from './evaluate-subject.js';
 import type { EndpointResponse, EvaluationRequest } from './types.js';
@@ -138,7 +139,7 @@ function tokenRefusal(node: NodeContext, subject: VerifiedSubject, request: Auth
 }
 
 interface Logged {
-  caller: string;
+  caller: AuthenticatedClient;
   evaluation: ParsedEvaluation;
   subject: VerifiedSubject | undefined;
   batch?: number;
@@ -148,7 +149,7 @@ interface Logged {
 async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision' | 'reasons'>, answer: EvaluationAnswer, charged: readonly Charge[]): Promise<void> {
   const { caller, evaluation: e, subject } = log;
   if (e.requestId !== undefined) {
-    const stored = { key: keyOf(caller, e.requestId), requestHash: e.hash, answer: JSON.stringify(answer), expiresAt: new Date(tx.clock().getTime() + ANSWER_LIFETIME_MS).toISOString() };
+    const stored = { key: keyOf(caller.did, e.requestId), requestHash: e.hash, answer: JSON.stringify(answer), expiresAt: new Date(tx.clock().getTime() + ANSWER_LIFETIME_MS).toISOString() };
     if (!(await tx.store.putAnswer(stored, tx.clock().toISOString()))) throw raced();
   }
   const credentials = charged.length > 0 ? [...new Set(charged.map((c) => c.credentialId))].slice(0, 32) : undefined;
@@ -164,7 +165,7 @@ async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision'
     credentials,
     reasons: [...new Set(d.reasons.map((r) => r.code))].slice(0, 32),
     details: {
-      caller,
+      caller: caller.did,
       subject: subject?.kind ?? (e.subject.token === undefined ? 'session' : 'access_token'),
       ...(e.requestId === undefined ? {} : { request_id: e.requestId }),
       ...(log.batch === undefined ? {} : { batch: log.batch }),
@@ -173,15 +174,15 @@ async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision'
 }
 
 /** Decides one evaluation (or returns its stored answer). @throws LegateError `ERR_CONFLICT`, or the node's own failures. */
-async function evaluateOne(node: NodeContext, caller: string, e: ParsedEvaluation, batch?: number): Promise<EvaluationAnswer> {
-  const stored = await storedAnswer(node, caller, e);
+async function evaluateOne(node: NodeContext, caller: AuthenticatedClient, e: ParsedEvaluation, batch?: number): Promise<EvaluationAnswer> {
+  const stored = await storedAnswer(node, caller.did, e);
   if (stored !== undefined) return stored;
   try {
     return await decideOne(node, { caller, evaluation: e, subject: undefined, ...(batch === undefined ? {} : { batch }) });
   } catch (error) {
     if (!isRaced(error)) throw error;
     // A concurrent request with the same id stored its answer first: ours rolled back; answer with theirs.
-    const theirs = await storedAnswer(node, caller, e);
+    const theirs = await storedAnswer(node, caller.did, e);
     if (theirs === undefined) throw legateError('ERR_INTERNAL', 'a stored answer vanished');
     return theirs;
   }
@@ -201,6 +202,13 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
     return answer;
   }
   const known = { ...log, subject };
+  if (!log.caller.audiences.has(subject.audience)) {
+    // Another audience's token: denied, and the answer names no more than the request did.
+    const denied = { decision: 'deny' as const, reasons: [{ code: 'ERR_AUDIENCE' as const, message: "the subject's token is for an audience this client does not serve" }] };
+    const answer = answerOf(denied, [e.subject.id]);
+    await node.store.transaction((tx) => record(transactionView(node, tx), known, denied, answer, []));
+    return answer;
+  }
   const verifier = verifierFor(node, subject, e.request);
   const refused = tokenRefusal(node, subject, e.request, verifier);
   if (refused !== undefined) {
@@ -225,7 +233,7 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
 }
 
 /** Authenticates the caller of `path`, or answers 401 (audited as a refusal). */
-async function caller(node: NodeContext, request: EvaluationRequest, path: string): Promise<string | EndpointResponse> {
+async function caller(node: NodeContext, request: EvaluationRequest, path: string): Promise<AuthenticatedClient | EndpointResponse> {
   const assertion = bearerAssertion(request.authorization);
   try {
     return await authenticateClient(node, assertion, path);
@@ -243,7 +251,7 @@ async function caller(node: NodeContext, request: EvaluationRequest, path: strin
  */
 export async function evaluationEndpoint(node: NodeContext, request: EvaluationRequest): Promise<EndpointResponse> {
   const who = await caller(node, request, EVALUATION_PATH);
-  if (typeof who !== 'string') return who;
+  if (!('did' in who)) return who;
   try {
     const answer = await evaluateOne(node, who, parseEvaluation(bodyOf(request.body)));
     return { status: 200, body: answer, headers: NO_STORE };
@@ -263,12 +271,12 @@ export async function evaluationEndpoint(node: NodeContext, request: EvaluationR
  */
 export async function evaluationsEndpoint(node: NodeContext, request: EvaluationRequest): Promise<EndpointResponse> {
   const who = await caller(node, request, EVALUATIONS_PATH);
-  if (typeof who !== 'string') return who;
+  if (!('did' in who)) return who;
   try {
     const body = bodyOf(request.body);
     const batch = parseBatch(body);
     if (batch === undefined) return { status: 200, body: await evaluateOne(node, who, parseEvaluation(body)), headers: NO_STORE };
-    for (const e of batch.evaluations) await storedAnswer(node, who, e);
+    for (const e of batch.evaluations) await storedAnswer(node, who.did, e);
     const evaluations: EvaluationAnswer[] = [];
     for (const [i, e] of batch.evaluations.entries()) {
       const answer = await evaluateOne(node, who, e, i);
