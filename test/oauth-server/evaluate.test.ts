@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/read.js';
 import type { AuditEntry } from '../../src/audit/types.js';
+import { DEFAULT_WORK_LIMITS } from '../../src/lib/work-budget.js';
 import { NOW } from '../fixtures.js';
 import { actWith } from '../helpers/verifier.js';
 import { sweepNode } from '../../src/node/sweep.js';
@@ -319,6 +320,31 @@ describe('AuthZEN batches', () => {
     expect(big.status).toBe(400);
     expect(big.body).toMatchObject({ code: 'ERR_INPUT_TOO_LARGE' });
     expect(await evaluations()).toHaveLength(0);
+  });
+
+  it('bounds the whole batch by one work budget: items past workLimits.signatures are denied ERR_WORK_LIMIT', async () => {
+    // helper's chain is two credentials (two signatures an item): 64 signatures decide 32 items, not 64.
+    const { helper, credentials } = await delegatedHelper(bank);
+    const { token } = await accessTokenFor(bank, helper, credentials, clock, { priorActors: [bank.alice.did] });
+    const base = request({ id: helper.did, token }, 'call', 'billing:refund', '1.00');
+    const r = await evaluate(rs1, { ...base, evaluations: Array.from({ length: 40 }, () => ({})) }, EVALUATIONS);
+    expect(r.status).toBe(200);
+    const answers = (r.body as { evaluations: Answer[] }).evaluations;
+    const decided = DEFAULT_WORK_LIMITS.signatures / 2;
+    expect(answers.slice(0, decided).every((a) => a.decision)).toBe(true);
+    expect(answers.slice(decided).map(codes)).toEqual(Array.from({ length: 40 - decided }, () => ['ERR_WORK_LIMIT']));
+    expect(answers[decided]?.context.attribution).toEqual([helper.did, bank.alice.did, OWNER]);
+    expect((await evaluations()).filter((e) => e.reasons?.includes('ERR_WORK_LIMIT'))).toHaveLength(40 - decided);
+    // Nothing was charged for the refused items (32 EUR of 100 spent: 60 more fit, 69 do not); a new request has a work budget of its own.
+    expect(codes((await evaluate(rs1, request({ id: helper.did, token }, 'call', 'billing:refund', '60.00'))).body as Answer)).toEqual([]);
+    expect(codes((await evaluate(rs1, request({ id: helper.did, token }, 'call', 'billing:refund', '9.00'))).body as Answer)).toEqual(['ERR_BUDGET_EXCEEDED']);
+  });
+
+  it('decides a full batch of single-credential chains within the same budget', async () => {
+    const base = request(await aliceToken(), 'close', 'billing:account');
+    const r = await evaluate(rs1, { ...base, evaluations: Array.from({ length: 64 }, () => ({})) }, EVALUATIONS);
+    expect(new Set(decisions(r))).toEqual(new Set(['approval_required']));
+    expect(decisions(r)).toHaveLength(64);
   });
 
   it('publishes its configuration', async () => {

@@ -23,12 +23,18 @@
  * stored in the same transaction as the usage, so a retry (on any instance
  * sharing the store) returns it and records nothing; the same id with a
  * different request is 409 `ERR_CONFLICT`. Answers are kept for a day.
+ *
+ * A batch is one message: its items' chain verifications share one work
+ * budget (`workLimits.*`, lib/work-budget), not one each, so a batch costs
+ * at most what one request may. An item past it is denied `ERR_WORK_LIMIT`
+ * and charged nothing.
  */
 
 import type { Charge } from '../../capability/authorize-chain.js';
 import { authorize, type AuthorizationRequest, type Decision, type DecisionReason } from '../../capability/authorize.js';
 import { capabilityCovers } from '../../capability/match.js';
 import type { Constraints } from '../../credential/types.js';
+import type { VerifyCredentialOptions } from '../../credential/verify-jwt.js';
 import { isLegateError, LegateError, legateError } from '../../errors/index.js';
 import { forPeer } from '../../lib/peer-error.js';
 import { audit, auditRefusal } from '../audit.js';
@@ -143,6 +149,8 @@ interface Logged {
   evaluation: ParsedEvaluation;
   subject: VerifiedSubject | undefined;
   batch?: number;
+  /** How the chains are verified: a batch's one options object, so its items share one work budget. */
+  verification?: VerifyCredentialOptions;
 }
 
 /** Logs an evaluation and stores its answer, through `tx` (in the decision's transaction when there is one). */
@@ -174,11 +182,11 @@ async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision'
 }
 
 /** Decides one evaluation (or returns its stored answer). @throws LegateError `ERR_CONFLICT`, or the node's own failures. */
-async function evaluateOne(node: NodeContext, caller: AuthenticatedClient, e: ParsedEvaluation, batch?: number): Promise<EvaluationAnswer> {
+async function evaluateOne(node: NodeContext, caller: AuthenticatedClient, e: ParsedEvaluation, batch?: { index: number; verification: VerifyCredentialOptions }): Promise<EvaluationAnswer> {
   const stored = await storedAnswer(node, caller.did, e);
   if (stored !== undefined) return stored;
   try {
-    return await decideOne(node, { caller, evaluation: e, subject: undefined, ...(batch === undefined ? {} : { batch }) });
+    return await decideOne(node, { caller, evaluation: e, subject: undefined, ...(batch === undefined ? {} : { batch: batch.index, verification: batch.verification }) });
   } catch (error) {
     if (!isRaced(error)) throw error;
     // A concurrent request with the same id stored its answer first: ours rolled back; answer with theirs.
@@ -188,6 +196,15 @@ async function evaluateOne(node: NodeContext, caller: AuthenticatedClient, e: Pa
   }
 }
 
+/** A denial decided before the engine (nothing charged): logged, stored, answered with `attribution`. */
+async function denied(node: NodeContext, log: Logged, d: Pick<Decision, 'decision' | 'reasons'>, attribution: string[]): Promise<EvaluationAnswer> {
+  const answer = answerOf(d, attribution);
+  await node.store.transaction((tx) => record(transactionView(node, tx), log, d, answer, []));
+  return answer;
+}
+
+const deny = (reason: DecisionReason) => ({ decision: 'deny' as const, reasons: [reason] });
+
 async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnswer> {
   const e = log.evaluation;
   let subject: VerifiedSubject;
@@ -196,32 +213,28 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
   } catch (error) {
     if (!(error instanceof LegateError) || ['ERR_STORE', 'ERR_STORE_CORRUPT', 'ERR_INTERNAL'].includes(error.code)) throw error;
     // The subject's token does not verify: a decision (deny), not a failed request.
-    const denied = { decision: 'deny' as const, reasons: [reasonOf(forPeer(error))] };
-    const answer = answerOf(denied, [e.subject.id]);
-    await node.store.transaction((tx) => record(transactionView(node, tx), log, denied, answer, []));
-    return answer;
+    return denied(node, log, deny(reasonOf(forPeer(error))), [e.subject.id]);
   }
   const known = { ...log, subject };
   if (!log.caller.audiences.has(subject.audience)) {
     // Another audience's token: denied, and the answer names no more than the request did.
-    const denied = { decision: 'deny' as const, reasons: [{ code: 'ERR_AUDIENCE' as const, message: "the subject's token is for an audience this client does not serve" }] };
-    const answer = answerOf(denied, [e.subject.id]);
-    await node.store.transaction((tx) => record(transactionView(node, tx), known, denied, answer, []));
-    return answer;
+    return denied(node, known, deny({ code: 'ERR_AUDIENCE', message: "the subject's token is for an audience this client does not serve" }), [e.subject.id]);
   }
   const verifier = verifierFor(node, subject, e.request);
   const refused = tokenRefusal(node, subject, e.request, verifier);
-  if (refused !== undefined) {
-    const answer = answerOf(refused, subject.attribution);
-    await node.store.transaction((tx) => record(transactionView(node, tx), known, refused, answer, []));
-    return answer;
+  if (refused !== undefined) return denied(node, known, refused, subject.attribution);
+  let chains: Awaited<ReturnType<typeof liveChains>>;
+  try {
+    chains = await liveChains({ capabilities: subject.capabilities, chains: subject.chains, request: e.request }, log.verification ?? verificationOptions(node));
+  } catch (error) {
+    // The request's (a batch's: all its items') work budget is spent: denied, and so is every later item of the batch.
+    if (!isLegateError(error, 'ERR_WORK_LIMIT')) throw error;
+    return denied(node, known, deny(reasonOf(error)), subject.attribution);
   }
-  const { live, reasons } = await liveChains({ capabilities: subject.capabilities, chains: subject.chains, request: e.request }, verificationOptions(node));
   let answer: EvaluationAnswer | undefined;
   await decideAndRecord(node, {
     request: e.request,
-    live,
-    reasons,
+    ...chains,
     verifier,
     approval: NO_APPROVAL,
     log: async (tx, d, charged) => {
@@ -266,8 +279,9 @@ export async function evaluationEndpoint(node: NodeContext, request: EvaluationR
  * `permit_on_first_permit` stop after the first such answer (the response
  * then holds fewer answers than the request). Every item is read and
  * checked for a reused id before any is decided, so a malformed or
- * conflicting batch records nothing. Without `evaluations`, the body is one
- * evaluation, answered as one. Never throws.
+ * conflicting batch records nothing. The items share one work budget;
+ * those past it are denied `ERR_WORK_LIMIT`. Without `evaluations`, the
+ * body is one evaluation, answered as one. Never throws.
  */
 export async function evaluationsEndpoint(node: NodeContext, request: EvaluationRequest): Promise<EndpointResponse> {
   const who = await caller(node, request, EVALUATIONS_PATH);
@@ -277,9 +291,11 @@ export async function evaluationsEndpoint(node: NodeContext, request: Evaluation
     const batch = parseBatch(body);
     if (batch === undefined) return { status: 200, body: await evaluateOne(node, who, parseEvaluation(body)), headers: NO_STORE };
     for (const e of batch.evaluations) await storedAnswer(node, who.did, e);
+    // One work budget for the whole batch (one message), not one per item.
+    const verification = verificationOptions(node);
     const evaluations: EvaluationAnswer[] = [];
-    for (const [i, e] of batch.evaluations.entries()) {
-      const answer = await evaluateOne(node, who, e, i);
+    for (const [index, e] of batch.evaluations.entries()) {
+      const answer = await evaluateOne(node, who, e, { index, verification });
       evaluations.push(answer);
       if ((batch.semantic === 'deny_on_first_deny' && !answer.decision) || (batch.semantic === 'permit_on_first_permit' && answer.decision)) break;
     }
