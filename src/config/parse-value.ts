@@ -64,7 +64,22 @@ function boolean(spec: SettingSpec, raw: unknown): boolean {
 
 function text(spec: SettingSpec, raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TEXT) throw invalid(spec, `must be text of 1 to ${MAX_TEXT} characters`);
+  if (spec.origin === true) origin(spec, raw);
   return raw;
+}
+
+/** An http(s) origin: the node serves its endpoints at the root, so a path would advertise URLs it does not serve. */
+function origin(spec: SettingSpec, raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(spec, 'must be an absolute http(s) URL such as https://bank.example');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(spec, 'must be an http(s) URL such as https://bank.example');
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
+    throw invalid(spec, `must be an origin without a path, query or fragment (such as ${url.origin}): the node serves its OAuth endpoints at the root, not under ${url.pathname}`);
+  }
 }
 
 /** A status-age rule list: exactly `{ action, resource, maxStatusAge }` each, ages as seconds or durations. */

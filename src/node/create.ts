@@ -11,6 +11,8 @@
  */
 
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
+import { parseSetting } from '../config/parse-value.js';
+import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { AuditLog } from '../audit/types.js';
 import type { KeyStore } from '../keys/keystore.js';
@@ -59,6 +61,7 @@ export interface NodeDeps {
  * Builds a node and its services from `deps`. The node does not own the
  * store or the HTTP client: `close` is what `deps.close` says (openNode
  * passes one that closes both).
+ * @throws InputError `ERR_INVALID_ARGUMENT` (claim `oauth.issuer`) for an issuer URL with a path, query or fragment.
  *
  * @example
  * ```ts
@@ -67,6 +70,8 @@ export interface NodeDeps {
  * ```
  */
 export function createNode(deps: NodeDeps): NodeContext {
+  // What code passes is checked as the store's setting is: an issuer with a path would advertise endpoints never served.
+  if (deps.oauth?.issuer !== undefined) parseSetting(settingSpec('oauth.issuer')!, deps.oauth.issuer);
   const services = {} as NodeServices;
   const node: NodeContext = {
     dataDir: deps.dataDir,

@@ -166,6 +166,16 @@ describe('values', () => {
     expect(() => parseSetting(settingSpec('oauth.resources')!, 'https://rs.example/api=x')).not.toThrow();
   });
 
+  it('takes oauth.issuer as an origin only: a path would advertise endpoints the node does not serve', () => {
+    const issuer = settingSpec('oauth.issuer')!;
+    expect(parseSetting(issuer, 'https://bank.example')).toBe('https://bank.example');
+    expect(parseSetting(issuer, 'http://127.0.0.1:7401/')).toBe('http://127.0.0.1:7401/');
+    for (const bad of ['https://bank.example/as', 'https://bank.example/?tenant=1', 'https://bank.example#x', 'bank.example', 'ftp://bank.example']) {
+      expect(() => parseSetting(issuer, bad), bad).toThrow(expect.objectContaining(refused('ERR_INVALID_ARGUMENT', 'oauth.issuer')));
+    }
+    expect(() => parseSetting(issuer, 'https://bank.example/as')).toThrow(/without a path.*not under \/as/);
+  });
+
   it("never quotes a secret's value in a refusal", () => {
     try {
       parseSetting(settingSpec('passphrase')!, 'x'.repeat(5000));
