@@ -87,6 +87,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
+    // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
+    nonceKeys: {},
     services,
     close: deps.close ?? (() => Promise.resolve()),
   };

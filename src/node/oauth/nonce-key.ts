@@ -17,11 +17,18 @@ import { createNonceIssuer, nonceKeyOf, type NonceIssuer } from '../../oauth/non
 import type { NodeContext } from '../context.js';
 import { organizationSigner } from '../signers.js';
 
-/** One issuer per node (its services are per instance) and organization key; rebuilt when the key rotates. */
-const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: NonceIssuer }>();
+/**
+ * A node's nonce state (`node.nonceKeys`): the issuer for its newest
+ * organization key and nonce lifetime, rebuilt when either changes. One per
+ * node, made by createNode (state belongs to an instance, never to this
+ * module); a transaction's view of the node shares it.
+ */
+export interface NonceKeyCache {
+  current?: { kid: string; lifetime: number; issuer: NonceIssuer };
+}
 
 /**
- * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock).
+ * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock), kept in `node.nonceKeys`.
  * @throws StoreError `ERR_KEY_UNAVAILABLE` when the organization has no usable key.
  *
  * @example
@@ -35,10 +42,11 @@ export async function nonceIssuerOf(node: NodeContext): Promise<NonceIssuer> {
   // the key itself is unsealed only when it changed.
   const newest = (await node.keys.list(node.organization.did)).filter((k) => k.status === 'active').at(-1);
   const lifetime = node.oauth.nonceLifetimeSeconds;
-  const cached = issuers.get(node.services);
+  const cache = node.nonceKeys;
+  const cached = cache.current;
   if (newest !== undefined && cached?.kid === newest.kid && cached.lifetime === lifetime) return cached.issuer;
   const signer = await organizationSigner(node);
   const issuer = createNonceIssuer({ key: await nonceKeyOf(signer), lifetimeSeconds: lifetime, clock: node.clock });
-  issuers.set(node.services, { kid: signer.kid, lifetime, issuer });
+  cache.current = { kid: signer.kid, lifetime, issuer };
   return issuer;
 }
