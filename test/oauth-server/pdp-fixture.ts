@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
 import type { Intent } from '../../src/handshake/types.js';
 import { generateEphemeralSigner, type Signer } from '../../src/keys/signer.js';
@@ -28,6 +29,7 @@ import { signerFor, organizationSigner } from '../../src/node/signers.js';
 import { createClientAssertion } from '../../src/oauth/client-assertion.js';
 import { issueAccessToken } from '../../src/oauth/access-token.js';
 import { AUTHORIZATION_DETAILS_TYPE, type LegateAuthorizationDetail } from '../../src/oauth/types.js';
+import { NOW } from '../fixtures.js';
 import { handshakeWith } from '../helpers/verifier.js';
 
 export const OWNER = 'mailto:carol@bank.example';
@@ -69,6 +71,46 @@ export async function openBank(clock: () => Date): Promise<Bank> {
   const alice = await createAgent(node, { name: 'alice', owner: OWNER });
   const root = await node.services.issuance.issue({ agent: 'alice', capabilities: [REFUND, CLOSE], delegation: { depth: 0, maxDepth: 1 } });
   return { node, teller: teller.did, alice: { did: alice.did, signer: await signerFor(node, alice.did), root: { id: root.id, jwt: root.jwt } } };
+}
+
+/** What {@link useBank} hands a test: the bank of the running test and its settable clock. */
+export interface BankFixture {
+  /** The bank opened for the running test. */
+  readonly bank: Bank;
+  /** The bank's clock: reads {@link BankFixture.now}. */
+  readonly clock: () => Date;
+  /** The clock's time: NOW at the start of every test. */
+  now: Date;
+}
+
+/**
+ * Opens a fresh bank ({@link openBank}) at NOW before each test of the calling file and closes it after.
+ *
+ * @example
+ * ```ts
+ * const ctx = useBank();
+ * it('…', async () => { ctx.now = new Date(NOW.getTime() + 60_000); await ctx.bank.node.services.oauth.introspect(…); });
+ * ```
+ */
+export function useBank(): BankFixture {
+  let bank: Bank | undefined;
+  const fixture = {
+    now: NOW,
+    clock: () => new Date(fixture.now.getTime()),
+    get bank(): Bank {
+      if (bank === undefined) throw new Error('useBank: the bank exists only while a test runs');
+      return bank;
+    },
+  };
+  beforeEach(async () => {
+    fixture.now = new Date(NOW.getTime());
+    bank = await openBank(fixture.clock);
+  });
+  afterEach(async () => {
+    await bank?.node.close();
+    bank = undefined;
+  });
+  return fixture;
 }
 
 const intents: Intent[] = [
