@@ -64,7 +64,22 @@ function boolean(spec: SettingSpec, raw: unknown): boolean {
 
 function text(spec: SettingSpec, raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TEXT) throw invalid(spec, `must be text of 1 to ${MAX_TEXT} characters`);
+  if (spec.origin === true) origin(spec, raw);
   return raw;
+}
+
+/** An http(s) origin: the node serves its endpoints at the root, so a path would advertise URLs it does not serve. */
+function origin(spec: SettingSpec, raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(spec, 'must be an absolute http(s) URL such as https://bank.example');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(spec, 'must be an http(s) URL such as https://bank.example');
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
+    throw invalid(spec, `must be an origin without a path, query or fragment (such as ${url.origin}): the node serves its OAuth endpoints at the root, not under ${url.pathname}`);
+  }
 }
 
 /** A status-age rule list: exactly `{ action, resource, maxStatusAge }` each, ages as seconds or durations. */
@@ -94,7 +109,25 @@ function rules(spec: SettingSpec, raw: unknown): readonly unknown[] {
 /** Most entries a list setting may hold. */
 const MAX_LIST = 256;
 
-/** A list of absolute URLs or DIDs: JSON array, or text with the entries separated by whitespace. */
+/** One entry of a list: an absolute http(s) URL without a fragment, or a DID. */
+function entryOf(spec: SettingSpec, entry: string, i: number): string {
+  if (entry.startsWith('did:')) return entry;
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    throw invalid(spec, `entry ${i} must be an absolute URL or a DID`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') throw invalid(spec, `entry ${i} must be an http(s) URL without a fragment, or a DID`);
+  return entry;
+}
+
+/**
+ * A list of absolute URLs or DIDs: JSON array, or text with the entries
+ * separated by whitespace. With `spec.audiences`, a DID entry may name one
+ * audience after `=` (`did:web:rs.example=https://rs.example/api`); `=` is
+ * not a DID character, so the first one ends the DID.
+ */
 function list(spec: SettingSpec, raw: unknown): readonly string[] {
   let value = raw;
   if (typeof raw === 'string') {
@@ -110,14 +143,10 @@ function list(spec: SettingSpec, raw: unknown): readonly string[] {
   if (!Array.isArray(value) || value.length > MAX_LIST) throw invalid(spec, `must be a list of at most ${MAX_LIST} entries`);
   return value.map((entry: unknown, i) => {
     if (typeof entry !== 'string' || entry.length === 0 || entry.length > 2048 || /\s/.test(entry)) throw invalid(spec, `entry ${i} must be text of 1 to 2048 characters without spaces`);
-    if (entry.startsWith('did:')) return entry;
-    let url: URL;
-    try {
-      url = new URL(entry);
-    } catch {
-      throw invalid(spec, `entry ${i} must be an absolute URL or a DID`);
-    }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '') throw invalid(spec, `entry ${i} must be an http(s) URL without a fragment, or a DID`);
+    if (spec.audiences !== true || !entry.startsWith('did:') || !entry.includes('=')) return entryOf(spec, entry, i);
+    const at = entry.indexOf('=');
+    if (at === 'did:'.length || at === entry.length - 1) throw invalid(spec, `entry ${i} must be a DID, or <DID>=<audience> (a URL or a DID)`);
+    entryOf(spec, entry.slice(at + 1), i);
     return entry;
   });
 }

@@ -32,7 +32,7 @@ export type SettingType =
   | 'string'
   /** A list of status-age rules `[{ action, resource, maxStatusAge }]` (JSON). */
   | 'status-age-rules'
-  /** A list of absolute URLs or DIDs: a JSON array of strings, or the entries separated by spaces. */
+  /** A list of absolute URLs or DIDs: a JSON array of strings, or the entries separated by spaces (see `SettingSpec.audiences`). */
   | 'list';
 
 /** Where a resolved value came from, strongest last. */
@@ -65,6 +65,10 @@ export interface SettingSpec {
   readonly inFile?: boolean;
   /** Never printed. */
   readonly secret?: boolean;
+  /** A `string` that must be an http(s) URL with no path, query or fragment (an origin; a trailing `/` is allowed). */
+  readonly origin?: boolean;
+  /** A `list` whose DID entries may name, after `=`, one audience they serve (an http(s) URL or a DID): `did:web:rs.example=https://rs.example/api`. */
+  readonly audiences?: boolean;
   /** One line for the help and the README. */
   readonly doc: string;
 }
@@ -87,9 +91,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'workLimits.statusLists', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 32, doc: 'most distinct status lists one incoming message may make the node look up' },
   { name: 'workLimits.inflatedBytes', type: 'integer', unit: 'bytes', min: 0, max: 1_073_741_824, scope: 'shared', default: 16_777_216, doc: 'most status-list bytes one incoming message may make the node inflate' },
   { name: 'workLimits.signatures', type: 'integer', min: 0, max: 100_000, scope: 'shared', default: 64, doc: 'most signatures one incoming message may make the node verify' },
-  { name: 'oauth.issuer', type: 'string', scope: 'shared', defaultNote: "the node's base URL from its domain (https; http only for a loopback host)", doc: 'the public URL of this node as an OAuth authorization server: its metadata `issuer` and the `iss` of its access tokens' },
+  { name: 'oauth.issuer', type: 'string', origin: true, scope: 'shared', defaultNote: "the node's base URL from its domain (https; http only for a loopback host)", doc: 'the public URL of this node as an OAuth authorization server: its metadata `issuer` and the `iss` of its access tokens; an origin without a path, as the endpoints are served at the root' },
   { name: 'oauth.resources', type: 'list', scope: 'shared', default: [], doc: 'the resource URLs (RFC 8707) this node issues access tokens for, matched exactly; none: every token request is refused (`ERR_INVALID_TARGET`)' },
-  { name: 'oauth.clients', type: 'list', scope: 'shared', default: [], doc: 'DIDs of resource servers and gateways allowed to call introspection and the AuthZEN evaluation API (`private_key_jwt`)' },
+  { name: 'oauth.clients', type: 'list', audiences: true, scope: 'shared', default: [], doc: 'resource servers and gateways allowed to call introspection and the AuthZEN evaluation API (`private_key_jwt`), each as `<DID>=<audience>`: the resource URL (or, for session tokens, the agent DID) whose tokens it may ask about; repeat the DID for more; a bare DID authenticates but is told about no token' },
   { name: 'oauth.accessTokenLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'lifetime of the access tokens this node issues (never beyond the credentials behind them)' },
   { name: 'oauth.requireDpop', type: 'boolean', scope: 'shared', default: true, doc: 'require a DPoP proof at the token endpoint and bind every token to its key; false also issues Bearer tokens to requests without one' },
   { name: 'oauth.dpopMaxAge', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 120, doc: 'oldest DPoP proof (`iat`) accepted, before the clock skew' },

@@ -25,6 +25,7 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
 
 /**
@@ -48,6 +49,8 @@ export interface NodeContext {
   allowHttpLoopback: boolean;
   /** The canonical hashes this node's verifications remember (Data Integrity credentials rechecked at every action). */
   canonicalHashes: CanonicalHashes;
+  /** The authorization server's nonce issuer for the current organization key (node/oauth/nonce-key), owned by this node. */
+  readonly nonceKeys: NonceKeyCache;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */

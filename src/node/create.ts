@@ -11,6 +11,8 @@
  */
 
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
+import { parseSetting } from '../config/parse-value.js';
+import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { AuditFields, AuditLog } from '../audit/types.js';
 import type { AppendedAudit } from '../audit/append.js';
@@ -61,6 +63,7 @@ export interface NodeDeps {
  * Builds a node and its services from `deps`. The node does not own the
  * store or the HTTP client: `close` is what `deps.close` says (openNode
  * passes one that closes both).
+ * @throws InputError `ERR_INVALID_ARGUMENT` (claim `oauth.issuer`) for an issuer URL with a path, query or fragment.
  *
  * @example
  * ```ts
@@ -69,6 +72,8 @@ export interface NodeDeps {
  * ```
  */
 export function createNode(deps: NodeDeps): NodeContext {
+  // What code passes is checked as the store's setting is: an issuer with a path would advertise endpoints never served.
+  if (deps.oauth?.issuer !== undefined) parseSetting(settingSpec('oauth.issuer')!, deps.oauth.issuer);
   const services = {} as NodeServices;
   // Modules loaded on first use (#14), each looked up once per node rather than at every call.
   let trustListRead: Promise<(ctx: NodeContext) => Promise<string>> | undefined;
@@ -93,6 +98,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
+    // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
+    nonceKeys: {},
     services,
     close: deps.close ?? (() => Promise.resolve()),
   };

@@ -155,6 +155,27 @@ describe('values', () => {
     }
   });
 
+  it('reads oauth.clients entries as DIDs with the audience each serves after =', () => {
+    const clients = settingSpec('oauth.clients')!;
+    const entries = ['did:web:rs.example=https://rs.example/api?v=1', 'did:web:rs.example=did:web:bank.example:agents:teller', 'did:key:z6Mk'];
+    expect(parseSetting(clients, entries.join(' '))).toEqual(entries);
+    for (const bad of ['did:web:rs.example=', 'did:=https://rs.example', 'did:web:rs.example=ftp://rs.example', 'did:web:rs.example=rs.example', 'did:web:rs.example=https://rs.example/#x']) {
+      expect(() => parseSetting(clients, bad), bad).toThrow(expect.objectContaining(refused('ERR_INVALID_ARGUMENT', 'oauth.clients')));
+    }
+    // Other lists keep their entries whole: `=` names nothing there.
+    expect(() => parseSetting(settingSpec('oauth.resources')!, 'https://rs.example/api=x')).not.toThrow();
+  });
+
+  it('takes oauth.issuer as an origin only: a path would advertise endpoints the node does not serve', () => {
+    const issuer = settingSpec('oauth.issuer')!;
+    expect(parseSetting(issuer, 'https://bank.example')).toBe('https://bank.example');
+    expect(parseSetting(issuer, 'http://127.0.0.1:7401/')).toBe('http://127.0.0.1:7401/');
+    for (const bad of ['https://bank.example/as', 'https://bank.example/?tenant=1', 'https://bank.example#x', 'bank.example', 'ftp://bank.example']) {
+      expect(() => parseSetting(issuer, bad), bad).toThrow(expect.objectContaining(refused('ERR_INVALID_ARGUMENT', 'oauth.issuer')));
+    }
+    expect(() => parseSetting(issuer, 'https://bank.example/as')).toThrow(/without a path.*not under \/as/);
+  });
+
   it("never quotes a secret's value in a refusal", () => {
     try {
       parseSetting(settingSpec('passphrase')!, 'x'.repeat(5000));

@@ -97,7 +97,7 @@ describe('MCP: a partner agent calls an MCP server guarded by Legate authority (
     mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
     acme = await startOrg(root, 'acme');
     // maxStatusAge 0: bank reads acme's status list afresh for every verification, so a revocation shows at once.
-    bank = await startOrg(root, 'bank', { oauth: { resources: [mcpUrl], clients: [mcpClient.did] }, verifier: { maxStatusAgeSeconds: 0 } });
+    bank = await startOrg(root, 'bank', { oauth: { resources: [mcpUrl], clients: [`${mcpClient.did}=${mcpUrl}`] }, verifier: { maxStatusAgeSeconds: 0 } });
 
     await accredit(bank.node, { issuer: acme.node.organization.did, capabilities: ['read:billing:*', 'refund:billing:*'] });
     await createAgent(acme.node, { name: 'carol', owner: 'mailto:carol@acme.example', method: 'key' });

@@ -1,25 +1,19 @@
 // The node as an AuthZEN 1.0 PDP (#15 item 6): callers authenticate, decisions carry Legate codes,
 // budgets hold across callers, retries record nothing twice, batches follow their semantics.
 //   bank -> alice (refunds ≤ 60 EUR, 100 EUR/day; close needs approval) -> helper;  rs1, rs2 registered;  mallory not
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/read.js';
 import type { AuditEntry } from '../../src/audit/types.js';
+import { DEFAULT_WORK_LIMITS } from '../../src/lib/work-budget.js';
 import { NOW } from '../fixtures.js';
 import { actWith } from '../helpers/verifier.js';
 import { sweepNode } from '../../src/node/sweep.js';
 import { createApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
-import { accessTokenFor, assertion, delegatedHelper, ISSUER, mallory, openBank, OWNER, rs1, rs2, sessionOf, type Bank } from './pdp-fixture.js';
+import { accessTokenFor, assertion, delegatedHelper, ISSUER, LEDGER, mallory, OWNER, rs1, rs2, rs3, sessionOf, useBank } from './pdp-fixture.js';
 
-let now: Date;
-const clock = () => new Date(now.getTime());
-let bank: Bank;
-
-beforeEach(async () => {
-  now = new Date(NOW.getTime());
-  bank = await openBank(clock);
-});
-afterEach(() => bank.node.close());
+const ctx = useBank();
+const { clock } = ctx;
 
 type Caller = typeof rs1;
 interface Answer {
@@ -32,7 +26,7 @@ const EVALUATIONS = '/access/v1/evaluations';
 
 async function evaluate(caller: Caller, body: unknown, path = EVALUATION) {
   const authorization = `Bearer ${await assertion(caller, clock, path)}`;
-  const { oauth } = bank.node.services;
+  const { oauth } = ctx.bank.node.services;
   return path === EVALUATION ? oauth.evaluate({ authorization, body }) : oauth.evaluateMany({ authorization, body });
 }
 
@@ -50,13 +44,13 @@ const codes = (a: Answer) => a.context.reasons.map((r) => r.code);
 
 async function evaluations(): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
-  for await (const e of readAudit(bank.node.store)) if (e.type === 'evaluation') entries.push(e);
+  for await (const e of readAudit(ctx.bank.node.store)) if (e.type === 'evaluation') entries.push(e);
   return entries;
 }
 
 async function aliceToken() {
-  const { token } = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
-  return { id: bank.alice.did, token };
+  const { token } = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
+  return { id: ctx.bank.alice.did, token };
 }
 
 describe('AuthZEN access evaluation', () => {
@@ -66,10 +60,10 @@ describe('AuthZEN access evaluation', () => {
     expect(response.status).toBe(200);
     expect(response.headers?.['Cache-Control']).toBe('no-store');
     const answer = response.body as Answer;
-    expect(answer).toEqual({ decision: true, context: { decision: 'allow', reasons: [], attribution: [bank.alice.did, OWNER] } });
+    expect(answer).toEqual({ decision: true, context: { decision: 'allow', reasons: [], attribution: [ctx.bank.alice.did, OWNER] } });
     const [entry] = await evaluations();
-    expect(entry).toMatchObject({ decision: 'allow', action: 'call', resource: 'billing:refund', agent: bank.alice.did, owner: OWNER, details: { caller: rs1.did, subject: 'access_token' } });
-    expect(entry?.credentials).toEqual([bank.alice.root.id]);
+    expect(entry).toMatchObject({ decision: 'allow', action: 'call', resource: 'billing:refund', agent: ctx.bank.alice.did, owner: OWNER, details: { caller: rs1.did, subject: 'access_token' } });
+    expect(entry?.credentials).toEqual([ctx.bank.alice.root.id]);
   });
 
   it('denies with the reason codes: ERR_NOT_AUTHORIZED, ERR_CONSTRAINT_AMOUNT', async () => {
@@ -86,8 +80,8 @@ describe('AuthZEN access evaluation', () => {
   it('holds the token to the narrower constraints it was granted, recording nothing for the refusal', async () => {
     // The credential allows 60 EUR a refund; this token was asked for 20 at the exchange.
     const narrow = { maxAmount: { value: 20, currency: 'EUR' }, budget: { value: 100, currency: 'EUR', period: 'P1D' } };
-    const { token } = await accessTokenFor(bank, bank.alice.signer, [bank.alice.root.jwt], clock, { narrowRefund: narrow });
-    const subject = { id: bank.alice.did, token };
+    const { token } = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock, { narrowRefund: narrow });
+    const subject = { id: ctx.bank.alice.did, token };
     const refused = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '30.00'))).body as Answer;
     expect(refused.context.decision).toBe('deny');
     expect(codes(refused)).toEqual(['ERR_CONSTRAINT_AMOUNT']);
@@ -106,11 +100,11 @@ describe('AuthZEN access evaluation', () => {
 
   it('denies ERR_REVOKED once a parent credential of the chain is revoked', async () => {
     // bank -> alice (root, revoked) -> helper (the token's client)
-    const { helper, credentials } = await delegatedHelper(bank);
-    const { token } = await accessTokenFor(bank, helper, credentials, clock, { priorActors: [bank.alice.did] });
+    const { helper, credentials } = await delegatedHelper(ctx.bank);
+    const { token } = await accessTokenFor(ctx.bank, helper, credentials, clock, { priorActors: [ctx.bank.alice.did] });
     const subject = { id: helper.did, token };
-    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '10.00'))).body as Answer).context.attribution).toEqual([helper.did, bank.alice.did, OWNER]);
-    await bank.node.services.statusLists.change(bank.alice.root.id, 'revoke');
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '10.00'))).body as Answer).context.attribution).toEqual([helper.did, ctx.bank.alice.did, OWNER]);
+    await ctx.bank.node.services.statusLists.change(ctx.bank.alice.root.id, 'revoke');
     const answer = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '10.00'))).body as Answer;
     expect(answer.decision).toBe(false);
     expect(codes(answer)).toContain('ERR_REVOKED');
@@ -118,28 +112,49 @@ describe('AuthZEN access evaluation', () => {
 
   it('denies a token that does not verify, or names another agent, with its code', async () => {
     const subject = await aliceToken();
-    const expiredAt = new Date(now.getTime() + 10 * 60_000);
+    const expiredAt = new Date(ctx.now.getTime() + 10 * 60_000);
     const other = (await evaluate(rs1, request({ id: rs2.did, token: subject.token }, 'call', 'billing:refund', '1.00'))).body as Answer;
     expect(codes(other)).toEqual(['ERR_TOKEN_INVALID']);
-    now = expiredAt;
+    ctx.now = expiredAt;
     const expired = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '1.00'))).body as Answer;
     expect(expired.decision).toBe(false);
     expect(codes(expired)).toEqual(['ERR_EXPIRED']);
   });
 
+  it("denies ERR_AUDIENCE on another resource's token: rs3 serves LEDGER, alice's token is for RESOURCE; nothing is counted", async () => {
+    const subject = await aliceToken();
+    const answer = (await evaluate(rs3, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer;
+    expect(answer).toMatchObject({ decision: false, context: { decision: 'deny', attribution: [ctx.bank.alice.did] } });
+    expect(codes(answer)).toEqual(['ERR_AUDIENCE']);
+    const many = (await evaluate(rs3, { evaluations: [request(subject, 'call', 'billing:refund', '10.00')] }, EVALUATIONS)).body as { evaluations: Answer[] };
+    expect(many.evaluations.map(codes)).toEqual([['ERR_AUDIENCE']]);
+    expect((await evaluations()).map((e) => [e.decision, e.reasons, e.details?.caller])).toEqual([
+      ['deny', ['ERR_AUDIENCE'], rs3.did],
+      ['deny', ['ERR_AUDIENCE'], rs3.did],
+    ]);
+    // Nothing was charged: rs1 still gets the whole day's 100 EUR (60 + 40).
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer).decision).toBe(true);
+    expect(((await evaluate(rs1, request(subject, 'call', 'billing:refund', '40.00'))).body as Answer).decision).toBe(true);
+    // rs3 decides on its own resource's tokens; a session (for teller, not rs3's) is another audience too.
+    const ledger = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock, { audience: LEDGER });
+    expect(codes((await evaluate(rs3, request({ id: ctx.bank.alice.did, token: ledger.token }, 'call', 'billing:refund', '1.00'))).body as Answer)).toEqual(['ERR_BUDGET_EXCEEDED']);
+    const session = await sessionOf(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
+    expect(codes((await evaluate(rs3, request({ id: ctx.bank.alice.did, session: session.token }, 'call', 'billing:refund', '1.00'))).body as Answer)).toEqual(['ERR_AUDIENCE']);
+  });
+
   it('decides a session subject the way POST /actions does', async () => {
-    const session = await sessionOf(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
-    const subject = { id: bank.alice.did, session: session.token };
+    const session = await sessionOf(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
+    const subject = { id: ctx.bank.alice.did, session: session.token };
     const allowed = (await evaluate(rs1, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer;
-    expect(allowed.context).toMatchObject({ decision: 'allow', attribution: [bank.alice.did, OWNER] });
+    expect(allowed.context).toMatchObject({ decision: 'allow', attribution: [ctx.bank.alice.did, OWNER] });
     const over = (await evaluate(rs2, request(subject, 'call', 'billing:refund', '60.00'))).body as Answer;
     expect(codes(over)).toEqual(['ERR_BUDGET_EXCEEDED']);
     expect((await evaluations())[0]?.details).toMatchObject({ subject: 'session' });
   });
 
   it('shares one budget with POST /actions: the same engine records both', async () => {
-    const session = await sessionOf(bank, bank.alice.signer, [bank.alice.root.jwt], clock);
-    const action = await actWith({ node: bank.node, teller: bank.teller }, bank.alice.signer, session.token, { action: 'call', resource: 'billing:refund', amount: { value: 60, currency: 'EUR' } }, clock);
+    const session = await sessionOf(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
+    const action = await actWith({ node: ctx.bank.node, teller: ctx.bank.teller }, ctx.bank.alice.signer, session.token, { action: 'call', resource: 'billing:refund', amount: { value: 60, currency: 'EUR' } }, clock);
     expect(action.decision).toBe('allow');
     const subject = await aliceToken();
     expect(codes((await evaluate(rs1, request(subject, 'call', 'billing:refund', '50.00'))).body as Answer)).toEqual(['ERR_BUDGET_EXCEEDED']);
@@ -197,10 +212,10 @@ describe('AuthZEN answers kept for retries', () => {
     const body = request(subject, 'call', 'billing:refund', '10.00', { request_id: 'r-3' });
     await evaluate(rs1, body);
     const key = `authzen:${rs1.did}:r-3`;
-    expect(await bank.node.store.getAnswer(key, clock().toISOString())).toBeDefined();
-    now = new Date(NOW.getTime() + 86_400_000 + 1);
-    await sweepNode(bank.node);
-    expect(await bank.node.store.getAnswer(key, new Date(0).toISOString())).toBeUndefined();
+    expect(await ctx.bank.node.store.getAnswer(key, clock().toISOString())).toBeDefined();
+    ctx.now = new Date(NOW.getTime() + 86_400_000 + 1);
+    await sweepNode(ctx.bank.node);
+    expect(await ctx.bank.node.store.getAnswer(key, new Date(0).toISOString())).toBeUndefined();
   });
 });
 
@@ -208,7 +223,7 @@ describe('AuthZEN over HTTP', () => {
   it('serves POST /access/v1/evaluation(s) with the assertion in Authorization, echoes X-Request-ID and counts decisions', async () => {
     const subject = await aliceToken();
     const metrics = new Metrics();
-    const app = createApp({ node: bank.node, metrics });
+    const app = createApp({ node: ctx.bank.node, metrics });
     const post = async (path: string, body: unknown, caller: Caller = rs1) =>
       app.request(path, {
         method: 'POST',
@@ -236,7 +251,7 @@ describe('AuthZEN over HTTP', () => {
 describe('AuthZEN callers', () => {
   it('refuses a caller without an assertion, or not registered, with 401 invalid_client and WWW-Authenticate', async () => {
     const body = request(await aliceToken(), 'call', 'billing:refund', '1.00');
-    const none = await bank.node.services.oauth.evaluate({ authorization: undefined, body });
+    const none = await ctx.bank.node.services.oauth.evaluate({ authorization: undefined, body });
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ error: 'invalid_client', code: 'ERR_INVALID_CLIENT' });
     expect(none.headers?.['WWW-Authenticate']).toMatch(/^Bearer .*error="invalid_client"/);
@@ -300,8 +315,33 @@ describe('AuthZEN batches', () => {
     expect(await evaluations()).toHaveLength(0);
   });
 
+  it('bounds the whole batch by one work budget: items past workLimits.signatures are denied ERR_WORK_LIMIT', async () => {
+    // helper's chain is two credentials (two signatures an item): 64 signatures decide 32 items, not 64.
+    const { helper, credentials } = await delegatedHelper(ctx.bank);
+    const { token } = await accessTokenFor(ctx.bank, helper, credentials, clock, { priorActors: [ctx.bank.alice.did] });
+    const base = request({ id: helper.did, token }, 'call', 'billing:refund', '1.00');
+    const r = await evaluate(rs1, { ...base, evaluations: Array.from({ length: 40 }, () => ({})) }, EVALUATIONS);
+    expect(r.status).toBe(200);
+    const answers = (r.body as { evaluations: Answer[] }).evaluations;
+    const decided = DEFAULT_WORK_LIMITS.signatures / 2;
+    expect(answers.slice(0, decided).every((a) => a.decision)).toBe(true);
+    expect(answers.slice(decided).map(codes)).toEqual(Array.from({ length: 40 - decided }, () => ['ERR_WORK_LIMIT']));
+    expect(answers[decided]?.context.attribution).toEqual([helper.did, ctx.bank.alice.did, OWNER]);
+    expect((await evaluations()).filter((e) => e.reasons?.includes('ERR_WORK_LIMIT'))).toHaveLength(40 - decided);
+    // Nothing was charged for the refused items (32 EUR of 100 spent: 60 more fit, 69 do not); a new request has a work budget of its own.
+    expect(codes((await evaluate(rs1, request({ id: helper.did, token }, 'call', 'billing:refund', '60.00'))).body as Answer)).toEqual([]);
+    expect(codes((await evaluate(rs1, request({ id: helper.did, token }, 'call', 'billing:refund', '9.00'))).body as Answer)).toEqual(['ERR_BUDGET_EXCEEDED']);
+  });
+
+  it('decides a full batch of single-credential chains within the same budget', async () => {
+    const base = request(await aliceToken(), 'close', 'billing:account');
+    const r = await evaluate(rs1, { ...base, evaluations: Array.from({ length: 64 }, () => ({})) }, EVALUATIONS);
+    expect(new Set(decisions(r))).toEqual(new Set(['approval_required']));
+    expect(decisions(r)).toHaveLength(64);
+  });
+
   it('publishes its configuration', async () => {
-    expect(await bank.node.services.oauth.authzenConfiguration()).toEqual({
+    expect(await ctx.bank.node.services.oauth.authzenConfiguration()).toEqual({
       policy_decision_point: ISSUER,
       access_evaluation_endpoint: `${ISSUER}/access/v1/evaluation`,
       access_evaluations_endpoint: `${ISSUER}/access/v1/evaluations`,

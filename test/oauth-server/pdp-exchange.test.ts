@@ -13,7 +13,7 @@ let bank: Bank;
 let p: Partner;
 
 beforeAll(async () => {
-  bank = await openBank({ clients: [rs1.did, rs2.did] });
+  bank = await openBank({ clients: [`${rs1.did}=${RESOURCE}`, `${rs2.did}=${RESOURCE}`] });
   p = await partner(bank);
 });
 

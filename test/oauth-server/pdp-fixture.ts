@@ -4,7 +4,8 @@
  *   bank (did:web:bank.example) -> alice (a bank agent; refunds up to 60 EUR each, 100 EUR a day;
  *                                          closing an account needs an approval) -> helper (a did:key sub-agent)
  *   teller: the bank agent that answers handshakes (session subjects)
- *   rs1, rs2: resource servers (did:key) registered in oauth.clients; mallory: not registered
+ *   rs1, rs2: resource servers (did:key) registered in oauth.clients for RESOURCE and teller's sessions;
+ *   rs3: registered for LEDGER only (another resource of the bank); mallory: not registered
  *
  * Access tokens are issued here as the token endpoint issues them (issueAccessToken signed by the
  * organization's key), with the chains stored under their jti; the chains come from a handshake,
@@ -14,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { Capability } from '../../src/credential/types.js';
 import type { Intent } from '../../src/handshake/types.js';
 import { generateEphemeralSigner, type Signer } from '../../src/keys/signer.js';
@@ -27,10 +29,15 @@ import { signerFor, organizationSigner } from '../../src/node/signers.js';
 import { createClientAssertion } from '../../src/oauth/client-assertion.js';
 import { issueAccessToken } from '../../src/oauth/access-token.js';
 import { AUTHORIZATION_DETAILS_TYPE, type LegateAuthorizationDetail } from '../../src/oauth/types.js';
+import { NOW } from '../fixtures.js';
 import { handshakeWith } from '../helpers/verifier.js';
 
 export const OWNER = 'mailto:carol@bank.example';
 export const RESOURCE = 'https://api.bank.example/refunds';
+/** Another resource of the bank, served by rs3 alone. */
+export const LEDGER = 'https://api.bank.example/ledger';
+/** The DID of the bank agent that answers handshakes: the audience of session tokens. */
+export const TELLER = 'did:web:bank.example:agents:teller';
 export const ISSUER = 'https://bank.example';
 export const REFUND: Capability = {
   action: 'call',
@@ -41,6 +48,7 @@ export const CLOSE: Capability = { action: 'close', resource: 'billing:account',
 
 export const rs1 = generateEphemeralSigner();
 export const rs2 = generateEphemeralSigner();
+export const rs3 = generateEphemeralSigner();
 export const mallory = generateEphemeralSigner();
 
 export interface Bank {
@@ -49,16 +57,60 @@ export interface Bank {
   alice: { did: string; signer: Signer; root: { id: string; jwt: string } };
 }
 
-/** A fresh bank node at `clock`, rs1 and rs2 registered as clients, alice holding REFUND and CLOSE. */
+/** `oauth.clients`: rs1 and rs2 for RESOURCE and teller's sessions, rs3 for LEDGER. */
+export const CLIENTS = [rs1, rs2].flatMap((rs) => [`${rs.did}=${RESOURCE}`, `${rs.did}=${TELLER}`]).concat(`${rs3.did}=${LEDGER}`);
+
+/** A fresh bank node at `clock`, rs1, rs2 and rs3 registered as clients, alice holding REFUND and CLOSE. */
 export async function openBank(clock: () => Date): Promise<Bank> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'legate-pdp-')), 'bank');
   await initNode({ dataDir, domain: 'bank.example', clock });
-  const node = await openNode({ dataDir, clock, sessionLifetimeSeconds: 86_400, oauth: { resources: [RESOURCE], clients: [rs1.did, rs2.did] } });
+  const node = await openNode({ dataDir, clock, sessionLifetimeSeconds: 86_400, oauth: { resources: [RESOURCE, LEDGER], clients: CLIENTS } });
   const teller = await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
+  if (teller.did !== TELLER) throw new Error(`teller is ${teller.did}`);
   await node.services.issuance.issue({ agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
   const alice = await createAgent(node, { name: 'alice', owner: OWNER });
   const root = await node.services.issuance.issue({ agent: 'alice', capabilities: [REFUND, CLOSE], delegation: { depth: 0, maxDepth: 1 } });
   return { node, teller: teller.did, alice: { did: alice.did, signer: await signerFor(node, alice.did), root: { id: root.id, jwt: root.jwt } } };
+}
+
+/** What {@link useBank} hands a test: the bank of the running test and its settable clock. */
+export interface BankFixture {
+  /** The bank opened for the running test. */
+  readonly bank: Bank;
+  /** The bank's clock: reads {@link BankFixture.now}. */
+  readonly clock: () => Date;
+  /** The clock's time: NOW at the start of every test. */
+  now: Date;
+}
+
+/**
+ * Opens a fresh bank ({@link openBank}) at NOW before each test of the calling file and closes it after.
+ *
+ * @example
+ * ```ts
+ * const ctx = useBank();
+ * it('…', async () => { ctx.now = new Date(NOW.getTime() + 60_000); await ctx.bank.node.services.oauth.introspect(…); });
+ * ```
+ */
+export function useBank(): BankFixture {
+  let bank: Bank | undefined;
+  const fixture = {
+    now: NOW,
+    clock: () => new Date(fixture.now.getTime()),
+    get bank(): Bank {
+      if (bank === undefined) throw new Error('useBank: the bank exists only while a test runs');
+      return bank;
+    },
+  };
+  beforeEach(async () => {
+    fixture.now = new Date(NOW.getTime());
+    bank = await openBank(fixture.clock);
+  });
+  afterEach(async () => {
+    await bank?.node.close();
+    bank = undefined;
+  });
+  return fixture;
 }
 
 const intents: Intent[] = [
@@ -84,7 +136,7 @@ export async function accessTokenFor(
   holder: Signer & { did?: string },
   credentials: string[],
   clock: () => Date,
-  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints'] } = {},
+  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints']; audience?: string } = {},
 ) {
   const did = holder.did ?? bank.alice.did;
   const session = await sessionOf(bank, holder, credentials, clock);
@@ -99,7 +151,7 @@ export async function accessTokenFor(
   const { token, claims } = await issueAccessToken({
     signer: await organizationSigner(bank.node),
     issuer: ISSUER,
-    audience: RESOURCE,
+    audience: options.audience ?? RESOURCE,
     clientId: did,
     sub: OWNER,
     act: act as { sub: string },

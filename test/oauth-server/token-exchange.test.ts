@@ -61,13 +61,14 @@ describe('the node as an authorization server: metadata and keys', () => {
     await rotating.node.close();
   });
 
-  it('serves the path-inserted metadata URL for an issuer with a path (RFC 8414 §3.1), and only that one', async () => {
-    const tenant = await openBank({ issuer: 'https://bank.example/tenant' });
-    const res = await tenant.app.request('/.well-known/oauth-authorization-server/tenant');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ issuer: 'https://bank.example/tenant', token_endpoint: 'https://bank.example/tenant/oauth/token' });
-    expect((await tenant.app.request('/.well-known/oauth-authorization-server/other')).status).toBe(404);
-    await tenant.node.close();
+  it('refuses an issuer URL with a path: its advertised endpoints would not be served (the routes are at the root)', async () => {
+    for (const issuer of ['https://bank.example/tenant', 'https://bank.example/?x=1']) {
+      await expect(openBank({ issuer }), issuer).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'oauth.issuer' });
+    }
+    const root = await openBank({ issuer: 'https://bank.example/' });
+    expect(await (await root.app.request('/.well-known/oauth-authorization-server')).json()).toMatchObject({ issuer: 'https://bank.example', token_endpoint: 'https://bank.example/oauth/token' });
+    expect((await root.app.request('/.well-known/oauth-authorization-server/tenant')).status).toBe(404);
+    await root.node.close();
   });
 });
 

@@ -9,6 +9,10 @@
  * (its `jti` is claimed in the node's replay store, so every instance
  * sharing the store refuses a replay). A DID outside `oauth.clients` is
  * refused before it is resolved: a stranger costs the node no fetch.
+ * Each entry names an audience the client serves (`<DID>=<resource URL>`,
+ * or `=<agent DID>` for session tokens; the DID repeated for more): a
+ * client learns about, and gets decisions on, only tokens for its own
+ * audiences. A bare DID authenticates but serves no audience (fail closed).
  * Introspection carries the assertion in the form (RFC 7662 §2.1 leaves the
  * method to the server); AuthZEN in `Authorization: Bearer`.
  */
@@ -36,26 +40,55 @@ export function endpointUrl(node: NodeContext, path: string): string {
   return `${issuerUrl(node)}${path}`;
 }
 
+/** An authenticated caller: its DID and the audiences (`aud` of the tokens) it may ask about. */
+export interface AuthenticatedClient {
+  did: string;
+  audiences: ReadonlySet<string>;
+}
+
 /**
- * The caller's client DID, once its assertion verifies for `path`.
+ * `oauth.clients` read: each client DID with the audiences its entries name
+ * (`<DID>=<audience>`; a bare `<DID>` registers it with none).
+ *
+ * @example
+ * ```ts
+ * registeredClients(['did:web:rs.example=https://rs.example/api', 'did:key:z6Mk…'])
+ * // Map { 'did:web:rs.example' => Set { 'https://rs.example/api' }, 'did:key:z6Mk…' => Set {} }
+ * ```
+ */
+export function registeredClients(entries: readonly string[]): Map<string, Set<string>> {
+  const clients = new Map<string, Set<string>>();
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    const did = at < 0 ? entry : entry.slice(0, at);
+    const audiences = clients.get(did) ?? new Set<string>();
+    if (at >= 0) audiences.add(entry.slice(at + 1));
+    clients.set(did, audiences);
+  }
+  return clients;
+}
+
+/**
+ * The caller, once its assertion verifies for `path`.
  * @throws LegateError `ERR_INVALID_CLIENT` (reason: missing, or the check that failed).
  */
-export async function authenticateClient(node: NodeContext, assertion: string | undefined, path: string): Promise<string> {
+export async function authenticateClient(node: NodeContext, assertion: string | undefined, path: string): Promise<AuthenticatedClient> {
   if (assertion === undefined || assertion.length === 0) {
     throw legateError('ERR_INVALID_CLIENT', 'client authentication is required (private_key_jwt)', { reason: 'missing' });
   }
   if (assertion.length > MAX_CLIENT_ASSERTION_LENGTH) {
     throw legateError('ERR_INVALID_CLIENT', 'the client assertion is too large', { reason: 'size' });
   }
+  const clients = registeredClients(node.oauth.clients);
   const { clientId } = await verifyClientAssertion(assertion, {
-    allowed: node.oauth.clients,
+    allowed: [...clients.keys()],
     audiences: [issuerUrl(node), endpointUrl(node, path)],
     resolver: node.resolver,
     replay: storeReplayCache(node),
     clock: node.clock,
     skewSeconds: node.oauth.clockSkewSeconds,
   });
-  return clientId;
+  return { did: clientId, audiences: clients.get(clientId) ?? new Set() };
 }
 
 /** The DID an assertion claims to come from (unverified), for the refusal log's per-sender limit. */

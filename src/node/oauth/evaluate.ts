@@ -10,7 +10,8 @@
  * The caller authenticates with `private_key_jwt` in `Authorization:
  * Bearer` (node/oauth/client-auth; 401 otherwise). The subject carries an
  * access token or a session token this node issued (node/oauth/
- * evaluate-subject); the decision runs through node/decide, the very engine
+ * evaluate-subject), for an audience the caller serves (`oauth.clients`;
+ * another's token is denied with `ERR_AUDIENCE` and nothing more); the decision runs through node/decide, the very engine
  * behind `POST /actions`, so usage is read, recorded and logged in one
  * transaction and a budget is never exceeded across every caller sharing
  * the node. AuthZEN's `decision` is a boolean: `approval_required` answers
@@ -22,19 +23,25 @@
  * stored in the same transaction as the usage, so a retry (on any instance
  * sharing the store) returns it and records nothing; the same id with a
  * different request is 409 `ERR_CONFLICT`. Answers are kept for a day.
+ *
+ * A batch is one message: its items' chain verifications share one work
+ * budget (`workLimits.*`, lib/work-budget), not one each, so a batch costs
+ * at most what one request may. An item past it is denied `ERR_WORK_LIMIT`
+ * and charged nothing.
  */
 
 import type { Charge } from '../../capability/authorize-chain.js';
 import { authorize, type AuthorizationRequest, type Decision, type DecisionReason } from '../../capability/authorize.js';
 import { capabilityCovers } from '../../capability/match.js';
 import type { Constraints } from '../../credential/types.js';
+import type { VerifyCredentialOptions } from '../../credential/verify-jwt.js';
 import { isLegateError, LegateError, legateError } from '../../errors/index.js';
 import { forPeer } from '../../lib/peer-error.js';
 import { audit, auditRefusal } from '../audit.js';
 import { transactionView, type NodeContext } from '../context.js';
 import { decideAndRecord, liveChains, reasonOf } from '../decide.js';
 import { verificationOptions } from '../verify.js';
-import { authenticateClient, bearerAssertion, claimedClient, endpointUrl, invalidClient, issuerUrl } from './client-auth.js';
+import { authenticateClient, bearerAssertion, claimedClient, endpointUrl, invalidClient, issuerUrl, type AuthenticatedClient } from './client-auth.js';
 import { bodyOf, parseBatch, parseEvaluation, type ParsedEvaluation } from './evaluate-request.js';
 import { accessTokenSubject, sessionSubject, type VerifiedSubject } from './evaluate-subject.js';
 import type { EndpointResponse, EvaluationRequest } from './types.js';
@@ -138,17 +145,19 @@ function tokenRefusal(node: NodeContext, subject: VerifiedSubject, request: Auth
 }
 
 interface Logged {
-  caller: string;
+  caller: AuthenticatedClient;
   evaluation: ParsedEvaluation;
   subject: VerifiedSubject | undefined;
   batch?: number;
+  /** How the chains are verified: a batch's one options object, so its items share one work budget. */
+  verification?: VerifyCredentialOptions;
 }
 
 /** Logs an evaluation and stores its answer, through `tx` (in the decision's transaction when there is one). */
 async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision' | 'reasons'>, answer: EvaluationAnswer, charged: readonly Charge[]): Promise<void> {
   const { caller, evaluation: e, subject } = log;
   if (e.requestId !== undefined) {
-    const stored = { key: keyOf(caller, e.requestId), requestHash: e.hash, answer: JSON.stringify(answer), expiresAt: new Date(tx.clock().getTime() + ANSWER_LIFETIME_MS).toISOString() };
+    const stored = { key: keyOf(caller.did, e.requestId), requestHash: e.hash, answer: JSON.stringify(answer), expiresAt: new Date(tx.clock().getTime() + ANSWER_LIFETIME_MS).toISOString() };
     if (!(await tx.store.putAnswer(stored, tx.clock().toISOString()))) throw raced();
   }
   const credentials = charged.length > 0 ? [...new Set(charged.map((c) => c.credentialId))].slice(0, 32) : undefined;
@@ -164,7 +173,7 @@ async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision'
     credentials,
     reasons: [...new Set(d.reasons.map((r) => r.code))].slice(0, 32),
     details: {
-      caller,
+      caller: caller.did,
       subject: subject?.kind ?? (e.subject.token === undefined ? 'session' : 'access_token'),
       ...(e.requestId === undefined ? {} : { request_id: e.requestId }),
       ...(log.batch === undefined ? {} : { batch: log.batch }),
@@ -173,19 +182,28 @@ async function record(tx: NodeContext, log: Logged, d: Pick<Decision, 'decision'
 }
 
 /** Decides one evaluation (or returns its stored answer). @throws LegateError `ERR_CONFLICT`, or the node's own failures. */
-async function evaluateOne(node: NodeContext, caller: string, e: ParsedEvaluation, batch?: number): Promise<EvaluationAnswer> {
-  const stored = await storedAnswer(node, caller, e);
+async function evaluateOne(node: NodeContext, caller: AuthenticatedClient, e: ParsedEvaluation, batch?: { index: number; verification: VerifyCredentialOptions }): Promise<EvaluationAnswer> {
+  const stored = await storedAnswer(node, caller.did, e);
   if (stored !== undefined) return stored;
   try {
-    return await decideOne(node, { caller, evaluation: e, subject: undefined, ...(batch === undefined ? {} : { batch }) });
+    return await decideOne(node, { caller, evaluation: e, subject: undefined, ...(batch === undefined ? {} : { batch: batch.index, verification: batch.verification }) });
   } catch (error) {
     if (!isRaced(error)) throw error;
     // A concurrent request with the same id stored its answer first: ours rolled back; answer with theirs.
-    const theirs = await storedAnswer(node, caller, e);
+    const theirs = await storedAnswer(node, caller.did, e);
     if (theirs === undefined) throw legateError('ERR_INTERNAL', 'a stored answer vanished');
     return theirs;
   }
 }
+
+/** A denial decided before the engine (nothing charged): logged, stored, answered with `attribution`. */
+async function denied(node: NodeContext, log: Logged, d: Pick<Decision, 'decision' | 'reasons'>, attribution: string[]): Promise<EvaluationAnswer> {
+  const answer = answerOf(d, attribution);
+  await node.store.transaction((tx) => record(transactionView(node, tx), log, d, answer, []));
+  return answer;
+}
+
+const deny = (reason: DecisionReason) => ({ decision: 'deny' as const, reasons: [reason] });
 
 async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnswer> {
   const e = log.evaluation;
@@ -195,25 +213,28 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
   } catch (error) {
     if (!(error instanceof LegateError) || ['ERR_STORE', 'ERR_STORE_CORRUPT', 'ERR_INTERNAL'].includes(error.code)) throw error;
     // The subject's token does not verify: a decision (deny), not a failed request.
-    const denied = { decision: 'deny' as const, reasons: [reasonOf(forPeer(error))] };
-    const answer = answerOf(denied, [e.subject.id]);
-    await node.store.transaction((tx) => record(transactionView(node, tx), log, denied, answer, []));
-    return answer;
+    return denied(node, log, deny(reasonOf(forPeer(error))), [e.subject.id]);
   }
   const known = { ...log, subject };
+  if (!log.caller.audiences.has(subject.audience)) {
+    // Another audience's token: denied, and the answer names no more than the request did.
+    return denied(node, known, deny({ code: 'ERR_AUDIENCE', message: "the subject's token is for an audience this client does not serve" }), [e.subject.id]);
+  }
   const verifier = verifierFor(node, subject, e.request);
   const refused = tokenRefusal(node, subject, e.request, verifier);
-  if (refused !== undefined) {
-    const answer = answerOf(refused, subject.attribution);
-    await node.store.transaction((tx) => record(transactionView(node, tx), known, refused, answer, []));
-    return answer;
+  if (refused !== undefined) return denied(node, known, refused, subject.attribution);
+  let chains: Awaited<ReturnType<typeof liveChains>>;
+  try {
+    chains = await liveChains({ capabilities: subject.capabilities, chains: subject.chains, request: e.request }, log.verification ?? verificationOptions(node));
+  } catch (error) {
+    // The request's (a batch's: all its items') work budget is spent: denied, and so is every later item of the batch.
+    if (!isLegateError(error, 'ERR_WORK_LIMIT')) throw error;
+    return denied(node, known, deny(reasonOf(error)), subject.attribution);
   }
-  const { live, reasons } = await liveChains({ capabilities: subject.capabilities, chains: subject.chains, request: e.request }, verificationOptions(node));
   let answer: EvaluationAnswer | undefined;
   await decideAndRecord(node, {
     request: e.request,
-    live,
-    reasons,
+    ...chains,
     verifier,
     approval: NO_APPROVAL,
     log: async (tx, d, charged) => {
@@ -225,7 +246,7 @@ async function decideOne(node: NodeContext, log: Logged): Promise<EvaluationAnsw
 }
 
 /** Authenticates the caller of `path`, or answers 401 (audited as a refusal). */
-async function caller(node: NodeContext, request: EvaluationRequest, path: string): Promise<string | EndpointResponse> {
+async function caller(node: NodeContext, request: EvaluationRequest, path: string): Promise<AuthenticatedClient | EndpointResponse> {
   const assertion = bearerAssertion(request.authorization);
   try {
     return await authenticateClient(node, assertion, path);
@@ -243,7 +264,7 @@ async function caller(node: NodeContext, request: EvaluationRequest, path: strin
  */
 export async function evaluationEndpoint(node: NodeContext, request: EvaluationRequest): Promise<EndpointResponse> {
   const who = await caller(node, request, EVALUATION_PATH);
-  if (typeof who !== 'string') return who;
+  if (!('did' in who)) return who;
   try {
     const answer = await evaluateOne(node, who, parseEvaluation(bodyOf(request.body)));
     return { status: 200, body: answer, headers: NO_STORE };
@@ -258,20 +279,23 @@ export async function evaluationEndpoint(node: NodeContext, request: EvaluationR
  * `permit_on_first_permit` stop after the first such answer (the response
  * then holds fewer answers than the request). Every item is read and
  * checked for a reused id before any is decided, so a malformed or
- * conflicting batch records nothing. Without `evaluations`, the body is one
- * evaluation, answered as one. Never throws.
+ * conflicting batch records nothing. The items share one work budget;
+ * those past it are denied `ERR_WORK_LIMIT`. Without `evaluations`, the
+ * body is one evaluation, answered as one. Never throws.
  */
 export async function evaluationsEndpoint(node: NodeContext, request: EvaluationRequest): Promise<EndpointResponse> {
   const who = await caller(node, request, EVALUATIONS_PATH);
-  if (typeof who !== 'string') return who;
+  if (!('did' in who)) return who;
   try {
     const body = bodyOf(request.body);
     const batch = parseBatch(body);
     if (batch === undefined) return { status: 200, body: await evaluateOne(node, who, parseEvaluation(body)), headers: NO_STORE };
-    for (const e of batch.evaluations) await storedAnswer(node, who, e);
+    for (const e of batch.evaluations) await storedAnswer(node, who.did, e);
+    // One work budget for the whole batch (one message), not one per item.
+    const verification = verificationOptions(node);
     const evaluations: EvaluationAnswer[] = [];
-    for (const [i, e] of batch.evaluations.entries()) {
-      const answer = await evaluateOne(node, who, e, i);
+    for (const [index, e] of batch.evaluations.entries()) {
+      const answer = await evaluateOne(node, who, e, { index, verification });
       evaluations.push(answer);
       if ((batch.semantic === 'deny_on_first_deny' && !answer.decision) || (batch.semantic === 'permit_on_first_permit' && answer.decision)) break;
     }

@@ -9,18 +9,20 @@
  * node stored them at the exchange, still verifies: a revoked or suspended
  * credential anywhere in a chain, as far as the node's status knowledge
  * goes (its own lists at once, other issuers' lists by their cache), makes
- * it inactive. An inactive answer says nothing more (RFC 7662 §2.2). Every
- * answer is audited with the caller's DID.
+ * it inactive. So is a token for an audience the caller does not serve
+ * (`oauth.clients`): a resource server learns only about its own tokens.
+ * An inactive answer says nothing more (RFC 7662 §2.2). Every answer is
+ * audited with the caller's DID.
  */
 
-import { isLegateError, LegateError } from '../../errors/index.js';
+import { isLegateError, LegateError, legateError } from '../../errors/index.js';
 import { attributionOf } from '../../oauth/act.js';
 import type { AccessTokenClaims } from '../../oauth/types.js';
 import { sessionChains } from '../ace.js';
 import { audit, auditRefusal } from '../audit.js';
 import type { NodeContext } from '../context.js';
 import { verificationOptions } from '../verify.js';
-import { authenticateClient, claimedClient, formAssertion, invalidClient } from './client-auth.js';
+import { authenticateClient, claimedClient, formAssertion, invalidClient, type AuthenticatedClient } from './client-auth.js';
 import { chainProblem, grantedCapabilities, verifyOwnAccessToken } from './evaluate-subject.js';
 import type { EndpointResponse, IntrospectionRequest } from './types.js';
 
@@ -47,8 +49,8 @@ function activeBody(claims: AccessTokenClaims): Record<string, unknown> {
   };
 }
 
-/** Whether `token` is active, and why not; throws only for the node's own failures. */
-async function inspect(node: NodeContext, token: string): Promise<{ claims?: AccessTokenClaims; problem?: LegateError }> {
+/** Whether `token` is active for `caller`, and why not; throws only for the node's own failures. */
+async function inspect(node: NodeContext, caller: AuthenticatedClient, token: string): Promise<{ claims?: AccessTokenClaims; problem?: LegateError }> {
   let claims: AccessTokenClaims;
   try {
     claims = await verifyOwnAccessToken(node, token);
@@ -56,6 +58,8 @@ async function inspect(node: NodeContext, token: string): Promise<{ claims?: Acc
     if (error instanceof LegateError && !OWN_FAILURES.has(error.code)) return { problem: error };
     throw error;
   }
+  // Checked before the chains: another resource server's token costs no chain verification.
+  if (!caller.audiences.has(claims.aud)) return { claims, problem: legateError('ERR_AUDIENCE', 'the token is for an audience this client does not serve', { claim: 'aud' }) };
   const problem = await chainProblem(grantedCapabilities(claims), await sessionChains(node, claims.jti), verificationOptions(node));
   if (problem !== undefined && OWN_FAILURES.has(problem.code)) throw problem;
   return problem === undefined ? { claims } : { claims, problem };
@@ -67,7 +71,7 @@ async function inspect(node: NodeContext, token: string): Promise<{ claims?: Acc
  * the token's claims. Never throws.
  */
 export async function introspectionEndpoint(node: NodeContext, request: IntrospectionRequest): Promise<EndpointResponse> {
-  let caller: string;
+  let caller: AuthenticatedClient;
   const assertion = formAssertion(request.form);
   try {
     caller = await authenticateClient(node, assertion, INTROSPECTION_PATH);
@@ -82,7 +86,7 @@ export async function introspectionEndpoint(node: NodeContext, request: Introspe
     return { status: 400, body, headers: NO_STORE };
   }
   try {
-    const { claims, problem } = await inspect(node, tokens[0]!);
+    const { claims, problem } = await inspect(node, caller, tokens[0]!);
     const chain = claims === undefined ? undefined : attributionOf(claims);
     await audit(node, {
       type: 'introspection',
@@ -93,7 +97,7 @@ export async function introspectionEndpoint(node: NodeContext, request: Introspe
       session: claims?.jti,
       credentials: claims === undefined ? undefined : [...new Set(grantedCapabilities(claims).map((c) => c.credential))].slice(0, 32),
       reasons: problem === undefined ? undefined : [problem.code],
-      details: { caller },
+      details: { caller: caller.did },
     });
     return { status: 200, body: problem === undefined && claims !== undefined ? activeBody(claims) : { active: false }, headers: NO_STORE };
   } catch {

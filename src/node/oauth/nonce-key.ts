@@ -17,14 +17,21 @@ import { createNonceIssuer, nonceKeyOf, type NonceIssuer } from '../../oauth/non
 import type { NodeContext } from '../context.js';
 import type { Signer } from '../../keys/signer.js';
 
-/** One issuer per node (its services are per instance) and organization key; rebuilt when the key rotates. */
-const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: NonceIssuer }>();
+/**
+ * A node's nonce state (`node.nonceKeys`): the issuer for its newest
+ * organization key and nonce lifetime, rebuilt when either changes. One per
+ * node, made by createNode (state belongs to an instance, never to this
+ * module); a transaction's view of the node shares it.
+ */
+export interface NonceKeyCache {
+  current?: { kid: string; lifetime: number; issuer: NonceIssuer };
+}
 
 /**
  * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock), for the
  * organization's newest key `signer` (the caller's `organizationSigner(node)`,
- * read once per request: the nonces rotate as soon as the key does). The key
- * is derived again only when the key changed.
+ * read once per request: the nonces rotate as soon as the key does), kept in
+ * `node.nonceKeys`. The key is derived again only when the key changed.
  *
  * @example
  * ```ts
@@ -34,9 +41,10 @@ const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: Non
  */
 export async function nonceIssuerOf(node: NodeContext, signer: Signer): Promise<NonceIssuer> {
   const lifetime = node.oauth.nonceLifetimeSeconds;
-  const cached = issuers.get(node.services);
+  const cache = node.nonceKeys;
+  const cached = cache.current;
   if (cached?.kid === signer.kid && cached.lifetime === lifetime) return cached.issuer;
   const issuer = createNonceIssuer({ key: await nonceKeyOf(signer), lifetimeSeconds: lifetime, clock: node.clock });
-  issuers.set(node.services, { kid: signer.kid, lifetime, issuer });
+  cache.current = { kid: signer.kid, lifetime, issuer };
   return issuer;
 }

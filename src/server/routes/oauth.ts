@@ -2,8 +2,9 @@
  * @module server/routes/oauth
  *
  * The node as an OAuth authorization server (#15): RFC 8414 metadata at
- * `/.well-known/oauth-authorization-server` (and, for an issuer URL with a
- * path, at the §3.1 path-inserted form), its JWK Set at `/oauth/jwks`, and
+ * `/.well-known/oauth-authorization-server` (the issuer is an origin, so
+ * never the §3.1 path-inserted form: `oauth.issuer` refuses a path, as the
+ * routes are mounted at the root), its JWK Set at `/oauth/jwks`, and
  * RFC 8693 token exchange at `POST /oauth/token`. The token endpoint reads
  * `application/x-www-form-urlencoded` only (RFC 6749 §3.2); everything else
  * is decided by the node (`node.services.oauth`), which answers in the
@@ -44,14 +45,7 @@ export function oauthRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: 
   const app = new Hono();
   const published = { 'cache-control': `public, max-age=${PUBLISHED_MAX_AGE}` };
 
-  const metadata = async (c: Context) => c.json(await node.services.oauth.metadata(), 200, published);
-  app.get(METADATA_PATH, metadata);
-  // RFC 8414 §3.1: an issuer `https://host/tenant` publishes at `/.well-known/oauth-authorization-server/tenant`.
-  app.get(`${METADATA_PATH}/*`, async (c) => {
-    const path = new URL(await node.services.oauth.issuer()).pathname.replace(/\/$/, '');
-    if (path === '' || c.req.path !== `${METADATA_PATH}${path}`) throw legateError('ERR_NOT_FOUND', 'no such route');
-    return metadata(c);
-  });
+  app.get(METADATA_PATH, async (c) => c.json(await node.services.oauth.metadata(), 200, published));
 
   app.get('/oauth/jwks', async (c) => c.json(await node.services.oauth.jwks(), 200, { ...published, 'content-type': 'application/jwk-set+json' }));
 
