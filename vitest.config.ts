@@ -17,6 +17,10 @@ export default defineConfig({
     // Vitest's default in a run is one worker fewer than the cores: a single worker on
     // two cores. The CLI tests run in process, so a second worker keeps the second core busy.
     maxWorkers: 2,
+    // One throwaway PostgreSQL cluster per run when the binaries exist (or the server in
+    // LEGATE_TEST_DATABASE_URL); the PostgreSQL suites skip, saying why, without one, and
+    // fail under CI. See test/helpers/postgres.ts.
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'isolated', include: MOCKING, isolate: true } },
       { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...MOCKING], isolate: false } },
