@@ -190,6 +190,8 @@ interface TxState {
   /** The connection went back to the pool: nothing may touch it any more. */
   ended: boolean;
   depth: number;
+  /** Lock keys taken: a second `lock()` on one costs no round trip (the audit head is read, then appended, under one lock). */
+  locks: Set<string>;
 }
 
 /** A connection taken from the pool for one transaction. */
@@ -241,8 +243,10 @@ class PgExecutor implements SqlExecutor {
   }
 
   async lock(key: string): Promise<void> {
-    if (this.#tx === undefined) return;
+    const tx = this.#tx;
+    if (tx === undefined || tx.locks.has(key)) return;
     await this.#exec('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+    tx.locks.add(key);
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -253,7 +257,7 @@ class PgExecutor implements SqlExecutor {
     if (this.#pin === undefined) throw legateError('ERR_STORE', 'a migration session runs its own transactions');
     const pinned = await this.#pin();
     const { conn } = pinned;
-    const state: TxState = { ended: false, depth: 0 };
+    const state: TxState = { ended: false, depth: 0, locks: new Set() };
     let healthy = false;
     try {
       await conn.raw('BEGIN');
@@ -294,6 +298,8 @@ class PgExecutor implements SqlExecutor {
       } catch (error) {
         // If the whole transaction ended meanwhile, the connection is someone else's: touch nothing.
         if (!state.ended) await this.#exec(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`, undefined, true).catch(() => undefined);
+        // Locks taken since the savepoint may have gone with it: take any of them again when next asked.
+        state.locks.clear();
         throw error;
       }
       await this.#exec(`RELEASE SAVEPOINT ${name}`, undefined, true);
