@@ -13,7 +13,9 @@
  *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
  *   `node/status`), and only one list opened when none exists;
  * - the audit log never forks or gaps: concurrent `appendAudit`s, then
- *   `verifyAudit` over the whole chain.
+ *   `verifyAudit` over the whole chain;
+ * - a value read and rewritten in one transaction (a status list's bits, the
+ *   trust list's version) loses no concurrent change.
  *
  * Every operation must also succeed: a store that kept the guarantee only by
  * failing one of two racing writers (a unique key refusing the second)
@@ -164,6 +166,18 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         const list = await pair.b.getStatusList('r1');
         expect(list?.version).toBe(17);
         expect(Array.from(list?.bits ?? [])).toEqual([0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+      }));
+
+    it('never loses an increment of a setting read and written in one transaction (the trust list version)', () =>
+      withPair(async (pair) => {
+        // Read the version, publish the next one (node/registry publish), 20 at once.
+        await acrossBoth(pair, 20, (store) =>
+          store.transaction(async (tx) => {
+            const version = Number((await tx.getSetting('trust-list.version')) ?? '0') + 1;
+            await tx.putSetting('trust-list.version', String(version));
+          }),
+        );
+        expect(await pair.a.getSetting('trust-list.version')).toBe('20');
       }));
 
     it('never forks or gaps the audit log: 40 concurrent appends across two instances verify as one chain', () =>

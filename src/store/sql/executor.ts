@@ -50,8 +50,8 @@ export interface SqlExecutor {
    * What a single writer gives SQLite for free, a PostgreSQL backend needs
    * before a read that decides a write (usage before a budget check, the
    * audit chain's head before an append, a status list before handing out an
-   * index). A no-op outside a transaction, and on SQLite (its write
-   * transaction is already exclusive).
+   * index, a setting before writing its next value). A no-op outside a
+   * transaction, and on SQLite (its write transaction is already exclusive).
    */
   lock(key: string): Promise<void>;
 }
@@ -66,4 +66,6 @@ export const lockKey = {
   statusList: (listId: string) => `status-list:${listId}`,
   /** Choosing (or opening) the list new indexes of an issuer and purpose come from. */
   statusOpen: (issuer: string, purpose: string) => `status-open:${issuer}\n${purpose}`,
+  /** One named setting read and then written (the trust list's version, the audit log id). */
+  setting: (name: string) => `setting:${name}`,
 } as const;
