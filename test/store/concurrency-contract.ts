@@ -83,6 +83,29 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         expect(audit).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
       }));
 
+    it('shares a contended budget fairly: each of two instances under equal load gets at least 35% of it', () =>
+      withPair(async (pair) => {
+        const BUDGET = 60;
+        const key = 'fair-share';
+        const since = '2025-01-01T00:00:00.000Z';
+        const allowed = [0, 0];
+        // Each instance keeps 6 decisions in flight until the budget is spent.
+        const worker = async (store: Store, handle: number) => {
+          for (;;) {
+            const allow = await store.transaction(async (tx) => {
+              if ((await tx.listUsage(key, since)).length >= BUDGET) return false;
+              await tx.recordUsage({ key, at: NOW.toISOString() });
+              return true;
+            });
+            if (!allow) return;
+            allowed[handle]! += 1;
+          }
+        };
+        await Promise.all(Array.from({ length: 12 }, (_, i) => worker(i % 2 === 0 ? pair.a : pair.b, i % 2)));
+        expect(allowed[0]! + allowed[1]!).toBe(BUDGET);
+        expect(Math.min(...allowed)).toBeGreaterThanOrEqual(BUDGET * 0.35);
+      }));
+
     it('keeps budgets on different keys independent', () =>
       withPair(async (pair) => {
         const keys = ['k-alice', 'k-bob', 'k-mallory'];
