@@ -12,6 +12,7 @@
  * - a status index is never handed out twice: the newest list, a free index
  *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
  *   `node/status`), and only one list opened when none exists;
+ * - a scheduled job's lease is held by one instance at a time;
  * - the audit log never forks or gaps: concurrent `appendAudit`s, then
  *   `verifyAudit` over the whole chain;
  * - a value read and rewritten in one transaction (a status list's bits, the
@@ -146,6 +147,22 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         const claims = await acrossBoth(pair, 20, (store) => store.claimOnce('jti:old', t10, t5));
         expect(claims.filter(Boolean)).toHaveLength(1);
         expect(await pair.b.claimOnce('jti:old', t10, t5)).toBe(false);
+      }));
+
+    it('gives a scheduled job’s lease to one instance at a time, and to another once it lapses', () =>
+      withPair(async (pair) => {
+        const t0 = '2025-05-01T00:00:00.000Z';
+        const t1 = '2025-05-01T00:01:00.000Z';
+        const t2 = '2025-05-01T00:02:00.000Z';
+        const first = await acrossBoth(pair, 10, (store, i) => store.acquireLease('status-refresh', `instance-${i}`, t1, t0));
+        expect(first.filter(Boolean)).toHaveLength(1);
+        const holder = `instance-${first.indexOf(true)}`;
+        // Renewed by its holder only, while it runs.
+        expect(await pair.b.acquireLease('status-refresh', holder, t1, t0)).toBe(true);
+        expect(await pair.a.acquireLease('status-refresh', 'someone-else', t2, t0)).toBe(false);
+        // Lapsed: exactly one other instance takes it over.
+        const next = await acrossBoth(pair, 10, (store, i) => store.acquireLease('status-refresh', `other-${i}`, t2, t1));
+        expect(next.filter(Boolean)).toHaveLength(1);
       }));
 
     it('never hands out a status index twice, and opens one list, across two instances', () =>
