@@ -24,9 +24,13 @@ afterEach(async () => {
   await Promise.all(drops.splice(0).map((drop) => drop()));
 });
 
+/** The database of the last {@link freshStore}. */
+let lastUrl = '';
+
 async function freshStore(): Promise<Store> {
   const db = await freshDatabase();
   const { url } = db;
+  lastUrl = url;
   const store = await openPostgresStore(url, { poolSize: 4 });
   drops.push(async () => {
     await store.close();
@@ -217,6 +221,33 @@ function describePostgresSpecifics(): void {
         release();
         await Promise.all([holder, waiter]);
         expect(seen).toBe(1);
+      });
+    });
+
+    describe('lost connections', () => {
+      it('fails a transaction whose connection the server ends, not the process, and serves later calls', async () => {
+        await store.putAgent(alice);
+        const admin = new pg.Client({ connectionString: lastUrl });
+        await admin.connect();
+        try {
+          await expect(
+            store.transaction(async (tx) => {
+              await tx.putAgent(bob);
+              // The transaction's connection is the one idle in a transaction now.
+              const { rowCount } = await admin.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+              );
+              expect(rowCount).toBe(1);
+              await ticks(20);
+              await tx.putAgent(mallory);
+            }),
+          ).rejects.toMatchObject({ code: 'ERR_STORE' });
+        } finally {
+          await admin.end();
+        }
+        expect(await store.listAgents()).toEqual([alice]);
+        await store.putAgent(bob);
+        expect(await store.listAgents()).toEqual([alice, bob]);
       });
     });
 

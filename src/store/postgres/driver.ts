@@ -91,11 +91,11 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
   const statements = new Statements();
   return {
     exec: new PgExecutor(connOf(pool, statements), async () => {
-      const client = await connect(pool);
-      return { conn: connOf(client, statements), release: (destroy) => client.release(destroy) };
+      const { client, release } = await pin(pool);
+      return { conn: connOf(client, statements), release };
     }),
     async withSession(fn) {
-      const client = await connect(pool);
+      const { client, release } = await pin(pool);
       let broken = false;
       try {
         const conn = connOf(client, statements);
@@ -110,7 +110,7 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
         throw error;
       } finally {
         // A session that failed may hold a session lock or an open transaction: never give it back.
-        client.release(broken);
+        release(broken);
       }
     },
     end: () => pool.end(),
@@ -148,6 +148,29 @@ function rewritePlaceholders(sql: string): string {
     out += ch === '?' && !quoted ? `$${++n}` : ch;
   }
   return out;
+}
+
+/**
+ * A client taken from the pool, with an error listener while it is out: the
+ * pool listens only to idle clients, and a connection the server ends
+ * between two statements of a transaction must fail that transaction (its
+ * next statement does), not crash the process with an unhandled `error`.
+ * A client that met an error is closed on release, not reused.
+ */
+async function pin(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (destroy: boolean) => void }> {
+  const client = await connect(pool);
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (destroy) => {
+      client.removeListener('error', onError);
+      client.release(destroy || lost);
+    },
+  };
 }
 
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
