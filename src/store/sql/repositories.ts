@@ -2,8 +2,9 @@
  * @module store/sql/repositories
  *
  * Every port of `store/ports` over one {@link SqlExecutor}: the shared
- * repositories composed into the {@link Repositories} a store (or one of its
- * transactions) hands out. Internal.
+ * repositories, one factory per port, that a store (and each of its
+ * transactions) composes into the {@link Repositories} it hands out.
+ * Internal.
  */
 
 import type { IntegrityReport, Repositories } from '../types.js';
@@ -26,21 +27,28 @@ import { createUsageRepository } from './usage.js';
 /** The backend's own integrity check (SQLite's `quick_check`; PostgreSQL has none to run). */
 export type IntegrityCheck = (options: { quick?: boolean }) => Promise<IntegrityReport>;
 
+/** One port's repository over an executor. */
+export type RepositoryFactory = (exec: SqlExecutor, checkIntegrity: IntegrityCheck) => object;
+
+/** Every port's factory; together their methods are {@link Repositories}. */
+export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
+  createOrganizationRepository,
+  createAgentRepository,
+  createKeyRepository,
+  createCredentialRepository,
+  createStatusListRepository,
+  createRegistryRepository,
+  createReplayRepository,
+  createIdempotencyRepository,
+  createUsageRepository,
+  createSessionRepository,
+  createAuditRepository,
+  createSettingsRepository,
+  createLeaseRepository,
+  createMaintenanceRepository,
+];
+
+/** Every port over `exec`, composed. */
 export function createRepositories(exec: SqlExecutor, checkIntegrity: IntegrityCheck): Repositories {
-  return {
-    ...createOrganizationRepository(exec),
-    ...createAgentRepository(exec),
-    ...createKeyRepository(exec),
-    ...createCredentialRepository(exec),
-    ...createStatusListRepository(exec),
-    ...createRegistryRepository(exec),
-    ...createReplayRepository(exec),
-    ...createIdempotencyRepository(exec),
-    ...createUsageRepository(exec),
-    ...createSessionRepository(exec),
-    ...createAuditRepository(exec),
-    ...createSettingsRepository(exec),
-    ...createLeaseRepository(exec),
-    ...createMaintenanceRepository(exec, checkIntegrity),
-  };
+  return Object.assign({}, ...REPOSITORY_FACTORIES.map((create) => create(exec, checkIntegrity))) as Repositories;
 }

@@ -21,7 +21,7 @@ import { legateError } from '../../errors/index.js';
 import type { Repositories, Store } from '../types.js';
 import { toStoreError } from './errors.js';
 import type { SqlExecutor } from './executor.js';
-import { createRepositories, type IntegrityCheck } from './repositories.js';
+import { REPOSITORY_FACTORIES, type IntegrityCheck } from './repositories.js';
 
 /** What a backend hands {@link createSqlStore}. */
 export interface SqlStoreBackend {
@@ -33,15 +33,63 @@ export interface SqlStoreBackend {
 }
 
 type Call = <T>(operation: string, op: () => Promise<T>) => Promise<T>;
+type Method = (...args: unknown[]) => Promise<unknown>;
 
-/** The repositories over `exec`, each method run through `call` (which guards it and maps its errors). */
-function guardedRepositories(exec: SqlExecutor, checkIntegrity: IntegrityCheck, call: Call): Repositories {
-  const repositories = createRepositories(exec, checkIntegrity) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const guarded: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(repositories)) {
-    guarded[name] = (...args: unknown[]) => call(name, () => method(...args));
+/**
+ * The repositories of one scope (the store, or one transaction level): each
+ * port is made on first use, and every method runs through `call`, which
+ * guards it and maps its errors. A transaction uses a few ports of many, so
+ * making all of them for each one would cost more than its statements.
+ */
+class ScopedRepositories {
+  readonly #exec: SqlExecutor;
+  readonly #checkIntegrity: IntegrityCheck;
+  readonly #call: Call;
+  readonly #made: (Record<string, Method> | undefined)[] = [];
+
+  constructor(exec: SqlExecutor, checkIntegrity: IntegrityCheck, call: Call) {
+    this.#exec = exec;
+    this.#checkIntegrity = checkIntegrity;
+    this.#call = call;
   }
-  return guarded as unknown as Repositories;
+
+  /** Runs method `name` of port `index` through the scope's guard. (No repository method has this name.) */
+  forwardToPort(index: number, name: string, args: unknown[]): Promise<unknown> {
+    return this.#call(name, () => {
+      let port = this.#made[index];
+      if (port === undefined) {
+        const create = REPOSITORY_FACTORIES[index];
+        if (create === undefined) throw new RangeError(`no repository ${index}`);
+        port = create(this.#exec, this.#checkIntegrity) as Record<string, Method>;
+        this.#made[index] = port;
+      }
+      const method = port[name];
+      if (method === undefined) throw new RangeError(`no repository method ${name}`);
+      return method(...args);
+    });
+  }
+}
+
+/**
+ * A class of {@link ScopedRepositories} with one method per repository
+ * method, each forwarding to its port. Built once per store (the method
+ * names are read from the ports made over its executor).
+ */
+function repositoriesClass(exec: SqlExecutor, checkIntegrity: IntegrityCheck): new (exec: SqlExecutor, call: Call) => Repositories {
+  class Scoped extends ScopedRepositories {
+    constructor(scopeExec: SqlExecutor, call: Call) {
+      super(scopeExec, checkIntegrity, call);
+    }
+  }
+  const prototype = Scoped.prototype as unknown as Record<string, Method>;
+  REPOSITORY_FACTORIES.forEach((create, index) => {
+    for (const name of Object.keys(create(exec, checkIntegrity))) {
+      prototype[name] = function (this: ScopedRepositories, ...args: unknown[]) {
+        return this.forwardToPort(index, name, args);
+      };
+    }
+  });
+  return Scoped as unknown as new (exec: SqlExecutor, call: Call) => Repositories;
 }
 
 function mapped<T>(operation: string, op: () => Promise<T>): Promise<T> {
@@ -66,18 +114,20 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
     return promise;
   }
   const call: Call = (operation, op) => (closing === undefined ? track(mapped(operation, op)) : Promise.reject(closed()));
-  return {
-    ...guardedRepositories(backend.exec, backend.checkIntegrity, call),
-    transaction: (fn) => (closing === undefined ? track(topLevel(backend, fn)) : Promise.reject(closed())),
-    close() {
-      closing ??= (async () => {
-        while (running.size > 0) await Promise.allSettled([...running]);
-        await backend.close();
-      })();
-      return closing;
-    },
+  const Scoped = repositoriesClass(backend.exec, backend.checkIntegrity);
+  const store = new Scoped(backend.exec, call) as Store;
+  store.transaction = (fn) => (closing === undefined ? track(topLevel(Scoped, backend.exec, fn)) : Promise.reject(closed()));
+  store.close = () => {
+    closing ??= (async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      await backend.close();
+    })();
+    return closing;
   };
+  return store;
 }
+
+type ScopedClass = ReturnType<typeof repositoriesClass>;
 
 /** One level of a transaction: its executor, whether it ended, the nested level it has open. */
 class Scope {
@@ -105,13 +155,13 @@ class Scope {
 }
 
 /** The caller's own error comes back as it was thrown; the driver's are Legate errors already. */
-function topLevel<T>(backend: SqlStoreBackend, fn: (tx: Store) => Promise<T>): Promise<T> {
-  return backend.exec.transaction((exec) => runScope(new Scope(exec), backend.checkIntegrity, fn));
+function topLevel<T>(Scoped: ScopedClass, exec: SqlExecutor, fn: (tx: Store) => Promise<T>): Promise<T> {
+  return exec.transaction((txExec) => runScope(new Scope(txExec), Scoped, fn));
 }
 
-async function runScope<T>(scope: Scope, checkIntegrity: IntegrityCheck, fn: (tx: Store) => Promise<T>): Promise<T> {
+async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) => Promise<T>): Promise<T> {
   try {
-    const result = await fn(scopeStore(scope, checkIntegrity));
+    const result = await fn(scopeStore(scope, Scoped));
     scope.assertCleanEnd();
     return result;
   } finally {
@@ -120,29 +170,27 @@ async function runScope<T>(scope: Scope, checkIntegrity: IntegrityCheck, fn: (tx
 }
 
 /** The `tx` handed to a transaction function. */
-function scopeStore(scope: Scope, checkIntegrity: IntegrityCheck): Store {
-  const call: Call = (operation, op) => {
-    return mapped(operation, () => {
+function scopeStore(scope: Scope, Scoped: ScopedClass): Store {
+  const call: Call = (operation, op) =>
+    mapped(operation, () => {
       scope.assertUsable();
       return op();
     });
+  const store = new Scoped(scope.exec, call) as Store;
+  store.transaction = async (fn) => {
+    scope.assertUsable();
+    // Open from now, not from when the savepoint is taken: the parent is unusable meanwhile, and cannot commit around it.
+    const child = new Scope(scope.exec);
+    scope.child = child;
+    try {
+      return await scope.exec.transaction((exec) => {
+        child.exec = exec;
+        return runScope(child, Scoped, fn);
+      });
+    } finally {
+      if (scope.child === child) scope.child = undefined;
+    }
   };
-  return {
-    ...guardedRepositories(scope.exec, checkIntegrity, call),
-    async transaction(fn) {
-      scope.assertUsable();
-      // Open from now, not from when the savepoint is taken: the parent is unusable meanwhile, and cannot commit around it.
-      const child = new Scope(scope.exec);
-      scope.child = child;
-      try {
-        return await scope.exec.transaction((exec) => {
-          child.exec = exec;
-          return runScope(child, checkIntegrity, fn);
-        });
-      } finally {
-        if (scope.child === child) scope.child = undefined;
-      }
-    },
-    close: () => Promise.reject(legateError('ERR_STORE', 'close the store, not a transaction')),
-  };
+  store.close = () => Promise.reject(legateError('ERR_STORE', 'close the store, not a transaction'));
+  return store;
 }
