@@ -17,10 +17,11 @@
  * binary runs as the `postgres` user (`runuser -u postgres --`), which owns
  * the folder. A run that died before its teardown leaves its folder behind
  * with the dead run's pid in `owner.pid`; the next start stops and removes
- * such leftovers.
+ * such leftovers. A process that exits without stopping its cluster (vitest
+ * on Ctrl-C) stops it on the way out.
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -150,7 +151,25 @@ export async function startPgCluster(binaries: PgBinaries, options: StartOptions
   const log = join(dir, 'server.log');
   const password = randomBytes(18).toString('base64url');
   let started = false;
+  /**
+   * A process that exits without the teardown (vitest on Ctrl-C calls process.exit) still
+   * takes its cluster down: synchronously, as 'exit' handlers must (immediate mode).
+   */
+  const onExit = () => {
+    if (started) {
+      const args = ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(WAIT_SECONDS)];
+      const pgCtl = join(binaries.bindir, 'pg_ctl');
+      try {
+        execFileSync(isRoot() ? 'runuser' : pgCtl, isRoot() ? ['-u', 'postgres', '--', pgCtl, ...args] : args, { stdio: 'ignore' });
+      } catch {
+        // the next start reaps what is left (owner.pid)
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     try {
       if (started) {
         started = false;

@@ -13,13 +13,13 @@
  *           payload); COMMIT
  *
  * Each case runs one at a time (`-1`: latency) and 16 in flight over a pool
- * of 8 connections (`-16`: throughput, p99), for a bounded time, drivers
- * interleaved case by case. Reported: ops/s, p50/p99 and the client's CPU
+ * of 8 connections (`-16`: throughput, p99), for a bounded time (3 s per
+ * case and driver, in 3 rounds in which the drivers take turns). Reported: ops/s, p50/p99 and the client's CPU
  * per operation (`process.cpuUsage`, every thread of this process; the
  * server's CPU is not in it). Writes bench/results/pg-driver.json.
  *
  * Run (after `npm run build:bench`): node dist-bench/pg-driver.js
- *   [--time=<ms per case>] [--smoke]. It uses LEGATE_TEST_DATABASE_URL when
+ *   [--time=<ms per case>] [--rounds=<n>] [--smoke]. It uses LEGATE_TEST_DATABASE_URL when
  * set, else starts a throwaway cluster (bench/pg-cluster.ts) and removes it.
  * Not part of `npm run bench`.
  */
@@ -34,7 +34,10 @@ import { findPgBinaries, startPgCluster, type PgCluster } from './pg-cluster.js'
 const smoke = process.argv.includes('--smoke');
 const timeArg = process.argv.find((a) => a.startsWith('--time='))?.slice('--time='.length);
 const TIME_MS = timeArg !== undefined ? Number(timeArg) : smoke ? 200 : 3000;
-const WARMUP_MS = smoke ? 50 : 500;
+const WARMUP_MS = smoke ? 20 : 200;
+/** Rounds per case (`--rounds=`): the drivers take turns, TIME_MS / ROUNDS each per round. */
+const roundsArg = process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length);
+const ROUNDS = roundsArg !== undefined ? Number(roundsArg) : smoke ? 1 : 3;
 const POOL = 8;
 const IN_FLIGHT = 16;
 /** Budget keys the budget case spreads its operations over (16 in flight contend now and then). */
@@ -161,9 +164,15 @@ interface Result {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
-/** Runs `op` with `inFlight` loops for `ms` (after a warm-up), timing every call. */
-async function measure(driver: Driver, caseName: 'claim' | 'budget' | 'audit', inFlight: number, counter: { n: number }): Promise<Result> {
-  const op = driver[caseName];
+/** What the rounds of one case with one driver add up to. */
+interface Tally {
+  latencies: number[];
+  elapsedMs: number;
+  cpuUs: number;
+}
+
+/** One round of `op` with `inFlight` loops for TIME_MS / ROUNDS (after a short warm-up), every call timed into `tally`. */
+async function measureRound(op: Op, inFlight: number, counter: { n: number }, tally: Tally): Promise<void> {
   const loop = async (worker: number, until: number, latencies?: number[]) => {
     while (performance.now() < until) {
       const start = performance.now();
@@ -174,23 +183,26 @@ async function measure(driver: Driver, caseName: 'claim' | 'budget' | 'audit', i
   const workers = Array.from({ length: inFlight }, (_, w) => w);
   const warmUntil = performance.now() + WARMUP_MS;
   await Promise.all(workers.map((w) => loop(w, warmUntil)));
-  const latencies: number[] = [];
   const cpu = process.cpuUsage();
   const start = performance.now();
-  await Promise.all(workers.map((w) => loop(w, start + TIME_MS, latencies)));
-  const elapsed = performance.now() - start;
+  await Promise.all(workers.map((w) => loop(w, start + TIME_MS / ROUNDS, tally.latencies)));
+  tally.elapsedMs += performance.now() - start;
   const used = process.cpuUsage(cpu);
-  latencies.sort((a, b) => a - b);
+  tally.cpuUs += used.user + used.system;
+}
+
+function result(name: string, driver: string, inFlight: number, tally: Tally): Result {
+  const sorted = [...tally.latencies].sort((a, b) => a - b);
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   return {
-    name: `${caseName}-${inFlight}`,
-    driver: driver.name,
+    name,
+    driver,
     inFlight,
-    ops: latencies.length,
-    opsPerSec: round((latencies.length / elapsed) * 1000, 0),
-    p50Ms: round(percentile(latencies, 0.5), 3),
-    p99Ms: round(percentile(latencies, 0.99), 3),
-    cpuUsPerOp: round((used.user + used.system) / latencies.length, 1),
+    ops: sorted.length,
+    opsPerSec: round((sorted.length / tally.elapsedMs) * 1000, 0),
+    p50Ms: round(percentile(sorted, 0.5), 3),
+    p99Ms: round(percentile(sorted, 0.99), 3),
+    cpuUsPerOp: round(tally.cpuUs / sorted.length, 1),
   };
 }
 
@@ -213,17 +225,24 @@ try {
   for (const statement of SCHEMA) await setup.query(statement);
   const { rows } = await setup.query<{ server_version: string }>('SHOW server_version');
   await setup.end();
-  console.log(`pg-driver: PostgreSQL ${rows[0]?.server_version ?? '?'}, node ${process.version}, ${availableParallelism()} cpus, ${TIME_MS} ms per case${cluster ? ' (throwaway cluster, fsync off)' : ''}`);
+  console.log(`pg-driver: PostgreSQL ${rows[0]?.server_version ?? '?'}, node ${process.version}, ${availableParallelism()} cpus, ${TIME_MS} ms per case in ${ROUNDS} rounds${cluster ? ' (throwaway cluster, fsync off)' : ''}`);
 
   const drivers = [nodePostgres(url), porsager(url)];
   const counter = { n: 0 };
   for (const caseName of ['claim', 'budget', 'audit'] as const) {
     for (const inFlight of [1, IN_FLIGHT]) {
-      for (const driver of drivers) {
-        const r = await measure(driver, caseName, inFlight, counter);
-        results.push(r);
-        console.log(`${r.name.padEnd(10)} ${r.driver.padEnd(9)} ${String(r.opsPerSec).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(3).padStart(7)} ms  p99 ${r.p99Ms.toFixed(3).padStart(7)} ms  cpu ${r.cpuUsPerOp.toFixed(1).padStart(6)} µs/op`);
+      const tallies = drivers.map((): Tally => ({ latencies: [], elapsedMs: 0, cpuUs: 0 }));
+      // Drivers interleaved round by round, who goes first alternating, so a drifting
+      // (shared, busy) machine or a filling table weighs on both alike.
+      for (let r = 0; r < ROUNDS; r++) {
+        const order = r % 2 === 0 ? [0, 1] : [1, 0];
+        for (const i of order) await measureRound((drivers[i] as Driver)[caseName], inFlight, counter, tallies[i] as Tally);
       }
+      drivers.forEach((driver, i) => {
+        const row = result(`${caseName}-${inFlight}`, driver.name, inFlight, tallies[i] as Tally);
+        results.push(row);
+        console.log(`${row.name.padEnd(10)} ${row.driver.padEnd(9)} ${String(row.opsPerSec).padStart(7)} ops/s  p50 ${row.p50Ms.toFixed(3).padStart(7)} ms  p99 ${row.p99Ms.toFixed(3).padStart(7)} ms  cpu ${row.cpuUsPerOp.toFixed(1).padStart(6)} µs/op`);
+      });
     }
   }
   for (const driver of drivers) await driver.close();
@@ -234,6 +253,6 @@ if (!smoke) {
   mkdirSync(new URL('../bench/results/', import.meta.url), { recursive: true });
   writeFileSync(
     new URL('../bench/results/pg-driver.json', import.meta.url),
-    `${JSON.stringify({ node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), timeMs: TIME_MS, poolSize: POOL, inFlight: IN_FLIGHT, results }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cpus: availableParallelism(), date: new Date().toISOString(), timeMs: TIME_MS, rounds: ROUNDS, poolSize: POOL, inFlight: IN_FLIGHT, results }, null, 2)}\n`,
   );
 }
