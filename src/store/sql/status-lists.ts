@@ -56,7 +56,15 @@ function badSize(): Error {
   return legateError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
 }
 
-export function createStatusListRepository(exec: SqlExecutor): StatusListRepository {
+/**
+ * The port, and `getStatusListToken` (a list's signed token without its
+ * bits), which branch i1x-perf-exchange adds to the port: ready for it.
+ */
+export interface StatusListRepositoryWithToken extends StatusListRepository {
+  getStatusListToken(id: string): Promise<string | undefined>;
+}
+
+export function createStatusListRepository(exec: SqlExecutor): StatusListRepositoryWithToken {
   return {
     async putStatusList(list) {
       if (list.bits.length * 8 !== list.size) throw badSize();
@@ -76,6 +84,10 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
       await exec.lock(lockKey.statusList(id));
       const row = await exec.get<ListRow>(`SELECT ${COLUMNS} FROM status_lists WHERE id = ?`, [id]);
       return row && listFromRow(row);
+    },
+    async getStatusListToken(id) {
+      const row = await exec.get<{ token: string | null }>('SELECT token FROM status_lists WHERE id = ?', [id]);
+      return row?.token ?? undefined;
     },
     async listStatusLists(query = {}) {
       const where: string[] = [];
