@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/node/agents.js';
 import { initNode } from '../../src/node/init.js';
 import { isInitialized, openNode } from '../../src/node/open.js';
-import { legate } from '../cli/helpers.js';
+import { legate, serveInProcess } from '../cli/helpers.js';
+import { freePort } from '../helpers/federation.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
 
 const databases: FreshDatabase[] = [];
@@ -89,6 +90,25 @@ describePostgres('a node on PostgreSQL', () => {
       const without = await legate(['--data', data, '--json', 'agent', 'list']);
       expect(without.code).not.toBe(0);
       expect(without.stdout + without.stderr).toContain('ERR_NOT_FOUND');
+    });
+
+    it('serves two instances of one organization from one database', async () => {
+      const url = await database();
+      const [portA, portB] = [await freePort(), await freePort()];
+      const [a, b] = [dir('a'), dir('b')];
+      expect((await legate(['--data', a, 'init', '--domain', `localhost:${portA}`], { env: { LEGATE_DATABASE_URL: url } })).code).toBe(0);
+      mkdirSync(b, { mode: 0o700 });
+      for (const file of ['keystore.json', 'master.key']) copyFileSync(join(a, file), join(b, file));
+      const env = { LEGATE_DATABASE_URL: url, LEGATE_DATABASE_POOL_SIZE: '2' };
+      const serving = [await serveInProcess(['--data', a], ['--port', String(portA)], env), await serveInProcess(['--data', b], ['--port', String(portB)], env)];
+      try {
+        const documents = await Promise.all(
+          [portA, portB].map(async (port) => (await fetch(`http://127.0.0.1:${port}/.well-known/did.json`)).json() as Promise<{ id: string }>),
+        );
+        expect(documents.map((d) => d.id)).toEqual([`did:web:localhost%3A${portA}`, `did:web:localhost%3A${portA}`]);
+      } finally {
+        expect(await Promise.all(serving.map((s) => s.stop()))).toEqual([0, 0]);
+      }
     });
   });
 });
