@@ -9,7 +9,6 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPostgresStore } from '../store/postgres/open.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import type { Store } from '../store/types.js';
 import { DATA_FILES, type NodeOptions } from './context.js';
@@ -28,9 +27,10 @@ export function storeExists(options: StoreOptions): boolean {
   return databaseUrl(options) !== undefined || existsSync(join(options.dataDir, DATA_FILES.database));
 }
 
-/** Opens (and migrates) the node's store. */
-export function openNodeStore(options: StoreOptions): Promise<Store> {
+/** Opens (and migrates) the node's store; the PostgreSQL backend is loaded only for a node that uses it. */
+export async function openNodeStore(options: StoreOptions): Promise<Store> {
   const url = databaseUrl(options);
   if (url === undefined) return openSqliteStore(join(options.dataDir, DATA_FILES.database));
+  const { openPostgresStore } = await import('../store/postgres/open.js');
   return openPostgresStore(url, { poolSize: options.databasePoolSize });
 }
