@@ -10,6 +10,7 @@
  */
 
 import { legateError, type LegateError } from '../errors/index.js';
+import type { ValidSchemas } from '../lib/valid-schemas.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { schemaErrors } from './schema.js';
@@ -29,6 +30,8 @@ export interface CredentialProfile {
 
 /** @internal The options the generic checks read. */
 export interface CheckOptions {
+  /** See {@link ValidSchemas}; without it, every credential is validated. */
+  validSchemas?: ValidSchemas | undefined;
   status?: StatusCheck | undefined;
   clock?: Clock | undefined;
   /** Tolerated clock difference for `validFrom` / `validUntil`, in seconds. Default 60. */
@@ -68,6 +71,8 @@ export async function credentialChecks(
   signed: boolean,
   profile: CredentialProfile,
   options: CheckOptions,
+  /** A digest of the exact text `payload` was parsed from, with its form: a key of {@link ValidSchemas}. */
+  textKey?: string,
 ): Promise<LegateError[]> {
   const errors: LegateError[] = [];
   if (signed && options.status !== undefined && issuer !== undefined) {
@@ -78,6 +83,11 @@ export async function credentialChecks(
   }
   const now = (options.clock ?? systemClock)().getTime();
   errors.push(...timeErrors(payload, now, (options.skewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000));
-  errors.push(...schemaErrors(profile.schemaFile, payload));
+  const known = textKey === undefined ? undefined : `${profile.schemaFile}\n${textKey}`;
+  if (known === undefined || options.validSchemas?.get(known) !== true) {
+    const invalid = schemaErrors(profile.schemaFile, payload);
+    if (invalid.length === 0 && known !== undefined) options.validSchemas?.set(known, true);
+    errors.push(...invalid);
+  }
   return errors;
 }

@@ -13,6 +13,7 @@
  * checks after the signature are those of every securing form (`checks.ts`).
  */
 
+import { createHash } from 'node:crypto';
 import type { KeyResolvable } from '../did/verification-key.js';
 import { LegateError } from '../errors/index.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
@@ -22,10 +23,12 @@ import type { Clock } from '../lib/clock.js';
 import type { WorkBudget } from '../lib/work-budget.js';
 import { algRefused, decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
+import type { ValidSchemas } from '../lib/valid-schemas.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
 import { issuerId } from './types.js';
 
 export type { CredentialProfile, StatusCheck } from './checks.js';
+export type { ValidSchemas } from '../lib/valid-schemas.js';
 
 export interface VerifyCredentialOptions {
   /** Resolves the issuer's DID document. */
@@ -61,6 +64,12 @@ export interface VerifyCredentialOptions {
    * Integrity credential is canonicalized afresh.
    */
   canonicalHashes?: CanonicalHashes;
+  /**
+   * Credentials already found to match their schema (`createValidSchemas`,
+   * lib/valid-schemas): one per owner, such as a node's verifier. Without it,
+   * each credential is validated afresh.
+   */
+  validSchemas?: ValidSchemas;
 }
 
 /** Returns one `ERR_UNTRUSTED_ISSUER` per capability `issuer` is not trusted to attest, or none. */
@@ -99,15 +108,23 @@ export interface CredentialVerification<C> {
   signed?: boolean;
 }
 
+/** SHA-256 (base64url) of a compact JWS's payload part, as sent. */
+const payloadDigest = (token: string): string => {
+  const start = token.indexOf('.') + 1;
+  return createHash('sha256').update(token.slice(start, token.indexOf('.', start))).digest('base64url');
+};
+
 /** @internal Verifies a `vc+jwt` credential of one profile. */
 export async function verifyCredentialJwt<C>(
   token: string,
   profile: CredentialProfile,
   options: VerifyCredentialOptions,
+  /** `token` as the caller already decoded it (with the same `maxLength`). */
+  alreadyDecoded?: DecodedJws,
 ): Promise<CredentialVerification<C>> {
   let decoded: DecodedJws;
   try {
-    decoded = decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+    decoded = alreadyDecoded ?? decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
   } catch (error) {
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
@@ -128,7 +145,9 @@ export async function verifyCredentialJwt<C>(
     signature = (await didSignature(decoded, options.resolver, check)).errors;
   }
   errors.push(...(signature ?? []));
-  errors.push(...(await credentialChecks(payload, issuer, signature?.length === 0, profile, options)));
+  // The schema's verdict on this exact payload text (and form) may be remembered: it cannot change.
+  const textKey = options.validSchemas === undefined ? undefined : `${vc1 === undefined ? 'jwt' : 'jwt-vc1'}:${payloadDigest(token)}`;
+  errors.push(...(await credentialChecks(payload, issuer, signature?.length === 0, profile, options, textKey)));
   return {
     verified: errors.length === 0,
     errors,

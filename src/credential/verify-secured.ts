@@ -12,7 +12,7 @@
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { parseJson } from '../lib/json.js';
-import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
+import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../lib/jws.js';
 import type { CredentialProfile } from './checks.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
 import { verifyCredentialDataIntegrity } from './verify-di.js';
@@ -50,17 +50,25 @@ export function securedText(secured: SecuredCredential): string {
  * Integrity credential is given without its proof.
  */
 export function readUnverified(secured: unknown, maxLength = DEFAULT_MAX_TOKEN_LENGTH): Record<string, unknown> | undefined {
+  return readUnverifiedForm(secured, maxLength).stated;
+}
+
+/**
+ * @internal {@link readUnverified}, with the compact JWS as decoded (for a
+ * JWT), so verifying it next need not decode it again.
+ */
+export function readUnverifiedForm(secured: unknown, maxLength = DEFAULT_MAX_TOKEN_LENGTH): { stated: Record<string, unknown> | undefined; decoded?: DecodedJws } {
   try {
     if (securingForm(secured) === 'jwt') {
       const decoded = decodeCompactJws(secured as string, maxLength);
-      return isVc1Jwt(decoded) ? readVc1Payload(decoded.payload).credential : decoded.payload;
+      return { stated: isVc1Jwt(decoded) ? readVc1Payload(decoded.payload).credential : decoded.payload, decoded };
     }
     const value = typeof secured === 'string' ? parseJson(secured, 'credential', { maxLength }) : secured;
-    if (!isRecord(value)) return undefined;
+    if (!isRecord(value)) return { stated: undefined };
     const { proof: _proof, ...credential } = value;
-    return credential;
+    return { stated: credential };
   } catch {
-    return undefined;
+    return { stated: undefined };
   }
 }
 
@@ -69,7 +77,8 @@ export function verifySecuredCredential<C>(
   secured: SecuredCredential,
   profile: CredentialProfile,
   options: VerifyCredentialOptions,
+  decoded?: DecodedJws,
 ): Promise<CredentialVerification<C>> {
-  if (securingForm(secured) === 'jwt') return verifyCredentialJwt<C>(secured as string, profile, options);
+  if (securingForm(secured) === 'jwt') return verifyCredentialJwt<C>(secured as string, profile, options, decoded);
   return verifyCredentialDataIntegrity<C>(secured, profile, options);
 }

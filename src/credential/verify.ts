@@ -9,9 +9,9 @@ import { CAPABILITY_SCHEMA_FILE } from './schema.js';
 import { issuerId, type AgentCapabilityCredential } from './types.js';
 import { legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../lib/jws.js';
 import type { CredentialVerification, VerifyCredentialOptions } from './verify-jwt.js';
-import { readUnverified, verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
+import { readUnverifiedForm, verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
 
 /**
  * Verifies a capability credential, a compact JWS or a Data Integrity
@@ -32,16 +32,19 @@ import { readUnverified, verifySecuredCredential, type SecuredCredential } from 
 export async function verifyCapabilityCredential(
   secured: SecuredCredential,
   options: VerifyCredentialOptions,
+  /** @internal What `readUnverifiedForm(secured)` gave the caller already (the same maxLength). */
+  readAlready?: { stated: Record<string, unknown> | undefined; decoded?: DecodedJws },
 ): Promise<CredentialVerification<AgentCapabilityCredential>> {
   const { trust } = options;
   const profile = { schemaFile: CAPABILITY_SCHEMA_FILE };
-  if (trust === undefined) return verifySecuredCredential(secured, profile, options);
+  if (trust === undefined) return verifySecuredCredential(secured, profile, options, readAlready?.decoded);
   // Trust before fetch: a root credential's issuer is asked about before its DID is resolved or its status fetched.
-  const stated = readUnverified(secured, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  const read = readAlready ?? readUnverifiedForm(secured, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  const { stated, decoded } = read;
   const claimed = stated === undefined ? undefined : rootClaim(stated);
   // Only a root credential's issuer needs accrediting: a delegated one's authority is its chain's root.
   // (Nor is anything fetched for a credential that cannot be read or names no issuer: it fails before any lookup.)
-  if (claimed === undefined) return verifySecuredCredential(secured, profile, options);
+  if (claimed === undefined) return verifySecuredCredential(secured, profile, options, decoded);
   const trustErrors = await trust(claimed.issuer, claimed.capabilities, { depth: claimed.depth });
   if (!anyTrusted(claimed.capabilities, trustErrors)) {
     // Nobody this verifier trusts vouches for it: nothing it names is fetched (its issuer's DID, its status lists).
@@ -49,7 +52,7 @@ export async function verifyCapabilityCredential(
     return { verified: false, errors, credential: stated as unknown as AgentCapabilityCredential, issuer: claimed.issuer };
   }
   // The issuer the credential claims is the one whose signature is checked, so the answer above stands once it is signed.
-  return verifySecuredCredential(secured, { ...profile, afterSignature: () => Promise.resolve(trustErrors) }, options);
+  return verifySecuredCredential(secured, { ...profile, afterSignature: () => Promise.resolve(trustErrors) }, options, decoded);
 }
 
 interface RootClaim {

@@ -17,7 +17,7 @@ import { legateError } from '../errors/index.js';
 import { verifyCapabilityCredential } from '../credential/verify.js';
 import { issuerId, type AgentCapabilityCredential } from '../credential/types.js';
 import type { CredentialVerification, VerifyCredentialOptions } from '../credential/verify-jwt.js';
-import { readUnverified, type SecuredCredential } from '../credential/verify-secured.js';
+import { readUnverifiedForm, type SecuredCredential } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../lib/jws.js';
 
@@ -50,7 +50,8 @@ function unvouched(credential: Record<string, unknown>, message: string): Result
 export async function verifyLinks(tokens: readonly SecuredCredential[], options: VerifyCredentialOptions): Promise<Result[]> {
   if (options.trust === undefined) return Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options)));
   const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  const stated = tokens.map((secured) => readUnverified(secured, maxLength));
+  const read = tokens.map((secured) => readUnverifiedForm(secured, maxLength));
+  const stated = read.map((r) => r.stated);
   const byId = new Map<string, number>();
   stated.forEach((credential, i) => {
     if (typeof credential?.id === 'string' && !byId.has(credential.id)) byId.set(credential.id, i);
@@ -76,7 +77,7 @@ export async function verifyLinks(tokens: readonly SecuredCredential[], options:
         const credential = stated[i];
         // Unreadable credentials fail at decoding, before any lookup; roots are trust-checked first by verifyCapabilityCredential.
         if (credential === undefined || level[i] === 0) {
-          results[i] = await verifyCapabilityCredential(tokens[i]!, options);
+          results[i] = await verifyCapabilityCredential(tokens[i]!, options, read[i]);
           return;
         }
         if (level[i] === undefined) {
@@ -89,7 +90,7 @@ export async function verifyLinks(tokens: readonly SecuredCredential[], options:
         } else if (issuerId(credential) !== (parent.credential.credentialSubject as { id?: unknown } | undefined)?.id) {
           results[i] = unvouched(credential, 'it is not issued by the subject of its parent');
         } else {
-          results[i] = await verifyCapabilityCredential(tokens[i]!, options);
+          results[i] = await verifyCapabilityCredential(tokens[i]!, options, read[i]);
         }
       }),
     );

@@ -55,6 +55,8 @@ export class KeyStore {
   #master: MasterKey | undefined;
   readonly #clock: Clock;
   readonly #signers = new Map<string, Signer>();
+  /** Each controller's newest active signer, as of a change stamp of the store. */
+  readonly #newest = new Map<string, { stamp: string; signer: Signer }>();
 
   /**
    * @param master the master key, or a function that unlocks it on first use
@@ -114,6 +116,29 @@ export class KeyStore {
     // The status is read every time (a retired key must stop signing at once); only the decrypted key is cached.
     const record = await this.#store.getKey(kid);
     if (record === undefined) throw legateError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
+    return this.#signerOf(record);
+  }
+
+  /**
+   * The newest active key of `controller`, as a Signer, from one read of its
+   * keys (their statuses read now, as {@link signer} reads one), or as last
+   * read when the store's change stamp says no key changed since.
+   * @throws LegateError `ERR_KEY_UNAVAILABLE` when it has no active key.
+   */
+  async newestSigner(controller: string): Promise<Signer> {
+    // Kept while the store's change stamp says no key changed (a new key, a retirement, here or in another process).
+    const stamp = this.#store.changeStamp?.();
+    const kept = this.#newest.get(controller);
+    if (stamp !== undefined && kept?.stamp === stamp) return kept.signer;
+    const newest = (await this.#store.listKeys(controller)).filter((k) => k.status === 'active').at(-1);
+    if (newest === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
+    const signer = this.#signerOf(newest);
+    if (stamp !== undefined) this.#newest.set(controller, { stamp, signer });
+    return signer;
+  }
+
+  #signerOf(record: StoredKey): Signer {
+    const { kid } = record;
     if (record.status !== 'active') {
       this.#signers.delete(kid);
       throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });

@@ -29,4 +29,6 @@ export interface KeyRecords {
   getKey(kid: string): Promise<StoredKey | undefined>;
   /** Keys of one controller, oldest first. */
   listKeys(controller: string): Promise<StoredKey[]>;
+  /** Changes whenever the keys may have changed (see the store's `changeStamp`); undefined when it cannot tell. */
+  changeStamp?(): string | undefined;
 }

@@ -12,7 +12,8 @@
 
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
-import type { AuditLog } from '../audit/types.js';
+import type { AuditFields, AuditLog } from '../audit/types.js';
+import type { AppendedAudit } from '../audit/append.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -21,8 +22,9 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
-import { trustListUrlOf } from './documents.js';
+import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
+import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
 import { createVerifier } from './verify.js';
@@ -68,6 +70,15 @@ export interface NodeDeps {
  */
 export function createNode(deps: NodeDeps): NodeContext {
   const services = {} as NodeServices;
+  // Modules loaded on first use (#14), each looked up once per node rather than at every call.
+  let trustListRead: Promise<(ctx: NodeContext) => Promise<string>> | undefined;
+  let localStatus: Promise<(url: string) => Promise<string | undefined>> | undefined;
+  // The node's own trust list and status lists, read at every decision: kept until the store says they may have changed.
+  const ownTrustList = stampedRead(deps.store, async (_: 'own') => (await (trustListRead ??= import('./registry.js').then((m) => m.publishedTrustList)))(node));
+  const ownStatusList = stampedRead(deps.store, async (url: string) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url));
+  const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
+  const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
+  let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,
     organization: deps.organization,
@@ -99,8 +110,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     verifier: createVerifier({
       self: node.organization.did,
       // node/registry and node/status are loaded when the verifier first needs them (#14).
-      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: async () => (await import('./registry.js')).publishedTrustList(node) },
-      localStatusList: async (url) => (await import('./status.js')).localStatusLists(node)(url),
+      ownTrustList: { url: trustListUrlOf(node.organization.domain), read: () => ownTrustList('own') },
+      localStatusList: localStatusList,
       resolver: node.resolver,
       http: node.http,
       clock: node.clock,
@@ -114,7 +125,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       // are signed by the organization's newest key, unlocked only when one is due.
       // The audit log's code (entries, checkpoints, their signatures) is loaded by the first append, not when the node opens (#14).
       append: async (fields, tx) => {
-        const { appendAudit } = await import('../audit/append.js');
+        const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
         const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
         return appendAudit(log, fields);

@@ -31,6 +31,7 @@ import type { AccreditOptions, RecognizeOptions } from './registry.js';
 import type { RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
 import type { VerifierService } from './verify.js';
+import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
 
 /** Registering, reading and retiring agents. */
@@ -123,6 +124,8 @@ export interface NodeServices {
 
 /** The operation services of `node`, each method loading its module on first call. */
 export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit'> {
+  // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
+  let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {
     issuance: {
       issue: (async (options: IssueToAgentOptions) => (await import('./issue.js')).issueToAgent(node, options)) as IssuanceService['issue'],
@@ -145,7 +148,7 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
       issuer: async () => (await import('./oauth/metadata.js')).issuerOf(node),
       metadata: async () => (await import('./oauth/metadata.js')).serverMetadata(node),
       jwks: async () => (await import('./oauth/metadata.js')).publishedJwks(node),
-      token: async (request) => (await import('./oauth/token-endpoint.js')).tokenEndpoint(node, request),
+      token: async (request) => (await (tokenEndpointOf ??= import('./oauth/token-endpoint.js').then((m) => m.tokenEndpoint)))(node, request),
       introspect: async (request) => (await import('./oauth/introspect.js')).introspectionEndpoint(node, request),
       evaluate: async (request) => (await import('./oauth/evaluate.js')).evaluationEndpoint(node, request),
       evaluateMany: async (request) => (await import('./oauth/evaluate.js')).evaluationsEndpoint(node, request),

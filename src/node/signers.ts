@@ -6,13 +6,13 @@
  */
 
 import { legateError } from '../errors/index.js';
-import { newestActiveSigner } from '../keys/newest-signer.js';
 import type { Signer } from '../keys/signer.js';
 import type { NodeContext } from './context.js';
 
 /** The organization's newest active key, as a Signer. */
 export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
-  return newestActiveSigner(ctx.keys, ctx.organization.did);
+  // One read of the organization's keys: which is newest, its status and its sealed half.
+  return ctx.keys.newestSigner(ctx.organization.did);
 }
 
 /**

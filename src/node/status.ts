@@ -170,6 +170,6 @@ export function localStatusLists(ctx: NodeContext): (url: string) => Promise<str
   const prefix = `${nodeBaseUrl(ctx.organization.domain)}/status/`;
   return async (url) => {
     if (!url.startsWith(prefix)) return undefined;
-    return (await ctx.store.getStatusList(url.slice(prefix.length)))?.token;
+    return ctx.store.getStatusListToken(url.slice(prefix.length));
   };
 }

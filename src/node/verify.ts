@@ -18,6 +18,7 @@
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
+import { createValidSchemas } from '../lib/valid-schemas.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { WorkBudget } from '../lib/work-budget.js';
@@ -56,6 +57,8 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
   const { policy } = deps;
   let built: Promise<{ statusChecker: StatusChecker; trustRegistry: TrustRegistry }> | undefined;
   const load = () => (built ??= build(deps));
+  // This node's memory of credentials found to match their schema (by payload digest): validated once each.
+  const validSchemas = createValidSchemas();
   const statusChecker: StatusChecker = {
     check: async (credential, lookup) => (await load()).statusChecker.check(credential, lookup),
     statusErrors: async (credential, lookup) => (await load()).statusChecker.statusErrors(credential, lookup),
@@ -78,6 +81,7 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
         clock: deps.clock,
         budget,
         ...(deps.canonicalHashes === undefined ? {} : { canonicalHashes: deps.canonicalHashes }),
+        validSchemas,
         ...(status === undefined ? {} : { status }),
         trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),
       };

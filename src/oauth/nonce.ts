@@ -9,7 +9,7 @@
  * presentation and the DPoP `jti` are claimed in the replay store.
  */
 
-import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Signer } from '../lib/signer.js';
@@ -67,13 +67,24 @@ export function createNonceIssuer(options: { key: Uint8Array; lifetimeSeconds: n
   const clock = options.clock ?? systemClock;
   const mac = (body: Uint8Array) => createHmac('sha256', key).update(body).digest().subarray(0, MAC_BYTES);
   const nowSeconds = () => Math.floor(clock().getTime() / 1000);
+  // Randomness drawn a block at a time (one call to the CSPRNG per 256 nonces), each byte used once.
+  const pool = Buffer.alloc(RANDOM_BYTES * 256);
+  let drawn = pool.length;
 
   return Object.freeze({
     issue(): string {
-      const body = Buffer.alloc(BODY_BYTES);
+      const nonce = Buffer.alloc(BODY_BYTES + MAC_BYTES);
+      const body = nonce.subarray(0, BODY_BYTES);
       body.writeUIntBE(nowSeconds() + lifetime, 0, EXPIRY_BYTES);
-      randomBytes(RANDOM_BYTES).copy(body, EXPIRY_BYTES);
-      return encodeBase64url(Buffer.concat([body, mac(body)]));
+      if (drawn === pool.length) {
+        randomFillSync(pool);
+        drawn = 0;
+      }
+      pool.copy(body, EXPIRY_BYTES, drawn, drawn + RANDOM_BYTES);
+      pool.fill(0, drawn, drawn + RANDOM_BYTES);
+      drawn += RANDOM_BYTES;
+      mac(body).copy(nonce, BODY_BYTES);
+      return encodeBase64url(nonce);
     },
     check(nonce: string | undefined): 'ok' | 'missing' | 'stale' | 'invalid' {
       if (nonce === undefined || nonce === '') return 'missing';

@@ -43,6 +43,13 @@ export interface CreatePresentationOptions {
    * that key instead of the holder's own (RFC 9449, SEP-1932).
    */
   jkt?: string;
+  /**
+   * The DID of the one agent allowed to act for the holder with this
+   * presentation as its OAuth `subject_token` (RFC 8693 §4.4 `may_act`
+   * claim, `{ sub }`): an authorization server takes it with that actor's
+   * `actor_token` only.
+   */
+  mayAct?: string;
   clock?: Clock;
 }
 
@@ -75,6 +82,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
   assertNonEmptyString(options.audience, 'audience');
   assertNonEmptyString(options.nonce, 'nonce');
   if (options.jkt !== undefined) assertNonEmptyString(options.jkt, 'jkt');
+  if (options.mayAct !== undefined) assertNonEmptyString(options.mayAct, 'mayAct');
   const count = options.credentials.length;
   if (count === 0 || count > MAX_PRESENTED_CREDENTIALS) {
     throw legateError('ERR_INVALID_ARGUMENT', `a presentation carries 1 to ${MAX_PRESENTED_CREDENTIALS} credentials`, { claim: 'credentials' });
@@ -91,6 +99,7 @@ export async function createPresentation(options: CreatePresentationOptions): Pr
     iat: now,
     exp: now + (options.lifetimeSeconds ?? 300),
     ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
+    ...(options.mayAct === undefined ? {} : { may_act: { sub: options.mayAct } }),
   };
   return signCompactJws(payload, options.signer, { typ: 'vp+jwt' });
 }

@@ -154,11 +154,27 @@ function groupChains(credentials: readonly (AgentCapabilityCredential | undefine
  * ```
  */
 export async function verifyPresentation(token: string, options: VerifyPresentationOptions): Promise<PresentationVerification> {
-  const fail = (errors: LegateError[]): PresentationVerification => ({ verified: false, errors, chains: [], credentials: [] });
   let decoded: DecodedJws;
-  let tokens: SecuredCredential[];
   try {
     decoded = decodeCompactJws(token, options.maxLength ?? MAX_PRESENTATION_LENGTH);
+  } catch (error) {
+    if (error instanceof LegateError) return { verified: false, errors: [error], chains: [], credentials: [] };
+    throw error;
+  }
+  return verifyDecodedPresentation(decoded, options);
+}
+
+/**
+ * {@link verifyPresentation} of a presentation the caller already decoded
+ * (with `decodeCompactJws` and the same `maxLength`), so a verifier that read
+ * its claims first does not decode it twice. Every check is made, the holder's
+ * signature over `decoded.signingInput` included.
+ * @internal
+ */
+export async function verifyDecodedPresentation(decoded: DecodedJws, options: VerifyPresentationOptions): Promise<PresentationVerification> {
+  const fail = (errors: LegateError[]): PresentationVerification => ({ verified: false, errors, chains: [], credentials: [] });
+  let tokens: SecuredCredential[];
+  try {
     tokens = presentedCredentials(decoded.payload);
   } catch (error) {
     if (error instanceof LegateError) return fail([error]);

@@ -150,6 +150,27 @@ describe('capability credential: rejections', () => {
     expect(result.errors.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('remembers only schema matches, by payload text: a violation is refused every time, a match validated once', async () => {
+    const { jwt, credential } = await issued();
+    const bad = { ...credential, credentialSubject: { ...credential.credentialSubject, capabilities: [{ action: 'read', resource: 'crm::bad' }] } };
+    const badJwt = await signCompactJws(bad, acme.signer, { typ: 'vc+jwt' });
+    const remembered = new Map<string, true>();
+    const validSchemas = { get: (k: string) => remembered.get(k), set: (k: string, v: true) => void remembered.set(k, v) };
+    const withMemo = (token: string) => verifyCapabilityCredential(token, { resolver: personaResolver(), clock: frozenClock(), validSchemas });
+    for (let i = 0; i < 2; i++) {
+      expect(new Set(codes(await withMemo(badJwt)))).toEqual(new Set(['ERR_SCHEMA']));
+      expect(remembered.size).toBe(0);
+    }
+    expect((await withMemo(jwt)).verified).toBe(true);
+    expect(remembered.size).toBe(1);
+    // Remembered by the payload's digest: the same payload under a broken signature still fails its signature.
+    const [h, p, sig] = parts(jwt);
+    const forged = `${h}.${p}.${sig.slice(0, -4)}AAAA`;
+    expect(codes(await withMemo(forged))).toEqual(['ERR_SIGNATURE_INVALID']);
+    expect((await withMemo(jwt)).verified).toBe(true);
+    expect(remembered.size).toBe(1);
+  });
+
   it('reports every failed check, not only the first', async () => {
     const { credential } = await issued({ validFor: 'PT1H' });
     const bad = { ...credential, type: ['VerifiableCredential'] };

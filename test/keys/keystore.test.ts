@@ -148,6 +148,21 @@ describe('key store', () => {
     await other.close();
   });
 
+  it('signs with the newest active key from one listing, and follows a retirement at once', async () => {
+    await expect(keys.newestSigner(ACME)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    const one = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    expect((await keys.newestSigner(ACME)).kid).toBe(one.kid);
+    const two = await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
+    const newest = await keys.newestSigner(ACME);
+    expect(newest.kid).toBe(two.kid);
+    expect(verifyEd25519(two.publicKey, data, await newest.sign(data))).toBe(true);
+    // Its signer was unsealed and cached: retiring the key still takes effect on the next call.
+    await store.setKeyStatus(two.kid, 'retired');
+    expect((await keys.newestSigner(ACME)).kid).toBe(one.kid);
+    await store.setKeyStatus(one.kid, 'retired');
+    await expect(keys.newestSigner(ACME)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+  });
+
   it('lists keys of a controller, oldest first', async () => {
     await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
     await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));

@@ -121,6 +121,8 @@ export interface ExchangeOptions {
   /** Overrides of the presentation. */
   audience?: string;
   jkt?: string;
+  /** The actor the presentation names (`may_act.sub`). */
+  mayAct?: string;
   vp?: string;
   /** Overrides of the proof. */
   proof?: string;
@@ -132,7 +134,10 @@ export interface ExchangeOptions {
 export async function tokenRequest(bank: Bank, o: ExchangeOptions): Promise<{ vp: string; proof: string | undefined; form: URLSearchParams; headers: Record<string, string> }> {
   const vp =
     o.vp ??
-    (await createPresentation({ signer: o.holder, credentials: o.credentials, audience: o.audience ?? ISSUER, nonce: o.nonce, clock: bank.clock, ...(o.jkt === undefined ? {} : { jkt: o.jkt }) }));
+    (await createPresentation({ signer: o.holder, credentials: o.credentials, audience: o.audience ?? ISSUER, nonce: o.nonce, clock: bank.clock,
+      ...(o.jkt === undefined ? {} : { jkt: o.jkt }),
+      ...(o.mayAct === undefined ? {} : { mayAct: o.mayAct }),
+    }));
   const proof =
     o.proof ?? (o.key === null ? undefined : await createDpopProof({ key: o.key, htm: o.htm ?? 'POST', htu: o.htu ?? TOKEN_URL, nonce: o.nonce, clock: bank.clock }));
   const fields: Record<string, string | undefined> = {

@@ -155,6 +155,7 @@ describe('token exchange', () => {
     const res = await exchange(bank, {
       holder: p.alice,
       credentials: [p.root],
+      mayAct: p.bob.did,
       key: dpopKeyOfSigner(p.bob),
       nonce,
       params: { actor_token: actor, actor_token_type: TOKEN_TYPE_PRESENTATION, client_id: p.bob.did },

@@ -125,11 +125,31 @@ describe('token endpoint refusals', () => {
       const res = await exchange(bank, {
         holder: other.alice,
         credentials: [other.root],
+        mayAct: p.bob.did,
         key: dpopKeyOfSigner(p.bob),
         nonce,
         params: { actor_token: actor, actor_token_type: 'urn:legate:params:oauth:token-type:vp+jwt' },
       });
       expect(res.body).toMatchObject({ error: 'invalid_grant', code: 'ERR_CHAIN_INVALID', rejected: [{ action: 'call', resource: 'billing:refund', code: 'ERR_CHAIN_INVALID' }] });
+    });
+
+    it('refuses an actor the subject token does not name in may_act (RFC 8693 §4.4): ERR_CHAIN_INVALID', async () => {
+      const { createPresentation } = await import('../../src/presentation/create.js');
+      for (const mayAct of [undefined, 'did:web:evil.example:agents:mallory']) {
+        const nonce = await freshNonce(bank.app);
+        const actor = await createPresentation({ signer: p.bob, credentials: [p.root, p.child], audience: 'https://bank.example', nonce, clock: bank.clock });
+        const res = await exchange(bank, {
+          holder: p.alice,
+          credentials: [p.root],
+          ...(mayAct === undefined ? {} : { mayAct }),
+          key: dpopKeyOfSigner(p.bob),
+          nonce,
+          params: { actor_token: actor, actor_token_type: 'urn:legate:params:oauth:token-type:vp+jwt' },
+        });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ error: 'invalid_grant', code: 'ERR_CHAIN_INVALID' });
+        expect(String(res.body.error_description)).toMatch(/may_act/);
+      }
     });
 
     it('refuses a client_id that is not the presenting agent', async () => {

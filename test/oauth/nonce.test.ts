@@ -19,6 +19,15 @@ describe('stateless nonces', () => {
     expect(createNonceIssuer({ key: key.slice(), lifetimeSeconds: 300, clock }).check(a)).toBe('ok');
   });
 
+  it('draws fresh randomness for every nonce, across refills of its random block', () => {
+    now = NOW.getTime();
+    const issued = Array.from({ length: 600 }, () => nonces.issue());
+    expect(new Set(issued).size).toBe(600);
+    // Same expiry second, so the random part alone tells them apart.
+    expect(new Set(issued.map((n) => Buffer.from(n, 'base64url').subarray(6, 18).toString('hex'))).size).toBe(600);
+    expect(issued.every((n) => nonces.check(n) === 'ok')).toBe(true);
+  });
+
   it('is stale after its lifetime (injected clock)', () => {
     now = NOW.getTime();
     const nonce = nonces.issue();

@@ -360,6 +360,9 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await store.putStatusList(list('m1', { issuer: mallory.did }));
         expect(await store.getStatusList('r1')).toEqual(list('r1', { token: 'eyJ.list.sig' }));
         expect(await store.getStatusList('nope')).toBeUndefined();
+        expect(await store.getStatusListToken('r1')).toBe('eyJ.list.sig');
+        expect(await store.getStatusListToken('s1')).toBeUndefined(); // never signed
+        expect(await store.getStatusListToken('nope')).toBeUndefined();
         expect((await store.listStatusLists()).map((l) => l.id)).toEqual(['r1', 'm1', 's1']);
         expect((await store.listStatusLists({ issuer: ORG_DID })).map((l) => l.id)).toEqual(['r1', 's1']);
         expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'suspension' })).map((l) => l.id)).toEqual(['s1']);
@@ -384,6 +387,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         bits[0] = 0x80;
         await store.updateStatusList('r1', { bits, version: 2, token: 'v2', updatedAt: '2025-03-03T00:00:00.000Z' });
         expect(await store.getStatusList('r1')).toMatchObject({ bits, version: 2, token: 'v2', updatedAt: '2025-03-03T00:00:00.000Z' });
+        expect(await store.getStatusListToken('r1')).toBe('v2');
         await expect(store.updateStatusList('nope', { bits, version: 2, updatedAt: 'x' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
         await expect(store.updateStatusList('r1', { bits: new Uint8Array(8), version: 3, updatedAt: 'x' })).rejects.toMatchObject({ code: 'ERR_STORE' });
         await expect(store.putStatusList(list('r1'))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });

@@ -275,6 +275,62 @@ describe('SQLite store', () => {
     });
   });
 
+  describe('change stamp', () => {
+    const list = { id: 'r1', issuer: organization.did, purpose: 'revocation' as const, size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' };
+
+    it('changes with every write to keys, settings and status lists, and not with the writes of a token exchange', async () => {
+      const store = await openSqliteStore(path);
+      try {
+        const stamps = [store.changeStamp!()];
+        const expectChanged = () => {
+          const now = store.changeStamp!();
+          expect(now).toBeDefined();
+          expect(stamps).not.toContain(now);
+          stamps.push(now);
+        };
+        await store.putOrganization(organization);
+        await store.claimOnce('oauth:dpop:x', '2999-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
+        await store.putSession({ id: 'jti-1', chains: {}, expiresAt: '2999-01-01T00:00:00.000Z' });
+        await store.appendAuditEntry({ seq: 1, at: '2025-01-01T00:00:00.000Z', entry: '{}', hash: 'h1', prevHash: 'h0' });
+        expect(store.changeStamp!()).toBe(stamps[0]);
+        await store.putKey(secretKey);
+        expectChanged();
+        await store.setKeyStatus(secretKey.kid, 'retired');
+        expectChanged();
+        await store.putSetting('registry.trustList.token', 'eyJ.v1.sig');
+        expectChanged();
+        await store.putStatusList(list);
+        expectChanged();
+        await store.updateStatusList('r1', { bits: new Uint8Array(16384), version: 2, token: 'v2', updatedAt: '2025-03-02T00:00:00.000Z' });
+        expectChanged();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('changes when a transaction or a savepoint rolls back, and when another connection commits', async () => {
+      const store = await openSqliteStore(path);
+      try {
+        const before = store.changeStamp!();
+        await expect(store.transaction(() => Promise.reject(new Error('abort')))).rejects.toThrow('abort');
+        const afterRollback = store.changeStamp!();
+        expect(afterRollback).not.toBe(before);
+        await store.transaction(async (tx) => {
+          await expect(tx.transaction(() => Promise.reject(new Error('inner')))).rejects.toThrow('inner');
+        });
+        const afterSavepoint = store.changeStamp!();
+        expect(afterSavepoint).not.toBe(afterRollback);
+        // Another process's commit (a CLI command beside a running server): seen without any write here.
+        const other = new Database(path);
+        other.prepare("INSERT INTO settings (name, value) VALUES ('registry.trustList.token', 'eyJ.other.sig')").run();
+        other.close();
+        expect(store.changeStamp!()).not.toBe(afterSavepoint);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('read-only', () => {
     it('reads an existing database and refuses writes with ERR_STORE', async () => {
       const writer = await openSqliteStore(path);

@@ -15,29 +15,27 @@
 
 import { createNonceIssuer, nonceKeyOf, type NonceIssuer } from '../../oauth/nonce.js';
 import type { NodeContext } from '../context.js';
-import { organizationSigner } from '../signers.js';
+import type { Signer } from '../../keys/signer.js';
 
 /** One issuer per node (its services are per instance) and organization key; rebuilt when the key rotates. */
 const issuers = new WeakMap<object, { kid: string; lifetime: number; issuer: NonceIssuer }>();
 
 /**
- * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock).
- * @throws StoreError `ERR_KEY_UNAVAILABLE` when the organization has no usable key.
+ * The node's nonce issuer (`oauth.nonceLifetime`, the node's clock), for the
+ * organization's newest key `signer` (the caller's `organizationSigner(node)`,
+ * read once per request: the nonces rotate as soon as the key does). The key
+ * is derived again only when the key changed.
  *
  * @example
  * ```ts
- * const nonces = await nonceIssuerOf(node);
+ * const nonces = await nonceIssuerOf(node, await organizationSigner(node));
  * headers['DPoP-Nonce'] = nonces.issue();
  * ```
  */
-export async function nonceIssuerOf(node: NodeContext): Promise<NonceIssuer> {
-  // Every call asks which key is newest (one read), so the nonces rotate as soon as the key does;
-  // the key itself is unsealed only when it changed.
-  const newest = (await node.keys.list(node.organization.did)).filter((k) => k.status === 'active').at(-1);
+export async function nonceIssuerOf(node: NodeContext, signer: Signer): Promise<NonceIssuer> {
   const lifetime = node.oauth.nonceLifetimeSeconds;
   const cached = issuers.get(node.services);
-  if (newest !== undefined && cached?.kid === newest.kid && cached.lifetime === lifetime) return cached.issuer;
-  const signer = await organizationSigner(node);
+  if (cached?.kid === signer.kid && cached.lifetime === lifetime) return cached.issuer;
   const issuer = createNonceIssuer({ key: await nonceKeyOf(signer), lifetimeSeconds: lifetime, clock: node.clock });
   issuers.set(node.services, { kid: signer.kid, lifetime, issuer });
   return issuer;

@@ -29,6 +29,7 @@ import { verifyDpopProof, type DpopProof } from '../../oauth/dpop.js';
 import { tokenEndpointError, type RejectedCapability } from '../../oauth/errors.js';
 import type { NonceIssuer } from '../../oauth/nonce.js';
 import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_SESSION } from '../../oauth/types.js';
+import type { Signer } from '../../keys/signer.js';
 import { audit, auditRefusal, auditUnauthenticated } from '../audit.js';
 import { inTransaction, type NodeContext } from '../context.js';
 import { storeReplayCache } from '../replay.js';
@@ -38,7 +39,7 @@ import { issuerOf, tokenEndpointUrl } from './metadata.js';
 import { nonceIssuerOf } from './nonce-key.js';
 import { grantOf, type Refusal } from './token-grant.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
-import { claimedClient, provePresentation, proveSession } from './token-subject.js';
+import { claimedClient, provePresentation, proveSession, type TokenMemo } from './token-subject.js';
 import type { EndpointResponse, TokenEndpointRequest } from './types.js';
 
 /** What the audit line of a refusal can say: what the request claimed, as far as it was read. */
@@ -95,13 +96,30 @@ async function proofOf(node: NodeContext, header: string | undefined, request: T
   });
 }
 
-async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: NonceIssuer, seen: Seen): Promise<EndpointResponse> {
+/** `nonces`, each nonce checked once per request (the DPoP proof and the presentation usually answer the same one). */
+function checkedOnce(nonces: NonceIssuer): NonceIssuer {
+  const checked = new Map<string, ReturnType<NonceIssuer['check']>>();
+  return {
+    issue: () => nonces.issue(),
+    check: (nonce) => {
+      if (nonce === undefined) return nonces.check(nonce);
+      let state = checked.get(nonce);
+      if (state === undefined) checked.set(nonce, (state = nonces.check(nonce)));
+      return state;
+    },
+  };
+}
+
+async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { nonces: NonceIssuer; signer: Signer }, seen: Seen): Promise<EndpointResponse> {
+  const { signer } = keys;
+  const nonces = checkedOnce(keys.nonces);
   if (input.refused !== undefined) throw input.refused;
   const request = parseTokenRequest(input.form, node.oauth.resources);
   seen.resource = request.target;
-  seen.agent = claimedClient(request);
+  const decoded: TokenMemo = new Map();
+  seen.agent = claimedClient(request, decoded);
   const proof = await proofOf(node, input.dpop, request, nonces);
-  const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId };
+  const context = { node, issuer: issuerOf(node), nonces, options: verificationOptions(node), clientId: request.clientId, decoded };
   const proven =
     request.subjectTokenType === TOKEN_TYPE_SESSION
       ? await proveSession(context, request.subjectToken, request.requested, proof?.jkt)
@@ -129,7 +147,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, nonces: 
   // Never past the chain's end, nor past the session a session subject rests on.
   const end = Math.min(grant.end, proven.notAfter ?? Number.POSITIVE_INFINITY);
   const { token, claims } = await issueAccessToken({
-    signer: await organizationSigner(node),
+    signer,
     issuer: context.issuer,
     audience: request.target,
     clientId: proven.client,
@@ -218,8 +236,10 @@ export async function tokenEndpoint(node: NodeContext, request: TokenEndpointReq
   let nonces: NonceIssuer | undefined;
   let response: EndpointResponse;
   try {
-    nonces = await nonceIssuerOf(node);
-    response = await exchange(node, request, nonces, seen);
+    // The organization's keys are read once: the newest signs the token and keys the nonces.
+    const signer = await organizationSigner(node);
+    nonces = await nonceIssuerOf(node, signer);
+    response = await exchange(node, request, { nonces, signer }, seen);
   } catch (error) {
     await auditRefused(node, seen, error);
     const emptyGrant = error instanceof LegateError && error.reason === 'nothing-granted' && seen.rejected !== undefined;

@@ -21,7 +21,7 @@ import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../
 import { forPeer } from '../../lib/peer-error.js';
 import { ed25519PublicJwk, jwkThumbprint } from '../../oauth/jwk.js';
 import type { NonceIssuer } from '../../oauth/nonce.js';
-import { verifyPresentation, type PresentationVerification } from '../../presentation/verify.js';
+import { verifyDecodedPresentation, type PresentationVerification } from '../../presentation/verify.js';
 import { verifySessionToken } from '../../session/verify.js';
 import type { SessionClaims } from '../../session/types.js';
 import { sessionChains } from '../ace.js';
@@ -51,18 +51,33 @@ export interface ProveContext {
   nonces: NonceIssuer;
   options: VerifyCredentialOptions;
   clientId: string | undefined;
+  /** The request's tokens decoded so far ({@link claimedClient}), so each is decoded once. */
+  decoded?: TokenMemo;
+}
+
+/** Decoded tokens of one request, by their text (decoding verifies nothing: each is still verified). */
+export type TokenMemo = Map<string, DecodedJws>;
+
+function decodeOnce(token: string, memo: TokenMemo | undefined): DecodedJws {
+  let decoded = memo?.get(token);
+  if (decoded === undefined) {
+    decoded = decodeCompactJws(token, MAX_SUBJECT_TOKEN_LENGTH);
+    memo?.set(token, decoded);
+  }
+  return decoded;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 /** A presentation read without verifying anything: who claims to hold it, which nonce and key binding it claims. */
-function claimed(token: string, name: string): { decoded: DecodedJws; holder: string; nonce: string | undefined; jkt: unknown } {
-  const decoded = decodeCompactJws(token, MAX_SUBJECT_TOKEN_LENGTH);
+function claimed(token: string, name: string, memo: TokenMemo | undefined): { decoded: DecodedJws; holder: string; nonce: string | undefined; jkt: unknown; mayAct: string | undefined } {
+  const decoded = decodeOnce(token, memo);
   const holder = str(decoded.payload.holder);
   if (decoded.header.typ !== 'vp+jwt' || holder === undefined) {
     throw legateError('ERR_MALFORMED', `${name} must be a vp+jwt presentation naming its holder`, { claim: name });
   }
-  return { decoded, holder, nonce: str(decoded.payload.nonce), jkt: decoded.payload.jkt };
+  const mayAct = decoded.payload.may_act as { sub?: unknown } | undefined;
+  return { decoded, holder, nonce: str(decoded.payload.nonce), jkt: decoded.payload.jkt, mayAct: str(mayAct?.sub) };
 }
 
 /**
@@ -70,9 +85,9 @@ function claimed(token: string, name: string): { decoded: DecodedJws; holder: st
  * subject's; a session's key holder), unverified: only for the audit line of
  * a refusal, as ACE logs a refused message's claimed sender.
  */
-export function claimedClient(request: { subjectToken: string; actorToken?: string }): string | undefined {
+export function claimedClient(request: { subjectToken: string; actorToken?: string }, memo?: TokenMemo): string | undefined {
   try {
-    const { payload } = decodeCompactJws(request.actorToken ?? request.subjectToken, MAX_SUBJECT_TOKEN_LENGTH);
+    const { payload } = decodeOnce(request.actorToken ?? request.subjectToken, memo);
     const cnf = payload.cnf as { kid?: unknown } | undefined;
     return str(payload.holder) ?? (typeof cnf?.kid === 'string' ? didOf(cnf.kid) : undefined);
   } catch {
@@ -98,8 +113,8 @@ function firstError(errors: readonly LegateError[]): LegateError {
   return forPeer(mostRelevant(errors) ?? errors[0] ?? legateError('ERR_HOLDER_BINDING', 'the presentation did not verify', { claim: 'holder' }));
 }
 
-async function verified(token: string, nonce: string, context: ProveContext): Promise<PresentationVerification> {
-  const verification = await verifyPresentation(token, {
+async function verified(decoded: DecodedJws, nonce: string, context: ProveContext): Promise<PresentationVerification> {
+  const verification = await verifyDecodedPresentation(decoded, {
     ...context.options,
     audience: context.issuer,
     nonce,
@@ -132,10 +147,14 @@ export async function provePresentation(
   request: { subjectToken: string; actorToken?: string; requested: readonly RequestedCapability[] },
   proofJkt: string | undefined,
 ): Promise<ProvenAuthority> {
-  const subject = claimed(request.subjectToken, 'subject_token');
-  const actor = request.actorToken === undefined ? undefined : claimed(request.actorToken, 'actor_token');
+  const subject = claimed(request.subjectToken, 'subject_token', context.decoded);
+  const actor = request.actorToken === undefined ? undefined : claimed(request.actorToken, 'actor_token', context.decoded);
   const client = actor ?? subject;
   checkClient(context.clientId, client.holder);
+  // The subject names the one agent that may act for it (RFC 8693 §4.4), so its presentation cannot be taken up by another sub-agent.
+  if (actor !== undefined && subject.mayAct !== actor.holder) {
+    throw legateError('ERR_CHAIN_INVALID', 'the subject token must name the actor in its may_act claim ({ "sub": <actor DID> })', { claim: 'may_act' });
+  }
   const nonces = [checkNonce(context.nonces, subject.nonce), ...(actor === undefined ? [] : [checkNonce(context.nonces, actor.nonce)])];
   // The client binds the token to a key: a fresh one its presentation names (`jkt`), else its own.
   const bound = str(client.jkt);
@@ -145,10 +164,10 @@ export async function provePresentation(
   }
   if (bound !== undefined && proofJkt !== bound) throw legateError('ERR_KEY_BINDING', 'the DPoP key is not the key the presentation binds (jkt)', { claim: 'jkt' });
 
-  const subjectVerification = await verified(request.subjectToken, nonces[0]!, context);
+  const subjectVerification = await verified(subject.decoded, nonces[0]!, context);
   // The holder an actor acts for must show itself; a lone subject's unvouched chains are refused item by item below.
   if (actor !== undefined && subjectVerification.holderSigned !== true) throw firstError(subjectVerification.errors);
-  const verification = actor === undefined ? subjectVerification : await verified(request.actorToken!, nonces[1]!, context);
+  const verification = actor === undefined ? subjectVerification : await verified(actor.decoded, nonces[1]!, context);
   const { covered, rejected } = evaluateIntents(request.requested, verification);
   if (covered.length > 0 && verification.holderSigned !== true) throw firstError(verification.errors);
   // Only once something is covered (so the holder was vouched for and resolved): a stranger's DID is never fetched here.

@@ -11,6 +11,8 @@ import type { StatusAllocation, StatusListQuery, StatusListRecord, StatusPurpose
 export interface StatusListRepository {
   putStatusList(list: StatusListRecord): Promise<void>;
   getStatusList(id: string): Promise<StatusListRecord | undefined>;
+  /** The signed token of a list, without its bits (what serving or checking it needs); undefined for no list or one never signed. */
+  getStatusListToken(id: string): Promise<string | undefined>;
   /** Matching lists, oldest first. */
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]>;
   /**

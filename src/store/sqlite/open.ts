@@ -177,6 +177,9 @@ const AGENT_COLUMNS = 'name, did, owner, method, status, kid, created_at';
 const KEY_COLUMNS = 'kid, controller, public_key_multibase, sealed_private_key, status, created_at';
 const CREDENTIAL_COLUMNS = 'id, type, issuer, subject, format, token, issued_at, valid_until';
 
+/** The tables whose changes {@link SqliteConnection.changeStamp} follows: keys, settings (the published trust list), status lists. */
+const STAMPED_TABLES = ['keys', 'settings', 'status_lists'] as const;
+
 /** The credential filters, as bits of a statement index. */
 const CREDENTIAL_FILTERS = ['issuer', 'subject', 'type'] as const;
 
@@ -200,6 +203,10 @@ class SqliteConnection {
   readonly answers: AnswerStatements;
   /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
   corrupt = false;
+  /** Writes to the tables {@link changeStamp} covers through this connection, and rollbacks. */
+  #changes = 0;
+  /** `PRAGMA data_version`, or undefined when the change triggers could not be installed (no stamp then). */
+  readonly #dataVersion: Database.Statement<[], number> | undefined;
 
   readonly #getOrganization;
   readonly #putOrganization;
@@ -259,6 +266,39 @@ class SqliteConnection {
     this.#listCredentials = Array.from({ length: 1 << CREDENTIAL_FILTERS.length }, (_, mask) =>
       db.prepare<Record<string, string>, CredentialRow>(credentialQuerySql(mask)),
     );
+    this.#dataVersion = this.#trackChanges(db);
+  }
+
+  /**
+   * Counts every write to {@link STAMPED_TABLES} through this connection,
+   * whatever code makes it (temporary triggers, this connection only);
+   * `PRAGMA data_version` covers the other connections' commits.
+   */
+  #trackChanges(db: Database.Database): Database.Statement<[], number> | undefined {
+    try {
+      db.function('legate_changed', { varargs: false, deterministic: false }, () => {
+        this.#changes++;
+        return null;
+      });
+      for (const table of STAMPED_TABLES) {
+        for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+          db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS legate_${table}_${op.toLowerCase()} AFTER ${op} ON main.${table} BEGIN SELECT legate_changed(); END`);
+        }
+      }
+      return db.prepare<[], number>('PRAGMA data_version').pluck();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** See {@link Store.changeStamp}. */
+  changeStamp(): string | undefined {
+    return this.#dataVersion === undefined ? undefined : `${this.#dataVersion.get()}:${this.#changes}`;
+  }
+
+  /** A rolled-back transaction may have changed what a stamp covered and then undone it: a new stamp. */
+  rolledBack(): void {
+    this.#changes++;
   }
 
   getOrganization(): OrganizationRecord | undefined {
@@ -538,6 +578,9 @@ abstract class SqliteStoreBase implements Store {
   getStatusList(id: string): Promise<StatusListRecord | undefined> {
     return this.run('getStatusList', (c) => c.status.getStatusList(id));
   }
+  getStatusListToken(id: string): Promise<string | undefined> {
+    return this.run('getStatusListToken', (c) => c.status.getStatusListToken(id));
+  }
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]> {
     return this.run('listStatusLists', (c) => c.status.listStatusLists(query));
   }
@@ -637,6 +680,10 @@ abstract class SqliteStoreBase implements Store {
     // better-sqlite3 makes this a savepoint when a transaction is already open.
     return this.run('sweep', (c) => c.db.transaction(() => c.expiring.sweep(now)).immediate());
   }
+  changeStamp(): string | undefined {
+    return this.connectionOrUndefined()?.changeStamp();
+  }
+  protected abstract connectionOrUndefined(): SqliteConnection | undefined;
   checkIntegrity(options: { quick?: boolean } = {}): Promise<IntegrityReport> {
     return this.run('checkIntegrity', (c) => {
       const report = runIntegrityCheck(c.db, options.quick === true);
@@ -689,6 +736,10 @@ class SqliteStore extends SqliteStoreBase {
 
   #open(): SqliteConnection {
     if (this.#connection === undefined) throw legateError('ERR_STORE', 'the store is closed');
+    return this.#connection;
+  }
+
+  protected connectionOrUndefined(): SqliteConnection | undefined {
     return this.#connection;
   }
 
@@ -763,6 +814,7 @@ class SqliteTransaction extends SqliteStoreBase {
     } catch (error) {
       tx.#end();
       connection.status.forgetCounts();
+      connection.rolledBack();
       // The caller's error matters more than a failed ROLLBACK; the store
       // closes the connection if the transaction is somehow still open.
       if (db.inTransaction) tryExec(db, 'ROLLBACK');
@@ -773,6 +825,7 @@ class SqliteTransaction extends SqliteStoreBase {
       guarded(connection, 'commit transaction', () => db.exec('COMMIT'));
     } catch (error) {
       connection.status.forgetCounts();
+      connection.rolledBack();
       if (db.inTransaction) tryExec(db, 'ROLLBACK');
       throw error;
     }
@@ -808,6 +861,7 @@ class SqliteTransaction extends SqliteStoreBase {
       } catch (error) {
         child.#end();
         this.#connection.status.forgetCounts();
+        this.#connection.rolledBack();
         // If this transaction ended meanwhile, the savepoint is gone and the
         // connection may belong to someone else: touch nothing.
         if (!this.#ended && db.inTransaction && !tryExec(db, `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)) {
@@ -831,6 +885,10 @@ class SqliteTransaction extends SqliteStoreBase {
 
   close(): Promise<void> {
     return Promise.reject(legateError('ERR_STORE', 'close the store, not a transaction'));
+  }
+
+  protected connectionOrUndefined(): SqliteConnection | undefined {
+    return this.#connection;
   }
 
   #assertUsable(): void {

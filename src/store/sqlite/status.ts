@@ -53,6 +53,7 @@ const MAX_KNOWN_COUNTS = 64;
 export class StatusStatements {
   readonly #put;
   readonly #get;
+  readonly #getToken;
   readonly #list;
   readonly #update;
   readonly #putAllocation;
@@ -76,6 +77,7 @@ export class StatusStatements {
        VALUES (@id, @issuer, @purpose, @size, @bits, @version, @token, @created_at, @updated_at)`,
     );
     this.#get = db.prepare<[string], ListRow>(`SELECT ${LIST_COLUMNS} FROM status_lists WHERE id = ?`);
+    this.#getToken = db.prepare<[string], { token: string | null }>('SELECT token FROM status_lists WHERE id = ?');
     this.#list = db.prepare<{ issuer: string | null; purpose: string | null }, ListRow>(
       `SELECT ${LIST_COLUMNS} FROM status_lists
        WHERE (@issuer IS NULL OR issuer = @issuer) AND (@purpose IS NULL OR purpose = @purpose)
@@ -122,6 +124,10 @@ export class StatusStatements {
   getStatusList(id: string): StatusListRecord | undefined {
     const row = this.#get.get(id);
     return row && listFromRow(row);
+  }
+
+  getStatusListToken(id: string): string | undefined {
+    return this.#getToken.get(id)?.token ?? undefined;
   }
 
   listStatusLists(query: StatusListQuery = {}): StatusListRecord[] {
