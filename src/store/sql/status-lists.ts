@@ -56,15 +56,7 @@ function badSize(): Error {
   return legateError('ERR_STORE', 'status list bits do not match its size', { claim: 'bits' });
 }
 
-/**
- * The port, and `getStatusListToken` (a list's signed token without its
- * bits), which branch i1x-perf-exchange adds to the port: ready for it.
- */
-export interface StatusListRepositoryWithToken extends StatusListRepository {
-  getStatusListToken(id: string): Promise<string | undefined>;
-}
-
-export function createStatusListRepository(exec: SqlExecutor): StatusListRepositoryWithToken {
+export function createStatusListRepository(exec: SqlExecutor): StatusListRepository {
   return {
     async putStatusList(list) {
       if (list.bits.length * 8 !== list.size) throw badSize();
