@@ -2,7 +2,7 @@
 // opened through it, a second instance opened from a copy of the data directory shares its state,
 // a second organization in the same database is refused, and the CLI takes the URL from the
 // environment or the flag.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,8 +14,10 @@ import { freePort } from '../helpers/federation.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
 
 const databases: FreshDatabase[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(databases.map((db) => db.drop()));
+  for (const path of dirs) rmSync(path, { recursive: true, force: true });
 });
 
 async function database(): Promise<string> {
@@ -24,7 +26,11 @@ async function database(): Promise<string> {
   return db.url;
 }
 
-const dir = (name: string) => join(mkdtempSync(join(tmpdir(), 'legate-pg-node-')), name);
+function dir(name: string): string {
+  const parent = mkdtempSync(join(tmpdir(), 'legate-pg-node-'));
+  dirs.push(parent);
+  return join(parent, name);
+}
 
 describePostgres('a node on PostgreSQL', () => {
   describe('initNode and openNode', () => {
