@@ -24,8 +24,8 @@ export type Handler<A extends unknown[]> = (globals: GlobalOptions, ...args: A) 
 export function action<A extends unknown[]>(command: Command, handler: Handler<A>): Command {
   return command.action(async (...args: unknown[]) => {
     const settings = commandSettings(command, runEnv());
-    const { dataDir, allowHttpLoopback } = instanceOptions(settings);
-    const globals: GlobalOptions = { ...command.optsWithGlobals<GlobalOptions>(), data: dataDir, allowHttpLoopback, settings };
+    const { dataDir, allowHttpLoopback, database } = instanceOptions(settings);
+    const globals: GlobalOptions = { ...command.optsWithGlobals<GlobalOptions>(), data: dataDir, allowHttpLoopback, database, settings };
     setExitCode(await handler(globals, ...(args.slice(0, -1) as A)));
   });
 }
@@ -50,7 +50,7 @@ export async function withVerifier<T>(
   options: { checkStatus: boolean },
   fn: (verify: VerifyCredentialOptions, node: NodeContext | undefined) => Promise<T>,
 ): Promise<T> {
-  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.options(options), node));
+  if (isInitialized(globals.data, globals.database)) return withNode(globals, (node) => fn(node.services.verifier.options(options), node));
   const { allowHttpLoopback } = globals;
   const { createDidResolver, createStatusChecker } = await standalone();
   const resolver = createDidResolver({ allowHttpLoopback });
@@ -60,7 +60,7 @@ export async function withVerifier<T>(
 
 /** Runs `fn` with a status checker: the node's, or a standalone one. */
 export async function withStatusChecker<T>(globals: GlobalOptions, fn: (checker: StatusChecker) => Promise<T>): Promise<T> {
-  if (isInitialized(globals.data)) return withNode(globals, (node) => fn(node.services.verifier.statusChecker));
+  if (isInitialized(globals.data, globals.database)) return withNode(globals, (node) => fn(node.services.verifier.statusChecker));
   const { allowHttpLoopback } = globals;
   const { createDidResolver, createStatusChecker } = await standalone();
   return fn(createStatusChecker({ resolver: createDidResolver({ allowHttpLoopback }), allowHttpLoopback }));

@@ -25,6 +25,8 @@ export interface GlobalOptions {
   data: string;
   json: boolean;
   allowHttpLoopback: boolean;
+  /** The PostgreSQL URL of the node's store (`LEGATE_DATABASE_URL`, `--store`); undefined: the data directory's SQLite file. */
+  database: string | undefined;
   /** This command's resolved node settings (config/load). */
   settings: NodeConfig;
 }

@@ -43,7 +43,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */
-const VALUED_GLOBALS = new Set(['--data', '--timeout', '--config']);
+const VALUED_GLOBALS = new Set(['--data', '--timeout', '--config', '--store']);
 
 /** The root command with its global options and no subcommands; subcommands inherit its output. */
 function rootProgram(streams: CliStreams | undefined): Command {
@@ -55,6 +55,7 @@ function rootProgram(streams: CliStreams | undefined): Command {
     // Settings' flags come from the settings table (config/settings), without commander defaults: see cli/settings.
     .option(...flagOf('data'))
     .option(...flagOf('config'))
+    .option(...flagOf('database'))
     .option('--json', 'machine-readable output', false)
     .option(...flagOf('allowHttpLoopback'))
     .option(...flagOf('timeout'))

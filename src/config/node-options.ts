@@ -21,6 +21,9 @@ export interface InstanceOptions {
   passphrase: string | undefined;
   allowHttpLoopback: boolean;
   timeoutMs: number | undefined;
+  /** A `postgres://` URL: the store is that PostgreSQL database, not the data directory's SQLite file. */
+  database: string | undefined;
+  databasePoolSize: number;
   /** Present only when a flag overrides the fleet's value for this run. */
   sessionLifetimeSeconds?: number;
 }
@@ -93,6 +96,8 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
     passphrase: valueOf(config.node, 'passphrase') as string | undefined,
     allowHttpLoopback: valueOf(config.node, 'allowHttpLoopback') === true,
     timeoutMs: valueOf(config.node, 'timeout') as number | undefined,
+    database: valueOf(config.node, 'database') as string | undefined,
+    databasePoolSize: valueOf(config.node, 'databasePoolSize') as number,
     ...(typeof lifetime === 'number' ? { sessionLifetimeSeconds: lifetime } : {}),
   };
 }

@@ -77,6 +77,14 @@ export interface NodeOptions {
   dataDir: string;
   /** Unlocks a passphrase-protected key store (the CLI reads `LEGATE_PASSPHRASE`). */
   passphrase?: string | undefined;
+  /**
+   * A `postgres://` URL: the node's store is that PostgreSQL database, shared
+   * by every instance of a fleet (the CLI reads `LEGATE_DATABASE_URL` or
+   * `--store`); without it, the SQLite file in the data directory.
+   */
+  database?: string | undefined;
+  /** Most connections to the PostgreSQL database; default 10. */
+  databasePoolSize?: number | undefined;
   clock?: Clock;
   /** Carries every outbound request under the node's HTTP client (tests); the client's checks still run first. */
   fetch?: typeof globalThis.fetch;

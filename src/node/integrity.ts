@@ -14,6 +14,7 @@ import { checkSqliteFile } from '../store/sqlite/integrity.js';
 import type { IntegrityReport } from '../store/types.js';
 import { DATA_FILES, type NodeContext } from './context.js';
 import { isInitialized } from './open.js';
+import { databaseUrl, openNodeStore } from './store-location.js';
 
 /**
  * Checks the database of the node in `dataDir` without opening the node:
@@ -21,9 +22,18 @@ import { isInitialized } from './open.js';
  * too damaged to open as a store.
  * @throws LegateError `ERR_NOT_FOUND` when `dataDir` holds no node.
  */
-export async function checkNodeDatabase(dataDir: string, options: { quick?: boolean } = {}): Promise<IntegrityReport> {
-  if (!isInitialized(dataDir)) {
+export async function checkNodeDatabase(dataDir: string, options: { quick?: boolean; database?: string | undefined } = {}): Promise<IntegrityReport> {
+  if (!isInitialized(dataDir, options.database)) {
     throw legateError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
+  }
+  if (databaseUrl(options) !== undefined) {
+    // PostgreSQL checks its own pages (data checksums, when the cluster has them): the store's check only sees that it answers.
+    const store = await openNodeStore({ dataDir, database: options.database });
+    try {
+      return await store.checkIntegrity({ quick: options.quick === true });
+    } finally {
+      await store.close();
+    }
   }
   return checkSqliteFile(join(dataDir, DATA_FILES.database), options);
 }

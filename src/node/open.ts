@@ -24,16 +24,20 @@ import { KeyStore } from '../keys/keystore.js';
 import { assertSealingMatches, openMasterKey, readSealing, type MasterKey } from '../keys/master-key.js';
 import { systemClock } from '../lib/clock.js';
 import { createHttpClient } from '../lib/http-client.js';
-import { openSqliteStore } from '../store/sqlite/open.js';
-import { DATA_FILES, type NodeContext, type NodeOptions } from './context.js';
+import type { NodeContext, NodeOptions } from './context.js';
 import { createNode } from './create.js';
 import { secureDataDir } from './data-dir.js';
 import { localDocuments } from './documents.js';
 import { organizationSigner } from './signers.js';
+import { openNodeStore, storeExists, type StoreOptions } from './store-location.js';
 
-/** True when `dataDir` holds an initialized node. */
-export function isInitialized(dataDir: string): boolean {
-  return existsSync(join(dataDir, DATA_FILES.database)) && existsSync(join(dataDir, 'keystore.json'));
+/**
+ * True when `dataDir` holds an initialized node: its key store, and its
+ * SQLite file unless `database` names the PostgreSQL database that holds
+ * the node's state instead.
+ */
+export function isInitialized(dataDir: string, database?: string): boolean {
+  return existsSync(join(dataDir, 'keystore.json')) && storeExists({ dataDir, database });
 }
 
 /**
@@ -52,7 +56,7 @@ export function isInitialized(dataDir: string): boolean {
  */
 export async function openNode(options: NodeOptions): Promise<NodeContext> {
   const { dataDir } = options;
-  if (!isInitialized(dataDir)) {
+  if (!isInitialized(dataDir, options.database)) {
     throw legateError('ERR_NOT_FOUND', `no Legate node in ${dataDir} (run \`legate init\`)`, { claim: 'data' });
   }
   secureDataDir(dataDir, options.onWarning ?? ((message) => process.emitWarning(message, 'LegateWarning')));
@@ -64,7 +68,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     assertSealingMatches(sealing, passphrase);
     master = openMasterKey(dataDir, { passphrase });
   }
-  const store = await openSqliteStore(join(dataDir, DATA_FILES.database));
+  const store = await openNodeStore(options satisfies StoreOptions);
   try {
     const organization = await store.getOrganization();
     if (organization === undefined) throw legateError('ERR_NOT_FOUND', `the store in ${dataDir} has no organization`);

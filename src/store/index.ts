@@ -2,9 +2,10 @@
  * @module store
  *
  * Persistence for a Legate node: the {@link Store} contract and its record
- * types, and the embedded SQLite backend ({@link openSqliteStore}). Code that
- * needs persistence depends on `Store`, never on a backend, so a PostgreSQL
- * backend can slot in later; every backend passes the shared contract suite.
+ * types, the embedded SQLite backend ({@link openSqliteStore}) and the
+ * PostgreSQL backend for a fleet of instances ({@link openPostgresStore}).
+ * Code that needs persistence depends on `Store`, never on a backend; every
+ * backend passes the shared contract suite.
  */
 
 export type * from './types.js';
@@ -13,3 +14,5 @@ export { approversInSettings } from './ports/approvals.js';
 export { openSqliteStore } from './sqlite/open.js';
 export type { SqliteStoreOptions } from './sqlite/open.js';
 export { checkSqliteFile } from './sqlite/integrity.js';
+export { openPostgresStore } from './postgres/open.js';
+export type { PostgresStoreOptions } from './postgres/open.js';

@@ -296,8 +296,12 @@ export interface Repositories
 export interface Store extends Repositories {
   /**
    * Runs `fn` atomically: every write through `tx` commits together, or none
-   * does if `fn` throws (the error is rethrown). Other callers of this store
-   * wait until the transaction ends. Do not use the outer store inside `fn`.
+   * does if `fn` throws (the error is rethrown). On SQLite other callers of
+   * this store wait until the transaction ends; on PostgreSQL transactions
+   * run side by side (READ COMMITTED), and the reads that decide a write
+   * (usage before a budget, the audit chain's head, a status list, a
+   * setting) take a lock held to the end of the transaction, so the result
+   * is the same. Do not use the outer store inside `fn`.
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 

@@ -96,11 +96,26 @@ async function ticks(n = 5): Promise<void> {
 
 // --- the suite ---------------------------------------------------------------
 
+/** What a backend promises beyond the common contract. */
+export interface StoreContractOptions {
+  /**
+   * Transactions of one store run one at a time, and no outside write lands
+   * while one is open (SQLite's single writer; the default). A backend whose
+   * transactions run concurrently (PostgreSQL, at READ COMMITTED, ordering
+   * conflicting work with locks instead) passes false: its transactions are
+   * then checked to commit side by side, each wholly or not at all.
+   */
+  singleWriter?: boolean;
+}
+
 /**
  * Defines the contract suite for one backend. `open` must return a new, empty
  * store each time it is called.
  */
-export function storeContract(name: string, open: () => Promise<Store>): void {
+export function storeContract(name: string, open: () => Promise<Store>, options: StoreContractOptions = {}): void {
+  const singleWriter = options.singleWriter ?? true;
+  const ifSingleWriter = singleWriter ? it : it.skip;
+  const ifConcurrent = singleWriter ? it.skip : it;
   describe(`Store contract: ${name}`, () => {
     let store: Store;
 
@@ -630,7 +645,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.getAgent('alice')).toBeUndefined();
       });
 
-      it('keeps an outside write out of a transaction that rolls back', async () => {
+      ifSingleWriter('keeps an outside write out of a transaction that rolls back', async () => {
         const boom = new InputError('ERR_INVALID_ARGUMENT', 'boom');
         let bobAtStart: AgentRecord | undefined;
         let bobAtEnd: AgentRecord | undefined;
@@ -650,7 +665,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.listAgents()).toEqual([bob]);
       });
 
-      it('keeps an outside write out of a transaction that commits', async () => {
+      ifSingleWriter('keeps an outside write out of a transaction that commits', async () => {
         let seenAtStart: AgentRecord[] = [];
         let seenAtEnd: AgentRecord[] = [];
         const txDone = store.transaction(async (tx) => {
@@ -684,7 +699,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(stored).toEqual(results[0].status === 'fulfilled' ? alice : { ...mallory, name: 'alice' });
       });
 
-      it('runs concurrent transactions one at a time', async () => {
+      ifSingleWriter('runs concurrent transactions one at a time', async () => {
         const order: string[] = [];
         const run = (name: string, agent: AgentRecord) =>
           store.transaction(async (tx) => {
@@ -699,6 +714,36 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           expect(order[i + 1]).toBe(entry.replace(':begin', ':end'));
         }
         expect(await store.listAgents()).toEqual([alice, bob, mallory]);
+      });
+
+      ifConcurrent('runs concurrent transactions side by side, each committing or rolling back whole', async () => {
+        const boom = new InputError('ERR_INVALID_ARGUMENT', 'boom');
+        const run = (agent: AgentRecord, fail: boolean) =>
+          store.transaction(async (tx) => {
+            await tx.putAgent(agent);
+            await ticks(2);
+            await tx.putKey(key(agent.did, 1, agent.createdAt));
+            if (fail) throw boom;
+          });
+        const outside = store.putAgent({ ...bob, name: 'bob2', did: `${bob.did}2` });
+        const results = await Promise.allSettled([run(alice, false), run(bob, true), run(mallory, false), outside]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect((await store.listAgents()).map((a) => a.name)).toEqual(['alice', 'bob2', 'mallory']);
+        expect((await store.listKeys()).map((k) => k.controller).sort()).toEqual([alice.did, mallory.did].sort());
+      });
+
+      ifConcurrent('keeps a rolled-back transaction from undoing an outside write', async () => {
+        const boom = new InputError('ERR_INVALID_ARGUMENT', 'boom');
+        const txDone = store.transaction(async (tx) => {
+          await tx.putAgent(alice);
+          await ticks();
+          throw boom;
+        });
+        const outside = store.putAgent(bob);
+        const [txResult, outsideResult] = await Promise.allSettled([txDone, outside]);
+        expect(txResult).toEqual({ status: 'rejected', reason: boom });
+        expect(outsideResult).toEqual({ status: 'fulfilled', value: undefined });
+        expect(await store.listAgents()).toEqual([bob]);
       });
     });
 

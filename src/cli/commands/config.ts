@@ -13,23 +13,21 @@
  * must still be able to repair it.
  */
 
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describeConfig, formatValue, type SettingReport } from '../../config/describe.js';
 import { readSharedConfig, setSharedSetting, sharedSpec, unsetSharedSetting, type SharedConfig } from '../../config/shared.js';
 import { settingSpec } from '../../config/settings.js';
 import { legateError } from '../../errors/index.js';
-import { DATA_FILES } from '../../node/context.js';
 import { isInitialized } from '../../node/open.js';
-import { openSqliteStore } from '../../store/sqlite/open.js';
+import { openNodeStore } from '../../node/store-location.js';
 import type { Store } from '../../store/types.js';
 import { action } from '../command.js';
-import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
+import { EXIT, nodeOptions, note, printJson, println, type GlobalOptions } from '../io.js';
 
 /** Runs `fn` on the node's store; ERR_NOT_FOUND (claim `data`) when `--data` holds no node. */
 async function withStore<T>(globals: GlobalOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!isInitialized(globals.data)) throw legateError('ERR_NOT_FOUND', `no Legate node in ${globals.data} (run \`legate init\`)`, { claim: 'data' });
-  const store = await openSqliteStore(join(globals.data, DATA_FILES.database));
+  if (!isInitialized(globals.data, globals.database)) throw legateError('ERR_NOT_FOUND', `no Legate node in ${globals.data} (run \`legate init\`)`, { claim: 'data' });
+  const store = await openNodeStore(nodeOptions(globals));
   try {
     return await fn(store);
   } finally {
@@ -40,7 +38,7 @@ async function withStore<T>(globals: GlobalOptions, fn: (store: Store) => Promis
 /** Every setting; shared ones from the store when `--data` holds a node, else their defaults. */
 async function report(globals: GlobalOptions): Promise<SettingReport[]> {
   let shared: SharedConfig | undefined;
-  if (isInitialized(globals.data)) shared = await withStore(globals, (store) => readSharedConfig(store, globals.settings.overrides));
+  if (isInitialized(globals.data, globals.database)) shared = await withStore(globals, (store) => readSharedConfig(store, globals.settings.overrides));
   else note(`legate: no Legate node in ${globals.data}: shared settings show their defaults`);
   return describeConfig(globals.settings, shared);
 }

@@ -25,7 +25,7 @@ export function registerDid(program: Command): void {
   const did = program.command('did').description('DID utilities');
   const resolve = did.command('resolve <did>').description('resolve a DID and print its document');
   action(resolve, async (globals, id: string) => {
-    const result = isInitialized(globals.data)
+    const result = isInitialized(globals.data, globals.database)
       ? await withNode(globals, (node) => node.resolver.resolve(id))
       : await createDidResolver({ allowHttpLoopback: globals.allowHttpLoopback }).resolve(id);
     const metadata = result.didResolutionMetadata as Record<string, unknown>;

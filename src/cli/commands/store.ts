@@ -34,7 +34,7 @@ export function registerStore(program: Command): void {
     .description("run SQLite's integrity check on legate.db (read-only); exit 1 with ERR_STORE_CORRUPT on damage")
     .option('--quick', 'check page structure only (quick_check), not every index against its table', false);
   action(check, async (globals, flags: { quick: boolean }) => {
-    const report = await checkNodeDatabase(globals.data, { quick: flags.quick });
+    const report = await checkNodeDatabase(globals.data, { quick: flags.quick, database: globals.database });
     if (!report.ok) {
       printIntegrityFailure(globals, report);
       return EXIT.failed;

@@ -125,7 +125,7 @@ export function registerToken(program: Command): void {
     const { inspectAccessToken } = await import('../../node/oauth/inspect-token.js');
     const options = { ...(flags.issuer === undefined ? {} : { issuer: flags.issuer }), ...(flags.audience === undefined ? {} : { audience: flags.audience }) };
     let inspected: InspectedToken;
-    if (isInitialized(globals.data)) inspected = await withNode(globals, (node) => inspectAccessToken(value, { ...options, http: node.http, node, clock: node.clock }));
+    if (isInitialized(globals.data, globals.database)) inspected = await withNode(globals, (node) => inspectAccessToken(value, { ...options, http: node.http, node, clock: node.clock }));
     else {
       const { createHttpClient } = await import('../../lib/http-client.js');
       const http = createHttpClient({ allowHttpLoopback: globals.allowHttpLoopback });

@@ -1,0 +1,74 @@
+/**
+ * @module store/sql/credentials
+ *
+ * Credentials as transmitted, over a {@link SqlExecutor}: by id, or listed
+ * by issuer, subject and type (any combination), oldest first with ties in
+ * insertion order. One statement text per combination of filters, so each
+ * stays a prepared statement. Internal.
+ */
+
+import type { CredentialRepository } from '../ports/credentials.js';
+import type { CredentialRecord } from '../types.js';
+import type { SqlExecutor, SqlValue } from './executor.js';
+
+interface CredentialRow {
+  id: string;
+  type: string;
+  issuer: string;
+  subject: string;
+  format: CredentialRecord['format'];
+  token: string;
+  issued_at: string;
+  valid_until: string | null;
+}
+
+const COLUMNS = 'id, type, issuer, subject, format, token, issued_at, valid_until';
+const FILTERS = ['issuer', 'subject', 'type'] as const;
+
+function credentialFromRow(row: CredentialRow): CredentialRecord {
+  const record: CredentialRecord = {
+    id: row.id,
+    type: row.type,
+    issuer: row.issuer,
+    subject: row.subject,
+    format: row.format,
+    token: row.token,
+    issuedAt: row.issued_at,
+  };
+  if (row.valid_until !== null) record.validUntil = row.valid_until;
+  return record;
+}
+
+export function createCredentialRepository(exec: SqlExecutor): CredentialRepository {
+  return {
+    async putCredential(c) {
+      await exec.run(`INSERT INTO credentials (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+        c.id,
+        c.type,
+        c.issuer,
+        c.subject,
+        c.format,
+        c.token,
+        c.issuedAt,
+        c.validUntil ?? null,
+      ]);
+    },
+    async getCredential(id) {
+      const row = await exec.get<CredentialRow>(`SELECT ${COLUMNS} FROM credentials WHERE id = ?`, [id]);
+      return row && credentialFromRow(row);
+    },
+    async listCredentials(query = {}) {
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      for (const filter of FILTERS) {
+        const value = query[filter];
+        if (value === undefined) continue;
+        where.push(`${filter} = ?`);
+        params.push(value);
+      }
+      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+      const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
+      return rows.map(credentialFromRow);
+    },
+  };
+}

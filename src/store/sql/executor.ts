@@ -1,0 +1,71 @@
+/**
+ * @module store/sql/executor
+ *
+ * The small SQL executor the shared repositories (`store/sql/*`) are written
+ * against, once, for every backend. SQL is written with `?` placeholders
+ * (the PostgreSQL driver rewrites them to `$n`, once per statement text);
+ * values are ISO 8601 strings, numbers, bytes (`Uint8Array`) or `null`, and
+ * rows come back in those same types: each driver turns its own (`bigint`,
+ * `Buffer`, `bytea`, booleans) into them, so no repository knows the dialect.
+ * Portable SQL only: `INSERT … ON CONFLICT … DO NOTHING / DO UPDATE … WHERE`
+ * and `RETURNING` work in SQLite and PostgreSQL alike.
+ *
+ * Drivers report failures as Legate errors (see `./errors`): a unique
+ * violation is `ERR_CONFLICT` naming the entity and column, as the SQLite
+ * store always has; anything else `ERR_STORE`. Internal.
+ */
+
+/** A value bound to a `?` placeholder, or read from a column. */
+export type SqlValue = string | number | Uint8Array | null;
+
+/** Which SQL the executor speaks; repositories should not need it (it is there for the rare unportable statement). */
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** A row as the driver returns it: column name → value. */
+export type SqlRow = Record<string, SqlValue>;
+
+/** How many rows a write touched. */
+export interface SqlRunResult {
+  changes: number;
+}
+
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
+  /** True inside {@link SqlExecutor.transaction}: {@link SqlExecutor.lock} only means something then. */
+  readonly inTransaction: boolean;
+  /** Every row of a query. */
+  all<T extends object = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** The first row of a query, or undefined. */
+  get<T extends object = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** A write; `changes` counts the rows inserted, updated or deleted (with `RETURNING`, the rows returned). */
+  run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult>;
+  /**
+   * Runs `fn` in a transaction on one connection (a savepoint when already
+   * in one): committed when `fn` resolves, rolled back when it throws.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Takes a lock on `key` held until the enclosing transaction ends, waiting
+   * while another transaction (on any connection, any process) holds it.
+   * What a single writer gives SQLite for free, a PostgreSQL backend needs
+   * before a read that decides a write (usage before a budget check, the
+   * audit chain's head before an append, a status list before handing out an
+   * index, a setting before writing its next value). A no-op outside a
+   * transaction, and on SQLite (its write transaction is already exclusive).
+   */
+  lock(key: string): Promise<void>;
+}
+
+/** Lock keys: one namespace per kind, so two kinds never share a lock. */
+export const lockKey = {
+  /** The usage rows of one budget or rate-limit key. */
+  usage: (key: string) => `usage:${key}`,
+  /** The (single) audit hash chain. */
+  audit: () => 'audit',
+  /** One status list: its allocations and its bits. */
+  statusList: (listId: string) => `status-list:${listId}`,
+  /** Choosing (or opening) the list new indexes of an issuer and purpose come from. */
+  statusOpen: (issuer: string, purpose: string) => `status-open:${issuer}\n${purpose}`,
+  /** One named setting read and then written (the trust list's version, the audit log id). */
+  setting: (name: string) => `setting:${name}`,
+} as const;

@@ -1,0 +1,28 @@
+/**
+ * @module store/sql/replay
+ *
+ * One-time keys over a {@link SqlExecutor}. A claim is one statement: an
+ * insert that, on a key already held, takes it over only when the holder's
+ * claim has expired by `now` (`ON CONFLICT … DO UPDATE … WHERE`); the key is
+ * claimed iff a row comes back. The primary key makes it atomic across
+ * connections and instances: of two concurrent claims one inserts, the other
+ * waits for it and then sees an unexpired claim. Expired rows are deleted by
+ * `sweep`. Internal.
+ */
+
+import type { ReplayRepository } from '../ports/replay.js';
+import type { SqlExecutor } from './executor.js';
+
+export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
+  return {
+    async claimOnce(key, expiresAt, now) {
+      const claimed = await exec.get(
+        `INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?
+         RETURNING key`,
+        [key, expiresAt, now],
+      );
+      return claimed !== undefined;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * @module test/store/concurrency-contract
+ *
+ * What a store shared by several instances must guarantee, checked with two
+ * store handles (two pools: two instances) on one database, each running
+ * the same sequence of port calls the node makes, many at once:
+ *
+ * - a budget is never exceeded: read the key's usage, decide, record the use
+ *   and log the decision in one transaction (as `node/decide`);
+ * - a replay key is claimed once (`claimOnce`, alone or several in one
+ *   transaction as `node/replay`), also when an expired claim is taken over;
+ * - a status index is never handed out twice: the newest list, a free index
+ *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
+ *   `node/status`), and only one list opened when none exists;
+ * - a scheduled job's lease is held by one instance at a time;
+ * - the audit log never forks or gaps: concurrent `appendAudit`s, then
+ *   `verifyAudit` over the whole chain;
+ * - a value read and rewritten in one transaction (a status list's bits, the
+ *   trust list's version) loses no concurrent change.
+ *
+ * Every operation must also succeed: a store that kept the guarantee only by
+ * failing one of two racing writers (a unique key refusing the second)
+ * would pass the counts but not these tests.
+ */
+
+import { describe, expect, it } from 'vitest';
+
+import { appendAudit } from '../../src/audit/append.js';
+import { verifyAudit } from '../../src/audit/verify.js';
+import type { Resolvable } from 'did-resolver';
+import { pickFreeIndex } from '../../src/status/policy.js';
+import type { Store } from '../../src/store/types.js';
+import { alice, bob, mallory, organization } from './contract.js';
+
+/** Two handles on one fresh database, and how to close both. */
+export interface StorePair {
+  a: Store;
+  b: Store;
+  close(): Promise<void>;
+}
+
+const NOW = new Date('2025-05-01T12:00:00.000Z');
+const clock = () => NOW;
+/** No checkpoints are written here, so nothing is resolved. */
+const resolver: Resolvable = {
+  resolve: () => Promise.reject(new Error('no DID resolution in the concurrency contract')),
+};
+
+/** `n` tasks, alternating between the two handles, started together. */
+function acrossBoth<T>(pair: StorePair, n: number, task: (store: Store, i: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => task(i % 2 === 0 ? pair.a : pair.b, i)));
+}
+
+export function concurrencyContract(name: string, open: () => Promise<StorePair>): void {
+  describe(`Store concurrency contract: ${name}`, () => {
+    async function withPair(test: (pair: StorePair) => Promise<void>): Promise<void> {
+      const pair = await open();
+      try {
+        await test(pair);
+      } finally {
+        await pair.close();
+      }
+    }
+
+    it('never exceeds a budget: 40 concurrent decisions across two instances, budget 10, allow exactly 10', () =>
+      withPair(async (pair) => {
+        const BUDGET = 10;
+        const key = JSON.stringify(['usage', organization.did, 'urn:uuid:budget', 'call', 'billing:refund', null]);
+        const since = new Date(NOW.getTime() - 3_600_000).toISOString();
+        const decisions = await acrossBoth(pair, 40, (store, i) =>
+          store.transaction(async (tx) => {
+            const used = await tx.listUsage(key, since);
+            const allow = used.length < BUDGET;
+            if (allow) await tx.recordUsage({ key, at: NOW.toISOString(), amount: '1', currency: 'USD' });
+            // The decision's audit entry commits with it (node/decide, node/audit).
+            await appendAudit({ store: tx, clock }, { type: 'action', decision: allow ? 'allow' : 'deny', action: 'call', resource: `billing:refund#${i}`, agent: alice.did });
+            return { handle: i % 2, allow };
+          }),
+        );
+        expect(decisions.filter((d) => d.allow)).toHaveLength(BUDGET);
+        expect(await pair.a.listUsage(key, since)).toHaveLength(BUDGET);
+        expect(await pair.b.listUsage(key, since)).toHaveLength(BUDGET);
+        const audit = await verifyAudit({ store: pair.b, resolver });
+        expect(audit).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
+      }));
+
+    it('shares a contended budget fairly: each of two instances under equal load gets at least 35% of it', () =>
+      withPair(async (pair) => {
+        const BUDGET = 60;
+        const key = 'fair-share';
+        const since = '2025-01-01T00:00:00.000Z';
+        const allowed = [0, 0];
+        // Each instance keeps 6 decisions in flight until the budget is spent.
+        const worker = async (store: Store, handle: number) => {
+          for (;;) {
+            const allow = await store.transaction(async (tx) => {
+              if ((await tx.listUsage(key, since)).length >= BUDGET) return false;
+              await tx.recordUsage({ key, at: NOW.toISOString() });
+              return true;
+            });
+            if (!allow) return;
+            allowed[handle]! += 1;
+          }
+        };
+        await Promise.all(Array.from({ length: 12 }, (_, i) => worker(i % 2 === 0 ? pair.a : pair.b, i % 2)));
+        expect(allowed[0]! + allowed[1]!).toBe(BUDGET);
+        expect(Math.min(...allowed)).toBeGreaterThanOrEqual(BUDGET * 0.35);
+      }));
+
+    it('keeps budgets on different keys independent', () =>
+      withPair(async (pair) => {
+        const keys = ['k-alice', 'k-bob', 'k-mallory'];
+        const since = '2025-01-01T00:00:00.000Z';
+        await acrossBoth(pair, 30, (store, i) =>
+          store.transaction(async (tx) => {
+            const key = keys[i % keys.length]!;
+            if ((await tx.listUsage(key, since)).length < 4) await tx.recordUsage({ key, at: NOW.toISOString() });
+          }),
+        );
+        for (const key of keys) expect(await pair.a.listUsage(key, since)).toHaveLength(4);
+      }));
+
+    it('claims a replay key once across two instances', () =>
+      withPair(async (pair) => {
+        const until = new Date(NOW.getTime() + 300_000).toISOString();
+        const now = NOW.toISOString();
+        for (const key of ['jti:one', 'nonce:two', 'msg:three']) {
+          const claims = await acrossBoth(pair, 20, (store) => store.claimOnce(key, until, now));
+          expect(claims.filter(Boolean)).toHaveLength(1);
+        }
+        // Several keys of one message in one transaction (node/replay rememberEach): one message wins each key.
+        const messages = await acrossBoth(pair, 10, (store, i) =>
+          store.transaction(async (tx) => {
+            for (const key of ['msg:shared', `nonce:${i}`]) if (!(await tx.claimOnce(key, until, now))) return false;
+            return true;
+          }),
+        );
+        expect(messages.filter(Boolean)).toHaveLength(1);
+      }));
+
+    it('lets exactly one instance take over an expired replay claim', () =>
+      withPair(async (pair) => {
+        const t0 = '2025-05-01T00:00:00.000Z';
+        const t5 = '2025-05-01T00:05:00.000Z';
+        const t10 = '2025-05-01T00:10:00.000Z';
+        expect(await pair.a.claimOnce('jti:old', t5, t0)).toBe(true);
+        const claims = await acrossBoth(pair, 20, (store) => store.claimOnce('jti:old', t10, t5));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await pair.b.claimOnce('jti:old', t10, t5)).toBe(false);
+      }));
+
+    it('gives a scheduled job’s lease to one instance at a time, and to another once it lapses', () =>
+      withPair(async (pair) => {
+        const t0 = '2025-05-01T00:00:00.000Z';
+        const t1 = '2025-05-01T00:01:00.000Z';
+        const t2 = '2025-05-01T00:02:00.000Z';
+        const first = await acrossBoth(pair, 10, (store, i) => store.acquireLease('status-refresh', `instance-${i}`, t1, t0));
+        expect(first.filter(Boolean)).toHaveLength(1);
+        const holder = `instance-${first.indexOf(true)}`;
+        // Renewed by its holder only, while it runs.
+        expect(await pair.b.acquireLease('status-refresh', holder, t1, t0)).toBe(true);
+        expect(await pair.a.acquireLease('status-refresh', 'someone-else', t2, t0)).toBe(false);
+        // Lapsed: exactly one other instance takes it over.
+        const next = await acrossBoth(pair, 10, (store, i) => store.acquireLease('status-refresh', `other-${i}`, t2, t1));
+        expect(next.filter(Boolean)).toHaveLength(1);
+      }));
+
+    it('never hands out a status index twice, and opens one list, across two instances', () =>
+      withPair(async (pair) => {
+        // A small list, so concurrent random picks would collide if nothing ordered them.
+        const SIZE = 64;
+        const allocate = (store: Store, i: number) =>
+          store.transaction(async (tx) => {
+            let list = await tx.latestStatusList(organization.did, 'revocation');
+            if (list === undefined) {
+              list = { id: `r-${i}`, size: SIZE };
+              const at = NOW.toISOString();
+              await tx.putStatusList({ ...list, issuer: organization.did, purpose: 'revocation', bits: new Uint8Array(SIZE / 8), version: 1, createdAt: at, updatedAt: at });
+            }
+            const target = list;
+            const index = await pickFreeIndex(target, (n) => tx.isStatusIndexAllocated(target.id, n));
+            await tx.putStatusAllocation({ credentialId: `urn:uuid:c-${i}`, listId: target.id, index, purpose: 'revocation' });
+            return { listId: target.id, index };
+          });
+        const allocations = await acrossBoth(pair, 48, allocate);
+        expect(await pair.a.listStatusLists()).toHaveLength(1);
+        const [list] = await pair.b.listStatusLists();
+        expect(new Set(allocations.map((a) => a.listId))).toEqual(new Set([list?.id]));
+        expect(new Set(allocations.map((a) => a.index)).size).toBe(48);
+        expect(await pair.a.countStatusAllocations(list!.id)).toBe(48);
+      }));
+
+    it('never loses a status change made concurrently on one list', () =>
+      withPair(async (pair) => {
+        const at = NOW.toISOString();
+        await pair.a.putStatusList({ id: 'r1', issuer: organization.did, purpose: 'revocation', size: 64, bits: new Uint8Array(8), version: 1, createdAt: at, updatedAt: at });
+        // Read the bits, set one, write them back (node/status changeStatus), 16 at once.
+        await acrossBoth(pair, 16, (store, i) =>
+          store.transaction(async (tx) => {
+            const list = (await tx.getStatusList('r1'))!;
+            const bits = list.bits.slice();
+            bits[i >> 3]! |= 0x80 >> (i & 7);
+            await tx.updateStatusList('r1', { bits, version: list.version + 1, updatedAt: at });
+          }),
+        );
+        const list = await pair.b.getStatusList('r1');
+        expect(list?.version).toBe(17);
+        expect(Array.from(list?.bits ?? [])).toEqual([0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+      }));
+
+    it('never loses an increment of a setting read and written in one transaction (the trust list version)', () =>
+      withPair(async (pair) => {
+        // Read the version, publish the next one (node/registry publish), 20 at once.
+        await acrossBoth(pair, 20, (store) =>
+          store.transaction(async (tx) => {
+            const version = Number((await tx.getSetting('trust-list.version')) ?? '0') + 1;
+            await tx.putSetting('trust-list.version', String(version));
+          }),
+        );
+        expect(await pair.a.getSetting('trust-list.version')).toBe('20');
+      }));
+
+    it('never forks or gaps the audit log: 40 concurrent appends across two instances verify as one chain', () =>
+      withPair(async (pair) => {
+        const agents = [alice, bob, mallory];
+        const appended = await acrossBoth(pair, 40, (store, i) =>
+          appendAudit({ store, clock }, { type: 'action', decision: 'allow', action: 'call', resource: `r${i}`, agent: agents[i % 3]!.did }),
+        );
+        expect(appended.map((a) => a.entry.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+        const entries = await pair.a.listAuditEntries();
+        expect(entries).toHaveLength(40);
+        for (let i = 1; i < entries.length; i++) expect(entries[i]?.prevHash).toBe(entries[i - 1]?.hash);
+        expect(await verifyAudit({ store: pair.a, resolver })).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
+      }));
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * @module test/store/postgres
+ *
+ * The PostgreSQL backend: the shared store contract against a fresh
+ * database per test, then the concurrency contract with two store handles
+ * (two pools, as two instances would have) on one database, then what only
+ * PostgreSQL has. Runs on the run's throwaway cluster (test/helpers/postgres);
+ * skipped, saying why, without PostgreSQL binaries (never under CI).
+ */
+
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
+import type { AgentStatus, CredentialRecord, KeyRecord, Store } from '../../src/store/types.js';
+import { concurrencyContract, type StorePair } from './concurrency-contract.js';
+import { alice, bob, mallory, organization, storeContract } from './contract.js';
+import { describePostgres, freshDatabase } from '../helpers/postgres.js';
+
+const drops: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  await Promise.all(drops.splice(0).map((drop) => drop()));
+});
+
+/** The database of the last {@link freshStore}. */
+let lastUrl = '';
+
+async function freshStore(): Promise<Store> {
+  const db = await freshDatabase();
+  const { url } = db;
+  lastUrl = url;
+  const store = await openPostgresStore(url, { poolSize: 4 });
+  drops.push(async () => {
+    await store.close();
+    await db.drop();
+  });
+  return store;
+}
+
+async function freshPair(): Promise<StorePair> {
+  const db = await freshDatabase();
+  const { url } = db;
+  // Opened together: the second waits on the migration lock and finds the schema done.
+  const [a, b] = await Promise.all([openPostgresStore(url, { poolSize: 4 }), openPostgresStore(url, { poolSize: 4 })]);
+  return {
+    a,
+    b,
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await db.drop();
+    },
+  };
+}
+
+/** Resolves after a few macrotask turns. */
+async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+describePostgres('PostgreSQL backend', () => {
+  storeContract('postgres', freshStore, { singleWriter: false });
+  concurrencyContract('postgres, two instances', freshPair);
+  describePostgresSpecifics();
+});
+
+/** What only the PostgreSQL store has: its error mapping, transaction edges, locks, pool and migrations. */
+function describePostgresSpecifics(): void {
+  describe('PostgreSQL store', () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await freshStore();
+    });
+
+    describe('records and errors', () => {
+      const secretKey: KeyRecord = {
+        kid: `${alice.did}#key-1`,
+        controller: alice.did,
+        publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+        sealedPrivateKey: new TextEncoder().encode('SEALED-SECRET-BYTES'),
+        status: 'active',
+        createdAt: alice.createdAt,
+      };
+      const secretCredential: CredentialRecord = {
+        id: 'urn:uuid:7f3c1d2e-0000-4000-8000-000000000001',
+        type: 'AgentCapabilityCredential',
+        issuer: organization.did,
+        subject: alice.did,
+        format: 'vc+jwt',
+        token: 'eyJTECRET.TOKEN.SIGNATURE',
+        issuedAt: '2025-02-01T00:00:00.000Z',
+      };
+
+      it('returns plain Uint8Arrays and omits absent optional fields', async () => {
+        await store.putCredential(secretCredential);
+        await store.putKey(secretKey);
+        const credential = await store.getCredential(secretCredential.id);
+        expect(credential && Object.keys(credential)).not.toContain('validUntil');
+        expect((await store.getKey(secretKey.kid))?.sealedPrivateKey.constructor).toBe(Uint8Array);
+      });
+
+      it('names the conflicting column in claim, as SQLite does, never the values', async () => {
+        await store.putAgent(alice);
+        await store.putKey(secretKey);
+        await store.putCredential(secretCredential);
+        await store.putStatusAllocation({ credentialId: 'urn:uuid:c1', listId: 'r1', index: 7, purpose: 'revocation' });
+        const errors = await Promise.all([
+          store.putAgent({ ...mallory, did: alice.did }).catch((e: unknown) => e),
+          store.putAgent({ ...alice, did: mallory.did }).catch((e: unknown) => e),
+          store.putKey(secretKey).catch((e: unknown) => e),
+          store.putCredential(secretCredential).catch((e: unknown) => e),
+          store.putStatusAllocation({ credentialId: 'urn:uuid:c2', listId: 'r1', index: 7, purpose: 'revocation' }).catch((e: unknown) => e),
+          store.putOrganization(organization).then(() => store.putOrganization(organization)).catch((e: unknown) => e),
+        ]);
+        expect(errors).toMatchObject([
+          { code: 'ERR_CONFLICT', claim: 'did', reason: 'duplicate' },
+          { code: 'ERR_CONFLICT', claim: 'name' },
+          { code: 'ERR_CONFLICT', claim: 'kid' },
+          { code: 'ERR_CONFLICT', claim: 'id' },
+          { code: 'ERR_CONFLICT', claim: 'list_id' },
+          { code: 'ERR_CONFLICT', message: 'an organization already exists' },
+        ]);
+        for (const error of errors) {
+          const text = `${String(error)} ${JSON.stringify(error)} ${String((error as Error).cause)} ${JSON.stringify((error as Error).cause)}`;
+          expect(text).not.toContain('SEALED-SECRET');
+          expect(text).not.toContain('SECRET.TOKEN');
+          expect(text).not.toContain(alice.did);
+        }
+      });
+
+      it('maps CHECK violations to ERR_STORE with PostgreSQL’s code, without values', async () => {
+        await store.putAgent(alice);
+        await expect(store.setAgentStatus('alice', 'bogus' as AgentStatus)).rejects.toMatchObject({ code: 'ERR_STORE', reason: '23514' });
+        const error = await store.putCredential({ ...secretCredential, format: 'jwt' } as unknown as CredentialRecord).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'ERR_STORE' });
+        expect(`${String(error)} ${String((error as Error).cause)}`).not.toContain('SECRET.TOKEN');
+        expect(await store.getAgent('alice')).toEqual(alice);
+      });
+    });
+
+    describe('transactions', () => {
+      it('refuses to commit a transaction one of whose statements failed, even when fn caught the error', async () => {
+        await store.putAgent(alice);
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.putAgent(bob);
+            await expect(tx.putAgent(alice)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+          }),
+        ).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await store.listAgents()).toEqual([alice]);
+      });
+
+      it('recovers from a failed statement inside a nested transaction', async () => {
+        await store.putAgent(alice);
+        await store.transaction(async (tx) => {
+          await tx.putAgent(bob);
+          await expect(tx.transaction((inner) => inner.putAgent(alice))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+          await tx.putAgent(mallory);
+        });
+        expect(await store.listAgents()).toEqual([alice, bob, mallory]);
+      });
+
+      it('refuses the parent transaction while a nested one is open, and close() on a transaction', async () => {
+        await store.transaction(async (tx) => {
+          await expect(tx.close()).rejects.toMatchObject({ code: 'ERR_STORE' });
+          await tx.transaction(async (inner) => {
+            await expect(tx.putAgent(bob)).rejects.toMatchObject({ code: 'ERR_STORE' });
+            await expect(tx.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'ERR_STORE' });
+            await inner.putAgent(alice);
+          });
+          await tx.putAgent(mallory);
+        });
+        expect(await store.listAgents()).toEqual([alice, mallory]);
+      });
+
+      it('rolls back everything when fn returns before its nested transaction ends', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let nested: Promise<void> | undefined;
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.putAgent(alice);
+            nested = tx.transaction(async (inner) => {
+              await inner.putAgent(bob);
+              await gate;
+              await inner.putAgent(mallory);
+            });
+            // The savepoint is taken asynchronously here: the nested transaction may fail before the gate opens.
+            nested.catch(() => undefined);
+          }),
+        ).rejects.toMatchObject({ code: 'ERR_STORE' });
+        release();
+        await expect(nested).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await store.listAgents()).toEqual([]);
+      });
+
+      it('makes a second transaction on the same usage key wait, and one on another key not', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const since = '2025-01-01T00:00:00.000Z';
+        const holder = store.transaction(async (tx) => {
+          await tx.listUsage('k1', since);
+          await gate;
+          await tx.recordUsage({ key: 'k1', at: '2025-05-01T00:00:00.000Z' });
+        });
+        await ticks();
+        // Another key: not held up by the open transaction.
+        await store.transaction(async (tx) => {
+          expect(await tx.listUsage('k2', since)).toEqual([]);
+          await tx.recordUsage({ key: 'k2', at: '2025-05-01T00:00:00.000Z' });
+        });
+        // The same key: waits for the holder, then sees its use.
+        let seen: number | undefined;
+        const waiter = store.transaction(async (tx) => {
+          seen = (await tx.listUsage('k1', since)).length;
+        });
+        await ticks(10);
+        expect(seen).toBeUndefined();
+        release();
+        await Promise.all([holder, waiter]);
+        expect(seen).toBe(1);
+      });
+    });
+
+    describe('lost connections', () => {
+      it('fails a transaction whose connection the server ends, not the process, and serves later calls', async () => {
+        await store.putAgent(alice);
+        const admin = new pg.Client({ connectionString: lastUrl });
+        await admin.connect();
+        try {
+          await expect(
+            store.transaction(async (tx) => {
+              await tx.putAgent(bob);
+              // The transaction's connection is the one idle in a transaction now.
+              const { rowCount } = await admin.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+              );
+              expect(rowCount).toBe(1);
+              await ticks(20);
+              await tx.putAgent(mallory);
+            }),
+          ).rejects.toMatchObject({ code: 'ERR_STORE' });
+        } finally {
+          await admin.end();
+        }
+        expect(await store.listAgents()).toEqual([alice]);
+        await store.putAgent(bob);
+        expect(await store.listAgents()).toEqual([alice, bob]);
+      });
+    });
+
+    describe('pool and migrations', () => {
+      it('runs more concurrent transactions than connections, queueing them', async () => {
+        const db = await freshDatabase();
+        const { url } = db;
+        const small = await openPostgresStore(url, { poolSize: 1 });
+        try {
+          await Promise.all([alice, bob, mallory].map((agent) => small.transaction(async (tx) => {
+            await ticks(2);
+            await tx.putAgent(agent);
+          })));
+          expect(await small.listAgents()).toEqual([alice, bob, mallory]);
+        } finally {
+          await small.close();
+          await db.drop();
+        }
+      });
+
+      it('refuses a bad URL, pool size or unreachable server with ERR_STORE', async () => {
+        await expect(openPostgresStore('mysql://127.0.0.1/legate')).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'url' });
+        await expect(openPostgresStore('postgres://127.0.0.1/legate', { poolSize: 0 })).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'poolSize' });
+        await expect(openPostgresStore('postgres://legate@127.0.0.1:1/legate')).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'ECONNREFUSED' });
+      });
+
+      it('migrates once, and refuses a database from a later Legate with ERR_STORE', async () => {
+        const db = await freshDatabase();
+        const { url } = db;
+        try {
+          await (await openPostgresStore(url)).close();
+          const again = await openPostgresStore(url);
+          await again.putSetting('probe', '1');
+          await again.close();
+          const admin = new pg.Client({ connectionString: url });
+          await admin.connect();
+          try {
+            expect((await admin.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: PG_MIGRATIONS.length }]);
+            await admin.query(`INSERT INTO schema_migrations (version, description) VALUES (${PG_MIGRATIONS.length + 1}, 'from the future')`);
+          } finally {
+            await admin.end();
+          }
+          await expect(openPostgresStore(url)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'schema_too_new' });
+        } finally {
+          await db.drop();
+        }
+      });
+    });
+  });
+}
