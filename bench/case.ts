@@ -15,6 +15,8 @@ export interface Row {
   vsDidJwtVc?: number;
   vsVeramo?: number;
   vsJose?: number;
+  /** Server CPU per operation, µs (the fleet cases). */
+  serverCpuUs?: number;
 }
 
 /**

@@ -1,0 +1,59 @@
+/**
+ * @module bench/fleet-node
+ *
+ * One instance of the answering organization ("bank") of the fleet cases,
+ * in a process of its own, as a fleet instance runs in deployment. The
+ * first instance initializes the organization (on the SQLite file of its
+ * data directory, or on the PostgreSQL database it is given), creates the
+ * agent "teller" and accredits the issuer it is sent; the others open the
+ * same database with a copy of the first one's key files. Driven over IPC
+ * by bench/fleet.ts: `{ ready }` once serving, `{ accredited }`, and `close`.
+ */
+
+import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/node';
+import { startServer } from 'legate/server';
+
+interface Start {
+  dataDir: string;
+  port: number;
+  /** The organization's domain: the load balancer's `localhost:<port>`. */
+  domain: string;
+  database?: string;
+  /** Whether this instance creates the organization (the first one). */
+  first: boolean;
+}
+type Command = { accredit: string } | { close: true };
+
+const send = (message: unknown) =>
+  new Promise<void>((resolve, reject) => {
+    if (process.send === undefined) throw new Error('fleet-node runs as a child process of bench/fleet');
+    process.send(message, (error: Error | null) => (error === null ? resolve() : reject(error)));
+  });
+
+const { dataDir, port, domain, database, first } = JSON.parse(process.argv[2] ?? '{}') as Start;
+const onStore = database === undefined ? {} : { database };
+if (first) await initNode({ dataDir, domain, ...onStore });
+const node = await openNode({ dataDir, allowHttpLoopback: true, ...onStore });
+const server = await startServer({ node, port });
+if (first) {
+  await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
+  await issueToAgent(node, { agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
+}
+const teller = (await node.store.getAgent('teller'))!;
+
+process.on('message', (command: Command) => {
+  void (async () => {
+    if ('accredit' in command) {
+      await accredit(node, { issuer: command.accredit, capabilities: ['call:billing:*'] });
+      await send({ accredited: command.accredit });
+    } else {
+      await server.close();
+      await node.close();
+      process.exit(0);
+    }
+  })().catch((error: unknown) => {
+    process.stderr.write(`fleet-node: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+});
+await send({ ready: { organization: node.organization.did, teller: teller.did } });
