@@ -152,15 +152,16 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (target === undefined) {
       return decisionRefusal({ code: 'ERR_NOT_AUTHORIZED', message: 'no capability is mapped to this route' }, undefined, challenge);
     }
-    const allowed = {
+    // What every allow carries, made once the request is allowed (a fresh nonce, after any PDP round trip).
+    const allowed = () => ({
       ok: true as const,
       claims,
       attribution: attributionOf(claims),
       headers: nonces === undefined ? {} : { 'DPoP-Nonce': nonces.issue() },
       ...(readsBody ? { body } : {}),
-    };
+    });
     // The token and its proof verified above: for this route they are all it takes.
-    if (target === AUTHENTICATED) return { ...allowed, target, decidedBy: 'token' };
+    if (target === AUTHENTICATED) return { ...allowed(), target, decidedBy: 'token' };
     const local = decideLocally(claims.authorization_details, target, { pdp: pdp !== undefined, clock });
     if (local.outcome === 'deny') return decisionRefusal(local.reasons[0]!, target, challenge);
     if (local.outcome === 'pdp') {
@@ -172,7 +173,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       }
       if (!answer.decision) return decisionRefusal(answer, target, challenge);
     }
-    return { ...allowed, capability: local.detail, target, decidedBy: local.outcome === 'pdp' ? 'pdp' : 'local' };
+    return { ...allowed(), capability: local.detail, target, decidedBy: local.outcome === 'pdp' ? 'pdp' : 'local' };
   }
 
   return {
