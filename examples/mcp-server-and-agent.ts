@@ -52,6 +52,8 @@ export async function main(say: (line: string) => void = console.log): Promise<M
     });
 
     // --- The bank's MCP server: each tool names the capability it needs; the guard does the rest. ---
+    // Fail closed: initialize, ping, tools/list and notifications pass on a valid token; any other method
+    // (resources/read, prompts/get, …) is refused unless opened with `methods: { 'resources/list': 'token', … }`.
     const guard = protectMcp({
       resource: mcpUrl,
       issuers: [bank.url],

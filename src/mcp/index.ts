@@ -6,7 +6,10 @@
  * `protectMcp` maps each tool to the Legate capability it needs, verifies
  * the DPoP-bound access token a Legate node issued (`legate/resource-server`),
  * refuses a call beyond the token's authority with the MCP scope challenge
- * (403 `insufficient_scope`), serves the RFC 9728 metadata, and hands tool
+ * (403 `insufficient_scope`), lets only `initialize`, `ping`, `tools/list`,
+ * notifications and responses through on a valid token alone and refuses
+ * any other method unless the author opens it (`methods`, fail closed),
+ * serves the RFC 9728 metadata, and hands tool
  * handlers the SDK's `AuthInfo`; `mcpHandler` / `mcpMiddleware` put it in
  * front of a Node `http` server or Express. Client side, `dpopFetch` gives
  * the SDK's client transport DPoP (SEP-1932). The SDK is never imported:
@@ -25,5 +28,5 @@ export { protectMcp, DEFAULT_MCP_BODY_BYTES, type ProtectMcpOptions, type Protec
 export { mcpHandler, mcpMiddleware, type McpHandlerOptions, type McpNext, type McpRequest } from './node-http.js';
 export { dpopFetch, type DpopFetchOptions, type McpFetch } from './dpop-fetch.js';
 export { legateAuthInfo } from './auth-info.js';
-export { toolRequirements, MAX_BATCH } from './tools.js';
-export type { LegateAuthExtra, LegateAuthInfo, ToolArguments, ToolAuthority, ToolRequirement } from './types.js';
+export { toolRequirements, MAX_BATCH, TOKEN_ONLY_METHODS } from './tools.js';
+export type { LegateAuthExtra, LegateAuthInfo, MethodAuthority, ToolArguments, ToolAuthority, ToolRequirement } from './types.js';

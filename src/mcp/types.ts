@@ -29,10 +29,21 @@ export interface ToolAuthority {
   amount?: (args: ToolArguments) => Money | undefined;
 }
 
+/**
+ * How an MCP method other than `tools/call` is let through when the author
+ * opens it (`protectMcp`'s `methods`): `'token'` (any valid token for this
+ * server), or the capability it needs, as for a tool, with the request's
+ * `params` in place of a call's arguments (`resources/read`:
+ * `{ action: 'read', resource: (params) => docsResourceOf(params.uri) }`).
+ */
+export type MethodAuthority = 'token' | ToolAuthority;
+
 /** What one concrete call asks of the token: the capability with the resource and amount resolved. */
 export interface ToolRequirement {
-  /** The tool's name, for messages and audit. */
-  tool: string;
+  /** The JSON-RPC method: `tools/call`, or a method the author mapped to a capability. */
+  method: string;
+  /** The tool's name (a `tools/call`), for messages and audit. */
+  tool?: string;
   action: string;
   resource: string;
   scope?: string;

@@ -31,7 +31,7 @@ export { legateAuth, refusalResponse, type LegateEnv } from './hono.js';
 export { nodeAuth, type NodeAuthHandler, type NodeAuthOptions } from './node-http.js';
 export { protectedResourceMetadataHandler, type ProtectedResourceMetadataHandler, type ProtectedResourceMetadataOptions } from './metadata.js';
 export { authzenConfigurationUrl } from './pdp.js';
-export { refusalBody } from './types.js';
+export { AUTHENTICATED, refusalBody } from './types.js';
 export type {
   Attribution,
   DpopOptions,
@@ -40,11 +40,14 @@ export type {
   ResourceErrorName,
   ResourceServer,
   ResourceServerOptions,
+  RouteAnswer,
   RouteFunction,
   RouteMapping,
   RouteRequest,
   RouteTarget,
   VerifyAllowed,
+  VerifyAuthenticated,
+  VerifyGranted,
   VerifyRefused,
   VerifyResult,
 } from './types.js';

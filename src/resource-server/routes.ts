@@ -6,7 +6,9 @@
  * `"<METHOD> <path>"` whose paths may name segments (`/tickets/:id`).
  * The body is read only when the service asks for it, from a clone (the
  * handler can still read the original), within a byte bound. Whatever the
- * mapping answers is checked here, so a sloppy mapping fails closed.
+ * mapping answers is checked here, so a sloppy mapping fails closed:
+ * a target, or the exact answer {@link AUTHENTICATED} (a valid token is
+ * enough), nothing else.
  */
 
 import { isValidMoney } from '../capability/money.js';
@@ -15,16 +17,16 @@ import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { readBounded } from '../lib/http.js';
 import { parseJson } from '../lib/json.js';
-import type { RouteFunction, RouteMapping, RouteRequest, RouteTarget } from './types.js';
+import { AUTHENTICATED, type RouteAnswer, type RouteFunction, type RouteMapping, type RouteRequest } from './types.js';
 
 interface CompiledRoute {
   method: string;
   segments: string[];
-  target: RouteTarget | RouteFunction;
+  target: RouteAnswer | RouteFunction;
 }
 
 /** Finds the target of a request: `undefined` when the mapping covers no such route. */
-export type RouteResolver = (request: RouteRequest) => Promise<RouteTarget | undefined>;
+export type RouteResolver = (request: RouteRequest) => Promise<RouteAnswer | undefined>;
 
 /**
  * Compiles a mapping once, at construction, so a malformed table key is a
@@ -37,7 +39,7 @@ export function routeResolver(mapping: RouteMapping): RouteResolver {
   const routes: CompiledRoute[] = Object.entries(mapping).map(([key, target]) => {
     const match = /^([A-Z]+|\*) (\/\S*)$/.exec(key);
     if (!match) throw new RangeError(`routes: "${key}" is not "<METHOD> <path>"`);
-    if (typeof target !== 'function' && !isRecord(target)) throw new TypeError(`routes["${key}"] must be a target or a function`);
+    if (typeof target !== 'function' && target !== AUTHENTICATED && !isRecord(target)) throw new TypeError(`routes["${key}"] must be a target, '${AUTHENTICATED}' or a function`);
     return { method: match[1]!, segments: match[2]!.split('/'), target };
   });
   return async (request) => {
@@ -67,9 +69,9 @@ function matchSegments(pattern: readonly string[], path: readonly string[]): Rec
   return params;
 }
 
-/** A target as the mapping gave it, checked: a concrete action and resource, a non-empty scope, valid Money. */
-function checkedTarget(target: RouteTarget | undefined): RouteTarget | undefined {
-  if (target === undefined) return undefined;
+/** A target as the mapping gave it, checked: {@link AUTHENTICATED}, or a concrete action and resource, a non-empty scope, valid Money. */
+function checkedTarget(target: RouteAnswer | undefined): RouteAnswer | undefined {
+  if (target === undefined || target === AUTHENTICATED) return target;
   const bad = (message: string) => legateError('ERR_INVALID_ARGUMENT', `route mapping: ${message}`, { claim: 'routes' });
   if (!isRecord(target) || typeof target.action !== 'string' || typeof target.resource !== 'string') throw bad('a target needs string action and resource');
   if (!isConcreteAction(target.action)) throw bad('the action must be a concrete name');

@@ -7,6 +7,9 @@
  * what one verification answers: the verified claims, the capability that
  * allows the request and who stands behind it, or a refusal already shaped
  * as an RFC 6750 / RFC 9449 response (status, error, `WWW-Authenticate`).
+ * A route may also be open to any valid token for this resource
+ * ({@link AUTHENTICATED}): the token and its DPoP proof are verified, and
+ * no capability is asked for.
  */
 
 import type { Money } from '../credential/types.js';
@@ -29,6 +32,17 @@ export interface RouteTarget {
   amount?: Money | undefined;
 }
 
+/**
+ * The route answer for a request any valid token for this resource may
+ * make (an MCP `initialize`, a "who am I" route): the token and its DPoP
+ * proof are verified as for any route, then no capability is checked and
+ * no PDP asked. The allowed result says so ({@link VerifyAuthenticated}).
+ */
+export const AUTHENTICATED = 'authenticated';
+
+/** What a mapping answers for a request: the capability it needs, or {@link AUTHENTICATED} (a valid token is enough). */
+export type RouteAnswer = RouteTarget | typeof AUTHENTICATED;
+
 /** The concrete request a mapping reads. */
 export interface RouteRequest {
   /** Upper-case HTTP method. */
@@ -43,14 +57,15 @@ export interface RouteRequest {
 }
 
 /** Maps a request to its target; `undefined` when no Legate authority covers the route, which is refused. */
-export type RouteFunction = (request: RouteRequest) => RouteTarget | undefined | Promise<RouteTarget | undefined>;
+export type RouteFunction = (request: RouteRequest) => RouteAnswer | undefined | Promise<RouteAnswer | undefined>;
 
 /**
  * How the service's requests map to capabilities: a function, or a table
  * keyed `"<METHOD> <path>"` (`"POST /refunds"`, `"GET /tickets/:id"`, method
- * `*` for any) whose values are targets or functions of the request.
+ * `*` for any) whose values are targets, {@link AUTHENTICATED}, or
+ * functions of the request.
  */
-export type RouteMapping = RouteFunction | Readonly<Record<string, RouteTarget | RouteFunction>>;
+export type RouteMapping = RouteFunction | Readonly<Record<string, RouteAnswer | RouteFunction>>;
 
 /** DPoP settings of a resource server. */
 export interface DpopOptions {
@@ -124,20 +139,36 @@ export interface ResourceServerOptions {
 /** Who acted for whom: current actor first, then prior actors, then the owner (`sub`). */
 export type Attribution = string[];
 
-/** An allowed request. */
-export interface VerifyAllowed {
+/** What every allowed request carries. */
+interface AllowedCommon {
   ok: true;
   claims: AccessTokenClaims;
+  attribution: Attribution;
+  /** Headers to add to the response (a fresh `DPoP-Nonce` when nonces are on). */
+  headers: Record<string, string>;
+  /** The parsed body the mapping read, when `body` is enabled (undefined for none). */
+  body?: unknown;
+}
+
+/** A request allowed by a capability of the token. */
+export interface VerifyGranted extends AllowedCommon {
   /** The granted capability (authorization detail) that allows the request. */
   capability: LegateAuthorizationDetail;
-  attribution: Attribution;
   /** What the request was mapped to. */
   target: RouteTarget;
   /** Who decided: this process, or the node's PDP as well (stateful constraints). */
   decidedBy: 'local' | 'pdp';
-  /** Headers to add to the response (a fresh `DPoP-Nonce` when nonces are on). */
-  headers: Record<string, string>;
 }
+
+/** A request to a route mapped to {@link AUTHENTICATED}: the token and its proof verified, no capability checked. */
+export interface VerifyAuthenticated extends AllowedCommon {
+  capability?: undefined;
+  target: typeof AUTHENTICATED;
+  decidedBy: 'token';
+}
+
+/** An allowed request: by a capability, or on a valid token alone where the mapping says so. */
+export type VerifyAllowed = VerifyGranted | VerifyAuthenticated;
 
 /** The OAuth error of a refusal (RFC 6750 §3.1, RFC 9449 §7.1, RFC 6749 §5.2 for 500 and 503). */
 export type ResourceErrorName = OAuthError;

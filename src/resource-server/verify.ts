@@ -17,7 +17,9 @@
  * 4. the decision: the request, mapped to a capability, against the
  *    token's `authorization_details` with every stateless constraint checked
  *    here (decide), and budgets, rate limits and approvals settled by the
- *    node's AuthZEN PDP, failing closed when it cannot be reached (pdp).
+ *    node's AuthZEN PDP, failing closed when it cannot be reached (pdp);
+ *    or, for a route the mapping answers `AUTHENTICATED`, no capability:
+ *    the verified token and proof are enough (`decidedBy: 'token'`).
  *
  * The answer is data: the claims, the capability and the attribution, or a
  * refusal ready to send (refusal). `verify` never throws for anything a
@@ -38,7 +40,7 @@ import { issuerKeys } from './issuer-keys.js';
 import { pdpClient, type PdpClient } from './pdp.js';
 import { decisionRefusal, missingCredentials, refusalOf, unavailable, type ChallengeContext } from './refusal.js';
 import { readBody, routeResolver } from './routes.js';
-import type { ResourceServer, ResourceServerOptions, VerifyAllowed, VerifyResult } from './types.js';
+import { AUTHENTICATED, type ResourceServer, type ResourceServerOptions, type VerifyAllowed, type VerifyResult } from './types.js';
 
 const DEFAULT_BODY_BYTES = 64 * 1024;
 /** RFC 7235 token68, which a JWS in compact form is. */
@@ -150,6 +152,16 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (target === undefined) {
       return decisionRefusal({ code: 'ERR_NOT_AUTHORIZED', message: 'no capability is mapped to this route' }, undefined, challenge);
     }
+    // What every allow carries, made once the request is allowed (a fresh nonce, after any PDP round trip).
+    const allowed = () => ({
+      ok: true as const,
+      claims,
+      attribution: attributionOf(claims),
+      headers: nonces === undefined ? {} : { 'DPoP-Nonce': nonces.issue() },
+      ...(readsBody ? { body } : {}),
+    });
+    // The token and its proof verified above: for this route they are all it takes.
+    if (target === AUTHENTICATED) return { ...allowed(), target, decidedBy: 'token' };
     const local = decideLocally(claims.authorization_details, target, { pdp: pdp !== undefined, clock });
     if (local.outcome === 'deny') return decisionRefusal(local.reasons[0]!, target, challenge);
     if (local.outcome === 'pdp') {
@@ -161,15 +173,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       }
       if (!answer.decision) return decisionRefusal(answer, target, challenge);
     }
-    return {
-      ok: true,
-      claims,
-      capability: local.detail,
-      attribution: attributionOf(claims),
-      target,
-      decidedBy: local.outcome === 'pdp' ? 'pdp' : 'local',
-      headers: nonces === undefined ? {} : { 'DPoP-Nonce': nonces.issue() },
-    };
+    return { ...allowed(), capability: local.detail, target, decidedBy: local.outcome === 'pdp' ? 'pdp' : 'local' };
   }
 
   return {

@@ -62,14 +62,18 @@ async function post(body: unknown, options: { key?: DpopKeyPair; token?: string;
 const call = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: args } });
 
 describe('protectMcp', () => {
-  it('lets initialize, tools/list, notifications and the SSE GET through on a valid token alone, with the SDK AuthInfo', async () => {
+  it('lets initialize, ping, tools/list, notifications, responses and the SSE GET through on a valid token alone, with the SDK AuthInfo', async () => {
     for (const body of [
       { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'alice', version: '1' } } },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 2, method: 'ping' },
+      { jsonrpc: '2.0', id: 3, result: {} },
+      [{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } }],
     ]) {
       const result = await guard.authorize(await post(body));
-      expect(result).toMatchObject({ ok: true, body });
+      expect(result).toMatchObject({ ok: true, body, decision: { target: 'authenticated', decidedBy: 'token' }, auth: { clientId: alice.did } });
+      expect(result.ok && result.decision.capability).toBeUndefined();
     }
     const key = generateDpopKey();
     const { token, claims } = await aliceToken(key);
@@ -78,6 +82,7 @@ describe('protectMcp', () => {
       ok: true,
       body: undefined,
       headers: {},
+      decision: { ok: true, claims, attribution: [alice.did, carol], headers: {}, body: undefined, target: 'authenticated', decidedBy: 'token' },
       auth: {
         token,
         clientId: alice.did,
@@ -101,6 +106,50 @@ describe('protectMcp', () => {
     expect(over.ok || over.headers['WWW-Authenticate']).toMatch(/^DPoP error="insufficient_scope".*scope="refund:billing:refunds".*resource_metadata="https:\/\/mcp\.bank\.example\/\.well-known\/oauth-protected-resource\/mcp"/);
     const never = await guard.authorize(await post(call('close_account', { account: 'A-1' })));
     expect(never).toMatchObject({ ok: false, status: 403, body: { error: 'insufficient_scope', code: 'ERR_NOT_AUTHORIZED', scope: 'close:billing:accounts' } });
+  });
+
+  it('refuses every other method with the code of an unmapped tool, alone or in a batch, before anything runs (fail closed)', async () => {
+    for (const body of [
+      { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'file:///etc/passwd' } },
+      { jsonrpc: '2.0', id: 2, method: 'prompts/get', params: { name: 'secrets' } },
+      { jsonrpc: '2.0', id: 3, method: 'completion/complete', params: {} },
+      [{ jsonrpc: '2.0', id: 4, method: 'tools/list' }, { jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'file:///etc/passwd' } }],
+      [call('lookup_invoice', { id: 'A' }), { jsonrpc: '2.0', id: 9, method: 'prompts/get', params: { name: 'x' } }],
+    ]) {
+      const refused = await guard.authorize(await post(body));
+      expect(refused).toMatchObject({ ok: false, status: 403, body: { error: 'insufficient_scope', code: 'ERR_NOT_AUTHORIZED' } });
+      expect(refused.ok || refused.headers['WWW-Authenticate']).toMatch(/^DPoP error="insufficient_scope"/);
+    }
+    // Another HTTP method than POST, GET and DELETE is not an MCP request.
+    expect(await guard.authorize(await post(undefined, { method: 'PUT' }))).toMatchObject({ ok: false, status: 403, body: { code: 'ERR_NOT_AUTHORIZED' } });
+  });
+
+  it('opens the methods the author maps: to a valid token, or to a capability from their params', async () => {
+    const opened = protectMcp({
+      resource: RESOURCE,
+      issuers: [ISSUER],
+      fetch: asFetch,
+      tools: {},
+      methods: {
+        'resources/list': 'token',
+        'resources/read': { action: 'read', resource: (params) => `billing:invoices:${String(params.uri).replace(/^invoice:\/\//, '')}` },
+        'prompts/get': { action: 'read', resource: 'billing:prompts' },
+      },
+    });
+    expect(await opened.authorize(await post({ jsonrpc: '2.0', id: 1, method: 'resources/list' }))).toMatchObject({ ok: true, decision: { decidedBy: 'token' } });
+    expect(await opened.authorize(await post({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'invoice://INV-7' } }))).toMatchObject({
+      ok: true,
+      decision: { decidedBy: 'local', target: { action: 'read', resource: 'billing:invoices:INV-7' }, capability: { resource: 'billing:invoices:*' } },
+    });
+    expect(await opened.authorize(await post({ jsonrpc: '2.0', id: 3, method: 'prompts/get', params: { name: 'x' } }))).toMatchObject({
+      ok: false,
+      status: 403,
+      body: { code: 'ERR_NOT_AUTHORIZED', scope: 'read:billing:prompts' },
+    });
+    expect(await opened.authorize(await post({ jsonrpc: '2.0', id: 4, method: 'completion/complete' }))).toMatchObject({ ok: false, status: 403, body: { code: 'ERR_NOT_AUTHORIZED' } });
+    expect(opened.metadata.metadata.scopes_supported).toEqual(['read:billing:prompts']);
+    expect(() => protectMcp({ resource: RESOURCE, issuers: [ISSUER], tools: {}, methods: { 'tools/call': 'token' } })).toThrow(TypeError);
+    expect(() => protectMcp({ resource: RESOURCE, issuers: [ISSUER], tools: {}, methods: { 'resources/read': 'open' as never } })).toThrow(TypeError);
   });
 
   it('refuses an unmapped tool (403), a malformed call (400), and a batch of two calls (400)', async () => {
