@@ -198,6 +198,38 @@ describe('SQLite store', () => {
       }
     });
 
+    it('migration 10 moves one-time keys into a WITHOUT ROWID table: a key claimed before the upgrade stays claimed until it expires', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 9));
+      const put = db.prepare('INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)');
+      put.run('oauth:dpop:jkt:jti-1', '2030-01-01T00:00:00.000Z');
+      put.run('oauth:vp:old', '2020-01-01T00:00:00.000Z');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        const now = '2026-01-01T00:00:00.000Z';
+        expect(await store.claimOnce('oauth:dpop:jkt:jti-1', '2031-01-01T00:00:00.000Z', now)).toBe(false);
+        // Expired before the upgrade: may be claimed again, once.
+        expect(await store.claimOnce('oauth:vp:old', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+        expect(await store.claimOnce('oauth:vp:old', '2031-01-01T00:00:00.000Z', now)).toBe(false);
+        expect(await store.claimOnce('oauth:vp:new', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+        expect((await store.sweep('2030-06-01T00:00:00.000Z')).oneTimeKeys).toBe(1);
+        expect(await store.claimOnce('oauth:dpop:jkt:jti-1', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        const { sql } = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'one_time_keys'").get() as { sql: string };
+        expect(sql).toMatch(/WITHOUT ROWID/);
+        const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'one_time_keys'").all();
+        expect(indexes).toEqual([{ name: 'one_time_keys_by_expiry' }]);
+      } finally {
+        check.close();
+      }
+    });
+
     it('migration 7 moves sessions and acknowledges out of settings into typed tables, keeping their data', async () => {
       const db = new Database(path);
       applyMigrations(db, MIGRATIONS.slice(0, 6));

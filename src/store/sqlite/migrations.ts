@@ -276,6 +276,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX answers_by_expiry ON answers (expires_at);
     `,
   },
+  {
+    version: 10,
+    description: 'one-time keys in a WITHOUT ROWID table: a claim writes the key B-tree and the expiry index, not also a rowid table (#15)',
+    // A rowid table with a TEXT primary key is two B-trees (rows by rowid, the
+    // key's unique index); keyed by the key itself it is one. Every claim of
+    // a token exchange (DPoP jti, presentation nonce) writes one page fewer.
+    // Keys and expiries move as they are: a claimed key stays claimed.
+    sql: `
+      CREATE TABLE one_time_keys_v10 (
+        key         TEXT NOT NULL PRIMARY KEY,
+        expires_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO one_time_keys_v10 (key, expires_at) SELECT key, expires_at FROM one_time_keys;
+      DROP TABLE one_time_keys;
+      ALTER TABLE one_time_keys_v10 RENAME TO one_time_keys;
+      CREATE INDEX one_time_keys_by_expiry ON one_time_keys (expires_at);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
