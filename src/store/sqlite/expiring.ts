@@ -18,7 +18,7 @@
  * migration 11 hold the JWTs themselves and are read as they are. Internal.
  */
 
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { legateError } from '../../errors/index.js';
 import type { AcknowledgeRecord, PeerSessionRecord, SessionRecord, SweepResult } from '../types.js';
@@ -108,7 +108,7 @@ export class ExpiringStatements {
         tokens.map((token) => {
           let reference = references.get(token);
           if (reference === undefined) {
-            const hash = createHash('sha256').update(token, 'utf8').digest('base64url');
+            const hash = digestOf('sha256', token, 'base64url');
             this.#putToken.run({ hash, token, expires_at: tokenExpiry, session_expires_at: session.expiresAt });
             references.set(token, (reference = REFERENCE + hash));
           }
