@@ -7,7 +7,7 @@
  * lowercase hex), and reading a stored text back without trusting it.
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isRecord } from '../lib/assert.js';
 import { canonicalJson, MAX_CANONICAL_DEPTH } from '../lib/canonical-json.js';
 import { parseJson } from '../lib/json.js';
@@ -88,7 +88,7 @@ export function checkAuditFields(fields: AuditFields): Omit<AuditEntry, 'seq' | 
 
 /** SHA-256 of a text's UTF-8 bytes, lowercase hex. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /**

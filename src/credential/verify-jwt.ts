@@ -13,7 +13,7 @@
  * checks after the signature are those of every securing form (`checks.ts`).
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KeyResolvable } from '../did/verification-key.js';
 import { LegateError } from '../errors/index.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
@@ -111,7 +111,7 @@ export interface CredentialVerification<C> {
 /** SHA-256 (base64url) of a compact JWS's payload part, as sent. */
 const payloadDigest = (token: string): string => {
   const start = token.indexOf('.') + 1;
-  return createHash('sha256').update(token.slice(start, token.indexOf('.', start))).digest('base64url');
+  return hash('sha256', token.slice(start, token.indexOf('.', start)), 'base64url');
 };
 
 /** @internal Verifies a `vc+jwt` credential of one profile. */

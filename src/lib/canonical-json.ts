@@ -45,19 +45,28 @@ function serialize(value: unknown, depth: number): string {
       throw new TypeError(`canonical JSON cannot represent a ${typeof value}`);
   }
   if (depth >= MAX_CANONICAL_DEPTH) throw new RangeError(`canonical JSON nests deeper than ${MAX_CANONICAL_DEPTH} levels (or is cyclic)`);
+  // Plain loops building one string: the audit log canonicalizes every entry (and again when checkpointing).
   if (Array.isArray(value)) {
-    return `[${value.map((item: unknown) => {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       if (item === undefined) throw new TypeError('canonical JSON arrays cannot hold undefined');
-      return serialize(item, depth + 1);
-    }).join(',')}]`;
+      if (i > 0) out += ',';
+      out += serialize(item, depth + 1);
+    }
+    return `${out}]`;
   }
   if (!isPlainObject(value)) throw new TypeError('canonical JSON objects must be plain objects');
   // RFC 8785 §3.2.3: sort by UTF-16 code units, which is what the default sort compares.
-  const members = Object.keys(value)
-    .filter((key) => value[key] !== undefined)
-    .sort()
-    .map((key) => `${canonicalString(key)}:${serialize(value[key], depth + 1)}`);
-  return `{${members.join(',')}}`;
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  for (const key of keys) {
+    const member = value[key];
+    if (member === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${canonicalString(key)}:${serialize(member, depth + 1)}`;
+  }
+  return `${out}}`;
 }
 
 /**

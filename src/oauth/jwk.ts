@@ -9,7 +9,7 @@
  * is the key's stable name (`cnf.jkt`).
  */
 
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject } from 'node:crypto';
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
@@ -49,7 +49,7 @@ export function jwkThumbprint(jwk: PublicJwk): string {
     // A caller that skipped parsePublicJwk must not get a thumbprint of half a key.
     throw invalidJwk('a thumbprint is taken of an OKP or EC public JWK');
   }
-  return createHash('sha256').update(json, 'utf8').digest('base64url');
+  return hash('sha256', json, 'base64url');
 }
 
 /**

@@ -198,6 +198,110 @@ describe('SQLite store', () => {
       }
     });
 
+    it('migration 11 keeps sessions written before it readable, JWTs and all; new sessions name their JWTs by reference', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 10));
+      const legacy = { 'urn:uuid:leaf': ['leaf.jwt', 'root.jwt'] };
+      db.prepare('INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)').run('old', JSON.stringify(legacy), '2030-01-01T00:00:00.000Z');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect(await store.getSession('old')).toEqual({ id: 'old', chains: legacy, expiresAt: '2030-01-01T00:00:00.000Z' });
+        await store.putSession({ id: 'new', chains: legacy, expiresAt: '2030-01-01T00:00:00.000Z' });
+        expect(await store.getSession('new')).toEqual({ id: 'new', chains: legacy, expiresAt: '2030-01-01T00:00:00.000Z' });
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        const row = check.prepare("SELECT chains FROM sessions WHERE id = 'new'").get() as { chains: string };
+        expect(row.chains).not.toContain('leaf.jwt');
+        expect(check.prepare('SELECT token FROM session_tokens ORDER BY token').all()).toEqual([{ token: 'leaf.jwt' }, { token: 'root.jwt' }]);
+      } finally {
+        check.close();
+      }
+    });
+
+    it('stores each session JWT once, keeps it while any session naming it lives, and sweeps it after the last one', async () => {
+      const jwt = (n: number) => `header.payload-${n}.signature`;
+      const store = await openSqliteStore(path);
+      try {
+        const shared = { 'urn:uuid:a': [jwt(1), jwt(0)], 'urn:uuid:b': [jwt(2), jwt(0)] };
+        await store.putSession({ id: 's1', chains: shared, expiresAt: '2030-01-01T00:00:00.000Z' });
+        // A later session on the same root outlives the JWT's stored expiry (s1's + an hour): it is raised.
+        await store.putSession({ id: 's2', chains: { 'urn:uuid:c': [jwt(3), jwt(0)] }, expiresAt: '2030-01-02T00:00:00.000Z' });
+        // A duplicate id is refused and changes nothing the live sessions read.
+        await expect(store.putSession({ id: 's1', chains: { x: [jwt(9)] }, expiresAt: '2030-01-01T00:00:00.000Z' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getSession('s1')).toEqual({ id: 's1', chains: shared, expiresAt: '2030-01-01T00:00:00.000Z' });
+
+        expect((await store.sweep('2030-01-01T12:00:00.000Z')).sessions).toBe(1);
+        expect(await store.getSession('s1')).toBeUndefined();
+        expect(await store.getSession('s2')).toEqual({ id: 's2', chains: { 'urn:uuid:c': [jwt(3), jwt(0)] }, expiresAt: '2030-01-02T00:00:00.000Z' });
+        expect((await store.sweep('2030-01-02T00:00:00.000Z')).sessions).toBe(1);
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        // s1's own JWTs (and the refused duplicate's) went with the first sweep, their hour past s1 having run out;
+        // the shared root and s2's JWT are kept until s2's end + an hour.
+        expect(check.prepare('SELECT token, expires_at FROM session_tokens ORDER BY token').all()).toEqual([
+          { token: jwt(0), expires_at: '2030-01-02T01:00:00.000Z' },
+          { token: jwt(3), expires_at: '2030-01-02T01:00:00.000Z' },
+        ]);
+      } finally {
+        check.close();
+      }
+    });
+
+    it('refuses with ERR_STORE a session row naming a JWT that is not stored', async () => {
+      const store = await openSqliteStore(path);
+      await store.putSession({ id: 's1', chains: { leaf: ['a.b.c'] }, expiresAt: '2030-01-01T00:00:00.000Z' });
+      await store.close();
+      const db = new Database(path);
+      db.exec('DELETE FROM session_tokens');
+      db.close();
+      const reopened = await openSqliteStore(path);
+      try {
+        await expect(reopened.getSession('s1')).rejects.toMatchObject({ code: 'ERR_STORE' });
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('migration 10 moves one-time keys into a WITHOUT ROWID table: a key claimed before the upgrade stays claimed until it expires', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 9));
+      const put = db.prepare('INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)');
+      put.run('oauth:dpop:jkt:jti-1', '2030-01-01T00:00:00.000Z');
+      put.run('oauth:vp:old', '2020-01-01T00:00:00.000Z');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        const now = '2026-01-01T00:00:00.000Z';
+        expect(await store.claimOnce('oauth:dpop:jkt:jti-1', '2031-01-01T00:00:00.000Z', now)).toBe(false);
+        // Expired before the upgrade: may be claimed again, once.
+        expect(await store.claimOnce('oauth:vp:old', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+        expect(await store.claimOnce('oauth:vp:old', '2031-01-01T00:00:00.000Z', now)).toBe(false);
+        expect(await store.claimOnce('oauth:vp:new', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+        expect((await store.sweep('2030-06-01T00:00:00.000Z')).oneTimeKeys).toBe(1);
+        expect(await store.claimOnce('oauth:dpop:jkt:jti-1', '2031-01-01T00:00:00.000Z', now)).toBe(true);
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        const { sql } = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'one_time_keys'").get() as { sql: string };
+        expect(sql).toMatch(/WITHOUT ROWID/);
+        const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'one_time_keys'").all();
+        expect(indexes).toEqual([{ name: 'one_time_keys_by_expiry' }]);
+      } finally {
+        check.close();
+      }
+    });
+
     it('migration 7 moves sessions and acknowledges out of settings into typed tables, keeping their data', async () => {
       const db = new Database(path);
       applyMigrations(db, MIGRATIONS.slice(0, 6));

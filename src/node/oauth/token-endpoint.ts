@@ -32,7 +32,6 @@ import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_SESSION } from '../../oauth/types.j
 import type { Signer } from '../../keys/signer.js';
 import { audit, auditRefusal, auditUnauthenticated } from '../audit.js';
 import { inTransaction, type NodeContext } from '../context.js';
-import { storeReplayCache } from '../replay.js';
 import { organizationSigner } from '../signers.js';
 import { verificationOptions } from '../verify.js';
 import { issuerOf, tokenEndpointUrl } from './metadata.js';
@@ -164,7 +163,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
     // Single use, claimed with the token: the DPoP proof (until it is stale) and each presentation's nonce.
     const dpopKeys = proof === undefined ? [] : [`oauth:dpop:${proof.jkt}:${proof.jti}`];
     const until = Math.max(proven.replayUntil, proof === undefined ? 0 : (proof.iat + node.oauth.dpopMaxAgeSeconds + 2 * node.oauth.clockSkewSeconds) * 1000);
-    const replayed = await claimOnce(storeReplayCache(tx), [...dpopKeys, ...proven.replayKeys], new Date(until));
+    const replayed = await claimOnce(tx, [...dpopKeys, ...proven.replayKeys], new Date(until));
     if (replayed !== -1 && replayed < dpopKeys.length) {
       throw legateError('ERR_DPOP_INVALID', 'this DPoP proof was already used', { claim: 'jti', reason: 'replay' });
     }
@@ -198,10 +197,14 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
   };
 }
 
-/** The index of the first key already claimed, else -1 (all claimed now), in one transaction when the cache can. */
-async function claimOnce(replay: ReturnType<typeof storeReplayCache>, keys: readonly string[], until: Date): Promise<number> {
-  if (replay.rememberEach !== undefined) return replay.rememberEach(keys, until);
-  for (let i = 0; i < keys.length; i++) if (!(await replay.remember(keys[i]!, until))) return i;
+/**
+ * The index of the first key already claimed, else -1 (all claimed now). `tx` is the transaction that
+ * issues the token: the claims commit with it or not at all, so they need no transaction (savepoint) of their own.
+ */
+async function claimOnce(tx: NodeContext, keys: readonly string[], until: Date): Promise<number> {
+  const expiresAt = until.toISOString();
+  const now = tx.clock().toISOString();
+  for (let i = 0; i < keys.length; i++) if (!(await tx.store.claimOnce(keys[i]!, expiresAt, now))) return i;
   return -1;
 }
 

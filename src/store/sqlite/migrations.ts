@@ -276,6 +276,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX answers_by_expiry ON answers (expires_at);
     `,
   },
+  {
+    version: 10,
+    description: 'one-time keys in a WITHOUT ROWID table: a claim writes the key B-tree and the expiry index, not also a rowid table (#15)',
+    // A rowid table with a TEXT primary key is two B-trees (rows by rowid, the
+    // key's unique index); keyed by the key itself it is one. Every claim of
+    // a token exchange (DPoP jti, presentation nonce) writes one page fewer.
+    // Keys and expiries move as they are: a claimed key stays claimed.
+    sql: `
+      CREATE TABLE one_time_keys_v10 (
+        key         TEXT NOT NULL PRIMARY KEY,
+        expires_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO one_time_keys_v10 (key, expires_at) SELECT key, expires_at FROM one_time_keys;
+      DROP TABLE one_time_keys;
+      ALTER TABLE one_time_keys_v10 RENAME TO one_time_keys;
+      CREATE INDEX one_time_keys_by_expiry ON one_time_keys (expires_at);
+    `,
+  },
+  {
+    version: 11,
+    description: 'session chains by reference: each credential JWT stored once, keyed by its SHA-256; small session rows keyed by id (#15)',
+    // A session row held the full JWTs of its chains (about 4 KB for a chain
+    // of two), one page per token issued, though every token of an agent
+    // rests on the same few credentials. New rows hold "sha256:<hash>"
+    // references into session_tokens (see store/sqlite/expiring), whose
+    // expiry is kept at or after that of every session naming it. Rows
+    // written before keep their JWTs and are read as they are; they move into
+    // the WITHOUT ROWID table unchanged.
+    sql: `
+      CREATE TABLE session_tokens (
+        hash        TEXT NOT NULL PRIMARY KEY,
+        token       TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX session_tokens_by_expiry ON session_tokens (expires_at);
+
+      CREATE TABLE sessions_v11 (
+        id          TEXT NOT NULL PRIMARY KEY,
+        chains      TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO sessions_v11 (id, chains, expires_at) SELECT id, chains, expires_at FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_v11 RENAME TO sessions;
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

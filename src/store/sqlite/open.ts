@@ -296,6 +296,16 @@ class SqliteConnection {
     return this.#dataVersion === undefined ? undefined : `${this.#dataVersion.get()}:${this.#changes}`;
   }
 
+  /** Prepared transaction-control statements (BEGIN, COMMIT, SAVEPOINT …), by their text: parsed once, not at every transaction. */
+  readonly #control = new Map<string, Database.Statement>();
+
+  /** Runs one transaction-control statement (no parameters, no rows). */
+  control(sql: string): void {
+    let statement = this.#control.get(sql);
+    if (statement === undefined) this.#control.set(sql, (statement = this.db.prepare(sql)));
+    statement.run();
+  }
+
   /** A rolled-back transaction may have changed what a stamp covered and then undone it: a new stamp. */
   rolledBack(): void {
     this.#changes++;
@@ -805,7 +815,7 @@ class SqliteTransaction extends SqliteStoreBase {
   static async run<T>(connection: SqliteConnection, isReadonly: boolean, fn: (tx: Store) => Promise<T>): Promise<T> {
     const { db } = connection;
     // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY.
-    guarded(connection, 'transaction', () => db.exec(isReadonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'));
+    guarded(connection, 'transaction', () => connection.control(isReadonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'));
     const tx = new SqliteTransaction(connection, 0, { aborted: false });
     let result: T;
     try {
@@ -822,7 +832,7 @@ class SqliteTransaction extends SqliteStoreBase {
     }
     tx.#end();
     try {
-      guarded(connection, 'commit transaction', () => db.exec('COMMIT'));
+      guarded(connection, 'commit transaction', () => connection.control('COMMIT'));
     } catch (error) {
       connection.status.forgetCounts();
       connection.rolledBack();
@@ -847,7 +857,7 @@ class SqliteTransaction extends SqliteStoreBase {
     const { db } = this.#connection;
     const savepoint = `legate_tx_${this.#depth + 1}`;
     try {
-      db.exec(`SAVEPOINT ${savepoint}`);
+      this.#connection.control(`SAVEPOINT ${savepoint}`);
     } catch (error) {
       throw toStoreError(error, 'begin nested transaction');
     }
@@ -873,7 +883,7 @@ class SqliteTransaction extends SqliteStoreBase {
       child.#end();
       if (this.#ended) throw legateError('ERR_STORE', 'the enclosing transaction ended first');
       try {
-        db.exec(`RELEASE ${savepoint}`);
+        this.#connection.control(`RELEASE ${savepoint}`);
       } catch (error) {
         throw toStoreError(error, 'commit nested transaction');
       }
