@@ -8,12 +8,16 @@
  * allow-list. A JWKS is kept for a TTL; a token naming a `kid` it does not
  * hold (a rotated key) triggers one refetch, at most once per cooldown per
  * issuer (jose's `createRemoteJWKSet` model), so a stream of tokens with
- * invented kids costs one fetch per cooldown. Bodies are bounded, keys per
+ * invented kids costs one fetch per cooldown. A failed fetch (issuer down,
+ * bad metadata or JWKS) is remembered for the cooldown too: until it ends,
+ * every request needing that issuer's keys fails closed with the same code
+ * at once, so a down issuer is asked once per cooldown, not once per
+ * request. Bodies are bounded, keys per
  * JWKS are bounded, and the metadata's `issuer` must be the issuer asked
  * for (RFC 8414 §3.3).
  */
 
-import { legateError } from '../errors/index.js';
+import { isLegateError, legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { epochMsOf, systemClock, type Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
@@ -63,17 +67,35 @@ export function issuerKeys(options: IssuerKeysOptions): IssuerKeyLookup {
   const states = new Map<string, IssuerState>();
   /** Time of the last fetch attempt per issuer (success or failure): the cooldown counts from it. */
   const attempted = new Map<string, number>();
+  /** The failure of the last fetch per issuer, while it is the latest attempt. */
+  const failed = new Map<string, LegateError>();
   const inFlight = new Map<string, Promise<IssuerState>>();
 
   const fetchState = (iss: string): Promise<IssuerState> => {
     let pending = inFlight.get(iss);
     if (pending === undefined) {
+      const last = failed.get(iss);
+      if (last !== undefined && now() - attempted.get(iss)! < options.cooldownMs) {
+        // Backoff: the issuer failed within the cooldown; answer with its failure rather than asking again.
+        return Promise.reject(legateError(last.code, last.message, { claim: 'jwks', reason: 'backoff', cause: last }));
+      }
       attempted.set(iss, now());
-      pending = loadJwks(options.http, iss).then((jwks) => {
-        const state: IssuerState = { jwks, resolved: new Map(), fetchedAt: now() };
-        states.set(iss, state);
-        return state;
-      });
+      pending = loadJwks(options.http, iss).then(
+        (jwks) => {
+          const state: IssuerState = { jwks, resolved: new Map(), fetchedAt: now() };
+          states.set(iss, state);
+          failed.delete(iss);
+          return state;
+        },
+        (error: unknown) => {
+          // The client is not at fault for its issuer's failure (down, bad metadata, an oversized JWKS): 503, never 400 or 401.
+          const failure = isLegateError(error, 'ERR_PEER_TIMEOUT')
+            ? error
+            : legateError('ERR_PEER_UNREACHABLE', `the keys of ${iss} cannot be fetched`, { claim: 'jwks', reason: 'issuer-keys', cause: error });
+          failed.set(iss, failure);
+          throw failure;
+        },
+      );
       pending = pending.finally(() => inFlight.delete(iss));
       inFlight.set(iss, pending);
     }
