@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey } from '../../src/did/key.js';
 import { decodeBase64url } from '../../src/lib/base64url.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
-import { createResourceServer } from '../../src/resource-server/index.js';
+import { createResourceServer, refusalBody } from '../../src/resource-server/index.js';
 import type { ResourceServerOptions, RouteTarget, VerifyResult } from '../../src/resource-server/index.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { alice } from '../fixtures.js';
@@ -116,6 +116,16 @@ describe('resource server: the decision', () => {
     const { rs: rs2 } = setup({ pdp: { client: pdpClient } }, broken.app);
     const again = refused(await rs2.verify(await signedRequest({ ...(await accessToken({ details })), ...refund(10) })));
     expect([again.status, again.error]).toEqual([503, 'temporarily_unavailable']);
+  });
+
+  it('says nothing of the upstream failure in a 503: a fixed description, the failure kept in cause for logs', async () => {
+    const { rs } = setup({ pdp: { client: pdpClient, endpoint: 'https://pdp.unreachable.example/access/v1/evaluation' } });
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const result = refused(await rs.verify(await signedRequest({ ...(await accessToken({ details })), ...refund(10) })));
+    expect([result.status, result.code]).toEqual([503, 'ERR_PEER_UNREACHABLE']);
+    expect(result.description).toBe('the authorization server must decide this request and cannot be reached now; try again later');
+    expect(JSON.stringify(refusalBody(result))).not.toContain('unreachable.example');
+    expect(String((result.cause as Error).message)).toContain('pdp.unreachable.example');
   });
 
   it('relays the PDP allow, asking with a client assertion, the token, the amount and a fresh request id', async () => {

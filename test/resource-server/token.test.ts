@@ -186,11 +186,12 @@ describe('resource server: token and DPoP checks', () => {
     expect(none.headers['WWW-Authenticate']).toMatch(/^DPoP .*Bearer /);
   });
 
-  it('refuses an oversized token and a malformed Authorization header', async () => {
+  it('refuses an oversized token (401 invalid_token, RFC 6750 §3.1) and a malformed Authorization header', async () => {
     const { rs, net } = setup();
     const key = generateDpopKey();
     const oversized = refused(await rs.verify(await signedRequest({ token: 'a'.repeat(17 * 1024), key })));
-    expect([oversized.status, oversized.error, oversized.code]).toEqual([400, 'invalid_request', 'ERR_INPUT_TOO_LARGE']);
+    expect([oversized.status, oversized.error, oversized.code]).toEqual([401, 'invalid_token', 'ERR_INPUT_TOO_LARGE']);
+    expect(oversized.headers['WWW-Authenticate']).toContain('error="invalid_token"');
     const malformed = refused(await rs.verify(new Request(`${RESOURCE}/tickets/1`, { headers: { authorization: 'DPoP a b' } })));
     expect([malformed.status, malformed.code]).toEqual([401, 'ERR_TOKEN_INVALID']);
     expect(net.urls).toEqual([]);
