@@ -111,10 +111,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       const url = new URL(request.url);
       const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds });
       const jkt = claims.cnf?.jkt;
+      let proofJti: string | undefined;
       if (presented === 'DPoP') {
         if (jkt === undefined) throw legateError('ERR_TOKEN_INVALID', 'the token is not DPoP-bound (no cnf.jkt)', { claim: 'cnf', reason: 'cnf' });
         // verifyDpopProof normalizes htu (RFC 9449 §4.3: no query, no fragment) once; no need to do it here too.
-        await verifyDpopProof(request.headers.get('dpop') ?? undefined, {
+        ({ jti: proofJti } = await verifyDpopProof(request.headers.get('dpop') ?? undefined, {
           htm: request.method,
           htu: publicOrigin === undefined ? request.url : `${publicOrigin}${url.pathname}`,
           accessToken: token,
@@ -124,18 +125,24 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           skewSeconds,
           clock,
           replay,
-        });
+        }));
       } else if (jkt !== undefined) {
         // RFC 9449 §7.2: a sender-constrained token presented as Bearer would be usable by whoever stole it.
         throw legateError('ERR_TOKEN_INVALID', 'a DPoP-bound token must be presented with the DPoP scheme and a proof', { claim: 'cnf', reason: 'scheme' });
       }
-      return await decide(request, url, token, claims, context(scheme));
+      return await decide(request, url, { token, proofJti }, claims, context(scheme));
     } catch (error) {
       return refusalOf(error, context(scheme));
     }
   }
 
-  async function decide(request: Request, url: URL, token: string, claims: VerifyAllowed['claims'], challenge: ChallengeContext): Promise<VerifyResult> {
+  async function decide(
+    request: Request,
+    url: URL,
+    { token, proofJti }: { token: string; proofJti: string | undefined },
+    claims: VerifyAllowed['claims'],
+    challenge: ChallengeContext,
+  ): Promise<VerifyResult> {
     const body = readsBody ? await readBody(request, maxBodyBytes) : undefined;
     let target;
     try {
@@ -155,7 +162,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (local.outcome === 'pdp') {
       let answer;
       try {
-        answer = await pdp!({ issuer: claims.iss, agent: claims.client_id, token, target });
+        answer = await pdp!({ issuer: claims.iss, agent: claims.client_id, token, target, proofJti });
       } catch (error) {
         return unavailable(error);
       }

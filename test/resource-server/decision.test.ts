@@ -128,7 +128,7 @@ describe('resource server: the decision', () => {
     expect(String((result.cause as Error).message)).toContain('pdp.unreachable.example');
   });
 
-  it('relays the PDP allow, asking with a client assertion, the token, the amount and a fresh request id', async () => {
+  it('relays the PDP allow, asking with a client assertion, the token, the amount and a request id per request', async () => {
     const pdp = fakePdp(() => ({ body: { decision: true, context: { decision: 'allow', reasons: [] } } }));
     const { rs } = setup({ pdp: { client: pdpClient } }, pdp.app);
     const budget = { budget: { value: 100, currency: 'USD', period: 'P1D' } };
@@ -149,6 +149,25 @@ describe('resource server: the decision', () => {
     expect(authorization).toMatch(/^Bearer /);
     const assertion = decodeCompactJws(authorization!.slice('Bearer '.length), 8192).payload;
     expect(assertion).toMatchObject({ iss: bank.did, sub: bank.did, aud: ISSUER });
+  });
+
+  it('names the evaluation by the DPoP proof: the same proof retried at another instance sends the same request_id', async () => {
+    const pdp = fakePdp(() => ({ body: { decision: true } }));
+    // Two instances of bank's API, each with its own (default, in-memory) replay cache, behind one load balancer.
+    const { rs: one } = setup({ pdp: { client: pdpClient } }, pdp.app);
+    const { rs: two } = setup({ pdp: { client: pdpClient } }, pdp.app);
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const budgeted = await accessToken({ details });
+    const request = await signedRequest({ ...budgeted, ...refund(10) });
+    const retried = request.clone();
+    expect((await one.verify(request)).ok).toBe(true);
+    expect((await two.verify(retried)).ok).toBe(true);
+    expect((await one.verify(await signedRequest({ ...budgeted, ...refund(10) }))).ok).toBe(true);
+    const ids = pdp.asked.map((a) => (a.body.context as { request_id: string }).request_id);
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(ids[0]).toMatch(/^dpop:[A-Za-z0-9_-]{43}$/);
   });
 
   it('signs its client assertion with a private JWK as well as with a signer', async () => {
