@@ -118,6 +118,16 @@ describe('resource server: the decision', () => {
     expect([again.status, again.error]).toEqual([503, 'temporarily_unavailable']);
   });
 
+  it('fails closed on a PDP answer over 64 KiB (503 ERR_PEER_UNREACHABLE, caused by ERR_INPUT_TOO_LARGE)', async () => {
+    const huge = fakePdp(() => ({ body: { decision: true, context: { padding: 'x'.repeat(65 * 1024) } } }));
+    const { rs } = setup({ pdp: { client: pdpClient } }, huge.app);
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const result = refused(await rs.verify(await signedRequest({ ...(await accessToken({ details })), ...refund(10) })));
+    expect([result.status, result.error, result.code]).toEqual([503, 'temporarily_unavailable', 'ERR_PEER_UNREACHABLE']);
+    expect((result.cause as { code: string }).code).toBe('ERR_INPUT_TOO_LARGE');
+    expect(huge.asked).toHaveLength(1);
+  });
+
   it('says nothing of the upstream failure in a 503: a fixed description, the failure kept in cause for logs', async () => {
     const { rs } = setup({ pdp: { client: pdpClient, endpoint: 'https://pdp.unreachable.example/access/v1/evaluation' } });
     const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];

@@ -4,6 +4,7 @@
 //   acme (AS, failing then healthy) -> alice (client) -> bank's API (this resource server)
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { LegateError } from '../../src/errors/index.js';
 import { jwksOf } from '../../src/oauth/jwks.js';
 import { createResourceServer } from '../../src/resource-server/index.js';
 import type { VerifyResult } from '../../src/resource-server/index.js';
@@ -12,7 +13,7 @@ import { accessToken, fetchFrom, ISSUER, RESOURCE, signedRequest } from './helpe
 
 /** acme's AS whose answers the test switches: healthy, an error status, or a JWKS of `keys` entries. */
 function switchableAs() {
-  const state = { mode: 'down' as 'down' | 'healthy' | 'many-keys' | 'huge', fetched: [] as string[] };
+  const state = { mode: 'down' as 'down' | 'healthy' | 'many-keys' | 'huge' | 'huge-jwks', fetched: [] as string[] };
   const app = new Hono();
   app.use(async (c, next) => {
     state.fetched.push(new URL(c.req.url).pathname);
@@ -25,6 +26,7 @@ function switchableAs() {
   });
   app.get('/oauth/jwks', (c) => {
     const own = jwksOf([{ kid: acme.signer.kid, publicKey: acme.signer.publicKey }]);
+    if (state.mode === 'huge-jwks') return c.json({ ...own, padding: 'x'.repeat(65 * 1024) });
     if (state.mode !== 'many-keys') return c.json(own);
     const filler = Array.from({ length: 64 }, (_, i) => ({ ...own.keys[0]!, kid: `did:web:acme.example#old-${i}` }));
     return c.json({ keys: [...own.keys, ...filler] });
@@ -36,6 +38,9 @@ function refused(result: VerifyResult) {
   if (result.ok) throw new Error('expected a refusal');
   return result;
 }
+
+/** The code of the issuer failure behind a 503 (kept for logs, never sent). */
+const causeCode = (result: { cause?: unknown }) => ((result.cause as LegateError).cause as LegateError).code;
 
 function setup() {
   let now = NOW.getTime();
@@ -95,12 +100,17 @@ describe('resource server: backoff after a failed issuer fetch', () => {
     as.state.mode = 'many-keys';
     const result = refused(await rs.verify(await request()));
     expect([result.status, result.error, result.code]).toEqual([503, 'temporarily_unavailable', 'ERR_PEER_UNREACHABLE']);
+    expect(causeCode(result)).toBe('ERR_INPUT_TOO_LARGE');
   });
 
-  it('refuses metadata over 64 KiB with 503 (ERR_PEER_UNREACHABLE)', async () => {
-    const { rs, as, request } = setup();
-    as.state.mode = 'huge';
-    const result = refused(await rs.verify(await request()));
-    expect([result.status, result.error, result.code]).toEqual([503, 'temporarily_unavailable', 'ERR_PEER_UNREACHABLE']);
+  it('refuses metadata or a JWKS over 64 KiB with 503 (ERR_PEER_UNREACHABLE, caused by ERR_INPUT_TOO_LARGE)', async () => {
+    for (const mode of ['huge', 'huge-jwks'] as const) {
+      const { rs, as, request } = setup();
+      as.state.mode = mode;
+      const result = refused(await rs.verify(await request()));
+      expect([mode, result.status, result.error, result.code]).toEqual([mode, 503, 'temporarily_unavailable', 'ERR_PEER_UNREACHABLE']);
+      expect(causeCode(result)).toBe('ERR_INPUT_TOO_LARGE');
+      expect(as.state.fetched).toHaveLength(mode === 'huge' ? 1 : 2);
+    }
   });
 });
