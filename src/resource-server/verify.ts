@@ -28,6 +28,7 @@ import { MemoryReplayCache } from '../handshake/replay-cache.js';
 import { isLegateError, legateError } from '../errors/index.js';
 import { assertNonEmptyString, integerOption } from '../lib/assert.js';
 import { createHttpClient } from '../lib/http-client.js';
+import type { DecodedJws } from '../lib/jws.js';
 import { attributionOf } from '../oauth/act.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { verifyDpopProof } from '../oauth/dpop.js';
@@ -41,6 +42,27 @@ import { readBody, routeResolver } from './routes.js';
 import type { ResourceServer, ResourceServerOptions, VerifyAllowed, VerifyResult } from './types.js';
 
 const DEFAULT_BODY_BYTES = 64 * 1024;
+/** Most verified tokens kept decoded: an agent reuses its token for many requests. */
+const DECODED_TOKENS = 1024;
+
+/** A least-recently-used map of at most `max` entries (a Map keeps insertion order: a hit moves to the end). */
+function boundedCache<V>(max: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+  const entries = new Map<string, V>();
+  return {
+    get(key) {
+      const value = entries.get(key);
+      if (value !== undefined) {
+        entries.delete(key);
+        entries.set(key, value);
+      }
+      return value;
+    },
+    set(key, value) {
+      entries.set(key, value);
+      if (entries.size > max) entries.delete(entries.keys().next().value!);
+    },
+  };
+}
 /** RFC 7235 token68, which a JWS in compact form is. */
 const CREDENTIALS = /^(DPoP|Bearer) +([A-Za-z0-9._~+/-]+=*)$/i;
 
@@ -91,6 +113,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     cooldownMs: integerOption(options.jwksCooldownMs, 30_000, 'jwksCooldownMs', true),
     ttlMs: integerOption(options.jwksTtlMs, 600_000, 'jwksTtlMs'),
   });
+  const decoded = boundedCache<DecodedJws>(DECODED_TOKENS);
   const pdp: PdpClient | undefined = options.pdp === undefined ? undefined : pdpClient(options.pdp, http, clock);
   const context = (scheme: ChallengeContext['scheme']): ChallengeContext => ({ scheme, resourceMetadata, nonces });
 
@@ -109,7 +132,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       }
       // One parse of the request URL serves the proof's htu and the route mapping.
       const url = new URL(request.url);
-      const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds });
+      const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds, decoded });
       const jkt = claims.cnf?.jkt;
       let proofJti: string | undefined;
       if (presented === 'DPoP') {
