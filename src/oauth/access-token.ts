@@ -109,6 +109,27 @@ export interface VerifyAccessTokenOptions {
   skewSeconds?: number | undefined;
   /** Longest token read, in characters; default {@link MAX_ACCESS_TOKEN_LENGTH}. */
   maxLength?: number | undefined;
+  /**
+   * Tokens already decoded and shape-checked by this verifier (its own bounded cache): a token seen before
+   * skips decoding and the claim shape checks; its header, issuer, key, signature, audience and times are
+   * still checked on every use. Only fully verified tokens are stored, frozen.
+   */
+  decoded?: DecodedTokenCache | undefined;
+}
+
+/** Where a verifier keeps the tokens it has decoded and verified, keyed by the token text. */
+export interface DecodedTokenCache {
+  get(token: string): DecodedJws | undefined;
+  set(token: string, decoded: DecodedJws): void;
+}
+
+/** Freezes a decoded token (its header, and its payload all the way down): a cached token is shared by every later use. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    for (const member of Object.values(value)) frozen(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 const tokenInvalid = (message: string, reason: string, claim = reason) => legateError('ERR_TOKEN_INVALID', message, { claim, reason });
@@ -132,11 +153,14 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   const maxLength = options.maxLength ?? MAX_ACCESS_TOKEN_LENGTH;
   if (typeof token !== 'string' || token === '') throw tokenInvalid('an access token is required', 'missing', 'token');
   if (token.length > maxLength) throw legateError('ERR_INPUT_TOO_LARGE', `an access token is at most ${maxLength} characters`, { claim: 'token' });
-  let decoded: DecodedJws;
-  try {
-    decoded = decodeCompactJws(token, maxLength);
-  } catch (cause) {
-    throw legateError('ERR_TOKEN_INVALID', 'the access token is not a well-formed JWT', { claim: 'token', reason: 'malformed', cause });
+  let decoded = options.decoded?.get(token);
+  const seen = decoded !== undefined;
+  if (decoded === undefined) {
+    try {
+      decoded = decodeCompactJws(token, maxLength);
+    } catch (cause) {
+      throw legateError('ERR_TOKEN_INVALID', 'the access token is not a well-formed JWT', { claim: 'token', reason: 'malformed', cause });
+    }
   }
   const { header, payload } = decoded;
   if (header.alg !== 'EdDSA') throw legateError('ERR_ALG_NOT_ALLOWED', `only EdDSA access tokens are accepted, not ${header.alg.slice(0, 32)}`, { claim: 'alg' });
@@ -167,7 +191,11 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   if (iat > now + skew || (nbf !== undefined && nbf > now + skew)) {
     throw legateError('ERR_NOT_YET_VALID', 'the access token is not yet valid', { claim: nbf !== undefined && nbf > now + skew ? 'nbf' : 'iat' });
   }
-  return claimsOf(payload);
+  // A token seen before passed claimsOf then, and its (frozen) payload cannot have changed since.
+  if (seen) return payload as unknown as AccessTokenClaims;
+  const claims = claimsOf(payload);
+  options.decoded?.set(token, frozen({ header, payload, signingInput: decoded.signingInput, signature: decoded.signature }));
+  return claims;
 }
 
 /** The claims, once their shapes are checked: what a verified token promises its reader. */

@@ -152,7 +152,7 @@ export interface ResourceError {
  * does not verify, is revoked or untrusted; `insufficient_scope` (403) for a
  * request beyond the token's authority; `invalid_dpop_proof` /
  * `use_dpop_nonce` (401) for the proof; `invalid_request` (400) for a
- * malformed request; 503 when the node that must decide cannot be asked
+ * malformed request (an oversized token is `invalid_token`); 503 when the node that must decide cannot be asked
  * (fail closed); 500 for its own failures.
  *
  * @example
@@ -170,6 +170,8 @@ export function resourceError(error: unknown): ResourceError {
   // A full replay cache is this side's trouble, not the request's: try again later.
   if (code === 'ERR_RATE_LIMITED' && (error as LegateError).reason === 'replay-cache-full') return answer(503, 'temporarily_unavailable');
   if (BEYOND_AUTHORITY.has(code)) return answer(403, 'insufficient_scope');
+  // RFC 6750 §3.1: a malformed token, an oversized one included, is invalid_token (401), not a bad request.
+  if (code === 'ERR_INPUT_TOO_LARGE' && (error as LegateError).claim === 'token') return answer(401, 'invalid_token');
   if (MALFORMED_REQUEST.has(code)) return answer(400, 'invalid_request');
   if (UNAVAILABLE.has(code)) return answer(503, 'temporarily_unavailable');
   if (isServerFailure(code) || !(error instanceof LegateError)) return answer(500, 'server_error');

@@ -18,7 +18,7 @@ import type { PublicJwk } from './types.js';
 export type SigningJwk = PublicJwk & { kid: string; alg: 'EdDSA'; use: 'sig' };
 
 /** Most entries of a JWKS read: a node publishes a few keys (the current one and rotated-out ones still in use). */
-const MAX_JWKS_KEYS = 64;
+export const MAX_JWKS_KEYS = 64;
 
 /**
  * The JWK Set of Ed25519 signing keys.

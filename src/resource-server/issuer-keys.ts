@@ -8,23 +8,21 @@
  * allow-list. A JWKS is kept for a TTL; a token naming a `kid` it does not
  * hold (a rotated key) triggers one refetch, at most once per cooldown per
  * issuer (jose's `createRemoteJWKSet` model), so a stream of tokens with
- * invented kids costs one fetch per cooldown. Bodies are bounded, keys per
- * JWKS are bounded, and the metadata's `issuer` must be the issuer asked
- * for (RFC 8414 §3.3).
+ * invented kids costs one fetch per cooldown. The documents are fetched and
+ * bounded by oauth/discovery. A failed fetch (issuer down,
+ * bad metadata or JWKS) is remembered for the cooldown too: until it ends,
+ * every request needing that issuer's keys fails closed with the same code
+ * at once, so a down issuer is asked once per cooldown, not once per
+ * request. The metadata's `issuer` must be the
+ * issuer asked for (RFC 8414 §3.3).
  */
 
-import { legateError } from '../errors/index.js';
-import { isRecord } from '../lib/assert.js';
+import { isLegateError, legateError, type LegateError } from '../errors/index.js';
 import { epochMsOf, systemClock, type Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
-import { parseJson } from '../lib/json.js';
 import { ed25519KeyFromJwks } from '../oauth/jwks.js';
-import { authorizationServerMetadataUrl } from '../oauth/metadata.js';
+import { fetchIssuerJwks } from '../oauth/discovery.js';
 
-/** Largest AS metadata or JWKS document read, in bytes. */
-const MAX_DOCUMENT_BYTES = 64 * 1024;
-/** Most keys one JWKS may hold: a rotating organization has a few. */
-const MAX_KEYS = 64;
 /** Most kids remembered as resolved per issuer. */
 const MAX_RESOLVED = 256;
 
@@ -63,17 +61,35 @@ export function issuerKeys(options: IssuerKeysOptions): IssuerKeyLookup {
   const states = new Map<string, IssuerState>();
   /** Time of the last fetch attempt per issuer (success or failure): the cooldown counts from it. */
   const attempted = new Map<string, number>();
+  /** The failure of the last fetch per issuer, while it is the latest attempt. */
+  const failed = new Map<string, LegateError>();
   const inFlight = new Map<string, Promise<IssuerState>>();
 
   const fetchState = (iss: string): Promise<IssuerState> => {
     let pending = inFlight.get(iss);
     if (pending === undefined) {
+      const last = failed.get(iss);
+      if (last !== undefined && now() - attempted.get(iss)! < options.cooldownMs) {
+        // Backoff: the issuer failed within the cooldown; answer with its failure rather than asking again.
+        return Promise.reject(legateError(last.code, last.message, { claim: 'jwks', reason: 'backoff', cause: last }));
+      }
       attempted.set(iss, now());
-      pending = loadJwks(options.http, iss).then((jwks) => {
-        const state: IssuerState = { jwks, resolved: new Map(), fetchedAt: now() };
-        states.set(iss, state);
-        return state;
-      });
+      pending = fetchIssuerJwks(options.http, iss).then(
+        (jwks) => {
+          const state: IssuerState = { jwks, resolved: new Map(), fetchedAt: now() };
+          states.set(iss, state);
+          failed.delete(iss);
+          return state;
+        },
+        (error: unknown) => {
+          // The client is not at fault for its issuer's failure (down, bad metadata, an oversized JWKS): 503, never 400 or 401.
+          const failure = isLegateError(error, 'ERR_PEER_TIMEOUT')
+            ? error
+            : legateError('ERR_PEER_UNREACHABLE', `the keys of ${iss} cannot be fetched`, { claim: 'jwks', reason: 'issuer-keys', cause: error });
+          failed.set(iss, failure);
+          throw failure;
+        },
+      );
       pending = pending.finally(() => inFlight.delete(iss));
       inFlight.set(iss, pending);
     }
@@ -107,28 +123,4 @@ function keyOf(state: IssuerState, kid: string): Uint8Array | undefined {
   const key = ed25519KeyFromJwks(state.jwks, kid);
   if (key !== undefined && state.resolved.size < MAX_RESOLVED) state.resolved.set(kid, key);
   return key;
-}
-
-async function getJson(http: HttpClient, url: string, what: string): Promise<unknown> {
-  const response = await http.get(url, { accept: 'application/json', maxBytes: MAX_DOCUMENT_BYTES });
-  if (response.status !== 200) {
-    throw legateError('ERR_PEER_UNREACHABLE', `${what} answered ${response.status}`, { claim: what, reason: 'status' });
-  }
-  return parseJson(new TextDecoder().decode(response.body), what, { maxLength: MAX_DOCUMENT_BYTES, maxDepth: 8 });
-}
-
-/** The issuer's JWKS, through its RFC 8414 metadata. */
-async function loadJwks(http: HttpClient, iss: string): Promise<{ keys: unknown[] }> {
-  const metadata = await getJson(http, authorizationServerMetadataUrl(iss), 'authorization server metadata');
-  if (!isRecord(metadata) || metadata.issuer !== iss) {
-    // RFC 8414 §3.3: metadata naming another issuer must not be used (it may be an impersonation).
-    throw legateError('ERR_MALFORMED', 'the authorization server metadata names another issuer', { claim: 'issuer', reason: 'issuer' });
-  }
-  if (typeof metadata.jwks_uri !== 'string') {
-    throw legateError('ERR_MALFORMED', 'the authorization server metadata has no jwks_uri', { claim: 'jwks_uri' });
-  }
-  const jwks = await getJson(http, metadata.jwks_uri, 'jwks');
-  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw legateError('ERR_MALFORMED', 'the JWKS has no keys array', { claim: 'jwks' });
-  if (jwks.keys.length > MAX_KEYS) throw legateError('ERR_INPUT_TOO_LARGE', `the JWKS holds more than ${MAX_KEYS} keys`, { claim: 'jwks' });
-  return { keys: jwks.keys };
 }

@@ -6,18 +6,21 @@
  * resource server that trusts the node (so a budget is never exceeded across
  * them). The question is an OpenID AuthZEN 1.0 Access Evaluation: the
  * subject is the agent with its access token, the action and resource the
- * mapped request, the context its amount and a fresh `request_id` (the node
- * records usage idempotently per id). The service authenticates with an
+ * mapped request, the context its amount and a `request_id` (the node
+ * records usage idempotently per id) derived from the DPoP proof's `jti`
+ * and the token, so the same proof retried (at another instance of the
+ * service, or after a lost answer) is counted once; random for a Bearer
+ * presentation, which has no proof to name the request. The service authenticates with an
  * RFC 7523 client assertion as `Authorization: Bearer`. The endpoint is the
  * one given, or the one the issuer's `/.well-known/authzen-configuration`
  * names. Anything but a well-formed answer throws, and the caller fails
  * closed: a decision that needs the node is never allowed without it.
  */
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isErrorCode, legateError, type ErrorCode } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import { decodeBase64url } from '../lib/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 import type { Clock } from '../lib/clock.js';
 import { privateKeyObject, signEd25519 } from '../lib/ed25519.js';
 import type { HttpClient } from '../lib/http-client.js';
@@ -39,6 +42,18 @@ export interface PdpQuestion {
   agent: string;
   token: string;
   target: RouteTarget;
+  /** The `jti` of the request's DPoP proof (unique per request for this token); absent for a Bearer presentation. */
+  proofJti?: string | undefined;
+}
+
+/**
+ * The AuthZEN `request_id` of an evaluation: for a DPoP presentation, a hash of the proof's `jti` and the
+ * token (a proof is unique per request, and the token makes it unique across clients), so a retry of the
+ * same request carries the same id; random without a proof.
+ */
+export function pdpRequestId(token: string, proofJti: string | undefined): string {
+  if (proofJti === undefined) return randomUUID();
+  return `dpop:${encodeBase64url(createHash('sha256').update(`${proofJti}\n${token}`).digest())}`;
 }
 
 export type PdpClient = (question: PdpQuestion) => Promise<PdpAnswer>;
@@ -76,7 +91,7 @@ export function pdpClient(options: PdpOptions, http: HttpClient, clock: Clock | 
     return endpoint;
   };
 
-  return async ({ issuer, agent, token, target }) => {
+  return async ({ issuer, agent, token, target, proofJti }) => {
     const endpoint = await endpointOf(issuer);
     const assertion = await createClientAssertion({ signer, clientId: options.client.did, audience: issuer, clock });
     const body = {
@@ -84,7 +99,7 @@ export function pdpClient(options: PdpOptions, http: HttpClient, clock: Clock | 
       action: { name: target.action },
       resource: { type: 'legate', id: target.resource, ...(target.scope === undefined ? {} : { properties: { scope: target.scope } }) },
       context: {
-        request_id: randomUUID(),
+        request_id: pdpRequestId(token, proofJti),
         ...(target.amount === undefined ? {} : { amount: { value: String(target.amount.value), currency: target.amount.currency } }),
       },
     };

@@ -60,7 +60,11 @@ export function refusalOf(error: unknown, context: ChallengeContext): VerifyRefu
     headers['WWW-Authenticate'] = challenge(context, { error: mapped.error, description: mapped.description });
   }
   if (mapped.error === 'use_dpop_nonce' && context.nonces !== undefined) headers['DPoP-Nonce'] = context.nonces.issue();
-  if (mapped.status === 503) headers['Retry-After'] = '5';
+  if (mapped.status === 503) {
+    // The upstream failure's text (hosts, statuses, transport errors) is for logs, not for the client.
+    headers['Retry-After'] = '5';
+    return { ok: false, status: 503, error: mapped.error, code: mapped.code, description: UNAVAILABLE_DESCRIPTION, headers, cause: error };
+  }
   return { ok: false, status: mapped.status, error: mapped.error, code: mapped.code, description: mapped.description, headers };
 }
 
@@ -78,16 +82,22 @@ export function decisionRefusal(reason: { code: ErrorCode; message: string }, ta
   return { ok: false, status: 403, error: 'insufficient_scope', code: reason.code, description, headers, scope };
 }
 
-/** 503: the node must decide and cannot be asked (or this server cannot decide now). Never an allow. */
+/** What a 503 says: fixed, so no upstream detail (hosts, statuses, transport errors) reaches the client. */
+const UNAVAILABLE_DESCRIPTION = 'the authorization server must decide this request and cannot be reached now; try again later';
+
+/**
+ * 503: the node must decide and cannot be asked (or this server cannot decide now). Never an allow. The
+ * description is fixed (or the caller's own fixed text); the failure itself is kept in `cause`, for logs only.
+ */
 export function unavailable(error: unknown, description?: string): VerifyRefused {
-  const detail = error instanceof Error ? error.message.slice(0, 256) : 'unknown failure';
   const code: ErrorCode = isLegateError(error) && (error.code === 'ERR_PEER_TIMEOUT' || error.code === 'ERR_RATE_LIMITED') ? error.code : 'ERR_PEER_UNREACHABLE';
   return {
     ok: false,
     status: 503,
     error: 'temporarily_unavailable',
     code,
-    description: oauthDescription(description ?? `the authorization server must decide this request and cannot be reached: ${detail}`),
+    description: description ?? UNAVAILABLE_DESCRIPTION,
     headers: { 'Retry-After': '5' },
+    cause: error,
   };
 }

@@ -185,6 +185,8 @@ export interface VerifyRefused {
   headers: Record<string, string>;
   /** The scope string that would allow the request (`insufficient_scope`). */
   scope?: string | undefined;
+  /** The upstream failure behind a 503, for the service's logs; never sent (`refusalBody` leaves it out). */
+  cause?: unknown;
 }
 
 export type VerifyResult = VerifyAllowed | VerifyRefused;

@@ -30,6 +30,7 @@ import { MemoryReplayCache } from '../handshake/replay-cache.js';
 import { isLegateError, legateError } from '../errors/index.js';
 import { assertNonEmptyString, integerOption } from '../lib/assert.js';
 import { createHttpClient } from '../lib/http-client.js';
+import type { DecodedJws } from '../lib/jws.js';
 import { attributionOf } from '../oauth/act.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
 import { verifyDpopProof } from '../oauth/dpop.js';
@@ -43,6 +44,27 @@ import { readBody, routeResolver } from './routes.js';
 import { AUTHENTICATED, type ResourceServer, type ResourceServerOptions, type VerifyAllowed, type VerifyResult } from './types.js';
 
 const DEFAULT_BODY_BYTES = 64 * 1024;
+/** Most verified tokens kept decoded: an agent reuses its token for many requests. */
+const DECODED_TOKENS = 1024;
+
+/** A least-recently-used map of at most `max` entries (a Map keeps insertion order: a hit moves to the end). */
+function boundedCache<V>(max: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+  const entries = new Map<string, V>();
+  return {
+    get(key) {
+      const value = entries.get(key);
+      if (value !== undefined) {
+        entries.delete(key);
+        entries.set(key, value);
+      }
+      return value;
+    },
+    set(key, value) {
+      entries.set(key, value);
+      if (entries.size > max) entries.delete(entries.keys().next().value!);
+    },
+  };
+}
 /** RFC 7235 token68, which a JWS in compact form is. */
 const CREDENTIALS = /^(DPoP|Bearer) +([A-Za-z0-9._~+/-]+=*)$/i;
 
@@ -93,6 +115,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     cooldownMs: integerOption(options.jwksCooldownMs, 30_000, 'jwksCooldownMs', true),
     ttlMs: integerOption(options.jwksTtlMs, 600_000, 'jwksTtlMs'),
   });
+  const decoded = boundedCache<DecodedJws>(DECODED_TOKENS);
   const pdp: PdpClient | undefined = options.pdp === undefined ? undefined : pdpClient(options.pdp, http, clock);
   const context = (scheme: ChallengeContext['scheme']): ChallengeContext => ({ scheme, resourceMetadata, nonces });
 
@@ -111,12 +134,13 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       }
       // One parse of the request URL serves the proof's htu and the route mapping.
       const url = new URL(request.url);
-      const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds });
+      const claims = await verifyAccessToken(token, { issuers, audience: options.resource, key, clock, skewSeconds, decoded });
       const jkt = claims.cnf?.jkt;
+      let proofJti: string | undefined;
       if (presented === 'DPoP') {
         if (jkt === undefined) throw legateError('ERR_TOKEN_INVALID', 'the token is not DPoP-bound (no cnf.jkt)', { claim: 'cnf', reason: 'cnf' });
         // verifyDpopProof normalizes htu (RFC 9449 §4.3: no query, no fragment) once; no need to do it here too.
-        await verifyDpopProof(request.headers.get('dpop') ?? undefined, {
+        ({ jti: proofJti } = await verifyDpopProof(request.headers.get('dpop') ?? undefined, {
           htm: request.method,
           htu: publicOrigin === undefined ? request.url : `${publicOrigin}${url.pathname}`,
           accessToken: token,
@@ -126,18 +150,24 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           skewSeconds,
           clock,
           replay,
-        });
+        }));
       } else if (jkt !== undefined) {
         // RFC 9449 §7.2: a sender-constrained token presented as Bearer would be usable by whoever stole it.
         throw legateError('ERR_TOKEN_INVALID', 'a DPoP-bound token must be presented with the DPoP scheme and a proof', { claim: 'cnf', reason: 'scheme' });
       }
-      return await decide(request, url, token, claims, context(scheme));
+      return await decide(request, url, { token, proofJti }, claims, context(scheme));
     } catch (error) {
       return refusalOf(error, context(scheme));
     }
   }
 
-  async function decide(request: Request, url: URL, token: string, claims: VerifyAllowed['claims'], challenge: ChallengeContext): Promise<VerifyResult> {
+  async function decide(
+    request: Request,
+    url: URL,
+    { token, proofJti }: { token: string; proofJti: string | undefined },
+    claims: VerifyAllowed['claims'],
+    challenge: ChallengeContext,
+  ): Promise<VerifyResult> {
     const body = readsBody ? await readBody(request, maxBodyBytes) : undefined;
     let target;
     try {
@@ -167,7 +197,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (local.outcome === 'pdp') {
       let answer;
       try {
-        answer = await pdp!({ issuer: claims.iss, agent: claims.client_id, token, target });
+        answer = await pdp!({ issuer: claims.iss, agent: claims.client_id, token, target, proofJti });
       } catch (error) {
         return unavailable(error);
       }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey } from '../../src/did/key.js';
 import { decodeBase64url } from '../../src/lib/base64url.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
-import { createResourceServer } from '../../src/resource-server/index.js';
+import { createResourceServer, refusalBody } from '../../src/resource-server/index.js';
 import type { ResourceServerOptions, RouteTarget, VerifyResult } from '../../src/resource-server/index.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { alice } from '../fixtures.js';
@@ -118,7 +118,27 @@ describe('resource server: the decision', () => {
     expect([again.status, again.error]).toEqual([503, 'temporarily_unavailable']);
   });
 
-  it('relays the PDP allow, asking with a client assertion, the token, the amount and a fresh request id', async () => {
+  it('fails closed on a PDP answer over 64 KiB (503 ERR_PEER_UNREACHABLE, caused by ERR_INPUT_TOO_LARGE)', async () => {
+    const huge = fakePdp(() => ({ body: { decision: true, context: { padding: 'x'.repeat(65 * 1024) } } }));
+    const { rs } = setup({ pdp: { client: pdpClient } }, huge.app);
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const result = refused(await rs.verify(await signedRequest({ ...(await accessToken({ details })), ...refund(10) })));
+    expect([result.status, result.error, result.code]).toEqual([503, 'temporarily_unavailable', 'ERR_PEER_UNREACHABLE']);
+    expect((result.cause as { code: string }).code).toBe('ERR_INPUT_TOO_LARGE');
+    expect(huge.asked).toHaveLength(1);
+  });
+
+  it('says nothing of the upstream failure in a 503: a fixed description, the failure kept in cause for logs', async () => {
+    const { rs } = setup({ pdp: { client: pdpClient, endpoint: 'https://pdp.unreachable.example/access/v1/evaluation' } });
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const result = refused(await rs.verify(await signedRequest({ ...(await accessToken({ details })), ...refund(10) })));
+    expect([result.status, result.code]).toEqual([503, 'ERR_PEER_UNREACHABLE']);
+    expect(result.description).toBe('the authorization server must decide this request and cannot be reached now; try again later');
+    expect(JSON.stringify(refusalBody(result))).not.toContain('unreachable.example');
+    expect(String((result.cause as Error).message)).toContain('pdp.unreachable.example');
+  });
+
+  it('relays the PDP allow, asking with a client assertion, the token, the amount and a request id per request', async () => {
     const pdp = fakePdp(() => ({ body: { decision: true, context: { decision: 'allow', reasons: [] } } }));
     const { rs } = setup({ pdp: { client: pdpClient } }, pdp.app);
     const budget = { budget: { value: 100, currency: 'USD', period: 'P1D' } };
@@ -139,6 +159,25 @@ describe('resource server: the decision', () => {
     expect(authorization).toMatch(/^Bearer /);
     const assertion = decodeCompactJws(authorization!.slice('Bearer '.length), 8192).payload;
     expect(assertion).toMatchObject({ iss: bank.did, sub: bank.did, aud: ISSUER });
+  });
+
+  it('names the evaluation by the DPoP proof: the same proof retried at another instance sends the same request_id', async () => {
+    const pdp = fakePdp(() => ({ body: { decision: true } }));
+    // Two instances of bank's API, each with its own (default, in-memory) replay cache, behind one load balancer.
+    const { rs: one } = setup({ pdp: { client: pdpClient } }, pdp.app);
+    const { rs: two } = setup({ pdp: { client: pdpClient } }, pdp.app);
+    const details = [detail('call', 'billing:refund', { constraints: { budget: { value: 100, currency: 'USD', period: 'P1D' } } })];
+    const budgeted = await accessToken({ details });
+    const request = await signedRequest({ ...budgeted, ...refund(10) });
+    const retried = request.clone();
+    expect((await one.verify(request)).ok).toBe(true);
+    expect((await two.verify(retried)).ok).toBe(true);
+    expect((await one.verify(await signedRequest({ ...budgeted, ...refund(10) }))).ok).toBe(true);
+    const ids = pdp.asked.map((a) => (a.body.context as { request_id: string }).request_id);
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(ids[0]).toMatch(/^dpop:[A-Za-z0-9_-]{43}$/);
   });
 
   it('signs its client assertion with a private JWK as well as with a signer', async () => {

@@ -148,6 +148,27 @@ describe('resource server: token and DPoP checks', () => {
     expect(as.fetched).toHaveLength(6);
   });
 
+  it('a token seen before is still checked on every use: times against the clock, the key against the JWKS', async () => {
+    let now = NOW.getTime();
+    const at = () => new Date(now);
+    const { rs, as } = setup({ clock: at, jwksCooldownMs: 30_000, jwksTtlMs: 60_000 });
+    const seen = await accessToken({ at: at(), lifetimeSeconds: 300 });
+    expect((await rs.verify(await signedRequest({ ...seen, proof: { at: at() } }))).ok).toBe(true);
+    const again = await rs.verify(await signedRequest({ ...seen, proof: { at: at() } }));
+    expect(again.ok).toBe(true);
+    if (again.ok) expect(Object.isFrozen(again.claims)).toBe(true);
+    // The key is rotated out of acme's JWKS: once the JWKS is refetched, the same token no longer verifies.
+    as.keys.splice(0, as.keys.length, { kid: 'did:web:acme.example#key-9', publicKey: acme.signer.publicKey });
+    now += 61_000;
+    expect(refused(await rs.verify(await signedRequest({ ...seen, proof: { at: at() } }))).code).toBe('ERR_TOKEN_INVALID');
+    as.keys.splice(0, as.keys.length, { kid: acme.signer.kid, publicKey: acme.signer.publicKey });
+    now += 61_000;
+    expect((await rs.verify(await signedRequest({ ...seen, proof: { at: at() } }))).ok).toBe(true);
+    // Past exp (plus skew): refused, though the token was verified before.
+    now += 300_000;
+    expect(refused(await rs.verify(await signedRequest({ ...seen, proof: { at: at() } }))).code).toBe('ERR_EXPIRED');
+  });
+
   it('refuses alg none and HS256 before any key is fetched (ERR_ALG_NOT_ALLOWED)', async () => {
     const { rs, net } = setup();
     const { token, key } = await accessToken();
@@ -186,11 +207,12 @@ describe('resource server: token and DPoP checks', () => {
     expect(none.headers['WWW-Authenticate']).toMatch(/^DPoP .*Bearer /);
   });
 
-  it('refuses an oversized token and a malformed Authorization header', async () => {
+  it('refuses an oversized token (401 invalid_token, RFC 6750 §3.1) and a malformed Authorization header', async () => {
     const { rs, net } = setup();
     const key = generateDpopKey();
     const oversized = refused(await rs.verify(await signedRequest({ token: 'a'.repeat(17 * 1024), key })));
-    expect([oversized.status, oversized.error, oversized.code]).toEqual([400, 'invalid_request', 'ERR_INPUT_TOO_LARGE']);
+    expect([oversized.status, oversized.error, oversized.code]).toEqual([401, 'invalid_token', 'ERR_INPUT_TOO_LARGE']);
+    expect(oversized.headers['WWW-Authenticate']).toContain('error="invalid_token"');
     const malformed = refused(await rs.verify(new Request(`${RESOURCE}/tickets/1`, { headers: { authorization: 'DPoP a b' } })));
     expect([malformed.status, malformed.code]).toEqual([401, 'ERR_TOKEN_INVALID']);
     expect(net.urls).toEqual([]);

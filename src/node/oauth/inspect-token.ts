@@ -14,10 +14,11 @@ import type { Clock } from '../../lib/clock.js';
 import type { HttpClient } from '../../lib/http-client.js';
 import { decodeAccessToken, verifyAccessToken } from '../../oauth/access-token.js';
 import { attributionOf } from '../../oauth/act.js';
+import { fetchIssuerJwks, issuerIdentifier } from '../../oauth/discovery.js';
 import { ed25519KeyFromJwks } from '../../oauth/jwks.js';
 import type { ActClaim } from '../../oauth/types.js';
 import type { NodeContext } from '../context.js';
-import { fetchAuthorizationServerMetadata, issuerIdentifier, issuerKeys } from './discover.js';
+
 
 export interface InspectTokenOptions {
   /** Fetches the metadata and JWKS of the issuer named in `issuer`. */
@@ -69,8 +70,8 @@ export async function inspectAccessToken(token: string, options: InspectTokenOpt
       key = (kid) => Promise.resolve(ed25519KeyFromJwks(jwks, kid));
     } else {
       // Fetched only when the token's iss is the named issuer: verifyAccessToken checks iss before asking for a key.
-      let keys: Promise<(kid: string) => Promise<Uint8Array | undefined>> | undefined;
-      key = async (kid) => (await (keys ??= fetchAuthorizationServerMetadata(options.http, issuer).then((m) => issuerKeys(options.http, m))))(kid);
+      let jwks: Promise<{ keys: unknown[] }> | undefined;
+      key = async (kid) => ed25519KeyFromJwks(await (jwks ??= fetchIssuerJwks(options.http, issuer)), kid);
     }
     await verifyAccessToken(token, { issuers: [issuer], audience, key: (_iss, kid) => key(kid), ...(options.clock === undefined ? {} : { clock: options.clock }) });
     return { header, claims, attribution, verification: { checked: true, issuer, audience, verified: true } };

@@ -19,13 +19,14 @@ import type { HttpResponse } from '../../lib/http-client.js';
 import { createDpopProof, generateDpopKey, privateJwkOf, type DpopKeyPair } from '../../oauth/dpop.js';
 import { formatScope, parseScope } from '../../oauth/scope.js';
 import { GRANT_TYPE_TOKEN_EXCHANGE, MAX_GRANTED_CAPABILITIES, TOKEN_TYPE_PRESENTATION, type DpopAlg } from '../../oauth/types.js';
+import { fetchAuthorizationServerMetadata, issuerIdentifier } from '../../oauth/discovery.js';
 import { createPresentation } from '../../presentation/create.js';
 import type { AgentCapabilityCredential } from '../../credential/types.js';
 import { decodeCompactJws } from '../../lib/jws.js';
 import type { NodeContext } from '../context.js';
 import { getAgent } from '../agents.js';
 import { heldCredentials } from '../present.js';
-import { fetchAuthorizationServerMetadata, issuerIdentifier } from './discover.js';
+
 import type { RequestTokenOptions, RequestedToken } from './types.js';
 
 /** Largest token endpoint answer read, in bytes. */
@@ -180,6 +181,8 @@ export async function requestToken(node: NodeContext, options: RequestTokenOptio
   const credentials = await heldCredentials(node, agent);
   const scope = requestedScope(options.scope, credentials, agent.did);
   const metadata = await fetchAuthorizationServerMetadata(node.http, issuer);
+  const { tokenEndpoint } = metadata;
+  if (tokenEndpoint === undefined) throw legateError('ERR_MALFORMED', `${issuer}'s metadata names no token_endpoint`, { claim: 'token_endpoint' });
   const key = options.bearer === true ? undefined : generateDpopKey(dpopAlgFor(metadata.dpopAlgs));
   const signer = await node.keys.signer(agent.kid);
   const form = (subjectToken?: string) =>
@@ -192,9 +195,9 @@ export async function requestToken(node: NodeContext, options: RequestTokenOptio
       client_id: agent.did,
     });
   const send = async (body: URLSearchParams, nonce: string | undefined) => {
-    const proof = key === undefined ? undefined : await createDpopProof({ key, htm: 'POST', htu: metadata.tokenEndpoint, ...(nonce === undefined ? {} : { nonce }), clock: node.clock });
+    const proof = key === undefined ? undefined : await createDpopProof({ key, htm: 'POST', htu: tokenEndpoint, ...(nonce === undefined ? {} : { nonce }), clock: node.clock });
     const headers = { accept: 'application/json', ...(proof === undefined ? {} : { dpop: proof }) };
-    return node.http.postForm(metadata.tokenEndpoint, body, { maxBytes: MAX_RESPONSE_BYTES, headers });
+    return node.http.postForm(tokenEndpoint, body, { maxBytes: MAX_RESPONSE_BYTES, headers });
   };
 
   // The presentation must carry a nonce of this server: ask for one first (every answer of the endpoint carries one).
