@@ -5,6 +5,7 @@
 //   - one signed action sent to both at once is accepted once;
 //   - 16 refunds of 10 USD against a 100 USD budget, split across both, allow exactly 10;
 //   - the bank withdraws the partner's accreditation through instance 1: instance 2 refuses the next action;
+//   - the bank revokes its own clerk's credential through instance 1: instance 2 refuses the clerk's next action;
 //   - the audit log both instances wrote verifies from either.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { openNode } from '../../src/node/open.js';
 import { handshake } from '../../src/node/peer.js';
+import { changeStatus } from '../../src/node/status.js';
 import { accredit, removeRegistryEntry } from '../../src/node/registry.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { freePort, startNode, type RunningNode } from '../helpers/federation.js';
@@ -132,6 +134,24 @@ describePostgres('a fleet: two instances of one organization on one PostgreSQL d
     const refused = await send(fleet[1]!, await signed('billing:lookup'));
     expect(refused.body.decision).toBe('deny');
     expect(JSON.stringify(refused.body.reasons)).toContain('ERR_UNTRUSTED_ISSUER');
+  });
+
+  it('refuses at instance 2 the next action under a credential revoked through instance 1', async () => {
+    // The bank's own clerk holds a credential the bank issued; its status list lives in the shared database.
+    const one = fleet[0]!.node;
+    const clerk = await createAgent(one, { name: 'clerk', owner: 'mailto:ops@northwind.example' });
+    const credential = await issueToAgent(one, { agent: 'clerk', capabilities: [{ action: 'call', resource: 'billing:lookup' }] });
+    expect((await handshake(one, { agent: 'clerk', peer: teller })).session?.id).toMatch(/^urn:uuid:/);
+    const action = async () => {
+      const session = (await one.store.getPeerSession('clerk', teller))!;
+      const token = (await createSignedAction({ signer: await one.keys.signer(clerk.kid), audience: teller, session: session.token, action: 'call', resource: 'billing:lookup' })).token;
+      return send(fleet[1]!, token);
+    };
+    expect((await action()).body.decision).toBe('allow');
+    await changeStatus(one, credential.id, 'revoke');
+    const refused = await action();
+    expect(refused.body.decision).toBe('deny');
+    expect(JSON.stringify(refused.body.reasons)).toContain('ERR_REVOKED');
   });
 
   it('keeps one audit log that verifies from either instance, with the decisions of both', async () => {
