@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.js';
 import { organizationDocument } from '../../src/node/documents.js';
 import { openNode } from '../../src/node/open.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { OWNER, sampleFields } from '../audit/helpers.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
 import { legate } from './helpers.js';
@@ -142,6 +144,39 @@ describePostgres('legate store migrate', () => {
     const text = await legate([...d, 'store', 'migrate', '--to', db.url]);
     expect(text.stderr).toContain('ERR_CONFLICT');
     expect(`${text.stdout}${text.stderr}`).not.toContain(password(db.url));
+  });
+
+  it('commits nothing when a row fails to copy, and a later migrate into the schema left behind succeeds', async () => {
+    const db = await database();
+    // The schema exists (an earlier attempt), and the target refuses checkpoints: the copy fails near its end.
+    await (await openPostgresStore(db.url, { poolSize: 1 })).close();
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      await admin.query('CREATE TRIGGER refuse BEFORE INSERT ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION refuse()');
+      const failed = await legate([...d, '--json', 'store', 'migrate', '--to', db.url]);
+      expect(failed.code).not.toBe(0);
+      expect(failed.json()).toMatchObject({ error: { code: 'ERR_STORE' } });
+      expect(`${failed.stdout}${failed.stderr}`).not.toContain(password(db.url));
+      const counts = await admin.query<{ n: string }>(
+        'SELECT (SELECT count(*) FROM organization) + (SELECT count(*) FROM agents) + (SELECT count(*) FROM keys) + (SELECT count(*) FROM audit_entries) AS n',
+      );
+      expect(counts.rows[0]!.n).toBe('0');
+      await admin.query('DROP TRIGGER refuse ON audit_checkpoints');
+    } finally {
+      await admin.end();
+    }
+    const retried = await legate([...d, 'store', 'migrate', '--to', db.url]);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect((await legate([...d, 'audit', 'verify', '--json'], { env: { LEGATE_DATABASE_URL: db.url } })).json()).toMatchObject({ ok: true });
+  });
+
+  it('never prints the password of a database it cannot reach', async () => {
+    const closed = await legate([...d, '--json', 'store', 'migrate', '--to', 'postgres://legate:hunter2-secret@127.0.0.1:9/legate']);
+    expect(closed.code).not.toBe(0);
+    expect(closed.json()).toMatchObject({ error: { code: 'ERR_STORE' } });
+    expect(`${closed.stdout}${closed.stderr}`).not.toContain('hunter2-secret');
   });
 
   it('refuses a target that is not PostgreSQL, and a directory with no SQLite node', async () => {
