@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.js';
 import { organizationDocument } from '../../src/node/documents.js';
 import { openNode } from '../../src/node/open.js';
+import { lockDataDir } from '../../src/node/serve-lock.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { OWNER, sampleFields } from '../audit/helpers.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
@@ -90,7 +91,9 @@ describePostgres('legate store migrate', () => {
     expect(`${run.stdout}${run.stderr}`).not.toContain(password(db.url));
     // legate.db is not written (a reader may leave SQLite's -wal/-shm companions; the -wal then holds nothing).
     expect(digest(join(data, 'legate.db'))).toBe(before);
-    expect(readdirSync(data).filter((f) => !/^legate\.db-(wal|shm)$/.test(f)).sort()).toEqual(files);
+    // (and the serve lock, held during the copy, leaves its file behind as serve does).
+    const ignored = /^(legate\.db-(wal|shm)|serve\.lock)$/;
+    expect(readdirSync(data).filter((f) => !ignored.test(f)).sort()).toEqual(files.filter((f) => !ignored.test(f)));
     if (existsSync(join(data, 'legate.db-wal'))) expect(statSync(join(data, 'legate.db-wal')).size).toBe(0);
 
     const env = { LEGATE_DATABASE_URL: db.url };
@@ -170,6 +173,18 @@ describePostgres('legate store migrate', () => {
     const retried = await legate([...d, 'store', 'migrate', '--to', db.url]);
     expect(retried.code, retried.stderr).toBe(0);
     expect((await legate([...d, 'audit', 'verify', '--json'], { env: { LEGATE_DATABASE_URL: db.url } })).json()).toMatchObject({ ok: true });
+  });
+
+  it('refuses to copy a node that is serving, with ERR_DATA_DIR_IN_USE', async () => {
+    const db = await database();
+    const lock = lockDataDir(data);
+    try {
+      const refused = await legate([...d, '--json', 'store', 'migrate', '--to', db.url]);
+      expect(refused.json()).toMatchObject({ error: { code: 'ERR_DATA_DIR_IN_USE' } });
+    } finally {
+      lock.release();
+    }
+    expect((await legate([...d, 'store', 'migrate', '--to', db.url])).code).toBe(0);
   });
 
   it('never prints the password of a database it cannot reach', async () => {
