@@ -65,4 +65,5 @@ export { heldCredentials } from './present.js';
 export { addApprover, removeApprover, listApprovers } from './approvers.js';
 export { sweepNode, startSweeper, usageExpiry, SWEEP_INTERVAL_MS } from './sweep.js';
 export { assertStoreIntact, checkNodeDatabase } from './integrity.js';
+export { migrateNodeStore, type StoreMigration } from './store-migrate.js';
 export { flushRefusals, REFUSALS_PER_MINUTE, REFUSALS_PER_PEER_PER_MINUTE } from './audit.js';

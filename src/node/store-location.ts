@@ -34,3 +34,15 @@ export async function openNodeStore(options: StoreOptions): Promise<Store> {
   const { openPostgresStore } = await import('../store/postgres/open.js');
   return openPostgresStore(url, { poolSize: options.databasePoolSize });
 }
+
+/** A database URL fit to print: its password replaced by `***` (an unparsable URL is not printed at all). */
+export function maskDatabaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '<database URL>';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}

@@ -6,11 +6,15 @@
  * `legate serve`) and exits 1 with `ERR_STORE_CORRUPT` when it finds damage;
  * `legate store sweep` deletes what has expired (sessions, acknowledges,
  * replay claims, usage no limit can count any more), as `legate serve` does
- * every minute.
+ * every minute; `legate store migrate --to postgres://…` copies `legate.db`
+ * into an empty PostgreSQL database (one transaction; the file is only read)
+ * and says how to run the node on it: the URL goes in `LEGATE_DATABASE_URL`,
+ * never in a file, and is printed with its password masked.
  */
 
 import type { Command } from 'commander';
 import { checkNodeDatabase, corruptStoreError } from '../../node/integrity.js';
+import { migrateNodeStore } from '../../node/store-migrate.js';
 import { sweepNode } from '../../node/sweep.js';
 import type { IntegrityReport } from '../../store/types.js';
 import { action, withNode } from '../command.js';
@@ -56,4 +60,25 @@ export function registerStore(program: Command): void {
       return EXIT.ok;
     }),
   );
+
+  const migrate = store
+    .command('migrate')
+    .description('copy this node from legate.db into an empty PostgreSQL database (one transaction; legate.db is only read)')
+    .requiredOption('--to <url>', 'the target database, postgres://user:password@host:port/db (never written to a file or printed)');
+  action(migrate, async (globals, flags: { to: string }) => {
+    const result = await migrateNodeStore(globals.data, flags.to, {
+      onTable: ({ table, rows }) => {
+        if (!globals.json) note(`copied ${table}: ${rows} row${rows === 1 ? '' : 's'}`);
+      },
+    });
+    if (globals.json) printJson({ ok: true, database: result.database, rows: result.rows, tables: result.tables });
+    else {
+      println(`moved ${result.rows} rows in ${result.tables.length} tables into ${result.database}`);
+      println(`${globals.data}/legate.db is untouched. From now on run this node (and every instance of it) with`);
+      println(`  LEGATE_DATABASE_URL=${result.database}`);
+      println('with the real password in place of ***, in the environment: never in the config file.');
+      println('A node started without it still opens legate.db: move the file aside once the new store is in use.');
+    }
+    return EXIT.ok;
+  });
 }
