@@ -48,12 +48,44 @@ function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** The tables of the SQLite store, in creation order (SQLite's own bookkeeping tables aside). */
-function sqliteTables(db: Database.Database): string[] {
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").all() as {
+/**
+ * SQLite-only storage: `session_tokens` holds the credential JWTs its session
+ * rows name by reference (store/sqlite/expiring); the shared repositories keep
+ * them in the session row, so they are folded back in there ({@link sessionRow}).
+ */
+const FOLDED = new Set(['session_tokens']);
+
+/** The tables of the SQLite store, in creation order (SQLite's own bookkeeping tables, and those folded into others, aside). */
+function sqliteTables(db: Database.Database): { name: string; rowid: boolean }[] {
+  const rows = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").all() as {
     name: string;
+    sql: string;
   }[];
-  return rows.map((row) => row.name);
+  return rows.filter((row) => !FOLDED.has(row.name)).map((row) => ({ name: row.name, rowid: !/WITHOUT\s+ROWID/i.test(row.sql) }));
+}
+
+/** A session row whose chains name their JWTs by reference (`@` + JSON of `sha256:` references), with the JWTs put back. */
+function sessionRow(db: Database.Database, columns: readonly string[]): (row: SqlValue[]) => SqlValue[] {
+  const at = columns.indexOf('chains');
+  const token = db.prepare<[string], { token: string }>('SELECT token FROM session_tokens WHERE hash = ?');
+  return (row) => {
+    const chains = row[at];
+    if (typeof chains !== 'string' || !chains.startsWith('@')) return row;
+    const byLeaf = JSON.parse(chains.slice(1)) as Record<string, string[]>;
+    const full = Object.fromEntries(
+      Object.entries(byLeaf).map(([leaf, references]) => [
+        leaf,
+        references.map((reference) => {
+          const found = token.get(reference.slice('sha256:'.length));
+          if (found === undefined) throw legateError('ERR_STORE', `session JWT ${reference} is missing from session_tokens`, { reason: 'integrity' });
+          return found.token;
+        }),
+      ]),
+    );
+    const copy = [...row];
+    copy[at] = JSON.stringify(full);
+    return copy;
+  };
 }
 
 /** Every table of the target's schema that holds at least one row (schema bookkeeping aside). */
@@ -95,7 +127,7 @@ function insertSql(table: string, columns: readonly string[], rows: number, over
 }
 
 /** Copies one table; returns how many rows. */
-async function copyTable(db: Database.Database, exec: SqlExecutor, table: string): Promise<number> {
+async function copyTable(db: Database.Database, exec: SqlExecutor, { name: table, rowid }: { name: string; rowid: boolean }): Promise<number> {
   const columns = (db.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string }[]).map((c) => c.name);
   const target = await targetColumns(exec, table);
   if (target.size === 0) throw legateError('ERR_STORE', `the target database has no table ${table}`, { reason: 'schema_mismatch' });
@@ -104,7 +136,8 @@ async function copyTable(db: Database.Database, exec: SqlExecutor, table: string
     throw legateError('ERR_STORE', `the target table ${table} has no column ${missing.join(', ')}`, { reason: 'schema_mismatch' });
   }
   const identity = columns.filter((c) => target.get(c) === true);
-  const select = db.prepare(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table)} ORDER BY rowid`).raw(true);
+  const select = db.prepare(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table)}${rowid ? ' ORDER BY rowid' : ''}`).raw(true);
+  const mapped = table === 'sessions' ? sessionRow(db, columns) : (row: SqlValue[]) => row;
   let batch: SqlValue[][] = [];
   let count = 0;
   const flush = async (): Promise<void> => {
@@ -114,7 +147,7 @@ async function copyTable(db: Database.Database, exec: SqlExecutor, table: string
     batch = [];
   };
   for (const row of select.iterate() as Iterable<SqlValue[]>) {
-    batch.push(row);
+    batch.push(mapped(row));
     if (batch.length === BATCH) await flush();
   }
   await flush();
@@ -163,8 +196,8 @@ async function copyInto(db: Database.Database, session: PgSession, options: Copy
     await assertEmpty(session.exec);
     for (const table of sqliteTables(db)) {
       const rows = await copyTable(db, session.exec, table);
-      copied.push({ table, rows });
-      options.onTable?.({ table, rows });
+      copied.push({ table: table.name, rows });
+      options.onTable?.({ table: table.name, rows });
     }
     await session.script('COMMIT');
   } catch (error) {
