@@ -108,6 +108,11 @@ describePostgres('legate store migrate', () => {
     expect((await legate([...d, 'verify', kept.file, '--json'], { env })).code).toBe(0);
     const [sqliteList, pgList] = [await legate([...d, 'status', 'show', revoked.listId, '--json']), await legate([...d, 'status', 'show', revoked.listId, '--json'], { env })];
     expect(pgList.json()).toEqual(sqliteList.json());
+    // `store check` names the store it checked: the database, its password masked, not legate.db.
+    const check = await legate([...d, 'store', 'check'], { env });
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/^store ok: postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ answers/);
+    expect(check.stdout + check.stderr).not.toContain(password(db.url));
 
     const [sqlite, pg] = [await openNode({ dataDir: data }), await openNode({ dataDir: data, database: db.url, databasePoolSize: 2 })];
     try {

@@ -14,6 +14,7 @@
 
 import type { Command } from 'commander';
 import { checkNodeDatabase, corruptStoreError } from '../../node/integrity.js';
+import { maskDatabaseUrl } from '../../node/store-location.js';
 import { migrateNodeStore } from '../../node/store-migrate.js';
 import { sweepNode } from '../../node/sweep.js';
 import type { IntegrityReport } from '../../store/types.js';
@@ -35,7 +36,7 @@ export function registerStore(program: Command): void {
 
   const check = store
     .command('check')
-    .description("run SQLite's integrity check on legate.db (read-only); exit 1 with ERR_STORE_CORRUPT on damage")
+    .description("check the store: SQLite's integrity check on legate.db (read-only), or the PostgreSQL store's; exit 1 with ERR_STORE_CORRUPT on damage")
     .option('--quick', 'check page structure only (quick_check), not every index against its table', false);
   action(check, async (globals, flags: { quick: boolean }) => {
     const report = await checkNodeDatabase(globals.data, { quick: flags.quick, database: globals.database });
@@ -44,6 +45,7 @@ export function registerStore(program: Command): void {
       return EXIT.failed;
     }
     if (globals.json) printJson({ ok: true, mode: report.mode, problems: [] });
+    else if (globals.database !== undefined && globals.database !== '') println(`store ok: ${maskDatabaseUrl(globals.database)} answers (PostgreSQL checks its own pages; SQLite's integrity check is for legate.db)`);
     else println(`store ok: ${globals.data}/legate.db passed SQLite's ${report.mode === 'quick' ? 'quick ' : ''}integrity check`);
     return EXIT.ok;
   });
