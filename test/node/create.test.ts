@@ -80,6 +80,7 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
   const auditPort: AuditRepository = {
     appendAuditEntry: (entry) => Promise.resolve(void entries.push(entry)),
     lastAuditEntry: () => Promise.resolve(entries.at(-1)),
+    listAuditChains: () => Promise.resolve(entries.slice(-1)),
     listAuditEntries: (query = {}) => Promise.resolve(entries.slice(0, query.limit ?? entries.length)),
     putAuditCheckpoint: () => Promise.reject(new Error('not needed')),
     listAuditCheckpoints: () => Promise.resolve([]),

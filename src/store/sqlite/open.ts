@@ -634,11 +634,14 @@ abstract class SqliteStoreBase implements Store {
   appendAuditEntry(entry: AuditEntryRecord): Promise<void> {
     return this.run('appendAuditEntry', (c) => c.audit.appendAuditEntry(entry));
   }
-  lastAuditEntry(): Promise<AuditEntryRecord | undefined> {
-    return this.run('lastAuditEntry', (c) => c.audit.lastAuditEntry());
+  lastAuditEntry(chain: string): Promise<AuditEntryRecord | undefined> {
+    return this.run('lastAuditEntry', (c) => c.audit.lastAuditEntry(chain));
   }
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]> {
     return this.run('listAuditEntries', (c) => c.audit.listAuditEntries(query));
+  }
+  listAuditChains(): Promise<AuditEntryRecord[]> {
+    return this.run('listAuditChains', (c) => c.audit.listAuditChains());
   }
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void> {
     return this.run('putAuditCheckpoint', (c) => c.audit.putAuditCheckpoint(checkpoint));
