@@ -67,9 +67,16 @@ export class AuditStatements {
        WHERE @seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_entries WHERE chain = @chain)`,
     );
     this.#last = db.prepare<[string], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1`);
+    // A skip scan of the (chain, seq) key: one index probe per chain, however long the chains.
     this.#heads = db.prepare<[], EntryRow>(
-      `SELECT ${ENTRY_COLUMNS} FROM audit_entries e
-       WHERE seq = (SELECT MAX(seq) FROM audit_entries WHERE chain = e.chain) ORDER BY chain`,
+      `WITH RECURSIVE chains (chain) AS (
+         SELECT MIN(chain) FROM audit_entries
+         UNION ALL
+         SELECT (SELECT MIN(chain) FROM audit_entries WHERE chain > chains.chain) FROM chains WHERE chains.chain IS NOT NULL
+       )
+       SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash FROM chains
+       JOIN audit_entries e ON e.chain = chains.chain AND e.seq = (SELECT MAX(seq) FROM audit_entries WHERE chain = chains.chain)
+       ORDER BY e.chain`,
     );
     this.#putCheckpoint = db.prepare<AuditCheckpointRecord>(
       `INSERT INTO audit_checkpoints (${CHECKPOINT_COLUMNS})
