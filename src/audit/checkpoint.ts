@@ -19,9 +19,9 @@
  * Checkpoints from before chains (`{ iss, seq, hash, at, log?, from?,
  * digests? }`, `hash` the hash of entry `seq` of the one chain) still verify.
  * Checkpoints are written on demand and by {@link appendAudit} when one is
- * due under its policy, by whichever instance finds it due; two instances
- * racing for the same checkpoint number leave one checkpoint (the other's
- * write is refused and dropped).
+ * due under its policy, by whichever instance finds it due; writers take
+ * turns on the checkpoints' lock (appends never take it), so each links to
+ * the one written before it.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -268,9 +268,10 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
   const signer = await config.signer();
   const clock = log.clock ?? systemClock;
   return log.store.transaction(async (tx) => {
+    // The lock first: another instance writing a checkpoint now finishes before this one reads what to link to and cover.
+    const previous = await tx.lastAuditCheckpoint({ lock: true });
     const heads = await tx.listAuditChains();
     if (heads.length === 0) return { created: false };
-    const previous = await tx.lastAuditCheckpoint();
     const covered = previous === undefined ? new Map<string, { seq: number; state: 'open' | 'closed' }>() : coverageOf(previous.token);
     const before = covered.get(BEFORE_CHAINS);
     if (before !== undefined) covered.set((await tx.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN, before);

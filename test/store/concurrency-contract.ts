@@ -234,6 +234,33 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         expect(await verifyAudit({ store: pair.a, resolver })).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
       }));
 
+    it('lets one instance at a time write the next audit checkpoint (the other reads the last one after it commits)', () =>
+      withPair(async (pair) => {
+        const order: string[] = [];
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let locked!: () => void;
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        const first = pair.a.transaction(async (tx) => {
+          await tx.lastAuditCheckpoint({ lock: true });
+          locked();
+          await held;
+          await tx.putAuditCheckpoint({ seq: 1, hash: 'h1', at: NOW.toISOString(), token: 't1' });
+          order.push('a wrote 1');
+        });
+        await isLocked;
+        const second = pair.b.transaction(async (tx) => {
+          const last = await tx.lastAuditCheckpoint({ lock: true });
+          order.push(`b saw ${last?.seq}`);
+        });
+        // An append meanwhile never waits for the checkpoints' lock.
+        await appendAudit({ store: pair.b, clock, chain: 'urn:uuid:chain-c' }, { type: 'action', decision: 'allow', action: 'call', resource: 'r', agent: alice.did });
+        expect(order).toEqual([]);
+        release();
+        await Promise.all([first, second]);
+        expect(order).toEqual(['a wrote 1', 'b saw 1']);
+      }));
+
     it('gives each instance a chain of its own: 40 concurrent appends on two chains verify, and one chain held never blocks the other', () =>
       withPair(async (pair) => {
         const chains = ['urn:uuid:chain-a', 'urn:uuid:chain-b'] as const;

@@ -28,6 +28,11 @@ export interface AuditRepository {
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
   /** Every checkpoint, ordered by `seq`. */
   listAuditCheckpoints(): Promise<AuditCheckpointRecord[]>;
-  /** The checkpoint with the highest `seq`. */
-  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined>;
+  /**
+   * The checkpoint with the highest `seq`. With `lock` (in a transaction),
+   * first takes the checkpoints' lock, so two instances writing the next
+   * checkpoint take turns and each links to the one before; appends never
+   * ask for it.
+   */
+  lastAuditCheckpoint(options?: { lock?: boolean }): Promise<AuditCheckpointRecord | undefined>;
 }

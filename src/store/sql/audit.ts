@@ -148,7 +148,8 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     async listAuditCheckpoints() {
       return (await exec.all<AuditCheckpointRecord>(`SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq`)).map(checkpointFromRow);
     },
-    async lastAuditCheckpoint() {
+    async lastAuditCheckpoint(options = {}) {
+      if (options.lock === true) await exec.lock(lockKey.auditCheckpoints());
       const row = await exec.get<AuditCheckpointRecord>(`SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`);
       return row && checkpointFromRow(row);
     },

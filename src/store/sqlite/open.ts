@@ -649,7 +649,8 @@ abstract class SqliteStoreBase implements Store {
   listAuditCheckpoints(): Promise<AuditCheckpointRecord[]> {
     return this.run('listAuditCheckpoints', (c) => c.audit.listAuditCheckpoints());
   }
-  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined> {
+  // One writer at a time already: the lock option has nothing to add.
+  lastAuditCheckpoint(_options?: { lock?: boolean }): Promise<AuditCheckpointRecord | undefined> {
     return this.run('lastAuditCheckpoint', (c) => c.audit.lastAuditCheckpoint());
   }
   putSession(session: SessionRecord): Promise<void> {
