@@ -98,7 +98,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       verifier: policy.verifier,
       oauth: policy.oauth,
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
-      auditChain: databaseUrl(options) === undefined ? undefined : `urn:uuid:${randomUUID()}`,
+      auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,
       // Idempotent, as the store's close is: closing twice is harmless.
       close: () =>
         (closing ??= (async () => {

@@ -166,6 +166,25 @@ describe('one chain per writer', () => {
   });
 });
 
+describe('openNode: a chain per process, or the store\'s', () => {
+  it('a process chain is fresh and closed by close(); the store chain (SQLite default, CLI commands) is kept and never closed', async () => {
+    const instance = await openNode({ dataDir: an.dataDir, clock: an.node.clock, auditChain: 'process' });
+    await instance.services.audit.record({ type: 'agent', agent: 'did:web:acme.example:agents:alice' });
+    await instance.close();
+    const plain = await openNode({ dataDir: an.dataDir, clock: an.node.clock });
+    await plain.services.audit.record({ type: 'agent', agent: 'did:web:acme.example:agents:bob' });
+    await plain.close();
+    const own = (await an.node.store.getSetting('audit.chain-id')) ?? '';
+    const heads = await an.node.store.listAuditChains();
+    expect(heads).toHaveLength(2);
+    const processChain = heads.find((h) => h.chain !== own);
+    expect(processChain?.chain).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect((JSON.parse(processChain?.entry ?? '{}') as AuditEntry).type).toBe('chain-close');
+    expect((JSON.parse(heads.find((h) => h.chain === own)?.entry ?? '{}') as AuditEntry).type).toBe('agent');
+    expect(await verify()).toMatchObject({ ok: true, entries: 3 });
+  });
+});
+
 describe('a data directory from before chains (schema 9)', () => {
   it('migrates: its entries become chain main, old checkpoints still verify, and the node goes on appending there', async () => {
     // Five entries and a checkpoint as Legate wrote them before chains: no chainId, a checkpoint over entry 4.
