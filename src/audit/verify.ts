@@ -1,11 +1,14 @@
 /**
  * @module audit/verify
  *
- * Verifying the audit log (DESIGN.md, "Audit log"). Every checkpoint's
- * signature is checked against the organization's DID document; then every
- * entry is re-read from its stored text, re-hashed, and linked to the one
- * before; then each checkpoint is compared with the entry it covers. The
- * answer names the first sequence number that cannot be trusted and why:
+ * Verifying the audit log (DESIGN.md, "Audit log" and "The audit log under
+ * many writers"). Every checkpoint's signature, and its link to the
+ * checkpoint before, is checked against the organization's DID document;
+ * then, chain by chain, every entry is re-read from its stored text,
+ * re-hashed, and linked to the one before in its chain; then each head a
+ * checkpoint signed is compared with the entry it covers, and a chain signed
+ * `closed` must end at its closing head. The answer names the chain and the
+ * first sequence number in it that cannot be trusted, and why:
  *
  * - `changed`: an entry does not hash to its recorded hash (or is not an
  *   entry at all); or, when entries after it still chain up to a valid
