@@ -22,6 +22,7 @@
  */
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -170,9 +171,11 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
   }
 }
 
-/** Audit appends per second: `writers` store handles (as many instances), each appending with 16 in flight. */
+/** Audit appends per second: `writers` store handles (as many instances), each on its own chain, each appending with 16 in flight. */
 async function measureAppends(name: string, url: string, smoke: boolean, writers: number): Promise<FleetRow> {
   const stores = await Promise.all(Array.from({ length: writers }, () => openPostgresStore(url, { poolSize: APPENDS_IN_FLIGHT })));
+  // Each writer appends to a chain of its own, as each serving instance does (#16).
+  const chains = stores.map(() => `urn:uuid:${randomUUID()}`);
   try {
     const fields = { type: 'action', decision: 'allow', action: 'call', resource: 'billing:refund', agent: 'did:web:support.example:agents:alice', owner: 'mailto:dana@support.example' } as const;
     const drive = async (ms: number) => {
@@ -180,11 +183,11 @@ async function measureAppends(name: string, url: string, smoke: boolean, writers
       const begin = performance.now();
       const end = begin + ms;
       await Promise.all(
-        stores.flatMap((store) =>
+        stores.flatMap((store, writer) =>
           Array.from({ length: APPENDS_IN_FLIGHT }, async () => {
             do {
               const t = performance.now();
-              await appendAudit({ store }, fields);
+              await appendAudit({ store, chain: chains[writer] }, fields);
               latencies.push(performance.now() - t);
             } while (performance.now() < end);
           }),

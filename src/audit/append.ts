@@ -1,10 +1,13 @@
 /**
  * @module audit/append
  *
- * Appending to the audit log. The last entry is read and the next one
- * inserted inside one store transaction, so concurrent appends serialize
- * (and the store refuses any `seq` but last + 1, also across processes), and
- * a crash leaves the whole entry or none of it. After the entry commits, a
+ * Appending to the audit log. Each log appends to its own chain
+ * (`audit/chain`): the chain's last entry is read and the next one inserted
+ * inside one store transaction, so appends to one chain serialize (and the
+ * store refuses any `seq` but last + 1, also across processes) while appends
+ * to different chains never wait on each other, and a crash leaves the whole
+ * entry or none of it. A chain whose last entry is `chain-close` takes no
+ * more entries. After the entry commits, a
  * checkpoint is written if one is due (every N entries or T seconds); a
  * checkpoint that fails (say, a locked key store) never undoes the entry: it
  * is reported, and tried again on the next append.
@@ -12,8 +15,10 @@
 
 import { LegateError, legateError } from '../errors/index.js';
 import { systemClock } from '../lib/clock.js';
+import { storeAuditChain } from './chain.js';
 import { checkpointDue, writeCheckpoint } from './checkpoint.js';
-import { checkAuditFields, hashAuditEntry } from './entry.js';
+import { checkAuditFields, hashAuditEntry, readAuditEntry } from './entry.js';
+import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
 import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields } from './types.js';
 
@@ -57,13 +62,23 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   const members = checkAuditFields(fields);
   const clock = log.clock ?? systemClock;
   const { entry, hash, due } = await log.store.transaction(async (tx) => {
-    const last = await tx.lastAuditEntry();
+    const chain = log.chain ?? (await storeAuditChain(tx));
+    const last = await tx.lastAuditEntry(chain);
+    if (last !== undefined && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
+      throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
+    }
     const now = clock();
-    const entry: AuditEntry = { ...members, seq: (last?.seq ?? 0) + 1, at: now.toISOString(), prevHash: last?.hash ?? GENESIS_HASH };
+    const entry: AuditEntry = { ...members, chainId: chain, seq: (last?.seq ?? 0) + 1, at: now.toISOString(), prevHash: last?.hash ?? GENESIS_HASH };
     const { text, hash } = hashAuditEntry(entry);
-    await tx.appendAuditEntry({ seq: entry.seq, at: entry.at, entry: text, hash, prevHash: entry.prevHash });
-    const due =
-      log.checkpoints !== undefined && (await checkpointDue(tx, await tx.lastAuditCheckpoint(), entry.seq, now, log.checkpoints.policy));
+    await tx.appendAuditEntry({ chain, seq: entry.seq, at: entry.at, entry: text, hash, prevHash: entry.prevHash });
+    let due = false;
+    if (log.checkpoints !== undefined) {
+      const previous = await tx.lastAuditCheckpoint();
+      // A checkpoint from before chains covers the store's own chain, the one a log without a chain of its own appends to.
+      const coverage = previous === undefined ? undefined : coverageOf(previous.token);
+      const covered = coverage?.get(chain)?.seq ?? (log.chain === undefined ? coverage?.get(BEFORE_CHAINS)?.seq : undefined) ?? 0;
+      due = await checkpointDue(tx, previous, entry.seq - covered, now, log.checkpoints.policy);
+    }
     return { entry, hash, due };
   });
   const appended: AppendedAudit = { entry, hash };
@@ -72,6 +87,8 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     const { checkpoint, created } = await writeCheckpoint(log, true);
     if (created && checkpoint !== undefined) appended.checkpoint = checkpoint;
   } catch (error) {
+    // Another instance wrote the checkpoint first: it covers this entry's chain, or the next one will.
+    if (error instanceof LegateError && error.code === 'ERR_CONFLICT') return appended;
     appended.checkpointError =
       error instanceof LegateError ? error : legateError('ERR_STORE', 'could not write an audit checkpoint', { cause: error });
   }

@@ -3,17 +3,25 @@
  *
  * Signed checkpoints of the audit log: a compact JWS (`alg: EdDSA`, `typ:
  * audit-checkpoint+jwt`) by the organization's key over `{ iss, seq, hash,
- * at, log, from, digests }`, where `hash` is the hash of entry `seq`. A
- * checkpoint commits to every entry up to `seq` through the hash chain, so
- * anyone who can resolve the organization's DID document can tell that
- * nothing up to `seq` was changed, removed, or cut off since. `log` binds it
- * to one log (see `audit/log-id`); `digests` holds an
- * {@link entryDigest} of each entry from `from` on (those since the previous
- * checkpoint, at most {@link MAX_CHECKPOINT_DIGESTS}), so verification can
- * name the first entry rewritten even when every later hash was recomputed.
- * The three are optional on verification: checkpoints from before them
- * still verify, and only bind what their hash binds. Checkpoints are written
- * on demand and by {@link appendAudit} when one is due under its policy.
+ * at, log, prev, chains }`: `chains` lists every chain's head (`audit/heads`),
+ * `hash` is the hash of that list, `seq` counts the entries it covers (the
+ * sum of the heads' `seq`s: with one chain, its head's `seq`) and `prev`
+ * is the hash of the previous checkpoint's token, so checkpoints form a
+ * chain of their own. A checkpoint commits to every entry of every chain up
+ * to its head through that chain's hash links, so anyone who can resolve the
+ * organization's DID document can tell that nothing up to the heads was
+ * changed, removed, or cut off since, and that a chain signed `closed` has
+ * nothing after its head. `log` binds it to one log (see `audit/log-id`);
+ * each head's `digests` (of the entries since the previous checkpoint, at
+ * most {@link MAX_CHECKPOINT_DIGESTS} in all) let verification name the
+ * first entry rewritten even when every later hash was recomputed.
+ *
+ * Checkpoints from before chains (`{ iss, seq, hash, at, log?, from?,
+ * digests? }`, `hash` the hash of entry `seq` of the one chain) still verify.
+ * Checkpoints are written on demand and by {@link appendAudit} when one is
+ * due under its policy, by whichever instance finds it due; writers take
+ * turns on the checkpoints' lock (appends never take it), so each links to
+ * the one written before it.
  */
 
 import type { Resolvable } from 'did-resolver';
@@ -24,45 +32,56 @@ import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
-import { ENTRY_DIGEST_LENGTH, entryDigest, isHexHash, readAuditEntry } from './entry.js';
+import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN } from './chain.js';
+import { entryDigest, isHexHash, readAuditEntry } from './entry.js';
+import {
+  BEFORE_CHAINS,
+  chainsError,
+  checkpointHash,
+  coverageOf,
+  digestsError,
+  headsHash,
+  MAX_CHECKPOINT_CHAINS,
+  MAX_CHECKPOINT_DIGESTS,
+  MAX_CHECKPOINT_LENGTH,
+  type ChainHead,
+} from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
 import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditLog, type CheckpointPolicy } from './types.js';
 
-/** Most entries a checkpoint carries digests for: the first this many since the previous checkpoint. */
-export const MAX_CHECKPOINT_DIGESTS = 1000;
-
-/** Longest checkpoint token accepted, in characters (room for {@link MAX_CHECKPOINT_DIGESTS} digests). */
-const MAX_CHECKPOINT_LENGTH = 32 * 1024;
-
-const DIGESTS = /^(?:[0-9a-f]{16})*$/;
+export { MAX_CHECKPOINT_CHAINS, MAX_CHECKPOINT_DIGESTS, type ChainHead } from './heads.js';
 
 /** What a checkpoint signs. */
 export interface CheckpointClaims {
   iss: string;
+  /** How many entries it covers, over all chains (so, with one chain, the seq of its head, as before chains). */
   seq: number;
+  /** The hash of `chains` (before chains: of entry `seq`). */
   hash: string;
   at: string;
   /** The log's id (`audit/log-id`); absent in checkpoints from before log ids. */
   log?: string | undefined;
-  /** The first entry `digests` covers. */
+  /** The hash of the previous checkpoint's token; absent in the first, and before chains. */
+  prev?: string | undefined;
+  /** Every chain's head; absent in checkpoints from before chains. */
+  chains?: ChainHead[] | undefined;
+  /** Before chains: the first entry `digests` covers. */
   from?: number | undefined;
-  /** {@link entryDigest} of entries `from`, `from + 1`, …, concatenated (16 hex characters each). */
+  /** Before chains: {@link entryDigest} of entries `from`, `from + 1`, …, concatenated (16 hex characters each). */
   digests?: string | undefined;
 }
 
 /** Why the optional claims are malformed, or undefined when they are fine (or absent). */
 function optionalClaimsError(claims: Record<string, unknown>, seq: number): string | undefined {
-  const { log, from, digests } = claims;
+  const { log, from, digests, prev, chains, hash } = claims;
   if (log !== undefined && (typeof log !== 'string' || log.length === 0 || log.length > MAX_LOG_ID)) return `log must be a string of at most ${MAX_LOG_ID} characters`;
-  if ((from === undefined) !== (digests === undefined)) return 'from and digests come together';
-  if (digests === undefined) return undefined;
-  if (typeof digests !== 'string' || !DIGESTS.test(digests)) return 'digests must be 16-character lowercase hex digests, concatenated';
-  const count = digests.length / ENTRY_DIGEST_LENGTH;
-  if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 1 || count > MAX_CHECKPOINT_DIGESTS || from + count - 1 > seq) {
-    return `from must be a positive integer, and digests cover at most ${MAX_CHECKPOINT_DIGESTS} entries up to seq`;
-  }
-  return undefined;
+  if (prev !== undefined && !isHexHash(prev)) return 'prev must be a lowercase hex SHA-256';
+  if (chains === undefined) return prev === undefined ? digestsError(from, digests, seq) : 'prev comes with chains';
+  if (from !== undefined || digests !== undefined) return 'with chains, digests belong to each chain';
+  const error = chainsError(chains);
+  if (error !== undefined) return error;
+  return headsHash(chains as ChainHead[]) === hash ? undefined : 'hash must be the hash of chains';
 }
 
 /**
@@ -85,8 +104,13 @@ export async function signAuditCheckpoint(claims: CheckpointClaims, signer: Sign
   if (typeof signer?.kid !== 'string' || !signer.kid.startsWith(`${claims.iss}#`)) {
     throw legateError('ERR_KID_INVALID', 'the checkpoint signer is not a key of the issuer', { claim: 'kid' });
   }
-  const { iss, seq, hash, at, log, from, digests } = claims;
-  const optionalClaims = { ...(log === undefined ? {} : { log }), ...(digests === undefined ? {} : { from, digests }) };
+  const { iss, seq, hash, at, log, from, digests, prev, chains } = claims;
+  const optionalClaims = {
+    ...(log === undefined ? {} : { log }),
+    ...(prev === undefined ? {} : { prev }),
+    ...(chains === undefined ? {} : { chains }),
+    ...(digests === undefined ? {} : { from, digests }),
+  };
   return signCompactJws({ iss, seq, hash, at, ...optionalClaims }, signer, { typ: AUDIT_CHECKPOINT_TYP });
 }
 
@@ -148,20 +172,35 @@ export async function verifyAuditCheckpoint(
   if (signature.errors[0] !== undefined) return invalid(signature.errors[0]);
   const from = payload.from as number | undefined;
   const digests = payload.digests as string | undefined;
-  return { valid: true, claims: { iss, seq, hash, at, ...(log === undefined ? {} : { log }), ...(digests === undefined ? {} : { from, digests }) } };
+  const prev = payload.prev as string | undefined;
+  const chains = payload.chains as ChainHead[] | undefined;
+  return {
+    valid: true,
+    claims: {
+      iss,
+      seq,
+      hash,
+      at,
+      ...(log === undefined ? {} : { log }),
+      ...(prev === undefined ? {} : { prev }),
+      ...(chains === undefined ? {} : { chains }),
+      ...(digests === undefined ? {} : { from, digests }),
+    },
+  };
 }
 
-/** Whether a checkpoint is due after entry `seq` under `policy`. */
+/** Whether a checkpoint is due, with `pending` entries of a chain not yet covered, under `policy`. */
 export async function checkpointDue(
   store: Store,
   previous: AuditCheckpointRecord | undefined,
-  seq: number,
+  pending: number,
   now: Date,
   policy: CheckpointPolicy | undefined,
 ): Promise<boolean> {
   const { entries, seconds } = resolvePolicy(policy);
-  if (seq - (previous?.seq ?? 0) >= entries) return true;
-  // With no checkpoint yet, time runs from the first entry.
+  if (pending <= 0) return false;
+  if (pending >= entries) return true;
+  // With no checkpoint yet, time runs from the first entry (of any chain).
   const since = previous?.at ?? (await store.listAuditEntries({ limit: 1 }))[0]?.at;
   return since !== undefined && now.getTime() - Date.parse(since) >= seconds * 1000;
 }
@@ -174,14 +213,14 @@ export interface CheckpointResult {
   created: boolean;
 }
 
-/** The digests of entries `from..to`, refusing to sign any entry that does not match its hash. */
-async function digestsOf(store: Store, from: number, to: number): Promise<string> {
+/** The digests of entries `from..to` of `chain`, refusing to sign any entry that does not match its hash. */
+async function digestsOf(store: Store, chain: string, from: number, to: number): Promise<string> {
   let digests = '';
   let expected = from;
-  for (const record of await store.listAuditEntries({ fromSeq: from, toSeq: to })) {
+  for (const record of await chainReader(store, chain).listAuditEntries({ fromSeq: from, toSeq: to })) {
     const read = readAuditEntry(record.entry);
     if (record.seq !== expected || read === undefined || read.hash !== record.hash || read.entry.seq !== record.seq) {
-      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${expected} is missing or does not match its hash; run \`legate audit verify\``, {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${expected} of chain ${chain.slice(0, 100)} is missing or does not match its hash; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });
@@ -192,7 +231,36 @@ async function digestsOf(store: Store, from: number, to: number): Promise<string
   return digests;
 }
 
-/** @internal Writes a checkpoint of the last entry; with `onlyIfDue`, only when the policy says so. */
+/** The heads to sign: every chain, with digests of what is new since `covered` (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
+async function headsOf(tx: Store, heads: Awaited<ReturnType<Store['listAuditChains']>>, covered: ReturnType<typeof coverageOf>): Promise<ChainHead[]> {
+  if (heads.length > MAX_CHECKPOINT_CHAINS) {
+    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains: a checkpoint cannot list them all`, { claim: 'chains' });
+  }
+  let budget = MAX_CHECKPOINT_DIGESTS;
+  const chains: ChainHead[] = [];
+  for (const head of heads) {
+    // Never sign a hash the entry does not have: that would bless a tampered tail.
+    const read = readAuditEntry(head.entry);
+    if (read === undefined || read.hash !== head.hash || read.entry.seq !== head.seq) {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${head.seq} of chain ${head.chain.slice(0, 100)} does not match its hash; run \`legate audit verify\``, {
+        claim: 'seq',
+        reason: 'changed',
+      });
+    }
+    const signed: ChainHead = { id: head.chain, seq: head.seq, hash: head.hash, state: read.entry.type === 'chain-close' ? 'closed' : 'open' };
+    const from = (covered.get(head.chain)?.seq ?? 0) + 1;
+    if (from <= head.seq && budget > 0) {
+      const to = Math.min(head.seq, from + budget - 1);
+      signed.from = from;
+      signed.digests = await digestsOf(tx, head.chain, from, to);
+      budget -= to - from + 1;
+    }
+    chains.push(signed);
+  }
+  return chains;
+}
+
+/** @internal Writes a checkpoint of every chain's head; with `onlyIfDue`, only when the policy says so. */
 export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promise<CheckpointResult> {
   const config = log.checkpoints;
   if (config === undefined) throw legateError('ERR_KEY_UNAVAILABLE', 'this audit log has no checkpoint signer');
@@ -200,28 +268,28 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
   const signer = await config.signer();
   const clock = log.clock ?? systemClock;
   return log.store.transaction(async (tx) => {
-    const last = await tx.lastAuditEntry();
-    if (last === undefined) return { created: false };
-    const previous = await tx.lastAuditCheckpoint();
-    if (previous !== undefined && previous.seq >= last.seq) return { checkpoint: previous, created: false };
+    // The lock first: another instance writing a checkpoint now finishes before this one reads what to link to and cover.
+    const previous = await tx.lastAuditCheckpoint({ lock: true });
+    const heads = await tx.listAuditChains();
+    if (heads.length === 0) return { created: false };
+    const covered = previous === undefined ? new Map<string, { seq: number; state: 'open' | 'closed' }>() : coverageOf(previous.token);
+    const before = covered.get(BEFORE_CHAINS);
+    if (before !== undefined) covered.set((await tx.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN, before);
+    const pending = heads.reduce((sum, head) => sum + Math.max(0, head.seq - (covered.get(head.chain)?.seq ?? 0)), 0);
+    if (pending === 0) return previous === undefined ? { created: false } : { checkpoint: previous, created: false };
     const now = clock();
-    if (onlyIfDue && !(await checkpointDue(tx, previous, last.seq, now, config.policy))) {
+    if (onlyIfDue && !(await checkpointDue(tx, previous, pending, now, config.policy))) {
       return previous === undefined ? { created: false } : { checkpoint: previous, created: false };
     }
-    // Never sign a hash the entry does not have: that would bless a tampered tail.
-    const read = readAuditEntry(last.entry);
-    if (read === undefined || read.hash !== last.hash || read.entry.seq !== last.seq) {
-      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${last.seq} does not match its hash; run \`legate audit verify\``, {
-        claim: 'seq',
-        reason: 'changed',
-      });
-    }
+    const chains = await headsOf(tx, heads, covered);
     const at = now.toISOString();
     const log = await ensureAuditLogId(tx);
-    const from = (previous?.seq ?? 0) + 1;
-    const digests = await digestsOf(tx, from, Math.min(last.seq, from + MAX_CHECKPOINT_DIGESTS - 1));
-    const token = await signAuditCheckpoint({ iss: config.issuer, seq: last.seq, hash: last.hash, at, log, from, digests }, signer);
-    const checkpoint: AuditCheckpoint = { seq: last.seq, hash: last.hash, at, token };
+    // The entries it covers, over all chains: with one chain, the seq of its head, as before chains.
+    const seq = chains.reduce((sum, head) => sum + head.seq, 0);
+    const hash = headsHash(chains);
+    const prev = previous === undefined ? undefined : checkpointHash(previous.token);
+    const token = await signAuditCheckpoint({ iss: config.issuer, seq, hash, at, log, prev, chains }, signer);
+    const checkpoint: AuditCheckpoint = { seq, hash, at, token };
     await tx.putAuditCheckpoint(checkpoint);
     return { checkpoint, created: true };
   });

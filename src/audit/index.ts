@@ -17,10 +17,13 @@
  */
 
 export { appendAudit, type AppendedAudit } from './append.js';
+export { AUDIT_CHAIN_SETTING, LEGACY_AUDIT_CHAIN, newAuditChainId } from './chain.js';
 export {
   checkpointAudit,
+  MAX_CHECKPOINT_CHAINS,
   MAX_CHECKPOINT_DIGESTS,
   signAuditCheckpoint,
+  type ChainHead,
   verifyAuditCheckpoint,
   type CheckpointClaims,
   type CheckpointResult,

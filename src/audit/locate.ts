@@ -16,7 +16,7 @@
  * - `changed`: anything else; `truncated` when the log ends before it.
  */
 
-import type { Store } from '../store/types.js';
+import type { AuditReader } from './chain.js';
 import { ENTRY_DIGEST_LENGTH, entryDigest, readAuditEntry } from './entry.js';
 import { auditRecords } from './read.js';
 import type { AuditProblem } from './types.js';
@@ -50,7 +50,7 @@ function signedDigests(checkpoints: Iterable<SignedCheckpoint>, lo: number, hi: 
  * position matches (or none is covered: checkpoints from before digests).
  * Reads only entries `lo..hi + 1`.
  */
-export async function locateDivergence(store: Store, checkpoints: Iterable<SignedCheckpoint>, lo: number, hi: number): Promise<AuditProblem | undefined> {
+export async function locateDivergence(store: AuditReader, checkpoints: Iterable<SignedCheckpoint>, lo: number, hi: number): Promise<AuditProblem | undefined> {
   const signed = signedDigests(checkpoints, lo, hi);
   if (signed.size === 0) return undefined;
   const stored = new Map<number, string>();

@@ -1,8 +1,11 @@
 /**
  * @module audit/read
  *
- * Reading the audit log back: entries in `seq` order, page by page so a long
- * log never sits in memory at once; JSON Lines export (one entry per line,
+ * Reading the audit log back: entries of every chain ordered by `at`, then
+ * chain id, then `seq` (`at` is each writer's own clock, so across chains
+ * this is not a total order of events; within a chain it is `seq` order as
+ * long as its writer's clock does not go back), page by page so a long log
+ * never sits in memory at once; JSON Lines export (one entry per line,
  * with its stored `hash`, so a reader can recompute it offline); and an
  * agent's trail, every entry in which a DID appears as the agent, the owner
  * or anywhere in the delegation chain: who did what, on whose authority.
@@ -13,6 +16,7 @@
 import { legateError } from '../errors/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
+import type { AuditReader } from './chain.js';
 import { readAuditEntry } from './entry.js';
 import type { HashedAuditEntry } from './types.js';
 
@@ -36,8 +40,23 @@ function normalizeSince(since: string | Date | undefined): string | undefined {
   return new Date(time).toISOString();
 }
 
-/** @internal The stored records from `fromSeq` on, in `seq` order, paged. */
-export async function* auditRecords(store: Store, query: { fromSeq?: number; since?: string } = {}): AsyncGenerator<AuditEntryRecord> {
+/** @internal The stored records of every chain, in (`at`, chain, `seq`) order, paged. */
+async function* allRecords(store: Store, since: string | undefined): AsyncGenerator<AuditEntryRecord> {
+  let after: AuditEntryRecord | undefined;
+  for (;;) {
+    const page = await store.listAuditEntries({
+      limit: PAGE_SIZE,
+      ...(since === undefined ? {} : { since }),
+      ...(after === undefined ? {} : { after: { at: after.at, chain: after.chain, seq: after.seq } }),
+    });
+    yield* page;
+    after = page.at(-1);
+    if (after === undefined || page.length < PAGE_SIZE) return;
+  }
+}
+
+/** @internal The stored records of one chain (a {@link chainReader}) from `fromSeq` on, in `seq` order, paged. */
+export async function* auditRecords(store: AuditReader, query: { fromSeq?: number; since?: string } = {}): AsyncGenerator<AuditEntryRecord> {
   let fromSeq = query.fromSeq ?? 1;
   for (;;) {
     const page = await store.listAuditEntries({ fromSeq, limit: PAGE_SIZE, ...(query.since === undefined ? {} : { since: query.since }) });
@@ -61,7 +80,7 @@ export function involves(entry: HashedAuditEntry, did: string): boolean {
 }
 
 /**
- * The matching entries, parsed, in `seq` order.
+ * The matching entries, parsed, ordered by `at`, then chain, then `seq`.
  *
  * @throws VerificationError `ERR_AUDIT_TAMPERED` at an entry that is not well-formed.
  *
@@ -76,10 +95,10 @@ export async function* readAudit(store: Store, query: AuditQuery = {}): AsyncGen
   if (agent !== undefined && (typeof agent !== 'string' || agent.length === 0)) throw new TypeError('agent must be a non-empty string');
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new RangeError('limit must be a positive integer');
   let count = 0;
-  for await (const record of auditRecords(store, since === undefined ? {} : { since })) {
+  for await (const record of allRecords(store, since)) {
     const read = readAuditEntry(record.entry);
     if (read === undefined) {
-      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${record.seq} is not a well-formed entry; run \`legate audit verify\``, {
+      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${record.seq} of chain ${record.chain.slice(0, 100)} is not a well-formed entry; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });

@@ -35,6 +35,8 @@ export const AUDIT_ENTRY_TYPES = [
   'evaluation',
   /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */
   'refusals',
+  /** The last entry of a chain: its instance stopped (`node.close()`); nothing may follow it. */
+  'chain-close',
 ] as const;
 
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
@@ -96,6 +98,9 @@ export interface AuditFields {
 
 /** One entry, exactly as hashed: `hash = SHA-256(canonicalJson(entry))`. */
 export interface AuditEntry {
+  /** The chain it belongs to (`audit/chain`); absent in entries written before chains existed. */
+  chainId?: string;
+  /** Its position in its chain: 1, 2, 3, … */
   seq: number;
   /** ISO 8601 UTC with milliseconds. */
   at: string;
@@ -113,7 +118,7 @@ export interface AuditEntry {
   approver?: string;
   approval?: string;
   details?: Record<string, unknown>;
-  /** The hash of entry `seq - 1`, or {@link GENESIS_HASH}. */
+  /** The hash of entry `seq - 1` of the same chain, or {@link GENESIS_HASH}. */
   prevHash: string;
 }
 
@@ -122,9 +127,9 @@ export type HashedAuditEntry = AuditEntry & { hash: string };
 
 /** A signed checkpoint. */
 export interface AuditCheckpoint {
-  /** The entry it covers. */
+  /** How many entries it covers, over all chains (with one chain: the seq of its head). */
   seq: number;
-  /** That entry's hash. */
+  /** The hash of the chain heads it lists (before chains: of the entry covered). */
   hash: string;
   /** When it was made. */
   at: string;
@@ -147,6 +152,8 @@ export interface CheckpointPolicy {
  */
 export interface AuditLog {
   store: Store;
+  /** The chain this log appends to; default the store's own chain (kept in its settings, see `audit/chain`). */
+  chain?: string | undefined;
   clock?: Clock | undefined;
   /** Who signs checkpoints. Without it, appends never checkpoint and {@link checkpointAudit} throws. */
   checkpoints?:
@@ -165,6 +172,8 @@ export type AuditTamperReason = 'changed' | 'removed' | 'inserted' | 'reordered'
 
 /** The first problem found. */
 export interface AuditProblem {
+  /** The chain it was found in (absent for a checkpoint's own problem). */
+  chain?: string;
   /** The first sequence number that cannot be trusted. */
   seq: number;
   /** `ERR_AUDIT_TAMPERED`, or for a bad checkpoint the code of its verification failure. */
@@ -183,15 +192,30 @@ export interface VerifyAuditOptions {
   fromCheckpoint?: number | undefined;
 }
 
+/** What verification found in one chain. */
+export interface AuditChainVerification {
+  id: string;
+  ok: boolean;
+  entries: number;
+  lastSeq: number;
+  /** `closed` when a checkpoint signed it closed (its last entry is `chain-close`). */
+  state: 'open' | 'closed';
+  /** The chain's head as the last checkpoint that verified and matches the chain signed it. */
+  lastCheckpoint?: { seq: number; hash: string; at: string };
+  firstBad?: AuditProblem;
+}
+
 export interface AuditVerification {
   ok: boolean;
-  /** Entries read. */
+  /** Each chain, the one written before chains existed first, then by id. */
+  chains: AuditChainVerification[];
+  /** Entries read, in all chains. */
   entries: number;
-  /** The highest `seq` in the log (0 when empty). */
+  /** The highest `seq` of any chain (0 when empty). */
   lastSeq: number;
   /** Checkpoints whose signatures verified. */
   checkpoints: number;
-  /** The last checkpoint that verified and matches the log. */
+  /** With a single chain: that chain's head as the last checkpoint that verified and matches it signed it. */
   lastCheckpoint?: { seq: number; hash: string; at: string };
   firstBad?: AuditProblem;
 }

@@ -1,11 +1,14 @@
 /**
  * @module audit/verify
  *
- * Verifying the audit log (DESIGN.md, "Audit log"). Every checkpoint's
- * signature is checked against the organization's DID document; then every
- * entry is re-read from its stored text, re-hashed, and linked to the one
- * before; then each checkpoint is compared with the entry it covers. The
- * answer names the first sequence number that cannot be trusted and why:
+ * Verifying the audit log (DESIGN.md, "Audit log" and "The audit log under
+ * many writers"). Every checkpoint's signature, and its link to the
+ * checkpoint before, is checked against the organization's DID document;
+ * then, chain by chain, every entry is re-read from its stored text,
+ * re-hashed, and linked to the one before in its chain; then each head a
+ * checkpoint signed is compared with the entry it covers, and a chain signed
+ * `closed` must end at its closing head. The answer names the chain and the
+ * first sequence number in it that cannot be trusted, and why:
  *
  * - `changed`: an entry does not hash to its recorded hash (or is not an
  *   entry at all); or, when entries after it still chain up to a valid
@@ -35,12 +38,14 @@ import type { DIDResolutionResult, Resolvable } from 'did-resolver';
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
+import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
+import { checkpointHash } from './heads.js';
 import { readAuditEntry } from './entry.js';
 import { locateDivergence, type SignedCheckpoint } from './locate.js';
 import { auditLogId } from './log-id.js';
 import { auditRecords } from './read.js';
-import { GENESIS_HASH, type AuditProblem, type AuditTamperReason, type AuditVerification, type VerifyAuditOptions } from './types.js';
+import { GENESIS_HASH, type AuditChainVerification, type AuditProblem, type AuditTamperReason, type AuditVerification, type VerifyAuditOptions } from './types.js';
 
 /** Hashes of this many recent entries are kept to recognize a link that skips inserted entries. */
 const RECENT_WINDOW = 4096;
@@ -62,33 +67,72 @@ function memoize(resolver: Resolvable): Resolvable {
   };
 }
 
-/** Verifies every checkpoint from `fromSeq` on: the valid ones by seq, and the first invalid one. */
-async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromSeq: number) {
+/** What the checkpoints that verified sign, per chain. */
+interface Signed {
+  /** Per chain: its heads as signed, by seq. */
+  chains: Map<string, Map<number, SignedCheckpoint>>;
+  /** Per chain: the seq a checkpoint signed it closed at. */
+  closed: Map<string, number>;
+  count: number;
+  bad: AuditProblem | undefined;
+}
+
+function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
+  let heads = signed.chains.get(chain);
+  if (heads === undefined) signed.chains.set(chain, (heads = new Map<number, SignedCheckpoint>()));
+  const known = heads.get(head.seq);
+  // Two checkpoints may sign one head (the chain did not move): keep the one with digests.
+  if (known === undefined || (known.digests === undefined && head.digests !== undefined)) heads.set(head.seq, head);
+}
+
+/** Verifies every checkpoint from `fromSeq` on: what the valid ones sign per chain, and the first invalid one. */
+async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromSeq: number): Promise<Signed> {
   const records = (await store.listAuditCheckpoints()).filter((c) => c.seq >= fromSeq);
-  const signed = new Map<number, SignedCheckpoint>();
-  let bad: AuditProblem | undefined;
-  if (records.length === 0) return { signed, bad };
+  const signed: Signed = { chains: new Map(), closed: new Map(), count: 0, bad: undefined };
+  if (records.length === 0) return signed;
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw legateError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
   const resolver = memoize(options.resolver);
   // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
   let log = await auditLogId(store);
-  for (const record of records) {
+  let before: string | undefined;
+  // A checkpoint from before chains signs the store's own chain (after the migration, `main`).
+  const legacy = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
+  for (const [i, record] of records.entries()) {
     const result = await verifyAuditCheckpoint(record.token, { resolver, issuer, log });
+    const previous = before;
+    before = record.token;
     if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
-      bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
-    } else if (result.claims.seq !== record.seq || result.claims.hash !== record.hash || result.claims.at !== record.at) {
-      bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} does not match its signed token`);
-    } else {
-      signed.set(record.seq, result.claims);
+      signed.bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
+      continue;
+    }
+    const { claims } = result;
+    if (claims.seq !== record.seq || claims.hash !== record.hash || claims.at !== record.at) {
+      signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} does not match its signed token`);
+      continue;
+    }
+    // Checkpoints with chains link to the one before (the anchor of fromCheckpoint excepted): none removed or replaced in between.
+    const expectedPrev = previous === undefined ? undefined : checkpointHash(previous);
+    if (claims.chains !== undefined && (i > 0 || fromSeq === 1) && claims.prev !== expectedPrev) {
+      signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} does not link to the checkpoint before it: a checkpoint was removed or replaced`);
+      continue;
+    }
+    signed.count++;
+    if (claims.chains === undefined) {
+      signHead(signed, legacy, claims);
+      continue;
+    }
+    for (const head of claims.chains) {
+      signHead(signed, head.id, { seq: head.seq, hash: head.hash, at: claims.at, from: head.from, digests: head.digests });
+      if (head.state === 'closed' && !signed.closed.has(head.id)) signed.closed.set(head.id, head.seq);
     }
   }
-  return { signed, bad };
+  return signed;
 }
 
 /** Whether some entry after `seq` holds the content of position `seq` (it was moved, not removed). */
-async function movedLater(store: Store, seq: number): Promise<boolean> {
+async function movedLater(store: AuditReader, seq: number): Promise<boolean> {
   for await (const record of auditRecords(store, { fromSeq: seq + 1 })) {
     if (readAuditEntry(record.entry)?.entry.seq === seq) return true;
   }
@@ -115,7 +159,7 @@ class ChainWalk {
   readonly guesses = new Set<AuditProblem>();
 
   constructor(
-    readonly store: Store,
+    readonly store: AuditReader,
     readonly start: number,
     readonly signed: ReadonlyMap<number, SignedCheckpoint>,
   ) {
@@ -165,6 +209,7 @@ class ChainWalk {
     const read = readAuditEntry(record.entry);
     if (read === undefined) return tampered(p, 'changed', `entry ${p} is not a well-formed entry`);
     const { entry, hash } = read;
+    if (entry.chainId !== undefined && entry.chainId !== record.chain) return tampered(p, 'changed', `entry ${p} belongs to another chain`);
     const s = entry.seq;
     if (hash !== record.hash) {
       if (s !== p && s >= 1 && (await this.store.listAuditEntries({ fromSeq: s, toSeq: s }))[0]?.hash === hash) {
@@ -197,43 +242,14 @@ class ChainWalk {
   }
 }
 
-/**
- * Verifies the audit log: hashes, links, and checkpoints. Never throws for a
- * tampered log; the answer says where and why.
- *
- * @throws TypeError for bad options; LegateError `ERR_NOT_FOUND` when
- *   `fromCheckpoint` names no checkpoint or there is no organization to check
- *   checkpoints against; `ERR_STORE` when the store fails.
- *
- * @example
- * ```ts
- * const result = await verifyAudit({ store: node.store, resolver: node.resolver });
- * if (!result.ok) console.error(`tampered at ${result.firstBad?.seq}: ${result.firstBad?.reason}`);
- * ```
- */
-export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVerification> {
-  if (!isRecord(options) || !isRecord(options.store) || typeof options.store.listAuditEntries !== 'function') throw new TypeError('options.store must be a Store');
-  if (typeof options.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
-  const { store, fromCheckpoint } = options;
-  if (fromCheckpoint !== undefined && (!Number.isSafeInteger(fromCheckpoint) || fromCheckpoint < 1)) {
-    throw new RangeError('fromCheckpoint must be a positive integer');
-  }
-  const start = fromCheckpoint ?? 1;
-  if (fromCheckpoint !== undefined && !(await store.listAuditCheckpoints()).some((c) => c.seq === fromCheckpoint)) {
-    throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });
-  }
-  const { signed, bad: badCheckpoint } = await checkCheckpoints(store, options, start);
-  if (fromCheckpoint !== undefined && !signed.has(fromCheckpoint)) {
-    // The anchor itself does not verify: nothing after it can be trusted.
-    return { ok: false, entries: 0, lastSeq: (await store.lastAuditEntry())?.seq ?? 0, checkpoints: signed.size, ...(badCheckpoint ? { firstBad: badCheckpoint } : {}) };
-  }
-
-  const walk = new ChainWalk(store, start, signed);
-  for await (const record of auditRecords(store, { fromSeq: start })) await walk.add(record);
+/** Verifies one chain from `start`: hashes, links, its signed heads, and nothing after a closed head. */
+async function verifyChain(reader: AuditReader, start: number, signed: ReadonlyMap<number, SignedCheckpoint>, closedAt: number | undefined) {
+  const walk = new ChainWalk(reader, start, signed);
+  for await (const record of auditRecords(reader, { fromSeq: start })) await walk.add(record);
   walk.finish();
-  const lastSeq = walk.entries > 0 ? walk.lastSeq : ((await store.lastAuditEntry())?.seq ?? 0);
+  const lastSeq = walk.entries > 0 ? walk.lastSeq : 0;
 
-  // Each checkpoint against the entry it covers, in order.
+  // Each signed head against the entry it covers, in order.
   const problems: AuditProblem[] = walk.bad === undefined ? [] : [walk.bad];
   const vague = new Set(walk.guesses);
   let lastGood = start - 1;
@@ -241,7 +257,7 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
   let searchTo = 0;
   for (const checkpoint of [...signed.values()].sort((a, b) => a.seq - b.seq)) {
     if (checkpoint.seq > lastSeq) {
-      problems.push(tampered(lastSeq + 1, 'truncated', `the log ends at ${lastSeq}, but checkpoint ${checkpoint.seq} covers entries up to ${checkpoint.seq}`));
+      problems.push(tampered(lastSeq + 1, 'truncated', `the chain ends at ${lastSeq}, but a checkpoint covers entries up to ${checkpoint.seq}`));
       searchTo = checkpoint.seq;
       break;
     }
@@ -251,29 +267,100 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
     }
     // A chain problem at or before this checkpoint already explains the mismatch.
     if (walk.bad === undefined || walk.bad.seq > checkpoint.seq) {
-      const rewritten = tampered(lastGood + 1, 'truncated', `entry ${checkpoint.seq} no longer matches its checkpoint: the log was rewritten or cut back after entry ${lastGood}`);
+      const rewritten = tampered(lastGood + 1, 'truncated', `entry ${checkpoint.seq} no longer matches its checkpoint: the chain was rewritten or cut back after entry ${lastGood}`);
       problems.push(rewritten);
       vague.add(rewritten);
       searchTo = checkpoint.seq;
     }
     break;
   }
-  if (badCheckpoint !== undefined) problems.push(badCheckpoint);
+  if (closedAt !== undefined && lastSeq > closedAt) {
+    problems.push(tampered(closedAt + 1, 'inserted', `the chain was signed closed at entry ${closedAt}: entry ${closedAt + 1} was appended after it`));
+  }
   // The earliest problem; on a tie, the first found (chain before checkpoints).
   let firstBad = problems.reduce<AuditProblem | undefined>((min, p) => (min === undefined || p.seq < min.seq ? p : min), undefined);
   if (firstBad !== undefined) {
     // The chain and the checkpoints' full hashes prove something changed; the digests they sign say which entry, and how.
-    const located = await locateDivergence(store, signed.values(), start, Math.max(firstBad.seq, searchTo));
+    const located = await locateDivergence(reader, signed.values(), start, Math.max(firstBad.seq, searchTo));
     if (located !== undefined && (located.seq < firstBad.seq || vague.has(firstBad))) firstBad = located;
   }
   const limit = firstBad?.seq ?? Number.POSITIVE_INFINITY;
   const good = [...signed.values()].filter((c) => c.seq < limit && walk.covered.get(c.seq) === c.hash).at(-1);
+  return { entries: walk.entries, lastSeq, firstBad, good };
+}
+
+/**
+ * Verifies the audit log: every chain's hashes and links, every checkpoint's
+ * signature, link to the checkpoint before, and the heads it signs. Never
+ * throws for a tampered log; the answer says which chain, where and why
+ * (`firstBad.chain`), first the chain written before chains existed, then by
+ * chain id.
+ *
+ * @throws TypeError for bad options; LegateError `ERR_NOT_FOUND` when
+ *   `fromCheckpoint` names no checkpoint or there is no organization to check
+ *   checkpoints against; `ERR_STORE` when the store fails.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyAudit({ store: node.store, resolver: node.resolver });
+ * if (!result.ok) console.error(`tampered in chain ${result.firstBad?.chain} at ${result.firstBad?.seq}: ${result.firstBad?.reason}`);
+ * ```
+ */
+export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVerification> {
+  if (!isRecord(options) || !isRecord(options.store) || typeof options.store.listAuditEntries !== 'function') throw new TypeError('options.store must be a Store');
+  if (typeof options.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
+  const { store, fromCheckpoint } = options;
+  if (fromCheckpoint !== undefined && (!Number.isSafeInteger(fromCheckpoint) || fromCheckpoint < 1)) {
+    throw new RangeError('fromCheckpoint must be a positive integer');
+  }
+  const anchor = fromCheckpoint === undefined ? undefined : (await store.listAuditCheckpoints()).find((c) => c.seq === fromCheckpoint);
+  if (fromCheckpoint !== undefined && anchor === undefined) {
+    throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });
+  }
+  const signed = await checkCheckpoints(store, options, fromCheckpoint ?? 1);
+  const heads = await store.listAuditChains();
+  if (anchor !== undefined && signed.bad?.seq === anchor.seq) {
+    // The anchor itself does not verify: nothing after it can be trusted.
+    const lastSeq = heads.reduce((max, head) => Math.max(max, head.seq), 0);
+    return { ok: false, chains: [], entries: 0, lastSeq, checkpoints: signed.count, firstBad: signed.bad };
+  }
+  // Where each chain starts: at the head the anchor signs (its first head per chain), else at 1.
+  const starts = new Map<string, number>();
+  if (anchor !== undefined) {
+    for (const [chain, byHead] of signed.chains) {
+      const first = [...byHead.values()].find((head) => head.at === anchor.at);
+      if (first !== undefined) starts.set(chain, first.seq);
+    }
+  }
+  const ids = [...new Set([...heads.map((head) => head.chain), ...signed.chains.keys()])].sort((a, b) =>
+    a === LEGACY_AUDIT_CHAIN ? -1 : b === LEGACY_AUDIT_CHAIN ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  const chains: AuditChainVerification[] = [];
+  let firstBad: AuditProblem | undefined;
+  for (const id of ids) {
+    const closedAt = signed.closed.get(id);
+    const result = await verifyChain(chainReader(store, id), starts.get(id) ?? 1, signed.chains.get(id) ?? new Map(), closedAt);
+    const bad = result.firstBad === undefined ? undefined : { ...result.firstBad, chain: id };
+    firstBad ??= bad;
+    chains.push({
+      id,
+      ok: bad === undefined,
+      entries: result.entries,
+      lastSeq: result.lastSeq,
+      state: closedAt === undefined ? 'open' : 'closed',
+      ...(result.good === undefined ? {} : { lastCheckpoint: { seq: result.good.seq, hash: result.good.hash, at: result.good.at } }),
+      ...(bad === undefined ? {} : { firstBad: bad }),
+    });
+  }
+  firstBad ??= signed.bad;
+  const only = chains.length === 1 ? chains[0] : undefined;
   return {
     ok: firstBad === undefined,
-    entries: walk.entries,
-    lastSeq,
-    checkpoints: signed.size,
-    ...(good === undefined ? {} : { lastCheckpoint: { seq: good.seq, hash: good.hash, at: good.at } }),
+    chains,
+    entries: chains.reduce((sum, chain) => sum + chain.entries, 0),
+    lastSeq: chains.reduce((max, chain) => Math.max(max, chain.lastSeq), 0),
+    checkpoints: signed.count,
+    ...(only?.lastCheckpoint === undefined ? {} : { lastCheckpoint: only.lastCheckpoint }),
     ...(firstBad === undefined ? {} : { firstBad }),
   };
 }

@@ -32,7 +32,8 @@ export function action<A extends unknown[]>(command: Command, handler: Handler<A
 
 /** Opens the node of `--data`, runs `fn`, and closes it. */
 export async function withNode<T>(globals: GlobalOptions, fn: (node: NodeContext) => Promise<T>): Promise<T> {
-  const node = await openNode(nodeOptions(globals));
+  // A one-shot command appends to the store's own audit chain: it opens no chain of its own each time it runs.
+  const node = await openNode({ ...nodeOptions(globals), auditChain: 'store' });
   try {
     return await fn(node);
   } finally {

@@ -75,6 +75,14 @@ export interface NodeContext {
 export interface NodeOptions {
   /** The data directory; the CLI defaults it to `./.legate`. */
   dataDir: string;
+  /**
+   * The audit chain this instance appends to: `process`, a fresh one of its
+   * own, closed (`chain-close`) by `close()` (the default on PostgreSQL, so
+   * the instances of a fleet never wait on each other); or `store`, the
+   * store's own chain, kept in its settings across restarts (the default on
+   * SQLite, and what one-shot CLI commands use, so they open no chain each).
+   */
+  auditChain?: 'process' | 'store' | undefined;
   /** Unlocks a passphrase-protected key store (the CLI reads `LEGATE_PASSPHRASE`). */
   passphrase?: string | undefined;
   /**

@@ -57,6 +57,22 @@ export interface NodeDeps {
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
   close?: () => Promise<void>;
+  /**
+   * The audit chain this instance appends to, kept for its lifetime and
+   * closed (a `chain-close` entry) by `close`; default the store's own chain
+   * (kept in its settings, so a single node keeps one chain across restarts,
+   * never closed). openNode makes a fresh one per process on PostgreSQL.
+   */
+  auditChain?: string | undefined;
+}
+
+/** Appends `chain-close` to this instance's chain, once, if it ever appended (a chain with no entries has nothing to close). */
+async function closeAuditChain(node: NodeContext, chain: string): Promise<void> {
+  const last = await node.store.lastAuditEntry(chain);
+  if (last === undefined) return;
+  const { readAuditEntry } = await import('../audit/entry.js');
+  if (readAuditEntry(last.entry)?.entry.type === 'chain-close') return;
+  await node.services.audit.record({ type: 'chain-close' });
 }
 
 /**
@@ -83,6 +99,7 @@ export function createNode(deps: NodeDeps): NodeContext {
   const ownStatusList = stampedRead(deps.store, async (url: string) => (await (localStatus ??= import('./status.js').then((m) => m.localStatusLists(node))))(url));
   const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
   const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
+  let closing: Promise<void> | undefined;
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,
@@ -101,7 +118,12 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
     services,
-    close: deps.close ?? (() => Promise.resolve()),
+    // Idempotent: the chain is closed once, and deps.close is called once.
+    close: () =>
+      (closing ??= (async () => {
+        if (deps.auditChain !== undefined) await closeAuditChain(node, deps.auditChain);
+        await deps.close?.();
+      })()),
   };
   Object.assign(services, operationServices(node), {
     agents: createAgentService({
@@ -134,7 +156,12 @@ export function createNode(deps: NodeDeps): NodeContext {
       append: async (fields, tx) => {
         const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
-        const log: AuditLog = { store: via.store, clock: node.clock, checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) } };
+        const log: AuditLog = {
+          store: via.store,
+          clock: node.clock,
+          chain: deps.auditChain,
+          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) },
+        };
         return appendAudit(log, fields);
       },
     }),

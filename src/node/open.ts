@@ -14,6 +14,7 @@
  * needs no passphrase.
  */
 
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSharedConfig } from '../config/shared.js';
@@ -29,7 +30,7 @@ import { createNode } from './create.js';
 import { secureDataDir } from './data-dir.js';
 import { localDocuments } from './documents.js';
 import { organizationSigner } from './signers.js';
-import { openNodeStore, storeExists, type StoreOptions } from './store-location.js';
+import { databaseUrl, openNodeStore, storeExists, type StoreOptions } from './store-location.js';
 
 /**
  * True when `dataDir` holds an initialized node: its key store, and its
@@ -96,6 +97,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       sessionLifetimeSeconds: policy.sessionLifetimeSeconds,
       verifier: policy.verifier,
       oauth: policy.oauth,
+      // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
+      auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,
       // Idempotent, as the store's close is: closing twice is harmless.
       close: () =>
         (closing ??= (async () => {

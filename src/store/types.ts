@@ -218,7 +218,13 @@ export interface IntegrityReport {
  * lookups. Verification (in `audit/`) recomputes everything from `entry`.
  */
 export interface AuditEntryRecord {
-  /** 1, 2, 3, …: each append is exactly the last `seq` + 1. */
+  /**
+   * The chain the entry belongs to: each store handle or node instance
+   * appends to a chain of its own (`audit/chain`), so writers never wait on
+   * each other. `seq` and `prevHash` are per chain.
+   */
+  chain: string;
+  /** 1, 2, 3, … within its chain: each append is exactly the chain's last `seq` + 1. */
   seq: number;
   /** When the entry was appended, ISO 8601 UTC. */
   at: string;
@@ -230,8 +236,17 @@ export interface AuditEntryRecord {
   prevHash: string;
 }
 
-/** Which audit entries to list; all bounds are inclusive, results are ordered by `seq`. */
+/**
+ * Which audit entries to list; all bounds are inclusive. With `chain`,
+ * results are that chain's entries ordered by `seq`. Without it, every
+ * chain's entries ordered by `at`, then `chain`, then `seq` (not a total
+ * order of events: `at` comes from each writer's clock), and `after` pages on.
+ */
 export interface AuditEntryQuery {
+  /** Only this chain's entries (then ordered by `seq`). */
+  chain?: string;
+  /** Without `chain`: only entries after this one in (`at`, `chain`, `seq`) order. */
+  after?: { at: string; chain: string; seq: number };
   fromSeq?: number;
   toSeq?: number;
   /** Entries appended at or after this ISO 8601 UTC time. */
@@ -240,11 +255,15 @@ export interface AuditEntryQuery {
   limit?: number;
 }
 
-/** A checkpoint of the audit log: the organization's signature over the hash of entry `seq`. */
+/**
+ * A checkpoint of the audit log: the organization's signature over every
+ * chain's head (or, for checkpoints from before chains, over the hash of
+ * entry `seq` of the one chain).
+ */
 export interface AuditCheckpointRecord {
-  /** The entry covered; checkpoints are written with strictly increasing `seq`. */
+  /** How many entries it covers, over all chains (with one chain: its head's seq); strictly increasing. */
   seq: number;
-  /** That entry's hash, as signed. */
+  /** The hash signed: of the heads it lists (before chains: of entry `seq`). */
   hash: string;
   /** When the checkpoint was made, ISO 8601 UTC. */
   at: string;

@@ -11,6 +11,7 @@ import { auditLogOf } from '../../src/audit/log.js';
 import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditEntry, type AuditLog } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
+import { canonicalJson } from '../../src/lib/canonical-json.js';
 import { transactionView } from '../../src/node/context.js';
 import type { Store } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
@@ -27,18 +28,21 @@ const verify = () => verifyAudit({ store: an.node.store, resolver: an.node.resol
 describe('appendAudit', () => {
   it('chains entries: seq from 1, genesis prevHash, hash = SHA-256 of the canonical entry (known answer)', async () => {
     const first = await appendAudit(an.node, { type: 'agent', agent: ALICE, owner: OWNER, action: 'create', decision: undefined });
+    // The store's own chain, made by the first append and kept in its settings.
+    const chain = (await an.node.store.getSetting('audit.chain-id')) ?? '';
+    expect(chain).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
     const canonical =
-      '{"action":"create","agent":"did:web:acme.example:agents:alice","at":"2026-03-02T10:00:00.000Z","owner":"mailto:carol@acme.example",' +
-      `"prevHash":"${GENESIS_HASH}","seq":1,"type":"agent"}`;
+      '{"action":"create","agent":"did:web:acme.example:agents:alice","at":"2026-03-02T10:00:00.000Z",' +
+      `"chainId":"${chain}","owner":"mailto:carol@acme.example","prevHash":"${GENESIS_HASH}","seq":1,"type":"agent"}`;
     expect(first.hash).toBe(createHash('sha256').update(canonical).digest('hex'));
-    expect(first.entry).toEqual({ type: 'agent', agent: ALICE, owner: OWNER, action: 'create', seq: 1, at: NOW.toISOString(), prevHash: GENESIS_HASH });
-    const stored = await an.node.store.lastAuditEntry();
-    expect(stored).toEqual({ seq: 1, at: NOW.toISOString(), entry: canonical, hash: first.hash, prevHash: GENESIS_HASH });
+    expect(first.entry).toEqual({ type: 'agent', agent: ALICE, owner: OWNER, action: 'create', chainId: chain, seq: 1, at: NOW.toISOString(), prevHash: GENESIS_HASH });
+    const stored = (await an.node.store.listAuditChains())[0];
+    expect(stored).toEqual({ chain, seq: 1, at: NOW.toISOString(), entry: canonical, hash: first.hash, prevHash: GENESIS_HASH });
 
     an.advance(1000);
     const second = await appendAudit(an.node, sampleFields(4));
     expect(second.entry).toMatchObject({ seq: 2, prevHash: first.hash, chain: [HELPER, ALICE, OWNER], at: '2026-03-02T10:00:01.000Z' });
-    expect(await verify()).toEqual({ ok: true, entries: 2, lastSeq: 2, checkpoints: 0 });
+    expect(await verify()).toEqual({ ok: true, chains: [{ id: chain, ok: true, entries: 2, lastSeq: 2, state: 'open' }], entries: 2, lastSeq: 2, checkpoints: 0 });
   });
 
   it('copies what it hashes: later changes to the caller’s objects do not reach the log', async () => {
@@ -71,7 +75,7 @@ describe('appendAudit', () => {
       const error = await appendAudit(an.node, fields as never).catch((e: unknown) => e);
       expect(error, JSON.stringify(fields)?.slice(0, 80)).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
     }
-    expect(await an.node.store.lastAuditEntry()).toBeUndefined();
+    expect((await an.node.store.listAuditChains())[0]).toBeUndefined();
   });
 
   it('serializes 200 concurrent appends into one valid chain', async () => {
@@ -93,7 +97,7 @@ describe('appendAudit', () => {
         throw boom;
       }),
     ).rejects.toBe(boom);
-    expect((await an.node.store.lastAuditEntry())?.seq).toBe(2);
+    expect((await an.node.store.listAuditChains())[0]?.seq).toBe(2);
     await an.node.store.transaction((tx) => appendAudit(transactionView(an.node, tx), sampleFields(3)));
     expect(await verify()).toMatchObject({ ok: true, lastSeq: 3 });
   });
@@ -129,7 +133,7 @@ describe('a crash mid-append', () => {
     await checkpointAudit(an.node);
     const crashing = { ...an.node, store: crashingAfterInsert(an.node.store) };
     await expect(appendAudit(crashing, sampleFields(6))).rejects.toThrow('process killed after the INSERT');
-    expect((await an.node.store.lastAuditEntry())?.seq).toBe(5);
+    expect((await an.node.store.listAuditChains())[0]?.seq).toBe(5);
     expect(await an.node.store.listAuditEntries({ fromSeq: 6 })).toEqual([]);
     expect(await verify()).toMatchObject({ ok: true, lastSeq: 5, checkpoints: 1 });
     const next = await appendAudit(an.node, sampleFields(6));
@@ -144,8 +148,8 @@ describe('checkpoints', () => {
     await appendSamples(an.node, 3);
     const { checkpoint, created } = await checkpointAudit(an.node);
     expect(created).toBe(true);
-    const last = await an.node.store.lastAuditEntry();
-    expect(checkpoint).toMatchObject({ seq: 3, hash: last?.hash, at: NOW.toISOString() });
+    const last = (await an.node.store.listAuditChains())[0];
+    expect(checkpoint).toMatchObject({ seq: 3, at: NOW.toISOString() });
     const { header, payload } = decodeCompactJws(checkpoint?.token ?? '');
     expect(header).toEqual({ alg: 'EdDSA', kid: 'did:web:acme.example#key-1', typ: 'audit-checkpoint+jwt' });
     // The log it belongs to, and a 16-hex digest per entry since the previous checkpoint (none: from 1).
@@ -153,7 +157,11 @@ describe('checkpoints', () => {
     const digests = entries.map((e) => entryDigest(JSON.parse(e.entry) as AuditEntry)).join('');
     const log = await auditLogId(an.node.store);
     expect(log).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
-    expect(payload).toEqual({ iss: 'did:web:acme.example', seq: 3, hash: last?.hash, at: NOW.toISOString(), log, from: 1, digests });
+    // One head per chain (here one), signed with its digests; `hash` binds the heads, `seq` counts the entries covered.
+    const chains = [{ id: last?.chain, seq: 3, hash: last?.hash, state: 'open', from: 1, digests }];
+    const hash = createHash('sha256').update(canonicalJson(chains)).digest('hex');
+    expect(checkpoint?.hash).toBe(hash);
+    expect(payload).toEqual({ iss: 'did:web:acme.example', seq: 3, hash, at: NOW.toISOString(), log, chains });
     expect(digests).toHaveLength(48);
     const verified = await verifyAuditCheckpoint(checkpoint?.token ?? '', { resolver: an.node.resolver, issuer: 'did:web:acme.example' });
     expect(verified.valid).toBe(true);

@@ -96,7 +96,7 @@ export function sampleFields(i: number): AuditFields {
 
 /** Appends `count` sample entries one after another (numbered from the current last + 1). */
 export async function appendSamples(target: Parameters<typeof appendAudit>[0], count: number): Promise<void> {
-  const start = ((await target.store.lastAuditEntry())?.seq ?? 0) + 1;
+  const start = ((await target.store.listAuditChains())[0]?.seq ?? 0) + 1;
   for (let i = start; i < start + count; i++) await appendAudit(target, sampleFields(i));
 }
 
@@ -111,6 +111,7 @@ export function tamper<T>(an: AuditNode, fn: (db: Database.Database) => T): T {
 }
 
 interface Row {
+  chain: string;
   seq: number;
   at: string;
   entry: string;
@@ -119,7 +120,7 @@ interface Row {
 }
 
 export function rowAt(db: Database.Database, seq: number): Row {
-  const row = db.prepare<[number], Row>('SELECT seq, at, entry, hash, prev_hash FROM audit_entries WHERE seq = ?').get(seq);
+  const row = db.prepare<[number], Row>('SELECT chain, seq, at, entry, hash, prev_hash FROM audit_entries WHERE seq = ?').get(seq);
   if (row === undefined) throw new Error(`no row ${seq}`);
   return row;
 }

@@ -77,7 +77,7 @@ describe('audit chain properties', () => {
           if (seq === ENTRIES) expect(result).toMatchObject({ ok: true, lastSeq: ENTRIES - 1 });
           else expect(result.firstBad).toMatchObject({ seq, reason: 'removed' });
         } finally {
-          db.prepare('INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (@seq, @at, @entry, @hash, @prev_hash)').run(row);
+          db.prepare('INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES (@chain, @seq, @at, @entry, @hash, @prev_hash)').run(row);
         }
       }),
       { numRuns: 40 },

@@ -24,7 +24,7 @@ const verify = (fromCheckpoint?: number) =>
 
 /** Checkpoints the log when it ends at `seq` (entries after it are appended later). */
 async function checkpointAt(seq: number): Promise<void> {
-  const last = (await an.node.store.lastAuditEntry())?.seq ?? 0;
+  const last = (await an.node.store.listAuditChains())[0]?.seq ?? 0;
   if (last > seq) throw new Error('checkpointAt must run before later entries are appended');
   await appendSamples(an.node, seq - last);
   await checkpointAudit(an.node);
@@ -37,7 +37,7 @@ function forged(seq: number, prevHash: string, at = '2026-03-02T10:00:00.000Z'):
   return { seq, at, entry: text, hash, prev_hash: prevHash };
 }
 
-const insertRow = 'INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (@seq, @at, @entry, @hash, @prev_hash)';
+const insertRow = "INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES ((SELECT value FROM settings WHERE name = 'audit.chain-id'), @seq, @at, @entry, @hash, @prev_hash)";
 
 /** Renumbers entries from `from` on by `by` (descending or ascending, so the primary key never collides). */
 function shift(db: ReturnType<AuditNode['raw']>, from: number, by: number): void {
@@ -76,7 +76,7 @@ describe('verifyAudit on an untouched log', () => {
 
   it('is ok when empty', async () => {
     tamper(an, (db) => db.exec('DELETE FROM audit_entries'));
-    expect(await verify()).toEqual({ ok: true, entries: 0, lastSeq: 0, checkpoints: 0 });
+    expect(await verify()).toEqual({ ok: true, chains: [], entries: 0, lastSeq: 0, checkpoints: 0 });
   });
 });
 
@@ -325,14 +325,14 @@ describe('checkpoints that do not verify', () => {
     );
 
   it('bad-checkpoint: signed by mallory’s own key', async () => {
-    const hash = (await an.node.store.lastAuditEntry())?.hash ?? '';
+    const hash = (await an.node.store.listAuditChains())[0]?.hash ?? '';
     const claims = { iss: an.node.organization.did, seq: 10, hash, at: '2026-03-02T10:00:00.000Z' };
     putCheckpoint(await signCompactJws(claims, mallory.signer, { typ: 'audit-checkpoint+jwt' }), 10, hash);
     expect(await verify()).toMatchObject({ ok: false, checkpoints: 0, firstBad: { seq: 10, reason: 'bad-checkpoint', code: 'ERR_KID_INVALID' } });
   });
 
   it('bad-checkpoint: mallory’s key claiming acme’s kid', async () => {
-    const hash = (await an.node.store.lastAuditEntry())?.hash ?? '';
+    const hash = (await an.node.store.listAuditChains())[0]?.hash ?? '';
     const claims = { iss: an.node.organization.did, seq: 10, hash, at: '2026-03-02T10:00:00.000Z' };
     const impostor = { ...mallory.signer, kid: acme.signer.kid };
     putCheckpoint(await signCompactJws(claims, impostor, { typ: 'audit-checkpoint+jwt' }), 10, hash);
@@ -346,7 +346,7 @@ describe('checkpoints that do not verify', () => {
   });
 
   it('bad-checkpoint alongside a changed entry: the earlier seq is named', async () => {
-    const hash = (await an.node.store.lastAuditEntry())?.hash ?? '';
+    const hash = (await an.node.store.listAuditChains())[0]?.hash ?? '';
     putCheckpoint(await signCompactJws({ iss: an.node.organization.did, seq: 10, hash, at: 'x' }, mallory.signer, { typ: 'audit-checkpoint+jwt' }), 10, hash);
     tamper(an, (db) => editEntry(db, 2, (e) => (e.agent = 'did:web:evil.example')));
     expect((await verify()).firstBad).toMatchObject({ seq: 2, reason: 'changed' });

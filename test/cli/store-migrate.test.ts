@@ -124,9 +124,11 @@ describePostgres('legate store migrate', () => {
       expect(await pg.store.listRegistryEntries()).toEqual(await sqlite.store.listRegistryEntries());
       // The sealed organization key unseals from PostgreSQL with the same master.key, and signs the same way.
       expect((await pg.keys.signer(`${pg.organization.did}#key-1`)).kid).toBe((await sqlite.keys.signer(`${sqlite.organization.did}#key-1`)).kid);
-      // Sequences moved past the copied rows: the next audit entry and the next credential are accepted.
-      await appendAudit(pg, sampleFields(9));
-      expect((await pg.store.lastAuditEntry())?.seq).toBe(lastSeq + 1);
+      // The copied chain (the store's own, named in its settings) continues: the next entry follows its head.
+      const [copiedHead] = await pg.store.listAuditChains();
+      expect(copiedHead?.seq).toBe(lastSeq);
+      const next = await appendAudit(pg, sampleFields(9));
+      expect(next.entry).toMatchObject({ chainId: copiedHead?.chain, seq: lastSeq + 1, prevHash: copiedHead?.hash });
     } finally {
       await sqlite.close();
       await pg.close();

@@ -80,12 +80,19 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
   const auditPort: AuditRepository = {
     appendAuditEntry: (entry) => Promise.resolve(void entries.push(entry)),
     lastAuditEntry: () => Promise.resolve(entries.at(-1)),
+    listAuditChains: () => Promise.resolve(entries.slice(-1)),
     listAuditEntries: (query = {}) => Promise.resolve(entries.slice(0, query.limit ?? entries.length)),
     putAuditCheckpoint: () => Promise.reject(new Error('not needed')),
     listAuditCheckpoints: () => Promise.resolve([]),
     lastAuditCheckpoint: () => Promise.resolve(undefined),
   };
-  const ports: Record<string, unknown> = { ...agentPort, ...auditPort };
+  // The store's own audit chain is named in its settings (audit/chain).
+  const settings = new Map<string, string>();
+  const settingsPort = {
+    getSetting: (name: string) => Promise.resolve(settings.get(name)),
+    putSetting: (name: string, value: string) => Promise.resolve(void settings.set(name, value)),
+  };
+  const ports: Record<string, unknown> = { ...agentPort, ...auditPort, ...settingsPort };
   const store: Store = new Proxy({} as Store, {
     get(_, name: string) {
       if (name === 'transaction') return (fn: (tx: Store) => Promise<unknown>) => fn(store);
@@ -130,7 +137,7 @@ describe('createNode over narrow ports', () => {
     expect(new Set(used)).toEqual(new Set(['listAgents', 'getAgent']));
   });
 
-  it('logs refusals through the audit port alone, within the per-sender limit', async () => {
+  it('logs refusals through the audit port alone (and the setting naming its chain), within the per-sender limit', async () => {
     used.length = 0;
     const node = createNode(deps);
     for (let i = 0; i <= REFUSALS_PER_PEER_PER_MINUTE; i++) await node.services.audit.refusal(refusal, strangerError);
@@ -138,7 +145,7 @@ describe('createNode over narrow ports', () => {
     expect(logged).toHaveLength(REFUSALS_PER_PEER_PER_MINUTE);
     expect(JSON.parse(logged[0]!.entry)).toMatchObject({ type: 'handshake', decision: 'deny', reasons: ['ERR_UNTRUSTED_ISSUER'], agent: mallory.did });
     expect(used).toContain('appendAuditEntry');
-    expect(used.every((name) => ['lastAuditEntry', 'appendAuditEntry', 'lastAuditCheckpoint', 'listAuditEntries'].includes(name))).toBe(true);
+    expect(used.every((name) => ['lastAuditEntry', 'appendAuditEntry', 'lastAuditCheckpoint', 'listAuditEntries', 'getSetting', 'putSetting'].includes(name))).toBe(true);
   });
 });
 

@@ -97,7 +97,7 @@ describe('what strangers leave in the database', () => {
     // Once the minute is over, one line sums up the rest.
     now += 60_000;
     await flushRefusals(ctx);
-    const last = await ctx.store.lastAuditEntry();
+    const last = (await ctx.store.listAuditChains())[0];
     const summary = JSON.parse(last!.entry) as { type: string; reasons: string[]; details: { count: number; peers: string[]; morePeers?: boolean } };
     expect(summary.type).toBe('refusals');
     expect(summary.details.count).toBe(STRANGERS - REFUSALS_PER_MINUTE);
@@ -124,7 +124,7 @@ describe('what strangers leave in the database', () => {
     expect(rowCounts().audit_entries! - before).toBe(REFUSALS_PER_PEER_PER_MINUTE);
     now += 60_000;
     await flushRefusals(ctx);
-    const summary = JSON.parse((await ctx.store.lastAuditEntry())!.entry) as { type: string; details: { count: number; peers: string[] } };
+    const summary = JSON.parse((await ctx.store.listAuditChains())[0]!.entry) as { type: string; details: { count: number; peers: string[] } };
     expect(summary).toMatchObject({ type: 'refusals', details: { count: 12 - REFUSALS_PER_PEER_PER_MINUTE, peers: [mallory.did] } });
     // A new minute: mallory is heard again.
     await handleAceMessage(ctx, await strangerAdvertise(mallory)).catch(() => undefined);

@@ -117,7 +117,7 @@ describe('token exchange', () => {
 
     // The node remembers the chain behind the token, by its jti, for introspection.
     expect(await sessionChains(bank.node, claims.jti as string)).toEqual({ [p.rootId]: [p.root] });
-    const last = JSON.parse((await bank.node.store.lastAuditEntry())!.entry) as Record<string, unknown>;
+    const last = JSON.parse((await bank.node.store.listAuditChains())[0]!.entry) as Record<string, unknown>;
     expect(last).toMatchObject({ type: 'token', decision: 'allow', agent: p.alice.did, owner: OWNER, resource: RESOURCE, chain: [p.alice.did, OWNER], session: claims.jti });
   });
 

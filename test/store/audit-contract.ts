@@ -13,10 +13,12 @@ import { describe, expect, it } from 'vitest';
 import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../../src/store/types.js';
 
 const GENESIS = '0'.repeat(64);
+const CHAIN = 'urn:uuid:chain-a';
 
 /** A record whose fields are recognizable; the store never interprets the text. */
-function entry(seq: number, at = `2025-06-${String(seq).padStart(2, '0')}T00:00:00.000Z`): AuditEntryRecord {
+function entry(seq: number, at = `2025-06-${String(seq).padStart(2, '0')}T00:00:00.000Z`, chain = CHAIN): AuditEntryRecord {
   return {
+    chain,
     seq,
     at,
     // Unicode and escapes, so no encoding can silently mangle the text.
@@ -34,7 +36,7 @@ function checkpoint(seq: number): AuditCheckpointRecord {
 export function auditContract(store: () => Store): void {
   describe('audit log', () => {
     it('is empty in an empty store', async () => {
-      expect(await store().lastAuditEntry()).toBeUndefined();
+      expect(await store().lastAuditEntry(CHAIN)).toBeUndefined();
       expect(await store().listAuditEntries()).toEqual([]);
       expect(await store().listAuditCheckpoints()).toEqual([]);
       expect(await store().lastAuditCheckpoint()).toBeUndefined();
@@ -42,7 +44,7 @@ export function auditContract(store: () => Store): void {
 
     it('appends entries that round-trip verbatim, ordered by seq', async () => {
       for (let seq = 1; seq <= 5; seq++) await store().appendAuditEntry(entry(seq));
-      expect(await store().lastAuditEntry()).toEqual(entry(5));
+      expect(await store().lastAuditEntry(CHAIN)).toEqual(entry(5));
       expect(await store().listAuditEntries()).toEqual([1, 2, 3, 4, 5].map((n) => entry(n)));
     });
 
@@ -83,13 +85,31 @@ export function auditContract(store: () => Store): void {
       await expect(
         store().transaction(async (tx) => {
           await tx.appendAuditEntry(entry(2));
-          expect(await tx.lastAuditEntry()).toEqual(entry(2));
+          expect(await tx.lastAuditEntry(CHAIN)).toEqual(entry(2));
           throw boom;
         }),
       ).rejects.toBe(boom);
-      expect(await store().lastAuditEntry()).toEqual(entry(1));
+      expect(await store().lastAuditEntry(CHAIN)).toEqual(entry(1));
       // The seq is free again: nothing of the failed append remains.
       await store().appendAuditEntry(entry(2));
+    });
+
+    it('keeps chains apart: seq per chain, each head, and all entries by (at, chain, seq) with paging', async () => {
+      const other = 'urn:uuid:chain-b';
+      await store().appendAuditEntry(entry(1));
+      await store().appendAuditEntry(entry(1, '2025-06-01T00:00:00.000Z', other));
+      await store().appendAuditEntry(entry(2));
+      await store().appendAuditEntry(entry(2, '2025-06-03T00:00:00.000Z', other));
+      // Chain b's seq 3 is free; chain a's seq 2 is taken.
+      await expect(store().appendAuditEntry(entry(2, undefined, other))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(store().appendAuditEntry({ ...entry(3), seq: 2 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      expect(await store().lastAuditEntry(other)).toEqual(entry(2, '2025-06-03T00:00:00.000Z', other));
+      expect(await store().listAuditChains()).toEqual([entry(2), entry(2, '2025-06-03T00:00:00.000Z', other)]);
+      expect((await store().listAuditEntries({ chain: other })).map((e) => e.seq)).toEqual([1, 2]);
+      const order = (await store().listAuditEntries()).map((e) => `${e.chain.slice(-1)}${e.seq}`);
+      expect(order).toEqual(['a1', 'b1', 'a2', 'b2']);
+      const after = { at: '2025-06-01T00:00:00.000Z', chain: CHAIN, seq: 1 };
+      expect((await store().listAuditEntries({ after, limit: 2 })).map((e) => `${e.chain.slice(-1)}${e.seq}`)).toEqual(['b1', 'a2']);
     });
 
     it('keeps checkpoints ordered and only moving forward', async () => {

@@ -14,7 +14,8 @@
  *   `node/status`), and only one list opened when none exists;
  * - a scheduled job's lease is held by one instance at a time;
  * - the audit log never forks or gaps: concurrent `appendAudit`s, then
- *   `verifyAudit` over the whole chain;
+ *   `verifyAudit` over the whole chain; and with a chain per instance
+ *   (#16), appends on one chain never wait for the other's;
  * - a value read and rewritten in one transaction (a status list's bits, the
  *   trust list's version) loses no concurrent change.
  *
@@ -231,6 +232,60 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         expect(entries).toHaveLength(40);
         for (let i = 1; i < entries.length; i++) expect(entries[i]?.prevHash).toBe(entries[i - 1]?.hash);
         expect(await verifyAudit({ store: pair.a, resolver })).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
+      }));
+
+    it('lets one instance at a time write the next audit checkpoint (the other reads the last one after it commits)', () =>
+      withPair(async (pair) => {
+        const order: string[] = [];
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let locked!: () => void;
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        const first = pair.a.transaction(async (tx) => {
+          await tx.lastAuditCheckpoint({ lock: true });
+          locked();
+          await held;
+          await tx.putAuditCheckpoint({ seq: 1, hash: 'h1', at: NOW.toISOString(), token: 't1' });
+          order.push('a wrote 1');
+        });
+        await isLocked;
+        const second = pair.b.transaction(async (tx) => {
+          const last = await tx.lastAuditCheckpoint({ lock: true });
+          order.push(`b saw ${last?.seq}`);
+        });
+        // An append meanwhile never waits for the checkpoints' lock.
+        await appendAudit({ store: pair.b, clock, chain: 'urn:uuid:chain-c' }, { type: 'action', decision: 'allow', action: 'call', resource: 'r', agent: alice.did });
+        expect(order).toEqual([]);
+        release();
+        await Promise.all([first, second]);
+        expect(order).toEqual(['a wrote 1', 'b saw 1']);
+      }));
+
+    it('gives each instance a chain of its own: 40 concurrent appends on two chains verify, and one chain held never blocks the other', () =>
+      withPair(async (pair) => {
+        const chains = ['urn:uuid:chain-a', 'urn:uuid:chain-b'] as const;
+        const appended = await acrossBoth(pair, 40, (store, i) =>
+          appendAudit({ store, clock, chain: chains[i % 2] }, { type: 'action', decision: 'allow', action: 'call', resource: `r${i}`, agent: alice.did }),
+        );
+        for (const chain of chains) {
+          const seqs = appended.filter((a) => a.entry.chainId === chain).map((a) => a.entry.seq);
+          expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        }
+        // Instance a holds chain a's head (a decision in flight); instance b appends to chain b meanwhile.
+        await pair.a.transaction(async (tx) => {
+          const head = await tx.lastAuditEntry(chains[0]);
+          const other = await appendAudit({ store: pair.b, clock, chain: chains[1] }, { type: 'action', decision: 'deny', action: 'call', resource: 'r-other', agent: bob.did });
+          expect(other.entry.seq).toBe(21);
+          await appendAudit({ store: tx, clock, chain: chains[0] }, { type: 'action', decision: 'allow', action: 'call', resource: `after-${head?.seq}`, agent: alice.did });
+        });
+        expect(await verifyAudit({ store: pair.b, resolver })).toMatchObject({
+          ok: true,
+          entries: 42,
+          chains: [
+            { id: chains[0], ok: true, entries: 21 },
+            { id: chains[1], ok: true, entries: 21 },
+          ],
+        });
       }));
   });
 }

@@ -274,6 +274,34 @@ function describePostgresSpecifics(): void {
         await expect(openPostgresStore('postgres://legate@127.0.0.1:1/legate')).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'ECONNREFUSED' });
       });
 
+      it('migrates a database of version 1 to audit chains: its entries become chain main, which the store goes on using', async () => {
+        const db = await freshDatabase();
+        try {
+          const admin = new pg.Client({ connectionString: db.url });
+          await admin.connect();
+          try {
+            await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+            await admin.query(PG_MIGRATIONS[0]!.sql);
+            await admin.query("INSERT INTO schema_migrations (version, description) VALUES (1, 'v1')");
+            await admin.query("INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (1, '2025-01-01T00:00:00.000Z', '{}', 'h1', 'h0'), (2, '2025-01-01T00:00:01.000Z', '{}', 'h2', 'h1')");
+          } finally {
+            await admin.end();
+          }
+          const store = await openPostgresStore(db.url);
+          try {
+            expect((await store.listAuditChains()).map((h) => [h.chain, h.seq])).toEqual([['main', 2]]);
+            expect(await store.getSetting('audit.chain-id')).toBe('main');
+            await store.appendAuditEntry({ chain: 'main', seq: 3, at: '2025-01-01T00:00:02.000Z', entry: '{}', hash: 'h3', prevHash: 'h2' });
+            await store.appendAuditEntry({ chain: 'urn:uuid:other', seq: 1, at: '2025-01-01T00:00:02.000Z', entry: '{}', hash: 'o1', prevHash: 'h0' });
+            expect((await store.listAuditChains()).map((h) => [h.chain, h.seq])).toEqual([['main', 3], ['urn:uuid:other', 1]]);
+          } finally {
+            await store.close();
+          }
+        } finally {
+          await db.drop();
+        }
+      });
+
       it('migrates once, and refuses a database from a later Legate with ERR_STORE', async () => {
         const db = await freshDatabase();
         const { url } = db;
@@ -285,7 +313,7 @@ function describePostgresSpecifics(): void {
           const admin = new pg.Client({ connectionString: url });
           await admin.connect();
           try {
-            expect((await admin.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: PG_MIGRATIONS.length }]);
+            expect((await admin.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
             await admin.query(`INSERT INTO schema_migrations (version, description) VALUES (${PG_MIGRATIONS.length + 1}, 'from the future')`);
           } finally {
             await admin.end();

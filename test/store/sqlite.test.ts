@@ -395,7 +395,7 @@ describe('SQLite store', () => {
         await store.putOrganization(organization);
         await store.claimOnce('oauth:dpop:x', '2999-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
         await store.putSession({ id: 'jti-1', chains: {}, expiresAt: '2999-01-01T00:00:00.000Z' });
-        await store.appendAuditEntry({ seq: 1, at: '2025-01-01T00:00:00.000Z', entry: '{}', hash: 'h1', prevHash: 'h0' });
+        await store.appendAuditEntry({ chain: 'c', seq: 1, at: '2025-01-01T00:00:00.000Z', entry: '{}', hash: 'h1', prevHash: 'h0' });
         expect(store.changeStamp!()).toBe(stamps[0]);
         await store.putKey(secretKey);
         expectChanged();

@@ -84,17 +84,19 @@ export function registerAudit(program: Command): void {
       }
       const result = await verifyAudit({ store: node.store, resolver: node.resolver, fromCheckpoint });
       if (globals.json) {
-        const { ok, lastSeq, entries, checkpoints, lastCheckpoint, firstBad } = result;
-        printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}) });
+        const { ok, lastSeq, entries, checkpoints, lastCheckpoint, firstBad, chains } = result;
+        printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}), chains });
       } else {
         const cp = result.lastCheckpoint;
-        const summary = `${result.entries} entries, last seq ${result.lastSeq}, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${
+        const chains = result.chains.length === 1 ? '' : `${result.chains.length} chains, `;
+        const summary = `${chains}${result.entries} entries, last seq ${result.lastSeq}, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${
           cp ? ` (last at seq ${cp.seq}, ${cp.at})` : ''
         }`;
         if (result.firstBad === undefined) println(`audit log ok: ${summary}`);
         else {
           const bad = result.firstBad;
-          println(`audit log TAMPERED at seq ${bad.seq} (${bad.reason}): ${bad.message}`);
+          const where = bad.chain === undefined || result.chains.length === 1 ? '' : ` of chain ${bad.chain}`;
+          println(`audit log TAMPERED at seq ${bad.seq}${where} (${bad.reason}): ${bad.message}`);
           println(`  ${bad.code}; ${summary}`);
         }
       }

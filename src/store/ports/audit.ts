@@ -11,19 +11,28 @@ import type { AuditCheckpointRecord, AuditEntryQuery, AuditEntryRecord } from '.
 /** Audit entries (append-only, gapless) and checkpoints. */
 export interface AuditRepository {
   /**
-   * Appends one audit entry. Its `seq` must be exactly the last entry's `seq`
-   * + 1 (1 for the first), checked atomically with the insert; anything else
-   * is `ERR_CONFLICT`, so concurrent writers can never fork or gap the log.
+   * Appends one audit entry to its chain. Its `seq` must be exactly the
+   * chain's last `seq` + 1 (1 for the first), checked atomically with the
+   * insert; anything else is `ERR_CONFLICT`, so concurrent writers can never
+   * fork or gap a chain. Only that chain is locked: appends to different
+   * chains never wait on each other.
    */
   appendAuditEntry(entry: AuditEntryRecord): Promise<void>;
-  /** The entry with the highest `seq`. */
-  lastAuditEntry(): Promise<AuditEntryRecord | undefined>;
-  /** Matching entries, ordered by `seq`. */
+  /** The entry of `chain` with the highest `seq` (in a transaction, locking that chain's head). */
+  lastAuditEntry(chain: string): Promise<AuditEntryRecord | undefined>;
+  /** Matching entries: of one chain by `seq`, or of all by (`at`, `chain`, `seq`); see {@link AuditEntryQuery}. */
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
+  /** Each chain's head (its entry with the highest `seq`), ordered by chain id. */
+  listAuditChains(): Promise<AuditEntryRecord[]>;
   /** Records a checkpoint; a `seq` not above the last checkpoint's is `ERR_CONFLICT`. */
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
   /** Every checkpoint, ordered by `seq`. */
   listAuditCheckpoints(): Promise<AuditCheckpointRecord[]>;
-  /** The checkpoint with the highest `seq`. */
-  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined>;
+  /**
+   * The checkpoint with the highest `seq`. With `lock` (in a transaction),
+   * first takes the checkpoints' lock, so two instances writing the next
+   * checkpoint take turns and each links to the one before; appends never
+   * ask for it.
+   */
+  lastAuditCheckpoint(options?: { lock?: boolean }): Promise<AuditCheckpointRecord | undefined>;
 }

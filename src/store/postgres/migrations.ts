@@ -186,6 +186,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX answers_by_expiry ON answers (expires_at);
     `,
   },
+  {
+    version: 2,
+    description: 'audit chains (SQLite version 10): each instance appends to a chain of its own; the existing entries become chain main',
+    sql: `
+      ALTER TABLE audit_entries ADD COLUMN chain text COLLATE "C" NOT NULL DEFAULT 'main';
+      ALTER TABLE audit_entries ALTER COLUMN chain DROP DEFAULT;
+      ALTER TABLE audit_entries DROP CONSTRAINT audit_entries_pkey;
+      ALTER TABLE audit_entries ADD PRIMARY KEY (chain, seq);
+      DROP INDEX audit_entries_by_at;
+      CREATE INDEX audit_entries_by_at ON audit_entries (at, chain, seq);
+      INSERT INTO settings (name, value)
+        SELECT 'audit.chain-id', 'main' WHERE EXISTS (SELECT 1 FROM audit_entries)
+        ON CONFLICT (name) DO NOTHING;
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

@@ -60,8 +60,10 @@ export interface SqlExecutor {
 export const lockKey = {
   /** The usage rows of one budget or rate-limit key. */
   usage: (key: string) => `usage:${key}`,
-  /** The (single) audit hash chain. */
-  audit: () => 'audit',
+  /** One audit hash chain's head (each instance appends to its own chain). */
+  audit: (chain: string) => `audit:${chain}`,
+  /** Writing the next audit checkpoint (read the last, sign, insert). */
+  auditCheckpoints: () => 'audit-checkpoints',
   /** One status list: its allocations and its bits. */
   statusList: (listId: string) => `status-list:${listId}`,
   /** Choosing (or opening) the list new indexes of an issuer and purpose come from. */

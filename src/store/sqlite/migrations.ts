@@ -323,6 +323,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_expiry ON sessions (expires_at);
     `,
   },
+  {
+    version: 12,
+    description: 'audit chains: each instance appends to a chain of its own; the existing entries become chain "main" (#16)',
+    // SQLite cannot change a primary key in place: rebuild the table with
+    // (chain, seq), keeping every row. A node that already logged keeps
+    // appending to that chain (the setting audit.chain-id names it).
+    sql: `
+      CREATE TABLE audit_entries_chained (
+        chain      TEXT NOT NULL,
+        seq        INTEGER NOT NULL CHECK (seq >= 1),
+        at         TEXT NOT NULL,
+        entry      TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        prev_hash  TEXT NOT NULL,
+        PRIMARY KEY (chain, seq)
+      ) STRICT;
+      INSERT INTO audit_entries_chained (chain, seq, at, entry, hash, prev_hash)
+        SELECT 'main', seq, at, entry, hash, prev_hash FROM audit_entries;
+      DROP TABLE audit_entries;
+      ALTER TABLE audit_entries_chained RENAME TO audit_entries;
+      CREATE INDEX audit_entries_by_at ON audit_entries (at, chain, seq);
+      INSERT INTO settings (name, value)
+        SELECT 'audit.chain-id', 'main' WHERE EXISTS (SELECT 1 FROM audit_entries)
+        ON CONFLICT (name) DO NOTHING;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

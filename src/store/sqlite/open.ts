@@ -644,11 +644,14 @@ abstract class SqliteStoreBase implements Store {
   appendAuditEntry(entry: AuditEntryRecord): Promise<void> {
     return this.run('appendAuditEntry', (c) => c.audit.appendAuditEntry(entry));
   }
-  lastAuditEntry(): Promise<AuditEntryRecord | undefined> {
-    return this.run('lastAuditEntry', (c) => c.audit.lastAuditEntry());
+  lastAuditEntry(chain: string): Promise<AuditEntryRecord | undefined> {
+    return this.run('lastAuditEntry', (c) => c.audit.lastAuditEntry(chain));
   }
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]> {
     return this.run('listAuditEntries', (c) => c.audit.listAuditEntries(query));
+  }
+  listAuditChains(): Promise<AuditEntryRecord[]> {
+    return this.run('listAuditChains', (c) => c.audit.listAuditChains());
   }
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void> {
     return this.run('putAuditCheckpoint', (c) => c.audit.putAuditCheckpoint(checkpoint));
@@ -656,7 +659,8 @@ abstract class SqliteStoreBase implements Store {
   listAuditCheckpoints(): Promise<AuditCheckpointRecord[]> {
     return this.run('listAuditCheckpoints', (c) => c.audit.listAuditCheckpoints());
   }
-  lastAuditCheckpoint(): Promise<AuditCheckpointRecord | undefined> {
+  // One writer at a time already: the lock option has nothing to add.
+  lastAuditCheckpoint(_options?: { lock?: boolean }): Promise<AuditCheckpointRecord | undefined> {
     return this.run('lastAuditCheckpoint', (c) => c.audit.lastAuditCheckpoint());
   }
   putSession(session: SessionRecord): Promise<void> {

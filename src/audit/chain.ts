@@ -1,0 +1,47 @@
+/**
+ * @module audit/chain
+ *
+ * Which chain an audit log appends to. Every writer appends to a chain of its
+ * own (DESIGN.md, "The audit log under many writers"), so appends never wait
+ * on each other: a PostgreSQL node instance makes a fresh chain per process
+ * (`newAuditChainId`, kept on the instance); a log with no chain of its own
+ * (a single SQLite node, a plain store handle) appends to the store's chain,
+ * whose id is kept in the store's settings and made on the first append, so
+ * a single-instance node keeps one chain across restarts. A store that
+ * logged before chains existed holds its entries in chain
+ * {@link LEGACY_AUDIT_CHAIN}, and keeps appending there.
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store/types.js';
+
+/** The setting that names the store's own chain. */
+export const AUDIT_CHAIN_SETTING = 'audit.chain-id';
+
+/** The chain the entries written before chains existed were moved to (schema migration). */
+export const LEGACY_AUDIT_CHAIN = 'main';
+
+/** Longest chain id accepted, in characters. */
+export const MAX_CHAIN_ID = 256;
+
+/** A fresh chain id, `urn:uuid:…`. */
+export function newAuditChainId(): string {
+  return `urn:uuid:${randomUUID()}`;
+}
+
+/** The store's own chain id, made now if it has none. Call inside the append's transaction. */
+export async function storeAuditChain(store: Store): Promise<string> {
+  const existing = await store.getSetting(AUDIT_CHAIN_SETTING);
+  if (existing !== undefined) return existing;
+  const id = newAuditChainId();
+  await store.putSetting(AUDIT_CHAIN_SETTING, id);
+  return id;
+}
+
+/** What reading one chain needs: entries of that chain only, by `seq`. */
+export type AuditReader = Pick<Store, 'listAuditEntries'>;
+
+/** A reader that sees only `chain`'s entries. */
+export function chainReader(store: AuditReader, chain: string): AuditReader {
+  return { listAuditEntries: (query = {}) => store.listAuditEntries({ ...query, chain }) };
+}
