@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { IDLE_IN_TRANSACTION_MS, openPgDriver } from '../../src/store/postgres/driver.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { AgentStatus, CredentialRecord, KeyRecord, Store } from '../../src/store/types.js';
@@ -252,6 +253,18 @@ function describePostgresSpecifics(): void {
     });
 
     describe('pool and migrations', () => {
+      it('has the server end a transaction left idle (a hung instance cannot hold its locks for good)', async () => {
+        const db = await freshDatabase();
+        const driver = await openPgDriver(db.url, { poolSize: 1 });
+        try {
+          const row = await driver.exec.get<{ idle_in_transaction_session_timeout: string }>('SHOW idle_in_transaction_session_timeout');
+          expect(row?.idle_in_transaction_session_timeout).toBe(`${IDLE_IN_TRANSACTION_MS / 1000}s`);
+        } finally {
+          await driver.end();
+          await db.drop();
+        }
+      });
+
       it('runs more concurrent transactions than connections, queueing them', async () => {
         const db = await freshDatabase();
         const { url } = db;

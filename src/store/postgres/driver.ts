@@ -66,6 +66,9 @@ function connOf(on: pg.Pool | pg.PoolClient, statements: Statements): Conn {
 const INT8 = 20;
 const BYTEA = 17;
 
+/** How long the server lets a connection sit idle inside a transaction before ending it (ms). */
+export const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /**
  * Opens a pool on `url` (nothing connects until the first statement).
  *
@@ -85,7 +88,13 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
     if (oid === BYTEA) return (text: string) => new Uint8Array(byteaOf(text));
     return builtin(oid, format ?? 'text');
   }) as typeof driver.types.getTypeParser;
-  const pool = new driver.Pool({ connectionString: url, max: options.poolSize, types: { getTypeParser } });
+  // A transaction left idle (a hung or partitioned instance) is ended by the server, so its locks cannot stall the fleet.
+  const pool = new driver.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    types: { getTypeParser },
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  });
   // An idle connection the server dropped: the pool discards it; nothing to crash over.
   pool.on('error', () => undefined);
   const statements = new Statements();
