@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { appendAudit } from '../../src/audit/append.js';
-import { checkpointAudit, signAuditCheckpoint } from '../../src/audit/checkpoint.js';
+import { checkpointAudit, MAX_CHECKPOINT_CHAINS, signAuditCheckpoint } from '../../src/audit/checkpoint.js';
+import { headsHash } from '../../src/audit/heads.js';
 import { entryDigest, hashAuditEntry } from '../../src/audit/entry.js';
 import { auditLogOf } from '../../src/audit/log.js';
 import { exportAudit, readAudit } from '../../src/audit/read.js';
@@ -228,5 +229,19 @@ describe('a data directory from before chains (schema 9)', () => {
     } finally {
       await node.close();
     }
+  });
+});
+
+describe('bounds', () => {
+  it(`refuses to checkpoint more than MAX_CHECKPOINT_CHAINS chains (ERR_STORE, claim chains), and to sign a checkpoint listing them`, async () => {
+    for (let i = 0; i <= MAX_CHECKPOINT_CHAINS; i++) await appendAudit({ store: an.node.store, chain: `urn:uuid:chain-${i}` }, sampleFields(1));
+    await expect(checkpointAudit(logOf(A))).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'chains' });
+    expect(await an.node.store.listAuditCheckpoints()).toEqual([]);
+
+    const hash = 'a'.repeat(64);
+    const chains = Array.from({ length: MAX_CHECKPOINT_CHAINS + 1 }, (_, i) => ({ id: `urn:uuid:chain-${i}`, seq: 1, hash, state: 'open' as const }));
+    const signer = await organizationSigner(an.node);
+    const claims = { iss: an.node.organization.did, seq: chains.length, hash: headsHash(chains), at: NOW.toISOString(), chains };
+    await expect(signAuditCheckpoint(claims, signer)).rejects.toThrow(`chains must list 1 to ${MAX_CHECKPOINT_CHAINS} heads`);
   });
 });
