@@ -1,13 +1,14 @@
 /**
  * @module bench/fleet-node
  *
- * One instance of the answering organization ("bank") of the fleet cases,
+ * One instance of the answering organization ("bank") of the fleet cases
+ * and of `handshake-action-http`,
  * in a process of its own, as a fleet instance runs in deployment. The
  * first instance initializes the organization (on the SQLite file of its
  * data directory, or on the PostgreSQL database it is given), creates the
  * agent "teller" and accredits the issuer it is sent; the others open the
  * same database with a copy of the first one's key files. Driven over IPC
- * by bench/fleet.ts: `{ ready }` once serving, `{ accredited }`, and `close`.
+ * by bench/fleet.ts and bench/handshake.ts: `{ ready }` once serving, `{ accredited }`, and `close`.
  */
 
 import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/node';
@@ -26,7 +27,7 @@ type Command = { accredit: string } | { close: true };
 
 const send = (message: unknown) =>
   new Promise<void>((resolve, reject) => {
-    if (process.send === undefined) throw new Error('fleet-node runs as a child process of bench/fleet');
+    if (process.send === undefined) throw new Error('fleet-node runs as a child process of bench/fleet or bench/handshake');
     process.send(message, (error: Error | null) => (error === null ? resolve() : reject(error)));
   });
 

@@ -2,7 +2,7 @@
  * @module bench/handshake
  *
  * `handshake-action-http`: two nodes on this machine, "bank" (the teller
- * answers) in its own process (`peer-node.ts`), "support" (its agents
+ * answers) in its own process (`fleet-node.ts`, as the one instance of its organization), "support" (its agents
  * initiate) in this one. 16 exchanges in flight (each a full ACE handshake
  * and one signed action, every one timed) after a warm-up, then one at a
  * time.
@@ -31,7 +31,7 @@ export async function measureHandshakes(root: string, smoke: boolean, capabiliti
   const supportRoot = join(root, 'support');
   const port = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
   const [bankPort, supportPort] = [await port(), await port()];
-  const peer = fork(new URL('./peer-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const peer = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort, domain: `localhost:${bankPort}`, first: true })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const peerExit = new Promise<number | null>((resolve) => peer.once('exit', resolve));
   const fromPeer = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
