@@ -54,6 +54,31 @@ export interface SqlExecutor {
    * transaction, and on SQLite (its write transaction is already exclusive).
    */
   lock(key: string): Promise<void>;
+  /** What this backend does its own way, where a repository asks (see {@link SqlDriverHooks}); none for most. */
+  readonly hooks?: SqlDriverHooks;
+}
+
+/**
+ * The few places a backend's storage or single writer lets it do better
+ * than portable SQL, each asked for by name by the one repository that
+ * needs it. A backend without hooks gets the portable behaviour. Hooks are
+ * owned by the backend's connection (they may remember things), and take
+ * the executor of the scope they run in, so they run inside its transaction.
+ */
+export interface SqlDriverHooks {
+  /**
+   * Session rows name their chains' JWTs by reference (`sha256:` hashes into
+   * `session_tokens`, SQLite migration 11) instead of holding them.
+   */
+  readonly sessionTokens?: boolean;
+  /**
+   * Counts a status list's allocations without reading them all, when the
+   * backend can (SQLite: its single writer and growing rowids let a count be
+   * brought up to date from the last one).
+   */
+  countStatusAllocations?(exec: SqlExecutor, listId: string): Promise<number>;
+  /** Called at each replay claim: true when expired one-time keys should be purged before it (a bound on the table between sweeps). */
+  replayPurgeDue?(): boolean;
 }
 
 /** Lock keys: one namespace per kind, so two kinds never share a lock. */

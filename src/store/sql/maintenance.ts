@@ -6,12 +6,16 @@
  * sessions, acknowledges, one-time keys, and usage rows that have an expiry
  * (usage written without one is kept). Timestamps are ISO 8601 UTC text, so
  * `expires_at <= now` compares them correctly. The integrity check is the
- * backend's own, handed in. Internal.
+ * backend's own, handed in, run on the scope's executor (inside its
+ * transaction, if any). Internal.
  */
 
 import type { MaintenanceRepository } from '../ports/maintenance.js';
 import type { IntegrityReport, SweepResult } from '../types.js';
 import type { SqlExecutor } from './executor.js';
+
+/** The backend's own integrity check (SQLite's `quick_check`; PostgreSQL has none to run), on the executor of the scope that asks. */
+export type IntegrityCheck = (options: { quick?: boolean }, exec: SqlExecutor) => Promise<IntegrityReport>;
 
 /** The tables a sweep empties of expired rows, in the order of {@link SweepResult}. */
 const SWEPT = [
@@ -22,10 +26,7 @@ const SWEPT = [
   ['usage', 'usage'],
 ] as const satisfies readonly (readonly [keyof SweepResult, string])[];
 
-export function createMaintenanceRepository(
-  exec: SqlExecutor,
-  checkIntegrity: (options: { quick?: boolean }) => Promise<IntegrityReport>,
-): MaintenanceRepository {
+export function createMaintenanceRepository(exec: SqlExecutor, checkIntegrity: IntegrityCheck): MaintenanceRepository {
   return {
     sweep(now) {
       return exec.transaction(async (tx) => {
@@ -33,9 +34,11 @@ export function createMaintenanceRepository(
         for (const [name, table] of SWEPT) {
           result[name] = (await tx.run(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`, [now])).changes;
         }
+        // Bookkeeping, not reported: no session still in the table names a JWT whose expiry has passed (see `./sessions`).
+        if (tx.hooks?.sessionTokens === true) await tx.run('DELETE FROM session_tokens WHERE expires_at <= ?', [now]);
         return result;
       });
     },
-    checkIntegrity: (options = {}) => checkIntegrity(options),
+    checkIntegrity: (options = {}) => checkIntegrity(options, exec),
   };
 }

@@ -7,7 +7,8 @@
  * claimed iff a row comes back. The primary key makes it atomic across
  * connections and instances: of two concurrent claims one inserts, the other
  * waits for it and then sees an unexpired claim. Expired rows are deleted by
- * `sweep`. Internal.
+ * `sweep`, and where the backend asks (`SqlDriverHooks.replayPurgeDue`)
+ * every so many claims. Internal.
  */
 
 import type { ReplayRepository } from '../ports/replay.js';
@@ -16,6 +17,8 @@ import type { SqlExecutor } from './executor.js';
 export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
   return {
     async claimOnce(key, expiresAt, now) {
+      // Expired keys never block a claim (the upsert takes them over); a backend may still bound the table between sweeps.
+      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
       const claimed = await exec.get(
         `INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?

@@ -7,7 +7,7 @@
  * Internal.
  */
 
-import type { IntegrityReport, Repositories } from '../types.js';
+import type { Repositories } from '../types.js';
 import { createAgentRepository } from './agents.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
@@ -15,7 +15,7 @@ import { createCredentialRepository } from './credentials.js';
 import type { SqlExecutor } from './executor.js';
 import { createKeyRepository } from './keys.js';
 import { createLeaseRepository } from './leases.js';
-import { createMaintenanceRepository } from './maintenance.js';
+import { createMaintenanceRepository, type IntegrityCheck } from './maintenance.js';
 import { createOrganizationRepository } from './organization.js';
 import { createRegistryRepository } from './registry.js';
 import { createReplayRepository } from './replay.js';
@@ -24,8 +24,7 @@ import { createSettingsRepository } from './settings.js';
 import { createStatusListRepository } from './status-lists.js';
 import { createUsageRepository } from './usage.js';
 
-/** The backend's own integrity check (SQLite's `quick_check`; PostgreSQL has none to run). */
-export type IntegrityCheck = (options: { quick?: boolean }) => Promise<IntegrityReport>;
+export type { IntegrityCheck } from './maintenance.js';
 
 /** One port's repository over an executor. */
 export type RepositoryFactory = (exec: SqlExecutor, checkIntegrity: IntegrityCheck) => object;

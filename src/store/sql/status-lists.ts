@@ -140,6 +140,8 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
     },
     async countStatusAllocations(listId) {
       await exec.lock(lockKey.statusList(listId));
+      // A backend that can bring a remembered count up to date (SQLite) does; the rest count the list.
+      if (exec.hooks?.countStatusAllocations !== undefined) return exec.hooks.countStatusAllocations(exec, listId);
       const row = await exec.get<{ n: number }>('SELECT COUNT(*) AS n FROM status_allocations WHERE list_id = ?', [listId]);
       return row?.n ?? 0;
     },

@@ -28,6 +28,14 @@ export interface SqlStoreBackend {
   /** The auto-commit executor; its `transaction` pins a connection. */
   readonly exec: SqlExecutor;
   readonly checkIntegrity: IntegrityCheck;
+  /**
+   * Called before every operation, by its method name (and before a
+   * top-level transaction, as `transaction`): throws to refuse it. SQLite
+   * refuses writes once it has met a damaged file.
+   */
+  guard?(operation: string): void;
+  /** The store's {@link Store.changeStamp}, when the backend can tell. */
+  changeStamp?(): string | undefined;
   /** Releases the backend; called once, after every started call has finished. */
   close(): Promise<void>;
 }
@@ -75,13 +83,17 @@ class ScopedRepositories {
  * method, each forwarding to its port. Built once per store (the method
  * names are read from the ports made over its executor).
  */
-function repositoriesClass(exec: SqlExecutor, checkIntegrity: IntegrityCheck): new (exec: SqlExecutor, call: Call) => Repositories {
+function repositoriesClass(backend: SqlStoreBackend): new (exec: SqlExecutor, call: Call) => Repositories {
+  const { exec, checkIntegrity } = backend;
   class Scoped extends ScopedRepositories {
     constructor(scopeExec: SqlExecutor, call: Call) {
       super(scopeExec, checkIntegrity, call);
     }
   }
   const prototype = Scoped.prototype as unknown as Record<string, Method>;
+  // The stamp is the connection's, the same in every scope; a plain function, never through the guards.
+  const changeStamp = backend.changeStamp?.bind(backend);
+  if (changeStamp !== undefined) (prototype as Partial<Store>).changeStamp = changeStamp;
   REPOSITORY_FACTORIES.forEach((create, index) => {
     for (const name of Object.keys(create(exec, checkIntegrity))) {
       prototype[name] = function (this: ScopedRepositories, ...args: unknown[]) {
@@ -92,8 +104,9 @@ function repositoriesClass(exec: SqlExecutor, checkIntegrity: IntegrityCheck): n
   return Scoped as unknown as new (exec: SqlExecutor, call: Call) => Repositories;
 }
 
-function mapped<T>(operation: string, op: () => Promise<T>): Promise<T> {
+function mapped<T>(operation: string, op: () => Promise<T>, guard?: (operation: string) => void): Promise<T> {
   try {
+    guard?.(operation);
     return op().catch((error: unknown) => {
       throw toStoreError(error, operation);
     });
@@ -113,10 +126,19 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
     promise.then(done, done);
     return promise;
   }
-  const call: Call = (operation, op) => (closing === undefined ? track(mapped(operation, op)) : Promise.reject(closed()));
-  const Scoped = repositoriesClass(backend.exec, backend.checkIntegrity);
+  const guard = backend.guard?.bind(backend);
+  const call: Call = (operation, op) => (closing === undefined ? track(mapped(operation, op, guard)) : Promise.reject(closed()));
+  const Scoped = repositoriesClass(backend);
   const store = new Scoped(backend.exec, call) as Store;
-  store.transaction = (fn) => (closing === undefined ? track(topLevel(Scoped, backend.exec, fn)) : Promise.reject(closed()));
+  store.transaction = (fn) => {
+    if (closing !== undefined) return Promise.reject(closed());
+    try {
+      guard?.('transaction');
+    } catch (error) {
+      return Promise.reject(toStoreError(error, 'transaction'));
+    }
+    return track(topLevel(Scoped, backend.exec, fn, guard));
+  };
   store.close = () => {
     closing ??= (async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
@@ -128,6 +150,7 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
 }
 
 type ScopedClass = ReturnType<typeof repositoriesClass>;
+type Guard = ((operation: string) => void) | undefined;
 
 /** One level of a transaction: its executor, whether it ended, the nested level it has open. */
 class Scope {
@@ -155,13 +178,13 @@ class Scope {
 }
 
 /** The caller's own error comes back as it was thrown; the driver's are Legate errors already. */
-function topLevel<T>(Scoped: ScopedClass, exec: SqlExecutor, fn: (tx: Store) => Promise<T>): Promise<T> {
-  return exec.transaction((txExec) => runScope(new Scope(txExec), Scoped, fn));
+function topLevel<T>(Scoped: ScopedClass, exec: SqlExecutor, fn: (tx: Store) => Promise<T>, guard: Guard): Promise<T> {
+  return exec.transaction((txExec) => runScope(new Scope(txExec), Scoped, fn, guard));
 }
 
-async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) => Promise<T>): Promise<T> {
+async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) => Promise<T>, guard: Guard): Promise<T> {
   try {
-    const result = await fn(scopeStore(scope, Scoped));
+    const result = await fn(scopeStore(scope, Scoped, guard));
     scope.assertCleanEnd();
     return result;
   } finally {
@@ -170,12 +193,16 @@ async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) =>
 }
 
 /** The `tx` handed to a transaction function. */
-function scopeStore(scope: Scope, Scoped: ScopedClass): Store {
+function scopeStore(scope: Scope, Scoped: ScopedClass, guard: Guard): Store {
   const call: Call = (operation, op) =>
-    mapped(operation, () => {
-      scope.assertUsable();
-      return op();
-    });
+    mapped(
+      operation,
+      () => {
+        scope.assertUsable();
+        return op();
+      },
+      guard,
+    );
   const store = new Scoped(scope.exec, call) as Store;
   store.transaction = async (fn) => {
     scope.assertUsable();
@@ -185,7 +212,7 @@ function scopeStore(scope: Scope, Scoped: ScopedClass): Store {
     try {
       return await scope.exec.transaction((exec) => {
         child.exec = exec;
-        return runScope(child, Scoped, fn);
+        return runScope(child, Scoped, fn, guard);
       });
     } finally {
       if (scope.child === child) scope.child = undefined;
