@@ -1,0 +1,278 @@
+/**
+ * @module store/sqlite/connection
+ *
+ * One better-sqlite3 connection and everything the SQLite store keeps about
+ * it: its statements, prepared once per text; the turn its callers take
+ * (better-sqlite3 is synchronous, so a transaction holds the connection
+ * from `BEGIN` to `COMMIT` while its function awaits); whether it has met a
+ * damaged file (writes are refused from then on, see `integrity`); the
+ * change stamp; the remembered allocation counts and replay purges (the
+ * driver hooks of `store/sql`); and the hand-over of WAL checkpoints to the
+ * background (see `checkpointer`). Failures come out as Legate errors,
+ * mapped as the SQLite store always has. Internal.
+ */
+
+import type Database from 'better-sqlite3';
+
+import { legateError } from '../../errors/index.js';
+import { driverFailure, uniqueViolation } from '../sql/errors.js';
+import type { SqlDriverHooks, SqlExecutor, SqlValue } from '../sql/executor.js';
+import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
+import { isSqliteError } from './driver.js';
+import { corruptionError, isCorruption } from './integrity.js';
+
+/** `UNIQUE constraint failed: agents.did` → table and column. Never carries values. */
+const UNIQUE_FAILED = /constraint failed: (\w+)\.(\w+)/;
+
+/** The tables whose changes {@link SqliteConnection.changeStamp} follows: keys, settings (the published trust list), status lists. */
+const STAMPED_TABLES = ['keys', 'settings', 'status_lists'] as const;
+
+/** Lists whose allocation counts are remembered (an organization has a few open lists). */
+const MAX_KNOWN_COUNTS = 64;
+
+/** Claims between two purges of expired one-time keys. */
+const PURGE_EVERY = 256;
+
+/**
+ * Calls after which a file store hands its WAL checkpoints to the background
+ * checkpointer: a short-lived store (a CLI command's) never starts its worker.
+ */
+const BACKGROUND_CHECKPOINT_AFTER = 1000;
+
+/** What SQLite threw, as a Legate error: a duplicate is `ERR_CONFLICT`, damage `ERR_STORE_CORRUPT`, the rest `ERR_STORE`. */
+function mapError(error: unknown, operation: string): Error {
+  if (isCorruption(error)) return corruptionError(operation, error);
+  if (!isSqliteError(error)) return error instanceof Error ? error : driverFailure(operation, undefined, error);
+  if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const match = UNIQUE_FAILED.exec(error.message);
+    return uniqueViolation(match?.[1], match?.[2], error);
+  }
+  return driverFailure(operation, error.code, error);
+}
+
+/** Parameters as better-sqlite3 takes them: bytes as `Buffer` views, no copy. */
+function bind(params: readonly SqlValue[] | undefined): unknown[] {
+  if (params === undefined) return [];
+  let bound: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+      bound ??= [...params];
+      bound[i] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+  }
+  return bound ?? (params as unknown[]);
+}
+
+/** better-sqlite3's Buffers as plain Uint8Array copies (a Buffer may share a pool). */
+function plain<T>(row: unknown): T {
+  const record = row as Record<string, unknown>;
+  for (const column in record) {
+    const value = record[column];
+    if (value instanceof Uint8Array) record[column] = new Uint8Array(value);
+  }
+  return record as T;
+}
+
+export class SqliteConnection {
+  readonly db: Database.Database;
+  readonly readonly: boolean;
+  /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
+  corrupt = false;
+  /** Set when the connection was closed (by the store, or after a ROLLBACK that failed). */
+  closed = false;
+  readonly hooks: SqlDriverHooks;
+  readonly #statements = new Map<string, Database.Statement>();
+  /** Whether a transaction holds the connection; the callers waiting for it, in order. */
+  #held = false;
+  readonly #waiting: (() => void)[] = [];
+  /** Writes to the tables {@link changeStamp} covers through this connection, and rollbacks. */
+  #changes = 0;
+  /** `PRAGMA data_version`, or undefined when the change triggers could not be installed (no stamp then). */
+  readonly #dataVersion: Database.Statement<[], number> | undefined;
+  /**
+   * Allocation counts already read, per list, with the highest rowid they
+   * cover. Allocations are never deleted and new rows get higher rowids, so a
+   * count is brought up to date by counting the rows past that rowid, not the
+   * whole list (a full count grew with every credential issued). Forgotten
+   * when a transaction rolls back (its rows, counted, are gone).
+   */
+  readonly #counts = new Map<string, { n: number; last: number }>();
+  #claimsSincePurge = 0;
+  /** The file, when its checkpoints may move to the background (not in memory, not read-only). */
+  readonly #path: string | undefined;
+  #calls = 0;
+  #stopCheckpointing: (() => void) | undefined;
+
+  constructor(db: Database.Database, options: { readonly: boolean; path: string | undefined }) {
+    this.db = db;
+    this.readonly = options.readonly;
+    this.#path = options.path;
+    this.#dataVersion = this.#trackChanges(db);
+    this.hooks = {
+      sessionTokens: true,
+      countStatusAllocations: (exec, listId) => this.#countAllocations(exec, listId),
+      replayPurgeDue: () => {
+        if (++this.#claimsSincePurge < PURGE_EVERY) return false;
+        this.#claimsSincePurge = 0;
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Counts every write to {@link STAMPED_TABLES} through this connection,
+   * whatever code makes it (temporary triggers, this connection only);
+   * `PRAGMA data_version` covers the other connections' commits.
+   */
+  #trackChanges(db: Database.Database): Database.Statement<[], number> | undefined {
+    try {
+      db.function('legate_changed', { varargs: false, deterministic: false }, () => {
+        this.#changes++;
+        return null;
+      });
+      for (const table of STAMPED_TABLES) {
+        for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+          db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS legate_${table}_${op.toLowerCase()} AFTER ${op} ON main.${table} BEGIN SELECT legate_changed(); END`);
+        }
+      }
+      return db.prepare<[], number>('PRAGMA data_version').pluck();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** See `Store.changeStamp`. */
+  changeStamp(): string | undefined {
+    if (this.closed || this.#dataVersion === undefined) return undefined;
+    return `${this.#dataVersion.get()}:${this.#changes}`;
+  }
+
+  /** A rolled-back transaction or savepoint may have written what a stamp or a count covered, then undone it. */
+  rolledBack(): void {
+    this.#changes++;
+    this.#counts.clear();
+  }
+
+  async #countAllocations(exec: SqlExecutor, listId: string): Promise<number> {
+    const known = this.#counts.get(listId);
+    if (known === undefined) {
+      const row = await exec.get<{ n: number; last: number | null }>('SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE list_id = ?', [listId]);
+      const { n, last } = row ?? { n: 0, last: null };
+      if (this.#counts.size >= MAX_KNOWN_COUNTS) this.#counts.clear();
+      this.#counts.set(listId, { n, last: last ?? 0 });
+      return n;
+    }
+    const row = await exec.get<{ n: number; last: number | null }>(
+      // `+list_id`: walk the rowids past the mark, never the list's whole index.
+      'SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE rowid > ? AND +list_id = ?',
+      [known.last, listId],
+    );
+    known.n += row?.n ?? 0;
+    if (row?.last != null) known.last = row.last;
+    return known.n;
+  }
+
+  /** The statement for `sql`, prepared on first use. */
+  statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `op` on the connection; what SQLite throws comes out mapped, and a corruption error marks the connection damaged. */
+  sync<T>(op: (db: Database.Database) => T, operation = 'statement'): T {
+    if (this.closed) throw legateError('ERR_STORE', 'the store is closed');
+    try {
+      return op(this.db);
+    } catch (error) {
+      const mapped = mapError(error, operation);
+      if ((mapped as { code?: unknown }).code === 'ERR_STORE_CORRUPT') this.corrupt = true;
+      throw mapped;
+    }
+  }
+
+  all<T>(sql: string, params: readonly SqlValue[] | undefined): T[] {
+    return this.sync(() => this.statement(sql).all(...bind(params)).map((row) => plain<T>(row)));
+  }
+
+  get<T>(sql: string, params: readonly SqlValue[] | undefined): T | undefined {
+    return this.sync(() => {
+      const row = this.statement(sql).get(...bind(params));
+      return row === undefined ? undefined : plain<T>(row);
+    });
+  }
+
+  run(sql: string, params: readonly SqlValue[] | undefined): { changes: number } {
+    return this.sync(() => ({ changes: this.statement(sql).run(...bind(params)).changes }));
+  }
+
+  /** Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …), prepared once. */
+  control(sql: string, operation: string): void {
+    this.sync(() => this.statement(sql).run(), operation);
+  }
+
+  /** Runs `sql` for a cleanup path (ROLLBACK), reporting failure instead of throwing. */
+  tryControl(sql: string): boolean {
+    try {
+      this.statement(sql).run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether a transaction holds the connection (an auto-commit statement then waits its turn). */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Takes the connection, after every earlier taker has let it go. */
+  acquire(): Promise<void> {
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Hands the connection to the next waiting taker, or frees it. */
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#held = false;
+    else next();
+  }
+
+  /** Counts a call; the {@link BACKGROUND_CHECKPOINT_AFTER}th moves checkpoints to the background. */
+  count(): void {
+    if (this.#path === undefined || ++this.#calls !== BACKGROUND_CHECKPOINT_AFTER) return;
+    try {
+      this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    } catch {
+      return;
+    }
+    this.#stopCheckpointing = checkpointInBackground(this.#path, () => {
+      try {
+        // The worker could not open the file: checkpoint in the commits again, as SQLite does by default.
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+      } catch {
+        // A closed store needs no checkpoints.
+      }
+    });
+  }
+
+  /** Closes the connection (once); later calls fail with `ERR_STORE`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#stopCheckpointing?.();
+    try {
+      this.db.close();
+    } catch (error) {
+      throw mapError(error, 'close database');
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * @module store/sqlite/executor
+ *
+ * The {@link SqlExecutor} the shared repositories (`store/sql`) run on over
+ * one better-sqlite3 connection ({@link SqliteConnection}). better-sqlite3 is
+ * synchronous, so a transaction holds the connection from `BEGIN IMMEDIATE`
+ * (`BEGIN DEFERRED` read-only) to `COMMIT`/`ROLLBACK` while its function
+ * awaits, and every auto-commit statement waits its turn behind it: nothing
+ * lands inside another caller's transaction. A statement on a free
+ * connection runs at once, with no turn to wait for. Nested transactions are
+ * savepoints; `lock()` is a no-op, the write transaction being exclusive
+ * already. A transaction whose savepoint could not be rolled back, or that
+ * SQLite itself ended (after a disk-full error, say), refuses everything up
+ * to its end and does not commit. Internal.
+ */
+
+import { legateError } from '../../errors/index.js';
+import type { SqlDriverHooks, SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
+import type { SqliteConnection } from './connection.js';
+
+/** What a top-level transaction and its savepoints share. */
+interface TxState {
+  ended: boolean;
+  depth: number;
+  /** A savepoint's writes could not be undone: the transaction must not commit. */
+  aborted: boolean;
+}
+
+const settled = Promise.resolve();
+
+export class SqliteExecutor implements SqlExecutor {
+  readonly dialect = 'sqlite' as const;
+  readonly connection: SqliteConnection;
+  readonly hooks: SqlDriverHooks;
+  readonly #tx: TxState | undefined;
+
+  constructor(connection: SqliteConnection, tx?: TxState) {
+    this.connection = connection;
+    this.hooks = connection.hooks;
+    this.#tx = tx;
+  }
+
+  get inTransaction(): boolean {
+    return this.#tx !== undefined;
+  }
+
+  /**
+   * Runs `op` now when it may: inside this executor's transaction (the
+   * connection is held already), or outside any on a free connection;
+   * otherwise once the transaction holding the connection has ended.
+   */
+  use<T>(op: (connection: SqliteConnection) => T): Promise<T> {
+    const connection = this.connection;
+    const tx = this.#tx;
+    try {
+      if (tx !== undefined) {
+        if (tx.ended) throw legateError('ERR_STORE', 'the transaction has ended');
+        assertNotAborted(tx, connection);
+        return Promise.resolve(op(connection));
+      }
+      if (!connection.held) {
+        connection.count();
+        return Promise.resolve(op(connection));
+      }
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#queued(op);
+  }
+
+  async #queued<T>(op: (connection: SqliteConnection) => T): Promise<T> {
+    const connection = this.connection;
+    await connection.acquire();
+    try {
+      connection.count();
+      return op(connection);
+    } finally {
+      connection.release();
+    }
+  }
+
+  all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.use((c) => c.all<T>(sql, params));
+  }
+
+  get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.use((c) => c.get<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
+    return this.use((c) => c.run(sql, params));
+  }
+
+  lock(): Promise<void> {
+    return settled;
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const tx = this.#tx;
+    if (tx === undefined) return this.#topLevel(fn);
+    return this.#savepoint(tx, fn);
+  }
+
+  async #topLevel<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const connection = this.connection;
+    await connection.acquire();
+    try {
+      connection.count();
+      // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY.
+      connection.control(connection.readonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE', 'transaction');
+      const state: TxState = { ended: false, depth: 0, aborted: false };
+      let result: T;
+      try {
+        result = await fn(new SqliteExecutor(connection, state));
+        assertNotAborted(state, connection);
+      } catch (error) {
+        state.ended = true;
+        rollBack(connection);
+        throw error;
+      }
+      state.ended = true;
+      try {
+        connection.control('COMMIT', 'commit transaction');
+      } catch (error) {
+        rollBack(connection);
+        throw error;
+      }
+      return result;
+    } finally {
+      // Only if a ROLLBACK itself failed: never let later calls join a stale transaction.
+      if (!connection.closed && connection.db.inTransaction) connection.close();
+      connection.release();
+    }
+  }
+
+  async #savepoint<T>(state: TxState, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (state.ended) throw legateError('ERR_STORE', 'the transaction has ended');
+    assertNotAborted(state, this.connection);
+    const connection = this.connection;
+    const name = `legate_tx_${++state.depth}`;
+    try {
+      connection.control(`SAVEPOINT ${name}`, 'begin nested transaction');
+      let result: T;
+      try {
+        result = await fn(new SqliteExecutor(connection, state));
+      } catch (error) {
+        connection.rolledBack();
+        // If the whole transaction ended meanwhile, the savepoint is gone and the connection may be someone else's: touch nothing.
+        if (!state.ended && connection.db.inTransaction && !(connection.tryControl(`ROLLBACK TO ${name}`) && connection.tryControl(`RELEASE ${name}`))) {
+          state.aborted = true;
+        }
+        throw error;
+      }
+      if (state.ended) throw legateError('ERR_STORE', 'the enclosing transaction ended first');
+      connection.control(`RELEASE ${name}`, 'commit nested transaction');
+      return result;
+    } finally {
+      state.depth--;
+    }
+  }
+}
+
+function assertNotAborted(state: TxState, connection: SqliteConnection): void {
+  if (state.aborted || connection.closed || !connection.db.inTransaction) throw legateError('ERR_STORE', 'the transaction was aborted');
+}
+
+/** Undoes the open transaction; the caller's error matters more than a failed ROLLBACK (the connection is then closed). */
+function rollBack(connection: SqliteConnection): void {
+  connection.rolledBack();
+  if (!connection.closed && connection.db.inTransaction) connection.tryControl('ROLLBACK');
+}
