@@ -34,8 +34,8 @@ const FACES = new Set(LAYERS[0]);
  */
 const NO_PERSISTENCE = new Set(LAYERS[6]);
 const TOP = new Set(['node', 'server', 'cli']);
-/** Files that may exceed {@link MAX_LINES}: the SQLite driver, which the PostgreSQL issue rebuilds. */
-const SIZE_EXEMPT = `store${sep}sqlite${sep}`;
+/** Files that may exceed {@link MAX_LINES}: SQLite's list of schema migrations, which only grows. */
+const SIZE_EXEMPT = `store${sep}sqlite${sep}migrations.ts`;
 const MAX_LINES = 400;
 
 const layerOf = new Map<string, number>(LAYERS.flatMap((folders, rank) => folders.map((folder) => [folder, rank] as const)));
@@ -181,9 +181,9 @@ describe('imports follow the layers of docs/ARCHITECTURE.md', () => {
 });
 
 describe('source file sizes', () => {
-  it(`no file of src/ is over ${MAX_LINES} lines, except the SQLite driver's`, () => {
+  it(`no file of src/ is over ${MAX_LINES} lines, except SQLite's migrations`, () => {
     const over = sourceFiles()
-      .filter((file) => !file.startsWith(SIZE_EXEMPT))
+      .filter((file) => file !== SIZE_EXEMPT)
       .map((file) => ({ file, lines: readFileSync(join(SRC, file), 'utf8').split('\n').length - 1 }))
       .filter(({ lines }) => lines > MAX_LINES)
       .map(({ file, lines }) => `${file}: ${lines} lines`);

@@ -1,5 +1,5 @@
 // `legate store migrate` folds SQLite-only storage back into the shared schema: a session row that
-// names its chains' JWTs by reference (store/sqlite/expiring, session_tokens) arrives on PostgreSQL
+// names its chains' JWTs by reference (store/sql/sessions, session_tokens) arrives on PostgreSQL
 // with the JWTs themselves, and a replay claim in the WITHOUT ROWID table comes along, still claimed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -50,7 +50,7 @@ function quote(name: string): string {
 
 /**
  * SQLite-only storage: `session_tokens` holds the credential JWTs its session
- * rows name by reference (store/sqlite/expiring); the shared repositories keep
+ * rows name by reference (store/sql/sessions, on SQLite only); PostgreSQL keeps
  * them in the session row, so they are folded back in there ({@link sessionRow}).
  */
 const FOLDED = new Set(['session_tokens']);

@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     description: 'hash-chained audit log and its signed checkpoints',
     // No AUTOINCREMENT: seq is chosen by the writer and checked to be last + 1
-    // in the INSERT itself (see store/sqlite/audit), so the log has no gaps.
+    // in the INSERT itself (see store/sql/audit), so the log has no gaps.
     sql: `
       CREATE TABLE audit_entries (
         seq        INTEGER PRIMARY KEY CHECK (seq >= 1),
@@ -300,7 +300,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // A session row held the full JWTs of its chains (about 4 KB for a chain
     // of two), one page per token issued, though every token of an agent
     // rests on the same few credentials. New rows hold "sha256:<hash>"
-    // references into session_tokens (see store/sqlite/expiring), whose
+    // references into session_tokens (see store/sql/sessions), whose
     // expiry is kept at or after that of every session naming it. Rows
     // written before keep their JWTs and are read as they are; they move into
     // the WITHOUT ROWID table unchanged.
