@@ -222,8 +222,9 @@ async function createDatabase(cluster: PgCluster, name: string): Promise<string>
  * Runs the fleet cases under `root`. Without PostgreSQL binaries the
  * PostgreSQL cases are left out, saying why (CI installs them).
  */
-export async function measureFleet(root: string, smoke: boolean, capabilities: Capability[]): Promise<FleetRow[]> {
+export async function measureFleet(root: string, smoke: boolean, capabilities: Capability[], withPg = true): Promise<FleetRow[]> {
   const rows: FleetRow[] = [await measureActions('actions-sqlite-1', root, smoke, capabilities, 1)];
+  if (!withPg) return rows;
   const binaries = await findPgBinaries();
   if (binaries === undefined) {
     console.warn('bench: no PostgreSQL binaries (/usr/lib/postgresql/*/bin): the actions-pg and audit-appends cases are left out');

@@ -197,7 +197,9 @@ const opsPerSec = new Map(cases.map(({ name, perCall }) => [name, ((totals.get(n
 const { handshakes, handshakeOne } = only === undefined ? await measureHandshakes(root, smoke, subject('x').capabilities) : { handshakes: undefined, handshakeOne: undefined };
 
 // --- the fleet cases (bench/fleet.ts) ------------------------------------------------
-const fleet = only === undefined || only.some((part) => 'actions-pg audit-appends fleet'.includes(part)) ? await measureFleet(join(root, 'fleet'), smoke, subject('x').capabilities) : [];
+// `--only=actions-sqlite-1` runs the SQLite case alone, without starting a PostgreSQL cluster.
+const withPg = only === undefined || only.some((part) => 'actions-pg audit-appends fleet'.includes(part));
+const fleet = withPg || only.some((part) => 'actions-sqlite-1'.includes(part)) ? await measureFleet(join(root, 'fleet'), smoke, subject('x').capabilities, withPg) : [];
 
 // --- cli-startup -------------------------------------------------------------------
 const cliRoot = join(root, 'cli');
