@@ -22,6 +22,9 @@ interface AgentRow {
 }
 
 const COLUMNS = 'name, did, owner, method, status, kid, created_at';
+/** The hot statements' text, built once (the statement cache is keyed by it). */
+const BY_NAME = `SELECT ${COLUMNS} FROM agents WHERE name = ?`;
+const BY_DID = `SELECT ${COLUMNS} FROM agents WHERE did = ?`;
 
 function agentFromRow(row: AgentRow): AgentRecord {
   return { name: row.name, did: row.did, owner: row.owner, method: row.method, status: row.status, kid: row.kid, createdAt: row.created_at };
@@ -41,11 +44,11 @@ export function createAgentRepository(exec: SqlExecutor): AgentRepository {
       ]);
     },
     async getAgent(name) {
-      const row = await exec.get<AgentRow>(`SELECT ${COLUMNS} FROM agents WHERE name = ?`, [name]);
+      const row = await exec.get<AgentRow>(BY_NAME, [name]);
       return row && agentFromRow(row);
     },
     async getAgentByDid(did) {
-      const row = await exec.get<AgentRow>(`SELECT ${COLUMNS} FROM agents WHERE did = ?`, [did]);
+      const row = await exec.get<AgentRow>(BY_DID, [did]);
       return row && agentFromRow(row);
     },
     async listAgents() {

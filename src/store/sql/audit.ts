@@ -29,6 +29,18 @@ interface EntryRow {
 
 const ENTRY_COLUMNS = 'chain, seq, at, entry, hash, prev_hash';
 const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
+/** The hot statements' text, built once (the statement cache is keyed by it). */
+const LAST_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1`;
+const LAST_CHECKPOINT = `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`;
+/**
+ * An entry, only if its `seq` is its chain's last + 1. MAX(seq) alone in a
+ * scalar subquery is one probe of the (chain, seq) key; as the aggregate of a
+ * FROM subquery (`SELECT COALESCE(MAX(seq), 0) + 1 … FROM audit_entries`)
+ * SQLite walked the whole chain instead: 20,000 appends took 8 s against
+ * 85 ms. `seq` comes from the subquery, so PostgreSQL types it.
+ */
+const APPEND = `INSERT INTO audit_entries (${ENTRY_COLUMNS})
+  SELECT ?, seq, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next WHERE seq = ?`;
 /** Each chain's head, by skipping through the (chain, seq) key: one probe per chain, not a scan of the log. */
 const HEADS = `WITH RECURSIVE chains (chain) AS (
          SELECT MIN(chain) FROM audit_entries
@@ -78,14 +90,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       await exec.lock(lockKey.audit(record.chain));
       let changes: number;
       try {
-        // MAX(seq) alone in a scalar subquery: one probe of the (chain, seq) key. As the aggregate of a FROM
-        // subquery (`SELECT COALESCE(MAX(seq), 0) + 1 … FROM audit_entries`) SQLite walked the whole chain
-        // instead: 20,000 appends took 8 s against 85 ms.
-        ({ changes } = await exec.run(
-          `INSERT INTO audit_entries (${ENTRY_COLUMNS})
-           SELECT ?, seq, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next WHERE seq = ?`,
-          [record.chain, record.at, record.entry, record.hash, record.prevHash, record.chain, record.seq],
-        ));
+        ({ changes } = await exec.run(APPEND, [record.chain, record.at, record.entry, record.hash, record.prevHash, record.chain, record.seq]));
       } catch (error) {
         // A concurrent writer inserted this seq between our read of MAX and our insert.
         if (isLegateError(error, 'ERR_CONFLICT')) throw notNext(error);
@@ -96,7 +101,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     async lastAuditEntry(chain) {
       assertChain(chain);
       await exec.lock(lockKey.audit(chain));
-      const row = await exec.get<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1`, [chain]);
+      const row = await exec.get<EntryRow>(LAST_ENTRY, [chain]);
       return row && entryFromRow(row);
     },
     async listAuditChains() {
@@ -153,7 +158,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     },
     async lastAuditCheckpoint(options = {}) {
       if (options.lock === true) await exec.lock(lockKey.auditCheckpoints());
-      const row = await exec.get<AuditCheckpointRecord>(`SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`);
+      const row = await exec.get<AuditCheckpointRecord>(LAST_CHECKPOINT);
       return row && checkpointFromRow(row);
     },
   };

@@ -23,6 +23,8 @@ interface CredentialRow {
 }
 
 const COLUMNS = 'id, type, issuer, subject, format, token, issued_at, valid_until';
+/** The hot statements' text, built once (the statement cache is keyed by it). */
+const BY_ID = `SELECT ${COLUMNS} FROM credentials WHERE id = ?`;
 const FILTERS = ['issuer', 'subject', 'type'] as const;
 
 function credentialFromRow(row: CredentialRow): CredentialRecord {
@@ -54,7 +56,7 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       ]);
     },
     async getCredential(id) {
-      const row = await exec.get<CredentialRow>(`SELECT ${COLUMNS} FROM credentials WHERE id = ?`, [id]);
+      const row = await exec.get<CredentialRow>(BY_ID, [id]);
       return row && credentialFromRow(row);
     },
     async listCredentials(query = {}) {

@@ -21,6 +21,9 @@ interface KeyRow {
 }
 
 const COLUMNS = 'kid, controller, public_key_multibase, sealed_private_key, status, created_at';
+/** The hot statements' text, built once (the statement cache is keyed by it). */
+const BY_KID = `SELECT ${COLUMNS} FROM keys WHERE kid = ?`;
+const BY_CONTROLLER = `SELECT ${COLUMNS} FROM keys WHERE controller = ? ORDER BY created_at, seq`;
 
 function keyFromRow(row: KeyRow): KeyRecord {
   return {
@@ -47,14 +50,14 @@ export function createKeyRepository(exec: SqlExecutor): KeyRepository {
       ]);
     },
     async getKey(kid) {
-      const row = await exec.get<KeyRow>(`SELECT ${COLUMNS} FROM keys WHERE kid = ?`, [kid]);
+      const row = await exec.get<KeyRow>(BY_KID, [kid]);
       return row && keyFromRow(row);
     },
     async listKeys(controller) {
       const rows =
         controller === undefined
           ? await exec.all<KeyRow>(`SELECT ${COLUMNS} FROM keys ORDER BY created_at, seq`)
-          : await exec.all<KeyRow>(`SELECT ${COLUMNS} FROM keys WHERE controller = ? ORDER BY created_at, seq`, [controller]);
+          : await exec.all<KeyRow>(BY_CONTROLLER, [controller]);
       return rows.map(keyFromRow);
     },
     async setKeyStatus(kid, status) {

@@ -36,6 +36,8 @@ interface AllocationRow {
 }
 
 const COLUMNS = 'id, issuer, purpose, size, bits, version, token, created_at, updated_at';
+/** The hot statements' text, built once (the statement cache is keyed by it). */
+const BY_ID = `SELECT ${COLUMNS} FROM status_lists WHERE id = ?`;
 
 function listFromRow(row: ListRow): StatusListRecord {
   const list: StatusListRecord = {
@@ -74,7 +76,7 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
     },
     async getStatusList(id) {
       await exec.lock(lockKey.statusList(id));
-      const row = await exec.get<ListRow>(`SELECT ${COLUMNS} FROM status_lists WHERE id = ?`, [id]);
+      const row = await exec.get<ListRow>(BY_ID, [id]);
       return row && listFromRow(row);
     },
     async getStatusListToken(id) {

@@ -40,30 +40,42 @@ export interface SqlStoreBackend {
   close(): Promise<void>;
 }
 
-type Call = <T>(operation: string, op: () => Promise<T>) => Promise<T>;
+/**
+ * How a scope lets a call through: `check` throws to refuse it (a closed
+ * store, an ended transaction, the backend's guard); `settle` sees its
+ * promise (the store tracks it, so `close()` can wait for it). Made once per
+ * scope, so a call makes no closure of its own.
+ */
+interface Admission {
+  check(operation: string): void;
+  settle(promise: Promise<unknown>): Promise<unknown>;
+}
 type Method = (...args: unknown[]) => Promise<unknown>;
 
 /**
  * The repositories of one scope (the store, or one transaction level): each
- * port is made on first use, and every method runs through `call`, which
- * guards it and maps its errors. A transaction uses a few ports of many, so
+ * port is made on first use, and every method runs through the scope's
+ * {@link Admission}, its errors mapped. A transaction uses a few ports of many, so
  * making all of them for each one would cost more than its statements.
  */
 class ScopedRepositories {
   readonly #exec: SqlExecutor;
   readonly #checkIntegrity: IntegrityCheck;
-  readonly #call: Call;
+  readonly #admission: Admission;
   readonly #made: (Record<string, Method> | undefined)[] = [];
 
-  constructor(exec: SqlExecutor, checkIntegrity: IntegrityCheck, call: Call) {
+  constructor(exec: SqlExecutor, checkIntegrity: IntegrityCheck, admission: Admission) {
     this.#exec = exec;
     this.#checkIntegrity = checkIntegrity;
-    this.#call = call;
+    this.#admission = admission;
   }
 
-  /** Runs method `name` of port `index` through the scope's guard. (No repository method has this name.) */
+  /** Runs method `name` of port `index` through the scope's admission. (No repository method has this name.) */
   forwardToPort(index: number, name: string, args: unknown[]): Promise<unknown> {
-    return this.#call(name, () => {
+    const admission = this.#admission;
+    let result: Promise<unknown>;
+    try {
+      admission.check(name);
       let port = this.#made[index];
       if (port === undefined) {
         const create = REPOSITORY_FACTORIES[index];
@@ -73,8 +85,13 @@ class ScopedRepositories {
       }
       const method = port[name];
       if (method === undefined) throw new RangeError(`no repository method ${name}`);
-      return method(...args);
-    });
+      result = method(...args).catch((error: unknown) => {
+        throw toStoreError(error, name);
+      });
+    } catch (error) {
+      result = Promise.reject(toStoreError(error, name));
+    }
+    return admission.settle(result);
   }
 }
 
@@ -83,11 +100,11 @@ class ScopedRepositories {
  * method, each forwarding to its port. Built once per store (the method
  * names are read from the ports made over its executor).
  */
-function repositoriesClass(backend: SqlStoreBackend): new (exec: SqlExecutor, call: Call) => Repositories {
+function repositoriesClass(backend: SqlStoreBackend): new (exec: SqlExecutor, admission: Admission) => Repositories {
   const { exec, checkIntegrity } = backend;
   class Scoped extends ScopedRepositories {
-    constructor(scopeExec: SqlExecutor, call: Call) {
-      super(scopeExec, checkIntegrity, call);
+    constructor(scopeExec: SqlExecutor, admission: Admission) {
+      super(scopeExec, checkIntegrity, admission);
     }
   }
   const prototype = Scoped.prototype as unknown as Record<string, Method>;
@@ -101,18 +118,7 @@ function repositoriesClass(backend: SqlStoreBackend): new (exec: SqlExecutor, ca
       };
     }
   });
-  return Scoped as unknown as new (exec: SqlExecutor, call: Call) => Repositories;
-}
-
-function mapped<T>(operation: string, op: () => Promise<T>, guard?: (operation: string) => void): Promise<T> {
-  try {
-    guard?.(operation);
-    return op().catch((error: unknown) => {
-      throw toStoreError(error, operation);
-    });
-  } catch (error) {
-    return Promise.reject(toStoreError(error, operation));
-  }
+  return Scoped as unknown as new (exec: SqlExecutor, admission: Admission) => Repositories;
 }
 
 /** A store over `backend`. */
@@ -127,9 +133,16 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
     return promise;
   }
   const guard = backend.guard?.bind(backend);
-  const call: Call = (operation, op) => (closing === undefined ? track(mapped(operation, op, guard)) : Promise.reject(closed()));
+  const admission: Admission = {
+    check(operation) {
+      if (closing !== undefined) throw closed();
+      guard?.(operation);
+    },
+    // A refused call (the store closing) is not tracked: close() need not wait for it.
+    settle: (promise) => (closing === undefined ? track(promise) : promise),
+  };
   const Scoped = repositoriesClass(backend);
-  const store = new Scoped(backend.exec, call) as Store;
+  const store = new Scoped(backend.exec, admission) as Store;
   store.transaction = (fn) => {
     if (closing !== undefined) return Promise.reject(closed());
     try {
@@ -194,16 +207,14 @@ async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) =>
 
 /** The `tx` handed to a transaction function. */
 function scopeStore(scope: Scope, Scoped: ScopedClass, guard: Guard): Store {
-  const call: Call = (operation, op) =>
-    mapped(
-      operation,
-      () => {
-        scope.assertUsable();
-        return op();
-      },
-      guard,
-    );
-  const store = new Scoped(scope.exec, call) as Store;
+  const admission: Admission = {
+    check(operation) {
+      guard?.(operation);
+      scope.assertUsable();
+    },
+    settle: (promise) => promise,
+  };
+  const store = new Scoped(scope.exec, admission) as Store;
   store.transaction = async (fn) => {
     scope.assertUsable();
     // Open from now, not from when the savepoint is taken: the parent is unusable meanwhile, and cannot commit around it.

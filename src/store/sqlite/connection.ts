@@ -74,6 +74,12 @@ function plain<T>(row: unknown): T {
   return record as T;
 }
 
+/** A prepared statement, and whether its rows may hold bytes (which come back as copies, see {@link plain}). */
+interface Prepared {
+  readonly statement: Database.Statement;
+  readonly bytes: boolean;
+}
+
 export class SqliteConnection {
   readonly db: Database.Database;
   readonly readonly: boolean;
@@ -82,7 +88,7 @@ export class SqliteConnection {
   /** Set when the connection was closed (by the store, or after a ROLLBACK that failed). */
   closed = false;
   readonly hooks: SqlDriverHooks;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements = new Map<string, Prepared>();
   /** Whether a transaction holds the connection; the callers waiting for it, in order. */
   #held = false;
   readonly #waiting: (() => void)[] = [];
@@ -175,39 +181,71 @@ export class SqliteConnection {
 
   /** The statement for `sql`, prepared on first use. */
   statement(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
+    return this.#prepared(sql).statement;
+  }
+
+  #prepared(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (prepared === undefined) {
+      const statement = this.db.prepare(sql);
+      // A column that is no plain expression (`type` null) might hold bytes too.
+      const bytes = statement.reader && statement.columns().some((column) => column.type === null || /BLOB/i.test(column.type));
+      prepared = { statement, bytes };
+      this.#statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
 
   /** Runs `op` on the connection; what SQLite throws comes out mapped, and a corruption error marks the connection damaged. */
   sync<T>(op: (db: Database.Database) => T, operation = 'statement'): T {
-    if (this.closed) throw legateError('ERR_STORE', 'the store is closed');
+    this.#assertOpen();
     try {
       return op(this.db);
     } catch (error) {
-      const mapped = mapError(error, operation);
-      if ((mapped as { code?: unknown }).code === 'ERR_STORE_CORRUPT') this.corrupt = true;
-      throw mapped;
+      throw this.#failed(error, operation);
     }
   }
 
+  #assertOpen(): void {
+    if (this.closed) throw legateError('ERR_STORE', 'the store is closed');
+  }
+
+  #failed(error: unknown, operation: string): Error {
+    const mapped = mapError(error, operation);
+    if ((mapped as { code?: unknown }).code === 'ERR_STORE_CORRUPT') this.corrupt = true;
+    return mapped;
+  }
+
+  // all, get and run are the hot path: no closure per statement.
   all<T>(sql: string, params: readonly SqlValue[] | undefined): T[] {
-    return this.sync(() => this.statement(sql).all(...bind(params)).map((row) => plain<T>(row)));
+    this.#assertOpen();
+    try {
+      const { statement, bytes } = this.#prepared(sql);
+      const rows = statement.all(...bind(params));
+      return (bytes ? rows.map((row) => plain<T>(row)) : rows) as T[];
+    } catch (error) {
+      throw this.#failed(error, 'statement');
+    }
   }
 
   get<T>(sql: string, params: readonly SqlValue[] | undefined): T | undefined {
-    return this.sync(() => {
-      const row = this.statement(sql).get(...bind(params));
-      return row === undefined ? undefined : plain<T>(row);
-    });
+    this.#assertOpen();
+    try {
+      const { statement, bytes } = this.#prepared(sql);
+      const row = statement.get(...bind(params));
+      return (bytes && row !== undefined ? plain<T>(row) : row) as T | undefined;
+    } catch (error) {
+      throw this.#failed(error, 'statement');
+    }
   }
 
   run(sql: string, params: readonly SqlValue[] | undefined): { changes: number } {
-    return this.sync(() => ({ changes: this.statement(sql).run(...bind(params)).changes }));
+    this.#assertOpen();
+    try {
+      return { changes: this.#prepared(sql).statement.run(...bind(params)).changes };
+    } catch (error) {
+      throw this.#failed(error, 'statement');
+    }
   }
 
   /** Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT …), prepared once. */

@@ -50,22 +50,24 @@ export class SqliteExecutor implements SqlExecutor {
    * otherwise once the transaction holding the connection has ended.
    */
   use<T>(op: (connection: SqliteConnection) => T): Promise<T> {
-    const connection = this.connection;
-    const tx = this.#tx;
     try {
-      if (tx !== undefined) {
-        if (tx.ended) throw legateError('ERR_STORE', 'the transaction has ended');
-        assertNotAborted(tx, connection);
-        return Promise.resolve(op(connection));
-      }
-      if (!connection.held) {
-        connection.count();
-        return Promise.resolve(op(connection));
-      }
+      return this.#now() ? Promise.resolve(op(this.connection)) : this.#queued(op);
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(asError(error));
     }
-    return this.#queued(op);
+  }
+
+  /** Whether a statement may run now: in this executor's transaction, or on a free connection (then counted). Throws if the transaction is over. */
+  #now(): boolean {
+    const tx = this.#tx;
+    if (tx !== undefined) {
+      if (tx.ended) throw legateError('ERR_STORE', 'the transaction has ended');
+      assertNotAborted(tx, this.connection);
+      return true;
+    }
+    if (this.connection.held) return false;
+    this.connection.count();
+    return true;
   }
 
   async #queued<T>(op: (connection: SqliteConnection) => T): Promise<T> {
@@ -79,16 +81,29 @@ export class SqliteExecutor implements SqlExecutor {
     }
   }
 
+  // The hot path: a statement that may run now makes no closure.
   all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.use((c) => c.all<T>(sql, params));
+    try {
+      return this.#now() ? Promise.resolve(this.connection.all<T>(sql, params)) : this.#queued((c) => c.all<T>(sql, params));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
   }
 
   get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.use((c) => c.get<T>(sql, params));
+    try {
+      return this.#now() ? Promise.resolve(this.connection.get<T>(sql, params)) : this.#queued((c) => c.get<T>(sql, params));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
-    return this.use((c) => c.run(sql, params));
+    try {
+      return this.#now() ? Promise.resolve(this.connection.run(sql, params)) : this.#queued((c) => c.run(sql, params));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
   }
 
   lock(): Promise<void> {
@@ -158,6 +173,10 @@ export class SqliteExecutor implements SqlExecutor {
       state.depth--;
     }
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function assertNotAborted(state: TxState, connection: SqliteConnection): void {
