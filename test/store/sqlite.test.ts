@@ -302,6 +302,31 @@ describe('SQLite store', () => {
       }
     });
 
+    it('purges expired one-time keys every 256 claims, between sweeps', async () => {
+      const store = await openSqliteStore(path);
+      const held = (key: string) => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare('SELECT 1 FROM one_time_keys WHERE key = ?').get(key) !== undefined;
+        } finally {
+          db.close();
+        }
+      };
+      try {
+        expect(await store.claimOnce('oauth:vp:alice:old', '2025-01-01T00:01:00.000Z', '2025-01-01T00:00:00.000Z')).toBe(true);
+        const later = '2025-01-02T00:00:00.000Z';
+        for (let i = 2; i < 256; i++) expect(await store.claimOnce(`oauth:vp:alice:${i}`, '2999-01-01T00:00:00.000Z', later)).toBe(true);
+        expect(held('oauth:vp:alice:old')).toBe(true);
+        // The 256th claim purges first: the expired key's row is gone, the live ones stay.
+        expect(await store.claimOnce('oauth:vp:alice:256', '2999-01-01T00:00:00.000Z', later)).toBe(true);
+        expect(held('oauth:vp:alice:old')).toBe(false);
+        expect(held('oauth:vp:alice:2')).toBe(true);
+        expect(await store.claimOnce('oauth:vp:alice:2', '2999-01-01T00:00:00.000Z', later)).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('migration 7 moves sessions and acknowledges out of settings into typed tables, keeping their data', async () => {
       const db = new Database(path);
       applyMigrations(db, MIGRATIONS.slice(0, 6));
