@@ -10,6 +10,7 @@
  * never the other way.
  */
 
+import type { RenewalRule } from '../credential/renewal.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { NodeConfig } from './load.js';
@@ -36,6 +37,8 @@ export interface ServeSettings {
   sweepIntervalMs: number;
   /** How often the status-list re-signing job runs; `false`: this instance runs none (another does). */
   statusRefreshIntervalMs: number | false;
+  /** How often the credential renewal job runs; `false`: this instance runs none (another does). */
+  renewalIntervalMs: number | false;
 }
 
 /**
@@ -71,6 +74,8 @@ export const DEFAULT_OAUTH_POLICY: OAuthPolicy = {
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   sessionLifetimeSeconds: number;
+  /** When the node renews its agents' credentials (`renewal`). */
+  renewal: readonly RenewalRule[];
   oauth: OAuthPolicy;
   verifier: {
     workLimits: WorkLimits;
@@ -82,6 +87,7 @@ export interface SharedPolicy {
 /** Code's own choices (a library caller's `openNode` options), which win over the store. */
 export interface ExplicitPolicy {
   sessionLifetimeSeconds?: number | undefined;
+  renewal?: readonly RenewalRule[] | undefined;
   oauth?: Partial<OAuthPolicy> | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
@@ -105,11 +111,13 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
 /** `legate serve`'s address and timers. */
 export function serveSettings(config: NodeConfig): ServeSettings {
   const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
+  const renewal = valueOf(config.node, 'renewalInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
     sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
     statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
+    renewalIntervalMs: renewal === 0 ? false : renewal * 1000,
   };
 }
 
@@ -121,6 +129,7 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
   const number = (name: string) => valueOf(shared, name) as number;
   return {
     sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
+    renewal: explicit.renewal ?? (valueOf(shared, 'renewal') as readonly RenewalRule[]),
     oauth: {
       issuer: valueOf(shared, 'oauth.issuer') as string | undefined,
       resources: valueOf(shared, 'oauth.resources') as readonly string[],

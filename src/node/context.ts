@@ -15,6 +15,7 @@
  * window stay one per node.
  */
 
+import type { RenewalRule } from '../credential/renewal.js';
 import type { OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
@@ -53,6 +54,8 @@ export interface NodeContext {
   readonly nonceKeys: NonceKeyCache;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
+  /** When the node renews its agents' credentials (`node/renew`); empty: never. */
+  renewal: readonly RenewalRule[];
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */
   verifier?: VerifierPolicy | undefined;
   /** The node as an OAuth authorization server and AuthZEN PDP (#15): the `oauth.*` settings. */
@@ -104,6 +107,8 @@ export interface NodeOptions {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default the store's shared `sessionLifetime` setting (300). */
   sessionLifetimeSeconds?: number;
+  /** The renewal policy (`credential/renewal`); default the store's shared `renewal` setting (none). */
+  renewal?: readonly RenewalRule[];
   /**
    * Unseal the organization's key while opening, so a missing or wrong
    * passphrase or master key fails here rather than at first use (`serve`

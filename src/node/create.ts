@@ -10,6 +10,7 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
+import { checkRenewalRules, type RenewalRule } from '../credential/renewal.js';
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
@@ -50,6 +51,8 @@ export interface NodeDeps {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues, in seconds; default 300. */
   sessionLifetimeSeconds?: number;
+  /** When the node renews its agents' credentials; default none (checked: `ERR_INVALID_ARGUMENT`). */
+  renewal?: readonly RenewalRule[] | undefined;
   verifier?: VerifierPolicy | undefined;
   /** The OAuth settings (`oauth.*`); default {@link DEFAULT_OAUTH_POLICY}, field by field. */
   oauth?: Partial<OAuthPolicy> | undefined;
@@ -112,6 +115,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     http: deps.http,
     allowHttpLoopback: deps.allowHttpLoopback ?? false,
     sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
+    renewal: checkRenewalRules(deps.renewal ?? []),
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
@@ -134,7 +138,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       // Late-bound: the audit service is built just below.
       audit: { record: (fields, tx) => services.audit.record(fields, tx) },
       resolver: node.resolver,
-      retire: async (name) => (await import('./retire.js')).retireAgent(node, name),
+      retire: async (name, options) => (await import('./retire.js')).retireAgent(node, name, options),
     }),
     verifier: createVerifier({
       self: node.organization.did,

@@ -21,7 +21,7 @@ export { organizationSigner, signerFor } from './signers.js';
 export { organizationDocument, agentDocument, aceEndpoint, nodeBaseUrl } from './documents.js';
 export { delegateFromAgent, type DelegateFromAgentOptions } from './delegate.js';
 export { presentAsAgent, type PresentAsAgentOptions } from './present.js';
-export { retireAgent, type RetireResult } from './retire.js';
+export { retireAgent, type RetireOptions, type RetireResult } from './retire.js';
 export {
   changeStatus,
   credentialStatus,
@@ -42,6 +42,17 @@ export {
   type StatusRefreshResult,
   type StatusRefreshSchedule,
 } from './status-refresh.js';
+export {
+  renewCredentials,
+  startRenewal,
+  DEFAULT_RENEWAL_INTERVAL_MS,
+  MAX_RENEWALS_PER_RUN,
+  RENEWAL_LEASE,
+  type Renewal,
+  type RenewalOptions,
+  type RenewalResult,
+  type RenewalSchedule,
+} from './renew.js';
 export { statusChecker, verificationOptions } from './verify.js';
 // The per-message work budget, for callers that verify outside verificationOptions (#13 item 3).
 export { WorkBudget, DEFAULT_WORK_LIMITS, type WorkLimits, type WorkKind } from '../lib/work-budget.js';

@@ -95,6 +95,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       http,
       allowHttpLoopback,
       sessionLifetimeSeconds: policy.sessionLifetimeSeconds,
+      renewal: policy.renewal,
       verifier: policy.verifier,
       oauth: policy.oauth,
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.

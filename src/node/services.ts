@@ -28,7 +28,7 @@ import type { IssueToAgentOptions } from './issue.js';
 import type { ActOptions, HandshakeResult, actionToApprove, approve } from './peer.js';
 import type { PresentAsAgentOptions } from './present.js';
 import type { AccreditOptions, RecognizeOptions } from './registry.js';
-import type { RetireResult } from './retire.js';
+import type { RetireOptions, RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
 import type { VerifierService } from './verify.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
@@ -41,7 +41,7 @@ export interface AgentService {
   get(name: string): Promise<AgentRecord>;
   list(): Promise<AgentRecord[]>;
   show(name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }>;
-  retire(name: string): Promise<RetireResult>;
+  retire(name: string, options?: RetireOptions): Promise<RetireResult>;
 }
 
 /** Issuing capability credentials to agents, delegating them, presenting them. */

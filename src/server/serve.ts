@@ -5,7 +5,8 @@
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
  * node/serve-lock). While it serves, it runs the status-list re-signing job
- * on an interval (node/status-refresh; one instance of a fleet does the work).
+ * on an interval (node/status-refresh; one instance of a fleet does the work), and the
+ * credential renewal job when the node has a renewal policy (node/renew).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
+import { startRenewal } from '../node/renew.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
@@ -28,6 +30,8 @@ export interface RunningServer {
 export interface ServeJobOptions {
   /** Re-sign status lists every this many ms (default 15 minutes); `false` runs no job (another process does). */
   statusRefreshIntervalMs?: number | false;
+  /** Run the credential renewal job every this many ms (default 5 minutes) when the node has a renewal policy; `false`: never. */
+  renewalIntervalMs?: number | false;
 }
 
 /**
@@ -52,6 +56,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
       const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
+      const renewal = options.renewalIntervalMs === false ? undefined : startRenewal(options.node, { intervalMs: options.renewalIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -62,6 +67,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
             .then(() => refresh?.stop())
+            .then(() => renewal?.stop())
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });

@@ -21,6 +21,7 @@ import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { checkDuration, parseCount, parseFormat } from '../parse.js';
 import { capabilityOptions, once, requestedCapabilities, type CapabilityFlags } from './capability-flags.js';
 import { readParent } from './read-parent.js';
+import { registerRenew } from './renew.js';
 import { registerStatusChanges } from './status.js';
 
 /** `cap issue` can also write the VCDM 1.1 JWT form; a delegation stays jwt or di. */
@@ -38,6 +39,7 @@ function printIssued(globals: GlobalOptions, issued: IssuedSecuredCredential, to
 export function registerCap(program: Command): void {
   const cap = program.command('cap').description('issue, delegate, revoke, suspend and reinstate capability credentials');
   registerStatusChanges(cap);
+  registerRenew(cap);
 
   const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'), {
     formats: ISSUE_FORMATS,

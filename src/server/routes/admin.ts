@@ -3,7 +3,8 @@
  *
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
- * credentials, revoke, suspend and reinstate them. Thin over `legate/node`.
+ * credentials, revoke, suspend and reinstate them, run the renewal job.
+ * Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -15,6 +16,8 @@ import { Hono } from 'hono';
 import type { NodeContext } from '../../node/context.js';
 import type { DelegateFromAgentOptions } from '../../node/delegate.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
+import { renewCredentials } from '../../node/renew.js';
+import type { RetireOptions } from '../../node/retire.js';
 import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
@@ -27,7 +30,7 @@ interface AgentRequest {
 }
 
 /** `issueToAgent`'s options as `schemas/admin-credential-request.json` admits them (no `format`: a JWT). */
-type CredentialRequest = Omit<IssueToAgentOptions, 'format'>;
+type CredentialRequest = Omit<IssueToAgentOptions, 'format' | 'lineage' | 'owner' | 'validUntil'>;
 
 /** `delegateFromAgent`'s options as `schemas/admin-delegation-request.json` admits them (no `format`: a JWT). */
 type DelegationRequest = Omit<DelegateFromAgentOptions, 'format'>;
@@ -44,8 +47,12 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     return c.json(agent, 201);
   });
 
-  app.post('/agents/:name/retire', ...empty, async (c) => {
-    return c.json(await node.services.agents.retire(c.req.param('name')));
+  app.post('/agents/:name/retire', readJson(maxBodyLength, { optional: true }), schemaBody<RetireOptions>('admin-retire-request.json'), async (c) => {
+    return c.json(await node.services.agents.retire(c.req.param('name'), c.req.valid('json')));
+  });
+
+  app.post('/renewals', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string; dryRun?: boolean }>('admin-renew-request.json'), async (c) => {
+    return c.json(await renewCredentials(node, c.req.valid('json')));
   });
 
   app.post('/credentials', readJson(maxBodyLength), schemaBody<CredentialRequest>('admin-credential-request.json'), async (c) => {
