@@ -146,6 +146,8 @@ export async function renewCredentials(ctx: NodeContext, options: RenewalOptions
   const now = ctx.clock();
   const agents = options.agent === undefined ? await ctx.store.listAgents() : [await getAgent(ctx, options.agent)];
   const result: RenewalResult = { ran: true, renewed: [], failed: [], more: false };
+  // With no policy nothing is ever due: no lease to take.
+  if (ctx.renewal.length === 0) return result;
   if (options.dryRun !== true) {
     const until = new Date(now.getTime() + (options.leaseMs ?? DEFAULT_RENEWAL_LEASE_MS));
     if (!(await ctx.store.acquireLease(RENEWAL_LEASE, options.holder ?? randomUUID(), until.toISOString(), now.toISOString()))) {

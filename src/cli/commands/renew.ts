@@ -7,6 +7,7 @@
  * lineage. For a node that never serves, run it from cron.
  */
 
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { renewCredentials } from '../../node/renew.js';
 import { action, withNode } from '../command.js';
@@ -21,7 +22,9 @@ export function registerRenew(cap: Command): void {
   action(renew, async (globals, options: { agent?: string; dryRun?: boolean }) =>
     withNode(globals, async (node) => {
       if (node.renewal.length === 0) note('legate: no renewal policy: set one with `legate config set renewal \'[{"agent":"*","lifetime":"P1D","renewBefore":"PT6H"}]\'`');
-      const result = await renewCredentials(node, { ...(options.agent === undefined ? {} : { agent: options.agent }), dryRun: options.dryRun === true });
+      // One holder for every run from this host: a second run within the lease renews it instead of finding it taken.
+      const holder = `legate-cli@${hostname()}`;
+      const result = await renewCredentials(node, { ...(options.agent === undefined ? {} : { agent: options.agent }), dryRun: options.dryRun === true, holder });
       if (globals.json) printJson(result);
       else {
         if (!result.ran) note('another instance is running the renewal job: nothing done');
