@@ -2,8 +2,8 @@
  * @module store/postgres/driver
  *
  * The PostgreSQL driver of the shared SQL store, on node-postgres (`pg`).
- * Everything that knows `pg` is in this file, so another driver (`postgres`)
- * replaces this file alone. It gives:
+ * Everything that knows `pg` is in this file and the change feed
+ * (`./changes`), so another driver (`postgres`) replaces those alone. It gives:
  *
  * - a bounded connection pool, and an auto-commit {@link SqlExecutor} over it;
  * - transactions pinned to one connection (`BEGIN` … `COMMIT`/`ROLLBACK`,
@@ -17,7 +17,11 @@
  *   driver instance;
  * - PostgreSQL's types turned into the executor's: `bigint` → number,
  *   `bytea` → `Uint8Array`; errors into Legate errors (`store/sql/errors`),
- *   never carrying row values (PostgreSQL's `detail` holds them: dropped).
+ *   never carrying row values (PostgreSQL's `detail` holds them: dropped);
+ * - a count of this process's writes to the tables the change stamp follows
+ *   (`keys`, `settings`, `status_lists`, found in the statement text), moved
+ *   on after each such auto-commit statement and at the end of each
+ *   transaction that ran one, and the change feed (`./changes`).
  *
  * A statement that fails inside a transaction aborts it in PostgreSQL (SQLite
  * carries on): the transaction then refuses to commit with `ERR_STORE`
@@ -30,6 +34,7 @@ import type pg from 'pg';
 import { legateError } from '../../errors/index.js';
 import type { SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
+import { openChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './changes.js';
 
 /** Options of {@link openPgDriver}. */
 export interface PgDriverOptions {
@@ -48,6 +53,10 @@ export interface PgSession {
 export interface PgDriver {
   readonly exec: SqlExecutor;
   withSession<T>(fn: (session: PgSession) => Promise<T>): Promise<T>;
+  /** Writes through this driver to the tables the change stamp follows, ended (committed or not) so far. */
+  localChanges(): number;
+  /** Starts the change feed on a connection of its own (outside the pool). */
+  changeFeed(options?: ChangeFeedOptions): ChangeFeed;
   /** Closes every connection; the caller has let every operation finish. */
   end(): Promise<void>;
 }
@@ -56,11 +65,31 @@ export interface PgDriver {
 interface Conn {
   data(sql: string, params: readonly SqlValue[] | undefined): Promise<pg.QueryResult>;
   raw(sql: string): Promise<pg.QueryResult>;
+  /** Whether `sql` writes a table the change stamp follows. */
+  stamps(sql: string): boolean;
+  /** Counts one ended write to those tables. */
+  changed(): void;
 }
 
-function connOf(on: pg.Pool | pg.PoolClient, statements: Statements): Conn {
-  return { data: (sql, params) => run(on, statements.of(sql, params)), raw: (sql) => run(on, { text: sql }) };
+/** What the driver's executors share. */
+interface Shared {
+  statements: Statements;
+  changes: { count: number };
 }
+
+function connOf(on: pg.Pool | pg.PoolClient, { statements, changes }: Shared): Conn {
+  return {
+    data: (sql, params) => run(on, statements.of(sql, params)),
+    raw: (sql) => run(on, { text: sql }),
+    stamps: (sql) => statements.stamps(sql),
+    changed: () => {
+      changes.count++;
+    },
+  };
+}
+
+/** A write to a table the change stamp follows (as `store/sqlite` and PostgreSQL migration 4 do: keys, settings, status lists). */
+const STAMPED_WRITE = /\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+(?:keys|settings|status_lists)\b/i;
 
 /** PostgreSQL type OIDs the driver maps. */
 const INT8 = 20;
@@ -97,17 +126,17 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
   });
   // An idle connection the server dropped: the pool discards it; nothing to crash over.
   pool.on('error', () => undefined);
-  const statements = new Statements();
+  const shared: Shared = { statements: new Statements(), changes: { count: 0 } };
   return {
-    exec: new PgExecutor(connOf(pool, statements), async () => {
+    exec: new PgExecutor(connOf(pool, shared), async () => {
       const { client, release } = await pin(pool);
-      return { conn: connOf(client, statements), release };
+      return { conn: connOf(client, shared), release };
     }),
     async withSession(fn) {
       const { client, release } = await pin(pool);
       let broken = false;
       try {
-        const conn = connOf(client, statements);
+        const conn = connOf(client, shared);
         return await fn({
           exec: new PgExecutor(conn, undefined),
           script: async (sql) => {
@@ -122,6 +151,8 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
         release(broken);
       }
     },
+    localChanges: () => shared.changes.count,
+    changeFeed: (feedOptions) => openChangeFeed(driver, url, feedOptions),
     end: () => pool.end(),
   };
 }
@@ -135,6 +166,13 @@ function toSafeNumber(text: string): number {
 /** Statement texts rewritten to `$n` and named, once each, for this driver instance. */
 class Statements {
   readonly #compiled = new Map<string, { text: string; name: string }>();
+  readonly #stamps = new Map<string, boolean>();
+
+  stamps(sql: string): boolean {
+    let found = this.#stamps.get(sql);
+    if (found === undefined) this.#stamps.set(sql, (found = STAMPED_WRITE.test(sql)));
+    return found;
+  }
 
   of(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
     let compiled = this.#compiled.get(sql);
@@ -224,6 +262,8 @@ interface TxState {
   depth: number;
   /** Lock keys taken: a second `lock()` on one costs no round trip (the audit head is read, then appended, under one lock). */
   locks: Set<string>;
+  /** A statement wrote a table the change stamp follows: counted when the transaction ends. */
+  stamped: boolean;
 }
 
 /** A connection taken from the pool for one transaction. */
@@ -254,11 +294,16 @@ class PgExecutor implements SqlExecutor {
 
   async #exec(sql: string, params: readonly SqlValue[] | undefined, raw = false): Promise<pg.QueryResult> {
     if (this.#tx?.ended === true) throw ended();
+    const stamped = !raw && this.#conn.stamps(sql);
+    if (stamped && this.#tx !== undefined) this.#tx.stamped = true;
     try {
       return await (raw ? this.#conn.raw(sql) : this.#conn.data(sql, params));
     } catch (error) {
       if (this.#tx !== undefined) this.#failed = true;
       throw error;
+    } finally {
+      // Auto-commit: committed (or not) now; the reads that follow see it.
+      if (stamped && this.#tx === undefined) this.#conn.changed();
     }
   }
 
@@ -289,7 +334,7 @@ class PgExecutor implements SqlExecutor {
     if (this.#pin === undefined) throw legateError('ERR_STORE', 'a migration session runs its own transactions');
     const pinned = await this.#pin();
     const { conn } = pinned;
-    const state: TxState = { ended: false, depth: 0, locks: new Set() };
+    const state: TxState = { ended: false, depth: 0, locks: new Set(), stamped: false };
     let healthy = false;
     try {
       await conn.raw('BEGIN');
@@ -312,6 +357,7 @@ class PgExecutor implements SqlExecutor {
       return result;
     } finally {
       state.ended = true;
+      if (state.stamped) conn.changed();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is closed, not reused.
       pinned.release(!healthy);
     }
