@@ -35,11 +35,14 @@ import { legateError } from '../../errors/index.js';
 import type { SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
 import { openChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './changes.js';
+import { Statements, type PgCounters } from './statements.js';
 
 /** Options of {@link openPgDriver}. */
 export interface PgDriverOptions {
   /** Most connections open at once. */
   poolSize: number;
+  /** Counted into when given (statements, transactions, lock waits); nothing is counted otherwise. */
+  counters?: PgCounters | undefined;
 }
 
 /** One pinned connection outside any transaction, for migrations. */
@@ -69,18 +72,30 @@ interface Conn {
   stamps(sql: string): boolean;
   /** Counts one ended write to those tables. */
   changed(): void;
+  /** The driver's opt-in counters. */
+  readonly counters: PgCounters | undefined;
 }
 
 /** What the driver's executors share. */
 interface Shared {
   statements: Statements;
   changes: { count: number };
+  counters: PgCounters | undefined;
 }
 
-function connOf(on: pg.Pool | pg.PoolClient, { statements, changes }: Shared): Conn {
+function connOf(on: pg.Pool | pg.PoolClient, { statements, changes, counters }: Shared): Conn {
+  // Counting only when asked: without counters, the statements go straight through.
+  const count =
+    counters === undefined
+      ? <T>(query: Promise<T>) => query
+      : <T>(query: Promise<T>) => {
+          counters.statements++;
+          return query;
+        };
   return {
-    data: (sql, params) => run(on, statements.of(sql, params)),
-    raw: (sql) => run(on, { text: sql }),
+    counters,
+    data: (sql, params) => count(run(on, statements.of(sql, params))),
+    raw: (sql) => count(run(on, { text: sql })),
     stamps: (sql) => statements.stamps(sql),
     changed: () => {
       changes.count++;
@@ -88,8 +103,6 @@ function connOf(on: pg.Pool | pg.PoolClient, { statements, changes }: Shared): C
   };
 }
 
-/** A write to a table the change stamp follows (as `store/sqlite` and PostgreSQL migration 4 do: keys, settings, status lists). */
-const STAMPED_WRITE = /\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+(?:keys|settings|status_lists)\b/i;
 
 /** PostgreSQL type OIDs the driver maps. */
 const INT8 = 20;
@@ -126,7 +139,7 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
   });
   // An idle connection the server dropped: the pool discards it; nothing to crash over.
   pool.on('error', () => undefined);
-  const shared: Shared = { statements: new Statements(), changes: { count: 0 } };
+  const shared: Shared = { statements: new Statements(), changes: { count: 0 }, counters: options.counters };
   return {
     exec: new PgExecutor(connOf(pool, shared), async () => {
       const { client, release } = await pin(pool);
@@ -161,40 +174,6 @@ function toSafeNumber(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw legateError('ERR_STORE', 'a stored integer is beyond the safe range', { reason: 'integer_range' });
   return n;
-}
-
-/** Statement texts rewritten to `$n` and named, once each, for this driver instance. */
-class Statements {
-  readonly #compiled = new Map<string, { text: string; name: string }>();
-  readonly #stamps = new Map<string, boolean>();
-
-  stamps(sql: string): boolean {
-    let found = this.#stamps.get(sql);
-    if (found === undefined) this.#stamps.set(sql, (found = STAMPED_WRITE.test(sql)));
-    return found;
-  }
-
-  of(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
-    let compiled = this.#compiled.get(sql);
-    if (compiled === undefined) {
-      compiled = { text: rewritePlaceholders(sql), name: `legate_${this.#compiled.size + 1}` };
-      this.#compiled.set(sql, compiled);
-    }
-    const values = (params ?? []).map((v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-    return { name: compiled.name, text: compiled.text, values };
-  }
-}
-
-/** `?` → `$1`, `$2`, …, outside single-quoted literals. */
-function rewritePlaceholders(sql: string): string {
-  let out = '';
-  let n = 0;
-  let quoted = false;
-  for (const ch of sql) {
-    if (ch === "'") quoted = !quoted;
-    out += ch === '?' && !quoted ? `$${++n}` : ch;
-  }
-  return out;
 }
 
 /**
@@ -322,7 +301,16 @@ class PgExecutor implements SqlExecutor {
   async lock(key: string): Promise<void> {
     const tx = this.#tx;
     if (tx === undefined || tx.locks.has(key)) return;
+    const counters = this.#conn.counters;
+    const start = counters === undefined ? 0 : performance.now();
     await this.#exec('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+    if (counters !== undefined) {
+      const waited = performance.now() - start;
+      const kind = key.split(':', 1)[0]!;
+      counters.locks++;
+      counters.lockWaitMs += waited;
+      counters.lockWaitMsByKind[kind] = (counters.lockWaitMsByKind[kind] ?? 0) + waited;
+    }
     tx.locks.add(key);
   }
 
@@ -338,6 +326,7 @@ class PgExecutor implements SqlExecutor {
     let healthy = false;
     try {
       await conn.raw('BEGIN');
+      if (conn.counters !== undefined) conn.counters.transactions++;
       const tx = new PgExecutor(conn, undefined, state);
       let result: T;
       try {

@@ -25,12 +25,15 @@ import { createSqlStore } from '../sql/store.js';
 import type { Store } from '../types.js';
 import type { ChangeFeedOptions } from './changes.js';
 import { openPgDriver } from './driver.js';
+import type { PgCounters } from './statements.js';
 import { applyPgMigrations } from './migrations.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
   /** Most connections the store opens at once (default {@link DEFAULT_POOL_SIZE}). */
   poolSize?: number | undefined;
+  /** Counted into when given: statements, transactions and lock waits (the fleet bench reads them); off by default. */
+  counters?: PgCounters | undefined;
   /** The change feed's heartbeat and retry (tests shorten them). */
   changeFeed?: ChangeFeedOptions | undefined;
 }
@@ -65,7 +68,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
     throw legateError('ERR_STORE', 'the pool size must be a positive integer', { claim: 'poolSize' });
   }
-  const driver = await openPgDriver(url, { poolSize });
+  const driver = await openPgDriver(url, { poolSize, counters: options.counters });
   try {
     await driver.withSession((session) => applyPgMigrations(session));
   } catch (error) {
