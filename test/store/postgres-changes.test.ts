@@ -63,7 +63,8 @@ describePostgres('the change stamp on PostgreSQL', () => {
     await store!.putKey(key);
     await store!.putSetting('registry.trustList.token', 'eyJ.v1.sig');
     await store!.putStatusList(list);
-    // A round trip on the listener's own connection: every notice committed before it has arrived.
+    // Notices come in commit order: had the first writes sent any, they would come before these.
+    await eventually(() => expect(notices.length).toBeGreaterThanOrEqual(3));
     await listener.query('SELECT 1');
     expect(notices).toEqual([`${CHANGE_CHANNEL}:keys`, `${CHANGE_CHANNEL}:settings`, `${CHANGE_CHANNEL}:status_lists`]);
   });
@@ -78,14 +79,18 @@ describePostgres('the change stamp on PostgreSQL', () => {
     await store!.putSetting('registry.trustList.token', 'eyJ.v1.sig');
     const afterWrite = store!.changeStamp!();
     expect(afterWrite).not.toBe(first);
+    // The write's own notice arrives later and moves it once more; nothing else writes meanwhile.
+    await eventually(() => expect(store!.changeStamp!()).not.toBe(afterWrite));
+    const settled = store!.changeStamp!();
     let during: string | undefined;
     await store!.transaction(async (tx) => {
       await tx.putKey(key);
       during = store!.changeStamp!();
     });
     const afterCommit = store!.changeStamp!();
-    expect(during).toBe(afterWrite);
-    expect(afterCommit).not.toBe(afterWrite);
+    // Not before the transaction ends (what it wrote is not committed yet), at once when it does.
+    expect(during).toBe(settled);
+    expect(afterCommit).not.toBe(settled);
     // A transaction rolled back after such a write moves it too (what was read meanwhile may have seen it).
     await expect(
       store!.transaction(async (tx) => {

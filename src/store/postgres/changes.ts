@@ -46,7 +46,7 @@ export interface ChangeFeedOptions {
 export interface ChangeFeed {
   /** `epoch.notices` while listening and alive; undefined otherwise. */
   stamp(): string | undefined;
-  /** Resolves once the first attempt to listen has ended (listening or not). */
+  /** Resolves once the first attempt to listen has ended (listening or not; an attempt gives up after a heartbeat). */
   readonly ready: Promise<void>;
   /** Stops listening for good. */
   close(): Promise<void>;
@@ -107,7 +107,7 @@ class Feed implements ChangeFeed {
   async #listen(): Promise<void> {
     this.#retry = undefined;
     if (this.#closed) return;
-    const client = new this.#driver.Client({ connectionString: this.#url, application_name: CHANGE_FEED_APPLICATION, keepAlive: true, query_timeout: this.#heartbeatMs });
+    const client = new this.#driver.Client({ connectionString: this.#url, application_name: CHANGE_FEED_APPLICATION, keepAlive: true, connectionTimeoutMillis: this.#heartbeatMs, query_timeout: this.#heartbeatMs });
     this.#client = client;
     const lost = () => this.#lost(client);
     client.on('error', lost);
