@@ -72,6 +72,7 @@ export const ErrorCodes = [
   'ERR_INVALID_AUTHORIZATION_DETAILS',
   'ERR_UNSUPPORTED_GRANT_TYPE',
   'ERR_INVALID_CLIENT',
+  'ERR_NOT_READY',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -179,6 +180,7 @@ export const ERROR_TABLE = {
   ERR_INVALID_AUTHORIZATION_DETAILS: { kind: 'input', status: 400, description: 'The authorization_details are malformed or of an unknown type (RFC 9396).' },
   ERR_UNSUPPORTED_GRANT_TYPE: { kind: 'input', status: 400, description: 'The grant type or token type is not supported.' },
   ERR_INVALID_CLIENT: { kind: v, status: 401, description: 'Client authentication failed (unknown client, bad assertion, wrong client_id).' },
+  ERR_NOT_READY: { kind: 'store', status: 503, description: 'This node cannot serve for now: its store did not answer the readiness check in time.' },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */

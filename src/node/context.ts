@@ -26,6 +26,7 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
 
@@ -96,6 +97,8 @@ export interface NodeOptions {
   database?: string | undefined;
   /** Most connections to the PostgreSQL database; default 10. */
   databasePoolSize?: number | undefined;
+  /** Counts the PostgreSQL store's statements, transactions and lock waits into this object (`pgCounters()`, from `legate/store`); off by default. */
+  databaseCounters?: PgCounters | undefined;
   clock?: Clock;
   /** Carries every outbound request under the node's HTTP client (tests); the client's checks still run first. */
   fetch?: typeof globalThis.fetch;

@@ -201,6 +201,30 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         ON CONFLICT (name) DO NOTHING;
     `,
   },
+  // Version 3 is the revocation push notices' (another branch): reserved, so the numbers stay one list when merged.
+  {
+    version: 3,
+    description: 'reserved',
+    sql: 'SELECT 1',
+  },
+  {
+    version: 4,
+    description: 'change notices: a statement on keys, settings or status_lists notifies channel legate_change at commit (store/postgres/changes)',
+    sql: `
+      CREATE FUNCTION legate_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('legate_change', TG_TABLE_NAME);
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER legate_keys_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keys
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+      CREATE TRIGGER legate_settings_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+      CREATE TRIGGER legate_status_lists_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_lists
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

@@ -28,6 +28,8 @@ export interface SqlStoreBackend {
   /** The auto-commit executor; its `transaction` pins a connection. */
   readonly exec: SqlExecutor;
   readonly checkIntegrity: IntegrityCheck;
+  /** See {@link Store.changeStamp}; a backend without one keeps nothing cached. */
+  changeStamp?(): string | undefined;
   /** Releases the backend; called once, after every started call has finished. */
   close(): Promise<void>;
 }
@@ -117,6 +119,8 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
   const Scoped = repositoriesClass(backend.exec, backend.checkIntegrity);
   const store = new Scoped(backend.exec, call) as Store;
   store.transaction = (fn) => (closing === undefined ? track(topLevel(Scoped, backend.exec, fn)) : Promise.reject(closed()));
+  const stamp = backend.changeStamp?.bind(backend);
+  if (stamp !== undefined) store.changeStamp = () => (closing === undefined ? stamp() : undefined);
   store.close = () => {
     closing ??= (async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
