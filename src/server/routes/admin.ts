@@ -3,7 +3,8 @@
  *
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
- * credentials, revoke, suspend and reinstate them. Thin over `legate/node`.
+ * credentials, revoke, suspend and reinstate them, and list them (the
+ * inventory, `admin-credentials.ts`). Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -18,6 +19,7 @@ import type { IssueToAgentOptions } from '../../node/issue.js';
 import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
+import { credentialInventoryRoutes } from './admin-credentials.js';
 import { readJson, schemaBody } from '../validate.js';
 
 interface AgentRequest {
@@ -64,5 +66,6 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     return c.json(result);
   });
 
+  credentialInventoryRoutes(app, node);
   return app;
 }

@@ -8,7 +8,7 @@
  */
 
 import type { CredentialRepository } from '../ports/credentials.js';
-import type { CredentialRecord } from '../types.js';
+import type { CredentialQuery, CredentialRecord } from '../types.js';
 import type { SqlExecutor, SqlValue } from './executor.js';
 
 interface CredentialRow {
@@ -39,6 +39,24 @@ function credentialFromRow(row: CredentialRow): CredentialRecord {
   return record;
 }
 
+/** The WHERE clause of a listing: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
+function whereOf(query: CredentialQuery, after: string | undefined): { clause: string; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  for (const filter of FILTERS) {
+    const value = query[filter];
+    if (value === undefined) continue;
+    where.push(`${filter} = ?`);
+    params.push(value);
+  }
+  if (after !== undefined) {
+    // An unknown id makes the subquery NULL, so nothing matches.
+    where.push('(issued_at, seq) > (SELECT issued_at, seq FROM credentials WHERE id = ?)');
+    params.push(after);
+  }
+  return { clause: where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`, params };
+}
+
 export function createCredentialRepository(exec: SqlExecutor): CredentialRepository {
   return {
     async putCredential(c) {
@@ -58,16 +76,13 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       return row && credentialFromRow(row);
     },
     async listCredentials(query = {}) {
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      for (const filter of FILTERS) {
-        const value = query[filter];
-        if (value === undefined) continue;
-        where.push(`${filter} = ?`);
-        params.push(value);
-      }
-      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+      const { clause, params } = whereOf(query, undefined);
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
+      return rows.map(credentialFromRow);
+    },
+    async pageCredentials(query) {
+      const { clause, params } = whereOf(query, query.after);
+      const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq LIMIT ?`, [...params, query.limit]);
       return rows.map(credentialFromRow);
     },
   };
