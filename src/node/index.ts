@@ -32,6 +32,7 @@ export {
   type CredentialPage,
 } from './list-credentials.js';
 export { showCredential, type CredentialDetail } from './show-credential.js';
+export { exportAuditBundle, type ExportAuditBundleOptions } from './audit-export.js';
 export { CREDENTIAL_STATES, type CredentialState, type CredentialView, type CredentialStatusView } from './credential-view.js';
 export {
   changeStatus,
