@@ -13,8 +13,10 @@
  *
  * With `fromCheckpoint`, the bundle starts at that checkpoint: its
  * checkpoints from there on, and each chain from the head it signs (what
- * `legate audit verify --from` trusts), so a long log can be handed over in
- * parts.
+ * `legate audit verify --from` trusts); with `toCheckpoint`, it ends at that
+ * checkpoint and the heads it signs, and no checkpoint is signed now. So a
+ * long log can be handed over in parts, and a part exported twice is the
+ * same.
  */
 
 import { checkpointAudit } from '../audit/checkpoint.js';
@@ -33,6 +35,8 @@ import { organizationDocument } from './documents.js';
 export interface ExportAuditBundleOptions {
   /** Start at the checkpoint with this `seq` instead of the first entry. */
   fromCheckpoint?: number | undefined;
+  /** End at the checkpoint with this `seq` (and the heads it signs) instead of signing one now. */
+  toCheckpoint?: number | undefined;
   /** Refuse to build a bundle larger than this many bytes (default {@link MAX_AUDIT_BUNDLE_BYTES}, what verifying reads). */
   maxBytes?: number | undefined;
 }
@@ -52,8 +56,8 @@ function headsOf(token: string, ownChain: string): Map<string, number> {
 /**
  * Exports the node's audit log as an offline bundle.
  *
- * @throws LegateError `ERR_NOT_FOUND` when `fromCheckpoint` names no
- *   checkpoint; `ERR_INVALID_ARGUMENT` for a bad `fromCheckpoint`;
+ * @throws LegateError `ERR_NOT_FOUND` when `fromCheckpoint` or
+ *   `toCheckpoint` names no checkpoint; `ERR_INVALID_ARGUMENT` for a bad one;
  *   `ERR_INPUT_TOO_LARGE` when the bundle would outgrow `maxBytes` (export
  *   from a later checkpoint); `ERR_KEY_UNAVAILABLE` when the node cannot sign.
  *
@@ -63,17 +67,28 @@ function headsOf(token: string, ownChain: string): Map<string, number> {
  * ```
  */
 export async function exportAuditBundle(ctx: NodeContext, options: ExportAuditBundleOptions = {}): Promise<AuditBundle> {
-  const { fromCheckpoint } = options;
+  const { fromCheckpoint, toCheckpoint } = options;
   const maxBytes = options.maxBytes ?? MAX_AUDIT_BUNDLE_BYTES;
-  if (fromCheckpoint !== undefined && (!Number.isSafeInteger(fromCheckpoint) || fromCheckpoint < 1)) {
-    throw legateError('ERR_INVALID_ARGUMENT', 'fromCheckpoint must be a positive integer', { claim: 'from' });
+  for (const [seq, claim] of [
+    [fromCheckpoint, 'from'],
+    [toCheckpoint, 'to'],
+  ] as const) {
+    if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 1)) throw legateError('ERR_INVALID_ARGUMENT', `${claim}Checkpoint must be a positive integer`, { claim });
+  }
+  if (fromCheckpoint !== undefined && toCheckpoint !== undefined && toCheckpoint < fromCheckpoint) {
+    throw legateError('ERR_INVALID_ARGUMENT', 'toCheckpoint must not come before fromCheckpoint', { claim: 'to' });
   }
   const { store, organization } = ctx;
-  await checkpointAudit(ctx);
+  if (toCheckpoint === undefined) await checkpointAudit(ctx);
   const all = await store.listAuditCheckpoints();
-  const anchor = fromCheckpoint === undefined ? undefined : all.find((c) => c.seq === fromCheckpoint);
-  if (fromCheckpoint !== undefined && anchor === undefined) throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });
-  const checkpoints = all.filter((c) => c.seq >= (fromCheckpoint ?? 1));
+  for (const [seq, claim] of [
+    [fromCheckpoint, 'from'],
+    [toCheckpoint, 'to'],
+  ] as const) {
+    if (seq !== undefined && !all.some((c) => c.seq === seq)) throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${seq}`, { claim });
+  }
+  const anchor = all.find((c) => c.seq === fromCheckpoint);
+  const checkpoints = all.filter((c) => c.seq >= (fromCheckpoint ?? 1) && c.seq <= (toCheckpoint ?? Number.POSITIVE_INFINITY));
   const ownChain = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
   const last = checkpoints.at(-1);
   const ends = last === undefined ? new Map<string, number>() : headsOf(last.token, ownChain);

@@ -82,6 +82,20 @@ describe('exportAuditBundle and verifyAuditBundle', () => {
     expect((await verifyAuditBundle(cut)).firstBad).toMatchObject({ reason: 'truncated', code: 'ERR_AUDIT_TAMPERED' });
   });
 
+  it('exports up to a checkpoint without signing one: the same part twice, and it verifies', async () => {
+    await appendSamples(an.node, 6);
+    await checkpointAudit(an.node);
+    await appendSamples(an.node, 3);
+    const part = await exportAuditBundle(an.node, { toCheckpoint: 6 });
+    expect(part.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(part.checkpoints.map((c) => c.seq)).toEqual([6]);
+    expect((await an.node.store.listAuditCheckpoints()).map((c) => c.seq)).toEqual([6]);
+    expect({ ...(await exportAuditBundle(an.node, { toCheckpoint: 6 })), exportedAt: part.exportedAt }).toEqual(part);
+    expect(await verifyAuditBundle(part)).toMatchObject({ ok: true, entries: 6, lastSeq: 6 });
+    expect(await thrownCode(() => exportAuditBundle(an.node, { toCheckpoint: 5 }))).toBe('ERR_NOT_FOUND');
+    expect(await thrownCode(() => exportAuditBundle(an.node, { fromCheckpoint: 6, toCheckpoint: 5 }))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
   it('an empty log exports an empty bundle that verifies', async () => {
     const bundle = await exportAuditBundle(an.node);
     expect(bundle).toMatchObject({ entries: [], checkpoints: [] });

@@ -146,6 +146,8 @@ describe('legate cap list / cap show / status show', () => {
       ['audit', 'export', '--bundle', '--agent', 'did:web:acme.example:agents:alice'],
       ['audit', 'export', '--bundle', '--from', '0'],
       ['audit', 'export', '--from', '1'],
+      ['audit', 'export', '--to', '1'],
+      ['audit', 'export', '--bundle', '--to', 'x'],
       ['audit', 'verify', '--bundle', join(dir, 'missing.json')],
       ['audit', 'verify', '--bundle', join(dir, 'missing.json'), '--from', '1'],
     ]) {

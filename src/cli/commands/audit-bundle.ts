@@ -2,8 +2,9 @@
  * @module cli/commands/audit-bundle
  *
  * The offline audit bundle from the command line (#17 item 6):
- * `legate audit export --bundle [--from <checkpoint-seq>] [--out <file>]`
- * writes it (after signing a checkpoint of the log as it is), and `legate
+ * `legate audit export --bundle [--from <checkpoint-seq>] [--to <checkpoint-seq>] [--out <file>]`
+ * writes it (after signing a checkpoint of the log as it is, unless `--to`
+ * names where to end), and `legate
  * audit verify --bundle <file> [--trust-key <thumbprint>…]` checks it
  * with no node and no network: exit 0 when it verifies, 1 naming the first
  * problem and its code when it does not, 2 with the code when the file is
@@ -24,15 +25,16 @@ function parseCheckpointSeq(text: string, option: string): number {
 }
 
 /** `audit export --bundle`. */
-export function exportBundleCommand(globals: GlobalOptions, flags: { from?: string; out?: string; since?: string; agent?: string }): Promise<number> {
+export function exportBundleCommand(globals: GlobalOptions, flags: { from?: string; to?: string; out?: string; since?: string; agent?: string }): Promise<number> {
   for (const flag of ['since', 'agent'] as const) {
     if (flags[flag] !== undefined) {
       throw legateError('ERR_INVALID_ARGUMENT', `--${flag} does not apply to a bundle: it holds whole chains, so it verifies`, { claim: `--${flag}` });
     }
   }
   const fromCheckpoint = flags.from === undefined ? undefined : parseCheckpointSeq(flags.from, '--from');
+  const toCheckpoint = flags.to === undefined ? undefined : parseCheckpointSeq(flags.to, '--to');
   return withNode(globals, async (node) => {
-    const bundle = await exportAuditBundle(node, { fromCheckpoint });
+    const bundle = await exportAuditBundle(node, { fromCheckpoint, toCheckpoint });
     const text = `${JSON.stringify(bundle)}\n`;
     if (flags.out === undefined) {
       print(text);

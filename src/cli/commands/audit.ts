@@ -117,10 +117,13 @@ export function registerAudit(program: Command): void {
     .option('--agent <did>', 'only entries in which this DID (or owner) appears as agent, owner or in the chain')
     .option('--out <file>', 'write to this file (created owner-only) instead of stdout')
     .option('--bundle', 'write an offline bundle instead (entries, checkpoints, DID document and key history) for `audit verify --bundle`')
-    .option('--from <checkpoint-seq>', 'with --bundle: start at this checkpoint');
-  action(exportCommand, (globals, flags: { since?: string; agent?: string; out?: string; bundle?: boolean; from?: string }) => {
+    .option('--from <checkpoint-seq>', 'with --bundle: start at this checkpoint')
+    .option('--to <checkpoint-seq>', 'with --bundle: end at this checkpoint (else one is signed now)');
+  action(exportCommand, (globals, flags: { since?: string; agent?: string; out?: string; bundle?: boolean; from?: string; to?: string }) => {
     if (flags.bundle === true) return exportBundleCommand(globals, flags);
-    if (flags.from !== undefined) throw legateError('ERR_INVALID_ARGUMENT', '--from applies to --bundle only', { claim: '--from' });
+    for (const flag of ['from', 'to'] as const) {
+      if (flags[flag] !== undefined) throw legateError('ERR_INVALID_ARGUMENT', `--${flag} applies to --bundle only`, { claim: `--${flag}` });
+    }
     return withNode(globals, async (node) => {
       const query = {
         ...(flags.since === undefined ? {} : { since: parseSince(flags.since, node.clock) }),
