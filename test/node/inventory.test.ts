@@ -6,7 +6,7 @@ import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
 import { issueToAgent } from '../../src/node/issue.js';
-import { expiringWithinMs, listCredentials } from '../../src/node/list-credentials.js';
+import { expiringWithinMs, listCredentials, MAX_CREDENTIALS_SCANNED } from '../../src/node/list-credentials.js';
 import { showCredential } from '../../src/node/show-credential.js';
 import { changeStatus } from '../../src/node/status.js';
 import { NOW } from '../fixtures.js';
@@ -68,6 +68,21 @@ describe('listCredentials', () => {
     expect(child!.capabilities[0]!.constraints).toEqual(refund.constraints);
   });
 
+  it('reads every securing form: Data Integrity and VCDM 1.1 JWTs as well as VCDM 2.0 JWTs', async () => {
+    const di = await issueToAgent(node, { agent: 'alice', capabilities: [refund], format: 'di' });
+    const vc1 = await issueToAgent(node, { agent: 'bob', capabilities: [read], format: 'jwt-vc1' });
+    await changeStatus(node, vc1.id, 'revoke');
+    const { credentials } = await listCredentials(node);
+    expect(credentials.map((c) => [c.id, c.format, c.agent, c.state, c.capabilities])).toEqual([
+      [di.id, 'vc+ld+json', 'alice', 'active', [refund]],
+      [vc1.id, 'vc+jwt', 'bob', 'revoked', [read]],
+    ]);
+    for (const c of credentials) {
+      expect(c.status.map((s) => s.purpose)).toEqual(['revocation', 'suspension']);
+      expect(Date.parse(c.validUntil!)).toBeGreaterThan(NOW.getTime());
+    }
+  });
+
   it('filters by agent (name or DID), by state and by expiry', async () => {
     const ids = await issueSome();
     const bob = (await node.store.getAgent('bob'))!;
@@ -103,6 +118,26 @@ describe('listCredentials', () => {
     expect(second.cursor).toBeUndefined();
     // A page filled by the very last credential has no cursor either.
     expect((await listCredentials(node, { limit: 3 })).cursor).toBeUndefined();
+  });
+
+  it('reads at most MAX_CREDENTIALS_SCANNED per call: a short page with a cursor, then the rest', async () => {
+    // Rows the filter skips (no status entries: never revoked), then one revoked credential past the bound.
+    const bob = (await node.store.getAgent('bob'))!;
+    await node.store.transaction(async (tx) => {
+      for (let i = 0; i < MAX_CREDENTIALS_SCANNED; i++) {
+        const id = `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        await tx.putCredential({ id, type: 'AgentCapabilityCredential', issuer: node.organization.did, subject: bob.did, format: 'vc+jwt', token: 'x.y.z', issuedAt: NOW.toISOString() });
+      }
+    });
+    now = new Date(now.getTime() + 1000);
+    const revoked = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    await changeStatus(node, revoked.id, 'revoke');
+    const first = await listCredentials(node, { status: 'revoked' });
+    expect(first.credentials).toEqual([]);
+    expect(first.cursor).toEqual(expect.any(String));
+    const second = await listCredentials(node, { status: 'revoked', cursor: first.cursor });
+    expect(second.credentials.map((c) => c.id)).toEqual([revoked.id]);
+    expect(second.cursor).toBeUndefined();
   });
 
   it('refuses bad filters, limits, cursors and unknown agents with their codes', async () => {
