@@ -39,8 +39,8 @@ function credentialFromRow(row: CredentialRow): CredentialRecord {
   return record;
 }
 
-/** The WHERE clause of a listing: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
-function whereOf(query: CredentialQuery, after: string | undefined): { clause: string; params: SqlValue[] } {
+/** The WHERE clause of a page: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
+function pageWhere(query: CredentialQuery, after: string | undefined): { clause: string; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   for (const filter of FILTERS) {
@@ -76,12 +76,20 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       return row && credentialFromRow(row);
     },
     async listCredentials(query = {}) {
-      const { clause, params } = whereOf(query, undefined);
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      for (const filter of FILTERS) {
+        const value = query[filter];
+        if (value === undefined) continue;
+        where.push(`${filter} = ?`);
+        params.push(value);
+      }
+      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
       return rows.map(credentialFromRow);
     },
     async pageCredentials(query) {
-      const { clause, params } = whereOf(query, query.after);
+      const { clause, params } = pageWhere(query, query.after);
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq LIMIT ?`, [...params, query.limit]);
       return rows.map(credentialFromRow);
     },
