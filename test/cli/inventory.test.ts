@@ -119,6 +119,8 @@ describe('legate cap list / cap show / status show', () => {
     const human = await spawnLegate([...nowhere, 'audit', 'verify', '--bundle', out, '--trust-key', verified.keys[0]!.thumbprint]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^audit bundle ok: did:web:acme\.example, \d+ entries, 1 checkpoint/);
+    expect(human.stdout).not.toContain('--trust-key');
+    expect((await legate([...nowhere, 'audit', 'verify', '--bundle', out])).stdout).toContain('pin them with --trust-key');
 
     const untrusted = await spawnLegate([...nowhere, 'audit', 'verify', '--bundle', out, '--trust-key', 'AAAA', '--json']);
     expect(untrusted.code).toBe(1);

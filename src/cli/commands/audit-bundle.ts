@@ -82,6 +82,9 @@ export async function verifyBundleCommand(globals: GlobalOptions, flags: { bundl
       println(`  ${bad.code}; ${summary}`);
     }
     for (const key of result.keys) println(`  key ${key.kid}  thumbprint ${key.thumbprint}  signed ${key.checkpoints} checkpoint(s)`);
+    if (flags.trustKey === undefined && result.ok) {
+      println("  these keys are the bundle's own: compare their thumbprints with the organization's DID document, or pin them with --trust-key");
+    }
   }
   return result.ok ? EXIT.ok : EXIT.failed;
 }
