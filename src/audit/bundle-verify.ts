@@ -12,7 +12,7 @@
  *   lists is in the history with the same public key, and every key of the
  *   history still in use (no `until`) is in the document (`keys`);
  * - a checkpoint is signed by a key of the history inside the span that key
- *   was in use (`bad-checkpoint`);
+ *   was in use, give or take {@link KEY_SPAN_SKEW_MS} (`bad-checkpoint`);
  * - every entry is covered by the last checkpoint (an export signs one
  *   first), so entries added after it, or a bundle stripped of its
  *   checkpoints, do not pass (`inserted`);
@@ -39,6 +39,13 @@ import { LEGACY_AUDIT_CHAIN } from './chain.js';
 import { BEFORE_CHAINS, coverageOf, MAX_CHECKPOINT_LENGTH } from './heads.js';
 import type { AuditTamperReason, AuditVerification } from './types.js';
 import { verifyAudit } from './verify.js';
+
+/**
+ * How far a checkpoint's time may lie outside its key's span: the span and the
+ * checkpoint come from different instances' clocks (a fleet), which may
+ * disagree by this much.
+ */
+export const KEY_SPAN_SKEW_MS = 60_000;
 
 /** The first problem found in a bundle: `verifyAudit`'s, or one of the bundle's own (`keys`). */
 export interface AuditBundleProblem {
@@ -167,7 +174,9 @@ function signersProblem(bundle: AuditBundle, trusted: ReadonlySet<string> | unde
     const key = kid === undefined ? undefined : byKid.get(kid);
     if (key === undefined) continue; // verifyAudit names the unknown key
     const at = Date.parse(checkpoint.at);
-    if ((key.from !== undefined && at < Date.parse(key.from)) || (key.until !== undefined && at > Date.parse(key.until))) {
+    const before = key.from !== undefined && at < Date.parse(key.from) - KEY_SPAN_SKEW_MS;
+    const after = key.until !== undefined && at > Date.parse(key.until) + KEY_SPAN_SKEW_MS;
+    if (before || after) {
       return problem('bad-checkpoint', `checkpoint ${checkpoint.seq} was signed at ${checkpoint.at}, outside the span key ${key.kid.slice(0, 200)} was in use`, checkpoint.seq);
     }
     if (trusted !== undefined && !trusted.has(jwkThumbprint(key.publicKeyJwk))) {

@@ -45,6 +45,7 @@ export {
 } from './bundle.js';
 export {
   jwkThumbprint,
+  KEY_SPAN_SKEW_MS,
   verifyAuditBundle,
   type AuditBundleProblem,
   type AuditBundleVerification,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { AUDIT_BUNDLE_FORMAT, readAuditBundle, type AuditBundle } from '../../src/audit/bundle.js';
-import { jwkThumbprint, verifyAuditBundle } from '../../src/audit/bundle-verify.js';
+import { jwkThumbprint, KEY_SPAN_SKEW_MS, verifyAuditBundle } from '../../src/audit/bundle-verify.js';
 import { checkpointAudit } from '../../src/audit/checkpoint.js';
 import { buildOrganizationDidDocument } from '../../src/did/web.js';
 import { LegateError } from '../../src/errors/index.js';
@@ -23,11 +23,11 @@ afterEach(() => an.close());
 /** A deep copy to edit, as an attacker edits the file. */
 const copy = (bundle: AuditBundle): AuditBundle => JSON.parse(JSON.stringify(bundle)) as AuditBundle;
 
-/** Exports 10 entries (checkpointed at 6, and by the export at 10), then closes the node and deletes its directory. */
+/** Exports 10 entries (checkpointed at 6, and by the export at 10, just over the key-span skew later), then closes the node and deletes its directory. */
 async function exported(): Promise<AuditBundle> {
   await appendSamples(an.node, 6);
   await checkpointAudit(an.node);
-  an.advance(1000);
+  an.advance(KEY_SPAN_SKEW_MS + 1000);
   await appendSamples(an.node, 4);
   const bundle = await exportAuditBundle(an.node);
   await an.close();
@@ -158,7 +158,7 @@ describe('a tampered bundle', () => {
     dropped.keys = [];
     expect((await verifyAuditBundle(dropped)).firstBad).toMatchObject({ reason: 'keys', code: 'ERR_AUDIT_TAMPERED' });
     const retired = copy(original);
-    // Retired the instant it was made: checkpoint 6 (signed then) stands, checkpoint 10 (a second later) does not.
+    // Retired the instant it was made: checkpoint 6 (signed then) stands, checkpoint 10 (past the allowed skew) does not.
     retired.keys[0]!.until = retired.keys[0]!.from!;
     retired.organization.didDocument = { ...retired.organization.didDocument, verificationMethod: [], assertionMethod: [] };
     expect((await verifyAuditBundle(retired)).firstBad).toMatchObject({ seq: 10, reason: 'bad-checkpoint', code: 'ERR_AUDIT_TAMPERED' });
