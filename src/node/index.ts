@@ -23,6 +23,18 @@ export { delegateFromAgent, type DelegateFromAgentOptions } from './delegate.js'
 export { presentAsAgent, type PresentAsAgentOptions } from './present.js';
 export { retireAgent, type RetireOptions, type RetireResult } from './retire.js';
 export {
+  listCredentials,
+  expiringWithinMs,
+  MAX_CREDENTIAL_PAGE,
+  DEFAULT_CREDENTIAL_PAGE,
+  MAX_CREDENTIALS_SCANNED,
+  type ListCredentialsOptions,
+  type CredentialPage,
+} from './list-credentials.js';
+export { showCredential, type CredentialDetail } from './show-credential.js';
+export { exportAuditBundle, type ExportAuditBundleOptions } from './audit-export.js';
+export { CREDENTIAL_STATES, type CredentialState, type CredentialView, type CredentialStatusView } from './credential-view.js';
+export {
   changeStatus,
   credentialStatus,
   publishedStatusList,

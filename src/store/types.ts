@@ -277,6 +277,14 @@ export interface CredentialQuery {
   type?: string;
 }
 
+/** One page of credentials in {@link CredentialQuery}'s order (oldest first, ties in insertion order). */
+export interface CredentialPageQuery extends CredentialQuery {
+  /** Only credentials after the one with this id in that order; an id the store does not hold gives none. */
+  after?: string;
+  /** At most this many (a positive integer). */
+  limit: number;
+}
+
 /**
  * The repositories a transaction hands out: every port of
  * `store/ports`, one per aggregate. Services depend on the narrowest of

@@ -3,8 +3,9 @@
  *
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
- * credentials, revoke, suspend and reinstate them, run the renewal job.
- * Thin over `legate/node`.
+ * credentials, revoke, suspend and reinstate them, list them (the
+ * inventory, `admin-credentials.ts`), run the renewal job. Thin over
+ * `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -21,6 +22,7 @@ import type { RetireOptions } from '../../node/retire.js';
 import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
+import { credentialInventoryRoutes } from './admin-credentials.js';
 import { readJson, schemaBody } from '../validate.js';
 
 interface AgentRequest {
@@ -71,5 +73,6 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     return c.json(result);
   });
 
+  credentialInventoryRoutes(app, node);
   return app;
 }

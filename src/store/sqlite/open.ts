@@ -30,6 +30,7 @@ import type {
   AuditCheckpointRecord,
   AuditEntryQuery,
   AuditEntryRecord,
+  CredentialPageQuery,
   CredentialQuery,
   CredentialRecord,
   IntegrityReport,
@@ -224,6 +225,8 @@ class SqliteConnection {
   readonly #getCredential;
   /** Indexed by a bit mask of {@link CREDENTIAL_FILTERS}. */
   readonly #listCredentials: Database.Statement<Record<string, string>, CredentialRow>[];
+  /** Prepared on first use, by statement text (one per combination of filters and `after`). */
+  readonly #pageCredentials = new Map<string, Database.Statement<(string | number)[], CredentialRow>>();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -411,6 +414,27 @@ class SqliteConnection {
     if (statement === undefined) throw new Error(`no credential query statement for mask ${mask}`);
     return statement.all(params).map(credentialFromRow);
   }
+
+  /** One page of {@link listCredentials}'s order, after the credential `after` names (none when it names none). */
+  pageCredentials(query: CredentialPageQuery): CredentialRecord[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    for (const filter of CREDENTIAL_FILTERS) {
+      const value = query[filter];
+      if (value === undefined) continue;
+      where.push(`${filter} = ?`);
+      params.push(value);
+    }
+    if (query.after !== undefined) {
+      where.push('(issued_at, seq) > (SELECT issued_at, seq FROM credentials WHERE id = ?)');
+      params.push(query.after);
+    }
+    const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+    const sql = `SELECT ${CREDENTIAL_COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq LIMIT ?`;
+    let statement = this.#pageCredentials.get(sql);
+    if (statement === undefined) this.#pageCredentials.set(sql, (statement = this.db.prepare<(string | number)[], CredentialRow>(sql)));
+    return statement.all(...params, query.limit).map(credentialFromRow);
+  }
 }
 
 function agentFromRow(row: AgentRow): AgentRecord {
@@ -581,6 +605,9 @@ abstract class SqliteStoreBase implements Store {
   }
   listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]> {
     return this.run('listCredentials', (c) => c.listCredentials(query));
+  }
+  pageCredentials(query: CredentialPageQuery): Promise<CredentialRecord[]> {
+    return this.run('pageCredentials', (c) => c.pageCredentials(query));
   }
   putStatusList(list: StatusListRecord): Promise<void> {
     return this.run('putStatusList', (c) => c.status.putStatusList(list));
