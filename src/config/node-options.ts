@@ -36,6 +36,8 @@ export interface ServeSettings {
   sweepIntervalMs: number;
   /** How often the status-list re-signing job runs; `false`: this instance runs none (another does). */
   statusRefreshIntervalMs: number | false;
+  /** How often the audit checkpoint job runs; `false`: this instance runs none (its appends checkpoint inline). */
+  auditCheckpointIntervalMs: number | false;
 }
 
 /**
@@ -105,11 +107,13 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
 /** `legate serve`'s address and timers. */
 export function serveSettings(config: NodeConfig): ServeSettings {
   const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
+  const checkpoints = valueOf(config.node, 'auditCheckpointInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
     sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
     statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
+    auditCheckpointIntervalMs: checkpoints === 0 ? false : checkpoints * 1000,
   };
 }
 

@@ -10,12 +10,14 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { AuditFields, AuditLog } from '../audit/types.js';
 import type { AppendedAudit } from '../audit/append.js';
+import { isLegateError } from '../errors/index.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -75,6 +77,9 @@ async function closeAuditChain(node: NodeContext, chain: string): Promise<void> 
   await node.services.audit.record({ type: 'chain-close' });
 }
 
+/** True for the refusal of an append to a closed chain (`audit/append`). */
+const chainClosed = (error: unknown): boolean => isLegateError(error) && error.code === 'ERR_CONFLICT' && error.reason === 'chain_closed';
+
 /**
  * Builds a node and its services from `deps`. The node does not own the
  * store or the HTTP client: `close` is what `deps.close` says (openNode
@@ -100,6 +105,11 @@ export function createNode(deps: NodeDeps): NodeContext {
   const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
   const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
   let closing: Promise<void> | undefined;
+  // This instance's audit chain: replaced by a fresh one when found closed (its liveness lease lapsed and the checkpoint job closed it).
+  let auditChain = deps.auditChain;
+  let closedChain: string | undefined;
+  let inlineCheckpoints = true;
+  const started = deps.clock().toISOString();
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,
@@ -121,7 +131,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
-        if (deps.auditChain !== undefined) await closeAuditChain(node, deps.auditChain);
+        if (auditChain !== undefined) await closeAuditChain(node, auditChain);
         await deps.close?.();
       })()),
   };
@@ -156,13 +166,28 @@ export function createNode(deps: NodeDeps): NodeContext {
       append: async (fields, tx) => {
         const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
-        const log: AuditLog = {
+        const logOf = (chain: string | undefined): AuditLog => ({
           store: via.store,
           clock: node.clock,
-          chain: deps.auditChain,
-          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) },
-        };
-        return appendAudit(log, fields);
+          chain,
+          // What its chain-open records: when this instance started, and the chain it had before, if one was closed under it.
+          opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
+          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
+        });
+        const chain = auditChain;
+        try {
+          return await appendAudit(logOf(chain), fields);
+        } catch (error) {
+          // Never append after a close: a chain closed under this instance is left as it is, and a fresh one opened.
+          if (chain === undefined || !chainClosed(error)) throw error;
+          if (fields.type === 'chain-close') return undefined;
+          if (auditChain === chain) [closedChain, auditChain] = [chain, `urn:uuid:${randomUUID()}`];
+          return appendAudit(logOf(auditChain), fields);
+        }
+      },
+      chain: () => auditChain,
+      scheduleCheckpoints: (scheduled) => {
+        inlineCheckpoints = !scheduled;
       },
     }),
   });

@@ -5,7 +5,9 @@
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
  * node/serve-lock). While it serves, it runs the status-list re-signing job
- * on an interval (node/status-refresh; one instance of a fleet does the work).
+ * on an interval (node/status-refresh; one instance of a fleet does the work),
+ * and the audit jobs (node/audit-jobs: this instance's liveness lease, and
+ * the checkpoint job one instance of a fleet runs).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,7 @@ import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
+import { startAuditJobs } from '../node/audit-jobs.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
@@ -28,6 +31,12 @@ export interface RunningServer {
 export interface ServeJobOptions {
   /** Re-sign status lists every this many ms (default 15 minutes); `false` runs no job (another process does). */
   statusRefreshIntervalMs?: number | false;
+  /**
+   * Look for a due audit checkpoint every this many ms (default 10 s), under
+   * the `audit-checkpoint` lease; `false` runs no checkpoint job (appends
+   * checkpoint inline). The instance's liveness lease is renewed either way.
+   */
+  auditCheckpointIntervalMs?: number | false;
 }
 
 /**
@@ -52,6 +61,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
       const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
+      const auditJobs = startAuditJobs(options.node, { checkpointIntervalMs: options.auditCheckpointIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -62,6 +72,8 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
             .then(() => refresh?.stop())
+            // Before the node closes: its chain-close then signs a due checkpoint itself.
+            .then(() => auditJobs.stop())
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });
