@@ -129,7 +129,7 @@ export interface AuditJobSchedule {
 /**
  * Renews this instance's liveness lease now and every
  * {@link AUDIT_LIVENESS_RENEW_MS}, and, unless `checkpointIntervalMs` is
- * `false`, runs {@link runAuditCheckpointJob} now and every
+ * `false`, runs {@link runAuditCheckpointJob} every
  * `checkpointIntervalMs` (default {@link DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS})
  * as one holder, with appends no longer checkpointing inline. Errors go to
  * `onError` (default: a process warning) and the schedule goes on.
@@ -150,8 +150,8 @@ export function startAuditJobs(
   const timers = [setInterval(renew, AUDIT_LIVENESS_RENEW_MS)];
   renew();
   if (intervalMs !== false) {
+    // The first run after one interval: a due checkpoint waits that long at most, and a start signs nothing.
     ctx.services.audit.scheduleCheckpoints(true);
-    checkpoint();
     timers.push(setInterval(checkpoint, intervalMs));
   }
   for (const timer of timers) timer.unref();
