@@ -60,10 +60,13 @@ export interface NodeDeps {
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
   close?: () => Promise<void>;
   /**
-   * The audit chain this instance appends to, kept for its lifetime and
-   * closed (a `chain-close` entry) by `close`; default the store's own chain
-   * (kept in its settings, so a single node keeps one chain across restarts,
-   * never closed). openNode makes a fresh one per process on PostgreSQL.
+   * The audit chain this instance appends to, opened by a `chain-open`
+   * entry at its first append and closed (a `chain-close` entry) by
+   * `close`; if it is found closed under the instance (its liveness lease
+   * lapsed, see `node/audit-jobs`), a fresh chain replaces it. Default the
+   * store's own chain (kept in its settings, so a single node keeps one
+   * chain across restarts, never closed). openNode makes a fresh one per
+   * process on PostgreSQL.
    */
   auditChain?: string | undefined;
 }
