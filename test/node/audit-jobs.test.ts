@@ -19,6 +19,7 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import {
   AUDIT_LIVENESS_LEASE_MS,
+  closeLapsedChains,
   DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS,
   renewAuditLiveness,
   runAuditCheckpointJob,
@@ -27,7 +28,7 @@ import {
 import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
-import { sampleFields } from '../audit/helpers.js';
+import { auditNode, sampleFields } from '../audit/helpers.js';
 import { NOW } from '../fixtures.js';
 import { describePostgres, freshDatabase } from '../helpers/postgres.js';
 
@@ -122,6 +123,30 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
     }
   });
 
+  it('leaves a chain closed meanwhile as it is (the close meets ERR_CONFLICT, and is not written twice)', async () => {
+    const f = await fleet(backend);
+    try {
+      await f.a.services.audit.record(sampleFields(1));
+      const chainA = f.a.services.audit.chain() ?? '';
+      f.advance(2 * AUDIT_LIVENESS_LEASE_MS);
+      const stale = await f.b.store.listAuditChains();
+      expect(await closeLapsedChains(f.b, { holder: 'b' })).toEqual([chainA]);
+      // A second closer read the heads before the first closed the chain.
+      const store = new Proxy(f.b.store, {
+        get: (target, key) => {
+          if (key === 'listAuditChains') return () => Promise.resolve(stale);
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const late = Object.assign(Object.create(f.b) as NodeContext, { store });
+      expect(await closeLapsedChains(late, { holder: 'late' })).toEqual([]);
+      expect((await entriesOf(f.b, chainA)).filter((e) => e.type === 'chain-close')).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('runs the checkpoint job on one instance at a time (the audit-checkpoint lease)', async () => {
     const f = await fleet(backend);
     try {
@@ -165,6 +190,25 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
 
 describe('audit jobs, two handles on one SQLite file', () => {
   lifecycle('sqlite');
+
+  it('never closes the store\'s own chain (it belongs to no process), and without a checkpoint job appends sign inline', async () => {
+    const an = await auditNode();
+    try {
+      // A SQLite node appends to the store's chain: no chain-open, no liveness lease to renew.
+      expect(an.node.services.audit.chain()).toBeUndefined();
+      expect(await renewAuditLiveness(an.node)).toBe(false);
+      const jobs = startAuditJobs(an.node, { checkpointIntervalMs: false });
+      for (let i = 1; i <= 100; i++) await an.node.services.audit.record(sampleFields(i));
+      await jobs.stop();
+      expect(await checkpointsOf(an.node)).toHaveLength(1);
+      an.advance(10 * AUDIT_LIVENESS_LEASE_MS);
+      expect(await runAuditCheckpointJob(an.node, { holder: 'job' })).toMatchObject({ ran: true, closed: [] });
+      const own = (await an.node.store.getSetting('audit.chain-id')) ?? '';
+      expect((await entriesOf(an.node, own)).map((e) => e.type)).not.toContain('chain-close');
+    } finally {
+      await an.close();
+    }
+  });
 });
 
 describePostgres('audit jobs, two instances on one PostgreSQL database', () => {
