@@ -44,6 +44,7 @@ import type { Store } from '../store/types.js';
 import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
 import { checkpointHash } from './heads.js';
+import { readAuditEntry } from './entry.js';
 import { locateDivergence, type SignedCheckpoint } from './locate.js';
 import { auditLogId } from './log-id.js';
 import { auditRecords } from './read.js';
@@ -74,6 +75,8 @@ interface Signed {
   closed: Map<string, number>;
   count: number;
   bad: AuditProblem | undefined;
+  /** Each checkpoint read, by seq: the chains it lists (undefined: from before chains, or it did not verify). */
+  lists: { seq: number; ids: ReadonlySet<string> | undefined }[];
 }
 
 function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
@@ -87,7 +90,7 @@ function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
 /** Verifies every checkpoint from `fromSeq` on: what the valid ones sign per chain, and the first invalid one. */
 async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromSeq: number): Promise<Signed> {
   const records = (await store.listAuditCheckpoints()).filter((c) => c.seq >= fromSeq);
-  const signed: Signed = { chains: new Map(), closed: new Map(), count: 0, bad: undefined };
+  const signed: Signed = { chains: new Map(), closed: new Map(), count: 0, bad: undefined, lists: [] };
   if (records.length === 0) return signed;
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw legateError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
@@ -105,6 +108,8 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
     before = record.token;
     const listedBefore = listed;
     listed = undefined;
+    const entry = { seq: record.seq, ids: undefined as ReadonlySet<string> | undefined };
+    signed.lists.push(entry);
     if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
       signed.bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
@@ -132,12 +137,30 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
       continue;
     }
     listed = new Set(claims.chains.map((head) => head.id));
+    entry.ids = listed;
     for (const head of claims.chains) {
       signHead(signed, head.id, { seq: head.seq, hash: head.hash, at: claims.at, from: head.from, digests: head.digests });
       if (head.state === 'closed' && !signed.closed.has(head.id)) signed.closed.set(head.id, head.seq);
     }
   }
   return signed;
+}
+
+/**
+ * The problem with a chain its `chain-open` says was opened after checkpoint
+ * `afterCheckpoint` (none: before the first), when the first checkpoint
+ * after that one does not list it: a chain opens under the checkpoints'
+ * lock, so that checkpoint saw it; not listed, it was slipped in since.
+ */
+async function unlisted(reader: AuditReader, signed: Signed): Promise<AuditProblem | undefined> {
+  const [first] = await reader.listAuditEntries({ fromSeq: 1, toSeq: 1 });
+  const open = first === undefined ? undefined : readAuditEntry(first.entry)?.entry;
+  if (open?.type !== 'chain-open') return undefined;
+  const after = open.details?.afterCheckpoint;
+  const since = typeof after === 'number' ? after : 0;
+  const next = signed.lists.find((checkpoint) => checkpoint.seq > since);
+  if (next?.ids === undefined || next.ids.has(open.chainId ?? '')) return undefined;
+  return tampered(1, 'inserted', `the chain opened after checkpoint ${since}, but checkpoint ${next.seq} does not list it: it was inserted since`);
 }
 
 /** Verifies one chain from `start`: hashes, links, its signed heads, and nothing after a closed head. */
@@ -240,8 +263,12 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
     const closedAt = signed.closed.get(id);
     // A chain an instance opened starts with chain-open; `main` (from before chains) and the store's own chain need not.
     const opened = id !== LEGACY_AUDIT_CHAIN && id !== own;
-    const result = await verifyChain(chainReader(store, id), starts.get(id) ?? 1, signed.chains.get(id) ?? new Map(), closedAt, opened);
-    const bad = result.firstBad === undefined ? undefined : { ...result.firstBad, chain: id };
+    const reader = chainReader(store, id);
+    const result = await verifyChain(reader, starts.get(id) ?? 1, signed.chains.get(id) ?? new Map(), closedAt, opened);
+    // Read from the first checkpoint on, every chain opened since is in the checkpoint after its opening.
+    const hidden = opened && anchor === undefined && result.firstBad === undefined ? await unlisted(reader, signed) : undefined;
+    const problem = result.firstBad ?? hidden;
+    const bad = problem === undefined ? undefined : { ...problem, chain: id };
     firstBad ??= bad;
     chains.push({
       id,

@@ -86,6 +86,22 @@ describe('chain-open', () => {
   });
 });
 
+describe('a chain slipped in behind the checkpoints', () => {
+  it('is found: the first checkpoint after its chain-open does not list it (inserted)', async () => {
+    await appendAudit(logOf(A), sampleFields(1));
+    await checkpoint(A);
+    // An attacker writes a well-formed chain whose chain-open claims it opened before that checkpoint.
+    const open = { type: 'chain-open', chainId: C, seq: 1, at: NOW.toISOString(), prevHash: GENESIS_HASH, details: {} } as AuditEntry;
+    const { text, hash } = hashAuditEntry(open);
+    await an.node.store.appendAuditEntry({ chain: C, seq: 1, at: open.at, entry: text, hash, prevHash: GENESIS_HASH });
+    expect((await verify()).firstBad).toMatchObject({ chain: C, seq: 1, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
+    // Opened honestly after it, the chain is fine until the next checkpoint, which lists it.
+    await appendAudit(logOf(B), sampleFields(2));
+    const result = await verify();
+    expect(result.chains.find((c) => c.id === B)).toMatchObject({ ok: true });
+  });
+});
+
 describe('closed chains leave the checkpoints', () => {
   it('are signed closed once, then left out; seq still counts their entries, and verify accepts it', async () => {
     await appendAudit(logOf(A), sampleFields(1));
