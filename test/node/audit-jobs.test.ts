@@ -12,7 +12,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+
+import { appendAudit } from '../../src/audit/append.js';
+import { checkpointAudit, signAuditCheckpoint } from '../../src/audit/checkpoint.js';
+import { hashAuditEntry } from '../../src/audit/entry.js';
+import { checkpointHash, headsHash } from '../../src/audit/heads.js';
+import { auditLogId } from '../../src/audit/log-id.js';
+import { organizationSigner } from '../../src/node/signers.js';
 
 import type { AuditEntry } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
@@ -36,6 +45,8 @@ interface Fleet {
   a: NodeContext;
   b: NodeContext;
   advance(ms: number): void;
+  /** Runs one statement on the database behind the store's back (`?` placeholders), as an attacker with database access would. */
+  raw(statement: string, params: unknown[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +69,25 @@ async function fleet(backend: 'sqlite' | 'postgres'): Promise<Fleet> {
     a,
     b,
     advance: (ms) => (now += ms),
+    raw: async (statement, params) => {
+      if (db === undefined) {
+        const sqlite = new Database(join(first, 'legate.db'), { timeout: 5000 });
+        try {
+          sqlite.prepare(statement).run(...params);
+        } finally {
+          sqlite.close();
+        }
+        return;
+      }
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      let n = 0;
+      try {
+        await client.query(statement.replace(/\?/g, () => `$${++n}`), params);
+      } finally {
+        await client.end();
+      }
+    },
     close: async () => {
       await a.close();
       await b.close();
@@ -142,6 +172,48 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
       const late = Object.assign(Object.create(f.b) as NodeContext, { store });
       expect(await closeLapsedChains(late, { holder: 'late' })).toEqual([]);
       expect((await entriesOf(f.b, chainA)).filter((e) => e.type === 'chain-close')).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('verify finds a removed lapsed close, an entry after it, and a checkpoint leaving out a chain never signed closed', async () => {
+    const f = await fleet(backend);
+    try {
+      const { a, b } = f;
+      await a.services.audit.record(sampleFields(1));
+      await b.services.audit.record(sampleFields(2));
+      const [chainA, chainB] = [a.services.audit.chain() ?? '', b.services.audit.chain() ?? ''];
+      f.advance(2 * AUDIT_LIVENESS_LEASE_MS);
+      await renewAuditLiveness(b);
+      expect((await runAuditCheckpointJob(b, { holder: 'b' })).closed).toEqual([chainA]);
+      await checkpointAudit(b);
+      await b.services.audit.record(sampleFields(3));
+      const { checkpoint } = await checkpointAudit(b);
+      // The chain signed closed is left out of the later checkpoint.
+      expect((decodeCompactJws(checkpoint?.token ?? '').payload.chains as { id: string }[]).map((c) => c.id)).toEqual([chainB]);
+      const verify = () => verifyAudit({ store: b.store, resolver: b.resolver });
+      expect(await verify()).toMatchObject({ ok: true });
+
+      const [close] = await b.store.listAuditEntries({ chain: chainA, fromSeq: 3, toSeq: 3 });
+      await f.raw('DELETE FROM audit_entries WHERE chain = ? AND seq = ?', [chainA, 3]);
+      expect((await verify()).firstBad).toMatchObject({ chain: chainA, seq: 3, reason: 'truncated', code: 'ERR_AUDIT_TAMPERED' });
+      await b.store.appendAuditEntry(close!);
+      const forged = { ...sampleFields(4), chainId: chainA, seq: 4, at: close!.at, prevHash: close!.hash } as AuditEntry;
+      const { text, hash } = hashAuditEntry(forged);
+      await b.store.appendAuditEntry({ chain: chainA, seq: 4, at: forged.at, entry: text, hash, prevHash: close!.hash });
+      expect((await verify()).firstBad).toMatchObject({ chain: chainA, seq: 4, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
+      await f.raw('DELETE FROM audit_entries WHERE chain = ? AND seq = ?', [chainA, 4]);
+      expect(await verify()).toMatchObject({ ok: true });
+
+      // A checkpoint signed by the organization's key that leaves out chain B, open.
+      await appendAudit({ store: a.store, clock: () => new Date(NOW.getTime() + 10 * AUDIT_LIVENESS_LEASE_MS), chain: chainB }, sampleFields(5));
+      const chains = [{ id: chainA, seq: 3, hash: close!.hash, state: 'closed' as const }];
+      const at = new Date(NOW.getTime() + 10 * AUDIT_LIVENESS_LEASE_MS).toISOString();
+      const seq = (checkpoint?.seq ?? 0) + 5;
+      const claims = { iss: a.organization.did, seq, hash: headsHash(chains), at, log: await auditLogId(a.store), prev: checkpointHash(checkpoint?.token ?? ''), chains };
+      await a.store.putAuditCheckpoint({ seq, hash: claims.hash, at, token: await signAuditCheckpoint(claims, await organizationSigner(a)) });
+      expect((await verify()).firstBad).toMatchObject({ seq, reason: 'bad-checkpoint', code: 'ERR_AUDIT_TAMPERED' });
     } finally {
       await f.close();
     }
