@@ -103,8 +103,16 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     }
     const now = clock();
     if (last === undefined && log.chain !== undefined) last = await openChain(tx, log, chain, now);
-    const closing = members.type === 'chain-close' && last !== undefined ? await openedAfter(tx, chain) : undefined;
-    const entry: AuditEntry = { ...members, ...(closing === undefined ? {} : { details: { ...members.details, afterCheckpoint: closing } }), chainId: chain, seq: (last?.seq ?? 0) + 1, at: now.toISOString(), prevHash: last?.hash ?? GENESIS_HASH };
+    // A chain-close repeats its chain-open's afterCheckpoint (see openedAfter).
+    const after = members.type === 'chain-close' && last !== undefined ? await openedAfter(tx, chain) : undefined;
+    const entry: AuditEntry = {
+      ...members,
+      ...(after === undefined ? {} : { details: { ...members.details, afterCheckpoint: after } }),
+      chainId: chain,
+      seq: (last?.seq ?? 0) + 1,
+      at: now.toISOString(),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
     const { text, hash } = hashAuditEntry(entry);
     await tx.appendAuditEntry({ chain, seq: entry.seq, at: entry.at, entry: text, hash, prevHash: entry.prevHash });
     let due = false;

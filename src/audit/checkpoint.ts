@@ -31,7 +31,7 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
-import type { AuditCheckpointRecord, Store } from '../store/types.js';
+import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../store/types.js';
 import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN } from './chain.js';
 import { entryDigest, isHexHash, readAuditEntry } from './entry.js';
 import {
@@ -262,41 +262,53 @@ function droppedEarlier(head: AuditEntry, previous: Coverage): boolean {
   return after === undefined || after < previous.seq;
 }
 
+/** A chain head chosen for the next checkpoint. */
+interface Chosen {
+  head: AuditEntryRecord;
+  state: ChainHead['state'];
+  /** Its entry read back, or undefined when unreadable (refused when signing). */
+  read: ReturnType<typeof readAuditEntry>;
+}
+
 /**
- * The heads to sign: every open chain, and every closed chain until one
- * checkpoint has signed it closed (then it is dropped: closed chains never
- * change again, and the list stays within {@link MAX_CHECKPOINT_CHAINS} of
- * chains open or newly closed), with digests of what is new since the
- * previous checkpoint (at most {@link MAX_CHECKPOINT_DIGESTS} in all); and
- * the entries covered over all chains, dropped ones included.
+ * The heads the next checkpoint lists: every open chain, and every closed
+ * chain until one checkpoint has signed it closed (then it is dropped:
+ * closed chains never change again, and the list stays within
+ * {@link MAX_CHECKPOINT_CHAINS} of chains open or newly closed); and the
+ * entries covered over all chains, dropped ones included.
  */
-async function headsOf(tx: Store, heads: Awaited<ReturnType<Store['listAuditChains']>>, previous: Coverage): Promise<{ chains: ChainHead[]; seq: number }> {
-  const listed: { head: (typeof heads)[number]; state: ChainHead['state'] }[] = [];
+function chooseHeads(heads: readonly AuditEntryRecord[], previous: Coverage): { listed: Chosen[]; seq: number } {
+  const listed: Chosen[] = [];
   let dropped = previous.dropped;
   for (const head of heads) {
-    // Never sign a hash the entry does not have: that would bless a tampered tail.
     const read = readAuditEntry(head.entry);
+    const state = read?.entry.type === 'chain-close' ? 'closed' : 'open';
+    const before = previous.covered.get(head.chain);
+    if (state === 'closed' && before?.state === 'closed' && before.seq === head.seq) {
+      dropped += head.seq;
+      continue;
+    }
+    if (state === 'closed' && read !== undefined && droppedEarlier({ ...read.entry, chainId: head.chain }, previous)) continue;
+    listed.push({ head, state, read });
+  }
+  return { listed, seq: dropped + listed.reduce((sum, { head }) => sum + head.seq, 0) };
+}
+
+/** The heads to sign, with digests of what is new since the previous checkpoint (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
+async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage): Promise<ChainHead[]> {
+  if (listed.length > MAX_CHECKPOINT_CHAINS) {
+    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains open or newly closed: a checkpoint cannot list them all`, { claim: 'chains' });
+  }
+  let budget = MAX_CHECKPOINT_DIGESTS;
+  const chains: ChainHead[] = [];
+  for (const { head, state, read } of listed) {
+    // Never sign a hash the entry does not have: that would bless a tampered tail.
     if (read === undefined || read.hash !== head.hash || read.entry.seq !== head.seq) {
       throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${head.seq} of chain ${head.chain.slice(0, 100)} does not match its hash; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });
     }
-    const state = read.entry.type === 'chain-close' ? 'closed' : 'open';
-    const before = previous.covered.get(head.chain);
-    if (state === 'closed' && before?.state === 'closed' && before.seq === head.seq) {
-      dropped += head.seq;
-      continue;
-    }
-    if (state === 'closed' && droppedEarlier({ ...read.entry, chainId: head.chain }, previous)) continue;
-    listed.push({ head, state });
-  }
-  if (listed.length > MAX_CHECKPOINT_CHAINS) {
-    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains open or newly closed: a checkpoint cannot list them all`, { claim: 'chains' });
-  }
-  let budget = MAX_CHECKPOINT_DIGESTS;
-  const chains: ChainHead[] = [];
-  for (const { head, state } of listed) {
     const signed: ChainHead = { id: head.chain, seq: head.seq, hash: head.hash, state };
     const from = (previous.covered.get(head.chain)?.seq ?? 0) + 1;
     if (from <= head.seq && budget > 0) {
@@ -307,7 +319,7 @@ async function headsOf(tx: Store, heads: Awaited<ReturnType<Store['listAuditChai
     }
     chains.push(signed);
   }
-  return { chains, seq: dropped + chains.reduce((sum, head) => sum + head.seq, 0) };
+  return chains;
 }
 
 /** What `previous` covers (a checkpoint from before chains: the store's own chain). */
@@ -342,9 +354,10 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     // A chain dropped earlier counts as pending above; what is truly new shows once the heads are chosen.
     if (pending === 0) return unchanged;
     const now = clock();
-    const { chains, seq } = await headsOf(tx, heads, coverage);
-    const fresh = chains.reduce((sum, head) => sum + head.seq - (coverage.covered.get(head.id)?.seq ?? 0), 0);
+    const { listed, seq } = chooseHeads(heads, coverage);
+    const fresh = listed.reduce((sum, { head }) => sum + head.seq - (coverage.covered.get(head.chain)?.seq ?? 0), 0);
     if (fresh === 0 || (onlyIfDue && !(await checkpointDue(tx, previous, fresh, now, config.policy)))) return unchanged;
+    const chains = await headsOf(tx, listed, coverage);
     const at = now.toISOString();
     const log = await ensureAuditLogId(tx);
     const hash = headsHash(chains);
