@@ -134,6 +134,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
+        // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
+        inlineCheckpoints = true;
         if (auditChain !== undefined) await closeAuditChain(node, auditChain);
         await deps.close?.();
       })()),
