@@ -76,7 +76,7 @@ interface Signed {
   count: number;
   bad: AuditProblem | undefined;
   /** Each checkpoint read, by seq: the chains it lists (undefined: from before chains, or it did not verify). */
-  lists: { seq: number; ids: ReadonlySet<string> | undefined }[];
+  lists: { seq: number; ids: ReadonlyMap<string, number> | undefined }[];
 }
 
 function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
@@ -98,8 +98,10 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
   let log = await auditLogId(store);
   let before: string | undefined;
-  // The chains the previous valid checkpoint listed: one left out since must have been signed closed by then.
-  let listed: ReadonlySet<string> | undefined;
+  // The chains (and heads) the previous valid checkpoint listed: one left out since must have been signed closed by then.
+  let listed: ReadonlyMap<string, number> | undefined;
+  // Entries of chains left out before the previous checkpoint; undefined when unknown (after one that did not verify).
+  let dropped: number | undefined = fromSeq === 1 ? 0 : undefined;
   // A checkpoint from before chains signs the store's own chain (after the migration, `main`).
   const legacy = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
   for (const [i, record] of records.entries()) {
@@ -108,8 +110,10 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
     before = record.token;
     const listedBefore = listed;
     listed = undefined;
-    const entry = { seq: record.seq, ids: undefined as ReadonlySet<string> | undefined };
+    const entry = { seq: record.seq, ids: undefined as ReadonlyMap<string, number> | undefined };
     signed.lists.push(entry);
+    const droppedBefore = dropped;
+    dropped = undefined;
     if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
       signed.bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
@@ -126,17 +130,27 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
       signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} does not link to the checkpoint before it: a checkpoint was removed or replaced`);
       continue;
     }
-    const omitted = claims.chains === undefined ? undefined : [...(listedBefore ?? [])].find((id) => !signed.closed.has(id) && !claims.chains?.some((head) => head.id === id));
+    const omitted = claims.chains === undefined ? undefined : [...(listedBefore?.keys() ?? [])].find((id) => !signed.closed.has(id) && !claims.chains?.some((head) => head.id === id));
     if (omitted !== undefined) {
       signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} leaves out chain ${omitted.slice(0, 100)}, which no earlier checkpoint signed closed`);
       continue;
     }
+    // Its seq counts the entries of every chain: those it lists, and those left out as closed (through prev).
+    const heads = new Map(claims.chains?.map((head) => [head.id, head.seq]));
+    const leftOut = [...(listedBefore ?? [])].reduce((sum, [id, seq]) => sum + (heads.has(id) ? 0 : seq), 0);
+    const count = (droppedBefore ?? 0) + leftOut + [...heads.values()].reduce((sum, seq) => sum + seq, 0);
+    if (claims.chains !== undefined && droppedBefore !== undefined && claims.seq !== count) {
+      signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} counts ${claims.seq} entries, but its chains hold ${count}`);
+      continue;
+    }
     signed.count++;
     if (claims.chains === undefined) {
+      dropped = 0;
       signHead(signed, legacy, claims);
       continue;
     }
-    listed = new Set(claims.chains.map((head) => head.id));
+    dropped = droppedBefore === undefined ? claims.seq - count + leftOut : (droppedBefore ?? 0) + leftOut;
+    listed = heads;
     entry.ids = listed;
     for (const head of claims.chains) {
       signHead(signed, head.id, { seq: head.seq, hash: head.hash, at: claims.at, from: head.from, digests: head.digests });

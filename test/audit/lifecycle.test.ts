@@ -167,6 +167,23 @@ describe('closed chains leave the checkpoints', () => {
     expect((await verify()).firstBad).toMatchObject({ chain: A, seq: 4, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
   });
 
+  it('verify refuses a checkpoint whose seq is not the entries of its chains and of those left out (bad-checkpoint)', async () => {
+    await appendAudit(logOf(A), { type: 'chain-close' });
+    await appendAudit(logOf(B), sampleFields(1));
+    const first = (await checkpointAudit(logOf(B))).checkpoint!;
+    await appendAudit(logOf(B), sampleFields(2));
+    const [headB] = (await an.node.store.listAuditChains()).filter((h) => h.chain === B);
+    const chains = [{ id: B, seq: headB!.seq, hash: headB!.hash, state: 'open' as const }];
+    const at = new Date(NOW.getTime() + 1000).toISOString();
+    // A's 2 entries, left out as closed, still count: 2 + 3 = 5; the forger says 6.
+    const claims = { iss: an.node.organization.did, seq: 6, hash: headsHash(chains), at, log: await auditLogId(an.node.store), prev: createHash('sha256').update(first.token).digest('hex'), chains };
+    expect(first.seq).toBe(4);
+    await an.node.store.putAuditCheckpoint({ seq: 6, hash: claims.hash, at, token: await signAuditCheckpoint(claims, await organizationSigner(an.node)) });
+    const result = await verify();
+    expect(result.firstBad).toMatchObject({ seq: 6, reason: 'bad-checkpoint', code: 'ERR_AUDIT_TAMPERED' });
+    expect(result.firstBad?.message).toContain('its chains hold 5');
+  });
+
   it('verify refuses a checkpoint that leaves out a chain no earlier checkpoint signed closed (bad-checkpoint)', async () => {
     await appendAudit(logOf(A), sampleFields(1));
     await appendAudit(logOf(B), sampleFields(2));
