@@ -39,6 +39,8 @@ export interface ServeSettings {
   statusRefreshIntervalMs: number | false;
   /** How often the credential renewal job runs; `false`: this instance runs none (another does). */
   renewalIntervalMs: number | false;
+  /** How often the audit checkpoint job runs; `false`: this instance runs none (its appends checkpoint inline). */
+  auditCheckpointIntervalMs: number | false;
 }
 
 /**
@@ -112,12 +114,14 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
 export function serveSettings(config: NodeConfig): ServeSettings {
   const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
   const renewal = valueOf(config.node, 'renewalInterval') as number;
+  const checkpoints = valueOf(config.node, 'auditCheckpointInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
     sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
     statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
     renewalIntervalMs: renewal === 0 ? false : renewal * 1000,
+    auditCheckpointIntervalMs: checkpoints === 0 ? false : checkpoints * 1000,
   };
 }
 

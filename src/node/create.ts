@@ -11,12 +11,14 @@
  */
 
 import { checkRenewalRules, type RenewalRule } from '../credential/renewal.js';
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { AuditFields, AuditLog } from '../audit/types.js';
 import type { AppendedAudit } from '../audit/append.js';
+import { isLegateError } from '../errors/index.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -61,10 +63,13 @@ export interface NodeDeps {
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
   close?: () => Promise<void>;
   /**
-   * The audit chain this instance appends to, kept for its lifetime and
-   * closed (a `chain-close` entry) by `close`; default the store's own chain
-   * (kept in its settings, so a single node keeps one chain across restarts,
-   * never closed). openNode makes a fresh one per process on PostgreSQL.
+   * The audit chain this instance appends to, opened by a `chain-open`
+   * entry at its first append and closed (a `chain-close` entry) by
+   * `close`; if it is found closed under the instance (its liveness lease
+   * lapsed, see `node/audit-jobs`), a fresh chain replaces it. Default the
+   * store's own chain (kept in its settings, so a single node keeps one
+   * chain across restarts, never closed). openNode makes a fresh one per
+   * process on PostgreSQL.
    */
   auditChain?: string | undefined;
 }
@@ -77,6 +82,9 @@ async function closeAuditChain(node: NodeContext, chain: string): Promise<void> 
   if (readAuditEntry(last.entry)?.entry.type === 'chain-close') return;
   await node.services.audit.record({ type: 'chain-close' });
 }
+
+/** True for the refusal of an append to a closed chain (`audit/append`). */
+const chainClosed = (error: unknown): boolean => isLegateError(error) && error.code === 'ERR_CONFLICT' && error.reason === 'chain_closed';
 
 /**
  * Builds a node and its services from `deps`. The node does not own the
@@ -103,6 +111,11 @@ export function createNode(deps: NodeDeps): NodeContext {
   const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
   const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
   let closing: Promise<void> | undefined;
+  // This instance's audit chain: replaced by a fresh one when found closed (its liveness lease lapsed and the checkpoint job closed it).
+  let auditChain = deps.auditChain;
+  let closedChain: string | undefined;
+  let inlineCheckpoints = true;
+  const started = deps.clock().toISOString();
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
   const node: NodeContext = {
     dataDir: deps.dataDir,
@@ -125,7 +138,9 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
-        if (deps.auditChain !== undefined) await closeAuditChain(node, deps.auditChain);
+        // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
+        inlineCheckpoints = true;
+        if (auditChain !== undefined) await closeAuditChain(node, auditChain);
         await deps.close?.();
       })()),
   };
@@ -160,13 +175,28 @@ export function createNode(deps: NodeDeps): NodeContext {
       append: async (fields, tx) => {
         const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
-        const log: AuditLog = {
+        const logOf = (chain: string | undefined): AuditLog => ({
           store: via.store,
           clock: node.clock,
-          chain: deps.auditChain,
-          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) },
-        };
-        return appendAudit(log, fields);
+          chain,
+          // What its chain-open records: when this instance started, and the chain it had before, if one was closed under it.
+          opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
+          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
+        });
+        const chain = auditChain;
+        try {
+          return await appendAudit(logOf(chain), fields);
+        } catch (error) {
+          // Never append after a close: a chain closed under this instance is left as it is, and a fresh one opened.
+          if (chain === undefined || !chainClosed(error)) throw error;
+          if (fields.type === 'chain-close') return undefined;
+          if (auditChain === chain) [closedChain, auditChain] = [chain, `urn:uuid:${randomUUID()}`];
+          return appendAudit(logOf(auditChain), fields);
+        }
+      },
+      chain: () => auditChain,
+      scheduleCheckpoints: (scheduled) => {
+        inlineCheckpoints = !scheduled;
       },
     }),
   });

@@ -5,8 +5,10 @@
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
  * node/serve-lock). While it serves, it runs the status-list re-signing job
- * on an interval (node/status-refresh; one instance of a fleet does the work), and the
- * credential renewal job when the node has a renewal policy (node/renew).
+ * on an interval (node/status-refresh; one instance of a fleet does the work),
+ * the credential renewal job when the node has a renewal policy (node/renew),
+ * and the audit jobs (node/audit-jobs: this instance's liveness lease, and
+ * the checkpoint job one instance of a fleet runs).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,7 @@ import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
 import { startRenewal } from '../node/renew.js';
+import { startAuditJobs } from '../node/audit-jobs.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
@@ -32,6 +35,12 @@ export interface ServeJobOptions {
   statusRefreshIntervalMs?: number | false;
   /** Run the credential renewal job every this many ms (default 5 minutes) when the node has a renewal policy; `false`: never. */
   renewalIntervalMs?: number | false;
+  /**
+   * Look for a due audit checkpoint every this many ms (default 10 s), under
+   * the `audit-checkpoint` lease; `false` runs no checkpoint job (appends
+   * checkpoint inline). The instance's liveness lease is renewed either way.
+   */
+  auditCheckpointIntervalMs?: number | false;
 }
 
 /**
@@ -57,6 +66,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
       let closing: Promise<void> | undefined;
       const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
       const renewal = options.renewalIntervalMs === false ? undefined : startRenewal(options.node, { intervalMs: options.renewalIntervalMs });
+      const auditJobs = startAuditJobs(options.node, { checkpointIntervalMs: options.auditCheckpointIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -68,6 +78,8 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
           })
             .then(() => refresh?.stop())
             .then(() => renewal?.stop())
+            // Before the node closes: its chain-close then signs a due checkpoint itself.
+            .then(() => auditJobs.stop())
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });

@@ -94,7 +94,8 @@ export function registerAudit(program: Command): void {
         printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}), chains });
       } else {
         const cp = result.lastCheckpoint;
-        const chains = result.chains.length === 1 ? '' : `${result.chains.length} chains, `;
+        const closed = result.chains.filter((chain) => chain.state === 'closed').length;
+        const chains = result.chains.length === 1 ? '' : `${result.chains.length} chains${closed === 0 ? '' : ` (${closed} closed)`}, `;
         const summary = `${chains}${result.entries} entries, last seq ${result.lastSeq}, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${
           cp ? ` (last at seq ${cp.seq}, ${cp.at})` : ''
         }`;
