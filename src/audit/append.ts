@@ -22,7 +22,7 @@ import { checkAuditFields, hashAuditEntry, readAuditEntry } from './entry.js';
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
-import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog } from './types.js';
+import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
 
 /**
  * Writes `chain-open`, entry 1 of a chain a log names. It takes the
@@ -49,6 +49,14 @@ async function openedAfter(tx: Store, chain: string): Promise<number | undefined
   const open = first === undefined ? undefined : readAuditEntry(first.entry)?.entry;
   const after = open?.type === 'chain-open' ? open.details?.afterCheckpoint : undefined;
   return typeof after === 'number' && Number.isSafeInteger(after) ? after : undefined;
+}
+
+/** {@link coverageOf} of `token`, kept in `memo` while the last checkpoint stays the same. */
+function memoizedCoverage(memo: AuditMemo | undefined, token: string): ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> {
+  if (memo?.coverage?.token === token) return memo.coverage.covered;
+  const covered = coverageOf(token);
+  if (memo !== undefined) memo.coverage = { token, covered };
+  return covered;
 }
 
 /** What {@link appendAudit} wrote. */
@@ -96,9 +104,10 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   }
   const clock = log.clock ?? systemClock;
   const { entry, hash, due } = await log.store.transaction(async (tx) => {
-    const chain = log.chain ?? (await storeAuditChain(tx));
+    const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
     let last = await tx.lastAuditEntry(chain);
-    if (last !== undefined && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
+    // Only an entry whose text names the type can be a chain-close: the others need no parse.
+    if (last !== undefined && last.entry.includes('"chain-close"') && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }
     const now = clock();
@@ -119,7 +128,7 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     if (log.checkpoints !== undefined && log.checkpoints.inline !== false) {
       const previous = await tx.lastAuditCheckpoint();
       // A checkpoint from before chains covers the store's own chain, the one a log without a chain of its own appends to.
-      const coverage = previous === undefined ? undefined : coverageOf(previous.token);
+      const coverage = previous === undefined ? undefined : memoizedCoverage(log.memo, previous.token);
       const covered = coverage?.get(chain)?.seq ?? (log.chain === undefined ? coverage?.get(BEFORE_CHAINS)?.seq : undefined) ?? 0;
       due = await checkpointDue(tx, previous, entry.seq - covered, now, log.checkpoints.policy);
     }

@@ -175,6 +175,20 @@ export interface AuditLog {
         inline?: boolean | undefined;
       }
     | undefined;
+  /**
+   * What one writer (a node) remembers between its appends, so each append
+   * reads and parses less: give the same object to every append of one
+   * writer, or none. Only what never changes once committed is kept.
+   */
+  memo?: AuditMemo | undefined;
+}
+
+/** See {@link AuditLog.memo}. Filled by `appendAudit`; start with `{}`. */
+export interface AuditMemo {
+  /** The store's own chain id, once read from committed settings (it never changes). */
+  storeChain?: string;
+  /** The last checkpoint token read, with what it covers (a token's coverage is a function of its text). */
+  coverage?: { token: string; covered: ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> };
 }
 
 /** Why verification stopped trusting the log at `firstBad.seq`. */

@@ -16,7 +16,7 @@ import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.j
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
-import type { AuditFields, AuditLog } from '../audit/types.js';
+import type { AuditFields, AuditLog, AuditMemo } from '../audit/types.js';
 import type { AppendedAudit } from '../audit/append.js';
 import { isLegateError } from '../errors/index.js';
 import type { KeyStore } from '../keys/keystore.js';
@@ -117,6 +117,8 @@ export function createNode(deps: NodeDeps): NodeContext {
   let inlineCheckpoints = true;
   const started = deps.clock().toISOString();
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
+  // What this node's appends remember between them (audit/types AuditMemo): instance state, like the caches above.
+  const auditMemo: AuditMemo = {};
   const node: NodeContext = {
     dataDir: deps.dataDir,
     organization: deps.organization,
@@ -182,6 +184,7 @@ export function createNode(deps: NodeDeps): NodeContext {
           // What its chain-open records: when this instance started, and the chain it had before, if one was closed under it.
           opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
           checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
+          memo: auditMemo,
         });
         const chain = auditChain;
         try {
