@@ -5,7 +5,9 @@
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
  * node/serve-lock). While it serves, it runs the status-list re-signing job
- * on an interval (node/status-refresh; one instance of a fleet does the work).
+ * on an interval (node/status-refresh; one instance of a fleet does the work),
+ * and the key-rotation policy (node/key-schedule: rotates keys past the
+ * `rotation.*` ages, retires rotated-out keys nothing live needs).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,7 @@ import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
+import { startKeyRotation } from '../node/key-schedule.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
@@ -28,6 +31,8 @@ export interface RunningServer {
 export interface ServeJobOptions {
   /** Re-sign status lists every this many ms (default 15 minutes); `false` runs no job (another process does). */
   statusRefreshIntervalMs?: number | false;
+  /** Apply the key-rotation policy and retire rotated-out keys every this many ms (default 15 minutes); `false` runs no job. */
+  keyRotationIntervalMs?: number | false;
 }
 
 /**
@@ -52,6 +57,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
       const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
+      const rotation = options.keyRotationIntervalMs === false ? undefined : startKeyRotation(options.node, { intervalMs: options.keyRotationIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -61,7 +67,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             // Idle keep-alive connections would hold close() open.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
-            .then(() => refresh?.stop())
+            .then(() => Promise.all([refresh?.stop(), rotation?.stop()]))
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });

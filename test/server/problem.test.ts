@@ -74,6 +74,8 @@ const EXPECTED: Record<string, number> = {
   ERR_INVALID_AUTHORIZATION_DETAILS: 400,
   ERR_UNSUPPORTED_GRANT_TYPE: 400,
   ERR_INVALID_CLIENT: 401,
+  ERR_LAST_KEY: 409,
+  ERR_KEY_ROTATION_UNSUPPORTED: 400,
 };
 
 describe('the HTTP status table', () => {
