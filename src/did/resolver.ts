@@ -76,7 +76,7 @@ export interface DidResolverOptions {
    * A cached document that names no key `kid` (a key rotated in since it was
    * cached) is fetched again, once, if it is at least this old, in ms; so a
    * rotation reaches a verifier at once, and a caller asking for unknown kids
-   * costs at most one fetch per DID per this time. Default 30 seconds.
+   * costs at most one fetch per DID per this time. Default 5 seconds.
    */
   kidMissRefetchMs?: number | undefined;
   /** Clock of the cache TTL and cooldown. Default the system clock. */
@@ -115,7 +115,7 @@ const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
 /** jose's `cooldownDuration` default: a failing DID costs one attempt per 30 s. */
 const DEFAULT_CACHE_COOLDOWN_MS = 30_000;
 const DEFAULT_CACHE_MAX_ENTRIES = 1000;
-const DEFAULT_KID_MISS_REFETCH_MS = 30_000;
+const DEFAULT_KID_MISS_REFETCH_MS = 5_000;
 
 const preview = (value: string) => clip(value, 32);
 

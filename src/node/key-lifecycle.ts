@@ -114,7 +114,7 @@ export interface KeyState {
    * When it may be retired: `forever` while a live credential with no
    * `validUntil` needs it; absent for a current or retired key.
    */
-  liveUntil?: string | 'forever';
+  liveUntil?: string;
 }
 
 /** Credentials by the kid that signed them: live ones only (unexpired at `now`, not revoked). */

@@ -1,7 +1,7 @@
 // The signature path's cached keys expire with the cached DID document: once
 // its TTL has run out, a rotated-out key stops verifying and the new one
 // verifies. Within the TTL the cached key answers without a fetch, and a kid
-// the cached document does not name fetches it again (at most once per 30 s).
+// the cached document does not name fetches it again (at most once per kidMissRefetchMs).
 //   alice (did:web:alice.example) rotates key-1 out for key-2.
 import type { DIDDocument } from 'did-resolver';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,7 @@ describe('cached verification keys', () => {
     const resolver = createDidResolver({
       clock: () => new Date(now),
       cacheTtlMs: 300_000,
+      kidMissRefetchMs: 30_000,
       fetch: () => {
         fetches++;
         return Promise.resolve(new Response(JSON.stringify(published), { headers: { 'content-type': 'application/did+json' } }));
@@ -63,7 +64,7 @@ describe('cached verification keys', () => {
     expect(codes(await didSignature(byOld, resolver, check))).toEqual([]);
     published = buildOrganizationDidDocument({ did: DID, keys: [{ kid: `${DID}#key-1`, publicKey: oldKey.publicKey }, { kid: `${DID}#key-2`, publicKey: newKey.publicKey }] });
 
-    now += 29_999; // the cached document is younger than the default 30 s: a miss is a miss, no fetch
+    now += 29_999; // the cached document is younger than 30 s: a miss is a miss, no fetch
     expect(codes(await didSignature(byNew, resolver, check))).toEqual(['ERR_KID_INVALID']);
     expect(fetches).toBe(1);
 
