@@ -5,7 +5,7 @@
  * organization's and each did:web agent's, listing every key of theirs that
  * is not retired (after a rotation the old key stays listed while anything
  * it signed can be live, so it still verifies; `node/key-retire` retires it
- * after, and `node/key-history` keeps it for audit verification). The same
+ * after, and `audit/key-history` keeps it for audit verification). The same
  * documents answer local resolution, so a node verifies its own credentials
  * with no server running. A retired agent's DID is deactivated: no document
  * (and no key) is served for it, the route answers 410 and local resolution

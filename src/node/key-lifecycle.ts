@@ -14,7 +14,7 @@
  *   the longest of these after the rotation (the *token grace*).
  *
  * Checkpoints it signed live for ever, but for audit only: a retired key
- * stays in the store, and `node/key-history` answers for it when the audit
+ * stays in the store, and `audit/key-history` answers for it when the audit
  * log is verified. A retirement (when, why, and for a compromise since when)
  * is kept in the store's settings (`key.retired:<kid>`), next to its audit
  * entry.

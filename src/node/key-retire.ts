@@ -5,7 +5,7 @@
  * (`node/key-lifecycle` says when: the credentials they signed have expired
  * or been revoked, and the token grace after their rotation has passed). A
  * retired key signs nothing, leaves the DID document and the JWKS, and is
- * kept in the store for audit verification (`node/key-history`); each
+ * kept in the store for audit verification (`audit/key-history`); each
  * retirement is a `key-retire` audit entry. `legate key rotate` runs this
  * after rotating, and `legate serve` on its key-rotation schedule
  * (`node/key-schedule`). A key a credential with no `validUntil` still

@@ -11,7 +11,6 @@ import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { organizationDocument, agentDocument } from '../../src/node/documents.js';
 import { issueToAgent } from '../../src/node/issue.js';
-import { keyHistoryResolver } from '../../src/node/key-history.js';
 import { keyStates } from '../../src/node/key-lifecycle.js';
 import { retireKeys } from '../../src/node/key-retire.js';
 import { revokeKey } from '../../src/node/key-revoke.js';
@@ -136,12 +135,9 @@ describe('rotating the organization key', () => {
     expect(await retireKeys(node)).toHaveLength(1);
     await checkpointAudit(node);
 
-    const history = await verifyAudit({ store: node.store, resolver: keyHistoryResolver(node) });
-    expect(history).toMatchObject({ ok: true, checkpoints: 2 });
-    // The current document alone no longer names the key that signed the first checkpoint.
-    const current = await verifyAudit({ store: node.store, resolver: node.resolver });
-    expect(current.ok).toBe(false);
-    expect(current.firstBad).toMatchObject({ reason: 'bad-checkpoint', code: 'ERR_KID_INVALID' });
+    // The key that signed the first checkpoint has left the document; the audit log reads it from the key history.
+    expect(await documentKids()).toEqual([`${ORG}#key-2`]);
+    expect(await verifyAudit({ store: node.store, resolver: node.resolver })).toMatchObject({ ok: true, checkpoints: 2 });
   });
 });
 

@@ -22,7 +22,6 @@ import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, print, printJson, println } from '../io.js';
 import { printIntegrityFailure } from './store.js';
-import { keyHistoryResolver } from '../../node/key-history.js';
 
 /** Output is written in chunks of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -83,8 +82,7 @@ export function registerAudit(program: Command): void {
         printIntegrityFailure(globals, integrity);
         return EXIT.failed;
       }
-      // Checkpoints signed by a key retired since still verify: the organization's key history, from the store (node/key-history).
-      const result = await verifyAudit({ store: node.store, resolver: keyHistoryResolver(node), fromCheckpoint });
+      const result = await verifyAudit({ store: node.store, resolver: node.resolver, fromCheckpoint });
       if (globals.json) {
         const { ok, lastSeq, entries, checkpoints, lastCheckpoint, firstBad, chains } = result;
         printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}), chains });
