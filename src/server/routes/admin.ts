@@ -3,7 +3,8 @@
  *
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
- * credentials, revoke, suspend and reinstate them. Thin over `legate/node`.
+ * credentials, revoke, suspend and reinstate them, rotate, revoke and list
+ * keys. Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -63,6 +64,23 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     const result = await node.services.statusLists.change(c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
+
+  // The key lifecycle (node/key-*): loaded on first use, as the CLI's `legate key` is.
+  app.get('/keys', async (c) => c.json(await (await import('../../node/key-lifecycle.js')).keyStates(node)));
+
+  app.post('/keys/rotate', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string }>('admin-key-rotate-request.json'), async (c) => {
+    const { rotateAgentKey, rotateOrganizationKey } = await import('../../node/key-rotate.js');
+    const { agent } = c.req.valid('json');
+    const rotation = agent === undefined ? await rotateOrganizationKey(node) : await rotateAgentKey(node, agent);
+    return c.json({ ...rotation, retired: await (await import('../../node/key-retire.js')).retireKeys(node) });
+  });
+
+  app.post('/keys/revoke', readJson(maxBodyLength), schemaBody<{ kid: string; compromisedSince: string }>('admin-key-revoke-request.json'), async (c) => {
+    const { kid, compromisedSince } = c.req.valid('json');
+    return c.json(await (await import('../../node/key-revoke.js')).revokeKey(node, kid, { compromisedSince }));
+  });
+
+  app.post('/keys/retire', ...empty, async (c) => c.json(await (await import('../../node/key-retire.js')).retireKeys(node)));
 
   return app;
 }
