@@ -22,11 +22,11 @@
 
 import { parseDuration, longestMs } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
+import { getBit } from '../status/bitstring.js';
 import { STATUS_LIST_VALIDITY } from '../status/policy.js';
 import type { CredentialRecord, KeyRecord, KeyStatus } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { TRUST_LIST_VALIDITY } from './registry.js';
-import { credentialStatus } from './status.js';
 
 /** The setting holding one key's retirement, as JSON ({@link KeyRetirement}). */
 export const KEY_RETIRED_SETTING = (kid: string): string => `key.retired:${kid}`;
@@ -120,16 +120,32 @@ export interface KeyState {
 /** Credentials by the kid that signed them: live ones only (unexpired at `now`, not revoked). */
 async function liveCredentialsByKid(ctx: NodeContext, now: Date): Promise<Map<string, CredentialRecord[]>> {
   const byKid = new Map<string, CredentialRecord[]>();
+  // Each list's bits read once for the whole scan, not once per credential.
+  const lists = new Map<string, Promise<Uint8Array | undefined>>();
+  const bitsOf = (id: string) => {
+    let bits = lists.get(id);
+    if (bits === undefined) lists.set(id, (bits = ctx.store.getStatusList(id).then((l) => l?.bits)));
+    return bits;
+  };
   for (const record of await ctx.store.listCredentials()) {
     if (record.validUntil !== undefined && Date.parse(record.validUntil) <= now.getTime()) continue;
     const kid = signingKidOf(record);
     if (kid === undefined) continue;
-    if ((await ctx.store.getStatusAllocations(record.id)).length > 0 && (await credentialStatus(ctx, record.id)).revoked) continue;
+    const revocation = (await ctx.store.getStatusAllocations(record.id)).find((a) => a.purpose === 'revocation');
+    const bits = revocation === undefined ? undefined : await bitsOf(revocation.listId);
+    if (revocation !== undefined && bits !== undefined && getBit(bits, revocation.index)) continue;
     const list = byKid.get(kid) ?? [];
     list.push(record);
     byKid.set(kid, list);
   }
   return byKid;
+}
+
+/** Whether some controller has an active key besides its newest: only then may a key be due for retirement. */
+export async function hasRotatedOutKeys(ctx: Pick<NodeContext, 'store'>): Promise<boolean> {
+  const active = new Map<string, number>();
+  for (const key of await ctx.store.listKeys()) if (key.status === 'active') active.set(key.controller, (active.get(key.controller) ?? 0) + 1);
+  return [...active.values()].some((n) => n > 1);
 }
 
 /**

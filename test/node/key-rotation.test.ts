@@ -15,7 +15,7 @@ import { keyStates } from '../../src/node/key-lifecycle.js';
 import { retireKeys } from '../../src/node/key-retire.js';
 import { revokeKey } from '../../src/node/key-revoke.js';
 import { rotateAgentKey, rotateOrganizationKey } from '../../src/node/key-rotate.js';
-import { KEY_ROTATION_LEASE, runKeyRotation } from '../../src/node/key-schedule.js';
+import { KEY_ROTATION_LEASE, runKeyRotation, startKeyRotation } from '../../src/node/key-schedule.js';
 import { publishedJwks } from '../../src/node/oauth/metadata.js';
 import { presentAsAgent } from '../../src/node/present.js';
 import { accredit, publishedTrustList } from '../../src/node/registry.js';
@@ -127,6 +127,15 @@ describe('rotating the organization key', () => {
     expect(await documentKids()).toContain(`${ORG}#key-1`);
   });
 
+  it('lets a revoked credential go: only live credentials hold the old key', async () => {
+    const issued = await issueToAgent(node, { agent: 'alice', capabilities: [refund] }); // 30 days
+    await rotateOrganizationKey(node);
+    now = new Date(NOW.getTime() + 2 * DAY);
+    expect(await retireKeys(node)).toEqual([]);
+    await changeStatus(node, issued.id, 'revoke');
+    expect(await retireKeys(node)).toEqual([{ kid: `${ORG}#key-1`, controller: ORG }]);
+  });
+
   it('keeps checkpoints signed by a retired key verifiable through the key history', async () => {
     await issueToAgent(node, { agent: 'alice', capabilities: [refund], validFor: 'P1D' });
     expect((await checkpointAudit(node)).checkpoint).toBeDefined();
@@ -158,6 +167,16 @@ describe('the scheduled policy', () => {
     expect(quarter.rotated.map((r) => r.newKid)).toEqual([`${ORG}#key-2`, 'did:web:acme.example:agents:alice#key-3']);
     // alice's key-1 signed nothing still live: retired in the same run.
     expect(quarter.retired.map((r) => r.kid)).toContain('did:web:acme.example:agents:alice#key-1');
+  });
+
+  it('runs under serve as a schedule: a rotation due at start-up happens at once', async () => {
+    await setSharedSetting(node.store, 'rotation.organizationKey', 'P1D');
+    now = new Date(NOW.getTime() + DAY);
+    const warnings: unknown[] = [];
+    const schedule = startKeyRotation(node, { intervalMs: 3_600_000, onError: (e) => warnings.push(e) });
+    await schedule.stop();
+    expect(warnings).toEqual([]);
+    expect(await documentKids()).toEqual([`${ORG}#key-1`, `${ORG}#key-2`]);
   });
 
   it('refuses a rotation setting that is not a duration', async () => {
