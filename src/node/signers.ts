@@ -8,7 +8,7 @@
  * while it is active ({@link agentSigner}'s `kid`).
  */
 
-import { legateError } from '../errors/index.js';
+import { isLegateError, legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
@@ -37,8 +37,12 @@ export async function signerFor(ctx: NodeContext, did: string): Promise<Signer> 
  */
 export async function agentSigner(ctx: NodeContext, agent: Pick<AgentRecord, 'did'>, kid?: string): Promise<Signer> {
   if (kid !== undefined && kid.startsWith(`${agent.did}#`)) {
-    const key = await ctx.keys.get(kid);
-    if (key?.status === 'active' && key.controller === agent.did) return ctx.keys.signer(kid);
+    // One read, as signing with the agent's one key always took: a retired or unknown key falls back to the newest.
+    const signer = await ctx.keys.signer(kid).catch((error: unknown) => {
+      if (isLegateError(error) && (error.code === 'ERR_KEY_UNAVAILABLE' || error.code === 'ERR_NOT_FOUND')) return undefined;
+      throw error;
+    });
+    if (signer !== undefined) return signer;
   }
   return ctx.keys.newestSigner(agent.did);
 }
