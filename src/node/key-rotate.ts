@@ -15,9 +15,9 @@
  * an agent keeps signing a session's actions with the key the session is
  * bound to while it is active (`node/signers` `agentSigner`).
  *
- * A did:key agent cannot be rotated: its DID is its key, so a new key is a
- * new agent (`ERR_KEY_ROTATION_UNSUPPORTED`; create a new agent and issue
- * its capabilities to it).
+ * A did:key agent cannot be rotated in place: its DID is its key, so a new
+ * key is a new agent (`ERR_KEY_ROTATION_UNSUPPORTED` here;
+ * `node/key-rotate-did-key` rotates it into a successor).
  */
 
 import { legateError } from '../errors/index.js';
@@ -98,13 +98,14 @@ export function rotateOrganizationKey(ctx: NodeContext): Promise<KeyRotation> {
  * old one (while what it signed is live), and the agent signs with the new
  * one (a session opened before keeps its key until it ends).
  * @throws LegateError `ERR_NOT_FOUND` for an unknown agent, `ERR_CONFLICT`
- * for a retired one, `ERR_KEY_ROTATION_UNSUPPORTED` for a did:key agent.
+ * for a retired one, `ERR_KEY_ROTATION_UNSUPPORTED` for a did:key agent (see
+ * `rotateDidKeyAgent`).
  */
 export async function rotateAgentKey(ctx: NodeContext, name: string): Promise<KeyRotation> {
   const agent = await getAgent(ctx, name);
   if (agent.status === 'retired') throw legateError('ERR_CONFLICT', `agent ${name} is retired`, { claim: 'agent', reason: 'retired' });
   if (agent.method !== 'web') {
-    throw legateError('ERR_KEY_ROTATION_UNSUPPORTED', `agent ${name} is a did:key agent: its DID is its key, so a new key is a new agent (create one and issue its capabilities to it)`, {
+    throw legateError('ERR_KEY_ROTATION_UNSUPPORTED', `agent ${name} is a did:key agent: its DID is its key, so it rotates into a new agent (legate key rotate --agent ${name} --as <new-name>)`, {
       claim: 'agent',
     });
   }

@@ -52,13 +52,20 @@ describe('legate key rotate|list|revoke|retire', () => {
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
   });
 
-  it("rotates a did:web agent's key, refuses a did:key agent with ERR_KEY_ROTATION_UNSUPPORTED, and retires nothing early", async () => {
+  it("rotates a did:web agent's key, refuses a did:key agent in place with ERR_KEY_ROTATION_UNSUPPORTED but rotates it into a successor, and retires nothing early", async () => {
     const agent = await legate([...d, 'key', 'rotate', '--agent', 'alice', '--json']);
     expect(agent.code, agent.stderr).toBe(0);
     expect(agent.json()).toMatchObject({ controller: ALICE, agent: 'alice', oldKid: `${ALICE}#key-1`, newKid: `${ALICE}#key-2` });
     const didKey = await legate([...d, 'key', 'rotate', '--agent', 'carol', '--json']);
     expect(didKey.code).toBe(2);
     expect(didKey.json()).toMatchObject({ error: { code: 'ERR_KEY_ROTATION_UNSUPPORTED' } });
+    const successor = await legate([...d, 'key', 'rotate', '--agent', 'carol', '--as', 'carol-2', '--json']);
+    expect(successor.code, successor.stderr).toBe(0);
+    expect(successor.json()).toMatchObject({ agent: 'carol', successor: 'carol-2', reissued: [], notReissued: [] });
+    expect((successor.json() as { newDid: string }).newDid).toMatch(/^did:key:z6Mk/);
+    const alone = await legate([...d, 'key', 'rotate', '--as', 'carol-3', '--json']);
+    expect(alone.code).toBe(2);
+    expect(alone.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
     const retire = await legate([...d, 'key', 'retire', '--json']);
     expect(retire.code).toBe(0);
     expect(retire.json()).toEqual([]);

@@ -57,6 +57,12 @@ describe('/admin/keys', () => {
     const didKey = await call('POST', '/admin/keys/rotate', { agent: 'helper' });
     expect(didKey.status).toBe(400);
     expect(await didKey.json()).toMatchObject({ code: 'ERR_KEY_ROTATION_UNSUPPORTED' });
+    const successor = await call('POST', '/admin/keys/rotate', { agent: 'helper', successor: 'helper-2' });
+    expect(successor.status).toBe(200);
+    expect(await successor.json()).toMatchObject({ agent: 'helper', successor: 'helper-2' });
+    const orphan = await call('POST', '/admin/keys/rotate', { successor: 'helper-3' });
+    expect(orphan.status).toBe(400);
+    expect(await orphan.json()).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     const unknown = await call('POST', '/admin/keys/rotate', { agnet: 'alice' });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ code: 'ERR_SCHEMA' });

@@ -9,10 +9,12 @@
  */
 
 import type { Command } from 'commander';
+import { legateError } from '../../errors/index.js';
 import { keyStates } from '../../node/key-lifecycle.js';
 import { retireKeys } from '../../node/key-retire.js';
 import { revokeKey } from '../../node/key-revoke.js';
-import { rotateAgentKey, rotateOrganizationKey } from '../../node/key-rotate.js';
+import type { DidKeyRotation } from '../../node/key-rotate-did-key.js';
+import { rotateAgentKey, rotateOrganizationKey, type KeyRotation } from '../../node/key-rotate.js';
 import { action, withNode } from '../command.js';
 import { EXIT, printJson, println } from '../io.js';
 
@@ -22,14 +24,23 @@ export function registerKey(program: Command): void {
   const rotate = key
     .command('rotate')
     .description("rotate the organization's key (or a did:web agent's): a new key signs from now on; the old one stays in the DID document while what it signed is live")
-    .option('--agent <name>', "rotate this agent's key instead");
-  action(rotate, async (globals, flags: { agent?: string }) =>
+    .option('--agent <name>', "rotate this agent's key instead")
+    .option('--as <new-name>', 'a did:key agent: the successor agent it rotates into (its live credentials are reissued to it)');
+  action(rotate, async (globals, flags: { agent?: string; as?: string }) =>
     withNode(globals, async (node) => {
-      const rotation = flags.agent === undefined ? await rotateOrganizationKey(node) : await rotateAgentKey(node, flags.agent);
+      if (flags.as !== undefined && flags.agent === undefined) throw legateError('ERR_INVALID_ARGUMENT', '--as names the successor of a did:key agent: give --agent too', { claim: '--as' });
+      const rotation: KeyRotation | DidKeyRotation =
+        flags.agent === undefined
+          ? await rotateOrganizationKey(node)
+          : flags.as === undefined
+            ? await rotateAgentKey(node, flags.agent)
+            : await (await import('../../node/key-rotate-did-key.js')).rotateDidKeyAgent(node, flags.agent, flags.as);
       const retired = await retireKeys(node);
       if (globals.json) printJson({ ...rotation, retired });
       else {
         println(`rotated ${rotation.controller}: ${rotation.oldKid} -> ${rotation.newKid}`);
+        const successor = 'reissued' in rotation ? (rotation as DidKeyRotation) : undefined;
+        if (successor !== undefined) println(`successor agent ${successor.successor} (${successor.newDid}); reissued ${successor.reissued.length} credential(s)`);
         println(`re-signed ${rotation.statusLists.length} status list(s)${rotation.trustList ? ' and the trust list' : ''}`);
         for (const r of retired) println(`retired ${r.kid}`);
       }

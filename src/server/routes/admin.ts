@@ -13,6 +13,7 @@
  */
 
 import { Hono } from 'hono';
+import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import type { DelegateFromAgentOptions } from '../../node/delegate.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
@@ -68,10 +69,16 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
   // The key lifecycle (node/key-*): loaded on first use, as the CLI's `legate key` is.
   app.get('/keys', async (c) => c.json(await (await import('../../node/key-lifecycle.js')).keyStates(node)));
 
-  app.post('/keys/rotate', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string }>('admin-key-rotate-request.json'), async (c) => {
+  app.post('/keys/rotate', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string; successor?: string }>('admin-key-rotate-request.json'), async (c) => {
     const { rotateAgentKey, rotateOrganizationKey } = await import('../../node/key-rotate.js');
-    const { agent } = c.req.valid('json');
-    const rotation = agent === undefined ? await rotateOrganizationKey(node) : await rotateAgentKey(node, agent);
+    const { agent, successor } = c.req.valid('json');
+    if (successor !== undefined && agent === undefined) throw legateError('ERR_INVALID_ARGUMENT', 'successor names the successor of a did:key agent: give agent too', { claim: 'successor' });
+    const rotation =
+      agent === undefined
+        ? await rotateOrganizationKey(node)
+        : successor === undefined
+          ? await rotateAgentKey(node, agent)
+          : await (await import('../../node/key-rotate-did-key.js')).rotateDidKeyAgent(node, agent, successor);
     return c.json({ ...rotation, retired: await (await import('../../node/key-retire.js')).retireKeys(node) });
   });
 
