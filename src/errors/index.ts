@@ -182,7 +182,7 @@ export const ERROR_TABLE = {
   ERR_UNSUPPORTED_GRANT_TYPE: { kind: 'input', status: 400, description: 'The grant type or token type is not supported.' },
   ERR_INVALID_CLIENT: { kind: v, status: 401, description: 'Client authentication failed (unknown client, bad assertion, wrong client_id).' },
   ERR_LAST_KEY: { kind: 'base', status: 409, description: "The organization's only active key cannot be revoked: rotate first." },
-  ERR_KEY_ROTATION_UNSUPPORTED: { kind: 'input', status: 400, description: "A did:key agent's key is its DID: it cannot be rotated in place (rotate it into a new agent)." },
+  ERR_KEY_ROTATION_UNSUPPORTED: { kind: 'input', status: 400, description: "A did:key agent's key is its DID: it rotates into a new agent, not in place." },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */
