@@ -13,7 +13,7 @@ import type { AuditBundle } from './bundle.js';
 import type { AuditEntryQuery, AuditEntryRecord, Store } from '../store/types.js';
 
 /** What `verifyAudit` reads of a store. */
-export type AuditVerifierReads = Pick<Store, 'listAuditEntries' | 'listAuditChains' | 'listAuditCheckpoints' | 'getOrganization' | 'getSetting'>;
+export type AuditVerifierReads = Pick<Store, 'listAuditEntries' | 'listAuditChains' | 'listAuditCheckpoints' | 'getOrganization' | 'getSetting' | 'listKeys'>;
 
 const bySeq = (a: AuditEntryRecord, b: AuditEntryRecord) => a.seq - b.seq;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -81,5 +81,7 @@ export function bundleReads(bundle: AuditBundle): AuditVerifierReads {
     listAuditCheckpoints: () => Promise.resolve(checkpoints),
     getOrganization: () => Promise.resolve({ did: bundle.organization.did, domain: '', name: '', createdAt: bundle.exportedAt }),
     getSetting: (name) => Promise.resolve(settings.get(name)),
+    // No key history beyond the bundle's own: its keys (retired ones with their spans) are what resolution gives.
+    listKeys: () => Promise.resolve([]),
   };
 }

@@ -43,6 +43,7 @@ import { isRecord } from '../lib/assert.js';
 import type { Store } from '../store/types.js';
 import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
+import { withKeyHistory } from './key-history.js';
 import { checkpointHash } from './heads.js';
 import { readAuditEntry } from './entry.js';
 import { locateDivergence, type SignedCheckpoint } from './locate.js';
@@ -94,7 +95,8 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   if (records.length === 0) return signed;
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw legateError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
-  const resolver = memoize(options.resolver);
+  // Checkpoints signed by a key retired since still verify: the issuer's key history, from the store (audit/key-history).
+  const resolver = memoize(withKeyHistory(store, issuer, options.resolver));
   // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
   let log = await auditLogId(store);
   let before: string | undefined;

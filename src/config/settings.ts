@@ -106,6 +106,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'oauth.dpopMaxAge', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 120, doc: 'oldest DPoP proof (`iat`) accepted, before the clock skew' },
   { name: 'oauth.nonceLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'how long a nonce the authorization server hands out (`DPoP-Nonce`) stays usable' },
   { name: 'oauth.clockSkew', type: 'duration', unit: 's', min: 0, max: 600, scope: 'shared', default: 60, doc: 'clock skew allowed on every time claim the OAuth endpoints check (DPoP `iat`, presentations, client assertions)' },
+  { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
+  { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];
 
 /** The row named `name`, or undefined. */

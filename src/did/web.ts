@@ -245,7 +245,10 @@ export interface AgentDidDocumentInput {
   did: string;
   /** The organization's did:web: the document's top-level `controller`. */
   controller: string;
-  key: DidDocumentKey;
+  /** The agent's key; or give `keys`. */
+  key?: DidDocumentKey | undefined;
+  /** Every key to list (oldest first), e.g. the new key and a rotated-out one still live; at least one. Wins over `key`. */
+  keys?: readonly DidDocumentKey[] | undefined;
   /** Absolute URL of the agent's handshake endpoint: https, or http for a loopback host. */
   serviceEndpoint: string;
 }
@@ -335,8 +338,10 @@ function requireServiceEndpoint(endpoint: string): void {
 
 /**
  * The DID document of a registered agent: top-level `controller` is the
- * organization (DID Core §5.1.2), the agent's own key (controlled by the
- * agent DID) is under `authentication` and `assertionMethod`, and a service
+ * organization (DID Core §5.1.2), the agent's own keys (controlled by the
+ * agent DID: its current key, and after a rotation the old one while
+ * anything it signed can be live) are under `authentication` and
+ * `assertionMethod`, and a service
  * entry `<did>#ace` of type `LegateAceEndpoint` advertises its handshake
  * endpoint (DID Core §5.4).
  *
@@ -357,18 +362,22 @@ export function buildAgentDidDocument(input: AgentDidDocumentInput): DIDDocument
   requireDidWeb(did, 'did');
   requireDidWeb(controller, 'controller');
   if (controller === did) throw invalid('an agent cannot be its own controller', 'controller');
-  const method = multikeyMethod(absoluteKid(did, key.kid), did, key.publicKey);
+  const keys = input.keys ?? (key === undefined ? [] : [key]);
+  if (typeof keys !== 'object' || keys === null || keys.length === 0) throw invalid('an agent document needs at least one key', 'keys');
+  const methods = keys.map((k) => multikeyMethod(absoluteKid(did, k.kid), did, k.publicKey));
+  const ids = methods.map((m) => m.id);
+  if (new Set(ids).size !== ids.length) throw invalid('duplicate kid in keys', 'keys');
   const serviceId = `${did}#${ACE_SERVICE_FRAGMENT}`;
-  if (method.id === serviceId) throw invalid(`kid #${ACE_SERVICE_FRAGMENT} is reserved for the service entry`, 'kid');
+  if (ids.includes(serviceId)) throw invalid(`kid #${ACE_SERVICE_FRAGMENT} is reserved for the service entry`, 'kid');
   requireServiceEndpoint(serviceEndpoint);
   const service: Service = { id: serviceId, type: ACE_SERVICE_TYPE, serviceEndpoint };
   return {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
     controller,
-    verificationMethod: [method],
-    authentication: [method.id],
-    assertionMethod: [method.id],
+    verificationMethod: methods,
+    authentication: [...ids],
+    assertionMethod: [...ids],
     service: [service],
   };
 }

@@ -7,9 +7,9 @@
  * one already covers it), then writes every chain up to the head that
  * checkpoint signs: entries another instance appends meanwhile come in the
  * next export, never unsigned in this one. The keys are the organization's
- * (each with the time it was made, and `until` unknown while the store
- * keeps no retirement time: key rotation adds it) plus any other key a
- * checkpoint names that the store still holds.
+ * (each from the time it was made `until` its successor was, once rotated
+ * out: the newest key signs checkpoints) plus any other key a checkpoint
+ * names that the store still holds.
  *
  * With `fromCheckpoint`, the bundle starts at that checkpoint: its
  * checkpoints from there on, and each chain from the head it signs (what
@@ -110,9 +110,12 @@ export async function exportAuditBundle(ctx: NodeContext, options: ExportAuditBu
   }
 
   const keys: AuditBundleKey[] = [];
-  for (const record of await store.listKeys(organization.did)) {
+  // Oldest first: a key stops signing when its successor is made (node/key-rotate), so that is where its span ends.
+  const own = await store.listKeys(organization.did);
+  for (const [i, record] of own.entries()) {
     const key = keyOf(record);
-    if (key !== undefined) keys.push(key);
+    const next = own[i + 1];
+    if (key !== undefined) keys.push(next === undefined ? key : { ...key, until: next.createdAt });
   }
   for (const checkpoint of checkpoints) {
     let kid: unknown;

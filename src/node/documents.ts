@@ -2,8 +2,10 @@
  * @module node/documents
  *
  * The DID documents a node publishes, built from its store: the
- * organization's (every key it ever had stays listed so credentials signed
- * before a rotation still verify) and each did:web agent's. The same
+ * organization's and each did:web agent's, listing every key of theirs that
+ * is not retired (after a rotation the old key stays listed while anything
+ * it signed can be live, so it still verifies; `node/key-retire` retires it
+ * after, and `audit/key-history` keeps it for audit verification). The same
  * documents answer local resolution, so a node verifies its own credentials
  * with no server running. A retired agent's DID is deactivated: no document
  * (and no key) is served for it, the route answers 410 and local resolution
@@ -44,7 +46,7 @@ export function aceEndpoint(domain: string): string {
 }
 
 export async function organizationDocument(store: KeyRepository, org: OrganizationRecord): Promise<DIDDocument> {
-  const keys = await store.listKeys(org.did);
+  const keys = (await store.listKeys(org.did)).filter((k) => k.status !== 'retired');
   return buildOrganizationDidDocument({
     did: org.did,
     keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
@@ -54,12 +56,12 @@ export async function organizationDocument(store: KeyRepository, org: Organizati
 /** A did:web agent's document; undefined for a did:key agent, and for a retired one (its DID is deactivated). */
 export async function agentDocument(store: KeyRepository, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
   if (agent.method !== 'web' || agent.status === 'retired') return undefined;
-  const key = await store.getKey(agent.kid);
-  if (key === undefined) return undefined;
+  const keys = (await store.listKeys(agent.did)).filter((k) => k.status !== 'retired');
+  if (keys.length === 0) return undefined;
   return buildAgentDidDocument({
     did: agent.did,
     controller: org.did,
-    key: { kid: key.kid, publicKey: publicKey(key) },
+    keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
     serviceEndpoint: aceEndpoint(org.domain),
   });
 }

@@ -90,3 +90,10 @@ export { sweepNode, startSweeper, usageExpiry, SWEEP_INTERVAL_MS } from './sweep
 export { assertStoreIntact, checkNodeDatabase } from './integrity.js';
 export { migrateNodeStore, type StoreMigration } from './store-migrate.js';
 export { flushRefusals, REFUSALS_PER_MINUTE, REFUSALS_PER_PEER_PER_MINUTE } from './audit.js';
+// The key lifecycle (#17 item 1): rotation, retirement, compromise revocation, the scheduled policy.
+export { rotateOrganizationKey, rotateAgentKey, type KeyRotation } from './key-rotate.js';
+export { rotateDidKeyAgent, type DidKeyRotation } from './key-rotate-did-key.js';
+export { retireKeys, type RetiredKey } from './key-retire.js';
+export { revokeKey, type KeyRevocation } from './key-revoke.js';
+export { keyStates, signingKidOf, tokenGraceMs, type KeyState, type KeyRetirement } from './key-lifecycle.js';
+export { runKeyRotation, startKeyRotation, KEY_ROTATION_LEASE, DEFAULT_KEY_ROTATION_INTERVAL_MS, type KeyRotationRun, type KeyRotationSchedule } from './key-schedule.js';

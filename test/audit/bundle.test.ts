@@ -66,6 +66,29 @@ describe('exportAuditBundle and verifyAuditBundle', () => {
     expect((await verifyAuditBundle(bundle, { trustedKeys: [thumbprint] })).ok).toBe(true);
   });
 
+  it("across a key rotation: the old key's span ends when its successor is made, and checkpoints of both verify", async () => {
+    an.advance(KEY_SPAN_SKEW_MS + 1000);
+    await appendSamples(an.node, 3);
+    await checkpointAudit(an.node); // signed by key-1, a while after it was made
+    an.advance(KEY_SPAN_SKEW_MS + 1000);
+    const { rotateOrganizationKey } = await import('../../src/node/key-rotate.js');
+    await rotateOrganizationKey(an.node);
+    an.advance(KEY_SPAN_SKEW_MS + 1000);
+    await appendSamples(an.node, 2);
+    const bundle = await exportAuditBundle(an.node); // signed by the new key
+    const [old, current] = bundle.keys;
+    expect(old).toMatchObject({ kid: 'did:web:acme.example#key-1', until: current!.from });
+    expect(current!.until).toBeUndefined();
+    const kids = bundle.checkpoints.map((c) => decodeCompactJws(c.token).header.kid);
+    expect(kids[0]).toBe(old!.kid);
+    expect(kids.at(-1)).toBe(current!.kid);
+    expect(await verifyAuditBundle(readAuditBundle(JSON.stringify(bundle)))).toMatchObject({ ok: true });
+    // A checkpoint the old key signed after its span ended is refused: moving the span's end before it breaks the bundle.
+    const early = copy(bundle);
+    early.keys[0]!.until = bundle.keys[0]!.from!;
+    expect(await verifyAuditBundle(early)).toMatchObject({ ok: false });
+  });
+
   it('exports from a checkpoint: its checkpoints and each chain from the head it signs', async () => {
     await appendSamples(an.node, 6);
     await checkpointAudit(an.node);

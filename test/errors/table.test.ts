@@ -80,6 +80,8 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_UNSUPPORTED_GRANT_TYPE: InputError,
   ERR_INVALID_CLIENT: VerificationError,
   ERR_NOT_READY: StoreError,
+  ERR_LAST_KEY: LegateError,
+  ERR_KEY_ROTATION_UNSUPPORTED: InputError,
 };
 
 const CLASSES = [LegateError, VerificationError, InputError, TimeError, StoreError];

@@ -94,6 +94,9 @@ describe('admin request bodies', () => {
       '/admin/credentials': ['/admin/credentials', { agent: 'alice', capabilities: [refund], format: 'di' }, { agent: 'alice', capabilities: [refund], validFor: 30 }, 'ERR_SCHEMA', '/validFor must be string'],
       '/admin/delegations': ['/admin/delegations', { ...delegation, format: 'di' }, { ...delegation, maxDepth: 'one' }, 'ERR_SCHEMA', '/maxDepth must be integer'],
       '/admin/credentials/:id/:change{revoke|suspend|reinstate}': [`/admin/credentials/${credential}/suspend`, { note: 'x' }, 'suspend', 'ERR_MALFORMED', 'must be a JSON object'],
+      '/admin/keys/rotate': ['/admin/keys/rotate', { agnet: 'alice' }, { agent: 7 }, 'ERR_SCHEMA', '/agent must be string'],
+      '/admin/keys/revoke': ['/admin/keys/revoke', { kid: 'did:web:acme.example#key-1', compromisedSince: '2026-03-01T00:00:00Z', force: true }, { kid: 1, compromisedSince: '2026-03-01T00:00:00Z' }, 'ERR_SCHEMA', '/kid must be string'],
+      '/admin/keys/retire': ['/admin/keys/retire', { all: true }, [], 'ERR_MALFORMED', 'must be a JSON object'],
     };
     const declared = app.routes.filter((r) => r.method === 'POST' && r.path.startsWith('/admin/')).map((r) => r.path);
     expect(new Set(declared)).toEqual(new Set(Object.keys(table)));

@@ -75,6 +75,8 @@ const EXPECTED: Record<string, number> = {
   ERR_UNSUPPORTED_GRANT_TYPE: 400,
   ERR_INVALID_CLIENT: 401,
   ERR_NOT_READY: 503,
+  ERR_LAST_KEY: 409,
+  ERR_KEY_ROTATION_UNSUPPORTED: 400,
 };
 
 describe('the HTTP status table', () => {

@@ -4,8 +4,8 @@
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
  * credentials, revoke, suspend and reinstate them, list them (the
- * inventory, `admin-credentials.ts`), run the renewal job. Thin over
- * `legate/node`.
+ * inventory, `admin-credentials.ts`), run the renewal job, rotate, revoke
+ * and list keys. Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -14,6 +14,7 @@
  */
 
 import { Hono } from 'hono';
+import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import type { DelegateFromAgentOptions } from '../../node/delegate.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
@@ -74,5 +75,28 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
   });
 
   credentialInventoryRoutes(app, node);
+  // The key lifecycle (node/key-*): loaded on first use, as the CLI's `legate key` is.
+  app.get('/keys', async (c) => c.json(await (await import('../../node/key-lifecycle.js')).keyStates(node)));
+
+  app.post('/keys/rotate', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string; successor?: string }>('admin-key-rotate-request.json'), async (c) => {
+    const { rotateAgentKey, rotateOrganizationKey } = await import('../../node/key-rotate.js');
+    const { agent, successor } = c.req.valid('json');
+    if (successor !== undefined && agent === undefined) throw legateError('ERR_INVALID_ARGUMENT', 'successor names the successor of a did:key agent: give agent too', { claim: 'successor' });
+    const rotation =
+      agent === undefined
+        ? await rotateOrganizationKey(node)
+        : successor === undefined
+          ? await rotateAgentKey(node, agent)
+          : await (await import('../../node/key-rotate-did-key.js')).rotateDidKeyAgent(node, agent, successor);
+    return c.json({ ...rotation, retired: await (await import('../../node/key-retire.js')).retireKeys(node) });
+  });
+
+  app.post('/keys/revoke', readJson(maxBodyLength), schemaBody<{ kid: string; compromisedSince: string }>('admin-key-revoke-request.json'), async (c) => {
+    const { kid, compromisedSince } = c.req.valid('json');
+    return c.json(await (await import('../../node/key-revoke.js')).revokeKey(node, kid, { compromisedSince }));
+  });
+
+  app.post('/keys/retire', ...empty, async (c) => c.json(await (await import('../../node/key-retire.js')).retireKeys(node)));
+
   return app;
 }
