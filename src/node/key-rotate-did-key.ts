@@ -39,20 +39,21 @@ export interface DidKeyRotation extends KeyRotation {
 }
 
 /** The issue options that reproduce a stored credential for another agent, or undefined when it is not a root credential of the organization. */
-function reissueOptions(token: string, format: string, now: Date): Omit<IssueToAgentOptions, 'agent'> | undefined {
+function reissueOptions(token: string, format: string): Omit<IssueToAgentOptions, 'agent'> | undefined {
   const { stated, decoded } = readUnverifiedForm(token);
   const subject = stated?.credentialSubject as
-    | { capabilities?: Capability[]; constraints?: Constraints; delegation?: Delegation; agent?: { version?: string } }
+    | { capabilities?: Capability[]; constraints?: Constraints; delegation?: Delegation; agent?: { version?: string }; owner?: string; lineage?: string }
     | undefined;
-  if (subject?.capabilities === undefined || subject.delegation?.parent !== undefined) return undefined;
-  const validUntil = typeof stated?.validUntil === 'string' ? Date.parse(stated.validUntil) : Number.NaN;
-  const seconds = Math.floor((validUntil - now.getTime()) / 1000);
+  if (subject?.capabilities === undefined || subject.delegation?.parent !== undefined || typeof stated?.id !== 'string') return undefined;
   return {
     capabilities: subject.capabilities,
     ...(subject.constraints === undefined ? {} : { constraints: subject.constraints }),
     ...(subject.delegation === undefined ? {} : { delegation: subject.delegation }),
     ...(subject.agent?.version === undefined ? {} : { agentVersion: subject.agent.version }),
-    ...(Number.isNaN(seconds) ? {} : { validFor: `PT${Math.max(1, seconds)}S` }),
+    ...(typeof subject.owner === 'string' ? { owner: subject.owner } : {}),
+    // The same expiry (none stays none: never stranded), and its lineage, so budgets carry over to the new DID.
+    validUntil: typeof stated.validUntil === 'string' ? stated.validUntil : null,
+    lineage: typeof subject.lineage === 'string' ? subject.lineage : stated.id,
     format: format === 'vc+ld+json' ? 'di' : decoded !== undefined && isVc1Jwt(decoded) ? 'jwt-vc1' : 'jwt',
   };
 }
@@ -84,7 +85,7 @@ export async function rotateDidKeyAgent(ctx: NodeContext, name: string, successo
   const reissued: { from: string; to: string }[] = [];
   const notReissued: string[] = [];
   for (const record of live) {
-    const options = record.issuer === ctx.organization.did ? reissueOptions(record.token, record.format, now) : undefined;
+    const options = record.issuer === ctx.organization.did ? reissueOptions(record.token, record.format) : undefined;
     if (options === undefined) {
       notReissued.push(record.id);
       continue;

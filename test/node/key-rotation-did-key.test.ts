@@ -50,7 +50,10 @@ describe('rotating a did:key agent into a successor', () => {
     const [first, second] = await Promise.all(rotation.reissued.map(async (r) => (await node.store.getCredential(r.to))!));
     expect(first).toMatchObject({ subject: successor.did, format: 'vc+jwt', validUntil: jwt.credential.validUntil });
     expect(second).toMatchObject({ subject: successor.did, format: 'vc+ld+json', validUntil: di.credential.validUntil });
-    expect(readUnverified(first!.token)?.credentialSubject).toMatchObject({ id: successor.did, capabilities: [refund], agent: { version: '1.2' }, delegation: { depth: 0, maxDepth: 1 } });
+    expect(readUnverified(first!.token)?.credentialSubject).toMatchObject({ id: successor.did, owner: OWNER, capabilities: [refund], agent: { version: '1.2' }, delegation: { depth: 0, maxDepth: 1 } });
+    // Each continues its predecessor's lineage: budgets and rate limits carry over to the new DID.
+    expect(readUnverified(first!.token)?.credentialSubject).toMatchObject({ lineage: jwt.id });
+    expect(readUnverified(second!.token)?.credentialSubject).toMatchObject({ lineage: di.id });
     expect((await verifyCapabilityCredential(first!.token, verificationOptions(node))).errors).toEqual([]);
     // The old agent is left as it was: its sessions and credentials run until they end.
     expect((await node.store.getAgent('helper'))!.status).toBe('active');
