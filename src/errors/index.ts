@@ -72,6 +72,7 @@ export const ErrorCodes = [
   'ERR_INVALID_AUTHORIZATION_DETAILS',
   'ERR_UNSUPPORTED_GRANT_TYPE',
   'ERR_INVALID_CLIENT',
+  'ERR_SUBSCRIPTION_LIMIT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -179,6 +180,7 @@ export const ERROR_TABLE = {
   ERR_INVALID_AUTHORIZATION_DETAILS: { kind: 'input', status: 400, description: 'The authorization_details are malformed or of an unknown type (RFC 9396).' },
   ERR_UNSUPPORTED_GRANT_TYPE: { kind: 'input', status: 400, description: 'The grant type or token type is not supported.' },
   ERR_INVALID_CLIENT: { kind: v, status: 401, description: 'Client authentication failed (unknown client, bad assertion, wrong client_id).' },
+  ERR_SUBSCRIPTION_LIMIT: { kind: 'base', status: 429, description: 'Too many subscriptions to status lists, for this subscriber or in total.' },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */

@@ -23,7 +23,8 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
-import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
+import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
+import { createStatusPushService } from './status-push.js';
 import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
@@ -53,6 +54,8 @@ export interface NodeDeps {
   verifier?: VerifierPolicy | undefined;
   /** The OAuth settings (`oauth.*`); default {@link DEFAULT_OAUTH_POLICY}, field by field. */
   oauth?: Partial<OAuthPolicy> | undefined;
+  /** Revocation push; default {@link DEFAULT_STATUS_PUSH_POLICY}, field by field. */
+  statusPush?: Partial<StatusPushPolicy> | undefined;
   /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
@@ -114,6 +117,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
+    statusPush: { ...DEFAULT_STATUS_PUSH_POLICY, ...deps.statusPush },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
@@ -121,6 +125,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
+        await services.statusPush.close();
         if (deps.auditChain !== undefined) await closeAuditChain(node, deps.auditChain);
         await deps.close?.();
       })()),
@@ -147,7 +152,10 @@ export function createNode(deps: NodeDeps): NodeContext {
       allowHttpLoopback: node.allowHttpLoopback,
       policy: node.verifier,
       canonicalHashes: node.canonicalHashes,
+      // Late-bound: the push service is built just below.
+      onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
     }),
+    statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({
       clock: node.clock,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints

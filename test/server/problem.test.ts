@@ -74,6 +74,7 @@ const EXPECTED: Record<string, number> = {
   ERR_INVALID_AUTHORIZATION_DETAILS: 400,
   ERR_UNSUPPORTED_GRANT_TYPE: 400,
   ERR_INVALID_CLIENT: 401,
+  ERR_SUBSCRIPTION_LIMIT: 429,
 };
 
 describe('the HTTP status table', () => {

@@ -201,6 +201,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         ON CONFLICT (name) DO NOTHING;
     `,
   },
+  {
+    version: 3,
+    description: 'status subscriptions (SQLite version 13): partners notified when a status list changes, until their subscription expires',
+    sql: `
+      CREATE TABLE status_subscriptions (
+        subscriber  text COLLATE "C" NOT NULL,
+        list_id     text COLLATE "C" NOT NULL,
+        expires_at  text COLLATE "C" NOT NULL,
+        created_at  text NOT NULL,
+        PRIMARY KEY (subscriber, list_id)
+      );
+      CREATE INDEX status_subscriptions_by_list ON status_subscriptions (list_id, expires_at);
+      CREATE INDEX status_subscriptions_by_expiry ON status_subscriptions (expires_at);
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */
