@@ -24,7 +24,7 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
 import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
-import { createStatusPushService } from './status-push.js';
+import { createStatusPushService } from './revocation-push.js';
 import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';

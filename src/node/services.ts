@@ -30,7 +30,7 @@ import type { PresentAsAgentOptions } from './present.js';
 import type { AccreditOptions, RecognizeOptions } from './registry.js';
 import type { RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
-import type { StatusPushService } from './status-push.js';
+import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';

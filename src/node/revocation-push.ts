@@ -1,5 +1,5 @@
 /**
- * @module node/status-push
+ * @module node/revocation-push
  *
  * The node's revocation push service (#17 item 5): the verifier's side
  * (`node/status-subscribe`) and the issuer's (`node/status-notify`), built
