@@ -7,7 +7,8 @@
  * background: a subscription signed by the organization key, POSTed to the
  * `LegateStatusSubscription` endpoint of the issuer's DID document, renewed
  * at half its lifetime while the node keeps relying on the lists, retried
- * after a pause when it fails. Neither blocks nor fails the verification
+ * a minute after a failure to reach the issuer (half a lifetime after a
+ * refusal). Neither blocks nor fails the verification
  * that caused it.
  *
  * A notice (`POST /status/notices`) is taken only from an issuer the node
@@ -22,7 +23,7 @@
  * oldest forgotten first), like its caches.
  */
 
-import { legateError } from '../errors/index.js';
+import { LegateError, legateError } from '../errors/index.js';
 import { createPushMessage, MAX_PUSH_LISTS, MAX_PUSH_MESSAGE_LENGTH, verifyPushMessage } from '../status/push.js';
 import type { NodeContext, StatusPushPolicy } from './context.js';
 import { STATUS_SUBSCRIPTION_SERVICE } from './documents.js';
@@ -109,7 +110,9 @@ export function createSubscriber(ctx: NodeContext, policy: StatusPushPolicy, exp
       entry.renewAt = now() + (lifetimeSeconds * 1000) / 2;
     } catch (error) {
       entry.dirty = true;
-      entry.notBefore = now() + RETRY_AFTER_MS;
+      // Refused (not trusted, over a bound): asking again soon would be refused again; a failure to reach it may pass in a minute.
+      const refused = error instanceof LegateError && error.code === 'ERR_PEER_UNREACHABLE' && /^4\d\d$/.test(error.reason ?? '') && error.reason !== '429';
+      entry.notBefore = now() + (refused ? (policy.subscriptionLifetimeSeconds * 1000) / 2 : RETRY_AFTER_MS);
       onError(error);
     }
   }

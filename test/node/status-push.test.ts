@@ -65,6 +65,19 @@ describe('revocation push: subscriptions and notices', () => {
       expect(await support.node.store.listStatusSubscribers(listId, new Date(clock().getTime() + 3601_000).toISOString())).toEqual([]);
     });
 
+    it('a refused subscription is reported, never thrown, and not asked again at every use', async () => {
+      // partner's registry does not trust support: support's subscription to partner's lists is refused.
+      const list = `${partner.url}/status/r-00000000-0000-4000-8000-000000000000`;
+      support.node.services.statusPush.relyOn(list, partner.did);
+      await support.node.services.statusPush.idle();
+      expect(failures).toEqual([expect.objectContaining({ code: 'ERR_PEER_UNREACHABLE', reason: '403' })]);
+      support.node.services.statusPush.relyOn(list, partner.did);
+      await support.node.services.statusPush.idle();
+      expect(failures).toHaveLength(1);
+      expect(support.node.services.statusPush.subscriptions()).toEqual([{ issuer: partner.did, lists: [list], subscribed: false }]);
+      failures.length = 0;
+    });
+
     it('refuses a subscriber its registry does not trust before fetching anything for it: ERR_UNTRUSTED_ISSUER', async () => {
       // mallory's DID (did:key) resolves offline; an unresolvable did:web shows no fetch is made either.
       const refused = await subscription(await sign('subscription', mallory, support.did, [revocationList]));
