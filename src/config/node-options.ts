@@ -68,9 +68,19 @@ export const DEFAULT_OAUTH_POLICY: OAuthPolicy = {
   clockSkewSeconds: 60,
 };
 
+/** The `statusPush.*` settings, as `StatusPushPolicy` (node/context) names them. */
+export interface StatusPushSettings {
+  enabled?: boolean;
+  maxSubscriptionsPerSubscriber?: number;
+  maxSubscriptions?: number;
+  noticesPerWindow?: number;
+  noticeWindowSeconds?: number;
+}
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   sessionLifetimeSeconds: number;
+  statusPush: StatusPushSettings;
   oauth: OAuthPolicy;
   verifier: {
     workLimits: WorkLimits;
@@ -83,6 +93,7 @@ export interface SharedPolicy {
 export interface ExplicitPolicy {
   sessionLifetimeSeconds?: number | undefined;
   oauth?: Partial<OAuthPolicy> | undefined;
+  statusPush?: StatusPushSettings | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
 
@@ -121,6 +132,14 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
   const number = (name: string) => valueOf(shared, name) as number;
   return {
     sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
+    statusPush: {
+      enabled: valueOf(shared, 'statusPush.enabled') as boolean,
+      maxSubscriptionsPerSubscriber: number('statusPush.maxSubscriptionsPerSubscriber'),
+      maxSubscriptions: number('statusPush.maxSubscriptions'),
+      noticesPerWindow: number('statusPush.noticesPerMinute'),
+      noticeWindowSeconds: 60,
+      ...explicit.statusPush,
+    },
     oauth: {
       issuer: valueOf(shared, 'oauth.issuer') as string | undefined,
       resources: valueOf(shared, 'oauth.resources') as readonly string[],
