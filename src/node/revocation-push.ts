@@ -27,6 +27,7 @@ export interface StatusPushService {
   subscriptions(): SubscriptionState[];
   /** Resolves when no subscription or notice is being sent (tests, benchmarks). */
   idle(): Promise<void>;
+  /** Starts nothing more, after letting queued notices leave for at most `noticeTimeoutMs`. */
   close(): Promise<void>;
 }
 
@@ -73,6 +74,11 @@ export function createStatusPushService(node: NodeContext, policy: StatusPushPol
       closed = true;
       if (loading === undefined) return;
       const { subscriber, sender } = await loading;
+      // A one-shot command (`legate cap revoke`) closes right after the change: its notices get one deadline's time to leave.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, policy.noticeTimeoutMs)));
+      await Promise.race([sender.idle(), deadline]);
+      clearTimeout(timer);
       await Promise.all([subscriber.close(), sender.close()]);
     },
   };

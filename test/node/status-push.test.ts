@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
+import { openNode } from '../../src/node/open.js';
 import { accredit } from '../../src/node/registry.js';
 import { organizationSigner } from '../../src/node/signers.js';
 import { changeStatus, statusListUrl } from '../../src/node/status.js';
@@ -143,6 +144,25 @@ describe('revocation push: subscriptions and notices', () => {
       // Only the list the bank relies on is made stale, once per accepted notice.
       for (const accepted of answers.slice(0, 3)) expect(accepted.body).toEqual({ issuer: support.did, expired: [revocationList] });
       expect(answers[3]).toMatchObject({ retryAfter: '60', body: { code: 'ERR_RATE_LIMITED' } });
+    });
+
+    it('a one-shot command that revokes and closes at once still sends its notices (legate cap revoke)', async () => {
+      offset += 61_000;
+      const bankOrg = await org(bank);
+      expect((await subscription(await sign('subscription', bankOrg, support.did, [revocationList]))).status).toBe(200);
+      const { id } = await issueToAgent(support.node, { agent: 'customer-support', capabilities: [{ action: 'call', resource: 'billing:refund' }] });
+      const cli = await openNode({ dataDir: support.dataDir, clock, allowHttpLoopback: true });
+      const answers: number[] = [];
+      const postJson = cli.http.postJson.bind(cli.http);
+      cli.http.postJson = async (url, json, options) => {
+        const response = await postJson(url, json, options);
+        answers.push(response.status);
+        return response;
+      };
+      await changeStatus(cli, id, 'revoke');
+      await cli.close();
+      // To the bank (202) and partner, which relies on nothing of support's (403).
+      expect(answers.sort()).toEqual([202, 403]);
     });
 
     it('support notifies the bank when a list it subscribed to changes; not once the subscription expired', async () => {
