@@ -73,11 +73,21 @@ export const DEFAULT_OAUTH_POLICY: OAuthPolicy = {
   clockSkewSeconds: 60,
 };
 
+/** The `statusPush.*` settings, as `StatusPushPolicy` (node/context) names them. */
+export interface StatusPushSettings {
+  enabled?: boolean;
+  maxSubscriptionsPerSubscriber?: number;
+  maxSubscriptions?: number;
+  noticesPerWindow?: number;
+  noticeWindowSeconds?: number;
+}
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   sessionLifetimeSeconds: number;
   /** When the node renews its agents' credentials (`renewal`). */
   renewal: readonly RenewalRule[];
+  statusPush: StatusPushSettings;
   oauth: OAuthPolicy;
   verifier: {
     workLimits: WorkLimits;
@@ -91,6 +101,7 @@ export interface ExplicitPolicy {
   sessionLifetimeSeconds?: number | undefined;
   renewal?: readonly RenewalRule[] | undefined;
   oauth?: Partial<OAuthPolicy> | undefined;
+  statusPush?: StatusPushSettings | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
 
@@ -134,6 +145,14 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
   return {
     sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
     renewal: explicit.renewal ?? (valueOf(shared, 'renewal') as readonly RenewalRule[]),
+    statusPush: {
+      enabled: valueOf(shared, 'statusPush.enabled') as boolean,
+      maxSubscriptionsPerSubscriber: number('statusPush.maxSubscriptionsPerSubscriber'),
+      maxSubscriptions: number('statusPush.maxSubscriptions'),
+      noticesPerWindow: number('statusPush.noticesPerMinute'),
+      noticeWindowSeconds: 60,
+      ...explicit.statusPush,
+    },
     oauth: {
       issuer: valueOf(shared, 'oauth.issuer') as string | undefined,
       resources: valueOf(shared, 'oauth.resources') as readonly string[],

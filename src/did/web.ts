@@ -237,6 +237,8 @@ export interface OrganizationDidDocumentInput {
   keys: readonly DidDocumentKey[];
   /** The kids listed under `assertionMethod`; default every key. Each must be in `keys`. */
   assertionKids?: readonly string[] | undefined;
+  /** Service entries (DID Core §5.4), each `<did>#<fragment>`: where partners reach the organization's node. */
+  services?: readonly { fragment: string; type: string; serviceEndpoint: string }[] | undefined;
 }
 
 /** Input of {@link buildAgentDidDocument}. */
@@ -294,7 +296,7 @@ function multikeyMethod(id: string, controller: string, publicKey: Uint8Array): 
  * ```
  */
 export function buildOrganizationDidDocument(input: OrganizationDidDocumentInput): DIDDocument {
-  const { did, keys, assertionKids } = input;
+  const { did, keys, assertionKids, services } = input;
   requireDidWeb(did, 'did');
   if (typeof keys !== 'object' || keys === null || keys.length === 0) {
     throw invalid('an organization document needs at least one key', 'keys');
@@ -310,12 +312,19 @@ export function buildOrganizationDidDocument(input: OrganizationDidDocumentInput
       throw invalid(`assertion kid is not among the keys: ${preview(unknown)}`, 'assertionKids');
     }
   }
+  const service = (services ?? []).map((entry): Service => {
+    const id = absoluteKid(did, `#${entry.fragment}`);
+    if (ids.includes(id)) throw invalid(`service id #${entry.fragment} is a key id`, 'services');
+    requireServiceEndpoint(entry.serviceEndpoint);
+    return { id, type: entry.type, serviceEndpoint: entry.serviceEndpoint };
+  });
   return {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
     verificationMethod: methods,
     authentication: [...ids],
     assertionMethod: [...assertion],
+    ...(service.length === 0 ? {} : { service }),
   };
 }
 

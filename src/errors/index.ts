@@ -75,6 +75,7 @@ export const ErrorCodes = [
   'ERR_NOT_READY',
   'ERR_LAST_KEY',
   'ERR_KEY_ROTATION_UNSUPPORTED',
+  'ERR_SUBSCRIPTION_LIMIT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -185,6 +186,7 @@ export const ERROR_TABLE = {
   ERR_NOT_READY: { kind: 'store', status: 503, description: 'This node cannot serve for now: its store did not answer the readiness check in time.' },
   ERR_LAST_KEY: { kind: 'base', status: 409, description: "The organization's only active key cannot be revoked: rotate first." },
   ERR_KEY_ROTATION_UNSUPPORTED: { kind: 'input', status: 400, description: "A did:key agent's key is its DID: it rotates into a new agent, not in place." },
+  ERR_SUBSCRIPTION_LIMIT: { kind: 'base', status: 429, description: 'Too many subscriptions to status lists, for this subscriber or in total.' },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */

@@ -61,6 +61,8 @@ export interface NodeContext {
   verifier?: VerifierPolicy | undefined;
   /** The node as an OAuth authorization server and AuthZEN PDP (#15): the `oauth.*` settings. */
   oauth: OAuthPolicy;
+  /** Revocation push (#17 item 5). */
+  statusPush: StatusPushPolicy;
   /**
    * The services built once for this node: agents, issuance, status lists,
    * registry, verifier, exchange and audit. Stateful parts (the status
@@ -126,7 +128,62 @@ export interface NodeOptions {
   verifier?: VerifierPolicy;
   /** The OAuth settings; fields given here win over the store's shared `oauth.*` settings. */
   oauth?: Partial<OAuthPolicy>;
+  /** Revocation push; fields given here win over the defaults ({@link DEFAULT_STATUS_PUSH_POLICY}). */
+  statusPush?: Partial<StatusPushPolicy>;
 }
+
+/**
+ * Revocation push (#17 item 5): how this node subscribes to the status
+ * lists it relies on, takes notices, and notifies its own subscribers.
+ */
+export interface StatusPushPolicy {
+  /** Subscribe, take notices and send them; false: none of it (the maximum status age alone bounds the delay). */
+  enabled: boolean;
+  /**
+   * Subscribe to the lists this node relies on; default true. A one-shot
+   * command (`legate verify`) sets false: it would not be there to take the
+   * notices, and closing would wait for the subscription. Notices of its own
+   * changes are still sent.
+   */
+  subscribe?: boolean | undefined;
+  /** Lifetime of the subscriptions this node asks for, in seconds (renewed at half of it while relied on; at most 86,400). */
+  subscriptionLifetimeSeconds: number;
+  /** Most of this node's lists one subscriber may be subscribed to. */
+  maxSubscriptionsPerSubscriber: number;
+  /** Most subscriptions this node keeps, over every subscriber. */
+  maxSubscriptions: number;
+  /** Most notices taken from one issuer per window; more are refused (`ERR_RATE_LIMITED`). */
+  noticesPerWindow: number;
+  /** The notice rate window, in seconds. */
+  noticeWindowSeconds: number;
+  /** Most notices sent at once. */
+  noticeConcurrency: number;
+  /** Attempts per notice (and subscription request timeout below). */
+  noticeAttempts: number;
+  /** Pause before the first retry of a notice, in ms (then four times longer each time). */
+  noticeRetryMs: number;
+  /** Deadline of each notice or subscription request, in ms. */
+  noticeTimeoutMs: number;
+  /** Most notices waiting to be sent; past it a change is not pushed (subscribers see it at their maximum status age). */
+  maxQueuedNotices: number;
+  /** Hears background failures (a subscription or notice given up on); default: none. */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/** The revocation push defaults. */
+export const DEFAULT_STATUS_PUSH_POLICY: StatusPushPolicy = {
+  enabled: true,
+  subscriptionLifetimeSeconds: 3600,
+  maxSubscriptionsPerSubscriber: 256,
+  maxSubscriptions: 10_000,
+  noticesPerWindow: 30,
+  noticeWindowSeconds: 60,
+  noticeConcurrency: 4,
+  noticeAttempts: 3,
+  noticeRetryMs: 500,
+  noticeTimeoutMs: 5000,
+  maxQueuedNotices: 1000,
+};
 
 /** A verifier's own bounds (#13 items 3 and 4): policy is an input. */
 export interface VerifierPolicy {

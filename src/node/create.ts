@@ -26,7 +26,8 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
-import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
+import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
+import { createStatusPushService } from './revocation-push.js';
 import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
@@ -58,6 +59,8 @@ export interface NodeDeps {
   verifier?: VerifierPolicy | undefined;
   /** The OAuth settings (`oauth.*`); default {@link DEFAULT_OAUTH_POLICY}, field by field. */
   oauth?: Partial<OAuthPolicy> | undefined;
+  /** Revocation push; default {@link DEFAULT_STATUS_PUSH_POLICY}, field by field. */
+  statusPush?: Partial<StatusPushPolicy> | undefined;
   /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
@@ -133,6 +136,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     renewal: checkRenewalRules(deps.renewal ?? []),
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
+    statusPush: { ...DEFAULT_STATUS_PUSH_POLICY, ...deps.statusPush },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
@@ -140,6 +144,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
+        await services.statusPush.close();
         // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
         inlineCheckpoints = true;
         if (auditChain !== undefined) await closeAuditChain(node, auditChain);
@@ -168,7 +173,10 @@ export function createNode(deps: NodeDeps): NodeContext {
       allowHttpLoopback: node.allowHttpLoopback,
       policy: node.verifier,
       canonicalHashes: node.canonicalHashes,
+      // Late-bound: the push service is built just below.
+      onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
     }),
+    statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({
       clock: node.clock,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints

@@ -40,6 +40,15 @@ export function trustListUrlOf(domain: string): string {
   return `${nodeBaseUrl(domain)}${TRUST_LIST_PATH}`;
 }
 
+/** The service type naming where a node takes status notices (revocation push, #17 item 5). */
+export const STATUS_NOTICE_SERVICE = 'LegateStatusNotice';
+/** The service type naming where a node takes subscriptions to its status lists. */
+export const STATUS_SUBSCRIPTION_SERVICE = 'LegateStatusSubscription';
+/** Where a node takes status notices (`POST`), relative to its base URL. */
+export const STATUS_NOTICES_PATH = '/status/notices';
+/** Where a node takes subscriptions to its status lists (`POST`), relative to its base URL. */
+export const STATUS_SUBSCRIPTIONS_PATH = '/status/subscriptions';
+
 /** The handshake endpoint advertised in agent documents. */
 export function aceEndpoint(domain: string): string {
   return `${nodeBaseUrl(domain)}/ace`;
@@ -50,6 +59,11 @@ export async function organizationDocument(store: KeyRepository, org: Organizati
   return buildOrganizationDidDocument({
     did: org.did,
     keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
+    // Revocation push: partners subscribe here, and this node takes their notices there.
+    services: [
+      { fragment: 'status-subscriptions', type: STATUS_SUBSCRIPTION_SERVICE, serviceEndpoint: `${nodeBaseUrl(org.domain)}${STATUS_SUBSCRIPTIONS_PATH}` },
+      { fragment: 'status-notices', type: STATUS_NOTICE_SERVICE, serviceEndpoint: `${nodeBaseUrl(org.domain)}${STATUS_NOTICES_PATH}` },
+    ],
   });
 }
 

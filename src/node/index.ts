@@ -9,7 +9,9 @@
 
 export { initNode, type InitOptions } from './init.js';
 export { openNode, isInitialized } from './open.js';
-export type { NodeContext, NodeOptions, VerifierPolicy } from './context.js';
+export type { NodeContext, NodeOptions, VerifierPolicy, StatusPushPolicy } from './context.js';
+export { DEFAULT_STATUS_PUSH_POLICY } from './context.js';
+export type { StatusPushService } from './revocation-push.js';
 export { createNode, type NodeDeps } from './create.js';
 export { inTransaction } from './context.js';
 export type { NodeServices, AgentService, IssuanceService, StatusListService, RegistryService, ExchangeService } from './services.js';

@@ -30,6 +30,7 @@ import type { PresentAsAgentOptions } from './present.js';
 import type { AccreditOptions, RecognizeOptions } from './registry.js';
 import type { RetireOptions, RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
+import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
@@ -120,10 +121,12 @@ export interface NodeServices {
   verifier: VerifierService;
   exchange: ExchangeService;
   audit: AuditService;
+  /** Revocation push: subscriptions to partners' lists, notices taken and sent. */
+  statusPush: StatusPushService;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {

@@ -20,6 +20,7 @@ import { documentRoutes } from './routes/documents.js';
 import { exchangeRoutes } from './routes/exchange.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registryRoutes } from './routes/registry.js';
+import { statusPushRoutes } from './routes/status-push.js';
 
 export interface AppDeps {
   node: NodeContext;
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.route('/', documentRoutes(node));
+  app.route('/', statusPushRoutes(node, maxBodyBytes));
   app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));
   app.route('/', oauthRoutes(node, metrics, maxBodyBytes));
   app.route('/', authzenRoutes(node, metrics, maxBodyBytes));

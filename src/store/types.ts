@@ -23,6 +23,7 @@ import type { IdempotencyRepository } from './ports/idempotency.js';
 import type { SessionRepository } from './ports/sessions.js';
 import type { SettingsRepository } from './ports/settings.js';
 import type { StatusListRepository } from './ports/status-lists.js';
+import type { StatusSubscriptionRepository } from './ports/status-subscriptions.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -304,7 +305,8 @@ export interface Repositories
     AuditRepository,
     SettingsRepository,
     LeaseRepository,
-    MaintenanceRepository {}
+    MaintenanceRepository,
+    StatusSubscriptionRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

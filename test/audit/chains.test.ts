@@ -23,6 +23,7 @@ import { decodeCompactJws } from '../../src/lib/jws.js';
 import { createNode } from '../../src/node/create.js';
 import { openNode } from '../../src/node/open.js';
 import { organizationSigner } from '../../src/node/signers.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { NOW } from '../fixtures.js';
 import { auditNode, sampleFields, tamper, type AuditNode } from './helpers.js';
 
@@ -210,6 +211,7 @@ describe('a data directory from before chains (schema 9)', () => {
         CREATE INDEX audit_entries_by_at ON audit_entries (at, seq);
         DELETE FROM settings WHERE name = 'audit.chain-id';
         DROP TABLE session_tokens;
+        DROP TABLE status_subscriptions;
         PRAGMA user_version = 9;
       `);
       const insert = db.prepare('INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?)');
@@ -219,7 +221,7 @@ describe('a data directory from before chains (schema 9)', () => {
     const node = await openNode({ dataDir: an.dataDir, clock: an.node.clock });
     try {
       const check = () => verifyAudit({ store: node.store, resolver: node.resolver });
-      expect(tamper(an, (db) => db.pragma('user_version', { simple: true }))).toBe(12);
+      expect(tamper(an, (db) => db.pragma('user_version', { simple: true }))).toBe(MIGRATIONS.length);
       expect(await check()).toMatchObject({ ok: true, entries: 5, checkpoints: 1, lastCheckpoint: { seq: 4 }, chains: [{ id: 'main', entries: 5 }] });
       const next = await appendAudit(node, sampleFields(6));
       expect(next.entry).toMatchObject({ chainId: 'main', seq: 6, prevHash: entries[4]!.hash });

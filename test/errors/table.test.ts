@@ -82,6 +82,7 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_NOT_READY: StoreError,
   ERR_LAST_KEY: LegateError,
   ERR_KEY_ROTATION_UNSUPPORTED: InputError,
+  ERR_SUBSCRIPTION_LIMIT: LegateError,
 };
 
 const CLASSES = [LegateError, VerificationError, InputError, TimeError, StoreError];

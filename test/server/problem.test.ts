@@ -77,6 +77,7 @@ const EXPECTED: Record<string, number> = {
   ERR_NOT_READY: 503,
   ERR_LAST_KEY: 409,
   ERR_KEY_ROTATION_UNSUPPORTED: 400,
+  ERR_SUBSCRIPTION_LIMIT: 429,
 };
 
 describe('the HTTP status table', () => {

@@ -201,11 +201,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         ON CONFLICT (name) DO NOTHING;
     `,
   },
-  // Version 3 is the revocation push notices' (another branch): reserved, so the numbers stay one list when merged.
   {
     version: 3,
-    description: 'reserved',
-    sql: 'SELECT 1',
+    description: 'status subscriptions (SQLite version 13): partners notified when a status list changes, until their subscription expires',
+    sql: `
+      CREATE TABLE status_subscriptions (
+        subscriber  text COLLATE "C" NOT NULL,
+        list_id     text COLLATE "C" NOT NULL,
+        expires_at  text COLLATE "C" NOT NULL,
+        created_at  text NOT NULL,
+        PRIMARY KEY (subscriber, list_id)
+      );
+      CREATE INDEX status_subscriptions_by_list ON status_subscriptions (list_id, expires_at);
+      CREATE INDEX status_subscriptions_by_expiry ON status_subscriptions (expires_at);
+    `,
   },
   {
     version: 4,

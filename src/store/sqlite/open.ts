@@ -58,6 +58,9 @@ import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from '
 import { RegistryStatements } from './registry.js';
 import { StatusStatements } from './status.js';
 import { LeaseStatements } from './leases.js';
+import type { StatusSubscriptionRepository, SubscriptionBounds, SubscriptionOutcome } from '../ports/status-subscriptions.js';
+import { createStatusSubscriptionRepository } from '../sql/status-subscriptions.js';
+import { sqliteExecutor } from '../sqlite-sql/driver.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -202,6 +205,8 @@ class SqliteConnection {
   readonly expiring: ExpiringStatements;
   readonly leases: LeaseStatements;
   readonly answers: AnswerStatements;
+  /** The shared repository (store/sql) over this connection: no SQL of its own here. */
+  readonly subscriptions: StatusSubscriptionRepository;
   /** Set by the first corruption error or failed integrity check: writes are refused from then on. */
   corrupt = false;
   /** Writes to the tables {@link changeStamp} covers through this connection, and rollbacks. */
@@ -236,6 +241,8 @@ class SqliteConnection {
     this.expiring = new ExpiringStatements(db);
     this.leases = new LeaseStatements(db);
     this.answers = new AnswerStatements(db);
+    // Its statements run on this connection under the store's own serialization (the mutex, or the open transaction).
+    this.subscriptions = createStatusSubscriptionRepository(sqliteExecutor(db));
     this.#getOrganization = db.prepare<[], OrganizationRow>(
       'SELECT did, domain, name, created_at FROM organization WHERE id = 1',
     );
@@ -716,6 +723,12 @@ abstract class SqliteStoreBase implements Store {
   }
   sweepAnswers(now: string): Promise<number> {
     return this.run('sweepAnswers', (c) => c.answers.sweepAnswers(now));
+  }
+  putStatusSubscriptions(subscriber: string, listIds: readonly string[], expiresAt: string, now: string, bounds: SubscriptionBounds): Promise<SubscriptionOutcome> {
+    return this.run('putStatusSubscriptions', (c) => c.subscriptions.putStatusSubscriptions(subscriber, listIds, expiresAt, now, bounds)).then((p) => p);
+  }
+  listStatusSubscribers(listId: string, now: string): Promise<string[]> {
+    return this.run('listStatusSubscribers', (c) => c.subscriptions.listStatusSubscribers(listId, now)).then((p) => p);
   }
   sweep(now: string): Promise<SweepResult> {
     // better-sqlite3 makes this a savepoint when a transaction is already open.
