@@ -10,7 +10,7 @@
  * never the other way.
  */
 
-import type { RenewalRule } from '../credential/renewal.js';
+import type { RenewalRule } from '../lib/renewal.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { NodeConfig } from './load.js';

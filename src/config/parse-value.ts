@@ -9,7 +9,7 @@
  */
 
 import { legateError, type InputError } from '../errors/index.js';
-import { MAX_RENEWAL_RULES, renewalRuleError } from '../credential/renewal.js';
+import { MAX_RENEWAL_RULES, renewalRuleError } from '../lib/renewal.js';
 import { longestMs, parseDuration } from '../lib/duration.js';
 import type { SettingSpec, SettingValue } from './settings.js';
 

@@ -15,7 +15,7 @@
  * window stay one per node.
  */
 
-import type { RenewalRule } from '../credential/renewal.js';
+import type { RenewalRule } from '../lib/renewal.js';
 import type { OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';

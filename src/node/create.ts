@@ -10,7 +10,7 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
-import { checkRenewalRules, type RenewalRule } from '../credential/renewal.js';
+import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';

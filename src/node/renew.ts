@@ -23,7 +23,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { isVc1Jwt } from '../credential/jwt-vc1.js';
-import { renewalDue, renewalRuleFor } from '../credential/renewal.js';
+import { renewalDue, renewalRuleFor } from '../lib/renewal.js';
 import { CAPABILITY_CREDENTIAL_TYPE, usageIdOf, type AgentCapabilityCredential } from '../credential/types.js';
 import { readUnverifiedForm } from '../credential/verify-secured.js';
 import { isLegateError, type ErrorCode } from '../errors/index.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSetting } from '../../src/config/parse-value.js';
 import { settingSpec } from '../../src/config/settings.js';
-import type { RenewalRule } from '../../src/credential/renewal.js';
+import type { RenewalRule } from '../../src/lib/renewal.js';
 import type { AgentCapabilityCredential } from '../../src/credential/types.js';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { readUnverified } from '../../src/credential/verify-secured.js';

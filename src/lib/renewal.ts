@@ -1,5 +1,5 @@
 /**
- * @module credential/renewal
+ * @module lib/renewal
  *
  * When a node renews its agents' credentials (#17 item 3): a per-agent
  * policy of how long a renewed credential lasts (`lifetime`) and how long
@@ -9,7 +9,7 @@
  */
 
 import { legateError } from '../errors/index.js';
-import { addDuration, parseDuration } from '../lib/duration.js';
+import { addDuration, parseDuration } from './duration.js';
 
 /** One agent's renewal policy; `agent: '*'` applies to every agent no rule names. */
 export interface RenewalRule {
