@@ -107,7 +107,7 @@ function rules(spec: SettingSpec, raw: unknown): readonly unknown[] {
   });
 }
 
-/** A renewal policy: exactly `{ agent, lifetime, renewBefore }` each (`credential/renewal`). */
+/** A renewal policy: exactly `{ agent, lifetime, renewBefore }` each (`lib/renewal`). */
 function renewalRules(spec: SettingSpec, raw: unknown): readonly unknown[] {
   let value = raw;
   if (typeof raw === 'string') {

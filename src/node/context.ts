@@ -112,7 +112,7 @@ export interface NodeOptions {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default the store's shared `sessionLifetime` setting (300). */
   sessionLifetimeSeconds?: number;
-  /** The renewal policy (`credential/renewal`); default the store's shared `renewal` setting (none). */
+  /** The renewal policy (`lib/renewal`); default the store's shared `renewal` setting (none). */
   renewal?: readonly RenewalRule[];
   /**
    * Unseal the organization's key while opening, so a missing or wrong

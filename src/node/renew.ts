@@ -3,7 +3,7 @@
  *
  * The renewal job (#17 item 3): short-lived credentials are the safe
  * default only if they renew themselves. Under the node's `renewal` policy
- * (`credential/renewal`), a credential this organization issued to one of
+ * (`lib/renewal`), a credential this organization issued to one of
  * its active agents is reissued `renewBefore` its expiry, for `lifetime`:
  * the same capabilities, constraints, owner, delegation depth and securing
  * form, with new status entries, continuing its predecessor's lineage so
