@@ -8,11 +8,14 @@
  * data directory, or on the PostgreSQL database it is given), creates the
  * agent "teller" and accredits the issuer it is sent; the others open the
  * same database with a copy of the first one's key files. Driven over IPC
- * by bench/fleet.ts and bench/handshake.ts: `{ ready }` once serving, `{ accredited }`, and `close`.
+ * by bench/fleet.ts and bench/handshake.ts: `{ ready }` once serving, `{ accredited }`,
+ * `{ counters }` (on PostgreSQL: the store's statements, transactions and
+ * lock waits so far, `PgCounters`; null on SQLite), and `close`.
  */
 
 import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/node';
 import { startServer } from 'legate/server';
+import { pgCounters } from 'legate/store';
 
 interface Start {
   dataDir: string;
@@ -23,7 +26,7 @@ interface Start {
   /** Whether this instance creates the organization (the first one). */
   first: boolean;
 }
-type Command = { accredit: string } | { close: true };
+type Command = { accredit: string } | { counters: true } | { close: true };
 
 const send = (message: unknown) =>
   new Promise<void>((resolve, reject) => {
@@ -34,7 +37,9 @@ const send = (message: unknown) =>
 const { dataDir, port, domain, database, first } = JSON.parse(process.argv[2] ?? '{}') as Start;
 const onStore = database === undefined ? {} : { database };
 if (first) await initNode({ dataDir, domain, ...onStore });
-const node = await openNode({ dataDir, allowHttpLoopback: true, ...onStore });
+// Counted only on PostgreSQL: what each action costs the database (statements, transactions, lock waits).
+const counters = database === undefined ? undefined : pgCounters();
+const node = await openNode({ dataDir, allowHttpLoopback: true, ...onStore, databaseCounters: counters });
 const server = await startServer({ node, port });
 if (first) {
   await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
@@ -47,6 +52,8 @@ process.on('message', (command: Command) => {
     if ('accredit' in command) {
       await accredit(node, { issuer: command.accredit, capabilities: ['call:billing:*'] });
       await send({ accredited: command.accredit });
+    } else if ('counters' in command) {
+      await send({ counters: counters === undefined ? null : { ...counters } });
     } else {
       await server.close();
       await node.close();

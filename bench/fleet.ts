@@ -13,7 +13,11 @@
  * instance too, so the balancer's cost is the same in each). The
  * initiating organization ("support", its agents signing the actions) runs
  * in this process: the load generator. Beside each figure: the server
- * instances' CPU per action (user + system, read from /proc).
+ * instances' CPU per action (user + system, read from /proc) and, on
+ * PostgreSQL, where their database time goes per action: statements (round
+ * trips), transactions, and time waiting for advisory locks, from the
+ * counters each instance's store keeps (`PgCounters`), summed over the
+ * instances.
  *
  * Durability is the same on both stores: SQLite in WAL with
  * `synchronous = NORMAL`, PostgreSQL with `fsync` and full-page writes on
@@ -30,7 +34,7 @@ import { accredit, act, createAgent, handshake, initNode, issueToAgent, openNode
 import { startServer } from 'legate/server';
 import type { Capability } from 'legate/credential';
 import { appendAudit } from 'legate/audit';
-import { openPostgresStore } from 'legate/store';
+import { openPostgresStore, type PgCounters } from 'legate/store';
 import { findPgBinaries, startPgCluster, type PgCluster } from './pg-cluster.js';
 
 const AGENTS = 16;
@@ -45,6 +49,52 @@ export interface FleetRow {
   p99Ms?: number;
   /** CPU of the answering instances per action, µs (all instances summed). */
   serverCpuUs?: number;
+  /** PostgreSQL round trips per action (all instances), transaction control included. */
+  statementsPerAction?: number;
+  /** PostgreSQL transactions per action. */
+  transactionsPerAction?: number;
+  /** Time waiting in `lock()` (pg_advisory_xact_lock, its round trip included) per action, µs. */
+  lockWaitUsPerAction?: number;
+  /** That time by kind of lock (`audit`: an instance's own chain head; `usage`: one budget or rate key), µs per action. */
+  lockWaitUsByKind?: string;
+}
+
+/** The instances' store counters summed (undefined on SQLite). */
+async function countersOf(instances: Instance[]): Promise<PgCounters | undefined> {
+  const all = await Promise.all(
+    instances.map((s) => {
+      const answer = s.ask<PgCounters | null>('counters');
+      s.child.send({ counters: true });
+      return answer;
+    }),
+  );
+  if (all.some((c) => c === null)) return undefined;
+  const byKind = (a: Record<string, number>, b: Record<string, number>) => {
+    const sum = { ...a };
+    for (const [kind, ms] of Object.entries(b)) sum[kind] = (sum[kind] ?? 0) + ms;
+    return sum;
+  };
+  return (all as PgCounters[]).reduce((sum, c) => ({
+    statements: sum.statements + c.statements,
+    transactions: sum.transactions + c.transactions,
+    locks: sum.locks + c.locks,
+    lockWaitMs: sum.lockWaitMs + c.lockWaitMs,
+    lockWaitMsByKind: byKind(sum.lockWaitMsByKind, c.lockWaitMsByKind),
+  }));
+}
+
+/** Database cost per action, from the counters before and after the measured run. */
+function perAction(before: PgCounters | undefined, after: PgCounters | undefined, actions: number): Partial<FleetRow> {
+  if (before === undefined || after === undefined || actions === 0) return {};
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    statementsPerAction: r2((after.statements - before.statements) / actions),
+    transactionsPerAction: r2((after.transactions - before.transactions) / actions),
+    lockWaitUsPerAction: Math.round(((after.lockWaitMs - before.lockWaitMs) * 1000) / actions),
+    lockWaitUsByKind: Object.entries(after.lockWaitMsByKind)
+      .map(([kind, ms]) => `${kind} ${Math.round(((ms - (before.lockWaitMsByKind[kind] ?? 0)) * 1000) / actions)}`)
+      .join(', '),
+  };
 }
 
 const freePort = () =>
@@ -156,10 +206,12 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
         return { latencies, elapsed: performance.now() - begin };
       };
       await drive(smoke ? 0 : 1000); // warm-up: JIT, keep-alive connections, pools
+      const countersBefore = await countersOf(started);
       const cpuBefore = started.reduce((sum, s) => sum + cpuUs(s.child.pid!), 0);
       const { latencies, elapsed } = await drive(smoke ? 100 : 5000);
       const cpu = started.reduce((sum, s) => sum + cpuUs(s.child.pid!), 0) - cpuBefore;
-      return { name, ...percentiles(latencies, elapsed), serverCpuUs: Math.round(cpu / latencies.length) };
+      const database = perAction(countersBefore, await countersOf(started), latencies.length);
+      return { name, ...percentiles(latencies, elapsed), serverCpuUs: Math.round(cpu / latencies.length), ...database };
     } finally {
       await supportServer.close();
       await support.close();

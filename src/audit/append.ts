@@ -6,8 +6,9 @@
  * inside one store transaction, so appends to one chain serialize (and the
  * store refuses any `seq` but last + 1, also across processes) while appends
  * to different chains never wait on each other, and a crash leaves the whole
- * entry or none of it. A chain whose last entry is `chain-close` takes no
- * more entries. After the entry commits, a
+ * entry or none of it. A chain a log names starts with `chain-open`; a chain
+ * whose last entry is `chain-close` takes no more entries. After the entry
+ * commits, unless a scheduled job writes checkpoints (`inline: false`), a
  * checkpoint is written if one is due (every N entries or T seconds); a
  * checkpoint that fails (say, a locked key store) never undoes the entry: it
  * is reported, and tried again on the next append.
@@ -20,7 +21,43 @@ import { checkpointDue, writeCheckpoint } from './checkpoint.js';
 import { checkAuditFields, hashAuditEntry, readAuditEntry } from './entry.js';
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
-import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields } from './types.js';
+import type { AuditEntryRecord, Store } from '../store/types.js';
+import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
+
+/**
+ * Writes `chain-open`, entry 1 of a chain a log names. It takes the
+ * checkpoints' lock and records the last checkpoint's `seq`
+ * (`afterCheckpoint`): every checkpoint written after that one sees the
+ * chain, which is how a checkpoint writer tells a chain closed and dropped
+ * long ago from one opened and closed since the last checkpoint
+ * (`audit/checkpoint`).
+ */
+async function openChain(tx: Store, log: AuditLog, chain: string, now: Date): Promise<AuditEntryRecord> {
+  const previous = await tx.lastAuditCheckpoint({ lock: true });
+  const details = { ...log.opening, ...(previous === undefined ? {} : { afterCheckpoint: previous.seq }) };
+  const members = checkAuditFields({ type: 'chain-open', details });
+  const entry: AuditEntry = { ...members, chainId: chain, seq: 1, at: now.toISOString(), prevHash: GENESIS_HASH };
+  const { text, hash } = hashAuditEntry(entry);
+  const record = { chain, seq: 1, at: entry.at, entry: text, hash, prevHash: GENESIS_HASH };
+  await tx.appendAuditEntry(record);
+  return record;
+}
+
+/** The `afterCheckpoint` of a chain's `chain-open`, which its `chain-close` repeats so a checkpoint writer reads it from the head alone. */
+async function openedAfter(tx: Store, chain: string): Promise<number | undefined> {
+  const [first] = await tx.listAuditEntries({ chain, fromSeq: 1, toSeq: 1 });
+  const open = first === undefined ? undefined : readAuditEntry(first.entry)?.entry;
+  const after = open?.type === 'chain-open' ? open.details?.afterCheckpoint : undefined;
+  return typeof after === 'number' && Number.isSafeInteger(after) ? after : undefined;
+}
+
+/** {@link coverageOf} of `token`, kept in `memo` while the last checkpoint stays the same. */
+function memoizedCoverage(memo: AuditMemo | undefined, token: string): ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> {
+  if (memo?.coverage?.token === token) return memo.coverage.covered;
+  const covered = coverageOf(token);
+  if (memo !== undefined) memo.coverage = { token, covered };
+  return covered;
+}
 
 /** What {@link appendAudit} wrote. */
 export interface AppendedAudit {
@@ -38,7 +75,9 @@ export interface AppendedAudit {
  * the same transaction as the decision, pass a transaction view of the node
  * (one whose `store` is the transaction).
  *
- * @throws TypeError/RangeError for bad fields (nothing is written);
+ * @throws TypeError/RangeError for bad fields, InputError
+ *   `ERR_INVALID_ARGUMENT` for `type: 'chain-open'` (nothing is written);
+ *   `ERR_CONFLICT` (`reason: 'chain_closed'`) when the chain is closed;
  *   StoreError when the store fails (nothing is written).
  *
  * @example
@@ -60,22 +99,36 @@ export interface AppendedAudit {
 export async function appendAudit(target: AuditTarget, fields: AuditFields): Promise<AppendedAudit> {
   const log = auditLogOf(target);
   const members = checkAuditFields(fields);
+  if (members.type === 'chain-open') {
+    throw legateError('ERR_INVALID_ARGUMENT', 'chain-open is written by the log itself, as the first entry of a chain', { claim: 'type' });
+  }
   const clock = log.clock ?? systemClock;
   const { entry, hash, due } = await log.store.transaction(async (tx) => {
-    const chain = log.chain ?? (await storeAuditChain(tx));
-    const last = await tx.lastAuditEntry(chain);
-    if (last !== undefined && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
+    const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
+    let last = await tx.lastAuditEntry(chain);
+    // Only an entry whose text names the type can be a chain-close: the others need no parse.
+    if (last !== undefined && last.entry.includes('"chain-close"') && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }
     const now = clock();
-    const entry: AuditEntry = { ...members, chainId: chain, seq: (last?.seq ?? 0) + 1, at: now.toISOString(), prevHash: last?.hash ?? GENESIS_HASH };
+    if (last === undefined && log.chain !== undefined) last = await openChain(tx, log, chain, now);
+    // A chain-close repeats its chain-open's afterCheckpoint (see openedAfter).
+    const after = members.type === 'chain-close' && last !== undefined ? await openedAfter(tx, chain) : undefined;
+    const entry: AuditEntry = {
+      ...members,
+      ...(after === undefined ? {} : { details: { ...members.details, afterCheckpoint: after } }),
+      chainId: chain,
+      seq: (last?.seq ?? 0) + 1,
+      at: now.toISOString(),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
     const { text, hash } = hashAuditEntry(entry);
     await tx.appendAuditEntry({ chain, seq: entry.seq, at: entry.at, entry: text, hash, prevHash: entry.prevHash });
     let due = false;
-    if (log.checkpoints !== undefined) {
+    if (log.checkpoints !== undefined && log.checkpoints.inline !== false) {
       const previous = await tx.lastAuditCheckpoint();
       // A checkpoint from before chains covers the store's own chain, the one a log without a chain of its own appends to.
-      const coverage = previous === undefined ? undefined : coverageOf(previous.token);
+      const coverage = previous === undefined ? undefined : memoizedCoverage(log.memo, previous.token);
       const covered = coverage?.get(chain)?.seq ?? (log.chain === undefined ? coverage?.get(BEFORE_CHAINS)?.seq : undefined) ?? 0;
       due = await checkpointDue(tx, previous, entry.seq - covered, now, log.checkpoints.policy);
     }

@@ -30,9 +30,11 @@ export function newAuditChainId(): string {
 }
 
 /** The store's own chain id, made now if it has none. Call inside the append's transaction. */
-export async function storeAuditChain(store: Store): Promise<string> {
+export async function storeAuditChain(store: Store, memo?: { storeChain?: string }): Promise<string> {
+  if (memo?.storeChain !== undefined) return memo.storeChain;
   const existing = await store.getSetting(AUDIT_CHAIN_SETTING);
-  if (existing !== undefined) return existing;
+  // Kept only once read back committed: an id made here may still roll back with its transaction.
+  if (existing !== undefined) return memo === undefined ? existing : (memo.storeChain = existing);
   const id = newAuditChainId();
   await store.putSetting(AUDIT_CHAIN_SETTING, id);
   return id;

@@ -31,7 +31,7 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
-import type { AuditCheckpointRecord, Store } from '../store/types.js';
+import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../store/types.js';
 import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN } from './chain.js';
 import { entryDigest, isHexHash, readAuditEntry } from './entry.js';
 import {
@@ -48,7 +48,7 @@ import {
 } from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
-import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditLog, type CheckpointPolicy } from './types.js';
+import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type CheckpointPolicy } from './types.js';
 
 export { MAX_CHECKPOINT_CHAINS, MAX_CHECKPOINT_DIGESTS, type ChainHead } from './heads.js';
 
@@ -231,24 +231,86 @@ async function digestsOf(store: Store, chain: string, from: number, to: number):
   return digests;
 }
 
-/** The heads to sign: every chain, with digests of what is new since `covered` (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
-async function headsOf(tx: Store, heads: Awaited<ReturnType<Store['listAuditChains']>>, covered: ReturnType<typeof coverageOf>): Promise<ChainHead[]> {
-  if (heads.length > MAX_CHECKPOINT_CHAINS) {
-    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains: a checkpoint cannot list them all`, { claim: 'chains' });
+/** What the previous checkpoint covered, per chain, and how many of its entries belong to chains it no longer listed. */
+interface Coverage {
+  covered: ReturnType<typeof coverageOf>;
+  /** The `seq` of the previous checkpoint; undefined when there is none. */
+  seq: number | undefined;
+  /** Entries of chains dropped before the previous checkpoint (its `seq` less the heads it lists). */
+  dropped: number;
+  /** Whether the previous checkpoint lists heads (`chains`); one from before chains lists none. */
+  withChains: boolean;
+}
+
+/** The `afterCheckpoint` a `chain-open` (copied into its `chain-close`) records: the last checkpoint when the chain opened. */
+function openedAfter(details: Record<string, unknown> | undefined): number | undefined {
+  const after = details?.afterCheckpoint;
+  return typeof after === 'number' && Number.isSafeInteger(after) ? after : undefined;
+}
+
+/**
+ * Whether a closed chain the previous checkpoint does not list was dropped
+ * (signed closed by an earlier checkpoint) rather than opened and closed
+ * since: a chain opens under the checkpoints' lock, noting the last
+ * checkpoint (`audit/append`), so a chain opened before the previous
+ * checkpoint was seen by it and by every one after; not listed there, it was
+ * dropped. When unsure it is listed again, which verification accepts.
+ */
+function droppedEarlier(head: AuditEntry, previous: Coverage): boolean {
+  if (previous.seq === undefined || !previous.withChains || previous.covered.has(head.chainId ?? '')) return false;
+  const after = openedAfter(head.details);
+  return after === undefined || after < previous.seq;
+}
+
+/** A chain head chosen for the next checkpoint. */
+interface Chosen {
+  head: AuditEntryRecord;
+  state: ChainHead['state'];
+  /** Its entry read back, or undefined when unreadable (refused when signing). */
+  read: ReturnType<typeof readAuditEntry>;
+}
+
+/**
+ * The heads the next checkpoint lists: every open chain, and every closed
+ * chain until one checkpoint has signed it closed (then it is dropped:
+ * closed chains never change again, and the list stays within
+ * {@link MAX_CHECKPOINT_CHAINS} of chains open or newly closed); and the
+ * entries covered over all chains, dropped ones included.
+ */
+function chooseHeads(heads: readonly AuditEntryRecord[], previous: Coverage): { listed: Chosen[]; seq: number } {
+  const listed: Chosen[] = [];
+  let dropped = previous.dropped;
+  for (const head of heads) {
+    const read = readAuditEntry(head.entry);
+    const state = read?.entry.type === 'chain-close' ? 'closed' : 'open';
+    const before = previous.covered.get(head.chain);
+    if (state === 'closed' && before?.state === 'closed' && before.seq === head.seq) {
+      dropped += head.seq;
+      continue;
+    }
+    if (state === 'closed' && read !== undefined && droppedEarlier({ ...read.entry, chainId: head.chain }, previous)) continue;
+    listed.push({ head, state, read });
+  }
+  return { listed, seq: dropped + listed.reduce((sum, { head }) => sum + head.seq, 0) };
+}
+
+/** The heads to sign, with digests of what is new since the previous checkpoint (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
+async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage): Promise<ChainHead[]> {
+  if (listed.length > MAX_CHECKPOINT_CHAINS) {
+    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains open or newly closed: a checkpoint cannot list them all`, { claim: 'chains' });
   }
   let budget = MAX_CHECKPOINT_DIGESTS;
   const chains: ChainHead[] = [];
-  for (const head of heads) {
+  for (const { head, state, read } of listed) {
     // Never sign a hash the entry does not have: that would bless a tampered tail.
-    const read = readAuditEntry(head.entry);
     if (read === undefined || read.hash !== head.hash || read.entry.seq !== head.seq) {
       throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${head.seq} of chain ${head.chain.slice(0, 100)} does not match its hash; run \`legate audit verify\``, {
         claim: 'seq',
         reason: 'changed',
       });
     }
-    const signed: ChainHead = { id: head.chain, seq: head.seq, hash: head.hash, state: read.entry.type === 'chain-close' ? 'closed' : 'open' };
-    const from = (covered.get(head.chain)?.seq ?? 0) + 1;
+    const signed: ChainHead = { id: head.chain, seq: head.seq, hash: head.hash, state };
+    const from = (previous.covered.get(head.chain)?.seq ?? 0) + 1;
     if (from <= head.seq && budget > 0) {
       const to = Math.min(head.seq, from + budget - 1);
       signed.from = from;
@@ -258,6 +320,20 @@ async function headsOf(tx: Store, heads: Awaited<ReturnType<Store['listAuditChai
     chains.push(signed);
   }
   return chains;
+}
+
+/** What `previous` covers (a checkpoint from before chains: the store's own chain). */
+async function coverageBefore(tx: Store, previous: AuditCheckpointRecord | undefined): Promise<Coverage> {
+  if (previous === undefined) return { covered: new Map(), seq: undefined, dropped: 0, withChains: false };
+  const covered = coverageOf(previous.token);
+  const before = covered.get(BEFORE_CHAINS);
+  if (before !== undefined) {
+    covered.set((await tx.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN, before);
+    covered.delete(BEFORE_CHAINS);
+    return { covered, seq: previous.seq, dropped: 0, withChains: false };
+  }
+  const listed = [...covered.values()].reduce((sum, head) => sum + head.seq, 0);
+  return { covered, seq: previous.seq, dropped: Math.max(0, previous.seq - listed), withChains: true };
 }
 
 /** @internal Writes a checkpoint of every chain's head; with `onlyIfDue`, only when the policy says so. */
@@ -272,20 +348,18 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     const previous = await tx.lastAuditCheckpoint({ lock: true });
     const heads = await tx.listAuditChains();
     if (heads.length === 0) return { created: false };
-    const covered = previous === undefined ? new Map<string, { seq: number; state: 'open' | 'closed' }>() : coverageOf(previous.token);
-    const before = covered.get(BEFORE_CHAINS);
-    if (before !== undefined) covered.set((await tx.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN, before);
-    const pending = heads.reduce((sum, head) => sum + Math.max(0, head.seq - (covered.get(head.chain)?.seq ?? 0)), 0);
-    if (pending === 0) return previous === undefined ? { created: false } : { checkpoint: previous, created: false };
+    const coverage = await coverageBefore(tx, previous);
+    const unchanged = previous === undefined ? { created: false } : { checkpoint: previous, created: false };
+    const pending = heads.reduce((sum, head) => sum + Math.max(0, head.seq - (coverage.covered.get(head.chain)?.seq ?? 0)), 0);
+    // A chain dropped earlier counts as pending above; what is truly new shows once the heads are chosen.
+    if (pending === 0) return unchanged;
     const now = clock();
-    if (onlyIfDue && !(await checkpointDue(tx, previous, pending, now, config.policy))) {
-      return previous === undefined ? { created: false } : { checkpoint: previous, created: false };
-    }
-    const chains = await headsOf(tx, heads, covered);
+    const { listed, seq } = chooseHeads(heads, coverage);
+    const fresh = listed.reduce((sum, { head }) => sum + head.seq - (coverage.covered.get(head.chain)?.seq ?? 0), 0);
+    if (fresh === 0 || (onlyIfDue && !(await checkpointDue(tx, previous, fresh, now, config.policy)))) return unchanged;
+    const chains = await headsOf(tx, listed, coverage);
     const at = now.toISOString();
     const log = await ensureAuditLogId(tx);
-    // The entries it covers, over all chains: with one chain, the seq of its head, as before chains.
-    const seq = chains.reduce((sum, head) => sum + head.seq, 0);
     const hash = headsHash(chains);
     const prev = previous === undefined ? undefined : checkpointHash(previous.token);
     const token = await signAuditCheckpoint({ iss: config.issuer, seq, hash, at, log, prev, chains }, signer);

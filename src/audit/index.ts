@@ -6,7 +6,8 @@
  * previous hash) that attribute every decision to the agent, its delegation
  * chain and its human owner; checkpoints signed by the organization's key;
  * verification that names the first changed, removed, inserted, reordered or
- * truncated entry; JSON Lines export; and per-agent trails.
+ * truncated entry; JSON Lines export; per-agent trails; and the offline
+ * bundle (entries, checkpoints, key history) checked with no node.
  *
  * @example
  * ```ts
@@ -34,4 +35,20 @@ export { auditLogId } from './log-id.js';
 export { auditLogOf, DEFAULT_CHECKPOINT_POLICY, type AuditTarget } from './log.js';
 export { auditTrail, exportAudit, exportAuditLines, involves, readAudit, type AuditQuery } from './read.js';
 export { verifyAudit } from './verify.js';
+export {
+  AUDIT_BUNDLE_FORMAT,
+  MAX_AUDIT_BUNDLE_BYTES,
+  checkAuditBundle,
+  readAuditBundle,
+  type AuditBundle,
+  type AuditBundleKey,
+} from './bundle.js';
+export {
+  jwkThumbprint,
+  KEY_SPAN_SKEW_MS,
+  verifyAuditBundle,
+  type AuditBundleProblem,
+  type AuditBundleVerification,
+  type VerifyAuditBundleOptions,
+} from './bundle-verify.js';
 export * from './types.js';

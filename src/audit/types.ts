@@ -35,8 +35,10 @@ export const AUDIT_ENTRY_TYPES = [
   'evaluation',
   /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */
   'refusals',
-  /** The last entry of a chain: its instance stopped (`node.close()`); nothing may follow it. */
+  /** The last entry of a chain: its instance stopped (`node.close()`), or its liveness lease lapsed (`details.reason: 'lapsed'`, written by the checkpoint job); nothing may follow it. */
   'chain-close',
+  /** The first entry of a chain an instance opened (`AuditLog.chain`): written by `appendAudit` itself, never by a caller. */
+  'chain-open',
 ] as const;
 
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];
@@ -152,8 +154,14 @@ export interface CheckpointPolicy {
  */
 export interface AuditLog {
   store: Store;
-  /** The chain this log appends to; default the store's own chain (kept in its settings, see `audit/chain`). */
+  /**
+   * The chain this log appends to; default the store's own chain (kept in its
+   * settings, see `audit/chain`). A chain named here starts with a
+   * `chain-open` entry, written with its first entry.
+   */
   chain?: string | undefined;
+  /** Non-secret details the `chain-open` entry of a fresh {@link AuditLog.chain} records (say, when its instance started). */
+  opening?: Readonly<Record<string, unknown>> | undefined;
   clock?: Clock | undefined;
   /** Who signs checkpoints. Without it, appends never checkpoint and {@link checkpointAudit} throws. */
   checkpoints?:
@@ -163,8 +171,24 @@ export interface AuditLog {
         /** Called only when a checkpoint is due, so keys are not unlocked for every append. */
         signer: () => Promise<Signer>;
         policy?: CheckpointPolicy | undefined;
+        /** Whether appends write a due checkpoint themselves; default true. False where a scheduled job writes them (`node/audit-jobs`). */
+        inline?: boolean | undefined;
       }
     | undefined;
+  /**
+   * What one writer (a node) remembers between its appends, so each append
+   * reads and parses less: give the same object to every append of one
+   * writer, or none. Only what never changes once committed is kept.
+   */
+  memo?: AuditMemo | undefined;
+}
+
+/** See {@link AuditLog.memo}. Filled by `appendAudit`; start with `{}`. */
+export interface AuditMemo {
+  /** The store's own chain id, once read from committed settings (it never changes). */
+  storeChain?: string;
+  /** The last checkpoint token read, with what it covers (a token's coverage is a function of its text). */
+  coverage?: { token: string; covered: ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> };
 }
 
 /** Why verification stopped trusting the log at `firstBad.seq`. */

@@ -3,9 +3,12 @@
  *
  * Verifying the audit log (DESIGN.md, "Audit log" and "The audit log under
  * many writers"). Every checkpoint's signature, and its link to the
- * checkpoint before, is checked against the organization's DID document;
+ * checkpoint before, is checked against the organization's DID document
+ * (a checkpoint may leave out a chain only once an earlier one signed it
+ * closed);
  * then, chain by chain, every entry is re-read from its stored text,
- * re-hashed, and linked to the one before in its chain; then each head a
+ * re-hashed, and linked to the one before in its chain (`audit/walk`; a
+ * chain an instance opened starts with `chain-open`); then each head a
  * checkpoint signed is compared with the entry it covers, and a chain signed
  * `closed` must end at its closing head. The answer names the chain and the
  * first sequence number in it that cannot be trusted, and why:
@@ -37,20 +40,18 @@
 import type { DIDResolutionResult, Resolvable } from 'did-resolver';
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
-import type { AuditEntryRecord, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
+import { withKeyHistory } from './key-history.js';
 import { checkpointHash } from './heads.js';
 import { readAuditEntry } from './entry.js';
 import { locateDivergence, type SignedCheckpoint } from './locate.js';
 import { auditLogId } from './log-id.js';
 import { auditRecords } from './read.js';
-import { GENESIS_HASH, type AuditChainVerification, type AuditProblem, type AuditTamperReason, type AuditVerification, type VerifyAuditOptions } from './types.js';
+import type { AuditChainVerification, AuditProblem, AuditVerification, VerifyAuditOptions } from './types.js';
+import { ChainWalk, tampered } from './walk.js';
 
-/** Hashes of this many recent entries are kept to recognize a link that skips inserted entries. */
-const RECENT_WINDOW = 4096;
-
-const tampered = (seq: number, reason: AuditTamperReason, message: string): AuditProblem => ({ seq, code: 'ERR_AUDIT_TAMPERED', reason, message });
 
 /** One resolution per DID for the whole verification. */
 function memoize(resolver: Resolvable): Resolvable {
@@ -75,6 +76,8 @@ interface Signed {
   closed: Map<string, number>;
   count: number;
   bad: AuditProblem | undefined;
+  /** Each checkpoint read, by seq: the chains it lists (undefined: from before chains, or it did not verify). */
+  lists: { seq: number; ids: ReadonlyMap<string, number> | undefined }[];
 }
 
 function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
@@ -88,20 +91,31 @@ function signHead(signed: Signed, chain: string, head: SignedCheckpoint): void {
 /** Verifies every checkpoint from `fromSeq` on: what the valid ones sign per chain, and the first invalid one. */
 async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromSeq: number): Promise<Signed> {
   const records = (await store.listAuditCheckpoints()).filter((c) => c.seq >= fromSeq);
-  const signed: Signed = { chains: new Map(), closed: new Map(), count: 0, bad: undefined };
+  const signed: Signed = { chains: new Map(), closed: new Map(), count: 0, bad: undefined, lists: [] };
   if (records.length === 0) return signed;
   const issuer = options.issuer ?? (await store.getOrganization())?.did;
   if (issuer === undefined) throw legateError('ERR_NOT_FOUND', 'no organization to verify audit checkpoints against', { claim: 'issuer' });
-  const resolver = memoize(options.resolver);
+  // Checkpoints signed by a key retired since still verify: the issuer's key history, from the store (audit/key-history).
+  const resolver = memoize(withKeyHistory(store, issuer, options.resolver));
   // With its id setting gone, a log is still one log: every checkpoint must name the first one's.
   let log = await auditLogId(store);
   let before: string | undefined;
+  // The chains (and heads) the previous valid checkpoint listed: one left out since must have been signed closed by then.
+  let listed: ReadonlyMap<string, number> | undefined;
+  // Entries of chains left out before the previous checkpoint; undefined when unknown (after one that did not verify).
+  let dropped: number | undefined = fromSeq === 1 ? 0 : undefined;
   // A checkpoint from before chains signs the store's own chain (after the migration, `main`).
   const legacy = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
   for (const [i, record] of records.entries()) {
     const result = await verifyAuditCheckpoint(record.token, { resolver, issuer, log });
     const previous = before;
     before = record.token;
+    const listedBefore = listed;
+    listed = undefined;
+    const entry = { seq: record.seq, ids: undefined as ReadonlyMap<string, number> | undefined };
+    signed.lists.push(entry);
+    const droppedBefore = dropped;
+    dropped = undefined;
     if (result.valid) log ??= result.claims.log;
     if (!result.valid) {
       signed.bad ??= { seq: record.seq, code: result.error.code, reason: 'bad-checkpoint', message: `checkpoint ${record.seq}: ${result.error.message}` };
@@ -118,11 +132,28 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
       signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} does not link to the checkpoint before it: a checkpoint was removed or replaced`);
       continue;
     }
+    const omitted = claims.chains === undefined ? undefined : [...(listedBefore?.keys() ?? [])].find((id) => !signed.closed.has(id) && !claims.chains?.some((head) => head.id === id));
+    if (omitted !== undefined) {
+      signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} leaves out chain ${omitted.slice(0, 100)}, which no earlier checkpoint signed closed`);
+      continue;
+    }
+    // Its seq counts the entries of every chain: those it lists, and those left out as closed (through prev).
+    const heads = new Map(claims.chains?.map((head) => [head.id, head.seq]));
+    const leftOut = [...(listedBefore ?? [])].reduce((sum, [id, seq]) => sum + (heads.has(id) ? 0 : seq), 0);
+    const count = (droppedBefore ?? 0) + leftOut + [...heads.values()].reduce((sum, seq) => sum + seq, 0);
+    if (claims.chains !== undefined && droppedBefore !== undefined && claims.seq !== count) {
+      signed.bad ??= tampered(record.seq, 'bad-checkpoint', `checkpoint ${record.seq} counts ${claims.seq} entries, but its chains hold ${count}`);
+      continue;
+    }
     signed.count++;
     if (claims.chains === undefined) {
+      dropped = 0;
       signHead(signed, legacy, claims);
       continue;
     }
+    dropped = droppedBefore === undefined ? claims.seq - count + leftOut : (droppedBefore ?? 0) + leftOut;
+    listed = heads;
+    entry.ids = listed;
     for (const head of claims.chains) {
       signHead(signed, head.id, { seq: head.seq, hash: head.hash, at: claims.at, from: head.from, digests: head.digests });
       if (head.state === 'closed' && !signed.closed.has(head.id)) signed.closed.set(head.id, head.seq);
@@ -131,120 +162,26 @@ async function checkCheckpoints(store: Store, options: VerifyAuditOptions, fromS
   return signed;
 }
 
-/** Whether some entry after `seq` holds the content of position `seq` (it was moved, not removed). */
-async function movedLater(store: AuditReader, seq: number): Promise<boolean> {
-  for await (const record of auditRecords(store, { fromSeq: seq + 1 })) {
-    if (readAuditEntry(record.entry)?.entry.seq === seq) return true;
-  }
-  return false;
-}
-
 /**
- * Walks the entries from `start`, re-hashing and linking each. Stops judging
- * at the first problem but keeps reading, to learn the last `seq` and the
- * hashes the checkpoints cover.
+ * The problem with a chain its `chain-open` says was opened after checkpoint
+ * `afterCheckpoint` (none: before the first), when the first checkpoint
+ * after that one does not list it: a chain opens under the checkpoints'
+ * lock, so that checkpoint saw it; not listed, it was slipped in since.
  */
-class ChainWalk {
-  expected: number;
-  /** The hash the next entry must link to; undefined for the anchor entry of `fromCheckpoint`. */
-  prev: string | undefined;
-  readonly recent = new Map<string, number>();
-  bad: AuditProblem | undefined;
-  /** A link break at `seq`, waiting to learn whether the entries after it reach a valid checkpoint. */
-  pending: number | undefined;
-  entries = 0;
-  lastSeq = 0;
-  readonly covered = new Map<number, string>();
-  /** Problems inferred from where a broken link leads, not seen at the entry itself. */
-  readonly guesses = new Set<AuditProblem>();
-
-  constructor(
-    readonly store: AuditReader,
-    readonly start: number,
-    readonly signed: ReadonlyMap<number, SignedCheckpoint>,
-  ) {
-    this.expected = start;
-    this.prev = start === 1 ? GENESIS_HASH : undefined;
-  }
-
-  async add(record: AuditEntryRecord): Promise<void> {
-    this.entries++;
-    this.lastSeq = record.seq;
-    if (this.signed.has(record.seq)) this.covered.set(record.seq, record.hash);
-    if (this.bad !== undefined) return;
-    const problem = await this.judge(record);
-    if (problem !== undefined) {
-      this.bad = this.pending === undefined ? problem : this.unresolved(this.pending);
-      return;
-    }
-    const checkpoint = this.signed.get(record.seq);
-    if (this.pending !== undefined && checkpoint !== undefined) {
-      // Entries from the break on chain up to a valid checkpoint: they are authentic, so the entry before the break was rewritten.
-      this.bad =
-        checkpoint.hash === record.hash
-          ? this.guess(tampered(this.pending - 1, 'changed', `entry ${this.pending - 1} was rewritten: the entries after it, up to checkpoint ${record.seq}, link to a different entry`))
-          : this.unresolved(this.pending);
-    }
-  }
-
-  finish(): void {
-    if (this.bad === undefined && this.pending !== undefined) this.bad = this.unresolved(this.pending);
-  }
-
-  unresolved(seq: number): AuditProblem {
-    return this.guess(tampered(seq, 'inserted', `entry ${seq} does not link to entry ${seq - 1} (inserted, or entry ${seq - 1} replaced)`));
-  }
-
-  guess(problem: AuditProblem): AuditProblem {
-    this.guesses.add(problem);
-    return problem;
-  }
-
-  /** The problem with `record`, or undefined after accepting it. */
-  async judge(record: AuditEntryRecord): Promise<AuditProblem | undefined> {
-    const p = record.seq;
-    if (p > this.expected) {
-      return tampered(this.expected, 'removed', p === this.expected + 1 ? `entry ${this.expected} is missing` : `entries ${this.expected}..${p - 1} are missing`);
-    }
-    const read = readAuditEntry(record.entry);
-    if (read === undefined) return tampered(p, 'changed', `entry ${p} is not a well-formed entry`);
-    const { entry, hash } = read;
-    if (entry.chainId !== undefined && entry.chainId !== record.chain) return tampered(p, 'changed', `entry ${p} belongs to another chain`);
-    const s = entry.seq;
-    if (hash !== record.hash) {
-      if (s !== p && s >= 1 && (await this.store.listAuditEntries({ fromSeq: s, toSeq: s }))[0]?.hash === hash) {
-        return tampered(p, 'reordered', `entry ${p} holds the content of entry ${s}`);
-      }
-      return tampered(p, 'changed', `entry ${p} does not match its hash`);
-    }
-    if (s < p) return tampered(Math.max(s, this.start), 'inserted', `entry ${s} was moved to ${p}: entries were inserted before it`);
-    if (s > p) {
-      return (await movedLater(this.store, p))
-        ? tampered(p, 'reordered', `entry ${p} holds the content of entry ${s}`)
-        : tampered(p, 'removed', `entry ${p} holds entry ${s}: entries were removed and the rest renumbered`);
-    }
-    if (entry.at !== record.at || entry.prevHash !== record.prevHash) return tampered(p, 'changed', `entry ${p} disagrees with its recorded time or link`);
-    if (this.prev !== undefined && entry.prevHash !== this.prev) {
-      const linked = this.recent.get(entry.prevHash);
-      if (linked !== undefined && linked < p - 1) {
-        return tampered(linked + 1, 'inserted', `entry ${p} links to entry ${linked}: entries ${linked + 1}..${p - 1} were inserted`);
-      }
-      // The entry before is the genesis or signed: this one is the impostor.
-      if (p - 1 < this.start || this.signed.get(p - 1)?.hash === this.prev) return tampered(p, 'changed', `entry ${p} does not link to entry ${p - 1}`);
-      if (this.pending !== undefined) return this.unresolved(this.pending);
-      this.pending = p;
-    }
-    this.expected = p + 1;
-    this.prev = hash;
-    this.recent.set(hash, p);
-    if (this.recent.size > RECENT_WINDOW) this.recent.delete(this.recent.keys().next().value as string);
-    return undefined;
-  }
+async function unlisted(reader: AuditReader, signed: Signed): Promise<AuditProblem | undefined> {
+  const [first] = await reader.listAuditEntries({ fromSeq: 1, toSeq: 1 });
+  const open = first === undefined ? undefined : readAuditEntry(first.entry)?.entry;
+  if (open?.type !== 'chain-open') return undefined;
+  const after = open.details?.afterCheckpoint;
+  const since = typeof after === 'number' ? after : 0;
+  const next = signed.lists.find((checkpoint) => checkpoint.seq > since);
+  if (next?.ids === undefined || next.ids.has(open.chainId ?? '')) return undefined;
+  return tampered(1, 'inserted', `the chain opened after checkpoint ${since}, but checkpoint ${next.seq} does not list it: it was inserted since`);
 }
 
 /** Verifies one chain from `start`: hashes, links, its signed heads, and nothing after a closed head. */
-async function verifyChain(reader: AuditReader, start: number, signed: ReadonlyMap<number, SignedCheckpoint>, closedAt: number | undefined) {
-  const walk = new ChainWalk(reader, start, signed);
+async function verifyChain(reader: AuditReader, start: number, signed: ReadonlyMap<number, SignedCheckpoint>, closedAt: number | undefined, opened: boolean) {
+  const walk = new ChainWalk(reader, start, signed, opened && start === 1);
   for await (const record of auditRecords(reader, { fromSeq: start })) await walk.add(record);
   walk.finish();
   const lastSeq = walk.entries > 0 ? walk.lastSeq : 0;
@@ -336,11 +273,18 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVer
     a === LEGACY_AUDIT_CHAIN ? -1 : b === LEGACY_AUDIT_CHAIN ? 1 : a < b ? -1 : a > b ? 1 : 0,
   );
   const chains: AuditChainVerification[] = [];
+  const own = await store.getSetting(AUDIT_CHAIN_SETTING);
   let firstBad: AuditProblem | undefined;
   for (const id of ids) {
     const closedAt = signed.closed.get(id);
-    const result = await verifyChain(chainReader(store, id), starts.get(id) ?? 1, signed.chains.get(id) ?? new Map(), closedAt);
-    const bad = result.firstBad === undefined ? undefined : { ...result.firstBad, chain: id };
+    // A chain an instance opened starts with chain-open; `main` (from before chains) and the store's own chain need not.
+    const opened = id !== LEGACY_AUDIT_CHAIN && id !== own;
+    const reader = chainReader(store, id);
+    const result = await verifyChain(reader, starts.get(id) ?? 1, signed.chains.get(id) ?? new Map(), closedAt, opened);
+    // Read from the first checkpoint on, every chain opened since is in the checkpoint after its opening.
+    const hidden = opened && anchor === undefined && result.firstBad === undefined ? await unlisted(reader, signed) : undefined;
+    const problem = result.firstBad ?? hidden;
+    const bad = problem === undefined ? undefined : { ...problem, chain: id };
     firstBad ??= bad;
     chains.push({
       id,

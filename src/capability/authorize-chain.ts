@@ -14,7 +14,7 @@
  */
 
 import type { AgentCapabilityCredential, Capability } from '../credential/types.js';
-import { issuerId } from '../credential/types.js';
+import { issuerId, usageIdOf } from '../credential/types.js';
 import { authorize, bySpecificity, type AuthorizationContext, type AuthorizationRequest, type Decision, type DecisionReason } from './authorize.js';
 import { capabilityCovers } from './match.js';
 
@@ -23,6 +23,8 @@ export interface Charge {
   /** The credential's issuer (part of the usage key: credential ids are the issuers' choice). */
   issuer: string;
   credentialId: string;
+  /** The id its usage is recorded under: the credential's lineage, else its id. */
+  usageId: string;
   /** The capability of that credential chosen at this level. */
   capability: Capability;
 }
@@ -50,7 +52,7 @@ function decideChain(request: AuthorizationRequest, chain: CredentialChain, cont
     const decision = authorize(request, [credential], context);
     leaf ??= decision;
     if (decision.decision === 'allow' && decision.capability !== undefined) {
-      charges.push({ issuer: issuerId(credential) ?? '', credentialId: credential.id, capability: decision.capability });
+      charges.push({ issuer: issuerId(credential) ?? '', credentialId: credential.id, usageId: usageIdOf(credential), capability: decision.capability });
       continue;
     }
     if (decision.decision === 'approval_required') approval = true;

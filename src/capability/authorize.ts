@@ -9,7 +9,7 @@
  * The decision is data that names the capability used or the reason codes.
  */
 
-import { issuerId, type AgentCapabilityCredential, type Capability, type Constraints, type Money } from '../credential/types.js';
+import { issuerId, usageIdOf, type AgentCapabilityCredential, type Capability, type Constraints, type Money } from '../credential/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -50,8 +50,10 @@ export interface CapabilityGrant {
   capabilities: readonly Capability[];
   /** Shared by every capability of the grant. */
   constraints?: Constraints | undefined;
-  /** The credential's id, named in the decision and in usage queries. */
+  /** The credential's id, named in the decision. */
   credentialId?: string | undefined;
+  /** The id usage queries name: the credential's lineage, else its id (see `CapabilitySubject.lineage`). */
+  usageId?: string | undefined;
   /** The credential's issuer (usage queries name it with the id). */
   issuer?: string | undefined;
   /** Start of the validity window (ISO 8601), when it has one. */
@@ -78,6 +80,7 @@ export function capabilityGrantOf(credential: AgentCapabilityCredential): Capabi
     capabilities,
     constraints,
     credentialId: credential.id,
+    usageId: usageIdOf(credential),
     issuer: issuerId(credential),
     validFrom: credential.validFrom,
     validUntil: credential.validUntil,
@@ -191,7 +194,7 @@ export function authorize(
   let needsApproval: Candidate | undefined;
   for (const candidate of candidates) {
     const { capability, grant } = candidate;
-    const target = { capability, credentialId: grant.credentialId, issuer: grant.issuer };
+    const target = { capability, credentialId: grant.usageId ?? grant.credentialId, issuer: grant.issuer };
     const failures = [
       ...checkConstraints(capability.constraints, constraintContext, { ...target, level: 'capability' }),
       ...checkConstraints(grant.constraints, constraintContext, { ...target, level: 'credential' }),

@@ -26,7 +26,7 @@ export interface UsageQuery {
   currency?: string | undefined;
   /** The capability being authorized, when known. */
   capability?: Capability | undefined;
-  /** The id of its credential, when known. */
+  /** The id its usage is counted under (its credential's lineage, else its id), when known. */
   credentialId?: string | undefined;
   /** The issuer of that credential, when known (ids are chosen by issuers, so a usage key needs both). */
   issuer?: string | undefined;

@@ -3,14 +3,14 @@
  *
  * How a verifier keys and sums the usage that budgets and rate limits read
  * (issue #13 item 1): usage belongs to a credential, named by its issuer and
- * id, never to the agent holding it, so every holder of a credential and
+ * id (or the lineage it continues, see `CapabilitySubject.lineage`), never to the agent holding it, so every holder of a credential and
  * every descendant of it count against the same rows, and a delegation tree
  * never spends more than its root allows. Spend is kept as decimal strings
  * and summed exactly (`money`), so `0.1 + 0.2` spent meets a `0.3` budget.
  * Pure: the node reads and writes the rows; this module names and sums them.
  */
 
-import { issuerId, type Capability, type Constraints, type Money } from '../credential/types.js';
+import { issuerId, usageIdOf, type Capability, type Constraints, type Money } from '../credential/types.js';
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import type { Charge, CredentialChain } from './authorize-chain.js';
@@ -53,9 +53,10 @@ export function usageKeysFor(chains: readonly CredentialChain[], request: Author
   };
   for (const credential of new Set(chains.flat())) {
     const issuer = issuerId(credential) ?? '';
-    add(credentialUsageKey(issuer, credential.id), credential.credentialSubject.constraints);
+    const usageId = usageIdOf(credential);
+    add(credentialUsageKey(issuer, usageId), credential.credentialSubject.constraints);
     for (const c of credential.credentialSubject.capabilities) {
-      if (capabilityCovers(c, request)) add(capabilityUsageKey(issuer, credential.id, c), c.constraints);
+      if (capabilityCovers(c, request)) add(capabilityUsageKey(issuer, usageId, c), c.constraints);
     }
   }
   return keys;
@@ -94,8 +95,8 @@ export function chargedKeys(charges: readonly Charge[], chains: readonly Credent
   for (const charge of charges) {
     const own = charge.capability.constraints;
     const shared = byId.get(JSON.stringify([charge.issuer, charge.credentialId]))?.credentialSubject.constraints;
-    if (limitPeriods(own).length > 0) keys.push({ key: capabilityUsageKey(charge.issuer, charge.credentialId, charge.capability), limits: own });
-    if (limitPeriods(shared).length > 0) keys.push({ key: credentialUsageKey(charge.issuer, charge.credentialId), limits: shared });
+    if (limitPeriods(own).length > 0) keys.push({ key: capabilityUsageKey(charge.issuer, charge.usageId, charge.capability), limits: own });
+    if (limitPeriods(shared).length > 0) keys.push({ key: credentialUsageKey(charge.issuer, charge.usageId), limits: shared });
   }
   return keys;
 }

@@ -33,7 +33,8 @@ export function action<A extends unknown[]>(command: Command, handler: Handler<A
 /** Opens the node of `--data`, runs `fn`, and closes it. */
 export async function withNode<T>(globals: GlobalOptions, fn: (node: NodeContext) => Promise<T>): Promise<T> {
   // A one-shot command appends to the store's own audit chain: it opens no chain of its own each time it runs.
-  const node = await openNode({ ...nodeOptions(globals), auditChain: 'store' });
+  // It subscribes to no partner's status lists either: it would be gone before a notice came (its own changes are still pushed).
+  const node = await openNode({ ...nodeOptions(globals), auditChain: 'store', statusPush: { subscribe: false } });
   try {
     return await fn(node);
   } finally {

@@ -40,6 +40,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['demo', async () => (await import('./commands/demo.js')).registerDemo],
   ['store', async () => (await import('./commands/store.js')).registerStore],
   ['config', async () => (await import('./commands/config.js')).registerConfig],
+  ['key', async () => (await import('./commands/key.js')).registerKey],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */

@@ -10,6 +10,7 @@
  * never the other way.
  */
 
+import type { RenewalRule } from '../lib/renewal.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { NodeConfig } from './load.js';
@@ -36,6 +37,10 @@ export interface ServeSettings {
   sweepIntervalMs: number;
   /** How often the status-list re-signing job runs; `false`: this instance runs none (another does). */
   statusRefreshIntervalMs: number | false;
+  /** How often the credential renewal job runs; `false`: this instance runs none (another does). */
+  renewalIntervalMs: number | false;
+  /** How often the audit checkpoint job runs; `false`: this instance runs none (its appends checkpoint inline). */
+  auditCheckpointIntervalMs: number | false;
 }
 
 /**
@@ -68,9 +73,21 @@ export const DEFAULT_OAUTH_POLICY: OAuthPolicy = {
   clockSkewSeconds: 60,
 };
 
+/** The `statusPush.*` settings, as `StatusPushPolicy` (node/context) names them. */
+export interface StatusPushSettings {
+  enabled?: boolean;
+  maxSubscriptionsPerSubscriber?: number;
+  maxSubscriptions?: number;
+  noticesPerWindow?: number;
+  noticeWindowSeconds?: number;
+}
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   sessionLifetimeSeconds: number;
+  /** When the node renews its agents' credentials (`renewal`). */
+  renewal: readonly RenewalRule[];
+  statusPush: StatusPushSettings;
   oauth: OAuthPolicy;
   verifier: {
     workLimits: WorkLimits;
@@ -82,7 +99,9 @@ export interface SharedPolicy {
 /** Code's own choices (a library caller's `openNode` options), which win over the store. */
 export interface ExplicitPolicy {
   sessionLifetimeSeconds?: number | undefined;
+  renewal?: readonly RenewalRule[] | undefined;
   oauth?: Partial<OAuthPolicy> | undefined;
+  statusPush?: StatusPushSettings | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
 
@@ -105,11 +124,15 @@ export function instanceOptions(config: NodeConfig): InstanceOptions {
 /** `legate serve`'s address and timers. */
 export function serveSettings(config: NodeConfig): ServeSettings {
   const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
+  const renewal = valueOf(config.node, 'renewalInterval') as number;
+  const checkpoints = valueOf(config.node, 'auditCheckpointInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
     sweepIntervalMs: (valueOf(config.node, 'sweepInterval') as number) * 1000,
     statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
+    renewalIntervalMs: renewal === 0 ? false : renewal * 1000,
+    auditCheckpointIntervalMs: checkpoints === 0 ? false : checkpoints * 1000,
   };
 }
 
@@ -121,6 +144,15 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
   const number = (name: string) => valueOf(shared, name) as number;
   return {
     sessionLifetimeSeconds: explicit.sessionLifetimeSeconds ?? number('sessionLifetime'),
+    renewal: explicit.renewal ?? (valueOf(shared, 'renewal') as readonly RenewalRule[]),
+    statusPush: {
+      enabled: valueOf(shared, 'statusPush.enabled') as boolean,
+      maxSubscriptionsPerSubscriber: number('statusPush.maxSubscriptionsPerSubscriber'),
+      maxSubscriptions: number('statusPush.maxSubscriptions'),
+      noticesPerWindow: number('statusPush.noticesPerMinute'),
+      noticeWindowSeconds: 60,
+      ...explicit.statusPush,
+    },
     oauth: {
       issuer: valueOf(shared, 'oauth.issuer') as string | undefined,
       resources: valueOf(shared, 'oauth.resources') as readonly string[],

@@ -9,6 +9,7 @@
  */
 
 import { legateError, type InputError } from '../errors/index.js';
+import { MAX_RENEWAL_RULES, renewalRuleError } from '../lib/renewal.js';
 import { longestMs, parseDuration } from '../lib/duration.js';
 import type { SettingSpec, SettingValue } from './settings.js';
 
@@ -106,6 +107,24 @@ function rules(spec: SettingSpec, raw: unknown): readonly unknown[] {
   });
 }
 
+/** A renewal policy: exactly `{ agent, lifetime, renewBefore }` each (`lib/renewal`). */
+function renewalRules(spec: SettingSpec, raw: unknown): readonly unknown[] {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      throw invalid(spec, 'must be a JSON array of {"agent","lifetime","renewBefore"}');
+    }
+  }
+  if (!Array.isArray(value) || value.length > MAX_RENEWAL_RULES) throw invalid(spec, `must be an array of at most ${MAX_RENEWAL_RULES} rules`);
+  return value.map((rule: unknown, i) => {
+    const why = renewalRuleError(rule);
+    if (why !== undefined) throw invalid(spec, `rule ${i} ${why}`);
+    return rule;
+  });
+}
+
 /** Most entries a list setting may hold. */
 const MAX_LIST = 256;
 
@@ -182,6 +201,8 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
       return text(spec, raw);
     case 'status-age-rules':
       return rules(spec, raw);
+    case 'renewal-rules':
+      return renewalRules(spec, raw);
     case 'list':
       return list(spec, raw);
   }

@@ -32,6 +32,8 @@ export type SettingType =
   | 'string'
   /** A list of status-age rules `[{ action, resource, maxStatusAge }]` (JSON). */
   | 'status-age-rules'
+  /** A per-agent renewal policy `[{ agent, lifetime, renewBefore }]` (JSON; `agent: "*"` for every other agent). */
+  | 'renewal-rules'
   /** A list of absolute URLs or DIDs: a JSON array of strings, or the entries separated by spaces (see `SettingSpec.audiences`). */
   | 'list';
 
@@ -86,9 +88,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'port', type: 'integer', min: 0, max: 65535, scope: 'node', defaultNote: "the port in the organization's domain, else 7401", env: 'LEGATE_PORT', flag: '--port <n>', doc: '`serve`: port to listen on' },
   { name: 'sweepInterval', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'node', default: 60, env: 'LEGATE_SWEEP_INTERVAL', doc: '`serve`: how often expired sessions, replay claims and usage rows are deleted' },
   { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
+  { name: 'renewalInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 300, env: 'LEGATE_RENEWAL_INTERVAL', doc: '`serve`: how often the credential renewal job runs (one instance of a fleet does the work); 0: this instance never runs it' },
+  { name: 'auditCheckpointInterval', type: 'duration', unit: 's', min: 0, max: 3600, scope: 'node', default: 10, env: 'LEGATE_AUDIT_CHECKPOINT_INTERVAL', doc: '`serve`: how often the audit checkpoint job looks for a due checkpoint and closes chains of instances gone (one instance of a fleet does the work); 0: this instance never runs it, and its appends sign due checkpoints themselves' },
   { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
   { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
   { name: 'statusAgePolicy', type: 'status-age-rules', scope: 'shared', default: [], doc: 'fresher status for capabilities matching a pattern: [{"action","resource","maxStatusAge"}]' },
+  { name: 'renewal', type: 'renewal-rules', scope: 'shared', default: [], doc: 'renew agents\' credentials before they expire: [{"agent","lifetime","renewBefore"}], `agent` a name or `*`; none: nothing is renewed' },
+  { name: 'statusPush.enabled', type: 'boolean', scope: 'shared', default: true, doc: 'revocation push: subscribe to the status lists this node relies on, take their issuers\' notices, and notify this node\'s own subscribers; false: the maximum status age alone bounds how late a revocation is seen' },
+  { name: 'statusPush.maxSubscriptionsPerSubscriber', type: 'integer', min: 1, max: 100_000, scope: 'shared', default: 256, doc: 'most of this node\'s status lists one partner may be subscribed to' },
+  { name: 'statusPush.maxSubscriptions', type: 'integer', min: 0, max: 10_000_000, scope: 'shared', default: 10_000, doc: 'most subscriptions to this node\'s status lists, over every partner' },
+  { name: 'statusPush.noticesPerMinute', type: 'integer', min: 1, max: 100_000, scope: 'shared', default: 30, doc: 'most status notices taken from one issuer per minute; more are refused (`ERR_RATE_LIMITED`)' },
   { name: 'workLimits.resolutions', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 40, doc: 'most distinct DIDs one incoming message may make the node resolve' },
   { name: 'workLimits.statusLists', type: 'integer', min: 0, max: 10_000, scope: 'shared', default: 32, doc: 'most distinct status lists one incoming message may make the node look up' },
   { name: 'workLimits.inflatedBytes', type: 'integer', unit: 'bytes', min: 0, max: 1_073_741_824, scope: 'shared', default: 16_777_216, doc: 'most status-list bytes one incoming message may make the node inflate' },
@@ -101,6 +110,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'oauth.dpopMaxAge', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 120, doc: 'oldest DPoP proof (`iat`) accepted, before the clock skew' },
   { name: 'oauth.nonceLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'how long a nonce the authorization server hands out (`DPoP-Nonce`) stays usable' },
   { name: 'oauth.clockSkew', type: 'duration', unit: 's', min: 0, max: 600, scope: 'shared', default: 60, doc: 'clock skew allowed on every time claim the OAuth endpoints check (DPoP `iat`, presentations, client assertions)' },
+  { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
+  { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];
 
 /** The row named `name`, or undefined. */

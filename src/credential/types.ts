@@ -66,6 +66,13 @@ export interface CapabilitySubject {
   id: string;
   /** The accountable human owner, a URI. */
   owner: string;
+  /**
+   * The id of the credential whose usage this one continues: set when a
+   * node renews a credential or reassigns it to another agent, so budgets
+   * and rate limits carry over instead of starting afresh. Usage is counted
+   * under the lineage (per issuer); a credential without one starts its own.
+   */
+  lineage?: string;
   agent?: { name: string; version?: string };
   capabilities: Capability[];
   constraints?: Constraints;
@@ -100,4 +107,12 @@ export function issuerId(credential: { issuer?: unknown }): string | undefined {
     return (issuer as { id: string }).id;
   }
   return undefined;
+}
+
+/**
+ * The id a credential's usage is counted under: its lineage (the credential
+ * it renews or replaces, see {@link CapabilitySubject.lineage}), else its own id.
+ */
+export function usageIdOf(credential: Pick<AgentCapabilityCredential, 'id' | 'credentialSubject'>): string {
+  return credential.credentialSubject.lineage ?? credential.id;
 }

@@ -20,7 +20,7 @@ import type { DIDDocument, DIDResolutionResult, ParsedDID } from 'did-resolver';
 import { parse } from 'did-resolver';
 import { assertFunction, integerOption, isRecord } from '../lib/assert.js';
 import { Cache } from '../lib/cache.js';
-import type { Clock } from '../lib/clock.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { DEACTIVATED, keyFromDocument, type KeyLookup, type KeyLookupFn, type KeyResolvable, type VerificationKey } from './verification-key.js';
 import type { VerificationRelationship } from './find-method.js';
 import type { FetchLike } from '../lib/http.js';
@@ -72,6 +72,13 @@ export interface DidResolverOptions {
   cacheCooldownMs?: number | undefined;
   /** Most cached DIDs, failures included (least recently used evicted first). Default 1000. */
   cacheMaxEntries?: number | undefined;
+  /**
+   * A cached document that names no key `kid` (a key rotated in since it was
+   * cached) is fetched again, once, if it is at least this old, in ms; so a
+   * rotation reaches a verifier at once, and a caller asking for unknown kids
+   * costs at most one fetch per DID per this time. Default 5 seconds.
+   */
+  kidMissRefetchMs?: number | undefined;
   /** Clock of the cache TTL and cooldown. Default the system clock. */
   clock?: Clock | undefined;
 }
@@ -81,6 +88,8 @@ interface Entry {
   result: DIDResolutionResult;
   /** By `<relationship> <kid>`; undefined when that kid names no Ed25519 key there. */
   keys: Map<string, VerificationKey | undefined>;
+  /** When it was resolved (ms since the epoch, by the resolver's clock). */
+  loadedAt: number;
 }
 
 /** Most `kid`s remembered per cached document (a verifier sees few; a hostile caller cannot grow it). */
@@ -106,6 +115,7 @@ const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
 /** jose's `cooldownDuration` default: a failing DID costs one attempt per 30 s. */
 const DEFAULT_CACHE_COOLDOWN_MS = 30_000;
 const DEFAULT_CACHE_MAX_ENTRIES = 1000;
+const DEFAULT_KID_MISS_REFETCH_MS = 5_000;
 
 const preview = (value: string) => clip(value, 32);
 
@@ -164,6 +174,8 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     failed: (entry) => entry.result.didResolutionMetadata.error !== undefined,
     clock: options.clock,
   });
+  const clock = options.clock ?? systemClock;
+  const kidMissRefetchMs = integerOption(options.kidMissRefetchMs, DEFAULT_KID_MISS_REFETCH_MS, 'kidMissRefetchMs', true);
   const drivers = new Map<string, DidMethodDriver>([didKeyDriver(), didWebDriver(web)].map((driver) => [driver.method, driver]));
 
   /** A resolution, with its cache entry when it came from (or went into) the cache. */
@@ -201,7 +213,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     // A Map, not an object: `did:constructor:x` must not find Object.prototype.constructor.
     const driver = drivers.get(target.method);
     if (driver === undefined) return { result: failure('methodNotSupported', `DID method ${preview(target.method)} is not supported`) };
-    const entry = await cache.load(did, async () => ({ result: await driverResult(driver, target), keys: new Map() }));
+    const entry = await cache.load(did, async () => ({ result: await driverResult(driver, target), keys: new Map(), loadedAt: clock().getTime() }));
     return { result: entry.result, entry };
   }
 
@@ -218,10 +230,18 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     return { key };
   }
 
-  async function verificationKey(did: string, kid: string, relationship: VerificationRelationship): Promise<KeyLookup> {
+  /** The key from a cached document; a miss in a document old enough is fetched again, once (a key rotated in since). */
+  function cachedOrRefetched(entry: Entry, did: string, kid: string, relationship: VerificationRelationship): KeyLookup | Promise<KeyLookup> {
+    const found = cachedKey(entry, kid, relationship);
+    if (!('key' in found) || found.key !== undefined || clock().getTime() - entry.loadedAt < kidMissRefetchMs) return found;
+    if (cache.get(did) === entry) cache.delete(did);
+    return verificationKey(did, kid, relationship, false);
+  }
+
+  async function verificationKey(did: string, kid: string, relationship: VerificationRelationship, refetch = true): Promise<KeyLookup> {
     try {
       const { result, entry } = await lookup(did);
-      if (entry !== undefined) return cachedKey(entry, kid, relationship);
+      if (entry !== undefined) return refetch ? cachedOrRefetched(entry, did, kid, relationship) : cachedKey(entry, kid, relationship);
       const reason = result.didResolutionMetadata.error;
       if (result.didDocument === null || reason !== undefined) return { unresolved: reason };
       if (result.didDocumentMetadata.deactivated === true) return { unresolved: DEACTIVATED };
@@ -244,7 +264,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     resolveKey(did, kid, relationship) {
       // Without `local` to consult first, a cached DID answers at once (typeof: `resolve` never throws on bad input either).
       const entry = local === undefined && typeof did === 'string' ? cache.get(did) : undefined;
-      return entry === undefined ? verificationKey(did, kid, relationship) : cachedKey(entry, kid, relationship);
+      return entry === undefined ? verificationKey(did, kid, relationship) : cachedOrRefetched(entry, did, kid, relationship);
     },
   };
 }

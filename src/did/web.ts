@@ -237,6 +237,8 @@ export interface OrganizationDidDocumentInput {
   keys: readonly DidDocumentKey[];
   /** The kids listed under `assertionMethod`; default every key. Each must be in `keys`. */
   assertionKids?: readonly string[] | undefined;
+  /** Service entries (DID Core §5.4), each `<did>#<fragment>`: where partners reach the organization's node. */
+  services?: readonly { fragment: string; type: string; serviceEndpoint: string }[] | undefined;
 }
 
 /** Input of {@link buildAgentDidDocument}. */
@@ -245,7 +247,10 @@ export interface AgentDidDocumentInput {
   did: string;
   /** The organization's did:web: the document's top-level `controller`. */
   controller: string;
-  key: DidDocumentKey;
+  /** The agent's key; or give `keys`. */
+  key?: DidDocumentKey | undefined;
+  /** Every key to list (oldest first), e.g. the new key and a rotated-out one still live; at least one. Wins over `key`. */
+  keys?: readonly DidDocumentKey[] | undefined;
   /** Absolute URL of the agent's handshake endpoint: https, or http for a loopback host. */
   serviceEndpoint: string;
 }
@@ -291,7 +296,7 @@ function multikeyMethod(id: string, controller: string, publicKey: Uint8Array): 
  * ```
  */
 export function buildOrganizationDidDocument(input: OrganizationDidDocumentInput): DIDDocument {
-  const { did, keys, assertionKids } = input;
+  const { did, keys, assertionKids, services } = input;
   requireDidWeb(did, 'did');
   if (typeof keys !== 'object' || keys === null || keys.length === 0) {
     throw invalid('an organization document needs at least one key', 'keys');
@@ -307,12 +312,19 @@ export function buildOrganizationDidDocument(input: OrganizationDidDocumentInput
       throw invalid(`assertion kid is not among the keys: ${preview(unknown)}`, 'assertionKids');
     }
   }
+  const service = (services ?? []).map((entry): Service => {
+    const id = absoluteKid(did, `#${entry.fragment}`);
+    if (ids.includes(id)) throw invalid(`service id #${entry.fragment} is a key id`, 'services');
+    requireServiceEndpoint(entry.serviceEndpoint);
+    return { id, type: entry.type, serviceEndpoint: entry.serviceEndpoint };
+  });
   return {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
     verificationMethod: methods,
     authentication: [...ids],
     assertionMethod: [...assertion],
+    ...(service.length === 0 ? {} : { service }),
   };
 }
 
@@ -335,8 +347,10 @@ function requireServiceEndpoint(endpoint: string): void {
 
 /**
  * The DID document of a registered agent: top-level `controller` is the
- * organization (DID Core §5.1.2), the agent's own key (controlled by the
- * agent DID) is under `authentication` and `assertionMethod`, and a service
+ * organization (DID Core §5.1.2), the agent's own keys (controlled by the
+ * agent DID: its current key, and after a rotation the old one while
+ * anything it signed can be live) are under `authentication` and
+ * `assertionMethod`, and a service
  * entry `<did>#ace` of type `LegateAceEndpoint` advertises its handshake
  * endpoint (DID Core §5.4).
  *
@@ -357,18 +371,22 @@ export function buildAgentDidDocument(input: AgentDidDocumentInput): DIDDocument
   requireDidWeb(did, 'did');
   requireDidWeb(controller, 'controller');
   if (controller === did) throw invalid('an agent cannot be its own controller', 'controller');
-  const method = multikeyMethod(absoluteKid(did, key.kid), did, key.publicKey);
+  const keys = input.keys ?? (key === undefined ? [] : [key]);
+  if (typeof keys !== 'object' || keys === null || keys.length === 0) throw invalid('an agent document needs at least one key', 'keys');
+  const methods = keys.map((k) => multikeyMethod(absoluteKid(did, k.kid), did, k.publicKey));
+  const ids = methods.map((m) => m.id);
+  if (new Set(ids).size !== ids.length) throw invalid('duplicate kid in keys', 'keys');
   const serviceId = `${did}#${ACE_SERVICE_FRAGMENT}`;
-  if (method.id === serviceId) throw invalid(`kid #${ACE_SERVICE_FRAGMENT} is reserved for the service entry`, 'kid');
+  if (ids.includes(serviceId)) throw invalid(`kid #${ACE_SERVICE_FRAGMENT} is reserved for the service entry`, 'kid');
   requireServiceEndpoint(serviceEndpoint);
   const service: Service = { id: serviceId, type: ACE_SERVICE_TYPE, serviceEndpoint };
   return {
     '@context': [...DID_DOCUMENT_CONTEXT],
     id: did,
     controller,
-    verificationMethod: [method],
-    authentication: [method.id],
-    assertionMethod: [method.id],
+    verificationMethod: methods,
+    authentication: [...ids],
+    assertionMethod: [...ids],
     service: [service],
   };
 }

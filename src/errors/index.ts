@@ -72,6 +72,10 @@ export const ErrorCodes = [
   'ERR_INVALID_AUTHORIZATION_DETAILS',
   'ERR_UNSUPPORTED_GRANT_TYPE',
   'ERR_INVALID_CLIENT',
+  'ERR_NOT_READY',
+  'ERR_LAST_KEY',
+  'ERR_KEY_ROTATION_UNSUPPORTED',
+  'ERR_SUBSCRIPTION_LIMIT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -179,6 +183,10 @@ export const ERROR_TABLE = {
   ERR_INVALID_AUTHORIZATION_DETAILS: { kind: 'input', status: 400, description: 'The authorization_details are malformed or of an unknown type (RFC 9396).' },
   ERR_UNSUPPORTED_GRANT_TYPE: { kind: 'input', status: 400, description: 'The grant type or token type is not supported.' },
   ERR_INVALID_CLIENT: { kind: v, status: 401, description: 'Client authentication failed (unknown client, bad assertion, wrong client_id).' },
+  ERR_NOT_READY: { kind: 'store', status: 503, description: 'This node cannot serve for now: its store did not answer the readiness check in time.' },
+  ERR_LAST_KEY: { kind: 'base', status: 409, description: "The organization's only active key cannot be revoked: rotate first." },
+  ERR_KEY_ROTATION_UNSUPPORTED: { kind: 'input', status: 400, description: "A did:key agent's key is its DID: it rotates into a new agent, not in place." },
+  ERR_SUBSCRIPTION_LIMIT: { kind: 'base', status: 429, description: 'Too many subscriptions to status lists, for this subscriber or in total.' },
 } as const satisfies Readonly<Record<ErrorCode, ErrorSpec>>;
 
 /** The codes whose errors are of the given kind. */

@@ -129,6 +129,17 @@ export class ListCache<T, K = T> {
     else this.#remote.delete(url);
   }
 
+  /**
+   * Makes the remote list at `url` stale at once (its issuer said it changed):
+   * the next lookup fetches it again, conditionally when it has an ETag.
+   */
+  expire(url: string): void {
+    const entry = this.#remote.get(url);
+    if (entry === undefined) return;
+    entry.freshUntil = 0;
+    if (entry.etag === undefined) this.#remote.delete(url);
+  }
+
   /** The value of a `local` token verified before, while fresh. */
   local(url: string, token: string): T | undefined {
     const memo = this.#local.get(url);

@@ -48,6 +48,8 @@ export interface ListLoader<T> {
    * source that must be asked first).
    */
   peek(url: string, maxAgeMs?: number): LoadedList<T> | undefined;
+  /** Makes the cached list at `url` stale, so the next load fetches it again (a load already under way keeps its answer but caches it stale). */
+  expire(url: string): void;
 }
 
 /** Creates a loader of one kind of list, with its own cache. */
@@ -55,6 +57,8 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
   const { kind, http, local, accept, timeoutMs, maxBytes } = options;
   const cache = new ListCache<T, K>(options);
   const inFlight = new Map<string, Promise<LoadedList<T>>>();
+  // Counts expire() calls: a fetch that started before one may carry the old list, so it is cached stale.
+  let expiries = 0;
 
   async function fromLocal(url: string, token: string): Promise<LoadedList<T>> {
     const memo = cache.local(url, token);
@@ -82,6 +86,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     const cached = cache.lookup(url, maxAgeMs);
     if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
     const { stale } = cached;
+    const expiriesBefore = expiries;
     try {
       const response = await fetchListCredential(url, { kind, http, timeoutMs, maxBytes, etag: stale?.etag });
       if (response.status === 304) {
@@ -91,6 +96,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
       }
       const value = await accept(response.body, url);
       cache.stored(url, value, response.etag, response.cache);
+      if (expiries !== expiriesBefore) cache.expire(url);
       return { value, source: 'network' };
     } catch (error) {
       return { error, from: 'network' };
@@ -111,6 +117,12 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
   }
 
   return {
+    expire(url) {
+      expiries++;
+      cache.expire(url);
+      // Later loads start afresh rather than join one that may fetch the old list.
+      for (const key of inFlight.keys()) if (key.endsWith(` ${url}`)) inFlight.delete(key);
+    },
     peek(url, maxAgeMs = Infinity) {
       if (local !== undefined) return undefined;
       const value = cache.fresh(url, maxAgeMs);

@@ -32,6 +32,7 @@ import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal, auditUnauthenticated } from './audit.js';
+import { agentSigner } from './signers.js';
 
 /** Longest ACE message accepted, in characters. */
 export const MAX_ACE_MESSAGE_LENGTH = 256 * 1024;
@@ -125,7 +126,7 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
   if (payload.type === 'advertise') {
     const agent = await responder(ctx, payload.aud);
     const credentials = await responderCredentials(ctx, agent);
-    const signer = await ctx.keys.signer(agent.kid);
+    const signer = await agentSigner(ctx, agent);
     const handling = await handleAdvertise(token, {
       signer,
       credentials,

@@ -24,7 +24,7 @@ import type { AgentMethod, AgentRecord, OrganizationRecord } from '../store/type
 import type { AuditFields } from '../audit/types.js';
 import type { NodeContext } from './context.js';
 import { agentDocument } from './documents.js';
-import type { RetireResult } from './retire.js';
+import type { RetireOptions, RetireResult } from './retire.js';
 import type { AgentService } from './services.js';
 
 const OWNER_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$/;
@@ -67,7 +67,7 @@ export interface AgentServiceDeps<Tx extends AgentRepository & KeyRepository = A
   /** Derives a did:key agent's document. */
   resolver: Pick<KeyResolvable, 'resolve'>;
   /** Retires an agent: it revokes credentials across the node, so the composition root supplies it. */
-  retire(name: string): Promise<RetireResult>;
+  retire(name: string, options?: RetireOptions): Promise<RetireResult>;
 }
 
 /**
@@ -119,7 +119,7 @@ export function createAgentService<Tx extends AgentRepository & KeyRepository>(d
         agent.method === 'web' ? ((await agentDocument(store, org, agent)) ?? null) : (await deps.resolver.resolve(agent.did)).didDocument;
       return { agent, didDocument };
     },
-    retire: (name) => deps.retire(name),
+    retire: (name, options) => deps.retire(name, options),
   };
 }
 
@@ -132,7 +132,7 @@ function agentsOf(ctx: NodeContext): AgentService {
     clock: ctx.clock,
     audit: ctx.services.audit,
     resolver: ctx.resolver,
-    retire: async (name) => (await import('./retire.js')).retireAgent(ctx, name),
+    retire: async (name, options) => (await import('./retire.js')).retireAgent(ctx, name, options),
   });
 }
 

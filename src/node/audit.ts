@@ -88,12 +88,24 @@ export interface AuditService {
    * has ended (or, with `force`, in the current one, as at shutdown).
    */
   flushRefusals(options?: { force?: boolean }): Promise<void>;
+  /** The chain this instance appends to now (a fresh one replaces a chain found closed); undefined: the store's own chain. */
+  chain(): string | undefined;
+  /**
+   * With `true`, appends stop writing due checkpoints themselves: a scheduled
+   * job does (`node/audit-jobs`, under the `audit-checkpoint` lease); `false`
+   * restores them.
+   */
+  scheduleCheckpoints(scheduled: boolean): void;
 }
 
 /** What the audit service needs: a clock, and a way to append an entry (through a transaction when given). */
 export interface AuditServiceDeps {
   clock: Clock;
   append(fields: AuditFields, tx?: Store): Promise<unknown>;
+  /** The instance's chain now; default none (the store's own chain). */
+  chain?: () => string | undefined;
+  /** Turns inline checkpoints off (a job writes them) or back on; default: nothing to turn. */
+  scheduleCheckpoints?: (scheduled: boolean) => void;
 }
 
 /** The audit service of one node; its refusal window is its own. */
@@ -143,6 +155,8 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
       await append(fields, tx);
     },
     unauthenticated,
+    chain: () => deps.chain?.(),
+    scheduleCheckpoints: (scheduled) => deps.scheduleCheckpoints?.(scheduled),
     refusal: async (fields, error) => {
       const reasons = [error instanceof LegateError ? error.code : 'ERR_INTERNAL'];
       const clip = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 512));

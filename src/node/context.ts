@@ -15,6 +15,7 @@
  * window stay one per node.
  */
 
+import type { RenewalRule } from '../lib/renewal.js';
 import type { OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
@@ -25,6 +26,7 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
 
@@ -53,10 +55,14 @@ export interface NodeContext {
   readonly nonceKeys: NonceKeyCache;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
+  /** When the node renews its agents' credentials (`node/renew`); empty: never. */
+  renewal: readonly RenewalRule[];
   /** How this node bounds what it verifies (work per message, status age); defaults when absent. */
   verifier?: VerifierPolicy | undefined;
   /** The node as an OAuth authorization server and AuthZEN PDP (#15): the `oauth.*` settings. */
   oauth: OAuthPolicy;
+  /** Revocation push (#17 item 5). */
+  statusPush: StatusPushPolicy;
   /**
    * The services built once for this node: agents, issuance, status lists,
    * registry, verifier, exchange and audit. Stateful parts (the status
@@ -93,6 +99,8 @@ export interface NodeOptions {
   database?: string | undefined;
   /** Most connections to the PostgreSQL database; default 10. */
   databasePoolSize?: number | undefined;
+  /** Counts the PostgreSQL store's statements, transactions and lock waits into this object (`pgCounters()`, from `legate/store`); off by default. */
+  databaseCounters?: PgCounters | undefined;
   clock?: Clock;
   /** Carries every outbound request under the node's HTTP client (tests); the client's checks still run first. */
   fetch?: typeof globalThis.fetch;
@@ -104,6 +112,8 @@ export interface NodeOptions {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues in handshakes, in seconds; default the store's shared `sessionLifetime` setting (300). */
   sessionLifetimeSeconds?: number;
+  /** The renewal policy (`lib/renewal`); default the store's shared `renewal` setting (none). */
+  renewal?: readonly RenewalRule[];
   /**
    * Unseal the organization's key while opening, so a missing or wrong
    * passphrase or master key fails here rather than at first use (`serve`
@@ -118,7 +128,62 @@ export interface NodeOptions {
   verifier?: VerifierPolicy;
   /** The OAuth settings; fields given here win over the store's shared `oauth.*` settings. */
   oauth?: Partial<OAuthPolicy>;
+  /** Revocation push; fields given here win over the defaults ({@link DEFAULT_STATUS_PUSH_POLICY}). */
+  statusPush?: Partial<StatusPushPolicy>;
 }
+
+/**
+ * Revocation push (#17 item 5): how this node subscribes to the status
+ * lists it relies on, takes notices, and notifies its own subscribers.
+ */
+export interface StatusPushPolicy {
+  /** Subscribe, take notices and send them; false: none of it (the maximum status age alone bounds the delay). */
+  enabled: boolean;
+  /**
+   * Subscribe to the lists this node relies on; default true. A one-shot
+   * command (`legate verify`) sets false: it would not be there to take the
+   * notices, and closing would wait for the subscription. Notices of its own
+   * changes are still sent.
+   */
+  subscribe?: boolean | undefined;
+  /** Lifetime of the subscriptions this node asks for, in seconds (renewed at half of it while relied on; at most 86,400). */
+  subscriptionLifetimeSeconds: number;
+  /** Most of this node's lists one subscriber may be subscribed to. */
+  maxSubscriptionsPerSubscriber: number;
+  /** Most subscriptions this node keeps, over every subscriber. */
+  maxSubscriptions: number;
+  /** Most notices taken from one issuer per window; more are refused (`ERR_RATE_LIMITED`). */
+  noticesPerWindow: number;
+  /** The notice rate window, in seconds. */
+  noticeWindowSeconds: number;
+  /** Most notices sent at once. */
+  noticeConcurrency: number;
+  /** Attempts per notice (and subscription request timeout below). */
+  noticeAttempts: number;
+  /** Pause before the first retry of a notice, in ms (then four times longer each time). */
+  noticeRetryMs: number;
+  /** Deadline of each notice or subscription request, in ms. */
+  noticeTimeoutMs: number;
+  /** Most notices waiting to be sent; past it a change is not pushed (subscribers see it at their maximum status age). */
+  maxQueuedNotices: number;
+  /** Hears background failures (a subscription or notice given up on); default: none. */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/** The revocation push defaults. */
+export const DEFAULT_STATUS_PUSH_POLICY: StatusPushPolicy = {
+  enabled: true,
+  subscriptionLifetimeSeconds: 3600,
+  maxSubscriptionsPerSubscriber: 256,
+  maxSubscriptions: 10_000,
+  noticesPerWindow: 30,
+  noticeWindowSeconds: 60,
+  noticeConcurrency: 4,
+  noticeAttempts: 3,
+  noticeRetryMs: 500,
+  noticeTimeoutMs: 5000,
+  maxQueuedNotices: 1000,
+};
 
 /** A verifier's own bounds (#13 items 3 and 4): policy is an input. */
 export interface VerifierPolicy {

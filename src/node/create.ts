@@ -10,12 +10,15 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
+import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
-import type { AuditFields, AuditLog } from '../audit/types.js';
+import type { AuditFields, AuditLog, AuditMemo } from '../audit/types.js';
 import type { AppendedAudit } from '../audit/append.js';
+import { isLegateError } from '../errors/index.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
@@ -23,7 +26,8 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
 import { createAgentService } from './agents.js';
 import { createAuditService } from './audit.js';
-import { transactionView, type NodeContext, type VerifierPolicy } from './context.js';
+import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
+import { createStatusPushService } from './revocation-push.js';
 import { nodeBaseUrl, trustListUrlOf } from './documents.js';
 import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
@@ -50,18 +54,25 @@ export interface NodeDeps {
   allowHttpLoopback?: boolean;
   /** Lifetime of the session tokens this node issues, in seconds; default 300. */
   sessionLifetimeSeconds?: number;
+  /** When the node renews its agents' credentials; default none (checked: `ERR_INVALID_ARGUMENT`). */
+  renewal?: readonly RenewalRule[] | undefined;
   verifier?: VerifierPolicy | undefined;
   /** The OAuth settings (`oauth.*`); default {@link DEFAULT_OAUTH_POLICY}, field by field. */
   oauth?: Partial<OAuthPolicy> | undefined;
+  /** Revocation push; default {@link DEFAULT_STATUS_PUSH_POLICY}, field by field. */
+  statusPush?: Partial<StatusPushPolicy> | undefined;
   /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
   close?: () => Promise<void>;
   /**
-   * The audit chain this instance appends to, kept for its lifetime and
-   * closed (a `chain-close` entry) by `close`; default the store's own chain
-   * (kept in its settings, so a single node keeps one chain across restarts,
-   * never closed). openNode makes a fresh one per process on PostgreSQL.
+   * The audit chain this instance appends to, opened by a `chain-open`
+   * entry at its first append and closed (a `chain-close` entry) by
+   * `close`; if it is found closed under the instance (its liveness lease
+   * lapsed, see `node/audit-jobs`), a fresh chain replaces it. Default the
+   * store's own chain (kept in its settings, so a single node keeps one
+   * chain across restarts, never closed). openNode makes a fresh one per
+   * process on PostgreSQL.
    */
   auditChain?: string | undefined;
 }
@@ -74,6 +85,9 @@ async function closeAuditChain(node: NodeContext, chain: string): Promise<void> 
   if (readAuditEntry(last.entry)?.entry.type === 'chain-close') return;
   await node.services.audit.record({ type: 'chain-close' });
 }
+
+/** True for the refusal of an append to a closed chain (`audit/append`). */
+const chainClosed = (error: unknown): boolean => isLegateError(error) && error.code === 'ERR_CONFLICT' && error.reason === 'chain_closed';
 
 /**
  * Builds a node and its services from `deps`. The node does not own the
@@ -100,7 +114,14 @@ export function createNode(deps: NodeDeps): NodeContext {
   const ownStatusPrefix = `${nodeBaseUrl(deps.organization.domain)}/status/`;
   const localStatusList = (url: string) => (url.startsWith(ownStatusPrefix) ? ownStatusList(url) : Promise.resolve(undefined));
   let closing: Promise<void> | undefined;
+  // This instance's audit chain: replaced by a fresh one when found closed (its liveness lease lapsed and the checkpoint job closed it).
+  let auditChain = deps.auditChain;
+  let closedChain: string | undefined;
+  let inlineCheckpoints = true;
+  const started = deps.clock().toISOString();
   let appendAuditOf: Promise<(log: AuditLog, fields: AuditFields) => Promise<AppendedAudit>> | undefined;
+  // What this node's appends remember between them (audit/types AuditMemo): instance state, like the caches above.
+  const auditMemo: AuditMemo = {};
   const node: NodeContext = {
     dataDir: deps.dataDir,
     organization: deps.organization,
@@ -112,8 +133,10 @@ export function createNode(deps: NodeDeps): NodeContext {
     http: deps.http,
     allowHttpLoopback: deps.allowHttpLoopback ?? false,
     sessionLifetimeSeconds: deps.sessionLifetimeSeconds ?? 300,
+    renewal: checkRenewalRules(deps.renewal ?? []),
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
+    statusPush: { ...DEFAULT_STATUS_PUSH_POLICY, ...deps.statusPush },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
@@ -121,7 +144,10 @@ export function createNode(deps: NodeDeps): NodeContext {
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>
       (closing ??= (async () => {
-        if (deps.auditChain !== undefined) await closeAuditChain(node, deps.auditChain);
+        await services.statusPush.close();
+        // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
+        inlineCheckpoints = true;
+        if (auditChain !== undefined) await closeAuditChain(node, auditChain);
         await deps.close?.();
       })()),
   };
@@ -134,7 +160,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       // Late-bound: the audit service is built just below.
       audit: { record: (fields, tx) => services.audit.record(fields, tx) },
       resolver: node.resolver,
-      retire: async (name) => (await import('./retire.js')).retireAgent(node, name),
+      retire: async (name, options) => (await import('./retire.js')).retireAgent(node, name, options),
     }),
     verifier: createVerifier({
       self: node.organization.did,
@@ -147,7 +173,10 @@ export function createNode(deps: NodeDeps): NodeContext {
       allowHttpLoopback: node.allowHttpLoopback,
       policy: node.verifier,
       canonicalHashes: node.canonicalHashes,
+      // Late-bound: the push service is built just below.
+      onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
     }),
+    statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({
       clock: node.clock,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints
@@ -156,13 +185,29 @@ export function createNode(deps: NodeDeps): NodeContext {
       append: async (fields, tx) => {
         const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
-        const log: AuditLog = {
+        const logOf = (chain: string | undefined): AuditLog => ({
           store: via.store,
           clock: node.clock,
-          chain: deps.auditChain,
-          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via) },
-        };
-        return appendAudit(log, fields);
+          chain,
+          // What its chain-open records: when this instance started, and the chain it had before, if one was closed under it.
+          opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
+          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
+          memo: auditMemo,
+        });
+        const chain = auditChain;
+        try {
+          return await appendAudit(logOf(chain), fields);
+        } catch (error) {
+          // Never append after a close: a chain closed under this instance is left as it is, and a fresh one opened.
+          if (chain === undefined || !chainClosed(error)) throw error;
+          if (fields.type === 'chain-close') return undefined;
+          if (auditChain === chain) [closedChain, auditChain] = [chain, `urn:uuid:${randomUUID()}`];
+          return appendAudit(logOf(auditChain), fields);
+        }
+      },
+      chain: () => auditChain,
+      scheduleCheckpoints: (scheduled) => {
+        inlineCheckpoints = !scheduled;
       },
     }),
   });

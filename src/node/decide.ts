@@ -100,10 +100,17 @@ export async function liveChains(input: ChainsInput, options: VerifyCredentialOp
   return { live, reasons };
 }
 
-/** Usage rows of every limit the candidate chains carry, read once inside the transaction. */
+/**
+ * Usage rows of every limit the candidate chains carry, read once inside the
+ * transaction. Each read locks its key until the transaction ends (on
+ * PostgreSQL, an advisory lock): the keys are read in one sorted order, not in
+ * the order the chains list them, so two decisions sharing keys queue on the
+ * first one instead of each holding a key the other waits for (a deadlock,
+ * which PostgreSQL would break by failing one of them).
+ */
 async function loadUsage(store: Store, keys: Map<string, string[]>, now: Date): Promise<Map<string, UsageRecord[]>> {
   const usage = new Map<string, UsageRecord[]>();
-  for (const [key, periods] of keys) {
+  for (const [key, periods] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const since = usageSince(periods, now);
     // A malformed period: the constraint check reports it as ERR_MALFORMED.
     if (since !== undefined) usage.set(key, await store.listUsage(key, since.toISOString()));

@@ -22,6 +22,7 @@ import { credentialRecord } from './issue.js';
 import { allocateStatus } from './status.js';
 import { verificationOptions } from './verify.js';
 import { audit } from './audit.js';
+import { agentSigner } from './signers.js';
 
 export interface DelegateFromAgentOptions {
   /** The delegating agent's name in this node. */
@@ -155,7 +156,7 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
   // The parent's shared constraints bind the child too; given ones only tighten (the library checks).
   const merged: Constraints = { ...parent.credential.credentialSubject.constraints, ...options.constraints };
   const shared = Object.keys(merged).length === 0 ? undefined : merged;
-  const signer = await ctx.keys.signer(agent.kid);
+  const signer = await agentSigner(ctx, agent);
   const id = `urn:uuid:${randomUUID()}`;
   return inTransaction(ctx, async (tx) => {
     // The delegating agent is the child's issuer, so it signs the child's status lists too.

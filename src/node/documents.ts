@@ -2,8 +2,10 @@
  * @module node/documents
  *
  * The DID documents a node publishes, built from its store: the
- * organization's (every key it ever had stays listed so credentials signed
- * before a rotation still verify) and each did:web agent's. The same
+ * organization's and each did:web agent's, listing every key of theirs that
+ * is not retired (after a rotation the old key stays listed while anything
+ * it signed can be live, so it still verifies; `node/key-retire` retires it
+ * after, and `audit/key-history` keeps it for audit verification). The same
  * documents answer local resolution, so a node verifies its own credentials
  * with no server running. A retired agent's DID is deactivated: no document
  * (and no key) is served for it, the route answers 410 and local resolution
@@ -38,28 +40,42 @@ export function trustListUrlOf(domain: string): string {
   return `${nodeBaseUrl(domain)}${TRUST_LIST_PATH}`;
 }
 
+/** The service type naming where a node takes status notices (revocation push, #17 item 5). */
+export const STATUS_NOTICE_SERVICE = 'LegateStatusNotice';
+/** The service type naming where a node takes subscriptions to its status lists. */
+export const STATUS_SUBSCRIPTION_SERVICE = 'LegateStatusSubscription';
+/** Where a node takes status notices (`POST`), relative to its base URL. */
+export const STATUS_NOTICES_PATH = '/status/notices';
+/** Where a node takes subscriptions to its status lists (`POST`), relative to its base URL. */
+export const STATUS_SUBSCRIPTIONS_PATH = '/status/subscriptions';
+
 /** The handshake endpoint advertised in agent documents. */
 export function aceEndpoint(domain: string): string {
   return `${nodeBaseUrl(domain)}/ace`;
 }
 
 export async function organizationDocument(store: KeyRepository, org: OrganizationRecord): Promise<DIDDocument> {
-  const keys = await store.listKeys(org.did);
+  const keys = (await store.listKeys(org.did)).filter((k) => k.status !== 'retired');
   return buildOrganizationDidDocument({
     did: org.did,
     keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
+    // Revocation push: partners subscribe here, and this node takes their notices there.
+    services: [
+      { fragment: 'status-subscriptions', type: STATUS_SUBSCRIPTION_SERVICE, serviceEndpoint: `${nodeBaseUrl(org.domain)}${STATUS_SUBSCRIPTIONS_PATH}` },
+      { fragment: 'status-notices', type: STATUS_NOTICE_SERVICE, serviceEndpoint: `${nodeBaseUrl(org.domain)}${STATUS_NOTICES_PATH}` },
+    ],
   });
 }
 
 /** A did:web agent's document; undefined for a did:key agent, and for a retired one (its DID is deactivated). */
 export async function agentDocument(store: KeyRepository, org: OrganizationRecord, agent: AgentRecord): Promise<DIDDocument | undefined> {
   if (agent.method !== 'web' || agent.status === 'retired') return undefined;
-  const key = await store.getKey(agent.kid);
-  if (key === undefined) return undefined;
+  const keys = (await store.listKeys(agent.did)).filter((k) => k.status !== 'retired');
+  if (keys.length === 0) return undefined;
   return buildAgentDidDocument({
     did: agent.did,
     controller: org.did,
-    key: { kid: key.kid, publicKey: publicKey(key) },
+    keys: keys.map((k) => ({ kid: k.kid, publicKey: publicKey(k) })),
     serviceEndpoint: aceEndpoint(org.domain),
   });
 }

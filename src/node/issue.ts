@@ -38,6 +38,16 @@ export interface IssueToAgentOptions {
    * verifiers that only speak 1.1).
    */
   format?: 'jwt' | 'jwt-vc1' | 'di';
+  /**
+   * The id of a credential whose usage this one continues (a renewal, a
+   * reassignment: `CapabilitySubject.lineage`); its budgets and rate limits
+   * carry over at every verifier.
+   */
+  lineage?: string;
+  /** The accountable owner named in the credential; default the agent's owner (a reassignment keeps the retiring agent's). */
+  owner?: string;
+  /** Exactly when the credential expires (ISO 8601), instead of `validFor` from now; `null`: never (what it replaces never did). */
+  validUntil?: string | null;
 }
 
 /**
@@ -61,6 +71,9 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
   if (agent.status !== 'active') {
     throw legateError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
   }
+  if (typeof options.validUntil === 'string' && !Number.isFinite(Date.parse(options.validUntil))) {
+    throw legateError('ERR_INVALID_ARGUMENT', 'validUntil must be an ISO 8601 date-time', { claim: 'validUntil' });
+  }
   const signer = await organizationSigner(ctx);
   const id = `urn:uuid:${randomUUID()}`;
   return inTransaction(ctx, async (tx) => {
@@ -72,13 +85,18 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
       signer,
       subject: {
         id: agent.did,
-        owner: agent.owner,
+        owner: options.owner ?? agent.owner,
+        ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
         agent: { name: agent.name, ...(options.agentVersion === undefined ? {} : { version: options.agentVersion }) },
         capabilities: options.capabilities,
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(options.delegation === undefined ? {} : { delegation: options.delegation }),
       },
-      validFor: options.validFor ?? 'P30D',
+      ...(options.validUntil === undefined
+        ? { validFor: options.validFor ?? 'P30D' }
+        : options.validUntil === null
+          ? {}
+          : { validUntil: new Date(options.validUntil) }),
       credentialStatus,
       ...(options.format === undefined ? {} : { format: options.format }),
       clock: ctx.clock,
@@ -88,9 +106,12 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
       type: 'issuance',
       decision: 'allow',
       agent: agent.did,
-      owner: agent.owner,
+      owner: options.owner ?? agent.owner,
       credentials: [issued.id],
-      details: { capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32) },
+      details: {
+        capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32),
+        ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
+      },
     });
     return issued;
   });

@@ -95,8 +95,11 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       http,
       allowHttpLoopback,
       sessionLifetimeSeconds: policy.sessionLifetimeSeconds,
+      renewal: policy.renewal,
       verifier: policy.verifier,
       oauth: policy.oauth,
+      // The fleet's statusPush.* settings, with what code passed winning field by field.
+      statusPush: { ...policy.statusPush, ...options.statusPush },
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
       auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,
       // Idempotent, as the store's close is: closing twice is harmless.

@@ -28,7 +28,7 @@ import type { NodeContext } from './context.js';
 import { getAgent } from './agents.js';
 import { heldCredentials, presentAsAgent } from './present.js';
 import { storeReplayCache } from './replay.js';
-import { signerFor } from './signers.js';
+import { agentSigner, signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
 import type { HttpResponse } from '../lib/http-client.js';
 import { TRANSPORT_CODES } from '../lib/http-errors.js';
@@ -137,7 +137,7 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   const agent = await getAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const endpoint = await endpointOf(ctx, peer);
-  const signer = await ctx.keys.signer(agent.kid);
+  const signer = await agentSigner(ctx, agent);
   const nonce = createNonce();
   const intents = options.intents ?? intentsOf(await heldCredentials(ctx, agent), agent.did);
   const presentation = await presentAsAgent(ctx, { agent: agent.name, audience: peer, nonce });
@@ -161,6 +161,12 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
     verdict: ack.verdict,
     ...(ack.session === undefined ? {} : { session: { id: ack.session.claims.jti, expires: new Date(ack.session.claims.exp * 1000).toISOString() } }),
   };
+}
+
+/** The key a session token binds its agent to (`cnf.kid`), if it names one. */
+function sessionKid(token: string): string | undefined {
+  const cnf = decodeCompactJws(token).payload.cnf as { kid?: unknown } | undefined;
+  return typeof cnf?.kid === 'string' ? cnf.kid : undefined;
 }
 
 export interface ActOptions {
@@ -193,7 +199,8 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
   const { token: session, endpoint } = stored;
   const fields = actionToApprove(agent.did, peer, options);
   const signed = await createSignedAction({
-    signer: await ctx.keys.signer(agent.kid),
+    // A session is bound to the key it was opened with (cnf.kid): after a rotation its actions keep that key while it is active.
+    signer: await agentSigner(ctx, agent, sessionKid(session)),
     audience: peer,
     session,
     action: fields.action,

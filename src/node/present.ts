@@ -14,6 +14,7 @@ import { createPresentation } from '../presentation/create.js';
 import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { getAgent } from './agents.js';
+import { agentSigner } from './signers.js';
 
 export interface PresentAsAgentOptions {
   agent: string;
@@ -63,7 +64,7 @@ export function parentOf(token: string): string | undefined {
 export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
   const agent = await getAgent(ctx, options.agent);
   return createPresentation({
-    signer: await ctx.keys.signer(agent.kid),
+    signer: await agentSigner(ctx, agent),
     credentials: await heldCredentials(ctx, agent),
     audience: options.audience,
     nonce: options.nonce,

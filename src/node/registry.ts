@@ -28,7 +28,7 @@ export { TRUST_LIST_PATH } from './documents.js';
 const VERSION_SETTING = 'trust-list.version';
 const TOKEN_SETTING = 'trust-list.token';
 /** A published list is valid a day and re-signed when half of that has passed. */
-const TRUST_LIST_VALIDITY = 'P1D';
+export const TRUST_LIST_VALIDITY = 'P1D';
 
 export function trustListUrl(ctx: NodeContext): string {
   return trustListUrlOf(ctx.organization.domain);
@@ -190,14 +190,15 @@ export async function publishedTrustList(ctx: NodeContext): Promise<string> {
  * Re-signs the published trust list as its next version when half its
  * validity has passed (the re-signing job's part for the trust list; see
  * `node/status-refresh`). A node that has never published one has nothing to
- * re-sign: its first accreditation or recognition signs it.
+ * re-sign: its first accreditation or recognition signs it. `force`
+ * re-signs a published list now, due or not (a key rotation).
  * @returns whether it re-signed.
  */
-export async function resignTrustList(ctx: NodeContext): Promise<boolean> {
+export async function resignTrustList(ctx: NodeContext, options: { force?: boolean } = {}): Promise<boolean> {
   return inTransaction(ctx, async (tx) => {
     // Checked inside the transaction: another instance or a change may have re-signed it since.
     const token = await tx.store.getSetting(TOKEN_SETTING);
-    if (token === undefined || !needsResigning(token, tx.clock())) return false;
+    if (token === undefined || (options.force !== true && !needsResigning(token, tx.clock()))) return false;
     await publish(tx);
     return true;
   });

@@ -28,8 +28,9 @@ import type { IssueToAgentOptions } from './issue.js';
 import type { ActOptions, HandshakeResult, actionToApprove, approve } from './peer.js';
 import type { PresentAsAgentOptions } from './present.js';
 import type { AccreditOptions, RecognizeOptions } from './registry.js';
-import type { RetireResult } from './retire.js';
+import type { RetireOptions, RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
+import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
@@ -41,7 +42,7 @@ export interface AgentService {
   get(name: string): Promise<AgentRecord>;
   list(): Promise<AgentRecord[]>;
   show(name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }>;
-  retire(name: string): Promise<RetireResult>;
+  retire(name: string, options?: RetireOptions): Promise<RetireResult>;
 }
 
 /** Issuing capability credentials to agents, delegating them, presenting them. */
@@ -120,10 +121,12 @@ export interface NodeServices {
   verifier: VerifierService;
   exchange: ExchangeService;
   audit: AuditService;
+  /** Revocation push: subscriptions to partners' lists, notices taken and sent. */
+  statusPush: StatusPushService;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {

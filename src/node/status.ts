@@ -109,7 +109,7 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
   if (!['revoke', 'suspend', 'reinstate'].includes(change)) {
     throw legateError('ERR_INVALID_ARGUMENT', 'change must be revoke, suspend or reinstate', { claim: 'change' });
   }
-  return inTransaction(ctx, async (tx) => {
+  const result = await inTransaction(ctx, async (tx) => {
     const allocations = await tx.store.getStatusAllocations(credentialId);
     const find = (purpose: StatusPurpose) => allocations.find((a) => a.purpose === purpose);
     const revocation = find('revocation');
@@ -137,6 +137,9 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
     });
     return { credentialId, change, listId: list.id, index: target.index, purpose: target.purpose, version: updated.version };
   });
+  // Once committed: the partners subscribed to the list are told in the background (revocation push).
+  ctx.services.statusPush.listChanged(result.listId, statusListUrl(ctx, result.listId));
+  return result;
 }
 
 /** Whether a credential's entries are set in this node's lists. */

@@ -14,7 +14,7 @@ import type { Store } from '../store/types.js';
 import { DATA_FILES, type NodeOptions } from './context.js';
 
 /** What locating the store needs from the node's options. */
-export type StoreOptions = Pick<NodeOptions, 'dataDir' | 'database' | 'databasePoolSize'>;
+export type StoreOptions = Pick<NodeOptions, 'dataDir' | 'database' | 'databasePoolSize' | 'databaseCounters'>;
 
 /** The PostgreSQL URL in force, or undefined for the data directory's SQLite file. */
 export function databaseUrl(options: Pick<NodeOptions, 'database'>): string | undefined {
@@ -32,7 +32,7 @@ export async function openNodeStore(options: StoreOptions): Promise<Store> {
   const url = databaseUrl(options);
   if (url === undefined) return openSqliteStore(join(options.dataDir, DATA_FILES.database));
   const { openPostgresStore } = await import('../store/postgres/open.js');
-  return openPostgresStore(url, { poolSize: options.databasePoolSize });
+  return openPostgresStore(url, { poolSize: options.databasePoolSize, counters: options.databaseCounters });
 }
 
 /** A database URL fit to print: its password replaced by `***` (an unparsable URL is not printed at all). */

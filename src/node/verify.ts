@@ -50,6 +50,8 @@ export interface VerifierDeps {
   policy?: VerifierPolicy | undefined;
   /** The node's cache of canonical hashes for Data Integrity proofs (owned by the node, not the module). */
   canonicalHashes?: CanonicalHashes | undefined;
+  /** Told when a remote status list is relied on (the node subscribes to its issuer's notices); see `StatusCheckerOptions.onRemoteList`. */
+  onRemoteList?: ((url: string, issuer: string) => void) | undefined;
 }
 
 /** Builds a node's verifier; call once per node. The status checker and the trust registry are built on their first use. */
@@ -62,6 +64,8 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
   const statusChecker: StatusChecker = {
     check: async (credential, lookup) => (await load()).statusChecker.check(credential, lookup),
     statusErrors: async (credential, lookup) => (await load()).statusChecker.statusErrors(credential, lookup),
+    // Nothing is cached before the checker is built.
+    expire: (url) => void built?.then((b) => b.statusChecker.expire(url)),
   };
   const trustRegistry: TrustRegistry = {
     self: deps.self,
@@ -101,6 +105,7 @@ async function build(deps: VerifierDeps): Promise<{ statusChecker: StatusChecker
     allowHttpLoopback: deps.allowHttpLoopback,
     maxStatusAgeSeconds: policy?.maxStatusAgeSeconds,
     statusAgePolicy: policy?.statusAgePolicy,
+    onRemoteList: deps.onRemoteList,
   });
   const own = deps.ownTrustList;
   const trustRegistry = createTrustRegistry({

@@ -48,6 +48,7 @@ const UNAVAILABLE = new Set<ErrorCode>([
   'ERR_PEER_UNREACHABLE',
   'ERR_PEER_TIMEOUT',
   'ERR_DATA_DIR_IN_USE',
+  'ERR_NOT_READY',
 ]);
 
 /** Codes of the authorization decision itself (the token is fine, the request is beyond it): 403 at a resource server. */

@@ -11,6 +11,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
+import { readinessCheck } from '../node/ready.js';
 import { Metrics } from './metrics.js';
 import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
@@ -19,6 +20,7 @@ import { documentRoutes } from './routes/documents.js';
 import { exchangeRoutes } from './routes/exchange.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registryRoutes } from './routes/registry.js';
+import { statusPushRoutes } from './routes/status-push.js';
 
 export interface AppDeps {
   node: NodeContext;
@@ -27,6 +29,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Where unexpected errors are reported (never with secrets); default stderr, name and message only. */
   onUnexpectedError?: (error: unknown) => void;
+  /** How long `GET /readyz` waits for the store, in ms. Default 2000. */
+  readyTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -93,9 +97,17 @@ export function createApp(deps: AppDeps): Hono {
   };
   app.use('*', limitBody);
 
+  // Liveness: the process answers, without touching the store.
   app.get('/healthz', (c) => c.json({ status: 'ok', did: node.organization.did }));
+  // Readiness: the store answers one cheap statement in time; otherwise 503 ERR_NOT_READY (the cause to the local log only).
+  const ready = readinessCheck(node.store, { timeoutMs: deps.readyTimeoutMs, onFailure: report });
+  app.get('/readyz', async (c) => {
+    await ready();
+    return c.json({ status: 'ready' });
+  });
   app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.route('/', documentRoutes(node));
+  app.route('/', statusPushRoutes(node, maxBodyBytes));
   app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));
   app.route('/', oauthRoutes(node, metrics, maxBodyBytes));
   app.route('/', authzenRoutes(node, metrics, maxBodyBytes));

@@ -10,7 +10,7 @@
 
 import { createServer } from 'node:net';
 import type { Clock } from '../lib/clock.js';
-import type { NodeContext } from '../node/context.js';
+import type { NodeContext, StatusPushPolicy, VerifierPolicy } from '../node/context.js';
 import { initNode } from '../node/init.js';
 import { openNode } from '../node/open.js';
 import { startServer, type RunningServer } from './serve.js';
@@ -33,6 +33,10 @@ export interface LoopbackNodeOptions {
   name?: string;
   clock?: Clock;
   sessionLifetimeSeconds?: number;
+  /** How the node bounds what it verifies (its maximum status age, say). */
+  verifier?: VerifierPolicy;
+  /** Revocation push settings, field by field. */
+  statusPush?: Partial<StatusPushPolicy>;
 }
 
 export interface LoopbackNode {
@@ -62,6 +66,8 @@ export async function startLoopbackNode(options: LoopbackNodeOptions): Promise<L
     allowHttpLoopback: true,
     ...clock,
     ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+    ...(options.statusPush === undefined ? {} : { statusPush: options.statusPush }),
   });
   try {
     const server = await startServer({ node, port, onUnexpectedError: () => undefined });

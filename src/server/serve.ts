@@ -5,7 +5,12 @@
  * gracefully: no new connections, in-flight requests finish, then the store
  * closes. One server per data directory: a second is refused (see
  * node/serve-lock). While it serves, it runs the status-list re-signing job
- * on an interval (node/status-refresh; one instance of a fleet does the work).
+ * on an interval (node/status-refresh; one instance of a fleet does the work),
+ * the credential renewal job when the node has a renewal policy (node/renew),
+ * the key-rotation policy (node/key-schedule: rotates keys past the
+ * `rotation.*` ages, retires rotated-out keys nothing live needs), and the
+ * audit jobs (node/audit-jobs: this instance's liveness lease, and the
+ * checkpoint job one instance of a fleet runs).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -13,6 +18,9 @@ import { serve } from '@hono/node-server';
 import type { NodeContext } from '../node/context.js';
 import { lockDataDir } from '../node/serve-lock.js';
 import { organizationSigner } from '../node/signers.js';
+import { startRenewal } from '../node/renew.js';
+import { startAuditJobs } from '../node/audit-jobs.js';
+import { startKeyRotation } from '../node/key-schedule.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps } from './app.js';
 
@@ -28,6 +36,16 @@ export interface RunningServer {
 export interface ServeJobOptions {
   /** Re-sign status lists every this many ms (default 15 minutes); `false` runs no job (another process does). */
   statusRefreshIntervalMs?: number | false;
+  /** Run the credential renewal job every this many ms (default 5 minutes) when the node has a renewal policy; `false`: never. */
+  renewalIntervalMs?: number | false;
+  /**
+   * Look for a due audit checkpoint every this many ms (default 10 s), under
+   * the `audit-checkpoint` lease; `false` runs no checkpoint job (appends
+   * checkpoint inline). The instance's liveness lease is renewed either way.
+   */
+  auditCheckpointIntervalMs?: number | false;
+  /** Apply the key-rotation policy and retire rotated-out keys every this many ms (default 15 minutes); `false` runs no job. */
+  keyRotationIntervalMs?: number | false;
 }
 
 /**
@@ -52,6 +70,9 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       let closing: Promise<void> | undefined;
       const refresh = options.statusRefreshIntervalMs === false ? undefined : startStatusRefresh(options.node, { intervalMs: options.statusRefreshIntervalMs });
+      const renewal = options.renewalIntervalMs === false ? undefined : startRenewal(options.node, { intervalMs: options.renewalIntervalMs });
+      const auditJobs = startAuditJobs(options.node, { checkpointIntervalMs: options.auditCheckpointIntervalMs });
+      const rotation = options.keyRotationIntervalMs === false ? undefined : startKeyRotation(options.node, { intervalMs: options.keyRotationIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -61,7 +82,9 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             // Idle keep-alive connections would hold close() open.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
-            .then(() => refresh?.stop())
+            .then(() => Promise.all([refresh?.stop(), renewal?.stop(), rotation?.stop()]))
+            // Before the node closes: its chain-close then signs a due checkpoint itself.
+            .then(() => auditJobs.stop())
             .then(() => options.node.close())
             .finally(() => lock.release())),
       });

@@ -78,6 +78,13 @@ export interface StatusCheckerOptions {
    * strictest applicable age wins.
    */
   statusAgePolicy?: readonly StatusAgeRule[] | undefined;
+  /**
+   * Told each time a remote list (not a `local` one) is relied on for a
+   * credential of its own issuer: the list's URL and issuer. Called
+   * synchronously on the verification path: it must return at once and
+   * never throw (a node subscribes to the issuer's notices from here).
+   */
+  onRemoteList?: ((url: string, issuer: string) => void) | undefined;
 }
 
 /** Per-call options of {@link StatusChecker}: what one message may still spend, and a stricter age. */
@@ -113,6 +120,8 @@ export interface StatusChecker {
   check(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup?: StatusLookupOptions): Promise<StatusResult[]>;
   /** The errors that fail verification under the `onUnavailable` policy; empty when the status is good. */
   statusErrors(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup?: StatusLookupOptions): Promise<LegateError[]>;
+  /** Makes the cached list at `url` stale (its issuer said it changed): the next check fetches it again. */
+  expire(url: string): void;
 }
 
 type Failure = { error: LegateError; outcome: 'invalid' | 'unavailable' };
@@ -173,7 +182,7 @@ function failed(error: unknown, what: string): Failure {
 export function createStatusChecker(options: StatusCheckerOptions): StatusChecker {
   if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
   if (options.local !== undefined) assertFunction(options.local, 'local');
-  const { resolver, local } = options;
+  const { resolver, local, onRemoteList } = options;
   const http = httpClientOf(options);
   const clock = options.clock ?? systemClock;
   const skewSeconds = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
@@ -293,13 +302,17 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
       if (budget !== undefined && 'value' in got && (got.source === 'network' || got.value.encodedList !== undefined)) {
         budget.charge('inflatedBytes', got.value.list.bits.length);
       }
-      results.push(judge(ref, issuer, got));
+      const result = judge(ref, issuer, got);
+      // A list judged for its own issuer's credential (not invalid), fetched rather than this node's own.
+      if (onRemoteList !== undefined && issuer !== undefined && result.source !== 'local' && result.outcome !== 'invalid' && 'value' in got) onRemoteList(ref.listUrl, issuer);
+      results.push(result);
     });
     return results;
   }
 
   return {
     check,
+    expire: (url) => loader.expire(url),
     async statusErrors(credential, lookup) {
       const results = await check(credential, lookup);
       const errors: LegateError[] = [];

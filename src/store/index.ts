@@ -16,3 +16,5 @@ export type { SqliteStoreOptions } from './sqlite/open.js';
 export { checkSqliteFile } from './sqlite/integrity.js';
 export { openPostgresStore } from './postgres/open.js';
 export type { PostgresStoreOptions } from './postgres/open.js';
+export { pgCounters } from './postgres/statements.js';
+export type { PgCounters } from './postgres/statements.js';

@@ -23,6 +23,7 @@ import type { IdempotencyRepository } from './ports/idempotency.js';
 import type { SessionRepository } from './ports/sessions.js';
 import type { SettingsRepository } from './ports/settings.js';
 import type { StatusListRepository } from './ports/status-lists.js';
+import type { StatusSubscriptionRepository } from './ports/status-subscriptions.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -277,6 +278,14 @@ export interface CredentialQuery {
   type?: string;
 }
 
+/** One page of credentials in {@link CredentialQuery}'s order (oldest first, ties in insertion order). */
+export interface CredentialPageQuery extends CredentialQuery {
+  /** Only credentials after the one with this id in that order; an id the store does not hold gives none. */
+  after?: string;
+  /** At most this many (a positive integer). */
+  limit: number;
+}
+
 /**
  * The repositories a transaction hands out: every port of
  * `store/ports`, one per aggregate. Services depend on the narrowest of
@@ -296,7 +305,8 @@ export interface Repositories
     AuditRepository,
     SettingsRepository,
     LeaseRepository,
-    MaintenanceRepository {}
+    MaintenanceRepository,
+    StatusSubscriptionRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate
@@ -331,7 +341,9 @@ export interface Store extends Repositories {
    * commit by another connection to the same database. Equal stamps mean
    * none of those changed in between, so a reader may keep what it derived
    * from them. Undefined when the store cannot tell (then nothing may be
-   * kept). Synchronous: one `PRAGMA data_version` (a few µs).
+   * kept). Synchronous: one `PRAGMA data_version` (a few µs) on SQLite; on
+   * PostgreSQL a counter of change notices (`store/postgres/changes`), so
+   * another instance's commit is seen once its notice arrives.
    */
   changeStamp?(): string | undefined;
 

@@ -8,7 +8,7 @@ import { checkpointAudit, verifyAuditCheckpoint } from '../../src/audit/checkpoi
 import { entryDigest } from '../../src/audit/entry.js';
 import { auditLogId } from '../../src/audit/log-id.js';
 import { auditLogOf } from '../../src/audit/log.js';
-import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditEntry, type AuditLog } from '../../src/audit/types.js';
+import { GENESIS_HASH, MAX_AUDIT_DETAILS_BYTES, type AuditEntry, type AuditLog, type AuditMemo } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { canonicalJson } from '../../src/lib/canonical-json.js';
@@ -219,5 +219,35 @@ describe('checkpoints', () => {
     const log: AuditLog = { store: an.node.store, clock: () => NOW };
     await appendAudit(log, sampleFields(1));
     await expect(checkpointAudit(log)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+  });
+});
+
+describe('appendAudit with a memo (one writer remembering between appends)', () => {
+  const logWith = (memo: AuditMemo, store: Store = an.node.store): AuditLog => ({ store, clock: () => new Date(NOW.getTime()), memo });
+
+  it("keeps the store's chain id only once it is read back committed, never one made in a transaction that rolled back", async () => {
+    const memo: AuditMemo = {};
+    // The first append ever makes the store's chain id inside a transaction that then fails: nothing is kept.
+    await expect(
+      an.node.store.transaction(async (tx) => {
+        await appendAudit(logWith(memo, tx), sampleFields(1));
+        throw new Error('the decision fails after its entry');
+      }),
+    ).rejects.toThrow('the decision fails');
+    expect(memo.storeChain).toBeUndefined();
+    expect(await an.node.store.getSetting('audit.chain-id')).toBeUndefined();
+    const first = await appendAudit(logWith(memo), sampleFields(2));
+    expect(memo.storeChain).toBeUndefined(); // made by this append: read back only by the next
+    const second = await appendAudit(logWith(memo), sampleFields(3));
+    expect(memo.storeChain).toBe(first.entry.chainId);
+    expect(second.entry).toMatchObject({ chainId: first.entry.chainId, seq: 2, prevHash: first.hash });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('still refuses to append after a chain-close, whatever the memo holds', async () => {
+    const memo: AuditMemo = {};
+    await appendAudit(logWith(memo), sampleFields(1));
+    await appendAudit(logWith(memo), { type: 'chain-close' });
+    await expect(appendAudit(logWith(memo), sampleFields(2))).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'chain_closed' });
   });
 });

@@ -23,6 +23,7 @@ import { decodeCompactJws } from '../../src/lib/jws.js';
 import { createNode } from '../../src/node/create.js';
 import { openNode } from '../../src/node/open.js';
 import { organizationSigner } from '../../src/node/signers.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { NOW } from '../fixtures.js';
 import { auditNode, sampleFields, tamper, type AuditNode } from './helpers.js';
 
@@ -50,9 +51,11 @@ async function interleave(n: number): Promise<void> {
 
 describe('one chain per writer', () => {
   it('numbers and links each chain on its own; a checkpoint signs both heads and the next links to it', async () => {
-    await interleave(3);
+    await interleave(2);
     const heads = await an.node.store.listAuditChains();
+    // Each chain a log names opens with chain-open, then the two entries.
     expect(heads.map((h) => [h.chain, h.seq])).toEqual([[A, 3], [B, 3]]);
+    expect((await an.node.store.listAuditEntries({ chain: A })).map((e) => (JSON.parse(e.entry) as AuditEntry).type)).toEqual(['chain-open', 'issuance', 'handshake']);
     const first = await appendAudit(logOf(A), sampleFields(4));
     expect(first.entry).toMatchObject({ chainId: A, seq: 4, prevHash: heads[0]?.hash });
     const one = (await checkpointAudit(logOf(A))).checkpoint;
@@ -77,11 +80,11 @@ describe('one chain per writer', () => {
     await appendAudit(logOf(A), sampleFields(2));
     await appendAudit(logOf(B), sampleFields(3));
     const entries = await an.node.store.listAuditEntries();
-    expect(entries.map((e) => [e.chain, e.seq])).toEqual([[B, 1], [A, 1], [B, 2]]);
+    expect(entries.map((e) => [e.chain, e.seq])).toEqual([[B, 1], [B, 2], [A, 1], [A, 2], [B, 3]]);
     // Exports and trails read across chains in that order; each line names its chain and still hashes to its hash.
     const lines = (await exportAudit(an.node.store)).trim().split('\n').map((line) => JSON.parse(line) as AuditEntry & { hash: string });
-    expect(lines.map((l) => [l.chainId, l.seq])).toEqual([[B, 1], [A, 1], [B, 2]]);
-    const { hash, ...entry } = lines[1]!;
+    expect(lines.map((l) => [l.chainId, l.seq])).toEqual([[B, 1], [B, 2], [A, 1], [A, 2], [B, 3]]);
+    const { hash, ...entry } = lines[3]!;
     expect(hashAuditEntry(entry).hash).toBe(hash);
   });
 
@@ -92,8 +95,8 @@ describe('one chain per writer', () => {
     }
     const seen: string[] = [];
     for await (const e of readAudit(an.node.store)) seen.push(`${e.chainId === A ? 'a' : 'b'}${e.seq}`);
-    expect(seen).toHaveLength(520);
-    expect(new Set(seen).size).toBe(520);
+    expect(seen).toHaveLength(522);
+    expect(new Set(seen).size).toBe(522);
   });
 
   it('names the chain of a tampered entry, and the other chain stays ok', async () => {
@@ -109,9 +112,9 @@ describe('one chain per writer', () => {
 
   it('finds an entry moved from one chain to another', async () => {
     await interleave(2);
-    tamper(an, (db) => db.prepare('UPDATE audit_entries SET chain = ?, seq = 3 WHERE chain = ? AND seq = 2').run(A, B));
+    tamper(an, (db) => db.prepare('UPDATE audit_entries SET chain = ?, seq = 4 WHERE chain = ? AND seq = 2').run(A, B));
     const result = await verify();
-    expect(result.firstBad).toMatchObject({ chain: A, seq: 3, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' });
+    expect(result.firstBad).toMatchObject({ chain: A, seq: 4, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' });
     expect(result.firstBad?.message).toContain('another chain');
   });
 
@@ -144,15 +147,15 @@ describe('one chain per writer', () => {
     await expect(appendAudit(logOf(A), sampleFields(9))).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'chain_closed' });
     await appendAudit(logOf(B), sampleFields(9));
     const { checkpoint } = await checkpointAudit(logOf(B));
-    expect(decodeCompactJws(checkpoint?.token ?? '').payload.chains).toMatchObject([{ id: A, seq: 3, state: 'closed' }, { id: B, seq: 3, state: 'open' }]);
+    expect(decodeCompactJws(checkpoint?.token ?? '').payload.chains).toMatchObject([{ id: A, seq: 4, state: 'closed' }, { id: B, seq: 4, state: 'open' }]);
     expect(await verify()).toMatchObject({ ok: true, chains: [{ id: A, state: 'closed' }, { id: B, state: 'open' }] });
     // An attacker with the database appends a well-formed, linked entry after the close.
-    const forged: AuditEntry = { type: 'action', decision: 'allow', chainId: A, seq: 4, at: NOW.toISOString(), prevHash: closed.hash };
+    const forged: AuditEntry = { type: 'action', decision: 'allow', chainId: A, seq: 5, at: NOW.toISOString(), prevHash: closed.hash };
     const { text, hash } = hashAuditEntry(forged);
     tamper(an, (db) =>
-      db.prepare('INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?)').run(A, 4, forged.at, text, hash, closed.hash),
+      db.prepare('INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?)').run(A, 5, forged.at, text, hash, closed.hash),
     );
-    expect((await verify()).firstBad).toMatchObject({ chain: A, seq: 4, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
+    expect((await verify()).firstBad).toMatchObject({ chain: A, seq: 5, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
   });
 
   it('node.close() closes an instance chain of its own (and only once)', async () => {
@@ -162,7 +165,7 @@ describe('one chain per writer', () => {
     await instance.close();
     await instance.close();
     const entries = await n.store.listAuditEntries({ chain: A });
-    expect(entries.map((e) => (JSON.parse(e.entry) as AuditEntry).type)).toEqual(['agent', 'chain-close']);
+    expect(entries.map((e) => (JSON.parse(e.entry) as AuditEntry).type)).toEqual(['chain-open', 'agent', 'chain-close']);
     expect(await verify()).toMatchObject({ ok: true });
   });
 });
@@ -182,7 +185,7 @@ describe('openNode: a chain per process, or the store\'s', () => {
     expect(processChain?.chain).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
     expect((JSON.parse(processChain?.entry ?? '{}') as AuditEntry).type).toBe('chain-close');
     expect((JSON.parse(heads.find((h) => h.chain === own)?.entry ?? '{}') as AuditEntry).type).toBe('agent');
-    expect(await verify()).toMatchObject({ ok: true, entries: 3 });
+    expect(await verify()).toMatchObject({ ok: true, entries: 4 });
   });
 });
 
@@ -208,6 +211,7 @@ describe('a data directory from before chains (schema 9)', () => {
         CREATE INDEX audit_entries_by_at ON audit_entries (at, seq);
         DELETE FROM settings WHERE name = 'audit.chain-id';
         DROP TABLE session_tokens;
+        DROP TABLE status_subscriptions;
         PRAGMA user_version = 9;
       `);
       const insert = db.prepare('INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?)');
@@ -217,7 +221,7 @@ describe('a data directory from before chains (schema 9)', () => {
     const node = await openNode({ dataDir: an.dataDir, clock: an.node.clock });
     try {
       const check = () => verifyAudit({ store: node.store, resolver: node.resolver });
-      expect(tamper(an, (db) => db.pragma('user_version', { simple: true }))).toBe(12);
+      expect(tamper(an, (db) => db.pragma('user_version', { simple: true }))).toBe(MIGRATIONS.length);
       expect(await check()).toMatchObject({ ok: true, entries: 5, checkpoints: 1, lastCheckpoint: { seq: 4 }, chains: [{ id: 'main', entries: 5 }] });
       const next = await appendAudit(node, sampleFields(6));
       expect(next.entry).toMatchObject({ chainId: 'main', seq: 6, prevHash: entries[4]!.hash });

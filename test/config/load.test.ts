@@ -51,7 +51,7 @@ describe('precedence', () => {
     const withFlag = loadNodeConfig({ env, flags: { timeout: '3s' } });
     expect(withFlag.node.timeout).toEqual({ value: 3000, source: 'flag' });
     expect(instanceOptions(withFlag)).toMatchObject({ dataDir: data, timeoutMs: 3000, allowHttpLoopback: false });
-    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000 });
+    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000 });
   });
 
   it('finds the data directory by flag, then LEGATE_DATA, then ./.legate, and reads the file there', () => {
@@ -75,6 +75,8 @@ describe('precedence', () => {
   it('turns a status refresh interval of 0 into no job on this instance', () => {
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_STATUS_REFRESH_INTERVAL: '0' } })).statusRefreshIntervalMs).toBe(false);
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_STATUS_REFRESH_INTERVAL: '5m' } })).statusRefreshIntervalMs).toBe(300_000);
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_AUDIT_CHECKPOINT_INTERVAL: '0' } })).auditCheckpointIntervalMs).toBe(false);
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_AUDIT_CHECKPOINT_INTERVAL: '30' } })).auditCheckpointIntervalMs).toBe(30_000);
   });
 
   it('treats an empty environment variable as unset, and reads 1/0 switches', () => {

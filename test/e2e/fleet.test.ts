@@ -6,11 +6,12 @@
 //   - 16 refunds of 10 USD against a 100 USD budget, split across both, allow exactly 10;
 //   - the bank withdraws the partner's accreditation through instance 1: instance 2 refuses the next action;
 //   - the bank revokes its own clerk's credential through instance 1: instance 2 refuses the clerk's next action;
+//     (each once instance 2 has the change notice: it keeps its own lists while its change stamp stays the same)
 //   - the audit log both instances wrote verifies from either.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createSignedAction } from '../../src/action/create.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
@@ -50,6 +51,14 @@ describePostgres('a fleet: two instances of one organization on one PostgreSQL d
       ...(amount === undefined ? {} : { params: { amount: { value: amount, currency: 'USD' } } }),
     });
     return action.token;
+  }
+
+  /** Runs `change`, then waits until instance 2 has its notice (milliseconds; store/postgres/changes). */
+  async function changedOnSecond(change: () => Promise<unknown>): Promise<void> {
+    const before = fleet[1]!.node.store.changeStamp?.();
+    expect(before).toBeDefined();
+    await change();
+    await vi.waitFor(() => expect(fleet[1]!.node.store.changeStamp?.()).not.toBe(before), { timeout: 20_000, interval: 10 });
   }
 
   async function send(instance: Instance, token: string): Promise<{ status: number; body: { decision?: string; code?: string; reasons?: { code: string }[] } }> {
@@ -130,7 +139,7 @@ describePostgres('a fleet: two instances of one organization on one PostgreSQL d
 
   it('refuses at instance 2 the next action after the accreditation is withdrawn through instance 1', async () => {
     expect((await send(fleet[1]!, await signed('billing:lookup'))).body.decision).toBe('allow');
-    await removeRegistryEntry(fleet[0]!.node, support.did);
+    await changedOnSecond(() => removeRegistryEntry(fleet[0]!.node, support.did));
     const refused = await send(fleet[1]!, await signed('billing:lookup'));
     expect(refused.body.decision).toBe('deny');
     expect(JSON.stringify(refused.body.reasons)).toContain('ERR_UNTRUSTED_ISSUER');
@@ -148,7 +157,7 @@ describePostgres('a fleet: two instances of one organization on one PostgreSQL d
       return send(fleet[1]!, token);
     };
     expect((await action()).body.decision).toBe('allow');
-    await changeStatus(one, credential.id, 'revoke');
+    await changedOnSecond(() => changeStatus(one, credential.id, 'revoke'));
     const refused = await action();
     expect(refused.body.decision).toBe('deny');
     expect(JSON.stringify(refused.body.reasons)).toContain('ERR_REVOKED');

@@ -79,6 +79,10 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_INVALID_AUTHORIZATION_DETAILS: InputError,
   ERR_UNSUPPORTED_GRANT_TYPE: InputError,
   ERR_INVALID_CLIENT: VerificationError,
+  ERR_NOT_READY: StoreError,
+  ERR_LAST_KEY: LegateError,
+  ERR_KEY_ROTATION_UNSUPPORTED: InputError,
+  ERR_SUBSCRIPTION_LIMIT: LegateError,
 };
 
 const CLASSES = [LegateError, VerificationError, InputError, TimeError, StoreError];

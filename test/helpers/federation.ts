@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeContext } from '../../src/node/context.js';
+import type { NodeContext, StatusPushPolicy, VerifierPolicy } from '../../src/node/context.js';
 import { freeLoopbackPort, startLoopbackNode } from '../../src/server/loopback.js';
 import type { RunningServer } from '../../src/server/serve.js';
 
@@ -24,7 +24,7 @@ export const freePort = freeLoopbackPort;
 
 export async function startNode(
   name: string,
-  options: { root?: string; clock?: () => Date; sessionLifetimeSeconds?: number } = {},
+  options: { root?: string; clock?: () => Date; sessionLifetimeSeconds?: number; verifier?: VerifierPolicy; statusPush?: Partial<StatusPushPolicy> } = {},
 ): Promise<RunningNode> {
   const dataDir = join(options.root ?? mkdtempSync(join(tmpdir(), 'legate-e2e-')), name);
   const started = await startLoopbackNode({
@@ -32,6 +32,8 @@ export async function startNode(
     name,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.sessionLifetimeSeconds === undefined ? {} : { sessionLifetimeSeconds: options.sessionLifetimeSeconds }),
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+    ...(options.statusPush === undefined ? {} : { statusPush: options.statusPush }),
   });
   return { name, dataDir, ...started };
 }

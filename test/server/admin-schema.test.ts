@@ -89,10 +89,14 @@ describe('admin request bodies', () => {
     // Routes that take no body have no field to mistype: a body that is not an object is ERR_MALFORMED there.
     const table: Record<string, [string, unknown, unknown, string, string]> = {
       '/admin/agents': ['/admin/agents', { name: 'bob', owner: OWNER, admin: true }, { name: 'bob', owner: 7 }, 'ERR_SCHEMA', '/owner must be string'],
-      '/admin/agents/:name/retire': ['/admin/agents/alice/retire', { force: true }, [], 'ERR_MALFORMED', 'must be a JSON object'],
+      '/admin/agents/:name/retire': ['/admin/agents/alice/retire', { force: true }, { reassignTo: 7 }, 'ERR_SCHEMA', '/reassignTo must be string'],
+      '/admin/renewals': ['/admin/renewals', { all: true }, { dryRun: 'yes' }, 'ERR_SCHEMA', '/dryRun must be boolean'],
       '/admin/credentials': ['/admin/credentials', { agent: 'alice', capabilities: [refund], format: 'di' }, { agent: 'alice', capabilities: [refund], validFor: 30 }, 'ERR_SCHEMA', '/validFor must be string'],
       '/admin/delegations': ['/admin/delegations', { ...delegation, format: 'di' }, { ...delegation, maxDepth: 'one' }, 'ERR_SCHEMA', '/maxDepth must be integer'],
       '/admin/credentials/:id/:change{revoke|suspend|reinstate}': [`/admin/credentials/${credential}/suspend`, { note: 'x' }, 'suspend', 'ERR_MALFORMED', 'must be a JSON object'],
+      '/admin/keys/rotate': ['/admin/keys/rotate', { agnet: 'alice' }, { agent: 7 }, 'ERR_SCHEMA', '/agent must be string'],
+      '/admin/keys/revoke': ['/admin/keys/revoke', { kid: 'did:web:acme.example#key-1', compromisedSince: '2026-03-01T00:00:00Z', force: true }, { kid: 1, compromisedSince: '2026-03-01T00:00:00Z' }, 'ERR_SCHEMA', '/kid must be string'],
+      '/admin/keys/retire': ['/admin/keys/retire', { all: true }, [], 'ERR_MALFORMED', 'must be a JSON object'],
     };
     const declared = app.routes.filter((r) => r.method === 'POST' && r.path.startsWith('/admin/')).map((r) => r.path);
     expect(new Set(declared)).toEqual(new Set(Object.keys(table)));

@@ -119,6 +119,21 @@ describe('node HTTP app', () => {
     expect((await admin(`/admin/credentials/${id}/reinstate`)).status).toBe(409);
   });
 
+  it('retires onto a replacement and runs the renewal job through admin routes', async () => {
+    await admin('/admin/agents', { name: 'rita', owner: OWNER });
+    await admin('/admin/agents', { name: 'sam', owner: OWNER });
+    const issued = (await (await admin('/admin/credentials', { agent: 'rita', capabilities: [{ action: 'read', resource: 'billing:invoices' }] })).json()) as { id: string };
+    const retired = await admin('/admin/agents/rita/retire', { reassignTo: 'sam' });
+    expect(retired.status).toBe(200);
+    const body = (await retired.json()) as { reassigned: { from: string; to: string }[]; revoked: string[] };
+    expect(body.reassigned).toMatchObject([{ from: issued.id }]);
+    expect(body.revoked).toEqual([issued.id]);
+    expect(await (await admin('/admin/agents/sam/retire', { reassignTo: 'rita' })).json()).toMatchObject({ code: 'ERR_CONFLICT' });
+    // No renewal policy on this node: nothing is ever due.
+    expect(await (await admin('/admin/renewals', { dryRun: true })).json()).toEqual({ ran: true, renewed: [], failed: [], more: false });
+    expect(await (await admin('/admin/renewals', { agent: 'nobody' })).json()).toMatchObject({ code: 'ERR_NOT_FOUND' });
+  });
+
   it('exposes Prometheus metrics', async () => {
     await app.request('/healthz');
     const text = await (await app.request('/metrics')).text();

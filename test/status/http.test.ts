@@ -54,6 +54,32 @@ describe('status checker over real HTTP', () => {
     expect(seen.at(-1)).toEqual({ ifNoneMatch: '"v1"', status: 200 });
   });
 
+  it('reports each remote list it relies on, and refetches a list made stale by expire (revocation push)', async () => {
+    token = await signedList({ url, set: [77] });
+    etag = '"v3"';
+    const relied: [string, string][] = [];
+    const time = movableClock();
+    const checker = createStatusChecker({ resolver: personaResolver(), clock: time.clock, allowHttpLoopback: true, onRemoteList: (u, issuer) => relied.push([u, issuer]) });
+    const clear = credentialWith([revocationEntry(78, url)]);
+    expect(await checker.statusErrors(clear)).toEqual([]);
+    expect(relied).toEqual([[url, clear.issuer]]);
+    // The issuer revokes 78; within max-age the cache still says clear, until the notice makes the list stale.
+    token = await signedList({ url, set: [77, 78] });
+    etag = '"v4"';
+    expect((await checker.check(clear))[0]).toMatchObject({ outcome: 'ok', source: 'cache' });
+    checker.expire(url);
+    const after = seen.length;
+    expect((await checker.check(clear))[0]).toMatchObject({ outcome: 'revoked', source: 'network' });
+    // A conditional request: the stale entry's ETag was kept.
+    expect(seen.slice(after)).toEqual([{ ifNoneMatch: '"v3"', status: 200 }]);
+    // Expiring a list never fetched, or twice, is harmless.
+    checker.expire('http://127.0.0.1:1/status/unknown');
+    checker.expire(url);
+    checker.expire(url);
+    expect((await checker.check(clear))[0]).toMatchObject({ outcome: 'revoked', source: 'revalidated' });
+    expect(relied.every(([u, issuer]) => u === url && issuer === clear.issuer)).toBe(true);
+  });
+
   it('refuses plain HTTP unless loopback HTTP is allowed', async () => {
     const checker = createStatusChecker({ resolver: personaResolver(), clock: movableClock().clock });
     const errors = await checker.statusErrors(credentialWith([revocationEntry(77, url)]));

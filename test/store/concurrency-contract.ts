@@ -236,6 +236,8 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
 
     it('lets one instance at a time write the next audit checkpoint (the other reads the last one after it commits)', () =>
       withPair(async (pair) => {
+        // Chain c is open before: only its first append (chain-open) waits for a checkpoint being written.
+        await appendAudit({ store: pair.b, clock, chain: 'urn:uuid:chain-c' }, { type: 'action', decision: 'allow', action: 'call', resource: 'r0', agent: alice.did });
         const order: string[] = [];
         let release!: () => void;
         const held = new Promise<void>((resolve) => (release = resolve));
@@ -269,21 +271,22 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         );
         for (const chain of chains) {
           const seqs = appended.filter((a) => a.entry.chainId === chain).map((a) => a.entry.seq);
-          expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+          // Entry 1 of each is its chain-open.
+          expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
         }
         // Instance a holds chain a's head (a decision in flight); instance b appends to chain b meanwhile.
         await pair.a.transaction(async (tx) => {
           const head = await tx.lastAuditEntry(chains[0]);
           const other = await appendAudit({ store: pair.b, clock, chain: chains[1] }, { type: 'action', decision: 'deny', action: 'call', resource: 'r-other', agent: bob.did });
-          expect(other.entry.seq).toBe(21);
+          expect(other.entry.seq).toBe(22);
           await appendAudit({ store: tx, clock, chain: chains[0] }, { type: 'action', decision: 'allow', action: 'call', resource: `after-${head?.seq}`, agent: alice.did });
         });
         expect(await verifyAudit({ store: pair.b, resolver })).toMatchObject({
           ok: true,
-          entries: 42,
+          entries: 44,
           chains: [
-            { id: chains[0], ok: true, entries: 21 },
-            { id: chains[1], ok: true, entries: 21 },
+            { id: chains[0], ok: true, entries: 22 },
+            { id: chains[1], ok: true, entries: 22 },
           ],
         });
       }));

@@ -316,6 +316,15 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.listCredentials({ issuer: MALLORY_DID })).toEqual([]);
       });
 
+      it('pages in listing order after a given id, with filters and a limit', async () => {
+        expect(await store.pageCredentials({ limit: 2 })).toEqual([c1, c4]);
+        expect(await store.pageCredentials({ after: c4.id, limit: 2 })).toEqual([c2, c3]);
+        expect(await store.pageCredentials({ after: c3.id, limit: 2 })).toEqual([]);
+        expect(await store.pageCredentials({ subject: bob.did, after: c1.id, limit: 10 })).toEqual([c2, c3]);
+        // An id the store does not hold gives nothing, never the first page again.
+        expect(await store.pageCredentials({ after: credential(99).id, limit: 10 })).toEqual([]);
+      });
+
       it('filters by subject', async () => {
         expect(await store.listCredentials({ subject: bob.did })).toEqual([c2, c3]);
         expect(await store.listCredentials({ subject: MALLORY_DID })).toEqual([c4]);

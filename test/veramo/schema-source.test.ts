@@ -63,7 +63,7 @@ describe('one source for the plugin arguments', () => {
       [keysOf<AuthorizationRequest>()({ action: true, resource: true, scope: true, amount: true }), source.authorizationRequest],
       [keysOf<Extract<LegateTrustQuery, { entity: string }>>()({ entity: true, authorization: true, depth: true }), source.authorizationQuery],
       [keysOf<Extract<LegateTrustQuery, { registry: string }>>()({ registry: true, recognized: true }), source.recognitionQuery],
-      [keysOf<CapabilitySubject>()({ id: true, owner: true, agent: true, capabilities: true, constraints: true, delegation: true }), credential.properties.credentialSubject],
+      [keysOf<CapabilitySubject>()({ id: true, owner: true, lineage: true, agent: true, capabilities: true, constraints: true, delegation: true }), credential.properties.credentialSubject],
       [keysOf<Capability>()({ action: true, resource: true, scope: true, constraints: true }), credential.$defs.capability],
       [keysOf<Constraints>()({ maxAmount: true, budget: true, timeWindow: true, rateLimit: true, requireApproval: true, maxStatusAge: true, audience: true }), credential.$defs.constraints],
       [keysOf<Money>()({ value: true, currency: true }), credential.$defs.money],

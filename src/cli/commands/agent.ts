@@ -2,10 +2,12 @@
  * @module cli/commands/agent
  *
  * `legate agent create|list|show|retire`: register agents, each with its own
- * key, DID and human owner, and retire them (revoking what they hold).
+ * key, DID and human owner, and retire them (revoking what they hold, after
+ * reissuing it to a replacement with `--reassign-to`).
  */
 
 import type { Command } from 'commander';
+import { legateError } from '../../errors/index.js';
 import type { AgentMethod } from '../../store/types.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println } from '../io.js';
@@ -44,13 +46,21 @@ export function registerAgent(program: Command): void {
     }),
   );
 
-  const retire = agent.command('retire <name>').description('retire an agent: revoke its credentials and every delegate below them');
-  action(retire, async (globals, name: string) =>
+  const retire = agent
+    .command('retire <name>')
+    .description('retire an agent: revoke its credentials and every delegate below them')
+    .option('--reassign-to <agent>', 'first issue its live credentials to this agent (same limits; usage carries over)')
+    .option('--owner <uri>', 'with --reassign-to: the owner the reissued credentials name (default: each credential\'s own)');
+  action(retire, async (globals, name: string, options: { reassignTo?: string; owner?: string }) =>
     withNode(globals, async (node) => {
-      const result = await node.services.agents.retire(name);
+      if (options.owner !== undefined && options.reassignTo === undefined) {
+        throw legateError('ERR_INVALID_ARGUMENT', '--owner applies only with --reassign-to', { claim: 'owner' });
+      }
+      const result = await node.services.agents.retire(name, { reassignTo: options.reassignTo, owner: options.owner });
       if (globals.json) printJson(result);
       else {
         println(`retired ${result.agent.name}`);
+        for (const { from, to } of result.reassigned) println(`  reassigned ${from} -> ${to} (${options.reassignTo!})`);
         for (const id of result.revoked) println(`  revoked ${id}`);
       }
       return EXIT.ok;

@@ -7,6 +7,8 @@
  * finds the file damaged); `legate audit export` writes JSON
  * Lines (to stdout or `--out`); `legate audit show --agent <did>` prints who
  * did what on whose authority; `legate audit checkpoint` signs one now.
+ * `audit export --bundle` and `audit verify --bundle <file>` (the offline
+ * bundle) are in `audit-bundle.ts`.
  */
 
 import { open } from 'node:fs/promises';
@@ -21,6 +23,8 @@ import { addDuration, parseDuration, type Duration } from '../../lib/duration.js
 import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, print, printJson, println } from '../io.js';
+import { collect } from '../parse.js';
+import { exportBundleCommand, verifyBundleCommand } from './audit-bundle.js';
 import { printIntegrityFailure } from './store.js';
 
 /** Output is written in chunks of about this many characters. */
@@ -72,9 +76,11 @@ export function registerAudit(program: Command): void {
   const verify = audit
     .command('verify')
     .description('check every entry hash, link and signed checkpoint; exit 1 naming the first bad sequence number')
-    .option('--from <checkpoint-seq>', 'start at this checkpoint, trusting what it signs');
-  action(verify, (globals, flags: { from?: string }) =>
-    withNode(globals, async (node) => {
+    .option('--from <checkpoint-seq>', 'start at this checkpoint, trusting what it signs')
+    .option('--bundle <file>', 'check an exported audit bundle instead, with no node and no network')
+    .option('--trust-key <thumbprint>', "with --bundle: an organization key's RFC 7638 thumbprint every checkpoint must be signed by (repeatable)", collect);
+  action(verify, (globals, flags: { from?: string; bundle?: string; trustKey?: string[] }) =>
+    flags.bundle !== undefined ? verifyBundleCommand(globals, { ...flags, bundle: flags.bundle }) : withNode(globals, async (node) => {
       const fromCheckpoint = flags.from === undefined ? undefined : parseSeq(flags.from, '--from');
       // A log in a damaged file proves nothing: SQLite's full check first.
       const integrity = await node.store.checkIntegrity();
@@ -88,7 +94,8 @@ export function registerAudit(program: Command): void {
         printJson({ ok, lastSeq, entries, checkpoints, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(firstBad ? { firstBad } : {}), chains });
       } else {
         const cp = result.lastCheckpoint;
-        const chains = result.chains.length === 1 ? '' : `${result.chains.length} chains, `;
+        const closed = result.chains.filter((chain) => chain.state === 'closed').length;
+        const chains = result.chains.length === 1 ? '' : `${result.chains.length} chains${closed === 0 ? '' : ` (${closed} closed)`}, `;
         const summary = `${chains}${result.entries} entries, last seq ${result.lastSeq}, ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'}${
           cp ? ` (last at seq ${cp.seq}, ${cp.at})` : ''
         }`;
@@ -109,9 +116,16 @@ export function registerAudit(program: Command): void {
     .description('write the log as JSON Lines (one entry with its hash per line)')
     .option('--since <time>', 'only entries at or after this ISO 8601 time, or this long ago (P1D, 12h)')
     .option('--agent <did>', 'only entries in which this DID (or owner) appears as agent, owner or in the chain')
-    .option('--out <file>', 'write to this file (created owner-only) instead of stdout');
-  action(exportCommand, (globals, flags: { since?: string; agent?: string; out?: string }) =>
-    withNode(globals, async (node) => {
+    .option('--out <file>', 'write to this file (created owner-only) instead of stdout')
+    .option('--bundle', 'write an offline bundle instead (entries, checkpoints, DID document and key history) for `audit verify --bundle`')
+    .option('--from <checkpoint-seq>', 'with --bundle: start at this checkpoint')
+    .option('--to <checkpoint-seq>', 'with --bundle: end at this checkpoint (else one is signed now)');
+  action(exportCommand, (globals, flags: { since?: string; agent?: string; out?: string; bundle?: boolean; from?: string; to?: string }) => {
+    if (flags.bundle === true) return exportBundleCommand(globals, flags);
+    for (const flag of ['from', 'to'] as const) {
+      if (flags[flag] !== undefined) throw legateError('ERR_INVALID_ARGUMENT', `--${flag} applies to --bundle only`, { claim: `--${flag}` });
+    }
+    return withNode(globals, async (node) => {
       const query = {
         ...(flags.since === undefined ? {} : { since: parseSince(flags.since, node.clock) }),
         ...(flags.agent === undefined ? {} : { agent: flags.agent }),
@@ -142,8 +156,8 @@ export function registerAudit(program: Command): void {
         else println(`wrote ${entries} audit entr${entries === 1 ? 'y' : 'ies'} to ${flags.out}`);
       }
       return EXIT.ok;
-    }),
-  );
+    });
+  });
 
   const show = audit
     .command('show')

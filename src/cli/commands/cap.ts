@@ -12,6 +12,7 @@
  * Human output is the bare JWT, or the Data Integrity credential's JSON, on
  * stdout (so it pipes into a file or `legate verify -`); `--json` prints
  * `{ id, jwt, credential }`, or `{ id, format: "di", secured, credential }`.
+ * `cap list` and `cap show` (the inventory) are in `cap-inventory.ts`.
  */
 
 import type { Command } from 'commander';
@@ -21,6 +22,8 @@ import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { checkDuration, parseCount, parseFormat } from '../parse.js';
 import { capabilityOptions, once, requestedCapabilities, type CapabilityFlags } from './capability-flags.js';
 import { readParent } from './read-parent.js';
+import { registerRenew } from './renew.js';
+import { registerCapInventory } from './cap-inventory.js';
 import { registerStatusChanges } from './status.js';
 
 /** `cap issue` can also write the VCDM 1.1 JWT form; a delegation stays jwt or di. */
@@ -38,6 +41,8 @@ function printIssued(globals: GlobalOptions, issued: IssuedSecuredCredential, to
 export function registerCap(program: Command): void {
   const cap = program.command('cap').description('issue, delegate, revoke, suspend and reinstate capability credentials');
   registerStatusChanges(cap);
+  registerRenew(cap);
+  registerCapInventory(cap);
 
   const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'), {
     formats: ISSUE_FORMATS,

@@ -32,7 +32,7 @@ export function registerServe(program: Command): void {
     .option(...flagOf('sessionLifetime'));
   action(serve, async (globals) => {
     // The flags were read with the environment and the file into globals.settings (cli/command).
-    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs } = serveSettings(globals.settings);
+    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs } = serveSettings(globals.settings);
     // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
     const node = await openNode({ ...nodeOptions(globals), requireKeys: true });
     // A damaged database must not serve: SQLite's quick check first (node/integrity).
@@ -42,8 +42,7 @@ export function registerServe(program: Command): void {
     });
     const { port, warnings } = planListenPort(node.organization.domain, requested);
     for (const warning of warnings) note(`legate: warning: ${warning}`);
-    // The re-signing job's interval is startServer's option once the status-refresh job (#14 item 1, "reading never writes") is in.
-    const jobs = { statusRefreshIntervalMs };
+    const jobs = { statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs };
     const server = await startServer({ node, host, port, ...jobs }).catch(async (error: unknown) => {
       await node.close();
       throw error;

@@ -3,8 +3,9 @@
  *
  * Revocation and suspension from the command line:
  * `legate cap revoke|suspend|reinstate <credential-id>` change a credential
- * this node issued (and republish its list); `legate status show <list-id>`
- * describes one of this node's lists; `legate status check <file>` fetches
+ * this node issued (and republish its list); `legate status show <list-id|url>`
+ * describes one of this node's lists (by id, or by the URL its credentials
+ * name); `legate status check <file>` fetches
  * and reports a credential's status; `legate status decode <list-file>
  * --index <n>` reads one bit of any list credential; `legate status
  * refresh` runs the re-signing job once (cron, on a node that never serves).
@@ -21,12 +22,28 @@ import { readStatusList } from '../../status/list-credential.js';
 import { refreshStatusLists } from '../../node/status-refresh.js';
 import { action, withNode, withStatusChecker } from '../command.js';
 import { EXIT, printJson, println, readInput } from '../io.js';
+import type { NodeContext } from '../../node/context.js';
 import { extractToken } from './verify.js';
 
 function countSet(bits: Uint8Array): number {
   let n = 0;
   for (const byte of bits) for (let b = byte; b !== 0; b &= b - 1) n++;
   return n;
+}
+
+/**
+ * The list id `given` names: an id as it is, or this node's list URL
+ * (`<node>/status/<id>`, as `credentialStatus.statusListCredential` gives it).
+ * @throws `ERR_NOT_FOUND` for a URL that is not one of this node's lists.
+ */
+function listIdOf(node: NodeContext, given: string): string {
+  if (!/^https?:\/\//i.test(given)) return given;
+  const prefix = statusListUrl(node, '');
+  const id = given.startsWith(prefix) ? given.slice(prefix.length) : '';
+  if (id === '' || id.includes('/') || id.includes('?') || id.includes('#')) {
+    throw legateError('ERR_NOT_FOUND', `${given.slice(0, 200)} is not a status list of this node (its lists are at ${prefix}<id>)`, { claim: 'list' });
+  }
+  return id;
 }
 
 export function registerStatusChanges(cap: Command): void {
@@ -48,10 +65,12 @@ export function registerStatusChanges(cap: Command): void {
 export function registerStatus(program: Command): void {
   const status = program.command('status').description('inspect status lists and credential status');
 
-  const show = status.command('show <list-id>').description("describe one of this node's status lists");
-  action(show, async (globals, id: string) =>
+  const show = status
+    .command('show <list-id|url>')
+    .description("describe one of this node's status lists, by id or by the URL credentials name (credentialStatus.statusListCredential)");
+  action(show, async (globals, given: string) =>
     withNode(globals, async (node) => {
-      const { list, token } = await node.services.statusLists.published(id);
+      const { list, token } = await node.services.statusLists.published(listIdOf(node, given));
       const summary = {
         id: list.id,
         url: statusListUrl(node, list.id),

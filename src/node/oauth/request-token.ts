@@ -28,6 +28,7 @@ import { getAgent } from '../agents.js';
 import { heldCredentials } from '../present.js';
 
 import type { RequestTokenOptions, RequestedToken } from './types.js';
+import { agentSigner } from '../signers.js';
 
 /** Largest token endpoint answer read, in bytes. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -184,7 +185,7 @@ export async function requestToken(node: NodeContext, options: RequestTokenOptio
   const { tokenEndpoint } = metadata;
   if (tokenEndpoint === undefined) throw legateError('ERR_MALFORMED', `${issuer}'s metadata names no token_endpoint`, { claim: 'token_endpoint' });
   const key = options.bearer === true ? undefined : generateDpopKey(dpopAlgFor(metadata.dpopAlgs));
-  const signer = await node.keys.signer(agent.kid);
+  const signer = await agentSigner(node, agent);
   const form = (subjectToken?: string) =>
     new URLSearchParams({
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,

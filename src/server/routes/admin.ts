@@ -3,7 +3,9 @@
  *
  * The organization's own operations over HTTP, behind the admin bearer
  * token: register and retire agents, issue and delegate capability
- * credentials, revoke, suspend and reinstate them. Thin over `legate/node`.
+ * credentials, revoke, suspend and reinstate them, list them (the
+ * inventory, `admin-credentials.ts`), run the renewal job, rotate, revoke
+ * and list keys. Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -12,12 +14,16 @@
  */
 
 import { Hono } from 'hono';
+import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import type { DelegateFromAgentOptions } from '../../node/delegate.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
+import { renewCredentials } from '../../node/renew.js';
+import type { RetireOptions } from '../../node/retire.js';
 import type { StatusChange } from '../../node/status.js';
 import type { AgentMethod } from '../../store/types.js';
 import { adminAuth } from '../admin-auth.js';
+import { credentialInventoryRoutes } from './admin-credentials.js';
 import { readJson, schemaBody } from '../validate.js';
 
 interface AgentRequest {
@@ -27,7 +33,7 @@ interface AgentRequest {
 }
 
 /** `issueToAgent`'s options as `schemas/admin-credential-request.json` admits them (no `format`: a JWT). */
-type CredentialRequest = Omit<IssueToAgentOptions, 'format'>;
+type CredentialRequest = Omit<IssueToAgentOptions, 'format' | 'lineage' | 'owner' | 'validUntil'>;
 
 /** `delegateFromAgent`'s options as `schemas/admin-delegation-request.json` admits them (no `format`: a JWT). */
 type DelegationRequest = Omit<DelegateFromAgentOptions, 'format'>;
@@ -44,8 +50,12 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     return c.json(agent, 201);
   });
 
-  app.post('/agents/:name/retire', ...empty, async (c) => {
-    return c.json(await node.services.agents.retire(c.req.param('name')));
+  app.post('/agents/:name/retire', readJson(maxBodyLength, { optional: true }), schemaBody<RetireOptions>('admin-retire-request.json'), async (c) => {
+    return c.json(await node.services.agents.retire(c.req.param('name'), c.req.valid('json')));
+  });
+
+  app.post('/renewals', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string; dryRun?: boolean }>('admin-renew-request.json'), async (c) => {
+    return c.json(await renewCredentials(node, c.req.valid('json')));
   });
 
   app.post('/credentials', readJson(maxBodyLength), schemaBody<CredentialRequest>('admin-credential-request.json'), async (c) => {
@@ -63,6 +73,30 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     const result = await node.services.statusLists.change(c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
+
+  credentialInventoryRoutes(app, node);
+  // The key lifecycle (node/key-*): loaded on first use, as the CLI's `legate key` is.
+  app.get('/keys', async (c) => c.json(await (await import('../../node/key-lifecycle.js')).keyStates(node)));
+
+  app.post('/keys/rotate', readJson(maxBodyLength, { optional: true }), schemaBody<{ agent?: string; successor?: string }>('admin-key-rotate-request.json'), async (c) => {
+    const { rotateAgentKey, rotateOrganizationKey } = await import('../../node/key-rotate.js');
+    const { agent, successor } = c.req.valid('json');
+    if (successor !== undefined && agent === undefined) throw legateError('ERR_INVALID_ARGUMENT', 'successor names the successor of a did:key agent: give agent too', { claim: 'successor' });
+    const rotation =
+      agent === undefined
+        ? await rotateOrganizationKey(node)
+        : successor === undefined
+          ? await rotateAgentKey(node, agent)
+          : await (await import('../../node/key-rotate-did-key.js')).rotateDidKeyAgent(node, agent, successor);
+    return c.json({ ...rotation, retired: await (await import('../../node/key-retire.js')).retireKeys(node) });
+  });
+
+  app.post('/keys/revoke', readJson(maxBodyLength), schemaBody<{ kid: string; compromisedSince: string }>('admin-key-revoke-request.json'), async (c) => {
+    const { kid, compromisedSince } = c.req.valid('json');
+    return c.json(await (await import('../../node/key-revoke.js')).revokeKey(node, kid, { compromisedSince }));
+  });
+
+  app.post('/keys/retire', ...empty, async (c) => c.json(await (await import('../../node/key-retire.js')).retireKeys(node)));
 
   return app;
 }

@@ -4,7 +4,7 @@
  * The credentials a node issued or holds, as transmitted.
  */
 
-import type { CredentialQuery, CredentialRecord } from '../types.js';
+import type { CredentialPageQuery, CredentialQuery, CredentialRecord } from '../types.js';
 
 /** Credentials by id; a duplicate id is `ERR_CONFLICT`. */
 export interface CredentialRepository {
@@ -12,4 +12,6 @@ export interface CredentialRepository {
   getCredential(id: string): Promise<CredentialRecord | undefined>;
   /** Matching credentials, oldest first. */
   listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
+  /** Matching credentials in {@link listCredentials}'s order, one page at a time (`after`: the last id of the page before). */
+  pageCredentials(query: CredentialPageQuery): Promise<CredentialRecord[]>;
 }

@@ -22,3 +22,4 @@ export { approversInSettings } from './approvals.js';
 export type { AuditRepository } from './audit.js';
 export type { SettingsRepository } from './settings.js';
 export type { MaintenanceRepository } from './maintenance.js';
+export type { StatusSubscriptionRepository, SubscriptionBounds, SubscriptionOutcome } from './status-subscriptions.js';

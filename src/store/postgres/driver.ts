@@ -2,8 +2,8 @@
  * @module store/postgres/driver
  *
  * The PostgreSQL driver of the shared SQL store, on node-postgres (`pg`).
- * Everything that knows `pg` is in this file, so another driver (`postgres`)
- * replaces this file alone. It gives:
+ * Everything that knows `pg` is in this file and the change feed
+ * (`./changes`), so another driver (`postgres`) replaces those alone. It gives:
  *
  * - a bounded connection pool, and an auto-commit {@link SqlExecutor} over it;
  * - transactions pinned to one connection (`BEGIN` … `COMMIT`/`ROLLBACK`,
@@ -17,7 +17,11 @@
  *   driver instance;
  * - PostgreSQL's types turned into the executor's: `bigint` → number,
  *   `bytea` → `Uint8Array`; errors into Legate errors (`store/sql/errors`),
- *   never carrying row values (PostgreSQL's `detail` holds them: dropped).
+ *   never carrying row values (PostgreSQL's `detail` holds them: dropped);
+ * - a count of this process's writes to the tables the change stamp follows
+ *   (`keys`, `settings`, `status_lists`, found in the statement text), moved
+ *   on after each such auto-commit statement and at the end of each
+ *   transaction that ran one, and the change feed (`./changes`).
  *
  * A statement that fails inside a transaction aborts it in PostgreSQL (SQLite
  * carries on): the transaction then refuses to commit with `ERR_STORE`
@@ -30,11 +34,15 @@ import type pg from 'pg';
 import { legateError } from '../../errors/index.js';
 import type { SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
+import { openChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './changes.js';
+import { Statements, type PgCounters } from './statements.js';
 
 /** Options of {@link openPgDriver}. */
 export interface PgDriverOptions {
   /** Most connections open at once. */
   poolSize: number;
+  /** Counted into when given (statements, transactions, lock waits); nothing is counted otherwise. */
+  counters?: PgCounters | undefined;
 }
 
 /** One pinned connection outside any transaction, for migrations. */
@@ -48,6 +56,10 @@ export interface PgSession {
 export interface PgDriver {
   readonly exec: SqlExecutor;
   withSession<T>(fn: (session: PgSession) => Promise<T>): Promise<T>;
+  /** Writes through this driver to the tables the change stamp follows, ended (committed or not) so far. */
+  localChanges(): number;
+  /** Starts the change feed on a connection of its own (outside the pool). */
+  changeFeed(options?: ChangeFeedOptions): ChangeFeed;
   /** Closes every connection; the caller has let every operation finish. */
   end(): Promise<void>;
 }
@@ -56,11 +68,41 @@ export interface PgDriver {
 interface Conn {
   data(sql: string, params: readonly SqlValue[] | undefined): Promise<pg.QueryResult>;
   raw(sql: string): Promise<pg.QueryResult>;
+  /** Whether `sql` writes a table the change stamp follows. */
+  stamps(sql: string): boolean;
+  /** Counts one ended write to those tables. */
+  changed(): void;
+  /** The driver's opt-in counters. */
+  readonly counters: PgCounters | undefined;
 }
 
-function connOf(on: pg.Pool | pg.PoolClient, statements: Statements): Conn {
-  return { data: (sql, params) => run(on, statements.of(sql, params)), raw: (sql) => run(on, { text: sql }) };
+/** What the driver's executors share. */
+interface Shared {
+  statements: Statements;
+  changes: { count: number };
+  counters: PgCounters | undefined;
 }
+
+function connOf(on: pg.Pool | pg.PoolClient, { statements, changes, counters }: Shared): Conn {
+  // Counting only when asked: without counters, the statements go straight through.
+  const count =
+    counters === undefined
+      ? <T>(query: Promise<T>) => query
+      : <T>(query: Promise<T>) => {
+          counters.statements++;
+          return query;
+        };
+  return {
+    counters,
+    data: (sql, params) => count(run(on, statements.of(sql, params))),
+    raw: (sql) => count(run(on, { text: sql })),
+    stamps: (sql) => statements.stamps(sql),
+    changed: () => {
+      changes.count++;
+    },
+  };
+}
+
 
 /** PostgreSQL type OIDs the driver maps. */
 const INT8 = 20;
@@ -97,17 +139,17 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
   });
   // An idle connection the server dropped: the pool discards it; nothing to crash over.
   pool.on('error', () => undefined);
-  const statements = new Statements();
+  const shared: Shared = { statements: new Statements(), changes: { count: 0 }, counters: options.counters };
   return {
-    exec: new PgExecutor(connOf(pool, statements), async () => {
+    exec: new PgExecutor(connOf(pool, shared), async () => {
       const { client, release } = await pin(pool);
-      return { conn: connOf(client, statements), release };
+      return { conn: connOf(client, shared), release };
     }),
     async withSession(fn) {
       const { client, release } = await pin(pool);
       let broken = false;
       try {
-        const conn = connOf(client, statements);
+        const conn = connOf(client, shared);
         return await fn({
           exec: new PgExecutor(conn, undefined),
           script: async (sql) => {
@@ -122,6 +164,8 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
         release(broken);
       }
     },
+    localChanges: () => shared.changes.count,
+    changeFeed: (feedOptions) => openChangeFeed(driver, url, feedOptions),
     end: () => pool.end(),
   };
 }
@@ -130,33 +174,6 @@ function toSafeNumber(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw legateError('ERR_STORE', 'a stored integer is beyond the safe range', { reason: 'integer_range' });
   return n;
-}
-
-/** Statement texts rewritten to `$n` and named, once each, for this driver instance. */
-class Statements {
-  readonly #compiled = new Map<string, { text: string; name: string }>();
-
-  of(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
-    let compiled = this.#compiled.get(sql);
-    if (compiled === undefined) {
-      compiled = { text: rewritePlaceholders(sql), name: `legate_${this.#compiled.size + 1}` };
-      this.#compiled.set(sql, compiled);
-    }
-    const values = (params ?? []).map((v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-    return { name: compiled.name, text: compiled.text, values };
-  }
-}
-
-/** `?` → `$1`, `$2`, …, outside single-quoted literals. */
-function rewritePlaceholders(sql: string): string {
-  let out = '';
-  let n = 0;
-  let quoted = false;
-  for (const ch of sql) {
-    if (ch === "'") quoted = !quoted;
-    out += ch === '?' && !quoted ? `$${++n}` : ch;
-  }
-  return out;
 }
 
 /**
@@ -224,6 +241,8 @@ interface TxState {
   depth: number;
   /** Lock keys taken: a second `lock()` on one costs no round trip (the audit head is read, then appended, under one lock). */
   locks: Set<string>;
+  /** A statement wrote a table the change stamp follows: counted when the transaction ends. */
+  stamped: boolean;
 }
 
 /** A connection taken from the pool for one transaction. */
@@ -254,11 +273,16 @@ class PgExecutor implements SqlExecutor {
 
   async #exec(sql: string, params: readonly SqlValue[] | undefined, raw = false): Promise<pg.QueryResult> {
     if (this.#tx?.ended === true) throw ended();
+    const stamped = !raw && this.#conn.stamps(sql);
+    if (stamped && this.#tx !== undefined) this.#tx.stamped = true;
     try {
       return await (raw ? this.#conn.raw(sql) : this.#conn.data(sql, params));
     } catch (error) {
       if (this.#tx !== undefined) this.#failed = true;
       throw error;
+    } finally {
+      // Auto-commit: committed (or not) now; the reads that follow see it.
+      if (stamped && this.#tx === undefined) this.#conn.changed();
     }
   }
 
@@ -277,7 +301,16 @@ class PgExecutor implements SqlExecutor {
   async lock(key: string): Promise<void> {
     const tx = this.#tx;
     if (tx === undefined || tx.locks.has(key)) return;
+    const counters = this.#conn.counters;
+    const start = counters === undefined ? 0 : performance.now();
     await this.#exec('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+    if (counters !== undefined) {
+      const waited = performance.now() - start;
+      const kind = key.split(':', 1)[0]!;
+      counters.locks++;
+      counters.lockWaitMs += waited;
+      counters.lockWaitMsByKind[kind] = (counters.lockWaitMsByKind[kind] ?? 0) + waited;
+    }
     tx.locks.add(key);
   }
 
@@ -289,10 +322,11 @@ class PgExecutor implements SqlExecutor {
     if (this.#pin === undefined) throw legateError('ERR_STORE', 'a migration session runs its own transactions');
     const pinned = await this.#pin();
     const { conn } = pinned;
-    const state: TxState = { ended: false, depth: 0, locks: new Set() };
+    const state: TxState = { ended: false, depth: 0, locks: new Set(), stamped: false };
     let healthy = false;
     try {
       await conn.raw('BEGIN');
+      if (conn.counters !== undefined) conn.counters.transactions++;
       const tx = new PgExecutor(conn, undefined, state);
       let result: T;
       try {
@@ -312,6 +346,7 @@ class PgExecutor implements SqlExecutor {
       return result;
     } finally {
       state.ended = true;
+      if (state.stamped) conn.changed();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is closed, not reused.
       pinned.release(!healthy);
     }

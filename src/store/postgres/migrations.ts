@@ -201,6 +201,39 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         ON CONFLICT (name) DO NOTHING;
     `,
   },
+  {
+    version: 3,
+    description: 'status subscriptions (SQLite version 13): partners notified when a status list changes, until their subscription expires',
+    sql: `
+      CREATE TABLE status_subscriptions (
+        subscriber  text COLLATE "C" NOT NULL,
+        list_id     text COLLATE "C" NOT NULL,
+        expires_at  text COLLATE "C" NOT NULL,
+        created_at  text NOT NULL,
+        PRIMARY KEY (subscriber, list_id)
+      );
+      CREATE INDEX status_subscriptions_by_list ON status_subscriptions (list_id, expires_at);
+      CREATE INDEX status_subscriptions_by_expiry ON status_subscriptions (expires_at);
+    `,
+  },
+  {
+    version: 4,
+    description: 'change notices: a statement on keys, settings or status_lists notifies channel legate_change at commit (store/postgres/changes)',
+    sql: `
+      CREATE FUNCTION legate_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('legate_change', TG_TABLE_NAME);
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER legate_keys_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keys
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+      CREATE TRIGGER legate_settings_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+      CREATE TRIGGER legate_status_lists_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_lists
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

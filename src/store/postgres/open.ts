@@ -13,18 +13,29 @@
  * Unlike SQLite, transactions of one store run concurrently (one pooled
  * connection each) at READ COMMITTED: a transaction sees rows other
  * transactions commit meanwhile unless it holds the lock that orders them.
+ *
+ * `changeStamp()` comes from the change feed (`./changes`: one more
+ * connection, outside the pool, LISTENing for the notices the triggers of
+ * migration 4 send) and this process's own writes: undefined while the feed
+ * is not listening, so a node keeps nothing it cannot invalidate.
  */
 
 import { legateError } from '../../errors/index.js';
 import { createSqlStore } from '../sql/store.js';
 import type { Store } from '../types.js';
+import type { ChangeFeedOptions } from './changes.js';
 import { openPgDriver } from './driver.js';
+import type { PgCounters } from './statements.js';
 import { applyPgMigrations } from './migrations.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
   /** Most connections the store opens at once (default {@link DEFAULT_POOL_SIZE}). */
   poolSize?: number | undefined;
+  /** Counted into when given: statements, transactions and lock waits (the fleet bench reads them); off by default. */
+  counters?: PgCounters | undefined;
+  /** The change feed's heartbeat and retry (tests shorten them). */
+  changeFeed?: ChangeFeedOptions | undefined;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -57,20 +68,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
     throw legateError('ERR_STORE', 'the pool size must be a positive integer', { claim: 'poolSize' });
   }
-  const driver = await openPgDriver(url, { poolSize });
+  const driver = await openPgDriver(url, { poolSize, counters: options.counters });
   try {
     await driver.withSession((session) => applyPgMigrations(session));
   } catch (error) {
     await driver.end().catch(() => undefined);
     throw error;
   }
+  const feed = driver.changeFeed(options.changeFeed);
+  // Listening (or having failed once) before the first request: a stamp from the start, when the database allows.
+  await feed.ready;
   return createSqlStore({
     exec: driver.exec,
+    changeStamp() {
+      const listened = feed.stamp();
+      return listened === undefined ? undefined : `${listened}.${driver.localChanges()}`;
+    },
     // PostgreSQL checks its pages itself (checksums, when the cluster has them); here: that the database answers.
     async checkIntegrity(options) {
       await driver.exec.get('SELECT 1 AS one');
       return { ok: true, problems: [], mode: options.quick === true ? 'quick' : 'full' };
     },
-    close: () => driver.end(),
+    close: async () => {
+      await feed.close();
+      await driver.end();
+    },
   });
 }

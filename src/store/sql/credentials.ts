@@ -8,7 +8,7 @@
  */
 
 import type { CredentialRepository } from '../ports/credentials.js';
-import type { CredentialRecord } from '../types.js';
+import type { CredentialQuery, CredentialRecord } from '../types.js';
 import type { SqlExecutor, SqlValue } from './executor.js';
 
 interface CredentialRow {
@@ -41,6 +41,24 @@ function credentialFromRow(row: CredentialRow): CredentialRecord {
   return record;
 }
 
+/** The WHERE clause of a page: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
+function pageWhere(query: CredentialQuery, after: string | undefined): { clause: string; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  for (const filter of FILTERS) {
+    const value = query[filter];
+    if (value === undefined) continue;
+    where.push(`${filter} = ?`);
+    params.push(value);
+  }
+  if (after !== undefined) {
+    // An unknown id makes the subquery NULL, so nothing matches.
+    where.push('(issued_at, seq) > (SELECT issued_at, seq FROM credentials WHERE id = ?)');
+    params.push(after);
+  }
+  return { clause: where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`, params };
+}
+
 export function createCredentialRepository(exec: SqlExecutor): CredentialRepository {
   return {
     async putCredential(c) {
@@ -70,6 +88,11 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       }
       const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
+      return rows.map(credentialFromRow);
+    },
+    async pageCredentials(query) {
+      const { clause, params } = pageWhere(query, query.after);
+      const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq LIMIT ?`, [...params, query.limit]);
       return rows.map(credentialFromRow);
     },
   };

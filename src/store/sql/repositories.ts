@@ -22,6 +22,7 @@ import { createReplayRepository } from './replay.js';
 import { createSessionRepository } from './sessions.js';
 import { createSettingsRepository } from './settings.js';
 import { createStatusListRepository } from './status-lists.js';
+import { createStatusSubscriptionRepository } from './status-subscriptions.js';
 import { createUsageRepository } from './usage.js';
 
 export type { IntegrityCheck } from './maintenance.js';
@@ -45,6 +46,7 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createSettingsRepository,
   createLeaseRepository,
   createMaintenanceRepository,
+  createStatusSubscriptionRepository,
 ];
 
 /** Every port over `exec`, composed. */

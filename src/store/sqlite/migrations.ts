@@ -349,6 +349,21 @@ export const MIGRATIONS: readonly Migration[] = [
         ON CONFLICT (name) DO NOTHING;
     `,
   },
+  {
+    version: 13,
+    description: 'status subscriptions: partners notified when a status list changes, until their subscription expires',
+    sql: `
+      CREATE TABLE status_subscriptions (
+        subscriber  TEXT NOT NULL,
+        list_id     TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (subscriber, list_id)
+      ) STRICT;
+      CREATE INDEX status_subscriptions_by_list ON status_subscriptions (list_id, expires_at);
+      CREATE INDEX status_subscriptions_by_expiry ON status_subscriptions (expires_at);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */

@@ -1,0 +1,65 @@
+/**
+ * @module test/store/postgres-counters
+ *
+ * The PostgreSQL store's opt-in counters (`counters`, what the fleet bench
+ * reads): every round trip, transaction control included, each top-level
+ * transaction, and each advisory lock with the time spent waiting for it.
+ */
+
+import { afterEach, expect, it } from 'vitest';
+
+import { openPostgresStore } from '../../src/store/postgres/open.js';
+import { pgCounters } from '../../src/store/postgres/statements.js';
+import { describePostgres, freshDatabase } from '../helpers/postgres.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describePostgres('PostgreSQL store counters', () => {
+  it('counts statements, transactions and lock waits when given counters', async () => {
+    const db = await freshDatabase();
+    cleanups.push(() => db.drop());
+    const counters = pgCounters();
+    const store = await openPostgresStore(db.url, { poolSize: 2, counters });
+    cleanups.push(() => store.close());
+    // Opening migrated the schema on a session of its own: counted like any statement.
+    const opened = { ...counters };
+    expect(opened.transactions).toBe(0);
+
+    await store.getOrganization();
+    // A decision's shape: BEGIN, lock the usage key, read it, record, COMMIT.
+    await store.transaction(async (tx) => {
+      await tx.listUsage('budget:a', '2025-01-01T00:00:00.000Z');
+      await tx.listUsage('budget:a', '2025-01-01T00:00:00.000Z');
+      await tx.recordUsage({ key: 'budget:a', at: '2025-01-02T00:00:00.000Z' });
+    });
+    expect(counters.statements - opened.statements).toBe(1 + 6);
+    expect(counters.transactions).toBe(1);
+    // The second read of the key in one transaction holds its lock already: no second lock.
+    expect(counters.locks).toBe(1);
+
+    // A second transaction on the key waits while the first holds it: the wait is counted.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const first = store.transaction(async (tx) => {
+      await tx.listUsage('budget:a', '2025-01-01T00:00:00.000Z');
+      locked();
+      await held;
+    });
+    await holding;
+    const before = counters.lockWaitMs;
+    const second = store.transaction((tx) => tx.listUsage('budget:a', '2025-01-01T00:00:00.000Z'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await Promise.all([first, second]);
+    expect(counters.transactions).toBe(3);
+    expect(counters.locks).toBe(3);
+    expect(counters.lockWaitMs - before).toBeGreaterThanOrEqual(250);
+    expect(Object.keys(counters.lockWaitMsByKind)).toEqual(['usage']);
+    expect(counters.lockWaitMsByKind.usage).toBe(counters.lockWaitMs);
+  });
+});
