@@ -8,20 +8,19 @@
  */
 
 import { legateError } from '../errors/index.js';
-import { approversInSettings } from '../store/ports/approvals.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { audit } from './audit.js';
 
 const DID = /^did:[a-z0-9]+:\S{1,2000}$/;
 
 export async function listApprovers(ctx: NodeContext): Promise<string[]> {
-  return approversInSettings(ctx.store).listApprovers();
+  return ctx.store.listApprovers();
 }
 
 async function change(ctx: NodeContext, did: string, add: boolean): Promise<string[]> {
   if (!DID.test(did)) throw legateError('ERR_INVALID_ARGUMENT', 'an approver must be a DID', { claim: 'did' });
   return inTransaction(ctx, async (tx) => {
-    const approvals = approversInSettings(tx.store);
+    const approvals = tx.store;
     const current = await approvals.listApprovers();
     if (!add && !current.includes(did)) throw legateError('ERR_NOT_FOUND', `${did} is not an approver`, { claim: 'did' });
     const next = add ? [...new Set([...current, did])] : current.filter((d) => d !== did);

@@ -25,8 +25,6 @@ import { needsResigning } from '../status/policy.js';
 import { statusEntry } from '../status/entry.js';
 
 export { TRUST_LIST_PATH } from './documents.js';
-const VERSION_SETTING = 'trust-list.version';
-const TOKEN_SETTING = 'trust-list.token';
 /** A published list is valid a day and re-signed when half of that has passed. */
 export const TRUST_LIST_VALIDITY = 'P1D';
 
@@ -56,13 +54,14 @@ function checkInteger(value: number, max: number, name: string): number {
 /** Signs the current entries as the next version and stores it. Call inside a transaction context. */
 async function publish(ctx: NodeContext): Promise<string> {
   const url = trustListUrl(ctx);
-  const version = Number((await ctx.store.getSetting(VERSION_SETTING)) ?? '0') + 1;
+  const version = ((await ctx.store.getTrustList())?.version ?? 0) + 1;
   const entries = await ctx.store.listRegistryEntries();
   // The list's own revocation entry: allocated once, kept across versions (revoke it to withdraw the whole list).
   const revocation = async () => (await ctx.store.getStatusAllocations(url)).find((a) => a.purpose === 'revocation');
   const allocation = (await revocation()) ?? (await allocateStatus(ctx, ctx.organization.did, url), await revocation())!;
   const credentialStatus = [statusEntry(statusListUrl(ctx, allocation.listId), allocation.index, 'revocation')];
   const now = ctx.clock();
+  const validUntil = addDuration(now, parseDuration(TRUST_LIST_VALIDITY));
   const { jwt } = await issueTrustList({
     url,
     issuer: ctx.organization.did,
@@ -71,12 +70,11 @@ async function publish(ctx: NodeContext): Promise<string> {
     accredits: entries.filter((e) => e.kind === 'accreditation').map((e) => e.entry as unknown as Accreditation),
     recognizes: entries.filter((e) => e.kind === 'recognition').map((e) => e.entry as unknown as Recognition),
     validFrom: now,
-    validUntil: addDuration(now, parseDuration(TRUST_LIST_VALIDITY)),
+    validUntil,
     credentialStatus,
     clock: ctx.clock,
   });
-  await ctx.store.putSetting(VERSION_SETTING, String(version));
-  await ctx.store.putSetting(TOKEN_SETTING, jwt);
+  await ctx.store.putTrustList({ version, token: jwt, publishedAt: now.toISOString(), validUntil: validUntil.toISOString() });
   return jwt;
 }
 
@@ -179,7 +177,7 @@ export async function removeRegistryEntry(ctx: NodeContext, key: string): Promis
  * (it has accredited and recognized nothing).
  */
 export async function publishedTrustList(ctx: NodeContext): Promise<string> {
-  const token = await ctx.store.getSetting(TOKEN_SETTING);
+  const token = (await ctx.store.getTrustList())?.token;
   if (token === undefined) {
     throw legateError('ERR_NOT_FOUND', 'this node has published no trust list yet: it accredits and recognizes nothing');
   }
@@ -197,7 +195,7 @@ export async function publishedTrustList(ctx: NodeContext): Promise<string> {
 export async function resignTrustList(ctx: NodeContext, options: { force?: boolean } = {}): Promise<boolean> {
   return inTransaction(ctx, async (tx) => {
     // Checked inside the transaction: another instance or a change may have re-signed it since.
-    const token = await tx.store.getSetting(TOKEN_SETTING);
+    const token = (await tx.store.getTrustList())?.token;
     if (token === undefined || (options.force !== true && !needsResigning(token, tx.clock()))) return false;
     await publish(tx);
     return true;

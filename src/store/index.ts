@@ -10,7 +10,6 @@
 
 export type * from './types.js';
 export type * from './ports/index.js';
-export { approversInSettings } from './ports/approvals.js';
 export { openSqliteStore } from './sqlite/open.js';
 export type { SqliteStoreOptions } from './sqlite/open.js';
 export { checkSqliteFile } from './sqlite/integrity.js';

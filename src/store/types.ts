@@ -11,6 +11,7 @@
  */
 
 import type { AgentRepository } from './ports/agents.js';
+import type { ApprovalRepository } from './ports/approvals.js';
 import type { AuditRepository } from './ports/audit.js';
 import type { CredentialRepository } from './ports/credentials.js';
 import type { KeyRepository } from './ports/keys.js';
@@ -24,6 +25,7 @@ import type { SessionRepository } from './ports/sessions.js';
 import type { SettingsRepository } from './ports/settings.js';
 import type { StatusListRepository } from './ports/status-lists.js';
 import type { StatusSubscriptionRepository } from './ports/status-subscriptions.js';
+import type { TrustListRepository } from './ports/trust-list.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -306,7 +308,9 @@ export interface Repositories
     SettingsRepository,
     LeaseRepository,
     MaintenanceRepository,
-    StatusSubscriptionRepository {}
+    StatusSubscriptionRepository,
+    ApprovalRepository,
+    TrustListRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

@@ -177,7 +177,7 @@ describe('status lists: the re-signing job', () => {
 
 describe('the trust list: reading never writes, the job re-signs it', () => {
   const BANK = 'did:web:bank.example';
-  const storedTrustList = () => node.store.getSetting('trust-list.token');
+  const storedTrustList = async () => (await node.store.getTrustList())?.token;
   const versionOf = (token: string) => (decodeCompactJws(token).payload.credentialSubject as { version: number }).version;
 
   it('publishedTrustList and GET /registry/trust-list serve a list past half its validity as stored, writing nothing', async () => {

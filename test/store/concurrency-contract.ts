@@ -209,16 +209,41 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         expect(Array.from(list?.bits ?? [])).toEqual([0xff, 0xff, 0, 0, 0, 0, 0, 0]);
       }));
 
-    it('never loses an increment of a setting read and written in one transaction (the trust list version)', () =>
+    it('never loses an increment of a setting read and written in one transaction', () =>
       withPair(async (pair) => {
-        // Read the version, publish the next one (node/registry publish), 20 at once.
         await acrossBoth(pair, 20, (store) =>
           store.transaction(async (tx) => {
-            const version = Number((await tx.getSetting('trust-list.version')) ?? '0') + 1;
-            await tx.putSetting('trust-list.version', String(version));
+            const version = Number((await tx.getSetting('audit.counter')) ?? '0') + 1;
+            await tx.putSetting('audit.counter', String(version));
           }),
         );
-        expect(await pair.a.getSetting('trust-list.version')).toBe('20');
+        expect(await pair.a.getSetting('audit.counter')).toBe('20');
+      }));
+
+    it('never publishes one trust list version twice: read the version, publish the next one (node/registry), 20 at once', () =>
+      withPair(async (pair) => {
+        const published: number[] = [];
+        await acrossBoth(pair, 20, (store) =>
+          store.transaction(async (tx) => {
+            const version = ((await tx.getTrustList())?.version ?? 0) + 1;
+            await tx.putTrustList({ version, token: `list.v${version}.sig`, publishedAt: NOW.toISOString(), validUntil: '2999-01-01T00:00:00.000Z' });
+            published.push(version);
+          }),
+        );
+        expect(published.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(await pair.b.getTrustList()).toEqual({ version: 20, token: 'list.v20.sig', publishedAt: NOW.toISOString(), validUntil: '2999-01-01T00:00:00.000Z' });
+      }));
+
+    it('never loses an approver named on two instances at once', () =>
+      withPair(async (pair) => {
+        const dids = Array.from({ length: 10 }, (_, i) => `did:example:approver-${i}`);
+        await acrossBoth(pair, 10, (store, i) =>
+          store.transaction(async (tx) => {
+            const current = await tx.listApprovers();
+            await tx.putApprovers([...current, dids[i]!]);
+          }),
+        );
+        expect((await pair.a.listApprovers()).sort()).toEqual([...dids].sort());
       }));
 
     it('never forks or gaps the audit log: 40 concurrent appends across two instances verify as one chain', () =>

@@ -441,10 +441,30 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       });
 
       it('stores settings by name', async () => {
-        expect(await store.getSetting('trust-list.version')).toBeUndefined();
-        await store.putSetting('trust-list.version', '1');
-        await store.putSetting('trust-list.version', '2');
-        expect(await store.getSetting('trust-list.version')).toBe('2');
+        expect(await store.getSetting('audit.log-id')).toBeUndefined();
+        await store.putSetting('audit.log-id', '1');
+        await store.putSetting('audit.log-id', '2');
+        expect(await store.getSetting('audit.log-id')).toBe('2');
+      });
+
+      it('keeps one published trust list, replaced by each publication, with its expiry', async () => {
+        expect(await store.getTrustList()).toBeUndefined();
+        await store.putTrustList({ version: 1, token: 'list.v1.sig', publishedAt: '2025-01-01T00:00:00.000Z', validUntil: '2025-01-02T00:00:00.000Z' });
+        await store.putTrustList({ version: 2, token: 'list.v2.sig', publishedAt: '2025-01-01T12:00:00.000Z', validUntil: '2025-01-02T12:00:00.000Z' });
+        expect(await store.getTrustList()).toEqual({ version: 2, token: 'list.v2.sig', publishedAt: '2025-01-01T12:00:00.000Z', validUntil: '2025-01-02T12:00:00.000Z' });
+        await store.putTrustList({ version: 3, token: 'list.v3.sig', publishedAt: '2025-01-02T00:00:00.000Z' });
+        expect(await store.getTrustList()).toEqual({ version: 3, token: 'list.v3.sig', publishedAt: '2025-01-02T00:00:00.000Z' });
+        await expect(store.putTrustList({ version: 0, token: 'x', publishedAt: '2025-01-02T00:00:00.000Z' })).rejects.toMatchObject({ code: 'ERR_STORE' });
+      });
+
+      it('keeps the approvers in the order named, replaced as a whole', async () => {
+        expect(await store.listApprovers()).toEqual([]);
+        await store.putApprovers([bob.did, alice.did]);
+        expect(await store.listApprovers()).toEqual([bob.did, alice.did]);
+        await store.putApprovers([alice.did, mallory.did, alice.did]);
+        expect(await store.listApprovers()).toEqual([alice.did, mallory.did]);
+        await store.putApprovers([]);
+        expect(await store.listApprovers()).toEqual([]);
       });
     });
 

@@ -337,7 +337,7 @@ describe('SQLite store', () => {
       put.run(`peer.session.alice.${bob.did}`, JSON.stringify({ token: 'session.jwt', endpoint: 'https://bank.example/ace' }));
       // Not the JSON the node wrote: nothing could read it, so it is dropped.
       put.run('ace.session.urn:uuid:broken', 'not json');
-      put.run('trust-list.version', '3');
+      put.run('other.setting', '3');
       db.prepare("INSERT INTO usage (key, at) VALUES ('k', '2025-01-01T00:00:00.000Z')").run();
       db.close();
 
@@ -356,10 +356,49 @@ describe('SQLite store', () => {
         for (const name of ['ace.session.urn:uuid:s1', 'ace.acknowledge.urn:uuid:a1', `peer.session.alice.${bob.did}`, 'ace.session.urn:uuid:broken']) {
           expect(await store.getSetting(name)).toBeUndefined();
         }
-        expect(await store.getSetting('trust-list.version')).toBe('3');
+        expect(await store.getSetting('other.setting')).toBe('3');
         // A usage row from before has no expiry: no sweep removes it.
         await store.sweep('2100-01-01T00:00:00.000Z');
         expect(await store.listUsage('k', '2024-01-01T00:00:00.000Z')).toEqual([{ key: 'k', at: '2025-01-01T00:00:00.000Z' }]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('migration 14 moves the approvers and the published trust list out of settings into their tables', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 13));
+      const put = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)');
+      put.run('approvers', JSON.stringify([bob.did, alice.did]));
+      put.run('trust-list.version', '7');
+      put.run('trust-list.token', 'list.v7.sig');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect(await store.listApprovers()).toEqual([bob.did, alice.did]);
+        // Its expiry is in the token only: unknown to the table until the next publication.
+        expect(await store.getTrustList()).toMatchObject({ version: 7, token: 'list.v7.sig' });
+        expect((await store.getTrustList())?.validUntil).toBeUndefined();
+        for (const name of ['approvers', 'trust-list.version', 'trust-list.token']) expect(await store.getSetting(name)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('migration 14 drops approvers that are not a JSON array of strings, and a trust list version without a list', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 13));
+      const put = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)');
+      put.run('approvers', 'not json');
+      put.run('trust-list.version', '3');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect(await store.listApprovers()).toEqual([]);
+        expect(await store.getTrustList()).toBeUndefined();
+        expect(await store.getSetting('approvers')).toBeUndefined();
       } finally {
         await store.close();
       }
@@ -407,7 +446,7 @@ describe('SQLite store', () => {
   describe('change stamp', () => {
     const list = { id: 'r1', issuer: organization.did, purpose: 'revocation' as const, size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' };
 
-    it('changes with every write to keys, settings and status lists, and not with the writes of a token exchange', async () => {
+    it('changes with every write to keys, settings, the trust list and status lists, and not with the writes of a token exchange', async () => {
       const store = await openSqliteStore(path);
       try {
         const stamps = [store.changeStamp!()];
@@ -427,6 +466,8 @@ describe('SQLite store', () => {
         await store.setKeyStatus(secretKey.kid, 'retired');
         expectChanged();
         await store.putSetting('registry.trustList.token', 'eyJ.v1.sig');
+        expectChanged();
+        await store.putTrustList({ version: 1, token: 'list.v1.sig', publishedAt: '2025-01-01T00:00:00.000Z' });
         expectChanged();
         await store.putStatusList(list);
         expectChanged();

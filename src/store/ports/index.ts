@@ -18,7 +18,7 @@ export type { IdempotencyRepository, StoredAnswer } from './idempotency.js';
 export type { UsageRepository } from './usage.js';
 export type { SessionRepository } from './sessions.js';
 export type { ApprovalRepository } from './approvals.js';
-export { approversInSettings } from './approvals.js';
+export type { PublishedTrustListRecord, TrustListRepository } from './trust-list.js';
 export type { AuditRepository } from './audit.js';
 export type { SettingsRepository } from './settings.js';
 export type { MaintenanceRepository } from './maintenance.js';

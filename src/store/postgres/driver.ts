@@ -19,7 +19,7 @@
  *   `bytea` → `Uint8Array`; errors into Legate errors (`store/sql/errors`),
  *   never carrying row values (PostgreSQL's `detail` holds them: dropped);
  * - a count of this process's writes to the tables the change stamp follows
- *   (`keys`, `settings`, `status_lists`, found in the statement text), moved
+ *   (`keys`, `settings`, `status_lists`, `trust_list`, found in the statement text), moved
  *   on after each such auto-commit statement and at the end of each
  *   transaction that ran one, and the change feed (`./changes`).
  *

@@ -234,6 +234,33 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
     `,
   },
+  {
+    version: 5,
+    description: 'approvers and the published trust list in tables of their own, out of settings (SQLite version 14); trust_list notifies legate_change',
+    sql: `
+      CREATE TABLE approvers (did text COLLATE "C" PRIMARY KEY, position integer NOT NULL UNIQUE);
+      INSERT INTO approvers (did, position)
+        SELECT DISTINCT ON (e.did) e.did, e.position - 1 FROM settings s,
+          jsonb_array_elements_text(s.value::jsonb) WITH ORDINALITY AS e(did, position)
+        WHERE s.name = 'approvers' AND left(ltrim(s.value), 1) = '[' AND jsonb_typeof(s.value::jsonb) = 'array'
+        ORDER BY e.did, e.position;
+      DELETE FROM settings WHERE name = 'approvers';
+      CREATE TABLE trust_list (
+        id            integer PRIMARY KEY CHECK (id = 1),
+        version       integer NOT NULL CHECK (version > 0),
+        token         text NOT NULL,
+        published_at  text NOT NULL,
+        valid_until   text
+      );
+      INSERT INTO trust_list (id, version, token, published_at, valid_until)
+        SELECT 1, GREATEST(1, COALESCE((SELECT value FROM settings WHERE name = 'trust-list.version' AND value ~ '^[0-9]{1,9}$'), '1')::integer), t.value,
+          to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL
+        FROM settings t WHERE t.name = 'trust-list.token';
+      DELETE FROM settings WHERE name IN ('trust-list.version', 'trust-list.token');
+      CREATE TRIGGER legate_trust_list_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON trust_list
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

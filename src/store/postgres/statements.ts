@@ -35,7 +35,7 @@ export function pgCounters(): PgCounters {
 }
 
 /** A write to a table the change stamp follows (as `store/sqlite` and PostgreSQL migration 4 do: keys, settings, status lists). */
-const STAMPED_WRITE = /\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+(?:keys|settings|status_lists)\b/i;
+const STAMPED_WRITE = /\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+(?:keys|settings|status_lists|trust_list)\b/i;
 
 /** Statement texts rewritten to `$n` and named, once each, for this driver instance. */
 export class Statements {

@@ -93,6 +93,10 @@ export const lockKey = {
   statusList: (listId: string) => `status-list:${listId}`,
   /** Choosing (or opening) the list new indexes of an issuer and purpose come from. */
   statusOpen: (issuer: string, purpose: string) => `status-open:${issuer}\n${purpose}`,
-  /** One named setting read and then written (the trust list's version, the audit log id). */
+  /** One named setting read and then written (the audit log id, the shared settings row). */
   setting: (name: string) => `setting:${name}`,
+  /** The approvers list, read and then replaced. */
+  approvers: () => 'approvers',
+  /** The published trust list: its version read, the next one signed and stored. */
+  trustList: () => 'trust-list',
 } as const;

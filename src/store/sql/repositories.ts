@@ -9,6 +9,7 @@
 
 import type { Repositories } from '../types.js';
 import { createAgentRepository } from './agents.js';
+import { createApprovalRepository } from './approvals.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
 import { createCredentialRepository } from './credentials.js';
@@ -23,6 +24,7 @@ import { createSessionRepository } from './sessions.js';
 import { createSettingsRepository } from './settings.js';
 import { createStatusListRepository } from './status-lists.js';
 import { createStatusSubscriptionRepository } from './status-subscriptions.js';
+import { createTrustListRepository } from './trust-list.js';
 import { createUsageRepository } from './usage.js';
 
 export type { IntegrityCheck } from './maintenance.js';
@@ -47,6 +49,8 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createLeaseRepository,
   createMaintenanceRepository,
   createStatusSubscriptionRepository,
+  createApprovalRepository,
+  createTrustListRepository,
 ];
 
 /** Every port over `exec`, composed. */

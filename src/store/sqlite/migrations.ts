@@ -364,6 +364,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX status_subscriptions_by_expiry ON status_subscriptions (expires_at);
     `,
   },
+  {
+    version: 14,
+    description: 'approvers and the published trust list in tables of their own, out of settings',
+    sql: `
+      CREATE TABLE approvers (did TEXT PRIMARY KEY, position INTEGER NOT NULL UNIQUE) STRICT;
+      INSERT OR IGNORE INTO approvers (did, position)
+        SELECT j.value, j.key FROM settings s, json_each(s.value) j
+        WHERE s.name = 'approvers' AND json_valid(s.value) AND json_type(s.value) = 'array' AND j.type = 'text';
+      DELETE FROM settings WHERE name = 'approvers';
+      CREATE TABLE trust_list (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        version       INTEGER NOT NULL CHECK (version > 0),
+        token         TEXT NOT NULL,
+        published_at  TEXT NOT NULL,
+        valid_until   TEXT
+      ) STRICT;
+      INSERT INTO trust_list (id, version, token, published_at, valid_until)
+        SELECT 1, MAX(1, CAST(COALESCE((SELECT value FROM settings WHERE name = 'trust-list.version'), '1') AS INTEGER)), t.value,
+          strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL
+        FROM settings t WHERE t.name = 'trust-list.token';
+      DELETE FROM settings WHERE name IN ('trust-list.version', 'trust-list.token');
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
