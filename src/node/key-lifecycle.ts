@@ -16,7 +16,7 @@
  * Checkpoints it signed live for ever, but for audit only: a retired key
  * stays in the store, and `audit/key-history` answers for it when the audit
  * log is verified. A retirement (when, why, and for a compromise since when)
- * is kept in the store's settings (`key.retired:<kid>`), next to its audit
+ * is kept on the key's row (`KeyRecord.retirement`), written with its audit
  * entry.
  */
 
@@ -24,37 +24,15 @@ import { parseDuration, longestMs } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { getBit } from '../status/bitstring.js';
 import { STATUS_LIST_VALIDITY } from '../status/policy.js';
-import type { CredentialRecord, KeyRecord, KeyStatus } from '../store/types.js';
+import type { CredentialRecord, KeyRecord, KeyRetirement, KeyStatus } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { TRUST_LIST_VALIDITY } from './registry.js';
 
-/** The setting holding one key's retirement, as JSON ({@link KeyRetirement}). */
-export const KEY_RETIRED_SETTING = (kid: string): string => `key.retired:${kid}`;
-
-/** Why and when a key was retired. */
-export interface KeyRetirement {
-  at: string;
-  /** `expired`: nothing it signed was live any more; `compromised`: `legate key revoke`. */
-  reason: 'expired' | 'compromised';
-  /** For a compromise: the time from which what it signed is not trusted. */
-  compromisedSince?: string;
-}
-
-/** The retirement recorded for `kid`, if any. */
-export async function keyRetirement(ctx: Pick<NodeContext, 'store'>, kid: string): Promise<KeyRetirement | undefined> {
-  const text = await ctx.store.getSetting(KEY_RETIRED_SETTING(kid));
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as KeyRetirement;
-  } catch {
-    return undefined;
-  }
-}
+export type { KeyRetirement } from '../store/types.js';
 
 /** Retires `kid` now and records why (call inside the transaction that writes its audit entry). */
 export async function markRetired(ctx: Pick<NodeContext, 'store'>, kid: string, retirement: KeyRetirement): Promise<void> {
-  await ctx.store.setKeyStatus(kid, 'retired');
-  await ctx.store.putSetting(KEY_RETIRED_SETTING(kid), JSON.stringify(retirement));
+  await ctx.store.retireKey(kid, retirement);
 }
 
 /** The kid that signed a stored credential: the JWS header's `kid`, or the Data Integrity proof's `verificationMethod`. */
@@ -172,7 +150,7 @@ export async function keyStates(ctx: NodeContext): Promise<KeyState[]> {
       const credentials = live.get(key.kid) ?? [];
       const withoutExpiry = credentials.filter((c) => c.validUntil === undefined).length;
       const successor = keys[i + 1];
-      const retirement = key.status === 'retired' ? await keyRetirement(ctx, key.kid) : undefined;
+      const retirement = key.status === 'retired' ? key.retirement : undefined;
       const state: KeyState = {
         kid: key.kid,
         controller,

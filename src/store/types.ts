@@ -69,6 +69,17 @@ export interface KeyRecord {
   sealedPrivateKey: Uint8Array;
   status: KeyStatus;
   createdAt: string;
+  /** Why and when a retired key was retired; absent for an active key (and for one retired before this was recorded). */
+  retirement?: KeyRetirement | undefined;
+}
+
+/** A key's retirement (columns `retired_at`, `retired_reason`, `compromised_since` of `keys`). */
+export interface KeyRetirement {
+  at: string;
+  /** `expired`: nothing it signed was live any more; `compromised`: `legate key revoke`. */
+  reason: 'expired' | 'compromised';
+  /** For a compromise: the time from which what it signed is not trusted. */
+  compromisedSince?: string | undefined;
 }
 
 export interface CredentialRecord {

@@ -164,6 +164,7 @@ describe('the agents service over its own ports', () => {
       getKey: (kid) => Promise.resolve(keys.find((k) => k.kid === kid)),
       listKeys: (controller) => Promise.resolve(keys.filter((k) => controller === undefined || k.controller === controller)),
       setKeyStatus: () => Promise.reject(new Error('not needed')),
+      retireKey: () => Promise.reject(new Error('not needed')),
     });
     return {
       ...over(state.agents, state.keys),

@@ -274,6 +274,19 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await expect(store.setKeyStatus(k1.kid, 'retired')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
       });
 
+      it('retires a key with its reason on the row, and refuses a missing one with ERR_NOT_FOUND', async () => {
+        await store.putKey(k1);
+        await store.putKey(k2);
+        await store.retireKey(k1.kid, { at: '2025-05-01T00:00:00.000Z', reason: 'expired' });
+        await store.retireKey(k2.kid, { at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' });
+        expect(normalizeKeys(await store.listKeys(alice.did))).toEqual([
+          { ...k1, status: 'retired', retirement: { at: '2025-05-01T00:00:00.000Z', reason: 'expired' } },
+          { ...k2, status: 'retired', retirement: { at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' } },
+        ]);
+        await expect(store.retireKey(MALLORY_DID + '#key-1', { at: '2025-05-01T00:00:00.000Z', reason: 'expired' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(store.retireKey(k1.kid, { at: '2025-05-01T00:00:00.000Z', reason: 'lost' as 'expired' })).rejects.toMatchObject({ code: 'ERR_STORE' });
+      });
+
       it('does not share sealed bytes with callers', async () => {
         const input = { ...k1, sealedPrivateKey: Uint8Array.from(k1.sealedPrivateKey) };
         await store.putKey(input);

@@ -1,9 +1,10 @@
 /**
  * @module test/store/postgres-migrate-settings
  *
- * PostgreSQL migration 5 (SQLite 14): a database whose approvers and
- * published trust list are still settings rows opens with them in their
- * own tables, and the settings rows gone.
+ * PostgreSQL migrations 5 and 6 (SQLite 14 and 15): a database whose
+ * approvers, published trust list and key retirements are still settings
+ * rows opens with them in their own tables and columns, and the settings
+ * rows gone.
  */
 
 import { afterAll, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { alice, bob } from '../fixtures.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
 
-describePostgres('PostgreSQL migration 5', () => {
+describePostgres('PostgreSQL migrations 5 and 6', () => {
   const databases: FreshDatabase[] = [];
   afterAll(async () => {
     for (const db of databases) await db.drop();
@@ -39,6 +40,36 @@ describePostgres('PostgreSQL migration 5', () => {
       expect(await store.getTrustList()).toMatchObject({ version: 7, token: 'list.v7.sig' });
       expect((await store.getTrustList())?.validUntil).toBeUndefined();
       for (const name of ['approvers', 'trust-list.version', 'trust-list.token']) expect(await store.getSetting(name)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("moves each key's retirement onto its row (migration 6), leaving a malformed one unrecorded", async () => {
+    const db = await freshDatabase();
+    databases.push(db);
+    const driver = await openPgDriver(db.url, { poolSize: 1 });
+    try {
+      await driver.withSession((session) => applyPgMigrations(session, PG_MIGRATIONS.slice(0, 5)));
+      for (const who of [alice, bob]) {
+        await driver.exec.run(
+          "INSERT INTO keys (kid, controller, public_key_multibase, sealed_private_key, status, created_at) VALUES (?, ?, 'z6Mk', ?, 'retired', '2025-01-01T00:00:00.000Z')",
+          [`${who.did}#key-1`, who.did, new Uint8Array([1])],
+        );
+      }
+      const put = (name: string, value: string) => driver.exec.run('INSERT INTO settings (name, value) VALUES (?, ?)', [name, value]);
+      await put(`key.retired:${alice.did}#key-1`, JSON.stringify({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' }));
+      await put(`key.retired:${bob.did}#key-1`, JSON.stringify({ at: '2025-05-02T00:00:00.000Z', reason: 'lost' }));
+    } finally {
+      await driver.end();
+    }
+
+    const store = await openPostgresStore(db.url, { poolSize: 2 });
+    try {
+      expect((await store.getKey(`${alice.did}#key-1`))?.retirement).toEqual({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' });
+      expect(await store.getKey(`${bob.did}#key-1`)).toMatchObject({ status: 'retired' });
+      expect((await store.getKey(`${bob.did}#key-1`))?.retirement).toBeUndefined();
+      for (const who of [alice, bob]) expect(await store.getSetting(`key.retired:${who.did}#key-1`)).toBeUndefined();
     } finally {
       await store.close();
     }

@@ -404,6 +404,32 @@ describe('SQLite store', () => {
       }
     });
 
+    it("migration 15 moves each key's retirement out of settings onto its row", async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 14));
+      const insertKey = db.prepare("INSERT INTO keys (kid, controller, public_key_multibase, sealed_private_key, status, created_at) VALUES (?, ?, 'z6Mk', x'01', 'retired', '2025-01-01T00:00:00.000Z')");
+      insertKey.run(`${alice.did}#key-1`, alice.did);
+      insertKey.run(`${bob.did}#key-1`, bob.did);
+      insertKey.run(`${mallory.did}#key-1`, mallory.did);
+      const put = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)');
+      put.run(`key.retired:${alice.did}#key-1`, JSON.stringify({ at: '2025-05-01T00:00:00.000Z', reason: 'expired' }));
+      put.run(`key.retired:${bob.did}#key-1`, JSON.stringify({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' }));
+      // Not what the node wrote: the key stays retired, with no reason recorded.
+      put.run(`key.retired:${mallory.did}#key-1`, 'not json');
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect((await store.getKey(`${alice.did}#key-1`))?.retirement).toEqual({ at: '2025-05-01T00:00:00.000Z', reason: 'expired' });
+        expect((await store.getKey(`${bob.did}#key-1`))?.retirement).toEqual({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' });
+        expect(await store.getKey(`${mallory.did}#key-1`)).toMatchObject({ status: 'retired' });
+        expect((await store.getKey(`${mallory.did}#key-1`))?.retirement).toBeUndefined();
+        for (const who of [alice, bob, mallory]) expect(await store.getSetting(`key.retired:${who.did}#key-1`)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
     it('refuses a database from a future schema version with ERR_STORE, untouched', async () => {
       const future = MIGRATIONS.length + 1;
       const db = new Database(path);

@@ -5,7 +5,7 @@
  * the key store (a backend never sees them in the clear).
  */
 
-import type { KeyRecord, KeyStatus } from '../types.js';
+import type { KeyRecord, KeyRetirement, KeyStatus } from '../types.js';
 
 /** Keys by verification method id; a duplicate kid is `ERR_CONFLICT`. */
 export interface KeyRepository {
@@ -14,4 +14,6 @@ export interface KeyRepository {
   /** Keys of one controller (oldest first), or all keys. */
   listKeys(controller?: string): Promise<KeyRecord[]>;
   setKeyStatus(kid: string, status: KeyStatus): Promise<void>;
+  /** Retires a key and records why, in one write; `ERR_NOT_FOUND` for an unknown kid. */
+  retireKey(kid: string, retirement: KeyRetirement): Promise<void>;
 }

@@ -261,6 +261,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
     `,
   },
+  {
+    version: 6,
+    description: "a key's retirement (when, why, compromised since) on its row, out of settings (SQLite version 15)",
+    sql: `
+      ALTER TABLE keys ADD COLUMN retired_at text;
+      ALTER TABLE keys ADD COLUMN retired_reason text CHECK (retired_reason IN ('expired', 'compromised'));
+      ALTER TABLE keys ADD COLUMN compromised_since text;
+      UPDATE keys k SET
+          retired_at = r.value->>'at',
+          retired_reason = r.value->>'reason',
+          compromised_since = r.value->>'compromisedSince'
+        FROM (SELECT name, value::jsonb AS value FROM settings WHERE name LIKE 'key.retired:%' AND left(ltrim(value), 1) = '{') r
+        WHERE r.name = 'key.retired:' || k.kid AND jsonb_typeof(r.value->'at') = 'string' AND r.value->>'reason' IN ('expired', 'compromised');
+      DELETE FROM settings WHERE name LIKE 'key.retired:%';
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

@@ -8,7 +8,7 @@
 
 import { legateError } from '../../errors/index.js';
 import type { KeyRepository } from '../ports/keys.js';
-import type { KeyRecord, KeyStatus } from '../types.js';
+import type { KeyRecord, KeyRetirement, KeyStatus } from '../types.js';
 import type { SqlExecutor } from './executor.js';
 
 interface KeyRow {
@@ -18,12 +18,17 @@ interface KeyRow {
   sealed_private_key: Uint8Array;
   status: KeyStatus;
   created_at: string;
+  retired_at?: string | null;
+  retired_reason?: KeyRetirement['reason'] | null;
+  compromised_since?: string | null;
 }
 
 const COLUMNS = 'kid, controller, public_key_multibase, sealed_private_key, status, created_at';
+/** What is read: the written columns and the retirement. */
+const READ = `${COLUMNS}, retired_at, retired_reason, compromised_since`;
 /** The hot statements' text, built once (the statement cache is keyed by it). */
-const BY_KID = `SELECT ${COLUMNS} FROM keys WHERE kid = ?`;
-const BY_CONTROLLER = `SELECT ${COLUMNS} FROM keys WHERE controller = ? ORDER BY created_at, seq`;
+const BY_KID = `SELECT ${READ} FROM keys WHERE kid = ?`;
+const BY_CONTROLLER = `SELECT ${READ} FROM keys WHERE controller = ? ORDER BY created_at, seq`;
 
 function keyFromRow(row: KeyRow): KeyRecord {
   return {
@@ -33,6 +38,9 @@ function keyFromRow(row: KeyRow): KeyRecord {
     sealedPrivateKey: new Uint8Array(row.sealed_private_key),
     status: row.status,
     createdAt: row.created_at,
+    ...(row.retired_at == null || row.retired_reason == null
+      ? {}
+      : { retirement: { at: row.retired_at, reason: row.retired_reason, ...(row.compromised_since == null ? {} : { compromisedSince: row.compromised_since }) } }),
   };
 }
 
@@ -56,12 +64,19 @@ export function createKeyRepository(exec: SqlExecutor): KeyRepository {
     async listKeys(controller) {
       const rows =
         controller === undefined
-          ? await exec.all<KeyRow>(`SELECT ${COLUMNS} FROM keys ORDER BY created_at, seq`)
+          ? await exec.all<KeyRow>(`SELECT ${READ} FROM keys ORDER BY created_at, seq`)
           : await exec.all<KeyRow>(BY_CONTROLLER, [controller]);
       return rows.map(keyFromRow);
     },
     async setKeyStatus(kid, status) {
       const { changes } = await exec.run('UPDATE keys SET status = ? WHERE kid = ?', [status, kid]);
+      if (changes === 0) throw legateError('ERR_NOT_FOUND', 'no such key', { claim: 'kid' });
+    },
+    async retireKey(kid, retirement) {
+      const { changes } = await exec.run(
+        "UPDATE keys SET status = 'retired', retired_at = ?, retired_reason = ?, compromised_since = ? WHERE kid = ?",
+        [retirement.at, retirement.reason, retirement.compromisedSince ?? null, kid],
+      );
       if (changes === 0) throw legateError('ERR_NOT_FOUND', 'no such key', { claim: 'kid' });
     },
   };

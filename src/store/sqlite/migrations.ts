@@ -387,6 +387,23 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE name IN ('trust-list.version', 'trust-list.token');
     `,
   },
+  {
+    version: 15,
+    description: "a key's retirement (when, why, compromised since) on its row, out of settings",
+    sql: `
+      ALTER TABLE keys ADD COLUMN retired_at TEXT;
+      ALTER TABLE keys ADD COLUMN retired_reason TEXT CHECK (retired_reason IN ('expired', 'compromised'));
+      ALTER TABLE keys ADD COLUMN compromised_since TEXT;
+      UPDATE keys SET
+          retired_at = json_extract(s.value, '$.at'),
+          retired_reason = json_extract(s.value, '$.reason'),
+          compromised_since = json_extract(s.value, '$.compromisedSince')
+        FROM settings s
+        WHERE s.name = 'key.retired:' || keys.kid AND json_valid(s.value)
+          AND json_type(s.value, '$.at') = 'text' AND json_extract(s.value, '$.reason') IN ('expired', 'compromised');
+      DELETE FROM settings WHERE name LIKE 'key.retired:%';
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
