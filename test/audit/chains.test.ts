@@ -212,6 +212,11 @@ describe('a data directory from before chains (schema 9)', () => {
         DELETE FROM settings WHERE name = 'audit.chain-id';
         DROP TABLE session_tokens;
         DROP TABLE status_subscriptions;
+        DROP TABLE approvers;
+        DROP TABLE trust_list;
+        ALTER TABLE keys DROP COLUMN retired_at;
+        ALTER TABLE keys DROP COLUMN retired_reason;
+        ALTER TABLE keys DROP COLUMN compromised_since;
         PRAGMA user_version = 9;
       `);
       const insert = db.prepare('INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?)');
