@@ -6,7 +6,8 @@
  * transaction, and each advisory lock with the time spent waiting for it.
  */
 
-import { afterEach, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, expect, it, vi } from 'vitest';
 
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { pgCounters } from '../../src/store/postgres/statements.js';
@@ -53,6 +54,14 @@ describePostgres('PostgreSQL store counters', () => {
     await holding;
     const before = counters.lockWaitMs;
     const second = store.transaction((tx) => tx.listUsage('budget:a', '2025-01-01T00:00:00.000Z'));
+    // Only once the second transaction is queued on the lock (a busy machine may take a while to get it there) does its wait begin.
+    const watcher = new pg.Client({ connectionString: db.url });
+    await watcher.connect();
+    cleanups.push(() => watcher.end());
+    await vi.waitFor(async () => {
+      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      expect(rows[0]!.n).toBe(1);
+    }, { timeout: 20_000, interval: 20 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     await Promise.all([first, second]);
