@@ -103,7 +103,7 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     throw legateError('ERR_INVALID_ARGUMENT', 'chain-open is written by the log itself, as the first entry of a chain', { claim: 'type' });
   }
   const clock = log.clock ?? systemClock;
-  const { entry, hash, due } = await log.store.transaction(async (tx) => {
+  const body = async (tx: Store) => {
     const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
     let last = await tx.lastAuditEntry(chain);
     // Only an entry whose text names the type can be a chain-close: the others need no parse.
@@ -133,7 +133,9 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
       due = await checkpointDue(tx, previous, entry.seq - covered, now, log.checkpoints.policy);
     }
     return { entry, hash, due };
-  });
+  };
+  // An enclosed append's failure fails its caller's transaction, which undoes whatever it wrote: no savepoint needed.
+  const { entry, hash, due } = log.enclosed === true ? await body(log.store) : await log.store.transaction(body);
   const appended: AppendedAudit = { entry, hash };
   if (!due) return appended;
   try {

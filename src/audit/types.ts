@@ -181,6 +181,13 @@ export interface AuditLog {
    * writer, or none. Only what never changes once committed is kept.
    */
   memo?: AuditMemo | undefined;
+  /**
+   * True when {@link AuditLog.store} is a transaction its caller ends as a
+   * whole, failing it on any error of the append (the entry is then never
+   * committed apart from the decision it records): the append runs in it
+   * directly, without a nested transaction (savepoint) of its own.
+   */
+  enclosed?: boolean | undefined;
 }
 
 /** See {@link AuditLog.memo}. Filled by `appendAudit`; start with `{}`. */

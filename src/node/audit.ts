@@ -73,7 +73,11 @@ function summaryOf(window: RefusalWindow): AuditFields | undefined {
 
 /** A node's audit log, and the refusal window that bounds what strangers can write into it. */
 export interface AuditService {
-  /** Logs one decision; through `tx` (a transaction's repositories) to commit or roll back with it. */
+  /**
+   * Logs one decision; through `tx` (a transaction's repositories) to commit or roll back with it. Through `tx`
+   * the entry takes no savepoint of its own: an error of this call must end `tx` (let it propagate), never be
+   * caught and `tx` committed.
+   */
   record(fields: AuditFields, tx?: Store): Promise<void>;
   /**
    * Logs a refusal of input from a party this node has not authenticated

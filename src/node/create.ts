@@ -193,6 +193,8 @@ export function createNode(deps: NodeDeps): NodeContext {
           opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
           checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
           memo: auditMemo,
+          // Through a caller's transaction: the entry commits with the decision or not at all (see AuditService.record).
+          enclosed: via !== node,
         });
         const chain = auditChain;
         try {
