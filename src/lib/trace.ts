@@ -14,7 +14,7 @@ import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetr
 /** The instrumentation scope of every Legate span. */
 export const TRACER_NAME = 'legate';
 
-/** A span's attributes: values other than text, numbers and booleans (undefined, objects) are left out. */
+/** A span's attributes: values other than text, numbers and booleans (undefined, objects) are left out; text is cut at 256 characters. */
 export type SpanAttributes = Readonly<Record<string, unknown>>;
 
 /** What the traced function may add to its span. */
@@ -26,11 +26,15 @@ export interface SpanScope {
 /** The attribute naming the stable error code of a failure or refusal. */
 export const REASON_CODE = 'legate.reason_code';
 
+/** Longest text an attribute keeps: values may come from a peer's unverified message. */
+const MAX_ATTRIBUTE_LENGTH = 256;
+
 function defined(attributes: SpanAttributes): Attributes {
   const out: Attributes = {};
   for (const key in attributes) {
     const value = attributes[key];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+    if (typeof value === 'string') out[key] = value.slice(0, MAX_ATTRIBUTE_LENGTH);
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
   }
   return out;
 }
