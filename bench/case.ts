@@ -17,6 +17,8 @@ export interface Row {
   vsJose?: number;
   /** Server CPU per operation, µs (the fleet cases). */
   serverCpuUs?: number;
+  /** `actions-observed-on`: its server CPU per action over `actions-observed-off`'s, percent more. */
+  cpuOverheadPct?: number;
 }
 
 /**

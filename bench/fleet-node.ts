@@ -10,12 +10,14 @@
  * same database with a copy of the first one's key files. Driven over IPC
  * by bench/fleet.ts and bench/handshake.ts: `{ ready }` once serving, `{ accredited }`,
  * `{ counters }` (on PostgreSQL: the store's statements, transactions and
- * lock waits so far, `PgCounters`; null on SQLite), and `close`.
+ * lock waits so far, `PgCounters`; null on SQLite), and `close`. Observed
+ * (`observed: true`), it also logs every request and records every span.
  */
 
 import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/node';
 import { startServer } from 'legate/server';
 import { pgCounters } from 'legate/store';
+import { registerTraceSink } from './trace-sink.js';
 
 interface Start {
   dataDir: string;
@@ -25,6 +27,10 @@ interface Start {
   database?: string;
   /** Whether this instance creates the organization (the first one). */
   first: boolean;
+  /** Logs at `info` (to stderr, which the parent sends to a file) and traces into a stand-in SDK (bench/trace-sink). */
+  observed?: boolean;
+  /** Observed: the stand-in SDK also installs an AsyncLocalStorage context manager, as OpenTelemetry's Node SDK does. */
+  contextManager?: boolean;
 }
 type Command = { accredit: string } | { counters: true } | { close: true };
 
@@ -34,13 +40,14 @@ const send = (message: unknown) =>
     process.send(message, (error: Error | null) => (error === null ? resolve() : reject(error)));
   });
 
-const { dataDir, port, domain, database, first } = JSON.parse(process.argv[2] ?? '{}') as Start;
+const { dataDir, port, domain, database, first, observed, contextManager } = JSON.parse(process.argv[2] ?? '{}') as Start;
+if (observed === true) registerTraceSink(contextManager === true);
 const onStore = database === undefined ? {} : { database };
 if (first) await initNode({ dataDir, domain, ...onStore });
 // Counted only on PostgreSQL: what each action costs the database (statements, transactions, lock waits).
 const counters = database === undefined ? undefined : pgCounters();
 const node = await openNode({ dataDir, allowHttpLoopback: true, ...onStore, databaseCounters: counters });
-const server = await startServer({ node, port });
+const server = await startServer({ node, port, ...(observed === true ? { logLevel: 'info' as const } : {}) });
 if (first) {
   await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });
   await issueToAgent(node, { agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });

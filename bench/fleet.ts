@@ -27,7 +27,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { accredit, act, createAgent, handshake, initNode, issueToAgent, openNode } from 'legate/node';
@@ -49,6 +49,8 @@ export interface FleetRow {
   p99Ms?: number;
   /** CPU of the answering instances per action, µs (all instances summed). */
   serverCpuUs?: number;
+  /** `actions-observed-*`: the observed instance's serverCpuUs over `actions-observed-off`'s, in percent more. */
+  cpuOverheadPct?: number;
   /** PostgreSQL round trips per action (all instances), transaction control included. */
   statementsPerAction?: number;
   /** PostgreSQL transactions per action. */
@@ -97,7 +99,7 @@ function perAction(before: PgCounters | undefined, after: PgCounters | undefined
   };
 }
 
-const freePort = () =>
+export const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;
@@ -106,13 +108,13 @@ const freePort = () =>
   });
 
 /** user + system CPU of a process so far, in µs (Linux /proc; clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
+export function cpuUs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** A round-robin TCP balancer on `port` over `backends` (loopback only). */
-function balancer(port: number, backends: number[]): Promise<Server> {
+export function balancer(port: number, backends: number[]): Promise<Server> {
   let next = 0;
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port: backends[next++ % backends.length]! });
@@ -127,14 +129,17 @@ function balancer(port: number, backends: number[]): Promise<Server> {
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-interface Instance {
+export interface Instance {
   child: ChildProcess;
   exited: Promise<number | null>;
   ask<T>(key: string): Promise<T>;
 }
 
-function spawnInstance(start: { dataDir: string; port: number; domain: string; database?: string; first: boolean }): Instance {
-  const child = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify(start)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function spawnInstance(start: { dataDir: string; port: number; domain: string; database?: string; first: boolean; observed?: boolean; contextManager?: boolean }): Instance {
+  // An observed instance's log goes to a file beside its data directory, as a log shipper would read it.
+  const stderr = start.observed === true ? openSync(`${start.dataDir}.log`, 'a') : 'inherit';
+  const child = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify(start)], { stdio: ['ignore', 'inherit', stderr, 'ipc'] });
+  if (typeof stderr === 'number') closeSync(stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ask = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
@@ -149,7 +154,7 @@ function spawnInstance(start: { dataDir: string; port: number; domain: string; d
   return { child, exited, ask };
 }
 
-function percentiles(latencies: number[], elapsedMs: number): { opsPerSec: number; p50Ms: number; p99Ms: number } {
+export function percentiles(latencies: number[], elapsedMs: number): { opsPerSec: number; p50Ms: number; p99Ms: number } {
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   const ms2 = (v: number) => Math.round(v * 100) / 100;

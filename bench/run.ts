@@ -43,6 +43,7 @@ import { ratio, type BenchCase, type Row } from './case.js';
 import { setupOAuth } from './oauth.js';
 import { measureHandshakes } from './handshake.js';
 import { measureFleet } from './fleet.js';
+import { measureObserved } from './observed.js';
 import { measureRevocationPropagation } from './revocation.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -202,6 +203,9 @@ const { handshakes, handshakeOne } = only === undefined ? await measureHandshake
 const withPg = only === undefined || only.some((part) => 'actions-pg audit-appends fleet'.includes(part));
 const fleet = withPg || only.some((part) => 'actions-sqlite-1'.includes(part)) ? await measureFleet(join(root, 'fleet'), smoke, subject('x').capabilities, withPg) : [];
 
+// --- actions-observed-* (bench/observed.ts): logs, spans and scrapes on vs off ----
+const observed = only === undefined || only.some((part) => 'actions-observed-off actions-observed-on-als'.includes(part)) ? await measureObserved(join(root, 'observed'), smoke, subject('x').capabilities) : [];
+
 // --- revocation-propagation (bench/revocation.ts) ------------------------------------
 const revocation = only === undefined || only.some((part) => 'revocation-propagation'.includes(part)) ? [await measureRevocationPropagation(join(root, 'revocation'), smoke, subject('x').capabilities)] : [];
 
@@ -217,7 +221,7 @@ const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec:
 if (handshakes === undefined || handshakeOne === undefined || startup === undefined) {
   // --only: the cases that ran, with the OAuth ratios when all their cases ran; latest.json is left alone.
   const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get) : [];
-  console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...fleet, ...revocation]);
+  console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...fleet, ...observed, ...revocation]);
 } else {
   const results: Row[] = [
     row('floor-ed25519-verify'),
@@ -238,6 +242,7 @@ if (handshakes === undefined || handshakeOne === undefined || startup === undefi
     { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
     { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
     ...fleet,
+    ...observed,
     ...revocation,
   ];
   console.table(results);

@@ -41,6 +41,8 @@ export interface ServeSettings {
   renewalIntervalMs: number | false;
   /** How often the audit checkpoint job runs; `false`: this instance runs none (its appends checkpoint inline). */
   auditCheckpointIntervalMs: number | false;
+  /** The least severity of the log lines written (`logLevel`); `silent`: none. */
+  logLevel: string;
 }
 
 /**
@@ -133,6 +135,7 @@ export function serveSettings(config: NodeConfig): ServeSettings {
     statusRefreshIntervalMs: refresh === 0 ? false : refresh * 1000,
     renewalIntervalMs: renewal === 0 ? false : renewal * 1000,
     auditCheckpointIntervalMs: checkpoints === 0 ? false : checkpoints * 1000,
+    logLevel: valueOf(config.node, 'logLevel') as string,
   };
 }
 

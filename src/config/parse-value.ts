@@ -66,6 +66,7 @@ function boolean(spec: SettingSpec, raw: unknown): boolean {
 function text(spec: SettingSpec, raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TEXT) throw invalid(spec, `must be text of 1 to ${MAX_TEXT} characters`);
   if (spec.origin === true) origin(spec, raw);
+  if (spec.choices !== undefined && !spec.choices.includes(raw)) throw invalid(spec, `must be one of ${spec.choices.join(', ')}`);
   return raw;
 }
 

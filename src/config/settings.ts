@@ -69,6 +69,8 @@ export interface SettingSpec {
   readonly secret?: boolean;
   /** A `string` that must be an http(s) URL with no path, query or fragment (an origin; a trailing `/` is allowed). */
   readonly origin?: boolean;
+  /** A `string` that must be one of these words. */
+  readonly choices?: readonly string[];
   /** A `list` whose DID entries may name, after `=`, one audience they serve (an http(s) URL or a DID): `did:web:rs.example=https://rs.example/api`. */
   readonly audiences?: boolean;
   /** One line for the help and the README. */
@@ -90,6 +92,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'renewalInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 300, env: 'LEGATE_RENEWAL_INTERVAL', doc: '`serve`: how often the credential renewal job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'auditCheckpointInterval', type: 'duration', unit: 's', min: 0, max: 3600, scope: 'node', default: 10, env: 'LEGATE_AUDIT_CHECKPOINT_INTERVAL', doc: '`serve`: how often the audit checkpoint job looks for a due checkpoint and closes chains of instances gone (one instance of a fleet does the work); 0: this instance never runs it, and its appends sign due checkpoints themselves' },
+  { name: 'logLevel', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], scope: 'node', default: 'info', env: 'LEGATE_LOG_LEVEL', flag: '--log-level <level>', doc: '`serve`: least severity of the JSON log lines written to stderr: `fatal`, `error`, `warn`, `info` (one line per request), `debug`, `trace`, or `silent` (none)' },
   { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
   { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
   { name: 'statusAgePolicy', type: 'status-age-rules', scope: 'shared', default: [], doc: 'fresher status for capabilities matching a pattern: [{"action","resource","maxStatusAge"}]' },

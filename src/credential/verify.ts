@@ -12,6 +12,7 @@ import { isRecord } from '../lib/assert.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../lib/jws.js';
 import type { CredentialVerification, VerifyCredentialOptions } from './verify-jwt.js';
 import { readUnverifiedForm, verifySecuredCredential, type SecuredCredential } from './verify-secured.js';
+import { REASON_CODE, traced } from '../lib/trace.js';
 
 /**
  * Verifies a capability credential, a compact JWS or a Data Integrity
@@ -29,11 +30,23 @@ import { readUnverifiedForm, verifySecuredCredential, type SecuredCredential } f
  * await verifyCapabilityCredential(diCredential, { resolver }); // the same checks and codes
  * ```
  */
-export async function verifyCapabilityCredential(
+export function verifyCapabilityCredential(
   secured: SecuredCredential,
   options: VerifyCredentialOptions,
   /** @internal What `readUnverifiedForm(secured)` gave the caller already (the same maxLength). */
   readAlready?: { stated: Record<string, unknown> | undefined; decoded?: DecodedJws },
+): Promise<CredentialVerification<AgentCapabilityCredential>> {
+  return traced('legate.credential.verify', {}, async (span) => {
+    const result = await verify(secured, options, readAlready);
+    span.set({ 'legate.credential.form': typeof secured === 'string' && !secured.startsWith('{') ? 'jwt' : 'di', 'legate.credential.issuer': result.issuer, 'legate.verified': result.verified, [REASON_CODE]: result.errors[0]?.code });
+    return result;
+  });
+}
+
+async function verify(
+  secured: SecuredCredential,
+  options: VerifyCredentialOptions,
+  readAlready: { stated: Record<string, unknown> | undefined; decoded?: DecodedJws } | undefined,
 ): Promise<CredentialVerification<AgentCapabilityCredential>> {
   const { trust } = options;
   const profile = { schemaFile: CAPABILITY_SCHEMA_FILE };

@@ -27,6 +27,7 @@ import type { AcknowledgePayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentRecord } from '../store/types.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
+import { REASON_CODE, traced, type SpanScope } from '../lib/trace.js';
 import type { NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
@@ -77,12 +78,19 @@ async function responderCredentials(ctx: NodeContext, agent: AgentRecord): Promi
  * Handles one ACE message addressed to this node.
  * @throws LegateError with the first failed check's code when the message is refused as a whole.
  */
-export async function handleAceMessage(ctx: NodeContext, token: string): Promise<AceOutcome> {
+export function handleAceMessage(ctx: NodeContext, token: string): Promise<AceOutcome> {
+  return traced('legate.handshake', {}, (span) => handleTraced(ctx, token, span));
+}
+
+async function handleTraced(ctx: NodeContext, token: string, span: SpanScope): Promise<AceOutcome> {
   let payload: Record<string, unknown> = {};
   try {
     payload = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH).payload;
+    span.set({ 'legate.message_type': payload.type, 'legate.agent': payload.iss, 'legate.audience': payload.aud });
     const outcome = await handle(ctx, token, payload);
     await auditOutcome(ctx, outcome);
+    const denied = outcome.type === 'advertise' && outcome.handling.session === undefined;
+    span.set({ 'legate.decision': denied ? 'deny' : 'allow', [REASON_CODE]: denied ? outcome.handling.rejected[0]?.code : undefined });
     return outcome;
   } catch (error) {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);

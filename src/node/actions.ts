@@ -43,6 +43,7 @@ import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
+import { REASON_CODE, traced, type SpanScope } from '../lib/trace.js';
 
 /** Longest signed action accepted, in characters (it carries the session token and maybe an approval). */
 export const MAX_ACTION_LENGTH = 128 * 1024;
@@ -73,11 +74,18 @@ interface Action {
  * @throws LegateError for an action refused before any decision (bad
  * signature, wrong key, replay, stale, wrong audience, malformed).
  */
-export async function handleAction(ctx: NodeContext, token: string, body?: Uint8Array): Promise<ActionDecision> {
+export function handleAction(ctx: NodeContext, token: string, body?: Uint8Array): Promise<ActionDecision> {
+  return traced('legate.action', {}, (span) => handleTraced(ctx, token, body, span));
+}
+
+async function handleTraced(ctx: NodeContext, token: string, body: Uint8Array | undefined, span: SpanScope): Promise<ActionDecision> {
   let payload: Record<string, unknown> = {};
   try {
     payload = decodeCompactJws(token, MAX_ACTION_LENGTH).payload;
-    return await decide(ctx, token, payload, body);
+    span.set({ 'legate.agent': payload.iss, 'legate.audience': payload.aud, 'legate.action': payload.action });
+    const decision = await decide(ctx, token, payload, body);
+    span.set({ 'legate.decision': decision.decision, [REASON_CODE]: decision.reasons[0]?.code });
+    return decision;
   } catch (error) {
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error (lib/peer-error).

@@ -7,6 +7,7 @@
  * Legate code; request bodies are bounded.
  */
 
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
@@ -22,9 +23,20 @@ import { oauthRoutes } from './routes/oauth.js';
 import { registryRoutes } from './routes/registry.js';
 import { statusPushRoutes } from './routes/status-push.js';
 
+/**
+ * Where the app writes its log lines: a pino logger (server/log) or anything
+ * with pino's `(fields, message)` methods. One `info` line per request.
+ */
+export interface RequestLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface AppDeps {
   node: NodeContext;
   metrics?: Metrics;
+  /** The request log; none by default (`startServer` makes one from its `logLevel`). */
+  log?: RequestLog | undefined;
   /** Largest request body accepted, in bytes. Default 256 KiB. */
   maxBodyBytes?: number;
   /** Where unexpected errors are reported (never with secrets); default stderr, name and message only. */
@@ -34,6 +46,32 @@ export interface AppDeps {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+/** An incoming request id worth keeping: short, and of characters no log or header reader can trip on. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The caller's `X-Request-Id` when it is safe to repeat, else a fresh one. */
+function requestIdOf(incoming: string | undefined): string {
+  return incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Unexpected errors without a log: one line on stderr, code or name and message only. */
+const toStderr = (error: unknown): void => {
+  process.stderr.write(
+    error instanceof LegateError
+      ? `legate: ${error.code}: ${error.message}\n`
+      : `legate: unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : 'error'}\n`,
+  );
+};
+
+/** Unexpected errors into the log: the same fields, as one line at level error. */
+const toLog =
+  (log: RequestLog) =>
+  (error: unknown): void =>
+    log.error(
+      error instanceof LegateError ? { code: error.code, detail: error.message } : { code: 'ERR_INTERNAL', detail: error instanceof Error ? `${error.name}: ${error.message}` : 'error' },
+      'unexpected error',
+    );
 
 /**
  * Failures of this node's own configuration, keys or store. Their detail
@@ -63,19 +101,20 @@ export function createApp(deps: AppDeps): Hono {
   const { node } = deps;
   const metrics = deps.metrics ?? new Metrics();
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const report =
-    deps.onUnexpectedError ??
-    ((error: unknown) =>
-      process.stderr.write(
-        error instanceof LegateError
-          ? `legate: ${error.code}: ${error.message}\n`
-          : `legate: unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : 'error'}\n`,
-      ));
+  const { log } = deps;
+  const report = deps.onUnexpectedError ?? (log === undefined ? toStderr : toLog(log));
   const app = new Hono();
 
   app.use('*', async (c, next) => {
+    const start = performance.now();
+    const requestId = requestIdOf(c.req.header('x-request-id'));
     await next();
-    metrics.requests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+    c.header('X-Request-Id', requestId);
+    const ms = performance.now() - start;
+    // The route pattern, never the path or its query: either may carry what a caller identified itself with.
+    const labels = { method: c.req.method, route: c.req.routePath, status: String(c.res.status) };
+    metrics.request(labels, ms / 1000);
+    log?.info({ requestId, method: labels.method, route: labels.route, status: c.res.status, durationMs: Math.round(ms * 100) / 100 }, 'request');
   });
   const tooLarge = (c: Context) => {
     const body = problem(legateError('ERR_INPUT_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes`, { claim: 'body' }));
@@ -105,7 +144,7 @@ export function createApp(deps: AppDeps): Hono {
     await ready();
     return c.json({ status: 'ready' });
   });
-  app.get('/metrics', (c) => c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
   app.route('/', documentRoutes(node));
   app.route('/', statusPushRoutes(node, maxBodyBytes));
   app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));

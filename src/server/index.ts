@@ -5,8 +5,9 @@
  * `startServer(...)`. Loaded only through `legate/server`.
  */
 
-export { createApp, type AppDeps } from './app.js';
+export { createApp, type AppDeps, type RequestLog } from './app.js';
+export type { LogLevel } from './log.js';
 export { startServer, type RunningServer } from './serve.js';
-export { Metrics } from './metrics.js';
+export { Metrics, type MetricsOptions, type LabelledCounter } from './metrics.js';
 export { problem, httpStatus, retryAfterSeconds, HTTP_STATUS, DEFAULT_RETRY_AFTER_SECONDS, type Problem } from './problem.js';
 export { startLoopbackNode, freeLoopbackPort, type LoopbackNode, type LoopbackNodeOptions } from './loopback.js';

@@ -1,53 +1,81 @@
 /**
  * @module server/metrics
  *
- * Counters for `/metrics` in the Prometheus text exposition format (0.0.4):
- * requests by route and status, verifications by outcome and code,
- * handshakes and action decisions. In-process and dependency-free.
+ * `/metrics` in the Prometheus text exposition format (0.0.4), on
+ * prom-client: requests by route and status with their latency,
+ * verifications by outcome and code, handshakes, action decisions, token
+ * exchanges, introspections and AuthZEN evaluations, and the process's own
+ * metrics (CPU, memory, event-loop lag, GC: prom-client's default set).
+ * Every {@link Metrics} has a registry of its own, so two nodes in one
+ * process never share or clash over a series. Loaded by the server app
+ * only, never by the library entry points or one-shot CLI commands.
  */
+
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 type Labels = Record<string, string>;
 
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/** A counter of one metric, labelled by `inc`'s labels (a subset of those declared). */
+export interface LabelledCounter {
+  inc(labels?: Labels, by?: number): void;
+}
 
-class Counter {
-  readonly #values = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+/** Bounds of the request latency histogram, in seconds. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-  inc(labels: Labels = {}, by = 1): void {
-    const key = JSON.stringify(Object.entries(labels).sort());
-    const entry = this.#values.get(key) ?? { labels, value: 0 };
-    entry.value += by;
-    this.#values.set(key, entry);
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.#values.values()) {
-      const text = Object.entries(labels)
-        .map(([k, v]) => `${k}="${escape(v)}"`)
-        .join(',');
-      lines.push(`${this.name}${text ? `{${text}}` : ''} ${value}`);
-    }
-    return lines.join('\n');
-  }
+export interface MetricsOptions {
+  /** Also export the process's metrics (`process_*`, `nodejs_*`). Default true. */
+  processMetrics?: boolean;
 }
 
 /** The node's metrics. */
 export class Metrics {
-  readonly requests = new Counter('legate_http_requests_total', 'HTTP requests by method, route and status.');
-  readonly verifications = new Counter('legate_verifications_total', 'Verifications by kind, outcome and error code.');
-  readonly handshakes = new Counter('legate_handshakes_total', 'ACE handshake messages by type and outcome.');
-  readonly decisions = new Counter('legate_action_decisions_total', 'Signed-action decisions by decision and first reason code.');
-  readonly tokens = new Counter('legate_oauth_tokens_total', 'Token exchange requests by outcome (issued, refused) and Legate code.');
-  readonly introspections = new Counter('legate_oauth_introspections_total', 'Introspection answers by outcome (active, inactive, refused).');
-  readonly evaluations = new Counter('legate_authzen_decisions_total', 'AuthZEN evaluations by decision (allow, deny, approval_required, refused) and first reason code.');
+  /** This node's registry: everything `/metrics` shows. */
+  readonly registry = new Registry();
+  readonly requests: LabelledCounter;
+  readonly verifications: LabelledCounter;
+  readonly handshakes: LabelledCounter;
+  readonly decisions: LabelledCounter;
+  readonly tokens: LabelledCounter;
+  readonly introspections: LabelledCounter;
+  readonly evaluations: LabelledCounter;
+  readonly #latency: Histogram;
 
-  render(): string {
-    const all = [this.requests, this.verifications, this.handshakes, this.decisions, this.tokens, this.introspections, this.evaluations];
-    return `${all.map((c) => c.render()).join('\n')}\n`;
+  constructor(options: MetricsOptions = {}) {
+    const counter = (name: string, help: string, labelNames: string[]): LabelledCounter => {
+      const metric = new Counter({ name, help, labelNames, registers: [this.registry] });
+      return { inc: (labels = {}, by = 1) => metric.inc(labels, by) };
+    };
+    this.requests = counter('legate_http_requests_total', 'HTTP requests by method, route and status.', ['method', 'route', 'status']);
+    this.verifications = counter('legate_verifications_total', 'Verifications by kind, outcome and error code.', ['kind', 'outcome', 'code']);
+    this.handshakes = counter('legate_handshakes_total', 'ACE handshake messages by type and outcome.', ['type', 'outcome', 'code']);
+    this.decisions = counter('legate_action_decisions_total', 'Signed-action decisions by decision and first reason code.', ['decision', 'code']);
+    this.tokens = counter('legate_oauth_tokens_total', 'Token exchange requests by outcome (issued, refused) and Legate code.', ['outcome', 'code']);
+    this.introspections = counter('legate_oauth_introspections_total', 'Introspection answers by outcome (active, inactive, refused).', ['outcome']);
+    this.evaluations = counter('legate_authzen_decisions_total', 'AuthZEN evaluations by decision (allow, deny, approval_required, refused) and first reason code.', ['decision', 'code']);
+    this.#latency = new Histogram({
+      name: 'legate_http_request_duration_seconds',
+      help: 'HTTP request latency in seconds, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one answered request and its latency. */
+  request(labels: { method: string; route: string; status: string }, seconds: number): void {
+    this.requests.inc(labels);
+    this.#latency.observe(labels, seconds);
+  }
+
+  /** The exposition text. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The exposition's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

@@ -10,7 +10,8 @@
  * the key-rotation policy (node/key-schedule: rotates keys past the
  * `rotation.*` ages, retires rotated-out keys nothing live needs), and the
  * audit jobs (node/audit-jobs: this instance's liveness lease, and the
- * checkpoint job one instance of a fleet runs).
+ * checkpoint job one instance of a fleet runs). With a `logLevel`, it writes
+ * the JSON log (server/log) to stderr; a library caller may pass its own `log`.
  */
 
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,15 @@ import { startRenewal } from '../node/renew.js';
 import { startAuditJobs } from '../node/audit-jobs.js';
 import { startKeyRotation } from '../node/key-schedule.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
-import { createApp, type AppDeps } from './app.js';
+import { createApp, type AppDeps, type RequestLog } from './app.js';
+import type { LogLevel } from './log.js';
+
+/** A JSON log on stderr at `level` (server/log, loaded only now: pino is for a serving node); none without a level or when silent. */
+async function logAt(level: LogLevel | undefined): Promise<RequestLog | undefined> {
+  if (level === undefined || level === 'silent') return undefined;
+  const { createRequestLog } = await import('./log.js');
+  return createRequestLog({ level });
+}
 
 export interface RunningServer {
   /** The bound address, e.g. `http://127.0.0.1:7401`. */
@@ -61,9 +70,9 @@ export interface ServeJobOptions {
  * process.on('SIGTERM', () => void server.close());
  * ```
  */
-export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number } & ServeJobOptions): Promise<RunningServer> {
+export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number; logLevel?: LogLevel } & ServeJobOptions): Promise<RunningServer> {
   await organizationSigner(options.node);
-  const app = createApp(options);
+  const app = createApp({ ...options, log: options.log ?? (await logAt(options.logLevel)) });
   const lock = lockDataDir(options.node.dataDir, options.node.clock);
   const host = options.host ?? '127.0.0.1';
   const started = new Promise<RunningServer>((resolve, reject) => {

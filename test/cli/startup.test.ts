@@ -37,7 +37,7 @@ function loadedBy(body: string): { modules: string[]; addons: string[] } {
   return JSON.parse(result.stdout) as { modules: string[]; addons: string[] };
 }
 
-const heavy = (modules: string[]) => modules.filter((url) => /node_modules\/(better-sqlite3|hono|ajv|undici|jsonld|key-did-resolver)\//.test(url));
+const heavy = (modules: string[]) => modules.filter((url) => /node_modules\/(better-sqlite3|hono|ajv|undici|jsonld|key-did-resolver|pino|prom-client)\//.test(url));
 
 describe('cli startup', () => {
   it('importing the program loads commander and no command module', () => {
@@ -75,7 +75,7 @@ describe('cli startup', () => {
         if (code !== 0) throw new Error('agent list exited ' + code);`);
       expect(modules.some((url) => url.endsWith('/dist/node/open.js'))).toBe(true);
       expect(modules.filter((url) => /\/dist\/(status\/check|registry\/trust|credential\/|node\/registry|node\/status)\b/.test(url))).toEqual([]);
-      expect(modules.filter((url) => /node_modules\/(ajv|hono|undici|jsonld|@noble\/curves)\//.test(url))).toEqual([]);
+      expect(modules.filter((url) => /node_modules\/(ajv|hono|undici|jsonld|@noble\/curves|pino|prom-client)\//.test(url))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -84,6 +84,8 @@ describe('cli startup', () => {
   it("import('legate') loads neither better-sqlite3 nor a native addon", () => {
     const { modules, addons } = loadedBy(`await import('${DIST}index.js');`);
     expect(modules.filter((url) => url.includes('better-sqlite3'))).toEqual([]);
+    // Logs and metrics are the server's: the library loads neither pino nor prom-client.
+    expect(modules.filter((url) => /node_modules\/(pino|prom-client)\//.test(url))).toEqual([]);
     expect(addons).toEqual([]);
   });
 

@@ -51,7 +51,7 @@ describe('precedence', () => {
     const withFlag = loadNodeConfig({ env, flags: { timeout: '3s' } });
     expect(withFlag.node.timeout).toEqual({ value: 3000, source: 'flag' });
     expect(instanceOptions(withFlag)).toMatchObject({ dataDir: data, timeoutMs: 3000, allowHttpLoopback: false });
-    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000 });
+    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000, logLevel: 'info' });
   });
 
   it('finds the data directory by flag, then LEGATE_DATA, then ./.legate, and reads the file there', () => {
@@ -77,6 +77,14 @@ describe('precedence', () => {
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_STATUS_REFRESH_INTERVAL: '5m' } })).statusRefreshIntervalMs).toBe(300_000);
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_AUDIT_CHECKPOINT_INTERVAL: '0' } })).auditCheckpointIntervalMs).toBe(false);
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_AUDIT_CHECKPOINT_INTERVAL: '30' } })).auditCheckpointIntervalMs).toBe(30_000);
+  });
+
+  it('takes a log level among its words only, by flag, LEGATE_LOG_LEVEL or the file', () => {
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_LOG_LEVEL: 'debug' } })).logLevel).toBe('debug');
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data }, flags: { logLevel: 'silent' } })).logLevel).toBe('silent');
+    writeConfig({ logLevel: 'warn' });
+    expect(loadNodeConfig({ env: { LEGATE_DATA: data } }).node.logLevel).toEqual({ value: 'warn', source: 'file' });
+    expect(() => loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_LOG_LEVEL: 'loud' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'logLevel' }));
   });
 
   it('treats an empty environment variable as unset, and reads 1/0 switches', () => {

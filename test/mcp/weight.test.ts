@@ -13,7 +13,7 @@ describe('legate/mcp weight', () => {
     expect(files).toContain(join('resource-server', 'verify.ts'));
     expect(files).toContain(join('oauth', 'dpop.ts'));
     expect([...files].filter((file) => ['store', 'node', 'server', 'cli', 'data-integrity'].includes(file.split(sep)[0]!))).toEqual([]);
-    expect([...packages].filter((name) => ['@modelcontextprotocol/sdk', 'zod', 'jsonld', 'better-sqlite3'].includes(name))).toEqual([]);
+    expect([...packages].filter((name) => ['@modelcontextprotocol/sdk', 'zod', 'jsonld', 'better-sqlite3', 'pino', 'prom-client'].includes(name))).toEqual([]);
   });
 
   it('would see a forbidden package: the node entry reaches better-sqlite3 and jsonld', () => {

@@ -241,7 +241,7 @@ describe('AuthZEN over HTTP', () => {
     expect(stranger.headers.get('www-authenticate')).toContain('invalid_client');
     const notJson = await app.request(EVALUATION, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await assertion(rs1, clock, EVALUATION)}` }, body: '{' });
     expect(notJson.status).toBe(400);
-    const text = metrics.render();
+    const text = await metrics.render();
     expect(text).toContain('legate_authzen_decisions_total{decision="allow",code=""} 1');
     expect(text).toContain('legate_authzen_decisions_total{decision="deny",code="ERR_NOT_AUTHORIZED"} 1');
     expect(text).toContain('legate_authzen_decisions_total{decision="refused",code="ERR_INVALID_CLIENT"} 1');

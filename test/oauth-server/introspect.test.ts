@@ -185,8 +185,8 @@ describe('over HTTP', () => {
     const refused = await app.request(PATH, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toContain('invalid_client');
-    expect(metrics.render()).toContain('legate_oauth_introspections_total{outcome="active"} 1');
-    expect(metrics.render()).toContain('legate_oauth_introspections_total{outcome="refused"} 1');
+    expect(await metrics.render()).toContain('legate_oauth_introspections_total{outcome="active"} 1');
+    expect(await metrics.render()).toContain('legate_oauth_introspections_total{outcome="refused"} 1');
     const config = await app.request('/.well-known/authzen-configuration');
     expect(await config.json()).toMatchObject({ access_evaluation_endpoint: `${ISSUER}/access/v1/evaluation` });
   });

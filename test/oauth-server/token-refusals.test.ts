@@ -234,7 +234,7 @@ describe('token endpoint refusals', () => {
       const metrics = new Metrics();
       const app = createApp({ node: bank.node, metrics });
       await app.request('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=password&resource=${encodeURIComponent(RESOURCE)}` });
-      expect(metrics.render()).toContain('legate_oauth_tokens_total{outcome="refused",code="ERR_UNSUPPORTED_GRANT_TYPE"} 1');
+      expect(await metrics.render()).toContain('legate_oauth_tokens_total{outcome="refused",code="ERR_UNSUPPORTED_GRANT_TYPE"} 1');
       // A refusal names the agent the request claimed to come from, and the code.
       const q = await partner(bank);
       await exchange(bank, { holder: q.alice, credentials: [q.root], key: dpopKeyOfSigner(q.alice), nonce: await freshNonce(bank.app), audience: 'https://as.elsewhere.example' });

@@ -6,7 +6,7 @@ import { reachable } from '../helpers/import-graph.js';
 
 const ENTRY = 'resource-server/index.ts';
 const FORBIDDEN_FOLDERS = ['store', 'node', 'server', 'cli', 'data-integrity'];
-const FORBIDDEN_PACKAGES = ['jsonld', 'better-sqlite3'];
+const FORBIDDEN_PACKAGES = ['jsonld', 'better-sqlite3', 'pino', 'prom-client'];
 
 describe('legate/resource-server weight', () => {
   it('reaches no store, node, server, CLI or JSON-LD code, and neither jsonld nor better-sqlite3', () => {
@@ -25,5 +25,14 @@ describe('legate/resource-server weight', () => {
     expect([...files].some((file) => file.startsWith(`store${sep}`))).toBe(true);
     expect(packages).toContain('better-sqlite3');
     expect(packages).toContain('jsonld');
+  });
+
+  it('leaves logs and metrics to the server: the node entry reaches neither pino nor prom-client, the server app both', () => {
+    const { packages } = reachable(join('node', 'index.ts'));
+    expect([...packages].filter((name) => ['pino', 'prom-client'].includes(name))).toEqual([]);
+    expect(packages).toContain('@opentelemetry/api');
+    const server = reachable(join('server', 'index.ts')).packages;
+    expect(server).toContain('pino');
+    expect(server).toContain('prom-client');
   });
 });

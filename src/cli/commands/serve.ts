@@ -9,7 +9,8 @@
  * defaults to the one in the organization's domain. Expired rows are swept
  * every `sweepInterval` (a minute). Address, port and timers are node
  * settings (config/settings: flag, `LEGATE_*`, file); `--session-lifetime`
- * overrides the fleet's shared `sessionLifetime` for this run.
+ * overrides the fleet's shared `sessionLifetime` for this run. Requests are
+ * logged as JSON lines on stderr at `logLevel` (server/log).
  */
 
 import type { Command } from 'commander';
@@ -19,6 +20,7 @@ import { assertStoreIntact } from '../../node/integrity.js';
 import { openNode } from '../../node/open.js';
 import { startSweeper } from '../../node/sweep.js';
 import { planListenPort } from '../../server/listen-port.js';
+import type { LogLevel } from '../../server/log.js';
 import { startServer } from '../../server/serve.js';
 import { action } from '../command.js';
 import { EXIT, nodeOptions, note, onStop, printJson, println } from '../io.js';
@@ -29,10 +31,11 @@ export function registerServe(program: Command): void {
     .description("run this node's HTTP service (DID documents, status lists, registry, ACE, actions, admin)")
     .option(...flagOf('port'))
     .option(...flagOf('host'))
-    .option(...flagOf('sessionLifetime'));
+    .option(...flagOf('sessionLifetime'))
+    .option(...flagOf('logLevel'));
   action(serve, async (globals) => {
     // The flags were read with the environment and the file into globals.settings (cli/command).
-    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs } = serveSettings(globals.settings);
+    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, logLevel } = serveSettings(globals.settings);
     // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
     const node = await openNode({ ...nodeOptions(globals), requireKeys: true });
     // A damaged database must not serve: SQLite's quick check first (node/integrity).
@@ -43,7 +46,7 @@ export function registerServe(program: Command): void {
     const { port, warnings } = planListenPort(node.organization.domain, requested);
     for (const warning of warnings) note(`legate: warning: ${warning}`);
     const jobs = { statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs };
-    const server = await startServer({ node, host, port, ...jobs }).catch(async (error: unknown) => {
+    const server = await startServer({ node, host, port, ...jobs, logLevel: logLevel as LogLevel }).catch(async (error: unknown) => {
       await node.close();
       throw error;
     });

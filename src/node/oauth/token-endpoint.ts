@@ -23,6 +23,7 @@
 import { legateError, LegateError, type ErrorCode } from '../../errors/index.js';
 import { mostRelevant } from '../../handshake/evaluate.js';
 import { forPeer, isNetworkDerived } from '../../lib/peer-error.js';
+import { REASON_CODE, traced } from '../../lib/trace.js';
 import { issueAccessToken } from '../../oauth/access-token.js';
 import { attributionOf, principalAndActors } from '../../oauth/act.js';
 import { verifyDpopProof, type DpopProof } from '../../oauth/dpop.js';
@@ -234,8 +235,17 @@ async function auditRefused(node: NodeContext, seen: Seen, error: unknown): Prom
  * const { status, body, headers } = await tokenEndpoint(node, { form: new URLSearchParams(text), dpop: c.req.header('DPoP') });
  * ```
  */
-export async function tokenEndpoint(node: NodeContext, request: TokenEndpointRequest): Promise<EndpointResponse> {
-  const seen: Seen = {};
+export function tokenEndpoint(node: NodeContext, request: TokenEndpointRequest): Promise<EndpointResponse> {
+  return traced('legate.token_exchange', {}, async (span) => {
+    const seen: Seen = {};
+    const response = await answer(node, request, seen);
+    const code = (response.body as { code?: unknown }).code;
+    span.set({ 'legate.agent': seen.agent, 'legate.decision': response.status === 200 ? 'issued' : 'refused', [REASON_CODE]: response.status === 200 ? undefined : code });
+    return response;
+  });
+}
+
+async function answer(node: NodeContext, request: TokenEndpointRequest, seen: Seen): Promise<EndpointResponse> {
   let nonces: NonceIssuer | undefined;
   let response: EndpointResponse;
   try {

@@ -1,0 +1,117 @@
+/**
+ * @module bench/observed
+ *
+ * What observability costs one signed action (#18 item 4: at most 10% more
+ * CPU). Two answering organizations run side by side, each one instance on
+ * SQLite in a process of its own (`fleet-node.ts`) behind its balancer, as
+ * in `actions-sqlite-1`: `actions-observed-off` logs nothing and traces into
+ * the API's no-op; `actions-observed-on` writes a JSON log line per request
+ * at `info` (to a file), records every span in a stand-in SDK
+ * (`trace-sink.ts`: spans buffered and dropped in batches) and has its
+ * `/metrics` scraped once a second; `actions-observed-on-als` is the same
+ * with the SDK's AsyncLocalStorage context manager installed too. All count
+ * their metrics (they cannot be turned off). They are driven in turn, a
+ * second each, for six rounds (16 actions in flight, after a warm-up), so
+ * the machine's drift falls on all alike; `serverCpuUs` is each instance's
+ * CPU per action over all rounds, and an observed row's `cpuOverheadPct`
+ * its difference from `actions-observed-off`.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { accredit, act, createAgent, handshake, initNode, issueToAgent, openNode } from 'legate/node';
+import { startServer } from 'legate/server';
+import type { Capability } from 'legate/credential';
+import { balancer, cpuUs, freePort, percentiles, spawnInstance, type FleetRow, type Instance } from './fleet.js';
+
+const AGENTS = 16;
+const IN_FLIGHT = 16;
+
+interface Bank {
+  name: string;
+  observed: boolean;
+  contextManager: boolean;
+  port: number;
+  instance: Instance;
+  close(): Promise<void>;
+  organization: string;
+  teller: string;
+  latencies: number[];
+  elapsed: number;
+  cpu: number;
+}
+
+async function startBank(root: string, name: string, observed: boolean, contextManager = false): Promise<Bank> {
+  const [lbPort, port] = [await freePort(), await freePort()];
+  mkdirSync(join(root, name), { recursive: true });
+  const lb = await balancer(lbPort, [port]);
+  const instance = spawnInstance({ dataDir: join(root, name, 'bank'), port, domain: `localhost:${lbPort}`, first: true, observed, contextManager });
+  const ready = await instance.ask<{ organization: string; teller: string }>('ready');
+  const close = async () => {
+    instance.child.send({ close: true });
+    await instance.exited;
+    await new Promise((resolve) => lb.close(resolve));
+  };
+  return { name, observed, contextManager, port, instance, close, ...ready, latencies: [], elapsed: 0, cpu: 0 };
+}
+
+/** `actions-observed-off`, `actions-observed-on` and `actions-observed-on-als`, measured in turn. */
+export async function measureObserved(root: string, smoke: boolean, capabilities: Capability[]): Promise<FleetRow[]> {
+  const banks: Bank[] = [];
+  try {
+    banks.push(await startBank(root, 'actions-observed-off', false), await startBank(root, 'actions-observed-on', true), await startBank(root, 'actions-observed-on-als', true, true));
+    const supportPort = await freePort();
+    const supportRoot = join(root, 'observed-support');
+    await initNode({ dataDir: supportRoot, domain: `localhost:${supportPort}` });
+    const support = await openNode({ dataDir: supportRoot, allowHttpLoopback: true });
+    const supportServer = await startServer({ node: support, port: supportPort });
+    try {
+      for (let i = 0; i < AGENTS; i++) {
+        await createAgent(support, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
+        await issueToAgent(support, { agent: `agent-${i}`, capabilities });
+      }
+      for (const bank of banks) {
+        await accredit(support, { issuer: bank.organization, capabilities: ['serve:billing:*'] });
+        bank.instance.child.send({ accredit: support.organization.did });
+        await bank.instance.ask('accredited');
+        for (let i = 0; i < AGENTS; i++) await handshake(support, { agent: `agent-${i}`, peer: bank.teller });
+      }
+
+      const drive = async (bank: Bank, ms: number, record: boolean) => {
+        // Observed, Prometheus scrapes /metrics about once a second: once per one-second drive.
+        if (bank.observed) void fetch(`http://127.0.0.1:${bank.port}/metrics`).then((r) => r.text());
+        const cpuBefore = cpuUs(bank.instance.child.pid!);
+        const begin = performance.now();
+        const end = begin + ms;
+        const latencies: number[] = [];
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async (_, i) => {
+            do {
+              const t = performance.now();
+              const decision = await act(support, { agent: `agent-${i % AGENTS}`, peer: bank.teller, action: 'call', resource: 'billing:refund', amount: { value: 1, currency: 'USD' } });
+              if (decision.decision !== 'allow') throw new Error(`${bank.name}: unexpected decision ${String(decision.decision)}`);
+              latencies.push(performance.now() - t);
+            } while (performance.now() < end);
+          }),
+        );
+        if (!record) return;
+        bank.elapsed += performance.now() - begin;
+        bank.cpu += cpuUs(bank.instance.child.pid!) - cpuBefore;
+        bank.latencies.push(...latencies);
+      };
+      for (const bank of banks) await drive(bank, smoke ? 0 : 1000, false); // warm-up
+      const rounds = smoke ? 1 : 6;
+      for (let round = 0; round < rounds; round++) {
+        // Alternate the order, so none always follows the same one.
+        for (const bank of round % 2 === 0 ? banks : [...banks].reverse()) await drive(bank, smoke ? 100 : 1000, true);
+      }
+    } finally {
+      await supportServer.close();
+      await support.close();
+    }
+    const [off, ...on] = banks.map((bank): FleetRow => ({ name: bank.name, ...percentiles(bank.latencies, bank.elapsed), serverCpuUs: Math.round(bank.cpu / bank.latencies.length) }));
+    return [off!, ...on.map((row) => ({ ...row, cpuOverheadPct: Math.round(((row.serverCpuUs ?? 0) / (off!.serverCpuUs ?? 1) - 1) * 1000) / 10 }))];
+  } finally {
+    await Promise.all(banks.map((bank) => bank.close()));
+  }
+}
