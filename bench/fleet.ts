@@ -37,7 +37,8 @@ import { appendAudit } from 'legate/audit';
 import { openPostgresStore, type PgCounters } from 'legate/store';
 import { findPgBinaries, startPgCluster, type PgCluster } from './pg-cluster.js';
 
-const AGENTS = 16;
+/** Agents of the initiating organization, each with its own session. */
+export const AGENTS = 16;
 const IN_FLIGHT = 16;
 /** Audit appends in flight per writer. */
 const APPENDS_IN_FLIGHT = 16;
@@ -162,6 +163,27 @@ export function percentiles(latencies: number[], elapsedMs: number): { opsPerSec
 }
 
 /** Signed actions under established sessions against `instances` answering instances on one store. */
+/**
+ * The initiating organization ("support") on loopback: a node serving on
+ * `port`, with {@link AGENTS} agents (`agent-0`…) each holding `capabilities`.
+ */
+export async function startSupport(dataDir: string, port: number, capabilities: Capability[]): Promise<{ node: Awaited<ReturnType<typeof openNode>>; close: () => Promise<void> }> {
+  await initNode({ dataDir, domain: `localhost:${port}` });
+  const node = await openNode({ dataDir, allowHttpLoopback: true });
+  const server = await startServer({ node, port });
+  for (let i = 0; i < AGENTS; i++) {
+    await createAgent(node, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
+    await issueToAgent(node, { agent: `agent-${i}`, capabilities });
+  }
+  return {
+    node,
+    close: async () => {
+      await server.close();
+      await node.close();
+    },
+  };
+}
+
 async function measureActions(name: string, root: string, smoke: boolean, capabilities: Capability[], instances: number, database?: string): Promise<FleetRow> {
   const [lbPort, supportPort] = [await freePort(), await freePort()];
   const domain = `localhost:${lbPort}`;
@@ -180,15 +202,8 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
       await started[i]!.ask('ready');
     }
 
-    const supportRoot = join(root, name, 'support');
-    await initNode({ dataDir: supportRoot, domain: `localhost:${supportPort}` });
-    const support = await openNode({ dataDir: supportRoot, allowHttpLoopback: true });
-    const supportServer = await startServer({ node: support, port: supportPort });
+    const { node: support, close: closeSupport } = await startSupport(join(root, name, 'support'), supportPort, capabilities);
     try {
-      for (let i = 0; i < AGENTS; i++) {
-        await createAgent(support, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
-        await issueToAgent(support, { agent: `agent-${i}`, capabilities });
-      }
       await accredit(support, { issuer: bank.organization, capabilities: ['serve:billing:*'] });
       started[0]!.child.send({ accredit: support.organization.did });
       await started[0]!.ask('accredited');
@@ -218,8 +233,7 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
       const database = perAction(countersBefore, await countersOf(started), latencies.length);
       return { name, ...percentiles(latencies, elapsed), serverCpuUs: Math.round(cpu / latencies.length), ...database };
     } finally {
-      await supportServer.close();
-      await support.close();
+      await closeSupport();
     }
   } finally {
     for (const s of started) s.child.send({ close: true });

@@ -19,12 +19,10 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { accredit, act, createAgent, handshake, initNode, issueToAgent, openNode } from 'legate/node';
-import { startServer } from 'legate/server';
+import { accredit, act, handshake } from 'legate/node';
 import type { Capability } from 'legate/credential';
-import { balancer, cpuUs, freePort, percentiles, spawnInstance, type FleetRow, type Instance } from './fleet.js';
+import { AGENTS, balancer, cpuUs, freePort, percentiles, spawnInstance, startSupport, type FleetRow, type Instance } from './fleet.js';
 
-const AGENTS = 16;
 const IN_FLIGHT = 16;
 
 interface Bank {
@@ -60,16 +58,8 @@ export async function measureObserved(root: string, smoke: boolean, capabilities
   const banks: Bank[] = [];
   try {
     banks.push(await startBank(root, 'actions-observed-off', false), await startBank(root, 'actions-observed-on', true), await startBank(root, 'actions-observed-on-als', true, true));
-    const supportPort = await freePort();
-    const supportRoot = join(root, 'observed-support');
-    await initNode({ dataDir: supportRoot, domain: `localhost:${supportPort}` });
-    const support = await openNode({ dataDir: supportRoot, allowHttpLoopback: true });
-    const supportServer = await startServer({ node: support, port: supportPort });
+    const { node: support, close: closeSupport } = await startSupport(join(root, 'observed-support'), await freePort(), capabilities);
     try {
-      for (let i = 0; i < AGENTS; i++) {
-        await createAgent(support, { name: `agent-${i}`, owner: 'mailto:dana@support.example' });
-        await issueToAgent(support, { agent: `agent-${i}`, capabilities });
-      }
       for (const bank of banks) {
         await accredit(support, { issuer: bank.organization, capabilities: ['serve:billing:*'] });
         bank.instance.child.send({ accredit: support.organization.did });
@@ -106,8 +96,7 @@ export async function measureObserved(root: string, smoke: boolean, capabilities
         for (const bank of round % 2 === 0 ? banks : [...banks].reverse()) await drive(bank, smoke ? 100 : 1000, true);
       }
     } finally {
-      await supportServer.close();
-      await support.close();
+      await closeSupport();
     }
     const [off, ...on] = banks.map((bank): FleetRow => ({ name: bank.name, ...percentiles(bank.latencies, bank.elapsed), serverCpuUs: Math.round(bank.cpu / bank.latencies.length) }));
     return [off!, ...on.map((row) => ({ ...row, cpuOverheadPct: Math.round(((row.serverCpuUs ?? 0) / (off!.serverCpuUs ?? 1) - 1) * 1000) / 10 }))];
