@@ -11,6 +11,8 @@ import { afterAll, expect, it } from 'vitest';
 import { openPgDriver } from '../../src/store/postgres/driver.js';
 import { applyPgMigrations, PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
+import type { SqlExecutor } from '../../src/store/sql/executor.js';
+import type { Store } from '../../src/store/types.js';
 import { alice, bob } from '../fixtures.js';
 import { describePostgres, freshDatabase, type FreshDatabase } from '../helpers/postgres.js';
 
@@ -20,21 +22,26 @@ describePostgres('PostgreSQL migrations 5 and 6', () => {
     for (const db of databases) await db.drop();
   });
 
-  it('moves the approvers and the published trust list out of settings into their tables', async () => {
+  /** A fresh database migrated to `version` only, with `seed` run on it, then opened as a store (the rest migrates). */
+  async function upgraded(version: number, seed: (exec: SqlExecutor, put: (name: string, value: string) => Promise<unknown>) => Promise<void>): Promise<Store> {
     const db = await freshDatabase();
     databases.push(db);
     const driver = await openPgDriver(db.url, { poolSize: 1 });
     try {
-      await driver.withSession((session) => applyPgMigrations(session, PG_MIGRATIONS.slice(0, 4)));
-      const put = (name: string, value: string) => driver.exec.run('INSERT INTO settings (name, value) VALUES (?, ?)', [name, value]);
-      await put('approvers', JSON.stringify([bob.did, alice.did, bob.did]));
-      await put('trust-list.version', '7');
-      await put('trust-list.token', 'list.v7.sig');
+      await driver.withSession((session) => applyPgMigrations(session, PG_MIGRATIONS.slice(0, version)));
+      await seed(driver.exec, (name, value) => driver.exec.run('INSERT INTO settings (name, value) VALUES (?, ?)', [name, value]));
     } finally {
       await driver.end();
     }
+    return openPostgresStore(db.url, { poolSize: 2 });
+  }
 
-    const store = await openPostgresStore(db.url, { poolSize: 2 });
+  it('moves the approvers and the published trust list out of settings into their tables', async () => {
+    const store = await upgraded(4, async (_exec, put) => {
+      await put('approvers', JSON.stringify([bob.did, alice.did, bob.did]));
+      await put('trust-list.version', '7');
+      await put('trust-list.token', 'list.v7.sig');
+    });
     try {
       expect(await store.listApprovers()).toEqual([bob.did, alice.did]);
       expect(await store.getTrustList()).toMatchObject({ version: 7, token: 'list.v7.sig' });
@@ -46,25 +53,16 @@ describePostgres('PostgreSQL migrations 5 and 6', () => {
   });
 
   it("moves each key's retirement onto its row (migration 6), leaving a malformed one unrecorded", async () => {
-    const db = await freshDatabase();
-    databases.push(db);
-    const driver = await openPgDriver(db.url, { poolSize: 1 });
-    try {
-      await driver.withSession((session) => applyPgMigrations(session, PG_MIGRATIONS.slice(0, 5)));
+    const store = await upgraded(5, async (exec, put) => {
       for (const who of [alice, bob]) {
-        await driver.exec.run(
+        await exec.run(
           "INSERT INTO keys (kid, controller, public_key_multibase, sealed_private_key, status, created_at) VALUES (?, ?, 'z6Mk', ?, 'retired', '2025-01-01T00:00:00.000Z')",
           [`${who.did}#key-1`, who.did, new Uint8Array([1])],
         );
       }
-      const put = (name: string, value: string) => driver.exec.run('INSERT INTO settings (name, value) VALUES (?, ?)', [name, value]);
       await put(`key.retired:${alice.did}#key-1`, JSON.stringify({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' }));
       await put(`key.retired:${bob.did}#key-1`, JSON.stringify({ at: '2025-05-02T00:00:00.000Z', reason: 'lost' }));
-    } finally {
-      await driver.end();
-    }
-
-    const store = await openPostgresStore(db.url, { poolSize: 2 });
+    });
     try {
       expect((await store.getKey(`${alice.did}#key-1`))?.retirement).toEqual({ at: '2025-05-02T00:00:00.000Z', reason: 'compromised', compromisedSince: '2025-04-20T00:00:00.000Z' });
       expect(await store.getKey(`${bob.did}#key-1`)).toMatchObject({ status: 'retired' });
