@@ -78,6 +78,10 @@ export interface SettingSpec {
 }
 
 /** The settings table. Order is the order `legate config show` and the README list them in. */
+/** The words `logLevel` takes, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export const SETTINGS: readonly SettingSpec[] = [
   { name: 'data', type: 'string', scope: 'node', default: './.legate', env: 'LEGATE_DATA', flag: '--data <dir>', inFile: false, doc: 'data directory of this node' },
   { name: 'config', type: 'string', scope: 'node', defaultNote: 'legate.config.json in the data directory, when present', env: 'LEGATE_CONFIG', flag: '--config <path>', inFile: false, doc: 'the JSON file of node settings' },
@@ -92,7 +96,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'renewalInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 300, env: 'LEGATE_RENEWAL_INTERVAL', doc: '`serve`: how often the credential renewal job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'auditCheckpointInterval', type: 'duration', unit: 's', min: 0, max: 3600, scope: 'node', default: 10, env: 'LEGATE_AUDIT_CHECKPOINT_INTERVAL', doc: '`serve`: how often the audit checkpoint job looks for a due checkpoint and closes chains of instances gone (one instance of a fleet does the work); 0: this instance never runs it, and its appends sign due checkpoints themselves' },
-  { name: 'logLevel', type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], scope: 'node', default: 'info', env: 'LEGATE_LOG_LEVEL', flag: '--log-level <level>', doc: '`serve`: least severity of the JSON log lines written to stderr: `fatal`, `error`, `warn`, `info` (one line per request), `debug`, `trace`, or `silent` (none)' },
+  { name: 'logLevel', type: 'string', choices: LOG_LEVELS, scope: 'node', default: 'info', env: 'LEGATE_LOG_LEVEL', flag: '--log-level <level>', doc: '`serve`: least severity of the JSON log lines written to stderr: `fatal`, `error`, `warn`, `info` (one line per request), `debug`, `trace`, or `silent` (none)' },
   { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
   { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
   { name: 'statusAgePolicy', type: 'status-age-rules', scope: 'shared', default: [], doc: 'fresher status for capabilities matching a pattern: [{"action","resource","maxStatusAge"}]' },

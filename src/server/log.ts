@@ -10,9 +10,9 @@
  */
 
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../config/settings.js';
 
-/** The words `logLevel` takes (config/settings). */
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type { LogLevel } from '../config/settings.js';
 
 /** Header paths blanked wherever they appear in a logged object. */
 export const REDACTED_PATHS: readonly string[] = [
