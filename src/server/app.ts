@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { consoleRoutes } from '../console/index.js';
 import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { readinessCheck } from '../node/ready.js';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', authzenRoutes(node, metrics, maxBodyBytes));
   app.route('/registry', registryRoutes(node, maxBodyBytes));
   app.route('/admin', adminRoutes(node, maxBodyBytes));
+  app.route('/console', consoleRoutes({ node, maxBodyBytes }));
 
   app.notFound(() => {
     throw legateError('ERR_NOT_FOUND', 'no such route');

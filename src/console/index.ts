@@ -1,0 +1,34 @@
+/**
+ * @module console
+ *
+ * The web console for the people who answer for a node's agents, served by
+ * the node at `/console` (issue #18). It is a face like the CLI and the
+ * HTTP API: every page reads or calls `node/` operations and holds no logic
+ * of its own. Pages are rendered on the server with escaping by
+ * construction (console/html); the only script and stylesheet are the
+ * node's own files (console/assets) under a strict Content-Security-Policy
+ * (console/security).
+ */
+
+import { Hono } from 'hono';
+import type { NodeContext } from '../node/context.js';
+import { assetRoutes } from './assets.js';
+import { consoleHeaders } from './security.js';
+import type { ConsoleEnv } from './types.js';
+
+export type { ConsoleEnv, ConsoleOperator } from './types.js';
+
+export interface ConsoleDeps {
+  node: NodeContext;
+  /** Largest form or JSON body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** The console's routes, to mount at `/console`. */
+export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  app.use('*', consoleHeaders());
+  app.route('/', assetRoutes());
+  void deps;
+  return app;
+}
