@@ -26,6 +26,7 @@ import type { SettingsRepository } from './ports/settings.js';
 import type { StatusListRepository } from './ports/status-lists.js';
 import type { StatusSubscriptionRepository } from './ports/status-subscriptions.js';
 import type { TrustListRepository } from './ports/trust-list.js';
+import type { AlertRepository } from './ports/alerts.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -321,7 +322,8 @@ export interface Repositories
     MaintenanceRepository,
     StatusSubscriptionRepository,
     ApprovalRepository,
-    TrustListRepository {}
+    TrustListRepository,
+    AlertRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

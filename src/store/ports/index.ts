@@ -23,3 +23,4 @@ export type { AuditRepository } from './audit.js';
 export type { SettingsRepository } from './settings.js';
 export type { MaintenanceRepository } from './maintenance.js';
 export type { StatusSubscriptionRepository, SubscriptionBounds, SubscriptionOutcome } from './status-subscriptions.js';
+export type { AlertQuery, AlertRecord, AlertRepository, AlertSeverity } from './alerts.js';

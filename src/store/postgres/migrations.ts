@@ -277,6 +277,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       DELETE FROM settings WHERE name LIKE 'key.retired:%';
     `,
   },
+  {
+    version: 10,
+    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (SQLite version 19)',
+    sql: `
+      CREATE TABLE alerts (
+        id               text COLLATE "C" PRIMARY KEY,
+        rule             text COLLATE "C" NOT NULL,
+        severity         text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        subject          text COLLATE "C" NOT NULL,
+        message          text NOT NULL,
+        details          text NOT NULL,
+        dedupe_key       text COLLATE "C" NOT NULL UNIQUE,
+        fired_at         text COLLATE "C" NOT NULL,
+        acknowledged_at  text COLLATE "C",
+        acknowledged_by  text
+      );
+      CREATE INDEX alerts_by_fired ON alerts (fired_at, id);
+      CREATE INDEX alerts_open ON alerts (acknowledged_at, rule);
+      CREATE TABLE capability_uses (
+        agent       text COLLATE "C" NOT NULL,
+        capability  text COLLATE "C" NOT NULL,
+        first_at    text NOT NULL,
+        PRIMARY KEY (agent, capability)
+      );
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

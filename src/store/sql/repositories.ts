@@ -9,6 +9,7 @@
 
 import type { Repositories } from '../types.js';
 import { createAgentRepository } from './agents.js';
+import { createAlertRepository } from './alerts.js';
 import { createApprovalRepository } from './approvals.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
@@ -51,6 +52,7 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createStatusSubscriptionRepository,
   createApprovalRepository,
   createTrustListRepository,
+  createAlertRepository,
 ];
 
 /** Every port over `exec`, composed. */

@@ -404,6 +404,32 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE name LIKE 'key.retired:%';
     `,
   },
+  {
+    version: 19,
+    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (first-use alerts)',
+    sql: `
+      CREATE TABLE alerts (
+        id               TEXT PRIMARY KEY,
+        rule             TEXT NOT NULL,
+        severity         TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        subject          TEXT NOT NULL,
+        message          TEXT NOT NULL,
+        details          TEXT NOT NULL,
+        dedupe_key       TEXT NOT NULL UNIQUE,
+        fired_at         TEXT NOT NULL,
+        acknowledged_at  TEXT,
+        acknowledged_by  TEXT
+      ) STRICT;
+      CREATE INDEX alerts_by_fired ON alerts (fired_at, id);
+      CREATE INDEX alerts_open ON alerts (acknowledged_at, rule);
+      CREATE TABLE capability_uses (
+        agent       TEXT NOT NULL,
+        capability  TEXT NOT NULL,
+        first_at    TEXT NOT NULL,
+        PRIMARY KEY (agent, capability)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
