@@ -33,6 +33,8 @@ export const AUDIT_ENTRY_TYPES = [
   'introspection',
   /** An AuthZEN access evaluation (a policy decision for a resource server or gateway). */
   'evaluation',
+  /** An operator acknowledged an alert (`details.operator`, `details.alert`). */
+  'alert',
   /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */
   'refusals',
   /** The last entry of a chain: its instance stopped (`node.close()`), or its liveness lease lapsed (`details.reason: 'lapsed'`, written by the checkpoint job); nothing may follow it. */

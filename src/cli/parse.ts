@@ -7,7 +7,8 @@
 
 import { legateError } from '../errors/index.js';
 import type { Constraints, Money, Weekday } from '../credential/types.js';
-import { parseDuration } from '../lib/duration.js';
+import type { Clock } from '../lib/clock.js';
+import { addDuration, parseDuration, type Duration } from '../lib/duration.js';
 
 const MONEY = /^(\d{1,15}(?:\.\d{1,6})?)\s*([A-Za-z]{3})$/;
 
@@ -110,3 +111,22 @@ export function parseFormat(text: string, flag: string, allowed: readonly string
 
 /** Commander's collector for repeatable flags (`--for a --for b`). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `--since`: an ISO 8601 time, or a duration (`P1D`, `12h`) meaning that long ago. */
+export function parseSince(text: string, clock: Clock): string {
+  let duration: Duration | undefined;
+  try {
+    duration = parseDuration(text);
+  } catch {
+    duration = undefined;
+  }
+  if (duration !== undefined) {
+    const negated = Object.fromEntries(Object.entries(duration).map(([k, v]) => [k, -v])) as unknown as Duration;
+    return addDuration(clock(), negated).toISOString();
+  }
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) {
+    throw legateError('ERR_INVALID_ARGUMENT', '--since must be an ISO 8601 time or a duration (P1D, 12h)', { claim: '--since' });
+  }
+  return new Date(time).toISOString();
+}

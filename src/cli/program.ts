@@ -41,6 +41,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['store', async () => (await import('./commands/store.js')).registerStore],
   ['config', async () => (await import('./commands/config.js')).registerConfig],
   ['key', async () => (await import('./commands/key.js')).registerKey],
+  ['alerts', async () => (await import('./commands/alerts.js')).registerAlerts],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */

@@ -43,7 +43,37 @@ export interface ServeSettings {
   auditCheckpointIntervalMs: number | false;
   /** The least severity of the log lines written (`logLevel`); `silent`: none. */
   logLevel: string;
+  /** The proxies whose `X-Forwarded-For` names the client (`trustedProxies`); none: the connection's address. */
+  trustedProxies: readonly string[];
+  /** How often the alert check job runs (`alertCheckInterval`); `false`: this instance runs none. */
+  alertCheckIntervalMs: number | false;
 }
+
+/** The `alerts.*` settings: thresholds of the alert rules, per organization. */
+export interface AlertPolicy {
+  /** Failed authentications per minute, per agent or per peer, beyond which an alert fires and the peer is throttled. */
+  failedAuthPerMinute: number;
+  /** Denials in a minute above this times the trailing hour's per-minute median spike. */
+  denialSpikeFactor: number;
+  /** Fewest denials in a minute that can spike. */
+  denialSpikeMinimum: number;
+  /** Alert when a credential expires or a key reaches its rotation age within this many seconds; 0: never. */
+  expiryWarningSeconds: number;
+  /** Rotation age keys are held to when `rotation.*` sets none, in seconds; 0: none. */
+  keyAgeSeconds: number;
+  /** Seconds an acknowledged alert is kept. */
+  retentionSeconds: number;
+}
+
+/** The `alerts.*` settings at their defaults. */
+export const DEFAULT_ALERT_POLICY: AlertPolicy = {
+  failedAuthPerMinute: 10,
+  denialSpikeFactor: 3,
+  denialSpikeMinimum: 10,
+  expiryWarningSeconds: 604_800,
+  keyAgeSeconds: 7_776_000,
+  retentionSeconds: 2_592_000,
+};
 
 /**
  * How the node acts as an OAuth authorization server and policy decision
@@ -91,6 +121,7 @@ export interface SharedPolicy {
   renewal: readonly RenewalRule[];
   statusPush: StatusPushSettings;
   oauth: OAuthPolicy;
+  alerts: AlertPolicy;
   verifier: {
     workLimits: WorkLimits;
     maxStatusAgeSeconds: number;
@@ -104,6 +135,7 @@ export interface ExplicitPolicy {
   renewal?: readonly RenewalRule[] | undefined;
   oauth?: Partial<OAuthPolicy> | undefined;
   statusPush?: StatusPushSettings | undefined;
+  alerts?: Partial<AlertPolicy> | undefined;
   verifier?: { workLimits?: Partial<WorkLimits>; maxStatusAgeSeconds?: number; statusAgePolicy?: readonly StatusAgeRule[] } | undefined;
 }
 
@@ -128,6 +160,7 @@ export function serveSettings(config: NodeConfig): ServeSettings {
   const refresh = valueOf(config.node, 'statusRefreshInterval') as number;
   const renewal = valueOf(config.node, 'renewalInterval') as number;
   const checkpoints = valueOf(config.node, 'auditCheckpointInterval') as number;
+  const alertChecks = valueOf(config.node, 'alertCheckInterval') as number;
   return {
     host: valueOf(config.node, 'host') as string,
     port: valueOf(config.node, 'port') as number | undefined,
@@ -136,6 +169,8 @@ export function serveSettings(config: NodeConfig): ServeSettings {
     renewalIntervalMs: renewal === 0 ? false : renewal * 1000,
     auditCheckpointIntervalMs: checkpoints === 0 ? false : checkpoints * 1000,
     logLevel: valueOf(config.node, 'logLevel') as string,
+    trustedProxies: (valueOf(config.node, 'trustedProxies') as readonly string[] | undefined) ?? [],
+    alertCheckIntervalMs: alertChecks === 0 ? false : alertChecks * 1000,
   };
 }
 
@@ -166,6 +201,15 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
       nonceLifetimeSeconds: number('oauth.nonceLifetime'),
       clockSkewSeconds: number('oauth.clockSkew'),
       ...explicit.oauth,
+    },
+    alerts: {
+      failedAuthPerMinute: number('alerts.failedAuthPerMinute'),
+      denialSpikeFactor: number('alerts.denialSpikeFactor'),
+      denialSpikeMinimum: number('alerts.denialSpikeMinimum'),
+      expiryWarningSeconds: number('alerts.expiryWarning'),
+      keyAgeSeconds: number('alerts.keyAge'),
+      retentionSeconds: number('alerts.retention'),
+      ...explicit.alerts,
     },
     verifier: {
       workLimits: {

@@ -8,6 +8,7 @@
  * a secret's value.
  */
 
+import { isIP } from 'node:net';
 import { legateError, type InputError } from '../errors/index.js';
 import { MAX_RENEWAL_RULES, renewalRuleError } from '../lib/renewal.js';
 import { longestMs, parseDuration } from '../lib/duration.js';
@@ -130,6 +131,16 @@ function renewalRules(spec: SettingSpec, raw: unknown): readonly unknown[] {
 const MAX_LIST = 256;
 
 /** One entry of a list: an absolute http(s) URL without a fragment, or a DID. */
+/** An IP address or CIDR range (`10.0.0.0/8`, `2001:db8::/32`). */
+function addressOf(spec: SettingSpec, entry: string, i: number): string {
+  const [address = '', bits, more] = entry.split('/');
+  const family = isIP(address);
+  const max = family === 4 ? 32 : 128;
+  const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+  if (family === 0 || more !== undefined || !prefixOk) throw invalid(spec, `entry ${i} must be an IP address or a CIDR range`);
+  return entry;
+}
+
 function entryOf(spec: SettingSpec, entry: string, i: number): string {
   if (entry.startsWith('did:')) return entry;
   let url: URL;
@@ -163,6 +174,7 @@ function list(spec: SettingSpec, raw: unknown): readonly string[] {
   if (!Array.isArray(value) || value.length > MAX_LIST) throw invalid(spec, `must be a list of at most ${MAX_LIST} entries`);
   return value.map((entry: unknown, i) => {
     if (typeof entry !== 'string' || entry.length === 0 || entry.length > 2048 || /\s/.test(entry)) throw invalid(spec, `entry ${i} must be text of 1 to 2048 characters without spaces`);
+    if (spec.addresses === true) return addressOf(spec, entry, i);
     if (spec.audiences !== true || !entry.startsWith('did:') || !entry.includes('=')) return entryOf(spec, entry, i);
     const at = entry.indexOf('=');
     if (at === 'did:'.length || at === entry.length - 1) throw invalid(spec, `entry ${i} must be a DID, or <DID>=<audience> (a URL or a DID)`);

@@ -71,6 +71,8 @@ export interface SettingSpec {
   readonly origin?: boolean;
   /** A `string` that must be one of these words. */
   readonly choices?: readonly string[];
+  /** A `list` of IP addresses and CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`), not URLs or DIDs. */
+  readonly addresses?: boolean;
   /** A `list` whose DID entries may name, after `=`, one audience they serve (an http(s) URL or a DID): `did:web:rs.example=https://rs.example/api`. */
   readonly audiences?: boolean;
   /** One line for the help and the README. */
@@ -96,6 +98,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'statusRefreshInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_STATUS_REFRESH_INTERVAL', doc: '`serve`: how often the status-list re-signing job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'renewalInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 300, env: 'LEGATE_RENEWAL_INTERVAL', doc: '`serve`: how often the credential renewal job runs (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'auditCheckpointInterval', type: 'duration', unit: 's', min: 0, max: 3600, scope: 'node', default: 10, env: 'LEGATE_AUDIT_CHECKPOINT_INTERVAL', doc: '`serve`: how often the audit checkpoint job looks for a due checkpoint and closes chains of instances gone (one instance of a fleet does the work); 0: this instance never runs it, and its appends sign due checkpoints themselves' },
+  { name: 'trustedProxies', type: 'list', addresses: true, scope: 'node', default: [], env: 'LEGATE_TRUSTED_PROXIES', doc: '`serve`: the load balancers and proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the client; the right-most address there that is not itself one of them is the peer. None: the header is ignored and the connection\'s address is the peer' },
+  { name: 'alertCheckInterval', type: 'duration', unit: 's', min: 0, max: 86_400, scope: 'node', default: 900, env: 'LEGATE_ALERT_CHECK_INTERVAL', doc: '`serve`: how often credentials and keys nearing expiry or rotation age are looked for and old acknowledged alerts swept (one instance of a fleet does the work); 0: this instance never runs it' },
   { name: 'logLevel', type: 'string', choices: LOG_LEVELS, scope: 'node', default: 'info', env: 'LEGATE_LOG_LEVEL', flag: '--log-level <level>', doc: '`serve`: least severity of the JSON log lines written to stderr: `fatal`, `error`, `warn`, `info` (one line per request), `debug`, `trace`, or `silent` (none)' },
   { name: 'sessionLifetime', type: 'duration', unit: 's', min: 1, max: 86_400, scope: 'shared', default: 300, flag: '--session-lifetime <seconds>', doc: 'lifetime of the session tokens this node issues in handshakes (`serve --session-lifetime` overrides it for one run)' },
   { name: 'maxStatusAge', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 300, doc: "oldest a remote status list may be, whatever its issuer's ttl" },
@@ -117,6 +121,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'oauth.dpopMaxAge', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 120, doc: 'oldest DPoP proof (`iat`) accepted, before the clock skew' },
   { name: 'oauth.nonceLifetime', type: 'duration', unit: 's', min: 1, max: 3600, scope: 'shared', default: 300, doc: 'how long a nonce the authorization server hands out (`DPoP-Nonce`) stays usable' },
   { name: 'oauth.clockSkew', type: 'duration', unit: 's', min: 0, max: 600, scope: 'shared', default: 60, doc: 'clock skew allowed on every time claim the OAuth endpoints check (DPoP `iat`, presentations, client assertions)' },
+  { name: 'alerts.failedAuthPerMinute', type: 'integer', min: 1, max: 100_000, scope: 'shared', default: 10, doc: 'failed authentications in a minute, per agent or per peer, beyond which an alert fires; a peer past it is refused (`ERR_PEER_THROTTLED`) until the minute ends' },
+  { name: 'alerts.denialSpikeFactor', type: 'integer', min: 1, max: 1000, scope: 'shared', default: 3, doc: 'denials in a minute above this many times the trailing hour\'s per-minute median fire a denial-spike alert (with at least `alerts.denialSpikeMinimum`)' },
+  { name: 'alerts.denialSpikeMinimum', type: 'integer', min: 1, max: 1_000_000, scope: 'shared', default: 10, doc: 'fewest denials in a minute that can fire a denial-spike alert' },
+  { name: 'alerts.expiryWarning', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 604_800, doc: 'alert when a credential expires, or a key reaches its rotation age, within this span (e.g. `P7D`); 0: no expiry alerts' },
+  { name: 'alerts.keyAge', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 7_776_000, doc: 'the rotation age keys are held to when `rotation.*` sets none (e.g. `P90D`); 0: keys only alert against `rotation.*`' },
+  { name: 'alerts.retention', type: 'duration', unit: 's', min: 3600, max: 31_536_000, scope: 'shared', default: 2_592_000, doc: 'how long an acknowledged alert is kept before the alert check job deletes it' },
   { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
   { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];

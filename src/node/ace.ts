@@ -86,13 +86,21 @@ async function handleTraced(ctx: NodeContext, token: string, span: SpanScope): P
   let payload: Record<string, unknown> = {};
   try {
     payload = decodeCompactJws(token, MAX_ACE_MESSAGE_LENGTH).payload;
+    // A DID throttled for failing to authenticate is refused before anything is verified or read (node/alerts).
+    if (typeof payload.iss === 'string') ctx.services.alerts.admit(payload.iss);
     span.set({ 'legate.message_type': payload.type, 'legate.agent': payload.iss, 'legate.audience': payload.aud });
     const outcome = await handle(ctx, token, payload);
     await auditOutcome(ctx, outcome);
     const denied = outcome.type === 'advertise' && outcome.handling.session === undefined;
+    // Its signature verified but nothing it presented did: a failed authentication of that DID.
+    if (denied && outcome.handling.advertise !== undefined) {
+      ctx.services.alerts.observe({ kind: 'auth_failed', peer: outcome.handling.advertise.iss, agent: outcome.handling.advertise.aud });
+    }
     span.set({ 'legate.decision': denied ? 'deny' : 'allow', [REASON_CODE]: denied ? outcome.handling.rejected[0]?.code : undefined });
     return outcome;
   } catch (error) {
+    // A throttled peer costs nothing more, not even a refusal line.
+    if (isLegateError(error, 'ERR_PEER_THROTTLED')) throw error;
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error.
     const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};

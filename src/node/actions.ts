@@ -22,7 +22,7 @@
  * decision.
  */
 
-import { isErrorCode, legateError } from '../errors/index.js';
+import { isErrorCode, isLegateError, legateError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
@@ -82,11 +82,17 @@ async function handleTraced(ctx: NodeContext, token: string, body: Uint8Array | 
   let payload: Record<string, unknown> = {};
   try {
     payload = decodeCompactJws(token, MAX_ACTION_LENGTH).payload;
+    // A DID throttled for failing to authenticate is refused before anything is verified or read (node/alerts).
+    if (typeof payload.iss === 'string') ctx.services.alerts.admit(payload.iss);
     span.set({ 'legate.agent': payload.iss, 'legate.audience': payload.aud, 'legate.action': payload.action });
     const decision = await decide(ctx, token, payload, body);
     span.set({ 'legate.decision': decision.decision, [REASON_CODE]: decision.reasons[0]?.code });
+    const { action, resource, scope } = decision.action;
+    ctx.services.alerts.observe({ kind: decision.decision, agent: decision.attribution[0] ?? decision.action.iss, peer: decision.action.iss, capability: { action, resource, scope } });
     return decision;
   } catch (error) {
+    // A throttled peer costs nothing more, not even a refusal line.
+    if (isLegateError(error, 'ERR_PEER_THROTTLED')) throw error;
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     // What a fetch found (refused, timed out, garbage) is for the local log only; the peer gets a fixed error (lib/peer-error).
     const detail = isNetworkDerived(error) ? { details: { cause: (error as Error).message.slice(0, 256) } } : {};

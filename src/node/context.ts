@@ -16,7 +16,7 @@
  */
 
 import type { RenewalRule } from '../lib/renewal.js';
-import type { OAuthPolicy } from '../config/node-options.js';
+import type { AlertPolicy, OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { KeyStore } from '../keys/keystore.js';
@@ -26,6 +26,7 @@ import type { HttpClient } from '../lib/http-client.js';
 import type { WorkLimits } from '../lib/work-budget.js';
 import type { StatusAgeRule } from '../status/max-age.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { AlertRecord } from '../store/ports/alerts.js';
 import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
@@ -130,6 +131,10 @@ export interface NodeOptions {
   oauth?: Partial<OAuthPolicy>;
   /** Revocation push; fields given here win over the defaults ({@link DEFAULT_STATUS_PUSH_POLICY}). */
   statusPush?: Partial<StatusPushPolicy>;
+  /** The alert thresholds; fields given here win over the store's shared `alerts.*` settings. */
+  alerts?: Partial<AlertPolicy>;
+  /** Told of every alert this instance stores (the webhook seam); see `NodeDeps.onAlert`. */
+  onAlert?: ((alert: AlertRecord) => unknown) | undefined;
 }
 
 /**

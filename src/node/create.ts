@@ -12,7 +12,7 @@
 
 import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_OAUTH_POLICY, type OAuthPolicy } from '../config/node-options.js';
+import { DEFAULT_ALERT_POLICY, DEFAULT_OAUTH_POLICY, type AlertPolicy, type OAuthPolicy } from '../config/node-options.js';
 import { parseSetting } from '../config/parse-value.js';
 import { settingSpec } from '../config/settings.js';
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -24,7 +24,9 @@ import type { Sealing } from '../keys/master-key.js';
 import type { Clock } from '../lib/clock.js';
 import type { HttpClient } from '../lib/http-client.js';
 import type { OrganizationRecord, Store } from '../store/types.js';
+import type { AlertRecord } from '../store/ports/alerts.js';
 import { createAgentService } from './agents.js';
+import { createAlertService } from './alerts/service.js';
 import { createAuditService } from './audit.js';
 import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
 import { createStatusPushService } from './revocation-push.js';
@@ -61,6 +63,14 @@ export interface NodeDeps {
   oauth?: Partial<OAuthPolicy> | undefined;
   /** Revocation push; default {@link DEFAULT_STATUS_PUSH_POLICY}, field by field. */
   statusPush?: Partial<StatusPushPolicy> | undefined;
+  /** The alert rules' thresholds (`alerts.*`); default {@link DEFAULT_ALERT_POLICY}, field by field. */
+  alerts?: Partial<AlertPolicy> | undefined;
+  /**
+   * Told of every alert this instance stores (plug a webhook notifier in
+   * here). Called without waiting; whatever it does or throws never holds up
+   * or fails a decision. Default: nothing.
+   */
+  onAlert?: ((alert: AlertRecord) => unknown) | undefined;
   /** The node's cache of canonical hashes (Data Integrity proofs); default: one of the node's own. */
   canonicalHashes?: CanonicalHashes;
   /** Releases what the caller opened for this node (store, HTTP client); default: nothing. */
@@ -145,6 +155,8 @@ export function createNode(deps: NodeDeps): NodeContext {
     close: () =>
       (closing ??= (async () => {
         await services.statusPush.close();
+        // Alerts still being written go to the store before it closes.
+        await services.alerts.settled();
         // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
         inlineCheckpoints = true;
         if (auditChain !== undefined) await closeAuditChain(node, auditChain);
@@ -175,6 +187,13 @@ export function createNode(deps: NodeDeps): NodeContext {
       canonicalHashes: node.canonicalHashes,
       // Late-bound: the push service is built just below.
       onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
+    }),
+    alerts: createAlertService({
+      store: node.store,
+      clock: node.clock,
+      policy: { ...DEFAULT_ALERT_POLICY, ...deps.alerts },
+      self: node.organization.did,
+      onAlert: deps.onAlert,
     }),
     statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({

@@ -100,6 +100,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       oauth: policy.oauth,
       // The fleet's statusPush.* settings, with what code passed winning field by field.
       statusPush: { ...policy.statusPush, ...options.statusPush },
+      alerts: policy.alerts,
+      onAlert: options.onAlert,
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
       auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,
       // Idempotent, as the store's close is: closing twice is harmless.

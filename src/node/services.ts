@@ -21,6 +21,7 @@ import type { AgentRecord, StatusListRecord } from '../store/types.js';
 import type { AceOutcome } from './ace.js';
 import type { ActionDecision } from './actions.js';
 import type { CreateAgentOptions } from './agents.js';
+import type { AlertService } from './alerts/service.js';
 import type { AuditService } from './audit.js';
 import type { NodeContext } from './context.js';
 import type { DelegateFromAgentOptions } from './delegate.js';
@@ -123,10 +124,12 @@ export interface NodeServices {
   audit: AuditService;
   /** Revocation push: subscriptions to partners' lists, notices taken and sent. */
   statusPush: StatusPushService;
+  /** The alert rules over this node's decisions, and the throttle of peers that keep failing to authenticate. */
+  alerts: AlertService;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {

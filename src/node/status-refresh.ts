@@ -100,6 +100,19 @@ export async function refreshStatusLists(ctx: NodeContext, options: StatusRefres
     if (!isLegateError(error)) throw error;
     result.failed.push({ id: trustListUrl(ctx), code: error.code });
   }
+  // Each list that could not be re-signed is an alert, once a day while it lasts (node/alerts); never a failed run.
+  for (const { id, code } of result.failed) {
+    await ctx.services.alerts
+      .fire({
+        rule: 'refresh-failed',
+        severity: 'critical',
+        subject: id,
+        message: `${id} could not be re-signed (${code}): verifiers fail closed once it expires`,
+        details: { list: id, code },
+        window: now.toISOString().slice(0, 10),
+      })
+      .catch(() => undefined);
+  }
   return result;
 }
 

@@ -130,6 +130,7 @@ function tokenEndpointStatus(code: ErrorCode): [number, OAuthError] {
     case 'ERR_INVALID_CLIENT':
       return [401, 'invalid_client'];
     case 'ERR_RATE_LIMITED':
+    case 'ERR_PEER_THROTTLED':
       return [429, 'temporarily_unavailable'];
     default:
       if (MALFORMED_REQUEST.has(code)) return [400, 'invalid_request'];

@@ -15,6 +15,7 @@ import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
 import type { NodeContext } from '../node/context.js';
 import { readinessCheck } from '../node/ready.js';
 import { Metrics } from './metrics.js';
+import { createPeerGate } from './peer-gate.js';
 import { INTERNAL_PROBLEM, problem, retryAfterSeconds } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { authzenRoutes } from './routes/authzen.js';
@@ -44,6 +45,12 @@ export interface AppDeps {
   onUnexpectedError?: (error: unknown) => void;
   /** How long `GET /readyz` waits for the store, in ms. Default 2000. */
   readyTimeoutMs?: number;
+  /**
+   * The proxies (IP addresses, CIDR ranges) whose `X-Forwarded-For` names the
+   * client (`trustedProxies`); default none: the connection's address is the
+   * peer (server/peer-gate).
+   */
+  trustedProxies?: readonly string[] | undefined;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -105,6 +112,8 @@ export function createApp(deps: AppDeps): Hono {
   const { log } = deps;
   const report = deps.onUnexpectedError ?? (log === undefined ? toStderr : toLog(log));
   const app = new Hono();
+  const gate = createPeerGate(node.services.alerts, deps.trustedProxies);
+  metrics.watchAlerts(node.services.alerts, () => node.store.countOpenAlerts());
 
   app.use('*', async (c, next) => {
     const start = performance.now();
@@ -148,9 +157,9 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
   app.route('/', documentRoutes(node));
   app.route('/', statusPushRoutes(node, maxBodyBytes));
-  app.route('/', exchangeRoutes(node, metrics, maxBodyBytes));
-  app.route('/', oauthRoutes(node, metrics, maxBodyBytes));
-  app.route('/', authzenRoutes(node, metrics, maxBodyBytes));
+  app.route('/', exchangeRoutes(node, metrics, maxBodyBytes, gate));
+  app.route('/', oauthRoutes(node, metrics, maxBodyBytes, gate));
+  app.route('/', authzenRoutes(node, metrics, maxBodyBytes, gate));
   app.route('/registry', registryRoutes(node, maxBodyBytes));
   app.route('/admin', adminRoutes(node, maxBodyBytes));
   app.route('/console', consoleRoutes({ node, maxBodyBytes }));

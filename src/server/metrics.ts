@@ -11,7 +11,7 @@
  * only, never by the library entry points or one-shot CLI commands.
  */
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 type Labels = Record<string, string>;
 
@@ -39,7 +39,11 @@ export class Metrics {
   readonly tokens: LabelledCounter;
   readonly introspections: LabelledCounter;
   readonly evaluations: LabelledCounter;
+  readonly alertsFired: LabelledCounter;
   readonly #latency: Histogram;
+  /** Reads the open alerts per rule at each scrape (set by {@link Metrics.watchAlerts}). */
+  #openAlerts: (() => Promise<{ rule: string; count: number }[]>) | undefined;
+  #unwatch: (() => void) | undefined;
 
   constructor(options: MetricsOptions = {}) {
     const counter = (name: string, help: string, labelNames: string[]): LabelledCounter => {
@@ -53,6 +57,20 @@ export class Metrics {
     this.tokens = counter('legate_oauth_tokens_total', 'Token exchange requests by outcome (issued, refused) and Legate code.', ['outcome', 'code']);
     this.introspections = counter('legate_oauth_introspections_total', 'Introspection answers by outcome (active, inactive, refused).', ['outcome']);
     this.evaluations = counter('legate_authzen_decisions_total', 'AuthZEN evaluations by decision (allow, deny, approval_required, refused) and first reason code.', ['decision', 'code']);
+    this.alertsFired = counter('legate_alerts_fired_total', 'Alerts this instance stored, by rule.', ['rule']);
+    const openAlerts = () => this.#openAlerts;
+    new Gauge({
+      name: 'legate_alerts_open',
+      help: 'Alerts nobody has acknowledged yet, by rule (read from the store at each scrape).',
+      labelNames: ['rule'],
+      registers: [this.registry],
+      async collect() {
+        const read = openAlerts();
+        if (read === undefined) return;
+        this.reset();
+        for (const { rule, count } of await read()) this.set({ rule }, count);
+      },
+    });
     this.#latency = new Histogram({
       name: 'legate_http_request_duration_seconds',
       help: 'HTTP request latency in seconds, by method, route and status.',
@@ -67,6 +85,17 @@ export class Metrics {
   request(labels: { method: string; route: string; status: string }, seconds: number): void {
     this.requests.inc(labels);
     this.#latency.observe(labels, seconds);
+  }
+
+  /**
+   * Counts the alerts `alerts` stores into `legate_alerts_fired_total`, and
+   * reads `legate_alerts_open` with `openAlerts` at each scrape. A second
+   * call replaces the first.
+   */
+  watchAlerts(alerts: { listen(listener: (alert: { rule: string }) => void): () => void }, openAlerts: () => Promise<{ rule: string; count: number }[]>): void {
+    this.#unwatch?.();
+    this.#unwatch = alerts.listen((alert) => this.alertsFired.inc({ rule: alert.rule }));
+    this.#openAlerts = openAlerts;
   }
 
   /** The exposition text. */

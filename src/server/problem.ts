@@ -38,7 +38,7 @@ export function httpStatus(code: string): number {
 
 /**
  * The `Retry-After` seconds for an error, or undefined when it calls for none.
- * Only `ERR_RATE_LIMITED` does: when its `reason` is the rate limit's period
+ * Only `ERR_RATE_LIMITED` and `ERR_PEER_THROTTLED` do: when its `reason` is the period
  * (a duration such as `PT1M` or `1h`), a client waiting that long is sure to
  * find the window moved on; otherwise {@link DEFAULT_RETRY_AFTER_SECONDS}.
  *
@@ -48,7 +48,7 @@ export function httpStatus(code: string): number {
  * ```
  */
 export function retryAfterSeconds(error: LegateError): number | undefined {
-  if (error.code !== 'ERR_RATE_LIMITED') return undefined;
+  if (error.code !== 'ERR_RATE_LIMITED' && error.code !== 'ERR_PEER_THROTTLED') return undefined;
   if (error.reason === undefined) return DEFAULT_RETRY_AFTER_SECONDS;
   try {
     // Calendar units as their longest length: waiting a little too long is safe, too short is not.

@@ -10,7 +10,9 @@
  * the key-rotation policy (node/key-schedule: rotates keys past the
  * `rotation.*` ages, retires rotated-out keys nothing live needs), and the
  * audit jobs (node/audit-jobs: this instance's liveness lease, and the
- * checkpoint job one instance of a fleet runs). With a `logLevel`, it writes
+ * checkpoint job one instance of a fleet runs), and the alert checks
+ * (node/alerts/checks: credentials and keys near expiry, old acknowledged
+ * alerts swept). With a `logLevel`, it writes
  * the JSON log (server/log) to stderr; a library caller may pass its own `log`.
  */
 
@@ -22,6 +24,7 @@ import { organizationSigner } from '../node/signers.js';
 import { startRenewal } from '../node/renew.js';
 import { startAuditJobs } from '../node/audit-jobs.js';
 import { startKeyRotation } from '../node/key-schedule.js';
+import { startAlertChecks } from '../node/alerts/checks.js';
 import { startStatusRefresh } from '../node/status-refresh.js';
 import { createApp, type AppDeps, type RequestLog } from './app.js';
 import type { LogLevel } from './log.js';
@@ -55,6 +58,8 @@ export interface ServeJobOptions {
   auditCheckpointIntervalMs?: number | false;
   /** Apply the key-rotation policy and retire rotated-out keys every this many ms (default 15 minutes); `false` runs no job. */
   keyRotationIntervalMs?: number | false;
+  /** Look for credentials and keys near expiry, and sweep old acknowledged alerts, every this many ms (default 15 minutes); `false` runs no job. */
+  alertCheckIntervalMs?: number | false;
 }
 
 /**
@@ -82,6 +87,7 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
       const renewal = options.renewalIntervalMs === false ? undefined : startRenewal(options.node, { intervalMs: options.renewalIntervalMs });
       const auditJobs = startAuditJobs(options.node, { checkpointIntervalMs: options.auditCheckpointIntervalMs });
       const rotation = options.keyRotationIntervalMs === false ? undefined : startKeyRotation(options.node, { intervalMs: options.keyRotationIntervalMs });
+      const alertChecks = options.alertCheckIntervalMs === false ? undefined : startAlertChecks(options.node, { intervalMs: options.alertCheckIntervalMs });
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         port: info.port,
@@ -91,7 +97,8 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             // Idle keep-alive connections would hold close() open.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
           })
-            .then(() => Promise.all([refresh?.stop(), renewal?.stop(), rotation?.stop()]))
+            .then(() => Promise.all([refresh?.stop(), renewal?.stop(), rotation?.stop(), alertChecks?.stop()]))
+            .then(() => options.node.services.alerts.settled())
             // Before the node closes: its chain-close then signs a due checkpoint itself.
             .then(() => auditJobs.stop())
             .then(() => options.node.close())

@@ -49,6 +49,7 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_CONSTRAINT_TIME: VerificationError,
   ERR_BUDGET_EXCEEDED: VerificationError,
   ERR_RATE_LIMITED: LegateError,
+  ERR_PEER_THROTTLED: LegateError,
   ERR_APPROVAL_REQUIRED: VerificationError,
   ERR_APPROVAL_MISMATCH: VerificationError,
   ERR_NOT_AUTHORIZED: VerificationError,

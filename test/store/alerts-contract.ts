@@ -10,7 +10,8 @@
 
 import { describe, expect, it } from 'vitest';
 
-import type { AlertRecord, Store } from '../../src/store/types.js';
+import type { AlertRecord } from '../../src/store/ports/alerts.js';
+import type { Store } from '../../src/store/types.js';
 
 const ALICE = 'did:web:acme.example:agents:alice';
 const MALLORY = 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH';

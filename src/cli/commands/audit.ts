@@ -18,12 +18,10 @@ import { auditTrail, exportAuditLines } from '../../audit/read.js';
 import type { HashedAuditEntry } from '../../audit/types.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { legateError } from '../../errors/index.js';
-import type { Clock } from '../../lib/clock.js';
-import { addDuration, parseDuration, type Duration } from '../../lib/duration.js';
 import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, print, printJson, println } from '../io.js';
-import { collect } from '../parse.js';
+import { collect, parseSince } from '../parse.js';
 import { exportBundleCommand, verifyBundleCommand } from './audit-bundle.js';
 import { printIntegrityFailure } from './store.js';
 
@@ -33,25 +31,6 @@ const CHUNK = 64 * 1024;
 function parseSeq(text: string, option: string): number {
   if (!/^[1-9]\d{0,14}$/.test(text)) throw legateError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
   return Number(text);
-}
-
-/** `--since`: an ISO 8601 time, or a duration (`P1D`, `12h`) meaning that long ago. */
-function parseSince(text: string, clock: Clock): string {
-  let duration: Duration | undefined;
-  try {
-    duration = parseDuration(text);
-  } catch {
-    duration = undefined;
-  }
-  if (duration !== undefined) {
-    const negated = Object.fromEntries(Object.entries(duration).map(([k, v]) => [k, -v])) as unknown as Duration;
-    return addDuration(clock(), negated).toISOString();
-  }
-  const time = Date.parse(text);
-  if (Number.isNaN(time)) {
-    throw legateError('ERR_INVALID_ARGUMENT', '--since must be an ISO 8601 time or a duration (P1D, 12h)', { claim: '--since' });
-  }
-  return new Date(time).toISOString();
 }
 
 /** "mailto:carol@… -> alice -> helper": from the owner to the one who acted (the entry lists the actor first). */

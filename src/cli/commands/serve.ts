@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
     .option(...flagOf('logLevel'));
   action(serve, async (globals) => {
     // The flags were read with the environment and the file into globals.settings (cli/command).
-    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, logLevel } = serveSettings(globals.settings);
+    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, alertCheckIntervalMs, trustedProxies, logLevel } = serveSettings(globals.settings);
     // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
     const node = await openNode({ ...nodeOptions(globals), requireKeys: true });
     // A damaged database must not serve: SQLite's quick check first (node/integrity).
@@ -45,8 +45,8 @@ export function registerServe(program: Command): void {
     });
     const { port, warnings } = planListenPort(node.organization.domain, requested);
     for (const warning of warnings) note(`legate: warning: ${warning}`);
-    const jobs = { statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs };
-    const server = await startServer({ node, host, port, ...jobs, logLevel: logLevel as LogLevel }).catch(async (error: unknown) => {
+    const jobs = { statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, alertCheckIntervalMs };
+    const server = await startServer({ node, host, port, ...jobs, trustedProxies, logLevel: logLevel as LogLevel }).catch(async (error: unknown) => {
       await node.close();
       throw error;
     });

@@ -16,6 +16,7 @@ import { parseJson } from '../../lib/json.js';
 import type { NodeContext } from '../../node/context.js';
 import type { EndpointResponse } from '../../node/oauth/types.js';
 import type { Metrics } from '../metrics.js';
+import { refusedCredentials, type PeerGate } from '../peer-gate.js';
 
 /** The JSON body, or undefined when it is not JSON (the endpoint authenticates the caller first, then says 400). */
 async function jsonOrUndefined(c: Context, maxLength: number): Promise<unknown> {
@@ -56,12 +57,14 @@ function countEvaluations(metrics: Metrics, response: EndpointResponse): void {
   }
 }
 
-export function authzenRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number): Hono {
+export function authzenRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number, gate: PeerGate): Hono {
   const app = new Hono();
   const { oauth } = node.services;
 
   app.post('/oauth/introspect', async (c) => {
+    const peer = gate.admit(c);
     const response = await oauth.introspect({ form: await formOf(c) });
+    if (refusedCredentials(response)) gate.failed(peer);
     const body = response.body;
     const outcome = response.status !== 200 || !isRecord(body) ? 'refused' : body.active === true ? 'active' : 'inactive';
     metrics.introspections.inc({ outcome });
@@ -69,13 +72,17 @@ export function authzenRoutes(node: NodeContext, metrics: Metrics, maxBodyLength
   });
 
   app.post('/access/v1/evaluation', async (c) => {
+    const peer = gate.admit(c);
     const response = await oauth.evaluate({ authorization: c.req.header('authorization'), body: await jsonOrUndefined(c, maxBodyLength) });
+    if (refusedCredentials(response)) gate.failed(peer);
     countEvaluations(metrics, response);
     return send(c, response);
   });
 
   app.post('/access/v1/evaluations', async (c) => {
+    const peer = gate.admit(c);
     const response = await oauth.evaluateMany({ authorization: c.req.header('authorization'), body: await jsonOrUndefined(c, maxBodyLength) });
+    if (refusedCredentials(response)) gate.failed(peer);
     countEvaluations(metrics, response);
     return send(c, response);
   });

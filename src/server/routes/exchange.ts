@@ -13,14 +13,30 @@ import { MAX_ACE_MESSAGE_LENGTH } from '../../node/ace.js';
 import { MAX_ACTION_LENGTH } from '../../node/actions.js';
 import type { NodeContext } from '../../node/context.js';
 import type { Metrics } from '../metrics.js';
+import type { PeerGate } from '../peer-gate.js';
+import { httpStatus } from '../problem.js';
 import { jsonBody, stringField } from '../request.js';
 
-export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number): Hono {
+/** A refusal of the sender's message or credentials (4xx), not a throttle, a rate limit or a failure of this node. */
+export function failedAuthentication(error: unknown): boolean {
+  if (!(error instanceof LegateError) || error.code === 'ERR_PEER_THROTTLED' || error.code === 'ERR_RATE_LIMITED') return false;
+  const status = httpStatus(error.code);
+  return status >= 400 && status < 500;
+}
+
+export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number, gate: PeerGate): Hono {
   const app = new Hono();
+  // A body that cannot be read counts against its sender as any other refusal does.
+  const counted = <T>(peer: string, read: () => Promise<T>): Promise<T> =>
+    read().catch((error: unknown) => {
+      if (failedAuthentication(error)) gate.failed(peer);
+      throw error;
+    });
 
   app.post('/ace', async (c) => {
-    const body = await jsonBody(c, maxBodyLength);
-    const message = stringField(body, 'message');
+    // Before the body is read: a throttled peer costs nothing more.
+    const peer = gate.admit(c);
+    const message = await counted(peer, async () => stringField(await jsonBody(c, maxBodyLength), 'message'));
     try {
       const outcome = await node.services.exchange.handleAce(message.slice(0, MAX_ACE_MESSAGE_LENGTH + 1));
       metrics.handshakes.inc({ type: outcome.type, outcome: 'accepted' });
@@ -33,19 +49,21 @@ export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLengt
       return c.json({ ok: true, verdict: outcome.handling.verdict });
     } catch (error) {
       if (error instanceof LegateError) metrics.handshakes.inc({ type: 'message', outcome: 'refused', code: error.code });
+      if (failedAuthentication(error)) gate.failed(peer);
       throw error;
     }
   });
 
   app.post('/actions', async (c) => {
-    const body = await jsonBody(c, maxBodyLength);
-    const action = stringField(body, 'action');
+    const peer = gate.admit(c);
+    const action = await counted(peer, async () => stringField(await jsonBody(c, maxBodyLength), 'action'));
     try {
       const decision = await node.services.exchange.handleAction(action.slice(0, MAX_ACTION_LENGTH + 1));
       metrics.decisions.inc({ decision: decision.decision, code: decision.reasons[0]?.code ?? '' });
       return c.json(decision);
     } catch (error) {
       if (error instanceof LegateError) metrics.decisions.inc({ decision: 'refused', code: error.code });
+      if (failedAuthentication(error)) gate.failed(peer);
       throw error;
     }
   });

@@ -17,6 +17,7 @@ import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import type { EndpointResponse } from '../../node/oauth/types.js';
 import type { Metrics } from '../metrics.js';
+import { refusedCredentials, type PeerGate } from '../peer-gate.js';
 
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -41,7 +42,7 @@ async function formOf(c: Context, maxBodyLength: number): Promise<{ form: URLSea
   return { form: new URLSearchParams(text) };
 }
 
-export function oauthRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number): Hono {
+export function oauthRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: number, gate: PeerGate): Hono {
   const app = new Hono();
   const published = { 'cache-control': `public, max-age=${PUBLISHED_MAX_AGE}` };
 
@@ -50,8 +51,10 @@ export function oauthRoutes(node: NodeContext, metrics: Metrics, maxBodyLength: 
   app.get('/oauth/jwks', async (c) => c.json(await node.services.oauth.jwks(), 200, { ...published, 'content-type': 'application/jwk-set+json' }));
 
   app.post('/oauth/token', async (c) => {
+    const peer = gate.admit(c);
     const { form, refused } = await formOf(c, maxBodyLength);
     const response = await node.services.oauth.token({ form, dpop: c.req.header('dpop'), ...(refused === undefined ? {} : { refused }) });
+    if (refusedCredentials(response)) gate.failed(peer);
     const legateCode = (response.body as { code?: unknown }).code;
     const code = response.status === 200 || typeof legateCode !== 'string' ? '' : legateCode;
     metrics.tokens.inc({ outcome: response.status === 200 ? 'issued' : 'refused', code });

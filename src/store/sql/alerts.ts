@@ -63,8 +63,14 @@ export function createAlertRepository(exec: SqlExecutor): AlertRepository {
     async listAlerts(query) {
       const where: string[] = [];
       const params: SqlValue[] = [];
-      if (query.rule !== undefined) (where.push('rule = ?'), params.push(query.rule));
-      if (query.since !== undefined) (where.push('fired_at >= ?'), params.push(query.since));
+      if (query.rule !== undefined) {
+        where.push('rule = ?');
+        params.push(query.rule);
+      }
+      if (query.since !== undefined) {
+        where.push('fired_at >= ?');
+        params.push(query.since);
+      }
       if (query.open === true) where.push('acknowledged_at IS NULL');
       const rows = await exec.all<AlertRow>(
         `SELECT ${COLUMNS} FROM alerts ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY fired_at DESC, id DESC LIMIT ?`,
