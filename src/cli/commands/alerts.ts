@@ -57,7 +57,8 @@ export function registerAlerts(program: Command): void {
       return EXIT.ok;
     });
   action(list(alerts), (globals, flags: ListFlags) => run(globals, flags));
-  action(list(alerts.command('list').description('list alerts, newest first')), (globals, flags: ListFlags) => run(globals, flags));
+  // Commander gives the parent's options to `alerts` even when they follow `list`, so both sets are read.
+  action(list(alerts.command('list').description('list alerts, newest first')), (globals, flags: ListFlags) => run(globals, { ...alerts.opts<ListFlags>(), ...flags }));
   action(
     alerts
       .command('ack <id>')
