@@ -51,7 +51,7 @@ describe('precedence', () => {
     const withFlag = loadNodeConfig({ env, flags: { timeout: '3s' } });
     expect(withFlag.node.timeout).toEqual({ value: 3000, source: 'flag' });
     expect(instanceOptions(withFlag)).toMatchObject({ dataDir: data, timeoutMs: 3000, allowHttpLoopback: false });
-    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000, logLevel: 'info' });
+    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000, logLevel: 'info', alertCheckIntervalMs: 900_000, trustedProxies: [] });
   });
 
   it('finds the data directory by flag, then LEGATE_DATA, then ./.legate, and reads the file there', () => {

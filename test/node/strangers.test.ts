@@ -91,8 +91,9 @@ describe('what strangers leave in the database', () => {
     }
     const after = rowCounts();
     const grown = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)] as const).filter(([, n]) => n !== 0));
-    // The audit log grew by the per-minute cap, and replay claims by two per advertise (its id, its nonce): nothing else.
-    expect(grown).toEqual({ audit_entries: REFUSALS_PER_MINUTE, one_time_keys: 2 * STRANGERS });
+    // The audit log grew by the per-minute cap, replay claims by two per advertise (its id, its nonce), and one
+    // failed-authentication alert for the agent they were addressed to (alerts are kept once per window): nothing else.
+    expect(grown).toEqual({ audit_entries: REFUSALS_PER_MINUTE, one_time_keys: 2 * STRANGERS, alerts: 1 });
 
     // Once the minute is over, one line sums up the rest.
     now += 60_000;
@@ -111,7 +112,7 @@ describe('what strangers leave in the database', () => {
     // (and the warm-up advertise's two)
     expect(swept.oneTimeKeys).toBe(2 * (STRANGERS + 1));
     const end = rowCounts();
-    expect({ ...end, audit_entries: 0, one_time_keys: 0 }).toEqual({ ...before, audit_entries: 0, one_time_keys: 0 });
+    expect({ ...end, audit_entries: 0, one_time_keys: 0, alerts: 0 }).toEqual({ ...before, audit_entries: 0, one_time_keys: 0, alerts: 0 });
     expect(end.one_time_keys).toBe(0);
     expect(end.audit_entries! - before.audit_entries!).toBe(REFUSALS_PER_MINUTE + 1);
   }, 300_000);
@@ -120,12 +121,14 @@ describe('what strangers leave in the database', () => {
     now = Date.UTC(2026, 2, 3, 10, 0, 0);
     const mallory = generateEphemeralSigner();
     const before = rowCounts().audit_entries!;
-    for (let i = 0; i < 12; i++) await handleAceMessage(ctx, await strangerAdvertise(mallory)).catch(() => undefined);
+    for (let i = 0; i < 11; i++) await handleAceMessage(ctx, await strangerAdvertise(mallory)).catch(() => undefined);
+    // Eleven failed authentications in the minute: the twelfth is throttled before anything is verified or written.
+    await expect(handleAceMessage(ctx, await strangerAdvertise(mallory))).rejects.toMatchObject({ code: 'ERR_PEER_THROTTLED' });
     expect(rowCounts().audit_entries! - before).toBe(REFUSALS_PER_PEER_PER_MINUTE);
     now += 60_000;
     await flushRefusals(ctx);
     const summary = JSON.parse((await ctx.store.listAuditChains())[0]!.entry) as { type: string; details: { count: number; peers: string[] } };
-    expect(summary).toMatchObject({ type: 'refusals', details: { count: 12 - REFUSALS_PER_PEER_PER_MINUTE, peers: [mallory.did] } });
+    expect(summary).toMatchObject({ type: 'refusals', details: { count: 11 - REFUSALS_PER_PEER_PER_MINUTE, peers: [mallory.did] } });
     // A new minute: mallory is heard again.
     await handleAceMessage(ctx, await strangerAdvertise(mallory)).catch(() => undefined);
     expect(rowCounts().audit_entries! - before).toBe(REFUSALS_PER_PEER_PER_MINUTE + 2);

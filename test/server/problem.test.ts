@@ -78,6 +78,7 @@ const EXPECTED: Record<string, number> = {
   ERR_LAST_KEY: 409,
   ERR_KEY_ROTATION_UNSUPPORTED: 400,
   ERR_SUBSCRIPTION_LIMIT: 429,
+  ERR_PEER_THROTTLED: 429,
 };
 
 describe('the HTTP status table', () => {

@@ -278,8 +278,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
-    version: 10,
-    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (SQLite version 19)',
+    version: 7,
+    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (SQLite version 16)',
     sql: `
       CREATE TABLE alerts (
         id               text COLLATE "C" PRIMARY KEY,

@@ -405,7 +405,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 19,
+    version: 16,
     description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (first-use alerts)',
     sql: `
       CREATE TABLE alerts (
