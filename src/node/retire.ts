@@ -35,6 +35,8 @@ export interface RetireOptions {
   reassignTo?: string | undefined;
   /** The owner the reassigned credentials name; default each credential's own (the retiring agent's owner). */
   owner?: string | undefined;
+  /** Added to the retirement's audit entry (who asked: the console records `operator`, and a `reason`). */
+  details?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface RetireResult {
@@ -119,7 +121,7 @@ export async function retireAgent(ctx: NodeContext, name: string, options: Retir
     const revoked: string[] = [];
     for (const id of targets) {
       if ((await store.getStatusAllocations(id)).length === 0 || (await credentialStatus(tx, id)).revoked) continue;
-      await changeStatus(tx, id, 'revoke');
+      await changeStatus(tx, id, 'revoke', { details: options.details });
       revoked.push(id);
     }
     // Only now: revoking a delegate re-signs the agent's own lists with its key.
@@ -132,7 +134,9 @@ export async function retireAgent(ctx: NodeContext, name: string, options: Retir
       agent: agent.did,
       owner: agent.owner,
       credentials: revoked.slice(0, 32),
-      ...(replacement === undefined ? {} : { details: { reassignedTo: replacement.did, reassigned: reassigned.slice(0, 32) } }),
+      ...(replacement === undefined && options.details === undefined
+        ? {}
+        : { details: { ...options.details, ...(replacement === undefined ? {} : { reassignedTo: replacement.did, reassigned: reassigned.slice(0, 32) }) } }),
     });
     return { agent: { ...agent, status: 'retired' as const }, revoked, reassigned };
   });

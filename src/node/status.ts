@@ -102,10 +102,17 @@ export interface StatusChangeResult {
 /**
  * Revokes (permanently), suspends or reinstates a credential this node issued,
  * and republishes the list.
+ * `options.details` are added to its audit entry (who asked: the console
+ * records `operator`, and a `reason`).
  * @throws LegateError `ERR_NOT_FOUND` for a credential with no status entry here;
  * `ERR_CONFLICT` when reinstating a revoked credential.
  */
-export async function changeStatus(ctx: NodeContext, credentialId: string, change: StatusChange): Promise<StatusChangeResult> {
+export async function changeStatus(
+  ctx: NodeContext,
+  credentialId: string,
+  change: StatusChange,
+  options: { details?: Readonly<Record<string, unknown>> | undefined } = {},
+): Promise<StatusChangeResult> {
   if (!['revoke', 'suspend', 'reinstate'].includes(change)) {
     throw legateError('ERR_INVALID_ARGUMENT', 'change must be revoke, suspend or reinstate', { claim: 'change' });
   }
@@ -133,7 +140,7 @@ export async function changeStatus(ctx: NodeContext, credentialId: string, chang
       action: change,
       resource: credentialId,
       credentials: [credentialId],
-      details: { list: list.id, index: target.index, purpose: target.purpose, version: updated.version },
+      details: { ...options.details, list: list.id, index: target.index, purpose: target.purpose, version: updated.version },
     });
     return { credentialId, change, listId: list.id, index: target.index, purpose: target.purpose, version: updated.version };
   });
