@@ -42,6 +42,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['config', async () => (await import('./commands/config.js')).registerConfig],
   ['key', async () => (await import('./commands/key.js')).registerKey],
   ['alerts', async () => (await import('./commands/alerts.js')).registerAlerts],
+  ['operator', async () => (await import('./commands/operator.js')).registerOperator],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */

@@ -127,6 +127,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'alerts.expiryWarning', type: 'duration', unit: 's', min: 0, max: 31_536_000, scope: 'shared', default: 604_800, doc: 'alert when a credential expires, or a key reaches its rotation age, within this span (e.g. `P7D`); 0: no expiry alerts' },
   { name: 'alerts.keyAge', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 7_776_000, doc: 'the rotation age keys are held to when `rotation.*` sets none (e.g. `P90D`); 0: keys only alert against `rotation.*`' },
   { name: 'alerts.retention', type: 'duration', unit: 's', min: 3600, max: 31_536_000, scope: 'shared', default: 2_592_000, doc: 'how long an acknowledged alert is kept before the alert check job deletes it' },
+  { name: 'console.sessionLifetime', type: 'duration', unit: 's', min: 300, max: 86_400, scope: 'shared', default: 28_800, doc: 'longest a console session lasts from sign-in, however active (e.g. `PT8H`)' },
+  { name: 'console.idleTimeout', type: 'duration', unit: 's', min: 60, max: 86_400, scope: 'shared', default: 1800, doc: 'a console session unused this long ends' },
+  { name: 'console.maxFailedSignIns', type: 'integer', min: 1, max: 100, scope: 'shared', default: 5, doc: 'failed console sign-ins in a row after which the account is locked for `console.lockout` (counted across a fleet)' },
+  { name: 'console.lockout', type: 'duration', unit: 's', min: 60, max: 86_400, scope: 'shared', default: 900, doc: 'how long a console account stays locked after `console.maxFailedSignIns` failures' },
   { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
   { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];

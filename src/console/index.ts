@@ -14,21 +14,20 @@ import { Hono } from 'hono';
 import { directChanges, type ChangeHandler } from '../node/console-changes.js';
 import type { NodeContext } from '../node/context.js';
 import { assetRoutes } from './assets.js';
-import { pageRoutes, type ConsoleGuard } from './pages/routes.js';
+import { consoleGuard, type ConsoleGuard } from './auth/guard.js';
+import { authRoutes } from './auth/routes.js';
+import { pageRoutes } from './pages/routes.js';
 import { consoleHeaders } from './security.js';
 import type { ConsoleEnv } from './types.js';
 
 export type { ConsoleEnv, ConsoleOperator } from './types.js';
-export type { ConsoleGuard } from './pages/routes.js';
+export type { ConsoleGuard } from './auth/guard.js';
 
 export interface ConsoleDeps {
   node: NodeContext;
   /** Largest form or JSON body accepted, in bytes. */
   maxBodyBytes: number;
-  /**
-   * The session guard (console/auth): without one the pages are not
-   * mounted at all, so nothing is ever served unguarded.
-   */
+  /** The session guard; default the node's own (console/auth/guard): operators signed in with a session in the store. */
   guard?: ConsoleGuard | undefined;
   /** Makes an operator's change; default {@link directChanges} (at once, audited with the operator's name). */
   changes?: ChangeHandler | undefined;
@@ -39,6 +38,8 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   app.use('*', consoleHeaders());
   app.route('/', assetRoutes());
-  if (deps.guard !== undefined) app.route('/', pageRoutes({ node: deps.node, guard: deps.guard, changes: deps.changes ?? directChanges(deps.node) }));
+  const guard = deps.guard ?? consoleGuard(deps.node);
+  app.route('/', authRoutes(deps.node, guard));
+  app.route('/', pageRoutes({ node: deps.node, guard, changes: deps.changes ?? directChanges(deps.node) }));
   return app;
 }

@@ -77,6 +77,23 @@ export class KeyStore {
     return new KeyStore(store, () => this.#masterKey, { clock: this.#clock });
   }
 
+  /**
+   * Seals a small secret that is not a signing key (an operator's TOTP
+   * secret) with the master key, bound to `aad` (e.g. `totp:<name>`), so a
+   * sealed value copied to another row does not open.
+   */
+  sealSecret(plaintext: Uint8Array, aad: string): Uint8Array {
+    return this.#masterKey.seal(plaintext, aad);
+  }
+
+  /**
+   * Opens what {@link sealSecret} sealed for the same `aad`.
+   * @throws StoreError `ERR_KEY_UNAVAILABLE` when it was altered or sealed for another `aad` or master key.
+   */
+  openSecret(sealed: Uint8Array, aad: string): Uint8Array {
+    return this.#masterKey.open(sealed, aad);
+  }
+
   /** Generates and stores a new key. */
   async generate(identify: KeyIdentifier): Promise<KeyInfo> {
     const { secretKey, publicKey } = generateEd25519();

@@ -27,6 +27,7 @@ import type { OrganizationRecord, Store } from '../store/types.js';
 import type { AlertRecord } from '../store/ports/alerts.js';
 import { createAgentService } from './agents.js';
 import { createAlertService } from './alerts/service.js';
+import { Limiter } from '../lib/limiter.js';
 import { createAuditService } from './audit.js';
 import { DEFAULT_STATUS_PUSH_POLICY, transactionView, type NodeContext, type StatusPushPolicy, type VerifierPolicy } from './context.js';
 import { createStatusPushService } from './revocation-push.js';
@@ -188,6 +189,8 @@ export function createNode(deps: NodeDeps): NodeContext {
       // Late-bound: the push service is built just below.
       onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
     }),
+    // Two hashes at a time (64 MiB of scrypt memory), eight more waiting: a flood of sign-ins is refused, not queued without end.
+    passwords: new Limiter({ concurrency: 2, queue: 8 }),
     alerts: createAlertService({
       store: node.store,
       clock: node.clock,

@@ -22,6 +22,7 @@ import type { AceOutcome } from './ace.js';
 import type { ActionDecision } from './actions.js';
 import type { CreateAgentOptions } from './agents.js';
 import type { AlertService } from './alerts/service.js';
+import type { Limiter } from '../lib/limiter.js';
 import type { AuditService } from './audit.js';
 import type { NodeContext } from './context.js';
 import type { DelegateFromAgentOptions } from './delegate.js';
@@ -126,10 +127,12 @@ export interface NodeServices {
   statusPush: StatusPushService;
   /** The alert rules over this node's decisions, and the throttle of peers that keep failing to authenticate. */
   alerts: AlertService;
+  /** Bounds the scrypt work of console sign-ins and password changes running at once (node/operators). */
+  passwords: Limiter;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {

@@ -20,14 +20,16 @@ export async function organizationSigner(ctx: NodeContext): Promise<Signer> {
 }
 
 /**
- * A Signer for any DID this node holds keys for: the organization or one of its agents.
+ * A Signer for any DID this node holds keys for: the organization, one of its agents, or an operator's did:key.
  * @throws StoreError `ERR_KEY_UNAVAILABLE` for a DID this node does not control.
  */
 export async function signerFor(ctx: NodeContext, did: string): Promise<Signer> {
   if (did === ctx.organization.did) return organizationSigner(ctx);
   const agent = await ctx.store.getAgentByDid(did);
-  if (agent === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `this node holds no key for ${did}`, { claim: 'issuer' });
-  return agentSigner(ctx, agent);
+  if (agent !== undefined) return agentSigner(ctx, agent);
+  // Another DID whose key the node holds: a console operator's own did:key (node/operators).
+  if (did.startsWith('did:key:') && (await ctx.keys.list(did)).length > 0) return ctx.keys.newestSigner(did);
+  throw legateError('ERR_KEY_UNAVAILABLE', `this node holds no key for ${did}`, { claim: 'issuer' });
 }
 
 /**

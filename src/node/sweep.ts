@@ -61,6 +61,8 @@ export async function sweepNode(ctx: NodeContext): Promise<SweepResult> {
   const result = await ctx.store.sweep(now);
   // Stored AuthZEN answers (node/oauth/evaluate) are swept here, outside SweepResult, whose shape callers print.
   await ctx.store.sweepAnswers(now);
+  // So are console sessions past their absolute end (idle ones end at their next use, or here once past it).
+  await ctx.store.sweepOperatorSessions(now);
   await flushRefusals(ctx);
   return result;
 }

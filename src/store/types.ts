@@ -27,6 +27,7 @@ import type { StatusListRepository } from './ports/status-lists.js';
 import type { StatusSubscriptionRepository } from './ports/status-subscriptions.js';
 import type { TrustListRepository } from './ports/trust-list.js';
 import type { AlertRepository } from './ports/alerts.js';
+import type { OperatorRepository } from './ports/operators.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -323,7 +324,8 @@ export interface Repositories
     StatusSubscriptionRepository,
     ApprovalRepository,
     TrustListRepository,
-    AlertRepository {}
+    AlertRepository,
+    OperatorRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

@@ -97,6 +97,7 @@ describe('admin request bodies', () => {
       '/admin/keys/rotate': ['/admin/keys/rotate', { agnet: 'alice' }, { agent: 7 }, 'ERR_SCHEMA', '/agent must be string'],
       '/admin/keys/revoke': ['/admin/keys/revoke', { kid: 'did:web:acme.example#key-1', compromisedSince: '2026-03-01T00:00:00Z', force: true }, { kid: 1, compromisedSince: '2026-03-01T00:00:00Z' }, 'ERR_SCHEMA', '/kid must be string'],
       '/admin/keys/retire': ['/admin/keys/retire', { all: true }, [], 'ERR_MALFORMED', 'must be a JSON object'],
+      '/admin/operators': ['/admin/operators', { name: 'erin', role: 'viewer', password: 'long-enough-password', email: 'e' }, { name: 'erin', role: 'viewer', password: 12 }, 'ERR_SCHEMA', '/password must be string'],
     };
     const declared = app.routes.filter((r) => r.method === 'POST' && r.path.startsWith('/admin/')).map((r) => r.path);
     expect(new Set(declared)).toEqual(new Set(Object.keys(table)));

@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors/index.js';
 import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, StatusListRecord, Store } from '../../src/store/types.js';
 import { alertsContract } from './alerts-contract.js';
+import { operatorsContract } from './operators-contract.js';
 import { auditContract } from './audit-contract.js';
 
 // --- fixtures: fixed personas ------------------------------------------------
@@ -592,6 +593,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
 
     auditContract(() => store);
     alertsContract(() => store);
+    operatorsContract(() => store);
 
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);

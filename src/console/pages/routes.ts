@@ -7,10 +7,10 @@
  * which go through the `changes` port after a confirmation page.
  */
 
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import type { ConsoleGuard } from '../auth/guard.js';
 import type { ChangeHandler } from '../../node/console-changes.js';
 import type { NodeContext } from '../../node/context.js';
-import type { OperatorRole } from '../../node/operators/roles.js';
 import type { ConsoleEnv } from '../types.js';
 import { actionPost } from './actions.js';
 import { agentPage } from './agent.js';
@@ -20,8 +20,6 @@ import { chartsPage } from './charts.js';
 import { decisionsJson, decisionsPage } from './decisions.js';
 import { federationPage } from './federation.js';
 
-/** Lets a request through only for a signed-in operator of at least `minRole`, setting `operator` and `csrfToken` (and checking the CSRF token of changes). */
-export type ConsoleGuard = (minRole: OperatorRole) => MiddlewareHandler<ConsoleEnv>;
 
 export interface PageDeps {
   node: NodeContext;

@@ -7,8 +7,11 @@
  * retires) and manages operators.
  */
 
-export const OPERATOR_ROLES = ['viewer', 'approver', 'admin'] as const;
-export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+import type { OperatorRole } from '../../store/ports/operators.js';
+
+export type { OperatorRole };
+
+export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'approver', 'admin'];
 
 /** True when `role` is at least `required`. */
 export const roleAtLeast = (role: OperatorRole, required: OperatorRole): boolean => OPERATOR_ROLES.indexOf(role) >= OPERATOR_ROLES.indexOf(required);

@@ -5,7 +5,7 @@
  * token: register and retire agents, issue and delegate capability
  * credentials, revoke, suspend and reinstate them, list them (the
  * inventory, `admin-credentials.ts`), run the renewal job, rotate, revoke
- * and list keys. Thin over `legate/node`.
+ * and list keys, add and list console operators. Thin over `legate/node`.
  * Every body is checked against its JSON Schema in `schemas/` (`admin-*`)
  * by hono's validator (`../validate.ts`), and the schema refuses unknown
  * properties: a misspelt `constrains` is an `ERR_SCHEMA` 400, never a
@@ -18,6 +18,7 @@ import { legateError } from '../../errors/index.js';
 import type { NodeContext } from '../../node/context.js';
 import type { DelegateFromAgentOptions } from '../../node/delegate.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
+import type { AddOperatorOptions } from '../../node/operators/add.js';
 import { renewCredentials } from '../../node/renew.js';
 import type { RetireOptions } from '../../node/retire.js';
 import type { StatusChange } from '../../node/status.js';
@@ -73,6 +74,13 @@ export function adminRoutes(node: NodeContext, maxBodyLength: number): Hono {
     const result = await node.services.statusLists.change(c.req.param('id'), c.req.param('change') as StatusChange);
     return c.json(result);
   });
+
+  // Bootstrapping the console: the admin token adds the first operators (node/operators); operators then sign in.
+  app.post('/operators', readJson(maxBodyLength), schemaBody<Omit<AddOperatorOptions, 'actor'>>('admin-operator-request.json'), async (c) => {
+    const { addOperator } = await import('../../node/operators/add.js');
+    return c.json(await addOperator(node, { ...c.req.valid('json'), actor: 'admin-token' }), 201);
+  });
+  app.get('/operators', async (c) => c.json({ operators: await (await import('../../node/operators/change.js')).listOperators(node) }));
 
   credentialInventoryRoutes(app, node);
   // The key lifecycle (node/key-*): loaded on first use, as the CLI's `legate key` is.

@@ -24,3 +24,4 @@ export type { SettingsRepository } from './settings.js';
 export type { MaintenanceRepository } from './maintenance.js';
 export type { StatusSubscriptionRepository, SubscriptionBounds, SubscriptionOutcome } from './status-subscriptions.js';
 export type { AlertQuery, AlertRecord, AlertRepository, AlertSeverity } from './alerts.js';
+export type { OperatorPatch, OperatorRecord, OperatorRepository, OperatorSessionRecord } from './operators.js';

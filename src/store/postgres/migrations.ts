@@ -303,6 +303,34 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: 'console operators and their sessions (SQLite version 17)',
+    sql: `
+      CREATE TABLE operators (
+        name              text COLLATE "C" PRIMARY KEY,
+        role              text NOT NULL CHECK (role IN ('viewer', 'approver', 'admin')),
+        password_hash     text NOT NULL,
+        totp_secret       bytea,
+        totp_last_step    bigint,
+        failed_count      integer NOT NULL DEFAULT 0,
+        locked_until      text COLLATE "C",
+        did               text,
+        created_at        text COLLATE "C" NOT NULL,
+        disabled_at       text COLLATE "C"
+      );
+      CREATE TABLE operator_sessions (
+        id            text COLLATE "C" PRIMARY KEY,
+        operator      text COLLATE "C" NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
+        csrf_token    text NOT NULL,
+        created_at    text COLLATE "C" NOT NULL,
+        last_seen_at  text COLLATE "C" NOT NULL,
+        expires_at    text COLLATE "C" NOT NULL
+      );
+      CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator);
+      CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
+    `,
+  },
 ];
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */

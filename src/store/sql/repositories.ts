@@ -10,6 +10,7 @@
 import type { Repositories } from '../types.js';
 import { createAgentRepository } from './agents.js';
 import { createAlertRepository } from './alerts.js';
+import { createOperatorRepository } from './operators.js';
 import { createApprovalRepository } from './approvals.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
@@ -53,6 +54,7 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createApprovalRepository,
   createTrustListRepository,
   createAlertRepository,
+  createOperatorRepository,
 ];
 
 /** Every port over `exec`, composed. */

@@ -430,6 +430,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 17,
+    description: 'console operators (scrypt password hashes, sealed TOTP secrets, lockout) and their sessions, kept by token hash so every instance of a fleet knows them',
+    sql: `
+      CREATE TABLE operators (
+        name              TEXT PRIMARY KEY,
+        role              TEXT NOT NULL CHECK (role IN ('viewer', 'approver', 'admin')),
+        password_hash     TEXT NOT NULL,
+        totp_secret       BLOB,
+        totp_last_step    INTEGER,
+        failed_count      INTEGER NOT NULL DEFAULT 0,
+        locked_until      TEXT,
+        did               TEXT,
+        created_at        TEXT NOT NULL,
+        disabled_at       TEXT
+      ) STRICT;
+      CREATE TABLE operator_sessions (
+        id            TEXT PRIMARY KEY,
+        operator      TEXT NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
+        csrf_token    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        expires_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator);
+      CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
