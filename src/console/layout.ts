@@ -15,9 +15,7 @@ export const SECTIONS = [
   ['federation', 'Federation'],
   ['decisions', 'Decisions'],
   ['charts', 'Charts'],
-  ['approvals', 'Approvals'],
   ['alerts', 'Alerts'],
-  ['changes', 'Changes'],
   ['operators', 'Operators'],
 ] as const;
 

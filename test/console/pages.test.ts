@@ -50,7 +50,7 @@ describe('the console pages', () => {
   it('renders every page for a viewer, under the strict CSP', async () => {
     operator = { name: 'victor', role: 'viewer' };
     await issueToAgent(node, { agent: 'alice', capabilities: [{ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } }] });
-    for (const path of ['/console/agents', '/console/agents/alice', '/console/federation', '/console/decisions', '/console/charts']) {
+    for (const path of ['/console/agents', '/console/agents/alice', '/console/federation', '/console/decisions', '/console/charts', '/console/alerts']) {
       const response = await app().request(path);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-security-policy'), path).toContain("default-src 'none'");
@@ -103,6 +103,27 @@ describe('the console pages', () => {
     expect(await response.text()).toContain('data-error="ERR_NOT_FOUND"');
     const agent = await app().request('/console/agents/nobody');
     expect(agent.status).toBe(404);
+  });
+
+  it('lists open alerts and acknowledges one with the operator named', async () => {
+    operator = { name: 'erin', role: 'approver' };
+    for (let i = 0; i < 11; i++) node.services.alerts.observe({ kind: 'auth_failed', peer: 'ip:198.51.100.66' });
+    await node.services.alerts.settled();
+    const page = await (await app().request('/console/alerts')).text();
+    expect(page).toContain('data-alert-rule="failed-auth"');
+    const id = /name="id" value="([^"]+)"/.exec(page)![1]!;
+    expect((await app().request('/console/alerts/ack', form({ id, csrf: CSRF }))).status).toBe(303);
+    expect(await node.store.getAlert(id)).toMatchObject({ acknowledgedBy: 'erin' });
+    expect(await (await app().request('/console/alerts')).text()).not.toContain('data-alert-rule="failed-auth"');
+    const unknown = await app().request('/console/alerts/ack', form({ id: 'urn:uuid:nope', csrf: CSRF }));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('data-error="ERR_NOT_FOUND"');
+  });
+
+  it('shows operators to an admin only', async () => {
+    expect((await app().request('/console/operators')).status).toBe(200);
+    operator = { name: 'victor', role: 'viewer' };
+    expect((await app().request('/console/operators')).status).toBe(403);
   });
 
   it('refuses a viewer a change', async () => {

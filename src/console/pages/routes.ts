@@ -16,7 +16,9 @@ import { actionPost } from './actions.js';
 import { agentPage } from './agent.js';
 import { agentsPage } from './agents.js';
 import { auditEntryPage } from './audit-entry.js';
+import { acknowledgePost, alertsPage } from './alerts.js';
 import { chartsPage } from './charts.js';
+import { operatorsPage } from './operators.js';
 import { decisionsJson, decisionsPage } from './decisions.js';
 import { federationPage } from './federation.js';
 
@@ -40,6 +42,9 @@ export function pageRoutes(deps: PageDeps): Hono<ConsoleEnv> {
   app.get('/decisions.json', viewer, (c) => decisionsJson(c, node));
   app.get('/audit/:chain/:seq', viewer, (c) => auditEntryPage(c, node));
   app.get('/charts', viewer, (c) => chartsPage(c, node));
+  app.get('/alerts', viewer, (c) => alertsPage(c, node));
+  app.post('/alerts/ack', guard('approver'), (c) => acknowledgePost(c, node));
+  app.get('/operators', guard('admin'), (c) => operatorsPage(c, node));
   app.post('/actions', guard('admin'), (c) => actionPost(c, node, changes));
   return app;
 }
