@@ -29,7 +29,8 @@ export function consoleHeaders(): MiddlewareHandler {
     c.header('Content-Security-Policy', CONSOLE_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` with a form's POST, and the CSRF check reads Origin.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
     if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');

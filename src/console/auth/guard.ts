@@ -34,7 +34,8 @@ export function sameOrigin(c: Context): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = c.req.header('origin');
-  if (origin === undefined) return true;
+  // No Origin (an older browser, a script), or an opaque one: the fetch metadata, when sent, has decided.
+  if (origin === undefined || origin === 'null') return site === 'same-origin' || origin === undefined;
   try {
     return new URL(origin).host === new URL(c.req.url).host;
   } catch {
