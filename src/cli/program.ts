@@ -43,6 +43,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['key', async () => (await import('./commands/key.js')).registerKey],
   ['alerts', async () => (await import('./commands/alerts.js')).registerAlerts],
   ['operator', async () => (await import('./commands/operator.js')).registerOperator],
+  ['approvals', async () => (await import('./commands/approvals.js')).registerApprovals],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */

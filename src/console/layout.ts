@@ -15,6 +15,7 @@ export const SECTIONS = [
   ['federation', 'Federation'],
   ['decisions', 'Decisions'],
   ['charts', 'Charts'],
+  ['approvals', 'Approvals'],
   ['alerts', 'Alerts'],
   ['operators', 'Operators'],
 ] as const;

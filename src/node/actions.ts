@@ -54,6 +54,8 @@ export interface ActionDecision extends Decision {
   /** Who acted, for whom: the agent, then earlier actors out to the human owner. */
   attribution: string[];
   action: { iss: string; aud: string; jti: string; action: string; resource: string; scope?: string; params?: unknown };
+  /** With `approval_required`: the hash to approve, and in words whose approval this verifier accepts. */
+  approvalRequest?: { actionHash: string; verifier: string; accepts: string[] };
 }
 
 /** A verified action and who stands behind it: what every later step reads. */
@@ -117,7 +119,20 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const approval = await checkApproval(ctx, action, options);
   const log = (tx: NodeContext, d: Decision, charged: readonly Charge[]) => logDecision(tx, action, d, charged, approval.approvedBy);
   const input = { request: action.request, live, reasons: [...reasons, ...approval.reasons], verifier: action.audience, approval, log };
-  return { ...(await decideAndRecord(ctx, input)), ...base };
+  const decision: ActionDecision = { ...(await decideAndRecord(ctx, input)), ...base };
+  // What a human must approve, and whose approval counts here: the agent's node puts it in its inbox. Nothing is kept here.
+  if (decision.decision === 'approval_required' && verified.hash !== undefined) decision.approvalRequest = approvalRequestOf(ctx, action, verified.hash);
+  return decision;
+}
+
+/** The approval request a verifier returns with `approval_required` (#18). */
+function approvalRequestOf(ctx: NodeContext, action: Action, hash: string): NonNullable<ActionDecision['approvalRequest']> {
+  const owner = action.attribution.at(-1);
+  const accepts = [
+    ...(owner?.startsWith('did:') ? [`the agent's owner, ${owner}`] : []),
+    `an approver ${ctx.organization.did} names (legate approver add)`,
+  ];
+  return { actionHash: hash, verifier: ctx.organization.did, accepts };
 }
 
 /**

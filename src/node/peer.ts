@@ -189,9 +189,10 @@ export function actionToApprove(agentDid: string, peer: string, options: Omit<Ac
 
 /**
  * Signs an action under the stored session with `peer` and sends it; returns the peer's decision.
+ * An `approval_required` answer puts the action in this node's approval inbox (`inboxId`).
  * @throws LegateError `ERR_NOT_FOUND` without a session (run the handshake first).
  */
-export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string }> {
+export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string; inboxId?: string }> {
   const agent = await getAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const stored = await ctx.store.getPeerSession(agent.name, peer);
@@ -214,7 +215,14 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
   url.pathname = '/actions';
   // The peer's decision body (node/actions ActionDecision), as it sent it.
   const decision = (await post(ctx, url.toString(), { action: signed.token })) as unknown as ActionDecision;
-  return { ...decision, actionHash: actionHash(fields) };
+  const hash = actionHash(fields);
+  if (decision.decision !== 'approval_required') return { ...decision, actionHash: hash };
+  // A human must decide: the request goes to this node's approval inbox (node/approvals), for the agent's owner or an approver.
+  const { recordApprovalRequest } = await import('./approvals/record.js');
+  const request = { action: fields.action, resource: fields.resource, ...(fields.scope === undefined ? {} : { scope: fields.scope }), ...(options.amount === undefined ? {} : { amount: options.amount }), ...(options.params === undefined ? {} : { params: options.params }) };
+  const attribution = Array.isArray(decision.attribution) && decision.attribution.every((a) => typeof a === 'string') ? decision.attribution : [agent.did];
+  const inbox = await recordApprovalRequest(ctx, { agent: agent.name, peer, request, actionHash: hash, attribution: attribution[0] === agent.did ? attribution : [agent.did], accepts: decision.approvalRequest?.accepts });
+  return { ...decision, actionHash: hash, inboxId: inbox.id };
 }
 
 /**

@@ -79,7 +79,7 @@ export interface ExchangeService {
   handleAce(token: string): Promise<AceOutcome>;
   handleAction(token: string, body?: Uint8Array): Promise<ActionDecision>;
   handshake(options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult>;
-  act(options: ActOptions): Promise<ActionDecision & { actionHash: string }>;
+  act(options: ActOptions): Promise<ActionDecision & { actionHash: string; inboxId?: string }>;
   approve(options: { approver: string; action: ReturnType<typeof actionToApprove>; lifetimeSeconds?: number }): ReturnType<typeof approve>;
   listApprovers(): Promise<string[]>;
   addApprover(did: string): Promise<string[]>;

@@ -63,6 +63,8 @@ export async function sweepNode(ctx: NodeContext): Promise<SweepResult> {
   await ctx.store.sweepAnswers(now);
   // So are console sessions past their absolute end (idle ones end at their next use, or here once past it).
   await ctx.store.sweepOperatorSessions(now);
+  // Approval requests: pending ones past their expiry are marked expired; any ended more than 30 days ago are forgotten.
+  await ctx.store.sweepApprovalRequests(now, new Date(ctx.clock().getTime() - 30 * 86_400_000).toISOString());
   await flushRefusals(ctx);
   return result;
 }

@@ -28,6 +28,7 @@ import type { StatusSubscriptionRepository } from './ports/status-subscriptions.
 import type { TrustListRepository } from './ports/trust-list.js';
 import type { AlertRepository } from './ports/alerts.js';
 import type { OperatorRepository } from './ports/operators.js';
+import type { ApprovalRequestRepository } from './ports/approval-requests.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -325,7 +326,8 @@ export interface Repositories
     ApprovalRepository,
     TrustListRepository,
     AlertRepository,
-    OperatorRepository {}
+    OperatorRepository,
+    ApprovalRequestRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

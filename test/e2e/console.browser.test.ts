@@ -2,7 +2,8 @@
 // loopback (#18): bank (Northwind Bank) verifies the actions of support's agent customer-support (Helpdesk
 // Tools). dana signs in to support's console and bank's; she watches a denial arrive in bank's live feed, revokes
 // customer-support's credential from support's console (two steps) and sees bank deny the next action, and sees
-// the alert bank raises after eleven failed authentications in a minute. Screenshots of every page are saved to
+// the alert bank raises after eleven failed authentications in a minute. She also approves a closure waiting in
+// support's approval inbox, with her own key (bank names it as an approver), and sees the retry allowed. Screenshots of every page are saved to
 // test-results/console/.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { addOperator } from '../../src/node/operators/add.js';
 import { act, handshake } from '../../src/node/peer.js';
+import { addApprover } from '../../src/node/approvers.js';
 import { accredit } from '../../src/node/registry.js';
 import { STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { browserSkipReason, launchChromium, screenshotPath } from '../helpers/browser.js';
@@ -35,7 +37,7 @@ describe.skipIf(skip !== undefined)('the console in Chromium', () => {
   beforeAll(async () => {
     bank = await startNode('bank', { clock, sessionLifetimeSeconds: 3600, statusPush: { enabled: false } });
     support = await startNode('support', { clock, statusPush: { enabled: false } });
-    await accredit(bank.node, { issuer: support.did, capabilities: ['call:billing:refund'] });
+    await accredit(bank.node, { issuer: support.did, capabilities: ['call:billing:refund', 'close:billing:account_closure'] });
     await accredit(support.node, { issuer: bank.did, capabilities: ['serve:billing:*'] });
     teller = (await createAgent(bank.node, { name: 'teller', owner: 'mailto:ops@northwind.example' })).did;
     await issueToAgent(bank.node, { agent: 'teller', capabilities: [{ action: 'serve', resource: 'billing:refunds' }] });
@@ -44,10 +46,15 @@ describe.skipIf(skip !== undefined)('the console in Chromium', () => {
     credentialId = (
       await issueToAgent(support.node, {
         agent: 'customer-support',
-        capabilities: [{ action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } }],
+        capabilities: [
+          { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } },
+          { action: 'close', resource: 'billing:account_closure', constraints: { requireApproval: true } },
+        ],
       })
     ).id;
     for (const running of [bank, support]) await addOperator(running.node, { name: 'dana', role: 'admin', password: PASSWORD, actor: 'test' });
+    // Bank names support's operator dana (her own did:key, held by support's node) among the approvers it accepts.
+    await addApprover(bank.node, (await support.node.store.getOperator('dana'))!.did!);
     await handshake(support.node, { agent: 'customer-support', peer: teller });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -60,6 +67,8 @@ describe.skipIf(skip !== undefined)('the console in Chromium', () => {
   });
 
   async function signIn(node: RunningNode): Promise<Page> {
+    // Both nodes are on localhost, and cookies do not tell ports apart: start each sign-in from none.
+    await context.clearCookies();
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${node.url}/console`);
@@ -104,6 +113,23 @@ describe.skipIf(skip !== undefined)('the console in Chromium', () => {
     await row.waitFor({ timeout: WAIT_MS });
     expect(await row.textContent()).toContain('ERR_CONSTRAINT_AMOUNT');
     await page.screenshot({ path: screenshotPath('decisions-live'), fullPage: true });
+    await page.close();
+  }, 120_000);
+
+  it('approves a pending action in the inbox, then the retry is allowed', async () => {
+    const asked = await act(support.node, { agent: 'customer-support', peer: teller, action: 'close', resource: 'billing:account_closure', params: { account: 'acct-7' } });
+    expect(asked).toMatchObject({ decision: 'approval_required' });
+    const page = await signIn(support);
+    await page.goto(`${support.url}/console/approvals`);
+    const row = page.locator(`tr[data-request="${asked.inboxId!}"]`);
+    expect(await row.getAttribute('data-status')).toBe('pending');
+    await page.screenshot({ path: screenshotPath('approvals'), fullPage: true });
+    await row.locator('button[data-approve]').click();
+    await page.waitForSelector(`tr[data-request="${asked.inboxId!}"][data-status="approved"]`);
+    await page.locator(`tr[data-request="${asked.inboxId!}"] button[data-retry]`).click();
+    await page.waitForSelector('[data-retry-decision="allow"]');
+    await page.screenshot({ path: screenshotPath('approvals-retried'), fullPage: true });
+    expect(await page.getAttribute(`tr[data-request="${asked.inboxId!}"]`, 'data-status')).toBe('used');
     await page.close();
   }, 120_000);
 

@@ -53,6 +53,7 @@ const CLASS: Record<ErrorCode, typeof LegateError> = {
   ERR_SIGN_IN_FAILED: LegateError,
   ERR_SESSION_REQUIRED: LegateError,
   ERR_OPERATOR_ROLE: LegateError,
+  ERR_APPROVAL_INBOX_FULL: LegateError,
   ERR_CSRF: LegateError,
   ERR_APPROVAL_REQUIRED: VerificationError,
   ERR_APPROVAL_MISMATCH: VerificationError,

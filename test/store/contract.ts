@@ -16,6 +16,7 @@ import { InputError } from '../../src/errors/index.js';
 import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, StatusListRecord, Store } from '../../src/store/types.js';
 import { alertsContract } from './alerts-contract.js';
 import { operatorsContract } from './operators-contract.js';
+import { approvalRequestsContract } from './approval-requests-contract.js';
 import { auditContract } from './audit-contract.js';
 
 // --- fixtures: fixed personas ------------------------------------------------
@@ -594,6 +595,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     auditContract(() => store);
     alertsContract(() => store);
     operatorsContract(() => store);
+    approvalRequestsContract(() => store);
 
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);

@@ -97,7 +97,10 @@ export function registerExchange(program: Command): void {
         for (const r of (decision.reasons as { code: string; message: string }[] | undefined) ?? []) println(`  ${r.code}  ${r.message}`);
         // The peer lists the actor first (RFC 8693 order); print it authority first, as everywhere.
         if (Array.isArray(decision.attribution)) println(`  authority  ${actorFirst(decision.attribution.map(String))}`);
-        if (decision.decision === 'approval_required' && flags.saveAction === undefined) note('save the action with --save-action <file>, then: legate approve <file> --as <owner DID>');
+        if (typeof decision.inboxId === 'string') {
+          println(`  inbox      ${decision.inboxId}`);
+          note(`decide it: legate approvals approve ${decision.inboxId} --as <approver DID> (or deny), then: legate approvals retry ${decision.inboxId}`);
+        }
       }
       return decision.decision === 'allow' ? EXIT.ok : EXIT.failed;
     });

@@ -17,6 +17,7 @@ import { agentPage } from './agent.js';
 import { agentsPage } from './agents.js';
 import { auditEntryPage } from './audit-entry.js';
 import { acknowledgePost, alertsPage } from './alerts.js';
+import { approvalsPage, decidePost, retryPost } from './approvals.js';
 import { chartsPage } from './charts.js';
 import { operatorsPage } from './operators.js';
 import { decisionsJson, decisionsPage } from './decisions.js';
@@ -42,6 +43,9 @@ export function pageRoutes(deps: PageDeps): Hono<ConsoleEnv> {
   app.get('/decisions.json', viewer, (c) => decisionsJson(c, node));
   app.get('/audit/:chain/:seq', viewer, (c) => auditEntryPage(c, node));
   app.get('/charts', viewer, (c) => chartsPage(c, node));
+  app.get('/approvals', viewer, (c) => approvalsPage(c, node));
+  app.post('/approvals/decide', guard('approver'), (c) => decidePost(c, node));
+  app.post('/approvals/retry', guard('approver'), (c) => retryPost(c, node));
   app.get('/alerts', viewer, (c) => alertsPage(c, node));
   app.post('/alerts/ack', guard('approver'), (c) => acknowledgePost(c, node));
   app.get('/operators', guard('admin'), (c) => operatorsPage(c, node));

@@ -18,6 +18,7 @@
 
 import { legateError } from '../../errors/index.js';
 import type { PgSession } from './driver.js';
+import { CONSOLE_PG_MIGRATIONS } from './migrations-console.js';
 
 /** One schema step. */
 export interface PgMigration {
@@ -277,61 +278,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       DELETE FROM settings WHERE name LIKE 'key.retired:%';
     `,
   },
-  {
-    version: 7,
-    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (SQLite version 16)',
-    sql: `
-      CREATE TABLE alerts (
-        id               text COLLATE "C" PRIMARY KEY,
-        rule             text COLLATE "C" NOT NULL,
-        severity         text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
-        subject          text COLLATE "C" NOT NULL,
-        message          text NOT NULL,
-        details          text NOT NULL,
-        dedupe_key       text COLLATE "C" NOT NULL UNIQUE,
-        fired_at         text COLLATE "C" NOT NULL,
-        acknowledged_at  text COLLATE "C",
-        acknowledged_by  text
-      );
-      CREATE INDEX alerts_by_fired ON alerts (fired_at, id);
-      CREATE INDEX alerts_open ON alerts (acknowledged_at, rule);
-      CREATE TABLE capability_uses (
-        agent       text COLLATE "C" NOT NULL,
-        capability  text COLLATE "C" NOT NULL,
-        first_at    text NOT NULL,
-        PRIMARY KEY (agent, capability)
-      );
-    `,
-  },
-  {
-    version: 8,
-    description: 'console operators and their sessions (SQLite version 17)',
-    sql: `
-      CREATE TABLE operators (
-        name              text COLLATE "C" PRIMARY KEY,
-        role              text NOT NULL CHECK (role IN ('viewer', 'approver', 'admin')),
-        password_hash     text NOT NULL,
-        totp_secret       bytea,
-        totp_last_step    bigint,
-        failed_count      integer NOT NULL DEFAULT 0,
-        locked_until      text COLLATE "C",
-        did               text,
-        created_at        text COLLATE "C" NOT NULL,
-        disabled_at       text COLLATE "C"
-      );
-      CREATE TABLE operator_sessions (
-        id            text COLLATE "C" PRIMARY KEY,
-        operator      text COLLATE "C" NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
-        csrf_token    text NOT NULL,
-        created_at    text COLLATE "C" NOT NULL,
-        last_seen_at  text COLLATE "C" NOT NULL,
-        expires_at    text COLLATE "C" NOT NULL
-      );
-      CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator);
-      CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
-    `,
-  },
+  ...CONSOLE_PG_MIGRATIONS,
 ];
+
 
 /** The version recorded in `schema_migrations` (0 for a database never migrated). */
 async function currentVersion(session: PgSession): Promise<number> {

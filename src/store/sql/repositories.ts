@@ -11,6 +11,7 @@ import type { Repositories } from '../types.js';
 import { createAgentRepository } from './agents.js';
 import { createAlertRepository } from './alerts.js';
 import { createOperatorRepository } from './operators.js';
+import { createApprovalRequestRepository } from './approval-requests.js';
 import { createApprovalRepository } from './approvals.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
@@ -55,6 +56,7 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createTrustListRepository,
   createAlertRepository,
   createOperatorRepository,
+  createApprovalRequestRepository,
 ];
 
 /** Every port over `exec`, composed. */

@@ -458,7 +458,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
     `,
   },
+  {
+    version: 18,
+    description: 'the human approval inbox: actions of this node\'s agents a verifier answered approval_required, waiting for a decision',
+    sql: `
+      CREATE TABLE approval_requests (
+        id           TEXT PRIMARY KEY,
+        agent        TEXT NOT NULL,
+        peer         TEXT NOT NULL,
+        request      TEXT NOT NULL,
+        action_hash  TEXT NOT NULL,
+        attribution  TEXT NOT NULL,
+        accepts      TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'used')),
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        decided_by   TEXT,
+        operator     TEXT,
+        decided_at   TEXT,
+        approval     TEXT,
+        reason       TEXT
+      ) STRICT;
+      CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);
+      CREATE INDEX approval_requests_by_created ON approval_requests (created_at, id);
+    `,
+  },
 ];
+
 
 /** The schema version of `db` (`PRAGMA user_version`). */
 export function schemaVersion(db: Database): number {

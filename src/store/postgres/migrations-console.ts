@@ -1,0 +1,91 @@
+/**
+ * @module store/postgres/migrations-console
+ *
+ * The PostgreSQL migrations of the console (#18): alerts (7), operators and
+ * their sessions (8), the approval inbox (9). Kept apart so the main list
+ * stays readable; `PG_MIGRATIONS` takes them in order.
+ */
+
+import type { PgMigration } from './migrations.js';
+
+export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 7,
+    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (SQLite version 16)',
+    sql: `
+      CREATE TABLE alerts (
+        id               text COLLATE "C" PRIMARY KEY,
+        rule             text COLLATE "C" NOT NULL,
+        severity         text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        subject          text COLLATE "C" NOT NULL,
+        message          text NOT NULL,
+        details          text NOT NULL,
+        dedupe_key       text COLLATE "C" NOT NULL UNIQUE,
+        fired_at         text COLLATE "C" NOT NULL,
+        acknowledged_at  text COLLATE "C",
+        acknowledged_by  text
+      );
+      CREATE INDEX alerts_by_fired ON alerts (fired_at, id);
+      CREATE INDEX alerts_open ON alerts (acknowledged_at, rule);
+      CREATE TABLE capability_uses (
+        agent       text COLLATE "C" NOT NULL,
+        capability  text COLLATE "C" NOT NULL,
+        first_at    text NOT NULL,
+        PRIMARY KEY (agent, capability)
+      );
+    `,
+  },
+  {
+    version: 8,
+    description: 'console operators and their sessions (SQLite version 17)',
+    sql: `
+      CREATE TABLE operators (
+        name              text COLLATE "C" PRIMARY KEY,
+        role              text NOT NULL CHECK (role IN ('viewer', 'approver', 'admin')),
+        password_hash     text NOT NULL,
+        totp_secret       bytea,
+        totp_last_step    bigint,
+        failed_count      integer NOT NULL DEFAULT 0,
+        locked_until      text COLLATE "C",
+        did               text,
+        created_at        text COLLATE "C" NOT NULL,
+        disabled_at       text COLLATE "C"
+      );
+      CREATE TABLE operator_sessions (
+        id            text COLLATE "C" PRIMARY KEY,
+        operator      text COLLATE "C" NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
+        csrf_token    text NOT NULL,
+        created_at    text COLLATE "C" NOT NULL,
+        last_seen_at  text COLLATE "C" NOT NULL,
+        expires_at    text COLLATE "C" NOT NULL
+      );
+      CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator);
+      CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
+    `,
+  },
+  {
+    version: 9,
+    description: 'the human approval inbox: actions of this node\'s agents a verifier answered approval_required, waiting for a decision (SQLite version 18)',
+    sql: `
+      CREATE TABLE approval_requests (
+        id           text COLLATE "C" PRIMARY KEY,
+        agent        text COLLATE "C" NOT NULL,
+        peer         text NOT NULL,
+        request      text NOT NULL,
+        action_hash  text NOT NULL,
+        attribution  text NOT NULL,
+        accepts      text NOT NULL,
+        status       text COLLATE "C" NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'used')),
+        created_at   text COLLATE "C" NOT NULL,
+        expires_at   text COLLATE "C" NOT NULL,
+        decided_by   text,
+        operator     text,
+        decided_at   text,
+        approval     text,
+        reason       text
+      );
+      CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);
+      CREATE INDEX approval_requests_by_created ON approval_requests (created_at, id);
+    `,
+  },
+];
