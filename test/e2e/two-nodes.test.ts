@@ -173,8 +173,9 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
     expect(actions.find((e) => e.decision === 'deny' && e.reasons?.[0] === 'ERR_REPLAY')).toMatchObject({ action: 'call', resource: 'billing:refund' });
     expect(actions.find((e) => e.reasons?.includes('ERR_CONSTRAINT_AMOUNT'))?.signedAction).toMatch(/^ey/);
     expect(trail.some((e) => e.type === 'handshake' && e.decision === 'allow')).toBe(true);
+    // support's own log: the agent, its credential, and the closure its approval inbox kept (node/approvals).
     const types = new Set((await auditTrail(support.node.store, agentDid)).map((e) => e.type));
-    expect(types).toEqual(new Set(['agent', 'issuance']));
+    expect(types).toEqual(new Set(['agent', 'issuance', 'approval']));
   });
 
   it('counts handshakes and decisions in /metrics', async () => {
