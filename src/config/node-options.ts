@@ -114,8 +114,15 @@ export interface StatusPushSettings {
   noticeWindowSeconds?: number;
 }
 
+/** The `webhook.*` settings, as `WebhookPolicy` (node/webhook) names them. */
+export interface WebhookSettings {
+  url?: string | undefined;
+  events?: readonly string[];
+}
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
+  webhook: WebhookSettings;
   sessionLifetimeSeconds: number;
   /** When the node renews its agents' credentials (`renewal`). */
   renewal: readonly RenewalRule[];
@@ -202,6 +209,7 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
       clockSkewSeconds: number('oauth.clockSkew'),
       ...explicit.oauth,
     },
+    webhook: { url: valueOf(shared, 'webhook.url') as string | undefined, events: valueOf(shared, 'webhook.events') as readonly string[] },
     alerts: {
       failedAuthPerMinute: number('alerts.failedAuthPerMinute'),
       denialSpikeFactor: number('alerts.denialSpikeFactor'),

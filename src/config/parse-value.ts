@@ -67,6 +67,7 @@ function boolean(spec: SettingSpec, raw: unknown): boolean {
 function text(spec: SettingSpec, raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TEXT) throw invalid(spec, `must be text of 1 to ${MAX_TEXT} characters`);
   if (spec.origin === true) origin(spec, raw);
+  if (spec.url === true) httpUrl(spec, raw);
   if (spec.choices !== undefined && !spec.choices.includes(raw)) throw invalid(spec, `must be one of ${spec.choices.join(', ')}`);
   return raw;
 }
@@ -83,6 +84,18 @@ function origin(spec: SettingSpec, raw: string): void {
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
     throw invalid(spec, `must be an origin without a path, query or fragment (such as ${url.origin}): the node serves its OAuth endpoints at the root, not under ${url.pathname}`);
   }
+}
+
+/** An absolute http(s) URL with no user info (a password would travel in logs and errors) and no fragment. Never quotes the value: it may carry a token. */
+function httpUrl(spec: SettingSpec, raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(spec, 'must be an absolute https URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(spec, 'must be an https URL (http only to a loopback host)');
+  if (url.username !== '' || url.password !== '' || url.hash !== '' || raw.includes('#')) throw invalid(spec, 'must have no user info and no fragment');
 }
 
 /** A status-age rule list: exactly `{ action, resource, maxStatusAge }` each, ages as seconds or durations. */
@@ -174,6 +187,10 @@ function list(spec: SettingSpec, raw: unknown): readonly string[] {
   if (!Array.isArray(value) || value.length > MAX_LIST) throw invalid(spec, `must be a list of at most ${MAX_LIST} entries`);
   return value.map((entry: unknown, i) => {
     if (typeof entry !== 'string' || entry.length === 0 || entry.length > 2048 || /\s/.test(entry)) throw invalid(spec, `entry ${i} must be text of 1 to 2048 characters without spaces`);
+    if (spec.choices !== undefined) {
+      if (!spec.choices.includes(entry)) throw invalid(spec, `entry ${i} must be one of ${spec.choices.join(', ')}`);
+      return entry;
+    }
     if (spec.addresses === true) return addressOf(spec, entry, i);
     if (spec.audiences !== true || !entry.startsWith('did:') || !entry.includes('=')) return entryOf(spec, entry, i);
     const at = entry.indexOf('=');

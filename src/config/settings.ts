@@ -69,7 +69,9 @@ export interface SettingSpec {
   readonly secret?: boolean;
   /** A `string` that must be an http(s) URL with no path, query or fragment (an origin; a trailing `/` is allowed). */
   readonly origin?: boolean;
-  /** A `string` that must be one of these words. */
+  /** A `string` that must be an absolute http(s) URL without user info or fragment (a path and query are allowed). */
+  readonly url?: boolean;
+  /** A `string` that must be one of these words; for a `list`, each entry must be. */
   readonly choices?: readonly string[];
   /** A `list` of IP addresses and CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`), not URLs or DIDs. */
   readonly addresses?: boolean;
@@ -83,6 +85,9 @@ export interface SettingSpec {
 /** The words `logLevel` takes, most severe first; `silent` writes nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The events the node sends to its webhook (`node/webhook`). */
+export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'alert.fired'] as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
   { name: 'data', type: 'string', scope: 'node', default: './.legate', env: 'LEGATE_DATA', flag: '--data <dir>', inFile: false, doc: 'data directory of this node' },
@@ -132,6 +137,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'console.maxFailedSignIns', type: 'integer', min: 1, max: 100, scope: 'shared', default: 5, doc: 'failed console sign-ins in a row after which the account is locked for `console.lockout` (counted across a fleet)' },
   { name: 'console.lockout', type: 'duration', unit: 's', min: 60, max: 86_400, scope: 'shared', default: 900, doc: 'how long a console account stays locked after `console.maxFailedSignIns` failures' },
   { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
+  { name: 'webhook.url', type: 'string', url: true, secret: true, scope: 'shared', defaultNote: 'none: no notifications are sent', doc: 'the URL each notification is POSTed to, signed by the organization (README, Webhooks): https, or http to a loopback host on a node that allows http loopback; secret, as such URLs often carry a token' },
+  { name: 'webhook.events', type: 'list', choices: WEBHOOK_EVENTS, scope: 'shared', default: [...WEBHOOK_EVENTS], doc: 'the events sent to the webhook, among `approval.requested`, `approval.decided`, `alert.fired`' },
   { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];
 

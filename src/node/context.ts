@@ -30,6 +30,7 @@ import type { AlertRecord } from '../store/ports/alerts.js';
 import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
+import type { WebhookPolicy } from './webhook/notifier.js';
 
 /**
  * One node instance, as {@link createNode} (or `openNode`) built it. Its
@@ -64,6 +65,8 @@ export interface NodeContext {
   oauth: OAuthPolicy;
   /** Revocation push (#17 item 5). */
   statusPush: StatusPushPolicy;
+  /** Signed webhook notifications (#18): the `webhook.*` settings and delivery bounds. */
+  webhook: WebhookPolicy;
   /**
    * The services built once for this node: agents, issuance, status lists,
    * registry, verifier, exchange and audit. Stateful parts (the status
@@ -131,6 +134,8 @@ export interface NodeOptions {
   oauth?: Partial<OAuthPolicy>;
   /** Revocation push; fields given here win over the defaults ({@link DEFAULT_STATUS_PUSH_POLICY}). */
   statusPush?: Partial<StatusPushPolicy>;
+  /** Webhook notifications; fields given here win over the store's shared `webhook.*` settings. */
+  webhook?: Partial<WebhookPolicy>;
   /** The alert thresholds; fields given here win over the store's shared `alerts.*` settings. */
   alerts?: Partial<AlertPolicy>;
   /** Told of every alert this instance stores (the webhook seam); see `NodeDeps.onAlert`. */

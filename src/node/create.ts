@@ -36,6 +36,7 @@ import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
+import { createWebhookNotifier, DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './webhook/notifier.js';
 import { createVerifier } from './verify.js';
 
 /** What a node is built from. */
@@ -64,6 +65,8 @@ export interface NodeDeps {
   oauth?: Partial<OAuthPolicy> | undefined;
   /** Revocation push; default {@link DEFAULT_STATUS_PUSH_POLICY}, field by field. */
   statusPush?: Partial<StatusPushPolicy> | undefined;
+  /** Webhook notifications; default {@link DEFAULT_WEBHOOK_POLICY} (none sent), field by field. */
+  webhook?: Partial<WebhookPolicy> | undefined;
   /** The alert rules' thresholds (`alerts.*`); default {@link DEFAULT_ALERT_POLICY}, field by field. */
   alerts?: Partial<AlertPolicy> | undefined;
   /**
@@ -148,6 +151,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     ...(deps.verifier === undefined ? {} : { verifier: deps.verifier }),
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     statusPush: { ...DEFAULT_STATUS_PUSH_POLICY, ...deps.statusPush },
+    webhook: { ...DEFAULT_WEBHOOK_POLICY, ...deps.webhook },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
@@ -158,6 +162,8 @@ export function createNode(deps: NodeDeps): NodeContext {
         await services.statusPush.close();
         // Alerts still being written go to the store before it closes.
         await services.alerts.settled();
+        // Retries stop at once; only deliveries already on the wire are waited for, each within its deadline.
+        await services.webhook.close();
         // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
         inlineCheckpoints = true;
         if (auditChain !== undefined) await closeAuditChain(node, auditChain);
@@ -196,8 +202,13 @@ export function createNode(deps: NodeDeps): NodeContext {
       clock: node.clock,
       policy: { ...DEFAULT_ALERT_POLICY, ...deps.alerts },
       self: node.organization.did,
-      onAlert: deps.onAlert,
+      // Stored alerts go to the webhook (never blocking the rules), and to whoever opened the node.
+      onAlert: (alert) => {
+        services.webhook.send({ type: 'alert.fired', id: alert.id, at: alert.firedAt, data: { rule: alert.rule, severity: alert.severity, subject: alert.subject, message: alert.message } });
+        return deps.onAlert?.(alert);
+      },
     }),
+    webhook: createWebhookNotifier({ issuer: node.organization.did, http: node.http, signer: () => organizationSigner(node), clock: node.clock, policy: node.webhook }),
     statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({
       clock: node.clock,

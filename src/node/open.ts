@@ -101,6 +101,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       // The fleet's statusPush.* settings, with what code passed winning field by field.
       statusPush: { ...policy.statusPush, ...options.statusPush },
       alerts: policy.alerts,
+      // The fleet's webhook.* settings, with what code passed winning field by field.
+      webhook: { ...policy.webhook, ...options.webhook },
       onAlert: options.onAlert,
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
       auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,

@@ -34,6 +34,7 @@ import type { RetireOptions, RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
 import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
+import type { WebhookNotifier } from './webhook/notifier.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
 
@@ -129,10 +130,12 @@ export interface NodeServices {
   alerts: AlertService;
   /** Bounds the scrypt work of console sign-ins and password changes running at once (node/operators). */
   passwords: Limiter;
+  /** Signed webhook notifications (approvals, alerts); `send` never blocks or throws. */
+  webhook: WebhookNotifier;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords' | 'webhook'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {

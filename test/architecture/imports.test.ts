@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['node', 'config'], // composition root and the configuration it reads
   ['veramo', 'resource-server', 'mcp'], // plug-in faces
   ['pool'], // the verifier pool the root runs credential verification in
-  ['handshake', 'action', 'session', 'presentation', 'oauth'], // protocol
+  ['handshake', 'action', 'session', 'presentation', 'oauth', 'webhook'], // protocol
   ['capability', 'delegation', 'registry', 'status', 'audit'], // authority
   ['credential', 'data-integrity', 'did', 'keys'], // credentials
   ['store'], // repositories and drivers: data only

@@ -214,6 +214,11 @@ describe('a data directory from before chains (schema 9)', () => {
         DROP TABLE status_subscriptions;
         DROP TABLE approvers;
         DROP TABLE trust_list;
+        DROP TABLE alerts;
+        DROP TABLE capability_uses;
+        DROP TABLE operator_sessions;
+        DROP TABLE operators;
+        DROP TABLE approval_requests;
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;

@@ -84,5 +84,12 @@ async function decide(ctx: NodeContext, request: ApprovalRequestRecord, decision
     approver: decision.decidedBy,
     details: { request: request.id, agent: request.agent, peer: request.peer, ...(decision.operator === undefined ? {} : { operator: decision.operator }), ...(decision.reason === undefined ? {} : { reason: decision.reason }) },
   });
-  return (await ctx.store.getApprovalRequest(request.id))!;
+  const after = (await ctx.store.getApprovalRequest(request.id))!;
+  ctx.services.webhook.send({
+    type: 'approval.decided',
+    id: `${request.id}#decided`,
+    at: after.decidedAt ?? ctx.clock().toISOString(),
+    data: { request: request.id, agent: request.agent, status: after.status, decidedBy: after.decidedBy, ...(after.operator === undefined ? {} : { operator: after.operator }), ...(after.reason === undefined ? {} : { reason: after.reason }) },
+  });
+  return after;
 }

@@ -65,5 +65,6 @@ export async function recordApprovalRequest(ctx: NodeContext, asked: ApprovalAsk
     chain: record.attribution,
     details: { request: record.id, agent: record.agent, peer: record.peer, actionHash: record.actionHash },
   });
+  ctx.services.webhook.send({ type: 'approval.requested', id: `${record.id}#requested`, at: record.createdAt, data: { request: record.id, agent: record.agent, peer: record.peer, ...record.request, attribution: record.attribution, expiresAt: record.expiresAt } });
   return record;
 }
