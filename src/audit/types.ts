@@ -37,6 +37,8 @@ export const AUDIT_ENTRY_TYPES = [
   'alert',
   /** The approval inbox (node/approvals): a request stored, approved, denied or retried (`details.request`; `details.operator` when a console operator decided). */
   'approval',
+  /** A change an operator asked for that waits for a second operator, or its cancellation (node/changes); its execution is the revocation, status change or agent entry itself. */
+  'operator-change',
   /** A console operator added, changed or removed, a sign-in (allowed or refused) or a sign-out (`details.operator`: who acted; `details.name`: whose account). */
   'operator',
   /** A minute's refusals of unauthenticated input beyond the log's per-minute limits, summed up (node/audit). */

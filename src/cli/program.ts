@@ -44,6 +44,7 @@ const COMMANDS: readonly (readonly [names: string, load: () => Promise<Register>
   ['alerts', async () => (await import('./commands/alerts.js')).registerAlerts],
   ['operator', async () => (await import('./commands/operator.js')).registerOperator],
   ['approvals', async () => (await import('./commands/approvals.js')).registerApprovals],
+  ['changes', async () => (await import('./commands/changes.js')).registerChanges],
 ];
 
 /** Global options that take a value, so their value is not taken for the command name. */

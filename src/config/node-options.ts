@@ -120,9 +120,16 @@ export interface WebhookSettings {
   events?: readonly string[];
 }
 
+/** The `operators.*` settings, as `ChangePolicy` (node/changes) names them. */
+export interface ChangeSettings {
+  secondPerson?: readonly ('revoke' | 'suspend' | 'reinstate' | 'retire')[];
+  lifetimeSeconds?: number;
+}
+
 /** The fleet's policy, as the node applies it. */
 export interface SharedPolicy {
   webhook: WebhookSettings;
+  changes: ChangeSettings;
   sessionLifetimeSeconds: number;
   /** When the node renews its agents' credentials (`renewal`). */
   renewal: readonly RenewalRule[];
@@ -210,6 +217,7 @@ export function sharedPolicy(shared: SharedConfig, explicit: ExplicitPolicy = {}
       ...explicit.oauth,
     },
     webhook: { url: valueOf(shared, 'webhook.url') as string | undefined, events: valueOf(shared, 'webhook.events') as readonly string[] },
+    changes: { secondPerson: valueOf(shared, 'operators.secondPerson') as ChangeSettings['secondPerson'] & object, lifetimeSeconds: number('operators.changeLifetime') },
     alerts: {
       failedAuthPerMinute: number('alerts.failedAuthPerMinute'),
       denialSpikeFactor: number('alerts.denialSpikeFactor'),

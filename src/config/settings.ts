@@ -87,7 +87,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The events the node sends to its webhook (`node/webhook`). */
-export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'alert.fired'] as const;
+export const WEBHOOK_EVENTS = ['approval.requested', 'approval.decided', 'alert.fired', 'change.requested', 'change.confirmed'] as const;
+
+/** The changes the second-person policy may cover (`node/changes`). */
+export const CHANGE_KINDS = ['revoke', 'suspend', 'reinstate', 'retire'] as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
   { name: 'data', type: 'string', scope: 'node', default: './.legate', env: 'LEGATE_DATA', flag: '--data <dir>', inFile: false, doc: 'data directory of this node' },
@@ -138,7 +141,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'console.lockout', type: 'duration', unit: 's', min: 60, max: 86_400, scope: 'shared', default: 900, doc: 'how long a console account stays locked after `console.maxFailedSignIns` failures' },
   { name: 'rotation.organizationKey', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate the organization's key when its current key is this old (ISO 8601, e.g. `P90D`; no months or years); 0: never (rotate with `legate key rotate`)" },
   { name: 'webhook.url', type: 'string', url: true, secret: true, scope: 'shared', defaultNote: 'none: no notifications are sent', doc: 'the URL each notification is POSTed to, signed by the organization (README, Webhooks): https, or http to a loopback host on a node that allows http loopback; secret, as such URLs often carry a token' },
-  { name: 'webhook.events', type: 'list', choices: WEBHOOK_EVENTS, scope: 'shared', default: [...WEBHOOK_EVENTS], doc: 'the events sent to the webhook, among `approval.requested`, `approval.decided`, `alert.fired`' },
+  { name: 'webhook.events', type: 'list', choices: WEBHOOK_EVENTS, scope: 'shared', default: [...WEBHOOK_EVENTS], doc: 'the events sent to the webhook, among `approval.requested`, `approval.decided`, `alert.fired`, `change.requested`, `change.confirmed`' },
+  { name: 'operators.secondPerson', type: 'list', choices: CHANGE_KINDS, scope: 'shared', default: [], doc: 'the changes an operator asks for that wait for a second, different admin\'s confirmation (`legate changes confirm`, the console), among `revoke`, `suspend`, `reinstate`, `retire`; none: every change takes effect at once' },
+  { name: 'operators.changeLifetime', type: 'duration', unit: 's', min: 60, max: 2_592_000, scope: 'shared', default: 86_400, doc: 'how long a change waits for its second operator before it expires' },
   { name: 'rotation.agentKeys', type: 'duration', unit: 's', min: 0, max: 315_360_000, scope: 'shared', default: 0, doc: "`serve`: rotate each did:web agent's key when its current key is this old (e.g. `P7D`); 0: never" },
 ];
 

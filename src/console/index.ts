@@ -11,7 +11,7 @@
  */
 
 import { Hono } from 'hono';
-import { directChanges, type ChangeHandler } from '../node/console-changes.js';
+import { policyChanges, type ChangeHandler } from '../node/console-changes.js';
 import type { NodeContext } from '../node/context.js';
 import { assetRoutes } from './assets.js';
 import { consoleGuard, type ConsoleGuard } from './auth/guard.js';
@@ -29,7 +29,7 @@ export interface ConsoleDeps {
   maxBodyBytes: number;
   /** The session guard; default the node's own (console/auth/guard): operators signed in with a session in the store. */
   guard?: ConsoleGuard | undefined;
-  /** Makes an operator's change; default {@link directChanges} (at once, audited with the operator's name). */
+  /** Makes an operator's change; default {@link policyChanges} (through the second-person policy, audited with the operator's name). */
   changes?: ChangeHandler | undefined;
 }
 
@@ -40,6 +40,6 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   app.route('/', assetRoutes());
   const guard = deps.guard ?? consoleGuard(deps.node);
   app.route('/', authRoutes(deps.node, guard));
-  app.route('/', pageRoutes({ node: deps.node, guard, changes: deps.changes ?? directChanges(deps.node) }));
+  app.route('/', pageRoutes({ node: deps.node, guard, changes: deps.changes ?? policyChanges(deps.node) }));
   return app;
 }

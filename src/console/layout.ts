@@ -17,6 +17,7 @@ export const SECTIONS = [
   ['charts', 'Charts'],
   ['approvals', 'Approvals'],
   ['alerts', 'Alerts'],
+  ['changes', 'Changes'],
   ['operators', 'Operators'],
 ] as const;
 

@@ -8,9 +8,9 @@
  * operator's name as `details.operator` (and the reason given, and
  * `emergency` when the request said so).
  *
- * {@link ChangeHandler} is the port the console calls: this module's
- * {@link applyChange} makes the change at once; a policy that wants a
- * second operator's approval answers `pending` instead and applies it later.
+ * {@link ChangeHandler} is the port the console calls: {@link policyChanges}
+ * (the default) goes through the second-person policy, which may answer
+ * `pending`; {@link applyChange} makes the change at once.
  */
 
 import { legateError } from '../errors/index.js';
@@ -69,7 +69,26 @@ export async function applyChange(ctx: NodeContext, request: ChangeRequest): Pro
   return { status: 'done' };
 }
 
-/** {@link applyChange} over `ctx`, as the console's default {@link ChangeHandler}. */
+/** {@link applyChange} over `ctx`: every change at once, whatever the second-person policy (tests of the pages). */
 export function directChanges(ctx: NodeContext): ChangeHandler {
   return (request) => applyChange(ctx, request);
+}
+
+/**
+ * The console's default {@link ChangeHandler}: through the second-person
+ * policy (node/changes), so a change `operators.secondPerson` covers waits
+ * for another admin unless it is an emergency.
+ */
+export function policyChanges(ctx: NodeContext): ChangeHandler {
+  return async (request) => {
+    const { requestChange } = await import('./changes/request.js');
+    const outcome = await requestChange(ctx, {
+      kind: request.kind,
+      target: request.target,
+      reason: request.reason,
+      operator: { name: request.operator.name, role: request.operator.role },
+      emergency: request.emergency,
+    });
+    return outcome.status === 'pending' ? { status: 'pending', id: outcome.change.id } : { status: 'done' };
+  };
 }

@@ -31,6 +31,7 @@ import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
 import type { WebhookPolicy } from './webhook/notifier.js';
+import type { ChangePolicy } from './changes/policy.js';
 
 /**
  * One node instance, as {@link createNode} (or `openNode`) built it. Its
@@ -67,6 +68,8 @@ export interface NodeContext {
   statusPush: StatusPushPolicy;
   /** Signed webhook notifications (#18): the `webhook.*` settings and delivery bounds. */
   webhook: WebhookPolicy;
+  /** Which operator changes wait for a second operator (#18): the `operators.*` settings. */
+  changes: ChangePolicy;
   /**
    * The services built once for this node: agents, issuance, status lists,
    * registry, verifier, exchange and audit. Stateful parts (the status
@@ -136,6 +139,8 @@ export interface NodeOptions {
   statusPush?: Partial<StatusPushPolicy>;
   /** Webhook notifications; fields given here win over the store's shared `webhook.*` settings. */
   webhook?: Partial<WebhookPolicy>;
+  /** The second-person policy; fields given here win over the store's shared `operators.*` settings. */
+  changes?: Partial<ChangePolicy>;
   /** The alert thresholds; fields given here win over the store's shared `alerts.*` settings. */
   alerts?: Partial<AlertPolicy>;
   /** Told of every alert this instance stores (the webhook seam); see `NodeDeps.onAlert`. */

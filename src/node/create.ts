@@ -37,6 +37,7 @@ import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
 import { createWebhookNotifier, DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './webhook/notifier.js';
+import { DEFAULT_CHANGE_POLICY, type ChangePolicy } from './changes/policy.js';
 import { createVerifier } from './verify.js';
 
 /** What a node is built from. */
@@ -67,6 +68,8 @@ export interface NodeDeps {
   statusPush?: Partial<StatusPushPolicy> | undefined;
   /** Webhook notifications; default {@link DEFAULT_WEBHOOK_POLICY} (none sent), field by field. */
   webhook?: Partial<WebhookPolicy> | undefined;
+  /** The second-person policy; default {@link DEFAULT_CHANGE_POLICY} (no change waits), field by field. */
+  changes?: Partial<ChangePolicy> | undefined;
   /** The alert rules' thresholds (`alerts.*`); default {@link DEFAULT_ALERT_POLICY}, field by field. */
   alerts?: Partial<AlertPolicy> | undefined;
   /**
@@ -152,6 +155,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     oauth: { ...DEFAULT_OAUTH_POLICY, ...deps.oauth },
     statusPush: { ...DEFAULT_STATUS_PUSH_POLICY, ...deps.statusPush },
     webhook: { ...DEFAULT_WEBHOOK_POLICY, ...deps.webhook },
+    changes: { ...DEFAULT_CHANGE_POLICY, ...deps.changes },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},

@@ -103,6 +103,7 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
       alerts: policy.alerts,
       // The fleet's webhook.* settings, with what code passed winning field by field.
       webhook: { ...policy.webhook, ...options.webhook },
+      changes: { ...policy.changes, ...options.changes },
       onAlert: options.onAlert,
       // On PostgreSQL every process appends to an audit chain of its own: instances never wait on each other.
       auditChain: (options.auditChain ?? (databaseUrl(options) === undefined ? 'store' : 'process')) === 'process' ? `urn:uuid:${randomUUID()}` : undefined,

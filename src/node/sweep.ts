@@ -64,6 +64,9 @@ export async function sweepNode(ctx: NodeContext): Promise<SweepResult> {
   // So are console sessions past their absolute end (idle ones end at their next use, or here once past it).
   await ctx.store.sweepOperatorSessions(now);
   // Approval requests: pending ones past their expiry are marked expired; any ended more than 30 days ago are forgotten.
+  // Changes waiting for a second operator lapse at their expiry; decided ones are kept 30 days for the console (the audit log keeps every step).
+  await ctx.store.expirePendingChanges(now);
+  await ctx.store.deletePendingChangesBefore(new Date(ctx.clock().getTime() - 30 * 86_400_000).toISOString());
   await ctx.store.sweepApprovalRequests(now, new Date(ctx.clock().getTime() - 30 * 86_400_000).toISOString());
   await flushRefusals(ctx);
   return result;

@@ -29,6 +29,7 @@ import type { TrustListRepository } from './ports/trust-list.js';
 import type { AlertRepository } from './ports/alerts.js';
 import type { OperatorRepository } from './ports/operators.js';
 import type { ApprovalRequestRepository } from './ports/approval-requests.js';
+import type { PendingChangeRepository } from './ports/pending-changes.js';
 import type { UsageRepository } from './ports/usage.js';
 
 /** What a status list's bits mean; the store's own name for it (status/ has the same union, without the store knowing status/). */
@@ -327,7 +328,8 @@ export interface Repositories
     TrustListRepository,
     AlertRepository,
     OperatorRepository,
-    ApprovalRequestRepository {}
+    ApprovalRequestRepository,
+    PendingChangeRepository {}
 
 /**
  * Persistence for one Legate node: the composition of the per-aggregate

@@ -219,6 +219,7 @@ describe('a data directory from before chains (schema 9)', () => {
         DROP TABLE operator_sessions;
         DROP TABLE operators;
         DROP TABLE approval_requests;
+        DROP TABLE pending_changes;
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;

@@ -102,7 +102,7 @@ describe('cli startup', () => {
   it('buildProgram() without arguments declares every command, and main writes to the injected stream and returns its exit code', async () => {
     const { buildProgram, main } = await import('../../src/cli/program.js');
     const names = (await buildProgram()).commands.map((command) => command.name());
-    expect(names).toEqual(['init', 'agent', 'cap', 'verify', 'present', 'authorize', 'status', 'registry', 'serve', 'handshake', 'action', 'approve', 'token', 'approver', 'did', 'audit', 'demo', 'store', 'config', 'key', 'alerts', 'operator', 'approvals']);
+    expect(names).toEqual(['init', 'agent', 'cap', 'verify', 'present', 'authorize', 'status', 'registry', 'serve', 'handshake', 'action', 'approve', 'token', 'approver', 'did', 'audit', 'demo', 'store', 'config', 'key', 'alerts', 'operator', 'approvals', 'changes']);
     let out = '';
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((out += chunk.toString()), done()) });
     const before = process.exitCode;

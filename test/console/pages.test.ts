@@ -11,12 +11,15 @@ import type { NodeContext } from '../../src/node/context.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { NOW } from '../fixtures.js';
 import { acmeWithAlice } from '../node/acme.js';
+import { legate } from '../cli/helpers.js';
+import { openNode } from '../../src/node/open.js';
 
 const XSS_OWNER = 'mailto:<script>alert(document.domain)</script>@acme.example';
 const CSRF = 'csrf-token-of-the-test-session';
 
 let now: Date;
 let node: NodeContext;
+let dataDir: string;
 let operator: ConsoleOperator;
 
 /** Signs in `operator` for every request, refusing (403, as the real guard does) a role below `minRole`. */
@@ -41,7 +44,7 @@ const form = (fields: Record<string, string>) => ({
 
 beforeEach(async () => {
   now = new Date(NOW.getTime());
-  ({ node } = await acmeWithAlice('legate-console-pages-', () => new Date(now.getTime())));
+  ({ node, dataDir } = await acmeWithAlice('legate-console-pages-', () => new Date(now.getTime())));
   operator = { name: 'dana', role: 'admin' };
 });
 afterEach(() => node.close());
@@ -124,6 +127,22 @@ describe('the console pages', () => {
     expect((await app().request('/console/operators')).status).toBe(200);
     operator = { name: 'victor', role: 'viewer' };
     expect((await app().request('/console/operators')).status).toBe(403);
+  });
+
+  it('holds a revocation for a second admin under the policy, confirmed on the Changes page', async () => {
+    const { id } = await issueToAgent(node, { agent: 'alice', capabilities: [{ action: 'call', resource: 'billing:refund' }] });
+    await node.close();
+    expect((await legate(['--data', dataDir, 'config', 'set', 'operators.secondPerson', '["revoke"]'])).code).toBe(0);
+    node = await openNode({ dataDir, clock: () => new Date(now.getTime()) });
+    const asked = await app().request('/console/actions', form({ kind: 'revoke', target: id, reason: 'audit finding', confirm: 'yes', csrf: CSRF }));
+    expect(await asked.text()).toContain('data-outcome="pending"');
+    const page = await (await app().request('/console/changes')).text();
+    const change = /data-change="([^"]+)" data-status="pending"/.exec(page)![1]!;
+    const self = await app().request('/console/changes/decide', form({ id: change, verdict: 'confirm', csrf: CSRF }));
+    expect(await self.text()).toContain('data-error="ERR_SECOND_PERSON"');
+    operator = { name: 'erin', role: 'admin' };
+    expect((await app().request('/console/changes/decide', form({ id: change, verdict: 'confirm', csrf: CSRF }))).status).toBe(303);
+    expect(await (await app().request('/console/agents/alice')).text()).toContain('badge revoked');
   });
 
   it('refuses a viewer a change', async () => {

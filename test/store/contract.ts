@@ -17,6 +17,7 @@ import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, Stat
 import { alertsContract } from './alerts-contract.js';
 import { operatorsContract } from './operators-contract.js';
 import { approvalRequestsContract } from './approval-requests-contract.js';
+import { pendingChangesContract } from './pending-changes-contract.js';
 import { auditContract } from './audit-contract.js';
 
 // --- fixtures: fixed personas ------------------------------------------------
@@ -596,6 +597,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     alertsContract(() => store);
     operatorsContract(() => store);
     approvalRequestsContract(() => store);
+    pendingChangesContract(() => store);
 
     describe('transactions', () => {
       const aliceKey = key(alice.did, 1, alice.createdAt);

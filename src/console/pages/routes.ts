@@ -18,6 +18,7 @@ import { agentsPage } from './agents.js';
 import { auditEntryPage } from './audit-entry.js';
 import { acknowledgePost, alertsPage } from './alerts.js';
 import { approvalsPage, decidePost, retryPost } from './approvals.js';
+import { changesPage, decideChangePost } from './changes.js';
 import { chartsPage } from './charts.js';
 import { operatorsPage } from './operators.js';
 import { decisionsJson, decisionsPage } from './decisions.js';
@@ -49,6 +50,8 @@ export function pageRoutes(deps: PageDeps): Hono<ConsoleEnv> {
   app.get('/alerts', viewer, (c) => alertsPage(c, node));
   app.post('/alerts/ack', guard('approver'), (c) => acknowledgePost(c, node));
   app.get('/operators', guard('admin'), (c) => operatorsPage(c, node));
+  app.get('/changes', viewer, (c) => changesPage(c, node));
+  app.post('/changes/decide', guard('admin'), (c) => decideChangePost(c, node));
   app.post('/actions', guard('admin'), (c) => actionPost(c, node, changes));
   return app;
 }

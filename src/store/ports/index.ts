@@ -25,4 +25,5 @@ export type { MaintenanceRepository } from './maintenance.js';
 export type { StatusSubscriptionRepository, SubscriptionBounds, SubscriptionOutcome } from './status-subscriptions.js';
 export type { AlertQuery, AlertRecord, AlertRepository, AlertSeverity } from './alerts.js';
 export type { OperatorPatch, OperatorRecord, OperatorRepository, OperatorSessionRecord } from './operators.js';
+export type { PendingChangeKind, PendingChangeQuery, PendingChangeRecord, PendingChangeRepository, PendingChangeStatus } from './pending-changes.js';
 export type { ApprovalRequestDecision, ApprovalRequestRecord, ApprovalRequestRepository, ApprovalRequestStatus } from './approval-requests.js';

@@ -2,7 +2,8 @@
  * @module store/postgres/migrations-console
  *
  * The PostgreSQL migrations of the console (#18): alerts (7), operators and
- * their sessions (8), the approval inbox (9). Kept apart so the main list
+ * their sessions (8), the approval inbox (9), changes waiting for a
+ * second operator (10). Kept apart so the main list
  * stays readable; `PG_MIGRATIONS` takes them in order.
  */
 
@@ -86,6 +87,26 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
       );
       CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);
       CREATE INDEX approval_requests_by_created ON approval_requests (created_at, id);
+    `,
+  },
+  {
+    version: 10,
+    description: 'pending changes waiting for a second operator (SQLite version 19)',
+    sql: `
+      CREATE TABLE pending_changes (
+        id            text COLLATE "C" PRIMARY KEY,
+        kind          text NOT NULL CHECK (kind IN ('revoke', 'suspend', 'reinstate', 'retire')),
+        target        text NOT NULL,
+        reason        text,
+        requested_by  text NOT NULL,
+        requested_at  text COLLATE "C" NOT NULL,
+        expires_at    text COLLATE "C" NOT NULL,
+        status        text NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled', 'expired')),
+        decided_by    text,
+        decided_at    text COLLATE "C"
+      );
+      CREATE INDEX pending_changes_by_status ON pending_changes (status, requested_at);
+      CREATE INDEX pending_changes_by_time ON pending_changes (requested_at);
     `,
   },
 ];

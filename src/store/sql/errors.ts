@@ -23,6 +23,7 @@ const ENTITY_OF_TABLE: Readonly<Record<string, string>> = {
   sessions: 'session',
   peer_sessions: 'peer session',
   acknowledges: 'acknowledge',
+  pending_changes: 'pending change',
 };
 
 /** The `ERR_CONFLICT` for a unique (or primary key) violation on `table`, first `column` of the key. */

@@ -12,6 +12,7 @@ import { createAgentRepository } from './agents.js';
 import { createAlertRepository } from './alerts.js';
 import { createOperatorRepository } from './operators.js';
 import { createApprovalRequestRepository } from './approval-requests.js';
+import { createPendingChangeRepository } from './pending-changes.js';
 import { createApprovalRepository } from './approvals.js';
 import { createIdempotencyRepository } from './answers.js';
 import { createAuditRepository } from './audit.js';
@@ -57,6 +58,7 @@ export const REPOSITORY_FACTORIES: readonly RepositoryFactory[] = [
   createAlertRepository,
   createOperatorRepository,
   createApprovalRequestRepository,
+  createPendingChangeRepository,
 ];
 
 /** Every port over `exec`, composed. */

@@ -483,8 +483,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approval_requests_by_created ON approval_requests (created_at, id);
     `,
   },
+  {
+    version: 19,
+    description: 'pending changes: revocations, suspensions, reinstatements and retirements waiting for a second operator (#18)',
+    sql: `
+      CREATE TABLE pending_changes (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('revoke', 'suspend', 'reinstate', 'retire')),
+        target        TEXT NOT NULL,
+        reason        TEXT,
+        requested_by  TEXT NOT NULL,
+        requested_at  TEXT NOT NULL,
+        expires_at    TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled', 'expired')),
+        decided_by    TEXT,
+        decided_at    TEXT
+      ) STRICT;
+      CREATE INDEX pending_changes_by_status ON pending_changes (status, requested_at);
+      CREATE INDEX pending_changes_by_time ON pending_changes (requested_at);
+    `,
+  },
 ];
-
 
 /** The schema version of `db` (`PRAGMA user_version`). */
 export function schemaVersion(db: Database): number {
