@@ -42,7 +42,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'script',
       globals: Object.fromEntries(
-        ['window', 'document', 'HTMLFormElement', 'HTMLElement', 'fetch', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']),
+        ['window', 'document', 'HTMLFormElement', 'HTMLElement', 'fetch', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'HTMLTableElement', 'encodeURIComponent'].map((name) => [name, 'readonly']),
       ),
     },
   },
