@@ -11,9 +11,8 @@
  * DID) and pass it in `approvers`.
  */
 
-import { randomUUID } from 'node:crypto';
 import { assertSchema } from '../credential/schema.js';
-import { issuerId, LEGATE_CONTEXT, VC_V2_CONTEXT } from '../credential/types.js';
+import { issuerId } from '../credential/types.js';
 import { readUnverified } from '../credential/verify-secured.js';
 import { verifyCredentialJwt, type CredentialVerification, type VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { legateError } from '../errors/index.js';
@@ -22,9 +21,9 @@ import { sameString } from '../lib/same-string.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString } from '../lib/assert.js';
-import { isoSeconds, systemClock, type Clock } from '../lib/clock.js';
+import type { Clock } from '../lib/clock.js';
 import { signCompactJws } from '../lib/jws.js';
-import { didOf } from '../presentation/create.js';
+import { shortLivedEnvelope, type ShortLivedEnvelope } from './short-lived.js';
 import type { IssuedCredential } from '../credential/issue.js';
 
 export const APPROVAL_CREDENTIAL_TYPE = 'ApprovalCredential';
@@ -46,14 +45,7 @@ export interface ApprovalSubject {
   audience?: string;
 }
 
-export interface ApprovalCredential {
-  '@context': string[];
-  id: string;
-  type: string[];
-  issuer: string;
-  validFrom: string;
-  validUntil: string;
-  credentialSchema: { id: string; type: 'JsonSchema' };
+export interface ApprovalCredential extends ShortLivedEnvelope {
   credentialSubject: ApprovalSubject;
 }
 
@@ -88,20 +80,17 @@ export interface IssueApprovalOptions {
  */
 export async function issueApproval(options: IssueApprovalOptions): Promise<IssuedCredential<ApprovalCredential>> {
   assertNonEmptyString(options.actionHash, 'actionHash');
-  const lifetime = options.lifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS;
-  if (!Number.isSafeInteger(lifetime) || lifetime <= 0 || lifetime > MAX_APPROVAL_LIFETIME_SECONDS) {
-    throw new RangeError(`lifetimeSeconds must be an integer from 1 to ${MAX_APPROVAL_LIFETIME_SECONDS}`);
-  }
-  const now = (options.clock ?? systemClock)();
-  const id = `urn:uuid:${randomUUID()}`;
+  const envelope = shortLivedEnvelope({
+    signer: options.signer,
+    type: APPROVAL_CREDENTIAL_TYPE,
+    schemaId: APPROVAL_SCHEMA_ID,
+    lifetimeSeconds: options.lifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS,
+    maxSeconds: MAX_APPROVAL_LIFETIME_SECONDS,
+    clock: options.clock,
+  });
+  const { id } = envelope;
   const credential: ApprovalCredential = {
-    '@context': [VC_V2_CONTEXT, LEGATE_CONTEXT],
-    id,
-    type: ['VerifiableCredential', APPROVAL_CREDENTIAL_TYPE],
-    issuer: didOf(options.signer.kid),
-    validFrom: isoSeconds(now),
-    validUntil: isoSeconds(new Date(now.getTime() + lifetime * 1000)),
-    credentialSchema: { id: APPROVAL_SCHEMA_ID, type: 'JsonSchema' },
+    ...envelope,
     credentialSubject: {
       ...(options.agent === undefined ? {} : { id: options.agent }),
       actionHash: options.actionHash,

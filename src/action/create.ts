@@ -46,6 +46,8 @@ export interface CreateSignedActionOptions {
   body?: Uint8Array;
   /** An `ApprovalCredential` JWT for this action (see `issueApproval`). */
   approval?: string;
+  /** An ApproverCredential JWT attesting the approval's signer (action/approver-credential). */
+  approverCredential?: string;
   /** Default a fresh `urn:uuid:`. */
   jti?: string;
   clock?: Clock;
@@ -101,6 +103,7 @@ export async function createSignedAction(options: CreateSignedActionOptions): Pr
     params,
     ...(options.body === undefined ? {} : { bodyHash: bodyHash(options.body) }),
     ...(options.approval === undefined ? {} : { approval: options.approval }),
+    ...(options.approverCredential === undefined ? {} : { approverCredential: options.approverCredential }),
   };
   assertSchema(SIGNED_ACTION_SCHEMA_FILE, payload, 'signed action');
   const token = await signCompactJws(payload as unknown as Record<string, unknown>, options.signer, { typ: ACTION_TYP });

@@ -46,4 +46,6 @@ export interface SignedActionPayload extends ActionFields {
   session: string;
   /** An `ApprovalCredential` vc+jwt bound to this action's hash, when the action needs one. */
   approval?: string;
+  /** An ApproverCredential vc+jwt: the agent's organization attests the approval's signer (action/approver-credential). */
+  approverCredential?: string;
 }

@@ -26,7 +26,9 @@ import { isErrorCode, isLegateError, legateError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
 import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
-import type { Charge } from '../capability/authorize-chain.js';
+import type { Charge, CredentialChain } from '../capability/authorize-chain.js';
+import { verifyApproverCredential } from '../action/approver-credential.js';
+import { issuerId } from '../credential/types.js';
 import type { AuthorizationRequest, Decision, DecisionReason } from '../capability/authorize.js';
 import { capabilityCovers } from '../capability/match.js';
 import { amountOf } from '../capability/usage.js';
@@ -116,7 +118,7 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const options = verificationOptions(ctx);
   const chains = await sessionChains(ctx, action.session.jti);
   const { live, reasons } = await liveChains({ capabilities: action.session.capabilities, chains, request: action.request }, options);
-  const approval = await checkApproval(ctx, action, options);
+  const approval = await checkApproval(ctx, action, options, live);
   const log = (tx: NodeContext, d: Decision, charged: readonly Charge[]) => logDecision(tx, action, d, charged, approval.approvedBy);
   const input = { request: action.request, live, reasons: [...reasons, ...approval.reasons], verifier: action.audience, approval, log };
   const decision: ActionDecision = { ...(await decideAndRecord(ctx, input)), ...base };
@@ -130,6 +132,7 @@ function approvalRequestOf(ctx: NodeContext, action: Action, hash: string): NonN
   const owner = action.attribution.at(-1);
   const accepts = [
     ...(owner?.startsWith('did:') ? [`the agent's owner, ${owner}`] : []),
+    "an approver the agent's organization attests (an ApproverCredential), when this verifier trusts that organization for the action",
     `an approver ${ctx.organization.did} names (legate approver add)`,
   ];
   return { actionHash: hash, verifier: ctx.organization.did, accepts };
@@ -208,14 +211,17 @@ async function refuseUncovered(ctx: NodeContext, action: Action): Promise<Decisi
 }
 
 /** A human approval bound to this action's hash, from the owner (when the owner is a DID) or an approver this organization names. */
-async function checkApproval(ctx: NodeContext, action: Action, options: VerifyCredentialOptions): Promise<ApprovalOutcome> {
+async function checkApproval(ctx: NodeContext, action: Action, options: VerifyCredentialOptions, live: readonly CredentialChain[]): Promise<ApprovalOutcome> {
   const { claims, verified, attribution } = action;
   if (claims.approval === undefined) return { approved: false, reasons: [] };
   const owner = attribution.at(-1);
+  const named = [...(owner?.startsWith('did:') ? [owner] : []), ...(await listApprovers(ctx))];
+  const attested = await attestedApprover(claims.approverCredential, live, options);
+  if (attested.reasons.length > 0) return { approved: false, reasons: attested.reasons };
   const approval = await verifyApproval(claims.approval, {
     ...options,
     expectedHash: verified.hash ?? '',
-    approvers: [...(owner?.startsWith('did:') ? [owner] : []), ...(await listApprovers(ctx))],
+    approvers: attested.approver === undefined ? named : [...named, attested.approver],
     audience: action.audience,
     replay: action.replay,
   });
@@ -225,6 +231,21 @@ async function checkApproval(ctx: NodeContext, action: Action, options: VerifyCr
   }
   const approvedBy = approval.issuer !== undefined && approval.credential !== undefined ? { approver: approval.issuer, approval: approval.credential.id } : undefined;
   return { approved: true, approvedBy, reasons: [] };
+}
+
+/**
+ * The approver an ApproverCredential attests (#18), when it comes from the
+ * organization at the root of a chain the decision found live (the chains
+ * the registry trusts for this very action): decided on its stated issuer
+ * before anything is resolved, so an attestation by anyone else costs no
+ * fetch. No credential: nothing attested, nothing refused.
+ */
+async function attestedApprover(jwt: string | undefined, live: readonly CredentialChain[], options: VerifyCredentialOptions): Promise<{ approver?: string; reasons: DecisionReason[] }> {
+  if (jwt === undefined) return { reasons: [] };
+  const organizations = [...new Set(live.map((chain) => (chain[0] === undefined ? undefined : issuerId(chain[0]))).filter((d): d is string => d !== undefined))];
+  const result = await verifyApproverCredential(jwt, { ...options, organizations });
+  if (!result.verified) return { reasons: result.errors.map(forPeer).map((e) => reasonOf(e, 'approver: ')) };
+  return { ...(result.approver === undefined ? {} : { approver: result.approver }), reasons: [] };
 }
 
 /** The payload of a signed action, unverified (for `legate approve`). */

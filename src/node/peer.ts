@@ -179,10 +179,12 @@ export interface ActOptions {
   params?: Record<string, unknown>;
   /** An ApprovalCredential JWT for this action. */
   approval?: string;
+  /** An ApproverCredential JWT: this node's organization attests the approval's signer. */
+  approverCredential?: string;
 }
 
 /** What an owner approves: the fields the action hash covers. */
-export function actionToApprove(agentDid: string, peer: string, options: Omit<ActOptions, 'agent' | 'peer' | 'approval'>) {
+export function actionToApprove(agentDid: string, peer: string, options: Omit<ActOptions, 'agent' | 'peer' | 'approval' | 'approverCredential'>) {
   const params = { ...options.params, ...(options.amount === undefined ? {} : { amount: options.amount }) };
   return { iss: agentDid, aud: peer, action: options.action, resource: options.resource, ...(options.scope === undefined ? {} : { scope: options.scope }), params };
 }
@@ -209,6 +211,7 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
     ...(fields.scope === undefined ? {} : { scope: fields.scope }),
     params: fields.params,
     ...(options.approval === undefined ? {} : { approval: options.approval }),
+    ...(options.approverCredential === undefined ? {} : { approverCredential: options.approverCredential }),
     clock: ctx.clock,
   });
   const url = new URL(endpoint);

@@ -2,19 +2,22 @@
 // account closures; support's agent customer-support acts, bank answers approval_required with what to approve
 // and whose approval it accepts (storing nothing), and support's node puts the request in its inbox. The owner
 // (carol, a did:key support holds) approves in one step; the agent retries once and is allowed; a second retry
-// is refused. A denial, an approver bank does not accept (then names), an expired request, the inbox's bound,
-// and the refusals' codes.
+// is refused. An operator of support's is accepted through support's attestation (an ApproverCredential), an
+// attestation by anyone else is refused, bank's own named approvers count too; a denial, an expired request, the
+// inbox's bound, and the refusals' codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/node/agents.js';
 import { approveRequest, denyRequest } from '../../src/node/approvals/decide.js';
 import { listApprovalRequests } from '../../src/node/approvals/list.js';
 import { MAX_PENDING_PER_AGENT, recordApprovalRequest } from '../../src/node/approvals/record.js';
 import { retryApproved } from '../../src/node/approvals/retry.js';
+import { issueApproverCredential } from '../../src/action/approver-credential.js';
 import { addApprover } from '../../src/node/approvers.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { addOperator } from '../../src/node/operators/add.js';
 import { act, handshake } from '../../src/node/peer.js';
 import { accredit } from '../../src/node/registry.js';
+import { mallory } from '../fixtures.js';
 import { startNode, type RunningNode } from '../helpers/federation.js';
 
 let offset = 0;
@@ -70,24 +73,34 @@ describe('the approval inbox', () => {
     await expect(retryApproved(support.node, inboxId!)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
   });
 
-  it("refuses an approver the verifier does not accept, and takes one it names (an operator's own key)", async () => {
+  it("accepts an operator of support's, attested by support, whom bank trusts for closures; refuses an attestation by anyone else", async () => {
     const erin = await addOperator(support.node, { name: 'erin', role: 'approver', password: 'erin-approves-closures', actor: 'test' });
     const { inboxId } = await act(support.node, close(3));
-    await approveRequest(support.node, inboxId!, { approver: erin.did!, operator: 'erin' });
-    const refused = await retryApproved(support.node, inboxId!);
-    expect(refused.decision).not.toBe('allow');
-    expect(refused.reasons.map((r) => r.code)).toContain('ERR_APPROVAL_REQUIRED');
+    const approved = await approveRequest(support.node, inboxId!, { approver: erin.did!, operator: 'erin' });
+    // support's organization attests erin for as long as the approval lasts; bank names nobody.
+    expect(approved.approverCredential).toMatch(/^ey/);
+    expect(await retryApproved(support.node, inboxId!)).toMatchObject({ decision: 'allow' });
 
+    // mallory attests herself: refused on the stated issuer (not the root of the agent's authority).
+    const { inboxId: next } = await act(support.node, close(4));
+    const decided = await approveRequest(support.node, next!, { approver: erin.did!, operator: 'erin' });
+    const forged = await issueApproverCredential({ signer: mallory.signer, approver: erin.did!, lifetimeSeconds: 600 });
+    const refused = await act(support.node, { ...close(4), approval: decided.approval!, approverCredential: forged.jwt });
+    expect(refused.decision).not.toBe('allow');
+    expect(refused.reasons.map((r) => r.code)).toContain('ERR_UNTRUSTED_ISSUER');
+
+    // Without the attestation, bank accepts erin only once it names her itself.
+    const { inboxId: third } = await act(support.node, close(5));
+    const plain = await approveRequest(support.node, third!, { approver: erin.did!, operator: 'erin' });
+    expect((await act(support.node, { ...close(5), approval: plain.approval! })).reasons.map((r) => r.code)).toContain('ERR_APPROVAL_REQUIRED');
     await addApprover(bank.node, erin.did!);
-    const again = await act(support.node, close(4));
-    await approveRequest(support.node, again.inboxId!, { approver: erin.did!, operator: 'erin' });
-    expect(await retryApproved(support.node, again.inboxId!)).toMatchObject({ decision: 'allow' });
+    expect(await act(support.node, { ...close(5), approval: plain.approval! })).toMatchObject({ decision: 'allow' });
   });
 
   it('refuses unknown requests, approvers whose key the node does not hold, and a full inbox', async () => {
     await expect(approveRequest(support.node, 'urn:uuid:nope', { approver: carol })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     await expect(retryApproved(support.node, 'urn:uuid:nope')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
-    const { inboxId } = await act(support.node, close(5));
+    const { inboxId } = await act(support.node, close(6));
     await expect(approveRequest(support.node, inboxId!, { approver: 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH' })).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
     await expect(denyRequest(support.node, inboxId!, { approver: carol, reason: 'x'.repeat(501) })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(listApprovalRequests(support.node, { status: 'maybe' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
@@ -99,7 +112,7 @@ describe('the approval inbox', () => {
   });
 
   it('lets a request expire after an hour: it cannot be decided then', async () => {
-    const { inboxId } = await act(support.node, close(6));
+    const { inboxId } = await act(support.node, close(7));
     offset += 61 * 60_000;
     expect((await listApprovalRequests(support.node, { status: 'expired' })).map((r) => r.id)).toContain(inboxId);
     await expect(approveRequest(support.node, inboxId!, { approver: carol })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });

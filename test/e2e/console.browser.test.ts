@@ -3,7 +3,8 @@
 // Tools). dana signs in to support's console and bank's; she watches a denial arrive in bank's live feed, revokes
 // customer-support's credential from support's console (two steps) and sees bank deny the next action, and sees
 // the alert bank raises after eleven failed authentications in a minute. She also approves a closure waiting in
-// support's approval inbox, with her own key (bank names it as an approver), and sees the retry allowed. Screenshots of every page are saved to
+// support's approval inbox with her own key, which support attests and bank accepts through its trust in support
+// for closures (bank names no approver), and sees the retry allowed. Screenshots of every page are saved to
 // test-results/console/.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,6 @@ import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { addOperator } from '../../src/node/operators/add.js';
 import { act, handshake } from '../../src/node/peer.js';
-import { addApprover } from '../../src/node/approvers.js';
 import { accredit } from '../../src/node/registry.js';
 import { STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { browserSkipReason, launchChromium, screenshotPath } from '../helpers/browser.js';
@@ -53,8 +53,6 @@ describe.skipIf(skip !== undefined)('the console in Chromium', () => {
       })
     ).id;
     for (const running of [bank, support]) await addOperator(running.node, { name: 'dana', role: 'admin', password: PASSWORD, actor: 'test' });
-    // Bank names support's operator dana (her own did:key, held by support's node) among the approvers it accepts.
-    await addApprover(bank.node, (await support.node.store.getOperator('dana'))!.did!);
     await handshake(support.node, { agent: 'customer-support', peer: teller });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -14,7 +14,11 @@ import { legateError } from '../../errors/index.js';
 import type { ApprovalRequestRecord } from '../../store/ports/approval-requests.js';
 import { audit } from '../audit.js';
 import type { NodeContext } from '../context.js';
+import { DEFAULT_APPROVAL_LIFETIME_SECONDS } from '../../action/approval.js';
+import { issueApproverCredential } from '../../action/approver-credential.js';
+import { roleAtLeast } from '../operators/roles.js';
 import { actionToApprove, approve } from '../peer.js';
+import { organizationSigner } from '../signers.js';
 
 export interface DecideOptions {
   /** The DID that approves or denies; to approve, one whose key this node holds. */
@@ -52,9 +56,31 @@ const agentDidOf = (request: ApprovalRequestRecord) => request.attribution[0] ??
 export async function approveRequest(ctx: NodeContext, id: string, options: DecideOptions & { lifetimeSeconds?: number }): Promise<ApprovalRequestRecord> {
   const request = await pendingRequest(ctx, id);
   const fields = actionToApprove(agentDidOf(request), request.peer, request.request);
-  const { jwt } = await approve(ctx, { approver: options.approver, action: fields, ...(options.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: options.lifetimeSeconds }) });
+  const lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_APPROVAL_LIFETIME_SECONDS;
+  const { jwt } = await approve(ctx, { approver: options.approver, action: fields, lifetimeSeconds });
+  const attestation = await attestOperator(ctx, options.approver, lifetimeSeconds);
   const decidedAt = ctx.clock().toISOString();
-  return decide(ctx, request, { status: 'approved', decidedBy: options.approver, decidedAt, approval: jwt, ...(options.operator === undefined ? {} : { operator: options.operator }) });
+  return decide(ctx, request, {
+    status: 'approved',
+    decidedBy: options.approver,
+    decidedAt,
+    approval: jwt,
+    ...(attestation === undefined ? {} : { approverCredential: attestation }),
+    ...(options.operator === undefined ? {} : { operator: options.operator }),
+  });
+}
+
+/**
+ * When `approver` is one of this node's operators with the approver or admin
+ * role, the organization attests it for as long as the approval lasts (an
+ * ApproverCredential): a verifier whose registry trusts this organization
+ * for the action then accepts the approval without naming the operator.
+ */
+async function attestOperator(ctx: NodeContext, approver: string, lifetimeSeconds: number): Promise<string | undefined> {
+  const operator = (await ctx.store.listOperators()).find((o) => o.did === approver && o.disabledAt === undefined);
+  if (operator === undefined || !roleAtLeast(operator.role, 'approver')) return undefined;
+  const { jwt } = await issueApproverCredential({ signer: await organizationSigner(ctx), approver, name: operator.name, lifetimeSeconds, clock: ctx.clock });
+  return jwt;
 }
 
 /** @throws `ERR_NOT_FOUND`, `ERR_CONFLICT` (decided or expired), `ERR_INVALID_ARGUMENT` (claim `reason`). */

@@ -21,7 +21,13 @@ export async function retryApproved(ctx: NodeContext, id: string): Promise<Await
   if (request === undefined) throw legateError('ERR_NOT_FOUND', 'no such approval request', { claim: 'id' });
   if (request.status !== 'approved' || request.approval === undefined) throw legateError('ERR_CONFLICT', `this approval request is ${request.status}: only an approved one is retried, once`, { claim: 'status' });
   if (!(await ctx.store.decideApprovalRequest(id, 'approved', { status: 'used' }))) throw legateError('ERR_CONFLICT', 'this approval request was retried meanwhile', { claim: 'status' });
-  const decision = await act(ctx, { agent: request.agent, peer: request.peer, ...request.request, approval: request.approval });
+  const decision = await act(ctx, {
+    agent: request.agent,
+    peer: request.peer,
+    ...request.request,
+    approval: request.approval,
+    ...(request.approverCredential === undefined ? {} : { approverCredential: request.approverCredential }),
+  });
   await audit(ctx, {
     type: 'approval',
     decision: decision.decision,

@@ -34,12 +34,14 @@ export interface ApprovalRequestRecord {
   decidedAt?: string | undefined;
   /** The ApprovalCredential (a JWT), once approved. */
   approval?: string | undefined;
+  /** The ApproverCredential (a JWT) this node's organization issued for the approver, when the approver is one of its operators. */
+  approverCredential?: string | undefined;
   /** Why it was denied. */
   reason?: string | undefined;
 }
 
 /** What a decision writes. */
-export type ApprovalRequestDecision = Pick<ApprovalRequestRecord, 'status'> & Partial<Pick<ApprovalRequestRecord, 'decidedBy' | 'operator' | 'decidedAt' | 'approval' | 'reason'>>;
+export type ApprovalRequestDecision = Pick<ApprovalRequestRecord, 'status'> & Partial<Pick<ApprovalRequestRecord, 'decidedBy' | 'operator' | 'decidedAt' | 'approval' | 'approverCredential' | 'reason'>>;
 
 export interface ApprovalRequestRepository {
   /** Stores a request unless its agent already has `maxPending` pending ones; false when full. */

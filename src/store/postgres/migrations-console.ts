@@ -83,6 +83,7 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
         operator     text,
         decided_at   text,
         approval     text,
+        approver_credential text,
         reason       text
       );
       CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);

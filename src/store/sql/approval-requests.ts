@@ -24,10 +24,11 @@ interface Row {
   operator: string | null;
   decided_at: string | null;
   approval: string | null;
+  approver_credential: string | null;
   reason: string | null;
 }
 
-const COLUMNS = 'id, agent, peer, request, action_hash, attribution, accepts, status, created_at, expires_at, decided_by, operator, decided_at, approval, reason';
+const COLUMNS = 'id, agent, peer, request, action_hash, attribution, accepts, status, created_at, expires_at, decided_by, operator, decided_at, approval, approver_credential, reason';
 
 const optional = <K extends string>(key: K, value: string | null) => (value === null ? {} : ({ [key]: value } as Record<K, string>));
 
@@ -47,6 +48,7 @@ function recordOf(row: Row): ApprovalRequestRecord {
     ...optional('operator', row.operator),
     ...optional('decidedAt', row.decided_at),
     ...optional('approval', row.approval),
+    ...optional('approverCredential', row.approver_credential),
     ...optional('reason', row.reason),
   };
 }
@@ -83,8 +85,8 @@ export function createApprovalRequestRepository(exec: SqlExecutor): ApprovalRequ
     async decideApprovalRequest(id, from, d) {
       const { changes } = await exec.run(
         `UPDATE approval_requests SET status = ?, decided_by = COALESCE(?, decided_by), operator = COALESCE(?, operator), decided_at = COALESCE(?, decided_at),
-           approval = COALESCE(?, approval), reason = COALESCE(?, reason) WHERE id = ? AND status = ?`,
-        [d.status, d.decidedBy ?? null, d.operator ?? null, d.decidedAt ?? null, d.approval ?? null, d.reason ?? null, id, from],
+           approval = COALESCE(?, approval), approver_credential = COALESCE(?, approver_credential), reason = COALESCE(?, reason) WHERE id = ? AND status = ?`,
+        [d.status, d.decidedBy ?? null, d.operator ?? null, d.decidedAt ?? null, d.approval ?? null, d.approverCredential ?? null, d.reason ?? null, id, from],
       );
       return changes === 1;
     },

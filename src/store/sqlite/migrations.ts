@@ -477,6 +477,7 @@ export const MIGRATIONS: readonly Migration[] = [
         operator     TEXT,
         decided_at   TEXT,
         approval     TEXT,
+        approver_credential TEXT,
         reason       TEXT
       ) STRICT;
       CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);
