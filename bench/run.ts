@@ -34,7 +34,7 @@ import { createDidResolver, buildOrganizationDidDocument } from 'legate/did';
 import { delegateCapability, verifyChain } from 'legate/delegation';
 import { createPresentation, verifyPresentation } from 'legate/presentation';
 import { generateEphemeralSigner, toDidJwtSigner, type Signer } from 'legate/keys';
-import { createAgent, initNode, issueToAgent, openNode } from 'legate/node';
+import { createAgent, initNode, issueMany, issueToAgent, openNode } from 'legate/node';
 import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker, issueStatusListCredential } from 'legate/status';
 import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
@@ -130,6 +130,8 @@ const didJwtNobleIssuer: Issuer = { did: issuerKey.did, signer: EdDSASigner(ed25
 const vc11Claims = () => ({ sub: aliceKey.did, nbf: 1, vc: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiableCredential'], credentialSubject: { owner: 'mailto:carol@acme.example' } } });
 /** Cached status lookups per iteration: one takes a few µs, too little to time call by call. */
 const STATUS_BATCH = 64;
+/** One `issueMany` call: a provisioning batch, as `legate cap issue --from` makes them. */
+const ISSUE_BATCH = Array.from({ length: smoke ? 50 : 1000 }, () => ({ agent: 'alice', capabilities: subject('x').capabilities }));
 
 // Worker pools: batches of 256 distinct tokens (ops/s below are tokens per second).
 const POOL_BATCH = 256;
@@ -153,6 +155,8 @@ const coreCases: [string, () => unknown, number][] = [
   ['verify-credential-didweb', async () => void (await verifyCapabilityCredential(webVc.jwt, { resolver: webResolver })), 1],
   ['verify-presentation-chain2', async () => void (await verifyPresentation(vp, { resolver: keyResolver, audience: webDid, nonce: 'n' })), 1],
   ['issue-credential', async () => void (await issueToAgent(node, { agent: 'alice', capabilities: subject('x').capabilities })), 1],
+  // A provisioning batch (#19 item 4): 1,000 credentials a call, committed 500 at a time.
+  ['issue-many', async () => void (await issueMany(node, ISSUE_BATCH)), ISSUE_BATCH.length],
   ['did-jwt-vc-create-credential', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtIssuer)), 1],
   ['did-jwt-vc-create-credential-eddsasigner', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtNobleIssuer)), 1],
   ['status-decode-16k', () => void getBit(decodeList(encoded16k), 4242), 1],

@@ -118,6 +118,12 @@ export function println(text = ''): void {
   current().io.out.write(`${text}\n`);
 }
 
+/** Standard error as a stream, for what redraws in place (a progress bar); `tty` when it is a terminal. */
+export function stderrStream(): { stream: NodeJS.WritableStream; tty: boolean } {
+  const { err } = current().io;
+  return { stream: err, tty: (err as { isTTY?: boolean }).isTTY === true };
+}
+
 /** Human notes that must not pollute piped stdout. */
 export function note(text: string): void {
   current().io.err.write(`${text}\n`);
@@ -126,10 +132,10 @@ export function note(text: string): void {
 const MAX_INPUT_BYTES = 1024 * 1024;
 
 /**
- * Reads a file argument, or stdin for `-`, bounded to 1 MiB.
+ * Reads a file argument, or stdin for `-`, bounded to `maxBytes` (1 MiB unless a command allows more).
  * @throws InputError `ERR_INPUT_TOO_LARGE`, or `ERR_INVALID_ARGUMENT` for an unreadable file.
  */
-export function readInput(path: string): string {
+export function readInput(path: string, maxBytes = MAX_INPUT_BYTES): string {
   let bytes: Buffer;
   try {
     const stdin = current().io.readStdin;
@@ -137,8 +143,8 @@ export function readInput(path: string): string {
   } catch (cause) {
     throw legateError('ERR_INVALID_ARGUMENT', `cannot read ${path}`, { claim: 'file', cause });
   }
-  if (bytes.length > MAX_INPUT_BYTES) {
-    throw legateError('ERR_INPUT_TOO_LARGE', `input is larger than ${MAX_INPUT_BYTES} bytes`, { claim: 'file' });
+  if (bytes.length > maxBytes) {
+    throw legateError('ERR_INPUT_TOO_LARGE', `input is larger than ${maxBytes} bytes`, { claim: 'file' });
   }
   return bytes.toString('utf8');
 }

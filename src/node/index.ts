@@ -19,6 +19,7 @@ export type { VerifierService } from './verify.js';
 export type { AuditService } from './audit.js';
 export { createAgent, getAgent, listAgents, showAgent, type CreateAgentOptions } from './agents.js';
 export { issueToAgent, type IssueToAgentOptions } from './issue.js';
+export { checkIssueItems, issueMany, MAX_ISSUE_MANY, type IssueManyOptions } from './issue-many.js';
 export { organizationSigner, signerFor } from './signers.js';
 export { organizationDocument, agentDocument, aceEndpoint, nodeBaseUrl } from './documents.js';
 export { delegateFromAgent, type DelegateFromAgentOptions } from './delegate.js';

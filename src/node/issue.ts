@@ -15,7 +15,8 @@ import {
   type IssuedSecuredCredential,
 } from '../credential/issue.js';
 import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation } from '../credential/types.js';
-import type { CredentialRecord } from '../store/types.js';
+import type { Signer } from '../keys/signer.js';
+import type { AgentRecord, CredentialRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
@@ -67,54 +68,69 @@ export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { 
 export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions & { format?: 'jwt' | 'jwt-vc1' | undefined }): Promise<IssuedCredential>;
 export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential>;
 export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
-  const agent = await getAgent(ctx, options.agent);
+  const agent = await issuableAgent(ctx, options);
+  const signer = await organizationSigner(ctx);
+  return inTransaction(ctx, (tx) => issueInTransaction(tx, signer, agent, options));
+}
+
+/**
+ * The agent `options.agent` names, when a credential may be issued to it.
+ * @throws LegateError `ERR_NOT_FOUND` (unknown agent), `ERR_CONFLICT` (retired), `ERR_INVALID_ARGUMENT` (a `validUntil` that is no date).
+ */
+export async function issuableAgent(ctx: NodeContext, options: IssueToAgentOptions, agents?: Map<string, AgentRecord>): Promise<AgentRecord> {
+  let agent = agents?.get(options.agent);
+  if (agent === undefined) {
+    agent = await getAgent(ctx, options.agent);
+    agents?.set(options.agent, agent);
+  }
   if (agent.status !== 'active') {
     throw legateError('ERR_CONFLICT', `agent ${agent.name} is retired`, { claim: 'agent', reason: 'retired' });
   }
   if (typeof options.validUntil === 'string' && !Number.isFinite(Date.parse(options.validUntil))) {
     throw legateError('ERR_INVALID_ARGUMENT', 'validUntil must be an ISO 8601 date-time', { claim: 'validUntil' });
   }
-  const signer = await organizationSigner(ctx);
+  return agent;
+}
+
+/** Signs and records one credential inside `tx`: its status entries, the credential and its audit entry land together or not at all. */
+export async function issueInTransaction(tx: NodeContext, signer: Signer, agent: AgentRecord, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
   const id = `urn:uuid:${randomUUID()}`;
-  return inTransaction(ctx, async (tx) => {
-    // Status entries, the credential and its record land together or not at all.
-    const credentialStatus = await allocateStatus(tx, ctx.organization.did, id);
-    const issued = await issueCapabilityCredential({
-      id,
-      issuer: ctx.organization.did,
-      signer,
-      subject: {
-        id: agent.did,
-        owner: options.owner ?? agent.owner,
-        ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
-        agent: { name: agent.name, ...(options.agentVersion === undefined ? {} : { version: options.agentVersion }) },
-        capabilities: options.capabilities,
-        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
-        ...(options.delegation === undefined ? {} : { delegation: options.delegation }),
-      },
-      ...(options.validUntil === undefined
-        ? { validFor: options.validFor ?? 'P30D' }
-        : options.validUntil === null
-          ? {}
-          : { validUntil: new Date(options.validUntil) }),
-      credentialStatus,
-      ...(options.format === undefined ? {} : { format: options.format }),
-      clock: ctx.clock,
-    });
-    await tx.store.putCredential(credentialRecord(issued, agent.did));
-    await audit(tx, {
-      type: 'issuance',
-      decision: 'allow',
-      agent: agent.did,
+  const credentialStatus = await allocateStatus(tx, tx.organization.did, id);
+  const issued = await issueCapabilityCredential({
+    id,
+    issuer: tx.organization.did,
+    signer,
+    subject: {
+      id: agent.did,
       owner: options.owner ?? agent.owner,
-      credentials: [issued.id],
-      details: {
-        capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32),
-        ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
-      },
-    });
-    return issued;
+      ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
+      agent: { name: agent.name, ...(options.agentVersion === undefined ? {} : { version: options.agentVersion }) },
+      capabilities: options.capabilities,
+      ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+      ...(options.delegation === undefined ? {} : { delegation: options.delegation }),
+    },
+    ...(options.validUntil === undefined
+      ? { validFor: options.validFor ?? 'P30D' }
+      : options.validUntil === null
+        ? {}
+        : { validUntil: new Date(options.validUntil) }),
+    credentialStatus,
+    ...(options.format === undefined ? {} : { format: options.format }),
+    clock: tx.clock,
   });
+  await tx.store.putCredential(credentialRecord(issued, agent.did));
+  await audit(tx, {
+    type: 'issuance',
+    decision: 'allow',
+    agent: agent.did,
+    owner: options.owner ?? agent.owner,
+    credentials: [issued.id],
+    details: {
+      capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32),
+      ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
+    },
+  });
+  return issued;
 }
 
 /** The store record of an issued capability credential: a Data Integrity one is kept as its JSON text. */

@@ -27,6 +27,7 @@ import type { AuditService } from './audit.js';
 import type { NodeContext } from './context.js';
 import type { DelegateFromAgentOptions } from './delegate.js';
 import type { IssueToAgentOptions } from './issue.js';
+import type { IssueManyOptions } from './issue-many.js';
 import type { ActOptions, HandshakeResult, actionToApprove, approve } from './peer.js';
 import type { PresentAsAgentOptions } from './present.js';
 import type { AccreditOptions, RecognizeOptions } from './registry.js';
@@ -53,6 +54,8 @@ export interface IssuanceService {
   issue(options: IssueToAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
   issue(options: IssueToAgentOptions & { format?: 'jwt' | 'jwt-vc1' | undefined }): Promise<IssuedCredential>;
   issue(options: IssueToAgentOptions): Promise<IssuedSecuredCredential>;
+  /** Many credentials, committed a chunk at a time (node/issue-many). */
+  issueMany(items: readonly IssueToAgentOptions[], options?: IssueManyOptions): Promise<IssuedSecuredCredential[]>;
   delegate(options: DelegateFromAgentOptions & { format: 'di' }): Promise<IssuedDataIntegrityCredential>;
   delegate(options: DelegateFromAgentOptions & { format?: 'jwt' | undefined }): Promise<IssuedCredential>;
   delegate(options: DelegateFromAgentOptions): Promise<IssuedSecuredCredential>;
@@ -141,6 +144,7 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
   return {
     issuance: {
       issue: (async (options: IssueToAgentOptions) => (await import('./issue.js')).issueToAgent(node, options)) as IssuanceService['issue'],
+      issueMany: async (items, options) => (await import('./issue-many.js')).issueMany(node, items, options),
       delegate: (async (options: DelegateFromAgentOptions) => (await import('./delegate.js')).delegateFromAgent(node, options)) as IssuanceService['delegate'],
       present: async (options) => (await import('./present.js')).presentAsAgent(node, options),
     },

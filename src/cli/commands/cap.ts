@@ -17,6 +17,7 @@
 
 import type { Command } from 'commander';
 import type { IssuedSecuredCredential } from '../../credential/issue.js';
+import { legateError } from '../../errors/index.js';
 import { action, withNode } from '../command.js';
 import { EXIT, note, printJson, println, type GlobalOptions } from '../io.js';
 import { checkDuration, parseCount, parseFormat } from '../parse.js';
@@ -44,12 +45,22 @@ export function registerCap(program: Command): void {
   registerRenew(cap);
   registerCapInventory(cap);
 
-  const issue = capabilityOptions(cap.command('issue <agent>').description('issue a capability credential to an agent of this organization'), {
+  const issue = capabilityOptions(cap.command('issue [agent]').description('issue a capability credential to an agent of this organization (or many: --from)'), {
     formats: ISSUE_FORMATS,
   })
     .option('--delegable <depth>', 'how many levels of delegation the agent may grant (0-8)', once('--delegable'))
-    .option('--agent-version <version>', 'agent software version to record', once('--agent-version'));
-  action(issue, async (globals, agent: string, flags: CapabilityFlags & { delegable?: string; agentVersion?: string }) => {
+    .option('--agent-version <version>', 'agent software version to record', once('--agent-version'))
+    .option('--from <file|->', 'issue one credential per JSON line of a provisioning file (see the README), committed in batches', once('--from'))
+    .option('--progress', 'draw the progress bar of --from even when stderr is not a terminal');
+  action(issue, async (globals, agent: string | undefined, flags: CapabilityFlags & { delegable?: string; agentVersion?: string; from?: string; progress?: boolean }) => {
+    if (flags.from !== undefined) {
+      const beside = agent === undefined ? Object.keys(flags).find((key) => !['from', 'progress'].includes(key)) : 'agent';
+      if (beside !== undefined) {
+        throw legateError('ERR_INVALID_ARGUMENT', `--from names the agent and what each credential grants; ${beside === 'agent' ? 'an agent' : `--${beside}`} cannot be given beside it`, { claim: '--from' });
+      }
+      return (await import('./cap-issue-many.js')).issueFromFile(globals, flags.from, { progress: flags.progress === true });
+    }
+    if (agent === undefined) throw legateError('ERR_INVALID_ARGUMENT', 'name the agent (or --from <file>)', { claim: 'agent' });
     const { capabilities, constraints } = requestedCapabilities(flags);
     const validFor = checkDuration(flags.validFor ?? 'P30D', '--valid-for');
     const maxDepth = flags.delegable === undefined ? undefined : parseCount(flags.delegable, '--delegable');

@@ -1,0 +1,121 @@
+/**
+ * @module node/issue-many
+ *
+ * Issuance for provisioning a fleet: many credentials, each exactly what
+ * {@link issueToAgent} would issue (its own status entries and audit entry),
+ * committed a chunk at a time instead of one transaction each. Every item is
+ * checked before anything is written (agents known and active, dates,
+ * capabilities against their schema), so a bad line in a provisioning file
+ * writes nothing. Past that, a chunk commits whole or not at all; a failure
+ * there (the store) says how many credentials were already issued.
+ */
+
+import { isLegateError, legateError } from '../errors/index.js';
+import type { IssuedSecuredCredential } from '../credential/issue.js';
+import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../credential/schema.js';
+import type { AgentRecord } from '../store/types.js';
+import { inTransaction, type NodeContext } from './context.js';
+import { issuableAgent, issueInTransaction, type IssueToAgentOptions } from './issue.js';
+import { organizationSigner } from './signers.js';
+
+/** Most items one call takes: what it holds in memory (the issued credentials) stays bounded. */
+export const MAX_ISSUE_MANY = 10_000;
+/** Credentials committed together by default: one commit for this many, while the write lock is held for a few tens of milliseconds. */
+export const DEFAULT_ISSUE_CHUNK = 500;
+const MAX_ISSUE_CHUNK = 2_000;
+
+export interface IssueManyOptions {
+  /** Credentials per transaction (1 to 2,000; default 500). */
+  chunkSize?: number;
+  /** Told after each committed chunk: how many of `total` are issued and recorded so far. */
+  onProgress?: (progress: { issued: number; total: number }) => void;
+}
+
+/** `error`, naming the item it is about (`items[3].capabilities`), with its code kept. */
+function aboutItem(error: unknown, index: number): unknown {
+  if (!isLegateError(error)) return error;
+  const claim = error.claim === undefined ? `items[${index}]` : `items[${index}].${error.claim}`;
+  return legateError(error.code, `item ${index}: ${error.message}`, { claim, ...(error.reason === undefined ? {} : { reason: error.reason }), cause: error });
+}
+
+/**
+ * The agent each item names, checked as {@link issueToAgent} checks one
+ * (and each item's capabilities against their schema), before anything is
+ * written. A caller issuing in several calls (the CLI's `--from`) checks
+ * every item first with it.
+ * @throws LegateError as {@link issueMany} does for a bad item.
+ */
+export async function checkIssueItems(ctx: NodeContext, items: readonly IssueToAgentOptions[]): Promise<AgentRecord[]> {
+  const agents = new Map<string, AgentRecord>();
+  const checked: AgentRecord[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    try {
+      if (typeof item !== 'object' || item === null || typeof item.agent !== 'string' || item.agent.length === 0) {
+        throw legateError('ERR_INVALID_ARGUMENT', 'each item names an agent of this node', { claim: 'agent' });
+      }
+      assertSchema(CAPABILITIES_SCHEMA_FILE, item.capabilities, 'capabilities');
+      checked.push(await issuableAgent(ctx, item, agents));
+    } catch (error) {
+      throw aboutItem(error, i);
+    }
+  }
+  return checked;
+}
+
+/**
+ * Issues a credential for each item, as {@link issueToAgent} does for one,
+ * committing `chunkSize` at a time; returns them in the items' order.
+ * @throws LegateError `ERR_INVALID_ARGUMENT` (no items, more than
+ * {@link MAX_ISSUE_MANY}, a bad chunk size or item), or what `issueToAgent`
+ * throws for an item (its `claim` names it: `items[3].agent`), with nothing
+ * written; a failure while committing has `reason: 'issued-<n>'`, the
+ * number of credentials committed before it.
+ *
+ * @example
+ * ```ts
+ * const issued = await issueMany(node, agents.map((agent) => ({ agent, capabilities })), {
+ *   onProgress: ({ issued, total }) => console.error(`${issued}/${total}`),
+ * });
+ * ```
+ */
+export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOptions[], options: IssueManyOptions = {}): Promise<IssuedSecuredCredential[]> {
+  // Not Array.isArray: it would narrow `items` to any[].
+  if (!(items instanceof Array) || items.length === 0 || items.length > MAX_ISSUE_MANY) {
+    throw legateError('ERR_INVALID_ARGUMENT', `issueMany takes 1 to ${MAX_ISSUE_MANY} items`, { claim: 'items' });
+  }
+  const chunkSize = options.chunkSize ?? DEFAULT_ISSUE_CHUNK;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_ISSUE_CHUNK) {
+    throw legateError('ERR_INVALID_ARGUMENT', `chunkSize is an integer from 1 to ${MAX_ISSUE_CHUNK}`, { claim: 'chunkSize' });
+  }
+  const agents = await checkIssueItems(ctx, items);
+  const issued: IssuedSecuredCredential[] = [];
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const end = Math.min(items.length, start + chunkSize);
+    try {
+      // Read per chunk: a key rotated meanwhile signs the next chunk.
+      const signer = await organizationSigner(ctx);
+      const chunk = await inTransaction(ctx, async (tx) => {
+        const done: IssuedSecuredCredential[] = [];
+        for (let i = start; i < end; i++) {
+          try {
+            done.push(await issueInTransaction(tx, signer, agents[i]!, items[i]!));
+          } catch (error) {
+            throw aboutItem(error, i);
+          }
+        }
+        return done;
+      });
+      issued.push(...chunk);
+    } catch (error) {
+      if (issued.length === 0 || !isLegateError(error)) throw error;
+      throw legateError(error.code, `${error.message} (${issued.length} credentials were issued before it)`, {
+        ...(error.claim === undefined ? {} : { claim: error.claim }),
+        reason: `issued-${issued.length}`,
+        cause: error,
+      });
+    }
+    options.onProgress?.({ issued: issued.length, total: items.length });
+  }
+  return issued;
+}

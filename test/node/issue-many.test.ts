@@ -1,0 +1,106 @@
+// acme (did:web:acme.example) provisions alice and bob in bulk: issueMany issues what issueToAgent would, each
+// credential with its own status entries and audit entry, committed a chunk at a time; a bad item writes nothing.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyCapabilityCredential } from '../../src/credential/verify.js';
+import { legateError } from '../../src/errors/index.js';
+import { createAgent } from '../../src/node/agents.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { issueMany, MAX_ISSUE_MANY } from '../../src/node/issue-many.js';
+import { retireAgent } from '../../src/node/retire.js';
+import type { Store } from '../../src/store/types.js';
+import { NOW } from '../fixtures.js';
+import { acmeWithAlice, OWNER } from './acme.js';
+
+const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } };
+const clock = () => new Date(NOW.getTime());
+let node: NodeContext;
+
+beforeEach(async () => {
+  ({ node } = await acmeWithAlice('legate-issue-many-', clock));
+  await createAgent(node, { name: 'bob', owner: 'mailto:dave@acme.example' });
+});
+afterEach(() => node.close());
+
+const issuances = async () => (await node.store.listAuditEntries()).map((e) => JSON.parse(e.entry) as { type: string; credentials?: string[] }).filter((e) => e.type === 'issuance');
+const credentialCount = async () => (await node.store.listCredentials()).length;
+
+describe('issueMany', () => {
+  it('issues each item as issueToAgent would, in order, each with two status entries and an audit entry, reporting each chunk', async () => {
+    const items = Array.from({ length: 7 }, (_, i) => ({ agent: i % 2 === 0 ? 'alice' : 'bob', capabilities: [refund], ...(i === 6 ? { delegation: { depth: 0, maxDepth: 1 } } : {}) }));
+    const progress: { issued: number; total: number }[] = [];
+    const issued = await issueMany(node, items, { chunkSize: 3, onProgress: (p) => progress.push(p) });
+
+    expect(progress).toEqual([{ issued: 3, total: 7 }, { issued: 6, total: 7 }, { issued: 7, total: 7 }]);
+    expect(issued).toHaveLength(7);
+    const alice = await node.store.getAgent('alice');
+    const bob = await node.store.getAgent('bob');
+    issued.forEach((c, i) => {
+      expect(c.credential.credentialSubject.id).toBe(i % 2 === 0 ? alice!.did : bob!.did);
+      expect(c.credential.credentialSubject.owner).toBe(i % 2 === 0 ? OWNER : 'mailto:dave@acme.example');
+    });
+    expect(issued[6]!.credential.credentialSubject.delegation).toEqual({ depth: 0, maxDepth: 1 });
+    // Every status entry is its own bit.
+    const entries = issued.flatMap((c) => (c.credential.credentialStatus as { statusListCredential: string; statusListIndex: string }[]).map((e) => `${e.statusListCredential}#${e.statusListIndex}`));
+    expect(entries).toHaveLength(14);
+    expect(new Set(entries).size).toBe(14);
+    for (const c of issued) {
+      expect((await node.store.getStatusAllocations(c.id)).map((a) => a.purpose).sort()).toEqual(['revocation', 'suspension']);
+      if ('jwt' in c) expect((await verifyCapabilityCredential(c.jwt, { resolver: node.resolver, clock })).verified).toBe(true);
+    }
+    expect((await issuances()).map((e) => e.credentials)).toEqual(issued.map((c) => [c.id]));
+    expect(await credentialCount()).toBe(7);
+  });
+
+  it('checks every item before writing anything: an unknown agent, a retired one, capabilities off their schema, a bad date', async () => {
+    await createAgent(node, { name: 'carl', owner: OWNER });
+    await retireAgent(node, 'carl');
+    const good = { agent: 'alice', capabilities: [refund] };
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ agent: 'mallory', capabilities: [refund] }, 'ERR_NOT_FOUND', 'items[2]'],
+      [{ agent: 'carl', capabilities: [refund] }, 'ERR_CONFLICT', 'items[2]'],
+      [{ agent: 'alice', capabilities: [] }, 'ERR_SCHEMA', 'items[2]'],
+      [{ agent: 'alice', capabilities: [{ action: 'call' }] }, 'ERR_SCHEMA', 'items[2]'],
+      [{ agent: 'alice', capabilities: [refund], validUntil: 'soon' }, 'ERR_INVALID_ARGUMENT', 'items[2].validUntil'],
+      [{ capabilities: [refund] }, 'ERR_INVALID_ARGUMENT', 'items[2].agent'],
+    ];
+    for (const [bad, code, claim] of cases) {
+      const error = await issueMany(node, [good, good, bad as never, good], { chunkSize: 1 }).catch((e: unknown) => e);
+      expect(error, JSON.stringify(bad)).toMatchObject({ code });
+      expect((error as { claim: string }).claim.startsWith(claim), (error as { claim: string }).claim).toBe(true);
+    }
+    expect(await credentialCount()).toBe(0);
+    expect(await issuances()).toEqual([]);
+  });
+
+  it('bounds a call: no items, too many, a chunk size out of range', async () => {
+    const item = { agent: 'alice', capabilities: [refund] };
+    await expect(issueMany(node, [])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'items' });
+    await expect(issueMany(node, Array.from({ length: MAX_ISSUE_MANY + 1 }, () => item))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'items' });
+    for (const chunkSize of [0, 2001, 1.5]) await expect(issueMany(node, [item], { chunkSize })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'chunkSize' });
+    expect(await credentialCount()).toBe(0);
+  });
+
+  it('keeps the chunks committed before a store failure, writes nothing of the failing one, and says how many were issued', async () => {
+    let transactions = 0;
+    const store = node.store;
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === 'transaction') {
+          return <T>(fn: (tx: Store) => Promise<T>) =>
+            target.transaction(async (tx) => {
+              const result = await fn(tx);
+              if (++transactions === 2) throw legateError('ERR_STORE', 'the disk is full');
+              return result;
+            });
+        }
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const ctx = Object.create(node, { store: { value: failing, writable: true } }) as NodeContext;
+    const items = Array.from({ length: 5 }, () => ({ agent: 'alice', capabilities: [refund] }));
+    await expect(issueMany(ctx, items, { chunkSize: 2 })).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'issued-2' });
+    expect(await credentialCount()).toBe(2);
+    expect(await issuances()).toHaveLength(2);
+  });
+});
