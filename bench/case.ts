@@ -12,6 +12,12 @@ export interface Row {
   p50Ms?: number;
   p99Ms?: number;
   vsFloor?: number;
+  /** The median over the rounds of each round's ratio to the floor (#19 item 6: read as the median of three runs or more). */
+  vsFloorMedian?: number;
+  /** The median over the rounds of each round's ops/s. */
+  opsPerSecMedian?: number;
+  /** `pool-verify-2`: the median over the rounds of its ops/s over `pool-verify-1`'s. */
+  vsOneWorkerMedian?: number;
   vsDidJwtVc?: number;
   vsVeramo?: number;
   vsJose?: number;
@@ -31,6 +37,13 @@ export interface BenchCase {
   fn: () => unknown;
   perCall: number;
   beforeEach?: () => void | Promise<void>;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Rounds a ratio to two decimals. */

@@ -39,7 +39,7 @@ import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker
 import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
 import { measureCliStartup } from './cli-startup.js';
-import { ratio, type BenchCase, type Row } from './case.js';
+import { median, ratio, type BenchCase, type Row } from './case.js';
 import { setupOAuth } from './oauth.js';
 import { measureHandshakes } from './handshake.js';
 import { measureFleet } from './fleet.js';
@@ -183,6 +183,8 @@ function failure(task: Task): Error {
 
 // Interleaved rounds: each case runs once per round; calls and time are summed over the rounds.
 const totals = new Map<string, { calls: number; ms: number }>();
+/** Each case's ops/s in each round, for the medians of #19 item 6. */
+const perRound = new Map<string, number[]>();
 for (let round = 0; round < ROUNDS; round++) {
   const bench = new Bench({ time, warmupTime: smoke ? 5 : 100, warmupIterations: smoke ? 2 : 5, iterations: smoke ? 3 : 5 });
   for (const { name, fn, beforeEach } of cases) bench.add(name, fn, beforeEach === undefined ? {} : { beforeEach });
@@ -194,6 +196,8 @@ for (let round = 0; round < ROUNDS; round++) {
     total.calls += r.latency.samplesCount;
     total.ms += r.totalTime;
     totals.set(task.name, total);
+    const perCall = cases.find((c) => c.name === task.name)!.perCall;
+    perRound.set(task.name, [...(perRound.get(task.name) ?? []), ((r.latency.samplesCount * perCall) / r.totalTime) * 1000]);
   }
 }
 if (listFetches !== 1 && totals.has('status-lookup-cached')) throw new Error('status-lookup-cached fetched its list again: it did not measure cached lookups');
@@ -220,6 +224,8 @@ const startup = only === undefined ? measureCliStartup(cliRoot, smoke ? 2 : 10) 
 
 // --- report ------------------------------------------------------------------------
 const get = (name: string) => opsPerSec.get(name)!;
+/** The median over the rounds of `name`'s ops/s over `base`'s (`scale` times), each round with its own. */
+const medianRatio = (name: string, base: string, scale = 1) => ratio(median(perRound.get(name)!.map((ops, i) => ops / (perRound.get(base)![i]! / scale))), 1);
 const ms2 = (value: number) => Math.round(value * 100) / 100;
 const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec: Math.round(get(name)), ...extra });
 if (handshakes === undefined || handshakeOne === undefined || startup === undefined) {
@@ -229,19 +235,19 @@ if (handshakes === undefined || handshakeOne === undefined || startup === undefi
 } else {
   const results: Row[] = [
     row('floor-ed25519-verify'),
-    row('verify-credential', { vsFloor: ratio(get('verify-credential'), get('floor-ed25519-verify')), vsDidJwtVc: ratio(get('verify-credential'), get('did-jwt-vc-verify-credential')), vsVeramo: ratio(get('verify-credential'), get('veramo-verify-credential')) }),
+    row('verify-credential', { vsFloor: ratio(get('verify-credential'), get('floor-ed25519-verify')), vsFloorMedian: medianRatio('verify-credential', 'floor-ed25519-verify'), vsDidJwtVc: ratio(get('verify-credential'), get('did-jwt-vc-verify-credential')), vsVeramo: ratio(get('verify-credential'), get('veramo-verify-credential')) }),
     row('did-jwt-vc-verify-credential'),
     row('veramo-verify-credential'),
     row('verify-credential-didweb', { vsFloor: ratio(get('verify-credential-didweb'), get('floor-ed25519-verify')) }),
-    row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3) }),
+    row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3), vsFloorMedian: medianRatio('verify-presentation-chain2', 'floor-ed25519-verify', 3) }),
     row('issue-credential', { vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')) }),
     row('did-jwt-vc-create-credential'),
     row('did-jwt-vc-create-credential-eddsasigner'),
     row('status-decode-16k'),
     row('status-decode-1m'),
-    row('status-lookup-cached'),
+    row('status-lookup-cached', { opsPerSecMedian: Math.round(median(perRound.get('status-lookup-cached')!)) }),
     row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
-    row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')) }),
+    row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')), vsOneWorkerMedian: medianRatio('pool-verify-2', 'pool-verify-1') }),
     ...oauth.rows(get),
     { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
     { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
