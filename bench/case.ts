@@ -12,6 +12,8 @@ export interface Row {
   p50Ms?: number;
   p99Ms?: number;
   vsFloor?: number;
+  /** `token-exchange`: its ratio to the signatures left once the chain's links are in the node's signature memo. */
+  vsWarmFloor?: number;
   /** The median over the rounds of each round's ratio to the floor (#19 item 6: read as the median of three runs or more). */
   vsFloorMedian?: number;
   /** The median over the rounds of each round's ops/s. */

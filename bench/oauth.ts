@@ -10,7 +10,10 @@
  *   for a DPoP-bound access token; acme's DID documents, status lists and
  *   bank's registry are cached after the warm-up. Its floor: the four
  *   Ed25519 verifications (presentation, two chain links, DPoP proof) and
- *   the one signature (the access token) an exchange needs.
+ *   the one signature (the access token) an exchange needs. Its warm floor
+ *   (`floor-token-exchange-warm`): the presentation, the DPoP proof and the
+ *   access token only, what is left once the node's signature memo has seen
+ *   the chain's two links (every exchange after the first here).
  * - `rs-check`: `createResourceServer(…).verify(request)` on an at+jwt and a
  *   fresh DPoP proof; its floor: two verifications (token, proof).
  *   `rs-check-jose` is the same check written with `jose` (bench/jose-check).
@@ -130,6 +133,16 @@ export async function setupOAuth(root: string): Promise<OAuthBench> {
       },
       perCall: 1,
     },
+    {
+      // The node's signature memo (lib/signature-memo) skips the chain's two links once seen: what is left to verify.
+      name: 'floor-token-exchange-warm',
+      fn: () => {
+        exchangeFloor[0]!();
+        exchangeFloor[3]!();
+        signAccessToken();
+      },
+      perCall: 1,
+    },
     { name: 'token-exchange', fn: async () => void (await exchange(next)), perCall: 1, beforeEach: async () => void (next = await exchangeRequest()) },
     {
       name: 'floor-rs-check',
@@ -146,7 +159,8 @@ export async function setupOAuth(root: string): Promise<OAuthBench> {
     cases,
     rows: (get) => [
       { name: 'floor-token-exchange', opsPerSec: Math.round(get('floor-token-exchange')) },
-      { name: 'token-exchange', opsPerSec: Math.round(get('token-exchange')), vsFloor: ratio(get('token-exchange'), get('floor-token-exchange')) },
+      { name: 'floor-token-exchange-warm', opsPerSec: Math.round(get('floor-token-exchange-warm')) },
+      { name: 'token-exchange', opsPerSec: Math.round(get('token-exchange')), vsFloor: ratio(get('token-exchange'), get('floor-token-exchange')), vsWarmFloor: ratio(get('token-exchange'), get('floor-token-exchange-warm')) },
       { name: 'floor-rs-check', opsPerSec: Math.round(get('floor-rs-check')) },
       { name: 'rs-check', opsPerSec: Math.round(get('rs-check')), vsFloor: ratio(get('rs-check'), get('floor-rs-check')), vsJose: ratio(get('rs-check'), get('rs-check-jose')) },
       { name: 'rs-check-jose', opsPerSec: Math.round(get('rs-check-jose')), vsFloor: ratio(get('rs-check-jose'), get('floor-rs-check')) },

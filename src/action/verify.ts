@@ -28,6 +28,7 @@ import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, type DecodedJws } from '../lib/jws.js';
 import { sessionAgent, type SessionCapability, type SessionClaims } from '../session/types.js';
 import { verifySessionToken } from '../session/verify.js';
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import { assertParams } from './create.js';
 import { actionHash, bodyHash } from './hash.js';
 import { ACTION_TYP, MAX_ACTION_LENGTH, SIGNED_ACTION_SCHEMA_FILE, type SignedActionPayload } from './types.js';
@@ -45,6 +46,8 @@ export interface VerifySignedActionOptions {
   skewSeconds?: number;
   /** The request body received with the action; checked against `bodyHash`. */
   body?: Uint8Array;
+  /** Signatures already found valid: the session token, issued here and sent again with every action, is verified once (see `VerifyCredentialOptions.signatureMemo`). */
+  signatureMemo?: SignatureMemo | undefined;
 }
 
 export interface SignedActionVerification {
@@ -133,6 +136,7 @@ export async function verifySignedAction(token: string, options: VerifySignedAct
     ...(options.sessionIssuers === undefined ? {} : { issuers: options.sessionIssuers }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     skewSeconds: skew,
+    signatureMemo: options.signatureMemo,
   });
   const session = sessionResult.claims;
   const vouched = sessionResult.verified && session !== undefined && claims.iss === sessionAgent(session) && header.kid === session.cnf.kid;

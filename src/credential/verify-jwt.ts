@@ -19,6 +19,7 @@ import { LegateError } from '../errors/index.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkBudget } from '../lib/work-budget.js';
 import { algRefused, decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
@@ -57,6 +58,14 @@ export interface VerifyCredentialOptions {
    * resolutions too. Without it, nothing is counted.
    */
   budget?: WorkBudget;
+  /**
+   * Signatures this verifier already found valid (a node keeps one, and
+   * passes it where it re-checks what it verified before: the chains stored
+   * behind a session). A repeat of the same bytes by the same key is not
+   * verified again; the key is still looked up, and expiry, status and trust
+   * still checked. Without it, every signature is verified.
+   */
+  signatureMemo?: SignatureMemo | undefined;
   /**
    * Canonical hashes of Data Integrity credentials to remember and reuse
    * (`createCanonicalHashes` in `legate/data-integrity`): give one to every
@@ -138,7 +147,7 @@ export async function verifyCredentialJwt<C>(
   // A VCDM 1.1 token is typed `JWT` or not at all (isVc1Jwt) and usually names no key: each of the issuer's is tried.
   const policy = headerErrors(header, { typ: vc1 === undefined ? 'vc+jwt' : undefined, what: 'credentials' });
   errors.push(...policy);
-  const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', kidOptional: vc1 !== undefined } as const;
+  const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', kidOptional: vc1 !== undefined, memo: options.signatureMemo } as const;
   let signature: LegateError[] | undefined;
   if (!algRefused(policy)) {
     options.budget?.charge('signatures');

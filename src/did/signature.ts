@@ -14,6 +14,7 @@ import { legateError, type LegateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { verifyEd25519Key } from '../lib/ed25519.js';
 import type { DecodedJws } from '../lib/jws.js';
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import { DEACTIVATED, keyFromDocument, lookupVerificationKey, type KeyResolvable } from './verification-key.js';
 
 /** A signature by a deactivated DID (a retired agent): nothing it signs verifies any more. */
@@ -37,6 +38,8 @@ export interface DidSignatureCheck {
    * did-jwt-vc and Veramo carry no `kid`. Default false: a `kid` is required.
    */
   kidOptional?: boolean;
+  /** Signatures this verifier already found valid: the same bytes by the same key are not verified again (the key is still looked up). */
+  memo?: SignatureMemo | undefined;
 }
 
 /** At most this many keys are tried for a token that names none. */
@@ -81,8 +84,12 @@ export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable
     const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
     return { errors: [legateError('ERR_KID_INVALID', `${claims.kid} is not an Ed25519 ${kind} key of the ${party}`, { claim: claims.kid })] };
   }
-  if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
-    return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
+  const { memo } = check;
+  if (memo === undefined || !memo.has(found.key.publicKey, decoded.signingInput, decoded.signature)) {
+    if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
+      return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
+    }
+    memo?.add(found.key.publicKey, decoded.signingInput, decoded.signature);
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };
 }

@@ -150,7 +150,7 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
     throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }
   const replay = storeReplayCache(ctx);
-  const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay, clock: ctx.clock, ...(body === undefined ? {} : { body }) });
+  const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
   const fatal = verified.errors.find((e) => e.code !== 'ERR_NOT_AUTHORIZED');
   const { claims, session } = verified;
   if (fatal !== undefined || claims === undefined || session === undefined) {

@@ -15,6 +15,7 @@
  * window stay one per node.
  */
 
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import type { RenewalRule } from '../lib/renewal.js';
 import type { AlertPolicy, OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -54,6 +55,8 @@ export interface NodeContext {
   allowHttpLoopback: boolean;
   /** The canonical hashes this node's verifications remember (Data Integrity credentials rechecked at every action). */
   canonicalHashes: CanonicalHashes;
+  /** Signatures this node's verifications found valid (lib/signature-memo): its own session tokens and the credentials behind them are verified once, not on every action. */
+  signatureMemo: SignatureMemo;
   /** The authorization server's nonce issuer for the current organization key (node/oauth/nonce-key), owned by this node. */
   readonly nonceKeys: NonceKeyCache;
   /** Lifetime of the session tokens this node issues, in seconds. */

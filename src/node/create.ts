@@ -10,6 +10,7 @@
  * store, HTTP client and resolver of a data directory and calls this.
  */
 
+import { SignatureMemo } from '../lib/signature-memo.js';
 import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ALERT_POLICY, DEFAULT_OAUTH_POLICY, type AlertPolicy, type OAuthPolicy } from '../config/node-options.js';
@@ -157,6 +158,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     webhook: { ...DEFAULT_WEBHOOK_POLICY, ...deps.webhook },
     changes: { ...DEFAULT_CHANGE_POLICY, ...deps.changes },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
+    signatureMemo: new SignatureMemo(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
     services,
@@ -196,6 +198,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       allowHttpLoopback: node.allowHttpLoopback,
       policy: node.verifier,
       canonicalHashes: node.canonicalHashes,
+      signatureMemo: node.signatureMemo,
       // Late-bound: the push service is built just below.
       onRemoteList: (url, issuer) => services.statusPush.relyOn(url, issuer),
     }),

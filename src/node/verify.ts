@@ -15,6 +15,7 @@
  * that verifies nothing (`legate agent list`) never loads them (#14).
  */
 
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import type { KeyResolvable } from '../did/verification-key.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
@@ -50,6 +51,8 @@ export interface VerifierDeps {
   policy?: VerifierPolicy | undefined;
   /** The node's cache of canonical hashes for Data Integrity proofs (owned by the node, not the module). */
   canonicalHashes?: CanonicalHashes | undefined;
+  /** The node's memory of valid signatures (lib/signature-memo), given to every verification it makes. */
+  signatureMemo?: SignatureMemo | undefined;
   /** Told when a remote status list is relied on (the node subscribes to its issuer's notices); see `StatusCheckerOptions.onRemoteList`. */
   onRemoteList?: ((url: string, issuer: string) => void) | undefined;
 }
@@ -85,6 +88,7 @@ export function createVerifier(deps: VerifierDeps): VerifierService {
         clock: deps.clock,
         budget,
         ...(deps.canonicalHashes === undefined ? {} : { canonicalHashes: deps.canonicalHashes }),
+        ...(deps.signatureMemo === undefined ? {} : { signatureMemo: deps.signatureMemo }),
         validSchemas,
         ...(status === undefined ? {} : { status }),
         trust: (issuer, capabilities, { depth }) => trustRegistry.trustErrors(issuer, capabilities, { depth }),

@@ -15,6 +15,7 @@
 
 import type { KeyResolvable } from '../did/verification-key.js';
 import { didSignature } from '../did/signature.js';
+import type { SignatureMemo } from '../lib/signature-memo.js';
 import { LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
@@ -34,6 +35,8 @@ export interface VerifySessionOptions {
   skewSeconds?: number;
   /** Longest token accepted, in characters. Default 64 KiB. */
   maxLength?: number;
+  /** Signatures already found valid (the verifier's own session tokens, checked on every action): see `VerifyCredentialOptions.signatureMemo`. */
+  signatureMemo?: SignatureMemo | undefined;
 }
 
 export interface SessionVerification {
@@ -88,8 +91,8 @@ function shapeErrors(payload: Record<string, unknown>): LegateError[] {
   return bad.map((claim) => legateError('ERR_MALFORMED', `session claim ${claim} is missing or malformed`, { claim }));
 }
 
-async function signatureErrors(decoded: DecodedJws, iss: string, resolver: KeyResolvable): Promise<LegateError[]> {
-  const check = { did: iss, relationship: 'assertionMethod', party: 'session issuer', didClaim: 'iss', what: 'session token signature' } as const;
+async function signatureErrors(decoded: DecodedJws, iss: string, resolver: KeyResolvable, memo: SignatureMemo | undefined): Promise<LegateError[]> {
+  const check = { did: iss, relationship: 'assertionMethod', party: 'session issuer', didClaim: 'iss', what: 'session token signature', memo } as const;
   return (await didSignature(decoded, resolver, check)).errors;
 }
 
@@ -125,7 +128,7 @@ export async function verifySessionToken(token: string, options: VerifySessionOp
     if (!(options.issuers ?? [options.audience]).includes(iss)) {
       errors.push(legateError('ERR_UNTRUSTED_ISSUER', 'session tokens from this issuer are not accepted', { claim: 'iss' }));
     } else if (header.alg === 'EdDSA') {
-      errors.push(...(await signatureErrors(decoded, iss, options.resolver)));
+      errors.push(...(await signatureErrors(decoded, iss, options.resolver, options.signatureMemo)));
     }
   }
   if (aud !== options.audience) errors.push(legateError('ERR_AUDIENCE', 'the session is for another verifier', { claim: 'aud' }));

@@ -1,0 +1,61 @@
+// The memo of valid signatures (lib/signature-memo) behind didSignature: acme (did:web:acme.example) signs with
+// key-1; a repeat of the same bytes skips the cryptography only. mallory's forgeries are never kept, a key
+// dropped from acme's document fails though its signature was kept, and the memo stays within its bound.
+import type { DIDDocument } from 'did-resolver';
+import { describe, expect, it } from 'vitest';
+import { createDidResolver } from '../../src/did/resolver.js';
+import { didSignature, type DidSignatureCheck } from '../../src/did/signature.js';
+import { buildOrganizationDidDocument } from '../../src/did/web.js';
+import { generateEphemeralSigner } from '../../src/keys/signer.js';
+import { SignatureMemo } from '../../src/lib/signature-memo.js';
+import { mallory } from '../fixtures.js';
+
+const DID = 'did:web:acme.example';
+const KID = `${DID}#key-1`;
+const acme = generateEphemeralSigner();
+const withKey = buildOrganizationDidDocument({ did: DID, keys: [{ kid: KID, publicKey: acme.publicKey }] });
+const withoutKey: DIDDocument = { ...withKey, verificationMethod: [], assertionMethod: [] };
+const resolverWith = (doc: DIDDocument) => createDidResolver({ local: (did) => Promise.resolve(did === DID ? doc : undefined), fetch: () => Promise.resolve(new Response('', { status: 404 })) });
+const signed = async (text: string, signer: { sign(data: Uint8Array): Promise<Uint8Array> } = acme) => {
+  const signingInput = new TextEncoder().encode(text);
+  return { header: { kid: KID }, signingInput, signature: await signer.sign(signingInput) };
+};
+const codes = (r: { errors: { code: string }[] }) => r.errors.map((e) => e.code);
+
+describe('SignatureMemo through didSignature', () => {
+  it('keeps a valid signature, and a repeat of it verifies with the key looked up again', async () => {
+    const memo = new SignatureMemo();
+    const check: DidSignatureCheck = { did: DID, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', memo };
+    const token = await signed('eyJhbGciOiJFZERTQSJ9.eyJuIjoxfQ');
+    expect(codes(await didSignature(token, resolverWith(withKey), check))).toEqual([]);
+    expect(memo.has(acme.publicKey, token.signingInput, token.signature)).toBe(true);
+    expect((await didSignature(token, resolverWith(withKey), check)).key?.kid).toBe(KID);
+    // The key gone from acme's document: the kept signature no longer counts.
+    expect(codes(await didSignature(token, resolverWith(withoutKey), check))).toEqual(['ERR_KID_INVALID']);
+  });
+
+  it('never keeps a signature that fails, and a changed byte or signature is verified afresh', async () => {
+    const memo = new SignatureMemo();
+    const check: DidSignatureCheck = { did: DID, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', memo };
+    const forged = await signed('eyJhbGciOiJFZERTQSJ9.eyJuIjoyfQ', mallory.signer);
+    expect(codes(await didSignature(forged, resolverWith(withKey), check))).toEqual(['ERR_SIGNATURE_INVALID']);
+    expect(memo.size).toBe(0);
+    const token = await signed('eyJhbGciOiJFZERTQSJ9.eyJuIjozfQ');
+    expect(codes(await didSignature(token, resolverWith(withKey), check))).toEqual([]);
+    const otherBytes = { ...token, signingInput: new TextEncoder().encode('eyJhbGciOiJFZERTQSJ9.eyJuIjo0fQ') };
+    expect(codes(await didSignature(otherBytes, resolverWith(withKey), check))).toEqual(['ERR_SIGNATURE_INVALID']);
+    const flipped = token.signature.slice();
+    flipped[0]! ^= 1;
+    expect(codes(await didSignature({ ...token, signature: flipped }, resolverWith(withKey), check))).toEqual(['ERR_SIGNATURE_INVALID']);
+    expect(memo.size).toBe(1);
+  });
+
+  it('keeps at most maxEntries, dropping the oldest', async () => {
+    const memo = new SignatureMemo(2);
+    const tokens = await Promise.all(['a', 'b', 'c'].map((t) => signed(t)));
+    for (const t of tokens) memo.add(acme.publicKey, t.signingInput, t.signature);
+    expect(memo.size).toBe(2);
+    expect(tokens.map((t) => memo.has(acme.publicKey, t.signingInput, t.signature))).toEqual([false, true, true]);
+    expect(() => new SignatureMemo(0)).toThrow(RangeError);
+  });
+});
