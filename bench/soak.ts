@@ -120,7 +120,7 @@ const elapsed = (performance.now() - started) / 1000;
 // What the store holds: the database and its WAL, and the audit log's rows alone.
 const files = ['legate.db', 'legate.db-wal'].map((f) => join(bankDir, f));
 const dbBytes = files.reduce((sum, f) => sum + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
-const db = new Database(files[0]!, { readonly: true });
+const db = new Database(files[0], { readonly: true });
 const auditBytes = (db.prepare("SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'audit_entries%' OR name LIKE 'sqlite_autoindex_audit_entries%'").get() as { n: number }).n;
 db.close();
 
