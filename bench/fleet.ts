@@ -184,7 +184,7 @@ export async function startSupport(dataDir: string, port: number, capabilities: 
   };
 }
 
-async function measureActions(name: string, root: string, smoke: boolean, capabilities: Capability[], instances: number, database?: string): Promise<FleetRow> {
+async function measureActions(name: string, root: string, smoke: boolean, capabilities: Capability[], instances: number, database?: string, inFlight = IN_FLIGHT): Promise<FleetRow> {
   const [lbPort, supportPort] = [await freePort(), await freePort()];
   const domain = `localhost:${lbPort}`;
   const ports = await Promise.all(Array.from({ length: instances }, freePort));
@@ -214,7 +214,7 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
         const begin = performance.now();
         const end = begin + ms;
         await Promise.all(
-          Array.from({ length: IN_FLIGHT }, async (_, i) => {
+          Array.from({ length: inFlight }, async (_, i) => {
             do {
               const t = performance.now();
               const decision = await act(support, { agent: `agent-${i % AGENTS}`, peer: bank.teller, action: 'call', resource: 'billing:refund', amount: { value: 1, currency: 'USD' } });
@@ -294,7 +294,8 @@ async function createDatabase(cluster: PgCluster, name: string): Promise<string>
  * PostgreSQL cases are left out, saying why (CI installs them).
  */
 export async function measureFleet(root: string, smoke: boolean, capabilities: Capability[], withPg = true): Promise<FleetRow[]> {
-  const rows: FleetRow[] = [await measureActions('actions-sqlite-1', root, smoke, capabilities, 1)];
+  // #19 item 1: 16 in flight, and one at a time (its p50 is the latency of a lone action over loopback HTTP).
+  const rows: FleetRow[] = [await measureActions('actions-sqlite-1', root, smoke, capabilities, 1), await measureActions('actions-sqlite-1-one', root, smoke, capabilities, 1, undefined, 1)];
   if (!withPg) return rows;
   const binaries = await findPgBinaries();
   if (binaries === undefined) {
