@@ -31,6 +31,8 @@ interface Start {
   observed?: boolean;
   /** Observed: the stand-in SDK also installs an AsyncLocalStorage context manager, as OpenTelemetry's Node SDK does. */
   contextManager?: boolean;
+  /** Observed without any SDK (`false`): logs and metrics, spans through the API's no-op. Default true. */
+  sdk?: boolean;
 }
 type Command = { accredit: string } | { counters: true } | { close: true };
 
@@ -40,8 +42,8 @@ const send = (message: unknown) =>
     process.send(message, (error: Error | null) => (error === null ? resolve() : reject(error)));
   });
 
-const { dataDir, port, domain, database, first, observed, contextManager } = JSON.parse(process.argv[2] ?? '{}') as Start;
-if (observed === true) registerTraceSink(contextManager === true);
+const { dataDir, port, domain, database, first, observed, contextManager, sdk } = JSON.parse(process.argv[2] ?? '{}') as Start;
+if (observed === true && sdk !== false) registerTraceSink(contextManager === true);
 const onStore = database === undefined ? {} : { database };
 if (first) await initNode({ dataDir, domain, ...onStore });
 // Counted only on PostgreSQL: what each action costs the database (statements, transactions, lock waits).

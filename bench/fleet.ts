@@ -136,7 +136,7 @@ export interface Instance {
   ask<T>(key: string): Promise<T>;
 }
 
-export function spawnInstance(start: { dataDir: string; port: number; domain: string; database?: string; first: boolean; observed?: boolean; contextManager?: boolean }): Instance {
+export function spawnInstance(start: { dataDir: string; port: number; domain: string; database?: string; first: boolean; observed?: boolean; contextManager?: boolean; sdk?: boolean }): Instance {
   // An observed instance's log goes to a file beside its data directory, as a log shipper would read it.
   const stderr = start.observed === true ? openSync(`${start.dataDir}.log`, 'a') : 'inherit';
   const child = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify(start)], { stdio: ['ignore', 'inherit', stderr, 'ipc'] });

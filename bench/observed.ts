@@ -8,7 +8,9 @@
  * the API's no-op; `actions-observed-on` writes a JSON log line per request
  * at `info` (to a file), records every span in a stand-in SDK
  * (`trace-sink.ts`: spans buffered and dropped in batches) and has its
- * `/metrics` scraped twice a second; `actions-observed-on-als` is the same
+ * `/metrics` scraped twice a second; `actions-observed-nosdk` logs and is
+ * scraped as `on` does, but no SDK is installed (spans go to the API's
+ * no-op, as they do until an operator installs one); `actions-observed-on-als` is the same as `on`
  * with the SDK's AsyncLocalStorage context manager installed too. All count
  * their metrics (they cannot be turned off). They are driven in turn, a
  * half-second each, for twenty rounds (16 actions in flight, after a warm-up), so
@@ -52,11 +54,11 @@ interface Bank {
   perRound: number[];
 }
 
-async function startBank(root: string, name: string, observed: boolean, contextManager = false): Promise<Bank> {
+async function startBank(root: string, name: string, observed: boolean, contextManager = false, sdk = true): Promise<Bank> {
   const [lbPort, port] = [await freePort(), await freePort()];
   mkdirSync(join(root, name), { recursive: true });
   const lb = await balancer(lbPort, [port]);
-  const instance = spawnInstance({ dataDir: join(root, name, 'bank'), port, domain: `localhost:${lbPort}`, first: true, observed, contextManager });
+  const instance = spawnInstance({ dataDir: join(root, name, 'bank'), port, domain: `localhost:${lbPort}`, first: true, observed, contextManager, sdk });
   const ready = await instance.ask<{ organization: string; teller: string }>('ready');
   const close = async () => {
     instance.child.send({ close: true });
@@ -66,11 +68,16 @@ async function startBank(root: string, name: string, observed: boolean, contextM
   return { name, observed, contextManager, port, instance, close, ...ready, latencies: [], elapsed: 0, cpu: 0, perRound: [] };
 }
 
-/** `actions-observed-off`, `actions-observed-on` and `actions-observed-on-als`, measured in turn. */
+/** `actions-observed-off`, `-nosdk`, `-on` and `-on-als`, measured in turn. */
 export async function measureObserved(root: string, smoke: boolean, capabilities: Capability[]): Promise<FleetRow[]> {
   const banks: Bank[] = [];
   try {
-    banks.push(await startBank(root, 'actions-observed-off', false), await startBank(root, 'actions-observed-on', true), await startBank(root, 'actions-observed-on-als', true, true));
+    banks.push(
+      await startBank(root, 'actions-observed-off', false),
+      await startBank(root, 'actions-observed-nosdk', true, false, false),
+      await startBank(root, 'actions-observed-on', true),
+      await startBank(root, 'actions-observed-on-als', true, true),
+    );
     const { node: support, close: closeSupport } = await startSupport(join(root, 'observed-support'), await freePort(), capabilities);
     try {
       for (const bank of banks) {

@@ -216,7 +216,7 @@ const withPg = only === undefined || only.some((part) => 'actions-pg audit-appen
 const fleet = withPg || only.some((part) => 'actions-sqlite-1'.includes(part)) ? await measureFleet(join(root, 'fleet'), smoke, subject('x').capabilities, withPg) : [];
 
 // --- actions-observed-* (bench/observed.ts): logs, spans and scrapes on vs off ----
-const observed = only === undefined || only.some((part) => 'actions-observed-off actions-observed-on-als'.includes(part)) ? await measureObserved(join(root, 'observed'), smoke, subject('x').capabilities) : [];
+const observed = only === undefined || only.some((part) => 'actions-observed-off actions-observed-nosdk actions-observed-on-als'.includes(part)) ? await measureObserved(join(root, 'observed'), smoke, subject('x').capabilities) : [];
 
 // --- revocation-propagation (bench/revocation.ts) ------------------------------------
 const revocation = only === undefined || only.some((part) => 'revocation-propagation'.includes(part)) ? [await measureRevocationPropagation(join(root, 'revocation'), smoke, subject('x').capabilities)] : [];
