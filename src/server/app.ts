@@ -32,6 +32,8 @@ import { statusPushRoutes } from './routes/status-push.js';
 export interface RequestLog {
   info(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+  /** Writes what is buffered (a batched destination); called when the server closes. */
+  flush?(): void;
 }
 
 export interface AppDeps {

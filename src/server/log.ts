@@ -29,8 +29,44 @@ export const REDACTED_PATHS: readonly string[] = [
 
 export interface RequestLogOptions {
   level: LogLevel;
-  /** Where the lines go; default stderr (stdout carries the command's own output), written synchronously so none is lost at exit. */
+  /**
+   * Where the lines go; default stderr (stdout carries the command's own
+   * output), in batches of 4 KB written off the request's thread, flushed at
+   * least every second and at exit.
+   */
   destination?: DestinationStream;
+}
+
+/** Longest a buffered line waits before it is written. */
+const FLUSH_INTERVAL_MS = 1000;
+
+/**
+ * stderr in 4 KB batches: one `write(2)` per batch, made off the main
+ * thread, instead of a synchronous one per request line. Measured in one
+ * process (interleaved blocks of requests with and without the log), the
+ * synchronous line cost a cheap route about 34 µs, of which the batching
+ * saves about half: a system call per request also slows the request's own
+ * work after it. The price: a process killed outright loses the lines of
+ * its last second; a shutdown and a normal exit flush them.
+ */
+function batchedStderr(): DestinationStream {
+  const destination = pino.destination({ fd: 2, sync: false, minLength: 4096 });
+  const flush = () => {
+    try {
+      destination.flush();
+    } catch {
+      // Not ready yet (still opening) or already ended: the next tick or the exit writes it.
+    }
+  };
+  setInterval(flush, FLUSH_INTERVAL_MS).unref();
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // A write still in flight at exit: nothing more can be done synchronously.
+    }
+  });
+  return destination;
 }
 
 /**
@@ -50,6 +86,6 @@ export function createRequestLog(options: RequestLogOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: true }),
+    options.destination ?? batchedStderr(),
   );
 }

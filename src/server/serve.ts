@@ -77,7 +77,8 @@ export interface ServeJobOptions {
  */
 export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeContext; host?: string; port?: number; logLevel?: LogLevel } & ServeJobOptions): Promise<RunningServer> {
   await organizationSigner(options.node);
-  const app = createApp({ ...options, log: options.log ?? (await logAt(options.logLevel)) });
+  const log = options.log ?? (await logAt(options.logLevel));
+  const app = createApp({ ...options, log });
   const lock = lockDataDir(options.node.dataDir, options.node.clock);
   const host = options.host ?? '127.0.0.1';
   const started = new Promise<RunningServer>((resolve, reject) => {
@@ -102,7 +103,10 @@ export async function startServer(options: Omit<AppDeps, 'node'> & { node: NodeC
             // Before the node closes: its chain-close then signs a due checkpoint itself.
             .then(() => auditJobs.stop())
             .then(() => options.node.close())
-            .finally(() => lock.release())),
+            .finally(() => {
+              lock.release();
+              log?.flush?.();
+            })),
       });
     });
     server.once('error', reject);
