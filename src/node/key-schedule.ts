@@ -12,6 +12,7 @@
  * `key-rotation` lease (as the status-list re-signing job takes its own).
  */
 
+import { startLeasedSchedule } from '../lib/leased-schedule.js';
 import { randomUUID } from 'node:crypto';
 import { readSharedConfig } from '../config/shared.js';
 import type { NodeContext } from './context.js';
@@ -81,20 +82,5 @@ export function startKeyRotation(
   ctx: NodeContext,
   options: { intervalMs?: number | undefined; onError?: ((error: unknown) => void) | undefined } = {},
 ): KeyRotationSchedule {
-  const intervalMs = options.intervalMs ?? DEFAULT_KEY_ROTATION_INTERVAL_MS;
-  const holder = randomUUID();
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`key rotation failed: ${String(error)}`));
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(() => runKeyRotation(ctx, { holder, leaseMs: 2 * intervalMs })).then(() => undefined, onError);
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startLeasedSchedule('key rotation', options.intervalMs ?? DEFAULT_KEY_ROTATION_INTERVAL_MS, (lease) => runKeyRotation(ctx, lease), options.onError);
 }

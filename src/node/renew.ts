@@ -21,6 +21,7 @@
  * the job at a time, under the store's `credential-renewal` lease.
  */
 
+import { startLeasedSchedule } from '../lib/leased-schedule.js';
 import { randomUUID } from 'node:crypto';
 import { isVc1Jwt } from '../credential/jwt-vc1.js';
 import { renewalDue, renewalRuleFor } from '../lib/renewal.js';
@@ -196,20 +197,5 @@ export function startRenewal(
   options: { intervalMs?: number | undefined; onError?: ((error: unknown) => void) | undefined } = {},
 ): RenewalSchedule {
   if (ctx.renewal.length === 0) return { stop: () => Promise.resolve() };
-  const intervalMs = options.intervalMs ?? DEFAULT_RENEWAL_INTERVAL_MS;
-  const holder = randomUUID();
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`credential renewal failed: ${String(error)}`));
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(() => renewCredentials(ctx, { holder, leaseMs: 2 * intervalMs })).then(() => undefined, onError);
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startLeasedSchedule('credential renewal', options.intervalMs ?? DEFAULT_RENEWAL_INTERVAL_MS, (lease) => renewCredentials(ctx, lease), options.onError);
 }

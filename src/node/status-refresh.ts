@@ -15,6 +15,7 @@
  * expires and another instance takes over.
  */
 
+import { startLeasedSchedule } from '../lib/leased-schedule.js';
 import { randomUUID } from 'node:crypto';
 import { isLegateError, type ErrorCode } from '../errors/index.js';
 import { resignDue } from '../status/policy.js';
@@ -132,20 +133,5 @@ export function startStatusRefresh(
   ctx: NodeContext,
   options: { intervalMs?: number | undefined; onError?: ((error: unknown) => void) | undefined } = {},
 ): StatusRefreshSchedule {
-  const intervalMs = options.intervalMs ?? DEFAULT_STATUS_REFRESH_INTERVAL_MS;
-  const holder = randomUUID();
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`status-list refresh failed: ${String(error)}`));
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(() => refreshStatusLists(ctx, { holder, leaseMs: 2 * intervalMs })).then(() => undefined, onError);
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startLeasedSchedule('status-list refresh', options.intervalMs ?? DEFAULT_STATUS_REFRESH_INTERVAL_MS, (lease) => refreshStatusLists(ctx, lease), options.onError);
 }

@@ -10,6 +10,7 @@
  * does it: each run first takes the store's `alert-checks` lease.
  */
 
+import { startLeasedSchedule } from '../../lib/leased-schedule.js';
 import { randomUUID } from 'node:crypto';
 import { readSharedConfig } from '../../config/shared.js';
 import type { NodeContext } from '../context.js';
@@ -113,20 +114,5 @@ export interface AlertCheckSchedule {
 
 /** Runs {@link runAlertChecks} now and every `intervalMs` as one holder; a run's error goes to `onError` (default a process warning). */
 export function startAlertChecks(ctx: NodeContext, options: { intervalMs?: number | undefined; onError?: ((error: unknown) => void) | undefined } = {}): AlertCheckSchedule {
-  const intervalMs = options.intervalMs ?? DEFAULT_ALERT_CHECK_INTERVAL_MS;
-  const holder = randomUUID();
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`alert checks failed: ${String(error)}`));
-  let running: Promise<void> = Promise.resolve();
-  const run = () => {
-    running = running.then(() => runAlertChecks(ctx, { holder, leaseMs: 2 * intervalMs })).then(() => undefined, onError);
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startLeasedSchedule('alert checks', options.intervalMs ?? DEFAULT_ALERT_CHECK_INTERVAL_MS, (lease) => runAlertChecks(ctx, lease), options.onError);
 }
