@@ -84,12 +84,10 @@ export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable
     const kind = check.relationship === 'assertionMethod' ? 'assertion' : 'authentication';
     return { errors: [legateError('ERR_KID_INVALID', `${claims.kid} is not an Ed25519 ${kind} key of the ${party}`, { claim: claims.kid })] };
   }
-  const { memo } = check;
-  if (memo === undefined || !memo.has(found.key.publicKey, decoded.signingInput, decoded.signature)) {
-    if (!verifyEd25519Key(found.key.key, decoded.signingInput, decoded.signature)) {
-      return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
-    }
-    memo?.add(found.key.publicKey, decoded.signingInput, decoded.signature);
+  const { key } = found;
+  const verify = () => verifyEd25519Key(key.key, decoded.signingInput, decoded.signature);
+  if (!(check.memo === undefined ? verify() : check.memo.verify(key.publicKey, decoded.signingInput, decoded.signature, verify))) {
+    return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };
 }

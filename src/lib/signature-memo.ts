@@ -38,7 +38,19 @@ export class SignatureMemo {
 
   /** Remembers a signature just found valid. */
   add(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array): void {
+    this.#keep(SignatureMemo.#keyOf(publicKey, signingInput, signature));
+  }
+
+  /** Whether the signature is valid: true at once when it was found so before, else `verify()`, kept when true (one hash either way). */
+  verify(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array, verify: () => boolean): boolean {
     const key = SignatureMemo.#keyOf(publicKey, signingInput, signature);
+    if (this.#kept.has(key)) return true;
+    if (!verify()) return false;
+    this.#keep(key);
+    return true;
+  }
+
+  #keep(key: string): void {
     if (this.#kept.has(key)) return;
     if (this.#kept.size >= this.#maxEntries) this.#kept.delete(this.#kept.values().next().value!);
     this.#kept.add(key);

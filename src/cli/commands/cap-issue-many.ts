@@ -27,7 +27,7 @@ import { checkIssueItems, MAX_ISSUE_MANY } from '../../node/issue-many.js';
 import type { IssueToAgentOptions } from '../../node/issue.js';
 import { withNode } from '../command.js';
 import { EXIT, note, print, readInput, stderrStream, type GlobalOptions } from '../io.js';
-import { checkDuration, parseFormat } from '../parse.js';
+import { checkDuration, parseFormat, parseInstant } from '../parse.js';
 import { progressBar } from '../progress.js';
 
 /** Most lines one file holds. */
@@ -70,9 +70,7 @@ function requestOf(value: unknown): IssueToAgentOptions {
   const format = text('format');
   const agentVersion = text('agentVersion');
   if (validFor !== undefined && validUntil !== undefined) throw legateError('ERR_INVALID_ARGUMENT', 'give validFor or validUntil, not both', { claim: 'validUntil' });
-  if (validUntil !== undefined && !/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(validUntil)) {
-    throw legateError('ERR_INVALID_ARGUMENT', 'validUntil is an ISO 8601 date-time with a zone', { claim: 'validUntil' });
-  }
+  if (validUntil !== undefined) parseInstant(validUntil, 'validUntil');
   const delegable = line.delegable;
   if (delegable !== undefined && (!Number.isInteger(delegable) || (delegable as number) < 0 || (delegable as number) > 8)) {
     throw legateError('ERR_INVALID_ARGUMENT', 'delegable is an integer from 0 to 8', { claim: 'delegable' });
