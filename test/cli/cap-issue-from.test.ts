@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { progressLine } from '../../src/cli/progress.js';
+import { MAX_PROVISIONING_LINES } from '../../src/cli/commands/cap-issue-many.js';
 import { legate } from './helpers.js';
 
 const OWNER = 'mailto:carol@acme.example';
@@ -71,7 +72,11 @@ describe('legate cap issue --from', () => {
       [`${good}\n${JSON.stringify({ agent: 'alice', capabilities: [refund], constraints: { maxAmount: 5 } })}`, 'ERR_SCHEMA', 'line 2'],
       [`${good}\n${JSON.stringify({ agent: 'alice', capabilities: [refund], delegable: 9 })}`, 'ERR_INVALID_ARGUMENT', 'line 2'],
       [`${good}\n${JSON.stringify({ agent: 'alice', capabilities: [refund], validFor: 'P1D', validUntil: '2030-01-01T00:00:00Z' })}`, 'ERR_INVALID_ARGUMENT', 'line 2'],
+      [`${good}\n${JSON.stringify({ agent: 'alice', capabilities: [refund], validUntil: 'next week' })}`, 'ERR_INVALID_ARGUMENT', 'line 2'],
+      [`${good}\n${JSON.stringify({ agent: 'alice', capabilities: [refund], validFor: 30 })}`, 'ERR_INVALID_ARGUMENT', 'line 2'],
+      [`${good}\n${JSON.stringify([{ agent: 'alice', capabilities: [refund] }])}`, 'ERR_INVALID_ARGUMENT', 'line 2'],
       ['\n\n', 'ERR_INVALID_ARGUMENT', '--from'],
+      ['{}\n'.repeat(MAX_PROVISIONING_LINES + 1), 'ERR_INPUT_TOO_LARGE', '--from'],
     ];
     for (const [input, code, where] of cases) {
       const run = await legate([...d, 'cap', 'issue', '--from', '-', '--json'], { input });

@@ -13,7 +13,8 @@ import { legate } from '../cli/helpers.js';
 
 const MALLORY = '198.51.100.66';
 const ALICE_CLIENT = '203.0.113.10';
-const PROXY = '10.0.0.7';
+// Documentation ranges only (RFC 5737); app.request() runs in process with a stub socket: nothing is ever contacted.
+const PROXY = '192.0.2.250';
 
 let now: Date;
 const clock = () => new Date(now.getTime());
@@ -65,9 +66,9 @@ describe('the peer throttle', () => {
   });
 
   it('behind a trusted proxy, the right-most address that is not a proxy is the peer', async () => {
-    const app = createApp({ node, trustedProxies: ['10.0.0.0/8'], onUnexpectedError: () => undefined });
+    const app = createApp({ node, trustedProxies: ['192.0.2.248/29'], onUnexpectedError: () => undefined });
     // What the client wrote (a forged left-most entry) is not the peer; the address the proxies saw is.
-    for (let i = 0; i < 11; i++) expect((await badAction(app, PROXY, `192.0.2.${i}, ${MALLORY}, 10.0.0.9`)).status).toBe(400);
+    for (let i = 0; i < 11; i++) expect((await badAction(app, PROXY, `192.0.2.${i}, ${MALLORY}, 192.0.2.249`)).status).toBe(400);
     expect((await badAction(app, PROXY, `192.0.2.99, ${MALLORY}`)).status).toBe(429);
     // Another client behind the same proxy is not throttled.
     expect((await badAction(app, PROXY, ALICE_CLIENT)).status).toBe(400);
