@@ -7,7 +7,8 @@
  * process at the soak mix, one handshake per four signed actions with 8 in
  * flight, for ten minutes (`--minutes=`; `--seconds=` for a smoke run). Every
  * five seconds it samples the server's resident memory (VmRSS) and, at the
- * end, what the database holds: all of it, and the audit log alone.
+ * end, what the database holds: all of it, and the audit log alone (its
+ * entries, the session tokens they share, checkpoints, and their indexes).
  *
  * It fails (exit 1) when any action is not allowed, when the server's RSS
  * reaches 250 MB, or, in a run of five minutes or more, when RSS still
@@ -121,7 +122,8 @@ const elapsed = (performance.now() - started) / 1000;
 const files = ['legate.db', 'legate.db-wal'].map((f) => join(bankDir, f));
 const dbBytes = files.reduce((sum, f) => sum + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
 const db = new Database(files[0], { readonly: true });
-const auditBytes = (db.prepare("SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'audit_entries%' OR name LIKE 'sqlite_autoindex_audit_entries%'").get() as { n: number }).n;
+// Every table and index of the log: entries, the session tokens their signed actions share, checkpoints.
+const auditBytes = (db.prepare("SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name LIKE 'audit!_%' ESCAPE '!' OR name LIKE 'sqlite!_autoindex!_audit!_%' ESCAPE '!'").get() as { n: number }).n;
 db.close();
 
 server.kill('SIGTERM');

@@ -45,9 +45,16 @@ export async function main(say: (line: string) => void = console.log): Promise<A
       await node.close();
     }
 
-    // An intruder with write access to the database rewrites the issuance entry (#2).
+    // An intruder with write access to the database rewrites the issuance entry (#2). The store
+    // keeps most entries packed (compressed); a row may also hold its entry as plain text, so the
+    // intruder writes the edited text in that form.
     const db = new Database(join(dataDir, 'legate.db'));
-    db.prepare("UPDATE audit_entries SET entry = replace(entry, 'call:billing:refund', 'call:billing:*') WHERE seq = 2").run();
+    const row = db.prepare<[], { chain: string }>('SELECT chain FROM audit_entries WHERE seq = 2').get()!;
+    const stored = await openNode({ dataDir });
+    const [original] = await stored.store.listAuditEntries({ chain: row.chain, fromSeq: 2, toSeq: 2 });
+    await stored.close();
+    const edited = original!.entry.replace('call:billing:refund', 'call:billing:*');
+    db.prepare('UPDATE audit_entries SET entry = ?, packed = NULL, attachment = NULL WHERE chain = ? AND seq = 2').run(edited, row.chain);
     db.close();
 
     const reopened = await openNode({ dataDir });

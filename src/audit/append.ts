@@ -106,8 +106,8 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   const body = async (tx: Store) => {
     const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
     let last = await tx.lastAuditEntry(chain);
-    // Only an entry whose text names the type can be a chain-close: the others need no parse.
-    if (last !== undefined && last.entry.includes('"chain-close"') && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
+    // Only a plain entry whose text names the type can be a chain-close: the others need no parse (nor unpacking).
+    if (last !== undefined && last.packed !== true && last.entry.includes('"chain-close"') && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }
     const now = clock();

@@ -252,6 +252,13 @@ export interface AuditEntryRecord {
   hash: string;
   /** `hash` of the entry before (64 zeros for the first). */
   prevHash: string;
+  /**
+   * Set on a record read from a packed row (store/sql/audit-pack): its
+   * `entry` is unpacked when first read. A packed row never holds a
+   * `chain-open` or `chain-close` entry (those stay plain text), so a
+   * caller looking for one need not read `entry`.
+   */
+  readonly packed?: true;
 }
 
 /**

@@ -220,6 +220,7 @@ describe('a data directory from before chains (schema 9)', () => {
         DROP TABLE operators;
         DROP TABLE approval_requests;
         DROP TABLE pending_changes;
+        DROP TABLE audit_attachments;
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;

@@ -23,6 +23,7 @@ import type { AuditFields } from '../../src/audit/types.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
+import { unpackAuditEntry } from '../../src/store/sql/audit-pack.js';
 import { NOW } from '../fixtures.js';
 
 export const OWNER = 'mailto:carol@acme.example';
@@ -100,10 +101,30 @@ export async function appendSamples(target: Parameters<typeof appendAudit>[0], c
   for (let i = start; i < start + count; i++) await appendAudit(target, sampleFields(i));
 }
 
-/** Runs `fn` on the raw database file and closes it. */
+/**
+ * Rewrites every packed audit row (store/sql/audit-pack) as plain text, the
+ * other form a row may take, so a test can edit entries with SQL text
+ * functions. Verification sees the same entries either way; an attacker may
+ * write either form (test/audit/packed.test.ts tampers packed rows).
+ */
+export function plainRows(db: Database.Database): void {
+  const rows = db
+    .prepare<[], { chain: string; seq: number; at: string; prev_hash: string; packed: Buffer; attachment: string | null; data: Buffer | null }>(
+      'SELECT e.chain, e.seq, e.at, e.prev_hash, e.packed, e.attachment, a.data FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment WHERE e.packed IS NOT NULL',
+    )
+    .all();
+  const plain = db.prepare('UPDATE audit_entries SET entry = ?, packed = NULL, attachment = NULL WHERE chain = ? AND seq = ?');
+  for (const row of rows) {
+    const attachment = row.attachment === null ? undefined : row.data;
+    plain.run(unpackAuditEntry(row.packed, { chain: row.chain, at: row.at, prevHash: row.prev_hash }, attachment), row.chain, row.seq);
+  }
+}
+
+/** Runs `fn` on the raw database file (its audit rows made plain, {@link plainRows}) and closes it. */
 export function tamper<T>(an: AuditNode, fn: (db: Database.Database) => T): T {
   const db = an.raw();
   try {
+    plainRows(db);
     return fn(db);
   } finally {
     db.close();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAudit } from '../../src/audit/checkpoint.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { canonicalJson } from '../../src/lib/canonical-json.js';
-import { appendSamples, auditNode, rowAt, type AuditNode } from './helpers.js';
+import { appendSamples, auditNode, plainRows, rowAt, type AuditNode } from './helpers.js';
 
 const ENTRIES = 12;
 let an: AuditNode;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   await checkpointAudit(an.node);
   await appendSamples(an.node, 2);
   db = an.raw();
+  plainRows(db);
 });
 afterAll(async () => {
   db.close();

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { appendAudit } from '../../src/audit/append.js';
 import { openNode } from '../../src/node/open.js';
-import { ALICE, HELPER, OWNER, sampleFields } from '../audit/helpers.js';
+import { ALICE, HELPER, OWNER, plainRows, sampleFields } from '../audit/helpers.js';
 import { legate } from './helpers.js';
 
 describe('legate audit', () => {
@@ -84,6 +84,7 @@ describe('legate audit', () => {
 
   it('exits 1 naming the first bad seq and why, for a changed entry and a truncated tail', async () => {
     const raw = db();
+    plainRows(raw);
     const original = raw.prepare<[], { entry: string }>('SELECT entry FROM audit_entries WHERE seq = 3').get()?.entry ?? '';
     try {
       const edited = { ...(JSON.parse(original) as Record<string, unknown>), resource: 'urn:uuid:someone-elses-credential' };

@@ -2,7 +2,7 @@
  * @module test/store/audit-contract
  *
  * The audit part of the store contract, run by `storeContract` for every
- * backend: entries round-trip verbatim and list by `seq` with range, time and
+ * backend: entries round-trip verbatim (packed or not) and list by `seq` with range, time and
  * limit filters; `seq` must be exactly last + 1 (`ERR_CONFLICT` otherwise,
  * also for concurrent writers racing for the same number); appends roll back
  * with their transaction; checkpoints only move forward.
@@ -46,6 +46,22 @@ export function auditContract(store: () => Store): void {
       for (let seq = 1; seq <= 5; seq++) await store().appendAuditEntry(entry(seq));
       expect(await store().lastAuditEntry(CHAIN)).toEqual(entry(5));
       expect(await store().listAuditEntries()).toEqual([1, 2, 3, 4, 5].map((n) => entry(n)));
+    });
+
+    it('gives back entries it keeps packed byte for byte, signed actions sharing one session token included', async () => {
+      const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const session = `${b64({ alg: 'EdDSA' })}.${b64({ iss: 'did:web:bank.example', note: 'é ✓'.repeat(80) })}.${'s'.repeat(86)}`;
+      const action = (seq: number) => `${b64({ alg: 'EdDSA' })}.${b64({ jti: `urn:uuid:${seq}`, session })}.${'t'.repeat(86)}`;
+      const signed = (seq: number): AuditEntryRecord => {
+        const { entry: _, ...rest } = entry(seq);
+        const text = `{"at":"${rest.at}","chainId":"${CHAIN}","prevHash":"${rest.prevHash}","seq":${seq},"signedAction":"${action(seq)}","type":"action"}`;
+        return { ...rest, entry: text };
+      };
+      for (let seq = 1; seq <= 3; seq++) await store().appendAuditEntry(signed(seq));
+      await store().appendAuditEntry(entry(4));
+      expect(await store().listAuditEntries()).toEqual([signed(1), signed(2), signed(3), entry(4)]);
+      expect((await store().listAuditChains()).map((head) => head.entry)).toEqual([entry(4).entry]);
+      await store().transaction(async (tx) => expect((await tx.lastAuditEntry(CHAIN))?.entry).toBe(entry(4).entry));
     });
 
     it('filters by seq range, time and limit', async () => {

@@ -3,7 +3,7 @@
  *
  * The PostgreSQL migrations of the console (#18): alerts (7), operators and
  * their sessions (8), the approval inbox (9), changes waiting for a
- * second operator (10). Kept apart so the main list
+ * second operator (10); and audit packing (11, #19). Kept apart so the main list
  * stays readable; `PG_MIGRATIONS` takes them in order.
  */
 
@@ -108,6 +108,18 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
       );
       CREATE INDEX pending_changes_by_status ON pending_changes (status, requested_at);
       CREATE INDEX pending_changes_by_time ON pending_changes (requested_at);
+    `,
+  },
+  {
+    version: 11,
+    description: 'audit entries kept packed, session tokens of signed actions stored once (SQLite version 20)',
+    sql: `
+      ALTER TABLE audit_entries ADD COLUMN packed bytea;
+      ALTER TABLE audit_entries ADD COLUMN attachment text COLLATE "C";
+      CREATE TABLE audit_attachments (
+        hash  text COLLATE "C" PRIMARY KEY,
+        data  bytea NOT NULL
+      );
     `,
   },
 ];

@@ -10,12 +10,16 @@
  * transaction, reading a chain's head takes that chain's lock
  * ({@link lockKey}) first, so writers sharing a chain take turns instead of
  * failing, and writers on different chains never wait on each other. Checkpoints only move forward the same way. The entry
- * text is stored verbatim and never parsed here. Internal.
+ * text is kept packed where it can be (`./audit-pack`: columns left out,
+ * the signed action's session token stored once in `audit_attachments`,
+ * the rest deflated) and given back byte for byte; it is never interpreted
+ * here. Internal.
  */
 
 import { isLegateError, legateError } from '../../errors/index.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { AuditCheckpointRecord, AuditEntryRecord } from '../types.js';
+import { packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from './audit-pack.js';
 import { lockKey, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface EntryRow {
@@ -25,12 +29,21 @@ interface EntryRow {
   entry: string;
   hash: string;
   prev_hash: string;
+  packed: Uint8Array | null;
+  attachment: string | null;
+  attachment_data: Uint8Array | null;
 }
 
-const ENTRY_COLUMNS = 'chain, seq, at, entry, hash, prev_hash';
+const ENTRY_COLUMNS = 'chain, seq, at, entry, hash, prev_hash, packed, attachment';
+/** An entry row with its attachment's bytes (`e` and `a`). */
+const ENTRY_SELECT = `SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data
+  FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment`;
 const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
 /** The hot statements' text, built once (the statement cache is keyed by it). */
-const LAST_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1`;
+const LAST_ENTRY = `${ENTRY_SELECT} WHERE e.chain = ? ORDER BY e.seq DESC LIMIT 1`;
+const HAS_ATTACHMENT = 'SELECT 1 AS one FROM audit_attachments WHERE hash = ?';
+/** Two writers (instances of a fleet) may store one token at once: the second does nothing. */
+const ATTACH = 'INSERT INTO audit_attachments (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING';
 const LAST_CHECKPOINT = `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`;
 /**
  * An entry, only if its `seq` is its chain's last + 1. MAX(seq) alone in a
@@ -40,21 +53,49 @@ const LAST_CHECKPOINT = `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORD
  * 85 ms. `seq` comes from the subquery, so PostgreSQL types it.
  */
 const APPEND = `INSERT INTO audit_entries (${ENTRY_COLUMNS})
-  SELECT ?, seq, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next WHERE seq = ?`;
+  SELECT ?, seq, ?, ?, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next WHERE seq = ?`;
 /** Each chain's head, by skipping through the (chain, seq) key: one probe per chain, not a scan of the log. */
 const HEADS = `WITH RECURSIVE chains (chain) AS (
          SELECT MIN(chain) FROM audit_entries
          UNION ALL
          SELECT (SELECT MIN(chain) FROM audit_entries WHERE chain > chains.chain) FROM chains WHERE chains.chain IS NOT NULL
        )
-       SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash FROM chains
+       SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data FROM chains
        JOIN audit_entries e ON e.chain = chains.chain AND e.seq = (SELECT MAX(seq) FROM audit_entries WHERE chain = chains.chain)
+       LEFT JOIN audit_attachments a ON a.hash = e.attachment
        ORDER BY e.chain`;
 /** "No upper bound" for a `seq` range. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
-function entryFromRow(row: EntryRow): AuditEntryRecord {
-  return { chain: row.chain, seq: row.seq, at: row.at, entry: row.entry, hash: row.hash, prevHash: row.prev_hash };
+/**
+ * A record of a row. `tokens` holds the attachments unpacked so far for the
+ * rows of one read (hash → text): the actions of a session share one, and a
+ * listing's records unpack it once.
+ */
+function entryFromRow(row: EntryRow, tokens?: Map<string, string>): AuditEntryRecord {
+  const record = { chain: row.chain, seq: row.seq, at: row.at, entry: row.entry, hash: row.hash, prevHash: row.prev_hash };
+  const { packed, attachment: key, attachment_data: data } = row;
+  if (packed === null) return record;
+  // Unpacked when first read: appending reads the chain's head for its seq and hash only.
+  let entry: string | undefined;
+  const unpack = (): string => {
+    // A row naming an attachment the store lacks is passed null: it reads as corrupt.
+    if (key === null || data === null) return unpackAuditEntry(packed, record, key === null ? undefined : null);
+    let token = tokens?.get(key);
+    if (token === undefined) {
+      try {
+        token = unpackAttachment(data);
+      } catch {
+        return '';
+      }
+      tokens?.set(key, token);
+    }
+    return unpackAuditEntry(packed, record, token);
+  };
+  return Object.defineProperties(record, {
+    entry: { enumerable: true, get: () => (entry ??= unpack()) },
+    packed: { enumerable: false, value: true },
+  });
 }
 
 function checkpointFromRow(row: AuditCheckpointRecord): AuditCheckpointRecord {
@@ -82,21 +123,34 @@ function notAfterLast(cause?: unknown): Error {
 }
 
 export function createAuditRepository(exec: SqlExecutor): AuditRepository {
+  const append = async (tx: SqlExecutor, record: AuditEntryRecord) => {
+    await tx.lock(lockKey.audit(record.chain));
+    const packed = packAuditEntry(record.entry, record);
+    const attachment = packed?.attachment;
+    // Most actions name a token an earlier action of their session stored: a probe, not a packing and a write.
+    if (attachment !== undefined && (await tx.get(HAS_ATTACHMENT, [attachment.hash])) === undefined) {
+      await tx.run(ATTACH, [attachment.hash, packAttachment(attachment.text)]);
+    }
+    // A packed row's text column is empty: the packing is the entry.
+    const text = packed === undefined ? record.entry : '';
+    let changes: number;
+    try {
+      ({ changes } = await tx.run(APPEND, [record.chain, record.at, text, record.hash, record.prevHash, packed?.packed ?? null, attachment?.hash ?? null, record.chain, record.seq]));
+    } catch (error) {
+      // A concurrent writer inserted this seq between our read of MAX and our insert.
+      if (isLegateError(error, 'ERR_CONFLICT')) throw notNext(error);
+      throw error;
+    }
+    if (changes === 0) throw notNext();
+  };
   return {
     async appendAuditEntry(record) {
       // Not a positive integer: never last + 1 (and no driver may round it into one).
       assertChain(record.chain);
       if (!Number.isSafeInteger(record.seq) || record.seq < 1) throw notNext();
-      await exec.lock(lockKey.audit(record.chain));
-      let changes: number;
-      try {
-        ({ changes } = await exec.run(APPEND, [record.chain, record.at, record.entry, record.hash, record.prevHash, record.chain, record.seq]));
-      } catch (error) {
-        // A concurrent writer inserted this seq between our read of MAX and our insert.
-        if (isLegateError(error, 'ERR_CONFLICT')) throw notNext(error);
-        throw error;
-      }
-      if (changes === 0) throw notNext();
+      if (typeof record.entry !== 'string') throw legateError('ERR_STORE', 'entry must be a string', { claim: 'entry' });
+      // The attachment and the entry that names it are written together or not at all.
+      await (exec.inTransaction ? append(exec, record) : exec.transaction((tx) => append(tx, record)));
     },
     async lastAuditEntry(chain) {
       assertChain(chain);
@@ -107,7 +161,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     async listAuditChains() {
       // A skip scan of the (chain, seq) key: one index probe per chain, however long the chains.
       const rows = await exec.all<EntryRow>(HEADS);
-      return rows.map(entryFromRow);
+      return rows.map((row) => entryFromRow(row));
     },
     async listAuditEntries(query = {}) {
       const { chain, after, fromSeq = 1, toSeq = MAX_SEQ, since, limit } = query;
@@ -116,26 +170,27 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1)) {
         throw legateError('ERR_STORE', 'limit must be a positive integer', { claim: 'limit' });
       }
-      let sql = `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE seq >= ? AND seq <= ?`;
+      let sql = `${ENTRY_SELECT} WHERE e.seq >= ? AND e.seq <= ?`;
       const params: SqlValue[] = [Math.ceil(fromSeq), Math.floor(Math.min(toSeq, MAX_SEQ))];
       if (chain !== undefined) {
-        sql += ' AND chain = ?';
+        sql += ' AND e.chain = ?';
         params.push(chain);
       }
       if (since !== undefined) {
-        sql += ' AND at >= ?';
+        sql += ' AND e.at >= ?';
         params.push(since);
       }
       if (chain === undefined && after !== undefined) {
-        sql += ' AND (at > ? OR (at = ? AND (chain > ? OR (chain = ? AND seq > ?))))';
+        sql += ' AND (e.at > ? OR (e.at = ? AND (e.chain > ? OR (e.chain = ? AND e.seq > ?))))';
         params.push(after.at, after.at, after.chain, after.chain, after.seq);
       }
-      sql += chain === undefined ? ' ORDER BY at, chain, seq' : ' ORDER BY seq';
+      sql += chain === undefined ? ' ORDER BY e.at, e.chain, e.seq' : ' ORDER BY e.seq';
       if (limit !== undefined) {
         sql += ' LIMIT ?';
         params.push(limit);
       }
-      return (await exec.all<EntryRow>(sql, params)).map(entryFromRow);
+      const tokens = new Map<string, string>();
+      return (await exec.all<EntryRow>(sql, params)).map((row) => entryFromRow(row, tokens));
     },
     async putAuditCheckpoint(checkpoint: AuditCheckpointRecord) {
       if (!Number.isSafeInteger(checkpoint.seq)) throw legateError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });

@@ -504,6 +504,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pending_changes_by_time ON pending_changes (requested_at);
     `,
   },
+  {
+    version: 20,
+    description: 'audit entries kept packed, session tokens of signed actions stored once (#19)',
+    // An action's entry was ~2.5 KB, most of it the session token its signed
+    // action embeds (base64url twice over), the same token for every action
+    // of the session. New rows hold a packing (store/sql/audit-pack) in
+    // `packed` with `entry` empty, naming their token in `attachment`; rows
+    // written before keep their text and are read as they are. The table
+    // is rebuilt WITHOUT ROWID, its rows now small: the (chain, seq) key is
+    // the table itself instead of an index beside it, one B-tree written per
+    // append instead of two (about 100 bytes an action less).
+    sql: `
+      CREATE TABLE audit_entries_packed (
+        chain       TEXT NOT NULL,
+        seq         INTEGER NOT NULL CHECK (seq >= 1),
+        at          TEXT NOT NULL,
+        entry       TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL,
+        packed      BLOB,
+        attachment  TEXT,
+        PRIMARY KEY (chain, seq)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO audit_entries_packed (chain, seq, at, entry, hash, prev_hash)
+        SELECT chain, seq, at, entry, hash, prev_hash FROM audit_entries;
+      DROP TABLE audit_entries;
+      ALTER TABLE audit_entries_packed RENAME TO audit_entries;
+      CREATE INDEX audit_entries_by_at ON audit_entries (at, chain, seq);
+      CREATE TABLE audit_attachments (
+        hash  TEXT NOT NULL PRIMARY KEY,
+        data  BLOB NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
