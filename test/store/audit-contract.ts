@@ -84,6 +84,8 @@ export function auditContract(store: () => Store): void {
       for (const seq of [0, -1, 1, 2, 4, 2.5]) {
         await expect(store().appendAuditEntry({ ...entry(3), seq })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       }
+      // An entry that is no text is refused before anything is packed or written.
+      await expect(store().appendAuditEntry({ ...entry(3), entry: 42 as unknown as string })).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'entry' });
       expect((await store().listAuditEntries()).map((e) => e.seq)).toEqual([1, 2]);
     });
 
