@@ -13,10 +13,44 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { legateError } from '../errors/index.js';
 import type { Store } from '../store/types.js';
 
 /** The setting that names the store's own chain. */
 export const AUDIT_CHAIN_SETTING = 'audit.chain-id';
+
+/**
+ * The setting that names the checkpoint the log was last pruned behind
+ * (`node/audit-prune`): each chain's entries before the head it signs are
+ * gone, so verifying and exporting start there unless told otherwise.
+ */
+export const AUDIT_PRUNED_SETTING = 'audit.pruned-through';
+
+/** The checkpoint `seq` the log was pruned behind, if it ever was. */
+export async function prunedThrough(store: Pick<Store, 'getSetting'>): Promise<number | undefined> {
+  const value = await store.getSetting(AUDIT_PRUNED_SETTING);
+  const seq = value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+}
+
+/**
+ * The checkpoint reading the whole log starts at: the one asked for, else
+ * the one it was pruned behind (undefined: the first entry).
+ *
+ * @throws LegateError `ERR_NOT_FOUND` (`reason: 'pruned'`) for a checkpoint
+ *   before the one the log was pruned behind: the entries after it are gone.
+ */
+export async function auditStart(store: Pick<Store, 'getSetting'>, fromCheckpoint: number | undefined): Promise<number | undefined> {
+  const pruned = await prunedThrough(store);
+  if (pruned === undefined || fromCheckpoint === undefined) return fromCheckpoint ?? pruned;
+  if (fromCheckpoint < pruned) {
+    throw legateError('ERR_NOT_FOUND', `the audit log was pruned behind checkpoint ${pruned}: the entries after checkpoint ${fromCheckpoint} are in the bundle exported then`, {
+      claim: 'from',
+      reason: 'pruned',
+    });
+  }
+  return fromCheckpoint;
+}
 
 /** The chain the entries written before chains existed were moved to (schema migration). */
 export const LEGACY_AUDIT_CHAIN = 'main';

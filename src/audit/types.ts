@@ -47,6 +47,8 @@ export const AUDIT_ENTRY_TYPES = [
   'chain-close',
   /** The first entry of a chain an instance opened (`AuditLog.chain`): written by `appendAudit` itself, never by a caller. */
   'chain-open',
+  /** Entries pruned behind a signed checkpoint after their export (node/audit-prune): `details.through`, `details.entries`, `details.bundle` (the SHA-256 of the bundle written). */
+  'retention',
 ] as const;
 
 export type AuditEntryType = (typeof AUDIT_ENTRY_TYPES)[number];

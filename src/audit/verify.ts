@@ -41,7 +41,7 @@ import type { DIDResolutionResult, Resolvable } from 'did-resolver';
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import type { Store } from '../store/types.js';
-import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
+import { AUDIT_CHAIN_SETTING, auditStart, chainReader, LEGACY_AUDIT_CHAIN, type AuditReader } from './chain.js';
 import { verifyAuditCheckpoint } from './checkpoint.js';
 import { withKeyHistory } from './key-history.js';
 import { checkpointHash } from './heads.js';
@@ -246,10 +246,12 @@ async function verifyChain(reader: AuditReader, start: number, signed: ReadonlyM
 export async function verifyAudit(options: VerifyAuditOptions): Promise<AuditVerification> {
   if (!isRecord(options) || !isRecord(options.store) || typeof options.store.listAuditEntries !== 'function') throw new TypeError('options.store must be a Store');
   if (typeof options.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
-  const { store, fromCheckpoint } = options;
-  if (fromCheckpoint !== undefined && (!Number.isSafeInteger(fromCheckpoint) || fromCheckpoint < 1)) {
+  const { store } = options;
+  if (options.fromCheckpoint !== undefined && (!Number.isSafeInteger(options.fromCheckpoint) || options.fromCheckpoint < 1)) {
     throw new RangeError('fromCheckpoint must be a positive integer');
   }
+  // A pruned log starts at the checkpoint it was pruned behind.
+  const fromCheckpoint = await auditStart(store, options.fromCheckpoint);
   const anchor = fromCheckpoint === undefined ? undefined : (await store.listAuditCheckpoints()).find((c) => c.seq === fromCheckpoint);
   if (fromCheckpoint !== undefined && anchor === undefined) {
     throw legateError('ERR_NOT_FOUND', `no audit checkpoint at seq ${fromCheckpoint}`, { claim: 'from' });

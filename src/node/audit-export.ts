@@ -11,7 +11,8 @@
  * out: the newest key signs checkpoints) plus any other key a checkpoint
  * names that the store still holds.
  *
- * With `fromCheckpoint`, the bundle starts at that checkpoint: its
+ * With `fromCheckpoint` (default: the checkpoint the log was pruned behind,
+ * if it was; `node/audit-prune`), the bundle starts at that checkpoint: its
  * checkpoints from there on, and each chain from the head it signs (what
  * `legate audit verify --from` trusts); with `toCheckpoint`, it ends at that
  * checkpoint and the heads it signs, and no checkpoint is signed now. So a
@@ -21,7 +22,7 @@
 
 import { checkpointAudit } from '../audit/checkpoint.js';
 import { AUDIT_BUNDLE_FORMAT, MAX_AUDIT_BUNDLE_BYTES, type AuditBundle, type AuditBundleKey } from '../audit/bundle.js';
-import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN } from '../audit/chain.js';
+import { AUDIT_CHAIN_SETTING, auditStart, chainReader, LEGACY_AUDIT_CHAIN } from '../audit/chain.js';
 import { BEFORE_CHAINS, coverageOf, MAX_CHECKPOINT_LENGTH } from '../audit/heads.js';
 import { AUDIT_LOG_ID_SETTING } from '../audit/log-id.js';
 import { auditRecords } from '../audit/read.js';
@@ -67,18 +68,20 @@ function headsOf(token: string, ownChain: string): Map<string, number> {
  * ```
  */
 export async function exportAuditBundle(ctx: NodeContext, options: ExportAuditBundleOptions = {}): Promise<AuditBundle> {
-  const { fromCheckpoint, toCheckpoint } = options;
+  const { toCheckpoint } = options;
   const maxBytes = options.maxBytes ?? MAX_AUDIT_BUNDLE_BYTES;
   for (const [seq, claim] of [
-    [fromCheckpoint, 'from'],
+    [options.fromCheckpoint, 'from'],
     [toCheckpoint, 'to'],
   ] as const) {
     if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 1)) throw legateError('ERR_INVALID_ARGUMENT', `${claim}Checkpoint must be a positive integer`, { claim });
   }
-  if (fromCheckpoint !== undefined && toCheckpoint !== undefined && toCheckpoint < fromCheckpoint) {
-    throw legateError('ERR_INVALID_ARGUMENT', 'toCheckpoint must not come before fromCheckpoint', { claim: 'to' });
-  }
   const { store, organization } = ctx;
+  // A pruned log starts at the checkpoint it was pruned behind.
+  const fromCheckpoint = await auditStart(store, options.fromCheckpoint);
+  if (fromCheckpoint !== undefined && toCheckpoint !== undefined && toCheckpoint < fromCheckpoint) {
+    throw legateError('ERR_INVALID_ARGUMENT', 'toCheckpoint must not come before fromCheckpoint (or the checkpoint the log was pruned behind)', { claim: 'to' });
+  }
   if (toCheckpoint === undefined) await checkpointAudit(ctx);
   const all = await store.listAuditCheckpoints();
   for (const [seq, claim] of [

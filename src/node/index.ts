@@ -36,6 +36,7 @@ export {
 } from './list-credentials.js';
 export { showCredential, type CredentialDetail } from './show-credential.js';
 export { exportAuditBundle, type ExportAuditBundleOptions } from './audit-export.js';
+export { pruneAudit, type PruneAuditOptions, type PruneAuditResult } from './audit-prune.js';
 export { CREDENTIAL_STATES, type CredentialState, type CredentialView, type CredentialStatusView } from './credential-view.js';
 export {
   changeStatus,

@@ -85,6 +85,8 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
     putAuditCheckpoint: () => Promise.reject(new Error('not needed')),
     listAuditCheckpoints: () => Promise.resolve([]),
     lastAuditCheckpoint: () => Promise.resolve(undefined),
+    pruneAuditEntries: () => Promise.reject(new Error('not needed')),
+    pruneAuditAttachments: () => Promise.reject(new Error('not needed')),
   };
   // The store's own audit chain is named in its settings (audit/chain).
   const settings = new Map<string, string>();

@@ -64,6 +64,24 @@ export function auditContract(store: () => Store): void {
       await store().transaction(async (tx) => expect((await tx.lastAuditEntry(CHAIN))?.entry).toBe(entry(4).entry));
     });
 
+    it('prunes a chain before a seq, and then the attachments no entry names', async () => {
+      const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const signed = (seq: number, n: number): AuditEntryRecord => {
+        const token = `${b64({ alg: 'EdDSA' })}.${b64({ n, pad: 'x'.repeat(300) })}.${'s'.repeat(86)}`;
+        const action = `${b64({ alg: 'EdDSA' })}.${b64({ seq, session: token })}.${'t'.repeat(86)}`;
+        return { ...entry(seq), entry: `{"seq":${seq},"signedAction":"${action}","type":"action"}` };
+      };
+      for (const [seq, n] of [[1, 1], [2, 1], [3, 2], [4, 2]] as const) await store().appendAuditEntry(signed(seq, n));
+      await store().appendAuditEntry(entry(1, undefined, 'urn:uuid:chain-b'));
+      expect(await store().pruneAuditEntries(CHAIN, 3)).toBe(2);
+      expect(await store().pruneAuditAttachments()).toBe(1);
+      expect(await store().pruneAuditAttachments()).toBe(0);
+      expect(await store().listAuditEntries({ chain: CHAIN })).toEqual([signed(3, 2), signed(4, 2)]);
+      expect(await store().listAuditEntries({ chain: 'urn:uuid:chain-b' })).toHaveLength(1);
+      for (const before of [0, -1, 1.5]) await expect(store().pruneAuditEntries(CHAIN, before)).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'beforeSeq' });
+      await expect(store().pruneAuditEntries('', 3)).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+
     it('filters by seq range, time and limit', async () => {
       for (let seq = 1; seq <= 6; seq++) await store().appendAuditEntry(entry(seq));
       const seqs = async (query: Parameters<Store['listAuditEntries']>[0]) => (await store().listAuditEntries(query)).map((e) => e.seq);

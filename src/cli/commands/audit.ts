@@ -8,7 +8,8 @@
  * Lines (to stdout or `--out`); `legate audit show --agent <did>` prints who
  * did what on whose authority; `legate audit checkpoint` signs one now.
  * `audit export --bundle` and `audit verify --bundle <file>` (the offline
- * bundle) are in `audit-bundle.ts`.
+ * bundle) are in `audit-bundle.ts`, `audit prune` (retention) in
+ * `audit-prune.ts`.
  */
 
 import { open } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { action, withNode } from '../command.js';
 import { EXIT, print, printJson, println } from '../io.js';
 import { collect, parseSince } from '../parse.js';
 import { exportBundleCommand, verifyBundleCommand } from './audit-bundle.js';
+import { pruneCommand, type PruneFlags } from './audit-prune.js';
 import { printIntegrityFailure } from './store.js';
 
 /** Output is written in chunks of about this many characters. */
@@ -152,6 +154,14 @@ export function registerAudit(program: Command): void {
       return EXIT.ok;
     }),
   );
+
+  const prune = audit
+    .command('prune')
+    .description('retention: write the log up to a signed checkpoint to a bundle, verify it, then delete the entries before it')
+    .option('--through <checkpoint-seq>', 'prune behind this checkpoint')
+    .option('--before <time>', 'prune behind the last checkpoint signed before this ISO 8601 time, or this long ago (P90D)')
+    .requiredOption('--out <file>', 'the bundle of what is pruned (a new file, created owner-only)');
+  action(prune, (globals, flags: PruneFlags) => pruneCommand(globals, flags));
 
   const checkpoint = audit.command('checkpoint').description("sign a checkpoint of the log now with the organization's key");
   action(checkpoint, (globals) =>

@@ -24,6 +24,14 @@ export interface AuditRepository {
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
   /** Each chain's head (its entry with the highest `seq`), ordered by chain id. */
   listAuditChains(): Promise<AuditEntryRecord[]>;
+  /**
+   * Deletes the entries of `chain` before `beforeSeq` (retention, behind a
+   * signed checkpoint: `node/audit-prune`); returns how many. Attachments
+   * they alone named stay until {@link pruneAuditAttachments}.
+   */
+  pruneAuditEntries(chain: string, beforeSeq: number): Promise<number>;
+  /** Deletes the stored attachments (store/sql/audit-pack) no entry names any more; returns how many. */
+  pruneAuditAttachments(): Promise<number>;
   /** Records a checkpoint; a `seq` not above the last checkpoint's is `ERR_CONFLICT`. */
   putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
   /** Every checkpoint, ordered by `seq`. */

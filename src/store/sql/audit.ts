@@ -192,6 +192,14 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       const tokens = new Map<string, string>();
       return (await exec.all<EntryRow>(sql, params)).map((row) => entryFromRow(row, tokens));
     },
+    async pruneAuditEntries(chain, beforeSeq) {
+      assertChain(chain);
+      if (!Number.isSafeInteger(beforeSeq) || beforeSeq < 1) throw legateError('ERR_STORE', 'beforeSeq must be a positive integer', { claim: 'beforeSeq' });
+      return (await exec.run('DELETE FROM audit_entries WHERE chain = ? AND seq < ?', [chain, beforeSeq])).changes;
+    },
+    async pruneAuditAttachments() {
+      return (await exec.run('DELETE FROM audit_attachments WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.attachment = audit_attachments.hash)')).changes;
+    },
     async putAuditCheckpoint(checkpoint: AuditCheckpointRecord) {
       if (!Number.isSafeInteger(checkpoint.seq)) throw legateError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });
       let changes: number;
