@@ -48,7 +48,7 @@ import {
 } from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
-import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type CheckpointPolicy } from './types.js';
+import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type AuditMemo, type CheckpointPolicy } from './types.js';
 
 export { MAX_CHECKPOINT_CHAINS, MAX_CHECKPOINT_DIGESTS, type ChainHead } from './heads.js';
 
@@ -213,11 +213,23 @@ export interface CheckpointResult {
   created: boolean;
 }
 
-/** The digests of entries `from..to` of `chain`, refusing to sign any entry that does not match its hash. */
-async function digestsOf(store: Store, chain: string, from: number, to: number): Promise<string> {
+/**
+ * The digests of entries `from..to` of `chain`, refusing to sign any entry
+ * that does not match its hash. An entry this log appended itself, whose
+ * stored hash is still the one it wrote, is signed from `memo` without
+ * reading its text back (AuditMemo.digests): what is signed is what was
+ * written, and a text changed since is found by verification at that entry.
+ */
+async function digestsOf(store: Store, chain: string, from: number, to: number, memo: AuditMemo | undefined): Promise<string> {
   let digests = '';
   let expected = from;
   for (const record of await chainReader(store, chain).listAuditEntries({ fromSeq: from, toSeq: to })) {
+    const known = memo?.digests?.get(`${chain} ${record.seq}`);
+    if (known !== undefined && record.seq === expected && known.hash === record.hash) {
+      digests += known.digest;
+      expected++;
+      continue;
+    }
     const read = readAuditEntry(record.entry);
     if (record.seq !== expected || read === undefined || read.hash !== record.hash || read.entry.seq !== record.seq) {
       throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${expected} of chain ${chain.slice(0, 100)} is missing or does not match its hash; run \`legate audit verify\``, {
@@ -295,7 +307,7 @@ function chooseHeads(heads: readonly AuditEntryRecord[], previous: Coverage): { 
 }
 
 /** The heads to sign, with digests of what is new since the previous checkpoint (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
-async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage): Promise<ChainHead[]> {
+async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage, memo: AuditMemo | undefined): Promise<ChainHead[]> {
   if (listed.length > MAX_CHECKPOINT_CHAINS) {
     throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains open or newly closed: a checkpoint cannot list them all`, { claim: 'chains' });
   }
@@ -314,7 +326,7 @@ async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage)
     if (from <= head.seq && budget > 0) {
       const to = Math.min(head.seq, from + budget - 1);
       signed.from = from;
-      signed.digests = await digestsOf(tx, head.chain, from, to);
+      signed.digests = await digestsOf(tx, head.chain, from, to, memo);
       budget -= to - from + 1;
     }
     chains.push(signed);
@@ -339,6 +351,7 @@ async function coverageBefore(tx: Store, previous: AuditCheckpointRecord | undef
 /** @internal Writes a checkpoint of every chain's head; with `onlyIfDue`, only when the policy says so. */
 export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promise<CheckpointResult> {
   const config = log.checkpoints;
+  const { memo } = log;
   if (config === undefined) throw legateError('ERR_KEY_UNAVAILABLE', 'this audit log has no checkpoint signer');
   // Before the transaction: a key store bound to the outer store cannot be used inside it.
   const signer = await config.signer();
@@ -357,7 +370,7 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     const { listed, seq } = chooseHeads(heads, coverage);
     const fresh = listed.reduce((sum, { head }) => sum + head.seq - (coverage.covered.get(head.chain)?.seq ?? 0), 0);
     if (fresh === 0 || (onlyIfDue && !(await checkpointDue(tx, previous, fresh, now, config.policy)))) return unchanged;
-    const chains = await headsOf(tx, listed, coverage);
+    const chains = await headsOf(tx, listed, coverage, memo);
     const at = now.toISOString();
     const log = await ensureAuditLogId(tx);
     const hash = headsHash(chains);

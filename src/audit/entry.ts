@@ -9,7 +9,7 @@
 
 import { hash } from 'node:crypto';
 import { isRecord } from '../lib/assert.js';
-import { canonicalJson, MAX_CANONICAL_DEPTH } from '../lib/canonical-json.js';
+import { canonicalJson, canonicalMembers, MAX_CANONICAL_DEPTH } from '../lib/canonical-json.js';
 import { parseJson } from '../lib/json.js';
 import {
   AUDIT_DECISIONS,
@@ -158,4 +158,24 @@ export const ENTRY_DIGEST_LENGTH = 16;
 export function entryDigest(entry: AuditEntry): string {
   const { seq: _seq, prevHash: _prevHash, ...content } = entry;
   return sha256Hex(canonicalJson(content)).slice(0, ENTRY_DIGEST_LENGTH);
+}
+
+/**
+ * {@link hashAuditEntry} and {@link entryDigest} of one entry in one pass
+ * over its members (what an append records for the next checkpoint, so the
+ * checkpoint need not read the entry back).
+ *
+ * @throws RangeError when the text would exceed {@link MAX_AUDIT_ENTRY_TEXT}.
+ */
+export function hashAuditEntryWithDigest(entry: AuditEntry): { text: string; hash: string; digest: string } {
+  const members = canonicalMembers(entry as unknown as Record<string, unknown>);
+  let text = '{';
+  let content = '{';
+  for (const { name, text: member } of members) {
+    text += text.length > 1 ? `,${member}` : member;
+    if (name !== 'seq' && name !== 'prevHash') content += content.length > 1 ? `,${member}` : member;
+  }
+  text += '}';
+  if (text.length > MAX_AUDIT_ENTRY_TEXT) throw new RangeError(`the audit entry is longer than ${MAX_AUDIT_ENTRY_TEXT} characters`);
+  return { text, hash: sha256Hex(text), digest: sha256Hex(`${content}}`).slice(0, ENTRY_DIGEST_LENGTH) };
 }

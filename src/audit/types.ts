@@ -206,7 +206,19 @@ export interface AuditMemo {
   storeChain?: string;
   /** The last checkpoint token read, with what it covers (a token's coverage is a function of its text). */
   coverage?: { token: string; covered: ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> };
+  /**
+   * What this log appended lately, by `chain` and `seq` (key
+   * `${chain} ${seq}`): the hash and digest of each entry as written, at most
+   * {@link MAX_MEMO_DIGESTS}. The next checkpoint signs the digest of an
+   * entry whose stored hash is still that one without reading the entry
+   * back; anything else (another instance's chain, an entry since evicted,
+   * a rolled-back append whose seq was taken again) it reads and checks.
+   */
+  digests?: Map<string, { hash: string; digest: string }>;
 }
+
+/** Most entries an {@link AuditMemo} remembers for the next checkpoint (a checkpoint is due every 100 by default). */
+export const MAX_MEMO_DIGESTS = 10_000;
 
 /** Why verification stopped trusting the log at `firstBad.seq`. */
 export type AuditTamperReason = 'changed' | 'removed' | 'inserted' | 'reordered' | 'truncated' | 'bad-checkpoint';

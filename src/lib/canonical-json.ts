@@ -86,3 +86,30 @@ function serialize(value: unknown, depth: number): string {
 export function canonicalJson(value: unknown): string {
   return serialize(value, 0);
 }
+
+/**
+ * The RFC 8785 text of each member of a plain object (`"name":value`), in
+ * canonical order, members whose value is `undefined` left out. Joined with
+ * commas inside braces they are {@link canonicalJson} of the object; any of
+ * them left out, what remains is the canonical text of the object without
+ * those members. So one pass gives both (the audit log hashes an entry, and
+ * a digest of it without its `seq` and `prevHash`).
+ *
+ * @throws as {@link canonicalJson}; TypeError when `value` is not a plain object.
+ *
+ * @example
+ * ```ts
+ * canonicalMembers({ b: 1, a: 'x' }); // [{ name: 'a', text: '"a":"x"' }, { name: 'b', text: '"b":1' }]
+ * ```
+ */
+export function canonicalMembers(value: Record<string, unknown>): { name: string; text: string }[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value)) {
+    throw new TypeError('canonical members are those of a plain object');
+  }
+  const members: { name: string; text: string }[] = [];
+  for (const name of Object.keys(value).sort()) {
+    const member = value[name];
+    if (member !== undefined) members.push({ name, text: `${canonicalString(name)}:${serialize(member, 1)}` });
+  }
+  return members;
+}

@@ -115,7 +115,9 @@ export async function runAuditCheckpointJob(
   const until = new Date(now.getTime() + (options.leaseMs ?? 2 * DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS));
   if (!(await ctx.store.acquireLease(AUDIT_CHECKPOINT_LEASE, holder, until.toISOString(), now.toISOString()))) return { ran: false, closed: [] };
   const closed = await closeLapsedChains(ctx, { holder, ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }) });
-  const log = { store: ctx.store, clock: ctx.clock, checkpoints: { issuer: ctx.organization.did, signer: () => organizationSigner(ctx) } };
+  // With what this instance's appends remember, its own entries are signed without being read back.
+  const { memo } = ctx.services.audit;
+  const log = { store: ctx.store, clock: ctx.clock, checkpoints: { issuer: ctx.organization.did, signer: () => organizationSigner(ctx) }, ...(memo === undefined ? {} : { memo }) };
   const { checkpoint, created } = await writeCheckpoint(log, true);
   return { ran: true, closed, ...(created && checkpoint !== undefined ? { checkpoint } : {}) };
 }

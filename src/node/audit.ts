@@ -20,7 +20,7 @@
  * ({@link createAuditService}), one per node instance.
  */
 
-import type { AuditFields } from '../audit/types.js';
+import type { AuditFields, AuditMemo } from '../audit/types.js';
 import { LegateError } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
@@ -100,6 +100,8 @@ export interface AuditService {
    * restores them.
    */
   scheduleCheckpoints(scheduled: boolean): void;
+  /** What this instance's appends remember (AuditMemo): the checkpoint job passes it on, so it need not read back the entries they wrote. */
+  readonly memo?: AuditMemo;
 }
 
 /** What the audit service needs: a clock, and a way to append an entry (through a transaction when given). */
@@ -110,6 +112,8 @@ export interface AuditServiceDeps {
   chain?: () => string | undefined;
   /** Turns inline checkpoints off (a job writes them) or back on; default: nothing to turn. */
   scheduleCheckpoints?: (scheduled: boolean) => void;
+  /** The memo `append` keeps (AuditService.memo). */
+  memo?: AuditMemo;
 }
 
 /** The audit service of one node; its refusal window is its own. */
@@ -161,6 +165,7 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
     unauthenticated,
     chain: () => deps.chain?.(),
     scheduleCheckpoints: (scheduled) => deps.scheduleCheckpoints?.(scheduled),
+    ...(deps.memo === undefined ? {} : { memo: deps.memo }),
     refusal: async (fields, error) => {
       const reasons = [error instanceof LegateError ? error.code : 'ERR_INTERNAL'];
       const clip = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 512));

@@ -220,6 +220,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({
       clock: node.clock,
+      memo: auditMemo,
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints
       // are signed by the organization's newest key, unlocked only when one is due.
       // The audit log's code (entries, checkpoints, their signatures) is loaded by the first append, not when the node opens (#14).

@@ -137,10 +137,14 @@ function withToken(token: string): Buffer {
   return Buffer.concat([DICTIONARY, Buffer.from(header, 'base64url'), Buffer.from(payload, 'base64url')]);
 }
 
-/** The text a base64url segment encodes, or undefined when it does not encode back to the very same segment. */
-function decodeSegment(segment: string): string | undefined {
+/**
+ * The text a base64url segment encodes, or undefined when it holds the
+ * separator or (with `exact`) does not encode back to the very same segment.
+ * A signed action is checked whole instead, once joined back.
+ */
+function decodeSegment(segment: string, exact: boolean): string | undefined {
   const text = Buffer.from(segment, 'base64url').toString('utf8');
-  return text.includes(SEP) || Buffer.from(text, 'utf8').toString('base64url') !== segment ? undefined : text;
+  return text.includes(SEP) || (exact && Buffer.from(text, 'utf8').toString('base64url') !== segment) ? undefined : text;
 }
 
 /**
@@ -148,11 +152,11 @@ function decodeSegment(segment: string): string | undefined {
  * DEFLATE finds the DIDs they share with the entry), or undefined when a
  * segment does not decode back to the same base64url.
  */
-function splitJws(jws: string): [string, string, string] | undefined {
+function splitJws(jws: string, exact = true): [string, string, string] | undefined {
   const parts = jws.split('.');
   if (parts.length !== 3) return undefined;
-  const header = decodeSegment(parts[0]!);
-  const payload = decodeSegment(parts[1]!);
+  const header = decodeSegment(parts[0]!, exact);
+  const payload = decodeSegment(parts[1]!, exact);
   return header === undefined || payload === undefined ? undefined : [header, payload, parts[2]!];
 }
 
@@ -167,7 +171,8 @@ function splitSigned(text: string): { body: string; token: string } | undefined 
   const from = start + SIGNED_ACTION.length;
   const end = text.indexOf('"', from);
   if (end < 0) return undefined;
-  const jws = splitJws(text.slice(from, end));
+  // Not checked segment by segment: packAuditEntry checks the whole entry joined back.
+  const jws = splitJws(text.slice(from, end), false);
   if (jws === undefined) return undefined;
   const [header, payload, signature] = jws;
   let before = payload;
