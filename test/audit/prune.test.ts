@@ -86,6 +86,8 @@ describe('pruneAudit', () => {
     }
     await expect(pruneAudit(an.node, { throughCheckpoint: 8, save })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', claim: 'through' });
     await expect(pruneAudit(an.node, { throughCheckpoint: 7, save: 'file.json' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'save' });
+    // A bundle past its bound is refused before anything is saved.
+    await expect(pruneAudit(an.node, { throughCheckpoint: 7, save, maxBytes: 1000 })).rejects.toMatchObject({ code: 'ERR_INPUT_TOO_LARGE', claim: 'bundle' });
     expect(saved).toEqual([]);
     expect(count('audit_entries')).toBe(10);
     await pruneAudit(an.node, { throughCheckpoint: 10, save });

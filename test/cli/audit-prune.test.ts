@@ -46,6 +46,7 @@ describe('legate audit prune', () => {
     writeFileSync(taken, 'keep me');
     expect((await legate([...d, '--json', 'audit', 'prune', '--through', '3', '--out', taken])).json()).toMatchObject({ error: { code: 'ERR_CONFLICT', claim: '--out', reason: 'exists' } });
     expect(readFileSync(taken, 'utf8')).toBe('keep me');
+    expect((await legate([...d, '--json', 'audit', 'prune', '--through', '3', '--out', join(dir, 'no-such-dir', 'b.json')])).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--out' } });
     expect(existsSync(out)).toBe(false);
     expect((await legate([...d, '--json', 'audit', 'verify'])).json()).toMatchObject({ ok: true, entries: 6 });
   });

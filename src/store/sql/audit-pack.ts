@@ -128,7 +128,7 @@ function inflate(packed: Uint8Array, dictionary: Buffer = DICTIONARY): string {
  * The dictionary of a {@link SIGNED} body naming `token`: the fixed one,
  * then the token decoded. An action says again much of what its session
  * token says (both organizations' DIDs, the owner, the capability and its
- * credential), so DEFLATE finds it there: about 70 bytes an action less.
+ * credential), so DEFLATE finds it there: about 100 bytes an action less.
  */
 function withToken(token: string): Buffer {
   if (token === '') return DICTIONARY;
