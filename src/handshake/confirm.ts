@@ -60,9 +60,12 @@ export async function createConfirm(options: CreateConfirmOptions): Promise<AceM
 }
 
 /** B's side: the acknowledge it sent. */
+/** What a confirm is checked against: the acknowledge's id, issuer (B), audience (A) and challenge. */
+export type AcknowledgeAnswered = Pick<AcknowledgePayload, 'id' | 'iss' | 'aud' | 'challenge'>;
+
 export interface ConfirmContext extends AceVerifyContext {
-  /** The acknowledge this confirm must answer, as {@link handleAdvertise} returned it. */
-  acknowledge: AcknowledgePayload;
+  /** The acknowledge this confirm must answer, as {@link handleAdvertise} returned it (or only its {@link AcknowledgeAnswered} members). */
+  acknowledge: AcknowledgeAnswered;
 }
 
 export interface ConfirmHandling {
@@ -88,7 +91,7 @@ export interface ConfirmHandling {
 export async function handleConfirm(token: string, context: ConfirmContext): Promise<ConfirmHandling> {
   assertVerifyContext(context);
   const ack: unknown = (context as { acknowledge?: unknown }).acknowledge;
-  if (!isRecord(ack) || typeof ack.iss !== 'string' || typeof ack.challenge !== 'string' || typeof ack.id !== 'string') {
+  if (!isRecord(ack) || typeof ack.iss !== 'string' || typeof ack.aud !== 'string' || typeof ack.challenge !== 'string' || typeof ack.id !== 'string') {
     throw new TypeError('context.acknowledge must be the payload of the acknowledge sent');
   }
   const acknowledge = context.acknowledge;

@@ -29,7 +29,7 @@ export {
   type AcknowledgeHandling,
   type CreateAcknowledgeOptions,
 } from './acknowledge.js';
-export { createConfirm, handleConfirm, type ConfirmContext, type ConfirmHandling, type CreateConfirmOptions } from './confirm.js';
+export { createConfirm, handleConfirm, type AcknowledgeAnswered, type ConfirmContext, type ConfirmHandling, type CreateConfirmOptions } from './confirm.js';
 export { createNonce, type AceVerifyContext } from './message.js';
 export { MemoryReplayCache, type MemoryReplayCacheOptions, type ReplayCache } from './replay-cache.js';
 export * from './types.js';

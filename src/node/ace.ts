@@ -22,8 +22,7 @@
 
 import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
-import { handleConfirm, type ConfirmHandling } from '../handshake/confirm.js';
-import type { AcknowledgePayload } from '../handshake/types.js';
+import { handleConfirm, type AcknowledgeAnswered, type ConfirmHandling } from '../handshake/confirm.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentRecord } from '../store/types.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
@@ -156,7 +155,9 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
         handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]),
       );
       const expiresAt = new Date(handling.session.claims.exp * 1000).toISOString();
-      const acknowledge = { id: handling.acknowledge.payload.id, payload: JSON.stringify(handling.acknowledge.payload), expiresAt };
+      // Only what the confirm is checked against (handleConfirm): a few hundred bytes, not the whole acknowledge (about 4.6 KB with its session token).
+      const { id, iss, aud, challenge } = handling.acknowledge.payload;
+      const acknowledge = { id, payload: JSON.stringify({ id, iss, aud, challenge }), expiresAt };
       await ctx.store.transaction(async (tx) => {
         await tx.putSession({ id: handling.session!.claims.jti, chains, expiresAt });
         // A confirm only means something for a session; without one, nothing is kept to answer.
@@ -169,7 +170,8 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
     await responder(ctx, payload.aud);
     const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
     if (stored === undefined) throw legateError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
-    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgePayload, verify, replay });
+    // Rows written before hold the whole acknowledge; the members a confirm is checked against are in both.
+    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgeAnswered, verify, replay });
     if (!handling.ok) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'confirm refused');
     return { type: 'confirm', handling };
   }

@@ -95,6 +95,13 @@ describe('ACE handshake', () => {
     expect(confirmed.errors).toEqual([]);
     expect(confirmed.verdict?.trusted).toHaveLength(1);
     expect(codes(await handleConfirm(confirm.token, { acknowledge: ack.payload, verify: verifyOptions(), replay }))).toEqual(['ERR_REPLAY']);
+    // A node keeps only what a confirm is checked against (node/ace): id, issuer, audience and challenge.
+    const { id, iss, aud, challenge } = ack.payload;
+    const kept = await handleConfirm(confirm.token, { acknowledge: { id, iss, aud, challenge }, verify: verifyOptions(), replay: new MemoryReplayCache({ clock: frozenClock() }) });
+    expect(kept).toMatchObject({ ok: true, errors: [] });
+    const other = await handleConfirm(confirm.token, { acknowledge: { id, iss, aud: mallory.did, challenge }, verify: verifyOptions(), replay: new MemoryReplayCache({ clock: frozenClock() }) });
+    expect(codes(other)).toEqual(['ERR_KID_INVALID']);
+    await expect(handleConfirm(confirm.token, { acknowledge: { id, iss, challenge } as never, verify: verifyOptions(), replay })).rejects.toThrow(TypeError);
   });
 
   it('rejects intents of a revoked chain with ERR_REVOKED and issues no session when nothing is trusted', async () => {

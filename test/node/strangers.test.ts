@@ -152,6 +152,9 @@ describe('what strangers leave in the database', () => {
     expect(Object.keys((await sessionChains(ctx, session.claims.jti))!)).toHaveLength(1);
     const ack = await ctx.store.getAcknowledge(outcome.handling.acknowledge!.payload.id);
     expect(ack?.expiresAt).toBe(new Date(now + 300_000).toISOString());
+    // Only what the confirm is checked against is kept, not the whole acknowledge with its session token.
+    const { id, iss, aud, challenge } = outcome.handling.acknowledge!.payload;
+    expect(JSON.parse(ack!.payload)).toEqual({ id, iss, aud, challenge });
     const after = rowCounts();
     expect(after.sessions! - before.sessions!).toBe(1);
     expect(after.acknowledges! - before.acknowledges!).toBe(1);
