@@ -6,7 +6,8 @@
  * with its jobs (sweeping, checkpoints) on; "support" drives it from this
  * process at the soak mix, one handshake per four signed actions with 8 in
  * flight, for ten minutes (`--minutes=`; `--seconds=` for a smoke run). Every
- * five seconds it samples the server's resident memory (VmRSS) and, at the
+ * five seconds it samples the server's resident memory (VmRSS), with its V8
+ * heap and external memory from `/metrics`, and, at the
  * end, what the database holds: all of it, and the audit log alone (its
  * entries, the session tokens they share, checkpoints, and their indexes).
  *
@@ -87,9 +88,23 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-const samples: { atMin: number; rssMb: number }[] = [];
+/** The server's V8 heap (total and used) and external memory in MB, from its `/metrics` (prom-client's process metrics); undefined when it does not answer. */
+async function heapMb(): Promise<{ heapTotalMb: number; heapUsedMb: number; externalMb: number } | undefined> {
+  const text = await fetch(`http://127.0.0.1:${bankPort}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  if (text === undefined) return undefined;
+  const read = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1e5) / 10;
+  return { heapTotalMb: read('nodejs_heap_size_total_bytes'), heapUsedMb: read('nodejs_heap_size_used_bytes'), externalMb: read('nodejs_external_memory_bytes') };
+}
+
+type Sample = { atMin: number; rssMb: number; heapTotalMb?: number; heapUsedMb?: number; externalMb?: number };
+const samples: Sample[] = [];
 const started = performance.now();
-const sample = () => samples.push({ atMin: (performance.now() - started) / 60_000, rssMb: Math.round(rssMb(server.pid!) * 10) / 10 });
+// RSS at once; the heap split when /metrics answers (it tells the V8 heap apart from native memory).
+const sample = () => {
+  const point: Sample = { atMin: (performance.now() - started) / 60_000, rssMb: Math.round(rssMb(server.pid!) * 10) / 10 };
+  samples.push(point);
+  void heapMb().then((heap) => Object.assign(point, heap));
+};
 sample();
 const sampler = setInterval(sample, SAMPLE_MS);
 let actions = 0;
@@ -139,6 +154,8 @@ const result = {
   handshakes,
   actionsPerSec: Math.round(actions / elapsed),
   rssMb: { first: samples[0]!.rssMb, max: Math.max(...samples.map((s) => s.rssMb)), last: samples.at(-1)!.rssMb },
+  // The largest V8 heap (total, used) and external memory sampled: what of RSS is the JavaScript heap.
+  heapMb: Object.fromEntries((['heapTotalMb', 'heapUsedMb', 'externalMb'] as const).map((k) => [k, Math.max(0, ...samples.map((s) => s[k] ?? 0))])),
   rssSlopeSecondHalfMbPerMin: Math.round(slope(secondHalf) * 100) / 100,
   dbBytesPerAction: Math.round(dbBytes / actions),
   auditBytesPerAction: Math.round(auditBytes / actions),
