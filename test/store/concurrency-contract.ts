@@ -85,9 +85,11 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         expect(audit).toMatchObject({ ok: true, entries: 40, lastSeq: 40 });
       }));
 
-    it('shares a contended budget fairly: each of two instances under equal load gets at least 35% of it', () =>
+    // Statistical: with 60 decisions and a 35% floor, a fair coin fails about one run in a hundred (a clean-clone CI
+    // run on this two-core VM read 20 of 60). 120 decisions and a 25% floor still catch starvation, never a fair share.
+    it('shares a contended budget fairly: each of two instances under equal load gets at least 25% of it', () =>
       withPair(async (pair) => {
-        const BUDGET = 60;
+        const BUDGET = 120;
         const key = 'fair-share';
         const since = '2025-01-01T00:00:00.000Z';
         const allowed = [0, 0];
@@ -105,7 +107,7 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         };
         await Promise.all(Array.from({ length: 12 }, (_, i) => worker(i % 2 === 0 ? pair.a : pair.b, i % 2)));
         expect(allowed[0]! + allowed[1]!).toBe(BUDGET);
-        expect(Math.min(...allowed)).toBeGreaterThanOrEqual(BUDGET * 0.35);
+        expect(Math.min(...allowed)).toBeGreaterThanOrEqual(BUDGET * 0.25);
       }));
 
     it('keeps budgets on different keys independent', () =>
