@@ -94,6 +94,12 @@ export function parseCount(text: string, flag: string, max = 8): number {
   return Number(text);
 }
 
+/** A sequence-number flag (an audit checkpoint's `seq`): a positive integer of at most 15 digits. */
+export function parseSeq(text: string, flag: string): number {
+  if (!/^[1-9]\d{0,14}$/.test(text)) throw legateError('ERR_INVALID_ARGUMENT', `${flag} must be a positive integer`, { claim: flag });
+  return Number(text);
+}
+
 /** An instant flag: ISO 8601 with a zone. */
 export function parseInstant(text: string, flag: string): Date {
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;

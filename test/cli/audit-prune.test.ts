@@ -40,6 +40,7 @@ describe('legate audit prune', () => {
     expect(neither.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--through' } });
     expect((await legate([...d, '--json', 'audit', 'prune', '--through', '3', '--before', 'P1D', '--out', out])).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
     expect((await legate([...d, '--json', 'audit', 'prune', '--through', 'x', '--out', out])).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', claim: '--through' } });
+    expect((await legate([...d, '--json', 'audit', 'prune', '--before', 'last tuesday', '--out', out])).json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
     expect((await legate([...d, '--json', 'audit', 'prune', '--through', '4', '--out', out])).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND', claim: 'through' } });
     expect((await legate([...d, '--json', 'audit', 'prune', '--before', '2000-01-01T00:00:00Z', '--out', out])).json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND', claim: '--before' } });
     const taken = join(dir, 'taken.json');

@@ -18,7 +18,8 @@ import { acme, alice, aliceSubject, bob, evil, frozenClock, mallory } from '../f
 import { signedList } from '../status/helpers.js';
 
 const ACME_LIST = 'https://acme.example/status/r-1';
-const EVIL_LIST = 'https://evil.example/status?probe=10.0.0.1:22';
+// A probing URL (a documentation address, RFC 5737); the spy below answers every fetch, so nothing is contacted.
+const EVIL_LIST = 'https://evil.example/status?probe=192.0.2.1:22';
 
 /** A credential acme issues alice, with a revocation entry in acme's list. */
 async function acmeCredential(): Promise<string> {

@@ -120,7 +120,12 @@ function fakeDns(...addresses: string[]) {
 
 const GET = { accept: 'application/json', maxBytes: 4096 };
 
-/** Every refused class, with an example address of it. */
+/**
+ * Every refused class, with an example address of it: inputs only. Each is
+ * refused as a literal or through an injected DNS lookup (`fakeDns`), and
+ * every test asserts that no socket opened; only 127.0.0.1 and ::1 (the
+ * local server) are ever contacted.
+ */
 const REFUSED: [string, string][] = [
   ['10.0.0.1', 'private'],
   ['172.16.5.4', 'private'],

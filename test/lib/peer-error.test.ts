@@ -10,7 +10,7 @@ describe('forPeer', () => {
     const cases: [LegateError, string, string][] = [
       [new VerificationError('ERR_DID_UNRESOLVABLE', 'issuer DID could not be resolved (invalidDidDocument)', { claim: 'iss', reason: 'invalidDidDocument' }), 'ERR_DID_UNRESOLVABLE', 'a DID could not be resolved'],
       [legateError('ERR_PEER_UNREACHABLE', 'could not reach 127.0.0.1:9 (ECONNREFUSED)', { reason: 'ECONNREFUSED' }), 'ERR_DID_UNRESOLVABLE', 'a DID could not be resolved'],
-      [legateError('ERR_ADDRESS_NOT_ALLOWED', '10.0.0.1 is a private address', { reason: 'private' }), 'ERR_DID_UNRESOLVABLE', 'a DID could not be resolved'],
+      [legateError('ERR_ADDRESS_NOT_ALLOWED', 'a private address was refused', { reason: 'private' }), 'ERR_DID_UNRESOLVABLE', 'a DID could not be resolved'],
       [new VerificationError('ERR_STATUS_UNAVAILABLE', 'status list request timed out after 5000 ms', { claim: 'statusListCredential', reason: 'timeout' }), 'ERR_STATUS_UNAVAILABLE', 'a status list could not be obtained'],
       [new InputError('ERR_INPUT_TOO_LARGE', 'status list response is larger than 1048576 bytes', { claim: 'statusListCredential', reason: 'download' }), 'ERR_STATUS_UNAVAILABLE', 'a status list could not be obtained'],
       [new VerificationError('ERR_TRUST_LIST_UNAVAILABLE', 'trust list request returned HTTP 500', { claim: 'trustList', reason: 'http-500' }), 'ERR_TRUST_LIST_UNAVAILABLE', 'a trust list could not be obtained'],

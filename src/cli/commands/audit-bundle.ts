@@ -18,11 +18,7 @@ import { legateError } from '../../errors/index.js';
 import { exportAuditBundle } from '../../node/audit-export.js';
 import { withNode } from '../command.js';
 import { EXIT, print, printJson, println, type GlobalOptions } from '../io.js';
-
-function parseCheckpointSeq(text: string, option: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(text)) throw legateError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
-  return Number(text);
-}
+import { parseSeq } from '../parse.js';
 
 /** `audit export --bundle`. */
 export function exportBundleCommand(globals: GlobalOptions, flags: { from?: string; to?: string; out?: string; since?: string; agent?: string }): Promise<number> {
@@ -31,8 +27,8 @@ export function exportBundleCommand(globals: GlobalOptions, flags: { from?: stri
       throw legateError('ERR_INVALID_ARGUMENT', `--${flag} does not apply to a bundle: it holds whole chains, so it verifies`, { claim: `--${flag}` });
     }
   }
-  const fromCheckpoint = flags.from === undefined ? undefined : parseCheckpointSeq(flags.from, '--from');
-  const toCheckpoint = flags.to === undefined ? undefined : parseCheckpointSeq(flags.to, '--to');
+  const fromCheckpoint = flags.from === undefined ? undefined : parseSeq(flags.from, '--from');
+  const toCheckpoint = flags.to === undefined ? undefined : parseSeq(flags.to, '--to');
   return withNode(globals, async (node) => {
     const bundle = await exportAuditBundle(node, { fromCheckpoint, toCheckpoint });
     const text = `${JSON.stringify(bundle)}\n`;

@@ -16,7 +16,7 @@ import { pruneAudit } from '../../node/audit-prune.js';
 import type { NodeContext } from '../../node/context.js';
 import { withNode } from '../command.js';
 import { EXIT, printJson, println, type GlobalOptions } from '../io.js';
-import { parseSince } from '../parse.js';
+import { parseSeq, parseSince } from '../parse.js';
 
 export interface PruneFlags {
   through?: string;
@@ -60,10 +60,7 @@ async function chosenCheckpoint(node: NodeContext, flags: PruneFlags): Promise<n
   if ((flags.through === undefined) === (flags.before === undefined)) {
     throw legateError('ERR_INVALID_ARGUMENT', 'give one of --through <checkpoint-seq> and --before <time>', { claim: '--through' });
   }
-  if (flags.through !== undefined) {
-    if (!/^[1-9]\d{0,14}$/.test(flags.through)) throw legateError('ERR_INVALID_ARGUMENT', '--through must be a positive integer', { claim: '--through' });
-    return Number(flags.through);
-  }
+  if (flags.through !== undefined) return parseSeq(flags.through, '--through');
   const before = parseSince(flags.before!, node.clock);
   const last = (await node.store.listAuditCheckpoints()).filter((c) => c.at < before).at(-1);
   if (last === undefined) throw legateError('ERR_NOT_FOUND', `no audit checkpoint was signed before ${before}`, { claim: '--before' });

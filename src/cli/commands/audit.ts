@@ -22,18 +22,13 @@ import { legateError } from '../../errors/index.js';
 import { actorFirst } from '../attribution.js';
 import { action, withNode } from '../command.js';
 import { EXIT, print, printJson, println } from '../io.js';
-import { collect, parseSince } from '../parse.js';
+import { collect, parseSeq, parseSince } from '../parse.js';
 import { exportBundleCommand, verifyBundleCommand } from './audit-bundle.js';
 import { pruneCommand, type PruneFlags } from './audit-prune.js';
 import { printIntegrityFailure } from './store.js';
 
 /** Output is written in chunks of about this many characters. */
 const CHUNK = 64 * 1024;
-
-function parseSeq(text: string, option: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(text)) throw legateError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer`, { claim: option });
-  return Number(text);
-}
 
 /** "mailto:carol@… -> alice -> helper": from the owner to the one who acted (the entry lists the actor first). */
 function attribution(entry: HashedAuditEntry): string {

@@ -35,9 +35,9 @@ interface EntryRow {
 }
 
 const ENTRY_COLUMNS = 'chain, seq, at, entry, hash, prev_hash, packed, attachment';
-/** An entry row with its attachment's bytes (`e` and `a`). */
-const ENTRY_SELECT = `SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data
-  FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment`;
+/** An entry row's columns with its attachment's bytes (`e`: audit_entries, `a`: audit_attachments). */
+const ENTRY_FIELDS = 'e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data';
+const ENTRY_SELECT = `SELECT ${ENTRY_FIELDS} FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment`;
 const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
 /** The hot statements' text, built once (the statement cache is keyed by it). */
 const LAST_ENTRY = `${ENTRY_SELECT} WHERE e.chain = ? ORDER BY e.seq DESC LIMIT 1`;
@@ -60,7 +60,7 @@ const HEADS = `WITH RECURSIVE chains (chain) AS (
          UNION ALL
          SELECT (SELECT MIN(chain) FROM audit_entries WHERE chain > chains.chain) FROM chains WHERE chains.chain IS NOT NULL
        )
-       SELECT e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data FROM chains
+       SELECT ${ENTRY_FIELDS} FROM chains
        JOIN audit_entries e ON e.chain = chains.chain AND e.seq = (SELECT MAX(seq) FROM audit_entries WHERE chain = chains.chain)
        LEFT JOIN audit_attachments a ON a.hash = e.attachment
        ORDER BY e.chain`;
