@@ -22,7 +22,8 @@ import { checkAuditFields, hashAuditEntry, hashAuditEntryWithDigest, readAuditEn
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
-import { GENESIS_HASH, MAX_MEMO_DIGESTS, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
+import { DigestMemo } from './memo.js';
+import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
 
 /**
  * Writes `chain-open`, entry 1 of a chain a log names. It takes the
@@ -57,13 +58,6 @@ function memoizedCoverage(memo: AuditMemo | undefined, token: string): ReadonlyM
   const covered = coverageOf(token);
   if (memo !== undefined) memo.coverage = { token, covered };
   return covered;
-}
-
-/** Keeps what the next checkpoint signs of an entry just written (AuditMemo.digests), the oldest going first. */
-function remember(memo: AuditMemo, chain: string, seq: number, hash: string, digest: string): void {
-  const digests = (memo.digests ??= new Map());
-  if (digests.size >= MAX_MEMO_DIGESTS) digests.delete(digests.keys().next().value!);
-  digests.set(`${chain} ${seq}`, { hash, digest });
 }
 
 /** What {@link appendAudit} wrote. */
@@ -131,7 +125,7 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
     };
     const { text, hash, digest } = hashAuditEntryWithDigest(entry);
     await tx.appendAuditEntry({ chain, seq: entry.seq, at: entry.at, entry: text, hash, prevHash: entry.prevHash });
-    if (log.memo !== undefined) remember(log.memo, chain, entry.seq, hash, digest);
+    if (log.memo !== undefined) (log.memo.digests ??= new DigestMemo()).remember(chain, entry.seq, hash, digest);
     let due = false;
     if (log.checkpoints !== undefined && log.checkpoints.inline !== false) {
       const previous = await tx.lastAuditCheckpoint();

@@ -224,9 +224,9 @@ async function digestsOf(store: Store, chain: string, from: number, to: number, 
   let digests = '';
   let expected = from;
   for (const record of await chainReader(store, chain).listAuditEntries({ fromSeq: from, toSeq: to })) {
-    const known = memo?.digests?.get(`${chain} ${record.seq}`);
-    if (known !== undefined && record.seq === expected && known.hash === record.hash) {
-      digests += known.digest;
+    const known = record.seq === expected ? memo?.digests?.recall(chain, record.seq, record.hash) : undefined;
+    if (known !== undefined) {
+      digests += known;
       expected++;
       continue;
     }

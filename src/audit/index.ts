@@ -51,4 +51,5 @@ export {
   type AuditBundleVerification,
   type VerifyAuditBundleOptions,
 } from './bundle-verify.js';
+export { DigestMemo, MAX_MEMO_DIGESTS } from './memo.js';
 export * from './types.js';

@@ -15,6 +15,7 @@ import type { ErrorCode } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
+import type { DigestMemo } from './memo.js';
 
 /** What kind of decision an entry records. */
 export const AUDIT_ENTRY_TYPES = [
@@ -207,18 +208,14 @@ export interface AuditMemo {
   /** The last checkpoint token read, with what it covers (a token's coverage is a function of its text). */
   coverage?: { token: string; covered: ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> };
   /**
-   * What this log appended lately, by `chain` and `seq` (key
-   * `${chain} ${seq}`): the hash and digest of each entry as written, at most
-   * {@link MAX_MEMO_DIGESTS}. The next checkpoint signs the digest of an
-   * entry whose stored hash is still that one without reading the entry
-   * back; anything else (another instance's chain, an entry since evicted,
+   * What this log appended lately, by `chain` and `seq`: the hash and
+   * digest of each entry as written (`audit/memo`, at most 10,000 a
+   * chain). The next checkpoint signs the digest of an entry whose stored
+   * hash is still that one without reading the entry back; anything else (another instance's chain, an entry since evicted,
    * a rolled-back append whose seq was taken again) it reads and checks.
    */
-  digests?: Map<string, { hash: string; digest: string }>;
+  digests?: DigestMemo;
 }
-
-/** Most entries an {@link AuditMemo} remembers for the next checkpoint (a checkpoint is due every 100 by default). */
-export const MAX_MEMO_DIGESTS = 10_000;
 
 /** Why verification stopped trusting the log at `firstBad.seq`. */
 export type AuditTamperReason = 'changed' | 'removed' | 'inserted' | 'reordered' | 'truncated' | 'bad-checkpoint';
