@@ -186,14 +186,20 @@ function signersProblem(bundle: AuditBundle, trusted: ReadonlySet<string> | unde
   return undefined;
 }
 
-/** Entries the last checkpoint does not cover (the bundle's log was checkpointed when exported). */
+/**
+ * Entries no checkpoint covers (the bundle's log was checkpointed when
+ * exported): each chain is covered up to the head the last checkpoint
+ * listing it signs, so a chain closed and then left out of later
+ * checkpoints is covered as far as it was signed (verifyAudit checks that
+ * only closed chains are left out).
+ */
 function uncoveredProblem(bundle: AuditBundle, heads: readonly { chain: string; seq: number }[]): AuditBundleProblem | undefined {
   if (heads.length === 0) return undefined;
-  const last = [...bundle.checkpoints].sort((a, b) => a.seq - b.seq).at(-1);
-  if (last === undefined) return problem('inserted', 'the bundle holds entries but no checkpoint: nothing in it is signed', 1);
-  const covered = coverageOf(last.token);
-  const before = covered.get(BEFORE_CHAINS);
-  if (before !== undefined) covered.set(bundle.log.chain ?? LEGACY_AUDIT_CHAIN, before);
+  if (bundle.checkpoints.length === 0) return problem('inserted', 'the bundle holds entries but no checkpoint: nothing in it is signed', 1);
+  const covered = new Map<string, { seq: number }>();
+  for (const checkpoint of [...bundle.checkpoints].sort((a, b) => a.seq - b.seq)) {
+    for (const [chain, head] of coverageOf(checkpoint.token)) covered.set(chain === BEFORE_CHAINS ? (bundle.log.chain ?? LEGACY_AUDIT_CHAIN) : chain, head);
+  }
   for (const head of heads) {
     const signed = covered.get(head.chain)?.seq ?? 0;
     if (head.seq > signed) {

@@ -5,8 +5,9 @@
  * (`audit/bundle`) that `verifyAuditBundle` checks with no node and no
  * network. It first signs a checkpoint of the log as it is (unless the last
  * one already covers it), then writes every chain up to the head that
- * checkpoint signs: entries another instance appends meanwhile come in the
- * next export, never unsigned in this one. The keys are the organization's
+ * checkpoint signs (a chain closed and left out of later checkpoints, up to
+ * the head the last checkpoint listing it signed): entries another instance
+ * appends meanwhile come in the next export, never unsigned in this one. The keys are the organization's
  * (each from the time it was made `until` its successor was, once rotated
  * out: the newest key signs checkpoints) plus any other key a checkpoint
  * names that the store still holds.
@@ -93,8 +94,10 @@ export async function exportAuditBundle(ctx: NodeContext, options: ExportAuditBu
   const anchor = all.find((c) => c.seq === fromCheckpoint);
   const checkpoints = all.filter((c) => c.seq >= (fromCheckpoint ?? 1) && c.seq <= (toCheckpoint ?? Number.POSITIVE_INFINITY));
   const ownChain = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
-  const last = checkpoints.at(-1);
-  const ends = last === undefined ? new Map<string, number>() : headsOf(last.token, ownChain);
+  // Each chain ends at the head the last checkpoint listing it signs: a chain closed, signed and then left out of
+  // later checkpoints (as a fleet's process chains are) is in the bundle as far as it was signed.
+  const ends = new Map<string, number>();
+  for (const checkpoint of checkpoints) for (const [chain, seq] of headsOf(checkpoint.token, ownChain)) ends.set(chain, seq);
   const starts = anchor === undefined ? new Map<string, number>() : headsOf(anchor.token, ownChain);
 
   let bytes = 0;

@@ -14,16 +14,19 @@
  * checkpoint, how many entries went and the SHA-256 of the bundle, so the
  * log itself says where its beginning went.
  *
+ * A chain that checkpoint no longer lists (closed, and signed closed by
+ * an earlier checkpoint, as a fleet's process chains are) goes whole: the
+ * bundle holds it up to that close.
+ *
  * Fails closed: a log that does not verify up to that checkpoint is not
  * pruned (`ERR_AUDIT_TAMPERED`), nor is anything deleted when `save` fails.
- * Chains the checkpoint no longer lists (closed and covered before it) are
- * left as they are.
  */
 
 import { hash } from 'node:crypto';
 import { AUDIT_CHAIN_SETTING, AUDIT_PRUNED_SETTING, LEGACY_AUDIT_CHAIN, prunedThrough } from '../audit/chain.js';
 import { BEFORE_CHAINS, coverageOf } from '../audit/heads.js';
 import { legateError } from '../errors/index.js';
+import type { AuditCheckpointRecord } from '../store/types.js';
 import { exportAuditBundle } from './audit-export.js';
 import type { NodeContext } from './context.js';
 
@@ -45,6 +48,27 @@ export interface PruneAuditResult {
   exported: number;
   /** SHA-256 of the bundle text saved, lowercase hex (recorded in the `retention` entry). */
   bundleSha256: string;
+}
+
+/**
+ * Per chain, the first `seq` that stays: each chain the checkpoint pruned
+ * behind lists keeps its entries from the head it signs; a chain an earlier
+ * checkpoint of the bundle signed closed and that one no longer lists goes
+ * whole, up to the head last signed (the bundle holds it; anything after
+ * that head is no part of the log, and stays for verification to find).
+ */
+function pruneHeads(checkpoints: readonly AuditCheckpointRecord[], through: string): Map<string, number> {
+  const dropped = new Map<string, number>();
+  for (const checkpoint of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    for (const [chain, head] of coverageOf(checkpoint.token)) {
+      if (head.state === 'closed') dropped.set(chain, head.seq + 1);
+      else dropped.delete(chain);
+    }
+  }
+  const heads = new Map<string, number>();
+  for (const [chain, head] of coverageOf(through)) heads.set(chain, head.seq);
+  for (const [chain, before] of dropped) if (!heads.has(chain)) heads.set(chain, before);
+  return heads;
 }
 
 /**
@@ -100,9 +124,7 @@ export async function pruneAudit(ctx: NodeContext, options: PruneAuditOptions): 
       throw legateError('ERR_CONFLICT', `the audit log is already pruned behind checkpoint ${now}`, { claim: 'through', reason: 'already_pruned' });
     }
     let deleted = 0;
-    for (const [chain, head] of coverageOf(checkpoint.token)) {
-      deleted += await tx.pruneAuditEntries(chain === BEFORE_CHAINS ? ownChain : chain, head.seq);
-    }
+    for (const [chain, before] of pruneHeads(bundle.checkpoints, checkpoint.token)) deleted += await tx.pruneAuditEntries(chain === BEFORE_CHAINS ? ownChain : chain, before);
     await tx.putSetting(AUDIT_PRUNED_SETTING, String(through));
     await tx.pruneAuditAttachments();
     await ctx.services.audit.record({ type: 'retention', decision: 'allow', details: { through, entries: deleted, exported: bundle.entries.length, bundle: bundleSha256 } }, tx);

@@ -8,10 +8,13 @@ import { appendAudit } from '../../src/audit/append.js';
 import { readAuditBundle } from '../../src/audit/bundle.js';
 import { verifyAuditBundle } from '../../src/audit/bundle-verify.js';
 import { checkpointAudit } from '../../src/audit/checkpoint.js';
+import { hashAuditEntry } from '../../src/audit/entry.js';
+import { auditLogOf } from '../../src/audit/log.js';
+import type { AuditEntry } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { exportAuditBundle } from '../../src/node/audit-export.js';
 import { pruneAudit } from '../../src/node/audit-prune.js';
-import { ALICE, appendSamples, auditNode, editEntry, OWNER, tamper, type AuditNode } from './helpers.js';
+import { ALICE, appendSamples, auditNode, editEntry, OWNER, sampleFields, tamper, type AuditNode } from './helpers.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const session = (n: number) => `${b64({ alg: 'EdDSA' })}.${b64({ iss: 'did:web:acme.example:agents:teller', n, note: 'x'.repeat(300) })}.${'s'.repeat(86)}`;
@@ -112,5 +115,44 @@ describe('pruneAudit', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('a chain closed and left out of later checkpoints (a fleet process gone)', () => {
+  const GONE = 'urn:uuid:00000000-0000-4000-8000-00000000000d';
+  const gone = () => ({ ...auditLogOf(an.node, { entries: 1000 }), chain: GONE });
+  beforeEach(async () => {
+    await appendAudit(gone(), sampleFields(1));
+    await appendAudit(gone(), { type: 'chain-close' });
+    await checkpointAudit(an.node); // at 13 (seq counts every chain's entries): signs GONE closed at its seq 3
+    await appendSamples(an.node, 1);
+    await checkpointAudit(an.node); // at 14: GONE left out
+  });
+
+  it('is in the bundle as far as it was signed, and the bundle verifies', async () => {
+    const bundle = await exportAuditBundle(an.node, { toCheckpoint: 14 });
+    expect(bundle.entries.filter((e) => e.chain === GONE).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(await verifyAuditBundle(readAuditBundle(JSON.stringify(bundle)))).toMatchObject({ ok: true });
+    // An entry slipped in after its close is signed by no checkpoint: the bundle says so.
+    const close = bundle.entries.find((e) => e.chain === GONE && e.seq === 3)!;
+    const forged = { ...sampleFields(4), chainId: GONE, seq: 4, at: close.at, prevHash: close.hash } as AuditEntry;
+    const { text, hash: forgedHash } = hashAuditEntry(forged);
+    bundle.entries.push({ chain: GONE, seq: 4, at: close.at, entry: text, hash: forgedHash, prevHash: close.hash });
+    expect((await verifyAuditBundle(readAuditBundle(JSON.stringify(bundle)))).firstBad).toMatchObject({ chain: GONE, seq: 4, reason: 'inserted', code: 'ERR_AUDIT_TAMPERED' });
+  });
+
+  it('is pruned whole behind a checkpoint that no longer lists it, and the log still verifies', async () => {
+    const result = await pruneAudit(an.node, { throughCheckpoint: 14, save });
+    expect(await verifyAuditBundle(readAuditBundle(saved[0]!))).toMatchObject({ ok: true });
+    expect((await an.node.store.listAuditEntries({ chain: GONE })).length).toBe(0);
+    // The store's chain keeps its head (its entry 11); GONE's three entries went with the ten before it.
+    expect(result.entries).toBe(13);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it('is kept, from its close, behind a checkpoint that still lists it', async () => {
+    await pruneAudit(an.node, { throughCheckpoint: 13, save });
+    expect((await an.node.store.listAuditEntries({ chain: GONE })).map((e) => e.seq)).toEqual([3]);
+    expect(await verify()).toMatchObject({ ok: true });
   });
 });
