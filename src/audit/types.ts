@@ -211,8 +211,9 @@ export interface AuditMemo {
    * What this log appended lately, by `chain` and `seq`: the hash and
    * digest of each entry as written (`audit/memo`, at most 10,000 a
    * chain). The next checkpoint signs the digest of an entry whose stored
-   * hash is still that one without reading the entry back; anything else (another instance's chain, an entry since evicted,
-   * a rolled-back append whose seq was taken again) it reads and checks.
+   * hash is still that one without reading the entry back; anything else
+   * (another instance's chain, an entry since evicted, a rolled-back
+   * append whose seq was taken again) it reads and checks.
    */
   digests?: DigestMemo;
 }

@@ -7,10 +7,10 @@
  * one already covers it), then writes every chain up to the head that
  * checkpoint signs (a chain closed and left out of later checkpoints, up to
  * the head the last checkpoint listing it signed): entries another instance
- * appends meanwhile come in the next export, never unsigned in this one. The keys are the organization's
- * (each from the time it was made `until` its successor was, once rotated
- * out: the newest key signs checkpoints) plus any other key a checkpoint
- * names that the store still holds.
+ * appends meanwhile come in the next export, never unsigned in this one.
+ * The keys are the organization's (each from the time it was made `until`
+ * its successor was, once rotated out: the newest key signs checkpoints)
+ * plus any other key a checkpoint names that the store still holds.
  *
  * With `fromCheckpoint` (default: the checkpoint the log was pruned behind,
  * if it was; `node/audit-prune`), the bundle starts at that checkpoint: its
