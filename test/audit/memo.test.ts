@@ -32,7 +32,7 @@ describe('DigestMemo', () => {
 
   it('remembers nothing it could not give back exactly', () => {
     const memo = new DigestMemo();
-    memo.remember('c', 1, hash(1).toUpperCase().replace(/^0/, 'A'), digest(1));
+    memo.remember('c', 1, 'A'.repeat(64), digest(1));
     memo.remember('c', 2, hash(2).slice(1), digest(2));
     memo.remember('c', 3, hash(3), 'g'.repeat(16));
     memo.remember('c', 0, hash(4), digest(4));
