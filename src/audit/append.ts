@@ -18,7 +18,7 @@ import { LegateError, legateError } from '../errors/index.js';
 import { systemClock } from '../lib/clock.js';
 import { storeAuditChain } from './chain.js';
 import { checkpointDue, writeCheckpoint } from './checkpoint.js';
-import { checkAuditFields, hashAuditEntry, hashAuditEntryWithDigest, readAuditEntry } from './entry.js';
+import { checkAuditFields, hashAuditEntry, hashAuditEntryWithDigest, isChainClose, readAuditEntry } from './entry.js';
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
@@ -107,8 +107,7 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   const body = async (tx: Store) => {
     const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
     let last = await tx.lastAuditEntry(chain);
-    // Only a plain entry whose text names the type can be a chain-close: the others need no parse (nor unpacking).
-    if (last !== undefined && last.packed !== true && last.entry.includes('"chain-close"') && readAuditEntry(last.entry)?.entry.type === 'chain-close') {
+    if (last !== undefined && isChainClose(last)) {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }
     const now = clock();

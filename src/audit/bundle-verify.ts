@@ -36,7 +36,7 @@ import type { Store } from '../store/types.js';
 import { checkAuditBundle, type AuditBundle, type AuditBundleKey } from './bundle.js';
 import { bundleReads } from './bundle-store.js';
 import { LEGACY_AUDIT_CHAIN } from './chain.js';
-import { BEFORE_CHAINS, coverageOf, MAX_CHECKPOINT_LENGTH } from './heads.js';
+import { BEFORE_CHAINS, latestCoverage, MAX_CHECKPOINT_LENGTH } from './heads.js';
 import type { AuditTamperReason, AuditVerification } from './types.js';
 import { verifyAudit } from './verify.js';
 
@@ -196,10 +196,11 @@ function signersProblem(bundle: AuditBundle, trusted: ReadonlySet<string> | unde
 function uncoveredProblem(bundle: AuditBundle, heads: readonly { chain: string; seq: number }[]): AuditBundleProblem | undefined {
   if (heads.length === 0) return undefined;
   if (bundle.checkpoints.length === 0) return problem('inserted', 'the bundle holds entries but no checkpoint: nothing in it is signed', 1);
-  const covered = new Map<string, { seq: number }>();
-  for (const checkpoint of [...bundle.checkpoints].sort((a, b) => a.seq - b.seq)) {
-    for (const [chain, head] of coverageOf(checkpoint.token)) covered.set(chain === BEFORE_CHAINS ? (bundle.log.chain ?? LEGACY_AUDIT_CHAIN) : chain, head);
-  }
+  const covered = latestCoverage(bundle.checkpoints);
+  // A checkpoint from before chains covers the store's own chain, unless a later one lists it by its id.
+  const own = bundle.log.chain ?? LEGACY_AUDIT_CHAIN;
+  const before = covered.get(BEFORE_CHAINS);
+  if (before !== undefined && !covered.has(own)) covered.set(own, before);
   for (const head of heads) {
     const signed = covered.get(head.chain)?.seq ?? 0;
     if (head.seq > signed) {

@@ -11,6 +11,7 @@ import { hash } from 'node:crypto';
 import { isRecord } from '../lib/assert.js';
 import { canonicalJson, canonicalMembers, MAX_CANONICAL_DEPTH } from '../lib/canonical-json.js';
 import { parseJson } from '../lib/json.js';
+import type { AuditEntryRecord } from '../store/types.js';
 import {
   AUDIT_DECISIONS,
   AUDIT_ENTRY_TYPES,
@@ -178,4 +179,14 @@ export function hashAuditEntryWithDigest(entry: AuditEntry): { text: string; has
   text += '}';
   if (text.length > MAX_AUDIT_ENTRY_TEXT) throw new RangeError(`the audit entry is longer than ${MAX_AUDIT_ENTRY_TEXT} characters`);
   return { text, hash: sha256Hex(text), digest: sha256Hex(`${content}}`).slice(0, ENTRY_DIGEST_LENGTH) };
+}
+
+/**
+ * Whether a stored entry is its chain's `chain-close`. Only a plain row
+ * whose text names the type can be one (a packed row never is:
+ * `store/sql/audit-pack` keeps chain-open and chain-close plain), so most
+ * rows need no parse and no unpacking.
+ */
+export function isChainClose(record: Pick<AuditEntryRecord, 'entry' | 'packed'>): boolean {
+  return record.packed !== true && record.entry.includes('"chain-close"') && readAuditEntry(record.entry)?.entry.type === 'chain-close';
 }

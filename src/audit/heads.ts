@@ -110,3 +110,14 @@ export function coverageOf(token: string): Map<string, { seq: number; state: 'op
   for (const head of payload.chains as ChainHead[]) covered.set(head.id, { seq: head.seq, state: head.state });
   return covered;
 }
+
+/**
+ * Per chain, the head the last of `checkpoints` listing it claims (by
+ * {@link coverageOf}, unverified): a chain signed closed and then left out
+ * of later checkpoints keeps the head it was last signed at.
+ */
+export function latestCoverage(checkpoints: readonly { seq: number; token: string }[]): Map<string, { seq: number; state: 'open' | 'closed' }> {
+  const latest = new Map<string, { seq: number; state: 'open' | 'closed' }>();
+  for (const checkpoint of [...checkpoints].sort((a, b) => a.seq - b.seq)) for (const [chain, head] of coverageOf(checkpoint.token)) latest.set(chain, head);
+  return latest;
+}

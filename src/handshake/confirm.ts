@@ -59,10 +59,10 @@ export async function createConfirm(options: CreateConfirmOptions): Promise<AceM
   return signAceMessage(payload, options.signer, CONFIRM_SCHEMA_FILE);
 }
 
-/** B's side: the acknowledge it sent. */
 /** What a confirm is checked against: the acknowledge's id, issuer (B), audience (A) and challenge. */
 export type AcknowledgeAnswered = Pick<AcknowledgePayload, 'id' | 'iss' | 'aud' | 'challenge'>;
 
+/** B's side: the acknowledge it sent. */
 export interface ConfirmContext extends AceVerifyContext {
   /** The acknowledge this confirm must answer, as {@link handleAdvertise} returned it (or only its {@link AcknowledgeAnswered} members). */
   acknowledge: AcknowledgeAnswered;

@@ -24,7 +24,7 @@
 import { checkpointAudit } from '../audit/checkpoint.js';
 import { AUDIT_BUNDLE_FORMAT, MAX_AUDIT_BUNDLE_BYTES, type AuditBundle, type AuditBundleKey } from '../audit/bundle.js';
 import { AUDIT_CHAIN_SETTING, auditStart, chainReader, LEGACY_AUDIT_CHAIN } from '../audit/chain.js';
-import { BEFORE_CHAINS, coverageOf, MAX_CHECKPOINT_LENGTH } from '../audit/heads.js';
+import { BEFORE_CHAINS, coverageOf, latestCoverage, MAX_CHECKPOINT_LENGTH } from '../audit/heads.js';
 import { AUDIT_LOG_ID_SETTING } from '../audit/log-id.js';
 import { auditRecords } from '../audit/read.js';
 import { legateError } from '../errors/index.js';
@@ -96,8 +96,7 @@ export async function exportAuditBundle(ctx: NodeContext, options: ExportAuditBu
   const ownChain = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
   // Each chain ends at the head the last checkpoint listing it signs: a chain closed, signed and then left out of
   // later checkpoints (as a fleet's process chains are) is in the bundle as far as it was signed.
-  const ends = new Map<string, number>();
-  for (const checkpoint of checkpoints) for (const [chain, seq] of headsOf(checkpoint.token, ownChain)) ends.set(chain, seq);
+  const ends = new Map([...latestCoverage(checkpoints)].map(([chain, head]) => [chain === BEFORE_CHAINS ? ownChain : chain, head.seq]));
   const starts = anchor === undefined ? new Map<string, number>() : headsOf(anchor.token, ownChain);
 
   let bytes = 0;

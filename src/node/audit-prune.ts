@@ -24,7 +24,7 @@
 
 import { hash } from 'node:crypto';
 import { AUDIT_CHAIN_SETTING, AUDIT_PRUNED_SETTING, LEGACY_AUDIT_CHAIN, prunedThrough } from '../audit/chain.js';
-import { BEFORE_CHAINS, coverageOf } from '../audit/heads.js';
+import { BEFORE_CHAINS, coverageOf, latestCoverage } from '../audit/heads.js';
 import { legateError } from '../errors/index.js';
 import type { AuditCheckpointRecord } from '../store/types.js';
 import { exportAuditBundle } from './audit-export.js';
@@ -58,16 +58,9 @@ export interface PruneAuditResult {
  * that head is no part of the log, and stays for verification to find).
  */
 function pruneHeads(checkpoints: readonly AuditCheckpointRecord[], through: string): Map<string, number> {
-  const dropped = new Map<string, number>();
-  for (const checkpoint of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
-    for (const [chain, head] of coverageOf(checkpoint.token)) {
-      if (head.state === 'closed') dropped.set(chain, head.seq + 1);
-      else dropped.delete(chain);
-    }
-  }
   const heads = new Map<string, number>();
   for (const [chain, head] of coverageOf(through)) heads.set(chain, head.seq);
-  for (const [chain, before] of dropped) if (!heads.has(chain)) heads.set(chain, before);
+  for (const [chain, head] of latestCoverage(checkpoints)) if (!heads.has(chain) && head.state === 'closed') heads.set(chain, head.seq + 1);
   return heads;
 }
 

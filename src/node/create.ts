@@ -99,9 +99,8 @@ export interface NodeDeps {
 async function closeAuditChain(node: NodeContext, chain: string): Promise<void> {
   const last = await node.store.lastAuditEntry(chain);
   if (last === undefined) return;
-  // A packed row is never a chain-close (AuditEntryRecord.packed).
-  const { readAuditEntry } = await import('../audit/entry.js');
-  if (last.packed !== true && readAuditEntry(last.entry)?.entry.type === 'chain-close') return;
+  const { isChainClose } = await import('../audit/entry.js');
+  if (isChainClose(last)) return;
   await node.services.audit.record({ type: 'chain-close' });
 }
 

@@ -237,11 +237,13 @@ describe('address policy', () => {
   });
 
   it('checks names under an injected fetch when a lookup is injected too', async () => {
+    const sockets = watchSockets();
     const fetch = vi.fn(() => Promise.resolve(new Response('{}')));
     const http = client({ fetch, lookup: fakeDns('10.1.2.3').lookup });
     await expect(http.get('https://mallory.example/x', GET)).rejects.toMatchObject({ code: 'ERR_ADDRESS_NOT_ALLOWED' });
     await expect(client({ fetch }).get('https://169.254.169.254/latest/meta-data/', GET)).rejects.toMatchObject({ code: 'ERR_ADDRESS_NOT_ALLOWED', reason: 'metadata' });
     expect(fetch).not.toHaveBeenCalled();
+    expect(sockets()).toBe(0);
   });
 });
 
