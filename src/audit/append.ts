@@ -23,6 +23,7 @@ import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
 import type { AuditEntryRecord, Store } from '../store/types.js';
 import { DigestMemo } from './memo.js';
+import { sealCheckpointed } from './seal.js';
 import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
 
 /**
@@ -141,7 +142,11 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   if (!due) return appended;
   try {
     const { checkpoint, created } = await writeCheckpoint(log, true);
-    if (created && checkpoint !== undefined) appended.checkpoint = checkpoint;
+    if (created && checkpoint !== undefined) {
+      appended.checkpoint = checkpoint;
+      // What the checkpoint covers is written and signed either way; a block not sealed now is sealed after the next one.
+      await sealCheckpointed(log.store, checkpoint.token).catch(() => 0);
+    }
   } catch (error) {
     // Another instance wrote the checkpoint first: it covers this entry's chain, or the next one will.
     if (error instanceof LegateError && error.code === 'ERR_CONFLICT') return appended;

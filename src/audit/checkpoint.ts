@@ -48,6 +48,7 @@ import {
 } from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
+import { sealCheckpointed } from './seal.js';
 import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type AuditMemo, type CheckpointPolicy } from './types.js';
 
 export { MAX_CHECKPOINT_CHAINS, MAX_CHECKPOINT_DIGESTS, type ChainHead } from './heads.js';
@@ -384,16 +385,16 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
 
 /**
  * Checkpoints the log now: signs the hash of the last entry, unless the last
- * checkpoint already covers it (then returns that one, `created: false`).
- *
+ * checkpoint already covers it (then returns that one, `created: false`);
+ * then seals what it covers (`audit/seal`).
  * @throws StoreError `ERR_KEY_UNAVAILABLE` when `target` cannot sign;
  *   VerificationError `ERR_AUDIT_TAMPERED` when the last entry does not match its hash.
- *
  * @example
- * ```ts
- * const { checkpoint, created } = await checkpointAudit(node);
- * ```
+ * `const { checkpoint, created } = await checkpointAudit(node);`
  */
 export async function checkpointAudit(target: AuditTarget): Promise<CheckpointResult> {
-  return writeCheckpoint(auditLogOf(target), false);
+  const log = auditLogOf(target);
+  const result = await writeCheckpoint(log, false);
+  if (result.checkpoint !== undefined) await sealCheckpointed(log.store, result.checkpoint.token);
+  return result;
 }

@@ -16,6 +16,7 @@
  *   whose last entry is older than a lease, gets a `chain-close` with
  *   `reason: 'lapsed'`. An instance that was only slow finds its chain
  *   closed at its next append and opens a fresh one (`node/create`).
+ *   Then it seals the entries the last checkpoint covers (`audit/seal`).
  *
  * A node that runs no schedule (library use, one-shot CLI commands) keeps
  * writing due checkpoints as it appends.
@@ -25,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { AUDIT_CHAIN_SETTING, LEGACY_AUDIT_CHAIN } from '../audit/chain.js';
 import { appendAudit } from '../audit/append.js';
 import { writeCheckpoint } from '../audit/checkpoint.js';
+import { sealCheckpointed } from '../audit/seal.js';
 import { readAuditEntry } from '../audit/entry.js';
 import type { AuditCheckpoint } from '../audit/types.js';
 import { isLegateError } from '../errors/index.js';
@@ -97,6 +99,8 @@ export interface AuditCheckpointJobResult {
   closed: string[];
   /** The checkpoint written, when one was due. */
   checkpoint?: AuditCheckpoint;
+  /** Entries sealed into blocks behind the last checkpoint (`audit/seal`). */
+  sealed: number;
 }
 
 /**
@@ -113,13 +117,15 @@ export async function runAuditCheckpointJob(
   const holder = options.holder ?? randomUUID();
   const now = ctx.clock();
   const until = new Date(now.getTime() + (options.leaseMs ?? 2 * DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS));
-  if (!(await ctx.store.acquireLease(AUDIT_CHECKPOINT_LEASE, holder, until.toISOString(), now.toISOString()))) return { ran: false, closed: [] };
+  if (!(await ctx.store.acquireLease(AUDIT_CHECKPOINT_LEASE, holder, until.toISOString(), now.toISOString()))) return { ran: false, closed: [], sealed: 0 };
   const closed = await closeLapsedChains(ctx, { holder, ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }) });
   // With what this instance's appends remember, its own entries are signed without being read back.
   const { memo } = ctx.services.audit;
   const log = { store: ctx.store, clock: ctx.clock, checkpoints: { issuer: ctx.organization.did, signer: () => organizationSigner(ctx) }, ...(memo === undefined ? {} : { memo }) };
   const { checkpoint, created } = await writeCheckpoint(log, true);
-  return { ran: true, closed, ...(created && checkpoint !== undefined ? { checkpoint } : {}) };
+  // What the last checkpoint covers, sealed whether or not this run wrote it: a backlog (after an upgrade, a failed run) goes too.
+  const sealed = checkpoint === undefined ? 0 : await sealCheckpointed(ctx.store, checkpoint.token);
+  return { ran: true, closed, sealed, ...(created && checkpoint !== undefined ? { checkpoint } : {}) };
 }
 
 /** A running schedule of the audit jobs. */

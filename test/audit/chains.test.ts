@@ -221,6 +221,8 @@ describe('a data directory from before chains (schema 9)', () => {
         DROP TABLE approval_requests;
         DROP TABLE pending_changes;
         DROP TABLE audit_attachments;
+        DROP TABLE audit_blocks;
+        DROP TABLE audit_light;
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;

@@ -23,7 +23,8 @@ import type { AuditFields } from '../../src/audit/types.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
-import { unpackAuditEntry } from '../../src/store/sql/audit-pack.js';
+import { openBlock } from '../../src/store/sql/audit-blocks.js';
+import { isLight, unpackAuditEntry } from '../../src/store/sql/audit-pack.js';
 import { NOW } from '../fixtures.js';
 
 export const OWNER = 'mailto:carol@acme.example';
@@ -109,15 +110,22 @@ export async function appendSamples(target: Parameters<typeof appendAudit>[0], c
  */
 export function plainRows(db: Database.Database): void {
   const rows = db
-    .prepare<[], { chain: string; seq: number; at: string; prev_hash: string; packed: Buffer; attachment: string | null; data: Buffer | null }>(
-      'SELECT e.chain, e.seq, e.at, e.prev_hash, e.packed, e.attachment, a.data FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment WHERE e.packed IS NOT NULL',
+    .prepare<[], { chain: string; seq: number; at: string; prev_hash: string; packed: Buffer; attachment: string | null; data: Buffer | null; light: Buffer | null }>(
+      `SELECT e.chain, e.seq, e.at, e.prev_hash, e.packed, e.attachment, a.data, l.body AS light FROM audit_entries e
+       LEFT JOIN audit_attachments a ON a.hash = e.attachment LEFT JOIN audit_light l ON l.chain = e.chain AND l.seq = e.seq WHERE e.packed IS NOT NULL`,
     )
     .all();
+  // A sealed body's block: the first of its chain ending at or after it (store/sql/audit-block-store).
+  const blockOf = db.prepare<[string, number], { data: Buffer; first_seq: number }>('SELECT data, first_seq FROM audit_blocks WHERE chain = ? AND last_seq >= ? ORDER BY last_seq LIMIT 1');
   const plain = db.prepare('UPDATE audit_entries SET entry = ?, packed = NULL, attachment = NULL WHERE chain = ? AND seq = ?');
   for (const row of rows) {
     const attachment = row.attachment === null ? undefined : row.data;
-    plain.run(unpackAuditEntry(row.packed, { chain: row.chain, at: row.at, prevHash: row.prev_hash }, attachment), row.chain, row.seq);
+    const block = isLight(row.packed) && row.light === null ? blockOf.get(row.chain, row.seq) : undefined;
+    const body = row.light ?? (block === undefined ? undefined : openBlock(block.data, block.first_seq).get(row.seq));
+    plain.run(unpackAuditEntry(row.packed, { chain: row.chain, at: row.at, prevHash: row.prev_hash }, attachment, body), row.chain, row.seq);
   }
+  db.prepare('DELETE FROM audit_light').run();
+  db.prepare('DELETE FROM audit_blocks').run();
 }
 
 /** Runs `fn` on the raw database file (its audit rows made plain, {@link plainRows}) and closes it. */

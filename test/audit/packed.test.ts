@@ -1,5 +1,8 @@
 // Packed audit rows (store/sql/audit-pack) under attack: whoever edits the packed bytes, the shared session token
 // they name, or deletes that token, verifyAudit names the first entry affected; an intact packed log verifies.
+// Entries' bodies are kept light (audit_light) until a checkpoint covers them, then sealed into a deflated block
+// (store/sql/audit-blocks), all but the chain's head's: a block's byte changed or the block deleted is found at its
+// first entry, a light body changed or deleted at its entry.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { appendAudit } from '../../src/audit/append.js';
@@ -52,7 +55,8 @@ describe('packed audit rows', () => {
   it('a byte of a packed row changed is ERR_AUDIT_TAMPERED at that seq', async () => {
     raw((db) => {
       const { packed } = db.prepare<[], { packed: Buffer }>('SELECT packed FROM audit_entries WHERE seq = 4').get()!;
-      packed[packed.length - 3]! ^= 0x01;
+      // A signed action's packing read as a plain one.
+      packed[0]! ^= 0x03;
       db.prepare('UPDATE audit_entries SET packed = ? WHERE seq = 4').run(packed);
     });
     expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 4, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' } });
@@ -73,5 +77,40 @@ describe('packed audit rows', () => {
     expect(last.packed).toBeNull();
     expect(JSON.parse(last.entry)).toMatchObject({ type: 'chain-close' });
     await expect(appendAudit(an.node, { type: 'agent', agent: ALICE })).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'chain_closed' });
+  });
+
+  it('are sealed into one block once a checkpoint covers them, all but the head, and still verify', async () => {
+    const rows = raw((db) => db.prepare<[], { seq: number; packed: Buffer }>('SELECT seq, packed FROM audit_entries ORDER BY seq').all());
+    // One byte each (the packing's kind), written once: the bodies live apart.
+    expect(rows.map((row) => [row.seq, [...row.packed]])).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, [6]]));
+    expect(raw((db) => db.prepare('SELECT chain IS NOT NULL AS chained, first_seq, last_seq FROM audit_blocks').all())).toEqual([{ chained: 1, first_seq: 1, last_seq: 5 }]);
+    expect(raw((db) => db.prepare('SELECT seq FROM audit_light').all())).toEqual([{ seq: 6 }]);
+    expect(await verify()).toMatchObject({ ok: true, entries: 6 });
+    // The next checkpoint seals the old head.
+    await appendAudit(an.node, { type: 'agent', agent: ALICE });
+    await checkpointAudit(an.node);
+    expect(raw((db) => db.prepare('SELECT first_seq, last_seq FROM audit_blocks ORDER BY last_seq').all())).toEqual([
+      { first_seq: 1, last_seq: 5 },
+      { first_seq: 6, last_seq: 6 },
+    ]);
+    expect(raw((db) => db.prepare('SELECT seq FROM audit_light').all())).toEqual([{ seq: 7 }]);
+    expect(await verify()).toMatchObject({ ok: true, entries: 7 });
+  });
+
+  it('a sealed block changed or deleted is ERR_AUDIT_TAMPERED at its first entry; a light body changed or deleted, at its entry', async () => {
+    const block = raw((db) => db.prepare<[], { data: Buffer }>('SELECT data FROM audit_blocks').get()!.data);
+    const flipped = Buffer.from(block);
+    flipped[flipped.length >> 1]! ^= 0x20;
+    raw((db) => db.prepare('UPDATE audit_blocks SET data = ?').run(flipped));
+    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 1, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' } });
+    raw((db) => db.prepare('DELETE FROM audit_blocks').run());
+    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 1, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' } });
+    raw((db) => db.prepare('INSERT INTO audit_blocks (chain, last_seq, first_seq, data) SELECT chain, 5, 1, ? FROM audit_entries LIMIT 1').run(block));
+    expect(await verify()).toMatchObject({ ok: true });
+    // The head's body, still light.
+    raw((db) => db.prepare("UPDATE audit_light SET body = CAST(replace(CAST(body AS TEXT), 'billing', 'bullion') AS BLOB)").run());
+    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 6, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' } });
+    raw((db) => db.prepare('DELETE FROM audit_light').run());
+    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 6, reason: 'changed', code: 'ERR_AUDIT_TAMPERED' } });
   });
 });

@@ -153,6 +153,34 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
     }
   });
 
+  it('seals what the last checkpoint covers into blocks, all but each chain\'s head, and then nothing more', async () => {
+    const f = await fleet(backend);
+    try {
+      const { a, b } = f;
+      for (let i = 1; i <= 3; i++) await a.services.audit.record(sampleFields(i));
+      for (let i = 4; i <= 5; i++) await b.services.audit.record(sampleFields(i));
+      const before = await b.store.listAuditEntries();
+      // A checkpoint falls due; both instances are alive, so nothing is closed.
+      f.advance(DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS * 60);
+      await renewAuditLiveness(a);
+      await renewAuditLiveness(b);
+      const heads = await b.store.listAuditChains();
+      const run = await runAuditCheckpointJob(b, { holder: 'b' });
+      expect(run).toMatchObject({ ran: true, closed: [] });
+      expect(run.checkpoint).toBeDefined();
+      // Every entry but the heads, chain-opens aside (kept plain, never sealed): a's 2 of 3, b's 1 of 2.
+      const headSeq = new Map(heads.map((head) => [head.chain, head.seq]));
+      const sealable = before.filter((e) => e.seq < headSeq.get(e.chain)! && !e.entry.includes('"chain-open"'));
+      expect(run.sealed).toBe(sealable.length);
+      expect(run.sealed).toBe(3);
+      expect(await a.store.listAuditEntries()).toEqual(before);
+      expect((await runAuditCheckpointJob(b, { holder: 'b' })).sealed).toBe(0);
+      expect(await verifyAudit({ store: a.store, resolver: a.resolver })).toMatchObject({ ok: true, entries: before.length });
+    } finally {
+      await f.close();
+    }
+  });
+
   it('leaves a chain closed meanwhile as it is (the close meets ERR_CONFLICT, and is not written twice)', async () => {
     const f = await fleet(backend);
     try {
@@ -223,7 +251,7 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
     const f = await fleet(backend);
     try {
       expect(await runAuditCheckpointJob(f.a, { holder: 'a', leaseMs: 20_000 })).toMatchObject({ ran: true });
-      expect(await runAuditCheckpointJob(f.b, { holder: 'b', leaseMs: 20_000 })).toEqual({ ran: false, closed: [] });
+      expect(await runAuditCheckpointJob(f.b, { holder: 'b', leaseMs: 20_000 })).toEqual({ ran: false, closed: [], sealed: 0 });
       f.advance(10_000);
       // The holder renews its own lease.
       expect(await runAuditCheckpointJob(f.a, { holder: 'a', leaseMs: 20_000 })).toMatchObject({ ran: true });
@@ -246,7 +274,7 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
       expect(run.checkpoint?.seq).toBe(121);
       // Its liveness lease was renewed at the start: the other instance's job does not close its chain.
       f.advance(30_000);
-      expect(await runAuditCheckpointJob(f.b, { holder: 'b' })).toEqual({ ran: true, closed: [] });
+      expect(await runAuditCheckpointJob(f.b, { holder: 'b' })).toMatchObject({ ran: true, closed: [] });
       for (let i = 1; i <= 110; i++) await a.services.audit.record(sampleFields(i));
       expect(await checkpointsOf(a)).toHaveLength(1);
       // Closed while its schedule still runs (a library caller forgetting stop()), it still signs the due checkpoint.

@@ -87,6 +87,7 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
     lastAuditCheckpoint: () => Promise.resolve(undefined),
     pruneAuditEntries: () => Promise.reject(new Error('not needed')),
     pruneAuditAttachments: () => Promise.reject(new Error('not needed')),
+    sealAuditEntries: () => Promise.reject(new Error('not needed')),
   };
   // The store's own audit chain is named in its settings (audit/chain).
   const settings = new Map<string, string>();

@@ -91,9 +91,10 @@ describe('what strangers leave in the database', () => {
     }
     const after = rowCounts();
     const grown = Object.fromEntries(Object.entries(after).map(([t, n]) => [t, n - (before[t] ?? 0)] as const).filter(([, n]) => n !== 0));
-    // The audit log grew by the per-minute cap, replay claims by two per advertise (its id, its nonce), and one
-    // failed-authentication alert for the agent they were addressed to (alerts are kept once per window): nothing else.
-    expect(grown).toEqual({ audit_entries: REFUSALS_PER_MINUTE, one_time_keys: 2 * STRANGERS, alerts: 1 });
+    // The audit log grew by the per-minute cap (each entry's row and its light body, sealed once a checkpoint covers
+    // it), replay claims by two per advertise (its id, its nonce), and one failed-authentication alert for the agent
+    // they were addressed to (alerts are kept once per window): nothing else.
+    expect(grown).toEqual({ audit_entries: REFUSALS_PER_MINUTE, audit_light: REFUSALS_PER_MINUTE, one_time_keys: 2 * STRANGERS, alerts: 1 });
 
     // Once the minute is over, one line sums up the rest.
     now += 60_000;
@@ -112,7 +113,9 @@ describe('what strangers leave in the database', () => {
     // (and the warm-up advertise's two)
     expect(swept.oneTimeKeys).toBe(2 * (STRANGERS + 1));
     const end = rowCounts();
-    expect({ ...end, audit_entries: 0, one_time_keys: 0, alerts: 0 }).toEqual({ ...before, audit_entries: 0, one_time_keys: 0, alerts: 0 });
+    const audit = { audit_entries: 0, audit_light: 0, one_time_keys: 0, alerts: 0 };
+    expect({ ...end, ...audit }).toEqual({ ...before, ...audit });
+    expect(end.audit_light! - before.audit_light!).toBe(REFUSALS_PER_MINUTE + 1);
     expect(end.one_time_keys).toBe(0);
     expect(end.audit_entries! - before.audit_entries!).toBe(REFUSALS_PER_MINUTE + 1);
   }, 300_000);

@@ -2,7 +2,7 @@
  * @module test/store/audit-contract
  *
  * The audit part of the store contract, run by `storeContract` for every
- * backend: entries round-trip verbatim (packed or not) and list by `seq` with range, time and
+ * backend: entries round-trip verbatim (packed, sealed in blocks or not) and list by `seq` with range, time and
  * limit filters; `seq` must be exactly last + 1 (`ERR_CONFLICT` otherwise,
  * also for concurrent writers racing for the same number); appends roll back
  * with their transaction; checkpoints only move forward.
@@ -80,6 +80,52 @@ export function auditContract(store: () => Store): void {
       expect(await store().listAuditEntries({ chain: 'urn:uuid:chain-b' })).toHaveLength(1);
       for (const before of [0, -1, 1.5]) await expect(store().pruneAuditEntries(CHAIN, before)).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'beforeSeq' });
       await expect(store().pruneAuditEntries('', 3)).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+
+    it('seals entries into blocks up to a seq, never a head, each text given back; pruning drops only whole blocks', async () => {
+      const other = 'urn:uuid:chain-b';
+      for (let seq = 1; seq <= 300; seq++) await store().appendAuditEntry(entry(seq));
+      await store().appendAuditEntry(entry(1, undefined, other));
+      const before = await store().listAuditEntries({ chain: CHAIN });
+      // A block a call: up to the seq asked for, at most 128 entries, never the chain's head (300).
+      expect(await store().sealAuditEntries(CHAIN, 10)).toBe(10);
+      expect(await store().sealAuditEntries(CHAIN, 10)).toBe(0);
+      // Two sealers at once cut two blocks one after the other, never overlapping ones.
+      const pair = await Promise.all([store().sealAuditEntries(CHAIN, 1000), store().sealAuditEntries(CHAIN, 1000)]);
+      expect(pair).toEqual([128, 128]);
+      expect(await store().sealAuditEntries(CHAIN, 1000)).toBe(33);
+      expect(await store().sealAuditEntries(CHAIN, 1000)).toBe(0);
+      expect(await store().sealAuditEntries(other, 1)).toBe(0);
+      expect(await store().listAuditEntries({ chain: CHAIN })).toEqual(before);
+      expect(await store().listAuditEntries({ chain: CHAIN, fromSeq: 120, toSeq: 140 })).toEqual(before.slice(119, 140));
+      expect(await store().listAuditEntries({ fromSeq: 139, toSeq: 139 })).toEqual([entry(139)]);
+      expect(await store().lastAuditEntry(CHAIN)).toEqual(entry(300));
+      expect(await store().listAuditChains()).toEqual([entry(300), entry(1, undefined, other)]);
+      // Appends go on after a seal, and the old head is sealed once it is no longer one.
+      await store().appendAuditEntry(entry(301));
+      expect(await store().sealAuditEntries(CHAIN, 1000)).toBe(1);
+      // Blocks [1..10], [11..138], [139..266], [267..299], [300]: before 200, two blocks go whole, the one holding 200 stays.
+      expect(await store().pruneAuditEntries(CHAIN, 200)).toBe(199);
+      expect(await store().listAuditEntries({ chain: CHAIN })).toEqual([...before.slice(199), entry(301)]);
+      await store().appendAuditEntry(entry(302));
+      expect(await store().sealAuditEntries(CHAIN, 1000)).toBe(1);
+      expect(await store().listAuditEntries({ chain: CHAIN, fromSeq: 299 })).toEqual([entry(299), entry(300), entry(301), entry(302)]);
+      for (const through of [-1, 1.5, Number.NaN]) await expect(store().sealAuditEntries(CHAIN, through)).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'throughSeq' });
+      await expect(store().sealAuditEntries('', 3)).rejects.toMatchObject({ code: 'ERR_STORE' });
+    });
+
+    it('rolls a seal back with its transaction: the entries stay light and seal again later', async () => {
+      for (let seq = 1; seq <= 5; seq++) await store().appendAuditEntry(entry(seq));
+      const boom = new Error('crash after the seal');
+      await expect(
+        store().transaction(async (tx) => {
+          expect(await tx.sealAuditEntries(CHAIN, 5)).toBe(4);
+          expect((await tx.listAuditEntries({ chain: CHAIN })).map((e) => e.entry)).toEqual([1, 2, 3, 4, 5].map((n) => entry(n).entry));
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await store().sealAuditEntries(CHAIN, 5)).toBe(4);
+      expect(await store().listAuditEntries()).toEqual([1, 2, 3, 4, 5].map((n) => entry(n)));
     });
 
     it('filters by seq range, time and limit', async () => {

@@ -1,5 +1,7 @@
-// The audit packing (store/sql/audit-pack): whatever the text, unpacking gives it back byte for byte or it is
-// stored as it is; a damaged packing or a missing attachment reads as empty (corrupt), never as another entry.
+// The audit packing (store/sql/audit-pack, store/sql/audit-blocks): whatever the text, unpacking gives it back byte
+// for byte, light or sealed in a block, or it is stored as it is; a damaged packing, block or missing attachment
+// reads as empty (corrupt), never as another entry; rows older Legates packed still read back.
+import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 
 import fc from 'fast-check';
@@ -7,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 import { hashAuditEntry } from '../../src/audit/entry.js';
 import type { AuditEntry } from '../../src/audit/types.js';
-import { attachmentKey, packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from '../../src/store/sql/audit-pack.js';
+import { MAX_BLOCK_BYTES, openBlock, sealBlock } from '../../src/store/sql/audit-blocks.js';
+import { attachmentKey, DICTIONARY, isLight, packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from '../../src/store/sql/audit-pack.js';
 
 const COLUMNS = { chain: 'urn:uuid:3f0c4e1a-77aa-4c4e-9a51-2d0a3c2b1e90', at: '2026-12-04T05:00:00.000Z', prevHash: 'ab'.repeat(32) };
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -38,10 +41,20 @@ function actionEntry(seq: number, action: string): string {
   return hashAuditEntry(entry).text;
 }
 
+/** A block's stored bytes for the inflated bytes given (index and bodies), as `sealBlock` would deflate them. */
+const blockOf = (inflated: Buffer) => Uint8Array.of(1, ...deflateRawSync(inflated, { dictionary: DICTIONARY }));
+
+/** `text` packed light and read back, and packed, sealed alone in a block and read back: both must agree. */
 function roundTrip(text: string): string | undefined {
   const packed = packAuditEntry(text, COLUMNS);
   if (packed === undefined) return undefined;
-  return unpackAuditEntry(packed.packed, COLUMNS, packed.attachment === undefined ? undefined : packAttachment(packed.attachment.text));
+  const attachment = packed.attachment === undefined ? undefined : packAttachment(packed.attachment.text);
+  const lightText = unpackAuditEntry(packed.packed, COLUMNS, attachment, packed.body);
+  if (packed.body !== undefined) {
+    const sealed = openBlock(sealBlock([{ seq: 5, body: packed.body }]), 5).get(5);
+    expect(unpackAuditEntry(packed.packed, COLUMNS, attachment, sealed)).toBe(lightText);
+  }
+  return lightText;
 }
 
 describe('audit packing', () => {
@@ -49,9 +62,13 @@ describe('audit packing', () => {
     const text = actionEntry(7, signedAction({ iss: 'did:web:support.example:agents:alice', session: SESSION, jti: 'urn:uuid:1', action: 'call' }));
     const packed = packAuditEntry(text, COLUMNS)!;
     expect(packed.attachment).toEqual({ hash: attachmentKey(SESSION), text: SESSION });
-    // The columns and the token are not in the packing, and the rest is deflated.
-    expect(packed.packed.length).toBeLessThan((text.length - SESSION.length) / 2);
-    expect(unpackAuditEntry(packed.packed, COLUMNS, packAttachment(SESSION))).toBe(text);
+    // Light: the row's packing is one byte; its body holds neither the columns nor the token, and is not deflated.
+    expect(packed.packed.length).toBe(1);
+    expect(isLight(packed.packed)).toBe(true);
+    const body = Buffer.from(packed.body!).toString('utf8');
+    for (const column of [COLUMNS.chain, COLUMNS.prevHash, COLUMNS.at, SESSION]) expect(body).not.toContain(column);
+    expect(body).toContain('"resource":"billing:refund"');
+    expect(unpackAuditEntry(packed.packed, COLUMNS, packAttachment(SESSION), packed.body)).toBe(text);
     expect(unpackAttachment(packAttachment(SESSION))).toBe(SESSION);
   });
 
@@ -101,14 +118,66 @@ describe('audit packing', () => {
 
   it('reads damaged packings, unknown kinds, a missing attachment and a zip bomb as empty, never throwing', () => {
     const text = actionEntry(9, signedAction({ session: SESSION, jti: 'urn:uuid:9' }));
-    const { packed } = packAuditEntry(text, COLUMNS)!;
-    expect(unpackAuditEntry(packed, COLUMNS, null)).toBe('');
+    const { packed, body } = packAuditEntry(text, COLUMNS)!;
+    expect(unpackAuditEntry(packed, COLUMNS, null, body)).toBe('');
+    // A light row whose body is missing.
+    expect(unpackAuditEntry(packed, COLUMNS, packAttachment(SESSION), undefined)).toBe('');
     expect(unpackAuditEntry(Uint8Array.of(9, 1, 2, 3), COLUMNS, undefined)).toBe('');
     expect(unpackAuditEntry(Uint8Array.of(2, 0xff, 0xff), COLUMNS, undefined)).toBe('');
-    expect(unpackAuditEntry(packed, COLUMNS, Uint8Array.of(7, 1))).toBe('');
+    expect(unpackAuditEntry(packed, COLUMNS, Uint8Array.of(7, 1), body)).toBe('');
     const bomb = new Uint8Array([1, ...deflateRawSync(Buffer.alloc(4 * 1024 * 1024, 'a'))]);
     expect(unpackAuditEntry(bomb, COLUMNS, undefined)).toBe('');
     // Another row's columns give another text, which verification finds by its hash.
-    expect(unpackAuditEntry(packed, { ...COLUMNS, prevHash: 'cd'.repeat(32) }, packAttachment(SESSION))).not.toBe(text);
+    expect(unpackAuditEntry(packed, { ...COLUMNS, prevHash: 'cd'.repeat(32) }, packAttachment(SESSION), body)).not.toBe(text);
+  });
+
+  it('seals light bodies of a chain into one block, far smaller than their bytes, each read back by its seq', () => {
+    const texts = Array.from({ length: 40 }, (_, i) => actionEntry(i + 1, signedAction({ iss: 'did:web:support.example:agents:alice', session: SESSION, jti: `urn:uuid:${i}`, action: 'call', params: { amount: i } })));
+    const packings = texts.map((text) => packAuditEntry(text, COLUMNS)!);
+    // seq 21 is missing (a chain-close kept plain, say): the block's index says which entries it holds.
+    const entries = packings.map((p, i) => ({ seq: 100 + i + (i >= 20 ? 1 : 0), body: p.body! }));
+    const data = sealBlock(entries);
+    const bodies = openBlock(data, 100);
+    expect([...bodies.keys()]).toEqual(entries.map((e) => e.seq));
+    expect(bodies.has(120)).toBe(false);
+    entries.forEach(({ seq }, i) => expect(unpackAuditEntry(packings[i]!.packed, COLUMNS, packAttachment(SESSION), bodies.get(seq))).toBe(texts[i]));
+    const lightBytes = entries.reduce((sum, e) => sum + e.body.length, 0);
+    expect(data.length).toBeLessThan(lightBytes / 5);
+  });
+
+  it('refuses to open a damaged block, one that inflates too far or whose index lies, and to seal too much', () => {
+    const body = packAuditEntry(actionEntry(9, signedAction({ session: SESSION, jti: 'urn:uuid:9' })), COLUMNS)!.body!;
+    const data = sealBlock([{ seq: 9, body }, { seq: 10, body }]);
+    expect(openBlock(data, 9).get(10)).toEqual(Buffer.from(body));
+    expect(() => openBlock(Uint8Array.of(7, ...data.subarray(1)), 9)).toThrow(RangeError);
+    expect(() => openBlock(blockOf(Buffer.alloc(MAX_BLOCK_BYTES + 4096, 'a')), 1)).toThrow();
+    // An index claiming more bytes than follow, or the same seq twice, or bytes left over.
+    const index = (count: number, pairs: number[][], tail: Buffer) => {
+      const head = Buffer.alloc(4 + 8 * pairs.length);
+      head.writeUInt32BE(count, 0);
+      pairs.forEach(([seq, length], i) => {
+        head.writeUInt32BE(seq!, 4 + 8 * i);
+        head.writeUInt32BE(length!, 8 + 8 * i);
+      });
+      return Buffer.concat([head, tail]);
+    };
+    for (const inflated of [index(1, [[0, 10]], Buffer.alloc(5)), index(2, [[0, 1], [0, 1]], Buffer.alloc(2)), index(1, [[0, 1]], Buffer.alloc(3)), index(0, [], Buffer.alloc(0))]) {
+      expect(() => openBlock(blockOf(inflated), 1)).toThrow(RangeError);
+    }
+    expect(() => sealBlock([])).toThrow(RangeError);
+    expect(() => sealBlock([{ seq: 1, body: Buffer.alloc(MAX_BLOCK_BYTES + 1) }])).toThrow(RangeError);
+    expect(() => sealBlock(Array.from({ length: 129 }, (_, i) => ({ seq: i + 1, body })))).toThrow(RangeError);
+  });
+
+  it('reads rows an earlier Legate packed (one entry deflated at a time) byte for byte', () => {
+    const vectors = JSON.parse(readFileSync(new URL('../vectors/audit-pack-v1.json', import.meta.url), 'utf8')) as {
+      columns: typeof COLUMNS;
+      entries: { text: string; packed: string; attachment?: string }[];
+    };
+    expect(vectors.entries.map((e) => Buffer.from(e.packed, 'base64')[0])).toEqual([1, 2]);
+    for (const e of vectors.entries) {
+      const attachment = e.attachment === undefined ? undefined : Buffer.from(e.attachment, 'base64');
+      expect(unpackAuditEntry(Buffer.from(e.packed, 'base64'), vectors.columns, attachment)).toBe(e.text);
+    }
   });
 });

@@ -26,10 +26,19 @@ export interface AuditRepository {
   listAuditChains(): Promise<AuditEntryRecord[]>;
   /**
    * Deletes the entries of `chain` before `beforeSeq` (retention, behind a
-   * signed checkpoint: `node/audit-prune`); returns how many. Attachments
-   * they alone named stay until {@link pruneAuditAttachments}.
+   * signed checkpoint: `node/audit-prune`), and the sealed blocks holding
+   * only such entries; returns how many entries. Attachments they alone
+   * named stay until {@link pruneAuditAttachments}.
    */
   pruneAuditEntries(chain: string, beforeSeq: number): Promise<number>;
+  /**
+   * Seals the next block of `chain`'s entries through `throughSeq` (never
+   * its head): up to 128 entries written since the last block, deflated
+   * together (store/sql/audit-blocks), their texts unchanged. Returns how
+   * many entries the block covers; 0 when nothing is left to seal. Callers
+   * seal what a checkpoint covers, a block at a time (`audit/seal`).
+   */
+  sealAuditEntries(chain: string, throughSeq: number): Promise<number>;
   /** Deletes the stored attachments (store/sql/audit-pack) no entry names any more; returns how many. */
   pruneAuditAttachments(): Promise<number>;
   /** Records a checkpoint; a `seq` not above the last checkpoint's is `ERR_CONFLICT`. */

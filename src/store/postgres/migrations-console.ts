@@ -122,4 +122,23 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    description: 'audit bodies kept light until a checkpoint covers them, then sealed in deflated blocks (SQLite version 21)',
+    sql: `
+      CREATE TABLE audit_light (
+        chain  text COLLATE "C" NOT NULL,
+        seq    bigint NOT NULL,
+        body   bytea NOT NULL,
+        PRIMARY KEY (chain, seq)
+      );
+      CREATE TABLE audit_blocks (
+        chain      text COLLATE "C" NOT NULL,
+        last_seq   bigint NOT NULL,
+        first_seq  bigint NOT NULL CHECK (first_seq >= 1 AND first_seq <= last_seq),
+        data       bytea NOT NULL,
+        PRIMARY KEY (chain, last_seq)
+      );
+    `,
+  },
 ];

@@ -7,23 +7,32 @@
  *
  * An action's entry is mostly its signed action, a JWS whose payload holds
  * the whole session token it was sent under (itself a JWS), base64url twice
- * over. Packing:
+ * over. An append writes the entry *light*, at the cost of a few string
+ * operations:
  *
- * - leaves out what the row's columns already hold (`chainId`, `prevHash`,
+ * - leaving out what the row's columns already hold (`chainId`, `prevHash`,
  *   `at`), marked by a control character canonical JSON never holds raw;
- * - splits the signed action into header and payload *text* (decoded) and
- *   signature, and takes its `session` token out into an attachment stored
- *   once per token (keyed by its SHA-256) and shared by every action of the
- *   session;
- * - deflates the rest (raw DEFLATE, RFC 1951) against a fixed dictionary of
- *   what entries typically say, followed by the attachment's own text.
+ * - splitting the signed action into header and payload *text* (decoded)
+ *   and signature, and taking its `session` token out into an attachment
+ *   stored once per token (keyed by its SHA-256, deflated) and shared by
+ *   every action of the session.
+ *
+ * The body is kept apart from the row (in `audit_light`), so the row is
+ * written once and never rewritten: rewriting rows to a smaller size left
+ * SQLite pages two-thirds empty. Once a checkpoint covers them, the bodies
+ * are *sealed* (`./audit-blocks`): up to 128 of a chain deflated together
+ * into one block, and their light rows deleted. Deflating one entry at a
+ * time, as packings 1 and 2 did, cost 60–150 µs an append, most of it
+ * setting up a zlib stream; a block costs about 6 µs an entry and is
+ * smaller (bench/README.md, "Sealed segments"). Rows of packings 1 and 2
+ * are still read.
  *
  * Entries naming `chain-open` or `chain-close` stay plain text. A packing
- * is kept only when unpacking it gives the very text back (checked
- * before the deflate, which is lossless): a payload that is not UTF-8, a
+ * is kept only when unpacking it gives the very text back (checked before
+ * anything is deflated, which is lossless): a payload that is not UTF-8, a
  * marker character in the text, anything unforeseen falls back to a
  * plainer form or to the text itself, never to a different text. Reads are
- * bounded: an inflated body or attachment longer than an entry can be is
+ * bounded: an inflated body, block or attachment longer than it can be is
  * refused (a tampered row is no zip bomb), and anything that cannot be
  * unpacked reads as an empty text, which verification reports as corrupt.
  *
@@ -40,18 +49,28 @@ const MAX_UNPACKED = 512 * 1024;
 /** Session tokens shorter than this stay in the entry: an attachment row would cost more than it saves. */
 const MIN_ATTACHMENT = 200;
 
-/** First byte: the whole text, columns left out, deflated. */
+/** First byte: the whole text, columns left out, deflated (written until entries were sealed in blocks; still read). */
 const PLAIN = 1;
-/** First byte: columns left out, the signed action split (its session token possibly attached), deflated. */
+/** First byte: columns left out, the signed action split (its session token possibly attached), deflated (still read). */
 const SIGNED = 2;
 /** First byte of an attachment: a JWS split into header text, payload text and signature, deflated. */
 const JWS = 3;
 /** First byte of an attachment kept as its text (it did not split back exactly). */
 const RAW = 4;
+/**
+ * The whole packing (one byte): as {@link PLAIN}, not deflated, its body
+ * (UTF-8) kept apart: light in `audit_light` until sealed, then in a block.
+ * What an append writes.
+ */
+const LIGHT_PLAIN = 5;
+/** The whole packing: as {@link SIGNED}, its body kept apart as for {@link LIGHT_PLAIN}. */
+const LIGHT_SIGNED = 6;
 
 /** Separates the parts of a packed body: canonical JSON, base64url and the payloads kept here never hold it raw. */
 const SEP = '\u0000';
 const SIGNED_ACTION = '"signedAction":"';
+/** A UTF-16 surrogate not part of a pair: UTF-8 cannot carry it, so such a text is stored as it is. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const SESSION = '"session":"';
 
 /**
@@ -59,7 +78,7 @@ const SESSION = '"session":"';
  * finds matches in it as if it came before the text (the likeliest last).
  * Fixed for {@link PLAIN}, {@link SIGNED} and {@link JWS}: never edit it.
  */
-const DICTIONARY = Buffer.from(
+export const DICTIONARY = Buffer.from(
   [
     '{"iss":"did:web:","sub":"mailto:","aud":"did:web:","iat":17,"exp":17,"jti":"urn:uuid:","cnf":{"kid":"did:web:","jwk":{"kty":"OKP","crv":"Ed25519","x":""}},',
     '"capabilities":[{"action":"","resource":"","scope":"","constraints":{"maxAmount":{"value":100,"currency":"USD"}},"credential":"urn:uuid:"}],"act":{"sub":"did:web:"}}',
@@ -88,9 +107,14 @@ interface Columns {
   at: string;
 }
 
-/** A packed entry: its bytes, and the attachment they name (to store alongside, once per `hash`, packed by {@link packAttachment}). */
+/**
+ * A packed entry: its bytes, its body when kept apart (a light packing),
+ * and the attachment they name (to store alongside, once per `hash`,
+ * packed by {@link packAttachment}).
+ */
 export interface PackedEntry {
   packed: Uint8Array;
+  body?: Uint8Array;
   attachment?: { hash: string; text: string };
 }
 
@@ -118,6 +142,11 @@ function bytes(kind: number, body: string, dictionary: Buffer = DICTIONARY): Uin
   out[0] = kind;
   out.set(deflated, 1);
   return out;
+}
+
+/** A light packing: its kind, and its body's UTF-8 bytes kept apart. */
+function light(kind: number, body: string): { packed: Uint8Array; body: Uint8Array } {
+  return { packed: Uint8Array.of(kind), body: Buffer.from(body, 'utf8') };
 }
 
 function inflate(packed: Uint8Array, dictionary: Buffer = DICTIONARY): string {
@@ -210,9 +239,9 @@ export function packAttachment(token: string): Uint8Array {
 }
 
 /**
- * Packs one entry's canonical `text` as the row of `columns` holds it, or
- * returns undefined when no packing gives the text back (then it is stored
- * as it is).
+ * Packs one entry's canonical `text` light, as the row of `columns` holds
+ * it, or returns undefined when no packing gives the text back (then it is
+ * stored as it is).
  *
  * @example
  * ```ts
@@ -224,15 +253,16 @@ export function packAuditEntry(text: string, columns: Columns): PackedEntry | un
   // Kept plain, so a reader looking for a chain's opening or closing entry never unpacks (AuditEntryRecord.packed).
   if (text.includes('"chain-close"') || text.includes('"chain-open"')) return undefined;
   // With no mark in the text (canonical JSON never holds one raw), each marked member is the only one: putBack undoes leaveOut.
-  if (MARKS.some(([, , mark]) => text.includes(mark))) return undefined;
+  // A lone surrogate would not survive UTF-8.
+  if (MARKS.some(([, , mark]) => text.includes(mark)) || LONE_SURROGATE.test(text)) return undefined;
   const short = leaveOut(text, columns);
   const signed = splitSigned(short);
   if (signed !== undefined && joinSigned(signed.body, signed.token) === short) {
-    const packed = bytes(SIGNED, signed.body, withToken(signed.token));
-    if (signed.token === '') return { packed };
-    return { packed, attachment: { hash: attachmentKey(signed.token), text: signed.token } };
+    const packed = light(LIGHT_SIGNED, signed.body);
+    if (signed.token === '') return packed;
+    return { ...packed, attachment: { hash: attachmentKey(signed.token), text: signed.token } };
   }
-  return { packed: bytes(PLAIN, short) };
+  return light(LIGHT_PLAIN, short);
 }
 
 /** An attachment's text from its stored bytes; throws when they are not a packing of this module. */
@@ -244,22 +274,33 @@ export function unpackAttachment(data: Uint8Array): string {
   return joinJws(parts[0]!, parts[1]!, parts[2]!);
 }
 
+/** Whether a packing keeps its body apart (a light one): reading it needs the body, from `audit_light` or a sealed block (`./audit-blocks`). */
+export function isLight(packed: Uint8Array | null): packed is Uint8Array {
+  return packed !== null && packed.length === 1 && (packed[0] === LIGHT_PLAIN || packed[0] === LIGHT_SIGNED);
+}
+
 /**
- * The canonical text a packed row holds, given its columns and its
- * attachment (its stored bytes, or its text once unpacked; undefined when
- * the row names none, null when it names one the store does not have). An empty text when the bytes are not
- * a packing of this module, too long once inflated, or name an attachment
- * that is missing: `readAuditEntry` then reports the entry corrupt, and
- * verification fails on it.
+ * The canonical text a packed row holds, given its columns, its attachment
+ * (its stored bytes, or its text once unpacked; undefined when the row names
+ * none, null when it names one the store does not have) and, for a light
+ * packing, its body (undefined when the store has none). An empty text
+ * when the bytes are not a packing of this module, too long once inflated,
+ * or name an attachment or body that is missing: `readAuditEntry` then
+ * reports the entry corrupt, and verification fails on it.
  */
-export function unpackAuditEntry(packed: Uint8Array, columns: Columns, attachment: Uint8Array | string | null | undefined): string {
+export function unpackAuditEntry(packed: Uint8Array, columns: Columns, attachment: Uint8Array | string | null | undefined, body?: Uint8Array): string {
   try {
-    if (packed[0] === PLAIN) return putBack(inflate(packed), columns);
+    const kind = packed[0];
+    const apart = isLight(packed);
+    if (kind === PLAIN) return putBack(inflate(packed), columns);
+    if ((apart && body === undefined) || (kind !== SIGNED && !apart)) return '';
+    const text = apart ? Buffer.from(body!.buffer, body!.byteOffset, body!.byteLength).toString('utf8') : undefined;
+    if (kind === LIGHT_PLAIN) return putBack(text!, columns);
     // A row naming an attachment the store does not have (attachment null) cannot be read back.
-    if (packed[0] !== SIGNED || attachment === null) return '';
+    if (attachment === null) return '';
     const token = attachment === undefined ? '' : typeof attachment === 'string' ? attachment : unpackAttachment(attachment);
-    const text = joinSigned(inflate(packed, withToken(token)), token);
-    return text === undefined ? '' : putBack(text, columns);
+    const joined = joinSigned(text ?? inflate(packed, withToken(token)), token);
+    return joined === undefined ? '' : putBack(joined, columns);
   } catch {
     return '';
   }

@@ -9,17 +9,20 @@
  * instance) one inserts and the other gets `ERR_CONFLICT`. Inside a
  * transaction, reading a chain's head takes that chain's lock
  * ({@link lockKey}) first, so writers sharing a chain take turns instead of
- * failing, and writers on different chains never wait on each other. Checkpoints only move forward the same way. The entry
- * text is kept packed where it can be (`./audit-pack`: columns left out,
- * the signed action's session token stored once in `audit_attachments`,
- * the rest deflated) and given back byte for byte; it is never interpreted
- * here. Internal.
+ * failing, and writers on different chains never wait on each other.
+ * Checkpoints only move forward the same way. The entry text is kept packed
+ * where it can be (`./audit-pack`: columns left out, the signed action's
+ * session token stored once in `audit_attachments`, the rest in
+ * `audit_light` until a checkpoint covers it, then sealed into a deflated
+ * block of its chain, `./audit-block-store`), and given back byte for byte;
+ * it is never interpreted here. Internal.
  */
 
 import { isLegateError, legateError } from '../../errors/index.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { AuditCheckpointRecord, AuditEntryRecord } from '../types.js';
-import { packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from './audit-pack.js';
+import { BlockReader, sealNextBlock } from './audit-block-store.js';
+import { isLight, packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from './audit-pack.js';
 import { lockKey, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface EntryRow {
@@ -32,12 +35,16 @@ interface EntryRow {
   packed: Uint8Array | null;
   attachment: string | null;
   attachment_data: Uint8Array | null;
+  light_body: Uint8Array | null;
 }
 
 const ENTRY_COLUMNS = 'chain, seq, at, entry, hash, prev_hash, packed, attachment';
-/** An entry row's columns with its attachment's bytes (`e`: audit_entries, `a`: audit_attachments). */
-const ENTRY_FIELDS = 'e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data';
-const ENTRY_SELECT = `SELECT ${ENTRY_FIELDS} FROM audit_entries e LEFT JOIN audit_attachments a ON a.hash = e.attachment`;
+/** An entry row's columns with its attachment's bytes and its light body (`e`: audit_entries, `a`: audit_attachments, `l`: audit_light). */
+const ENTRY_FIELDS = 'e.chain, e.seq, e.at, e.entry, e.hash, e.prev_hash, e.packed, e.attachment, a.data AS attachment_data, l.body AS light_body';
+const ENTRY_JOINS = 'LEFT JOIN audit_attachments a ON a.hash = e.attachment LEFT JOIN audit_light l ON l.chain = e.chain AND l.seq = e.seq';
+const ENTRY_SELECT = `SELECT ${ENTRY_FIELDS} FROM audit_entries e ${ENTRY_JOINS}`;
+/** A light entry's body, until it is sealed. */
+const LIGHT = 'INSERT INTO audit_light (chain, seq, body) VALUES (?, ?, ?)';
 const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
 /** The hot statements' text, built once (the statement cache is keyed by it). */
 const LAST_ENTRY = `${ENTRY_SELECT} WHERE e.chain = ? ORDER BY e.seq DESC LIMIT 1`;
@@ -62,7 +69,7 @@ const HEADS = `WITH RECURSIVE chains (chain) AS (
        )
        SELECT ${ENTRY_FIELDS} FROM chains
        JOIN audit_entries e ON e.chain = chains.chain AND e.seq = (SELECT MAX(seq) FROM audit_entries WHERE chain = chains.chain)
-       LEFT JOIN audit_attachments a ON a.hash = e.attachment
+       ${ENTRY_JOINS}
        ORDER BY e.chain`;
 /** "No upper bound" for a `seq` range. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
@@ -72,15 +79,17 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
  * rows of one read (hash → text): the actions of a session share one, and a
  * listing's records unpack it once.
  */
-function entryFromRow(row: EntryRow, tokens?: Map<string, string>): AuditEntryRecord {
+function entryFromRow(row: EntryRow, tokens: Map<string, string> | undefined, blocks: BlockReader): AuditEntryRecord {
   const record = { chain: row.chain, seq: row.seq, at: row.at, entry: row.entry, hash: row.hash, prevHash: row.prev_hash };
   const { packed, attachment: key, attachment_data: data } = row;
   if (packed === null) return record;
   // Unpacked when first read: appending reads the chain's head for its seq and hash only.
   let entry: string | undefined;
   const unpack = (): string => {
+    // A light row's body: in audit_light, or in its sealed block (none, or a damaged one: the row reads as corrupt).
+    const body = row.light_body ?? (isLight(packed) ? blocks.bodyOf(row.chain, row.seq) : undefined);
     // A row naming an attachment the store lacks is passed null: it reads as corrupt.
-    if (key === null || data === null) return unpackAuditEntry(packed, record, key === null ? undefined : null);
+    if (key === null || data === null) return unpackAuditEntry(packed, record, key === null ? undefined : null, body);
     let token = tokens?.get(key);
     if (token === undefined) {
       try {
@@ -90,7 +99,7 @@ function entryFromRow(row: EntryRow, tokens?: Map<string, string>): AuditEntryRe
       }
       tokens?.set(key, token);
     }
-    return unpackAuditEntry(packed, record, token);
+    return unpackAuditEntry(packed, record, token, body);
   };
   return Object.defineProperties(record, {
     entry: { enumerable: true, get: () => (entry ??= unpack()) },
@@ -142,6 +151,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       throw error;
     }
     if (changes === 0) throw notNext();
+    if (packed?.body !== undefined) await tx.run(LIGHT, [record.chain, record.seq, packed.body]);
   };
   return {
     async appendAuditEntry(record) {
@@ -156,12 +166,13 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       assertChain(chain);
       await exec.lock(lockKey.audit(chain));
       const row = await exec.get<EntryRow>(LAST_ENTRY, [chain]);
-      return row && entryFromRow(row);
+      return row && entryFromRow(row, undefined, await BlockReader.of(exec, [row]));
     },
     async listAuditChains() {
       // A skip scan of the (chain, seq) key: one index probe per chain, however long the chains.
       const rows = await exec.all<EntryRow>(HEADS);
-      return rows.map((row) => entryFromRow(row));
+      const blocks = await BlockReader.of(exec, rows);
+      return rows.map((row) => entryFromRow(row, undefined, blocks));
     },
     async listAuditEntries(query = {}) {
       const { chain, after, fromSeq = 1, toSeq = MAX_SEQ, since, limit } = query;
@@ -189,13 +200,27 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
         sql += ' LIMIT ?';
         params.push(limit);
       }
+      const rows = await exec.all<EntryRow>(sql, params);
       const tokens = new Map<string, string>();
-      return (await exec.all<EntryRow>(sql, params)).map((row) => entryFromRow(row, tokens));
+      const blocks = await BlockReader.of(exec, rows);
+      return rows.map((row) => entryFromRow(row, tokens, blocks));
     },
     async pruneAuditEntries(chain, beforeSeq) {
       assertChain(chain);
       if (!Number.isSafeInteger(beforeSeq) || beforeSeq < 1) throw legateError('ERR_STORE', 'beforeSeq must be a positive integer', { claim: 'beforeSeq' });
-      return (await exec.run('DELETE FROM audit_entries WHERE chain = ? AND seq < ?', [chain, beforeSeq])).changes;
+      const prune = async (tx: SqlExecutor) => {
+        // A block holding entries from beforeSeq on stays: their bodies are in it.
+        await tx.run('DELETE FROM audit_blocks WHERE chain = ? AND last_seq < ?', [chain, beforeSeq]);
+        await tx.run('DELETE FROM audit_light WHERE chain = ? AND seq < ?', [chain, beforeSeq]);
+        return (await tx.run('DELETE FROM audit_entries WHERE chain = ? AND seq < ?', [chain, beforeSeq])).changes;
+      };
+      return exec.inTransaction ? prune(exec) : exec.transaction(prune);
+    },
+    async sealAuditEntries(chain, throughSeq) {
+      assertChain(chain);
+      if (!Number.isSafeInteger(throughSeq) || throughSeq < 0) throw legateError('ERR_STORE', 'throughSeq must be a non-negative integer', { claim: 'throughSeq' });
+      // A savepoint inside a caller's transaction: a block is sealed whole or not at all.
+      return exec.transaction((tx) => sealNextBlock(tx, chain, throughSeq));
     },
     async pruneAuditAttachments() {
       return (await exec.run('DELETE FROM audit_attachments WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.attachment = audit_attachments.hash)')).changes;

@@ -87,6 +87,8 @@ export const lockKey = {
   usage: (key: string) => `usage:${key}`,
   /** One audit hash chain's head (each instance appends to its own chain). */
   audit: (chain: string) => `audit:${chain}`,
+  /** Sealing the next block of one audit chain (read where the last ended, seal, insert). */
+  auditSeal: (chain: string) => `audit-seal:${chain}`,
   /** Writing the next audit checkpoint (read the last, sign, insert). */
   auditCheckpoints: () => 'audit-checkpoints',
   /** One status list: its allocations and its bits. */

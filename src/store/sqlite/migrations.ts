@@ -538,6 +538,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 21,
+    description: 'audit bodies kept light until a checkpoint covers them, then sealed in deflated blocks (#15, #19)',
+    // Deflating each entry as it was appended cost 60–150 µs an append,
+    // most of it setting up a zlib stream. An append now writes its row
+    // with a one-byte packing and the body, not deflated, in audit_light;
+    // once a checkpoint covers them, up to 128 bodies of a chain are
+    // deflated together into one block here and their light rows deleted
+    // (store/sql/audit-blocks). Rows are never rewritten: shrinking rows
+    // in place left pages two-thirds empty. audit_blocks is a rowid table:
+    // its rows are kilobytes, too large for WITHOUT ROWID.
+    sql: `
+      CREATE TABLE audit_light (
+        chain  TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        body   BLOB NOT NULL,
+        PRIMARY KEY (chain, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE audit_blocks (
+        chain      TEXT NOT NULL,
+        last_seq   INTEGER NOT NULL,
+        first_seq  INTEGER NOT NULL CHECK (first_seq >= 1 AND first_seq <= last_seq),
+        data       BLOB NOT NULL,
+        PRIMARY KEY (chain, last_seq)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
