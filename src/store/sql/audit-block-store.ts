@@ -18,8 +18,14 @@ import { MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, openBlock, sealBlock, type BlockEnt
 import { isLight } from './audit-pack.js';
 import { lockKey, type SqlExecutor } from './executor.js';
 
-/** Inflated blocks a read keeps at once (each up to {@link MAX_BLOCK_BYTES}); the compressed ones are kept for the read. */
-const OPEN_BLOCKS = 4;
+/**
+ * Blocks a read keeps open at once (each up to {@link MAX_BLOCK_BYTES},
+ * ~90 KB typically); the compressed ones are kept for the whole read. A
+ * listing by time interleaves the chains of a fleet, so this is room for a
+ * block of each of many chains, not for one: fewer, and every row of such
+ * a listing would inflate a block again.
+ */
+const OPEN_BLOCKS = 16;
 
 const HEAD = 'SELECT MAX(seq) AS seq FROM audit_entries WHERE chain = ?';
 const LIGHT_BODIES = 'SELECT seq, body FROM audit_light WHERE chain = ? AND seq <= ? ORDER BY seq LIMIT ?';
