@@ -27,8 +27,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  *
  * @example
  * ```ts
- * const { checkpoint } = await checkpointAudit(node);
- * if (checkpoint) await sealCheckpointed(node.store, checkpoint.token);
+ * // What `legate serve`'s checkpoint job does after each run:
+ * const last = await node.store.lastAuditCheckpoint();
+ * if (last) await sealCheckpointed(node.store, last.token);
  * ```
  */
 export async function sealCheckpointed(store: Store, token: string): Promise<number> {

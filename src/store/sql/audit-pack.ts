@@ -76,7 +76,8 @@ const SESSION = '"session":"';
 /**
  * What entries, signed actions and session tokens typically say; DEFLATE
  * finds matches in it as if it came before the text (the likeliest last).
- * Fixed for {@link PLAIN}, {@link SIGNED} and {@link JWS}: never edit it.
+ * Fixed for {@link PLAIN}, {@link SIGNED}, {@link JWS} and sealed blocks
+ * (`./audit-blocks`): never edit it.
  */
 export const DICTIONARY = Buffer.from(
   [
