@@ -114,6 +114,16 @@ export function auditContract(store: () => Store): void {
       await expect(store().sealAuditEntries('', 3)).rejects.toMatchObject({ code: 'ERR_STORE' });
     });
 
+    it('closes a block early at its byte bound (MAX_BLOCK_BYTES), however few entries it holds', async () => {
+      // Four entries of ~400 KB and a head: two fit a block of at most 1 MB, the third does not.
+      const big = (seq: number): AuditEntryRecord => ({ ...entry(seq), entry: `{"note":"${String(seq).repeat(400 * 1024)}","seq":${seq}}` });
+      for (let seq = 1; seq <= 5; seq++) await store().appendAuditEntry(big(seq));
+      expect(await store().sealAuditEntries(CHAIN, 5)).toBe(2);
+      expect(await store().sealAuditEntries(CHAIN, 5)).toBe(2);
+      expect(await store().sealAuditEntries(CHAIN, 5)).toBe(0);
+      expect((await store().listAuditEntries({ chain: CHAIN })).map((e) => e.entry)).toEqual([1, 2, 3, 4, 5].map((n) => big(n).entry));
+    });
+
     it('reads a listing by time that interleaves the sealed blocks of many chains', async () => {
       const chains = Array.from({ length: 20 }, (_, i) => `urn:uuid:chain-${String(i).padStart(2, '0')}`);
       for (let seq = 1; seq <= 3; seq++) for (const chain of chains) await store().appendAuditEntry(entry(seq, undefined, chain));
