@@ -19,10 +19,10 @@ import { LegateError } from '../errors/index.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
 import type { DataIntegrityProof } from '../data-integrity/types.js';
 import { didSignature } from '../did/signature.js';
-import type { SignatureMemo } from '../lib/signature-memo.js';
+import { decodeRemembered, type SignatureMemo } from '../lib/signature-memo.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkBudget } from '../lib/work-budget.js';
-import { algRefused, decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { algRefused, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
 import type { ValidSchemas } from '../lib/valid-schemas.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
@@ -63,7 +63,10 @@ export interface VerifyCredentialOptions {
    * passes it where it re-checks what it verified before: the chains stored
    * behind a session). A repeat of the same bytes by the same key is not
    * verified again; the key is still looked up, and expiry, status and trust
-   * still checked. Without it, every signature is verified.
+   * still checked. It also keeps the decoding of each validly signed token,
+   * so the same text is not decoded again; a credential it gave back is then
+   * frozen (shared by every verification of that text). Without it, every
+   * signature is verified and every token decoded.
    */
   signatureMemo?: SignatureMemo | undefined;
   /**
@@ -133,7 +136,7 @@ export async function verifyCredentialJwt<C>(
 ): Promise<CredentialVerification<C>> {
   let decoded: DecodedJws;
   try {
-    decoded = alreadyDecoded ?? decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+    decoded = alreadyDecoded ?? decodeRemembered(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH, options.signatureMemo);
   } catch (error) {
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
@@ -154,6 +157,8 @@ export async function verifyCredentialJwt<C>(
     signature = (await didSignature(decoded, options.resolver, check)).errors;
   }
   errors.push(...(signature ?? []));
+  // A validly signed token's decoding is kept: seen again (a chain's links, exchange after exchange), it is not decoded again.
+  if (signature?.length === 0) options.signatureMemo?.keepDecoded(token, decoded);
   // The schema's verdict on this exact payload text (and form) may be remembered: it cannot change.
   const textKey = options.validSchemas === undefined ? undefined : `${vc1 === undefined ? 'jwt' : 'jwt-vc1'}:${payloadDigest(token)}`;
   errors.push(...(await credentialChecks(payload, issuer, signature?.length === 0, profile, options, textKey)));

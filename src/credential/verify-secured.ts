@@ -12,7 +12,8 @@
 import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { parseJson } from '../lib/json.js';
-import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../lib/jws.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, type DecodedJws } from '../lib/jws.js';
+import { decodeRemembered, type SignatureMemo } from '../lib/signature-memo.js';
 import type { CredentialProfile } from './checks.js';
 import { isVc1Jwt, readVc1Payload } from './jwt-vc1.js';
 import { verifyCredentialDataIntegrity } from './verify-di.js';
@@ -55,12 +56,17 @@ export function readUnverified(secured: unknown, maxLength = DEFAULT_MAX_TOKEN_L
 
 /**
  * @internal {@link readUnverified}, with the compact JWS as decoded (for a
- * JWT), so verifying it next need not decode it again.
+ * JWT), so verifying it next need not decode it again; a JWT's decoding
+ * kept in `memo` is used when there is one.
  */
-export function readUnverifiedForm(secured: unknown, maxLength = DEFAULT_MAX_TOKEN_LENGTH): { stated: Record<string, unknown> | undefined; decoded?: DecodedJws } {
+export function readUnverifiedForm(
+  secured: unknown,
+  maxLength = DEFAULT_MAX_TOKEN_LENGTH,
+  memo?: SignatureMemo,
+): { stated: Record<string, unknown> | undefined; decoded?: DecodedJws } {
   try {
     if (securingForm(secured) === 'jwt') {
-      const decoded = decodeCompactJws(secured as string, maxLength);
+      const decoded = decodeRemembered(secured as string, maxLength, memo);
       return { stated: isVc1Jwt(decoded) ? readVc1Payload(decoded.payload).credential : decoded.payload, decoded };
     }
     const value = typeof secured === 'string' ? parseJson(secured, 'credential', { maxLength }) : secured;

@@ -50,7 +50,7 @@ function unvouched(credential: Record<string, unknown>, message: string): Result
 export async function verifyLinks(tokens: readonly SecuredCredential[], options: VerifyCredentialOptions): Promise<Result[]> {
   if (options.trust === undefined) return Promise.all(tokens.map((secured) => verifyCapabilityCredential(secured, options)));
   const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  const read = tokens.map((secured) => readUnverifiedForm(secured, maxLength));
+  const read = tokens.map((secured) => readUnverifiedForm(secured, maxLength, options.signatureMemo));
   const stated = read.map((r) => r.stated);
   const byId = new Map<string, number>();
   stated.forEach((credential, i) => {

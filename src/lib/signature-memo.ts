@@ -12,19 +12,80 @@
  * SHA-256 of the key, the signature and the signed bytes; the number kept
  * is bounded, the oldest dropped first. Instance state: each verifier owns
  * one. Internal.
+ *
+ * It also keeps the decoding of tokens whose signature it found valid, by
+ * their exact text (#19 item 2), so a token seen again (a chain's links in
+ * every exchange and handshake, a session token on every action) is not
+ * decoded again: decoding is a pure function of the text, so every check
+ * after it (header policy, key lookup, validity window, schema, status,
+ * trust) runs as before on the same values. Kept decodings are frozen and
+ * shared by every caller; they are bounded by count and by characters.
  */
 
 import { createHash } from 'node:crypto';
+import { decodeCompactJws, type DecodedJws } from './jws.js';
+
+/** Freezes a decoded JSON value and everything in it. */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const member of Object.values(value)) deepFreeze(member);
+}
 
 /** Signatures found valid, bounded. */
 export class SignatureMemo {
   readonly #kept = new Set<string>();
   readonly #maxEntries: number;
+  /** Decodings by token text, least recently used first. */
+  readonly #decoded = new Map<string, DecodedJws>();
+  #decodedChars = 0;
+  readonly #maxDecodedChars: number;
 
-  /** Keeps at most `maxEntries` (default 4096: a few hundred KB). */
-  constructor(maxEntries = 4096) {
+  /**
+   * Keeps at most `maxEntries` signatures (default 4096: a few hundred KB)
+   * and decodings of tokens of at most `maxDecodedChars` characters in all
+   * (default 4 Mi: a few MB with their decoded form; as many decodings as
+   * signatures at most).
+   */
+  constructor(maxEntries = 4096, maxDecodedChars = 4 * 1024 * 1024) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+    if (!Number.isSafeInteger(maxDecodedChars) || maxDecodedChars < 0) throw new RangeError('maxDecodedChars must be a non-negative integer');
     this.#maxEntries = maxEntries;
+    this.#maxDecodedChars = maxDecodedChars;
+  }
+
+  /**
+   * The decoding of `token` (its exact text) kept by {@link keepDecoded}, or
+   * undefined. Its header and payload are frozen: every caller shares them.
+   * The caller applies its own length bound before asking.
+   */
+  decoded(token: string): DecodedJws | undefined {
+    const found = this.#decoded.get(token);
+    if (found !== undefined) {
+      // Most recently used last: the bound drops the least recently used.
+      this.#decoded.delete(token);
+      this.#decoded.set(token, found);
+    }
+    return found;
+  }
+
+  /**
+   * Keeps the decoding of `token`, whose signature was just found valid by
+   * a key of its signer (never call it for one that was not: only signed
+   * tokens take room, so a stranger cannot fill it). Freezes its header and
+   * payload in place. A token longer than the whole bound is not kept.
+   */
+  keepDecoded(token: string, decoded: DecodedJws): void {
+    if (this.#decoded.has(token) || token.length > this.#maxDecodedChars) return;
+    deepFreeze(decoded.header);
+    deepFreeze(decoded.payload);
+    while (this.#decoded.size > 0 && (this.#decodedChars + token.length > this.#maxDecodedChars || this.#decoded.size >= this.#maxEntries)) {
+      const oldest = this.#decoded.keys().next().value!;
+      this.#decoded.delete(oldest);
+      this.#decodedChars -= oldest.length;
+    }
+    this.#decoded.set(token, decoded);
+    this.#decodedChars += token.length;
   }
 
   static #keyOf(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array): string {
@@ -56,8 +117,23 @@ export class SignatureMemo {
     this.#kept.add(key);
   }
 
-  /** How many are kept. */
+  /** How many signatures are kept. */
   get size(): number {
     return this.#kept.size;
   }
+
+  /** How many decodings are kept, and their tokens' characters in all. */
+  get decodedSize(): { entries: number; chars: number } {
+    return { entries: this.#decoded.size, chars: this.#decodedChars };
+  }
+}
+
+/**
+ * `token` decoded, or its decoding kept in `memo` (a token whose signature
+ * verified before: the same text decodes the same). The length bound is
+ * applied first either way.
+ * @throws InputError as `decodeCompactJws`.
+ */
+export function decodeRemembered(token: string, maxLength: number, memo: SignatureMemo | undefined): DecodedJws {
+  return (memo !== undefined && typeof token === 'string' && token.length <= maxLength ? memo.decoded(token) : undefined) ?? decodeCompactJws(token, maxLength);
 }

@@ -15,13 +15,13 @@
 
 import type { KeyResolvable } from '../did/verification-key.js';
 import { didSignature } from '../did/signature.js';
-import type { SignatureMemo } from '../lib/signature-memo.js';
+import { decodeRemembered, type SignatureMemo } from '../lib/signature-memo.js';
 import { LegateError, legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeBase64url } from '../lib/base64url.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { MAX_ACT_DEPTH } from '../delegation/act.js';
-import { decodeCompactJws, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { MAX_SESSION_CAPABILITIES, SESSION_TYP, type SessionClaims } from './types.js';
 
 export interface VerifySessionOptions {
@@ -113,7 +113,7 @@ export async function verifySessionToken(token: string, options: VerifySessionOp
   if (!isString(options.audience)) throw new TypeError('options.audience must be a non-empty string');
   let decoded: DecodedJws;
   try {
-    decoded = decodeCompactJws(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+    decoded = decodeRemembered(token, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH, options.signatureMemo);
   } catch (error) {
     if (error instanceof LegateError) return { verified: false, errors: [error] };
     throw error;
@@ -128,7 +128,10 @@ export async function verifySessionToken(token: string, options: VerifySessionOp
     if (!(options.issuers ?? [options.audience]).includes(iss)) {
       errors.push(legateError('ERR_UNTRUSTED_ISSUER', 'session tokens from this issuer are not accepted', { claim: 'iss' }));
     } else if (header.alg === 'EdDSA') {
-      errors.push(...(await signatureErrors(decoded, iss, options.resolver, options.signatureMemo)));
+      const signature = await signatureErrors(decoded, iss, options.resolver, options.signatureMemo);
+      errors.push(...signature);
+      // Verified on every action under it: its decoding is kept with its signature.
+      if (signature.length === 0) options.signatureMemo?.keepDecoded(token, decoded);
     }
   }
   if (aud !== options.audience) errors.push(legateError('ERR_AUDIENCE', 'the session is for another verifier', { claim: 'aud' }));
