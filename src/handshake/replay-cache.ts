@@ -27,10 +27,11 @@ export interface ReplayCache {
    */
   remember(key: string, expiresAt: Date): Promise<boolean>;
   /**
-   * Optional: records `keys` in order until one was already recorded, as
-   * {@link ReplayCache.remember} would one by one, and resolves that key's
-   * index, or -1 when every key was a first sight. A store-backed cache
-   * answers in one transaction instead of one per key.
+   * Optional: records `keys` and resolves the index of the first one that
+   * was already recorded, or -1 when every key was a first sight. When one
+   * was, the others may be recorded as well (the message is refused either
+   * way, and its keys are its own). A store-backed cache answers in one
+   * statement instead of one transaction per key.
    */
   rememberEach?(keys: readonly string[], expiresAt: Date): Promise<number>;
 }

@@ -7,8 +7,8 @@
  *
  * - a budget is never exceeded: read the key's usage, decide, record the use
  *   and log the decision in one transaction (as `node/decide`);
- * - a replay key is claimed once (`claimOnce`, alone or several in one
- *   transaction as `node/replay`), also when an expired claim is taken over;
+ * - a replay key is claimed once (`claimOnce` alone, or several in one
+ *   statement, `claimEach`, as `node/replay`), also when an expired claim is taken over;
  * - a status index is never handed out twice: the newest list, a free index
  *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
  *   `node/status`), and only one list opened when none exists;
@@ -131,14 +131,10 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
           const claims = await acrossBoth(pair, 20, (store) => store.claimOnce(key, until, now));
           expect(claims.filter(Boolean)).toHaveLength(1);
         }
-        // Several keys of one message in one transaction (node/replay rememberEach): one message wins each key.
-        const messages = await acrossBoth(pair, 10, (store, i) =>
-          store.transaction(async (tx) => {
-            for (const key of ['msg:shared', `nonce:${i}`]) if (!(await tx.claimOnce(key, until, now))) return false;
-            return true;
-          }),
-        );
-        expect(messages.filter(Boolean)).toHaveLength(1);
+        // Several keys of one message in one statement (node/replay rememberEach): one message wins each key.
+        const messages = await acrossBoth(pair, 10, (store, i) => store.claimEach(['msg:shared', `nonce:${i}`], until, now));
+        expect(messages.filter((index) => index === -1)).toHaveLength(1);
+        expect(messages.filter((index) => index === 0)).toHaveLength(9);
       }));
 
     it('lets exactly one instance take over an expired replay claim', () =>

@@ -494,6 +494,22 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.claimOnce('jti:1', '2025-05-01T00:20:00.000Z', '2025-05-01T00:10:00.000Z')).toBe(true);
       });
 
+      it('claims several keys in one call: the index of the first already claimed, a key named twice refused at its second', async () => {
+        const [t0, t1, t5, t10] = ['2025-05-01T00:00:00.000Z', '2025-05-01T00:01:00.000Z', '2025-05-01T00:05:00.000Z', '2025-05-01T00:10:00.000Z'];
+        expect(await store.claimEach([], t5, t0)).toBe(-1);
+        expect(await store.claimEach(['m:a', 'm:b', 'm:c'], t5, t0)).toBe(-1);
+        expect(await store.claimEach(['m:d', 'm:b', 'm:e'], t5, t1)).toBe(1);
+        expect(await store.claimOnce('m:c', t5, t1)).toBe(false);
+        expect(await store.claimEach(['m:f', 'm:f'], t5, t1)).toBe(1);
+        expect(await store.claimOnce('m:f', t5, t1)).toBe(false);
+        // Expired claims are taken over; more keys than one statement names are claimed in several.
+        expect(await store.claimEach(['m:a', 'm:b'], t10, t5)).toBe(-1);
+        const many = Array.from({ length: 40 }, (_, i) => `m:many:${i}`);
+        expect(await store.claimOnce('m:many:35', t10, t5)).toBe(true);
+        expect(await store.claimEach(many, t10, t5)).toBe(35);
+        expect(await store.claimOnce('m:many:3', t10, t5)).toBe(false);
+      });
+
       it('records usage and lists it by key since a time, oldest first', async () => {
         await store.recordUsage({ key: 'alice refund', at: '2025-05-01T00:00:00.000Z', amount: '10.50', currency: 'USD' });
         await store.recordUsage({ key: 'alice refund', at: '2025-05-02T00:00:00.000Z', amount: '20', currency: 'USD' });

@@ -255,6 +255,24 @@ describe('SQLite store', () => {
       }
     });
 
+    it('writes a session naming more JWTs than one statement holds (40 links over two chains, one shared)', async () => {
+      const jwt = (n: number) => `header.payload-${n}.signature`;
+      const chains = { 'urn:uuid:a': Array.from({ length: 21 }, (_, i) => jwt(i)), 'urn:uuid:b': [jwt(100), ...Array.from({ length: 19 }, (_, i) => jwt(i + 21)), jwt(0)] };
+      const store = await openSqliteStore(path);
+      try {
+        await store.putSession({ id: 's40', chains, expiresAt: '2030-01-01T00:00:00.000Z' });
+        expect(await store.getSession('s40')).toEqual({ id: 's40', chains, expiresAt: '2030-01-01T00:00:00.000Z' });
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        expect(check.prepare('SELECT count(*) AS n FROM session_tokens').get()).toEqual({ n: 41 });
+      } finally {
+        check.close();
+      }
+    });
+
     it('refuses with ERR_STORE a session row naming a JWT that is not stored', async () => {
       const store = await openSqliteStore(path);
       await store.putSession({ id: 's1', chains: { leaf: ['a.b.c'] }, expiresAt: '2030-01-01T00:00:00.000Z' });

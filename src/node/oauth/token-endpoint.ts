@@ -164,7 +164,8 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
     // Single use, claimed with the token: the DPoP proof (until it is stale) and each presentation's nonce.
     const dpopKeys = proof === undefined ? [] : [`oauth:dpop:${proof.jkt}:${proof.jti}`];
     const until = Math.max(proven.replayUntil, proof === undefined ? 0 : (proof.iat + node.oauth.dpopMaxAgeSeconds + 2 * node.oauth.clockSkewSeconds) * 1000);
-    const replayed = await claimOnce(tx, [...dpopKeys, ...proven.replayKeys], new Date(until));
+    // One statement for them all: the transaction rolls back if any was claimed before.
+    const replayed = await tx.store.claimEach([...dpopKeys, ...proven.replayKeys], new Date(until).toISOString(), tx.clock().toISOString());
     if (replayed !== -1 && replayed < dpopKeys.length) {
       throw legateError('ERR_DPOP_INVALID', 'this DPoP proof was already used', { claim: 'jti', reason: 'replay' });
     }
@@ -196,17 +197,6 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
       ...(grant.rejected.length === 0 ? {} : { rejected: listed(grant.rejected) }),
     },
   };
-}
-
-/**
- * The index of the first key already claimed, else -1 (all claimed now). `tx` is the transaction that
- * issues the token: the claims commit with it or not at all, so they need no transaction (savepoint) of their own.
- */
-async function claimOnce(tx: NodeContext, keys: readonly string[], until: Date): Promise<number> {
-  const expiresAt = until.toISOString();
-  const now = tx.clock().toISOString();
-  for (let i = 0; i < keys.length; i++) if (!(await tx.store.claimOnce(keys[i]!, expiresAt, now))) return i;
-  return -1;
 }
 
 /** Logs a refusal: a verified party's empty grant as a decision, anything else as a stranger's refusal (rate-limited). */

@@ -13,4 +13,14 @@ export interface ReplayRepository {
    * Expired claims are forgotten.
    */
   claimOnce(key: string, expiresAt: string, now: string): Promise<boolean>;
+  /**
+   * Claims several one-time keys (one message's: its id, nonces, proof
+   * `jti`) until `expiresAt`, in one statement where the backend allows.
+   * Returns the index of the first key already claimed and not expired (a
+   * key named twice is claimed at its first index, so its second is one), or
+   * -1 when every key is claimed now. When one is refused the others may be
+   * claimed: a caller refusing the message rolls its transaction back, or
+   * leaves claimed keys of a message it will not accept.
+   */
+  claimEach(keys: readonly string[], expiresAt: string, now: string): Promise<number>;
 }

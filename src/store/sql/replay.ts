@@ -14,6 +14,9 @@
 import type { ReplayRepository } from '../ports/replay.js';
 import type { SqlExecutor } from './executor.js';
 
+/** Most keys one claiming statement names (a message has a few; more are claimed in further statements). */
+const MAX_KEYS_PER_STATEMENT = 32;
+
 export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
   return {
     async claimOnce(key, expiresAt, now) {
@@ -26,6 +29,26 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
         [key, expiresAt, now],
       );
       return claimed !== undefined;
+    },
+    async claimEach(keys, expiresAt, now) {
+      // A key named twice is a replay at its second index; the distinct keys before it are claimed as usual.
+      const repeated = keys.findIndex((key, i) => keys.indexOf(key) !== i);
+      const distinct = repeated === -1 ? keys : keys.slice(0, repeated);
+      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
+      for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_STATEMENT) {
+        const part = distinct.slice(start, start + MAX_KEYS_PER_STATEMENT);
+        const rows = await exec.all<{ key: string }>(
+          `INSERT INTO one_time_keys (key, expires_at) VALUES ${part.map(() => '(?, ?)').join(', ')}
+           ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?
+           RETURNING key`,
+          [...part.flatMap((key) => [key, expiresAt]), now],
+        );
+        if (rows.length < part.length) {
+          const claimed = new Set(rows.map((row) => row.key));
+          return start + part.findIndex((key) => !claimed.has(key));
+        }
+      }
+      return repeated;
     },
   };
 }

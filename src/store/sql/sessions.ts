@@ -51,29 +51,32 @@ const REFERENCE = 'sha256:';
 /** How long past the session that last needed it a stored JWT is kept: its row is rewritten at most once per this span. */
 const TOKEN_SLACK_MS = 3_600_000;
 
-/** Writes each JWT of `session` once into `session_tokens`; the chains as references. */
+/** Most JWTs one statement writes (a session names a few; more are written in further statements). */
+const MAX_TOKENS_PER_STATEMENT = 32;
+
+/** Writes each JWT of `session` once into `session_tokens`, in one statement; the chains as references. */
 async function storeTokens(exec: SqlExecutor, session: SessionRecord): Promise<Record<string, string[]>> {
   const until = Date.parse(session.expiresAt);
   const tokenExpiry = Number.isNaN(until) ? session.expiresAt : new Date(until + TOKEN_SLACK_MS).toISOString();
   const references = new Map<string, string>();
   const chains: Record<string, string[]> = {};
   for (const [leaf, tokens] of Object.entries(session.chains)) {
-    const named: string[] = [];
-    for (const token of tokens) {
+    chains[leaf] = tokens.map((token) => {
       let reference = references.get(token);
-      if (reference === undefined) {
-        const hash = digestOf('sha256', token, 'base64url');
-        // Raised only when this session outlives the stored expiry, so a JWT already stored is usually only looked up.
-        await exec.run(
-          `INSERT INTO session_tokens (hash, token, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE session_tokens.expires_at < ?`,
-          [hash, token, tokenExpiry, session.expiresAt],
-        );
-        references.set(token, (reference = REFERENCE + hash));
-      }
-      named.push(reference);
-    }
-    chains[leaf] = named;
+      if (reference === undefined) references.set(token, (reference = REFERENCE + digestOf('sha256', token, 'base64url')));
+      return reference;
+    });
+  }
+  // Each distinct JWT once (a statement may not name a row twice); its expiry raised only when this session outlives it,
+  // so a JWT already stored is usually only looked up.
+  const distinct = [...references];
+  for (let start = 0; start < distinct.length; start += MAX_TOKENS_PER_STATEMENT) {
+    const part = distinct.slice(start, start + MAX_TOKENS_PER_STATEMENT);
+    await exec.run(
+      `INSERT INTO session_tokens (hash, token, expires_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+       ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE session_tokens.expires_at < ?`,
+      [...part.flatMap(([token, reference]) => [reference.slice(REFERENCE.length), token, tokenExpiry]), session.expiresAt],
+    );
   }
   return chains;
 }
