@@ -18,6 +18,13 @@
  *   fresh DPoP proof; its floor: two verifications (token, proof).
  *   `rs-check-jose` is the same check written with `jose` (bench/jose-check).
  *
+ * Both are measured warm: before the rounds, `warmup` exchanges and checks
+ * run untimed (2,000 each in a full run, none in a smoke run), as a token
+ * endpoint or resource server in service has run its code thousands of
+ * times. Without it the first rounds measure V8 still compiling the path
+ * (an exchange's ratio read 0.28–0.29 in its first rounds and 0.39–0.46
+ * after, on one machine in one process; bench/README.md).
+ *
  * Single-use inputs (the AS nonce, presentations, DPoP proofs) are made
  * before each call, outside the timed function. The timed functions of
  * those cases are `async` functions: tinybench calls any other function once
@@ -63,8 +70,12 @@ async function startedNode(root: string, name: string, port: number, options: Pa
   return openNode({ ...options, dataDir, allowHttpLoopback: true });
 }
 
-/** Two organizations on loopback (acme's agents, bank's authorization server), the inputs, and the cases. */
-export async function setupOAuth(root: string): Promise<OAuthBench> {
+/**
+ * Two organizations on loopback (acme's agents, bank's authorization server), the inputs, and the cases,
+ * each path run `warmup` times untimed first (default 0).
+ */
+export async function setupOAuth(root: string, options: { warmup?: number } = {}): Promise<OAuthBench> {
+  const warmup = options.warmup ?? 0;
   mkdirSync(root, { recursive: true });
   const [acmePort, bankPort] = [await freePort(), await freePort()];
   const acme = await startedNode(root, 'acme', acmePort, {});
@@ -101,6 +112,7 @@ export async function setupOAuth(root: string): Promise<OAuthBench> {
   // The warm-up exchange fetches acme's documents and status lists; later ones find them cached.
   const warm = await exchangeRequest();
   const accessToken = await exchange(warm);
+  for (let i = 0; i < warmup; i++) await exchange(await exchangeRequest());
   let next = await exchangeRequest();
 
   const aliceKey = (await signerFor(acme, alice.did)).publicKey;
@@ -121,6 +133,11 @@ export async function setupOAuth(root: string): Promise<OAuthBench> {
     if (!result.ok) throw new Error(`rs-check: ${JSON.stringify(result)}`);
   };
   await check(); // fetches and caches bank's JWKS
+  for (let i = 0; i < warmup; i++) {
+    request = await resourceRequest();
+    await check();
+  }
+  request = await resourceRequest();
   const rsFloor = [floor(accessToken, bankKey), floor(request.headers.get('dpop')!, subSigner.publicKey)];
   await jose(await resourceRequest());
 

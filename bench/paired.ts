@@ -20,7 +20,7 @@ import { ratio } from './case.js';
 
 const [list = 'floor-rs-check,rs-check,rs-check-jose', block = '50', blocks = '30'] = process.argv.slice(2);
 const root = mkdtempSync(join(tmpdir(), 'legate-bench-paired-'));
-const oauth = await setupOAuth(join(root, 'oauth'));
+const oauth = await setupOAuth(join(root, 'oauth'), { warmup: 2000 });
 const cases = list.split(',').map((name) => {
   const found = oauth.cases.find((c) => c.name === name);
   if (found === undefined) throw new Error(`no case ${name}; cases: ${oauth.cases.map((c) => c.name).join(', ')}`);

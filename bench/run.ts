@@ -148,7 +148,7 @@ await pool1.verifyBatch(poolTokens);
 await pool2.verifyBatch(poolTokens);
 
 // The OAuth cases (#15): two more nodes on loopback, in this process.
-const oauth = await setupOAuth(join(root, 'oauth'));
+const oauth = await setupOAuth(join(root, 'oauth'), { warmup: smoke ? 0 : 2000 });
 
 /** name, the function timed, and how many operations one call performs. */
 const coreCases: [string, () => unknown, number][] = [
