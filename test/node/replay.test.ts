@@ -1,6 +1,6 @@
 // The node's store-backed replay cache: a message's keys (its id, nonces) are
-// claimed in one transaction with the same answers as one claim each, in
-// order, stopping at the first replay; an expired key may be claimed again.
+// claimed in one statement, answering the index of the first replayed key;
+// the message's other keys are claimed too; an expired key may be claimed again.
 // mallory replays alice's message, then sends one reusing only its nonce.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,12 +32,13 @@ afterEach(async () => {
 const until = () => new Date(now + 60_000);
 
 describe('storeReplayCache', () => {
-  it('rememberEach answers -1 for first sights, else the first replayed index, keeping the keys claimed before it', async () => {
+  it('rememberEach answers -1 for first sights, else the first replayed index, claiming the message\'s other keys', async () => {
     expect(await cache.rememberEach!(['id:1', 'nonce:a', 'nonce:b'], until())).toBe(-1);
-    // id:2 is new, nonce:a a replay: id:2 stays claimed, nonce:c is never reached.
+    // id:2 is new, nonce:a a replay: the message is refused, and id:2 and nonce:c are its own, claimed with it.
     expect(await cache.rememberEach!(['id:2', 'nonce:a', 'nonce:c'], until())).toBe(1);
     expect(await cache.remember('id:2', until())).toBe(false);
-    expect(await cache.remember('nonce:c', until())).toBe(true);
+    expect(await cache.remember('nonce:c', until())).toBe(false);
+    expect(await cache.rememberEach!(['id:3', 'nonce:d', 'nonce:d'], until())).toBe(2);
   });
 
   it('lets an expired key be claimed again, one key or several', async () => {
