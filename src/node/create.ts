@@ -192,6 +192,9 @@ export function createNode(deps: NodeDeps): NodeContext {
       // node/registry and node/status are loaded when the verifier first needs them (#14).
       ownTrustList: { url: trustListUrlOf(node.organization.domain), read: () => ownTrustList('own') },
       localStatusList: localStatusList,
+      isLocalStatusList: (url) => url.startsWith(ownStatusPrefix),
+      // A store without a stamp (none today) keeps no decision.
+      changeStamp: () => deps.store.changeStamp?.(),
       resolver: node.resolver,
       http: node.http,
       clock: node.clock,

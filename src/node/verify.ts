@@ -44,6 +44,13 @@ export interface VerifierDeps {
   ownTrustList: { url: string; read(): Promise<string> };
   /** The node's own status lists by URL (undefined for any other URL). */
   localStatusList(url: string): Promise<string | undefined>;
+  /** Whether a status list URL is one of the node's own (read from its store). */
+  isLocalStatusList?: ((url: string) => boolean) | undefined;
+  /**
+   * The store's change stamp (`Store.changeStamp`): while it holds, a trust decision resting on the node's own
+   * list alone is kept (registry/decision-memo). Without it, every decision reads the list again.
+   */
+  changeStamp?: (() => string | undefined) | undefined;
   resolver: KeyResolvable;
   http: HttpClient;
   clock: Clock;
@@ -122,6 +129,8 @@ async function build(deps: VerifierDeps): Promise<{ statusChecker: StatusChecker
     // Trust lists' own revocation is always checked: a revoked list must not accredit anyone.
     status: (credential) => statusChecker.statusErrors(credential),
     clock: deps.clock,
+    localStamp: deps.changeStamp,
+    localStatus: deps.isLocalStatusList,
   });
   return { statusChecker, trustRegistry };
 }

@@ -25,7 +25,7 @@ import { assertFunction, assertNonEmptyString, assertPositiveInteger, isRecord }
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { formatPattern, parsePattern, patternWithin, type CapabilityPattern } from './pattern.js';
-import { createListSource, skipOf, windowError, type Session } from './source.js';
+import { createListSource, skipOf, windowError } from './source.js';
 import {
   MAX_DELEGATION_DEPTH,
   MAX_TRUST_HOPS,
@@ -36,6 +36,9 @@ import {
   type TrustDecision,
 } from './types.js';
 import { walk, type WalkNode } from './walk.js';
+import { DecisionMemo, type Provenance } from './decision-memo.js';
+import type { Session } from './source.js';
+import type { TrustListCredential } from './types.js';
 
 /** Options of {@link createTrustRegistry}. */
 export interface TrustRegistryOptions {
@@ -70,6 +73,15 @@ export interface TrustRegistryOptions {
   skewSeconds?: number | undefined;
   /** Most trust lists one decision opens. Default 64. */
   maxListsPerDecision?: number | undefined;
+  /**
+   * The change stamp of the store behind `local` (a node's `Store.changeStamp`): it changes whenever a list
+   * `local` serves, or a status list behind one, may have. With it, a trusted decision reached through
+   * `local` lists only is kept while the stamp and its validity windows hold, for at most a second
+   * (`registry/decision-memo`). Not used with `loadList`. Default: nothing kept.
+   */
+  localStamp?: (() => string | undefined) | undefined;
+  /** Whether a status list URL is served from the store behind `localStamp` (a list whose status is checked elsewhere is never kept). */
+  localStatus?: ((url: string) => boolean) | undefined;
 }
 
 export interface TrustOptions {
@@ -162,7 +174,7 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
   assertNonEmptyString(options.self, 'self');
   if (!Array.isArray(options.anchors)) throw new TypeError('anchors must be an array');
   if (!isRecord(options.resolver)) throw new TypeError('resolver must be a DID resolver');
-  for (const name of ['loadList', 'fetch', 'local', 'status'] as const) {
+  for (const name of ['loadList', 'fetch', 'local', 'status', 'localStamp', 'localStatus'] as const) {
     if (options[name] !== undefined) assertFunction(options[name], name);
   }
   const { self, resolver } = options;
@@ -174,11 +186,40 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
   const cacheMaxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
   if (!Number.isSafeInteger(cacheMaxEntries) || cacheMaxEntries < 0) throw new RangeError('cacheMaxEntries must be a non-negative integer');
   const maxLists = option(options.maxListsPerDecision, DEFAULT_MAX_LISTS, 'maxListsPerDecision');
+  // The lists `local` served when last asked: a decision through them alone may be kept (registry/decision-memo).
+  const servedLocally = new Set<string>();
+  const { local: readLocal, localStamp, localStatus } = options;
+  const memo = localStamp === undefined || readLocal === undefined || options.loadList !== undefined ? undefined : new DecisionMemo(localStamp);
+  const local =
+    readLocal === undefined || memo === undefined
+      ? readLocal
+      : async (url: string) => {
+          const token = await readLocal(url);
+          if (token === undefined) servedLocally.delete(url);
+          else servedLocally.add(url);
+          return token;
+        };
+  /** Whether every status list of `credential` is local (none: true). */
+  const statusLocal = (credential: TrustListCredential): boolean => {
+    const { credentialStatus } = credential;
+    if (credentialStatus === undefined) return true;
+    const entries = Array.isArray(credentialStatus) ? credentialStatus : [credentialStatus];
+    return entries.every((entry) => typeof entry.statusListCredential === 'string' && localStatus?.(entry.statusListCredential) === true);
+  };
+  /** `session`, noting in `provenance` whether each list it opens is local with local status. */
+  const recorded = (session: Session, provenance: Provenance): Session => ({
+    async open(url, issuer) {
+      const opened = await session.open(url, issuer);
+      if ('skipped' in opened || !servedLocally.has(url) || !statusLocal(opened.credential)) provenance.lists = undefined;
+      else provenance.lists?.push(opened.credential);
+      return opened;
+    },
+  });
   const source = createListSource({
     resolver,
     loadList: options.loadList,
     http: httpClientOf(options),
-    local: options.local,
+    local,
     allowHttpLoopback: options.allowHttpLoopback === true,
     maxDownloadBytes: option(options.maxDownloadBytes, DEFAULT_MAX_DOWNLOAD_BYTES, 'maxDownloadBytes'),
     timeoutMs: option(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
@@ -198,6 +239,28 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
     }
     const now = clock().getTime();
     const skewMs = skewSeconds * 1000;
+    if (memo === undefined) return walked(session, issuer, capability, depth, wanted, now, skewMs).then((w) => w.decision);
+    const key = `${issuer} ${wanted} ${depth ?? ''}`;
+    const kept = memo.get(key, now);
+    if (kept !== undefined) return kept;
+    // The stamp before any list is read: a change made meanwhile leaves the kept decision stale.
+    const stamp = memo.stamp();
+    const provenance: Provenance = { lists: [], skipped: false };
+    const { decision, skipped } = await walked(recorded(session, provenance), issuer, capability, depth, wanted, now, skewMs);
+    memo.keep(key, stamp, decision, { ...provenance, skipped: skipped > 0 }, now, skewMs);
+    return decision;
+  }
+
+  /** {@link decide} by walking the lists, with how many lists and entries it passed over. */
+  async function walked(
+    session: Session,
+    issuer: string,
+    capability: CapabilityPattern,
+    depth: number | undefined,
+    wanted: string,
+    now: number,
+    skewMs: number,
+  ): Promise<{ decision: TrustDecision; skipped: number }> {
     let tooDeep = false;
     // Only paths whose every bound admits the capability can answer, so the others are never walked.
     const { found, skipped } = await walk(session, {
@@ -226,11 +289,11 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
         return undefined;
       },
     });
-    if (found !== undefined) return { trusted: true, ...found };
+    if (found !== undefined) return { decision: { trusted: true, ...found }, skipped: skipped.length };
     const message = tooDeep
       ? `${issuer} is not trusted for ${wanted} at delegation depth ${depth}`
       : `${issuer} is not trusted for ${wanted}`;
-    return { trusted: false, reason: { code: 'ERR_UNTRUSTED_ISSUER', message, ...(tooDeep ? { reason: 'depth' } : {}) }, skipped };
+    return { decision: { trusted: false, reason: { code: 'ERR_UNTRUSTED_ISSUER', message, ...(tooDeep ? { reason: 'depth' } : {}) }, skipped }, skipped: skipped.length };
   }
 
   async function recognition(registry: string, recognized: string): Promise<RecognitionDecision> {
