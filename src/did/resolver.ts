@@ -45,9 +45,17 @@ export type { FetchLike };
 export interface DidResolverOptions {
   /**
    * Consulted first for every DID; return undefined to fall through, or
-   * `'deactivated'` for a DID this node deactivated (a retired agent). Results are not cached.
+   * `'deactivated'` for a DID this node deactivated (a retired agent). Results are not cached, unless
+   * `localStamp` is given.
    */
   local?: ((did: string) => Promise<DIDDocument | 'deactivated' | undefined>) | undefined;
+  /**
+   * A stamp that changes whenever what `local` answers may have (a node's `Store.changeStamp`: its keys and
+   * agents). With it, a document or deactivation `local` gave is kept per DID while the stamp stays the
+   * same, its keys imported once, instead of asking `local` (the store) at every verification; a stamp of
+   * undefined keeps nothing. Most DIDs kept: 256.
+   */
+  localStamp?: (() => string | undefined) | undefined;
   /**
    * The outbound HTTP client did:web documents are fetched through (address
    * policy, bounds, cooldown). Default: one of this resolver's own (over
@@ -91,6 +99,9 @@ interface Entry {
   /** When it was resolved (ms since the epoch, by the resolver's clock). */
   loadedAt: number;
 }
+
+/** Most local answers kept under `localStamp` (a node's organization and the agents it verifies for). */
+const MAX_LOCAL_KEPT = 256;
 
 /** Most `kid`s remembered per cached document (a verifier sees few; a hostile caller cannot grow it). */
 const MAX_KEYS_PER_DOCUMENT = 16;
@@ -157,8 +168,18 @@ async function driverResult(driver: DidMethodDriver, parsed: ParsedDID): Promise
  * ```
  */
 export function createDidResolver(options: DidResolverOptions = {}): DidResolver {
-  const { local } = options;
+  const { local, localStamp } = options;
   if (local !== undefined) assertFunction(local, 'local');
+  if (localStamp !== undefined) assertFunction(localStamp, 'localStamp');
+  /** What `local` answered, by DID, with the stamp read before asking. */
+  const localKept = new Map<string, { stamp: string; entry: Entry }>();
+  const keepLocal = (did: string, stamp: string | undefined, result: DIDResolutionResult): { result: DIDResolutionResult; entry?: Entry } => {
+    if (stamp === undefined) return { result };
+    const entry: Entry = { result, keys: new Map(), loadedAt: clock().getTime() };
+    if (localKept.size >= MAX_LOCAL_KEPT && !localKept.has(did)) localKept.delete(localKept.keys().next().value!);
+    localKept.set(did, { stamp, entry });
+    return { result, entry };
+  };
   if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
   const allowHttpLoopback = options.allowHttpLoopback === true;
   const web: WebOptions = {
@@ -194,19 +215,24 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       plain = { did, didUrl: did, method: parsed.method, id: parsed.id };
     }
     if (local !== undefined) {
+      // The stamp before asking: a change made meanwhile leaves what is kept stale at once.
+      const stamp = localStamp?.();
+      const kept = stamp === undefined ? undefined : localKept.get(did);
+      if (kept !== undefined && kept.stamp === stamp) return { result: kept.entry.result, entry: kept.entry };
       let document: DIDDocument | 'deactivated' | undefined;
       try {
         document = await local(did);
       } catch {
         return { result: failure('internalError', 'local DID lookup failed') };
       }
-      if (document === 'deactivated') return { result: deactivatedResolution(did) };
+      if (document === 'deactivated') return keepLocal(did, stamp, deactivatedResolution(did));
       if (document !== undefined) {
         if (!isRecord(document) || document.id !== did) {
           return { result: failure('invalidDidDocument', 'local DID document id does not match the DID') };
         }
-        return { result: success(document) };
+        return keepLocal(did, stamp, success(document));
       }
+      localKept.delete(did);
     }
     if (cached !== undefined) return { result: cached.result, entry: cached };
     const target = plain!; // parsed above: there was no cache hit

@@ -81,7 +81,8 @@ export async function openNode(options: NodeOptions): Promise<NodeContext> {
     const own = options.http === undefined;
     const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     const http = options.http ?? createHttpClient({ allowHttpLoopback, clock, ...timeout, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
-    const resolver = createDidResolver({ local: localDocuments(store, organization), clock, http, allowHttpLoopback, ...timeout });
+    // Its own documents are kept while the store says its keys and agents are unchanged.
+    const resolver = createDidResolver({ local: localDocuments(store, organization), localStamp: () => store.changeStamp?.(), clock, http, allowHttpLoopback, ...timeout });
     let closing: Promise<void> | undefined;
     const context = createNode({
       dataDir,

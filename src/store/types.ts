@@ -365,9 +365,9 @@ export interface Store extends Repositories {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /**
-   * A value that changes whenever the organization's keys, its settings
-   * (the published trust list among them) or its status lists may have
-   * changed: by a write through this store (committed or rolled back) or a
+   * A value that changes whenever the organization's keys, its agents, its
+   * settings (the published trust list among them) or its status lists may
+   * have changed: by a write through this store (committed or rolled back) or a
    * commit by another connection to the same database. Equal stamps mean
    * none of those changed in between, so a reader may keep what it derived
    * from them. Undefined when the store cannot tell (then nothing may be

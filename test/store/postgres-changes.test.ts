@@ -50,7 +50,7 @@ const list = { id: 'r1', issuer: organization.did, purpose: 'revocation' as cons
 const key = { kid: `${alice.did}#key-1`, controller: alice.did, publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', sealedPrivateKey: new Uint8Array([1, 2, 3]), status: 'active' as const, createdAt: alice.createdAt };
 
 describePostgres('the change stamp on PostgreSQL', () => {
-  it('notifies legate_change for writes to keys, settings, status lists and the trust list, and for nothing else', async () => {
+  it('notifies legate_change for writes to agents, keys, settings, status lists and the trust list, and for nothing else', async () => {
     const { url, handles: [store] } = await stores(1);
     const listener = await client(url);
     const notices: string[] = [];
@@ -66,9 +66,9 @@ describePostgres('the change stamp on PostgreSQL', () => {
     await store!.putApprovers([alice.did]);
     await store!.putTrustList({ version: 1, token: 'list.v1.sig', publishedAt: '2025-01-01T00:00:00.000Z' });
     // Notices come in commit order: had the first writes (or the approvers) sent any, they would come before these.
-    await eventually(() => expect(notices.length).toBeGreaterThanOrEqual(4));
+    await eventually(() => expect(notices.length).toBeGreaterThanOrEqual(5));
     await listener.query('SELECT 1');
-    expect(notices).toEqual([`${CHANGE_CHANNEL}:keys`, `${CHANGE_CHANNEL}:settings`, `${CHANGE_CHANNEL}:status_lists`, `${CHANGE_CHANNEL}:trust_list`]);
+    expect(notices).toEqual([`${CHANGE_CHANNEL}:agents`, `${CHANGE_CHANNEL}:keys`, `${CHANGE_CHANNEL}:settings`, `${CHANGE_CHANNEL}:status_lists`, `${CHANGE_CHANNEL}:trust_list`]);
   });
 
   it("moves a store's stamp at once on its own writes, in a transaction at its end, and not on other writes", async () => {

@@ -490,7 +490,7 @@ describe('SQLite store', () => {
   describe('change stamp', () => {
     const list = { id: 'r1', issuer: organization.did, purpose: 'revocation' as const, size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' };
 
-    it('changes with every write to keys, settings, the trust list and status lists, and not with the writes of a token exchange', async () => {
+    it('changes with every write to agents, keys, settings, the trust list and status lists, and not with the writes of a token exchange', async () => {
       const store = await openSqliteStore(path);
       try {
         const stamps = [store.changeStamp!()];
@@ -506,6 +506,10 @@ describe('SQLite store', () => {
         await store.appendAuditEntry({ chain: 'c', seq: 1, at: '2025-01-01T00:00:00.000Z', entry: '{}', hash: 'h1', prevHash: 'h0' });
         expect(store.changeStamp!()).toBe(stamps[0]);
         await store.putKey(secretKey);
+        expectChanged();
+        await store.putAgent(alice);
+        expectChanged();
+        await store.setAgentStatus(alice.name, 'retired');
         expectChanged();
         await store.setKeyStatus(secretKey.kid, 'retired');
         expectChanged();

@@ -3,8 +3,8 @@
  *
  * The change feed behind a PostgreSQL store's `changeStamp()`: one
  * dedicated connection LISTENs on channel `legate_change`, which statement
- * triggers on `keys`, `settings`, `status_lists` and `trust_list` notify (PostgreSQL
- * migrations 4 and 5). PostgreSQL delivers a notification when the writing
+ * triggers on `keys`, `settings`, `status_lists`, `trust_list` and `agents`
+ * notify (PostgreSQL migrations 4, 5 and 13). PostgreSQL delivers a notification when the writing
  * transaction commits, from any connection of any instance; each one
  * received moves the stamp on. The writes of this process move it on
  * without waiting for their notification (the driver counts them, see

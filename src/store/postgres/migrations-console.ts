@@ -141,4 +141,12 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    description: 'agents notify legate_change too: a node keeps its own DID documents (agents and keys) per change stamp',
+    sql: `
+      CREATE TRIGGER legate_agents_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents
+        FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+    `,
+  },
 ];

@@ -24,8 +24,8 @@ import { corruptionError, isCorruption } from './integrity.js';
 /** `UNIQUE constraint failed: agents.did` → table and column. Never carries values. */
 const UNIQUE_FAILED = /constraint failed: (\w+)\.(\w+)/;
 
-/** The tables whose changes {@link SqliteConnection.changeStamp} follows: keys, settings, status lists, the published trust list. */
-const STAMPED_TABLES = ['keys', 'settings', 'status_lists', 'trust_list'] as const;
+/** The tables whose changes {@link SqliteConnection.changeStamp} follows: keys, settings, status lists, the published trust list, agents. */
+const STAMPED_TABLES = ['keys', 'settings', 'status_lists', 'trust_list', 'agents'] as const;
 
 /** Lists whose allocation counts are remembered (an organization has a few open lists). */
 const MAX_KNOWN_COUNTS = 64;

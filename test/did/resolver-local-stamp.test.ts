@@ -1,0 +1,69 @@
+// A node's own DID documents kept under its store's change stamp (did/resolver `localStamp`): acme answers for
+// itself and its agent alice from `local` (counted). While the stamp holds, local is asked once per DID and the key
+// imported once; a new stamp (a key rotated in, alice retired) is seen on the next lookup. What local does not know
+// (mallory) falls through every time, and no stamp keeps nothing.
+import type { DIDDocument } from 'did-resolver';
+import { describe, expect, it } from 'vitest';
+import { createDidResolver } from '../../src/did/index.js';
+import { buildOrganizationDidDocument } from '../../src/did/web.js';
+import { generateEphemeralSigner } from '../../src/keys/signer.js';
+
+const ACME = 'did:web:acme.example';
+const ALICE = `${ACME}:agents:alice`;
+const first = generateEphemeralSigner();
+const second = generateEphemeralSigner();
+const documentWith = (...keys: { kid: string; publicKey: Uint8Array }[]): DIDDocument => buildOrganizationDidDocument({ did: ACME, keys });
+
+function localNode() {
+  const state = { stamp: '1' as string | undefined, acme: documentWith({ kid: `${ACME}#key-1`, publicKey: first.publicKey }), aliceRetired: false, asked: [] as string[] };
+  const resolver = createDidResolver({
+    local: (did) => {
+      state.asked.push(did);
+      if (did === ACME) return Promise.resolve(state.acme);
+      if (did === ALICE) return Promise.resolve(state.aliceRetired ? 'deactivated' : { ...documentWith({ kid: `${ALICE}#key-1`, publicKey: first.publicKey }), id: ALICE });
+      return Promise.resolve(undefined);
+    },
+    localStamp: () => state.stamp,
+    fetch: () => Promise.resolve(new Response('', { status: 404 })),
+  });
+  return { state, resolver };
+}
+
+describe('local documents kept under a change stamp', () => {
+  it('asks local once per DID while the stamp holds, imports the key once, and hands out copies', async () => {
+    const { state, resolver } = localNode();
+    const one = await resolver.resolveKey(ACME, `${ACME}#key-1`, 'assertionMethod');
+    const two = await resolver.resolveKey(ACME, `${ACME}#key-1`, 'assertionMethod');
+    expect('key' in one && one.key?.key).toBeTruthy();
+    expect('key' in two && 'key' in one && two.key).toBe(one.key);
+    const resolved = await resolver.resolve(ACME);
+    resolved.didDocument!.verificationMethod = [];
+    expect((await resolver.resolve(ACME)).didDocument!.verificationMethod).toHaveLength(1);
+    expect(state.asked).toEqual([ACME]);
+  });
+
+  it('sees a new stamp on the next lookup: a key rotated in verifies, a retired agent is deactivated', async () => {
+    const { state, resolver } = localNode();
+    expect(await resolver.resolveKey(ACME, `${ACME}#key-2`, 'assertionMethod')).toEqual({ key: undefined });
+    expect((await resolver.resolve(ALICE)).didDocumentMetadata.deactivated).toBeUndefined();
+    state.acme = documentWith({ kid: `${ACME}#key-1`, publicKey: first.publicKey }, { kid: `${ACME}#key-2`, publicKey: second.publicKey });
+    state.aliceRetired = true;
+    // Unchanged stamp: what was kept still answers (the store said nothing changed).
+    expect(await resolver.resolveKey(ACME, `${ACME}#key-2`, 'assertionMethod')).toEqual({ key: undefined });
+    state.stamp = '2';
+    const rotated = await resolver.resolveKey(ACME, `${ACME}#key-2`, 'assertionMethod');
+    expect('key' in rotated && rotated.key?.publicKey).toEqual(second.publicKey);
+    expect((await resolver.resolve(ALICE)).didDocumentMetadata.deactivated).toBe(true);
+    expect(await resolver.resolveKey(ALICE, `${ALICE}#key-1`, 'authentication')).toEqual({ unresolved: 'deactivated' });
+    expect(state.asked.filter((d) => d === ALICE)).toHaveLength(2);
+  });
+
+  it('asks local every time for a DID it does not know, and keeps nothing without a stamp', async () => {
+    const { state, resolver } = localNode();
+    for (let i = 0; i < 2; i++) expect((await resolver.resolve('did:web:mallory.example')).didResolutionMetadata.error).toBe('notFound');
+    expect(state.asked).toEqual(['did:web:mallory.example', 'did:web:mallory.example']);
+    state.stamp = undefined;
+    for (let i = 0; i < 2; i++) await resolver.resolveKey(ACME, `${ACME}#key-1`, 'assertionMethod');
+    expect(state.asked.filter((d) => d === ACME)).toHaveLength(2);
+  });
+});
