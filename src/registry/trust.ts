@@ -25,7 +25,7 @@ import { assertFunction, assertNonEmptyString, assertPositiveInteger, isRecord }
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import { formatPattern, parsePattern, patternWithin, type CapabilityPattern } from './pattern.js';
-import { createListSource, skipOf, windowError } from './source.js';
+import { createListSource, skipOf, windowError, type Session } from './source.js';
 import {
   MAX_DELEGATION_DEPTH,
   MAX_TRUST_HOPS,
@@ -34,11 +34,10 @@ import {
   type RecognitionDecision,
   type TrustAnchor,
   type TrustDecision,
+  type TrustListCredential,
 } from './types.js';
 import { walk, type WalkNode } from './walk.js';
 import { DecisionMemo, type Provenance } from './decision-memo.js';
-import type { Session } from './source.js';
-import type { TrustListCredential } from './types.js';
 
 /** Options of {@link createTrustRegistry}. */
 export interface TrustRegistryOptions {
