@@ -102,6 +102,8 @@ interface Entry {
 
 /** Most local answers kept under `localStamp` (a node's organization and the agents it verifies for). */
 const MAX_LOCAL_KEPT = 256;
+/** Most DIDs remembered as not local (forgotten all at once past it: they are only a shortcut). */
+const MAX_LOCAL_MISSES = 1024;
 
 /** Most `kid`s remembered per cached document (a verifier sees few; a hostile caller cannot grow it). */
 const MAX_KEYS_PER_DOCUMENT = 16;
@@ -173,6 +175,8 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   if (localStamp !== undefined) assertFunction(localStamp, 'localStamp');
   /** What `local` answered, by DID, with the stamp read before asking. */
   const localKept = new Map<string, { stamp: string; entry: Entry }>();
+  /** DIDs `local` last answered nothing for (other organizations'): asked again every time, without reading the stamp first. */
+  const localMisses = new Set<string>();
   const keepLocal = (did: string, stamp: string | undefined, result: DIDResolutionResult): { result: DIDResolutionResult; entry?: Entry } => {
     if (stamp === undefined) return { result };
     const entry: Entry = { result, keys: new Map(), loadedAt: clock().getTime() };
@@ -215,9 +219,10 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       plain = { did, didUrl: did, method: parsed.method, id: parsed.id };
     }
     if (local !== undefined) {
-      // The stamp before asking: a change made meanwhile leaves what is kept stale at once.
-      const stamp = localStamp?.();
-      const kept = stamp === undefined ? undefined : localKept.get(did);
+      // The stamp before asking (a change made meanwhile leaves what is kept stale at once); not read for a DID
+      // local answered nothing for last time: what local answers now is then not kept, but the next lookup keeps it.
+      const kept = localKept.get(did);
+      const stamp = kept !== undefined || !localMisses.has(did) ? localStamp?.() : undefined;
       if (kept !== undefined && kept.stamp === stamp) return { result: kept.entry.result, entry: kept.entry };
       let document: DIDDocument | 'deactivated' | undefined;
       try {
@@ -225,6 +230,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       } catch {
         return { result: failure('internalError', 'local DID lookup failed') };
       }
+      if (document !== undefined) localMisses.delete(did);
       if (document === 'deactivated') return keepLocal(did, stamp, deactivatedResolution(did));
       if (document !== undefined) {
         if (!isRecord(document) || document.id !== did) {
@@ -233,6 +239,10 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
         return keepLocal(did, stamp, success(document));
       }
       localKept.delete(did);
+      if (localStamp !== undefined) {
+        if (localMisses.size >= MAX_LOCAL_MISSES) localMisses.clear();
+        localMisses.add(did);
+      }
     }
     if (cached !== undefined) return { result: cached.result, entry: cached };
     const target = plain!; // parsed above: there was no cache hit

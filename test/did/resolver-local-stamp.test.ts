@@ -5,27 +5,34 @@
 import type { DIDDocument } from 'did-resolver';
 import { describe, expect, it } from 'vitest';
 import { createDidResolver } from '../../src/did/index.js';
-import { buildOrganizationDidDocument } from '../../src/did/web.js';
+import { buildAgentDidDocument, buildOrganizationDidDocument } from '../../src/did/web.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 
 const ACME = 'did:web:acme.example';
 const ALICE = `${ACME}:agents:alice`;
+const BOB = `${ACME}:agents:bob`;
 const first = generateEphemeralSigner();
 const second = generateEphemeralSigner();
 /** The key a lookup found, if any. */
 const keyOf = (lookup: Awaited<ReturnType<ReturnType<typeof createDidResolver>['resolveKey']>>) => ('key' in lookup ? lookup.key : undefined);
+const agentDocument = (did: string, publicKey: Uint8Array): DIDDocument =>
+  buildAgentDidDocument({ did, controller: ACME, key: { kid: `${did}#key-1`, publicKey }, serviceEndpoint: 'https://acme.example/ace' });
 const documentWith = (...keys: { kid: string; publicKey: Uint8Array }[]): DIDDocument => buildOrganizationDidDocument({ did: ACME, keys });
 
 function localNode() {
-  const state = { stamp: '1' as string | undefined, acme: documentWith({ kid: `${ACME}#key-1`, publicKey: first.publicKey }), aliceRetired: false, asked: [] as string[] };
+  const state = { stamp: '1' as string | undefined, stampReads: 0, acme: documentWith({ kid: `${ACME}#key-1`, publicKey: first.publicKey }), aliceRetired: false, bobCreated: false, asked: [] as string[] };
   const resolver = createDidResolver({
     local: (did) => {
       state.asked.push(did);
       if (did === ACME) return Promise.resolve(state.acme);
-      if (did === ALICE) return Promise.resolve(state.aliceRetired ? 'deactivated' : { ...documentWith({ kid: `${ALICE}#key-1`, publicKey: first.publicKey }), id: ALICE });
+      if (did === ALICE) return Promise.resolve(state.aliceRetired ? 'deactivated' : agentDocument(ALICE, first.publicKey));
+      if (did === BOB && state.bobCreated) return Promise.resolve(agentDocument(BOB, second.publicKey));
       return Promise.resolve(undefined);
     },
-    localStamp: () => state.stamp,
+    localStamp: () => {
+      state.stampReads++;
+      return state.stamp;
+    },
     fetch: () => Promise.resolve(new Response('', { status: 404 })),
   });
   return { state, resolver };
@@ -47,7 +54,9 @@ describe('local documents kept under a change stamp', () => {
   it('sees a new stamp on the next lookup: a key rotated in verifies, a retired agent is deactivated', async () => {
     const { state, resolver } = localNode();
     expect(await resolver.resolveKey(ACME, `${ACME}#key-2`, 'assertionMethod')).toEqual({ key: undefined });
-    expect((await resolver.resolve(ALICE)).didDocumentMetadata.deactivated).toBeUndefined();
+    const alive = await resolver.resolve(ALICE);
+    expect(alive.didResolutionMetadata.error).toBeUndefined();
+    expect(alive.didDocumentMetadata.deactivated).toBeUndefined();
     state.acme = documentWith({ kid: `${ACME}#key-1`, publicKey: first.publicKey }, { kid: `${ACME}#key-2`, publicKey: second.publicKey });
     state.aliceRetired = true;
     // Unchanged stamp: what was kept still answers (the store said nothing changed).
@@ -60,10 +69,18 @@ describe('local documents kept under a change stamp', () => {
     expect(state.asked.filter((d) => d === ALICE)).toHaveLength(2);
   });
 
-  it('asks local every time for a DID it does not know, and keeps nothing without a stamp', async () => {
+  it('asks local every time for a DID it does not know (the stamp read only the first time), and keeps nothing without a stamp', async () => {
     const { state, resolver } = localNode();
-    for (let i = 0; i < 2; i++) expect((await resolver.resolve('did:web:mallory.example')).didResolutionMetadata.error).toBe('notFound');
-    expect(state.asked).toEqual(['did:web:mallory.example', 'did:web:mallory.example']);
+    for (let i = 0; i < 3; i++) expect((await resolver.resolve('did:web:mallory.example')).didResolutionMetadata.error).toBe('notFound');
+    expect(state.asked).toEqual(['did:web:mallory.example', 'did:web:mallory.example', 'did:web:mallory.example']);
+    expect(state.stampReads).toBe(1);
+    // bob unknown, then created: answered at once, kept from the lookup after.
+    expect((await resolver.resolve(BOB)).didResolutionMetadata.error).toBe('notFound');
+    state.bobCreated = true;
+    state.stamp = '2';
+    for (let i = 0; i < 3; i++) expect(keyOf(await resolver.resolveKey(BOB, `${BOB}#key-1`, 'authentication'))?.publicKey).toEqual(second.publicKey);
+    expect(state.asked.filter((d) => d === BOB)).toHaveLength(3);
+    state.asked.length = 0;
     state.stamp = undefined;
     for (let i = 0; i < 2; i++) await resolver.resolveKey(ACME, `${ACME}#key-1`, 'assertionMethod');
     expect(state.asked.filter((d) => d === ACME)).toHaveLength(2);
