@@ -32,7 +32,12 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
     },
     async claimEach(keys, expiresAt, now) {
       // A key named twice is a replay at its second index; the distinct keys before it are claimed as usual.
-      const repeated = keys.findIndex((key, i) => keys.indexOf(key) !== i);
+      const seen = new Set<string>();
+      let repeated = -1;
+      for (let i = 0; i < keys.length && repeated === -1; i++) {
+        if (seen.has(keys[i]!)) repeated = i;
+        seen.add(keys[i]!);
+      }
       const distinct = repeated === -1 ? keys : keys.slice(0, repeated);
       if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
       for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_STATEMENT) {
