@@ -41,13 +41,13 @@ export type AceOutcome =
   | { type: 'advertise'; handling: AdvertiseHandling; reply: string }
   | { type: 'confirm'; handling: ConfirmHandling };
 
-/** The chains (credential JWTs) behind a session this node issued, by leaf credential id. */
-export async function sessionChains(ctx: NodeContext, sessionId: string): Promise<Record<string, string[]> | undefined> {
-  return (await ctx.store.getSession(sessionId))?.chains;
+/** The chains (credential JWTs) behind a session this node issued, by leaf credential id (kept by the node until the session expires). */
+export function sessionChains(ctx: NodeContext, sessionId: string): Promise<Record<string, string[]> | undefined> {
+  return ctx.services.exchange.sessionChains(sessionId);
 }
 
 async function responder(ctx: NodeContext, did: unknown) {
-  const agent = typeof did === 'string' ? await ctx.store.getAgentByDid(did) : undefined;
+  const agent = typeof did === 'string' ? await ctx.services.agents.byDid(did) : undefined;
   if (agent === undefined || agent.status !== 'active') {
     throw legateError('ERR_AUDIENCE', 'the message is not addressed to an active agent of this node', { claim: 'aud' });
   }

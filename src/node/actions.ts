@@ -145,7 +145,7 @@ function approvalRequestOf(ctx: NodeContext, action: Action, hash: string): NonN
  */
 async function verifyAction(ctx: NodeContext, token: string, payload: Record<string, unknown>, body: Uint8Array | undefined): Promise<Action> {
   const audience = typeof payload.aud === 'string' ? payload.aud : '';
-  const agent = await ctx.store.getAgentByDid(audience);
+  const agent = await ctx.services.agents.byDid(audience);
   if (agent === undefined || agent.status !== 'active') {
     throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }

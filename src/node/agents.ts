@@ -25,6 +25,7 @@ import type { AuditFields } from '../audit/types.js';
 import type { NodeContext } from './context.js';
 import { agentDocument } from './documents.js';
 import type { RetireOptions, RetireResult } from './retire.js';
+import { stampedRead } from './stamped.js';
 import type { AgentService } from './services.js';
 
 const OWNER_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$/;
@@ -58,7 +59,7 @@ function validate(options: CreateAgentOptions): AgentMethod {
 export interface AgentServiceDeps<Tx extends AgentRepository & KeyRepository = AgentRepository & KeyRepository> {
   organization: OrganizationRecord;
   /** The agents and keys ports, and transactions over them. */
-  store: AgentRepository & KeyRepository & { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> };
+  store: AgentRepository & KeyRepository & { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>; changeStamp?(): string | undefined };
   /** The key store; `keys.with(tx)` writes a new agent's key through the transaction. */
   keys: Pick<KeyStore, 'with'>;
   clock: Clock;
@@ -86,7 +87,13 @@ export function createAgentService<Tx extends AgentRepository & KeyRepository>(d
     if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
     return agent;
   };
+  // Read at every action and handshake addressed to an agent: kept while no agent (nor key, list, setting) changed.
+  const byDid = stampedRead(store, async (did: string) => {
+    const agent = await store.getAgentByDid(did);
+    return agent === undefined ? undefined : Object.freeze(agent);
+  });
   return {
+    byDid,
     async create(options) {
       const method = validate(options);
       return store.transaction(async (tx) => {

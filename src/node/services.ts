@@ -37,6 +37,7 @@ import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
 import type { WebhookNotifier } from './webhook/notifier.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
+import { keptSessionChains } from './session-chains.js';
 import type { EndpointResponse, EvaluationRequest, IntrospectionRequest, RequestTokenOptions, RequestedToken, TokenEndpointRequest } from './oauth/types.js';
 
 /** Registering, reading and retiring agents. */
@@ -44,6 +45,8 @@ export interface AgentService {
   create(options: CreateAgentOptions): Promise<AgentRecord>;
   /** @throws StoreError `ERR_NOT_FOUND` for an unknown agent. */
   get(name: string): Promise<AgentRecord>;
+  /** The agent whose DID is `did`, or undefined; kept while the store's change stamp holds (agents move it), frozen. */
+  byDid(did: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
   show(name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }>;
   retire(name: string, options?: RetireOptions): Promise<RetireResult>;
@@ -88,6 +91,8 @@ export interface ExchangeService {
   listApprovers(): Promise<string[]>;
   addApprover(did: string): Promise<string[]>;
   removeApprover(did: string): Promise<string[]>;
+  /** The chains (credential JWTs by leaf id) behind a session this node issued, or undefined; kept until the session expires (node/session-chains). */
+  sessionChains(id: string): Promise<Record<string, string[]> | undefined>;
 }
 
 /**
@@ -180,6 +185,7 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
       listApprovers: async () => (await import('./approvers.js')).listApprovers(node),
       addApprover: async (did) => (await import('./approvers.js')).addApprover(node, did),
       removeApprover: async (did) => (await import('./approvers.js')).removeApprover(node, did),
+      sessionChains: keptSessionChains(node.store, node.clock),
     },
   };
 }

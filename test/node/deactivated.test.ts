@@ -60,3 +60,16 @@ describe('a retired agent’s DID', () => {
     expect((await app.request('/agents/nobody/did.json')).status).toBe(404);
   });
 });
+
+describe('the agents service’s kept lookup by DID', () => {
+  it('answers from memory while nothing changed, and sees alice retired at once', async () => {
+    const agent = await createAgent(node, { name: 'alice', owner: OWNER });
+    const first = await node.services.agents.byDid(agent.did);
+    expect(first).toMatchObject({ name: 'alice', status: 'active' });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await node.services.agents.byDid(agent.did)).toBe(first);
+    await retireAgent(node, 'alice');
+    expect(await node.services.agents.byDid(agent.did)).toMatchObject({ name: 'alice', status: 'retired' });
+    expect(await node.services.agents.byDid(`${node.organization.did}:agents:nobody`)).toBeUndefined();
+  });
+});
