@@ -32,6 +32,7 @@ import type { PgCounters } from '../store/postgres/statements.js';
 import type { NonceKeyCache } from './oauth/nonce-key.js';
 import type { NodeServices } from './services.js';
 import type { WebhookPolicy } from './webhook/notifier.js';
+import type { DpopProofKeys } from '../oauth/dpop.js';
 import type { ChangePolicy } from './changes/policy.js';
 
 /**
@@ -59,6 +60,8 @@ export interface NodeContext {
   signatureMemo: SignatureMemo;
   /** The authorization server's nonce issuer for the current organization key (node/oauth/nonce-key), owned by this node. */
   readonly nonceKeys: NonceKeyCache;
+  /** The DPoP proof keys its token endpoint has imported (oauth/dpop), owned by this node. */
+  readonly dpopKeys: DpopProofKeys;
   /** Lifetime of the session tokens this node issues, in seconds. */
   sessionLifetimeSeconds: number;
   /** When the node renews its agents' credentials (`node/renew`); empty: never. */

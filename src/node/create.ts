@@ -39,6 +39,7 @@ import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/h
 import { operationServices, type NodeServices } from './services.js';
 import { createWebhookNotifier, DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './webhook/notifier.js';
 import { DEFAULT_CHANGE_POLICY, type ChangePolicy } from './changes/policy.js';
+import { DpopProofKeys } from '../oauth/dpop.js';
 import { createVerifier } from './verify.js';
 
 /** What a node is built from. */
@@ -161,6 +162,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     signatureMemo: new SignatureMemo(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
+    dpopKeys: new DpopProofKeys(),
     services,
     // Idempotent: the chain is closed once, and deps.close is called once.
     close: () =>

@@ -62,6 +62,8 @@ export interface DpopVerifyOptions {
   clock?: Clock | undefined;
   /** Remembers `jti`s until they would be stale anyway; absent: no replay check (the caller's choice). */
   replay?: ReplayCache | undefined;
+  /** Proof keys already imported (one per verifier: a token endpoint, a resource server); absent: each proof's key is imported afresh. */
+  keys?: DpopProofKeys | undefined;
 }
 
 // The private halves, out of sight of the key pair objects (never enumerated, never serialized by accident).
@@ -207,28 +209,48 @@ export async function createDpopProof(options: {
 }
 
 /** A proof key as verification needs it: imported, and named by its RFC 7638 thumbprint. */
-interface ProofKey {
+export interface ProofKey {
   key: KeyObject | undefined;
   jkt: string;
 }
 
-// A client signs every proof with the same key: import it and hash its thumbprint once, not per request.
-// Bounded and least-recently-used first out, so a stream of fresh keys only recycles the oldest entries.
-const MAX_PROOF_KEYS = 1024;
-const proofKeys = new Map<string, ProofKey>();
-
 /** The imported key and thumbprint of a parsed public JWK (whose members parsePublicJwk has already checked). */
-function proofKeyOf(jwk: PublicJwk): ProofKey {
-  const id = jwk.kty === 'OKP' ? `OKP.${jwk.x}` : `EC.${jwk.x}.${jwk.y}`;
-  let entry = proofKeys.get(id);
-  if (entry !== undefined) {
-    proofKeys.delete(id);
-  } else {
-    entry = { key: importPublicJwk(jwk), jkt: jwkThumbprint(jwk) };
-    if (proofKeys.size >= MAX_PROOF_KEYS) proofKeys.delete(proofKeys.keys().next().value!);
+const importProofKey = (jwk: PublicJwk): ProofKey => ({ key: importPublicJwk(jwk), jkt: jwkThumbprint(jwk) });
+
+/**
+ * DPoP proof keys a verifier has imported: a client signs every proof with
+ * the same key, so it is imported and its thumbprint hashed once, not per
+ * request. Bounded (default 1,024), least recently used out first, so a
+ * stream of fresh keys only recycles the oldest entries. Instance state:
+ * each verifier owns one.
+ */
+export class DpopProofKeys {
+  readonly #kept = new Map<string, ProofKey>();
+  readonly #max: number;
+
+  constructor(maxEntries = 1024) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+    this.#max = maxEntries;
   }
-  proofKeys.set(id, entry);
-  return entry;
+
+  /** @internal The key of `jwk`, imported on first sight. */
+  of(jwk: PublicJwk): ProofKey {
+    const id = jwk.kty === 'OKP' ? `OKP.${jwk.x}` : `EC.${jwk.x}.${jwk.y}`;
+    let entry = this.#kept.get(id);
+    if (entry !== undefined) {
+      this.#kept.delete(id);
+    } else {
+      entry = importProofKey(jwk);
+      if (this.#kept.size >= this.#max) this.#kept.delete(this.#kept.keys().next().value!);
+    }
+    this.#kept.set(id, entry);
+    return entry;
+  }
+
+  /** How many keys are kept. */
+  get size(): number {
+    return this.#kept.size;
+  }
 }
 
 function verifySignature(decoded: DecodedJws, alg: DpopAlg, key: KeyObject | undefined): boolean {
@@ -275,7 +297,7 @@ export async function verifyDpopProof(proof: string | undefined, options: DpopVe
   if (header.crit !== undefined) throw invalid('the DPoP proof header crit is not supported', 'malformed', 'crit');
   const jwk = parsePublicJwk(header.jwk);
   if ((alg === 'EdDSA') !== (jwk.kty === 'OKP')) throw invalid(`the DPoP proof jwk is not a key for ${alg}`, 'jwk');
-  const proofKey = proofKeyOf(jwk);
+  const proofKey = options.keys?.of(jwk) ?? importProofKey(jwk);
   if (!verifySignature(decoded, alg, proofKey.key)) throw invalid('the DPoP proof signature does not verify', 'signature');
 
   const { jti, htm, htu, iat, ath, nonce } = payload;

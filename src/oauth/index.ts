@@ -26,6 +26,7 @@ export {
   htuOf,
   privateJwkOf,
   verifyDpopProof,
+  DpopProofKeys,
 } from './dpop.js';
 export type { DpopKeyPair, DpopProof, DpopVerifyOptions } from './dpop.js';
 export { decodeAccessToken, issueAccessToken, verifyAccessToken } from './access-token.js';

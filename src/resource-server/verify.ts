@@ -33,7 +33,7 @@ import { createHttpClient } from '../lib/http-client.js';
 import type { DecodedJws } from '../lib/jws.js';
 import { attributionOf } from '../oauth/act.js';
 import { verifyAccessToken } from '../oauth/access-token.js';
-import { verifyDpopProof } from '../oauth/dpop.js';
+import { DpopProofKeys, verifyDpopProof } from '../oauth/dpop.js';
 import { protectedResourceMetadataUrl } from '../oauth/metadata.js';
 import { createNonceIssuer, type NonceIssuer } from '../oauth/nonce.js';
 import { decideLocally } from './decide.js';
@@ -99,6 +99,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const maxBodyBytes = integerOption(typeof options.body === 'object' ? options.body.maxBytes : undefined, DEFAULT_BODY_BYTES, 'body.maxBytes');
   const publicOrigin = options.publicOrigin === undefined ? undefined : new URL(options.publicOrigin).origin;
   const replay = options.replay ?? new MemoryReplayCache({ maxEntries: 100_000, ...(clock === undefined ? {} : { clock }) });
+  // The proof keys this resource server has imported (its clients sign every proof with the same key).
+  const proofKeys = new DpopProofKeys();
   const resourceMetadata = options.resourceMetadata ?? protectedResourceMetadataUrl(options.resource);
   const nonceOptions = options.dpop?.nonce;
   const nonces: NonceIssuer | undefined =
@@ -148,6 +150,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           ...(nonces === undefined ? {} : { nonce: (n: string | undefined) => nonces.check(n) }),
           maxAgeSeconds,
           skewSeconds,
+          keys: proofKeys,
           clock,
           replay,
         }));

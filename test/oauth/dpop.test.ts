@@ -11,6 +11,7 @@ import {
   htuOf,
   privateJwkOf,
   verifyDpopProof,
+  DpopProofKeys,
   type DpopKeyPair,
   type DpopVerifyOptions,
 } from '../../src/oauth/dpop.js';
@@ -80,6 +81,20 @@ describe.each(['EdDSA', 'ES256'] as const)('DPoP with %s', (alg) => {
 });
 
 describe('DPoP keys', () => {
+  it('remembers imported proof keys per verifier: one entry per client key, bounded, and a forgery still refused', async () => {
+    const keys = new DpopProofKeys(2);
+    const [a, b, c] = [generateDpopKey(), generateDpopKey('ES256'), generateDpopKey()];
+    for (const key of [a, a, b, c]) {
+      const proof = await createDpopProof({ key, htm: 'POST', htu, clock });
+      await expect(verifyDpopProof(proof, { htm: 'POST', htu, clock, keys })).resolves.toMatchObject({ jkt: key.jkt });
+    }
+    expect(keys.size).toBe(2);
+    // a's key was imported before: a proof naming it but signed by another key still fails.
+    const forged = await forge(a, {}, {}, (input) => sign(null, input, generateKeyPairSync('ed25519').privateKey));
+    expect([(await refusal(forged, { keys })).code, (await refusal(forged, { keys })).reason]).toEqual(['ERR_DPOP_INVALID', 'signature']);
+    expect(() => new DpopProofKeys(0)).toThrow(RangeError);
+  });
+
   it("uses an agent's own key through its signer, with no exportable private half", async () => {
     const key = dpopKeyOfSigner(alice.signer);
     expect(key.publicJwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: Buffer.from(alice.signer.publicKey).toString('base64url') });

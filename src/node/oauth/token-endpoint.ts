@@ -93,6 +93,7 @@ async function proofOf(node: NodeContext, header: string | undefined, request: T
     maxAgeSeconds: node.oauth.dpopMaxAgeSeconds,
     skewSeconds: node.oauth.clockSkewSeconds,
     clock: node.clock,
+    keys: node.dpopKeys,
   });
 }
 
