@@ -23,14 +23,8 @@
  */
 
 import { createHash } from 'node:crypto';
+import { deepFrozen } from './freeze.js';
 import { decodeCompactJws, type DecodedJws } from './jws.js';
-
-/** Freezes a decoded JSON value and everything in it. */
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const member of Object.values(value)) deepFreeze(member);
-}
 
 /** Signatures found valid, bounded. */
 export class SignatureMemo {
@@ -77,8 +71,8 @@ export class SignatureMemo {
    */
   keepDecoded(token: string, decoded: DecodedJws): void {
     if (this.#decoded.has(token) || token.length > this.#maxDecodedChars) return;
-    deepFreeze(decoded.header);
-    deepFreeze(decoded.payload);
+    deepFrozen(decoded.header);
+    deepFrozen(decoded.payload);
     while (this.#decoded.size > 0 && (this.#decodedChars + token.length > this.#maxDecodedChars || this.#decoded.size >= this.#maxEntries)) {
       const oldest = this.#decoded.keys().next().value!;
       this.#decoded.delete(oldest);

@@ -20,6 +20,7 @@ import { decodeCompactJws, signCompactJws, type DecodedJws, type JwsHeader } fro
 import type { Signer } from '../lib/signer.js';
 import { MAX_ACT_DEPTH } from './act.js';
 import { capabilityFieldError, scopeString } from './scope.js';
+import { deepFrozen } from '../lib/freeze.js';
 import {
   ACCESS_TOKEN_TYP,
   AUTHORIZATION_DETAILS_TYPE,
@@ -123,15 +124,6 @@ export interface DecodedTokenCache {
   set(token: string, decoded: DecodedJws): void;
 }
 
-/** Freezes a decoded token (its header, and its payload all the way down): a cached token is shared by every later use. */
-function frozen<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
-    for (const member of Object.values(value)) frozen(member);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 const tokenInvalid = (message: string, reason: string, claim = reason) => legateError('ERR_TOKEN_INVALID', message, { claim, reason });
 
 /** `typ` values RFC 9068 §4 accepts. */
@@ -194,7 +186,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   // A token seen before passed claimsOf then, and its (frozen) payload cannot have changed since.
   if (seen) return payload as unknown as AccessTokenClaims;
   const claims = claimsOf(payload);
-  options.decoded?.set(token, frozen({ header, payload, signingInput: decoded.signingInput, signature: decoded.signature }));
+  options.decoded?.set(token, deepFrozen({ header, payload, signingInput: decoded.signingInput, signature: decoded.signature }));
   return claims;
 }
 

@@ -20,6 +20,7 @@
  * each registry owns one. Internal to `registry/`.
  */
 
+import { deepFrozen } from '../lib/freeze.js';
 import type { TrustDecision, TrustListCredential } from './types.js';
 
 /** Longest a kept decision is used, in ms. */
@@ -40,17 +41,6 @@ export interface Provenance {
   lists: TrustListCredential[] | undefined;
   /** Whether the walk passed over any list or entry. */
   skipped: boolean;
-}
-
-/** Freezes a kept decision: every caller shares it. */
-function frozen(decision: TrustDecision): TrustDecision {
-  const freeze = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-    Object.freeze(value);
-    for (const member of Object.values(value)) freeze(member);
-  };
-  freeze(decision);
-  return decision;
 }
 
 const parsed = (time: string | undefined, fallback: number): number => {
@@ -88,7 +78,7 @@ export class DecisionMemo {
     const from = Math.max(...windows.map((w) => parsed(w.validFrom, Number.NEGATIVE_INFINITY) - skewMs));
     const until = Math.min(now + MAX_KEPT_DECISION_MS, ...windows.map((w) => parsed(w.validUntil, Number.POSITIVE_INFINITY) + skewMs));
     if (this.#kept.size >= MAX_KEPT_DECISIONS) this.#kept.delete(this.#kept.keys().next().value!);
-    this.#kept.set(key, { stamp, from, until, decision: frozen(decision) });
+    this.#kept.set(key, { stamp, from, until, decision: deepFrozen(decision) });
   }
 
   /** The change stamp now (read once per decision, before its lists). */

@@ -3,33 +3,29 @@
 // stamp, the windows and a second hold. A new stamp (bank unaccredits acme) is seen at once; decisions through
 // pay's fetched list, through a list whose status lives elsewhere, and untrusted ones are made afresh each time.
 import { describe, expect, it } from 'vitest';
-import { createTrustRegistry, type TrustRegistryOptions } from '../../src/registry/trust.js';
+import type { TrustRegistryOptions } from '../../src/registry/trust.js';
 import { MAX_KEPT_DECISION_MS } from '../../src/registry/decision-memo.js';
 import { statusEntry } from '../../src/status/entry.js';
-import { acme, bank, federationResolver, listServer, mallory, movableClock, NOW, REFUNDS, standard, standardRoutes, trustList, type ListSpec } from './fixtures.js';
+import { acme, bank, mallory, NOW, REFUNDS, setup, standard, trustList, type ListSpec } from './fixtures.js';
 
 const read = { action: 'read', resource: 'crm:customer_records' };
 const refund = { action: 'call', resource: 'billing:refund' };
 
 async function served(spec: ListSpec, options: Partial<TrustRegistryOptions> = {}) {
   const state = { list: await trustList(bank, spec), stamp: '1', reads: 0 };
-  const time = movableClock();
-  const server = listServer(await standardRoutes());
-  const registry = createTrustRegistry({
-    self: bank.did,
-    anchors: [{ url: bank.url, issuer: bank.did, hops: 2 }],
-    resolver: federationResolver(),
-    fetch: server.fetch,
-    clock: time.clock,
-    local: (url) => {
-      if (url !== bank.url) return Promise.resolve(undefined);
-      state.reads++;
-      return Promise.resolve(state.list);
+  const { registry, time } = await setup(
+    {},
+    {
+      local: (url) => {
+        if (url !== bank.url) return Promise.resolve(undefined);
+        state.reads++;
+        return Promise.resolve(state.list);
+      },
+      localStamp: () => state.stamp,
+      localStatus: (url) => url.startsWith('https://bank.example/status/'),
+      ...options,
     },
-    localStamp: () => state.stamp,
-    localStatus: (url) => url.startsWith('https://bank.example/status/'),
-    ...options,
-  });
+  );
   return { state, time, registry };
 }
 
