@@ -239,7 +239,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
         return keepLocal(did, stamp, success(document));
       }
       localKept.delete(did);
-      if (localStamp !== undefined) {
+      if (localStamp !== undefined && !localMisses.has(did)) {
         if (localMisses.size >= MAX_LOCAL_MISSES) localMisses.clear();
         localMisses.add(did);
       }

@@ -85,4 +85,34 @@ describe('local documents kept under a change stamp', () => {
     for (let i = 0; i < 2; i++) await resolver.resolveKey(ACME, `${ACME}#key-1`, 'assertionMethod');
     expect(state.asked.filter((d) => d === ACME)).toHaveLength(2);
   });
+
+  it('keeps at most 256 local DIDs, and remembers at most 1,024 as not local', async () => {
+    const agents = Array.from({ length: 257 }, (_, i) => `${ACME}:agents:a${i}`);
+    const asked: string[] = [];
+    let stampReads = 0;
+    const resolver = createDidResolver({
+      local: (did) => {
+        asked.push(did);
+        return Promise.resolve(agents.includes(did) ? agentDocument(did, first.publicKey) : undefined);
+      },
+      localStamp: () => (stampReads++, 'one'),
+      fetch: () => Promise.resolve(new Response('', { status: 404 })),
+    });
+    for (const did of agents) await resolver.resolve(did);
+    asked.length = 0;
+    await resolver.resolve(agents[256]!);
+    await resolver.resolve(agents[0]!);
+    expect(asked).toEqual([agents[0]]);
+
+    const strangers = Array.from({ length: 1025 }, (_, i) => `did:web:stranger-${i}.example`);
+    for (const did of strangers.slice(0, 1024)) await resolver.resolve(did);
+    stampReads = 0;
+    await resolver.resolve(strangers[0]!);
+    await resolver.resolve(strangers[0]!);
+    expect(stampReads).toBe(0);
+    // The 1,025th forgets them all at once (they are only a shortcut): the first reads the stamp again.
+    await resolver.resolve(strangers[1024]!);
+    await resolver.resolve(strangers[0]!);
+    expect(stampReads).toBe(2);
+  });
 });

@@ -4,7 +4,8 @@
 // pay's fetched list, through a list whose status lives elsewhere, and untrusted ones are made afresh each time.
 import { describe, expect, it } from 'vitest';
 import type { TrustRegistryOptions } from '../../src/registry/trust.js';
-import { MAX_KEPT_DECISION_MS } from '../../src/registry/decision-memo.js';
+import { DecisionMemo, MAX_KEPT_DECISION_MS } from '../../src/registry/decision-memo.js';
+import type { TrustDecision, TrustListCredential } from '../../src/registry/types.js';
 import { statusEntry } from '../../src/status/entry.js';
 import { acme, bank, mallory, NOW, REFUNDS, setup, standard, trustList, type ListSpec } from './fixtures.js';
 
@@ -86,5 +87,26 @@ describe('kept trust decisions', () => {
     const unavailable = await served(standard.bank(), { localStamp: () => undefined });
     for (let i = 0; i < 2; i++) await unavailable.registry.isTrusted(acme.did, read);
     expect(unavailable.state.reads).toBe(2);
+  });
+});
+
+describe('DecisionMemo bounds', () => {
+  it('keeps at most 256 decisions, the oldest dropped first', () => {
+    const memo = new DecisionMemo(() => 's1');
+    const decision = (i: number): TrustDecision => ({
+      trusted: true,
+      path: [{ type: 'issuer', id: `did:web:issuer-${i}.example` }],
+      accreditation: { issuer: `did:web:issuer-${i}.example`, capabilities: ['read:crm:*'], maxDelegationDepth: 0, pattern: 'read:crm:*' },
+    });
+    const lists = [{ validFrom: NOW.toISOString() } as unknown as TrustListCredential];
+    const now = NOW.getTime();
+    for (let i = 0; i <= 256; i++) memo.keep(`k${i}`, memo.stamp(), decision(i), { lists, skipped: false }, now, 0);
+    expect(memo.size).toBe(256);
+    expect(memo.get('k0', now)).toBeUndefined();
+    expect(memo.get('k256', now)).toEqual(decision(256));
+    // Nor kept: a stamp that could not be read, a walk that skipped something.
+    memo.keep('skipped', memo.stamp(), decision(1), { lists, skipped: true }, now, 0);
+    memo.keep('no-stamp', undefined, decision(1), { lists, skipped: false }, now, 0);
+    expect([memo.get('skipped', now), memo.get('no-stamp', now)]).toEqual([undefined, undefined]);
   });
 });
