@@ -57,11 +57,11 @@ export class DecisionMemo {
     this.#stamp = stamp;
   }
 
-  /** The decision kept for `key`, when the stamp is unchanged and `now` lies within its windows. */
-  get(key: string, now: number): TrustDecision | undefined {
+  /** The decision kept for `key`, when it was kept under `stamp` (the one read now) and `now` lies within its windows. */
+  get(key: string, stamp: string | undefined, now: number): TrustDecision | undefined {
     const kept = this.#kept.get(key);
     if (kept === undefined) return undefined;
-    if (kept.stamp === this.#stamp() && now >= kept.from && now <= kept.until) return kept.decision;
+    if (kept.stamp === stamp && now >= kept.from && now <= kept.until) return kept.decision;
     this.#kept.delete(key);
     return undefined;
   }

@@ -240,10 +240,10 @@ export function createTrustRegistry(options: TrustRegistryOptions): TrustRegistr
     const skewMs = skewSeconds * 1000;
     if (memo === undefined) return walked(session, issuer, capability, depth, wanted, now, skewMs).then((w) => w.decision);
     const key = `${issuer} ${wanted} ${depth ?? ''}`;
-    const kept = memo.get(key, now);
-    if (kept !== undefined) return kept;
     // The stamp before any list is read: a change made meanwhile leaves the kept decision stale.
     const stamp = memo.stamp();
+    const kept = memo.get(key, stamp, now);
+    if (kept !== undefined) return kept;
     const provenance: Provenance = { lists: [], skipped: false };
     const { decision, skipped } = await walked(recorded(session, provenance), issuer, capability, depth, wanted, now, skewMs);
     memo.keep(key, stamp, decision, { ...provenance, skipped: skipped > 0 }, now, skewMs);

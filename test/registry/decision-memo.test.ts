@@ -102,11 +102,11 @@ describe('DecisionMemo bounds', () => {
     const now = NOW.getTime();
     for (let i = 0; i <= 256; i++) memo.keep(`k${i}`, memo.stamp(), decision(i), { lists, skipped: false }, now, 0);
     expect(memo.size).toBe(256);
-    expect(memo.get('k0', now)).toBeUndefined();
-    expect(memo.get('k256', now)).toEqual(decision(256));
+    expect(memo.get('k0', 's1', now)).toBeUndefined();
+    expect(memo.get('k256', 's1', now)).toEqual(decision(256));
     // Nor kept: a stamp that could not be read, a walk that skipped something.
     memo.keep('skipped', memo.stamp(), decision(1), { lists, skipped: true }, now, 0);
     memo.keep('no-stamp', undefined, decision(1), { lists, skipped: false }, now, 0);
-    expect([memo.get('skipped', now), memo.get('no-stamp', now)]).toEqual([undefined, undefined]);
+    expect([memo.get('skipped', 's1', now), memo.get('no-stamp', 's1', now)]).toEqual([undefined, undefined]);
   });
 });
