@@ -21,7 +21,7 @@ import { checkpointDue, writeCheckpoint } from './checkpoint.js';
 import { checkAuditFields, hashAuditEntry, hashAuditEntryWithDigest, isChainClose, readAuditEntry } from './entry.js';
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
 import { auditLogOf, type AuditTarget } from './log.js';
-import type { AuditEntryRecord, Store } from '../store/types.js';
+import type { AuditEntryRecord, AuditHeadRecord, Store } from '../store/types.js';
 import { DigestMemo } from './memo.js';
 import { sealCheckpointed } from './seal.js';
 import { GENESIS_HASH, type AuditCheckpoint, type AuditEntry, type AuditFields, type AuditLog, type AuditMemo } from './types.js';
@@ -52,6 +52,9 @@ async function openedAfter(tx: Store, chain: string): Promise<number | undefined
   const after = open?.type === 'chain-open' ? open.details?.afterCheckpoint : undefined;
   return typeof after === 'number' && Number.isSafeInteger(after) ? after : undefined;
 }
+
+/** Whether a chain's head is its `chain-close` (a packed head, with no text, never is). */
+const isClosedHead = (head: AuditHeadRecord): boolean => head.entry !== undefined && isChainClose({ entry: head.entry });
 
 /** {@link coverageOf} of `token`, kept in `memo` while the last checkpoint stays the same. */
 function memoizedCoverage(memo: AuditMemo | undefined, token: string): ReadonlyMap<string, { seq: number; state: 'open' | 'closed' }> {
@@ -107,12 +110,12 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   const clock = log.clock ?? systemClock;
   const body = async (tx: Store) => {
     const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
-    let last = await tx.lastAuditEntry(chain);
-    if (last !== undefined && isChainClose(last)) {
+    const head = await tx.auditHead(chain);
+    if (head !== undefined && isClosedHead(head)) {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }
     const now = clock();
-    if (last === undefined && log.chain !== undefined) last = await openChain(tx, log, chain, now);
+    const last = head ?? (log.chain === undefined ? undefined : await openChain(tx, log, chain, now));
     // A chain-close repeats its chain-open's afterCheckpoint (see openedAfter).
     const after = members.type === 'chain-close' && last !== undefined ? await openedAfter(tx, chain) : undefined;
     const entry: AuditEntry = {

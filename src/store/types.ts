@@ -262,6 +262,19 @@ export interface AuditEntryRecord {
 }
 
 /**
+ * A chain's last entry as an append needs it ({@link AuditRepository.auditHead}):
+ * its `seq` and `hash`, and its text only when stored plain. A packed entry
+ * is never a `chain-open` or `chain-close`, so whether a chain is closed is
+ * read from `entry` alone (undefined: packed, so not a close).
+ */
+export interface AuditHeadRecord {
+  seq: number;
+  hash: string;
+  /** The entry's canonical JSON text when stored plain; undefined for a packed one. */
+  entry?: string;
+}
+
+/**
  * Which audit entries to list; all bounds are inclusive. With `chain`,
  * results are that chain's entries ordered by `seq`. Without it, every
  * chain's entries ordered by `at`, then `chain`, then `seq` (not a total

@@ -80,6 +80,10 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
   const auditPort: AuditRepository = {
     appendAuditEntry: (entry) => Promise.resolve(void entries.push(entry)),
     lastAuditEntry: () => Promise.resolve(entries.at(-1)),
+    auditHead: () => {
+      const last = entries.at(-1);
+      return Promise.resolve(last && { seq: last.seq, hash: last.hash, entry: last.entry });
+    },
     listAuditChains: () => Promise.resolve(entries.slice(-1)),
     listAuditEntries: (query = {}) => Promise.resolve(entries.slice(0, query.limit ?? entries.length)),
     putAuditCheckpoint: () => Promise.reject(new Error('not needed')),
@@ -148,7 +152,7 @@ describe('createNode over narrow ports', () => {
     expect(logged).toHaveLength(REFUSALS_PER_PEER_PER_MINUTE);
     expect(JSON.parse(logged[0]!.entry)).toMatchObject({ type: 'handshake', decision: 'deny', reasons: ['ERR_UNTRUSTED_ISSUER'], agent: mallory.did });
     expect(used).toContain('appendAuditEntry');
-    expect(used.every((name) => ['lastAuditEntry', 'appendAuditEntry', 'lastAuditCheckpoint', 'listAuditEntries', 'getSetting', 'putSetting'].includes(name))).toBe(true);
+    expect(used.every((name) => ['auditHead', 'appendAuditEntry', 'lastAuditCheckpoint', 'listAuditEntries', 'getSetting', 'putSetting'].includes(name))).toBe(true);
   });
 });
 

@@ -64,6 +64,22 @@ export function auditContract(store: () => Store): void {
       await store().transaction(async (tx) => expect((await tx.lastAuditEntry(CHAIN))?.entry).toBe(entry(4).entry));
     });
 
+    it('reads a chain head as an append needs it: seq and hash, and the text only of an entry stored plain', async () => {
+      expect(await store().auditHead(CHAIN)).toBeUndefined();
+      await store().appendAuditEntry(entry(1));
+      expect((await store().lastAuditEntry(CHAIN))?.packed).toBe(true);
+      // Packed: no text (a packed entry is never a chain-close), and nothing unpacked to say so.
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 1, hash: entry(1).hash });
+      // A chain-close stays plain text: its text comes with the head.
+      const close: AuditEntryRecord = { ...entry(2), entry: '{"seq":2,"type":"chain-close"}' };
+      await store().appendAuditEntry(close);
+      expect((await store().lastAuditEntry(CHAIN))?.packed).toBeUndefined();
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 2, hash: close.hash, entry: close.entry });
+      expect(await store().auditHead('urn:uuid:chain-b')).toBeUndefined();
+      await store().transaction(async (tx) => expect((await tx.auditHead(CHAIN))?.seq).toBe(2));
+      await expect(store().auditHead('')).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'chain' });
+    });
+
     it('prunes a chain before a seq, and then the attachments no entry names', async () => {
       const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
       const signed = (seq: number, n: number): AuditEntryRecord => {

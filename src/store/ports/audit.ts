@@ -6,7 +6,7 @@
  * `audit/`) recomputes everything from the entry.
  */
 
-import type { AuditCheckpointRecord, AuditEntryQuery, AuditEntryRecord } from '../types.js';
+import type { AuditCheckpointRecord, AuditEntryQuery, AuditEntryRecord, AuditHeadRecord } from '../types.js';
 
 /** Audit entries (append-only, gapless) and checkpoints. */
 export interface AuditRepository {
@@ -20,6 +20,13 @@ export interface AuditRepository {
   appendAuditEntry(entry: AuditEntryRecord): Promise<void>;
   /** The entry of `chain` with the highest `seq` (in a transaction, locking that chain's head). */
   lastAuditEntry(chain: string): Promise<AuditEntryRecord | undefined>;
+  /**
+   * What an append reads of `chain`'s last entry ({@link AuditHeadRecord}:
+   * `seq`, `hash`, the text only when stored plain), locking the head as
+   * {@link lastAuditEntry} does; without reading an attachment or a light
+   * body, or unpacking anything.
+   */
+  auditHead(chain: string): Promise<AuditHeadRecord | undefined>;
   /** Matching entries: of one chain by `seq`, or of all by (`at`, `chain`, `seq`); see {@link AuditEntryQuery}. */
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
   /** Each chain's head (its entry with the highest `seq`), ordered by chain id. */

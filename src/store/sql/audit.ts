@@ -20,7 +20,7 @@
 
 import { isLegateError, legateError } from '../../errors/index.js';
 import type { AuditRepository } from '../ports/audit.js';
-import type { AuditCheckpointRecord, AuditEntryRecord } from '../types.js';
+import type { AuditCheckpointRecord, AuditEntryRecord, AuditHeadRecord } from '../types.js';
 import { BlockReader, sealNextBlock } from './audit-block-store.js';
 import { isLight, packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from './audit-pack.js';
 import { lockKey, type SqlExecutor, type SqlValue } from './executor.js';
@@ -48,6 +48,8 @@ const LIGHT = 'INSERT INTO audit_light (chain, seq, body) VALUES (?, ?, ?)';
 const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
 /** The hot statements' text, built once (the statement cache is keyed by it). */
 const LAST_ENTRY = `${ENTRY_SELECT} WHERE e.chain = ? ORDER BY e.seq DESC LIMIT 1`;
+/** An append's read of its chain's head: no join, no bytes (a packed row's text column is empty, so it reads as null). */
+const HEAD = 'SELECT seq, hash, CASE WHEN packed IS NULL THEN entry END AS entry FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1';
 const HAS_ATTACHMENT = 'SELECT 1 AS one FROM audit_attachments WHERE hash = ?';
 /** Two writers (instances of a fleet) may store one token at once: the second does nothing. */
 const ATTACH = 'INSERT INTO audit_attachments (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING';
@@ -167,6 +169,15 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       await exec.lock(lockKey.audit(chain));
       const row = await exec.get<EntryRow>(LAST_ENTRY, [chain]);
       return row && entryFromRow(row, undefined, await BlockReader.of(exec, [row]));
+    },
+    async auditHead(chain) {
+      assertChain(chain);
+      await exec.lock(lockKey.audit(chain));
+      const row = await exec.get<{ seq: number; hash: string; entry: string | null }>(HEAD, [chain]);
+      if (row === undefined) return undefined;
+      const head: AuditHeadRecord = { seq: row.seq, hash: row.hash };
+      if (row.entry !== null) head.entry = row.entry;
+      return head;
     },
     async listAuditChains() {
       // A skip scan of the (chain, seq) key: one index probe per chain, however long the chains.
