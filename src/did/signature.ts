@@ -86,7 +86,7 @@ export async function didSignature(decoded: SignedBytes, resolver: KeyResolvable
   }
   const { key } = found;
   const verify = () => verifyEd25519Key(key.key, decoded.signingInput, decoded.signature);
-  if (!(check.memo === undefined ? verify() : check.memo.verify(key.publicKey, decoded.signingInput, decoded.signature, verify))) {
+  if (!(check.memo === undefined ? verify() : check.memo.verifyDecoded(key.publicKey, decoded, verify))) {
     return { errors: [legateError('ERR_SIGNATURE_INVALID', `${check.what} does not verify`, { claim: claims.signature })] };
   }
   return { errors: [], key: { kid, publicKey: found.key.publicKey } };

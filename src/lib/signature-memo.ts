@@ -19,7 +19,9 @@
  * decoded again: decoding is a pure function of the text, so every check
  * after it (header policy, key lookup, validity window, schema, status,
  * trust) runs as before on the same values. Kept decodings are frozen and
- * shared by every caller; they are bounded by count and by characters.
+ * shared by every caller; they are bounded by count and by characters. A
+ * kept decoding remembers the key it verified under, so its signature is
+ * found again without hashing its bytes ({@link SignatureMemo.verifyDecoded}).
  */
 
 import { createHash } from 'node:crypto';
@@ -34,6 +36,9 @@ export class SignatureMemo {
   readonly #decoded = new Map<string, DecodedJws>();
   #decodedChars = 0;
   readonly #maxDecodedChars: number;
+  /** Kept decodings (the objects {@link decoded} hands out), and the key each was found validly signed by. */
+  readonly #keptDecodings = new WeakSet<object>();
+  readonly #verifiedBy = new WeakMap<object, Uint8Array>();
 
   /**
    * Keeps at most `maxEntries` signatures (default 4096: a few hundred KB)
@@ -80,6 +85,7 @@ export class SignatureMemo {
     }
     this.#decoded.set(token, decoded);
     this.#decodedChars += token.length;
+    this.#keptDecodings.add(decoded);
   }
 
   static #keyOf(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array): string {
@@ -105,6 +111,20 @@ export class SignatureMemo {
     return true;
   }
 
+  /**
+   * {@link verify} for a decoded token. A decoding this memo keeps (reached
+   * only by its exact text, its bytes never changed) that was found validly
+   * signed by the same key before is valid at once, its bytes not hashed
+   * again; anything else goes through {@link verify}.
+   */
+  verifyDecoded(publicKey: Uint8Array, decoded: Pick<DecodedJws, 'signingInput' | 'signature'>, verify: () => boolean): boolean {
+    const by = this.#verifiedBy.get(decoded);
+    if (by !== undefined && sameBytes(by, publicKey)) return true;
+    if (!this.verify(publicKey, decoded.signingInput, decoded.signature, verify)) return false;
+    if (this.#keptDecodings.has(decoded)) this.#verifiedBy.set(decoded, Uint8Array.from(publicKey));
+    return true;
+  }
+
   #keep(key: string): void {
     if (this.#kept.has(key)) return;
     if (this.#kept.size >= this.#maxEntries) this.#kept.delete(this.#kept.values().next().value!);
@@ -120,6 +140,14 @@ export class SignatureMemo {
   get decodedSize(): { entries: number; chars: number } {
     return { entries: this.#decoded.size, chars: this.#decodedChars };
   }
+}
+
+/** Byte equality of two public keys (nothing secret: no constant time needed). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -50,6 +50,32 @@ describe('SignatureMemo through didSignature', () => {
     expect(memo.size).toBe(1);
   });
 
+  it('finds a kept decoding valid again by the key it verified under without its hash, and only by that key', async () => {
+    // Room for one hashed signature: the second token pushes the first out of it.
+    const memo = new SignatureMemo(1);
+    const [kept, other] = await Promise.all([signed('eyJhbGciOiJFZERTQSJ9.eyJuIjo1fQ'), signed('eyJhbGciOiJFZERTQSJ9.eyJuIjo2fQ')]);
+    memo.keepDecoded('kept.token.text', { ...kept, header: { kid: KID }, payload: {} } as never);
+    const decoded = memo.decoded('kept.token.text')!;
+    let verified = 0;
+    const verify = (ok: boolean) => () => (verified++, ok);
+    expect(memo.verifyDecoded(acme.publicKey, decoded, verify(true))).toBe(true);
+    memo.add(acme.publicKey, other.signingInput, other.signature);
+    expect(memo.has(acme.publicKey, kept.signingInput, kept.signature)).toBe(false);
+    // Not hashed, not verified: the kept decoding remembers acme's key.
+    expect(memo.verifyDecoded(Uint8Array.from(acme.publicKey), decoded, verify(false))).toBe(true);
+    expect(verified).toBe(1);
+    // Another key is verified for real, and fails.
+    expect(memo.verifyDecoded(mallory.signer.publicKey, decoded, verify(false))).toBe(false);
+    expect(verified).toBe(2);
+    // A decoding the memo does not keep (a fresh object with the same bytes) gets no such shortcut.
+    expect(memo.verifyDecoded(acme.publicKey, { ...kept }, verify(true))).toBe(true);
+    expect(memo.verifyDecoded(acme.publicKey, { ...kept }, verify(false))).toBe(true);
+    expect(memo.has(acme.publicKey, kept.signingInput, kept.signature)).toBe(true);
+    memo.add(acme.publicKey, other.signingInput, other.signature);
+    expect(memo.verifyDecoded(acme.publicKey, { ...kept }, verify(false))).toBe(false);
+    expect(verified).toBe(4);
+  });
+
   it('keeps at most maxEntries, dropping the oldest', async () => {
     const memo = new SignatureMemo(2);
     const tokens = await Promise.all(['a', 'b', 'c'].map((t) => signed(t)));
