@@ -71,7 +71,7 @@ export async function credentialChecks(
   signed: boolean,
   profile: CredentialProfile,
   options: CheckOptions,
-  /** A digest of the exact text `payload` was parsed from, with its form: a key of {@link ValidSchemas}. */
+  /** What names the exact text `payload` was parsed from, with its form (its signer's key and valid signature): a key of {@link ValidSchemas}. */
   textKey?: string,
 ): Promise<LegateError[]> {
   const errors: LegateError[] = [];

@@ -13,7 +13,6 @@
  * checks after the signature are those of every securing form (`checks.ts`).
  */
 
-import { hash } from 'node:crypto';
 import type { KeyResolvable } from '../did/verification-key.js';
 import { LegateError } from '../errors/index.js';
 import type { CanonicalHashes } from '../data-integrity/hashes.js';
@@ -22,6 +21,7 @@ import { didSignature } from '../did/signature.js';
 import { decodeRemembered, type SignatureMemo } from '../lib/signature-memo.js';
 import type { Clock } from '../lib/clock.js';
 import type { WorkBudget } from '../lib/work-budget.js';
+import { encodeBase64url } from '../lib/base64url.js';
 import { algRefused, DEFAULT_MAX_TOKEN_LENGTH, headerErrors, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import { credentialChecks, type CredentialProfile, type StatusCheck } from './checks.js';
 import type { ValidSchemas } from '../lib/valid-schemas.js';
@@ -121,10 +121,6 @@ export interface CredentialVerification<C> {
 }
 
 /** SHA-256 (base64url) of a compact JWS's payload part, as sent. */
-const payloadDigest = (token: string): string => {
-  const start = token.indexOf('.') + 1;
-  return hash('sha256', token.slice(start, token.indexOf('.', start)), 'base64url');
-};
 
 /** @internal Verifies a `vc+jwt` credential of one profile. */
 export async function verifyCredentialJwt<C>(
@@ -152,15 +148,23 @@ export async function verifyCredentialJwt<C>(
   errors.push(...policy);
   const check = { did: issuer, relationship: 'assertionMethod', party: 'issuer', didClaim: 'issuer', what: 'signature', kidOptional: vc1 !== undefined, memo: options.signatureMemo } as const;
   let signature: LegateError[] | undefined;
+  let signedBy: Uint8Array | undefined;
   if (!algRefused(policy)) {
     options.budget?.charge('signatures');
-    signature = (await didSignature(decoded, options.resolver, check)).errors;
+    const verified = await didSignature(decoded, options.resolver, check);
+    signature = verified.errors;
+    signedBy = verified.key?.publicKey;
   }
   errors.push(...(signature ?? []));
   // A validly signed token's decoding is kept: seen again (a chain's links, exchange after exchange), it is not decoded again.
   if (signature?.length === 0) options.signatureMemo?.keepDecoded(token, decoded);
-  // The schema's verdict on this exact payload text (and form) may be remembered: it cannot change.
-  const textKey = options.validSchemas === undefined ? undefined : `${vc1 === undefined ? 'jwt' : 'jwt-vc1'}:${payloadDigest(token)}`;
+  // The schema's verdict on this exact payload text (and form) may be remembered: it cannot change. Only for a validly
+  // signed text, named by its key and signature (no other text verifies under them, so nothing is hashed): what a
+  // stranger sends unsigned takes no room.
+  const textKey =
+    options.validSchemas === undefined || signature?.length !== 0 || signedBy === undefined
+      ? undefined
+      : `${vc1 === undefined ? 'jwt' : 'jwt-vc1'}:${encodeBase64url(signedBy)}:${token.slice(token.lastIndexOf('.') + 1)}`;
   errors.push(...(await credentialChecks(payload, issuer, signature?.length === 0, profile, options, textKey)));
   return {
     verified: errors.length === 0,

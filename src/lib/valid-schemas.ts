@@ -2,17 +2,18 @@
  * @module lib/valid-schemas
  *
  * A verifier's memory of the credentials it found to match their JSON
- * Schema, by a digest of their exact signed payload text, its form and the
- * schema: the same text always validates the same way, so a verifier that
- * owns one (a node) validates a credential it sees again and again once.
- * Only matches are remembered; a credential that does not match is checked
- * (and refused) every time. In lib/, apart from the validator, so a node
+ * Schema, by what names their exact signed payload text (the signer's key
+ * and its valid signature, which no other text verifies under), its form and
+ * the schema: the same text always validates the same way, so a verifier
+ * that owns one (a node) validates a credential it sees again and again
+ * once. Only matches of validly signed credentials are remembered; anything
+ * else is checked every time. In lib/, apart from the validator, so a node
  * makes one when it opens without loading any credential code (#14).
  */
 
 import { Cache } from './cache.js';
 
-/** Digests of credential payload texts found valid against a schema. */
+/** Validly signed credential payload texts found to match a schema, by name. */
 export interface ValidSchemas {
   get(key: string): true | undefined;
   set(key: string, value: true): void;

@@ -163,7 +163,7 @@ describe('capability credential: rejections', () => {
     }
     expect((await withMemo(jwt)).verified).toBe(true);
     expect(remembered.size).toBe(1);
-    // Remembered by the payload's digest: the same payload under a broken signature still fails its signature.
+    // Remembered by its key and signature, only once validly signed: the same payload under a broken signature fails its signature and takes no room.
     const [h, p, sig] = parts(jwt);
     const forged = `${h}.${p}.${sig.slice(0, -4)}AAAA`;
     expect(codes(await withMemo(forged))).toEqual(['ERR_SIGNATURE_INVALID']);
