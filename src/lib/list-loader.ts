@@ -28,8 +28,10 @@ export interface ListLoaderOptions<T, K> extends Omit<ListCacheOptions<T, K>, 'c
   kind: ListKind;
   /** The outbound client (address policy, bounds, cooldown). */
   http: HttpClient;
-  /** Consulted first for every URL; returns the list as fetched, or undefined to fall through. */
+  /** Consulted first for every URL (every URL `localUrl` accepts); returns the list as fetched, or undefined to fall through. */
   local: ((url: string) => Promise<string | undefined>) | undefined;
+  /** The URLs `local` may answer; the others never ask it, and a fresh cached list of theirs is had synchronously ({@link ListLoader.peek}). Default: every URL. */
+  localUrl?: ((url: string) => boolean) | undefined;
   allowHttpLoopback: boolean;
   timeoutMs: number;
   /** Largest response accepted, in bytes. */
@@ -54,7 +56,8 @@ export interface ListLoader<T> {
 
 /** Creates a loader of one kind of list, with its own cache. */
 export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): ListLoader<T> {
-  const { kind, http, local, accept, timeoutMs, maxBytes } = options;
+  const { kind, http, local, accept, timeoutMs, maxBytes, localUrl } = options;
+  const asksLocal = (url: string): boolean => local !== undefined && (localUrl === undefined || localUrl(url));
   const cache = new ListCache<T, K>(options);
   const inFlight = new Map<string, Promise<LoadedList<T>>>();
   // Counts expire() calls: a fetch that started before one may carry the old list, so it is cached stale.
@@ -73,6 +76,9 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
   }
 
   async function fromNetwork(url: string, maxAgeMs: number): Promise<LoadedList<T>> {
+    // Only lists fetched from a URL that passed the checks below are cached: a fresh one needs no parsing.
+    const cached = cache.lookup(url, maxAgeMs);
+    if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -83,8 +89,6 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
     if (parsed.protocol !== 'https:' && !plainOk) {
       return { error: listUnavailable(kind, `${kind.what}s are fetched over HTTPS only`, 'scheme'), from: 'network' };
     }
-    const cached = cache.lookup(url, maxAgeMs);
-    if ('fresh' in cached) return { value: cached.fresh, source: 'cache' };
     const { stale } = cached;
     const expiriesBefore = expiries;
     try {
@@ -104,7 +108,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
   }
 
   async function load(url: string, maxAgeMs: number): Promise<LoadedList<T>> {
-    if (local !== undefined) {
+    if (local !== undefined && asksLocal(url)) {
       let token: string | undefined;
       try {
         token = await local(url);
@@ -124,7 +128,7 @@ export function createListLoader<T, K = T>(options: ListLoaderOptions<T, K>): Li
       for (const key of inFlight.keys()) if (key.endsWith(` ${url}`)) inFlight.delete(key);
     },
     peek(url, maxAgeMs = Infinity) {
-      if (local !== undefined) return undefined;
+      if (asksLocal(url)) return undefined;
       const value = cache.fresh(url, maxAgeMs);
       return value === undefined ? undefined : { value, source: 'cache' };
     },

@@ -111,6 +111,7 @@ async function build(deps: VerifierDeps): Promise<{ statusChecker: StatusChecker
   const statusChecker = createStatusChecker({
     resolver: deps.resolver,
     local: (url) => deps.localStatusList(url),
+    localUrl: deps.isLocalStatusList,
     clock: deps.clock,
     http: deps.http,
     allowHttpLoopback: deps.allowHttpLoopback,

@@ -42,6 +42,12 @@ export interface StatusCheckerOptions {
   fetch?: FetchLike | undefined;
   /** Consulted first for every list URL; returns the list credential as `vc+jwt`, or undefined to fall through. */
   local?: ((url: string) => Promise<string | undefined>) | undefined;
+  /**
+   * The list URLs `local` may answer (a node's own, under its domain): the
+   * others never ask it, so a fresh cached list of theirs is judged at once.
+   * Default: every URL asks `local` first.
+   */
+  localUrl?: ((url: string) => boolean) | undefined;
   clock?: Clock | undefined;
   /** Tolerated clock difference for the list's validity window, in seconds. Default 60. */
   skewSeconds?: number | undefined;
@@ -182,6 +188,7 @@ function failed(error: unknown, what: string): Failure {
 export function createStatusChecker(options: StatusCheckerOptions): StatusChecker {
   if (options.fetch !== undefined) assertFunction(options.fetch, 'fetch');
   if (options.local !== undefined) assertFunction(options.local, 'local');
+  if (options.localUrl !== undefined) assertFunction(options.localUrl, 'localUrl');
   const { resolver, local, onRemoteList } = options;
   const http = httpClientOf(options);
   const clock = options.clock ?? systemClock;
@@ -234,6 +241,7 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     kind: STATUS_LIST,
     http,
     local,
+    localUrl: options.localUrl,
     allowHttpLoopback: options.allowHttpLoopback === true,
     timeoutMs,
     maxBytes: maxDownloadBytes,

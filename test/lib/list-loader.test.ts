@@ -1,6 +1,7 @@
 // The list loader's synchronous cache peek: what `load` would answer from a
 // fresh cache entry, and nothing else (not stale, not expired, never when a
-// local source must be asked first).
+// local source must be asked first, unless its URLs are named and this is
+// not one of them).
 import { describe, expect, it } from 'vitest';
 import { createListLoader } from '../../src/lib/list-loader.js';
 import type { FetchLike } from '../../src/lib/http.js';
@@ -9,7 +10,7 @@ import { createHttpClient } from '../../src/lib/http-client.js';
 const URL_A = 'https://acme.example/lists/a';
 const kind = { what: 'test list', claim: 'list', unavailableCode: 'ERR_STATUS_UNAVAILABLE', accept: 'application/json' } as const;
 
-function loader(options: { local?: (url: string) => Promise<string | undefined> } = {}) {
+function loader(options: { local?: (url: string) => Promise<string | undefined>; localUrl?: (url: string) => boolean } = {}) {
   let now = 1_000_000;
   let fetches = 0;
   const fetch: FetchLike = () => {
@@ -20,6 +21,7 @@ function loader(options: { local?: (url: string) => Promise<string | undefined> 
     kind,
     http: createHttpClient({ fetch }),
     local: options.local,
+    localUrl: options.localUrl,
     allowHttpLoopback: false,
     timeoutMs: 1000,
     maxBytes: 1024,
@@ -48,5 +50,28 @@ describe('list loader: peek', () => {
     const { subject } = loader({ local: () => Promise.resolve(undefined) });
     await subject.load(URL_A);
     expect(subject.peek(URL_A)).toBeUndefined();
+  });
+
+  it('asks a local source only for the URLs it names: the others load from the network and peek from the cache', async () => {
+    const OWN = 'https://bank.example/status/1';
+    const asked: string[] = [];
+    const { subject, fetches } = loader({
+      local: (url) => (asked.push(url), Promise.resolve(url === OWN ? 'own-list' : undefined)),
+      localUrl: (url) => url.startsWith('https://bank.example/status/'),
+    });
+    expect(await subject.load(URL_A)).toEqual({ value: 'body-1', source: 'network' });
+    expect(subject.peek(URL_A)).toEqual({ value: 'body-1', source: 'cache' });
+    expect(await subject.load(URL_A)).toEqual({ value: 'body-1', source: 'cache' });
+    expect(await subject.load(OWN)).toEqual({ value: 'own-list', source: 'local' });
+    expect(subject.peek(OWN)).toBeUndefined();
+    expect(asked).toEqual([OWN]);
+    expect(fetches()).toBe(1);
+  });
+
+  it('refuses a list URL that is not https before any lookup, cached or not', async () => {
+    const { subject, fetches } = loader();
+    const refused = await subject.load('http://acme.example/lists/a');
+    expect('error' in refused && (refused.error as { reason?: string }).reason).toBe('scheme');
+    expect(fetches()).toBe(0);
   });
 });

@@ -339,4 +339,22 @@ describe('status checker: local lists', () => {
     const errors = await broken.statusErrors(credentialWith([revocationEntry(1)]));
     expect(errors.map((e) => [e.code, e.reason])).toEqual([['ERR_STATUS_UNAVAILABLE', 'local']]);
   });
+
+  it('asks local only for the URLs localUrl names: another issuer’s list is fetched once, then judged from the cache', async () => {
+    const { server, time } = setup({ [REVOCATION_URL]: { body: await signedList() } });
+    const asked: string[] = [];
+    const checker = createStatusChecker({
+      resolver: personaResolver(),
+      fetch: server.fetch,
+      clock: time.clock,
+      local: (url) => (asked.push(url), Promise.resolve(undefined)),
+      localUrl: (url) => url.startsWith('https://bank.example/status/'),
+    });
+    const credential = credentialWith([revocationEntry(1)]);
+    expect((await checker.check(credential))[0]).toMatchObject({ outcome: 'ok', source: 'network' });
+    expect((await checker.check(credential))[0]).toMatchObject({ outcome: 'ok', source: 'cache' });
+    expect(asked).toEqual([]);
+    expect(server.statuses).toEqual([200]);
+    expect(() => createStatusChecker({ resolver: personaResolver(), localUrl: 'bank' as never })).toThrow(TypeError);
+  });
 });
