@@ -43,6 +43,28 @@ const IN_FLIGHT = 16;
 /** Audit appends in flight per writer. */
 const APPENDS_IN_FLIGHT = 16;
 
+/**
+ * Operations a warm-up runs before a timed run of actions, and the most time
+ * it may take. An answering instance is measured as it runs in service, its
+ * path compiled: after 1 s of warm-up (~400 actions on a slow host), V8's
+ * compiler threads in the instance still spent 500–800 µs of CPU per action
+ * in the timed run and throughput read 40% lower than after 8 s; after some
+ * 4,000 actions they spend ~25 µs (bench/README.md, "Warm-up").
+ */
+export const WARMUP_OPERATIONS = 4000;
+export const WARMUP_MAX_MS = 20_000;
+
+/**
+ * Runs `drive` (which drives for the ms it is given and returns how many
+ * operations it completed) in half-second spells until `operations` are
+ * done or {@link WARMUP_MAX_MS} has passed; nothing in a smoke run.
+ */
+export async function warmUp(drive: (ms: number) => Promise<number>, smoke: boolean, operations = WARMUP_OPERATIONS): Promise<void> {
+  if (smoke) return;
+  const start = performance.now();
+  for (let done = 0; done < operations && performance.now() - start < WARMUP_MAX_MS; ) done += await drive(500);
+}
+
 export interface FleetRow {
   name: string;
   opsPerSec: number;
@@ -225,7 +247,7 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
         );
         return { latencies, elapsed: performance.now() - begin };
       };
-      await drive(smoke ? 0 : 1000); // warm-up: JIT, keep-alive connections, pools
+      await warmUp(async (ms) => (await drive(ms)).latencies.length, smoke); // JIT, keep-alive connections, pools
       const countersBefore = await countersOf(started);
       const cpuBefore = started.reduce((sum, s) => sum + cpuUs(s.child.pid!), 0);
       const { latencies, elapsed } = await drive(smoke ? 100 : 5000);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createAgent, initNode, issueToAgent, openNode, handshake, act, accredit } from 'legate/node';
 import { startServer } from 'legate/server';
 import type { Capability } from 'legate/credential';
+import { warmUp, WARMUP_OPERATIONS } from './fleet.js';
 
 const HANDSHAKE_AGENTS = 16;
 /** Handshakes in flight in the throughput measurement. */
@@ -23,6 +24,8 @@ export interface Throughput {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** How many operations were timed. */
+  count: number;
 }
 
 /** Sets up both nodes under `root`, measures, and stops them. */
@@ -78,9 +81,10 @@ export async function measureHandshakes(root: string, smoke: boolean, capabiliti
     const elapsed = performance.now() - start;
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99) };
+    return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: at(0.5), p99Ms: at(0.99), count: latencies.length };
   }
-  await drive(HANDSHAKE_CONCURRENCY, smoke ? 0 : 1500); // warm-up: caches, JIT, keep-alive connections
+  // Caches, JIT, keep-alive connections: each exchange runs a handshake and an action on both nodes, so half as many.
+  await warmUp(async (ms) => (await drive(HANDSHAKE_CONCURRENCY, ms)).count, smoke, WARMUP_OPERATIONS / 2);
   const handshakes = await drive(HANDSHAKE_CONCURRENCY, smoke ? 100 : 6000);
   const handshakeOne = await drive(1, smoke ? 50 : 3000);
 

@@ -25,7 +25,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { accredit, act, handshake } from 'legate/node';
 import type { Capability } from 'legate/credential';
-import { AGENTS, balancer, cpuUs, freePort, percentiles, spawnInstance, startSupport, type FleetRow, type Instance } from './fleet.js';
+import { AGENTS, balancer, cpuUs, freePort, percentiles, spawnInstance, startSupport, warmUp, type FleetRow, type Instance } from './fleet.js';
 
 const IN_FLIGHT = 16;
 const ROUNDS = 20;
@@ -104,14 +104,15 @@ export async function measureObserved(root: string, smoke: boolean, capabilities
             } while (performance.now() < end);
           }),
         );
-        if (!record) return;
+        if (!record) return latencies.length;
         const cpu = cpuUs(bank.instance.child.pid!) - cpuBefore;
         bank.elapsed += performance.now() - begin;
         bank.cpu += cpu;
         bank.perRound.push(cpu / latencies.length);
         bank.latencies.push(...latencies);
+        return latencies.length;
       };
-      for (const bank of banks) await drive(bank, smoke ? 0 : 1000, false); // warm-up
+      for (const bank of banks) await warmUp((ms) => drive(bank, ms, false), smoke);
       const rounds = smoke ? 1 : ROUNDS;
       for (let round = 0; round < rounds; round++) {
         // Alternate the order, so none always follows the same one.
