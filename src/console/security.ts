@@ -9,6 +9,7 @@
  * `style=` attribute does nothing even if escaping were ever missed.
  */
 
+import { setResponseHeader } from '../lib/response-header.js';
 import type { MiddlewareHandler } from 'hono';
 
 export const CONSOLE_CSP = [
@@ -26,13 +27,13 @@ export const CONSOLE_CSP = [
 export function consoleHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', CONSOLE_CSP);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('X-Frame-Options', 'DENY');
+    setResponseHeader(c, 'Content-Security-Policy', CONSOLE_CSP);
+    setResponseHeader(c, 'X-Content-Type-Options', 'nosniff');
+    setResponseHeader(c, 'X-Frame-Options', 'DENY');
     // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` with a form's POST, and the CSRF check reads Origin.
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!c.req.path.startsWith('/console/assets/')) c.header('Cache-Control', 'no-store');
+    setResponseHeader(c, 'Referrer-Policy', 'same-origin');
+    setResponseHeader(c, 'Cross-Origin-Opener-Policy', 'same-origin');
+    setResponseHeader(c, 'Cross-Origin-Resource-Policy', 'same-origin');
+    if (!c.req.path.startsWith('/console/assets/')) setResponseHeader(c, 'Cache-Control', 'no-store');
   };
 }

@@ -12,6 +12,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { consoleRoutes } from '../console/index.js';
 import { LegateError, legateError, type ErrorCode } from '../errors/index.js';
+import { setResponseHeader } from '../lib/response-header.js';
 import type { NodeContext } from '../node/context.js';
 import { readinessCheck } from '../node/ready.js';
 import { Metrics } from './metrics.js';
@@ -121,7 +122,7 @@ export function createApp(deps: AppDeps): Hono {
     const start = performance.now();
     const requestId = requestIdOf(c.req.header('x-request-id'));
     await next();
-    c.header('X-Request-Id', requestId);
+    setResponseHeader(c, 'X-Request-Id', requestId);
     const ms = performance.now() - start;
     // The route pattern, never the path or its query: either may carry what a caller identified itself with.
     const labels = { method: c.req.method, route: c.req.routePath, status: String(c.res.status) };
