@@ -37,10 +37,11 @@ import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { sessionAgent, sessionAttribution, type SessionClaims } from '../session/types.js';
+import type { Store } from '../store/types.js';
 import { sessionChains } from './ace.js';
-import type { NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { decideAndRecord, liveChains, reasonOf, type ApprovalOutcome } from './decide.js';
-import { storeReplayCache } from './replay.js';
+import { claimHeld, heldReplayCache, storeReplayCache, type HeldReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
 import { listApprovers } from './approvers.js';
@@ -70,7 +71,10 @@ interface Action {
   attribution: string[];
   request: AuthorizationRequest;
   audience: string;
+  /** Where an approval's single-use claim is made. */
   replay: ReplayCache;
+  /** The action's `jti`, held by verification, claimed with the decision. */
+  held: HeldReplayCache;
 }
 
 /**
@@ -120,7 +124,8 @@ async function decide(ctx: NodeContext, token: string, payload: Record<string, u
   const { live, reasons } = await liveChains({ capabilities: action.session.capabilities, chains, request: action.request }, options);
   const approval = await checkApproval(ctx, action, options, live);
   const log = (tx: NodeContext, d: Decision, charged: readonly Charge[]) => logDecision(tx, action, d, charged, approval.approvedBy);
-  const input = { request: action.request, live, reasons: [...reasons, ...approval.reasons], verifier: action.audience, approval, log };
+  const before = (tx: Store) => claimHeld(tx, action.held, ctx.clock(), 'jti');
+  const input = { request: action.request, live, reasons: [...reasons, ...approval.reasons], verifier: action.audience, approval, log, before };
   const decision: ActionDecision = { ...(await decideAndRecord(ctx, input)), ...base };
   // What a human must approve, and whose approval counts here: the agent's node puts it in its inbox. Nothing is kept here.
   if (decision.decision === 'approval_required' && verified.hash !== undefined) decision.approvalRequest = approvalRequestOf(ctx, action, verified.hash);
@@ -149,15 +154,16 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
   if (agent === undefined || agent.status !== 'active') {
     throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }
-  const replay = storeReplayCache(ctx);
-  const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
+  // The jti is claimed in the decision's transaction (claimHeld), so an action commits once; a replay's claim meets it there.
+  const held = heldReplayCache();
+  const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay: held, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
   const fatal = verified.errors.find((e) => e.code !== 'ERR_NOT_AUTHORIZED');
   const { claims, session } = verified;
   if (fatal !== undefined || claims === undefined || session === undefined) {
     throw fatal ?? verified.errors[0] ?? legateError('ERR_MALFORMED', 'the action could not be verified');
   }
   const request = { action: claims.action, resource: claims.resource, scope: claims.scope, amount: amountOf(claims.params) };
-  return { token, claims, session, verified, attribution: sessionAttribution(session), request, audience, replay };
+  return { token, claims, session, verified, attribution: sessionAttribution(session), request, audience, replay: storeReplayCache(ctx), held };
 }
 
 /** Logs one decision about `action` (through a transaction's context, to commit with it). */
@@ -206,7 +212,11 @@ async function refuseUncovered(ctx: NodeContext, action: Action): Promise<Decisi
   // Failures caused by a fetch reach the peer as one fixed error per kind (lib/peer-error).
   const reasons = action.verified.errors.map(forPeer).map((e) => (e.code === 'ERR_NOT_AUTHORIZED' && rejection !== undefined ? rejection : reasonOf(e)));
   const denied: Decision = { decision: 'deny', reasons };
-  await logDecision(ctx, action, denied);
+  // An authentic action burns its jti, decided or refused: claimed with the entry that logs it.
+  await inTransaction(ctx, async (tx) => {
+    await claimHeld(tx.store, action.held, tx.clock(), 'jti');
+    await logDecision(tx, action, denied);
+  });
   return denied;
 }
 

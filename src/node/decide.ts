@@ -67,6 +67,8 @@ export interface DecisionInput {
    * written through `tx.store` here commits with it too.
    */
   log(tx: NodeContext, decision: Decision, charged: readonly Charge[]): Promise<void>;
+  /** Runs first in the decision's transaction, to commit with it (an action's single-use claim); throwing rolls it back. */
+  before?(tx: Store): Promise<void>;
 }
 
 /** One reason from a Legate error, its message prefixed. */
@@ -135,6 +137,7 @@ export async function decideAndRecord(ctx: NodeContext, input: DecisionInput): P
   const { request, live, reasons, approval } = input;
   const keys = usageKeysFor(live, request);
   return ctx.store.transaction(async (store) => {
+    await input.before?.(store);
     const now = ctx.clock();
     const usage = await loadUsage(store, keys, now);
     const rows = (query: UsageQuery) => {

@@ -6,7 +6,9 @@
  * approvals).
  */
 
+import { legateError } from '../errors/index.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
+import type { Store } from '../store/types.js';
 import type { NodeContext } from './context.js';
 
 export function storeReplayCache(ctx: NodeContext): ReplayCache {
@@ -15,4 +17,45 @@ export function storeReplayCache(ctx: NodeContext): ReplayCache {
     // A message's keys (its id, nonces) in one statement: one commit instead of one per key.
     rememberEach: (keys, expiresAt) => ctx.store.claimEach(keys, expiresAt.toISOString(), ctx.clock().toISOString()),
   };
+}
+
+/** A replay cache whose keys are claimed later, in the transaction that records the decision ({@link claimHeld}). */
+export interface HeldReplayCache extends ReplayCache {
+  /** What verification asked to remember, not claimed yet. */
+  readonly held: readonly { key: string; expiresAt: Date }[];
+}
+
+/**
+ * A replay cache that claims nothing yet: it holds what a verification asks
+ * it to remember (answering first sight), for {@link claimHeld} to claim in
+ * the transaction that records the decision. An action then commits once
+ * (its single-use claim, its usage and its audit entry together), and of an
+ * action and its replay only the one whose claim commits first is decided:
+ * the other's claim meets it and its transaction rolls back.
+ */
+export function heldReplayCache(): HeldReplayCache {
+  const held: { key: string; expiresAt: Date }[] = [];
+  return {
+    held,
+    remember: (key, expiresAt) => {
+      held.push({ key, expiresAt });
+      return Promise.resolve(true);
+    },
+  };
+}
+
+/**
+ * Claims every key `cache` holds through `store` (a transaction's), in one
+ * statement, until the latest expiry among them.
+ * @throws VerificationError `ERR_REPLAY` (claim `claim`) when one was claimed before: the transaction must roll back.
+ */
+export async function claimHeld(store: Pick<Store, 'claimEach'>, cache: HeldReplayCache, now: Date, claim: string): Promise<void> {
+  if (cache.held.length === 0) return;
+  const until = Math.max(...cache.held.map((h) => h.expiresAt.getTime()));
+  const replayed = await store.claimEach(
+    cache.held.map((h) => h.key),
+    new Date(until).toISOString(),
+    now.toISOString(),
+  );
+  if (replayed !== -1) throw legateError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim });
 }

@@ -1,0 +1,87 @@
+// An action's single-use claim commits with its decision (node/actions, node/replay claimHeld): of an action and
+// its replay, sent at once, one is decided and the other refused ERR_REPLAY with nothing recorded; a refused
+// (uncovered) action burns its jti too. An issuer accredited by bank gives its agent 300 USD/day of refunds.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSignedAction } from '../../src/action/create.js';
+import { readAudit } from '../../src/audit/read.js';
+import { issueCapabilityCredential } from '../../src/credential/issue.js';
+import { generateEphemeralSigner } from '../../src/keys/signer.js';
+import { handleAction } from '../../src/node/actions.js';
+import { accredit } from '../../src/node/registry.js';
+import { claimHeld, heldReplayCache } from '../../src/node/replay.js';
+import { NOW } from '../fixtures.js';
+import { actWith, handshakeWith, openVerifier, type Verifier } from '../helpers/verifier.js';
+
+const clock = () => new Date(NOW.getTime());
+const REFUND = { action: 'call', resource: 'billing:refund' };
+const usd = (value: number) => ({ value, currency: 'USD' });
+let v: Verifier;
+
+beforeEach(async () => {
+  v = await openVerifier(clock);
+});
+afterEach(() => v.node.close());
+
+async function session() {
+  const issuer = generateEphemeralSigner();
+  await accredit(v.node, { issuer: issuer.did, capabilities: ['call:billing:refund'] });
+  const agent = generateEphemeralSigner();
+  const root = await issueCapabilityCredential({
+    issuer: issuer.did,
+    signer: issuer,
+    subject: { id: agent.did, owner: 'mailto:carol@helpdesk.example', capabilities: [{ ...REFUND, constraints: { budget: { ...usd(300), period: 'P1D' } } }] },
+    clock,
+  });
+  const s = await handshakeWith(v, agent, [root.jwt], [REFUND], clock);
+  expect(s.token).not.toBe('');
+  const sign = (request: { action: string; resource: string; amount?: { value: number; currency: string } }) =>
+    createSignedAction({ signer: agent, audience: v.teller, session: s.token, action: request.action, resource: request.resource, params: request.amount === undefined ? {} : { amount: request.amount }, clock });
+  return { agent, token: s.token, sign };
+}
+
+async function decisions() {
+  const found: (string | undefined)[] = [];
+  for await (const e of readAudit(v.node.store)) if (e.type === 'action') found.push(`${e.decision} ${e.reasons?.join(',') ?? ''}`.trim());
+  return found;
+}
+
+describe('an action and its replay', () => {
+  it('sent at once: one is decided, the other refused ERR_REPLAY, and its amount is never spent', async () => {
+    const { agent, token, sign } = await session();
+    const signed = await sign({ ...REFUND, amount: usd(200) });
+    // Claimed in the decision's transaction only, never in a commit of its own.
+    const alone = [vi.spyOn(v.node.store, 'claimOnce'), vi.spyOn(v.node.store, 'claimEach')];
+    const outcomes = await Promise.allSettled([handleAction(v.node, signed.token), handleAction(v.node, signed.token)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value.decision)).toEqual(['allow']);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o.reason as { code: string }).code)).toEqual(['ERR_REPLAY']);
+    for (const spy of alone) expect(spy).not.toHaveBeenCalled();
+    // 200 spent once: 100 more fits the 300, then nothing does.
+    expect((await actWith(v, agent, token, { ...REFUND, amount: usd(100) }, clock)).decision).toBe('allow');
+    const over = await actWith(v, agent, token, { ...REFUND, amount: usd(1) }, clock);
+    expect(over.reasons.map((r) => r.code)).toEqual(['ERR_BUDGET_EXCEEDED']);
+    expect(await decisions()).toEqual(['allow', 'deny ERR_REPLAY', 'allow', 'deny ERR_BUDGET_EXCEEDED']);
+  });
+
+  it('an action no capability covers is denied once; its replay is refused ERR_REPLAY', async () => {
+    const { sign } = await session();
+    const signed = await sign({ action: 'close', resource: 'billing:account' });
+    expect((await handleAction(v.node, signed.token)).reasons.map((r) => r.code)).toEqual(['ERR_NOT_AUTHORIZED']);
+    await expect(handleAction(v.node, signed.token)).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'jti' });
+    expect(await decisions()).toEqual(['deny ERR_NOT_AUTHORIZED', 'deny ERR_REPLAY']);
+  });
+});
+
+describe('claimHeld', () => {
+  it('claims what a verification held in one statement, until the latest expiry; a second claim is ERR_REPLAY', async () => {
+    const held = heldReplayCache();
+    expect(await held.remember('action:jti a 1', new Date(NOW.getTime() + 60_000))).toBe(true);
+    expect(await held.remember('action:jti a 2', new Date(NOW.getTime() + 120_000))).toBe(true);
+    const calls: [readonly string[], string, string][] = [];
+    const store = { claimEach: (keys: readonly string[], until: string, now: string) => (calls.push([keys, until, now]), Promise.resolve(calls.length === 1 ? -1 : 1)) };
+    await claimHeld(store, held, NOW, 'jti');
+    expect(calls).toEqual([[['action:jti a 1', 'action:jti a 2'], new Date(NOW.getTime() + 120_000).toISOString(), NOW.toISOString()]]);
+    await expect(claimHeld(store, held, NOW, 'jti')).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'jti' });
+    await claimHeld(store, heldReplayCache(), NOW, 'jti');
+    expect(calls).toHaveLength(2);
+  });
+});
