@@ -2,10 +2,11 @@
  * @module node/actions
  *
  * The verifying side of signed actions (bound to `POST /actions`): the
- * action's signature, key binding to its session, replay and freshness; the
- * status of every credential in the chains behind the session (so a
- * revocation reaches sessions already issued, once the status cache
- * expires); a human approval when one is attached; then the decision
+ * action's signature, key binding to its session, replay (its `jti` claimed
+ * in the transaction that records the decision, so an action commits once)
+ * and freshness; the status of every credential in the chains behind the
+ * session (so a revocation reaches sessions already issued, once the status
+ * cache expires); a human approval when one is attached; then the decision
  * (`allow`, `deny`, `approval_required`) against the covering capability's
  * constraints, with budget spend and rate counts read and recorded in one
  * store transaction so concurrent actions cannot overspend.
