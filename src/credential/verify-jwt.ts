@@ -120,8 +120,6 @@ export interface CredentialVerification<C> {
   signed?: boolean;
 }
 
-/** SHA-256 (base64url) of a compact JWS's payload part, as sent. */
-
 /** @internal Verifies a `vc+jwt` credential of one profile. */
 export async function verifyCredentialJwt<C>(
   token: string,
