@@ -1,7 +1,7 @@
-// Headers set after a Hono handler returned (lib/response-header): in place on the response it made, and on a
-// response whose headers are immutable (Response.redirect) through hono's own rebuild.
+// Headers set after a Hono handler returned (lib/response-header): in place on the response it made, and through
+// hono's own rebuild (c.header) for a response whose headers are immutable.
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { setResponseHeader } from '../../src/lib/response-header.js';
 
 function app() {
@@ -14,7 +14,6 @@ function app() {
     setResponseHeader(c, 'X-Content-Type-Options', 'nosniff');
   });
   hono.get('/json', (c) => c.json({ ok: true }, 201));
-  hono.get('/moved', () => Response.redirect('https://bank.example/json', 302));
   return { hono, made };
 }
 
@@ -29,12 +28,11 @@ describe('setResponseHeader', () => {
     expect(response).toBe(made[0]);
   });
 
-  it('sets them on a response with immutable headers by rebuilding it, as c.header does', async () => {
-    const { hono, made } = app();
-    const response = await hono.request('/moved');
-    expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe('https://bank.example/json');
-    expect(response.headers.get('x-request-id')).toBe('req-1');
-    expect(response).not.toBe(made[0]);
+  it('falls back to c.header for a response whose headers are immutable (a fetched or redirect response)', () => {
+    // Whether Response.redirect's headers are immutable depends on which Response is global (the Node adapter swaps its own in).
+    const immutable = { set: () => { throw new TypeError('immutable'); } } as unknown as Headers;
+    const header = vi.fn();
+    setResponseHeader({ res: { headers: immutable }, header }, 'X-Request-Id', 'req-1');
+    expect(header).toHaveBeenCalledWith('X-Request-Id', 'req-1');
   });
 });
