@@ -155,8 +155,9 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
   if (agent === undefined || agent.status !== 'active') {
     throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
   }
-  // The jti is claimed in the decision's transaction (claimHeld), so an action commits once; a replay's claim meets it there.
-  const held = heldReplayCache();
+  // The jti is claimed in the decision's transaction (claimHeld), so an action commits once; a replay of one already
+  // decided is refused here (read), one racing it when its claim meets the first's.
+  const held = heldReplayCache({ store: ctx.store, clock: ctx.clock });
   const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay: held, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
   const fatal = verified.errors.find((e) => e.code !== 'ERR_NOT_AUTHORIZED');
   const { claims, session } = verified;

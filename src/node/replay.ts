@@ -27,19 +27,22 @@ export interface HeldReplayCache extends ReplayCache {
 
 /**
  * A replay cache that claims nothing yet: it holds what a verification asks
- * it to remember (answering first sight), for {@link claimHeld} to claim in
- * the transaction that records the decision. An action then commits once
- * (its single-use claim, its usage and its audit entry together), and of an
- * action and its replay only the one whose claim commits first is decided:
- * the other's claim meets it and its transaction rolls back.
+ * it to remember, for {@link claimHeld} to claim in the transaction that
+ * records the decision. An action then commits once (its single-use claim,
+ * its usage and its audit entry together), and of an action and its replay
+ * only the one whose claim commits first is decided: the other's claim
+ * meets it and its transaction rolls back. With `seen`, a key already
+ * claimed is answered as a replay at once (a read, no commit), so a replay
+ * is refused before any work of deciding, as when verification claimed it.
  */
-export function heldReplayCache(): HeldReplayCache {
+export function heldReplayCache(seen?: { store: Pick<Store, 'firstClaimed'>; clock: () => Date }): HeldReplayCache {
   const held: { key: string; expiresAt: Date }[] = [];
   return {
     held,
-    remember: (key, expiresAt) => {
+    remember: async (key, expiresAt) => {
+      if (seen !== undefined && (await seen.store.firstClaimed([key], seen.clock().toISOString())) !== -1) return false;
       held.push({ key, expiresAt });
-      return Promise.resolve(true);
+      return true;
     },
   };
 }

@@ -62,6 +62,17 @@ describe('an action and its replay', () => {
     expect(await decisions()).toEqual(['allow', 'deny ERR_REPLAY', 'allow', 'deny ERR_BUDGET_EXCEEDED']);
   });
 
+  it('a replay of an action already decided is refused at verification, before any work of deciding', async () => {
+    const { sign } = await session();
+    const signed = await sign({ ...REFUND, amount: usd(5) });
+    expect((await handleAction(v.node, signed.token)).decision).toBe('allow');
+    // Deciding starts by reading the chains behind the session: never reached.
+    const chains = vi.spyOn(v.node.services.exchange, 'sessionChains');
+    await expect(handleAction(v.node, signed.token)).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'jti' });
+    expect(chains).not.toHaveBeenCalled();
+    expect(await decisions()).toEqual(['allow', 'deny ERR_REPLAY']);
+  });
+
   it('an action no capability covers is denied once; its replay is refused ERR_REPLAY', async () => {
     const { sign } = await session();
     const signed = await sign({ action: 'close', resource: 'billing:account' });
@@ -83,5 +94,15 @@ describe('claimHeld', () => {
     await expect(claimHeld(store, held, NOW, 'jti')).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'jti' });
     await claimHeld(store, heldReplayCache(), NOW, 'jti');
     expect(calls).toHaveLength(2);
+  });
+
+  it('with a store to read, answers a key already claimed as a replay at once, and holds only new ones', async () => {
+    const asked: (readonly string[])[] = [];
+    const store = { firstClaimed: (keys: readonly string[]) => (asked.push(keys), Promise.resolve(keys[0] === 'seen' ? 0 : -1)) };
+    const held = heldReplayCache({ store, clock });
+    expect(await held.remember('seen', new Date(NOW.getTime() + 60_000))).toBe(false);
+    expect(await held.remember('new', new Date(NOW.getTime() + 60_000))).toBe(true);
+    expect(held.held.map((h) => h.key)).toEqual(['new']);
+    expect(asked).toEqual([['seen'], ['new']]);
   });
 });

@@ -510,6 +510,22 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.claimOnce('m:many:3', t10, t5)).toBe(false);
       });
 
+      it('tells which key is already claimed without claiming any (firstClaimed)', async () => {
+        const [t0, t1, t5, t10] = ['2025-05-01T00:00:00.000Z', '2025-05-01T00:01:00.000Z', '2025-05-01T00:05:00.000Z', '2025-05-01T00:10:00.000Z'];
+        expect(await store.firstClaimed([], t0)).toBe(-1);
+        expect(await store.claimEach(['r:a', 'r:b'], t5, t0)).toBe(-1);
+        expect(await store.firstClaimed(['r:x', 'r:b', 'r:a'], t1)).toBe(1);
+        expect(await store.firstClaimed(['r:x', 'r:y'], t1)).toBe(-1);
+        // Read only: r:x was not claimed by asking.
+        expect(await store.claimOnce('r:x', t5, t1)).toBe(true);
+        expect(await store.firstClaimed(['r:z', 'r:z'], t1)).toBe(1);
+        // An expired claim is no claim; more keys than one statement names are read in several.
+        expect(await store.firstClaimed(['r:a'], t10)).toBe(-1);
+        const many = Array.from({ length: 40 }, (_, i) => `r:many:${i}`);
+        expect(await store.claimOnce('r:many:37', t10, t5)).toBe(true);
+        expect(await store.firstClaimed(many, t5)).toBe(37);
+      });
+
       it('records usage and lists it by key since a time, oldest first', async () => {
         await store.recordUsage({ key: 'alice refund', at: '2025-05-01T00:00:00.000Z', amount: '10.50', currency: 'USD' });
         await store.recordUsage({ key: 'alice refund', at: '2025-05-02T00:00:00.000Z', amount: '20', currency: 'USD' });

@@ -23,4 +23,12 @@ export interface ReplayRepository {
    * leaves claimed keys of a message it will not accept.
    */
   claimEach(keys: readonly string[], expiresAt: string, now: string): Promise<number>;
+  /**
+   * Reads, claims nothing: the index of the first of `keys` claimed and not
+   * expired at `now` (a key named twice counts at its second index), or -1.
+   * A check before the claim that commits with a decision, so a replay is
+   * refused before the work of deciding; the claim itself stays the atomic
+   * test.
+   */
+  firstClaimed(keys: readonly string[], now: string): Promise<number>;
 }

@@ -55,5 +55,19 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
       }
       return repeated;
     },
+    async firstClaimed(keys, now) {
+      const seen = new Set<string>();
+      const claimed = new Set<string>();
+      for (let start = 0; start < keys.length; start += MAX_KEYS_PER_STATEMENT) {
+        const part = keys.slice(start, start + MAX_KEYS_PER_STATEMENT);
+        const rows = await exec.all<{ key: string }>(`SELECT key FROM one_time_keys WHERE key IN (${part.map(() => '?').join(', ')}) AND expires_at > ?`, [...part, now]);
+        for (const row of rows) claimed.add(row.key);
+      }
+      for (let i = 0; i < keys.length; i++) {
+        if (claimed.has(keys[i]!) || seen.has(keys[i]!)) return i;
+        seen.add(keys[i]!);
+      }
+      return -1;
+    },
   };
 }
