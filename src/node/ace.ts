@@ -11,10 +11,14 @@
  *
  * Only an advertise that earns a session leaves rows behind: the session
  * (the chains behind it) and the acknowledge its confirm must answer, both
- * expiring with the session token and swept after (see `node/sweep`). A
- * refused advertise, or one in which nothing was trusted, leaves an audit
- * line within the per-minute refusal limits (`node/audit`) and its replay
- * claim until its freshness window ends; nothing else.
+ * expiring with the session token and swept after (see `node/sweep`), in
+ * one transaction with the message's one-time keys and its audit entry (a
+ * confirm's keys commit with its entry too). An advertise in which nothing
+ * was trusted leaves an audit line within the per-minute refusal limits
+ * (`node/audit`) and its replay claim until its freshness window ends; a
+ * refused message, the audit line only (it had no effect: a resend meets
+ * the same refusal). A replay of a message already accepted is refused at
+ * verification, by a read of its keys.
  *
  * A refusal caused by a failed fetch reaches the peer as one fixed error per
  * kind (lib/peer-error); its detail goes to the audit log only.
@@ -24,12 +28,12 @@ import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type AcknowledgeAnswered, type ConfirmHandling } from '../handshake/confirm.js';
 import { decodeCompactJws } from '../lib/jws.js';
-import type { AgentRecord } from '../store/types.js';
+import type { AgentRecord, Store } from '../store/types.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 import { REASON_CODE, traced, type SpanScope } from '../lib/trace.js';
-import type { NodeContext } from './context.js';
+import { inTransaction, type NodeContext } from './context.js';
 import { heldCredentials } from './present.js';
-import { storeReplayCache } from './replay.js';
+import { claimHeld, heldReplayCache, type HeldReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal, auditUnauthenticated } from './audit.js';
 import { agentSigner } from './signers.js';
@@ -88,8 +92,10 @@ async function handleTraced(ctx: NodeContext, token: string, span: SpanScope): P
     // A DID throttled for failing to authenticate is refused before anything is verified or read (node/alerts).
     if (typeof payload.iss === 'string') ctx.services.alerts.admit(payload.iss);
     span.set({ 'legate.message_type': payload.type, 'legate.agent': payload.iss, 'legate.audience': payload.aud });
-    const outcome = await handle(ctx, token, payload);
-    await auditOutcome(ctx, outcome);
+    // The message's keys are read at verification (a replay refused there) and claimed with what it leaves (record).
+    const held = heldReplayCache({ store: ctx.store, clock: ctx.clock });
+    const outcome = await handle(ctx, token, payload, held);
+    await record(ctx, outcome, held);
     const denied = outcome.type === 'advertise' && outcome.handling.session === undefined;
     // Its signature verified but nothing it presented did: a failed authentication of that DID.
     if (denied && outcome.handling.advertise !== undefined) {
@@ -135,9 +141,39 @@ async function auditOutcome(ctx: NodeContext, outcome: AceOutcome): Promise<void
   });
 }
 
-async function handle(ctx: NodeContext, token: string, payload: Record<string, unknown>): Promise<AceOutcome> {
+/**
+ * What a verified message leaves, committed once: its one-time keys (held
+ * by verification, claimed here), an advertise's session and the
+ * acknowledge its confirm answers, and the audit entry. Of a message and
+ * its replay racing, the other's claim meets this one's and rolls back
+ * (`ERR_REPLAY`). An advertise in which nothing was trusted claims its keys
+ * and logs within the refusal limits, as a stranger's message.
+ */
+async function record(ctx: NodeContext, outcome: AceOutcome, held: HeldReplayCache): Promise<void> {
+  const claim = (store: Store) => claimHeld(store, held, ctx.clock(), 'id');
+  if (outcome.type === 'advertise' && outcome.handling.session === undefined) {
+    await claim(ctx.store);
+    await auditOutcome(ctx, outcome);
+    return;
+  }
+  await inTransaction(ctx, async (tx) => {
+    await claim(tx.store);
+    const { session, presentation, acknowledge } = outcome.type === 'advertise' ? outcome.handling : {};
+    if (session !== undefined && presentation !== undefined && acknowledge !== undefined) {
+      const chains = Object.fromEntries(presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]));
+      const expiresAt = new Date(session.claims.exp * 1000).toISOString();
+      // Only what the confirm is checked against (handleConfirm): a few hundred bytes, not the whole acknowledge (about 4.6 KB with its session token).
+      const { id, iss, aud, challenge } = acknowledge.payload;
+      await tx.store.putSession({ id: session.claims.jti, chains, expiresAt });
+      // A confirm only means something for a session; without one, nothing is kept to answer.
+      await tx.store.putAcknowledge({ id, payload: JSON.stringify({ id, iss, aud, challenge }), expiresAt });
+    }
+    await auditOutcome(tx, outcome);
+  });
+}
+
+async function handle(ctx: NodeContext, token: string, payload: Record<string, unknown>, replay: HeldReplayCache): Promise<AceOutcome> {
   const verify = verificationOptions(ctx);
-  const replay = storeReplayCache(ctx);
   if (payload.type === 'advertise') {
     const agent = await responder(ctx, payload.aud);
     const credentials = await responderCredentials(ctx, agent);
@@ -150,20 +186,6 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
       sessionLifetimeSeconds: ctx.sessionLifetimeSeconds,
     });
     if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'advertise refused');
-    if (handling.session !== undefined && handling.presentation !== undefined) {
-      const chains = Object.fromEntries(
-        handling.presentation.chains.filter((c) => c.leaf !== undefined).map((c) => [c.leaf!.id, c.links.map((l) => l.token)]),
-      );
-      const expiresAt = new Date(handling.session.claims.exp * 1000).toISOString();
-      // Only what the confirm is checked against (handleConfirm): a few hundred bytes, not the whole acknowledge (about 4.6 KB with its session token).
-      const { id, iss, aud, challenge } = handling.acknowledge.payload;
-      const acknowledge = { id, payload: JSON.stringify({ id, iss, aud, challenge }), expiresAt };
-      await ctx.store.transaction(async (tx) => {
-        await tx.putSession({ id: handling.session!.claims.jti, chains, expiresAt });
-        // A confirm only means something for a session; without one, nothing is kept to answer.
-        await tx.putAcknowledge(acknowledge);
-      });
-    }
     return { type: 'advertise', handling, reply: handling.acknowledge.token };
   }
   if (payload.type === 'confirm') {

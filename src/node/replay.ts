@@ -44,6 +44,13 @@ export function heldReplayCache(seen?: { store: Pick<Store, 'firstClaimed'>; clo
       held.push({ key, expiresAt });
       return true;
     },
+    // A message's keys (its id, nonces) read in one statement; a key named twice is a replay at its second index.
+    rememberEach: async (keys, expiresAt) => {
+      const replayed = seen === undefined ? keys.findIndex((key, i) => keys.indexOf(key) !== i) : await seen.store.firstClaimed(keys, seen.clock().toISOString());
+      if (replayed !== -1) return replayed;
+      for (const key of keys) held.push({ key, expiresAt });
+      return -1;
+    },
   };
 }
 

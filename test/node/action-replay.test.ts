@@ -105,4 +105,17 @@ describe('claimHeld', () => {
     expect(held.held.map((h) => h.key)).toEqual(['new']);
     expect(asked).toEqual([['seen'], ['new']]);
   });
+
+  it('holds a message’s keys together: the index of the first already claimed or named twice, nothing held then', async () => {
+    const store = { firstClaimed: (keys: readonly string[]) => Promise.resolve(keys.indexOf('seen')) };
+    const until = new Date(NOW.getTime() + 60_000);
+    const held = heldReplayCache({ store, clock });
+    expect(await held.rememberEach!(['id:1', 'seen'], until)).toBe(1);
+    expect(held.held).toEqual([]);
+    expect(await held.rememberEach!(['id:2', 'nonce:2'], until)).toBe(-1);
+    expect(held.held.map((h) => h.key)).toEqual(['id:2', 'nonce:2']);
+    const alone = heldReplayCache();
+    expect(await alone.rememberEach!(['id:3', 'nonce:3', 'id:3'], until)).toBe(2);
+    expect(alone.held).toEqual([]);
+  });
 });

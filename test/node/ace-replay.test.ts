@@ -1,0 +1,56 @@
+// An ACE message's one-time keys commit with what it leaves (node/ace): an accepted advertise's keys, session,
+// acknowledge and audit entry in one transaction, never a claim of its own; its replay is refused ERR_REPLAY at
+// verification (a read), before its presentation is verified again. An advertise in which nothing was trusted
+// still claims its keys. alice (accredited) and mallory (not) advertise to bank's teller.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { issueCapabilityCredential } from '../../src/credential/issue.js';
+import { createAdvertise } from '../../src/handshake/advertise.js';
+import { createNonce } from '../../src/handshake/message.js';
+import { generateEphemeralSigner } from '../../src/keys/signer.js';
+import { handleAceMessage } from '../../src/node/ace.js';
+import { accredit } from '../../src/node/registry.js';
+import { createPresentation } from '../../src/presentation/create.js';
+import { NOW } from '../fixtures.js';
+import { openVerifier, type Verifier } from '../helpers/verifier.js';
+
+const clock = () => new Date(NOW.getTime());
+const REFUND = { action: 'call', resource: 'billing:refund' };
+let v: Verifier;
+
+beforeEach(async () => {
+  v = await openVerifier(clock);
+});
+afterEach(() => v.node.close());
+
+/** An advertise by a fresh agent holding a refund credential from `issuer`. */
+async function advertiseFrom(issuer: ReturnType<typeof generateEphemeralSigner>) {
+  const agent = generateEphemeralSigner();
+  const root = await issueCapabilityCredential({ issuer: issuer.did, signer: issuer, subject: { id: agent.did, owner: 'mailto:carol@helpdesk.example', capabilities: [REFUND] }, clock });
+  const nonce = createNonce();
+  const presentation = await createPresentation({ signer: agent, credentials: [root.jwt], audience: v.teller, nonce, clock });
+  return (await createAdvertise({ signer: agent, audience: v.teller, presentation, nonce, intents: [REFUND], clock })).token;
+}
+
+describe('an ACE message and its replay', () => {
+  it('an accepted advertise commits its keys with its session; its replay is refused at verification', async () => {
+    const alice = generateEphemeralSigner();
+    await accredit(v.node, { issuer: alice.did, capabilities: ['call:billing:refund'] });
+    const token = await advertiseFrom(alice);
+    const alone = [vi.spyOn(v.node.store, 'claimOnce'), vi.spyOn(v.node.store, 'claimEach')];
+    const outcome = await handleAceMessage(v.node, token);
+    expect(outcome.type === 'advertise' && outcome.handling.session !== undefined).toBe(true);
+    for (const spy of alone) expect(spy).not.toHaveBeenCalled();
+    // The replay is refused before its presentation is verified again (no trust decision asked for).
+    const trust = vi.spyOn(v.node.services.verifier.trustRegistry, 'trustErrors');
+    await expect(handleAceMessage(v.node, token)).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'id' });
+    expect(trust).not.toHaveBeenCalled();
+  });
+
+  it('an advertise in which nothing was trusted claims its keys all the same', async () => {
+    const mallory = generateEphemeralSigner();
+    const token = await advertiseFrom(mallory);
+    const outcome = await handleAceMessage(v.node, token);
+    expect(outcome.type === 'advertise' && outcome.handling.session === undefined).toBe(true);
+    await expect(handleAceMessage(v.node, token)).rejects.toMatchObject({ code: 'ERR_REPLAY' });
+  });
+});
