@@ -130,13 +130,18 @@ export function replayKey(namespace: string, claim: string, ...parts: string[]):
   return { key: [`${namespace}:${claim}`, ...parts].join(' '), claim };
 }
 
+/** The refusal of a message seen before, naming the claim (`id`, `nonce`, `jti`…) that was. */
+export function replayedError(claim: string): LegateError {
+  return legateError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim });
+}
+
 /**
  * Records every key; any one seen before is a replay. A cache that cannot
  * decide (full, down) fails the check with its own error.
  */
 export async function replayErrors(replay: ReplayCache, keys: readonly ReplayKey[], expiresAt: Date): Promise<LegateError[]> {
   try {
-    const replayed = (claim: string) => [legateError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim })];
+    const replayed = (claim: string) => [replayedError(claim)];
     if (keys.length > 1 && replay.rememberEach !== undefined) {
       const index = await replay.rememberEach(keys.map((k) => k.key), expiresAt);
       return index === -1 ? [] : replayed(keys[index]!.claim);

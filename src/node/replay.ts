@@ -6,7 +6,7 @@
  * approvals).
  */
 
-import { legateError } from '../errors/index.js';
+import { replayedError } from '../handshake/message.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import type { Store } from '../store/types.js';
 import type { NodeContext } from './context.js';
@@ -67,5 +67,5 @@ export async function claimHeld(store: Pick<Store, 'claimEach'>, cache: HeldRepl
     new Date(until).toISOString(),
     now.toISOString(),
   );
-  if (replayed !== -1) throw legateError('ERR_REPLAY', `this message (its ${claim}) was seen before`, { claim });
+  if (replayed !== -1) throw replayedError(claim);
 }

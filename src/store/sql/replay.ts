@@ -17,6 +17,16 @@ import type { SqlExecutor } from './executor.js';
 /** Most keys one claiming statement names (a message has a few; more are claimed in further statements). */
 const MAX_KEYS_PER_STATEMENT = 32;
 
+/** The index at which a key is named a second time (a replay within the message itself), or -1. */
+function repeatedAt(keys: readonly string[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    if (seen.has(keys[i]!)) return i;
+    seen.add(keys[i]!);
+  }
+  return -1;
+}
+
 export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
   return {
     async claimOnce(key, expiresAt, now) {
@@ -32,12 +42,7 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
     },
     async claimEach(keys, expiresAt, now) {
       // A key named twice is a replay at its second index; the distinct keys before it are claimed as usual.
-      const seen = new Set<string>();
-      let repeated = -1;
-      for (let i = 0; i < keys.length && repeated === -1; i++) {
-        if (seen.has(keys[i]!)) repeated = i;
-        seen.add(keys[i]!);
-      }
+      const repeated = repeatedAt(keys);
       const distinct = repeated === -1 ? keys : keys.slice(0, repeated);
       if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
       for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_STATEMENT) {
@@ -56,18 +61,18 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
       return repeated;
     },
     async firstClaimed(keys, now) {
-      const seen = new Set<string>();
-      const claimed = new Set<string>();
-      for (let start = 0; start < keys.length; start += MAX_KEYS_PER_STATEMENT) {
-        const part = keys.slice(start, start + MAX_KEYS_PER_STATEMENT);
+      // As claimEach answers: the distinct keys before a repeat are looked up; the repeat itself is a replay.
+      const repeated = repeatedAt(keys);
+      const distinct = repeated === -1 ? keys : keys.slice(0, repeated);
+      for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_STATEMENT) {
+        const part = distinct.slice(start, start + MAX_KEYS_PER_STATEMENT);
         const rows = await exec.all<{ key: string }>(`SELECT key FROM one_time_keys WHERE key IN (${part.map(() => '?').join(', ')}) AND expires_at > ?`, [...part, now]);
-        for (const row of rows) claimed.add(row.key);
+        if (rows.length > 0) {
+          const claimed = new Set(rows.map((row) => row.key));
+          return start + part.findIndex((key) => claimed.has(key));
+        }
       }
-      for (let i = 0; i < keys.length; i++) {
-        if (claimed.has(keys[i]!) || seen.has(keys[i]!)) return i;
-        seen.add(keys[i]!);
-      }
-      return -1;
+      return repeated;
     },
   };
 }
