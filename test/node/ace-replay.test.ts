@@ -46,6 +46,17 @@ describe('an ACE message and its replay', () => {
     expect(trust).not.toHaveBeenCalled();
   });
 
+  it('two copies of an advertise sent at once: one earns the session, the other is refused ERR_REPLAY when its claim meets the first', async () => {
+    const alice = generateEphemeralSigner();
+    await accredit(v.node, { issuer: alice.did, capabilities: ['call:billing:refund'] });
+    const token = await advertiseFrom(alice);
+    const outcomes = await Promise.allSettled([handleAceMessage(v.node, token), handleAceMessage(v.node, token)]);
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.value.type === 'advertise' && accepted[0]!.value.handling.session !== undefined).toBe(true);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o.reason as { code: string }).code)).toEqual(['ERR_REPLAY']);
+  });
+
   it('an advertise in which nothing was trusted claims its keys all the same', async () => {
     const mallory = generateEphemeralSigner();
     const token = await advertiseFrom(mallory);
