@@ -22,11 +22,15 @@
  * shared by every caller; they are bounded by count and by characters. A
  * kept decoding remembers the key it verified under, so its signature is
  * found again without hashing its bytes ({@link SignatureMemo.verifyDecoded}).
+ * A node's own signer can put in the signatures it makes
+ * ({@link rememberingSigner}): a session token it issues, checked again by
+ * the same node at the session's first action.
  */
 
 import { createHash } from 'node:crypto';
 import { deepFrozen } from './freeze.js';
 import { decodeCompactJws, type DecodedJws } from './jws.js';
+import type { Signer } from './signer.js';
 
 /** Signatures found valid, bounded. */
 export class SignatureMemo {
@@ -158,4 +162,25 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function decodeRemembered(token: string, maxLength: number, memo: SignatureMemo | undefined): DecodedJws {
   return (memo !== undefined && typeof token === 'string' && token.length <= maxLength ? memo.decoded(token) : undefined) ?? decodeCompactJws(token, maxLength);
+}
+
+/**
+ * `signer`, each signature it makes kept in `memo` as found valid: a token
+ * a node signs and soon verifies itself (the session token its agent issues
+ * in an acknowledge, checked again at the session's first action) then costs
+ * no verification there. Sound because a signature just made with the key
+ * behind `signer.publicKey` is valid for that key by construction (Ed25519
+ * signing is deterministic and checked by node:crypto). Only for a signer
+ * from the node's own key store, and for tokens made in small numbers: each
+ * signature takes one of the memo's bounded places.
+ */
+export function rememberingSigner(signer: Signer, memo: SignatureMemo): Signer {
+  return Object.freeze({
+    ...signer,
+    sign: async (data: Uint8Array) => {
+      const signature = await signer.sign(data);
+      memo.add(signer.publicKey, data, signature);
+      return signature;
+    },
+  });
 }

@@ -28,6 +28,7 @@ import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type AcknowledgeAnswered, type ConfirmHandling } from '../handshake/confirm.js';
 import { decodeCompactJws } from '../lib/jws.js';
+import { rememberingSigner } from '../lib/signature-memo.js';
 import type { AgentRecord, Store } from '../store/types.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 import { REASON_CODE, traced, type SpanScope } from '../lib/trace.js';
@@ -180,6 +181,8 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
     const signer = await agentSigner(ctx, agent);
     const handling = await handleAdvertise(token, {
       signer,
+      // The session token: verified again by this node at the session's first action, found valid then without the cryptography.
+      sessionSigner: rememberingSigner(signer, ctx.signatureMemo),
       credentials,
       verify,
       replay,

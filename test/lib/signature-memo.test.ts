@@ -7,7 +7,8 @@ import { createDidResolver } from '../../src/did/resolver.js';
 import { didSignature, type DidSignatureCheck } from '../../src/did/signature.js';
 import { buildOrganizationDidDocument } from '../../src/did/web.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
-import { SignatureMemo } from '../../src/lib/signature-memo.js';
+import { rememberingSigner, SignatureMemo } from '../../src/lib/signature-memo.js';
+import { verifyEd25519 } from '../../src/lib/ed25519.js';
 import { mallory } from '../fixtures.js';
 
 const DID = 'did:web:acme.example';
@@ -85,3 +86,24 @@ describe('SignatureMemo through didSignature', () => {
     expect(() => new SignatureMemo(0)).toThrow(RangeError);
   });
 });
+
+describe('rememberingSigner', () => {
+  it('signs as its signer does and keeps each signature it makes, so the memo finds it valid without verifying', async () => {
+    const memo = new SignatureMemo();
+    const signer = rememberingSigner(acme, memo);
+    expect({ alg: signer.alg, kid: signer.kid, publicKey: signer.publicKey }).toEqual({ alg: acme.alg, kid: acme.kid, publicKey: acme.publicKey });
+    const data = new TextEncoder().encode('eyJhbGciOiJFZERTQSJ9.eyJzZXNzaW9uIjoxfQ');
+    const signature = await signer.sign(data);
+    expect(verifyEd25519(acme.publicKey, data, signature)).toBe(true);
+    expect(signature).toEqual(await acme.sign(data));
+    let verified = 0;
+    expect(memo.verify(acme.publicKey, data, signature, () => (verified++, false))).toBe(true);
+    expect(verified).toBe(0);
+    // Nothing else: other bytes, or the same bytes under another key, are verified for real.
+    expect(memo.has(mallory.signer.publicKey, data, signature)).toBe(false);
+    expect(memo.verify(acme.publicKey, new TextEncoder().encode('other'), signature, () => (verified++, false))).toBe(false);
+    expect(verified).toBe(1);
+    expect(memo.size).toBe(1);
+  });
+});
+

@@ -7,7 +7,9 @@ import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { createAdvertise } from '../../src/handshake/advertise.js';
 import { createNonce } from '../../src/handshake/message.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
+import { decodeCompactJws } from '../../src/lib/jws.js';
 import { handleAceMessage } from '../../src/node/ace.js';
+import { signerFor } from '../../src/node/signers.js';
 import { accredit } from '../../src/node/registry.js';
 import { createPresentation } from '../../src/presentation/create.js';
 import { NOW } from '../fixtures.js';
@@ -63,5 +65,17 @@ describe('an ACE message and its replay', () => {
     const outcome = await handleAceMessage(v.node, token);
     expect(outcome.type === 'advertise' && outcome.handling.session === undefined).toBe(true);
     await expect(handleAceMessage(v.node, token)).rejects.toMatchObject({ code: 'ERR_REPLAY' });
+  });
+
+  it('the session token an accepted advertise issues is kept as validly signed by the teller: its first action verifies it without the cryptography', async () => {
+    const alice = generateEphemeralSigner();
+    await accredit(v.node, { issuer: alice.did, capabilities: ['call:billing:refund'] });
+    const outcome = await handleAceMessage(v.node, await advertiseFrom(alice));
+    if (outcome.type !== 'advertise' || outcome.handling.session === undefined) throw new Error('no session');
+    const { signingInput, signature } = decodeCompactJws(outcome.handling.session.token);
+    const teller = await signerFor(v.node, v.teller);
+    expect(v.node.signatureMemo.has(teller.publicKey, signingInput, signature)).toBe(true);
+    // Only that signature: the same bytes under mallory's key are not.
+    expect(v.node.signatureMemo.has(generateEphemeralSigner().publicKey, signingInput, signature)).toBe(false);
   });
 });
