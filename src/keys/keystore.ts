@@ -57,6 +57,8 @@ export class KeyStore {
   readonly #signers = new Map<string, Signer>();
   /** Each controller's newest active signer, as of a change stamp of the store. */
   readonly #newest = new Map<string, { stamp: string; signer: Signer }>();
+  /** Signers by kid, as of a change stamp of the store (at most {@link MAX_STAMPED} of each). */
+  readonly #byKid = new Map<string, { stamp: string; signer: Signer }>();
 
   /**
    * @param master the master key, or a function that unlocks it on first use
@@ -130,10 +132,16 @@ export class KeyStore {
    * for a retired one or one that cannot be decrypted.
    */
   async signer(kid: string): Promise<Signer> {
-    // The status is read every time (a retired key must stop signing at once); only the decrypted key is cached.
+    // A retired key must stop signing at once: its status is read again whenever the store's change stamp moved
+    // (a key changed here or in another process), every time without a stamp; the decrypted key is cached.
+    const stamp = this.#store.changeStamp?.();
+    const kept = this.#byKid.get(kid);
+    if (stamp !== undefined && kept?.stamp === stamp) return kept.signer;
     const record = await this.#store.getKey(kid);
     if (record === undefined) throw legateError('ERR_NOT_FOUND', `no key ${kid}`, { claim: 'kid' });
-    return this.#signerOf(record);
+    const signer = this.#signerOf(record);
+    if (stamp !== undefined) stampedSet(this.#byKid, kid, { stamp, signer });
+    return signer;
   }
 
   /**
@@ -150,7 +158,7 @@ export class KeyStore {
     const newest = (await this.#store.listKeys(controller)).filter((k) => k.status === 'active').at(-1);
     if (newest === undefined) throw legateError('ERR_KEY_UNAVAILABLE', `${controller} has no active key`);
     const signer = this.#signerOf(newest);
-    if (stamp !== undefined) this.#newest.set(controller, { stamp, signer });
+    if (stamp !== undefined) stampedSet(this.#newest, controller, { stamp, signer });
     return signer;
   }
 
@@ -176,4 +184,12 @@ export class KeyStore {
       secretKey.fill(0);
     }
   }
+}
+
+/** Most signers kept per stamp map: past it the map starts again (an entry is one read away). */
+const MAX_STAMPED = 4096;
+
+function stampedSet<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX_STAMPED && !map.has(key)) map.clear();
+  map.set(key, value);
 }

@@ -92,8 +92,13 @@ export function createAgentService<Tx extends AgentRepository & KeyRepository>(d
     const agent = await store.getAgentByDid(did);
     return agent === undefined ? undefined : Object.freeze(agent);
   });
+  const byName = stampedRead(store, async (name: string) => {
+    const agent = await store.getAgent(name);
+    return agent === undefined ? undefined : Object.freeze(agent);
+  });
   return {
     byDid,
+    byName,
     async create(options) {
       const method = validate(options);
       return store.transaction(async (tx) => {
@@ -160,6 +165,19 @@ export function createAgent(ctx: NodeContext, options: CreateAgentOptions): Prom
 /** @throws LegateError `ERR_NOT_FOUND` for an unknown agent. */
 export function getAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
   return agentsOf(ctx).get(name);
+}
+
+/**
+ * {@link getAgent} on the paths an agent takes at every handshake and action
+ * (node/peer, node/present): kept while the store's change stamp holds
+ * (agents move it), frozen. Not for a transaction view, whose reads must see
+ * its own writes.
+ * @throws LegateError `ERR_NOT_FOUND` for an unknown agent.
+ */
+export async function knownAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
+  const agent = await ctx.services.agents.byName(name);
+  if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+  return agent;
 }
 
 export function listAgents(ctx: NodeContext): Promise<AgentRecord[]> {

@@ -25,7 +25,7 @@ import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import type { ActionDecision } from './actions.js';
 import type { NodeContext } from './context.js';
-import { getAgent } from './agents.js';
+import { knownAgent } from './agents.js';
 import { heldCredentials, presentAsAgent } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { agentSigner, signerFor } from './signers.js';
@@ -134,7 +134,7 @@ export interface HandshakeResult extends Pick<AcknowledgeHandling, 'trusted' | '
  * @throws LegateError when the peer refuses the advertise, or its acknowledge fails verification.
  */
 export async function handshake(ctx: NodeContext, options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult> {
-  const agent = await getAgent(ctx, options.agent);
+  const agent = await knownAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const endpoint = await endpointOf(ctx, peer);
   const signer = await agentSigner(ctx, agent);
@@ -195,7 +195,7 @@ export function actionToApprove(agentDid: string, peer: string, options: Omit<Ac
  * @throws LegateError `ERR_NOT_FOUND` without a session (run the handshake first).
  */
 export async function act(ctx: NodeContext, options: ActOptions): Promise<ActionDecision & { actionHash: string; inboxId?: string }> {
-  const agent = await getAgent(ctx, options.agent);
+  const agent = await knownAgent(ctx, options.agent);
   const peer = peerDid(options.peer);
   const stored = await ctx.store.getPeerSession(agent.name, peer);
   if (stored === undefined) throw legateError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });

@@ -13,7 +13,7 @@ import { isRecord } from '../lib/assert.js';
 import { createPresentation } from '../presentation/create.js';
 import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
-import { getAgent } from './agents.js';
+import { knownAgent } from './agents.js';
 import { agentSigner } from './signers.js';
 
 export interface PresentAsAgentOptions {
@@ -62,7 +62,7 @@ export function parentOf(token: string): string | undefined {
  * @throws LegateError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
 export async function presentAsAgent(ctx: NodeContext, options: PresentAsAgentOptions): Promise<string> {
-  const agent = await getAgent(ctx, options.agent);
+  const agent = await knownAgent(ctx, options.agent);
   return createPresentation({
     signer: await agentSigner(ctx, agent),
     credentials: await heldCredentials(ctx, agent),

@@ -47,6 +47,8 @@ export interface AgentService {
   get(name: string): Promise<AgentRecord>;
   /** The agent whose DID is `did`, or undefined; kept while the store's change stamp holds (agents move it), frozen. */
   byDid(did: string): Promise<AgentRecord | undefined>;
+  /** The agent named `name`, or undefined; kept as {@link byDid} is (read at every handshake and action an agent makes), frozen. */
+  byName(name: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
   show(name: string): Promise<{ agent: AgentRecord; didDocument: DIDDocument | null }>;
   retire(name: string, options?: RetireOptions): Promise<RetireResult>;

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { assertSealingMatches, createMasterKey, openMasterKey, readSealing } from '../../src/keys/master-key.js';
 import { KeyStore } from '../../src/keys/keystore.js';
 import { generateEphemeralSigner, toDidJwtSigner } from '../../src/keys/signer.js';
@@ -161,6 +161,23 @@ describe('key store', () => {
     expect((await keys.newestSigner(ACME)).kid).toBe(one.kid);
     await store.setKeyStatus(one.kid, 'retired');
     await expect(keys.newestSigner(ACME)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+  });
+
+  it('keeps a signer by kid while no key changed, and follows a retirement at once, here or by another connection to the file', async () => {
+    const one = await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    const reads = vi.spyOn(store, 'getKey');
+    const signer = await keys.signer(one.kid);
+    expect(await keys.signer(one.kid)).toBe(signer);
+    expect(reads).toHaveBeenCalledTimes(1);
+    await store.setKeyStatus(one.kid, 'retired');
+    await expect(keys.signer(one.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    // Another process retires the key: its commit moves the stamp of this connection too.
+    const two = await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
+    expect((await keys.signer(two.kid)).kid).toBe(two.kid);
+    const other = await openSqliteStore(join(dir, 'legate.db'));
+    await other.setKeyStatus(two.kid, 'retired');
+    await other.close();
+    await expect(keys.signer(two.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
   });
 
   it('lists keys of a controller, oldest first', async () => {
