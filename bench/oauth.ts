@@ -60,7 +60,8 @@ const header = (headers: Record<string, string> | undefined, name: string): stri
 
 export interface OAuthBench {
   cases: BenchCase[];
-  rows(get: (name: string) => number): Row[];
+  /** The rows, from each case's ops/s over all rounds (`get`) and the median over the rounds of one case's ratio to another (`medianRatio`). */
+  rows(get: (name: string) => number, medianRatio: (name: string, base: string) => number): Row[];
   close(): Promise<void>;
 }
 
@@ -174,12 +175,12 @@ export async function setupOAuth(root: string, options: { warmup?: number } = {}
 
   return {
     cases,
-    rows: (get) => [
+    rows: (get, medianRatio) => [
       { name: 'floor-token-exchange', opsPerSec: Math.round(get('floor-token-exchange')) },
       { name: 'floor-token-exchange-warm', opsPerSec: Math.round(get('floor-token-exchange-warm')) },
-      { name: 'token-exchange', opsPerSec: Math.round(get('token-exchange')), vsFloor: ratio(get('token-exchange'), get('floor-token-exchange')), vsWarmFloor: ratio(get('token-exchange'), get('floor-token-exchange-warm')) },
+      { name: 'token-exchange', opsPerSec: Math.round(get('token-exchange')), vsFloor: ratio(get('token-exchange'), get('floor-token-exchange')), vsFloorMedian: medianRatio('token-exchange', 'floor-token-exchange'), vsWarmFloor: ratio(get('token-exchange'), get('floor-token-exchange-warm')) },
       { name: 'floor-rs-check', opsPerSec: Math.round(get('floor-rs-check')) },
-      { name: 'rs-check', opsPerSec: Math.round(get('rs-check')), vsFloor: ratio(get('rs-check'), get('floor-rs-check')), vsJose: ratio(get('rs-check'), get('rs-check-jose')) },
+      { name: 'rs-check', opsPerSec: Math.round(get('rs-check')), vsFloor: ratio(get('rs-check'), get('floor-rs-check')), vsFloorMedian: medianRatio('rs-check', 'floor-rs-check'), vsJose: ratio(get('rs-check'), get('rs-check-jose')) },
       { name: 'rs-check-jose', opsPerSec: Math.round(get('rs-check-jose')), vsFloor: ratio(get('rs-check-jose'), get('floor-rs-check')) },
     ],
     close: async () => {

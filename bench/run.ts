@@ -234,7 +234,7 @@ const ms2 = (value: number) => Math.round(value * 100) / 100;
 const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec: Math.round(get(name)), ...extra });
 if (handshakes === undefined || handshakeOne === undefined || startup === undefined) {
   // --only: the cases that ran, with the OAuth ratios when all their cases ran; latest.json is left alone.
-  const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get) : [];
+  const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get, medianRatio) : [];
   console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...fleet, ...observed, ...revocation]);
 } else {
   const results: Row[] = [
@@ -253,7 +253,7 @@ if (handshakes === undefined || handshakeOne === undefined || startup === undefi
     row('status-lookup-cached', { opsPerSecMedian: Math.round(median(perRound.get('status-lookup-cached')!)) }),
     row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
     row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')), vsOneWorkerMedian: medianRatio('pool-verify-2', 'pool-verify-1') }),
-    ...oauth.rows(get),
+    ...oauth.rows(get, medianRatio),
     { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
     { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
     ...fleet,
