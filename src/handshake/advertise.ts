@@ -212,7 +212,8 @@ export async function handleAdvertise(token: string, context: AdvertiseContext):
         ? [...early.errors]
         : [legateError('ERR_HOLDER_BINDING', 'the presentation is held by another party than the sender', { claim: 'holder' })];
   };
-  const gated = context.verify.trust !== undefined && !(typeof senderClaim(token) === 'string' && resolvesOffline(senderClaim(token)!));
+  const sender = context.verify.trust === undefined ? undefined : senderClaim(token);
+  const gated = context.verify.trust !== undefined && !(sender !== undefined && resolvesOffline(sender));
   const checked = await checkAceMessage<AdvertisePayload>(
     token,
     {
