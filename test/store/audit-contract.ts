@@ -59,6 +59,9 @@ export function auditContract(store: () => Store): void {
       };
       for (let seq = 1; seq <= 3; seq++) await store().appendAuditEntry(signed(seq));
       await store().appendAuditEntry(entry(4));
+      // A signed action at a seq that is not next: refused (on PostgreSQL by the one statement that writes its body too), nothing written.
+      await expect(store().appendAuditEntry({ ...signed(6), seq: 6 })).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'not_next' });
+      await expect(store().transaction((tx) => tx.appendAuditEntry({ ...signed(4), seq: 4 }))).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'not_next' });
       expect(await store().listAuditEntries()).toEqual([signed(1), signed(2), signed(3), entry(4)]);
       expect((await store().listAuditChains()).map((head) => head.entry)).toEqual([entry(4).entry]);
       await store().transaction(async (tx) => expect((await tx.lastAuditEntry(CHAIN))?.entry).toBe(entry(4).entry));
