@@ -67,7 +67,7 @@ describe('an ACE message and its replay', () => {
     await expect(handleAceMessage(v.node, token)).rejects.toMatchObject({ code: 'ERR_REPLAY' });
   });
 
-  it('the session token an accepted advertise issues is kept as validly signed by the teller: its first action verifies it without the cryptography', async () => {
+  it('the session token an accepted advertise issues is kept in the signature memo as validly signed by the teller (what its first action looks up)', async () => {
     const alice = generateEphemeralSigner();
     await accredit(v.node, { issuer: alice.did, capabilities: ['call:billing:refund'] });
     const outcome = await handleAceMessage(v.node, await advertiseFrom(alice));
