@@ -71,6 +71,9 @@ export interface AgentServiceDeps<Tx extends AgentRepository & KeyRepository = A
   retire(name: string, options?: RetireOptions): Promise<RetireResult>;
 }
 
+/** The refusal of an unknown agent name (getAgent, knownAgent). */
+const noAgentNamed = (name: string) => legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+
 /**
  * Builds the agents service from its ports (see {@link AgentServiceDeps}).
  *
@@ -84,7 +87,7 @@ export function createAgentService<Tx extends AgentRepository & KeyRepository>(d
   const { organization: org, store, clock } = deps;
   const get = async (name: string): Promise<AgentRecord> => {
     const agent = await store.getAgent(name);
-    if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+    if (agent === undefined) throw noAgentNamed(name);
     return agent;
   };
   // Read at every action and handshake addressed to an agent: kept while no agent (nor key, list, setting) changed.
@@ -176,7 +179,7 @@ export function getAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
  */
 export async function knownAgent(ctx: NodeContext, name: string): Promise<AgentRecord> {
   const agent = await ctx.services.agents.byName(name);
-  if (agent === undefined) throw legateError('ERR_NOT_FOUND', `no agent named ${name}`, { claim: 'name' });
+  if (agent === undefined) throw noAgentNamed(name);
   return agent;
 }
 

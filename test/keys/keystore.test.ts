@@ -180,6 +180,19 @@ describe('key store', () => {
     await expect(keys.signer(two.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
   });
 
+  it('keeps at most 4,096 signers by kid: past that it starts again, and a kid it dropped is read again', async () => {
+    const kids: string[] = [];
+    for (let i = 0; i <= 4096; i++) kids.push((await keys.generate(() => ({ kid: `${ACME}#key-${i}`, controller: ACME }))).kid);
+    const reads = vi.spyOn(store, 'getKey');
+    for (const kid of kids.slice(0, 4096)) await keys.signer(kid);
+    await keys.signer(kids[0]!);
+    expect(reads).toHaveBeenCalledTimes(4096);
+    // The 4,097th kid finds the map full: it starts again, so the first kid is read again.
+    await keys.signer(kids[4096]!);
+    await keys.signer(kids[0]!);
+    expect(reads).toHaveBeenCalledTimes(4098);
+  }, 60_000);
+
   it('lists keys of a controller, oldest first', async () => {
     await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
     await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
