@@ -111,6 +111,16 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
   const body = async (tx: Store) => {
     const chain = log.chain ?? (await storeAuditChain(tx, log.memo));
     const head = await tx.auditHead(chain);
+    try {
+      return await appendOn(tx, chain, head);
+    } catch (error) {
+      // A head the store remembered went stale (another writer, a rollback): it refused the append, wrote nothing and
+      // forgot that head. Once more, on the head as stored.
+      if (head?.remembered !== true || !(error instanceof LegateError) || error.reason !== 'not_next' || error.cause !== undefined) throw error;
+      return appendOn(tx, chain, await tx.auditHead(chain));
+    }
+  };
+  const appendOn = async (tx: Store, chain: string, head: AuditHeadRecord | undefined) => {
     if (head !== undefined && isClosedHead(head)) {
       throw legateError('ERR_CONFLICT', `audit chain ${chain.slice(0, 100)} is closed: it takes no more entries`, { claim: 'chain', reason: 'chain_closed' });
     }

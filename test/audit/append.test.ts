@@ -13,6 +13,7 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { canonicalJson } from '../../src/lib/canonical-json.js';
 import { transactionView } from '../../src/node/context.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
 import { ALICE, appendSamples, auditNode, HELPER, OWNER, sampleFields, type AuditNode } from './helpers.js';
@@ -242,6 +243,26 @@ describe('appendAudit with a memo (one writer remembering between appends)', () 
     expect(memo.storeChain).toBe(first.entry.chainId);
     expect(second.entry).toMatchObject({ chainId: first.entry.chainId, seq: 2, prevHash: first.hash });
     expect((await verify()).ok).toBe(true);
+  });
+
+  it('appends after another writer moved the chain on: the head this process remembered is refused by the store, read again and built on, never forked', async () => {
+    const other = await openSqliteStore(an.dbPath);
+    try {
+      const ours = logWith({});
+      const theirs = logWith({}, other);
+      await appendAudit(ours, sampleFields(1));
+      expect((await an.node.store.auditHead((await an.node.store.getSetting('audit.chain-id'))!))?.remembered).toBe(true);
+      // The other connection appends twice to the same chain; ours still remembers entry 1 as the head.
+      await appendAudit(theirs, sampleFields(2));
+      await appendAudit(theirs, sampleFields(3));
+      const fourth = await appendAudit(ours, sampleFields(4));
+      expect(fourth.entry.seq).toBe(4);
+      // And the other way round, its remembered head now stale.
+      expect((await appendAudit(theirs, sampleFields(5))).entry).toMatchObject({ seq: 5, prevHash: fourth.hash });
+      expect(await verify()).toMatchObject({ ok: true, entries: 5, lastSeq: 5 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('still refuses to append after a chain-close, whatever the memo holds', async () => {

@@ -71,8 +71,9 @@ export function auditContract(store: () => Store): void {
       expect(await store().auditHead(CHAIN)).toBeUndefined();
       await store().appendAuditEntry(entry(1));
       expect((await store().lastAuditEntry(CHAIN))?.packed).toBe(true);
-      // Packed: no text (a packed entry is never a chain-close), and nothing unpacked to say so.
-      expect(await store().auditHead(CHAIN)).toEqual({ seq: 1, hash: entry(1).hash });
+      // Packed: no text (a packed entry is never a chain-close), and nothing unpacked to say so; appended by this
+      // process, so remembered rather than read (store/sql/audit-heads).
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 1, hash: entry(1).hash, remembered: true });
       // A chain-close stays plain text: its text comes with the head.
       const close: AuditEntryRecord = { ...entry(2), entry: '{"seq":2,"type":"chain-close"}' };
       await store().appendAuditEntry(close);
@@ -81,6 +82,32 @@ export function auditContract(store: () => Store): void {
       expect(await store().auditHead('urn:uuid:chain-b')).toBeUndefined();
       await store().transaction(async (tx) => expect((await tx.auditHead(CHAIN))?.seq).toBe(2));
       await expect(store().auditHead('')).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'chain' });
+    });
+
+    it('refuses an entry whose prevHash is not the hash of the entry before it, writing nothing (a stale remembered head never forks the chain)', async () => {
+      await store().appendAuditEntry(entry(1));
+      const forked = { ...entry(2), prevHash: 'f'.repeat(64) };
+      await expect(store().appendAuditEntry(forked)).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'not_next' });
+      await expect(store().transaction((tx) => tx.appendAuditEntry(forked))).rejects.toMatchObject({ code: 'ERR_CONFLICT', reason: 'not_next' });
+      // A refused append forgets the remembered head: the next read is the store's.
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 1, hash: entry(1).hash });
+      expect(await store().listAuditEntries()).toEqual([entry(1)]);
+      await store().appendAuditEntry(entry(2));
+      expect(await store().listAuditEntries()).toEqual([entry(1), entry(2)]);
+    });
+
+    it('forgets the heads it remembered when a transaction rolls back', async () => {
+      await store().appendAuditEntry(entry(1));
+      await expect(
+        store().transaction(async (tx) => {
+          await tx.appendAuditEntry(entry(2));
+          expect(await tx.auditHead(CHAIN)).toEqual({ seq: 2, hash: entry(2).hash, remembered: true });
+          throw new Error('undo');
+        }),
+      ).rejects.toThrow('undo');
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 1, hash: entry(1).hash });
+      await store().appendAuditEntry(entry(2));
+      expect(await store().auditHead(CHAIN)).toEqual({ seq: 2, hash: entry(2).hash, remembered: true });
     });
 
     it('prunes a chain before a seq, and then the attachments no entry names', async () => {

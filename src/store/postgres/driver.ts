@@ -32,7 +32,8 @@
 import type pg from 'pg';
 
 import { legateError } from '../../errors/index.js';
-import type { SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
+import { AuditHeads } from '../sql/audit-heads.js';
+import type { SqlDriverHooks, SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
 import { openChangeFeed, type ChangeFeed, type ChangeFeedOptions } from './changes.js';
 import { Statements, type PgCounters } from './statements.js';
@@ -74,6 +75,8 @@ interface Conn {
   changed(): void;
   /** The driver's opt-in counters. */
   readonly counters: PgCounters | undefined;
+  /** The pool's hooks (its audit heads, forgotten at every rollback). */
+  readonly hooks: SqlDriverHooks;
 }
 
 /** What the driver's executors share. */
@@ -81,9 +84,10 @@ interface Shared {
   statements: Statements;
   changes: { count: number };
   counters: PgCounters | undefined;
+  hooks: SqlDriverHooks;
 }
 
-function connOf(on: pg.Pool | pg.PoolClient, { statements, changes, counters }: Shared): Conn {
+function connOf(on: pg.Pool | pg.PoolClient, { statements, changes, counters, hooks }: Shared): Conn {
   // Counting only when asked: without counters, the statements go straight through.
   const count =
     counters === undefined
@@ -94,6 +98,7 @@ function connOf(on: pg.Pool | pg.PoolClient, { statements, changes, counters }: 
         };
   return {
     counters,
+    hooks,
     data: (sql, params) => count(run(on, statements.of(sql, params))),
     raw: (sql) => count(run(on, { text: sql })),
     stamps: (sql) => statements.stamps(sql),
@@ -139,7 +144,7 @@ export async function openPgDriver(url: string, options: PgDriverOptions): Promi
   });
   // An idle connection the server dropped: the pool discards it; nothing to crash over.
   pool.on('error', () => undefined);
-  const shared: Shared = { statements: new Statements(), changes: { count: 0 }, counters: options.counters };
+  const shared: Shared = { statements: new Statements(), changes: { count: 0 }, counters: options.counters, hooks: { auditHeads: new AuditHeads() } };
   return {
     exec: new PgExecutor(connOf(pool, shared), async () => {
       const { client, release } = await pin(pool);
@@ -255,6 +260,7 @@ interface Pinned {
 /** An executor over the pool (auto-commit), a pinned session, or one transaction level. */
 class PgExecutor implements SqlExecutor {
   readonly dialect = 'postgres' as const;
+  readonly hooks: SqlDriverHooks;
   readonly #conn: Conn;
   readonly #pin: (() => Promise<Pinned>) | undefined;
   readonly #tx: TxState | undefined;
@@ -263,6 +269,7 @@ class PgExecutor implements SqlExecutor {
 
   constructor(conn: Conn, pin: (() => Promise<Pinned>) | undefined, tx?: TxState) {
     this.#conn = conn;
+    this.hooks = conn.hooks;
     this.#pin = pin;
     this.#tx = tx;
   }
@@ -324,6 +331,7 @@ class PgExecutor implements SqlExecutor {
     const { conn } = pinned;
     const state: TxState = { ended: false, depth: 0, locks: new Set(), stamped: false };
     let healthy = false;
+    let committed = false;
     try {
       await conn.raw('BEGIN');
       if (conn.counters !== undefined) conn.counters.transactions++;
@@ -343,9 +351,12 @@ class PgExecutor implements SqlExecutor {
       healthy = true;
       // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, not an error.
       if (commit.command === 'ROLLBACK') throw legateError('ERR_STORE', 'the transaction was aborted and rolled back');
+      committed = true;
       return result;
     } finally {
       state.ended = true;
+      // Whatever did not commit may have appended to an audit chain: those heads are guesses no more.
+      if (!committed) conn.hooks.auditHeads?.clear();
       if (state.stamped) conn.changed();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is closed, not reused.
       pinned.release(!healthy);
@@ -367,6 +378,7 @@ class PgExecutor implements SqlExecutor {
         if (!state.ended) await this.#exec(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`, undefined, true).catch(() => undefined);
         // Locks taken since the savepoint may have gone with it: take any of them again when next asked.
         state.locks.clear();
+        this.#conn.hooks.auditHeads?.clear();
         throw error;
       }
       await this.#exec(`RELEASE SAVEPOINT ${name}`, undefined, true);

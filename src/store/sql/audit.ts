@@ -55,14 +55,18 @@ const HAS_ATTACHMENT = 'SELECT 1 AS one FROM audit_attachments WHERE hash = ?';
 const ATTACH = 'INSERT INTO audit_attachments (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING';
 const LAST_CHECKPOINT = `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`;
 /**
- * An entry, only if its `seq` is its chain's last + 1. MAX(seq) alone in a
- * scalar subquery is one probe of the (chain, seq) key; as the aggregate of a
- * FROM subquery (`SELECT COALESCE(MAX(seq), 0) + 1 … FROM audit_entries`)
- * SQLite walked the whole chain instead: 20,000 appends took 8 s against
- * 85 ms. `seq` comes from the subquery, so PostgreSQL types it.
+ * An entry, only if its `seq` is its chain's last + 1 and its `prevHash` is
+ * the hash of the entry at `seq - 1`: an append built on a remembered head
+ * (`./audit-heads`) that went stale is refused here, never forks the chain.
+ * MAX(seq) alone in a scalar subquery is one probe of the (chain, seq) key;
+ * as the aggregate of a FROM subquery (`SELECT COALESCE(MAX(seq), 0) + 1 …
+ * FROM audit_entries`) SQLite walked the whole chain instead: 20,000 appends
+ * took 8 s against 85 ms. `seq` comes from the subquery, so PostgreSQL types
+ * it. The previous entry is a second probe of the same key.
  */
 const APPEND = `INSERT INTO audit_entries (${ENTRY_COLUMNS})
-  SELECT ?, seq, ?, ?, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next WHERE seq = ?`;
+  SELECT ?, seq, ?, ?, ?, ?, ?, ? FROM (SELECT COALESCE((SELECT MAX(seq) FROM audit_entries WHERE chain = ?), 0) + 1 AS seq) AS next
+  WHERE seq = ? AND (seq = 1 OR EXISTS (SELECT 1 FROM audit_entries p WHERE p.chain = ? AND p.seq = next.seq - 1 AND p.hash = ?))`;
 /**
  * PostgreSQL: {@link APPEND}, the light body (only with the entry: from its
  * `RETURNING`) and the attachment probe in one statement, so the chain's
@@ -145,30 +149,37 @@ function notAfterLast(cause?: unknown): Error {
 }
 
 export function createAuditRepository(exec: SqlExecutor): AuditRepository {
+  const heads = exec.hooks?.auditHeads;
   const append = async (tx: SqlExecutor, record: AuditEntryRecord) => {
     await tx.lock(lockKey.audit(record.chain));
     const packed = packAuditEntry(record.entry, record);
     const attachment = packed?.attachment;
     // A packed row's text column is empty: the packing is the entry.
     const text = packed === undefined ? record.entry : '';
-    const values = [record.chain, record.at, text, record.hash, record.prevHash, packed?.packed ?? null, attachment?.hash ?? null, record.chain, record.seq];
+    const values = [record.chain, record.at, text, record.hash, record.prevHash, packed?.packed ?? null, attachment?.hash ?? null, record.chain, record.seq, record.chain, record.prevHash];
     // Most actions name a token an earlier action of their session stored: a probe, not a packing and a write.
     const attach = () => tx.run(ATTACH, [attachment!.hash, packAttachment(attachment!.text)]);
+    let light = false;
     try {
       if (tx.dialect === 'postgres' && packed?.body !== undefined) {
         const row = await tx.get<{ appended: number; stored: number }>(APPEND_LIGHT_PG, [...values, packed.body, attachment?.hash ?? null]);
         if (row?.appended !== 1) throw notNext();
         if (attachment !== undefined && row.stored !== 1) await attach();
-        return;
+        light = true;
+      } else {
+        if (attachment !== undefined && (await tx.get(HAS_ATTACHMENT, [attachment.hash])) === undefined) await attach();
+        if ((await tx.run(APPEND, values)).changes === 0) throw notNext();
       }
-      if (attachment !== undefined && (await tx.get(HAS_ATTACHMENT, [attachment.hash])) === undefined) await attach();
-      if ((await tx.run(APPEND, values)).changes === 0) throw notNext();
     } catch (error) {
+      heads?.forget(record.chain);
       // A concurrent writer inserted this seq between our read of MAX and our insert.
       if (isLegateError(error, 'ERR_CONFLICT') && error.reason !== 'not_next') throw notNext(error);
       throw error;
     }
-    if (packed?.body !== undefined) await tx.run(LIGHT, [record.chain, record.seq, packed.body]);
+    // The head is remembered only once the whole entry is written; a plain one (chain-open, chain-close) never is, so a close is always read.
+    heads?.forget(record.chain);
+    if (packed?.body !== undefined && !light) await tx.run(LIGHT, [record.chain, record.seq, packed.body]);
+    if (packed !== undefined) heads?.set(record.chain, { seq: record.seq, hash: record.hash });
   };
   return {
     async appendAuditEntry(record) {
@@ -188,6 +199,9 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     async auditHead(chain) {
       assertChain(chain);
       await exec.lock(lockKey.audit(chain));
+      // Read under the chain's lock: what this process appended last, unless a rollback or a refused append forgot it.
+      const known = heads?.get(chain);
+      if (known !== undefined) return { seq: known.seq, hash: known.hash, remembered: true };
       const row = await exec.get<{ seq: number; hash: string; entry: string | null }>(HEAD, [chain]);
       if (row === undefined) return undefined;
       const head: AuditHeadRecord = { seq: row.seq, hash: row.hash };

@@ -15,6 +15,8 @@
  * store always has; anything else `ERR_STORE`. Internal.
  */
 
+import type { AuditHeads } from './audit-heads.js';
+
 /** A value bound to a `?` placeholder, or read from a column. */
 export type SqlValue = string | number | Uint8Array | null;
 
@@ -79,6 +81,12 @@ export interface SqlDriverHooks {
   countStatusAllocations?(exec: SqlExecutor, listId: string): Promise<number>;
   /** Called at each replay claim: true when expired one-time keys should be purged before it (a bound on the table between sweeps). */
   replayPurgeDue?(): boolean;
+  /**
+   * The last entry this process appended to each audit chain, so an append
+   * need not read its chain's head; a guess the append's own checks refuse
+   * when stale (`./audit-heads`). Cleared by the backend at every rollback.
+   */
+  readonly auditHeads?: AuditHeads;
 }
 
 /** Lock keys: one namespace per kind, so two kinds never share a lock. */

@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 
 import { legateError } from '../../errors/index.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
+import { AuditHeads } from '../sql/audit-heads.js';
 import type { SqlDriverHooks, SqlExecutor, SqlValue } from '../sql/executor.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
 import { isSqliteError } from './driver.js';
@@ -105,6 +106,8 @@ export class SqliteConnection {
    */
   readonly #counts = new Map<string, { n: number; last: number }>();
   #claimsSincePurge = 0;
+  /** The audit heads this connection appended (see store/sql/audit-heads): forgotten at every rollback. */
+  readonly #auditHeads = new AuditHeads();
   /** The file, when its checkpoints may move to the background (not in memory, not read-only). */
   readonly #path: string | undefined;
   #calls = 0;
@@ -118,6 +121,7 @@ export class SqliteConnection {
     this.hooks = {
       sessionTokens: true,
       countStatusAllocations: (exec, listId) => this.#countAllocations(exec, listId),
+      auditHeads: this.#auditHeads,
       replayPurgeDue: () => {
         if (++this.#claimsSincePurge < PURGE_EVERY) return false;
         this.#claimsSincePurge = 0;
@@ -158,6 +162,7 @@ export class SqliteConnection {
   rolledBack(): void {
     this.#changes++;
     this.#counts.clear();
+    this.#auditHeads.clear();
   }
 
   async #countAllocations(exec: SqlExecutor, listId: string): Promise<number> {
