@@ -35,6 +35,21 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(cyclic)).toThrow(RangeError);
   });
 
+  it('writes every string as JSON.stringify does (RFC 8785 §3.2.2.2), quoting plain ones without it', () => {
+    // Escapes, control characters, U+2028/2029, DEL, astral characters and their surrogate pairs.
+    for (const text of ['', 'did:web:bank.example', 'a"b', 'a\\b', '\u0000\u001f\u007f', '\u2028\u2029', 'é ✓ 😀', 'x\ud83d\ude00y']) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.string({ unit: 'binary' })), (text) => {
+        expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      }),
+    );
+    // A lone surrogate is refused, whether or not the rest of the string is plain.
+    for (const text of ['\ud800', 'abc\udfff', '\ude00x', '"\ud800']) expect(() => canonicalJson(text)).toThrow(TypeError);
+  });
+
   it('is a fixed point: parsing the canonical form and canonicalizing again changes nothing', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
