@@ -272,12 +272,7 @@ export interface AuditHeadRecord {
   hash: string;
   /** The entry's canonical JSON text when stored plain; undefined for a packed one. */
   entry?: string;
-  /**
-   * True when the store answered from what this process appended last
-   * rather than a read: it may be stale (another writer, a rollback), so an
-   * append built on it may be refused `not_next` and is then tried once
-   * more on a head read from the store.
-   */
+  /** Answered from what this process appended last, not read: an append on it may be refused `not_next` (stale), then retried on a read. */
   remembered?: true;
 }
 
