@@ -20,13 +20,14 @@ import { handleAcknowledge, type AcknowledgeHandling } from '../handshake/acknow
 import { createConfirm } from '../handshake/confirm.js';
 import { createNonce } from '../handshake/message.js';
 import type { Intent } from '../handshake/types.js';
+import { createPresentation } from '../presentation/create.js';
 import { isRecord } from '../lib/assert.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import type { ActionDecision } from './actions.js';
 import type { NodeContext } from './context.js';
 import { knownAgent } from './agents.js';
-import { heldCredentials, presentAsAgent } from './present.js';
+import { heldCredentials } from './present.js';
 import { storeReplayCache } from './replay.js';
 import { agentSigner, signerFor } from './signers.js';
 import { verificationOptions } from './verify.js';
@@ -139,8 +140,10 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   const endpoint = await endpointOf(ctx, peer);
   const signer = await agentSigner(ctx, agent);
   const nonce = createNonce();
-  const intents = options.intents ?? intentsOf(await heldCredentials(ctx, agent), agent.did);
-  const presentation = await presentAsAgent(ctx, { agent: agent.name, audience: peer, nonce });
+  // Read once for both: what the agent asks for and what it presents (presentAsAgent would read the agent, its key and these again).
+  const held = await heldCredentials(ctx, agent);
+  const intents = options.intents ?? intentsOf(held, agent.did);
+  const presentation = await createPresentation({ signer, credentials: held, audience: peer, nonce, clock: ctx.clock });
   const advertise = await createAdvertise({ signer, audience: peer, presentation, nonce, intents, clock: ctx.clock });
   const reply = await post(ctx, endpoint, { message: advertise.token });
   if (typeof reply.message !== 'string') throw legateError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
