@@ -115,7 +115,8 @@ export async function appendAudit(target: AuditTarget, fields: AuditFields): Pro
       return await appendOn(tx, chain, head);
     } catch (error) {
       // A head the store remembered went stale (another writer, a rollback): it refused the append, wrote nothing and
-      // forgot that head. Once more, on the head as stored.
+      // forgot that head. Once more, on the head as stored. A refusal with a cause is a driver's conflict (a unique
+      // key met), which may have aborted the transaction: never retried.
       if (head?.remembered !== true || !(error instanceof LegateError) || error.reason !== 'not_next' || error.cause !== undefined) throw error;
       return appendOn(tx, chain, await tx.auditHead(chain));
     }

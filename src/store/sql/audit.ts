@@ -159,6 +159,8 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
     const values = [record.chain, record.at, text, record.hash, record.prevHash, packed?.packed ?? null, attachment?.hash ?? null, record.chain, record.seq, record.chain, record.prevHash];
     // Most actions name a token an earlier action of their session stored: a probe, not a packing and a write.
     const attach = () => tx.run(ATTACH, [attachment!.hash, packAttachment(attachment!.text)]);
+    // Forgotten until the whole entry is written: a refused or failed append leaves the next one to read the head.
+    heads?.forget(record.chain);
     let light = false;
     try {
       if (tx.dialect === 'postgres' && packed?.body !== undefined) {
@@ -171,14 +173,12 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
         if ((await tx.run(APPEND, values)).changes === 0) throw notNext();
       }
     } catch (error) {
-      heads?.forget(record.chain);
       // A concurrent writer inserted this seq between our read of MAX and our insert.
       if (isLegateError(error, 'ERR_CONFLICT') && error.reason !== 'not_next') throw notNext(error);
       throw error;
     }
-    // The head is remembered only once the whole entry is written; a plain one (chain-open, chain-close) never is, so a close is always read.
-    heads?.forget(record.chain);
     if (packed?.body !== undefined && !light) await tx.run(LIGHT, [record.chain, record.seq, packed.body]);
+    // A plain entry (chain-open, chain-close) is never remembered, so a close is always read.
     if (packed !== undefined) heads?.set(record.chain, { seq: record.seq, hash: record.hash });
   };
   return {
