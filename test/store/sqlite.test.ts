@@ -288,6 +288,104 @@ describe('SQLite store', () => {
       }
     });
 
+    describe('a session row on JWTs already stored (store/sql/sessions)', () => {
+      const jwt = (n: number) => `header.payload-${n}.signature`;
+      const chains = { 'urn:uuid:a': [jwt(1), jwt(0)] };
+      const at = (minutes: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + minutes * 60_000).toISOString();
+      /** The stored expiry of each JWT, read through a second connection. */
+      const storedExpiries = () => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return Object.fromEntries((db.prepare('SELECT token, expires_at FROM session_tokens').all() as { token: string; expires_at: string }[]).map((r) => [r.token, r.expires_at]));
+        } finally {
+          db.close();
+        }
+      };
+      /** A write through a second connection (another process, as far as the store knows). */
+      const outside = (sql: string) => {
+        const db = new Database(path);
+        try {
+          db.exec(sql);
+        } finally {
+          db.close();
+        }
+      };
+      /** The statements `fn` runs that write JWTs, counted on every better-sqlite3 statement. */
+      async function jwtWrites(fn: () => Promise<unknown>): Promise<number> {
+        const probe = new Database(':memory:');
+        const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as { run: (...args: unknown[]) => unknown };
+        probe.close();
+        const run = statement.run;
+        let writes = 0;
+        statement.run = function (this: { source: string }, ...args: unknown[]) {
+          if (this.source.includes('INTO session_tokens')) writes++;
+          return run.apply(this, args);
+        };
+        try {
+          await fn();
+        } finally {
+          statement.run = run;
+        }
+        return writes;
+      }
+
+      it('writes only the row while every JWT it names is stored until at least its end', async () => {
+        const store = await openSqliteStore(path);
+        try {
+          expect(await jwtWrites(() => store.putSession({ id: 's1', chains, expiresAt: at(0) }))).toBe(1);
+          expect(await jwtWrites(() => store.putSession({ id: 's2', chains, expiresAt: at(60) }))).toBe(0);
+          expect(await jwtWrites(() => store.putSession({ id: 's3', chains: { 'urn:uuid:b': [jwt(0)] }, expiresAt: at(30) }))).toBe(0);
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(60), [jwt(1)]: at(60) });
+          expect(await store.getSession('s2')).toEqual({ id: 's2', chains, expiresAt: at(60) });
+          // A duplicate id is refused before any JWT is written.
+          expect(await jwtWrites(() => expect(store.putSession({ id: 's2', chains, expiresAt: at(0) })).rejects.toMatchObject({ code: 'ERR_CONFLICT' }))).toBe(0);
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('writes the JWTs, then the row, when one is missing or stored for less than the session needs', async () => {
+        const store = await openSqliteStore(path);
+        try {
+          await store.putSession({ id: 's1', chains, expiresAt: at(0) });
+          outside('DELETE FROM session_tokens');
+          expect(await jwtWrites(() => store.putSession({ id: 's2', chains, expiresAt: at(10) }))).toBe(1);
+          expect(await store.getSession('s2')).toEqual({ id: 's2', chains, expiresAt: at(10) });
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(70), [jwt(1)]: at(70) });
+
+          // One JWT's expiry lowered below the next session's end: it is raised, the other left as it was.
+          outside(`UPDATE session_tokens SET expires_at = '${at(15)}' WHERE token = '${jwt(1)}'`);
+          expect(await jwtWrites(() => store.putSession({ id: 's3', chains, expiresAt: at(20) }))).toBe(1);
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(70), [jwt(1)]: at(80) });
+          // A session outliving one raises that one.
+          expect(await jwtWrites(() => store.putSession({ id: 's4', chains, expiresAt: at(75) }))).toBe(1);
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(135), [jwt(1)]: at(80) });
+          expect((await store.sweep(at(20))).sessions).toBe(3);
+          expect(await store.getSession('s4')).toEqual({ id: 's4', chains, expiresAt: at(75) });
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('leaves nothing of a session written in a transaction that rolls back: the next one writes the JWTs again', async () => {
+        const store = await openSqliteStore(path);
+        try {
+          await expect(
+            store.transaction(async (tx) => {
+              await tx.putSession({ id: 's1', chains, expiresAt: at(0) });
+              throw new Error('undo');
+            }),
+          ).rejects.toThrow('undo');
+          expect(storedExpiries()).toEqual({});
+          expect(await jwtWrites(() => store.putSession({ id: 's2', chains, expiresAt: at(0) }))).toBe(1);
+          expect(await store.getSession('s1')).toBeUndefined();
+          expect(await store.getSession('s2')).toEqual({ id: 's2', chains, expiresAt: at(0) });
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
     it('migration 10 moves one-time keys into a WITHOUT ROWID table: a key claimed before the upgrade stays claimed until it expires', async () => {
       const db = new Database(path);
       applyMigrations(db, MIGRATIONS.slice(0, 9));

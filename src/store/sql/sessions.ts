@@ -14,9 +14,13 @@
  * row instead of their full text again. A stored JWT's expiry is kept at or
  * after that of every session naming it (raised, with an hour to spare, only
  * when a session outlives it), so a sweep that deletes the expired JWTs never
- * takes one a live session needs. Rows holding the JWTs themselves (written
- * before migration 11, or by a backend without the table) are read as they
- * are. Internal.
+ * takes one a live session needs. As every
+ * token an agent gets names the same few JWTs, a session row is first
+ * inserted on the condition, in the same statement, that each is stored
+ * that long already (one statement, no JWT text bound); only when one is not
+ * are the JWTs written, then the row. Rows holding the JWTs themselves
+ * (written before migration 11, or by a backend without the table) are read
+ * as they are. Internal.
  */
 
 import { hash as digestOf } from 'node:crypto';
@@ -51,34 +55,48 @@ const REFERENCE = 'sha256:';
 /** How long past the session that last needed it a stored JWT is kept: its row is rewritten at most once per this span. */
 const TOKEN_SLACK_MS = 3_600_000;
 
-/** Most JWTs one statement writes (a session names a few; more are written in further statements). */
+/** Most JWTs one statement writes or checks (a session names a few; more are written in further statements, not checked first). */
 const MAX_TOKENS_PER_STATEMENT = 32;
 
-/** Writes each JWT of `session` once into `session_tokens`, in one statement; the chains as references. */
-async function storeTokens(exec: SqlExecutor, session: SessionRecord): Promise<Record<string, string[]>> {
-  const until = Date.parse(session.expiresAt);
-  const tokenExpiry = Number.isNaN(until) ? session.expiresAt : new Date(until + TOKEN_SLACK_MS).toISOString();
-  const references = new Map<string, string>();
+/** `(?, ?, ?), …` for 0 to {@link MAX_TOKENS_PER_STATEMENT} rows, made once. */
+const ROWS: readonly string[] = Object.freeze(Array.from({ length: MAX_TOKENS_PER_STATEMENT + 1 }, (_, n) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ')));
+/** The condition that each of 0 to {@link MAX_TOKENS_PER_STATEMENT} JWTs (hash, session end) is stored until at least the session's end, made once. */
+const ALL_STORED: readonly string[] = Object.freeze(
+  Array.from({ length: MAX_TOKENS_PER_STATEMENT + 1 }, (_, n) => Array.from({ length: n }, () => '(SELECT expires_at FROM session_tokens WHERE hash = ?) >= ?').join(' AND ')),
+);
+
+/** A session's chains as references, and the JWTs they name (text → base64url SHA-256), each once. */
+function referencesOf(session: SessionRecord): { chains: Record<string, string[]>; tokens: Map<string, string> } {
+  const tokens = new Map<string, string>();
   const chains: Record<string, string[]> = {};
-  for (const [leaf, tokens] of Object.entries(session.chains)) {
-    chains[leaf] = tokens.map((token) => {
-      let reference = references.get(token);
-      if (reference === undefined) references.set(token, (reference = REFERENCE + digestOf('sha256', token, 'base64url')));
-      return reference;
+  for (const [leaf, list] of Object.entries(session.chains)) {
+    chains[leaf] = list.map((token) => {
+      let hash = tokens.get(token);
+      if (hash === undefined) tokens.set(token, (hash = digestOf('sha256', token, 'base64url')));
+      return REFERENCE + hash;
     });
   }
-  // Each distinct JWT once (a statement may not name a row twice); its expiry raised only when this session outlives it,
-  // so a JWT already stored is usually only looked up.
-  const distinct = [...references];
+  return { chains, tokens };
+}
+
+/**
+ * Writes each JWT once into `session_tokens`, with `INSERT … ON CONFLICT`:
+ * a JWT already stored is only looked up, its expiry raised (to the
+ * session's end and {@link TOKEN_SLACK_MS}) only when the session outlives it.
+ */
+async function storeTokens(exec: SqlExecutor, session: SessionRecord, tokens: Map<string, string>): Promise<void> {
+  const end = Date.parse(session.expiresAt);
+  const tokenExpiry = Number.isNaN(end) ? session.expiresAt : new Date(end + TOKEN_SLACK_MS).toISOString();
+  // Each distinct JWT once (a statement may not name a row twice).
+  const distinct = [...tokens];
   for (let start = 0; start < distinct.length; start += MAX_TOKENS_PER_STATEMENT) {
     const part = distinct.slice(start, start + MAX_TOKENS_PER_STATEMENT);
     await exec.run(
-      `INSERT INTO session_tokens (hash, token, expires_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+      `INSERT INTO session_tokens (hash, token, expires_at) VALUES ${ROWS[part.length]}
        ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE session_tokens.expires_at < ?`,
-      [...part.flatMap(([token, reference]) => [reference.slice(REFERENCE.length), token, tokenExpiry]), session.expiresAt],
+      [...part.flatMap(([token, hash]) => [hash, token, tokenExpiry]), session.expiresAt],
     );
   }
-  return chains;
 }
 
 async function tokenOf(exec: SqlExecutor, reference: unknown): Promise<string> {
@@ -93,9 +111,24 @@ async function tokenOf(exec: SqlExecutor, reference: unknown): Promise<string> {
 export function createSessionRepository(exec: SqlExecutor): SessionRepository {
   return {
     async putSession(session) {
+      if (exec.hooks?.sessionTokens !== true) {
+        await exec.run('INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)', [session.id, JSON.stringify(session.chains), session.expiresAt]);
+        return;
+      }
+      const { chains, tokens } = referencesOf(session);
+      const row = [session.id, BY_REFERENCE + JSON.stringify(chains), session.expiresAt];
+      if (tokens.size > 0 && tokens.size <= MAX_TOKENS_PER_STATEMENT) {
+        // Every token an agent gets names the same few JWTs: usually they are stored already, long enough, and the row
+        // is all there is to write. Inserted only if each is; otherwise nothing is written yet.
+        const { changes } = await exec.run(`INSERT INTO sessions (id, chains, expires_at) SELECT ?, ?, ? WHERE ${ALL_STORED[tokens.size]}`, [
+          ...row,
+          ...[...tokens.values()].flatMap((hash) => [hash, session.expiresAt]),
+        ]);
+        if (changes === 1) return;
+      }
       // The JWTs first: a refused session row (a duplicate id) leaves at most JWT rows that expire, never a row naming a missing one.
-      const chains = exec.hooks?.sessionTokens === true ? BY_REFERENCE + JSON.stringify(await storeTokens(exec, session)) : JSON.stringify(session.chains);
-      await exec.run('INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)', [session.id, chains, session.expiresAt]);
+      await storeTokens(exec, session, tokens);
+      await exec.run('INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)', row);
     },
     async getSession(id) {
       const row = await exec.get<SessionRow>('SELECT id, chains, expires_at FROM sessions WHERE id = ?', [id]);
