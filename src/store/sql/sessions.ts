@@ -14,13 +14,12 @@
  * row instead of their full text again. A stored JWT's expiry is kept at or
  * after that of every session naming it (raised, with an hour to spare, only
  * when a session outlives it), so a sweep that deletes the expired JWTs never
- * takes one a live session needs. As every
- * token an agent gets names the same few JWTs, a session row is first
- * inserted on the condition, in the same statement, that each is stored
- * that long already (one statement, no JWT text bound); only when one is not
- * are the JWTs written, then the row. Rows holding the JWTs themselves
- * (written before migration 11, or by a backend without the table) are read
- * as they are. Internal.
+ * takes one a live session needs. As every token an agent gets names the
+ * same few JWTs, a session row is first inserted on the condition, in the
+ * same statement, that each is stored that long already (one statement, no
+ * JWT text bound); only when one is not are the JWTs written, then the row.
+ * Rows holding the JWTs themselves (written before migration 11, or by a
+ * backend without the table) are read as they are. Internal.
  */
 
 import { hash as digestOf } from 'node:crypto';
