@@ -57,13 +57,6 @@ const TOKEN_SLACK_MS = 3_600_000;
 /** Most JWTs one statement writes or checks (a session names a few; more are written in further statements, not checked first). */
 const MAX_TOKENS_PER_STATEMENT = 32;
 
-/** `(?, ?, ?), …` for 0 to {@link MAX_TOKENS_PER_STATEMENT} rows, made once. */
-const ROWS: readonly string[] = Object.freeze(Array.from({ length: MAX_TOKENS_PER_STATEMENT + 1 }, (_, n) => Array.from({ length: n }, () => '(?, ?, ?)').join(', ')));
-/** The condition that each of 0 to {@link MAX_TOKENS_PER_STATEMENT} JWTs (hash, session end) is stored until at least the session's end, made once. */
-const ALL_STORED: readonly string[] = Object.freeze(
-  Array.from({ length: MAX_TOKENS_PER_STATEMENT + 1 }, (_, n) => Array.from({ length: n }, () => '(SELECT expires_at FROM session_tokens WHERE hash = ?) >= ?').join(' AND ')),
-);
-
 /** A session's chains as references, and the JWTs they name (text → base64url SHA-256), each once. */
 function referencesOf(session: SessionRecord): { chains: Record<string, string[]>; tokens: Map<string, string> } {
   const tokens = new Map<string, string>();
@@ -91,7 +84,7 @@ async function storeTokens(exec: SqlExecutor, session: SessionRecord, tokens: Ma
   for (let start = 0; start < distinct.length; start += MAX_TOKENS_PER_STATEMENT) {
     const part = distinct.slice(start, start + MAX_TOKENS_PER_STATEMENT);
     await exec.run(
-      `INSERT INTO session_tokens (hash, token, expires_at) VALUES ${ROWS[part.length]}
+      `INSERT INTO session_tokens (hash, token, expires_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
        ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE session_tokens.expires_at < ?`,
       [...part.flatMap(([token, hash]) => [hash, token, tokenExpiry]), session.expiresAt],
     );
@@ -119,10 +112,12 @@ export function createSessionRepository(exec: SqlExecutor): SessionRepository {
       if (tokens.size > 0 && tokens.size <= MAX_TOKENS_PER_STATEMENT) {
         // Every token an agent gets names the same few JWTs: usually they are stored already, long enough, and the row
         // is all there is to write. Inserted only if each is; otherwise nothing is written yet.
-        const { changes } = await exec.run(`INSERT INTO sessions (id, chains, expires_at) SELECT ?, ?, ? WHERE ${ALL_STORED[tokens.size]}`, [
-          ...row,
-          ...[...tokens.values()].flatMap((hash) => [hash, session.expiresAt]),
-        ]);
+        const hashes = [...tokens.values()];
+        const { changes } = await exec.run(
+          `INSERT INTO sessions (id, chains, expires_at) SELECT ?, ?, ?
+           WHERE ${hashes.map(() => '(SELECT expires_at FROM session_tokens WHERE hash = ?) >= ?').join(' AND ')}`,
+          [...row, ...hashes.flatMap((hash) => [hash, session.expiresAt])],
+        );
         if (changes === 1) return;
       }
       // The JWTs first: a refused session row (a duplicate id) leaves at most JWT rows that expire, never a row naming a missing one.
