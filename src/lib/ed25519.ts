@@ -1,16 +1,18 @@
 /**
  * @module lib/ed25519
  *
- * Ed25519 primitives, all on `node:crypto` (OpenSSL): key generation and
- * public-key derivation (no curve library loaded when a node opens, #14),
+ * Ed25519 primitives, all on `node:crypto` (OpenSSL): key generation
+ * (through lib/generate-key, which says why) and public-key derivation (no
+ * curve library loaded when a node opens, #14),
  * signing, and the hot verification path, about 14x faster than pure-JS
  * verification (see DESIGN.md, Performance),
  * with public keys imported once and cached. Internal: raw private keys never
  * leave `src/lib` and `src/keys`.
  */
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { encodeBase64url } from './base64url.js';
+import { generateKeyDer } from './generate-key.js';
 import { TtlCache } from './ttl-cache.js';
 
 export interface Ed25519KeyPair {
@@ -21,29 +23,30 @@ export interface Ed25519KeyPair {
 /** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-/** The raw halves of an Ed25519 key object's JWK. */
-function rawHalves(key: KeyObject): { d?: Uint8Array; x: Uint8Array } {
-  const jwk = key.export({ format: 'jwk' });
-  if (typeof jwk.x !== 'string') throw new Error('an Ed25519 key exported no public key');
-  const x = new Uint8Array(Buffer.from(jwk.x, 'base64url'));
-  if (typeof jwk.d !== 'string') return { x };
-  const pooled = Buffer.from(jwk.d, 'base64url');
-  const d = new Uint8Array(pooled);
-  pooled.fill(0);
-  return { d, x };
+/** SPKI DER of an Ed25519 public key, up to its 32 bytes (RFC 8410). */
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** The 32 bytes after `prefix` in `der`, copied; throws unless `der` is exactly the prefix and 32 bytes. */
+function rawAfter(der: Buffer, prefix: Buffer, what: string): Uint8Array {
+  if (der.length !== prefix.length + 32 || !der.subarray(0, prefix.length).equals(prefix)) throw new Error(`an Ed25519 ${what} is not in the expected DER form`);
+  return new Uint8Array(der.subarray(prefix.length));
 }
 
 export function generateEd25519(): Ed25519KeyPair {
-  const { d, x } = rawHalves(generateKeyPairSync('ed25519').privateKey);
-  if (d === undefined) throw new Error('an Ed25519 private key exported no secret');
-  return { secretKey: d, publicKey: x };
+  const { pkcs8, spki } = generateKeyDer({ type: 'ed25519' });
+  try {
+    return { secretKey: rawAfter(pkcs8, PKCS8_ED25519_PREFIX, 'private key'), publicKey: rawAfter(spki, SPKI_ED25519_PREFIX, 'public key') };
+  } finally {
+    pkcs8.fill(0);
+  }
 }
 
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== 32) throw new RangeError(`an Ed25519 secret key is 32 bytes, not ${secretKey.length}`);
   const der = Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]);
   try {
-    return rawHalves(createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }))).x;
+    const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+    return rawAfter(spki, SPKI_ED25519_PREFIX, 'public key');
   } finally {
     der.fill(0);
   }

@@ -13,11 +13,12 @@
  * a forged proof cannot burn an honest `jti`).
  */
 
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { legateError } from '../errors/index.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
 import { encodeBase64url, encodeBase64urlString } from '../lib/base64url.js';
+import { generateKeyObjects } from '../lib/generate-key.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
 import { sameString } from '../lib/same-string.js';
@@ -98,7 +99,8 @@ function keyPairOf(alg: DpopAlg, privateKey: KeyObject): DpopKeyPair {
  */
 export function generateDpopKey(alg: DpopAlg = 'EdDSA'): DpopKeyPair {
   if (!DPOP_ALGS.includes(alg)) throw legateError('ERR_INVALID_ARGUMENT', `a DPoP key is EdDSA or ES256, not ${String(alg)}`, { claim: 'alg' });
-  const { privateKey } = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // Through lib/generate-key: a key straight from generateKeyPair can deadlock its JWK export on Node 20.
+  const { privateKey } = generateKeyObjects(alg === 'EdDSA' ? { type: 'ed25519' } : { type: 'ec', namedCurve: 'P-256' });
   return keyPairOf(alg, privateKey);
 }
 

@@ -1,7 +1,8 @@
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { EmbeddedJWK, SignJWT, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createHmac, sign } from 'node:crypto';
+import { EmbeddedJWK, SignJWT, exportJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { MemoryReplayCache } from '../../src/handshake/replay-cache.js';
+import { generateKeyObjects } from '../../src/lib/generate-key.js';
 import {
   accessTokenHash,
   createDpopProof,
@@ -58,7 +59,8 @@ describe.each(['EdDSA', 'ES256'] as const)('DPoP with %s', (alg) => {
   });
 
   it('interoperates with jose: a proof signed by jose with an embedded JWK verifies, and ours verifies with jose', async () => {
-    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+    // jose signs with node:crypto key objects (made through lib/generate-key: see there why).
+    const { privateKey, publicKey } = generateKeyObjects(alg === 'EdDSA' ? { type: 'ed25519' } : { type: 'ec', namedCurve: 'P-256' });
     const jwk = await exportJWK(publicKey);
     const proof = await new SignJWT({ htm: 'POST', htu, jti: 'jose-1' })
       .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk })
@@ -90,7 +92,7 @@ describe('DPoP keys', () => {
     }
     expect(keys.size).toBe(2);
     // a's key was imported before: a proof naming it but signed by another key still fails.
-    const forged = await forge(a, {}, {}, (input) => sign(null, input, generateKeyPairSync('ed25519').privateKey));
+    const forged = await forge(a, {}, {}, (input) => sign(null, input, generateKeyObjects({ type: 'ed25519' }).privateKey));
     expect([(await refusal(forged, { keys })).code, (await refusal(forged, { keys })).reason]).toEqual(['ERR_DPOP_INVALID', 'signature']);
     expect(() => new DpopProofKeys(0)).toThrow(RangeError);
   });
@@ -157,7 +159,7 @@ describe('DPoP refusals, each with its code and reason', () => {
   it('alg tricks: none, HS256 keyed with the public key, RS256, and an alg that does not fit the key', async () => {
     const none = `${b64({ typ: 'dpop+jwt', alg: 'none', jwk: key.publicJwk })}.${b64({ jti: 'j', htm: 'POST', htu, iat })}.`;
     const hs256 = await forge(key, { alg: 'HS256' }, {}, (input) => createHmac('sha256', key.publicJwk.x).update(input).digest());
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rsa = generateKeyObjects({ type: 'rsa', modulusLength: 2048 });
     const rs256 = await forge(key, { alg: 'RS256', jwk: rsa.publicKey.export({ format: 'jwk' }) }, {}, (input) => sign('sha256', input, rsa.privateKey));
     for (const proof of [none, hs256, rs256]) {
       const error = await refusal(proof);

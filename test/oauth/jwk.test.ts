@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { generateKeyObjects } from '../../src/lib/generate-key.js';
 import { ed25519PublicJwk, jwkThumbprint, parsePublicJwk } from '../../src/oauth/jwk.js';
 import { acme, thrown } from '../fixtures.js';
 
@@ -26,15 +26,15 @@ describe('RFC 7638 thumbprints', () => {
   });
 
   it('agrees with jose for Ed25519 and P-256 keys', async () => {
-    const ed = parsePublicJwk(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }));
-    const ec = parsePublicJwk(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }));
+    const ed = parsePublicJwk(generateKeyObjects({ type: 'ed25519' }).publicKey.export({ format: 'jwk' }));
+    const ec = parsePublicJwk(generateKeyObjects({ type: 'ec', namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }));
     expect(jwkThumbprint(ed)).toBe(await calculateJwkThumbprint(ed, 'sha256'));
     expect(jwkThumbprint(ec)).toBe(await calculateJwkThumbprint(ec, 'sha256'));
   });
 });
 
 describe('parsePublicJwk', () => {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) as Record<string, string>;
+  const ec = generateKeyObjects({ type: 'ec', namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) as Record<string, string>;
 
   it('keeps only the key members', () => {
     expect(parsePublicJwk({ ...vector.publicJwk, kid: 'k', use: 'sig' })).toEqual(vector.publicJwk);
@@ -43,10 +43,10 @@ describe('parsePublicJwk', () => {
 
   it.each<[string, unknown]>([
     ['a private Ed25519 key (d)', { ...vector.privateJwk }],
-    ['a private EC key', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })],
+    ['a private EC key', generateKeyObjects({ type: 'ec', namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })],
     ['a symmetric key', { kty: 'oct', k: 'c2VjcmV0' }],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })],
-    ['another curve', generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' })],
+    ['an RSA key', generateKeyObjects({ type: 'rsa', modulusLength: 1024 }).publicKey.export({ format: 'jwk' })],
+    ['another curve', generateKeyObjects({ type: 'ec', namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' })],
     ['X25519', { kty: 'OKP', crv: 'X25519', x: vector.publicJwk.x }],
     ['a short x', { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }],
     ['non-base64url x', { kty: 'OKP', crv: 'Ed25519', x: `${vector.publicJwk.x.slice(0, -1)}+` }],

@@ -3,10 +3,10 @@
 // budgets settled by the node's AuthZEN PDP (a fake one here), failing
 // closed when it cannot be reached.
 //   acme (AS + PDP) -> alice (client) -> bank's API (this resource server)
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey } from '../../src/did/key.js';
 import { decodeBase64url } from '../../src/lib/base64url.js';
+import { generateKeyObjects } from '../../src/lib/generate-key.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { createResourceServer, refusalBody } from '../../src/resource-server/index.js';
 import type { ResourceServerOptions, RouteTarget, VerifyResult } from '../../src/resource-server/index.js';
@@ -182,7 +182,7 @@ describe('resource server: the decision', () => {
 
   it('signs its client assertion with a private JWK as well as with a signer', async () => {
     const pdp = fakePdp(() => ({ body: { decision: true } }));
-    const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { x: string; d: string };
+    const jwk = generateKeyObjects({ type: 'ed25519' }).privateKey.export({ format: 'jwk' }) as { x: string; d: string };
     const did = didKeyFromPublicKey(decodeBase64url(jwk.x)!);
     const { rs } = setup({ pdp: { client: { did, privateJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d } } } }, pdp.app);
     const details = [detail('call', 'billing:refund', { constraints: { rateLimit: { count: 5, period: 'PT1M' } } })];
