@@ -13,6 +13,7 @@ import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_PRESENTATION } from '../../src/oauth/types.js';
+import { webCryptoKeyPair } from '../helpers/webcrypto-keys.js';
 import { OWNER, RESOURCE, startOAuthNodes, type OAuthNodes } from './oauth-nodes.js';
 
 let nodes: OAuthNodes;
@@ -22,9 +23,8 @@ beforeAll(async () => {
 afterAll(() => nodes?.close());
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-/** A fresh WebCrypto key pair, private key not extractable, as a browser or Node client makes one. */
-const keyPairOf = async (algorithm: { name: 'ECDSA'; namedCurve: 'P-256' } | { name: 'Ed25519' }) =>
-  (await crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as CryptoKeyPair;
+/** A fresh WebCrypto key pair, private key not extractable, as a browser or Node client holds one. */
+const keyPairOf = webCryptoKeyPair;
 const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 const insecure = { [oauth.allowInsecureRequests]: true }; // plain HTTP to loopback only: the nodes' issuer is http://localhost:<port>

@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { jwkThumbprint, parsePublicJwk } from '../../src/oauth/jwk.js';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE_PRESENTATION } from '../../src/oauth/types.js';
 import { createPresentation } from '../../src/presentation/create.js';
+import { webCryptoKeyPair } from '../helpers/webcrypto-keys.js';
 import { claimsOf, ISSUER, openBank, partner, RESOURCE, settableClock } from './helpers.js';
 
 it('oauth4webapi discovers the bank, retries on use_dpop_nonce and gets a DPoP-bound token for its own key', async () => {
@@ -20,7 +21,7 @@ it('oauth4webapi discovers the bank, retries on use_dpop_nonce and gets a DPoP-b
   expect(as.token_endpoint).toBe(`${ISSUER}/oauth/token`);
 
   const client: oauth.Client = { client_id: p.alice.did };
-  const keyPair = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']));
+  const keyPair = await webCryptoKeyPair({ name: 'ECDSA', namedCurve: 'P-256' });
   const jwk = await webcrypto.subtle.exportKey('jwk', keyPair.publicKey);
   const jkt = jwkThumbprint(parsePublicJwk({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }));
   const DPoP = oauth.DPoP(client, keyPair);
