@@ -1,15 +1,20 @@
 // The stall reporter (test/helpers/stall-reporter.ts): a worker that never yields ends the run, red, named, with its stack.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stalledFiles } from './stall-reporter.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+const hasGdb = () => spawnSync('gdb', ['--version']).status === 0;
+
 /** Runs vitest on the stall fixtures (test/helpers/stall) in a process of its own, with none of this run's vitest variables. */
-function runFixtures(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runFixtures(files: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
-  const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/helpers/stall/vitest.config.ts'], { cwd: ROOT, env: { ...env, NO_COLOR: '1' }, timeout: 90_000 });
+  const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/helpers/stall/vitest.config.ts'], { cwd: ROOT, env: { ...env, ...extraEnv, NO_COLOR: '1', STALL_FILES: files }, timeout: 90_000 });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -33,7 +38,7 @@ describe('the stall reporter', () => {
   });
 
   it('ends a run whose worker never yields: red, naming the file, with the stack of the loop, and the next file still runs', async () => {
-    const { code, stdout, stderr } = await runFixtures();
+    const { code, stdout, stderr } = await runFixtures('blocked,after');
     expect(code).toBe(1);
     expect(stderr).toContain('STALLED');
     expect(stderr).toMatch(/test\/helpers\/stall\/blocked\.fixture\.ts \(silent \d+ s\)/);
@@ -42,5 +47,22 @@ describe('the stall reporter', () => {
     expect(stderr).toContain('Worker exited unexpectedly');
     expect(stdout).toMatch(/✓ after\.fixture\.ts/);
     expect(stdout).toMatch(/Test Files\s+1 passed \(2\)/);
+  });
+
+  it('ends a run whose worker is blocked in native code: red, named, with gdb\'s native stack where gdb is installed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legate-stall-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const { code, stderr } = await runFixtures('native', { STALL_FIFO: fifo });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/test\/helpers\/stall\/native\.fixture\.ts \(silent \d+ s\)/);
+      expect(stderr).toMatch(/its inspector did not open|no answer/);
+      if (hasGdb()) expect(stderr).toMatch(/native stack \(main thread\):\n\s+#0 .*(open|__libc_open64|openat)/);
+      else expect(stderr).toContain('(no gdb here for a native stack)');
+      expect(stderr).toMatch(/Killing the workers \(\d+\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

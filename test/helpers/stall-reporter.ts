@@ -11,12 +11,14 @@
  * longest timeout plus a grace, its worker is taken as blocked. It prints the
  * file and the tests still running, prints each worker's JavaScript stack
  * (through its inspector, opened only then, on loopback: the workers run with
- * `--inspect-port=0`, see vitest.config.ts), then kills the workers: vitest
+ * `--inspect-port=0`, see vitest.config.ts; for one blocked in native code,
+ * its native stack through gdb where installed), then kills the workers: vitest
  * fails their files ("worker exited unexpectedly") and ends the run, red,
  * with its summary. Workers are found through /proc (Linux, where CI runs);
  * elsewhere the stall is printed and the process exits with code 1.
  */
 
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fetch, WebSocket } from 'undici';
 import type { Reporter, ReportedHookContext, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
@@ -129,6 +131,22 @@ async function stackOf(pid: number, waitMs: number): Promise<string> {
   }
 }
 
+/**
+ * The native stack of worker `pid`'s main thread, through gdb where it is
+ * installed (and may attach: root, or a ptrace scope that allows it): what a
+ * worker blocked in native code (a lock, a system call) is waiting in.
+ */
+function nativeStackOf(pid: number, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('gdb', ['-p', String(pid), '-batch', '-ex', 'thread 1', '-ex', 'bt 30'], { timeout: waitMs }, (error, stdout) => {
+      // `thread 1` prints the frame it selects, then `bt` prints it again as #0.
+      const frames = [...new Set(stdout.split('\n').filter((line) => line.startsWith('#')))];
+      if (frames.length > 0) resolve(frames.map((line) => `    ${line}`).join('\n'));
+      else resolve(error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT' ? '    (no gdb here for a native stack)' : '    (gdb could not read a native stack)');
+    });
+  });
+}
+
 interface Frame {
   functionName: string;
   url: string;
@@ -201,7 +219,7 @@ export default class StallReporter implements Reporter {
     const stalled = stalledFiles(this.#running, Date.now(), this.#limitMs, this.#options.graceMs);
     if (stalled.length === 0) return;
     this.#handling = true;
-    const lines = [`\nSTALLED: a test worker has reported nothing for longer than any of its timeouts plus ${Math.round(this.#options.graceMs / 1000)} s: its JavaScript never yields, so no timeout can fire.`];
+    const lines = [`\nSTALLED: a test file has reported nothing for longer than any of its timeouts plus ${Math.round(this.#options.graceMs / 1000)} s: its worker is blocked (JavaScript that never yields, or a native call that never returns), so no timeout can fire.`];
     for (const { file, silentMs, tests } of stalled) {
       lines.push(`  ${file} (silent ${Math.round(silentMs / 1000)} s)`);
       for (const [name, ms] of tests) lines.push(`    running for ${Math.round(ms / 1000)} s: ${name}`);
@@ -213,7 +231,11 @@ export default class StallReporter implements Reporter {
       process.exit(1);
     }
     const stacks = await Promise.all(pids.map((pid) => stackOf(pid, this.#options.stackWaitMs).catch((error: unknown) => `no stack: ${String(error)}`)));
-    pids.forEach((pid, i) => lines.push(`Worker ${pid}'s JavaScript stack:`, stacks[i]!));
+    for (const [i, pid] of pids.entries()) {
+      lines.push(`Worker ${pid}'s JavaScript stack:`, stacks[i]!);
+      // No JavaScript frames: the worker is blocked in native code, where only a native stack says where.
+      if (!stacks[i]!.includes('    at ')) lines.push(`Worker ${pid}'s native stack (main thread):`, await nativeStackOf(pid, this.#options.stackWaitMs * 3));
+    }
     lines.push(`Killing the workers (${pids.join(', ')}): vitest fails their files and ends the run.`);
     console.error(lines.join('\n'));
     for (const pid of pids) signal(pid, 'SIGKILL');

@@ -1,11 +1,11 @@
-// The stall reporter's own test run (test/helpers/stall-reporter.test.ts): short timeouts, one worker, the blocked file first.
+// The stall reporter's own test runs (test/helpers/stall-reporter.test.ts): short timeouts, one worker, the files STALL_FILES names, in order.
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     root: import.meta.dirname,
-    include: ['blocked.fixture.ts', 'after.fixture.ts'],
+    include: (process.env.STALL_FILES ?? 'blocked,after').split(',').map((name) => `${name}.fixture.ts`),
     testTimeout: 500,
     hookTimeout: 500,
     pool: 'forks',
@@ -13,6 +13,6 @@ export default defineConfig({
     fileParallelism: false,
     sequence: { shuffle: false },
     execArgv: ['--inspect-port=0'],
-    reporters: ['default', [join(import.meta.dirname, '../stall-reporter.ts'), { graceMs: 3_000, pollMs: 250 }]],
+    reporters: ['default', [join(import.meta.dirname, '../stall-reporter.ts'), { graceMs: 3_000, pollMs: 250, stackWaitMs: 3_000 }]],
   },
 });
