@@ -17,9 +17,10 @@ export default defineConfig({
     // Vitest's default in a run is one worker fewer than the cores: a single worker on
     // two cores. The CLI tests run in process, so a second worker keeps the second core busy.
     maxWorkers: 2,
-    // A worker whose JavaScript never yields cannot time out: the stall reporter names its
-    // file, prints its stack (its inspector, opened by SIGUSR1 on a free loopback port only
-    // then) and kills it, so the run ends red instead of never.
+    // A blocked worker (JavaScript that never yields, a native call that never returns)
+    // cannot time out: the stall reporter names its file, prints its stack (its inspector,
+    // opened by SIGUSR1 on a free loopback port only then; gdb for native code) and kills it,
+    // so the run ends red instead of never.
     execArgv: ['--inspect-port=0'],
     reporters: ['default', './test/helpers/stall-reporter.ts'],
     // One throwaway PostgreSQL cluster per run when the binaries exist (or the server in
