@@ -61,11 +61,11 @@ export class Cache<K, V> {
     this.#now = epochMsOf(options.clock ?? systemClock);
   }
 
-  /** The live entry of `key`, made the most recently used; expired entries are dropped on the way. */
-  #live(key: K): Entry<V> | undefined {
+  /** The live entry of `key` at `now`, made the most recently used; expired entries are dropped on the way. */
+  #live(key: K, now?: number): Entry<V> | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expires <= this.#now()) {
+    if (entry.expires <= (now ?? this.#now())) {
       this.delete(key);
       return undefined;
     }
@@ -94,9 +94,13 @@ export class Cache<K, V> {
     }
   }
 
-  /** The value kept for `key` (a failure value too, during its cooldown), or undefined. */
-  get(key: K): V | undefined {
-    const entry = this.#live(key);
+  /**
+   * The value kept for `key` (a failure value too, during its cooldown), or
+   * undefined. `now` (ms since the epoch, this cache's clock) spares a caller
+   * that has just read the clock a second reading.
+   */
+  get(key: K, now?: number): V | undefined {
+    const entry = this.#live(key, now);
     return entry === undefined || entry.rejected !== undefined ? undefined : entry.value;
   }
 

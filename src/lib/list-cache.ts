@@ -91,8 +91,8 @@ export class ListCache<T, K = T> {
    * younger than its freshness: `maxAgeMs` (a high-risk capability's).
    */
   fresh(url: string, maxAgeMs = Infinity): T | undefined {
-    const entry = this.#remote.get(url);
     const now = this.#now();
+    const entry = this.#remote.get(url, now);
     return entry !== undefined && entry.freshUntil > now && now - entry.storedAt < maxAgeMs ? this.#restore(entry.kept) : undefined;
   }
 

@@ -290,7 +290,12 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     return { outcome: revoked ? 'revoked' : 'suspended', entry: ref, error, source };
   }
 
-  async function check(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup: StatusLookupOptions = {}): Promise<StatusResult[]> {
+  /**
+   * Every entry's outcome: synchronously when each list is fresh in the cache
+   * (a verifier's hot path: no promise to wait for), a promise when one must
+   * be loaded. A work budget's refusal is thrown.
+   */
+  function checkNow(credential: { credentialStatus?: unknown; issuer?: unknown }, lookup: StatusLookupOptions = {}): StatusResult[] | Promise<StatusResult[]> {
     const { entries, errors } = readStatusEntries(credential);
     const issuer = isRecord(credential) ? issuerId(credential) : undefined;
     const results: StatusResult[] = errors.map((error): StatusResult => ({ outcome: 'invalid', error }));
@@ -302,32 +307,39 @@ export function createStatusChecker(options: StatusCheckerOptions): StatusChecke
     // Lists fresh in the cache are judged synchronously; only the others are loaded (concurrently).
     const cached = entries.map((ref) => loader.peek(ref.listUrl, maxAgeMs));
     const missing = entries.filter((_, i) => cached[i] === undefined);
-    const loaded = missing.length === 0 ? [] : await Promise.all(missing.map((ref) => loader.load(ref.listUrl, maxAgeMs)));
-    let next = 0;
-    entries.forEach((ref, i) => {
-      const got = cached[i] ?? loaded[next++]!;
-      // Inflating is the costly part: charged when this lookup inflated the list (fetched now, or kept compressed).
-      if (budget !== undefined && 'value' in got && (got.source === 'network' || got.value.encodedList !== undefined)) {
-        budget.charge('inflatedBytes', got.value.list.bits.length);
-      }
-      const result = judge(ref, issuer, got);
-      // A list judged for its own issuer's credential (not invalid), fetched rather than this node's own.
-      if (onRemoteList !== undefined && issuer !== undefined && result.source !== 'local' && result.outcome !== 'invalid' && 'value' in got) onRemoteList(ref.listUrl, issuer);
-      results.push(result);
-    });
-    return results;
+    const judgeAll = (loaded: readonly LoadedList<AcceptedList>[]): StatusResult[] => {
+      let next = 0;
+      entries.forEach((ref, i) => {
+        const got = cached[i] ?? loaded[next++]!;
+        // Inflating is the costly part: charged when this lookup inflated the list (fetched now, or kept compressed).
+        if (budget !== undefined && 'value' in got && (got.source === 'network' || got.value.encodedList !== undefined)) {
+          budget.charge('inflatedBytes', got.value.list.bits.length);
+        }
+        const result = judge(ref, issuer, got);
+        // A list judged for its own issuer's credential (not invalid), fetched rather than this node's own.
+        if (onRemoteList !== undefined && issuer !== undefined && result.source !== 'local' && result.outcome !== 'invalid' && 'value' in got) onRemoteList(ref.listUrl, issuer);
+        results.push(result);
+      });
+      return results;
+    };
+    return missing.length === 0 ? judgeAll([]) : Promise.all(missing.map((ref) => loader.load(ref.listUrl, maxAgeMs))).then(judgeAll);
   }
 
+  /** The errors among `results` that fail verification under the `onUnavailable` policy. */
+  const failing = (results: readonly StatusResult[]): LegateError[] => {
+    const errors: LegateError[] = [];
+    for (const r of results) {
+      if (r.error !== undefined && !(r.outcome === 'unavailable' && onUnavailable === 'ignore')) errors.push(r.error);
+    }
+    return errors;
+  };
+
   return {
-    check,
+    check: async (credential, lookup) => checkNow(credential, lookup),
     expire: (url) => loader.expire(url),
     async statusErrors(credential, lookup) {
-      const results = await check(credential, lookup);
-      const errors: LegateError[] = [];
-      for (const r of results) {
-        if (r.error !== undefined && !(r.outcome === 'unavailable' && onUnavailable === 'ignore')) errors.push(r.error);
-      }
-      return errors;
+      const results = checkNow(credential, lookup);
+      return failing(Array.isArray(results) ? results : await results);
     },
   };
 }

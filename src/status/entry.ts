@@ -87,9 +87,12 @@ export function statusEntry(listUrl: string, index: number, purpose: StatusPurpo
   };
 }
 
-function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef | LegateError {
+/** Where entry `i` sits, for an error's claim: built only when an entry is refused. */
+const entryAt = (i: number, inArray: boolean): string => (inArray ? `credentialStatus/${i}` : 'credentialStatus');
+
+function readEntry(value: Record<string, unknown>, i: number, inArray: boolean): StatusEntryRef | LegateError {
   const { statusPurpose, statusListIndex, statusListCredential, statusSize } = value;
-  const bad = (message: string, field: string) => legateError('ERR_MALFORMED', message, { claim: `${at}/${field}` });
+  const bad = (message: string, field: string) => legateError('ERR_MALFORMED', message, { claim: `${entryAt(i, inArray)}/${field}` });
   if (typeof statusListIndex !== 'string' || !INDEX.test(statusListIndex) || !Number.isSafeInteger(Number(statusListIndex))) {
     return bad('statusListIndex must be a non-negative integer string', 'statusListIndex');
   }
@@ -99,7 +102,7 @@ function readEntry(value: Record<string, unknown>, at: string): StatusEntryRef |
   if (typeof statusPurpose !== 'string') return bad('statusPurpose must be a string', 'statusPurpose');
   if (!(STATUS_PURPOSES as readonly string[]).includes(statusPurpose)) {
     return legateError('ERR_STATUS_PURPOSE', `status purpose ${JSON.stringify(statusPurpose.slice(0, 32))} is not supported`, {
-      claim: `${at}/statusPurpose`,
+      claim: `${entryAt(i, inArray)}/statusPurpose`,
       reason: 'unsupported',
     });
   }
@@ -133,16 +136,17 @@ export function readStatusEntries(credential: { credentialStatus?: unknown }): S
     );
     return result;
   }
+  const inArray = Array.isArray(status);
   list.forEach((value, i) => {
-    const at = Array.isArray(status) ? `credentialStatus/${i}` : 'credentialStatus';
     if (!isRecord(value)) {
-      result.errors.push(legateError('ERR_MALFORMED', 'a status entry must be an object', { claim: at }));
+      result.errors.push(legateError('ERR_MALFORMED', 'a status entry must be an object', { claim: entryAt(i, inArray) }));
       return;
     }
     // `type` is a set (VCDM 2.0, Types): "X" and ["X"] are the same RDF, so a Data Integrity proof covers both spellings alike.
-    const types: unknown[] = Array.isArray(value.type) ? value.type : [value.type];
-    if (!types.includes(STATUS_ENTRY_TYPE) && !types.includes(STATUS_LIST_2021_ENTRY_TYPE)) return;
-    const read = readEntry(value, at);
+    const { type } = value;
+    const ours = Array.isArray(type) ? type.includes(STATUS_ENTRY_TYPE) || type.includes(STATUS_LIST_2021_ENTRY_TYPE) : type === STATUS_ENTRY_TYPE || type === STATUS_LIST_2021_ENTRY_TYPE;
+    if (!ours) return;
+    const read = readEntry(value, i, inArray);
     if ('listUrl' in read) result.entries.push(read);
     else result.errors.push(read);
   });

@@ -75,6 +75,17 @@ describe('Cache', () => {
     expect(await cache.load(ALICE, good)).toEqual({ ok: true, n: 4 });
   });
 
+  it('get at a time the caller read: an entry past its TTL at that time is gone, whatever the clock says', async () => {
+    const { clock } = frozenClock();
+    const cache = new Cache<string, Result>({ maxEntries: 10, ttlMs: 60_000, clock });
+    await cache.load(ALICE, () => Promise.resolve<Result>({ ok: true, n: 1 }));
+    const now = clock().getTime();
+    expect(cache.get(ALICE, now + 59_999)).toEqual({ ok: true, n: 1 });
+    expect(cache.get(ALICE, now + 60_000)).toBeUndefined();
+    // Dropped on the way, so the clock's own (earlier) time finds nothing either.
+    expect(cache.get(ALICE)).toBeUndefined();
+  });
+
   it('remembers a rejected load for the cooldown and rethrows it, then loads again', async () => {
     const { clock, advance } = frozenClock();
     const cache = new Cache<string, number>({ maxEntries: 10, ttlMs: 60_000, cooldownMs: 1_000, clock });

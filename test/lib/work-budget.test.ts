@@ -70,6 +70,13 @@ describe('WorkBudget', () => {
     expect(server.requests).toEqual([]);
     // Two lists are allowed when the budget says so.
     expect(await checker.statusErrors(credential, { budget: new WorkBudget({ statusLists: 2 }) })).toEqual([]);
+    // Both lists are cached now, and answered without waiting for a load: a refusal is still a rejected promise, never a throw.
+    for (const call of [() => checker.statusErrors(credential, { budget: new WorkBudget({ statusLists: 1 }) }), () => checker.check(credential, { budget: new WorkBudget({ statusLists: 1 }) })]) {
+      let pending: Promise<unknown> | undefined;
+      expect(() => (pending = call())).not.toThrow();
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_WORK_LIMIT', claim: 'statusLists' });
+    }
+    expect(server.requests).toHaveLength(2);
   });
 
   it('inflated bytes: a list inflating past the budget is ERR_WORK_LIMIT; a cached one costs nothing', async () => {
