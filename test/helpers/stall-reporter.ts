@@ -20,6 +20,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch, WebSocket } from 'undici';
 import type { Reporter, ReportedHookContext, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
 
@@ -52,8 +53,6 @@ export function stalledFiles(running: ReadonlyMap<string, Running>, now: number,
   }
   return stalled;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** This process's children that are vitest workers (Linux /proc), or undefined where there is no /proc. */
 function workerPids(): number[] | undefined {
