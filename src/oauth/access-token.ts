@@ -54,6 +54,8 @@ export interface IssueAccessTokenOptions {
   clock?: Clock | undefined;
   /** The `jti`; default a fresh `urn:uuid:`. */
   id?: string | undefined;
+  /** `legate_chains`: where the issuing node keeps the chains behind the token (at most 128 characters). */
+  chains?: string | undefined;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function issueAccessToken(options: IssueAccessTokenOptions): Promis
   }
   if (act.sub !== clientId) throw bad('the outermost act must be the client', 'act');
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0) throw bad('lifetimeSeconds must be a positive integer', 'lifetimeSeconds');
+  if (options.chains !== undefined && !isChainsId(options.chains)) throw bad('chains must be 1 to 128 characters', 'chains');
   const iat = epochSeconds((options.clock ?? systemClock)());
   const exp = Math.min(iat + lifetimeSeconds, notAfter === undefined ? Infinity : epochSeconds(notAfter));
   if (exp <= iat) throw bad('the token would already be expired (notAfter is past)', 'notAfter');
@@ -92,6 +95,7 @@ export async function issueAccessToken(options: IssueAccessTokenOptions): Promis
     authorization_details: [...authorizationDetails],
     act,
     ...(jkt === undefined ? {} : { cnf: { jkt } }),
+    ...(options.chains === undefined ? {} : { legate_chains: options.chains }),
   };
   const token = await signCompactJws(claims as unknown as Record<string, unknown>, signer, { typ: ACCESS_TOKEN_TYP });
   return { token, claims };
@@ -204,8 +208,13 @@ function claimsOf(payload: Record<string, unknown>): AccessTokenClaims {
   if (cnf !== undefined && !(isRecord(cnf) && typeof cnf.jkt === 'string' && /^[A-Za-z0-9_-]{43}$/.test(cnf.jkt))) {
     throw tokenInvalid('the access token cnf must carry a SHA-256 jkt', 'cnf');
   }
+  if (payload.legate_chains !== undefined && !isChainsId(payload.legate_chains)) {
+    throw tokenInvalid('the access token legate_chains must be a string of at most 128 characters', 'legate_chains');
+  }
   return payload as unknown as AccessTokenClaims;
 }
+
+const isChainsId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 128;
 
 function isGrantedDetail(value: unknown): value is LegateAuthorizationDetail {
   if (!isRecord(value) || value.type !== AUTHORIZATION_DETAILS_TYPE) return false;

@@ -95,4 +95,11 @@ export interface AccessTokenClaims {
   act: ActClaim;
   /** RFC 9449 §6: the SHA-256 thumbprint of the DPoP key. Absent only on a Bearer token (`oauth.requireDpop` false). */
   cnf?: { jkt: string };
+  /**
+   * Where the issuing node keeps the delegation chains behind the token (a
+   * hash of them, shared by every token granted on the same chains), for its
+   * introspection and evaluation to verify them again. Opaque to anyone else;
+   * absent on tokens issued before it, kept under their `jti`.
+   */
+  legate_chains?: string;
 }

@@ -158,9 +158,29 @@ describe('introspection answers', () => {
     expect((await introspections()).at(-1)).toMatchObject({ reasons: ['ERR_AUDIENCE'], details: { caller: rs1.did } });
   });
 
+  it('reads the chains of a token issued before legate_chains under its jti: active, and inactive once revoked', async () => {
+    const { token, claims } = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock, { keptByJti: true });
+    expect(claims).not.toHaveProperty('legate_chains');
+    expect((await introspect(token)).body).toMatchObject({ active: true, jti: claims.jti });
+    await ctx.bank.node.services.statusLists.change(ctx.bank.alice.root.id, 'revoke');
+    expect((await introspect(token)).body).toEqual({ active: false });
+    expect((await introspections()).at(-1)).toMatchObject({ decision: 'deny', reasons: ['ERR_REVOKED'] });
+  });
+
+  it('does not answer legate_chains in the introspection response: it is the node’s own bookkeeping', async () => {
+    const { token, claims } = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
+    expect(claims.legate_chains).toMatch(/^chains:[A-Za-z0-9_-]{43}$/);
+    const { body } = await introspect(token);
+    expect(body).toMatchObject({ active: true, jti: claims.jti });
+    expect(body).not.toHaveProperty('legate_chains');
+  });
+
   it('reports a token whose chains the node no longer holds inactive', async () => {
     const { token, claims } = await accessTokenFor(ctx.bank, ctx.bank.alice.signer, [ctx.bank.alice.root.jwt], clock);
-    await ctx.bank.node.store.sweep(new Date(claims.exp * 1000 + 1).toISOString());
+    // The row behind it is kept an hour past the token it was written for.
+    await ctx.bank.node.store.sweep(new Date(claims.exp * 1000 + 3_600_000 - 1).toISOString());
+    expect(await ctx.bank.node.store.getSession(claims.legate_chains!)).toBeDefined();
+    await ctx.bank.node.store.sweep(new Date(claims.exp * 1000 + 3_600_000).toISOString());
     expect((await introspect(token)).body).toEqual({ active: false });
   });
 

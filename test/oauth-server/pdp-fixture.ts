@@ -26,6 +26,7 @@ import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
 import { signerFor, organizationSigner } from '../../src/node/signers.js';
+import { chainsId } from '../../src/node/oauth/token-grant.js';
 import { createClientAssertion } from '../../src/oauth/client-assertion.js';
 import { issueAccessToken } from '../../src/oauth/access-token.js';
 import { AUTHORIZATION_DETAILS_TYPE, type LegateAuthorizationDetail } from '../../src/oauth/types.js';
@@ -136,7 +137,7 @@ export async function accessTokenFor(
   holder: Signer & { did?: string },
   credentials: string[],
   clock: () => Date,
-  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints']; audience?: string } = {},
+  options: { priorActors?: string[]; lifetimeSeconds?: number; jkt?: string; narrowRefund?: Capability['constraints']; audience?: string; keptByJti?: boolean } = {},
 ) {
   const did = holder.did ?? bank.alice.did;
   const session = await sessionOf(bank, holder, credentials, clock);
@@ -158,9 +159,13 @@ export async function accessTokenFor(
     authorizationDetails: details,
     jkt: options.jkt ?? 'x4aGnsL0qnmAnA7Wm2VnH7Fj9sZ5LlpS2jxs1-Gj1gQ',
     lifetimeSeconds: options.lifetimeSeconds ?? 300,
+    ...(options.keptByJti === true ? {} : { chains: chainsId(session.chains) }),
     clock,
   });
-  await bank.node.store.putSession({ id: claims.jti, chains: session.chains, expiresAt: new Date(claims.exp * 1000).toISOString() });
+  const expiresAt = new Date(claims.exp * 1000).toISOString();
+  // As tokens issued before legate_chains were kept: a session row per token, under its jti.
+  if (options.keptByJti === true) await bank.node.store.putSession({ id: claims.jti, chains: session.chains, expiresAt });
+  else await bank.node.store.keepSession({ id: claims.legate_chains!, chains: session.chains, expiresAt });
   return { token, claims, session };
 }
 

@@ -115,10 +115,30 @@ describe('token exchange', () => {
     const verified = await jwtVerify(token, jwks, { issuer: ISSUER, audience: RESOURCE, typ: 'at+jwt', currentDate: bank.clock() });
     expect(verified.payload.client_id).toBe(p.alice.did);
 
-    // The node remembers the chain behind the token, by its jti, for introspection.
-    expect(await sessionChains(bank.node, claims.jti as string)).toEqual({ [p.rootId]: [p.root] });
+    // The node remembers the chain behind the token, under the hash of the chains the token names (legate_chains), for
+    // introspection: one row for every token granted on those chains, none per token.
+    expect(claims.legate_chains).toMatch(/^chains:[A-Za-z0-9_-]{43}$/);
+    expect(await sessionChains(bank.node, claims.legate_chains as string)).toEqual({ [p.rootId]: [p.root] });
+    expect(await bank.node.store.getSession(claims.jti as string)).toBeUndefined();
+    expect(await bank.node.store.getSession(claims.legate_chains as string)).toMatchObject({ expiresAt: new Date(((claims.exp as number) + 3600) * 1000).toISOString() });
     const last = JSON.parse((await bank.node.store.listAuditChains())[0]!.entry) as Record<string, unknown>;
     expect(last).toMatchObject({ type: 'token', decision: 'allow', agent: p.alice.did, owner: OWNER, resource: RESOURCE, chain: [p.alice.did, OWNER], session: claims.jti });
+  });
+
+  it('keeps one row for the chains behind every token granted on them, and another for other chains', async () => {
+    const key = dpopKeyOfSigner(p.alice);
+    const first = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app) })).body.access_token as string);
+    const kept = await bank.node.store.getSession(first.legate_chains as string);
+    expect(kept?.chains).toEqual({ [p.rootId]: [p.root] });
+    const second = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app), scope: 'read:crm:accounts' })).body.access_token as string);
+    expect(second.jti).not.toBe(first.jti);
+    expect(second.legate_chains).toBe(first.legate_chains);
+    // Kept an hour past the first token: the second, ending within that hour, writes nothing.
+    expect(await bank.node.store.getSession(first.legate_chains as string)).toEqual(kept);
+    // bob's two-link chain is other chains: another row.
+    const other = claimsOf((await exchange(bank, { holder: p.bob, credentials: [p.root, p.child], key: dpopKeyOfSigner(p.bob), nonce: await freshNonce(bank.app) })).body.access_token as string);
+    expect(other.legate_chains).not.toBe(first.legate_chains);
+    expect(await sessionChains(bank.node, other.legate_chains as string)).toEqual({ [claimsOf(p.child).id as string]: [p.root, p.child] });
   });
 
   it('issues for two links with a fresh key the presentation binds (jkt): nested act, the narrower constraints', async () => {

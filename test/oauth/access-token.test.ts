@@ -74,6 +74,7 @@ describe('access tokens (RFC 9068)', () => {
     expect((await thrown(() => issue({ authorizationDetails: [] }))).code).toBe('ERR_INVALID_ARGUMENT');
     expect((await thrown(() => issue({ act: { sub: alice.did } }))).code).toBe('ERR_INVALID_ARGUMENT');
     expect((await thrown(() => issue({ lifetimeSeconds: 0 }))).code).toBe('ERR_INVALID_ARGUMENT');
+    for (const chains of ['', 'c'.repeat(129)]) expect(await thrown(() => issue({ chains }))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'chains' });
     const bearer = await issue({ jkt: undefined });
     expect(bearer.claims.cnf).toBeUndefined();
   });
@@ -168,6 +169,9 @@ describe('access tokens (RFC 9068)', () => {
       [{ act: { sub: alice.did } }, 'act'],
       [{ act: undefined }, 'act'],
       [{ cnf: { jkt: 'short' } }, 'cnf'],
+      [{ legate_chains: 7 }, 'legate_chains'],
+      [{ legate_chains: '' }, 'legate_chains'],
+      [{ legate_chains: 'c'.repeat(129) }, 'legate_chains'],
     ];
     for (const [claims, reason] of cases) {
       const error = await thrown(async () => verifyAccessToken(await forge({}, claims), options()));
@@ -175,6 +179,13 @@ describe('access tokens (RFC 9068)', () => {
     }
     const crit = await thrown(async () => verifyAccessToken(await forge({ crit: ['exp'] }, {}), options()));
     expect(crit.code).toBe('ERR_TOKEN_INVALID');
+  });
+
+  it('carries legate_chains when asked, and verifies it as a claim of the token', async () => {
+    const { token, claims } = await issue({ chains: 'chains:abc' });
+    expect(claims.legate_chains).toBe('chains:abc');
+    expect((await verifyAccessToken(token, options())).legate_chains).toBe('chains:abc');
+    expect((await issue()).claims).not.toHaveProperty('legate_chains');
   });
 
   it('decodes without verifying, for inspection', async () => {

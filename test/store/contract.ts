@@ -551,6 +551,35 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.getSession('s1')).toEqual({ id: 's1', chains, expiresAt: T5 });
       });
 
+      it('keeps a session by content: written an hour past the expiry asked, raised only when asked past it, never a conflict', async () => {
+        const hourAfter = (iso: string) => new Date(Date.parse(iso) + 3_600_000).toISOString();
+        await store.keepSession({ id: 'chains:a', chains, expiresAt: T5 });
+        expect(await store.getSession('chains:a')).toEqual({ id: 'chains:a', chains, expiresAt: hourAfter(T5) });
+        // Asked for less than it is kept: nothing changes (and a second writer of the id is no conflict).
+        await store.keepSession({ id: 'chains:a', chains, expiresAt: T10 });
+        await store.keepSession({ id: 'chains:a', chains, expiresAt: hourAfter(T5) });
+        expect(await store.getSession('chains:a')).toEqual({ id: 'chains:a', chains, expiresAt: hourAfter(T5) });
+        // Asked past it: raised, an hour past the new expiry.
+        const later = '2025-05-01T02:00:00.000Z';
+        await store.keepSession({ id: 'chains:a', chains, expiresAt: later });
+        expect(await store.getSession('chains:a')).toEqual({ id: 'chains:a', chains, expiresAt: hourAfter(later) });
+        // Swept once that has passed, like any session.
+        expect((await store.sweep(later)).sessions).toBe(0);
+        expect(await store.getSession('chains:a')).toBeDefined();
+        expect((await store.sweep(hourAfter(later))).sessions).toBe(1);
+        expect(await store.getSession('chains:a')).toBeUndefined();
+      });
+
+      it('keeps a session in a transaction that rolls back: nothing is written', async () => {
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.keepSession({ id: 'chains:b', chains, expiresAt: T5 });
+            throw new Error('rolled back');
+          }),
+        ).rejects.toThrow('rolled back');
+        expect(await store.getSession('chains:b')).toBeUndefined();
+      });
+
       it('round-trips peer sessions by agent and peer, replacing on a second handshake', async () => {
         const held = { agent: 'alice', peer: bob.did, token: 'session.jwt', endpoint: 'https://bank.example/ace', expiresAt: T5 };
         expect(await store.getPeerSession('alice', bob.did)).toBeUndefined();

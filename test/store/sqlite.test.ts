@@ -367,6 +367,27 @@ describe('SQLite store', () => {
         }
       });
 
+      it('keeps a session by content on JWTs stored by reference, each kept at least as long as the row', async () => {
+        const store = await openSqliteStore(path);
+        try {
+          expect(await jwtWrites(() => store.keepSession({ id: 'chains:x', chains, expiresAt: at(5) }))).toBe(1);
+          // Kept an hour past what was asked, and so are the JWTs it names (an hour past that).
+          expect(await store.getSession('chains:x')).toEqual({ id: 'chains:x', chains, expiresAt: at(65) });
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(125), [jwt(1)]: at(125) });
+          // The next tokens on the same chains, within that hour: nothing written.
+          expect(await jwtWrites(() => store.keepSession({ id: 'chains:x', chains, expiresAt: at(30) }))).toBe(0);
+          expect(await store.getSession('chains:x')).toEqual({ id: 'chains:x', chains, expiresAt: at(65) });
+          // Past it: the row raised, the JWTs with it.
+          expect(await jwtWrites(() => store.keepSession({ id: 'chains:x', chains, expiresAt: at(100) }))).toBe(1);
+          expect(await store.getSession('chains:x')).toEqual({ id: 'chains:x', chains, expiresAt: at(160) });
+          expect(storedExpiries()).toEqual({ [jwt(0)]: at(220), [jwt(1)]: at(220) });
+          expect((await store.sweep(at(159))).sessions).toBe(0);
+          expect(await store.getSession('chains:x')).toEqual({ id: 'chains:x', chains, expiresAt: at(160) });
+        } finally {
+          await store.close();
+        }
+      });
+
       it('leaves nothing of a session written in a transaction that rolls back: the next one writes the JWTs again', async () => {
         const store = await openSqliteStore(path);
         try {

@@ -7,7 +7,8 @@
  * resources it issues tokens for (`oauth.resources`); or a Legate session
  * token one of this node's agents issued at the end of a handshake. Either
  * way the node looks up the chains it stored when it granted the token or
- * session (`sessionChains`, keyed by the token's `jti`), so the decision can
+ * session (`sessionChains`, keyed by an access token's `legate_chains`, or
+ * by the `jti` of a session or of a token issued before it), so the decision can
  * re-verify them, status included: a revocation after the grant counts.
  */
 
@@ -34,7 +35,7 @@ export interface VerifiedSubject {
   kind: 'access_token' | 'session';
   /** The current actor (the agent), then earlier actors, then the owner. */
   attribution: string[];
-  /** The token's or session's `jti`: what its chains are stored under. */
+  /** The token's or session's `jti` (the audit line's `session`). */
   id: string;
   capabilities: CoveringCapability[];
   chains: Record<string, string[]> | undefined;
@@ -130,7 +131,7 @@ export async function accessTokenSubject(node: NodeContext, id: string, token: s
     attribution: attributionOf(claims),
     id: claims.jti,
     capabilities: grantedCapabilities(claims),
-    chains: await sessionChains(node, claims.jti),
+    chains: await sessionChains(node, claims.legate_chains ?? claims.jti),
     audience: claims.aud,
   };
 }

@@ -60,7 +60,7 @@ async function inspect(node: NodeContext, caller: AuthenticatedClient, token: st
   }
   // Checked before the chains: another resource server's token costs no chain verification.
   if (!caller.audiences.has(claims.aud)) return { claims, problem: legateError('ERR_AUDIENCE', 'the token is for an audience this client does not serve', { claim: 'aud' }) };
-  const problem = await chainProblem(grantedCapabilities(claims), await sessionChains(node, claims.jti), verificationOptions(node));
+  const problem = await chainProblem(grantedCapabilities(claims), await sessionChains(node, claims.legate_chains ?? claims.jti), verificationOptions(node));
   if (problem !== undefined && OWN_FAILURES.has(problem.code)) throw problem;
   return problem === undefined ? { claims } : { claims, problem };
 }

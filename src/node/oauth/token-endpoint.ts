@@ -16,8 +16,10 @@
  * the presentation through the node's verifier (trust before fetch, one
  * work budget per request). Nothing is stored for a request that earns no
  * token: the single-use claims on the proof and the presentation's nonce,
- * the chains behind the token (a session row keyed by the token's `jti`,
- * for introspection) and the audit line commit together, when it is issued.
+ * the chains behind the token (for introspection: a session row keyed by a
+ * hash of them, the token's `legate_chains`, written only for the first
+ * token on those chains and once an hour after) and the audit line commit
+ * together, when it is issued.
  */
 
 import { legateError, LegateError, type ErrorCode } from '../../errors/index.js';
@@ -37,7 +39,7 @@ import { organizationSigner } from '../signers.js';
 import { verificationOptions } from '../verify.js';
 import { issuerOf, tokenEndpointUrl } from './metadata.js';
 import { nonceIssuerOf } from './nonce-key.js';
-import { grantOf, type Refusal } from './token-grant.js';
+import { chainsId, grantOf, type Refusal } from './token-grant.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
 import { claimedClient, provePresentation, proveSession, type TokenMemo } from './token-subject.js';
 import type { EndpointResponse, TokenEndpointRequest } from './types.js';
@@ -158,6 +160,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
     ...(proof === undefined ? {} : { jkt: proof.jkt }),
     lifetimeSeconds: node.oauth.accessTokenLifetimeSeconds,
     ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),
+    chains: chainsId(grant.chains),
     clock: node.clock,
   });
   const expiresAt = new Date(claims.exp * 1000).toISOString();
@@ -171,7 +174,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
       throw legateError('ERR_DPOP_INVALID', 'this DPoP proof was already used', { claim: 'jti', reason: 'replay' });
     }
     if (replayed !== -1) throw legateError('ERR_REPLAY', 'this presentation (its nonce) was already used', { claim: 'nonce' });
-    await tx.store.putSession({ id: claims.jti, chains: grant.chains, expiresAt });
+    await tx.store.keepSession({ id: claims.legate_chains!, chains: grant.chains, expiresAt });
     await audit(tx, {
       type: 'token',
       decision: 'allow',

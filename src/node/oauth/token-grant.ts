@@ -11,6 +11,7 @@
  * line are refused, each refused item keeping its reason code.
  */
 
+import { hash } from 'node:crypto';
 import type { AgentCapabilityCredential, Capability, Constraints } from '../../credential/types.js';
 import type { ChainVerification } from '../../delegation/verify-chain.js';
 import { isLegateError } from '../../errors/index.js';
@@ -44,6 +45,15 @@ export interface Grant {
   /** The earliest end of validity of any granting chain, in ms (Infinity when none ends). */
   end: number;
   rejected: Refusal[];
+}
+
+/**
+ * Where the chains behind a token are kept (its `legate_chains`, the id of
+ * their session row): a hash of them, so every token granted on the same
+ * chains shares one row.
+ */
+export function chainsId(chains: Grant['chains']): string {
+  return `chains:${hash('sha256', JSON.stringify(chains), 'base64url')}`;
 }
 
 /** What the checks need: the time, this organization's DID and the token's audience. */

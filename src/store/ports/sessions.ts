@@ -12,6 +12,15 @@ import type { AcknowledgeRecord, PeerSessionRecord, SessionRecord } from '../typ
 export interface SessionRepository {
   /** Records a session this node issued; a second one with the same id is `ERR_CONFLICT`. */
   putSession(session: SessionRecord): Promise<void>;
+  /**
+   * Keeps a session whose id names its content (the same id always carries
+   * the same chains, as a hash of them does): written when absent, its expiry
+   * raised when it ends before `session.expiresAt`, else nothing is written.
+   * Written or raised, it is kept an hour past that expiry, so the next ones
+   * asking for it rarely write. Never `ERR_CONFLICT`: two writers of one id
+   * agree on its content.
+   */
+  keepSession(session: SessionRecord): Promise<void>;
   /** The session with that id, until a sweep after its expiry removes it. */
   getSession(id: string): Promise<SessionRecord | undefined>;
   /** Records (or replaces) the session `agent` holds with `peer`. */

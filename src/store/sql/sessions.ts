@@ -19,7 +19,12 @@
  * same statement, that each is stored that long already (one statement, no
  * JWT text bound); only when one is not are the JWTs written, then the row.
  * Rows holding the JWTs themselves (written before migration 11, or by a
- * backend without the table) are read as they are. Internal.
+ * backend without the table) are read as they are.
+ *
+ * `keepSession` keeps a row whose id is a hash of its chains (the chains
+ * behind access tokens, shared by every token granted on them): it is read
+ * first and written only when absent or ending too soon, then kept an hour
+ * longer than asked. Internal.
  */
 
 import { hash as digestOf } from 'node:crypto';
@@ -123,6 +128,25 @@ export function createSessionRepository(exec: SqlExecutor): SessionRepository {
       // The JWTs first: a refused session row (a duplicate id) leaves at most JWT rows that expire, never a row naming a missing one.
       await storeTokens(exec, session, tokens);
       await exec.run('INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)', row);
+    },
+    async keepSession(session) {
+      // Usually kept long enough already: one read, nothing written.
+      const row = await exec.get<{ expires_at: string }>('SELECT expires_at FROM sessions WHERE id = ?', [session.id]);
+      if (row !== undefined && row.expires_at >= session.expiresAt) return;
+      const end = Date.parse(session.expiresAt);
+      const kept = { ...session, expiresAt: Number.isNaN(end) ? session.expiresAt : new Date(end + TOKEN_SLACK_MS).toISOString() };
+      let chains = JSON.stringify(kept.chains);
+      if (exec.hooks?.sessionTokens === true) {
+        const references = referencesOf(kept);
+        // The JWTs first, kept at least as long as the row naming them.
+        await storeTokens(exec, kept, references.tokens);
+        chains = BY_REFERENCE + JSON.stringify(references.chains);
+      }
+      await exec.run(
+        `INSERT INTO sessions (id, chains, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE sessions.expires_at < excluded.expires_at`,
+        [kept.id, chains, kept.expiresAt],
+      );
     },
     async getSession(id) {
       const row = await exec.get<SessionRow>('SELECT id, chains, expires_at FROM sessions WHERE id = ?', [id]);
