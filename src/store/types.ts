@@ -386,9 +386,11 @@ export interface Store extends Repositories {
    * commit by another connection to the same database. Equal stamps mean
    * none of those changed in between, so a reader may keep what it derived
    * from them. Undefined when the store cannot tell (then nothing may be
-   * kept). Synchronous: one `PRAGMA data_version` (a few µs) on SQLite; on
-   * PostgreSQL a counter of change notices (`store/postgres/changes`), so
-   * another instance's commit is seen once its notice arrives.
+   * kept). Synchronous. On SQLite a write through this store counts at once
+   * and another connection's commit from the next turn of the event loop
+   * (one `PRAGMA data_version` a turn); on PostgreSQL a counter of change
+   * notices (`store/postgres/changes`), so another instance's commit is seen
+   * once its notice arrives.
    */
   changeStamp?(): string | undefined;
 

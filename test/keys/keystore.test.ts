@@ -171,12 +171,14 @@ describe('key store', () => {
     expect(reads).toHaveBeenCalledTimes(1);
     await store.setKeyStatus(one.kid, 'retired');
     await expect(keys.signer(one.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
-    // Another process retires the key: its commit moves the stamp of this connection too.
+    // Another process retires the key: its commit moves the stamp of this connection too, from the next turn of the
+    // event loop (as a commit in another process lands between two turns of this one).
     const two = await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
     expect((await keys.signer(two.kid)).kid).toBe(two.kid);
     const other = await openSqliteStore(join(dir, 'legate.db'));
     await other.setKeyStatus(two.kid, 'retired');
     await other.close();
+    await new Promise((resolve) => setImmediate(resolve));
     await expect(keys.signer(two.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
   });
 

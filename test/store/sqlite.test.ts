@@ -657,11 +657,18 @@ describe('SQLite store', () => {
         });
         const afterSavepoint = store.changeStamp!();
         expect(afterSavepoint).not.toBe(afterRollback);
-        // Another process's commit (a CLI command beside a running server): seen without any write here.
+        // Another process's commit (a CLI command beside a running server): seen without any write here, from the next
+        // turn of the event loop (its version is read once a turn, shared by the readers of one request).
         const other = new Database(path);
         other.prepare("INSERT INTO settings (name, value) VALUES ('registry.trustList.token', 'eyJ.other.sig')").run();
         other.close();
-        expect(store.changeStamp!()).not.toBe(afterSavepoint);
+        expect(store.changeStamp!()).toBe(afterSavepoint);
+        await new Promise((resolve) => setImmediate(resolve));
+        const afterOther = store.changeStamp!();
+        expect(afterOther).not.toBe(afterSavepoint);
+        // Its own writes count at once, in the same turn.
+        await store.putSetting('registry.trustList.token', 'eyJ.own.sig');
+        expect(store.changeStamp!()).not.toBe(afterOther);
       } finally {
         await store.close();
       }
