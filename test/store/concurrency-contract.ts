@@ -9,6 +9,8 @@
  *   and log the decision in one transaction (as `node/decide`);
  * - a replay key is claimed once (`claimOnce` alone, or several in one
  *   statement, `claimEach`, as `node/replay`), also when an expired claim is taken over;
+ * - the chains behind access tokens granted at once on two instances are
+ *   kept in one row (`keepSession`), neither refused;
  * - a status index is never handed out twice: the newest list, a free index
  *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
  *   `node/status`), and only one list opened when none exists;
@@ -135,6 +137,20 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         const messages = await acrossBoth(pair, 10, (store, i) => store.claimEach(['msg:shared', `nonce:${i}`], until, now));
         expect(messages.filter((index) => index === -1)).toHaveLength(1);
         expect(messages.filter((index) => index === 0)).toHaveLength(9);
+      }));
+
+    it('keeps one session row for tokens on the same chains granted by two instances at once, none refused', () =>
+      withPair(async (pair) => {
+        // The token endpoint's keepSession, in the transaction that records each token (node/oauth/token-endpoint).
+        const chains = { 'urn:uuid:leaf': ['root.jwt', 'leaf.jwt'] };
+        const ends = Array.from({ length: 20 }, (_, i) => new Date(NOW.getTime() + (300 + i) * 1000).toISOString());
+        await acrossBoth(pair, 20, (store, i) => store.transaction((tx) => tx.keepSession({ id: 'chains:shared', chains, expiresAt: ends[i]! })));
+        const kept = await pair.a.getSession('chains:shared');
+        expect(kept?.chains).toEqual(chains);
+        // Kept at least an hour past the latest token: the row was raised, never lowered, by whichever wrote last.
+        expect(Date.parse(kept!.expiresAt)).toBeGreaterThanOrEqual(Date.parse(ends[0]!) + 3_600_000);
+        expect(Date.parse(kept!.expiresAt)).toBeGreaterThanOrEqual(Date.parse(ends[19]!));
+        expect(await pair.b.getSession('chains:shared')).toEqual(kept);
       }));
 
     it('lets exactly one instance take over an expired replay claim', () =>
