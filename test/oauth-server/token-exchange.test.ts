@@ -130,11 +130,22 @@ describe('token exchange', () => {
     const first = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app) })).body.access_token as string);
     const kept = await bank.node.store.getSession(first.legate_chains as string);
     expect(kept?.chains).toEqual({ [p.rootId]: [p.root] });
-    const second = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app), scope: 'read:crm:accounts' })).body.access_token as string);
-    expect(second.jti).not.toBe(first.jti);
-    expect(second.legate_chains).toBe(first.legate_chains);
-    // Kept an hour past the first token: the second, ending within that hour, writes nothing.
-    expect(await bank.node.store.getSession(first.legate_chains as string)).toEqual(kept);
+    const start = bank.clock.state.at;
+    try {
+      // Ten minutes later: the row, kept an hour past the first token, outlives the second token; nothing is written.
+      bank.clock.state.at = start + 10 * 60_000;
+      const second = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app), scope: 'read:crm:accounts' })).body.access_token as string);
+      expect(second.jti).not.toBe(first.jti);
+      expect(second.legate_chains).toBe(first.legate_chains);
+      expect(await bank.node.store.getSession(first.legate_chains as string)).toEqual(kept);
+      // Seventy minutes later the next token would outlive it: the row is kept an hour past that token.
+      bank.clock.state.at = start + 70 * 60_000;
+      const third = claimsOf((await exchange(bank, { holder: p.alice, credentials: [p.root], key, nonce: await freshNonce(bank.app) })).body.access_token as string);
+      expect(third.legate_chains).toBe(first.legate_chains);
+      expect(await bank.node.store.getSession(first.legate_chains as string)).toEqual({ ...kept, expiresAt: new Date(((third.exp as number) + 3600) * 1000).toISOString() });
+    } finally {
+      bank.clock.state.at = start;
+    }
     // bob's two-link chain is other chains: another row.
     const other = claimsOf((await exchange(bank, { holder: p.bob, credentials: [p.root, p.child], key: dpopKeyOfSigner(p.bob), nonce: await freshNonce(bank.app) })).body.access_token as string);
     expect(other.legate_chains).not.toBe(first.legate_chains);
