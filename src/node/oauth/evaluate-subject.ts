@@ -118,6 +118,11 @@ export async function chainProblem(
   return checked.size === 0 ? legateError('ERR_TOKEN_INVALID', 'the token grants no capability of a known credential', { reason: 'unknown' }) : undefined;
 }
 
+/** The chains behind a verified access token of this node: under its `legate_chains`, or its `jti` for a token issued before it. */
+export function accessTokenChains(node: NodeContext, claims: AccessTokenClaims): Promise<Record<string, string[]> | undefined> {
+  return sessionChains(node, claims.legate_chains ?? claims.jti);
+}
+
 /**
  * An AuthZEN subject carrying an access token: verified, `subject.id` its
  * `client_id` (the agent), with its stored chains.
@@ -131,7 +136,7 @@ export async function accessTokenSubject(node: NodeContext, id: string, token: s
     attribution: attributionOf(claims),
     id: claims.jti,
     capabilities: grantedCapabilities(claims),
-    chains: await sessionChains(node, claims.legate_chains ?? claims.jti),
+    chains: await accessTokenChains(node, claims),
     audience: claims.aud,
   };
 }

@@ -18,12 +18,11 @@
 import { isLegateError, LegateError, legateError } from '../../errors/index.js';
 import { attributionOf } from '../../oauth/act.js';
 import type { AccessTokenClaims } from '../../oauth/types.js';
-import { sessionChains } from '../ace.js';
 import { audit, auditRefusal } from '../audit.js';
 import type { NodeContext } from '../context.js';
 import { verificationOptions } from '../verify.js';
 import { authenticateClient, claimedClient, formAssertion, invalidClient, type AuthenticatedClient } from './client-auth.js';
-import { chainProblem, grantedCapabilities, verifyOwnAccessToken } from './evaluate-subject.js';
+import { accessTokenChains, chainProblem, grantedCapabilities, verifyOwnAccessToken } from './evaluate-subject.js';
 import type { EndpointResponse, IntrospectionRequest } from './types.js';
 
 /** The path the introspection endpoint is served at (an accepted client-assertion audience). */
@@ -60,7 +59,7 @@ async function inspect(node: NodeContext, caller: AuthenticatedClient, token: st
   }
   // Checked before the chains: another resource server's token costs no chain verification.
   if (!caller.audiences.has(claims.aud)) return { claims, problem: legateError('ERR_AUDIENCE', 'the token is for an audience this client does not serve', { claim: 'aud' }) };
-  const problem = await chainProblem(grantedCapabilities(claims), await sessionChains(node, claims.legate_chains ?? claims.jti), verificationOptions(node));
+  const problem = await chainProblem(grantedCapabilities(claims), await accessTokenChains(node, claims), verificationOptions(node));
   if (problem !== undefined && OWN_FAILURES.has(problem.code)) throw problem;
   return problem === undefined ? { claims } : { claims, problem };
 }

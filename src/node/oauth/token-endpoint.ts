@@ -149,6 +149,8 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
   const { sub, act } = principalAndActors(grant.line.attribution);
   // Never past the chain's end, nor past the session a session subject rests on.
   const end = Math.min(grant.end, proven.notAfter ?? Number.POSITIVE_INFINITY);
+  // Where the chains behind the token are kept, and what the token names for them (its legate_chains).
+  const kept = chainsId(grant.chains);
   const { token, claims } = await issueAccessToken({
     signer,
     issuer: context.issuer,
@@ -160,7 +162,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
     ...(proof === undefined ? {} : { jkt: proof.jkt }),
     lifetimeSeconds: node.oauth.accessTokenLifetimeSeconds,
     ...(Number.isFinite(end) ? { notAfter: new Date(end) } : {}),
-    chains: chainsId(grant.chains),
+    chains: kept,
     clock: node.clock,
   });
   const expiresAt = new Date(claims.exp * 1000).toISOString();
@@ -174,7 +176,7 @@ async function exchange(node: NodeContext, input: TokenEndpointRequest, keys: { 
       throw legateError('ERR_DPOP_INVALID', 'this DPoP proof was already used', { claim: 'jti', reason: 'replay' });
     }
     if (replayed !== -1) throw legateError('ERR_REPLAY', 'this presentation (its nonce) was already used', { claim: 'nonce' });
-    await tx.store.keepSession({ id: claims.legate_chains!, chains: grant.chains, expiresAt });
+    await tx.store.keepSession({ id: kept, chains: grant.chains, expiresAt });
     await audit(tx, {
       type: 'token',
       decision: 'allow',
