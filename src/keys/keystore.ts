@@ -54,7 +54,12 @@ export class KeyStore {
   readonly #unlock: () => MasterKey;
   #master: MasterKey | undefined;
   readonly #clock: Clock;
-  readonly #signers = new Map<string, Signer>();
+  /**
+   * Decrypted signers by kid and the public key of the row they came from;
+   * shared with every {@link with} view, which still reads each key's row
+   * (its status) through its own store.
+   */
+  #signers = new Map<string, Signer>();
   /** Each controller's newest active signer, as of a change stamp of the store. */
   readonly #newest = new Map<string, { stamp: string; signer: Signer }>();
   /** Signers by kid, as of a change stamp of the store (at most {@link MAX_STAMPED} of each). */
@@ -74,9 +79,16 @@ export class KeyStore {
     return (this.#master ??= this.#unlock());
   }
 
-  /** The same key store writing through another store handle, e.g. a transaction. */
+  /**
+   * The same key store reading and writing through another store handle,
+   * e.g. a transaction. It reads key rows (their status) through `store`, and
+   * shares the keys already decrypted: a checkpoint or a status list signed
+   * inside a transaction does not open its key again.
+   */
   with(store: KeyRecords): KeyStore {
-    return new KeyStore(store, () => this.#masterKey, { clock: this.#clock });
+    const view = new KeyStore(store, () => this.#masterKey, { clock: this.#clock });
+    view.#signers = this.#signers;
+    return view;
   }
 
   /**
@@ -164,11 +176,13 @@ export class KeyStore {
 
   #signerOf(record: StoredKey): Signer {
     const { kid } = record;
+    // By kid and public key: a row under a known kid with another public key (restored, altered) is opened afresh.
+    const cacheKey = `${kid} ${record.publicKeyMultibase}`;
     if (record.status !== 'active') {
-      this.#signers.delete(kid);
+      this.#signers.delete(cacheKey);
       throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} is retired`, { claim: 'kid' });
     }
-    const cached = this.#signers.get(kid);
+    const cached = this.#signers.get(cacheKey);
     if (cached !== undefined) return cached;
     const { publicKey } = toInfo(record);
     const secretKey = this.#masterKey.open(record.sealedPrivateKey, kid);
@@ -178,7 +192,7 @@ export class KeyStore {
         throw legateError('ERR_KEY_UNAVAILABLE', `key ${kid} does not match its public key`);
       }
       const signer = signerFromKeyObject(kid, publicKey, privateKeyObject(secretKey, publicKey));
-      this.#signers.set(kid, signer);
+      stampedSet(this.#signers, cacheKey, signer);
       return signer;
     } finally {
       secretKey.fill(0);

@@ -195,6 +195,38 @@ describe('key store', () => {
     expect(reads).toHaveBeenCalledTimes(4098);
   }, 60_000);
 
+  it('shares decrypted keys with its transaction views, which still read each key row through the transaction', async () => {
+    const master = createMasterKey(mkdtempSync(join(dir, 'shared-')));
+    const opens = vi.spyOn(master, 'open');
+    const shared = new KeyStore(store, master, { clock: frozenClock() });
+    const one = await shared.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    const signer = await shared.signer(one.kid);
+    expect(opens).toHaveBeenCalledTimes(1);
+    // A row under the same kid with another public key (another store, restored or altered) is opened afresh, never
+    // answered by the cached key.
+    const other = await openSqliteStore(':memory:');
+    const elsewhere = await new KeyStore(other, master).generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
+    expect(elsewhere.publicKeyMultibase).not.toBe(one.publicKeyMultibase);
+    const fresh = await shared.with(other).signer(one.kid);
+    expect(verifyEd25519(elsewhere.publicKey, data, await fresh.sign(data))).toBe(true);
+    // Both stay cached, each answering for its own row.
+    expect(await shared.with(store).signer(one.kid)).toBe(signer);
+    expect(await shared.with(other).signer(one.kid)).toBe(fresh);
+    expect(opens).toHaveBeenCalledTimes(2);
+    await other.close();
+    await store.transaction(async (tx) => {
+      const view = shared.with(tx);
+      const reads = vi.spyOn(tx, 'getKey');
+      expect(await view.signer(one.kid)).toBe(signer);
+      expect((await view.newestSigner(ACME)).kid).toBe(one.kid);
+      expect(reads).toHaveBeenCalledTimes(1);
+      // Retired inside the transaction: the view refuses it at once, though its key was decrypted.
+      await tx.setKeyStatus(one.kid, 'retired');
+      await expect(shared.with(tx).signer(one.kid)).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    });
+    expect(opens).toHaveBeenCalledTimes(2);
+  });
+
   it('lists keys of a controller, oldest first', async () => {
     await keys.generate(() => ({ kid: `${ACME}#key-1`, controller: ACME }));
     await keys.generate(() => ({ kid: `${ACME}#key-2`, controller: ACME }));
