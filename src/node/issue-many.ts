@@ -15,8 +15,9 @@ import type { IssuedSecuredCredential } from '../credential/issue.js';
 import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../credential/schema.js';
 import type { AgentRecord } from '../store/types.js';
 import { inTransaction, type NodeContext } from './context.js';
-import { issuableAgent, issueInTransaction, type IssueToAgentOptions } from './issue.js';
+import { issuableAgent, issueInTransaction, newCredentialId, type IssueToAgentOptions } from './issue.js';
 import { organizationSigner } from './signers.js';
+import { allocateStatusMany } from './status.js';
 
 /** Most items one call takes: what it holds in memory (the issued credentials) stays bounded. */
 export const MAX_ISSUE_MANY = 10_000;
@@ -96,10 +97,13 @@ export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOp
       // Read per chunk: a key rotated meanwhile signs the next chunk.
       const signer = await organizationSigner(ctx);
       const chunk = await inTransaction(ctx, async (tx) => {
+        // The chunk's status entries together: each purpose's open list is looked up once, not once a credential.
+        const ids = Array.from({ length: end - start }, newCredentialId);
+        const statuses = await allocateStatusMany(tx, tx.organization.did, ids);
         const done: IssuedSecuredCredential[] = [];
         for (let i = start; i < end; i++) {
           try {
-            done.push(await issueInTransaction(tx, signer, agents[i]!, items[i]!));
+            done.push(await issueInTransaction(tx, signer, agents[i]!, items[i]!, { id: ids[i - start]!, credentialStatus: statuses[i - start]! }));
           } catch (error) {
             throw aboutItem(error, i);
           }

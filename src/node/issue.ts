@@ -14,7 +14,7 @@ import {
   type IssuedDataIntegrityCredential,
   type IssuedSecuredCredential,
 } from '../credential/issue.js';
-import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation } from '../credential/types.js';
+import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation, type StatusEntry } from '../credential/types.js';
 import type { Signer } from '../keys/signer.js';
 import type { AgentRecord, CredentialRecord } from '../store/types.js';
 import { getAgent } from './agents.js';
@@ -92,10 +92,24 @@ export async function issuableAgent(ctx: NodeContext, options: IssueToAgentOptio
   return agent;
 }
 
-/** Signs and records one credential inside `tx`: its status entries, the credential and its audit entry land together or not at all. */
-export async function issueInTransaction(tx: NodeContext, signer: Signer, agent: AgentRecord, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
-  const id = `urn:uuid:${randomUUID()}`;
-  const credentialStatus = await allocateStatus(tx, tx.organization.did, id);
+/** A new credential's id: `urn:uuid:` and a random UUID. */
+export const newCredentialId = (): string => `urn:uuid:${randomUUID()}`;
+
+/**
+ * Signs and records one credential inside `tx`: its status entries, the
+ * credential and its audit entry land together or not at all. `allocated`:
+ * its id and status entries, already allocated in `tx` (a batch allocates
+ * them together); by default allocated here.
+ */
+export async function issueInTransaction(
+  tx: NodeContext,
+  signer: Signer,
+  agent: AgentRecord,
+  options: IssueToAgentOptions,
+  allocated?: { id: string; credentialStatus: StatusEntry[] },
+): Promise<IssuedSecuredCredential> {
+  const id = allocated?.id ?? newCredentialId();
+  const credentialStatus = allocated?.credentialStatus ?? (await allocateStatus(tx, tx.organization.did, id));
   const issued = await issueCapabilityCredential({
     id,
     issuer: tx.organization.did,

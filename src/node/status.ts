@@ -50,11 +50,14 @@ export async function signStatusList(ctx: NodeContext, list: StatusListRecord): 
   return jwt;
 }
 
-/** The list new indexes for `issuer` and `purpose` come from (its id and size): the newest, or a new one past the rollover fill. */
-async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'>> {
+/** The list new indexes for `issuer` and `purpose` come from (its id and size) and how many it has handed out: the newest, or a new one past the rollover fill. */
+async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<{ list: Pick<StatusListRecord, 'id' | 'size'>; allocated: number }> {
   // Neither reads a list's bits: allocating needs only its id, size and fill.
   const current = await ctx.store.latestStatusList(issuer, purpose);
-  if (current !== undefined && hasRoom(current, await ctx.store.countStatusAllocations(current.id))) return current;
+  if (current !== undefined) {
+    const allocated = await ctx.store.countStatusAllocations(current.id);
+    if (hasRoom(current, allocated)) return { list: current, allocated };
+  }
   const now = ctx.clock().toISOString();
   const list: StatusListRecord = {
     id: newStatusListId(purpose),
@@ -68,7 +71,7 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
   };
   list.token = await signStatusList(ctx, list);
   await ctx.store.putStatusList(list);
-  return list;
+  return { list, allocated: 0 };
 }
 
 /**
@@ -77,12 +80,30 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
  * (the `tx` of {@link inTransaction}).
  */
 export async function allocateStatus(ctx: NodeContext, issuer: string, credentialId: string): Promise<StatusEntry[]> {
-  const entries: StatusEntry[] = [];
+  return (await allocateStatusMany(ctx, issuer, [credentialId]))[0]!;
+}
+
+/**
+ * {@link allocateStatus} for each of `credentialIds` (a provisioning batch),
+ * in their order: each purpose's open list is looked up once for the batch,
+ * and the next one opened where the batch fills it to the rollover.
+ */
+export async function allocateStatusMany(ctx: NodeContext, issuer: string, credentialIds: readonly string[]): Promise<StatusEntry[][]> {
+  const entries = credentialIds.map((): StatusEntry[] => []);
   for (const purpose of STATUS_PURPOSES) {
-    const list = await openList(ctx, issuer, purpose);
-    const index = await pickFreeIndex(list, (i) => ctx.store.isStatusIndexAllocated(list.id, i));
-    await ctx.store.putStatusAllocation({ credentialId, listId: list.id, index, purpose });
-    entries.push(statusEntry(statusListUrl(ctx, list.id), index, purpose));
+    let open = await openList(ctx, issuer, purpose);
+    let url = statusListUrl(ctx, open.list.id);
+    for (let i = 0; i < credentialIds.length; i++) {
+      if (!hasRoom(open.list, open.allocated)) {
+        open = await openList(ctx, issuer, purpose);
+        url = statusListUrl(ctx, open.list.id);
+      }
+      const { list } = open;
+      const index = await pickFreeIndex(list, (at) => ctx.store.isStatusIndexAllocated(list.id, at));
+      await ctx.store.putStatusAllocation({ credentialId: credentialIds[i]!, listId: list.id, index, purpose });
+      open.allocated++;
+      entries[i]!.push(statusEntry(url, index, purpose));
+    }
   }
   return entries;
 }

@@ -1,5 +1,7 @@
 // acme (did:web:acme.example) provisions alice and bob in bulk: issueMany issues what issueToAgent would, each
 // credential with its own status entries and audit entry, committed a chunk at a time; a bad item writes nothing.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { legateError } from '../../src/errors/index.js';
@@ -14,9 +16,10 @@ import { acmeWithAlice, OWNER } from './acme.js';
 const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } };
 const clock = () => new Date(NOW.getTime());
 let node: NodeContext;
+let dataDir: string;
 
 beforeEach(async () => {
-  ({ node } = await acmeWithAlice('legate-issue-many-', clock));
+  ({ node, dataDir } = await acmeWithAlice('legate-issue-many-', clock));
   await createAgent(node, { name: 'bob', owner: 'mailto:dave@acme.example' });
 });
 afterEach(() => node.close());
@@ -49,6 +52,35 @@ describe('issueMany', () => {
     }
     expect((await issuances()).map((e) => e.credentials)).toEqual(issued.map((c) => [c.id]));
     expect(await credentialCount()).toBe(7);
+  });
+
+  it('allocates a chunk\'s status entries together, opening the next list where the chunk fills one to the rollover', async () => {
+    const [one] = await issueMany(node, [{ agent: 'alice', capabilities: [refund] }]);
+    const [first] = await node.store.listStatusLists({ purpose: 'revocation' });
+    const taken = (await node.store.getStatusAllocations(one!.id)).find((a) => a.purpose === 'revocation')!.index;
+    // Three indexes short of the rollover (three quarters of 131,072), written directly in the SQLite file.
+    const db = new Database(join(dataDir, 'legate.db'));
+    const insert = db.prepare("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, 'revocation', ?, ?)");
+    db.transaction(() => {
+      for (let i = 0, n = 1; n < 131072 * 0.75 - 3; i++) if (i !== taken) insert.run(`urn:uuid:filler-${n++}`, first!.id, i);
+    })();
+    db.close();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    const issued = await issueMany(node, Array.from({ length: 8 }, () => ({ agent: 'alice', capabilities: [refund] })));
+    const lists = await node.store.listStatusLists({ purpose: 'revocation' });
+    expect(lists.map((l) => l.id)).toEqual([first!.id, expect.any(String)]);
+    const revocation = issued.map((c) => (c.credential.credentialStatus as { statusPurpose: string; statusListCredential: string; statusListIndex: string }[]).find((e) => e.statusPurpose === 'revocation')!);
+    expect(revocation.map((e) => e.statusListCredential.slice(e.statusListCredential.lastIndexOf('/') + 1))).toEqual([...Array<string>(3).fill(first!.id), ...Array<string>(5).fill(lists[1]!.id)]);
+    expect(new Set(revocation.map((e) => `${e.statusListCredential}#${e.statusListIndex}`)).size).toBe(8);
+    for (const c of issued) {
+      const allocations = await node.store.getStatusAllocations(c.id);
+      expect(allocations.map((a) => `${a.listId}#${a.index}`).sort()).toEqual(
+        (c.credential.credentialStatus as { statusListCredential: string; statusListIndex: string }[]).map((e) => `${e.statusListCredential.slice(e.statusListCredential.lastIndexOf('/') + 1)}#${e.statusListIndex}`).sort(),
+      );
+    }
+    // The suspension list, far from full, is kept.
+    expect(await node.store.listStatusLists({ purpose: 'suspension' })).toHaveLength(1);
   });
 
   it('checks every item before writing anything: an unknown agent, a retired one, capabilities off their schema, a bad date', async () => {
