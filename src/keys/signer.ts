@@ -19,15 +19,34 @@ export type { Signer };
 /** The signature function shape did-jwt expects (base64url output), for interop. */
 export type DidJwtSigner = (data: string | Uint8Array) => Promise<string>;
 
+/** A Signer around a node:crypto private key, which stays in a private field. */
+class KeySigner implements Signer {
+  readonly alg = 'EdDSA' as const;
+  readonly kid: string;
+  readonly publicKey: Uint8Array;
+  readonly #key: KeyObject;
+  readonly sign = (data: Uint8Array): Promise<Uint8Array> => Promise.resolve(signEd25519(this.#key, data));
+
+  constructor(kid: string, publicKey: Uint8Array, key: KeyObject) {
+    this.kid = kid;
+    this.publicKey = publicKey.slice();
+    this.#key = key;
+    Object.freeze(this);
+  }
+
+  /** The private key of a signer built here, for a signing worker of this process (keys/signing-worker); undefined for any other. */
+  static keyOf(signer: Signer): KeyObject | undefined {
+    return #key in signer ? signer.#key : undefined;
+  }
+}
+
 /** @internal Builds a Signer around a node:crypto private key. */
 export function signerFromKeyObject(kid: string, publicKey: Uint8Array, key: KeyObject): Signer {
-  return Object.freeze({
-    alg: 'EdDSA' as const,
-    kid,
-    publicKey: publicKey.slice(),
-    sign: (data: Uint8Array) => Promise.resolve(signEd25519(key, data)),
-  });
+  return new KeySigner(kid, publicKey, key);
 }
+
+/** @internal The private key behind a Signer of {@link signerFromKeyObject}, for `keys/signing-worker` only; never exported from `legate/keys`. */
+export const signingKeyOf = (signer: Signer): KeyObject | undefined => KeySigner.keyOf(signer);
 
 /**
  * A Signer for a new in-memory key, addressed as a did:key. For ephemeral
