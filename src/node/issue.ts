@@ -17,6 +17,7 @@ import {
 import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints, type Delegation, type StatusEntry } from '../credential/types.js';
 import type { Signer } from '../keys/signer.js';
 import type { AgentRecord, CredentialRecord } from '../store/types.js';
+import { parseDuration } from '../lib/duration.js';
 import { getAgent } from './agents.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
@@ -75,7 +76,7 @@ export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOption
 
 /**
  * The agent `options.agent` names, when a credential may be issued to it.
- * @throws LegateError `ERR_NOT_FOUND` (unknown agent), `ERR_CONFLICT` (retired), `ERR_INVALID_ARGUMENT` (a `validUntil` that is no date).
+ * @throws LegateError `ERR_NOT_FOUND` (unknown agent), `ERR_CONFLICT` (retired), `ERR_INVALID_ARGUMENT` (a `validUntil` that is no date), `ERR_MALFORMED` (a `validFor` that is no duration).
  */
 export async function issuableAgent(ctx: NodeContext, options: IssueToAgentOptions, agents?: Map<string, AgentRecord>): Promise<AgentRecord> {
   let agent = agents?.get(options.agent);
@@ -89,6 +90,14 @@ export async function issuableAgent(ctx: NodeContext, options: IssueToAgentOptio
   if (typeof options.validUntil === 'string' && !Number.isFinite(Date.parse(options.validUntil))) {
     throw legateError('ERR_INVALID_ARGUMENT', 'validUntil must be an ISO 8601 date-time', { claim: 'validUntil' });
   }
+  // Checked here, before anything is written (a provisioning batch checks every item first), as issuing would.
+  if (options.validUntil === undefined && options.validFor !== undefined) {
+    try {
+      parseDuration(options.validFor);
+    } catch (error) {
+      throw legateError('ERR_MALFORMED', `validFor: ${(error as Error).message}`, { claim: 'validFor', cause: error });
+    }
+  }
   return agent;
 }
 
@@ -97,21 +106,25 @@ export const newCredentialId = (): string => `urn:uuid:${randomUUID()}`;
 
 /**
  * Signs and records one credential inside `tx`: its status entries, the
- * credential and its audit entry land together or not at all. `allocated`:
- * its id and status entries, already allocated in `tx` (a batch allocates
- * them together); by default allocated here.
+ * credential and its audit entry land together or not at all.
  */
-export async function issueInTransaction(
+export async function issueInTransaction(tx: NodeContext, signer: Signer, agent: AgentRecord, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
+  const id = newCredentialId();
+  const issued = await signIssued(tx, signer, agent, options, { id, credentialStatus: await allocateStatus(tx, tx.organization.did, id) });
+  await recordIssued(tx, issued, agent, options);
+  return issued;
+}
+
+/** Builds and signs the credential `options` describe, with its id and status entries already allocated; writes nothing. */
+export function signIssued(
   tx: NodeContext,
   signer: Signer,
   agent: AgentRecord,
   options: IssueToAgentOptions,
-  allocated?: { id: string; credentialStatus: StatusEntry[] },
+  allocated: { id: string; credentialStatus: StatusEntry[] },
 ): Promise<IssuedSecuredCredential> {
-  const id = allocated?.id ?? newCredentialId();
-  const credentialStatus = allocated?.credentialStatus ?? (await allocateStatus(tx, tx.organization.did, id));
-  const issued = await issueCapabilityCredential({
-    id,
+  return issueCapabilityCredential({
+    id: allocated.id,
     issuer: tx.organization.did,
     signer,
     subject: {
@@ -128,10 +141,14 @@ export async function issueInTransaction(
       : options.validUntil === null
         ? {}
         : { validUntil: new Date(options.validUntil) }),
-    credentialStatus,
+    credentialStatus: allocated.credentialStatus,
     ...(options.format === undefined ? {} : { format: options.format }),
     clock: tx.clock,
   });
+}
+
+/** Records a credential {@link signIssued} made, and its audit entry, inside `tx`. */
+export async function recordIssued(tx: NodeContext, issued: IssuedSecuredCredential, agent: AgentRecord, options: IssueToAgentOptions): Promise<void> {
   await tx.store.putCredential(credentialRecord(issued, agent.did));
   await audit(tx, {
     type: 'issuance',
@@ -144,7 +161,6 @@ export async function issueInTransaction(
       ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
     },
   });
-  return issued;
 }
 
 /** The store record of an issued capability credential: a Data Integrity one is kept as its JSON text. */

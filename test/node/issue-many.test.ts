@@ -7,7 +7,7 @@ import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { legateError } from '../../src/errors/index.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
-import { issueMany, MAX_ISSUE_MANY } from '../../src/node/issue-many.js';
+import { issueMany, MAX_ISSUE_MANY, OFFLOAD_FROM } from '../../src/node/issue-many.js';
 import { retireAgent } from '../../src/node/retire.js';
 import type { Store } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
@@ -93,6 +93,7 @@ describe('issueMany', () => {
       [{ agent: 'alice', capabilities: [] }, 'ERR_SCHEMA', 'items[2]'],
       [{ agent: 'alice', capabilities: [{ action: 'call' }] }, 'ERR_SCHEMA', 'items[2]'],
       [{ agent: 'alice', capabilities: [refund], validUntil: 'soon' }, 'ERR_INVALID_ARGUMENT', 'items[2].validUntil'],
+      [{ agent: 'alice', capabilities: [refund], validFor: 'soon' }, 'ERR_MALFORMED', 'items[2].validFor'],
       [{ capabilities: [refund] }, 'ERR_INVALID_ARGUMENT', 'items[2].agent'],
     ];
     for (const [bad, code, claim] of cases) {
@@ -134,5 +135,28 @@ describe('issueMany', () => {
     await expect(issueMany(ctx, items, { chunkSize: 2 })).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'issued-2' });
     expect(await credentialCount()).toBe(2);
     expect(await issuances()).toHaveLength(2);
+  });
+
+  it('signs a batch of 256 or more on a worker thread: the same credentials, in order, each verifying under the organization key', async () => {
+    const items = Array.from({ length: OFFLOAD_FROM + 44 }, (_, i) => ({ agent: i % 3 === 0 ? 'bob' : 'alice', capabilities: [{ ...refund, resource: `billing:r${i}` }] }));
+    const issued = await issueMany(node, items, { chunkSize: 120 });
+    expect(issued.map((c) => c.credential.credentialSubject.capabilities[0]!.resource)).toEqual(items.map((item) => item.capabilities[0]!.resource));
+    for (const c of issued) {
+      expect('jwt' in c && (await verifyCapabilityCredential(c.jwt, { resolver: node.resolver, clock })).verified, c.id).toBe(true);
+    }
+    expect((await issuances()).map((e) => e.credentials)).toEqual(issued.map((c) => [c.id]));
+    expect(await credentialCount()).toBe(items.length);
+  });
+
+  it('refuses an offloaded batch at the first bad item in order, writing nothing of its chunk and waiting for none after it', async () => {
+    const items = Array.from({ length: OFFLOAD_FROM + 4 }, () => ({ agent: 'alice', capabilities: [refund] }));
+    // Constraints off the credential's schema: only the credential's own checks refuse them, past the items' first check.
+    (items[200] as Record<string, unknown>).constraints = { maxAmount: 'lots' };
+    (items[230] as Record<string, unknown>).constraints = { maxAmount: 'more' };
+    const error = await issueMany(node, items, { chunkSize: 100 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SCHEMA', reason: 'issued-200' });
+    expect((error as { cause: { claim: string } }).cause.claim.startsWith('items[200]')).toBe(true);
+    expect(await credentialCount()).toBe(200);
+    expect(await issuances()).toHaveLength(200);
   });
 });
