@@ -97,10 +97,11 @@ export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOp
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_ISSUE_CHUNK) {
     throw legateError('ERR_INVALID_ARGUMENT', `chunkSize is an integer from 1 to ${MAX_ISSUE_CHUNK}`, { claim: 'chunkSize' });
   }
-  const agents = await checkIssueItems(ctx, items);
+  // Started first: the thread comes up while the items are checked.
   const worker = items.length >= OFFLOAD_FROM ? startSigningWorker() : undefined;
   const issued: IssuedSecuredCredential[] = [];
   try {
+    const agents = await checkIssueItems(ctx, items);
     for (let start = 0; start < items.length; start += chunkSize) {
       const end = Math.min(items.length, start + chunkSize);
       try {
