@@ -1,7 +1,7 @@
 // What an append remembers for the next checkpoint (AuditMemo.digests): the one-pass hash and digest equal the
 // two-pass ones; a checkpoint signs remembered entries without reading them back, and reads and checks the rest.
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { checkpointAudit } from '../../src/audit/checkpoint.js';
 import { entryDigest, hashAuditEntry, hashAuditEntryWithDigest } from '../../src/audit/entry.js';
@@ -56,5 +56,27 @@ describe('a checkpoint and what the log remembers', () => {
     // checkpointAudit(node) is a log of its own, remembering nothing.
     await expect(checkpointAudit(an.node)).rejects.toMatchObject({ code: 'ERR_AUDIT_TAMPERED', claim: 'seq', reason: 'changed' });
     expect(await an.node.store.listAuditCheckpoints()).toEqual([]);
+  });
+
+  it('signs remembered entries from their seqs and hashes alone, and reads the stretch back when a stored hash is not the one it wrote', async () => {
+    for (let i = 1; i <= 5; i++) await record(i);
+    // Every scope of the store (the job's transaction too) shares its methods' prototype.
+    const scopes = Object.getPrototypeOf(an.node.store) as { listAuditEntries: (...a: unknown[]) => unknown; listAuditHashes: (...a: unknown[]) => unknown };
+    const texts = vi.spyOn(scopes, 'listAuditEntries');
+    const hashes = vi.spyOn(scopes, 'listAuditHashes');
+    an.advance(6 * 60_000);
+    expect((await runAuditCheckpointJob(an.node, { holder: 'test' })).checkpoint?.seq).toBe(5);
+    expect(hashes).toHaveBeenCalledWith(expect.any(String), 1, 5);
+    // No stretch of entries read back (only the listing of chain heads, which names no seq range).
+    expect(texts.mock.calls.filter(([query]) => (query as { fromSeq?: number } | undefined)?.fromSeq !== undefined)).toEqual([]);
+    expect(await verifyAudit({ store: an.node.store, resolver: an.node.resolver })).toMatchObject({ ok: true });
+
+    for (let i = 6; i <= 8; i++) await record(i);
+    // Entry 7's stored hash replaced: it is not what this log remembers writing, so the stretch is read and refused.
+    tamper(an, (db) => db.prepare('UPDATE audit_entries SET hash = ? WHERE seq = 7').run('ab'.repeat(32)));
+    an.advance(6 * 60_000);
+    await expect(runAuditCheckpointJob(an.node, { holder: 'test' })).rejects.toMatchObject({ code: 'ERR_AUDIT_TAMPERED', claim: 'seq', reason: 'changed' });
+    expect(texts.mock.calls.some(([query]) => (query as { fromSeq?: number } | undefined)?.fromSeq === 6)).toBe(true);
+    expect((await an.node.store.listAuditCheckpoints()).map((c) => c.seq)).toEqual([5]);
   });
 });

@@ -86,6 +86,7 @@ function narrowStore(agents: AgentRecord[], used: string[]): Store {
     },
     listAuditChains: () => Promise.resolve(entries.slice(-1)),
     listAuditEntries: (query = {}) => Promise.resolve(entries.slice(0, query.limit ?? entries.length)),
+    listAuditHashes: () => Promise.reject(new Error('not needed')),
     putAuditCheckpoint: () => Promise.reject(new Error('not needed')),
     listAuditCheckpoints: () => Promise.resolve([]),
     lastAuditCheckpoint: () => Promise.resolve(undefined),

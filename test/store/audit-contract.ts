@@ -207,6 +207,20 @@ export function auditContract(store: () => Store): void {
       await expect(store().listAuditEntries({ limit: 0 })).rejects.toMatchObject({ code: 'ERR_STORE' });
     });
 
+    it('lists the seqs and hashes of a stretch of one chain, sealed entries included, and refuses bounds that are no integers', async () => {
+      const other = 'urn:uuid:chain-b';
+      for (let seq = 1; seq <= 12; seq++) await store().appendAuditEntry(entry(seq));
+      await store().appendAuditEntry(entry(1, undefined, other));
+      expect(await store().sealAuditEntries(CHAIN, 6)).toBe(6);
+      const hashes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, hash: entry(from + i).hash }));
+      expect(await store().listAuditHashes(CHAIN, 4, 9)).toEqual(hashes(4, 9));
+      expect(await store().listAuditHashes(CHAIN, 1, 100)).toEqual(hashes(1, 12));
+      expect(await store().listAuditHashes(other, 1, 12)).toEqual([{ seq: 1, hash: entry(1).hash }]);
+      expect(await store().listAuditHashes(CHAIN, 13, 20)).toEqual([]);
+      await expect(store().listAuditHashes(CHAIN, 1.5, 3)).rejects.toMatchObject({ code: 'ERR_STORE' });
+      await expect(store().listAuditHashes('', 1, 3)).rejects.toMatchObject({ code: 'ERR_STORE', claim: 'chain' });
+    });
+
     it('refuses any seq but last + 1 with ERR_CONFLICT, leaving the log unchanged', async () => {
       await expect(store().appendAuditEntry(entry(2))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       await store().appendAuditEntry(entry(1));

@@ -29,6 +29,12 @@ export interface AuditRepository {
   auditHead(chain: string): Promise<AuditHeadRecord | undefined>;
   /** Matching entries: of one chain by `seq`, or of all by (`at`, `chain`, `seq`); see {@link AuditEntryQuery}. */
   listAuditEntries(query?: AuditEntryQuery): Promise<AuditEntryRecord[]>;
+  /**
+   * The `seq` and stored `hash` of entries `fromSeq..toSeq` of `chain`, by
+   * `seq`, reading no text: a checkpoint over entries this process appended
+   * (whose digests it remembers) needs nothing more.
+   */
+  listAuditHashes(chain: string, fromSeq: number, toSeq: number): Promise<{ seq: number; hash: string }[]>;
   /** Each chain's head (its entry with the highest `seq`), ordered by chain id. */
   listAuditChains(): Promise<AuditEntryRecord[]>;
   /**

@@ -50,6 +50,8 @@ const CHECKPOINT_COLUMNS = 'seq, hash, at, token';
 const LAST_ENTRY = `${ENTRY_SELECT} WHERE e.chain = ? ORDER BY e.seq DESC LIMIT 1`;
 /** An append's read of its chain's head: no join, no bytes (a packed row's text column is empty, so it reads as null). */
 const HEAD = 'SELECT seq, hash, CASE WHEN packed IS NULL THEN entry END AS entry FROM audit_entries WHERE chain = ? ORDER BY seq DESC LIMIT 1';
+/** Seqs and hashes of a stretch of one chain (a checkpoint's, from its memo): the primary key alone, no text. */
+const HASHES = 'SELECT seq, hash FROM audit_entries WHERE chain = ? AND seq >= ? AND seq <= ? ORDER BY seq';
 const HAS_ATTACHMENT = 'SELECT 1 AS one FROM audit_attachments WHERE hash = ?';
 /** Two writers (instances of a fleet) may store one token at once: the second does nothing. */
 const ATTACH = 'INSERT INTO audit_attachments (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING';
@@ -213,6 +215,11 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       const rows = await exec.all<EntryRow>(HEADS);
       const blocks = await BlockReader.of(exec, rows);
       return rows.map((row) => entryFromRow(row, undefined, blocks));
+    },
+    async listAuditHashes(chain, fromSeq, toSeq) {
+      assertChain(chain);
+      if (!Number.isSafeInteger(fromSeq) || !Number.isSafeInteger(toSeq)) throw legateError('ERR_STORE', 'fromSeq and toSeq must be integers');
+      return exec.all<{ seq: number; hash: string }>(HASHES, [chain, fromSeq, toSeq]);
     },
     async listAuditEntries(query = {}) {
       const { chain, after, fromSeq = 1, toSeq = MAX_SEQ, since, limit } = query;
