@@ -32,8 +32,8 @@ import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../store/types.js';
-import { AUDIT_CHAIN_SETTING, chainReader, LEGACY_AUDIT_CHAIN } from './chain.js';
-import { entryDigest, isHexHash, readAuditEntry } from './entry.js';
+import { AUDIT_CHAIN_SETTING, LEGACY_AUDIT_CHAIN } from './chain.js';
+import { isHexHash, readAuditEntry } from './entry.js';
 import {
   BEFORE_CHAINS,
   chainsError,
@@ -48,6 +48,7 @@ import {
 } from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
+import { digestsOf } from './digests.js';
 import { sealCheckpointed } from './seal.js';
 import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type AuditMemo, type CheckpointPolicy } from './types.js';
 
@@ -212,49 +213,6 @@ export interface CheckpointResult {
   checkpoint?: AuditCheckpoint;
   /** Whether this call wrote it. */
   created: boolean;
-}
-
-/**
- * The digests of entries `from..to` of `chain`, refusing to sign any entry
- * that does not match its hash. An entry this log appended itself, whose
- * stored hash is still the one it wrote, is signed from `memo` without
- * reading its text back (AuditMemo.digests): what is signed is what was
- * written, and a text changed since is found by verification at that entry.
- */
-async function digestsOf(store: Store, chain: string, from: number, to: number, memo: AuditMemo | undefined): Promise<string> {
-  const remembered = memo?.digests;
-  if (remembered !== undefined) {
-    // Every entry of the stretch remembered, with the hash it still has: no text read. Else the whole stretch is read.
-    let known = '';
-    let expected = from;
-    for (const { seq, hash } of await store.listAuditHashes(chain, from, to)) {
-      const digest = seq === expected ? remembered.recall(chain, seq, hash) : undefined;
-      if (digest === undefined) break;
-      known += digest;
-      expected++;
-    }
-    if (expected === to + 1) return known;
-  }
-  let digests = '';
-  let expected = from;
-  for (const record of await chainReader(store, chain).listAuditEntries({ fromSeq: from, toSeq: to })) {
-    const known = record.seq === expected ? memo?.digests?.recall(chain, record.seq, record.hash) : undefined;
-    if (known !== undefined) {
-      digests += known;
-      expected++;
-      continue;
-    }
-    const read = readAuditEntry(record.entry);
-    if (record.seq !== expected || read === undefined || read.hash !== record.hash || read.entry.seq !== record.seq) {
-      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${expected} of chain ${chain.slice(0, 100)} is missing or does not match its hash; run \`legate audit verify\``, {
-        claim: 'seq',
-        reason: 'changed',
-      });
-    }
-    digests += entryDigest(read.entry);
-    expected++;
-  }
-  return digests;
 }
 
 /** What the previous checkpoint covered, per chain, and how many of its entries belong to chains it no longer listed. */
