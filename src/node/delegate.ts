@@ -8,7 +8,6 @@
  * narrowing rules are still enforced by the library.
  */
 
-import { randomUUID } from 'node:crypto';
 import { legateError } from '../errors/index.js';
 import { actionWithin, resourceWithin } from '../capability/attenuate.js';
 import { delegateCapability } from '../delegation/delegate.js';
@@ -18,7 +17,7 @@ import { verifyCapabilityCredential } from '../credential/verify.js';
 import { securingForm } from '../credential/verify-secured.js';
 import { getAgent } from './agents.js';
 import { inTransaction, type NodeContext } from './context.js';
-import { credentialRecord } from './issue.js';
+import { credentialRecord, newCredentialId } from './issue.js';
 import { allocateStatus } from './status.js';
 import { verificationOptions } from './verify.js';
 import { audit } from './audit.js';
@@ -157,7 +156,7 @@ export async function delegateFromAgent(ctx: NodeContext, options: DelegateFromA
   const merged: Constraints = { ...parent.credential.credentialSubject.constraints, ...options.constraints };
   const shared = Object.keys(merged).length === 0 ? undefined : merged;
   const signer = await agentSigner(ctx, agent);
-  const id = `urn:uuid:${randomUUID()}`;
+  const id = newCredentialId(ctx.clock);
   return inTransaction(ctx, async (tx) => {
     // The delegating agent is the child's issuer, so it signs the child's status lists too.
     const credentialStatus = await allocateStatus(tx, agent.did, id);

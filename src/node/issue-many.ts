@@ -110,7 +110,7 @@ export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOp
         const chunkSigner = worker?.offload(signer) ?? signer;
         const chunk = await inTransaction(ctx, async (tx) => {
           // The chunk's status entries together: each purpose's open list is looked up once, not once a credential.
-          const ids = Array.from({ length: end - start }, newCredentialId);
+          const ids = Array.from({ length: end - start }, () => newCredentialId(tx.clock));
           const statuses = await allocateStatusMany(tx, tx.organization.did, ids);
           // Every credential of the chunk built and sent for signing first, then each recorded in order.
           const signing = ids.map((id, k) => signIssued(tx, chunkSigner, agents[start + k]!, items[start + k]!, { id, credentialStatus: statuses[k]! }));

@@ -6,7 +6,6 @@
  * records it in the store, all in one transaction.
  */
 
-import { randomUUID } from 'node:crypto';
 import { legateError } from '../errors/index.js';
 import {
   issueCapabilityCredential,
@@ -18,6 +17,7 @@ import { CAPABILITY_CREDENTIAL_TYPE, issuerId, type Capability, type Constraints
 import type { Signer } from '../keys/signer.js';
 import type { AgentRecord, CredentialRecord } from '../store/types.js';
 import { parseDuration } from '../lib/duration.js';
+import { uuidV7Urn } from '../lib/uuid7.js';
 import { getAgent } from './agents.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
@@ -101,15 +101,20 @@ export async function issuableAgent(ctx: NodeContext, options: IssueToAgentOptio
   return agent;
 }
 
-/** A new credential's id: `urn:uuid:` and a random UUID. */
-export const newCredentialId = (): string => `urn:uuid:${randomUUID()}`;
+/**
+ * A new credential's id: `urn:uuid:` and a time-ordered (version 7) UUID, so
+ * the credentials and status allocations keyed by it are written at the end
+ * of their indexes, not at random pages (a credential states when it was
+ * issued anyway).
+ */
+export const newCredentialId = (clock: () => Date): string => uuidV7Urn(clock().getTime());
 
 /**
  * Signs and records one credential inside `tx`: its status entries, the
  * credential and its audit entry land together or not at all.
  */
 export async function issueInTransaction(tx: NodeContext, signer: Signer, agent: AgentRecord, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
-  const id = newCredentialId();
+  const id = newCredentialId(tx.clock);
   const issued = await signIssued(tx, signer, agent, options, { id, credentialStatus: await allocateStatus(tx, tx.organization.did, id) });
   await recordIssued(tx, issued, agent, options);
   return issued;

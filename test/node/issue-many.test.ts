@@ -42,6 +42,9 @@ describe('issueMany', () => {
       expect(c.credential.credentialSubject.owner).toBe(i % 2 === 0 ? OWNER : 'mailto:dave@acme.example');
     });
     expect(issued[6]!.credential.credentialSubject.delegation).toEqual({ depth: 0, maxDepth: 1 });
+    // Time-ordered ids (UUID version 7), whose first 48 bits are the node's clock: written at the end of their indexes.
+    const prefix = NOW.getTime().toString(16).padStart(12, '0');
+    for (const c of issued) expect(c.id).toMatch(new RegExp(`^urn:uuid:${prefix.slice(0, 8)}-${prefix.slice(8)}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`));
     // Every status entry is its own bit.
     const entries = issued.flatMap((c) => (c.credential.credentialStatus as { statusListCredential: string; statusListIndex: string }[]).map((e) => `${e.statusListCredential}#${e.statusListIndex}`));
     expect(entries).toHaveLength(14);
