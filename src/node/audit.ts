@@ -71,14 +71,22 @@ function summaryOf(window: RefusalWindow): AuditFields | undefined {
   };
 }
 
+/** How {@link AuditService.record} appends. */
+export interface RecordOptions {
+  /** `false`: no check for a due checkpoint after this entry (a batch's entries but its last); default true. */
+  checkpoint?: boolean;
+}
+
 /** A node's audit log, and the refusal window that bounds what strangers can write into it. */
 export interface AuditService {
   /**
    * Logs one decision; through `tx` (a transaction's repositories) to commit or roll back with it. Through `tx`
    * the entry takes no savepoint of its own: an error of this call must end `tx` (let it propagate), never be
-   * caught and `tx` committed.
+   * caught and `tx` committed. `options.checkpoint: false` (through `tx` only): this entry does not check
+   * whether a checkpoint is due; a batch recording many entries in one transaction lets its last one check, so
+   * one checkpoint covers them all (checkpoints inside one transaction would commit with it anyway).
    */
-  record(fields: AuditFields, tx?: Store): Promise<void>;
+  record(fields: AuditFields, tx?: Store, options?: RecordOptions): Promise<void>;
   /**
    * Logs a refusal of input from a party this node has not authenticated
    * (a stranger's handshake, an action it could not verify), within the
@@ -107,7 +115,7 @@ export interface AuditService {
 /** What the audit service needs: a clock, and a way to append an entry (through a transaction when given). */
 export interface AuditServiceDeps {
   clock: Clock;
-  append(fields: AuditFields, tx?: Store): Promise<unknown>;
+  append(fields: AuditFields, tx?: Store, options?: RecordOptions): Promise<unknown>;
   /** The instance's chain now; default none (the store's own chain). */
   chain?: () => string | undefined;
   /** Turns inline checkpoints off (a job writes them) or back on; default: nothing to turn. */
@@ -119,7 +127,7 @@ export interface AuditServiceDeps {
 /** The audit service of one node; its refusal window is its own. */
 export function createAuditService(deps: AuditServiceDeps): AuditService {
   const clock = () => deps.clock();
-  const append = (fields: AuditFields, tx?: Store) => deps.append(fields, tx);
+  const append = (fields: AuditFields, tx?: Store, options?: RecordOptions) => deps.append(fields, tx, options);
   let window: RefusalWindow | undefined;
 
   /** Appends, best-effort: a refusal is returned to its sender whatever the log does. */
@@ -159,8 +167,8 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
   }
 
   return {
-    record: async (fields, tx) => {
-      await append(fields, tx);
+    record: async (fields, tx, options) => {
+      await append(fields, tx, tx === undefined ? undefined : options);
     },
     unauthenticated,
     chain: () => deps.chain?.(),
@@ -184,8 +192,8 @@ export function createAuditService(deps: AuditServiceDeps): AuditService {
 }
 
 /** Logs one decision through `ctx`; inside a transaction, pass its view ({@link inTransaction}) to make the entry part of it. */
-export async function audit(ctx: NodeContext, fields: AuditFields): Promise<void> {
-  await ctx.services.audit.record(fields, ctx.store);
+export async function audit(ctx: NodeContext, fields: AuditFields, options?: RecordOptions): Promise<void> {
+  await ctx.services.audit.record(fields, ctx.store, options);
 }
 
 /** {@link AuditService.unauthenticated} of `ctx`'s node. */

@@ -228,7 +228,7 @@ export function createNode(deps: NodeDeps): NodeContext {
       // Through the transaction when given, so the entry commits with the decision it records; checkpoints
       // are signed by the organization's newest key, unlocked only when one is due.
       // The audit log's code (entries, checkpoints, their signatures) is loaded by the first append, not when the node opens (#14).
-      append: async (fields, tx) => {
+      append: async (fields, tx, options) => {
         const appendAudit = await (appendAuditOf ??= import('../audit/append.js').then((m) => m.appendAudit));
         const via = tx === undefined || tx === node.store ? node : transactionView(node, tx);
         const logOf = (chain: string | undefined): AuditLog => ({
@@ -237,7 +237,7 @@ export function createNode(deps: NodeDeps): NodeContext {
           chain,
           // What its chain-open records: when this instance started, and the chain it had before, if one was closed under it.
           opening: { started, ...(closedChain === undefined ? {} : { previous: closedChain }) },
-          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints },
+          checkpoints: { issuer: node.organization.did, signer: () => organizationSigner(via), inline: inlineCheckpoints && (via === node || options?.checkpoint !== false) },
           memo: auditMemo,
           // Through a caller's transaction: the entry commits with the decision or not at all (see AuditService.record).
           enclosed: via !== node,

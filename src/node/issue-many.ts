@@ -120,7 +120,8 @@ export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOp
           for (let i = start; i < end; i++) {
             try {
               const credential = await signing[i - start]!;
-              await recordIssued(tx, credential, agents[i]!, items[i]!);
+              // Only the chunk's last entry checks for a due checkpoint: one covers the chunk, committed with it.
+              await recordIssued(tx, credential, agents[i]!, items[i]!, { checkpoint: i === end - 1 });
               done.push(credential);
             } catch (error) {
               throw aboutItem(error, i);

@@ -22,7 +22,7 @@ import { getAgent } from './agents.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
 import { allocateStatus } from './status.js';
-import { audit } from './audit.js';
+import { audit, type RecordOptions } from './audit.js';
 
 export interface IssueToAgentOptions {
   /** The agent's name in this node. */
@@ -152,20 +152,12 @@ export function signIssued(
   });
 }
 
-/** Records a credential {@link signIssued} made, and its audit entry, inside `tx`. */
-export async function recordIssued(tx: NodeContext, issued: IssuedSecuredCredential, agent: AgentRecord, options: IssueToAgentOptions): Promise<void> {
+/** Records a credential {@link signIssued} made, and its audit entry, inside `tx` (`entry`: how, node/audit RecordOptions). */
+export async function recordIssued(tx: NodeContext, issued: IssuedSecuredCredential, agent: AgentRecord, options: IssueToAgentOptions, entry?: RecordOptions): Promise<void> {
   await tx.store.putCredential(credentialRecord(issued, agent.did));
-  await audit(tx, {
-    type: 'issuance',
-    decision: 'allow',
-    agent: agent.did,
-    owner: options.owner ?? agent.owner,
-    credentials: [issued.id],
-    details: {
-      capabilities: options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32),
-      ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
-    },
-  });
+  const capabilities = options.capabilities.map((c) => `${c.action}:${c.resource}`).slice(0, 32);
+  const details = { capabilities, ...(options.lineage === undefined ? {} : { lineage: options.lineage }) };
+  await audit(tx, { type: 'issuance', decision: 'allow', agent: agent.did, owner: options.owner ?? agent.owner, credentials: [issued.id], details }, entry);
 }
 
 /** The store record of an issued capability credential: a Data Integrity one is kept as its JSON text. */

@@ -7,6 +7,8 @@ import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { legateError } from '../../src/errors/index.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
+import { verifyAudit } from '../../src/audit/verify.js';
+import { issueToAgent } from '../../src/node/issue.js';
 import { issueMany, MAX_ISSUE_MANY, OFFLOAD_FROM } from '../../src/node/issue-many.js';
 import { retireAgent } from '../../src/node/retire.js';
 import type { Store } from '../../src/store/types.js';
@@ -161,5 +163,17 @@ describe('issueMany', () => {
     expect((error as { cause: { claim: string } }).cause.claim.startsWith('items[200]')).toBe(true);
     expect(await credentialCount()).toBe(200);
     expect(await issuances()).toHaveLength(200);
+  });
+
+  it('checks for a due checkpoint once a chunk, at its last entry: one checkpoint covers the chunk, and the log verifies', async () => {
+    const before = (await node.store.listAuditEntries()).length;
+    // The default policy: a checkpoint every 100 entries. Chunks of 120, 120 and 10.
+    await issueMany(node, Array.from({ length: 250 }, () => ({ agent: 'alice', capabilities: [refund] })), { chunkSize: 120 });
+    const checkpoints = await node.store.listAuditCheckpoints();
+    expect(checkpoints.map((c) => c.seq)).toEqual([before + 120, before + 240]);
+    expect(await verifyAudit({ store: node.store, resolver: node.resolver, clock })).toMatchObject({ ok: true });
+    // One at a time, each entry checks again: the next is due after 100 more.
+    for (let i = 0; i < 90; i++) await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect((await node.store.listAuditCheckpoints()).map((c) => c.seq)).toEqual([before + 120, before + 240, before + 340]);
   });
 });
