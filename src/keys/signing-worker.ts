@@ -7,7 +7,7 @@
  * signatures are made there while the calling thread builds and records
  * the credentials. Signatures requested in the same tick travel together,
  * {@link PER_MESSAGE} to a message. A signer whose key cannot move (one built elsewhere) signs where
- * it is. Internal: `node/issue-many` starts one per call and closes it.
+ * it is. Internal: a node keeps one for its batches (`node/signing`).
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -39,6 +39,8 @@ const PER_MESSAGE = 32;
 export interface SigningWorker {
   /** `signer`, signing on the worker (same kid, key and signatures); `signer` itself when its key cannot move there. */
   offload(signer: Signer): Signer;
+  /** False once the thread failed, stopped or was closed: its signers then refuse. */
+  usable(): boolean;
   /** Stops the thread; signatures still pending fail (`ERR_INTERNAL`). */
   close(): Promise<void>;
 }
@@ -116,6 +118,7 @@ export function startSigningWorker(): SigningWorker {
           }),
       });
     },
+    usable: () => broken === undefined,
     async close() {
       failAll(legateError('ERR_INTERNAL', 'the signing worker was closed'));
       await worker.terminate();

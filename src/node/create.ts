@@ -37,6 +37,7 @@ import { organizationSigner } from './signers.js';
 import { stampedRead } from './stamped.js';
 import { createCanonicalHashes, type CanonicalHashes } from '../data-integrity/hashes.js';
 import { operationServices, type NodeServices } from './services.js';
+import { createSigningService } from './signing.js';
 import { createWebhookNotifier, DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './webhook/notifier.js';
 import { DEFAULT_CHANGE_POLICY, type ChangePolicy } from './changes/policy.js';
 import { DpopProofKeys } from '../oauth/dpop.js';
@@ -172,6 +173,7 @@ export function createNode(deps: NodeDeps): NodeContext {
         await services.alerts.settled();
         // Retries stop at once; only deliveries already on the wire are waited for, each within its deadline.
         await services.webhook.close();
+        await services.signing.close();
         // The last entry signs a checkpoint then due itself, schedule or not: no job runs after the node closes.
         inlineCheckpoints = true;
         if (auditChain !== undefined) await closeAuditChain(node, auditChain);
@@ -220,6 +222,7 @@ export function createNode(deps: NodeDeps): NodeContext {
         return deps.onAlert?.(alert);
       },
     }),
+    signing: createSigningService(),
     webhook: createWebhookNotifier({ issuer: node.organization.did, http: node.http, signer: () => organizationSigner(node), clock: node.clock, policy: node.webhook }),
     statusPush: createStatusPushService(node, node.statusPush, (url) => services.verifier.statusChecker.expire(url)),
     audit: createAuditService({

@@ -9,10 +9,10 @@
  * writes nothing. Past that, a chunk commits whole or not at all; a failure
  * there (the store) says how many credentials were already issued.
  *
- * A batch of {@link OFFLOAD_FROM} items or more signs on a worker thread
- * (`keys/signing-worker`, started for the call and stopped after it): this
- * thread builds each chunk's credentials, hands their signing to it, and
- * records them as their signatures come back.
+ * A batch of {@link OFFLOAD_FROM} items or more signs on the node's signing
+ * worker (`node/signing`, a thread kept while batches come): this thread
+ * builds each chunk's credentials, hands their signing to it, and records
+ * them as their signatures come back.
  */
 
 import { isLegateError, legateError } from '../errors/index.js';
@@ -20,7 +20,7 @@ import type { IssuedSecuredCredential } from '../credential/issue.js';
 import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../credential/schema.js';
 import type { AgentRecord } from '../store/types.js';
 import { inTransaction, type NodeContext } from './context.js';
-import { startSigningWorker } from '../keys/signing-worker.js';
+import type { SigningWorker } from '../keys/signing-worker.js';
 import { issuableAgent, newCredentialId, recordIssued, signIssued, type IssueToAgentOptions } from './issue.js';
 import { organizationSigner } from './signers.js';
 import { allocateStatusMany } from './status.js';
@@ -97,51 +97,57 @@ export async function issueMany(ctx: NodeContext, items: readonly IssueToAgentOp
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_ISSUE_CHUNK) {
     throw legateError('ERR_INVALID_ARGUMENT', `chunkSize is an integer from 1 to ${MAX_ISSUE_CHUNK}`, { claim: 'chunkSize' });
   }
-  // Started first: the thread comes up while the items are checked.
-  const worker = items.length >= OFFLOAD_FROM ? startSigningWorker() : undefined;
+  if (items.length < OFFLOAD_FROM) return issueChunks(ctx, items, chunkSize, options);
+  return ctx.services.signing.use((worker) => issueChunks(ctx, items, chunkSize, options, worker));
+}
+
+/** {@link issueMany}'s work once its arguments are checked: the items checked, then issued a chunk a transaction. */
+async function issueChunks(
+  ctx: NodeContext,
+  items: readonly IssueToAgentOptions[],
+  chunkSize: number,
+  options: IssueManyOptions,
+  worker?: SigningWorker,
+): Promise<IssuedSecuredCredential[]> {
+  const agents = await checkIssueItems(ctx, items);
   const issued: IssuedSecuredCredential[] = [];
-  try {
-    const agents = await checkIssueItems(ctx, items);
-    for (let start = 0; start < items.length; start += chunkSize) {
-      const end = Math.min(items.length, start + chunkSize);
-      try {
-        // Read per chunk: a key rotated meanwhile signs the next chunk.
-        const signer = await organizationSigner(ctx);
-        const chunkSigner = worker?.offload(signer) ?? signer;
-        const chunk = await inTransaction(ctx, async (tx) => {
-          // The chunk's status entries together: each purpose's open list is looked up once, not once a credential.
-          const ids = Array.from({ length: end - start }, () => newCredentialId(tx.clock));
-          const statuses = await allocateStatusMany(tx, tx.organization.did, ids);
-          // Every credential of the chunk built and sent for signing first, then each recorded in order.
-          const signing = ids.map((id, k) => signIssued(tx, chunkSigner, agents[start + k]!, items[start + k]!, { id, credentialStatus: statuses[k]! }));
-          // A failure is met below, in order; the ones after it are not waited for.
-          for (const pending of signing) pending.catch(() => undefined);
-          const done: IssuedSecuredCredential[] = [];
-          for (let i = start; i < end; i++) {
-            try {
-              const credential = await signing[i - start]!;
-              // Only the chunk's last entry checks for a due checkpoint: one covers the chunk, committed with it.
-              await recordIssued(tx, credential, agents[i]!, items[i]!, { checkpoint: i === end - 1 });
-              done.push(credential);
-            } catch (error) {
-              throw aboutItem(error, i);
-            }
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const end = Math.min(items.length, start + chunkSize);
+    try {
+      // Read per chunk: a key rotated meanwhile signs the next chunk.
+      const signer = await organizationSigner(ctx);
+      const chunkSigner = worker?.offload(signer) ?? signer;
+      const chunk = await inTransaction(ctx, async (tx) => {
+        // The chunk's status entries together: each purpose's open list is looked up once, not once a credential.
+        const ids = Array.from({ length: end - start }, () => newCredentialId(tx.clock));
+        const statuses = await allocateStatusMany(tx, tx.organization.did, ids);
+        // Every credential of the chunk built and sent for signing first, then each recorded in order.
+        const signing = ids.map((id, k) => signIssued(tx, chunkSigner, agents[start + k]!, items[start + k]!, { id, credentialStatus: statuses[k]! }));
+        // A failure is met below, in order; the ones after it are not waited for.
+        for (const pending of signing) pending.catch(() => undefined);
+        const done: IssuedSecuredCredential[] = [];
+        for (let i = start; i < end; i++) {
+          try {
+            const credential = await signing[i - start]!;
+            // Only the chunk's last entry checks for a due checkpoint: one covers the chunk, committed with it.
+            await recordIssued(tx, credential, agents[i]!, items[i]!, { checkpoint: i === end - 1 });
+            done.push(credential);
+          } catch (error) {
+            throw aboutItem(error, i);
           }
-          return done;
-        });
-        issued.push(...chunk);
-      } catch (error) {
-        if (issued.length === 0 || !isLegateError(error)) throw error;
-        throw legateError(error.code, `${error.message} (${issued.length} credentials were issued before it)`, {
-          ...(error.claim === undefined ? {} : { claim: error.claim }),
-          reason: `issued-${issued.length}`,
-          cause: error,
-        });
-      }
-      options.onProgress?.({ issued: issued.length, total: items.length });
+        }
+        return done;
+      });
+      issued.push(...chunk);
+    } catch (error) {
+      if (issued.length === 0 || !isLegateError(error)) throw error;
+      throw legateError(error.code, `${error.message} (${issued.length} credentials were issued before it)`, {
+        ...(error.claim === undefined ? {} : { claim: error.claim }),
+        reason: `issued-${issued.length}`,
+        cause: error,
+      });
     }
-  } finally {
-    await worker?.close();
+    options.onProgress?.({ issued: issued.length, total: items.length });
   }
   return issued;
 }

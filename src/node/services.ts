@@ -35,6 +35,7 @@ import type { RetireOptions, RetireResult } from './retire.js';
 import type { StatusChange, StatusChangeResult } from './status.js';
 import type { StatusPushService } from './revocation-push.js';
 import type { VerifierService } from './verify.js';
+import type { SigningService } from './signing.js';
 import type { WebhookNotifier } from './webhook/notifier.js';
 import type { tokenEndpoint } from './oauth/token-endpoint.js';
 import { keptSessionChains } from './session-chains.js';
@@ -142,10 +143,12 @@ export interface NodeServices {
   passwords: Limiter;
   /** Signed webhook notifications (approvals, alerts); `send` never blocks or throws. */
   webhook: WebhookNotifier;
+  /** The signing worker of provisioning batches (node/signing). */
+  signing: SigningService;
 }
 
 /** The operation services of `node`, each method loading its module on first call. */
-export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords' | 'webhook'> {
+export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords' | 'webhook' | 'signing'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
   return {
