@@ -8,13 +8,13 @@
  * any body, and optionally an approval.
  */
 
-import { randomUUID } from 'node:crypto';
 import { assertSchema } from '../credential/schema.js';
 import { legateError } from '../errors/index.js';
 import type { Signer } from '../keys/signer.js';
 import { assertNonEmptyString, isRecord } from '../lib/assert.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { uuidV7Urn } from '../lib/uuid7.js';
 import { jsonDepth } from '../lib/json.js';
 import { signCompactJws } from '../lib/jws.js';
 import { didOf } from '../presentation/create.js';
@@ -91,11 +91,13 @@ export async function createSignedAction(options: CreateSignedActionOptions): Pr
   assertNonEmptyString(options.session, 'session');
   const params = options.params ?? {};
   assertParams(params);
+  const now = (options.clock ?? systemClock)();
   const payload: SignedActionPayload = {
     iss: didOf(options.signer.kid),
     aud: options.audience,
-    jti: options.jti ?? `urn:uuid:${randomUUID()}`,
-    iat: epochSeconds((options.clock ?? systemClock)()),
+    // Time-ordered: the verifier remembers it until it is stale, and such keys land at the end of its index.
+    jti: options.jti ?? uuidV7Urn(now.getTime()),
+    iat: epochSeconds(now),
     session: options.session,
     action: options.action,
     resource: options.resource,

@@ -77,7 +77,7 @@ export async function createAcknowledge(options: CreateAcknowledgeOptions): Prom
   assertNonEmptyString(options.audience, 'audience');
   const payload: AcknowledgePayload = {
     type: 'acknowledge',
-    id: messageId(),
+    id: messageId(options.clock),
     iss: senderOf(options.signer),
     aud: options.audience,
     iat: epochSeconds((options.clock ?? systemClock)()),

@@ -85,7 +85,7 @@ export async function createAdvertise(options: CreateAdvertiseOptions): Promise<
   }
   const payload: AdvertisePayload = {
     type: 'advertise',
-    id: messageId(),
+    id: messageId(options.clock),
     iss: senderOf(options.signer),
     aud: options.audience,
     iat: epochSeconds((options.clock ?? systemClock)()),

@@ -48,7 +48,7 @@ export async function createConfirm(options: CreateConfirmOptions): Promise<AceM
   }
   const payload: ConfirmPayload = {
     type: 'confirm',
-    id: messageId(),
+    id: messageId(options.clock),
     iss: senderOf(options.signer),
     aud: options.audience,
     iat: epochSeconds((options.clock ?? systemClock)()),

@@ -11,7 +11,7 @@
  * Internal to the handshake.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LegateError, legateError } from '../errors/index.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import { assertSchema, schemaErrors } from '../credential/schema.js';
@@ -19,7 +19,8 @@ import { didSignature, type DidSignature } from '../did/signature.js';
 import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { encodeBase64url } from '../lib/base64url.js';
-import { epochSeconds, systemClock } from '../lib/clock.js';
+import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
+import { uuidV7Urn } from '../lib/uuid7.js';
 import type { DecodedJws } from '../lib/jws.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
 import { didOf } from '../presentation/create.js';
@@ -60,9 +61,9 @@ export function createNonce(): string {
   return encodeBase64url(randomBytes(16));
 }
 
-/** A fresh message id. */
-export function messageId(): string {
-  return `urn:uuid:${randomUUID()}`;
+/** A fresh message id: time-ordered (UUID version 7), as the receiver remembers it until stale (see action/create). */
+export function messageId(clock: Clock = systemClock): string {
+  return uuidV7Urn(clock().getTime());
 }
 
 /** An error message clipped to fit a `reason` field. */

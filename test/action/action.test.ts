@@ -59,6 +59,15 @@ describe('signed actions', () => {
     expect((await verify(scoped.token)).capability).toEqual(read);
   });
 
+  it('gives each action a time-ordered jti (UUID version 7, its first 48 bits the signer\'s clock), distinct within one millisecond', async () => {
+    const first = await act();
+    const second = await act();
+    const prefix = NOW.getTime().toString(16).padStart(12, '0');
+    for (const { payload } of [first, second]) expect(payload.jti).toMatch(new RegExp(`^urn:uuid:${prefix.slice(0, 8)}-${prefix.slice(8)}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`));
+    expect(first.payload.jti).not.toBe(second.payload.jti);
+    expect((await act({ jti: 'urn:uuid:given' })).payload.jti).toBe('urn:uuid:given');
+  });
+
   it('refuses a replayed jti', async () => {
     const { token } = await act();
     const replay = new MemoryReplayCache({ clock: frozenClock() });

@@ -1,6 +1,8 @@
 // Time-ordered credential ids (RFC 9562 §5.7): the time in the first 48 bits, version 7, variant 10, random bits after.
 import { describe, expect, it } from 'vitest';
+import { messageId } from '../../src/handshake/message.js';
 import { uuidV7Urn } from '../../src/lib/uuid7.js';
+import { frozenClock, NOW } from '../fixtures.js';
 
 const SHAPE = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -25,5 +27,11 @@ describe('uuidV7Urn', () => {
 
   it('refuses a time it cannot hold', () => {
     for (const ms of [-1, 2 ** 48, 1.5, Number.NaN]) expect(() => uuidV7Urn(ms)).toThrow(RangeError);
+  });
+
+  it('makes handshake message ids, on the sender\'s clock', () => {
+    const prefix = NOW.getTime().toString(16).padStart(12, '0');
+    expect(messageId(frozenClock())).toMatch(new RegExp(`^urn:uuid:${prefix.slice(0, 8)}-${prefix.slice(8)}-7`));
+    expect(messageId()).toMatch(SHAPE);
   });
 });
