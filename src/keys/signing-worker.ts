@@ -6,8 +6,11 @@
  * thread of this same process, never written anywhere), and their
  * signatures are made there while the calling thread builds and records
  * the credentials. Signatures requested in the same tick travel together,
- * {@link PER_MESSAGE} to a message. A signer whose key cannot move (one built elsewhere) signs where
- * it is. Internal: a node keeps one for its batches (`node/signing`).
+ * {@link PER_MESSAGE} to a message. A signer whose key cannot move (one
+ * built elsewhere) signs where it is. The thread keeps the keys it was
+ * given until it stops; it signs only what an offloaded signer sends it,
+ * and those come from the key store, which refuses a retired key. Internal:
+ * a node keeps one for its batches (`node/signing`).
  */
 
 import type { KeyObject } from 'node:crypto';
