@@ -12,7 +12,8 @@
  * A batch of {@link OFFLOAD_FROM} items or more signs on the node's signing
  * worker (`node/signing`, a thread kept while batches come): this thread
  * builds each chunk's credentials, hands their signing to it, and records
- * them as their signatures come back.
+ * them as their signatures come back. A chunk checks for a due audit
+ * checkpoint once, at its last entry: one checkpoint covers it.
  */
 
 import { isLegateError, legateError } from '../errors/index.js';
@@ -30,7 +31,7 @@ export const MAX_ISSUE_MANY = 10_000;
 /** Credentials committed together by default: one commit for this many, while the write lock is held for a few tens of milliseconds. */
 export const DEFAULT_ISSUE_CHUNK = 500;
 const MAX_ISSUE_CHUNK = 2_000;
-/** Items from which a call signs on a worker thread: below it, starting the thread (~30 ms) costs more than it saves (~50 µs a signature). */
+/** Items from which a call signs on the node's worker thread: below it, starting one (~30 ms, the first call) costs more than it saves (~50 µs a signature). */
 export const OFFLOAD_FROM = 256;
 
 export interface IssueManyOptions {
