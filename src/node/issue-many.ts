@@ -13,9 +13,10 @@
  * worker (`node/signing`, a thread kept while batches come): this thread
  * builds each chunk's credentials, hands their signing to it, and records
  * them as their signatures come back. A chunk checks for a due audit
- * checkpoint once, at its last entry: one checkpoint covers it.
+ * checkpoint at its last entry (and every 500 in a longer one).
  */
 
+import { MAX_CHECKPOINT_DIGESTS } from '../audit/heads.js';
 import { isLegateError, legateError } from '../errors/index.js';
 import type { IssuedSecuredCredential } from '../credential/issue.js';
 import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../credential/schema.js';
@@ -33,6 +34,12 @@ export const DEFAULT_ISSUE_CHUNK = 500;
 const MAX_ISSUE_CHUNK = 2_000;
 /** Items from which a call signs on the node's worker thread: below it, starting one (~30 ms, the first call) costs more than it saves (~50 µs a signature). */
 export const OFFLOAD_FROM = 256;
+/**
+ * Entries of a chunk between two checks for a due checkpoint: a checkpoint
+ * carries the digests of at most MAX_CHECKPOINT_DIGESTS (1,000) new entries,
+ * so a chunk of up to 2,000 still gets every entry's digest signed.
+ */
+const CHECKPOINT_STRIDE = MAX_CHECKPOINT_DIGESTS / 2;
 
 export interface IssueManyOptions {
   /** Credentials per transaction (1 to 2,000; default 500). */
@@ -130,8 +137,9 @@ async function issueChunks(
         for (let i = start; i < end; i++) {
           try {
             const credential = await signing[i - start]!;
-            // Only the chunk's last entry checks for a due checkpoint: one covers the chunk, committed with it.
-            await recordIssued(tx, credential, agents[i]!, items[i]!, { checkpoint: i === end - 1 });
+            // Only the chunk's last entry checks for a due checkpoint (and one in CHECKPOINT_STRIDE in a longer chunk):
+            // one checkpoint covers the chunk it commits with.
+            await recordIssued(tx, credential, agents[i]!, items[i]!, { checkpoint: i === end - 1 || (i - start + 1) % CHECKPOINT_STRIDE === 0 });
             done.push(credential);
           } catch (error) {
             throw aboutItem(error, i);

@@ -7,6 +7,7 @@ import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { legateError } from '../../src/errors/index.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
+import { ENTRY_DIGEST_LENGTH } from '../../src/audit/entry.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { issueMany, MAX_ISSUE_MANY, OFFLOAD_FROM } from '../../src/node/issue-many.js';
@@ -175,8 +176,19 @@ describe('issueMany', () => {
     const checkpoints = await node.store.listAuditCheckpoints();
     expect(checkpoints.map((c) => c.seq)).toEqual([before + 120, before + 240]);
     expect(await verifyAudit({ store: node.store, resolver: node.resolver })).toMatchObject({ ok: true });
+    // A chunk longer than 500 checks every 500 entries too: a checkpoint signs the digests of at most 1,000 new ones.
+    await issueMany(node, Array.from({ length: 1200 }, () => ({ agent: 'alice', capabilities: [refund] })), { chunkSize: 1200 });
+    const all = await node.store.listAuditCheckpoints();
+    expect(all.map((c) => c.seq)).toEqual([before + 120, before + 240, before + 260 + 490, before + 260 + 990, before + 1450]);
+    expect(await verifyAudit({ store: node.store, resolver: node.resolver })).toMatchObject({ ok: true });
+    // Each checkpoint signs the digest of every entry since the one before it.
+    const heads = all.map((c) => (JSON.parse(Buffer.from(c.token.split('.')[1]!, 'base64url').toString()) as { chains: { seq: number; from: number; digests: string }[] }).chains[0]!);
+    heads.forEach((head, i) => {
+      expect(head.from).toBe(i === 0 ? 1 : heads[i - 1]!.seq + 1);
+      expect(head.digests.length).toBe((head.seq - head.from + 1) * ENTRY_DIGEST_LENGTH);
+    });
     // One at a time, each entry checks again: the next is due after 100 more.
-    for (let i = 0; i < 90; i++) await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
-    expect((await node.store.listAuditCheckpoints()).map((c) => c.seq)).toEqual([before + 120, before + 240, before + 340]);
+    for (let i = 0; i < 100; i++) await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect((await node.store.listAuditCheckpoints()).map((c) => c.seq).slice(5)).toEqual([before + 1550]);
   });
 });
