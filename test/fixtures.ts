@@ -31,6 +31,12 @@ function fixedSigner(kid: string, secretKey: Uint8Array): Signer {
 export const NOW = new Date('2026-03-02T10:00:00Z');
 export const frozenClock = (at: Date = NOW) => () => new Date(at.getTime());
 
+/** A time-ordered id (`urn:uuid:`, UUID version 7) made at `at`: its first 48 bits are `at`'s milliseconds. */
+export function timeOrderedIdAt(at: Date = NOW): RegExp {
+  const ms = at.getTime().toString(16).padStart(12, '0');
+  return new RegExp(`^urn:uuid:${ms.slice(0, 8)}-${ms.slice(8)}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`);
+}
+
 export const acme = (() => {
   const did = 'did:web:acme.example';
   const signer = fixedSigner(`${did}#key-1`, seed(1));

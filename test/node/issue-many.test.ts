@@ -2,7 +2,7 @@
 // credential with its own status entries and audit entry, committed a chunk at a time; a bad item writes nothing.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyCapabilityCredential } from '../../src/credential/verify.js';
 import { legateError } from '../../src/errors/index.js';
 import { createAgent } from '../../src/node/agents.js';
@@ -13,7 +13,7 @@ import { issueToAgent } from '../../src/node/issue.js';
 import { issueMany, MAX_ISSUE_MANY, OFFLOAD_FROM } from '../../src/node/issue-many.js';
 import { retireAgent } from '../../src/node/retire.js';
 import type { Store } from '../../src/store/types.js';
-import { NOW } from '../fixtures.js';
+import { NOW, timeOrderedIdAt } from '../fixtures.js';
 import { acmeWithAlice, OWNER } from './acme.js';
 
 const refund = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: 100, currency: 'USD' } } };
@@ -34,7 +34,10 @@ describe('issueMany', () => {
   it('issues each item as issueToAgent would, in order, each with two status entries and an audit entry, reporting each chunk', async () => {
     const items = Array.from({ length: 7 }, (_, i) => ({ agent: i % 2 === 0 ? 'alice' : 'bob', capabilities: [refund], ...(i === 6 ? { delegation: { depth: 0, maxDepth: 1 } } : {}) }));
     const progress: { issued: number; total: number }[] = [];
+    const offloads = vi.spyOn(node.services.signing, 'use');
     const issued = await issueMany(node, items, { chunkSize: 3, onProgress: (p) => progress.push(p) });
+    // Below 256 items the calling thread signs: no worker is started.
+    expect(offloads).not.toHaveBeenCalled();
 
     expect(progress).toEqual([{ issued: 3, total: 7 }, { issued: 6, total: 7 }, { issued: 7, total: 7 }]);
     expect(issued).toHaveLength(7);
@@ -46,8 +49,7 @@ describe('issueMany', () => {
     });
     expect(issued[6]!.credential.credentialSubject.delegation).toEqual({ depth: 0, maxDepth: 1 });
     // Time-ordered ids (UUID version 7), whose first 48 bits are the node's clock: written at the end of their indexes.
-    const prefix = NOW.getTime().toString(16).padStart(12, '0');
-    for (const c of issued) expect(c.id).toMatch(new RegExp(`^urn:uuid:${prefix.slice(0, 8)}-${prefix.slice(8)}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`));
+    for (const c of issued) expect(c.id).toMatch(timeOrderedIdAt(NOW));
     // Every status entry is its own bit.
     const entries = issued.flatMap((c) => (c.credential.credentialStatus as { statusListCredential: string; statusListIndex: string }[]).map((e) => `${e.statusListCredential}#${e.statusListIndex}`));
     expect(entries).toHaveLength(14);
@@ -145,7 +147,9 @@ describe('issueMany', () => {
 
   it('signs a batch of 256 or more on a worker thread: the same credentials, in order, each verifying under the organization key', async () => {
     const items = Array.from({ length: OFFLOAD_FROM + 44 }, (_, i) => ({ agent: i % 3 === 0 ? 'bob' : 'alice', capabilities: [{ ...refund, resource: `billing:r${i}` }] }));
+    const offloads = vi.spyOn(node.services.signing, 'use');
     const issued = await issueMany(node, items, { chunkSize: 120 });
+    expect(offloads).toHaveBeenCalledTimes(1);
     expect(issued.map((c) => c.credential.credentialSubject.capabilities[0]!.resource)).toEqual(items.map((item) => item.capabilities[0]!.resource));
     for (const c of issued) {
       expect('jwt' in c && (await verifyCapabilityCredential(c.jwt, { resolver: node.resolver, clock })).verified, c.id).toBe(true);
