@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { appendAudit } from '../../src/audit/append.js';
-import type { AuditFields } from '../../src/audit/types.js';
+import { hashAuditEntry } from '../../src/audit/entry.js';
+import { GENESIS_HASH, type AuditEntry, type AuditFields } from '../../src/audit/types.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { openNode } from '../../src/node/open.js';
@@ -159,4 +160,24 @@ export function editEntry(db: Database.Database, seq: number, edit: (entry: Reco
   const entry = JSON.parse(rowAt(db, seq).entry) as Record<string, unknown>;
   edit(entry);
   db.prepare('UPDATE audit_entries SET entry = ? WHERE seq = ?').run(JSON.stringify(entry), seq);
+}
+
+/** Inserts a row of the store's own chain, as a forger with the file would. */
+export const insertRow = "INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES ((SELECT value FROM settings WHERE name = 'audit.chain-id'), @seq, @at, @entry, @hash, @prev_hash)";
+
+/**
+ * Rewrites the log from `from` on as a capable forger would: `mutate` edits, drops or adds entries,
+ * then every entry from `from` is renumbered and re-hashed so the chain links perfectly again.
+ */
+export function rechain(db: ReturnType<AuditNode['raw']>, from: number, mutate: (entries: AuditEntry[]) => AuditEntry[]): void {
+  const rows = db.prepare<[number], { entry: string }>('SELECT entry FROM audit_entries WHERE seq >= ? ORDER BY seq').all(from);
+  const entries = mutate(rows.map((r) => JSON.parse(r.entry) as AuditEntry));
+  db.prepare('DELETE FROM audit_entries WHERE seq >= ?').run(from);
+  let prevHash = from === 1 ? GENESIS_HASH : rowAt(db, from - 1).hash;
+  entries.forEach((e, i) => {
+    const entry = { ...e, seq: from + i, prevHash };
+    const { text, hash } = hashAuditEntry(entry);
+    db.prepare(insertRow).run({ seq: entry.seq, at: entry.at, entry: text, hash, prev_hash: prevHash });
+    prevHash = hash;
+  });
 }

@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.js';
 import { checkpointAudit, signAuditCheckpoint, verifyAuditCheckpoint } from '../../src/audit/checkpoint.js';
 import { entryDigest, hashAuditEntry } from '../../src/audit/entry.js';
-import { GENESIS_HASH, type AuditEntry } from '../../src/audit/types.js';
+import type { AuditEntry } from '../../src/audit/types.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { signCompactJws } from '../../src/lib/jws.js';
 import { organizationSigner } from '../../src/node/signers.js';
 import { acme, mallory } from '../fixtures.js';
-import { appendSamples, auditNode, editEntry, HELPER, rowAt, sampleFields, tamper, type AuditNode } from './helpers.js';
+import { appendSamples, auditNode, editEntry, HELPER, insertRow, rechain, rowAt, sampleFields, tamper, type AuditNode } from './helpers.js';
 
 let an: AuditNode;
 beforeEach(async () => {
@@ -37,29 +37,10 @@ function forged(seq: number, prevHash: string, at = '2026-03-02T10:00:00.000Z'):
   return { seq, at, entry: text, hash, prev_hash: prevHash };
 }
 
-const insertRow = "INSERT INTO audit_entries (chain, seq, at, entry, hash, prev_hash) VALUES ((SELECT value FROM settings WHERE name = 'audit.chain-id'), @seq, @at, @entry, @hash, @prev_hash)";
-
 /** Renumbers entries from `from` on by `by` (descending or ascending, so the primary key never collides). */
 function shift(db: ReturnType<AuditNode['raw']>, from: number, by: number): void {
   const seqs = db.prepare<[number], { seq: number }>('SELECT seq FROM audit_entries WHERE seq >= ? ORDER BY seq').all(from).map((r) => r.seq);
   for (const seq of by > 0 ? seqs.reverse() : seqs) db.prepare('UPDATE audit_entries SET seq = ? WHERE seq = ?').run(seq + by, seq);
-}
-
-/**
- * Rewrites the log from `from` on as a capable forger would: `mutate` edits, drops or adds entries,
- * then every entry from `from` is renumbered and re-hashed so the chain links perfectly again.
- */
-function rechain(db: ReturnType<AuditNode['raw']>, from: number, mutate: (entries: AuditEntry[]) => AuditEntry[]): void {
-  const rows = db.prepare<[number], { entry: string }>('SELECT entry FROM audit_entries WHERE seq >= ? ORDER BY seq').all(from);
-  const entries = mutate(rows.map((r) => JSON.parse(r.entry) as AuditEntry));
-  db.prepare('DELETE FROM audit_entries WHERE seq >= ?').run(from);
-  let prevHash = from === 1 ? GENESIS_HASH : rowAt(db, from - 1).hash;
-  entries.forEach((e, i) => {
-    const entry = { ...e, seq: from + i, prevHash };
-    const { text, hash } = hashAuditEntry(entry);
-    db.prepare(insertRow).run({ seq: entry.seq, at: entry.at, entry: text, hash, prev_hash: prevHash });
-    prevHash = hash;
-  });
 }
 
 /** Replaces every checkpoint row with one holding `token`, covering the last entry as the forger left it. */
