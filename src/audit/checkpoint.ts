@@ -14,7 +14,10 @@
  * nothing after its head. `log` binds it to one log (see `audit/log-id`);
  * each head's `digests` (of the entries since the previous checkpoint, at
  * most {@link MAX_CHECKPOINT_DIGESTS} in all) let verification name the
- * first entry rewritten even when every later hash was recomputed.
+ * first entry rewritten even when every later hash was recomputed. With
+ * more entries new than that, a checkpoint signs each chain only as far as
+ * its share of the digests reaches, and the next goes on from there
+ * (`audit/checkpoint-cover`): no entry is left without a signed digest.
  *
  * Checkpoints from before chains (`{ iss, seq, hash, at, log?, from?,
  * digests? }`, `hash` the hash of entry `seq` of the one chain) still verify.
@@ -31,26 +34,14 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
-import type { AuditCheckpointRecord, AuditEntryRecord, Store } from '../store/types.js';
-import { AUDIT_CHAIN_SETTING, LEGACY_AUDIT_CHAIN } from './chain.js';
-import { isHexHash, readAuditEntry } from './entry.js';
-import {
-  BEFORE_CHAINS,
-  chainsError,
-  checkpointHash,
-  coverageOf,
-  digestsError,
-  headsHash,
-  MAX_CHECKPOINT_CHAINS,
-  MAX_CHECKPOINT_DIGESTS,
-  MAX_CHECKPOINT_LENGTH,
-  type ChainHead,
-} from './heads.js';
+import type { AuditCheckpointRecord, Store } from '../store/types.js';
+import { isHexHash } from './entry.js';
+import { chainsError, checkpointHash, digestsError, headsHash, MAX_CHECKPOINT_DIGESTS, MAX_CHECKPOINT_LENGTH, type ChainHead } from './heads.js';
 import { ensureAuditLogId, MAX_LOG_ID } from './log-id.js';
 import { auditLogOf, resolvePolicy, type AuditTarget } from './log.js';
-import { digestsOf } from './digests.js';
+import { chooseHeads, coverageBefore, headsOf, reaches } from './checkpoint-cover.js';
 import { sealCheckpointed } from './seal.js';
-import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditEntry, type AuditLog, type AuditMemo, type CheckpointPolicy } from './types.js';
+import { AUDIT_CHECKPOINT_TYP, type AuditCheckpoint, type AuditLog, type CheckpointPolicy } from './types.js';
 
 export { MAX_CHECKPOINT_CHAINS, MAX_CHECKPOINT_DIGESTS, type ChainHead } from './heads.js';
 
@@ -209,118 +200,24 @@ export async function checkpointDue(
 
 /** The outcome of {@link checkpointAudit}. */
 export interface CheckpointResult {
-  /** The checkpoint covering the last entry (new or existing); absent while the log is empty. */
+  /** The last checkpoint (new or existing): it covers the last entry unless `remaining` says otherwise; absent while the log is empty. */
   checkpoint?: AuditCheckpoint;
   /** Whether this call wrote it. */
   created: boolean;
-}
-
-/** What the previous checkpoint covered, per chain, and how many of its entries belong to chains it no longer listed. */
-interface Coverage {
-  covered: ReturnType<typeof coverageOf>;
-  /** The `seq` of the previous checkpoint; undefined when there is none. */
-  seq: number | undefined;
-  /** Entries of chains dropped before the previous checkpoint (its `seq` less the heads it lists). */
-  dropped: number;
-  /** Whether the previous checkpoint lists heads (`chains`); one from before chains lists none. */
-  withChains: boolean;
-}
-
-/** The `afterCheckpoint` a `chain-open` (copied into its `chain-close`) records: the last checkpoint when the chain opened. */
-function openedAfter(details: Record<string, unknown> | undefined): number | undefined {
-  const after = details?.afterCheckpoint;
-  return typeof after === 'number' && Number.isSafeInteger(after) ? after : undefined;
+  /**
+   * Entries it left without a signed digest, for the next checkpoint: one
+   * signs the digests of at most {@link MAX_CHECKPOINT_DIGESTS} new entries,
+   * and with more it reaches only that far (`audit/checkpoint-cover`).
+   */
+  remaining: number;
 }
 
 /**
- * Whether a closed chain the previous checkpoint does not list was dropped
- * (signed closed by an earlier checkpoint) rather than opened and closed
- * since: a chain opens under the checkpoints' lock, noting the last
- * checkpoint (`audit/append`), so a chain opened before the previous
- * checkpoint was seen by it and by every one after; not listed there, it was
- * dropped. When unsure it is listed again, which verification accepts.
+ * @internal Writes a checkpoint of every chain's head; with `onlyIfDue`,
+ * only when the policy says so. With more new entries than one checkpoint
+ * signs digests for, it reaches part of the way (`audit/checkpoint-cover`)
+ * and says how many entries it left (`remaining`): call it again.
  */
-function droppedEarlier(head: AuditEntry, previous: Coverage): boolean {
-  if (previous.seq === undefined || !previous.withChains || previous.covered.has(head.chainId ?? '')) return false;
-  const after = openedAfter(head.details);
-  return after === undefined || after < previous.seq;
-}
-
-/** A chain head chosen for the next checkpoint. */
-interface Chosen {
-  head: AuditEntryRecord;
-  state: ChainHead['state'];
-  /** Its entry read back, or undefined when unreadable (refused when signing). */
-  read: ReturnType<typeof readAuditEntry>;
-}
-
-/**
- * The heads the next checkpoint lists: every open chain, and every closed
- * chain until one checkpoint has signed it closed (then it is dropped:
- * closed chains never change again, and the list stays within
- * {@link MAX_CHECKPOINT_CHAINS} of chains open or newly closed); and the
- * entries covered over all chains, dropped ones included.
- */
-function chooseHeads(heads: readonly AuditEntryRecord[], previous: Coverage): { listed: Chosen[]; seq: number } {
-  const listed: Chosen[] = [];
-  let dropped = previous.dropped;
-  for (const head of heads) {
-    const read = readAuditEntry(head.entry);
-    const state = read?.entry.type === 'chain-close' ? 'closed' : 'open';
-    const before = previous.covered.get(head.chain);
-    if (state === 'closed' && before?.state === 'closed' && before.seq === head.seq) {
-      dropped += head.seq;
-      continue;
-    }
-    if (state === 'closed' && read !== undefined && droppedEarlier({ ...read.entry, chainId: head.chain }, previous)) continue;
-    listed.push({ head, state, read });
-  }
-  return { listed, seq: dropped + listed.reduce((sum, { head }) => sum + head.seq, 0) };
-}
-
-/** The heads to sign, with digests of what is new since the previous checkpoint (at most {@link MAX_CHECKPOINT_DIGESTS} in all). */
-async function headsOf(tx: Store, listed: readonly Chosen[], previous: Coverage, memo: AuditMemo | undefined): Promise<ChainHead[]> {
-  if (listed.length > MAX_CHECKPOINT_CHAINS) {
-    throw legateError('ERR_STORE', `the audit log has more than ${MAX_CHECKPOINT_CHAINS} chains open or newly closed: a checkpoint cannot list them all`, { claim: 'chains' });
-  }
-  let budget = MAX_CHECKPOINT_DIGESTS;
-  const chains: ChainHead[] = [];
-  for (const { head, state, read } of listed) {
-    // Never sign a hash the entry does not have: that would bless a tampered tail.
-    if (read === undefined || read.hash !== head.hash || read.entry.seq !== head.seq) {
-      throw legateError('ERR_AUDIT_TAMPERED', `audit entry ${head.seq} of chain ${head.chain.slice(0, 100)} does not match its hash; run \`legate audit verify\``, {
-        claim: 'seq',
-        reason: 'changed',
-      });
-    }
-    const signed: ChainHead = { id: head.chain, seq: head.seq, hash: head.hash, state };
-    const from = (previous.covered.get(head.chain)?.seq ?? 0) + 1;
-    if (from <= head.seq && budget > 0) {
-      const to = Math.min(head.seq, from + budget - 1);
-      signed.from = from;
-      signed.digests = await digestsOf(tx, head.chain, from, to, memo);
-      budget -= to - from + 1;
-    }
-    chains.push(signed);
-  }
-  return chains;
-}
-
-/** What `previous` covers (a checkpoint from before chains: the store's own chain). */
-async function coverageBefore(tx: Store, previous: AuditCheckpointRecord | undefined): Promise<Coverage> {
-  if (previous === undefined) return { covered: new Map(), seq: undefined, dropped: 0, withChains: false };
-  const covered = coverageOf(previous.token);
-  const before = covered.get(BEFORE_CHAINS);
-  if (before !== undefined) {
-    covered.set((await tx.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN, before);
-    covered.delete(BEFORE_CHAINS);
-    return { covered, seq: previous.seq, dropped: 0, withChains: false };
-  }
-  const listed = [...covered.values()].reduce((sum, head) => sum + head.seq, 0);
-  return { covered, seq: previous.seq, dropped: Math.max(0, previous.seq - listed), withChains: true };
-}
-
-/** @internal Writes a checkpoint of every chain's head; with `onlyIfDue`, only when the policy says so. */
 export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promise<CheckpointResult> {
   const config = log.checkpoints;
   const { memo } = log;
@@ -332,17 +229,20 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     // The lock first: another instance writing a checkpoint now finishes before this one reads what to link to and cover.
     const previous = await tx.lastAuditCheckpoint({ lock: true });
     const heads = await tx.listAuditChains();
-    if (heads.length === 0) return { created: false };
+    if (heads.length === 0) return { created: false, remaining: 0 };
     const coverage = await coverageBefore(tx, previous);
-    const unchanged = previous === undefined ? { created: false } : { checkpoint: previous, created: false };
+    const unchanged = previous === undefined ? { created: false, remaining: 0 } : { checkpoint: previous, created: false, remaining: 0 };
     const pending = heads.reduce((sum, head) => sum + Math.max(0, head.seq - (coverage.covered.get(head.chain)?.seq ?? 0)), 0);
     // A chain dropped earlier counts as pending above; what is truly new shows once the heads are chosen.
     if (pending === 0) return unchanged;
     const now = clock();
-    const { listed, seq } = chooseHeads(heads, coverage);
+    const { listed, dropped } = chooseHeads(heads, coverage);
     const fresh = listed.reduce((sum, { head }) => sum + head.seq - (coverage.covered.get(head.chain)?.seq ?? 0), 0);
     if (fresh === 0 || (onlyIfDue && !(await checkpointDue(tx, previous, fresh, now, config.policy)))) return unchanged;
-    const chains = await headsOf(tx, listed, coverage, memo);
+    const reach = reaches(listed, coverage);
+    const chains = await headsOf(tx, listed, reach, coverage, memo);
+    const seq = dropped + reach.reduce((sum, n) => sum + n, 0);
+    const remaining = listed.reduce((sum, { head }, i) => sum + head.seq - reach[i]!, 0);
     const at = now.toISOString();
     const log = await ensureAuditLogId(tx);
     const hash = headsHash(chains);
@@ -350,14 +250,17 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
     const token = await signAuditCheckpoint({ iss: config.issuer, seq, hash, at, log, prev, chains }, signer);
     const checkpoint: AuditCheckpoint = { seq, hash, at, token };
     await tx.putAuditCheckpoint(checkpoint);
-    return { checkpoint, created: true };
+    return { checkpoint, created: true, remaining };
   });
 }
 
 /**
  * Checkpoints the log now: signs the hash of the last entry, unless the last
  * checkpoint already covers it (then returns that one, `created: false`);
- * then seals what it covers (`audit/seal`).
+ * then seals what it covers (`audit/seal`). With more new entries than one
+ * checkpoint signs digests for, it writes checkpoints one after another
+ * until every entry appended before the call is covered (`remaining` counts
+ * those appended meanwhile and left for the next).
  * @throws StoreError `ERR_KEY_UNAVAILABLE` when `target` cannot sign;
  *   VerificationError `ERR_AUDIT_TAMPERED` when the last entry does not match its hash.
  * @example
@@ -365,7 +268,12 @@ export async function writeCheckpoint(log: AuditLog, onlyIfDue: boolean): Promis
  */
 export async function checkpointAudit(target: AuditTarget): Promise<CheckpointResult> {
   const log = auditLogOf(target);
-  const result = await writeCheckpoint(log, false);
+  let result = await writeCheckpoint(log, false);
+  // Each capped checkpoint covers MAX_CHECKPOINT_DIGESTS more entries: this many more cover what was there at the call.
+  for (let rounds = Math.ceil(result.remaining / MAX_CHECKPOINT_DIGESTS); rounds > 0 && result.remaining > 0; rounds--) {
+    const next = await writeCheckpoint(log, false);
+    result = { ...next, created: result.created || next.created };
+  }
   if (result.checkpoint !== undefined) await sealCheckpointed(log.store, result.checkpoint.token);
   return result;
 }

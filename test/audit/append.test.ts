@@ -145,7 +145,7 @@ describe('a crash mid-append', () => {
 
 describe('checkpoints', () => {
   it('checkpointAudit signs the last entry’s hash with the organization key, once', async () => {
-    expect(await checkpointAudit(an.node)).toEqual({ created: false });
+    expect(await checkpointAudit(an.node)).toEqual({ created: false, remaining: 0 });
     await appendSamples(an.node, 3);
     const { checkpoint, created } = await checkpointAudit(an.node);
     expect(created).toBe(true);
@@ -167,7 +167,7 @@ describe('checkpoints', () => {
     const verified = await verifyAuditCheckpoint(checkpoint?.token ?? '', { resolver: an.node.resolver, issuer: 'did:web:acme.example' });
     expect(verified.valid).toBe(true);
     // Nothing new since: the same checkpoint, not a second one.
-    expect(await checkpointAudit(an.node)).toEqual({ checkpoint, created: false });
+    expect(await checkpointAudit(an.node)).toEqual({ checkpoint, created: false, remaining: 0 });
     expect(await an.node.store.listAuditCheckpoints()).toHaveLength(1);
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 1, lastCheckpoint: { seq: 3, hash: last?.hash } });
   });

@@ -43,7 +43,7 @@ describe('legate audit', () => {
     await append(8);
     const checkpoint = await legate([...d, 'audit', 'checkpoint', '--json']);
     expect(checkpoint.code, checkpoint.stderr).toBe(0);
-    expect(checkpoint.json()).toMatchObject({ created: true, checkpoint: { seq: 8, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown } });
+    expect(checkpoint.json()).toMatchObject({ created: true, checkpoint: { seq: 8, hash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown }, remaining: 0 });
     expect((await legate([...d, 'audit', 'checkpoint', '--json'])).json()).toMatchObject({ created: false, checkpoint: { seq: 8 } });
     await append(2);
 

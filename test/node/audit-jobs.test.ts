@@ -251,7 +251,7 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
     const f = await fleet(backend);
     try {
       expect(await runAuditCheckpointJob(f.a, { holder: 'a', leaseMs: 20_000 })).toMatchObject({ ran: true });
-      expect(await runAuditCheckpointJob(f.b, { holder: 'b', leaseMs: 20_000 })).toEqual({ ran: false, closed: [], sealed: 0 });
+      expect(await runAuditCheckpointJob(f.b, { holder: 'b', leaseMs: 20_000 })).toEqual({ ran: false, closed: [], sealed: 0, remaining: 0 });
       f.advance(10_000);
       // The holder renews its own lease.
       expect(await runAuditCheckpointJob(f.a, { holder: 'a', leaseMs: 20_000 })).toMatchObject({ ran: true });

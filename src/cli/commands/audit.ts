@@ -162,11 +162,12 @@ export function registerAudit(program: Command): void {
   action(checkpoint, (globals) =>
     withNode(globals, async (node) => {
       const result = await checkpointAudit(node);
-      if (globals.json) printJson({ created: result.created, checkpoint: result.checkpoint ?? null });
+      if (globals.json) printJson({ created: result.created, checkpoint: result.checkpoint ?? null, remaining: result.remaining });
       else if (result.checkpoint === undefined) println('the audit log is empty: nothing to checkpoint');
       else {
         const { seq, hash } = result.checkpoint;
         println(result.created ? `checkpoint signed at seq ${seq} (${hash})` : `the checkpoint at seq ${seq} already covers the log (${hash})`);
+        if (result.remaining > 0) println(`${result.remaining} entries appended meanwhile are left for the next checkpoint`);
       }
       return EXIT.ok;
     }),
