@@ -103,6 +103,39 @@ describe('a checkpoint with more new entries than it signs digests for', () => {
     expect(await verify()).toMatchObject({ ok: true, entries: 1_510, checkpoints: 2 });
   });
 
+  it('lists a chain whose share ran out at the head signed before, and covers it next time', async () => {
+    await append(quiet(A), 4);
+    await append(quiet(B), 4);
+    await checkpointAudit(quiet(A)); // A and B at 5; what is behind it sealed
+    await append(quiet(A), 1_500);
+    await append(quiet(B), 5);
+    const first = await writeCheckpoint(quiet(A), false);
+    // A, listed first, takes all 1,000; B stays where the last checkpoint signed it (its entry 5, read back and checked).
+    expect(first).toMatchObject({ created: true, remaining: 505, checkpoint: { seq: 1_010 } });
+    const [a, b] = headsOf(first.checkpoint!.token);
+    expect(a).toMatchObject({ id: A, seq: 1_005, from: 6 });
+    const [five] = await an.node.store.listAuditEntries({ chain: B, fromSeq: 5, toSeq: 5 });
+    expect(b).toEqual({ id: B, seq: 5, hash: five!.hash, state: 'open' });
+    const second = await writeCheckpoint(quiet(A), false);
+    expect(second).toMatchObject({ created: true, remaining: 0 });
+    expect(headsOf(second.checkpoint!.token)).toMatchObject([
+      { id: A, seq: 1_505, from: 1_006 },
+      { id: B, seq: 10, from: 6 },
+    ]);
+    expect(await verify()).toMatchObject({ ok: true, entries: 1_515, checkpoints: 3 });
+  });
+
+  it('refuses to sign again a head short of its chain that no longer matches its hash, writing nothing', async () => {
+    await append(quiet(A), 4);
+    await append(quiet(B), 4);
+    await checkpointAudit(quiet(A));
+    await append(quiet(A), 1_500);
+    await append(quiet(B), 5);
+    tamper(an, (db) => db.prepare("UPDATE audit_entries SET entry = replace(entry, 'acme', 'evil') WHERE chain = ? AND seq = 5").run(B));
+    await expect(writeCheckpoint(quiet(A), false)).rejects.toMatchObject({ code: 'ERR_AUDIT_TAMPERED', claim: 'seq', reason: 'changed' });
+    expect(await an.node.store.listAuditCheckpoints()).toHaveLength(1);
+  });
+
   it('signs a closed chain closed only once it reaches its chain-close', async () => {
     await append(quiet(A), 1_199);
     await appendAudit(quiet(A), { type: 'chain-close' });
