@@ -34,6 +34,7 @@ import type { Signer } from '../keys/signer.js';
 import { isRecord } from '../lib/assert.js';
 import { systemClock } from '../lib/clock.js';
 import { decodeCompactJws, headerErrors, signCompactJws } from '../lib/jws.js';
+import { nextTurn } from '../lib/next-turn.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
 import { isHexHash } from './entry.js';
 import { chainsError, checkpointHash, digestsError, headsHash, MAX_CHECKPOINT_DIGESTS, MAX_CHECKPOINT_LENGTH, type ChainHead } from './heads.js';
@@ -271,6 +272,8 @@ export async function checkpointAudit(target: AuditTarget): Promise<CheckpointRe
   let result = await writeCheckpoint(log, false);
   // Each capped checkpoint covers MAX_CHECKPOINT_DIGESTS more entries: this many more cover what was there at the call.
   for (let rounds = Math.ceil(result.remaining / MAX_CHECKPOINT_DIGESTS); rounds > 0 && result.remaining > 0; rounds--) {
+    // Each checkpoint holds the event loop a few ms (a thousand digests and a signature): requests go in between.
+    await nextTurn();
     const next = await writeCheckpoint(log, false);
     result = { ...next, created: result.created || next.created };
   }

@@ -13,10 +13,9 @@
  * between: a backlog never holds the store or the event loop for long.
  */
 
+import { nextTurn } from '../lib/next-turn.js';
 import type { Store } from '../store/types.js';
 import { BEFORE_CHAINS, coverageOf } from './heads.js';
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Seals every chain's entries the checkpoint `token` covers (never a

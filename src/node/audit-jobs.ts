@@ -30,6 +30,7 @@ import { sealCheckpointed } from '../audit/seal.js';
 import { readAuditEntry } from '../audit/entry.js';
 import type { AuditCheckpoint } from '../audit/types.js';
 import { isLegateError, legateError } from '../errors/index.js';
+import { nextTurn } from '../lib/next-turn.js';
 import type { NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
 
@@ -138,7 +139,11 @@ export async function runAuditCheckpointJob(
   const first = await writeCheckpoint(log, true);
   let { checkpoint, remaining } = first;
   // A checkpoint signs the digests of at most 1,000 new entries; with more (a busy fleet), more checkpoints, within a bound a run.
-  for (let written = 1; remaining > 0 && written < most; written++) ({ checkpoint, remaining } = await writeCheckpoint(log, true));
+  for (let written = 1; remaining > 0 && written < most; written++) {
+    // Each holds the event loop a few ms (a thousand digests and a signature): requests go in between.
+    await nextTurn();
+    ({ checkpoint, remaining } = await writeCheckpoint(log, true));
+  }
   const { created } = first;
   // What the last checkpoint covers, sealed whether or not this run wrote it: a backlog (after an upgrade, a failed run) goes too.
   const sealed = checkpoint === undefined ? 0 : await sealCheckpointed(ctx.store, checkpoint.token);

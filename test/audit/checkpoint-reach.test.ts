@@ -157,6 +157,21 @@ describe('a checkpoint with more new entries than it signs digests for', () => {
     expect(await verify()).toMatchObject({ ok: true, checkpoints: 3 });
   });
 
+  it('yields to the event loop between checkpoints, so requests go in between', async () => {
+    await append(quiet(), 2_500);
+    for (const run of [() => checkpointAudit(quiet()), () => runAuditCheckpointJob(an.node, { holder: 'job' })]) {
+      const before = (await an.node.store.listAuditCheckpoints()).length;
+      const seen: number[] = [];
+      const done = run();
+      // Queued now: runs at the first turn the loop gets back, before the writer's next checkpoint.
+      setImmediate(() => void an.node.store.listAuditCheckpoints().then((all) => seen.push(all.length - before)));
+      const result = await done;
+      expect(result.remaining).toBe(0);
+      expect(seen).toEqual([1]);
+      await append(quiet(), 2_000); // more for the job's turn
+    }
+  });
+
   it('refuses a bound of checkpoints a run that is not a positive integer', async () => {
     for (const maxCheckpoints of [0, -1, 1.5, Number.NaN]) {
       await expect(runAuditCheckpointJob(an.node, { maxCheckpoints })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
