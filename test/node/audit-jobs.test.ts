@@ -289,7 +289,41 @@ function lifecycle(backend: 'sqlite' | 'postgres'): void {
   });
 }
 
+function manyNew(backend: 'sqlite' | 'postgres'): void {
+  it('signs a digest for every entry of both instances when more than 1,000 are new: one checkpoint reaches part of the way, the next the rest', async () => {
+    const f = await fleet(backend);
+    try {
+      const { a, b } = f;
+      // As under `legate serve`: appends sign no checkpoint, the job does.
+      for (const node of [a, b]) node.services.audit.scheduleCheckpoints(true);
+      for (let i = 1; i <= 700; i++) {
+        await a.services.audit.record(sampleFields(i));
+        await b.services.audit.record(sampleFields(i));
+      }
+      const result = await runAuditCheckpointJob(b, { holder: 'b' });
+      expect(result).toMatchObject({ ran: true, remaining: 0 });
+      const tokens = (await checkpointsOf(b)).map((c) => decodeCompactJws(c.token).payload.chains as { id: string; seq: number; from?: number; digests?: string }[]);
+      expect(tokens).toHaveLength(2);
+      // Per chain, the digests signed run from entry 1 to its head with no gap (its chain-open and 700 entries).
+      for (const chain of [a.services.audit.chain(), b.services.audit.chain()]) {
+        const spans = tokens.flat().filter((h) => h.id === chain && h.digests !== undefined);
+        let next = 1;
+        for (const span of spans) {
+          expect(span.from).toBe(next);
+          next += span.digests!.length / 16;
+        }
+        expect(next - 1).toBe(701);
+      }
+      expect(await verifyAudit({ store: b.store, resolver: b.resolver })).toMatchObject({ ok: true, entries: 1_402, checkpoints: 2 });
+    } finally {
+      await f.close();
+    }
+  });
+}
+
 describe('audit jobs, two handles on one SQLite file', () => {
+  manyNew('sqlite');
+
   lifecycle('sqlite');
 
   it('never closes the store\'s own chain (it belongs to no process), and without a checkpoint job appends sign inline', async () => {
@@ -314,4 +348,5 @@ describe('audit jobs, two handles on one SQLite file', () => {
 
 describePostgres('audit jobs, two instances on one PostgreSQL database', () => {
   lifecycle('postgres');
+  manyNew('postgres');
 });
