@@ -167,14 +167,15 @@ describe('a checkpoint with more new entries than it signs digests for', () => {
       const before = (await an.node.store.listAuditCheckpoints()).length;
       // At every turn of the event loop while the writer works: how many checkpoints it has written so far.
       const seen = new Set<number>();
-      let working = true;
+      const reads: Promise<unknown>[] = [];
       const watch = () => {
-        void an.node.store.listAuditCheckpoints().then((all) => seen.add(all.length - before));
-        if (working) setImmediate(watch);
+        reads.push(an.node.store.listAuditCheckpoints().then((all) => seen.add(all.length - before)));
+        turn = setImmediate(watch);
       };
-      setImmediate(watch);
+      let turn = setImmediate(watch);
       const result = await run();
-      working = false;
+      clearImmediate(turn);
+      await Promise.all(reads);
       expect(result.remaining).toBe(0);
       // Without a turn between two checkpoints, no turn would see the count between them.
       expect([...seen]).toEqual(expect.arrayContaining(between));
