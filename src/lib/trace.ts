@@ -9,7 +9,7 @@
  * or an error message.
  */
 
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ProxyTracer, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 
 /** The instrumentation scope of every Legate span. */
 export const TRACER_NAME = 'legate';
@@ -45,6 +45,14 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' && /^ERR_[A-Z0-9_]{1,60}$/.test(code) ? code : 'ERR_INTERNAL';
 }
 
+/** The scope of a span nobody records: what it is told is dropped. */
+const NO_SPAN: SpanScope = Object.freeze({ set: () => undefined });
+
+/** Runs `run` with no span (a synchronous throw still comes out as a rejection). */
+async function untraced<T>(run: (span: SpanScope) => Promise<T>): Promise<T> {
+  return run(NO_SPAN);
+}
+
 const scopeOf = (span: Span): SpanScope => ({
   set: (attributes) => {
     if (span.isRecording()) span.setAttributes(defined(attributes));
@@ -66,7 +74,10 @@ const scopeOf = (span: Span): SpanScope => ({
  * ```
  */
 export function traced<T>(name: string, attributes: SpanAttributes, run: (span: SpanScope) => Promise<T>): Promise<T> {
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes: defined(attributes) }, async (span) => {
+  const tracer = trace.getTracer(TRACER_NAME);
+  // No SDK registered: the API hands out a proxy whose spans record nothing, so none is made (and no context entered).
+  if (tracer instanceof ProxyTracer) return untraced(run);
+  return tracer.startActiveSpan(name, { attributes: defined(attributes) }, async (span) => {
     try {
       return await run(scopeOf(span));
     } catch (error) {

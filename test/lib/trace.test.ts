@@ -22,6 +22,16 @@ describe('traced', () => {
     expect(seen).toBe('ran');
   });
 
+  it('with no provider, a function that throws at once still rejects (never throws), and a provider registered later records from the next call', async () => {
+    const error = legateError('ERR_REPLAY', 'replayed');
+    let pending: Promise<unknown> | undefined;
+    expect(() => (pending = traced('legate.test', {}, () => { throw error; }))).not.toThrow();
+    await expect(pending).rejects.toBe(error);
+    const { spans } = (capture = captureSpans());
+    await traced('legate.test', { n: 1 }, () => Promise.resolve());
+    expect(spans).toEqual([{ name: 'legate.test', attributes: { n: 1 }, ended: true }]);
+  });
+
   it('records text, numbers and booleans, cut at 256 characters; leaves out undefined and objects', async () => {
     const { spans } = (capture = captureSpans());
     await traced('legate.test', { 'legate.agent': 'd'.repeat(300), n: 1, b: false, u: undefined, o: { token: 'x' } }, (span) => Promise.resolve(span.set({ 'legate.decision': 'deny', list: ['a'] })));
