@@ -23,8 +23,14 @@ export interface Row {
   vsDidJwtVc?: number;
   vsVeramo?: number;
   vsJose?: number;
-  /** Server CPU per operation, µs (the fleet cases). */
+  /** Server CPU per operation, µs (the fleet cases; `handshake-action-http`: the answering node's). */
   serverCpuUs?: number;
+  /** `handshake-action-http`: the initiating node's CPU per exchange, µs. */
+  clientCpuUs?: number;
+  /** `handshake-action-http`: the signatures and verifications counted on both sides, at node:crypto's cost, per exchange, µs. */
+  cryptoFloorUs?: number;
+  /** `handshake-action-http`: those counts per exchange, each side. */
+  crypto?: string;
   /** `actions-observed-on`: its server CPU per action over `actions-observed-off`'s, percent more. */
   cpuOverheadPct?: number;
 }

@@ -10,7 +10,9 @@
  * same database with a copy of the first one's key files. Driven over IPC
  * by bench/fleet.ts and bench/handshake.ts: `{ ready }` once serving, `{ accredited }`,
  * `{ counters }` (on PostgreSQL: the store's statements, transactions and
- * lock waits so far, `PgCounters`; null on SQLite), and `close`. Observed
+ * lock waits so far, `PgCounters`; null on SQLite), `{ usage }` (its CPU so
+ * far, µs, and with `countCrypto` the signatures and verifications it
+ * made), and `close`. Observed
  * (`observed: true`), it also logs every request and records every span.
  */
 
@@ -18,6 +20,7 @@ import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/
 import { startServer } from 'legate/server';
 import { pgCounters } from 'legate/store';
 import { registerTraceSink } from './trace-sink.js';
+import { countCrypto } from './crypto-count.js';
 
 interface Start {
   dataDir: string;
@@ -33,8 +36,10 @@ interface Start {
   contextManager?: boolean;
   /** Observed without any SDK (`false`): logs and metrics, spans through the API's no-op. Default true. */
   sdk?: boolean;
+  /** Counts node:crypto's signatures and verifications (bench/crypto-count), for `{ usage }`. */
+  countCrypto?: boolean;
 }
-type Command = { accredit: string } | { counters: true } | { close: true };
+type Command = { accredit: string } | { counters: true } | { usage: true } | { close: true };
 
 const send = (message: unknown) =>
   new Promise<void>((resolve, reject) => {
@@ -42,7 +47,8 @@ const send = (message: unknown) =>
     process.send(message, (error: Error | null) => (error === null ? resolve() : reject(error)));
   });
 
-const { dataDir, port, domain, database, first, observed, contextManager, sdk } = JSON.parse(process.argv[2] ?? '{}') as Start;
+const { dataDir, port, domain, database, first, observed, contextManager, sdk, countCrypto: counting } = JSON.parse(process.argv[2] ?? '{}') as Start;
+const crypto = counting === true ? countCrypto().counts : undefined;
 if (observed === true && sdk !== false) registerTraceSink(contextManager === true);
 const onStore = database === undefined ? {} : { database };
 if (first) await initNode({ dataDir, domain, ...onStore });
@@ -63,6 +69,9 @@ process.on('message', (command: Command) => {
       await send({ accredited: command.accredit });
     } else if ('counters' in command) {
       await send({ counters: counters === undefined ? null : { ...counters } });
+    } else if ('usage' in command) {
+      const { user, system } = process.cpuUsage();
+      await send({ usage: { cpuUs: user + system, ...(crypto ?? { signatures: 0, verifications: 0 }) } });
     } else {
       await server.close();
       await node.close();

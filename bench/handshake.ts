@@ -15,6 +15,8 @@ import { createAgent, initNode, issueToAgent, openNode, handshake, act, accredit
 import { startServer } from 'legate/server';
 import type { Capability } from 'legate/credential';
 import { warmUp, WARMUP_OPERATIONS } from './fleet.js';
+import { countCrypto, type CryptoCounts } from './crypto-count.js';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 
 const HANDSHAKE_AGENTS = 16;
 /** Handshakes in flight in the throughput measurement. */
@@ -28,13 +30,26 @@ export interface Throughput {
   count: number;
 }
 
+/** What the exchanges in flight cost, per exchange (#19 item 2: CPU against the cryptography's floor). */
+export interface ExchangeCost {
+  /** CPU of the answering node (its process), µs. */
+  answeringCpuUs: number;
+  /** CPU of the initiating node (this process, every thread), µs. */
+  initiatingCpuUs: number;
+  /** Signatures and verifications made through node:crypto, counted on each side. */
+  answering: CryptoCounts;
+  initiating: CryptoCounts;
+  /** Those operations at the cost of one node:crypto Ed25519 signature and verification measured here, µs. */
+  cryptoFloorUs: number;
+}
+
 /** Sets up both nodes under `root`, measures, and stops them. */
-export async function measureHandshakes(root: string, smoke: boolean, capabilities: Capability[]): Promise<{ handshakes: Throughput; handshakeOne: Throughput }> {
+export async function measureHandshakes(root: string, smoke: boolean, capabilities: Capability[]): Promise<{ handshakes: Throughput; handshakeOne: Throughput; cost: ExchangeCost }> {
   const bankRoot = join(root, 'bank');
   const supportRoot = join(root, 'support');
   const port = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
   const [bankPort, supportPort] = [await port(), await port()];
-  const peer = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort, domain: `localhost:${bankPort}`, first: true })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const peer = fork(new URL('./fleet-node.js', import.meta.url), [JSON.stringify({ dataDir: bankRoot, port: bankPort, domain: `localhost:${bankPort}`, first: true, countCrypto: true })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const peerExit = new Promise<number | null>((resolve) => peer.once('exit', resolve));
   const fromPeer = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
@@ -85,12 +100,56 @@ export async function measureHandshakes(root: string, smoke: boolean, capabiliti
   }
   // Caches, JIT, keep-alive connections: each exchange runs a handshake and an action on both nodes, so half as many.
   await warmUp(async (ms) => (await drive(HANDSHAKE_CONCURRENCY, ms)).count, smoke, WARMUP_OPERATIONS / 2);
+  type Usage = CryptoCounts & { cpuUs: number };
+  const usage = () => {
+    peer.send({ usage: true });
+    return fromPeer<Usage>('usage');
+  };
+  const before = await usage();
+  const local = countCrypto();
+  const cpuBefore = process.cpuUsage();
   const handshakes = await drive(HANDSHAKE_CONCURRENCY, smoke ? 100 : 6000);
+  const cpu = process.cpuUsage(cpuBefore);
+  local.stop();
+  const after = await usage();
+  const cost = exchangeCost(handshakes.count, after.cpuUs - before.cpuUs, cpu.user + cpu.system, { signatures: after.signatures - before.signatures, verifications: after.verifications - before.verifications }, local.counts);
   const handshakeOne = await drive(1, smoke ? 50 : 3000);
 
   await supportServer.close();
   peer.send({ close: true });
   await peerExit;
   await support.close();
-  return { handshakes, handshakeOne };
+  return { handshakes, handshakeOne, cost };
+}
+
+/** Per exchange: each side's CPU and cryptography, and that cryptography at node:crypto's cost measured now. */
+function exchangeCost(exchanges: number, answeringUs: number, initiatingUs: number, answering: CryptoCounts, initiating: CryptoCounts): ExchangeCost {
+  const per = (n: number) => Math.round((n / exchanges) * 10) / 10;
+  const perSide = (c: CryptoCounts): CryptoCounts => ({ signatures: per(c.signatures), verifications: per(c.verifications) });
+  // One node:crypto Ed25519 signature and verification of 2 KB (an ACE message's order of size), each the best of five runs of 500.
+  const data = Buffer.alloc(2048, 0x61);
+  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey);
+  const signature = sign(null, data, privateKey);
+  const best = (fn: () => unknown) =>
+    Math.min(
+      ...Array.from({ length: 5 }, () => {
+        const t = performance.now();
+        for (let i = 0; i < 500; i++) fn();
+        return ((performance.now() - t) * 1000) / 500;
+      }),
+    );
+  const tSign = best(() => sign(null, data, privateKey));
+  const tVerify = best(() => {
+    if (!verify(null, data, publicKey, signature)) throw new Error('handshake: the floor signature does not verify');
+  });
+  const signatures = (answering.signatures + initiating.signatures) / exchanges;
+  const verifications = (answering.verifications + initiating.verifications) / exchanges;
+  return {
+    answeringCpuUs: Math.round(answeringUs / exchanges),
+    initiatingCpuUs: Math.round(initiatingUs / exchanges),
+    answering: perSide(answering),
+    initiating: perSide(initiating),
+    cryptoFloorUs: Math.round(signatures * tSign + verifications * tVerify),
+  };
 }

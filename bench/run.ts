@@ -216,7 +216,7 @@ if (listFetches !== 1 && totals.has('status-lookup-cached')) throw new Error('st
 const opsPerSec = new Map(cases.map(({ name, perCall }) => [name, ((totals.get(name)!.calls * perCall) / totals.get(name)!.ms) * 1000]));
 
 // --- handshake-action-http (bench/handshake.ts) -------------------------------------
-const { handshakes, handshakeOne } = only === undefined ? await measureHandshakes(root, smoke, subject('x').capabilities) : { handshakes: undefined, handshakeOne: undefined };
+const { handshakes, handshakeOne, cost } = only === undefined ? await measureHandshakes(root, smoke, subject('x').capabilities) : { handshakes: undefined, handshakeOne: undefined, cost: undefined };
 
 // --- the fleet cases (bench/fleet.ts) ------------------------------------------------
 // `--only=actions-sqlite-1` runs the SQLite case alone, without starting a PostgreSQL cluster.
@@ -240,7 +240,7 @@ const get = (name: string) => opsPerSec.get(name)!;
 const medianRatio = (name: string, base: string, scale = 1) => ratio(median(perRound.get(name)!.map((ops, i) => ops / (perRound.get(base)![i]! / scale))), 1);
 const ms2 = (value: number) => Math.round(value * 100) / 100;
 const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec: Math.round(get(name)), ...extra });
-if (handshakes === undefined || handshakeOne === undefined || startup === undefined) {
+if (handshakes === undefined || handshakeOne === undefined || cost === undefined || startup === undefined) {
   // --only: the cases that ran, with the OAuth ratios when all their cases ran; latest.json is left alone.
   const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get, medianRatio) : [];
   console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...fleet, ...observed, ...revocation]);
@@ -262,7 +262,16 @@ if (handshakes === undefined || handshakeOne === undefined || startup === undefi
     row('pool-verify-1', { vsFloor: ratio(get('pool-verify-1'), get('floor-ed25519-verify')) }),
     row('pool-verify-2', { vsFloor: ratio(get('pool-verify-2'), get('floor-ed25519-verify')), vsOneWorkerMedian: medianRatio('pool-verify-2', 'pool-verify-1') }),
     ...oauth.rows(get, medianRatio),
-    { name: 'handshake-action-http', opsPerSec: Math.round(handshakes.opsPerSec), p50Ms: ms2(handshakes.p50Ms), p99Ms: ms2(handshakes.p99Ms) },
+    {
+      name: 'handshake-action-http',
+      opsPerSec: Math.round(handshakes.opsPerSec),
+      p50Ms: ms2(handshakes.p50Ms),
+      p99Ms: ms2(handshakes.p99Ms),
+      serverCpuUs: cost.answeringCpuUs,
+      clientCpuUs: cost.initiatingCpuUs,
+      cryptoFloorUs: cost.cryptoFloorUs,
+      crypto: `answering ${cost.answering.verifications} verifications + ${cost.answering.signatures} signatures; initiating ${cost.initiating.verifications} + ${cost.initiating.signatures}`,
+    },
     { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
     ...fleet,
     ...observed,
