@@ -1,8 +1,8 @@
 /**
  * @module node/present
  *
- * One of this node's agents presents every unexpired credential it holds,
- * each with its whole delegation chain from the store, to one verifier.
+ * One of this node's agents presents its newest unexpired credentials (at
+ * most 32 with their delegation chains from the store) to one verifier.
  */
 
 import { legateError } from '../errors/index.js';
@@ -10,7 +10,7 @@ import { delegationOf } from '../delegation/delegate.js';
 import type { AgentCapabilityCredential } from '../credential/types.js';
 import { readUnverified } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
-import { createPresentation } from '../presentation/create.js';
+import { createPresentation, MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
 import type { AgentRecord } from '../store/types.js';
 import type { NodeContext } from './context.js';
 import { knownAgent } from './agents.js';
@@ -24,13 +24,17 @@ export interface PresentAsAgentOptions {
 }
 
 /**
- * The unexpired credentials an agent of this node holds, each followed by its
- * chain of parents from the store: what it presents.
+ * The credentials an agent of this node presents: its newest unexpired
+ * ones, each followed by its chain of parents from the store, at most
+ * {@link MAX_PRESENTED_CREDENTIALS} tokens in all (what one presentation
+ * carries). A credential whose chain would not fit is left out and older
+ * ones are tried, so an agent provisioned with many credentials still
+ * presents, and the work is bounded however many it holds.
  * @throws LegateError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
 export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
-  const now = ctx.clock().toISOString();
-  const held = (await ctx.store.listCredentials({ subject: agent.did })).filter((c) => c.validUntil === undefined || c.validUntil > now);
+  const at = ctx.clock().toISOString();
+  const held = await ctx.store.listHeldCredentials({ subject: agent.did, at, limit: MAX_PRESENTED_CREDENTIALS });
   if (held.length === 0) {
     throw legateError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential; issue one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``, {
       claim: 'agent',
@@ -38,14 +42,18 @@ export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Pro
   }
   const tokens = new Set<string>();
   for (const record of held) {
-    tokens.add(record.token);
+    if (tokens.has(record.token)) continue;
+    // The credential and the parents not presented yet; a parent missing here is the verifier's to report.
+    const chain = [record.token];
     let parent = parentOf(record.token);
-    while (parent !== undefined) {
+    while (parent !== undefined && tokens.size + chain.length <= MAX_PRESENTED_CREDENTIALS) {
       const link = await ctx.store.getCredential(parent);
-      if (link === undefined || tokens.has(link.token)) break; // the verifier will report a missing parent
-      tokens.add(link.token);
+      if (link === undefined || tokens.has(link.token) || chain.includes(link.token)) break;
+      chain.push(link.token);
       parent = parentOf(link.token);
     }
+    if (tokens.size + chain.length > MAX_PRESENTED_CREDENTIALS) continue;
+    for (const token of chain) tokens.add(token);
   }
   return [...tokens];
 }

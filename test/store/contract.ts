@@ -342,6 +342,18 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.pageCredentials({ after: credential(99).id, limit: 10 })).toEqual([]);
       });
 
+      it("lists a subject's credentials unexpired at a time, newest first (ties: stored later first), up to a limit", async () => {
+        const before = '2025-03-01T00:00:00.000Z';
+        expect(await store.listHeldCredentials({ subject: bob.did, at: before, limit: 10 })).toEqual([c3, c2]);
+        // Expired at its validUntil exactly; no validUntil never expires.
+        expect(await store.listHeldCredentials({ subject: bob.did, at: '2025-03-02T00:00:00.000Z', limit: 10 })).toEqual([c3]);
+        expect(await store.listHeldCredentials({ subject: bob.did, at: before, limit: 1 })).toEqual([c3]);
+        const c5 = credential(5, { issuedAt: c1.issuedAt });
+        await store.putCredential(c5);
+        expect(await store.listHeldCredentials({ subject: alice.did, at: before, limit: 10 })).toEqual([c5, c1]);
+        expect(await store.listHeldCredentials({ subject: 'did:web:nobody.example', at: before, limit: 10 })).toEqual([]);
+      });
+
       it('filters by subject', async () => {
         expect(await store.listCredentials({ subject: bob.did })).toEqual([c2, c3]);
         expect(await store.listCredentials({ subject: MALLORY_DID })).toEqual([c4]);

@@ -4,7 +4,7 @@
  * The credentials a node issued or holds, as transmitted.
  */
 
-import type { CredentialPageQuery, CredentialQuery, CredentialRecord } from '../types.js';
+import type { CredentialPageQuery, CredentialQuery, CredentialRecord, HeldCredentialQuery } from '../types.js';
 
 /** Credentials by id; a duplicate id is `ERR_CONFLICT`. */
 export interface CredentialRepository {
@@ -14,4 +14,6 @@ export interface CredentialRepository {
   listCredentials(query?: CredentialQuery): Promise<CredentialRecord[]>;
   /** Matching credentials in {@link listCredentials}'s order, one page at a time (`after`: the last id of the page before). */
   pageCredentials(query: CredentialPageQuery): Promise<CredentialRecord[]>;
+  /** A subject's credentials unexpired at `at` (no `validUntil`, or one after it), newest first, at most `limit`. */
+  listHeldCredentials(query: HeldCredentialQuery): Promise<CredentialRecord[]>;
 }

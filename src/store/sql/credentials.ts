@@ -90,6 +90,14 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
       return rows.map(credentialFromRow);
     },
+    async listHeldCredentials({ subject, at, limit }) {
+      // The by-subject index walked backwards; expired rows are passed over.
+      const rows = await exec.all<CredentialRow>(
+        `SELECT ${COLUMNS} FROM credentials WHERE subject = ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY issued_at DESC, seq DESC LIMIT ?`,
+        [subject, at, limit],
+      );
+      return rows.map(credentialFromRow);
+    },
     async pageCredentials(query) {
       const { clause, params } = pageWhere(query, query.after);
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq LIMIT ?`, [...params, query.limit]);
