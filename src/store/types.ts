@@ -317,15 +317,6 @@ export interface CredentialQuery {
   type?: string;
 }
 
-/** What {@link CredentialRepository.listHeldCredentials} reads: one subject's unexpired credentials, newest first. */
-export interface HeldCredentialQuery {
-  subject: string;
-  /** The time (ISO 8601) a credential must not have expired by. */
-  at: string;
-  /** At most this many (a positive integer). */
-  limit: number;
-}
-
 /** One page of credentials in {@link CredentialQuery}'s order (oldest first, ties in insertion order). */
 export interface CredentialPageQuery extends CredentialQuery {
   /** Only credentials after the one with this id in that order; an id the store does not hold gives none. */

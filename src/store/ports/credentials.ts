@@ -4,7 +4,16 @@
  * The credentials a node issued or holds, as transmitted.
  */
 
-import type { CredentialPageQuery, CredentialQuery, CredentialRecord, HeldCredentialQuery } from '../types.js';
+import type { CredentialPageQuery, CredentialQuery, CredentialRecord } from '../types.js';
+
+/** What {@link CredentialRepository.listHeldCredentials} reads: one subject's unexpired credentials, newest first. */
+export interface HeldCredentialQuery {
+  subject: string;
+  /** The time (ISO 8601) a credential must not have expired by. */
+  at: string;
+  /** At most this many (a positive integer). */
+  limit: number;
+}
 
 /** Credentials by id; a duplicate id is `ERR_CONFLICT`. */
 export interface CredentialRepository {
