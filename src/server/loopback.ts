@@ -8,21 +8,57 @@
  * server closes the node.
  */
 
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { legateError } from '../errors/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { NodeContext, StatusPushPolicy, VerifierPolicy } from '../node/context.js';
 import { initNode } from '../node/init.js';
 import { openNode } from '../node/open.js';
 import { startServer, type RunningServer } from './serve.js';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freeLoopbackPort(): Promise<number> {
+/** Where ports are drawn from when the kernel's ephemeral range is known: below it, and above the well-known services. */
+const DRAW_FLOOR = 10_000;
+const DRAW_ATTEMPTS = 64;
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago.
+ *
+ * On Linux it is drawn at random from below the kernel's ephemeral range
+ * (`ip_local_port_range`): every outgoing connection and every `listen(0)`
+ * takes its port from that range, so between this probe and the caller's
+ * bind a busy process's own connections cannot take the port. Elsewhere, or
+ * when no drawn port is free, the kernel picks one.
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  const below = await ephemeralRangeStart();
+  if (below !== undefined && below - DRAW_FLOOR >= 1_000) {
+    for (let attempt = 0; attempt < DRAW_ATTEMPTS; attempt++) {
+      const port = randomInt(DRAW_FLOOR, below);
+      if ((await probe(port)) !== undefined) return port;
+    }
+  }
+  const port = await probe(0);
+  if (port === undefined) throw legateError('ERR_INTERNAL', 'no free TCP port on 127.0.0.1');
+  return port;
+}
+
+/** The first port of Linux's ephemeral range, or undefined where there is none to read. */
+async function ephemeralRangeStart(): Promise<number | undefined> {
+  const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined);
+  const first = Number.parseInt(text?.trim().split(/\s+/)[0] ?? '', 10);
+  return Number.isInteger(first) && first > 0 && first < 65_536 ? first : undefined;
+}
+
+/** Binds and releases `port` on 127.0.0.1 (0: any), giving the port bound, or undefined when it is taken. */
+function probe(port: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(undefined) : reject(error)));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
     });
   });
 }

@@ -3,21 +3,16 @@
 //   acme (did:web:acme.example, sealed by master.key: no KDF per call) -> alice; a closed loopback port as the peer.
 // `serve.test.ts` spawns LEGATE_PASSPHRASE-sealed nodes.
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/federation.js';
 import { CLI, spawnLegate } from './helpers.js';
 
 const OWNER = 'mailto:carol@acme.example';
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+/** A loopback port nothing listens on (drawn below the ephemeral range, so no `listen(0)` elsewhere takes it). */
+const closedPort = freePort;
 
 describe('legate binary (spawned)', () => {
   it('prints its version and exits 0', async () => {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type * as TlsModule from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/lib/http-client.js';
+import { freePort } from '../helpers/federation.js';
 import { addressRange } from '../../src/lib/address-policy.js';
 import type { LookupAddress } from '../../src/lib/http-transport.js';
 
@@ -78,10 +79,7 @@ beforeAll(async () => {
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  closedPort = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
+  closedPort = await freePort(); // below the ephemeral range: no listen(0) elsewhere takes it
 });
 
 afterAll(async () => {
