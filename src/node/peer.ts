@@ -141,7 +141,8 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   const signer = await agentSigner(ctx, agent);
   const nonce = createNonce();
   // Read once for both: what the agent asks for and what it presents (presentAsAgent would read the agent, its key and these again).
-  const held = await heldCredentials(ctx, agent);
+  // With explicit intents, the credentials that contain them come first (an agent may hold more than one presentation carries).
+  const held = await heldCredentials(ctx, agent, options.intents);
   const intents = options.intents ?? intentsOf(held, agent.did);
   const presentation = await createPresentation({ signer, credentials: held, audience: peer, nonce, clock: ctx.clock });
   const advertise = await createAdvertise({ signer, audience: peer, presentation, nonce, intents, clock: ctx.clock });

@@ -2,12 +2,15 @@
  * @module node/present
  *
  * One of this node's agents presents its newest unexpired credentials (at
- * most 32 with their delegation chains from the store) to one verifier.
+ * most 32 with their delegation chains from the store, those that contain
+ * what it asks for first) to one verifier.
  */
 
 import { legateError } from '../errors/index.js';
 import { delegationOf } from '../delegation/delegate.js';
-import type { AgentCapabilityCredential } from '../credential/types.js';
+import type { AgentCapabilityCredential, Capability } from '../credential/types.js';
+import { capabilityContains } from '../handshake/evaluate.js';
+import type { Intent } from '../handshake/types.js';
 import { readUnverified } from '../credential/verify-secured.js';
 import { isRecord } from '../lib/assert.js';
 import { createPresentation, MAX_PRESENTED_CREDENTIALS } from '../presentation/create.js';
@@ -24,24 +27,39 @@ export interface PresentAsAgentOptions {
 }
 
 /**
+ * How many of an agent's newest unexpired credentials are searched for the
+ * ones that contain what it asks for (a handshake's intents, a token
+ * request's scope): the work stays bounded however many it holds.
+ */
+export const MAX_HELD_SEARCHED = 512;
+
+/**
  * The credentials an agent of this node presents: its newest unexpired
  * ones, each followed by its chain of parents from the store, at most
  * {@link MAX_PRESENTED_CREDENTIALS} tokens in all (what one presentation
  * carries). A credential whose chain would not fit is left out and older
  * ones are tried, so an agent provisioned with many credentials still
  * presents, and the work is bounded however many it holds.
+ *
+ * With `wanted` (the intents it will ask for), the newest of its
+ * {@link MAX_HELD_SEARCHED} newest credentials that contains each intent
+ * comes first, then the others that contain one, then the rest: an agent
+ * holding more than one presentation's worth still presents the credential
+ * an older intent needs.
  * @throws LegateError `ERR_NOT_FOUND` when the agent holds no unexpired credential.
  */
-export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Promise<string[]> {
+export async function heldCredentials(ctx: NodeContext, agent: AgentRecord, wanted: readonly Intent[] = []): Promise<string[]> {
   const at = ctx.clock().toISOString();
-  const held = await ctx.store.listHeldCredentials({ subject: agent.did, at, limit: MAX_PRESENTED_CREDENTIALS });
+  const limit = wanted.length === 0 ? MAX_PRESENTED_CREDENTIALS : MAX_HELD_SEARCHED;
+  const held = await ctx.store.listHeldCredentials({ subject: agent.did, at, limit });
   if (held.length === 0) {
     throw legateError('ERR_NOT_FOUND', `${agent.name} holds no unexpired credential; issue one with \`legate cap issue ${agent.name} --action <a> --resource <r>\``, {
       claim: 'agent',
     });
   }
   const tokens = new Set<string>();
-  for (const record of held) {
+  for (const record of wanted.length === 0 ? held : byIntent(held, wanted)) {
+    if (tokens.size === MAX_PRESENTED_CREDENTIALS) break;
     if (tokens.has(record.token)) continue;
     // The credential and the parents not presented yet; a parent missing here is the verifier's to report.
     const chain = [record.token];
@@ -56,6 +74,36 @@ export async function heldCredentials(ctx: NodeContext, agent: AgentRecord): Pro
     for (const token of chain) tokens.add(token);
   }
   return [...tokens];
+}
+
+/**
+ * `held` (newest first) reordered for `wanted`: for each intent the newest
+ * credential that contains it, then the others that contain one, then the
+ * rest, each group newest first.
+ */
+function byIntent<T extends { token: string }>(held: readonly T[], wanted: readonly Intent[]): T[] {
+  const contained = held.map((record) => {
+    const capabilities = capabilitiesOf(record.token);
+    return wanted.map((intent) => capabilities.some((capability) => capabilityContains(capability, intent)));
+  });
+  const first = new Set<number>();
+  for (let w = 0; w < wanted.length; w++) {
+    const newest = contained.findIndex((row) => row[w]);
+    if (newest >= 0) first.add(newest);
+  }
+  const order = [...first].sort((a, b) => a - b);
+  const others = held.map((_, i) => i).filter((i) => !first.has(i));
+  order.push(...others.filter((i) => contained[i]!.includes(true)), ...others.filter((i) => !contained[i]!.includes(true)));
+  return order.map((i) => held[i]!);
+}
+
+/** The capabilities a stored credential (JWT or Data Integrity JSON) grants its subject, as written (verified by whoever relies on them). */
+function capabilitiesOf(token: string): Capability[] {
+  const subject = readUnverified(token)?.credentialSubject;
+  if (!isRecord(subject) || !Array.isArray(subject.capabilities)) return [];
+  return (subject.capabilities as unknown[]).filter(
+    (c): c is Capability => isRecord(c) && typeof c.action === 'string' && typeof c.resource === 'string' && (c.scope === undefined || typeof c.scope === 'string'),
+  );
 }
 
 /** The id of the parent credential a stored credential (JWT or Data Integrity JSON) names, if it is delegated. */

@@ -1,7 +1,7 @@
 // acme provisions alice and its did:key helper with many credentials: an agent presents its newest unexpired
 // credentials with their chains, at most one presentation's worth (32 tokens), and never fails for holding more.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_PRESENTED_CREDENTIALS } from '../../src/presentation/create.js';
+import { createPresentation, MAX_PRESENTED_CREDENTIALS } from '../../src/presentation/create.js';
 import { verifyPresentation } from '../../src/presentation/verify.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
@@ -9,6 +9,7 @@ import { delegateFromAgent } from '../../src/node/delegate.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { issueMany } from '../../src/node/issue-many.js';
 import { heldCredentials, presentAsAgent } from '../../src/node/present.js';
+import { agentSigner } from '../../src/node/signers.js';
 import type { AgentRecord } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
 import { acmeWithAlice, OWNER } from './acme.js';
@@ -54,6 +55,23 @@ describe('heldCredentials', () => {
     const held = await heldCredentials(node, helper);
     expect(held).toEqual([newest, ...thirty]);
     expect(held).not.toContain(child.jwt);
+  });
+
+  it('puts first, for each intent asked for, the newest credential that contains it, however old', async () => {
+    const issued = jwts(await roots('alice', MAX_PRESENTED_CREDENTIALS + 8));
+    const wanted = [
+      { action: 'call', resource: 'billing:r0' },
+      { action: 'call', resource: 'billing:r3' },
+      { action: 'call', resource: 'billing:nothing-grants-this' },
+    ];
+    const held = await heldCredentials(node, alice, wanted);
+    expect(held).toHaveLength(MAX_PRESENTED_CREDENTIALS);
+    // r3 and r0 (newest first), then the newest 30 of the rest.
+    expect(held).toEqual([issued[3], issued[0], ...issued.slice(-(MAX_PRESENTED_CREDENTIALS - 2)).reverse()]);
+    // A pattern intent lies within no concrete capability (the verifier's rule): the newest 32, as without intents.
+    expect(await heldCredentials(node, alice, [{ action: 'call', resource: 'billing:r1*' }])).toEqual(issued.slice(-MAX_PRESENTED_CREDENTIALS).reverse());
+    const vp = await createPresentation({ signer: await agentSigner(node, alice), credentials: held, audience: AUDIENCE, nonce: NONCE, clock });
+    expect((await verifyPresentation(vp, { resolver: node.resolver, audience: AUDIENCE, nonce: NONCE, clock })).verified).toBe(true);
   });
 
   it('refuses an agent that holds no credential (ERR_NOT_FOUND)', async () => {

@@ -12,9 +12,12 @@ import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { initNode } from '../../src/node/init.js';
 import { issueToAgent } from '../../src/node/issue.js';
+import { issueMany } from '../../src/node/issue-many.js';
 import { requestToken } from '../../src/node/oauth/request-token.js';
 import { openNode } from '../../src/node/open.js';
 import { verifyDpopProof } from '../../src/oauth/dpop.js';
+import { MAX_PRESENTED_CREDENTIALS } from '../../src/presentation/create.js';
+import { MAX_PRESENTATION_LENGTH } from '../../src/presentation/verify.js';
 
 interface Seen {
   form: URLSearchParams;
@@ -134,7 +137,28 @@ describe('requestToken against a scripted authorization server', () => {
     await expect(ask({ scope: ['read'] })).rejects.toMatchObject({ code: 'ERR_INVALID_SCOPE' });
     await expect(requestToken(node, { agent: 'alice', from: issuer, resource: 'not a url', scope: ['read:x'] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'resource' });
     await expect(requestToken(node, { agent: 'alice', from: `${issuer}#x`, resource: RESOURCE })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'from' });
-    await expect(requestToken(node, { agent: 'bob', from: issuer, resource: RESOURCE })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(requestToken(node, { agent: 'mallory', from: issuer, resource: RESOURCE })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('requestToken for an agent holding more credentials than one presentation carries', () => {
+  it('presents the credential that contains the scope asked for, however old, with the newest others', async () => {
+    await createAgent(node, { name: 'bob', owner: 'mailto:carol@acme.example' });
+    const savings = await issueToAgent(node, { agent: 'bob', capabilities: [{ action: 'read', resource: 'accounts:savings' }] });
+    const newer = await issueMany(node, Array.from({ length: MAX_PRESENTED_CREDENTIALS + 8 }, (_, i) => ({ agent: 'bob', capabilities: [{ action: 'read', resource: `accounts:r${i}` }] })));
+    const presented = async (scope?: string[]) => {
+      script = [needNonce('n1'), granted];
+      seen = [];
+      await requestToken(node, { agent: 'bob', from: issuer, resource: RESOURCE, ...(scope === undefined ? {} : { scope }) });
+      return JSON.stringify(decodeCompactJws(seen[1]!.form.get('subject_token')!, MAX_PRESENTATION_LENGTH).payload.verifiableCredential);
+    };
+    const forSavings = await presented(['read:accounts:savings']);
+    expect(forSavings).toContain(savings.jwt);
+    // The other 31 are the newest.
+    for (const c of newer.slice(-(MAX_PRESENTED_CREDENTIALS - 1))) expect(forSavings).toContain((c as { jwt: string }).jwt);
+    // Without a scope it asks for what its newest 32 hold, and the oldest is not among them.
+    expect(await presented()).not.toContain(savings.jwt);
+    expect(seen[1]!.form.get('scope')).not.toContain('accounts:savings');
   });
 });

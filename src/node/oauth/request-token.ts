@@ -17,7 +17,7 @@ import { errorFromWire, isErrorCode, legateError, type ErrorCode } from '../../e
 import { isRecord } from '../../lib/assert.js';
 import type { HttpResponse } from '../../lib/http-client.js';
 import { createDpopProof, generateDpopKey, privateJwkOf, type DpopKeyPair } from '../../oauth/dpop.js';
-import { formatScope, parseScope } from '../../oauth/scope.js';
+import { formatScope, parseScope, parseScopes } from '../../oauth/scope.js';
 import { GRANT_TYPE_TOKEN_EXCHANGE, MAX_GRANTED_CAPABILITIES, TOKEN_TYPE_PRESENTATION, type DpopAlg } from '../../oauth/types.js';
 import { fetchAuthorizationServerMetadata, issuerIdentifier } from '../../oauth/discovery.js';
 import { createPresentation } from '../../presentation/create.js';
@@ -179,8 +179,10 @@ export async function requestToken(node: NodeContext, options: RequestTokenOptio
     throw legateError('ERR_INVALID_ARGUMENT', 'resource must be an absolute URL without a fragment (RFC 8707)', { claim: 'resource' });
   }
   const agent = await getAgent(node, options.agent);
-  const credentials = await heldCredentials(node, agent);
-  const scope = requestedScope(options.scope, credentials, agent.did);
+  // Scope asked for: checked first, and the credentials that contain it are presented first (an agent may hold more than one presentation carries).
+  const explicit = options.scope === undefined ? undefined : requestedScope(options.scope, [], agent.did);
+  const credentials = await heldCredentials(node, agent, explicit === undefined ? [] : parseScopes(explicit));
+  const scope = explicit ?? requestedScope(undefined, credentials, agent.did);
   const metadata = await fetchAuthorizationServerMetadata(node.http, issuer);
   const { tokenEndpoint } = metadata;
   if (tokenEndpoint === undefined) throw legateError('ERR_MALFORMED', `${issuer}'s metadata names no token_endpoint`, { claim: 'token_endpoint' });
