@@ -85,6 +85,21 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
 }
 
 /**
+ * `decoded` with its bytes in buffers of their own, for a decoding kept past
+ * the call that made it: decoding makes small Buffers, views of a shared
+ * 8 KB pool slab, and a kept view keeps the whole slab alive (a node's
+ * memo of 4,096 decodings held 33 MB that way in the soak).
+ */
+export function detachedDecoding(decoded: DecodedJws): DecodedJws {
+  return { header: decoded.header, payload: decoded.payload, signingInput: ownBytes(decoded.signingInput), signature: ownBytes(decoded.signature) };
+}
+
+/** `bytes` in an ArrayBuffer of exactly their length (a copy when they are a view of a larger one). */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+/**
  * The header policy of every token Legate verifies (RFC 8725 §3.1): only
  * `alg: EdDSA`, so `none`, HMAC and every other algorithm are refused before
  * any key is looked at (`ERR_ALG_NOT_ALLOWED`); the token type's own `typ`,

@@ -29,7 +29,7 @@
 
 import { createHash } from 'node:crypto';
 import { deepFrozen } from './freeze.js';
-import { decodeCompactJws, type DecodedJws } from './jws.js';
+import { decodeCompactJws, detachedDecoding, type DecodedJws } from './jws.js';
 import type { Signer } from './signer.js';
 
 /** Signatures found valid, bounded. */
@@ -76,7 +76,8 @@ export class SignatureMemo {
    * Keeps the decoding of `token`, whose signature was just found valid by
    * a key of its signer (never call it for one that was not: only signed
    * tokens take room, so a stranger cannot fill it). Freezes its header and
-   * payload in place. A token longer than the whole bound is not kept.
+   * payload in place, and keeps its own copy of its bytes. A token longer
+   * than the whole bound is not kept.
    */
   keepDecoded(token: string, decoded: DecodedJws): void {
     if (this.#decoded.has(token) || token.length > this.#maxDecodedChars) return;
@@ -87,9 +88,10 @@ export class SignatureMemo {
       this.#decoded.delete(oldest);
       this.#decodedChars -= oldest.length;
     }
-    this.#decoded.set(token, decoded);
+    const kept = detachedDecoding(decoded);
+    this.#decoded.set(token, kept);
     this.#decodedChars += token.length;
-    this.#keptDecodings.add(decoded);
+    this.#keptDecodings.add(kept);
   }
 
   static #keyOf(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array): string {

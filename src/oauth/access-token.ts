@@ -16,7 +16,7 @@ import { legateError } from '../errors/index.js';
 import { isRecord } from '../lib/assert.js';
 import { epochSeconds, systemClock, type Clock } from '../lib/clock.js';
 import { verifyEd25519 } from '../lib/ed25519.js';
-import { decodeCompactJws, signCompactJws, type DecodedJws, type JwsHeader } from '../lib/jws.js';
+import { decodeCompactJws, detachedDecoding, signCompactJws, type DecodedJws, type JwsHeader } from '../lib/jws.js';
 import type { Signer } from '../lib/signer.js';
 import { MAX_ACT_DEPTH } from './act.js';
 import { capabilityFieldError, scopeString } from './scope.js';
@@ -190,7 +190,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   // A token seen before passed claimsOf then, and its (frozen) payload cannot have changed since.
   if (seen) return payload as unknown as AccessTokenClaims;
   const claims = claimsOf(payload);
-  options.decoded?.set(token, deepFrozen({ header, payload, signingInput: decoded.signingInput, signature: decoded.signature }));
+  options.decoded?.set(token, deepFrozen(detachedDecoding(decoded)));
   return claims;
 }
 

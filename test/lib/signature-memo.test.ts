@@ -9,6 +9,7 @@ import { buildOrganizationDidDocument } from '../../src/did/web.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { rememberingSigner, SignatureMemo } from '../../src/lib/signature-memo.js';
 import { verifyEd25519 } from '../../src/lib/ed25519.js';
+import { decodeCompactJws } from '../../src/lib/jws.js';
 import { mallory } from '../fixtures.js';
 
 const DID = 'did:web:acme.example';
@@ -84,6 +85,23 @@ describe('SignatureMemo through didSignature', () => {
     expect(memo.size).toBe(2);
     expect(tokens.map((t) => memo.has(acme.publicKey, t.signingInput, t.signature))).toEqual([false, true, true]);
     expect(() => new SignatureMemo(0)).toThrow(RangeError);
+  });
+});
+
+describe('SignatureMemo.keepDecoded', () => {
+  it('keeps its own copy of the bytes, not a view that would hold a whole 8 KB pool slab', () => {
+    const token = 'eyJhbGciOiJFZERTQSJ9.eyJuIjoxfQ.AAECAwQFBgcICQoLDA0ODw';
+    const decoded = decodeCompactJws(token);
+    // What decoding makes: small views of larger buffers (Node's pool).
+    expect(decoded.signingInput.buffer.byteLength).toBeGreaterThan(decoded.signingInput.byteLength);
+    const memo = new SignatureMemo();
+    memo.keepDecoded(token, decoded);
+    const kept = memo.decoded(token)!;
+    for (const bytes of [kept.signingInput, kept.signature]) expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    expect(kept.signingInput).toEqual(decoded.signingInput);
+    expect(kept.signature).toEqual(decoded.signature);
+    expect(kept.payload).toBe(decoded.payload);
+    expect(Object.isFrozen(kept.payload)).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeAccessToken, issueAccessToken, verifyAccessToken, type VerifyAccessTokenOptions } from '../../src/oauth/access-token.js';
 import { ed25519KeyFromJwks, jwksOf } from '../../src/oauth/jwks.js';
+import type { DecodedJws } from '../../src/lib/jws.js';
 import { AUTHORIZATION_DETAILS_TYPE, MAX_ACCESS_TOKEN_LENGTH, type LegateAuthorizationDetail } from '../../src/oauth/types.js';
 import { NOW, acme, alice, bob, evil, frozenClock, thrown } from '../fixtures.js';
 
@@ -47,6 +48,18 @@ async function forge(header: Record<string, unknown>, claims: Record<string, unk
 }
 
 describe('access tokens (RFC 9068)', () => {
+  it('keeps a verified token in its decoded cache frozen, with bytes of its own (not views of a pool slab)', async () => {
+    const { token } = await issue();
+    const kept = new Map<string, DecodedJws>();
+    await verifyAccessToken(token, options({ decoded: kept }));
+    const entry = kept.get(token)!;
+    expect(Object.isFrozen(entry) && Object.isFrozen(entry.payload)).toBe(true);
+    for (const bytes of [entry.signingInput, entry.signature]) expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    expect(Buffer.from(entry.signingInput).toString('latin1')).toBe(token.slice(0, token.lastIndexOf('.')));
+    // A token seen again verifies from the kept entry (its signature checked over the copied bytes).
+    await expect(verifyAccessToken(token, options({ decoded: kept }))).resolves.toMatchObject({ iss: issuer });
+  });
+
   it('issues an at+jwt that verifies, with the claims of the contract', async () => {
     const { token, claims } = await issue({ id: 'urn:uuid:t-1' });
     expect(decodeAccessToken(token).header).toEqual({ alg: 'EdDSA', kid: acme.signer.kid, typ: 'at+jwt' });
