@@ -29,7 +29,7 @@
 
 import { createHash } from 'node:crypto';
 import { deepFrozen } from './freeze.js';
-import { decodeCompactJws, detachedDecoding, type DecodedJws } from './jws.js';
+import { decodeCompactJws, type DecodedJws } from './jws.js';
 import type { Signer } from './signer.js';
 
 /** Signatures found valid, bounded. */
@@ -76,8 +76,9 @@ export class SignatureMemo {
    * Keeps the decoding of `token`, whose signature was just found valid by
    * a key of its signer (never call it for one that was not: only signed
    * tokens take room, so a stranger cannot fill it). Freezes its header and
-   * payload in place, and keeps its own copy of its bytes. A token longer
-   * than the whole bound is not kept.
+   * payload in place; keeps its own copy of its signature, and makes its
+   * signing input again from the text when asked ({@link keptDecoding}). A
+   * token longer than the whole bound is not kept.
    */
   keepDecoded(token: string, decoded: DecodedJws): void {
     if (this.#decoded.has(token) || token.length > this.#maxDecodedChars) return;
@@ -88,7 +89,7 @@ export class SignatureMemo {
       this.#decoded.delete(oldest);
       this.#decodedChars -= oldest.length;
     }
-    const kept = detachedDecoding(decoded);
+    const kept = keptDecoding(token, decoded);
     this.#decoded.set(token, kept);
     this.#decodedChars += token.length;
     this.#keptDecodings.add(kept);
@@ -146,6 +147,28 @@ export class SignatureMemo {
   get decodedSize(): { entries: number; chars: number } {
     return { entries: this.#decoded.size, chars: this.#decodedChars };
   }
+}
+
+/**
+ * The decoding the memo keeps for `token`: its signature in a buffer of its
+ * own (a decoded one is a view of Node's 8 KB Buffer pool, and keeping the
+ * view would keep the whole slab), and its signing input made again from the
+ * token's text when read, not kept: the text is kept anyway, as the key, and
+ * the bytes would be as large again. A kept decoding's signing input is read
+ * only to verify it under a key it was not found valid by.
+ */
+function keptDecoding(token: string, decoded: DecodedJws): DecodedJws {
+  const text = token.trim();
+  const end = text.lastIndexOf('.');
+  return {
+    header: decoded.header,
+    payload: decoded.payload,
+    signature: new Uint8Array(decoded.signature),
+    get signingInput() {
+      const input = Buffer.from(text.slice(0, end), 'latin1');
+      return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    },
+  };
 }
 
 /** Byte equality of two public keys (nothing secret: no constant time needed). */

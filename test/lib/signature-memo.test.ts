@@ -89,7 +89,7 @@ describe('SignatureMemo through didSignature', () => {
 });
 
 describe('SignatureMemo.keepDecoded', () => {
-  it('keeps its own copy of the bytes, not a view that would hold a whole 8 KB pool slab', () => {
+  it('keeps its own copy of the signature and no signing input bytes, so no view holds a whole 8 KB pool slab', () => {
     const token = 'eyJhbGciOiJFZERTQSJ9.eyJuIjoxfQ.AAECAwQFBgcICQoLDA0ODw';
     const decoded = decodeCompactJws(token);
     // What decoding makes: small views of larger buffers (Node's pool).
@@ -97,8 +97,14 @@ describe('SignatureMemo.keepDecoded', () => {
     const memo = new SignatureMemo();
     memo.keepDecoded(token, decoded);
     const kept = memo.decoded(token)!;
-    for (const bytes of [kept.signingInput, kept.signature]) expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    expect(kept.signature.buffer.byteLength).toBe(kept.signature.byteLength);
+    // The signing input is not kept as bytes at all: it is made again from the token's text, the same bytes.
+    expect(Object.getOwnPropertyDescriptor(kept, 'signingInput')?.get).toBeTypeOf('function');
     expect(kept.signingInput).toEqual(decoded.signingInput);
+    // Made from the token as decoding reads it (trimmed).
+    const padded = ` ${token}\n`;
+    memo.keepDecoded(padded, decodeCompactJws(padded));
+    expect(memo.decoded(padded)!.signingInput).toEqual(decoded.signingInput);
     expect(kept.signature).toEqual(decoded.signature);
     expect(kept.payload).toBe(decoded.payload);
     expect(Object.isFrozen(kept.payload)).toBe(true);
