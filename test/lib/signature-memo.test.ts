@@ -99,7 +99,7 @@ describe('SignatureMemo.keepDecoded', () => {
     const kept = memo.decoded(token)!;
     expect(kept.signature.buffer.byteLength).toBe(kept.signature.byteLength);
     // The signing input is not kept as bytes at all: it is made again from the token's text, the same bytes.
-    expect(Object.getOwnPropertyDescriptor(kept, 'signingInput')?.get).toBeTypeOf('function');
+    expect(typeof Object.getOwnPropertyDescriptor(kept, 'signingInput')?.get).toBe('function');
     expect(kept.signingInput).toEqual(decoded.signingInput);
     // Made from the token as decoding reads it (trimmed).
     const padded = ` ${token}\n`;
