@@ -8,7 +8,7 @@ import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { issueMany } from '../../src/node/issue-many.js';
-import { heldCredentials, presentAsAgent } from '../../src/node/present.js';
+import { heldCredentials, MAX_HELD_SEARCHED, presentAsAgent } from '../../src/node/present.js';
 import { agentSigner } from '../../src/node/signers.js';
 import type { AgentRecord } from '../../src/store/types.js';
 import { NOW } from '../fixtures.js';
@@ -72,6 +72,16 @@ describe('heldCredentials', () => {
     expect(await heldCredentials(node, alice, [{ action: 'call', resource: 'billing:r1*' }])).toEqual(issued.slice(-MAX_PRESENTED_CREDENTIALS).reverse());
     const vp = await createPresentation({ signer: await agentSigner(node, alice), credentials: held, audience: AUDIENCE, nonce: NONCE, clock });
     expect((await verifyPresentation(vp, { resolver: node.resolver, audience: AUDIENCE, nonce: NONCE, clock })).verified).toBe(true);
+  });
+
+  it('searches only the newest 512 for what is asked: an older credential that contains it is not found', async () => {
+    const [oldest] = jwts(await roots('alice', 1));
+    const newer = jwts(await roots('alice', MAX_HELD_SEARCHED));
+    const held = await heldCredentials(node, alice, [{ action: 'call', resource: 'billing:r0' }]);
+    // billing:r0 is granted by the oldest and by the first of the 512 newer: only the newer one is within reach.
+    expect(held).not.toContain(oldest);
+    expect(held[0]).toBe(newer[0]);
+    expect(held).toHaveLength(MAX_PRESENTED_CREDENTIALS);
   });
 
   it('refuses an agent that holds no credential (ERR_NOT_FOUND)', async () => {
