@@ -29,7 +29,8 @@
 
 import { createHash } from 'node:crypto';
 import { deepFrozen } from './freeze.js';
-import { decodeCompactJws, type DecodedJws } from './jws.js';
+import { decodeBase64url } from './base64url.js';
+import { decodeCompactJws, type DecodedJws, type JwsHeader } from './jws.js';
 import type { Signer } from './signer.js';
 
 /** Signatures found valid, bounded. */
@@ -40,9 +41,8 @@ export class SignatureMemo {
   readonly #decoded = new Map<string, DecodedJws>();
   #decodedChars = 0;
   readonly #maxDecodedChars: number;
-  /** Kept decodings (the objects {@link decoded} hands out), and the key each was found validly signed by. */
-  readonly #keptDecodings = new WeakSet<object>();
-  readonly #verifiedBy = new WeakMap<object, Uint8Array>();
+  /** The key a kept decoding was last found validly signed by: decodings signed by the same key share one copy. */
+  #lastKey: Uint8Array | undefined;
 
   /**
    * Keeps at most `maxEntries` signatures (default 4096: a few hundred KB)
@@ -76,9 +76,9 @@ export class SignatureMemo {
    * Keeps the decoding of `token`, whose signature was just found valid by
    * a key of its signer (never call it for one that was not: only signed
    * tokens take room, so a stranger cannot fill it). Freezes its header and
-   * payload in place; keeps its own copy of its signature, and makes its
-   * signing input again from the text when asked ({@link keptDecoding}). A
-   * token longer than the whole bound is not kept.
+   * payload in place; keeps no bytes, making its signing input and signature
+   * again from the text when asked ({@link KeptDecoding}). A token longer
+   * than the whole bound is not kept.
    */
   keepDecoded(token: string, decoded: DecodedJws): void {
     if (this.#decoded.has(token) || token.length > this.#maxDecodedChars) return;
@@ -89,10 +89,8 @@ export class SignatureMemo {
       this.#decoded.delete(oldest);
       this.#decodedChars -= oldest.length;
     }
-    const kept = keptDecoding(token, decoded);
-    this.#decoded.set(token, kept);
+    this.#decoded.set(token, new KeptDecoding(token, decoded));
     this.#decodedChars += token.length;
-    this.#keptDecodings.add(kept);
   }
 
   static #keyOf(publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array): string {
@@ -125,10 +123,13 @@ export class SignatureMemo {
    * again; anything else goes through {@link verify}.
    */
   verifyDecoded(publicKey: Uint8Array, decoded: Pick<DecodedJws, 'signingInput' | 'signature'>, verify: () => boolean): boolean {
-    const by = this.#verifiedBy.get(decoded);
+    const by = KeptDecoding.verifiedBy(decoded);
     if (by !== undefined && sameBytes(by, publicKey)) return true;
     if (!this.verify(publicKey, decoded.signingInput, decoded.signature, verify)) return false;
-    if (this.#keptDecodings.has(decoded)) this.#verifiedBy.set(decoded, Uint8Array.from(publicKey));
+    if (KeptDecoding.is(decoded)) {
+      if (this.#lastKey === undefined || !sameBytes(this.#lastKey, publicKey)) this.#lastKey = Uint8Array.from(publicKey);
+      KeptDecoding.setVerifiedBy(decoded, this.#lastKey);
+    }
     return true;
   }
 
@@ -150,25 +151,52 @@ export class SignatureMemo {
 }
 
 /**
- * The decoding the memo keeps for `token`: its signature in a buffer of its
- * own (a decoded one is a view of Node's 8 KB Buffer pool, and keeping the
- * view would keep the whole slab), and its signing input made again from the
- * token's text when read, not kept: the text is kept anyway, as the key, and
- * the bytes would be as large again. A kept decoding's signing input is read
- * only to verify it under a key it was not found valid by.
+ * The decoding the memo keeps for a token: its header and payload, and the
+ * token's text, the same string as the memo's key. Its signing input and
+ * signature are made again from that text when read, which happens only to
+ * verify it under a key it was not found valid by: kept, the bytes would
+ * be as large as the text again, and a decoded Buffer is a view of Node's
+ * shared 8 KB pool, so keeping one keeps a whole slab. A class, not an
+ * object literal with getters: V8 keeps such a literal's properties in a
+ * dictionary, ~450 bytes more an entry.
  */
-function keptDecoding(token: string, decoded: DecodedJws): DecodedJws {
-  const text = token.trim();
-  const end = text.lastIndexOf('.');
-  return {
-    header: decoded.header,
-    payload: decoded.payload,
-    signature: new Uint8Array(decoded.signature),
-    get signingInput() {
-      const input = Buffer.from(text.slice(0, end), 'latin1');
-      return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    },
-  };
+class KeptDecoding implements DecodedJws {
+  readonly header: JwsHeader;
+  readonly payload: Record<string, unknown>;
+  readonly #token: string;
+  /** The key it was found validly signed by, once it was. */
+  #by: Uint8Array | undefined;
+
+  constructor(token: string, decoded: DecodedJws) {
+    this.header = decoded.header;
+    this.payload = decoded.payload;
+    this.#token = token;
+    Object.freeze(this);
+  }
+
+  get signingInput(): Uint8Array {
+    const text = this.#token.trim();
+    const input = Buffer.from(text.slice(0, text.lastIndexOf('.')), 'latin1');
+    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
+
+  get signature(): Uint8Array {
+    const text = this.#token.trim();
+    // Decoded once already, when the memo took it: valid base64url.
+    return decodeBase64url(text.slice(text.lastIndexOf('.') + 1))!;
+  }
+
+  static is(decoded: object): decoded is KeptDecoding {
+    return #token in decoded;
+  }
+
+  static verifiedBy(decoded: object): Uint8Array | undefined {
+    return KeptDecoding.is(decoded) ? decoded.#by : undefined;
+  }
+
+  static setVerifiedBy(kept: KeptDecoding, key: Uint8Array): void {
+    kept.#by = key;
+  }
 }
 
 /** Byte equality of two public keys (nothing secret: no constant time needed). */

@@ -9,6 +9,7 @@ import { buildOrganizationDidDocument } from '../../src/did/web.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
 import { rememberingSigner, SignatureMemo } from '../../src/lib/signature-memo.js';
 import { verifyEd25519 } from '../../src/lib/ed25519.js';
+import { encodeBase64url } from '../../src/lib/base64url.js';
 import { decodeCompactJws } from '../../src/lib/jws.js';
 import { mallory } from '../fixtures.js';
 
@@ -89,7 +90,7 @@ describe('SignatureMemo through didSignature', () => {
 });
 
 describe('SignatureMemo.keepDecoded', () => {
-  it('keeps its own copy of the signature and no signing input bytes, so no view holds a whole 8 KB pool slab', () => {
+  it('keeps no bytes: its signing input and signature are made again from the token text, so no view holds a whole 8 KB pool slab', () => {
     const token = 'eyJhbGciOiJFZERTQSJ9.eyJuIjoxfQ.AAECAwQFBgcICQoLDA0ODw';
     const decoded = decodeCompactJws(token);
     // What decoding makes: small views of larger buffers (Node's pool).
@@ -97,17 +98,40 @@ describe('SignatureMemo.keepDecoded', () => {
     const memo = new SignatureMemo();
     memo.keepDecoded(token, decoded);
     const kept = memo.decoded(token)!;
-    expect(kept.signature.buffer.byteLength).toBe(kept.signature.byteLength);
-    // The signing input is not kept as bytes at all: it is made again from the token's text, the same bytes.
-    expect(typeof Object.getOwnPropertyDescriptor(kept, 'signingInput')?.get).toBe('function');
+    // Nothing it holds is bytes: both are read through getters, the same bytes as decoding's.
+    expect(Object.values(kept).some((v) => v instanceof Uint8Array)).toBe(false);
+    expect(Object.getOwnPropertyDescriptor(kept, 'signature')).toBeUndefined();
     expect(kept.signingInput).toEqual(decoded.signingInput);
+    expect(kept.signature).toEqual(decoded.signature);
     // Made from the token as decoding reads it (trimmed).
     const padded = ` ${token}\n`;
     memo.keepDecoded(padded, decodeCompactJws(padded));
     expect(memo.decoded(padded)!.signingInput).toEqual(decoded.signingInput);
-    expect(kept.signature).toEqual(decoded.signature);
+    expect(memo.decoded(padded)!.signature).toEqual(decoded.signature);
     expect(kept.payload).toBe(decoded.payload);
+    expect(Object.isFrozen(kept)).toBe(true);
     expect(Object.isFrozen(kept.payload)).toBe(true);
+  });
+
+  it('finds a kept decoding valid again by the key it verified under, and verifies it afresh under another', async () => {
+    const text = 'eyJhbGciOiJFZERTQSJ9.eyJuIjoyfQ';
+    const signature = await acme.sign(new TextEncoder().encode(text));
+    const token = `${text}.${encodeBase64url(signature)}`;
+    const memo = new SignatureMemo();
+    memo.keepDecoded(token, decodeCompactJws(token));
+    const kept = memo.decoded(token)!;
+    let verified = 0;
+    const check = (key: Uint8Array) => () => (verified++, verifyEd25519(key, kept.signingInput, kept.signature));
+    expect(memo.verifyDecoded(acme.publicKey, kept, check(acme.publicKey))).toBe(true);
+    expect(memo.verifyDecoded(acme.publicKey, kept, check(acme.publicKey))).toBe(true);
+    expect(verified).toBe(1);
+    // Another key: the kept signature does not count for it, and the bytes made again do not verify under it.
+    expect(memo.verifyDecoded(mallory.signer.publicKey, kept, check(mallory.signer.publicKey))).toBe(false);
+    expect(verified).toBe(2);
+    // A copy of the decoding (not the kept object) is verified through the hashed signature memo, never by identity.
+    const copy = { signingInput: kept.signingInput, signature: kept.signature };
+    expect(memo.verifyDecoded(acme.publicKey, copy, () => (verified++, false))).toBe(true);
+    expect(verified).toBe(2);
   });
 });
 
