@@ -47,6 +47,8 @@ export interface ServeSettings {
   trustedProxies: readonly string[];
   /** How often the alert check job runs (`alertCheckInterval`); `false`: this instance runs none. */
   alertCheckIntervalMs: number | false;
+  /** How far the V8 heap may grow past what the last full collection kept, in percent (`heapGrowthPercent`); 0: V8's own policy. */
+  heapGrowthPercent: number;
 }
 
 /** The `alerts.*` settings: thresholds of the alert rules, per organization. */
@@ -185,6 +187,7 @@ export function serveSettings(config: NodeConfig): ServeSettings {
     logLevel: valueOf(config.node, 'logLevel') as string,
     trustedProxies: (valueOf(config.node, 'trustedProxies') as readonly string[] | undefined) ?? [],
     alertCheckIntervalMs: alertChecks === 0 ? false : alertChecks * 1000,
+    heapGrowthPercent: valueOf(config.node, 'heapGrowthPercent') as number,
   };
 }
 

@@ -10,7 +10,9 @@
  * every `sweepInterval` (a minute). Address, port and timers are node
  * settings (config/settings: flag, `LEGATE_*`, file); `--session-lifetime`
  * overrides the fleet's shared `sessionLifetime` for this run. Requests are
- * logged as JSON lines on stderr at `logLevel` (server/log).
+ * logged as JSON lines on stderr at `logLevel` (server/log). It sets how
+ * far its process's heap may grow between full collections
+ * (`heapGrowthPercent`, server/heap-growth).
  */
 
 import type { Command } from 'commander';
@@ -19,6 +21,7 @@ import { flagOf } from '../../config/settings.js';
 import { assertStoreIntact } from '../../node/integrity.js';
 import { openNode } from '../../node/open.js';
 import { startSweeper } from '../../node/sweep.js';
+import { setHeapGrowth } from '../../server/heap-growth.js';
 import { planListenPort } from '../../server/listen-port.js';
 import type { LogLevel } from '../../server/log.js';
 import { startServer } from '../../server/serve.js';
@@ -35,7 +38,10 @@ export function registerServe(program: Command): void {
     .option(...flagOf('logLevel'));
   action(serve, async (globals) => {
     // The flags were read with the environment and the file into globals.settings (cli/command).
-    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, alertCheckIntervalMs, trustedProxies, logLevel } = serveSettings(globals.settings);
+    const { host, port: requested, sweepIntervalMs, statusRefreshIntervalMs, renewalIntervalMs, auditCheckpointIntervalMs, alertCheckIntervalMs, trustedProxies, logLevel, heapGrowthPercent } =
+      serveSettings(globals.settings);
+    // This process serves: how far its heap may grow between full collections is the node's to set (server/heap-growth).
+    setHeapGrowth(heapGrowthPercent);
     // requireKeys: unseal the organization's key now, so a bad passphrase stops the start, not a peer's handshake.
     const node = await openNode({ ...nodeOptions(globals), requireKeys: true });
     // A damaged database must not serve: SQLite's quick check first (node/integrity).
