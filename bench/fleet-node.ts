@@ -17,7 +17,7 @@
  */
 
 import { createAgent, initNode, issueToAgent, openNode, accredit } from 'legate/node';
-import { startServer } from 'legate/server';
+import { setHeapGrowth, startServer } from 'legate/server';
 import { pgCounters } from 'legate/store';
 import { registerTraceSink } from './trace-sink.js';
 import { countCrypto } from './crypto-count.js';
@@ -55,6 +55,8 @@ if (first) await initNode({ dataDir, domain, ...onStore });
 // Counted only on PostgreSQL: what each action costs the database (statements, transactions, lock waits).
 const counters = database === undefined ? undefined : pgCounters();
 const node = await openNode({ dataDir, allowHttpLoopback: true, ...onStore, databaseCounters: counters });
+// As `legate serve` runs it: the default heapGrowthPercent.
+setHeapGrowth(25);
 const server = await startServer({ node, port, ...(observed === true ? { logLevel: 'info' as const } : {}) });
 if (first) {
   await createAgent(node, { name: 'teller', owner: 'mailto:ops@bank.example' });

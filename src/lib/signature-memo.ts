@@ -117,8 +117,9 @@ export class SignatureMemo {
   }
 
   /**
-   * {@link verify} for a decoded token. A decoding this memo keeps (reached
-   * only by its exact text, its bytes never changed) that was found validly
+   * {@link verify} for a decoded token. A kept decoding (reached only by
+   * its exact text, its bytes never changed, by this memo or another: what
+   * it remembers is a fact of the bytes and the key) that was found validly
    * signed by the same key before is valid at once, its bytes not hashed
    * again; anything else goes through {@link verify}.
    */

@@ -10,9 +10,10 @@
  * signature memo's decodings, sessions) at its handshake rate, and each
  * replaced entry dies in the old generation: with a factor near 4 the
  * garbage piled up between collections took the soak's RSS from ~210 MB to
- * over 260 MB in bursts (#19 item 5, `bench/README.md`). A fixed 50%
- * bounds it for a full collection every several seconds at that load (each
- * ~10 ms for a 40 MB live heap).
+ * over 260 MB in bursts (#19 item 5, `bench/README.md`). A fixed 25%
+ * (the default) kept it at ~213 MB with no bursts, at no measured cost in
+ * throughput: a full collection every few seconds at that load, ~10 ms
+ * each for a 40 MB live heap.
  *
  * A process-wide V8 flag: only `legate serve`, which owns its process,
  * sets it, never the library. V8 reads it at every full collection, so it

@@ -51,7 +51,7 @@ describe('precedence', () => {
     const withFlag = loadNodeConfig({ env, flags: { timeout: '3s' } });
     expect(withFlag.node.timeout).toEqual({ value: 3000, source: 'flag' });
     expect(instanceOptions(withFlag)).toMatchObject({ dataDir: data, timeoutMs: 3000, allowHttpLoopback: false });
-    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000, logLevel: 'info', alertCheckIntervalMs: 900_000, trustedProxies: [], heapGrowthPercent: 50 });
+    expect(serveSettings(withFlag)).toEqual({ host: '127.0.0.1', port: 7000, sweepIntervalMs: 120_000, statusRefreshIntervalMs: 900_000, renewalIntervalMs: 300_000, auditCheckpointIntervalMs: 10_000, logLevel: 'info', alertCheckIntervalMs: 900_000, trustedProxies: [], heapGrowthPercent: 25 });
   });
 
   it('finds the data directory by flag, then LEGATE_DATA, then ./.legate, and reads the file there', () => {
@@ -87,8 +87,8 @@ describe('precedence', () => {
     expect(() => loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_LOG_LEVEL: 'loud' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'logLevel' }));
   });
 
-  it('takes a heap growth from 0 to 300 percent, by LEGATE_HEAP_GROWTH_PERCENT or the file, 50 by default', () => {
-    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data } })).heapGrowthPercent).toBe(50);
+  it('takes a heap growth from 0 to 300 percent, by LEGATE_HEAP_GROWTH_PERCENT or the file, 25 by default', () => {
+    expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data } })).heapGrowthPercent).toBe(25);
     expect(serveSettings(loadNodeConfig({ env: { LEGATE_DATA: data, LEGATE_HEAP_GROWTH_PERCENT: '0' } })).heapGrowthPercent).toBe(0);
     writeConfig({ heapGrowthPercent: 300 });
     expect(loadNodeConfig({ env: { LEGATE_DATA: data } }).node.heapGrowthPercent).toEqual({ value: 300, source: 'file' });
