@@ -79,9 +79,13 @@ export function decodeCompactJws(token: string, maxLength = DEFAULT_MAX_TOKEN_LE
   const payload = decodeJsonPart(p, 'payload', maxLength);
   const signature = decodeBase64url(s);
   if (signature === undefined) throw legateError('ERR_MALFORMED', 'token signature is not base64url', { claim: 'signature' });
-  // The signing input is ASCII (both parts are base64url): its bytes are its latin1 code units.
-  const input = Buffer.from(`${h}.${p}`, 'latin1');
-  return { header: header as JwsHeader, payload, signingInput: new Uint8Array(input.buffer, input.byteOffset, input.byteLength), signature };
+  return { header: header as JwsHeader, payload, signingInput: signingInputBytes(`${h}.${p}`), signature };
+}
+
+/** The bytes of a signing input's text (`header.payload`): ASCII, both parts being base64url, so its latin1 code units. */
+export function signingInputBytes(text: string): Uint8Array {
+  const input = Buffer.from(text, 'latin1');
+  return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
 }
 
 /**

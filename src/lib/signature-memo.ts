@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import { deepFrozen } from './freeze.js';
 import { decodeBase64url } from './base64url.js';
-import { decodeCompactJws, type DecodedJws, type JwsHeader } from './jws.js';
+import { decodeCompactJws, signingInputBytes, type DecodedJws, type JwsHeader } from './jws.js';
 import type { Signer } from './signer.js';
 
 /** Signatures found valid, bounded. */
@@ -124,12 +124,12 @@ export class SignatureMemo {
    * again; anything else goes through {@link verify}.
    */
   verifyDecoded(publicKey: Uint8Array, decoded: Pick<DecodedJws, 'signingInput' | 'signature'>, verify: () => boolean): boolean {
-    const by = KeptDecoding.verifiedBy(decoded);
-    if (by !== undefined && sameBytes(by, publicKey)) return true;
+    const kept = KeptDecoding.is(decoded) ? decoded : undefined;
+    if (kept?.verifiedBy(publicKey) === true) return true;
     if (!this.verify(publicKey, decoded.signingInput, decoded.signature, verify)) return false;
-    if (KeptDecoding.is(decoded)) {
+    if (kept !== undefined) {
       if (this.#lastKey === undefined || !sameBytes(this.#lastKey, publicKey)) this.#lastKey = Uint8Array.from(publicKey);
-      KeptDecoding.setVerifiedBy(decoded, this.#lastKey);
+      kept.found(this.#lastKey);
     }
     return true;
   }
@@ -177,8 +177,7 @@ class KeptDecoding implements DecodedJws {
 
   get signingInput(): Uint8Array {
     const text = this.#token.trim();
-    const input = Buffer.from(text.slice(0, text.lastIndexOf('.')), 'latin1');
-    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    return signingInputBytes(text.slice(0, text.lastIndexOf('.')));
   }
 
   get signature(): Uint8Array {
@@ -191,12 +190,14 @@ class KeptDecoding implements DecodedJws {
     return #token in decoded;
   }
 
-  static verifiedBy(decoded: object): Uint8Array | undefined {
-    return KeptDecoding.is(decoded) ? decoded.#by : undefined;
+  /** Whether it was found validly signed by `publicKey`. */
+  verifiedBy(publicKey: Uint8Array): boolean {
+    return this.#by !== undefined && sameBytes(this.#by, publicKey);
   }
 
-  static setVerifiedBy(kept: KeptDecoding, key: Uint8Array): void {
-    kept.#by = key;
+  /** Remembers that it was found validly signed by `key` (a copy the memo owns). */
+  found(key: Uint8Array): void {
+    this.#by = key;
   }
 }
 
