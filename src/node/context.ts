@@ -16,6 +16,7 @@
  */
 
 import type { SignatureMemo } from '../lib/signature-memo.js';
+import type { StatusIndexOrders } from '../status/index-order.js';
 import type { RenewalRule } from '../lib/renewal.js';
 import type { AlertPolicy, OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -58,6 +59,8 @@ export interface NodeContext {
   canonicalHashes: CanonicalHashes;
   /** Signatures this node's verifications found valid (lib/signature-memo): its own session tokens and the credentials behind them are verified once, not on every action. */
   signatureMemo: SignatureMemo;
+  /** The orders of the status lists this node allocates from (status/index-order), kept for the lists used most recently. */
+  readonly statusOrders: StatusIndexOrders;
   /** The authorization server's nonce issuer for the current organization key (node/oauth/nonce-key), owned by this node. */
   readonly nonceKeys: NonceKeyCache;
   /** The DPoP proof keys its token endpoint has imported (oauth/dpop), owned by this node. */

@@ -11,6 +11,7 @@
  */
 
 import { SignatureMemo } from '../lib/signature-memo.js';
+import { StatusIndexOrders } from '../status/index-order.js';
 import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ALERT_POLICY, DEFAULT_OAUTH_POLICY, type AlertPolicy, type OAuthPolicy } from '../config/node-options.js';
@@ -161,6 +162,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     changes: { ...DEFAULT_CHANGE_POLICY, ...deps.changes },
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     signatureMemo: new SignatureMemo(),
+    statusOrders: new StatusIndexOrders(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
     dpopKeys: new DpopProofKeys(),

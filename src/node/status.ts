@@ -3,10 +3,10 @@
  *
  * Revocation and suspension for the credentials this node issues, with W3C
  * Bitstring Status Lists: the wiring of `status/policy` to the node's store
- * and keys. Every credential gets one entry per purpose at a random,
- * never-reused index (herd privacy; the store's UNIQUE constraint
- * guarantees no index is handed out twice), allocated in the same
- * transaction that records the credential. Each change re-signs the list, so
+ * and keys. Every credential gets one entry per purpose at the next
+ * position of the list's order, a random permutation of its indexes under
+ * a seed of its own (`status/index-order`: herd privacy, and never an index
+ * twice), allocated in the same transaction that records the credential. Each change re-signs the list, so
  * its published form (and ETag) changes with it.
  *
  * Reading never writes: {@link publishedStatusList} and
@@ -19,8 +19,10 @@ import type { StatusEntry } from '../credential/types.js';
 import { getBit, setBit } from '../status/bitstring.js';
 import { statusEntry } from '../status/entry.js';
 import { issueStatusListCredential } from '../status/list-credential.js';
-import { hasRoom, newStatusListId, pickFreeIndex, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
+import { newStatusSeed } from '../status/index-order.js';
+import { newStatusListId, roomIn, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
 import { STATUS_PURPOSES } from '../status/types.js';
+import type { OpenStatusList } from '../store/ports/status-lists.js';
 import type { StatusListRecord, StatusPurpose } from '../store/types.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
@@ -50,14 +52,15 @@ export async function signStatusList(ctx: NodeContext, list: StatusListRecord): 
   return jwt;
 }
 
-/** The list new indexes for `issuer` and `purpose` come from (its id and size) and how many it has handed out: the newest, or a new one past the rollover fill. */
-async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<{ list: Pick<StatusListRecord, 'id' | 'size'>; allocated: number }> {
-  // Neither reads a list's bits: allocating needs only its id, size and fill.
+/**
+ * The list new indexes for `issuer` and `purpose` come from, with its
+ * cursor: the newest, or a new one when that one is past the rollover fill
+ * or was made before lists had a seed.
+ */
+async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<OpenStatusList & { seed: Uint8Array }> {
+  // Neither reads a list's bits: allocating needs only its id, size, cursor and seed.
   const current = await ctx.store.latestStatusList(issuer, purpose);
-  if (current !== undefined) {
-    const allocated = await ctx.store.countStatusAllocations(current.id);
-    if (hasRoom(current, allocated)) return { list: current, allocated };
-  }
+  if (current?.seed !== undefined && roomIn(current, current.allocated) > 0) return { ...current, seed: current.seed };
   const now = ctx.clock().toISOString();
   const list: StatusListRecord = {
     id: newStatusListId(purpose),
@@ -71,7 +74,9 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
   };
   list.token = await signStatusList(ctx, list);
   await ctx.store.putStatusList(list);
-  return { list, allocated: 0 };
+  const seed = newStatusSeed();
+  await ctx.store.putStatusCursor(list.id, seed);
+  return { id: list.id, size: list.size, allocated: 0, seed };
 }
 
 /**
@@ -85,24 +90,23 @@ export async function allocateStatus(ctx: NodeContext, issuer: string, credentia
 
 /**
  * {@link allocateStatus} for each of `credentialIds` (a provisioning batch),
- * in their order: each purpose's open list is looked up once for the batch,
- * and the next one opened where the batch fills it to the rollover.
+ * in their order: each purpose's cursor moves once for the batch (once a
+ * list, where the batch fills one to the rollover and the next is opened).
  */
 export async function allocateStatusMany(ctx: NodeContext, issuer: string, credentialIds: readonly string[]): Promise<StatusEntry[][]> {
   const entries = credentialIds.map((): StatusEntry[] => []);
   for (const purpose of STATUS_PURPOSES) {
-    let open = await openList(ctx, issuer, purpose);
-    let url = statusListUrl(ctx, open.list.id);
-    for (let i = 0; i < credentialIds.length; i++) {
-      if (!hasRoom(open.list, open.allocated)) {
-        open = await openList(ctx, issuer, purpose);
-        url = statusListUrl(ctx, open.list.id);
+    for (let i = 0; i < credentialIds.length; ) {
+      const list = await openList(ctx, issuer, purpose);
+      const count = Math.min(roomIn(list, list.allocated), credentialIds.length - i);
+      const first = await ctx.store.advanceStatusCursor(list.id, count);
+      const order = ctx.statusOrders.get(list.id, list.seed, list.size);
+      const url = statusListUrl(ctx, list.id);
+      for (let n = first; n < first + count; n++, i++) {
+        const index = order[n]!;
+        await ctx.store.putStatusAllocation({ credentialId: credentialIds[i]!, listId: list.id, index, purpose });
+        entries[i]!.push(statusEntry(url, index, purpose));
       }
-      const { list } = open;
-      const index = await pickFreeIndex(list, (at) => ctx.store.isStatusIndexAllocated(list.id, at));
-      await ctx.store.putStatusAllocation({ credentialId: credentialIds[i]!, listId: list.id, index, purpose });
-      open.allocated++;
-      entries[i]!.push(statusEntry(url, index, purpose));
     }
   }
   return entries;

@@ -3,13 +3,12 @@
  *
  * How an issuing node keeps its Bitstring Status Lists: their size, how long
  * verifiers may cache them, how long a signed list is valid, when to roll
- * over to a new list, how an index is chosen (at random, for herd privacy),
- * and when a list is due for re-signing. Pure rules over plain data; the
+ * over to a new list, and when a list is due for re-signing. (Which index
+ * comes next is the list's order: `status/index-order`.) Pure rules over plain data; the
  * node wires them to its store and keys (`node/status`).
  */
 
-import { randomInt, randomUUID } from 'node:crypto';
-import { legateError } from '../errors/index.js';
+import { randomUUID } from 'node:crypto';
 import { addDuration, parseDuration } from '../lib/duration.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import type { StatusPurpose } from './types.js';
@@ -20,14 +19,12 @@ export const STATUS_LIST_SIZE = 131_072;
 export const STATUS_LIST_TTL_MS = 5 * 60_000;
 /** A published list credential is valid this long and re-signed when half of it has passed. */
 export const STATUS_LIST_VALIDITY = 'P1D';
-/** Roll over to a new list at this fill, so random allocation stays cheap and herds stay large. */
+/** Roll over to a new list at this fill, so herds stay large: a list never shows which quarter of it is unused. */
 export const ROLLOVER_FILL = 0.75;
-/** Random draws before falling back to a linear probe. */
-const RANDOM_TRIES = 32;
 
-/** Whether a list with `allocated` of its `size` indexes handed out still takes new ones. */
-export function hasRoom(list: { size: number }, allocated: number): boolean {
-  return allocated < list.size * ROLLOVER_FILL;
+/** How many more indexes a list with `allocated` of its `size` handed out takes before it rolls over (0: none). */
+export function roomIn(list: { size: number }, allocated: number): number {
+  return Math.max(0, Math.ceil(list.size * ROLLOVER_FILL) - allocated);
 }
 
 /** A new list's id: `r-` or `s-` (its purpose) and a random UUID. */
@@ -38,24 +35,6 @@ export function newStatusListId(purpose: StatusPurpose): string {
 /** The validity window a list signed at `now` gets ({@link STATUS_LIST_VALIDITY}). */
 export function statusListValidity(now: Date): { validFrom: Date; validUntil: Date } {
   return { validFrom: now, validUntil: addDuration(now, parseDuration(STATUS_LIST_VALIDITY)) };
-}
-
-/**
- * A random index of `list` that `isAllocated` says is free: random draws
- * first, then (unlucky at high fill) a probe forward from a random start.
- * @throws StoreError `ERR_STORE` when the list is full.
- */
-export async function pickFreeIndex(list: { id: string; size: number }, isAllocated: (index: number) => Promise<boolean>): Promise<number> {
-  for (let i = 0; i < RANDOM_TRIES; i++) {
-    const index = randomInt(list.size);
-    if (!(await isAllocated(index))) return index;
-  }
-  const start = randomInt(list.size);
-  for (let step = 0; step < list.size; step++) {
-    const index = (start + step) % list.size;
-    if (!(await isAllocated(index))) return index;
-  }
-  throw legateError('ERR_STORE', `status list ${list.id} is full`);
 }
 
 /**

@@ -223,6 +223,7 @@ describe('a data directory from before chains (schema 9)', () => {
         DROP TABLE audit_attachments;
         DROP TABLE audit_blocks;
         DROP TABLE audit_light;
+        DROP TABLE status_list_cursors;
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;

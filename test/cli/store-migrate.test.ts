@@ -84,7 +84,7 @@ describePostgres('legate store migrate', () => {
     const run = await legate([...d, 'store', 'migrate', '--to', db.url]);
     expect(run.code, run.stderr).toBe(0);
     // Progress per table, then how to run the node: the URL with its password masked, never the password.
-    for (const table of ['organization', 'agents', 'keys', 'credentials', 'status_lists', 'registry_entries', 'audit_entries', 'audit_checkpoints']) {
+    for (const table of ['organization', 'agents', 'keys', 'credentials', 'status_lists', 'status_list_cursors', 'registry_entries', 'audit_entries', 'audit_checkpoints']) {
       expect(run.stderr).toMatch(new RegExp(`^copied ${table}: [1-9]\\d* rows?$`, 'm'));
     }
     expect(run.stdout).toMatch(/^ {2}LEGATE_DATABASE_URL=postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//m);
@@ -120,6 +120,13 @@ describePostgres('legate store migrate', () => {
       expect(await organizationDocument(pg.store, pg.organization)).toEqual(await organizationDocument(sqlite.store, sqlite.organization));
       expect(await pg.store.listAgents()).toEqual(await sqlite.store.listAgents());
       expect(await pg.store.getStatusAllocations(revoked.id)).toEqual(await sqlite.store.getStatusAllocations(revoked.id));
+      // The open lists' cursors and seeds come along: the next credential takes the next position of the same order.
+      for (const purpose of ['revocation', 'suspension'] as const) {
+        const open = await sqlite.store.latestStatusList(sqlite.organization.did, purpose);
+        expect(open?.seed).toBeInstanceOf(Uint8Array);
+        expect(open!.allocated).toBeGreaterThanOrEqual(2); // the two credentials (and the trust list's own revocation entry)
+        expect(await pg.store.latestStatusList(pg.organization.did, purpose)).toEqual(open);
+      }
       expect(await pg.store.listAuditCheckpoints()).toEqual(await sqlite.store.listAuditCheckpoints());
       expect(await pg.store.listRegistryEntries()).toEqual(await sqlite.store.listRegistryEntries());
       // The sealed organization key unseals from PostgreSQL with the same master.key, and signs the same way.

@@ -68,12 +68,9 @@ describe('status: allocation', () => {
   it('rolls over to a new list once a list is three-quarters allocated', async () => {
     await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const [first] = await node.store.listStatusLists({ purpose: 'revocation' });
-    // Fill the list to the rollover point directly in the SQLite file (issuing 98,304 credentials would be slow).
+    // Move the list's cursor to the rollover point directly in the SQLite file (issuing 98,304 credentials would be slow).
     const db = new Database(join(dataDir, 'legate.db'));
-    const insert = db.prepare("INSERT OR IGNORE INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, 'revocation', ?, ?)");
-    db.transaction(() => {
-      for (let i = 0; i < 131072 * 0.75; i++) insert.run(`urn:uuid:filler-${i}`, first!.id, i);
-    })();
+    expect(db.prepare('UPDATE status_list_cursors SET taken = ? WHERE list_id = ?').run(131072 * 0.75, first!.id).changes).toBe(1);
     db.close();
     const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const lists = await node.store.listStatusLists({ purpose: 'revocation' });
@@ -82,6 +79,22 @@ describe('status: allocation', () => {
     expect(entry.statusListCredential.endsWith(lists[1]!.id)).toBe(true);
     // The suspension list, far from full, is kept.
     expect(await node.store.listStatusLists({ purpose: 'suspension' })).toHaveLength(1);
+  });
+
+  it('takes no more indexes from a list made before lists had a seed, and still revokes what it holds', async () => {
+    const { id: old } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const before = await node.store.listStatusLists();
+    // A list of an older store: its cursor counts its allocations but has no seed (store migration 22).
+    const db = new Database(join(dataDir, 'legate.db'));
+    expect(db.prepare('UPDATE status_list_cursors SET seed = NULL').run().changes).toBe(2);
+    db.close();
+    const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const lists = await node.store.listStatusLists();
+    expect(lists).toHaveLength(4);
+    for (const entry of credential.credentialStatus as { statusListCredential: string }[]) {
+      expect(before.some((l) => entry.statusListCredential.endsWith(l.id))).toBe(false);
+    }
+    expect(await changeStatus(node, old, 'revoke')).toMatchObject({ listId: before.find((l) => l.purpose === 'revocation')!.id, version: 2 });
   });
 
   it('never hands out an index twice under concurrent issuance (2,000 credentials)', async () => {

@@ -11,9 +11,10 @@
  *   statement, `claimEach`, as `node/replay`), also when an expired claim is taken over;
  * - the chains behind access tokens granted at once on two instances are
  *   kept in one row (`keepSession`), neither refused;
- * - a status index is never handed out twice: the newest list, a free index
- *   (`status/policy` `pickFreeIndex`), the allocation, in one transaction (as
- *   `node/status`), and only one list opened when none exists;
+ * - a status index is never handed out twice: the newest list, its cursor
+ *   moved, the index at that position of its order (`status/index-order`)
+ *   recorded, in one transaction (as `node/status`), and only one list
+ *   opened when none exists;
  * - a scheduled job's lease is held by one instance at a time;
  * - the audit log never forks or gaps: concurrent `appendAudit`s, then
  *   `verifyAudit` over the whole chain; and with a chain per instance
@@ -31,7 +32,7 @@ import { describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import type { Resolvable } from 'did-resolver';
-import { pickFreeIndex } from '../../src/status/policy.js';
+import { statusIndexOrder } from '../../src/status/index-order.js';
 import type { Store } from '../../src/store/types.js';
 import { alice, bob, mallory, organization } from './contract.js';
 
@@ -182,20 +183,23 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
 
     it('never hands out a status index twice, and opens one list, across two instances', () =>
       withPair(async (pair) => {
-        // A small list, so concurrent random picks would collide if nothing ordered them.
+        // A small list, so two instances taking the same position would show.
         const SIZE = 64;
+        const seed = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+        const order = statusIndexOrder(seed, SIZE);
         const allocate = (store: Store, i: number) =>
           store.transaction(async (tx) => {
             let list = await tx.latestStatusList(organization.did, 'revocation');
             if (list === undefined) {
-              list = { id: `r-${i}`, size: SIZE };
+              list = { id: `r-${i}`, size: SIZE, allocated: 0, seed };
               const at = NOW.toISOString();
-              await tx.putStatusList({ ...list, issuer: organization.did, purpose: 'revocation', bits: new Uint8Array(SIZE / 8), version: 1, createdAt: at, updatedAt: at });
+              await tx.putStatusList({ id: list.id, size: SIZE, issuer: organization.did, purpose: 'revocation', bits: new Uint8Array(SIZE / 8), version: 1, createdAt: at, updatedAt: at });
+              await tx.putStatusCursor(list.id, seed);
             }
-            const target = list;
-            const index = await pickFreeIndex(target, (n) => tx.isStatusIndexAllocated(target.id, n));
-            await tx.putStatusAllocation({ credentialId: `urn:uuid:c-${i}`, listId: target.id, index, purpose: 'revocation' });
-            return { listId: target.id, index };
+            const listId = list.id;
+            const index = order[await tx.advanceStatusCursor(listId, 1)]!;
+            await tx.putStatusAllocation({ credentialId: `urn:uuid:c-${i}`, listId, index, purpose: 'revocation' });
+            return { listId, index };
           });
         const allocations = await acrossBoth(pair, 48, allocate);
         expect(await pair.a.listStatusLists()).toHaveLength(1);

@@ -415,9 +415,9 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await store.putStatusList(list('r3', { createdAt: '2025-03-02T00:00:00.000Z' })); // same time: the later row wins
         await store.putStatusList(list('s1', { purpose: 'suspension', createdAt: '2025-03-09T00:00:00.000Z' }));
         await store.putStatusList(list('m1', { issuer: mallory.did, createdAt: '2025-03-09T00:00:00.000Z' }));
-        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r3', size: 131072 });
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r3', size: 131072, allocated: 0 });
         expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'revocation' })).at(-1)?.id).toBe('r3');
-        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072 });
+        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072, allocated: 0 });
         expect(await store.latestStatusList(mallory.did, 'suspension')).toBeUndefined();
       });
 
@@ -433,17 +433,40 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await expect(store.putStatusList(list('r1'))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       });
 
-      it('never hands out an index twice, and allocates one index per credential and purpose', async () => {
+      it('hands out each position of a list\'s order once, never past its size, and only from a list with a seed', async () => {
+        const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
+        await store.putStatusList(list('r1', { size: 16, bits: new Uint8Array(2) }));
+        await store.putStatusList(list('old', { createdAt: '2025-02-01T00:00:00.000Z' }));
+        await store.putStatusCursor('r1', seed);
+        await expect(store.putStatusCursor('r1', seed)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r1', size: 16, allocated: 0, seed });
+        expect(await store.advanceStatusCursor('r1', 3)).toBe(0);
+        expect(await store.advanceStatusCursor('r1', 12)).toBe(3);
+        expect(await store.countStatusAllocations('r1')).toBe(15);
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toMatchObject({ id: 'r1', allocated: 15 });
+        // One more than the size is refused, and moves nothing; the last position is still there.
+        await expect(store.advanceStatusCursor('r1', 2)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        expect(await store.advanceStatusCursor('r1', 1)).toBe(15);
+        await expect(store.advanceStatusCursor('r1', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        // A list without a cursor (made before lists had one) takes nothing, and counts none.
+        await expect(store.advanceStatusCursor('old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        await expect(store.advanceStatusCursor('nope', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        expect(await store.countStatusAllocations('old')).toBe(0);
+        for (const count of [0, -1, 1.5, Number.NaN]) {
+          await expect(store.advanceStatusCursor('r1', count)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'count' });
+        }
+        expect(await store.latestStatusList(ORG_DID, 'suspension')).toBeUndefined();
+        await store.putStatusList(list('s1', { purpose: 'suspension' }));
+        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072, allocated: 0 });
+      });
+
+      it('records one allocation per credential and purpose', async () => {
         await store.putStatusList(list('r1'));
         const a = { credentialId: credential(1).id, listId: 'r1', index: 42, purpose: 'revocation' as const };
         await store.putStatusAllocation(a);
-        expect(await store.isStatusIndexAllocated('r1', 42)).toBe(true);
-        expect(await store.isStatusIndexAllocated('r1', 43)).toBe(false);
-        await expect(store.putStatusAllocation({ ...a, credentialId: credential(2).id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
         await expect(store.putStatusAllocation({ ...a, index: 43 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
         await store.putStatusAllocation({ ...a, purpose: 'suspension', listId: 's1', index: 42 });
         expect(await store.getStatusAllocations(a.credentialId)).toEqual([a, { ...a, purpose: 'suspension', listId: 's1', index: 42 }]);
-        expect(await store.countStatusAllocations('r1')).toBe(1);
         expect(await store.getStatusAllocations('urn:uuid:none')).toEqual([]);
       });
     });

@@ -112,7 +112,7 @@ function describePostgresSpecifics(): void {
           store.putAgent({ ...alice, did: mallory.did }).catch((e: unknown) => e),
           store.putKey(secretKey).catch((e: unknown) => e),
           store.putCredential(secretCredential).catch((e: unknown) => e),
-          store.putStatusAllocation({ credentialId: 'urn:uuid:c2', listId: 'r1', index: 7, purpose: 'revocation' }).catch((e: unknown) => e),
+          store.putStatusAllocation({ credentialId: 'urn:uuid:c1', listId: 'r1', index: 8, purpose: 'revocation' }).catch((e: unknown) => e),
           store.putOrganization(organization).then(() => store.putOrganization(organization)).catch((e: unknown) => e),
         ]);
         expect(errors).toMatchObject([
@@ -120,7 +120,7 @@ function describePostgresSpecifics(): void {
           { code: 'ERR_CONFLICT', claim: 'name' },
           { code: 'ERR_CONFLICT', claim: 'kid' },
           { code: 'ERR_CONFLICT', claim: 'id' },
-          { code: 'ERR_CONFLICT', claim: 'list_id' },
+          { code: 'ERR_CONFLICT', claim: 'credential_id' },
           { code: 'ERR_CONFLICT', message: 'an organization already exists' },
         ]);
         for (const error of errors) {
@@ -309,6 +309,44 @@ function describePostgresSpecifics(): void {
             expect((await store.listAuditChains()).map((h) => [h.chain, h.seq])).toEqual([['main', 3], ['urn:uuid:other', 1]]);
           } finally {
             await store.close();
+          }
+        } finally {
+          await db.drop();
+        }
+      });
+
+      it('migrates status allocations made before cursors (version 14): counted, kept, and their lists closed', async () => {
+        const db = await freshDatabase();
+        try {
+          const admin = new pg.Client({ connectionString: db.url });
+          await admin.connect();
+          try {
+            await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+            for (const migration of PG_MIGRATIONS.slice(0, 13)) {
+              await admin.query(migration.sql);
+              await admin.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, 'v']);
+            }
+            await admin.query("INSERT INTO status_lists (id, issuer, purpose, size, bits, version, created_at, updated_at) VALUES ('r-old', $1, 'revocation', 131072, $2, 1, '2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z')", [organization.did, Buffer.alloc(16384)]);
+            await admin.query("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES ('urn:uuid:c1', 'revocation', 'r-old', 90000), ('urn:uuid:c2', 'revocation', 'r-old', 17)");
+          } finally {
+            await admin.end();
+          }
+          const store = await openPostgresStore(db.url);
+          try {
+            expect(await store.countStatusAllocations('r-old')).toBe(2);
+            expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 2 });
+            await expect(store.advanceStatusCursor('r-old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+            expect(await store.getStatusAllocations('urn:uuid:c1')).toEqual([{ credentialId: 'urn:uuid:c1', listId: 'r-old', index: 90000, purpose: 'revocation' }]);
+          } finally {
+            await store.close();
+          }
+          const check = new pg.Client({ connectionString: db.url });
+          await check.connect();
+          try {
+            // Only the key by credential is left: no index by (list_id, idx) is written at every allocation.
+            expect((await check.query("SELECT indexname FROM pg_indexes WHERE tablename = 'status_allocations'")).rows).toEqual([{ indexname: 'status_allocations_pkey' }]);
+          } finally {
+            await check.end();
           }
         } finally {
           await db.drop();

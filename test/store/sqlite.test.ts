@@ -107,18 +107,20 @@ describe('SQLite store', () => {
       }
     });
 
-    it('keeps status allocation counts exact across rollbacks, savepoints and other connections', async () => {
+    it('moves status cursors exactly across rollbacks, savepoints and other connections', async () => {
       const store = await openSqliteStore(path);
-      const allocate = (s: Store, n: number, from = 0) =>
-        Promise.all(Array.from({ length: n }, (_, i) => s.putStatusAllocation({ credentialId: `urn:c:${from + i}`, purpose: 'revocation', listId: 'r1', index: from + i })));
+      const seed = new Uint8Array(32).fill(7);
       try {
-        await store.putStatusList({ id: 'r1', issuer: organization.did, purpose: 'revocation', size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' });
-        await allocate(store, 3);
+        for (const id of ['r1', 'r2']) {
+          await store.putStatusList({ id, issuer: organization.did, purpose: 'revocation', size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' });
+          await store.putStatusCursor(id, seed);
+        }
+        expect(await store.advanceStatusCursor('r1', 3)).toBe(0);
         expect(await store.countStatusAllocations('r1')).toBe(3);
-        // Counted inside a transaction that then rolls back: the count must drop back.
+        // Moved inside a transaction that then rolls back: the cursor must move back.
         await expect(
           store.transaction(async (tx) => {
-            await allocate(tx, 2, 100);
+            expect(await tx.advanceStatusCursor('r1', 2)).toBe(3);
             expect(await tx.countStatusAllocations('r1')).toBe(5);
             throw new Error('abort');
           }),
@@ -127,23 +129,19 @@ describe('SQLite store', () => {
         await store.transaction(async (tx) => {
           await expect(
             tx.transaction(async (inner) => {
-              await allocate(inner, 1, 200);
-              expect(await inner.countStatusAllocations('r1')).toBe(4);
+              expect(await inner.advanceStatusCursor('r1', 1)).toBe(3);
               throw new Error('inner');
             }),
           ).rejects.toThrow('inner');
           expect(await tx.countStatusAllocations('r1')).toBe(3);
-          await allocate(tx, 1, 300);
+          expect(await tx.advanceStatusCursor('r1', 1)).toBe(3);
         });
         expect(await store.countStatusAllocations('r1')).toBe(4);
-        // Rows another connection (another process) commits are counted too.
+        // What another connection (another process) commits moves it too.
         const other = new Database(path);
-        const insert = other.prepare("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, 'revocation', ?, ?)");
-        other.transaction(() => {
-          for (let i = 0; i < 50; i++) insert.run(`urn:other:${i}`, i % 2 === 0 ? 'r1' : 'r2', 1000 + i);
-        })();
+        other.prepare("UPDATE status_list_cursors SET taken = taken + 25 WHERE list_id IN ('r1', 'r2')").run();
         other.close();
-        expect(await store.countStatusAllocations('r1')).toBe(29);
+        expect(await store.advanceStatusCursor('r1', 1)).toBe(29);
         expect(await store.countStatusAllocations('r2')).toBe(25);
       } finally {
         await store.close();
@@ -218,6 +216,41 @@ describe('SQLite store', () => {
         const row = check.prepare("SELECT chains FROM sessions WHERE id = 'new'").get() as { chains: string };
         expect(row.chains).not.toContain('leaf.jwt');
         expect(check.prepare('SELECT token FROM session_tokens ORDER BY token').all()).toEqual([{ token: 'leaf.jwt' }, { token: 'root.jwt' }]);
+      } finally {
+        check.close();
+      }
+    });
+
+    it('migration 22 keeps allocations made before it and counts them, and closes the lists they were made in', async () => {
+      const db = new Database(path);
+      applyMigrations(db, MIGRATIONS.slice(0, 21));
+      const at = '2025-03-01T00:00:00.000Z';
+      const putList = db.prepare("INSERT INTO status_lists (id, issuer, purpose, size, bits, version, created_at, updated_at) VALUES (?, ?, ?, 131072, ?, 1, ?, ?)");
+      putList.run('r-old', organization.did, 'revocation', new Uint8Array(16384), at, at);
+      putList.run('s-old', organization.did, 'suspension', new Uint8Array(16384), at, at);
+      const allocate = db.prepare('INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, ?, ?, ?)');
+      for (const [n, index] of [[1, 90_000], [2, 17], [3, 4_242]] as const) allocate.run(`urn:uuid:c${n}`, 'revocation', 'r-old', index);
+      allocate.run('urn:uuid:c1', 'suspension', 's-old', 5);
+      db.close();
+
+      const store = await openSqliteStore(path);
+      try {
+        expect(await store.getStatusAllocations('urn:uuid:c1')).toEqual([
+          { credentialId: 'urn:uuid:c1', listId: 'r-old', index: 90_000, purpose: 'revocation' },
+          { credentialId: 'urn:uuid:c1', listId: 's-old', index: 5, purpose: 'suspension' },
+        ]);
+        expect(await store.countStatusAllocations('r-old')).toBe(3);
+        expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 3 });
+        await expect(store.advanceStatusCursor('r-old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        await expect(store.putStatusAllocation({ credentialId: 'urn:uuid:c2', listId: 'x', index: 1, purpose: 'revocation' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      } finally {
+        await store.close();
+      }
+      const check = new Database(path, { readonly: true });
+      try {
+        // Keyed by credential alone: no index by (list_id, idx) is written at every allocation.
+        expect(check.prepare("SELECT name FROM sqlite_schema WHERE tbl_name = 'status_allocations' AND type = 'index'").all()).toEqual([]);
+        expect((check.prepare("SELECT sql FROM sqlite_schema WHERE name = 'status_allocations'").get() as { sql: string }).sql).toMatch(/WITHOUT ROWID/);
       } finally {
         check.close();
       }

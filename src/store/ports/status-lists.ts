@@ -2,12 +2,25 @@
  * @module store/ports/status-lists
  *
  * Bitstring Status Lists and the indexes handed out in them. The bits are
- * the truth; a list's token is its signed form for one version.
+ * the truth; a list's token is its signed form for one version. A list
+ * hands out the positions of its order (`status/index-order`) through its
+ * cursor: the store guarantees a position is handed out once, the order
+ * that a position is one index.
  */
 
 import type { StatusAllocation, StatusListQuery, StatusListRecord, StatusPurpose } from '../types.js';
 
-/** Status lists and their allocations; an index is never handed out twice. */
+/** The newest list of an issuer and purpose as allocating sees it: its id, size and cursor. */
+export interface OpenStatusList {
+  id: string;
+  size: number;
+  /** Positions of its order handed out. */
+  allocated: number;
+  /** The seed of its order; absent for a list made before lists had one, which takes no more. */
+  seed?: Uint8Array;
+}
+
+/** Status lists, their cursors and their allocations. */
 export interface StatusListRepository {
   putStatusList(list: StatusListRecord): Promise<void>;
   getStatusList(id: string): Promise<StatusListRecord | undefined>;
@@ -16,22 +29,30 @@ export interface StatusListRepository {
   /** Matching lists, oldest first. */
   listStatusLists(query?: StatusListQuery): Promise<StatusListRecord[]>;
   /**
-   * The id and size of the newest list of `issuer` for `purpose` (the one
-   * {@link listStatusLists} would give last), without reading its bits: what
+   * The newest list of `issuer` for `purpose` (the one {@link listStatusLists}
+   * would give last) with its cursor, without reading its bits: what
    * allocating an index needs. Undefined when there is none.
    */
-  latestStatusList(issuer: string, purpose: StatusPurpose): Promise<Pick<StatusListRecord, 'id' | 'size'> | undefined>;
+  latestStatusList(issuer: string, purpose: StatusPurpose): Promise<OpenStatusList | undefined>;
   /** Replaces a list's bits, version, token and update time. */
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void>;
   /**
-   * Records an allocation. An index already handed out in that list, or a
-   * second allocation of one credential for one purpose, is `ERR_CONFLICT`.
+   * Starts the cursor of list `listId` at position 0, with the seed of its
+   * order. A second cursor for one list is `ERR_CONFLICT`.
    */
+  putStatusCursor(listId: string, seed: Uint8Array): Promise<void>;
+  /**
+   * Hands out the next `count` positions of a list's order and returns the
+   * first: no two calls get the same position, whatever instance makes
+   * them. `ERR_STORE` (reason `status_list_full`) when that would pass the
+   * list's size, or the list has no cursor with a seed (a list made before
+   * lists had one takes no more).
+   */
+  advanceStatusCursor(listId: string, count: number): Promise<number>;
+  /** Records which index of which list a credential got for a purpose; a second for one credential and purpose is `ERR_CONFLICT`. */
   putStatusAllocation(allocation: StatusAllocation): Promise<void>;
   /** A credential's allocations (one per purpose). */
   getStatusAllocations(credentialId: string): Promise<StatusAllocation[]>;
-  /** Whether `index` of `listId` has been handed out. */
-  isStatusIndexAllocated(listId: string, index: number): Promise<boolean>;
-  /** How many indexes of `listId` have been handed out. */
+  /** How many indexes of `listId` have been handed out (its cursor's position; 0 for a list without one). */
   countStatusAllocations(listId: string): Promise<number>;
 }

@@ -3,8 +3,9 @@
  *
  * The PostgreSQL migrations of the console (#18): alerts (7), operators and
  * their sessions (8), the approval inbox (9), changes waiting for a
- * second operator (10); and audit packing (11, #19). Kept apart so the main list
- * stays readable; `PG_MIGRATIONS` takes them in order.
+ * second operator (10); audit packing (11) and sealing (12), agents' change
+ * notices (13) and status list cursors (14), of #19. Kept apart so the main
+ * list stays readable; `PG_MIGRATIONS` takes them in order.
  */
 
 import type { PgMigration } from './migrations.js';
@@ -147,6 +148,23 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
     sql: `
       CREATE TRIGGER legate_agents_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents
         FOR EACH STATEMENT EXECUTE FUNCTION legate_notify_change();
+    `,
+  },
+  {
+    version: 14,
+    description: 'status lists hand out their indexes through a cursor over a seeded random order (SQLite version 22)',
+    // Lists made before keep their allocations and their count as a cursor
+    // without a seed, and take no more. The order makes an index unique, so
+    // the (list_id, idx) constraint goes.
+    sql: `
+      CREATE TABLE status_list_cursors (
+        list_id  text NOT NULL PRIMARY KEY,
+        seed     bytea CHECK (seed IS NULL OR length(seed) = 32),
+        taken    integer NOT NULL CHECK (taken >= 0)
+      );
+      INSERT INTO status_list_cursors (list_id, seed, taken)
+        SELECT l.id, NULL, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) FROM status_lists l;
+      ALTER TABLE status_allocations DROP CONSTRAINT status_allocations_list_id_idx_key;
     `,
   },
 ];

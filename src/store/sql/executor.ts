@@ -73,12 +73,6 @@ export interface SqlDriverHooks {
    * `session_tokens`, SQLite migration 11) instead of holding them.
    */
   readonly sessionTokens?: boolean;
-  /**
-   * Counts a status list's allocations without reading them all, when the
-   * backend can (SQLite: its single writer and growing rowids let a count be
-   * brought up to date from the last one).
-   */
-  countStatusAllocations?(exec: SqlExecutor, listId: string): Promise<number>;
   /** Called at each replay claim: true when expired one-time keys should be purged before it (a bound on the table between sweeps). */
   replayPurgeDue?(): boolean;
   /**

@@ -1,18 +1,18 @@
 /**
  * @module store/sql/status-lists
  *
- * Bitstring Status Lists and their allocations over a {@link SqlExecutor}.
- * `UNIQUE (list_id, idx)` is what guarantees an index is never handed out
- * twice, whatever the callers do. Inside a transaction every read that
- * decides a write takes the list's lock first ({@link lockKey}): the newest
- * list of an issuer and purpose (so two instances do not both open a new
- * one), a list's allocations (so they do not pick the same free index and
- * fail), and a list's bits (so two status changes on one list cannot lose
- * one another's bit). Internal.
+ * Bitstring Status Lists, their cursors and allocations over a
+ * {@link SqlExecutor}. A cursor moves by one conditional `UPDATE … RETURNING`,
+ * which is what guarantees a position of a list's order is handed out once,
+ * whatever the callers do (the row's write lock orders two instances).
+ * Inside a transaction every read that decides a write takes a lock first
+ * ({@link lockKey}): the newest list of an issuer and purpose (so two
+ * instances do not both open a new one), and a list's bits (so two status
+ * changes on one list cannot lose one another's bit). Internal.
  */
 
 import { legateError } from '../../errors/index.js';
-import type { StatusListRepository } from '../ports/status-lists.js';
+import type { OpenStatusList, StatusListRepository } from '../ports/status-lists.js';
 import type { StatusAllocation, StatusListRecord, StatusPurpose } from '../types.js';
 import { lockKey, type SqlExecutor, type SqlValue } from './executor.js';
 
@@ -35,9 +35,22 @@ interface AllocationRow {
   idx: number;
 }
 
+interface OpenRow {
+  id: string;
+  size: number;
+  taken: number | null;
+  seed: Uint8Array | null;
+}
+
 const COLUMNS = 'id, issuer, purpose, size, bits, version, token, created_at, updated_at';
 /** The hot statements' text, built once (the statement cache is keyed by it). */
 const BY_ID = `SELECT ${COLUMNS} FROM status_lists WHERE id = ?`;
+/** The newest list of an issuer and purpose, with its cursor (none for a list made before cursors). */
+const LATEST = `SELECT l.id, l.size, c.taken, c.seed FROM status_lists l LEFT JOIN status_list_cursors c ON c.list_id = l.id
+  WHERE l.issuer = ? AND l.purpose = ? ORDER BY l.created_at DESC, l.seq DESC LIMIT 1`;
+/** Moves a cursor that has a seed by `count`, never past its list's size. */
+const ADVANCE = `UPDATE status_list_cursors SET taken = taken + ?
+  WHERE list_id = ? AND seed IS NOT NULL AND taken + ? <= (SELECT size FROM status_lists WHERE id = ?) RETURNING taken`;
 
 function listFromRow(row: ListRow): StatusListRecord {
   const list: StatusListRecord = {
@@ -101,11 +114,11 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
     async latestStatusList(issuer, purpose) {
       await exec.lock(lockKey.statusOpen(issuer, purpose));
       // Newest last in listStatusLists' order (created_at, seq): first in the reverse.
-      const row = await exec.get<{ id: string; size: number }>(
-        'SELECT id, size FROM status_lists WHERE issuer = ? AND purpose = ? ORDER BY created_at DESC, seq DESC LIMIT 1',
-        [issuer, purpose],
-      );
-      return row && { id: row.id, size: row.size };
+      const row = await exec.get<OpenRow>(LATEST, [issuer, purpose]);
+      if (row === undefined) return undefined;
+      const open: OpenStatusList = { id: row.id, size: row.size, allocated: row.taken ?? 0 };
+      if (row.seed !== null) open.seed = new Uint8Array(row.seed);
+      return open;
     },
     async updateStatusList(id, change) {
       await exec.lock(lockKey.statusList(id));
@@ -120,8 +133,18 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
         id,
       ]);
     },
+    async putStatusCursor(listId, seed) {
+      await exec.run('INSERT INTO status_list_cursors (list_id, seed, taken) VALUES (?, ?, 0)', [listId, Uint8Array.from(seed)]);
+    },
+    async advanceStatusCursor(listId, count) {
+      if (!Number.isSafeInteger(count) || count < 1) throw legateError('ERR_INVALID_ARGUMENT', 'a cursor moves by a positive integer', { claim: 'count' });
+      const row = await exec.get<{ taken: number }>(ADVANCE, [count, listId, count, listId]);
+      if (row === undefined) {
+        throw legateError('ERR_STORE', `status list ${listId} has no room for ${count} more indexes, or takes none`, { reason: 'status_list_full' });
+      }
+      return row.taken - count;
+    },
     async putStatusAllocation(a: StatusAllocation) {
-      await exec.lock(lockKey.statusList(a.listId));
       await exec.run('INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES (?, ?, ?, ?)', [
         a.credentialId,
         a.purpose,
@@ -136,16 +159,9 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
       );
       return rows.map((r) => ({ credentialId: r.credential_id, listId: r.list_id, index: r.idx, purpose: r.purpose }));
     },
-    async isStatusIndexAllocated(listId, index) {
-      await exec.lock(lockKey.statusList(listId));
-      return (await exec.get('SELECT 1 AS one FROM status_allocations WHERE list_id = ? AND idx = ?', [listId, index])) !== undefined;
-    },
     async countStatusAllocations(listId) {
-      await exec.lock(lockKey.statusList(listId));
-      // A backend that can bring a remembered count up to date (SQLite) does; the rest count the list.
-      if (exec.hooks?.countStatusAllocations !== undefined) return exec.hooks.countStatusAllocations(exec, listId);
-      const row = await exec.get<{ n: number }>('SELECT COUNT(*) AS n FROM status_allocations WHERE list_id = ?', [listId]);
-      return row?.n ?? 0;
+      const row = await exec.get<{ taken: number }>('SELECT taken FROM status_list_cursors WHERE list_id = ?', [listId]);
+      return row?.taken ?? 0;
     },
   };
 }

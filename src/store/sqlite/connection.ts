@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import { legateError } from '../../errors/index.js';
 import { driverFailure, uniqueViolation } from '../sql/errors.js';
 import { AuditHeads } from '../sql/audit-heads.js';
-import type { SqlDriverHooks, SqlExecutor, SqlValue } from '../sql/executor.js';
+import type { SqlDriverHooks, SqlValue } from '../sql/executor.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
 import { isSqliteError } from './driver.js';
 import { corruptionError, isCorruption } from './integrity.js';
@@ -27,9 +27,6 @@ const UNIQUE_FAILED = /constraint failed: (\w+)\.(\w+)/;
 
 /** The tables whose changes {@link SqliteConnection.changeStamp} follows: keys, settings, status lists, the published trust list, agents. */
 const STAMPED_TABLES = ['keys', 'settings', 'status_lists', 'trust_list', 'agents'] as const;
-
-/** Lists whose allocation counts are remembered (an organization has a few open lists). */
-const MAX_KNOWN_COUNTS = 64;
 
 /** Claims between two purges of expired one-time keys. */
 const PURGE_EVERY = 256;
@@ -102,14 +99,6 @@ export class SqliteConnection {
   readonly #forgetVersion = (): void => {
     this.#versionThisTurn = undefined;
   };
-  /**
-   * Allocation counts already read, per list, with the highest rowid they
-   * cover. Allocations are never deleted and new rows get higher rowids, so a
-   * count is brought up to date by counting the rows past that rowid, not the
-   * whole list (a full count grew with every credential issued). Forgotten
-   * when a transaction rolls back (its rows, counted, are gone).
-   */
-  readonly #counts = new Map<string, { n: number; last: number }>();
   #claimsSincePurge = 0;
   /** The audit heads this connection appended (see store/sql/audit-heads): forgotten at every rollback. */
   readonly #auditHeads = new AuditHeads();
@@ -125,7 +114,6 @@ export class SqliteConnection {
     this.#dataVersion = this.#trackChanges(db);
     this.hooks = {
       sessionTokens: true,
-      countStatusAllocations: (exec, listId) => this.#countAllocations(exec, listId),
       auditHeads: this.#auditHeads,
       replayPurgeDue: () => {
         if (++this.#claimsSincePurge < PURGE_EVERY) return false;
@@ -178,27 +166,7 @@ export class SqliteConnection {
   /** A rolled-back transaction or savepoint may have written what a stamp or a count covered, then undone it. */
   rolledBack(): void {
     this.#changes++;
-    this.#counts.clear();
     this.#auditHeads.clear();
-  }
-
-  async #countAllocations(exec: SqlExecutor, listId: string): Promise<number> {
-    const known = this.#counts.get(listId);
-    if (known === undefined) {
-      const row = await exec.get<{ n: number; last: number | null }>('SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE list_id = ?', [listId]);
-      const { n, last } = row ?? { n: 0, last: null };
-      if (this.#counts.size >= MAX_KNOWN_COUNTS) this.#counts.clear();
-      this.#counts.set(listId, { n, last: last ?? 0 });
-      return n;
-    }
-    const row = await exec.get<{ n: number; last: number | null }>(
-      // `+list_id`: walk the rowids past the mark, never the list's whole index.
-      'SELECT COUNT(*) AS n, MAX(rowid) AS last FROM status_allocations WHERE rowid > ? AND +list_id = ?',
-      [known.last, listId],
-    );
-    known.n += row?.n ?? 0;
-    if (row?.last != null) known.last = row.last;
-    return known.n;
   }
 
   /** The statement for `sql`, prepared on first use. */

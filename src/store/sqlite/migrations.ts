@@ -12,6 +12,8 @@
 import type { Database } from 'better-sqlite3';
 
 import { legateError } from '../../errors/index.js';
+import { CONSOLE_MIGRATIONS } from './migrations-console.js';
+import { SCALE_MIGRATIONS } from './migrations-scale.js';
 
 /** One schema step. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`. */
 export interface Migration {
@@ -404,167 +406,8 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM settings WHERE name LIKE 'key.retired:%';
     `,
   },
-  {
-    version: 16,
-    description: 'alerts fired over the decision stream (one per dedupe key), and the capabilities each agent has used (first-use alerts)',
-    sql: `
-      CREATE TABLE alerts (
-        id               TEXT PRIMARY KEY,
-        rule             TEXT NOT NULL,
-        severity         TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
-        subject          TEXT NOT NULL,
-        message          TEXT NOT NULL,
-        details          TEXT NOT NULL,
-        dedupe_key       TEXT NOT NULL UNIQUE,
-        fired_at         TEXT NOT NULL,
-        acknowledged_at  TEXT,
-        acknowledged_by  TEXT
-      ) STRICT;
-      CREATE INDEX alerts_by_fired ON alerts (fired_at, id);
-      CREATE INDEX alerts_open ON alerts (acknowledged_at, rule);
-      CREATE TABLE capability_uses (
-        agent       TEXT NOT NULL,
-        capability  TEXT NOT NULL,
-        first_at    TEXT NOT NULL,
-        PRIMARY KEY (agent, capability)
-      ) STRICT;
-    `,
-  },
-  {
-    version: 17,
-    description: 'console operators (scrypt password hashes, sealed TOTP secrets, lockout) and their sessions, kept by token hash so every instance of a fleet knows them',
-    sql: `
-      CREATE TABLE operators (
-        name              TEXT PRIMARY KEY,
-        role              TEXT NOT NULL CHECK (role IN ('viewer', 'approver', 'admin')),
-        password_hash     TEXT NOT NULL,
-        totp_secret       BLOB,
-        totp_last_step    INTEGER,
-        failed_count      INTEGER NOT NULL DEFAULT 0,
-        locked_until      TEXT,
-        did               TEXT,
-        created_at        TEXT NOT NULL,
-        disabled_at       TEXT
-      ) STRICT;
-      CREATE TABLE operator_sessions (
-        id            TEXT PRIMARY KEY,
-        operator      TEXT NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
-        csrf_token    TEXT NOT NULL,
-        created_at    TEXT NOT NULL,
-        last_seen_at  TEXT NOT NULL,
-        expires_at    TEXT NOT NULL
-      ) STRICT;
-      CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator);
-      CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
-    `,
-  },
-  {
-    version: 18,
-    description: 'the human approval inbox: actions of this node\'s agents a verifier answered approval_required, waiting for a decision',
-    sql: `
-      CREATE TABLE approval_requests (
-        id           TEXT PRIMARY KEY,
-        agent        TEXT NOT NULL,
-        peer         TEXT NOT NULL,
-        request      TEXT NOT NULL,
-        action_hash  TEXT NOT NULL,
-        attribution  TEXT NOT NULL,
-        accepts      TEXT NOT NULL,
-        status       TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'used')),
-        created_at   TEXT NOT NULL,
-        expires_at   TEXT NOT NULL,
-        decided_by   TEXT,
-        operator     TEXT,
-        decided_at   TEXT,
-        approval     TEXT,
-        approver_credential TEXT,
-        reason       TEXT
-      ) STRICT;
-      CREATE INDEX approval_requests_by_agent ON approval_requests (agent, status);
-      CREATE INDEX approval_requests_by_created ON approval_requests (created_at, id);
-    `,
-  },
-  {
-    version: 19,
-    description: 'pending changes: revocations, suspensions, reinstatements and retirements waiting for a second operator (#18)',
-    sql: `
-      CREATE TABLE pending_changes (
-        id            TEXT PRIMARY KEY,
-        kind          TEXT NOT NULL CHECK (kind IN ('revoke', 'suspend', 'reinstate', 'retire')),
-        target        TEXT NOT NULL,
-        reason        TEXT,
-        requested_by  TEXT NOT NULL,
-        requested_at  TEXT NOT NULL,
-        expires_at    TEXT NOT NULL,
-        status        TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'cancelled', 'expired')),
-        decided_by    TEXT,
-        decided_at    TEXT
-      ) STRICT;
-      CREATE INDEX pending_changes_by_status ON pending_changes (status, requested_at);
-      CREATE INDEX pending_changes_by_time ON pending_changes (requested_at);
-    `,
-  },
-  {
-    version: 20,
-    description: 'audit entries kept packed, session tokens of signed actions stored once (#19)',
-    // An action's entry was ~2.5 KB, most of it the session token its signed
-    // action embeds (base64url twice over), the same token for every action
-    // of the session. New rows hold a packing (store/sql/audit-pack) in
-    // `packed` with `entry` empty, naming their token in `attachment`; rows
-    // written before keep their text and are read as they are. The table
-    // is rebuilt WITHOUT ROWID, its rows now small: the (chain, seq) key is
-    // the table itself instead of an index beside it, one B-tree written per
-    // append instead of two (about 100 bytes an action less).
-    sql: `
-      CREATE TABLE audit_entries_packed (
-        chain       TEXT NOT NULL,
-        seq         INTEGER NOT NULL CHECK (seq >= 1),
-        at          TEXT NOT NULL,
-        entry       TEXT NOT NULL,
-        hash        TEXT NOT NULL,
-        prev_hash   TEXT NOT NULL,
-        packed      BLOB,
-        attachment  TEXT,
-        PRIMARY KEY (chain, seq)
-      ) STRICT, WITHOUT ROWID;
-      INSERT INTO audit_entries_packed (chain, seq, at, entry, hash, prev_hash)
-        SELECT chain, seq, at, entry, hash, prev_hash FROM audit_entries;
-      DROP TABLE audit_entries;
-      ALTER TABLE audit_entries_packed RENAME TO audit_entries;
-      CREATE INDEX audit_entries_by_at ON audit_entries (at, chain, seq);
-      CREATE TABLE audit_attachments (
-        hash  TEXT NOT NULL PRIMARY KEY,
-        data  BLOB NOT NULL
-      ) STRICT, WITHOUT ROWID;
-    `,
-  },
-  {
-    version: 21,
-    description: 'audit bodies kept light until a checkpoint covers them, then sealed in deflated blocks (#15, #19)',
-    // Deflating each entry as it was appended cost 60–150 µs an append,
-    // most of it setting up a zlib stream. An append now writes its row
-    // with a one-byte packing and the body, not deflated, in audit_light;
-    // once a checkpoint covers them, up to 128 bodies of a chain are
-    // deflated together into one block here and their light rows deleted
-    // (store/sql/audit-blocks). Rows are never rewritten: shrinking rows
-    // in place left pages two-thirds empty. audit_blocks is a rowid table:
-    // its rows are kilobytes, too large for WITHOUT ROWID.
-    sql: `
-      CREATE TABLE audit_light (
-        chain  TEXT NOT NULL,
-        seq    INTEGER NOT NULL,
-        body   BLOB NOT NULL,
-        PRIMARY KEY (chain, seq)
-      ) STRICT, WITHOUT ROWID;
-      CREATE TABLE audit_blocks (
-        chain      TEXT NOT NULL,
-        last_seq   INTEGER NOT NULL,
-        first_seq  INTEGER NOT NULL CHECK (first_seq >= 1 AND first_seq <= last_seq),
-        data       BLOB NOT NULL,
-        PRIMARY KEY (chain, last_seq)
-      ) STRICT;
-    `,
-  },
+  ...CONSOLE_MIGRATIONS,
+  ...SCALE_MIGRATIONS,
 ];
 
 /** The schema version of `db` (`PRAGMA user_version`). */
