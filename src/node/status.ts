@@ -22,8 +22,8 @@ import { issueStatusListCredential } from '../status/list-credential.js';
 import { newStatusSeed } from '../status/index-order.js';
 import { newStatusListId, roomIn, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
 import { STATUS_PURPOSES } from '../status/types.js';
-import type { OpenStatusList } from '../store/ports/status-lists.js';
-import type { StatusListRecord, StatusPurpose } from '../store/types.js';
+import type { TakenStatusPositions } from '../store/ports/status-lists.js';
+import type { StatusAllocation, StatusListRecord, StatusPurpose } from '../store/types.js';
 import { inTransaction, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { signerFor } from './signers.js';
@@ -52,15 +52,8 @@ export async function signStatusList(ctx: NodeContext, list: StatusListRecord): 
   return jwt;
 }
 
-/**
- * The list new indexes for `issuer` and `purpose` come from, with its
- * cursor: the newest, or a new one when that one is past the rollover fill
- * or was made before lists had a seed.
- */
-async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<OpenStatusList & { seed: Uint8Array }> {
-  // Neither reads a list's bits: allocating needs only its id, size, cursor and seed.
-  const current = await ctx.store.latestStatusList(issuer, purpose);
-  if (current?.seed !== undefined && roomIn(current, current.allocated) > 0) return { ...current, seed: current.seed };
+/** Opens a new list for `issuer` and `purpose`: signed, all bits clear, its cursor at 0 with a new seed. */
+async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose): Promise<void> {
   const now = ctx.clock().toISOString();
   const list: StatusListRecord = {
     id: newStatusListId(purpose),
@@ -74,9 +67,34 @@ async function openList(ctx: NodeContext, issuer: string, purpose: StatusPurpose
   };
   list.token = await signStatusList(ctx, list);
   await ctx.store.putStatusList(list);
-  const seed = newStatusSeed();
-  await ctx.store.putStatusCursor(list.id, seed);
-  return { id: list.id, size: list.size, allocated: 0, seed };
+  await ctx.store.putStatusCursor(list.id, newStatusSeed(), roomIn(list, 0));
+}
+
+/** Tries to take positions before giving up: each try that takes nothing opens a list or finds another instance took the room. */
+const MAX_TAKE_TRIES = 8;
+
+/**
+ * Takes up to `want` positions of the newest list of `issuer` for
+ * `purpose`: all of them in one statement while it has the room (the usual
+ * case); else what room it has left, or a new list's when it has none or
+ * was made before lists had a seed.
+ */
+async function takePositions(ctx: NodeContext, issuer: string, purpose: StatusPurpose, want: number): Promise<TakenStatusPositions & { count: number }> {
+  for (let tries = 0; tries < MAX_TAKE_TRIES; tries++) {
+    const taken = await ctx.store.takeStatusPositions(issuer, purpose, want);
+    if (taken !== undefined) return { ...taken, count: want };
+    // Neither reads a list's bits. latestStatusList takes the lock that lets one instance at a time open a list.
+    const newest = await ctx.store.latestStatusList(issuer, purpose);
+    const room = newest?.seed === undefined ? 0 : newest.capacity - newest.allocated;
+    if (room > 0) {
+      const count = Math.min(room, want);
+      const rest = await ctx.store.takeStatusPositions(issuer, purpose, count);
+      if (rest !== undefined) return { ...rest, count };
+    } else {
+      await openList(ctx, issuer, purpose);
+    }
+  }
+  throw legateError('ERR_STORE', `could not take status list positions for ${issuer} (${purpose}) in ${MAX_TAKE_TRIES} tries`, { reason: 'status_list_full' });
 }
 
 /**
@@ -91,24 +109,25 @@ export async function allocateStatus(ctx: NodeContext, issuer: string, credentia
 /**
  * {@link allocateStatus} for each of `credentialIds` (a provisioning batch),
  * in their order: each purpose's cursor moves once for the batch (once a
- * list, where the batch fills one to the rollover and the next is opened).
+ * list, where the batch fills one to the rollover and the next is opened),
+ * and the allocations are recorded together.
  */
 export async function allocateStatusMany(ctx: NodeContext, issuer: string, credentialIds: readonly string[]): Promise<StatusEntry[][]> {
   const entries = credentialIds.map((): StatusEntry[] => []);
+  const allocations: StatusAllocation[] = [];
   for (const purpose of STATUS_PURPOSES) {
     for (let i = 0; i < credentialIds.length; ) {
-      const list = await openList(ctx, issuer, purpose);
-      const count = Math.min(roomIn(list, list.allocated), credentialIds.length - i);
-      const first = await ctx.store.advanceStatusCursor(list.id, count);
-      const order = ctx.statusOrders.get(list.id, list.seed, list.size);
-      const url = statusListUrl(ctx, list.id);
-      for (let n = first; n < first + count; n++, i++) {
+      const taken = await takePositions(ctx, issuer, purpose, credentialIds.length - i);
+      const order = ctx.statusOrders.get(taken.listId, taken.seed, taken.size);
+      const url = statusListUrl(ctx, taken.listId);
+      for (let n = taken.first; n < taken.first + taken.count; n++, i++) {
         const index = order[n]!;
-        await ctx.store.putStatusAllocation({ credentialId: credentialIds[i]!, listId: list.id, index, purpose });
+        allocations.push({ credentialId: credentialIds[i]!, listId: taken.listId, index, purpose });
         entries[i]!.push(statusEntry(url, index, purpose));
       }
     }
   }
+  await ctx.store.putStatusAllocations(allocations);
   return entries;
 }
 

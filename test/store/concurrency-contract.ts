@@ -189,17 +189,18 @@ export function concurrencyContract(name: string, open: () => Promise<StorePair>
         const order = statusIndexOrder(seed, SIZE);
         const allocate = (store: Store, i: number) =>
           store.transaction(async (tx) => {
-            let list = await tx.latestStatusList(organization.did, 'revocation');
-            if (list === undefined) {
-              list = { id: `r-${i}`, size: SIZE, allocated: 0, seed };
+            // As node/status: take from the newest list; without one, open it under latestStatusList's lock.
+            let taken = await tx.takeStatusPositions(organization.did, 'revocation', 1);
+            if (taken === undefined && (await tx.latestStatusList(organization.did, 'revocation')) === undefined) {
               const at = NOW.toISOString();
-              await tx.putStatusList({ id: list.id, size: SIZE, issuer: organization.did, purpose: 'revocation', bits: new Uint8Array(SIZE / 8), version: 1, createdAt: at, updatedAt: at });
-              await tx.putStatusCursor(list.id, seed);
+              await tx.putStatusList({ id: `r-${i}`, size: SIZE, issuer: organization.did, purpose: 'revocation', bits: new Uint8Array(SIZE / 8), version: 1, createdAt: at, updatedAt: at });
+              await tx.putStatusCursor(`r-${i}`, seed, SIZE);
             }
-            const listId = list.id;
-            const index = order[await tx.advanceStatusCursor(listId, 1)]!;
-            await tx.putStatusAllocation({ credentialId: `urn:uuid:c-${i}`, listId, index, purpose: 'revocation' });
-            return { listId, index };
+            taken ??= await tx.takeStatusPositions(organization.did, 'revocation', 1);
+            if (taken === undefined) throw new Error('no position taken');
+            const index = order[taken.first]!;
+            await tx.putStatusAllocations([{ credentialId: `urn:uuid:c-${i}`, listId: taken.listId, index, purpose: 'revocation' }]);
+            return { listId: taken.listId, index };
           });
         const allocations = await acrossBoth(pair, 48, allocate);
         expect(await pair.a.listStatusLists()).toHaveLength(1);

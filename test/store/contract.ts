@@ -415,9 +415,9 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await store.putStatusList(list('r3', { createdAt: '2025-03-02T00:00:00.000Z' })); // same time: the later row wins
         await store.putStatusList(list('s1', { purpose: 'suspension', createdAt: '2025-03-09T00:00:00.000Z' }));
         await store.putStatusList(list('m1', { issuer: mallory.did, createdAt: '2025-03-09T00:00:00.000Z' }));
-        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r3', size: 131072, allocated: 0 });
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r3', size: 131072, allocated: 0, capacity: 0 });
         expect((await store.listStatusLists({ issuer: ORG_DID, purpose: 'revocation' })).at(-1)?.id).toBe('r3');
-        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072, allocated: 0 });
+        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072, allocated: 0, capacity: 0 });
         expect(await store.latestStatusList(mallory.did, 'suspension')).toBeUndefined();
       });
 
@@ -433,40 +433,54 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         await expect(store.putStatusList(list('r1'))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       });
 
-      it('hands out each position of a list\'s order once, never past its size, and only from a list with a seed', async () => {
+      it('hands out each position of the newest list\'s order once, never past its capacity, and only from a list with a seed', async () => {
         const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
-        await store.putStatusList(list('r1', { size: 16, bits: new Uint8Array(2) }));
-        await store.putStatusList(list('old', { createdAt: '2025-02-01T00:00:00.000Z' }));
-        await store.putStatusCursor('r1', seed);
-        await expect(store.putStatusCursor('r1', seed)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
-        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r1', size: 16, allocated: 0, seed });
-        expect(await store.advanceStatusCursor('r1', 3)).toBe(0);
-        expect(await store.advanceStatusCursor('r1', 12)).toBe(3);
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toBeUndefined();
+        await store.putStatusList(list('old'));
+        await store.putStatusList(list('r1', { size: 24, bits: new Uint8Array(3), createdAt: '2025-03-02T00:00:00.000Z' }));
+        // The newest list has no cursor yet: nothing to take.
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toBeUndefined();
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r1', size: 24, allocated: 0, capacity: 0 });
+        await store.putStatusCursor('r1', seed, 16);
+        await expect(store.putStatusCursor('r1', seed, 16)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toEqual({ id: 'r1', size: 24, allocated: 0, capacity: 16, seed });
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 3)).toEqual({ listId: 'r1', size: 24, seed, first: 0 });
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 12)).toMatchObject({ listId: 'r1', first: 3 });
         expect(await store.countStatusAllocations('r1')).toBe(15);
-        expect(await store.latestStatusList(ORG_DID, 'revocation')).toMatchObject({ id: 'r1', allocated: 15 });
-        // One more than the size is refused, and moves nothing; the last position is still there.
-        await expect(store.advanceStatusCursor('r1', 2)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
-        expect(await store.advanceStatusCursor('r1', 1)).toBe(15);
-        await expect(store.advanceStatusCursor('r1', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
-        // A list without a cursor (made before lists had one) takes nothing, and counts none.
-        await expect(store.advanceStatusCursor('old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
-        await expect(store.advanceStatusCursor('nope', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+        expect(await store.latestStatusList(ORG_DID, 'revocation')).toMatchObject({ id: 'r1', allocated: 15, capacity: 16 });
+        // More than the room left takes nothing and moves nothing; the last position is still there.
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 2)).toBeUndefined();
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toMatchObject({ listId: 'r1', first: 15 });
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toBeUndefined();
+        // Only ever the newest list: an older one with room is not taken from; another purpose or issuer is its own.
+        await store.putStatusCursor('old', seed, 10);
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toBeUndefined();
         expect(await store.countStatusAllocations('old')).toBe(0);
+        expect(await store.takeStatusPositions(ORG_DID, 'suspension', 1)).toBeUndefined();
+        expect(await store.takeStatusPositions(mallory.did, 'revocation', 1)).toBeUndefined();
+        // A newer list is the one taken from.
+        await store.putStatusList(list('r2', { createdAt: '2025-03-03T00:00:00.000Z' }));
+        await store.putStatusCursor('r2', seed, 5);
+        expect(await store.takeStatusPositions(ORG_DID, 'revocation', 1)).toMatchObject({ listId: 'r2', first: 0 });
         for (const count of [0, -1, 1.5, Number.NaN]) {
-          await expect(store.advanceStatusCursor('r1', count)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'count' });
+          await expect(store.takeStatusPositions(ORG_DID, 'revocation', count)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'count' });
         }
-        expect(await store.latestStatusList(ORG_DID, 'suspension')).toBeUndefined();
-        await store.putStatusList(list('s1', { purpose: 'suspension' }));
-        expect(await store.latestStatusList(ORG_DID, 'suspension')).toEqual({ id: 's1', size: 131072, allocated: 0 });
+        await expect(store.putStatusCursor('r3', seed, -1)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await expect(store.putStatusCursor('r3', new Uint8Array(31), 5)).rejects.toMatchObject({ code: 'ERR_STORE' });
       });
 
-      it('records one allocation per credential and purpose', async () => {
+      it('records one allocation per credential and purpose, many at once', async () => {
         await store.putStatusList(list('r1'));
         const a = { credentialId: credential(1).id, listId: 'r1', index: 42, purpose: 'revocation' as const };
-        await store.putStatusAllocation(a);
-        await expect(store.putStatusAllocation({ ...a, index: 43 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
-        await store.putStatusAllocation({ ...a, purpose: 'suspension', listId: 's1', index: 42 });
+        await store.putStatusAllocations([a, { ...a, purpose: 'suspension', listId: 's1', index: 42 }]);
+        // A second for one credential and purpose is refused; in a transaction (as allocating is), the others go with it.
+        const more = Array.from({ length: 40 }, (_, i) => ({ ...a, credentialId: credential(10 + i).id, index: i }));
+        await expect(store.transaction((tx) => tx.putStatusAllocations([...more.slice(0, 3), { ...a, index: 43 }]))).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.getStatusAllocations(credential(10).id)).toEqual([]);
         expect(await store.getStatusAllocations(a.credentialId)).toEqual([a, { ...a, purpose: 'suspension', listId: 's1', index: 42 }]);
+        await store.putStatusAllocations(more);
+        expect(await store.getStatusAllocations(credential(49).id)).toEqual([more[39]]);
+        await store.putStatusAllocations([]);
         expect(await store.getStatusAllocations('urn:uuid:none')).toEqual([]);
       });
     });

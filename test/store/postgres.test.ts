@@ -106,13 +106,13 @@ function describePostgresSpecifics(): void {
         await store.putAgent(alice);
         await store.putKey(secretKey);
         await store.putCredential(secretCredential);
-        await store.putStatusAllocation({ credentialId: 'urn:uuid:c1', listId: 'r1', index: 7, purpose: 'revocation' });
+        await store.putStatusAllocations([{ credentialId: 'urn:uuid:c1', listId: 'r1', index: 7, purpose: 'revocation' }]);
         const errors = await Promise.all([
           store.putAgent({ ...mallory, did: alice.did }).catch((e: unknown) => e),
           store.putAgent({ ...alice, did: mallory.did }).catch((e: unknown) => e),
           store.putKey(secretKey).catch((e: unknown) => e),
           store.putCredential(secretCredential).catch((e: unknown) => e),
-          store.putStatusAllocation({ credentialId: 'urn:uuid:c1', listId: 'r1', index: 8, purpose: 'revocation' }).catch((e: unknown) => e),
+          store.putStatusAllocations([{ credentialId: 'urn:uuid:c1', listId: 'r1', index: 8, purpose: 'revocation' }]).catch((e: unknown) => e),
           store.putOrganization(organization).then(() => store.putOrganization(organization)).catch((e: unknown) => e),
         ]);
         expect(errors).toMatchObject([
@@ -334,8 +334,8 @@ function describePostgresSpecifics(): void {
           const store = await openPostgresStore(db.url);
           try {
             expect(await store.countStatusAllocations('r-old')).toBe(2);
-            expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 2 });
-            await expect(store.advanceStatusCursor('r-old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+            expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 2, capacity: 2 });
+            expect(await store.takeStatusPositions(organization.did, 'revocation', 1)).toBeUndefined();
             expect(await store.getStatusAllocations('urn:uuid:c1')).toEqual([{ credentialId: 'urn:uuid:c1', listId: 'r-old', index: 90000, purpose: 'revocation' }]);
           } finally {
             await store.close();

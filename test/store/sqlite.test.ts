@@ -111,16 +111,18 @@ describe('SQLite store', () => {
       const store = await openSqliteStore(path);
       const seed = new Uint8Array(32).fill(7);
       try {
-        for (const id of ['r1', 'r2']) {
-          await store.putStatusList({ id, issuer: organization.did, purpose: 'revocation', size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' });
-          await store.putStatusCursor(id, seed);
+        // r1 is the newest revocation list of the organization, r2 mallory's.
+        for (const [id, issuer] of [['r1', organization.did], ['r2', mallory.did]] as const) {
+          await store.putStatusList({ id, issuer, purpose: 'revocation', size: 131072, bits: new Uint8Array(16384), version: 1, createdAt: '2025-03-01T00:00:00.000Z', updatedAt: '2025-03-01T00:00:00.000Z' });
+          await store.putStatusCursor(id, seed, 98_304);
         }
-        expect(await store.advanceStatusCursor('r1', 3)).toBe(0);
+        const take = async (s: Store, count: number) => (await s.takeStatusPositions(organization.did, 'revocation', count))?.first;
+        expect(await take(store, 3)).toBe(0);
         expect(await store.countStatusAllocations('r1')).toBe(3);
         // Moved inside a transaction that then rolls back: the cursor must move back.
         await expect(
           store.transaction(async (tx) => {
-            expect(await tx.advanceStatusCursor('r1', 2)).toBe(3);
+            expect(await take(tx, 2)).toBe(3);
             expect(await tx.countStatusAllocations('r1')).toBe(5);
             throw new Error('abort');
           }),
@@ -129,19 +131,19 @@ describe('SQLite store', () => {
         await store.transaction(async (tx) => {
           await expect(
             tx.transaction(async (inner) => {
-              expect(await inner.advanceStatusCursor('r1', 1)).toBe(3);
+              expect(await take(inner, 1)).toBe(3);
               throw new Error('inner');
             }),
           ).rejects.toThrow('inner');
           expect(await tx.countStatusAllocations('r1')).toBe(3);
-          expect(await tx.advanceStatusCursor('r1', 1)).toBe(3);
+          expect(await take(tx, 1)).toBe(3);
         });
         expect(await store.countStatusAllocations('r1')).toBe(4);
         // What another connection (another process) commits moves it too.
         const other = new Database(path);
         other.prepare("UPDATE status_list_cursors SET taken = taken + 25 WHERE list_id IN ('r1', 'r2')").run();
         other.close();
-        expect(await store.advanceStatusCursor('r1', 1)).toBe(29);
+        expect(await take(store, 1)).toBe(29);
         expect(await store.countStatusAllocations('r2')).toBe(25);
       } finally {
         await store.close();
@@ -240,9 +242,9 @@ describe('SQLite store', () => {
           { credentialId: 'urn:uuid:c1', listId: 's-old', index: 5, purpose: 'suspension' },
         ]);
         expect(await store.countStatusAllocations('r-old')).toBe(3);
-        expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 3 });
-        await expect(store.advanceStatusCursor('r-old', 1)).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
-        await expect(store.putStatusAllocation({ credentialId: 'urn:uuid:c2', listId: 'x', index: 1, purpose: 'revocation' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+        expect(await store.latestStatusList(organization.did, 'revocation')).toEqual({ id: 'r-old', size: 131072, allocated: 3, capacity: 3 });
+        expect(await store.takeStatusPositions(organization.did, 'revocation', 1)).toBeUndefined();
+        await expect(store.putStatusAllocations([{ credentialId: 'urn:uuid:c2', listId: 'x', index: 1, purpose: 'revocation' }])).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       } finally {
         await store.close();
       }

@@ -11,7 +11,7 @@ export type { OrganizationRepository } from './organization.js';
 export type { AgentRepository } from './agents.js';
 export type { KeyRepository } from './keys.js';
 export type { CredentialRepository } from './credentials.js';
-export type { OpenStatusList, StatusListRepository } from './status-lists.js';
+export type { OpenStatusList, StatusListRepository, TakenStatusPositions } from './status-lists.js';
 export type { RegistryRepository } from './registry.js';
 export type { ReplayRepository } from './replay.js';
 export type { IdempotencyRepository, StoredAnswer } from './idempotency.js';

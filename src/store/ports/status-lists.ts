@@ -16,8 +16,18 @@ export interface OpenStatusList {
   size: number;
   /** Positions of its order handed out. */
   allocated: number;
+  /** Positions it hands out in all (its rollover); `allocated` for a list made before lists had a cursor. */
+  capacity: number;
   /** The seed of its order; absent for a list made before lists had one, which takes no more. */
   seed?: Uint8Array;
+}
+
+/** Positions of a list's order just handed out: `count` of them from `first`. */
+export interface TakenStatusPositions {
+  listId: string;
+  size: number;
+  seed: Uint8Array;
+  first: number;
 }
 
 /** Status lists, their cursors and their allocations. */
@@ -38,19 +48,21 @@ export interface StatusListRepository {
   updateStatusList(id: string, change: Pick<StatusListRecord, 'bits' | 'version' | 'updatedAt'> & { token?: string }): Promise<void>;
   /**
    * Starts the cursor of list `listId` at position 0, with the seed of its
-   * order. A second cursor for one list is `ERR_CONFLICT`.
+   * order and how many positions it hands out. A second cursor for one list
+   * is `ERR_CONFLICT`.
    */
-  putStatusCursor(listId: string, seed: Uint8Array): Promise<void>;
+  putStatusCursor(listId: string, seed: Uint8Array, capacity: number): Promise<void>;
   /**
-   * Hands out the next `count` positions of a list's order and returns the
-   * first: no two calls get the same position, whatever instance makes
-   * them. `ERR_STORE` (reason `status_list_full`) when that would pass the
-   * list's size, or the list has no cursor with a seed (a list made before
-   * lists had one takes no more).
+   * Hands out the next `count` positions of the newest list of `issuer` for
+   * `purpose` (the one {@link latestStatusList} names) when its cursor has
+   * that much room, in one statement: no two calls get the same position,
+   * whatever instance makes them. Undefined when there is no such list, it
+   * has less room, or no seed (then the caller reads the newest list, takes
+   * what room it has, or opens the next one).
    */
-  advanceStatusCursor(listId: string, count: number): Promise<number>;
-  /** Records which index of which list a credential got for a purpose; a second for one credential and purpose is `ERR_CONFLICT`. */
-  putStatusAllocation(allocation: StatusAllocation): Promise<void>;
+  takeStatusPositions(issuer: string, purpose: StatusPurpose, count: number): Promise<TakenStatusPositions | undefined>;
+  /** Records which index of which list each credential got for a purpose; a second for one credential and purpose is `ERR_CONFLICT`. */
+  putStatusAllocations(allocations: readonly StatusAllocation[]): Promise<void>;
   /** A credential's allocations (one per purpose). */
   getStatusAllocations(credentialId: string): Promise<StatusAllocation[]>;
   /** How many indexes of `listId` have been handed out (its cursor's position; 0 for a list without one). */

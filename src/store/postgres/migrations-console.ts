@@ -158,12 +158,13 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
     // the (list_id, idx) constraint goes.
     sql: `
       CREATE TABLE status_list_cursors (
-        list_id  text NOT NULL PRIMARY KEY,
-        seed     bytea CHECK (seed IS NULL OR length(seed) = 32),
-        taken    integer NOT NULL CHECK (taken >= 0)
+        list_id   text NOT NULL PRIMARY KEY,
+        seed      bytea CHECK (seed IS NULL OR length(seed) = 32),
+        taken     integer NOT NULL CHECK (taken >= 0),
+        capacity  integer NOT NULL CHECK (capacity >= taken)
       );
-      INSERT INTO status_list_cursors (list_id, seed, taken)
-        SELECT l.id, NULL, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) FROM status_lists l;
+      INSERT INTO status_list_cursors (list_id, seed, taken, capacity)
+        SELECT l.id, NULL, n, n FROM (SELECT l.id, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) AS n FROM status_lists l) l;
       ALTER TABLE status_allocations DROP CONSTRAINT status_allocations_list_id_idx_key;
     `,
   },

@@ -86,12 +86,13 @@ export const SCALE_MIGRATIONS: readonly Migration[] = [
     // issuance opens a new list.
     sql: `
       CREATE TABLE status_list_cursors (
-        list_id  TEXT NOT NULL PRIMARY KEY,
-        seed     BLOB CHECK (seed IS NULL OR length(seed) = 32),
-        taken    INTEGER NOT NULL CHECK (taken >= 0)
+        list_id   TEXT NOT NULL PRIMARY KEY,
+        seed      BLOB CHECK (seed IS NULL OR length(seed) = 32),
+        taken     INTEGER NOT NULL CHECK (taken >= 0),
+        capacity  INTEGER NOT NULL CHECK (capacity >= taken)
       ) STRICT, WITHOUT ROWID;
-      INSERT INTO status_list_cursors (list_id, seed, taken)
-        SELECT l.id, NULL, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) FROM status_lists l;
+      INSERT INTO status_list_cursors (list_id, seed, taken, capacity)
+        SELECT l.id, NULL, n, n FROM (SELECT l.id, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) AS n FROM status_lists l) l;
       CREATE TABLE status_allocations_keyed (
         credential_id  TEXT NOT NULL,
         purpose        TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
