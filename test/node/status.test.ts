@@ -9,7 +9,7 @@ import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { retireAgent } from '../../src/node/retire.js';
-import { changeStatus, publishedStatusList, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
+import { allocateStatus, changeStatus, publishedStatusList, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createStatusChecker } from '../../src/status/check.js';
 import { NOW } from '../fixtures.js';
@@ -95,6 +95,22 @@ describe('status: allocation', () => {
       expect(before.some((l) => entry.statusListCredential.endsWith(l.id))).toBe(false);
     }
     expect(await changeStatus(node, old, 'revoke')).toMatchObject({ listId: before.find((l) => l.purpose === 'revocation')!.id, version: 2 });
+  });
+
+  it('gives up with ERR_STORE after a bounded number of tries when no list will give a position', async () => {
+    // A store whose cursors never move (as if other instances always took the room first).
+    const store = new Proxy(node.store, {
+      get: (target, name) => {
+        if (name === 'takeStatusPositions') return () => Promise.resolve(undefined);
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const stuck: NodeContext = { ...node, store };
+    await expect(allocateStatus(stuck, node.organization.did, 'urn:uuid:stuck')).rejects.toMatchObject({ code: 'ERR_STORE', reason: 'status_list_full' });
+    // One list opened (the first try found none), then tries on it until the bound: not a list a try.
+    expect(await node.store.listStatusLists({ purpose: 'revocation' })).toHaveLength(1);
+    expect(await node.store.getStatusAllocations('urn:uuid:stuck')).toEqual([]);
   });
 
   it('never hands out an index twice under concurrent issuance (2,000 credentials)', async () => {
