@@ -63,7 +63,6 @@ const TAKE = `UPDATE status_list_cursors SET taken = taken + ?
   WHERE list_id = (${NEWEST}) AND seed IS NOT NULL AND taken + ? <= capacity
   RETURNING list_id, taken, seed, (SELECT size FROM status_lists s WHERE s.id = status_list_cursors.list_id) AS size`;
 
-
 function listFromRow(row: ListRow): StatusListRecord {
   const list: StatusListRecord = {
     id: row.id,

@@ -79,11 +79,12 @@ export const SCALE_MIGRATIONS: readonly Migration[] = [
     // one was free, then wrote that index: two probes and a page at a random
     // place of the index for every entry, about a sixth of a single
     // issuance's commit. A new list now keeps a seed and a cursor here
-    // (status/index-order): the n-th allocation gets position n of the
-    // seed's permutation, unique by construction, so allocations are keyed
-    // by credential alone. Lists made before keep their allocations and
-    // their count as a cursor without a seed, and take no more: the next
-    // issuance opens a new list.
+    // (positions taken, and its capacity: the rollover; status/index-order):
+    // the n-th allocation gets position n of the seed's permutation, unique
+    // by construction, so allocations are keyed by credential alone. Lists
+    // made before keep their allocations and their count as a cursor
+    // without a seed, full, and take no more: the next issuance opens a new
+    // list.
     sql: `
       CREATE TABLE status_list_cursors (
         list_id   TEXT NOT NULL PRIMARY KEY,
