@@ -4,7 +4,8 @@
  * The fleet cases (#16): signed actions under established sessions, 16 in
  * flight, against the answering organization run as one SQLite instance,
  * one PostgreSQL instance, and two PostgreSQL instances sharing one
- * database; and audit appends per second with one and two writers.
+ * database; audit appends per second with one and two writers; and single
+ * issuance on PostgreSQL (`issue-pg.ts`).
  *
  * Each answering instance is a process of its own (`fleet-node.ts`); a
  * round-robin TCP balancer on loopback stands for the load balancer, and
@@ -35,6 +36,7 @@ import { startServer } from 'legate/server';
 import type { Capability } from 'legate/credential';
 import { appendAudit } from 'legate/audit';
 import { openPostgresStore, type PgCounters } from 'legate/store';
+import { measureIssuancePg, type IssuePgRow } from './issue-pg.js';
 import { findPgBinaries, startPgCluster, type PgCluster } from './pg-cluster.js';
 
 /** Agents of the initiating organization, each with its own session. */
@@ -315,9 +317,9 @@ async function createDatabase(cluster: PgCluster, name: string): Promise<string>
  * Runs the fleet cases under `root`. Without PostgreSQL binaries the
  * PostgreSQL cases are left out, saying why (CI installs them).
  */
-export async function measureFleet(root: string, smoke: boolean, capabilities: Capability[], withPg = true): Promise<FleetRow[]> {
+export async function measureFleet(root: string, smoke: boolean, capabilities: Capability[], withPg = true): Promise<(FleetRow | IssuePgRow)[]> {
   // #19 item 1: 16 in flight, and one at a time (its p50 is the latency of a lone action over loopback HTTP).
-  const rows: FleetRow[] = [await measureActions('actions-sqlite-1', root, smoke, capabilities, 1), await measureActions('actions-sqlite-1-one', root, smoke, capabilities, 1, undefined, 1)];
+  const rows: (FleetRow | IssuePgRow)[] = [await measureActions('actions-sqlite-1', root, smoke, capabilities, 1), await measureActions('actions-sqlite-1-one', root, smoke, capabilities, 1, undefined, 1)];
   if (!withPg) return rows;
   const binaries = await findPgBinaries();
   if (binaries === undefined) {
@@ -330,6 +332,8 @@ export async function measureFleet(root: string, smoke: boolean, capabilities: C
     rows.push(await measureActions('actions-pg-2', root, smoke, capabilities, 2, await createDatabase(cluster, 'fleet_two')));
     rows.push(await measureAppends('audit-appends-pg-1', await createDatabase(cluster, 'audit_one'), smoke, 1));
     rows.push(await measureAppends('audit-appends-pg-2', await createDatabase(cluster, 'audit_two'), smoke, 2));
+    // #19 item 4 on PostgreSQL: single issuance, and its round trips.
+    rows.push(await measureIssuancePg('issue-credential-pg', root, await createDatabase(cluster, 'issue_one'), smoke, capabilities));
   } finally {
     await cluster.stop();
   }
