@@ -6,8 +6,9 @@
  * and keys. Every credential gets one entry per purpose at the next
  * position of the list's order, a random permutation of its indexes under
  * a seed of its own (`status/index-order`: herd privacy, and never an index
- * twice), allocated in the same transaction that records the credential. Each change re-signs the list, so
- * its published form (and ETag) changes with it.
+ * twice), allocated in the same transaction that records the credential.
+ * Each change re-signs the list, so its published form (and ETag) changes
+ * with it.
  *
  * Reading never writes: {@link publishedStatusList} and
  * {@link localStatusLists} serve the stored signed list as it is. Keeping

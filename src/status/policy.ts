@@ -3,9 +3,9 @@
  *
  * How an issuing node keeps its Bitstring Status Lists: their size, how long
  * verifiers may cache them, how long a signed list is valid, when to roll
- * over to a new list, and when a list is due for re-signing. (Which index
- * comes next is the list's order: `status/index-order`.) Pure rules over plain data; the
- * node wires them to its store and keys (`node/status`).
+ * over to a new list, and when a list is due for re-signing (which index
+ * comes next is the list's order: `status/index-order`). Pure rules over
+ * plain data; the node wires them to its store and keys (`node/status`).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ export const STATUS_LIST_SIZE = 131_072;
 export const STATUS_LIST_TTL_MS = 5 * 60_000;
 /** A published list credential is valid this long and re-signed when half of it has passed. */
 export const STATUS_LIST_VALIDITY = 'P1D';
-/** Roll over to a new list at this fill, so herds stay large: a list never shows which quarter of it is unused. */
+/** Roll over to a new list at this fill: a list of 131,072 hands out 98,304 indexes (kept from when indexes were drawn at random, and a fuller list drew slowly). */
 export const ROLLOVER_FILL = 0.75;
 
 /** How many more indexes a list with `allocated` of its `size` handed out takes before it rolls over (0: none). */
