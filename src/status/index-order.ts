@@ -72,12 +72,6 @@ export function statusIndexOrder(seed: Uint8Array, size: number): Uint32Array {
   return order;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The orders of the lists a node allocates from, built on first use and
  * kept for the `capacity` lists used most recently (512 KiB each at 131,072
@@ -93,7 +87,7 @@ export class StatusIndexOrders {
   /** The order of list `listId` (see {@link statusIndexOrder}). */
   get(listId: string, seed: Uint8Array, size: number): Uint32Array {
     const kept = this.#kept.get(listId);
-    if (kept !== undefined && kept.order.length === size && sameBytes(kept.seed, seed)) {
+    if (kept !== undefined && kept.order.length === size && Buffer.compare(kept.seed, seed) === 0) {
       this.#kept.delete(listId);
       this.#kept.set(listId, kept);
       return kept.order;

@@ -21,6 +21,15 @@ import { describePostgres, freshDatabase } from '../helpers/postgres.js';
 
 const drops: (() => Promise<void>)[] = [];
 
+/** Brings an empty database to schema `version` as a Legate of that version left it: its migrations and their rows. */
+async function migrateTo(admin: pg.Client, version: number): Promise<void> {
+  await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+  for (const migration of PG_MIGRATIONS.slice(0, version)) {
+    await admin.query(migration.sql);
+    await admin.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+  }
+}
+
 afterEach(async () => {
   await Promise.all(drops.splice(0).map((drop) => drop()));
 });
@@ -293,9 +302,7 @@ function describePostgresSpecifics(): void {
           const admin = new pg.Client({ connectionString: db.url });
           await admin.connect();
           try {
-            await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-            await admin.query(PG_MIGRATIONS[0]!.sql);
-            await admin.query("INSERT INTO schema_migrations (version, description) VALUES (1, 'v1')");
+            await migrateTo(admin, 1);
             await admin.query("INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (1, '2025-01-01T00:00:00.000Z', '{}', 'h1', 'h0'), (2, '2025-01-01T00:00:01.000Z', '{}', 'h2', 'h1')");
           } finally {
             await admin.end();
@@ -321,11 +328,7 @@ function describePostgresSpecifics(): void {
           const admin = new pg.Client({ connectionString: db.url });
           await admin.connect();
           try {
-            await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-            for (const migration of PG_MIGRATIONS.slice(0, 13)) {
-              await admin.query(migration.sql);
-              await admin.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, 'v']);
-            }
+            await migrateTo(admin, 13);
             await admin.query("INSERT INTO status_lists (id, issuer, purpose, size, bits, version, created_at, updated_at) VALUES ('r-old', $1, 'revocation', 131072, $2, 1, '2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z')", [organization.did, Buffer.alloc(16384)]);
             await admin.query("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES ('urn:uuid:c1', 'revocation', 'r-old', 90000), ('urn:uuid:c2', 'revocation', 'r-old', 17)");
           } finally {
