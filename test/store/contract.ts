@@ -465,8 +465,15 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         for (const count of [0, -1, 1.5, Number.NaN]) {
           await expect(store.takeStatusPositions(ORG_DID, 'revocation', count)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'count' });
         }
-        await expect(store.putStatusCursor('r3', seed, -1)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        // A cursor stays within its list: none for a list that does not exist, none past its size.
+        await expect(store.putStatusCursor('r3', seed, 5)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', claim: 'listId' });
+        await store.putStatusList(list('r3', { size: 24, bits: new Uint8Array(3), createdAt: '2025-02-01T00:00:00.000Z' }));
+        for (const capacity of [-1, 25, 1.5]) {
+          await expect(store.putStatusCursor('r3', seed, capacity)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', claim: 'capacity' });
+        }
         await expect(store.putStatusCursor('r3', new Uint8Array(31), 5)).rejects.toMatchObject({ code: 'ERR_STORE' });
+        await store.putStatusCursor('r3', seed, 24);
+        expect(await store.countStatusAllocations('r3')).toBe(0);
       });
 
       it('records one allocation per credential and purpose, many at once', async () => {

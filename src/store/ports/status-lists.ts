@@ -49,7 +49,8 @@ export interface StatusListRepository {
   /**
    * Starts the cursor of list `listId` at position 0, with the seed of its
    * order and how many positions it hands out. A second cursor for one list
-   * is `ERR_CONFLICT`.
+   * is `ERR_CONFLICT`; no such list, `ERR_NOT_FOUND`; a capacity past the
+   * list's size, `ERR_INVALID_ARGUMENT`.
    */
   putStatusCursor(listId: string, seed: Uint8Array, capacity: number): Promise<void>;
   /**

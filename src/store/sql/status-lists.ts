@@ -146,6 +146,12 @@ export function createStatusListRepository(exec: SqlExecutor): StatusListReposit
       ]);
     },
     async putStatusCursor(listId, seed, capacity) {
+      // A cursor never reaches past its list: every position it hands out is an index of the list's order.
+      const list = await exec.get<{ size: number }>('SELECT size FROM status_lists WHERE id = ?', [listId]);
+      if (list === undefined) throw legateError('ERR_NOT_FOUND', `no status list ${listId}`, { claim: 'listId' });
+      if (!Number.isSafeInteger(capacity) || capacity < 0 || capacity > list.size) {
+        throw legateError('ERR_INVALID_ARGUMENT', `a cursor's capacity is an integer from 0 to its list's size (${list.size})`, { claim: 'capacity' });
+      }
       await exec.run('INSERT INTO status_list_cursors (list_id, seed, taken, capacity) VALUES (?, ?, 0, ?)', [listId, Uint8Array.from(seed), capacity]);
     },
     async takeStatusPositions(issuer, purpose, count) {
