@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { settingSpec } from '../../src/config/settings.js';
 import { MAX_HEAP_GROWTH_PERCENT, setHeapGrowth } from '../../src/server/heap-growth.js';
 
 const HEAP_MODULE = fileURLToPath(new URL('../../dist/server/heap-growth.js', import.meta.url));
@@ -38,6 +39,8 @@ describe('setHeapGrowth', () => {
     for (const bad of [-1, MAX_HEAP_GROWTH_PERCENT + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => setHeapGrowth(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', claim: 'heapGrowthPercent' }));
     }
+    // The setting (config, below the server) states the same bounds: a value the config accepts is one serve can set.
+    expect(settingSpec('heapGrowthPercent')).toMatchObject({ min: 0, max: MAX_HEAP_GROWTH_PERCENT });
   });
 
   it('keeps the heap near its live set at a low growth, where a high one lets garbage pile up', async () => {
