@@ -74,6 +74,11 @@ export interface FleetRow {
   p99Ms?: number;
   /** CPU of the answering instances per action, µs (all instances summed). */
   serverCpuUs?: number;
+  /**
+   * CPU of this process per action, µs: the load generator (the initiating
+   * node signing, sending and recording each action) and the balancer.
+   */
+  clientCpuUs?: number;
   /** `actions-observed-*`: the observed instance's serverCpuUs over `actions-observed-off`'s, in percent more. */
   cpuOverheadPct?: number;
   /** PostgreSQL round trips per action (all instances), transaction control included. */
@@ -252,10 +257,13 @@ async function measureActions(name: string, root: string, smoke: boolean, capabi
       await warmUp(async (ms) => (await drive(ms)).latencies.length, smoke); // JIT, keep-alive connections, pools
       const countersBefore = await countersOf(started);
       const cpuBefore = started.reduce((sum, s) => sum + cpuUs(s.child.pid!), 0);
+      const clientBefore = process.cpuUsage();
       const { latencies, elapsed } = await drive(smoke ? 100 : 5000);
+      const client = process.cpuUsage(clientBefore);
       const cpu = started.reduce((sum, s) => sum + cpuUs(s.child.pid!), 0) - cpuBefore;
       const database = perAction(countersBefore, await countersOf(started), latencies.length);
-      return { name, ...percentiles(latencies, elapsed), serverCpuUs: Math.round(cpu / latencies.length), ...database };
+      const clientCpuUs = Math.round((client.user + client.system) / latencies.length);
+      return { name, ...percentiles(latencies, elapsed), serverCpuUs: Math.round(cpu / latencies.length), clientCpuUs, ...database };
     } finally {
       await closeSupport();
     }
