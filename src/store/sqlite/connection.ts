@@ -2,9 +2,8 @@
  * @module store/sqlite/connection
  *
  * One better-sqlite3 connection and everything the SQLite store keeps about
- * it: its statements, prepared once per text; the turn its callers take
- * (better-sqlite3 is synchronous, so a transaction holds the connection
- * from `BEGIN` to `COMMIT` while its function awaits); whether it has met a
+ * it: its statements, prepared once per text; the turns its callers take
+ * and the group commit of its write transactions (`turns`); whether it has met a
  * damaged file (writes are refused from then on, see `integrity`); the
  * change stamp; the remembered allocation counts and replay purges (the
  * driver hooks of `store/sql`); and the hand-over of WAL checkpoints to the
@@ -21,6 +20,7 @@ import type { SqlDriverHooks, SqlValue } from '../sql/executor.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
 import { isSqliteError } from './driver.js';
 import { corruptionError, isCorruption } from './integrity.js';
+import { BUSY_TIMEOUT_MS, Turns } from './turns.js';
 
 /** `UNIQUE constraint failed: agents.did` → table and column. Never carries values. */
 const UNIQUE_FAILED = /constraint failed: (\w+)\.(\w+)/;
@@ -87,9 +87,8 @@ export class SqliteConnection {
   closed = false;
   readonly hooks: SqlDriverHooks;
   readonly #statements = new Map<string, Prepared>();
-  /** Whether a transaction holds the connection; the callers waiting for it, in order. */
-  #held = false;
-  readonly #waiting: (() => void)[] = [];
+  /** Whose turn it is, and the group of write transactions committing together (see `turns`). */
+  readonly turns: Turns = new Turns(this);
   /** Writes to the tables {@link changeStamp} covers through this connection, and rollbacks. */
   #changes = 0;
   /** `PRAGMA data_version`, or undefined when the change triggers could not be installed (no stamp then). */
@@ -169,6 +168,11 @@ export class SqliteConnection {
     this.#auditHeads.clear();
   }
 
+  /** Whether `sql` writes (SQLite's own answer for the prepared statement). */
+  writes(sql: string): boolean {
+    return !this.#prepared(sql).statement.readonly;
+  }
+
   /** The statement for `sql`, prepared on first use. */
   statement(sql: string): Database.Statement {
     return this.#prepared(sql).statement;
@@ -243,6 +247,26 @@ export class SqliteConnection {
     this.sync(() => this.statement(sql).run(), operation);
   }
 
+  /**
+   * `BEGIN IMMEDIATE` with no busy wait: false if another connection holds
+   * the lock. The busy timeout is set to 0 around it with `exec`, as SQLite
+   * applies `PRAGMA busy_timeout` when it compiles the statement, not when a
+   * prepared one runs again (~1 µs the pair).
+   */
+  tryBeginImmediate(): boolean {
+    this.#assertOpen();
+    try {
+      this.db.exec('PRAGMA busy_timeout = 0');
+      this.statement('BEGIN IMMEDIATE').run();
+      return true;
+    } catch (error) {
+      if (isSqliteError(error) && (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_'))) return false;
+      throw this.#failed(error, 'transaction');
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
   /** Runs `sql` for a cleanup path (ROLLBACK), reporting failure instead of throwing. */
   tryControl(sql: string): boolean {
     try {
@@ -253,25 +277,9 @@ export class SqliteConnection {
     }
   }
 
-  /** Whether a transaction holds the connection (an auto-commit statement then waits its turn). */
-  get held(): boolean {
-    return this.#held;
-  }
-
-  /** Takes the connection, after every earlier taker has let it go. */
-  acquire(): Promise<void> {
-    if (!this.#held) {
-      this.#held = true;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** Hands the connection to the next waiting taker, or frees it. */
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next === undefined) this.#held = false;
-    else next();
+  /** Whether SQLite has a transaction open on this connection. */
+  get inTransaction(): boolean {
+    return !this.closed && this.db.inTransaction;
   }
 
   /** Counts a call; the {@link BACKGROUND_CHECKPOINT_AFTER}th moves checkpoints to the background. */

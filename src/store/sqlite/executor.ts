@@ -3,15 +3,17 @@
  *
  * The {@link SqlExecutor} the shared repositories (`store/sql`) run on over
  * one better-sqlite3 connection ({@link SqliteConnection}). better-sqlite3 is
- * synchronous, so a transaction holds the connection from `BEGIN IMMEDIATE`
- * (`BEGIN DEFERRED` read-only) to `COMMIT`/`ROLLBACK` while its function
+ * synchronous, so a transaction holds the connection while its function
  * awaits, and every auto-commit statement waits its turn behind it: nothing
  * lands inside another caller's transaction. A statement on a free
- * connection runs at once, with no turn to wait for. Nested transactions are
- * savepoints; `lock()` is a no-op, the write transaction being exclusive
- * already. A transaction whose savepoint could not be rolled back, or that
- * SQLite itself ended (after a disk-full error, say), refuses everything up
- * to its end and does not commit. Internal.
+ * connection runs at once, with no turn to wait for. Write transactions
+ * that follow one another commit together, each in a savepoint of the
+ * group's transaction, and each resolves once that `COMMIT` succeeded
+ * (`turns`); a read-only connection's run alone (`BEGIN DEFERRED`). Nested
+ * transactions are savepoints; `lock()` is a no-op, the write transaction
+ * being exclusive already. A transaction whose savepoint could not be
+ * rolled back, or that SQLite itself ended (after a disk-full error, say),
+ * refuses everything up to its end and does not commit. Internal.
  */
 
 import { legateError } from '../../errors/index.js';
@@ -65,25 +67,35 @@ export class SqliteExecutor implements SqlExecutor {
       assertNotAborted(tx, this.connection);
       return true;
     }
-    if (this.connection.held) return false;
+    if (this.connection.turns.busy) return false;
     this.connection.count();
     return true;
   }
 
   async #queued<T>(op: (connection: SqliteConnection) => T): Promise<T> {
-    const connection = this.connection;
-    await connection.acquire();
+    const turns = this.connection.turns;
+    await turns.acquire();
     try {
-      connection.count();
-      return op(connection);
+      this.connection.count();
+      return op(this.connection);
     } finally {
-      connection.release();
+      turns.release();
     }
+  }
+
+  /**
+   * A statement outside any transaction that writes: it runs as a member of
+   * its own (`turns`), so it waits for no lock inside SQLite, and commits
+   * with the group.
+   */
+  #writesAlone(sql: string): boolean {
+    return this.#tx === undefined && !this.connection.readonly && !this.connection.closed && this.connection.writes(sql);
   }
 
   // The hot path: a statement that may run now makes no closure.
   all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     try {
+      if (this.#writesAlone(sql)) return this.#member((tx) => tx.all<T>(sql, params));
       return this.#now() ? Promise.resolve(this.connection.all<T>(sql, params)) : this.#queued((c) => c.all<T>(sql, params));
     } catch (error) {
       return Promise.reject(asError(error));
@@ -92,6 +104,7 @@ export class SqliteExecutor implements SqlExecutor {
 
   get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     try {
+      if (this.#writesAlone(sql)) return this.#member((tx) => tx.get<T>(sql, params));
       return this.#now() ? Promise.resolve(this.connection.get<T>(sql, params)) : this.#queued((c) => c.get<T>(sql, params));
     } catch (error) {
       return Promise.reject(asError(error));
@@ -100,6 +113,7 @@ export class SqliteExecutor implements SqlExecutor {
 
   run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
     try {
+      if (this.#writesAlone(sql)) return this.#member((tx) => tx.run(sql, params));
       return this.#now() ? Promise.resolve(this.connection.run(sql, params)) : this.#queued((c) => c.run(sql, params));
     } catch (error) {
       return Promise.reject(asError(error));
@@ -112,17 +126,46 @@ export class SqliteExecutor implements SqlExecutor {
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const tx = this.#tx;
-    if (tx === undefined) return this.#topLevel(fn);
-    return this.#savepoint(tx, fn);
+    if (tx !== undefined) return this.#savepoint(tx, fn);
+    return this.connection.readonly ? this.#alone(fn) : this.#member(fn);
   }
 
-  async #topLevel<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  /** A write transaction, as a member of the connection's group (see `turns`): resolves once the group committed. */
+  async #member<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const connection = this.connection;
-    await connection.acquire();
+    const turns = connection.turns;
+    await turns.acquire(true);
+    let result: T;
+    let committed: Promise<void>;
     try {
       connection.count();
-      // IMMEDIATE takes the write lock now, so COMMIT cannot fail with SQLITE_BUSY.
-      connection.control(connection.readonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE', 'transaction');
+      // The group's BEGIN IMMEDIATE took the write lock, so its COMMIT cannot fail with SQLITE_BUSY.
+      await turns.begin();
+      const state: TxState = { ended: false, depth: 0, aborted: false };
+      try {
+        result = await fn(new SqliteExecutor(connection, state));
+        assertNotAborted(state, connection);
+      } catch (error) {
+        state.ended = true;
+        turns.abort();
+        throw error;
+      }
+      state.ended = true;
+      committed = turns.end();
+    } finally {
+      turns.release();
+    }
+    await committed;
+    return result;
+  }
+
+  /** A transaction of a read-only connection: `BEGIN DEFERRED` to `COMMIT`, alone. */
+  async #alone<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const connection = this.connection;
+    await connection.turns.acquire();
+    try {
+      connection.count();
+      connection.control('BEGIN DEFERRED', 'transaction');
       const state: TxState = { ended: false, depth: 0, aborted: false };
       let result: T;
       try {
@@ -144,7 +187,7 @@ export class SqliteExecutor implements SqlExecutor {
     } finally {
       // Only if a ROLLBACK itself failed: never let later calls join a stale transaction.
       if (!connection.closed && connection.db.inTransaction) connection.close();
-      connection.release();
+      connection.turns.release();
     }
   }
 

@@ -28,6 +28,7 @@ import { isSqliteError, sqlite } from './driver.js';
 import { SqliteExecutor } from './executor.js';
 import { corruptionError, isCorruption, runIntegrityCheck, writeRefused } from './integrity.js';
 import { applyMigrations, assertKnownVersion, MIGRATIONS, schemaVersion } from './migrations.js';
+import { BUSY_TIMEOUT_MS } from './turns.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -38,17 +39,16 @@ export interface SqliteStoreOptions {
   readonly?: boolean | undefined;
 }
 
-/** How long a statement waits for another process's lock before failing. */
-const BUSY_TIMEOUT_MS = 5000;
-
 /**
  * Opens (creating if needed) the SQLite database at `path` and migrates it to
  * the current schema. `':memory:'` gives a private in-memory database, for
  * tests. The parent directory must already exist.
  *
  * Calls block the event loop while SQLite works (better-sqlite3 is
- * synchronous), at most {@link BUSY_TIMEOUT_MS} when another process holds the
- * write lock.
+ * synchronous). A write waiting for another connection's lock on the file
+ * does not: it tries again on a timer, for at most `BUSY_TIMEOUT_MS`
+ * (5 s), and write transactions that follow one another commit together
+ * (`store/sqlite/turns`).
  *
  * @throws StoreError `ERR_STORE_CORRUPT` when the file is not a SQLite
  *   database or its schema pages are damaged; `ERR_STORE` when it cannot be
