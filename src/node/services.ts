@@ -147,13 +147,24 @@ export interface NodeServices {
   signing: SigningService;
 }
 
+/** `load()` on the first call, its promise kept for the next ones. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
 /** The operation services of `node`, each method loading its module on first call. */
 export function operationServices(node: NodeContext): Omit<NodeServices, 'agents' | 'verifier' | 'audit' | 'statusPush' | 'alerts' | 'passwords' | 'webhook' | 'signing'> {
   // The token endpoint is on a hot path: its module is looked up once per node, not at every request.
   let tokenEndpointOf: Promise<typeof tokenEndpoint> | undefined;
+  // So are handshakes, actions and issuance: a dynamic import of a loaded module still resolves it (~5 µs).
+  const ace = once(() => import('./ace.js'));
+  const actions = once(() => import('./actions.js'));
+  const peer = once(() => import('./peer.js'));
+  const issue = once(() => import('./issue.js'));
   return {
     issuance: {
-      issue: (async (options: IssueToAgentOptions) => (await import('./issue.js')).issueToAgent(node, options)) as IssuanceService['issue'],
+      issue: (async (options: IssueToAgentOptions) => (await issue()).issueToAgent(node, options)) as IssuanceService['issue'],
       issueMany: async (items, options) => (await import('./issue-many.js')).issueMany(node, items, options),
       delegate: (async (options: DelegateFromAgentOptions) => (await import('./delegate.js')).delegateFromAgent(node, options)) as IssuanceService['delegate'],
       present: async (options) => (await import('./present.js')).presentAsAgent(node, options),
@@ -182,11 +193,11 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
       requestToken: async (options) => (await import('./oauth/request-token.js')).requestToken(node, options),
     },
     exchange: {
-      handleAce: async (token) => (await import('./ace.js')).handleAceMessage(node, token),
-      handleAction: async (token, body) => (await import('./actions.js')).handleAction(node, token, body),
-      handshake: async (options) => (await import('./peer.js')).handshake(node, options),
-      act: async (options) => (await import('./peer.js')).act(node, options),
-      approve: async (options) => (await import('./peer.js')).approve(node, options),
+      handleAce: async (token) => (await ace()).handleAceMessage(node, token),
+      handleAction: async (token, body) => (await actions()).handleAction(node, token, body),
+      handshake: async (options) => (await peer()).handshake(node, options),
+      act: async (options) => (await peer()).act(node, options),
+      approve: async (options) => (await peer()).approve(node, options),
       listApprovers: async () => (await import('./approvers.js')).listApprovers(node),
       addApprover: async (did) => (await import('./approvers.js')).addApprover(node, did),
       removeApprover: async (did) => (await import('./approvers.js')).removeApprover(node, did),
