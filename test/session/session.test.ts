@@ -49,7 +49,10 @@ describe('session tokens', () => {
     expect(claims).toMatchObject({ iss: bob.did, sub: alice.owner, aud: bob.did, iat, exp: iat + 300, capabilities: [refund] });
     expect(claims.cnf).toEqual({ kid: alice.signer.kid, jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(alice.signer.publicKey).toString('base64url') } });
     expect(claims.act).toEqual({ sub: alice.did });
-    expect(claims.jti).toMatch(/^urn:uuid:/);
+    // Time-ordered (UUID version 7), its first 48 bits the issuing clock's milliseconds: a node's session rows land in order.
+    expect(claims.jti).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(claims.jti.slice(9, 22).replace('-', ''), 16)).toBe(NOW.getTime());
+    expect((await issue()).claims.jti).not.toBe(claims.jti);
     const result = await verify(token);
     expect(result.errors).toEqual([]);
     expect(result.claims).toEqual(claims);
