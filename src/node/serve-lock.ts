@@ -16,7 +16,7 @@
  */
 
 import type Database from 'better-sqlite3';
-import { sqlite } from '../store/sqlite/driver.js';
+import { isBusyError, sqlite } from '../store/sqlite/driver.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { legateError } from '../errors/index.js';
@@ -36,9 +36,9 @@ interface HolderRow {
   started_at: string;
 }
 
+/** Another process holds the lock (or, for `SQLITE_LOCKED`, another connection of this one). */
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  return isBusyError(error) || (error as { code?: unknown } | null)?.code === 'SQLITE_LOCKED';
 }
 
 /** Who holds the lock, when that can be read (best effort, for the message). */

@@ -18,7 +18,7 @@ import { driverFailure, uniqueViolation } from '../sql/errors.js';
 import { AuditHeads } from '../sql/audit-heads.js';
 import type { SqlDriverHooks, SqlValue } from '../sql/executor.js';
 import { checkpointInBackground, SAFETY_NET_PAGES } from './checkpointer.js';
-import { isSqliteError } from './driver.js';
+import { isBusyError, isSqliteError } from './driver.js';
 import { corruptionError, isCorruption } from './integrity.js';
 import { BUSY_TIMEOUT_MS, Turns } from './turns.js';
 
@@ -262,7 +262,7 @@ export class SqliteConnection {
       this.statement('BEGIN IMMEDIATE').run();
       return true;
     } catch (error) {
-      if (isSqliteError(error) && (error.code === 'SQLITE_BUSY' || error.code.startsWith('SQLITE_BUSY_'))) return false;
+      if (isSqliteError(error) && isBusyError(error)) return false;
       throw this.#failed(error, 'transaction');
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);

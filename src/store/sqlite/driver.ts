@@ -21,3 +21,9 @@ export function sqlite(): typeof Database {
 export function isSqliteError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
   return driver !== undefined && error instanceof driver.SqliteError;
 }
+
+/** Whether `error` says another connection holds a lock SQLite wanted (`SQLITE_BUSY` and its extended codes). */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}
