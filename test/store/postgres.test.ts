@@ -21,12 +21,23 @@ import { describePostgres, freshDatabase } from '../helpers/postgres.js';
 
 const drops: (() => Promise<void>)[] = [];
 
-/** Brings an empty database to schema `version` as a Legate of that version left it: its migrations and their rows. */
-async function migrateTo(admin: pg.Client, version: number): Promise<void> {
-  await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-  for (const migration of PG_MIGRATIONS.slice(0, version)) {
-    await admin.query(migration.sql);
-    await admin.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+/**
+ * Brings the empty database at `url` to schema `version` as a Legate of
+ * that version left it (its migrations and their rows), then writes what
+ * `seed` writes there, on a connection of its own.
+ */
+async function migrateTo(url: string, version: number, seed: (admin: pg.Client) => Promise<void>): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    for (const migration of PG_MIGRATIONS.slice(0, version)) {
+      await admin.query(migration.sql);
+      await admin.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description]);
+    }
+    await seed(admin);
+  } finally {
+    await admin.end();
   }
 }
 
@@ -299,14 +310,9 @@ function describePostgresSpecifics(): void {
       it('migrates a database of version 1 to audit chains: its entries become chain main, which the store goes on using', async () => {
         const db = await freshDatabase();
         try {
-          const admin = new pg.Client({ connectionString: db.url });
-          await admin.connect();
-          try {
-            await migrateTo(admin, 1);
+          await migrateTo(db.url, 1, async (admin) => {
             await admin.query("INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (1, '2025-01-01T00:00:00.000Z', '{}', 'h1', 'h0'), (2, '2025-01-01T00:00:01.000Z', '{}', 'h2', 'h1')");
-          } finally {
-            await admin.end();
-          }
+          });
           const store = await openPostgresStore(db.url);
           try {
             expect((await store.listAuditChains()).map((h) => [h.chain, h.seq])).toEqual([['main', 2]]);
@@ -325,15 +331,10 @@ function describePostgresSpecifics(): void {
       it('migrates status allocations made before cursors (version 14): counted, kept, and their lists closed', async () => {
         const db = await freshDatabase();
         try {
-          const admin = new pg.Client({ connectionString: db.url });
-          await admin.connect();
-          try {
-            await migrateTo(admin, 13);
+          await migrateTo(db.url, 13, async (admin) => {
             await admin.query("INSERT INTO status_lists (id, issuer, purpose, size, bits, version, created_at, updated_at) VALUES ('r-old', $1, 'revocation', 131072, $2, 1, '2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z')", [organization.did, Buffer.alloc(16384)]);
             await admin.query("INSERT INTO status_allocations (credential_id, purpose, list_id, idx) VALUES ('urn:uuid:c1', 'revocation', 'r-old', 90000), ('urn:uuid:c2', 'revocation', 'r-old', 17)");
-          } finally {
-            await admin.end();
-          }
+          });
           const store = await openPostgresStore(db.url);
           try {
             expect(await store.countStatusAllocations('r-old')).toBe(2);
