@@ -53,8 +53,9 @@ export async function main(say: (line: string) => void = console.log): Promise<H
       ],
     });
 
-    // advertise -> acknowledge -> confirm: both sides present credentials; the bank answers
-    // capability by capability and issues a session bound to the support agent's key.
+    // advertise -> acknowledge: both sides present credentials; the bank answers capability by
+    // capability and issues a session bound to the support agent's key. The support agent's
+    // confirm (its verdict on the teller's credentials) goes with the first action below.
     const hello = await handshake(helpdesk, { agent: 'support', peer: teller.did });
     const trusted = hello.trusted.map((t) => `${t.action}:${t.resource}`);
     const rejected = hello.rejected.map((r) => ({ capability: `${r.action}:${r.resource}`, code: r.code }));

@@ -5,9 +5,10 @@
  * agents (bound to `POST /ace`): an `advertise` addressed to one of this
  * node's agents is verified with the node's resolver, status checker and
  * trust registry; the agent answers with its own presentation and a session
- * token; a `confirm` is checked against the acknowledge it answers. The
- * chains behind each session are kept so every later action re-checks their
- * status.
+ * token; a `confirm` is checked against the acknowledge it answers (sent on
+ * its own here, or with the session's first action: node/confirm-carried).
+ * The chains behind each session are kept so every later action re-checks
+ * their status.
  *
  * Only an advertise that earns a session leaves rows behind: the session
  * (the chains behind it) and the acknowledge its confirm must answer, both
@@ -27,6 +28,7 @@
 import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type AcknowledgeAnswered, type ConfirmHandling } from '../handshake/confirm.js';
+import type { ConfirmPayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { rememberingSigner } from '../lib/signature-memo.js';
 import type { AgentRecord, Store } from '../store/types.js';
@@ -115,10 +117,28 @@ async function handleTraced(ctx: NodeContext, token: string, span: SpanScope): P
   }
 }
 
+/** A confirm's audit entry: who confirmed, and its verdict on the capabilities this node's agent presented. */
+export function auditConfirm(ctx: NodeContext, confirm: ConfirmPayload | undefined): Promise<void> {
+  const verdict = confirm?.verdict;
+  return audit(ctx, {
+    type: 'handshake',
+    decision: 'allow',
+    action: 'confirm',
+    ...(confirm === undefined ? {} : { agent: confirm.iss }),
+    ...(verdict === undefined
+      ? {}
+      : {
+          details: {
+            trusted: verdict.trusted.map((t) => `${t.action}:${t.resource}`).slice(0, 32),
+            rejected: verdict.rejected.map((r) => `${r.action}:${r.resource} ${r.code}`).slice(0, 32),
+          },
+        }),
+  });
+}
+
 async function auditOutcome(ctx: NodeContext, outcome: AceOutcome): Promise<void> {
   if (outcome.type === 'confirm') {
-    const confirm = outcome.handling.confirm;
-    await audit(ctx, { type: 'handshake', decision: 'allow', action: 'confirm', ...(confirm === undefined ? {} : { agent: confirm.iss }) });
+    await auditConfirm(ctx, outcome.handling.confirm);
     return;
   }
   const { handling } = outcome;
@@ -173,6 +193,21 @@ async function record(ctx: NodeContext, outcome: AceOutcome, held: HeldReplayCac
   });
 }
 
+/**
+ * A confirm addressed to an active agent of this node, checked against the
+ * acknowledge it answers; its one-time keys go to `replay`.
+ * @throws LegateError `ERR_AUDIENCE`, `ERR_NOT_FOUND` (no such acknowledge), or the first failed check's code.
+ */
+export async function verifyConfirm(ctx: NodeContext, token: string, payload: Record<string, unknown>, replay: HeldReplayCache): Promise<ConfirmHandling> {
+  await responder(ctx, payload.aud);
+  const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
+  if (stored === undefined) throw legateError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
+  // Rows written before hold the whole acknowledge; the members a confirm is checked against are in both.
+  const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgeAnswered, verify: verificationOptions(ctx), replay });
+  if (!handling.ok) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'confirm refused');
+  return handling;
+}
+
 async function handle(ctx: NodeContext, token: string, payload: Record<string, unknown>, replay: HeldReplayCache): Promise<AceOutcome> {
   const verify = verificationOptions(ctx);
   if (payload.type === 'advertise') {
@@ -191,14 +226,6 @@ async function handle(ctx: NodeContext, token: string, payload: Record<string, u
     if (!handling.ok || handling.acknowledge === undefined) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'advertise refused');
     return { type: 'advertise', handling, reply: handling.acknowledge.token };
   }
-  if (payload.type === 'confirm') {
-    await responder(ctx, payload.aud);
-    const stored = typeof payload.inReplyTo === 'string' ? await ctx.store.getAcknowledge(payload.inReplyTo) : undefined;
-    if (stored === undefined) throw legateError('ERR_NOT_FOUND', 'the confirm answers no acknowledge of this node that granted a session', { claim: 'inReplyTo' });
-    // Rows written before hold the whole acknowledge; the members a confirm is checked against are in both.
-    const handling = await handleConfirm(token, { acknowledge: JSON.parse(stored.payload) as AcknowledgeAnswered, verify, replay });
-    if (!handling.ok) throw handling.errors[0] ?? legateError('ERR_MALFORMED', 'confirm refused');
-    return { type: 'confirm', handling };
-  }
+  if (payload.type === 'confirm') return { type: 'confirm', handling: await verifyConfirm(ctx, token, payload, replay) };
   throw legateError('ERR_MALFORMED', 'an ACE message to a node is an advertise or a confirm', { claim: 'type' });
 }

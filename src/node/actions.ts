@@ -45,6 +45,7 @@ import { decideAndRecord, liveChains, reasonOf, type ApprovalOutcome } from './d
 import { claimHeld, heldReplayCache, storeReplayCache, type HeldReplayCache } from './replay.js';
 import { verificationOptions } from './verify.js';
 import { audit, auditRefusal } from './audit.js';
+import { checkCarriedConfirm, recordCarriedConfirm, type CarriedConfirm } from './confirm-carried.js';
 import { listApprovers } from './approvers.js';
 import { forPeer, isNetworkDerived } from '../lib/peer-error.js';
 import { REASON_CODE, traced, type SpanScope } from '../lib/trace.js';
@@ -76,6 +77,15 @@ interface Action {
   replay: ReplayCache;
   /** The action's `jti`, held by verification, claimed with the decision. */
   held: HeldReplayCache;
+  /** The handshake's confirm, when the action carried it: recorded with the decision (node/confirm-carried). */
+  confirm?: CarriedConfirm;
+}
+
+export interface HandleActionOptions {
+  /** The action's body, when it names one by hash. */
+  body?: Uint8Array;
+  /** The confirm of the handshake that opened the action's session, sent with its first action (node/confirm-carried). */
+  confirm?: string;
 }
 
 /**
@@ -83,18 +93,18 @@ interface Action {
  * @throws LegateError for an action refused before any decision (bad
  * signature, wrong key, replay, stale, wrong audience, malformed).
  */
-export function handleAction(ctx: NodeContext, token: string, body?: Uint8Array): Promise<ActionDecision> {
-  return traced('legate.action', {}, (span) => handleTraced(ctx, token, body, span));
+export function handleAction(ctx: NodeContext, token: string, options: HandleActionOptions = {}): Promise<ActionDecision> {
+  return traced('legate.action', {}, (span) => handleTraced(ctx, token, options, span));
 }
 
-async function handleTraced(ctx: NodeContext, token: string, body: Uint8Array | undefined, span: SpanScope): Promise<ActionDecision> {
+async function handleTraced(ctx: NodeContext, token: string, options: HandleActionOptions, span: SpanScope): Promise<ActionDecision> {
   let payload: Record<string, unknown> = {};
   try {
     payload = decodeCompactJws(token, MAX_ACTION_LENGTH).payload;
     // A DID throttled for failing to authenticate is refused before anything is verified or read (node/alerts).
     if (typeof payload.iss === 'string') ctx.services.alerts.admit(payload.iss);
     span.set({ 'legate.agent': payload.iss, 'legate.audience': payload.aud, 'legate.action': payload.action });
-    const decision = await decide(ctx, token, payload, body);
+    const decision = await decide(ctx, token, payload, options);
     span.set({ 'legate.decision': decision.decision, [REASON_CODE]: decision.reasons[0]?.code });
     const { action, resource, scope } = decision.action;
     ctx.services.alerts.observe({ kind: decision.decision, agent: decision.attribution[0] ?? decision.action.iss, peer: decision.action.iss, capability: { action, resource, scope } });
@@ -110,9 +120,10 @@ async function handleTraced(ctx: NodeContext, token: string, body: Uint8Array | 
   }
 }
 
-async function decide(ctx: NodeContext, token: string, payload: Record<string, unknown>, body: Uint8Array | undefined): Promise<ActionDecision> {
-  const action = await verifyAction(ctx, token, payload, body);
+async function decide(ctx: NodeContext, token: string, payload: Record<string, unknown>, sent: HandleActionOptions): Promise<ActionDecision> {
+  const action = await verifyAction(ctx, token, payload, sent.body);
   const { claims, verified } = action;
+  if (sent.confirm !== undefined) action.confirm = await checkCarriedConfirm(ctx, sent.confirm, claims.iss);
   const summary = {
     ...{ iss: claims.iss, aud: claims.aud, jti: claims.jti, action: claims.action, resource: claims.resource },
     ...(claims.scope === undefined ? {} : { scope: claims.scope }),
@@ -171,6 +182,8 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
 /** Logs one decision about `action` (through a transaction's context, to commit with it). */
 async function logDecision(ctx: NodeContext, action: Action, d: Decision, charged: readonly Charge[] = [], approvedBy?: ApprovalOutcome['approvedBy']): Promise<void> {
   const { claims, session, attribution } = action;
+  // The handshake's confirm, when the action carried it, goes just before the action in the log.
+  if (action.confirm !== undefined) await recordCarriedConfirm(ctx, action.confirm);
   // On allow, every credential the action was charged to, leaf first (its budget and each ancestor's).
   const credentials = charged.length > 0 ? [...new Set(charged.map((c) => c.credentialId))].slice(0, 32) : d.credentialId === undefined ? undefined : [d.credentialId];
   await audit(ctx, {

@@ -130,8 +130,9 @@ export interface HandshakeResult extends Pick<AcknowledgeHandling, 'trusted' | '
 }
 
 /**
- * Runs advertise → acknowledge → confirm from one of this node's agents to a
- * peer agent, and stores the session.
+ * Runs advertise → acknowledge from one of this node's agents to a peer
+ * agent, and stores the session with the agent's confirm, which goes to the
+ * peer with the session's first action ({@link act}).
  * @throws LegateError when the peer refuses the advertise, or its acknowledge fails verification.
  */
 export async function handshake(ctx: NodeContext, options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult> {
@@ -150,12 +151,12 @@ export async function handshake(ctx: NodeContext, options: { agent: string; peer
   if (typeof reply.message !== 'string') throw legateError('ERR_MALFORMED', 'the peer sent no acknowledge', { claim: 'response' });
   const ack = await handleAcknowledge(reply.message, { signer, advertise: advertise.payload, verify: verificationOptions(ctx), replay: storeReplayCache(ctx) });
   if (!ack.ok || ack.acknowledge === undefined) throw ack.errors[0] ?? legateError('ERR_MALFORMED', 'the acknowledge did not verify');
-  // The peer keeps an acknowledge for a confirm only when it granted a session (node/ace).
+  // The peer keeps an acknowledge for a confirm only when it granted a session (node/ace). The confirm goes with the
+  // session's first action (node/confirm-carried), not on its own: one round trip and one commit fewer on each side.
   if (ack.session !== undefined) {
     const confirm = await createConfirm({ signer, audience: peer, inReplyTo: ack.acknowledge.id, nonce: ack.acknowledge.challenge, verdict: ack.verdict, clock: ctx.clock });
-    await post(ctx, endpoint, { message: confirm.token });
     const expiresAt = new Date(ack.session.claims.exp * 1000).toISOString();
-    await ctx.store.putPeerSession({ agent: agent.name, peer, token: ack.session.token, endpoint, expiresAt });
+    await ctx.store.putPeerSession({ agent: agent.name, peer, token: ack.session.token, endpoint, expiresAt, confirm: confirm.token });
   }
   return {
     peer,
@@ -203,7 +204,7 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
   const peer = peerDid(options.peer);
   const stored = await ctx.store.getPeerSession(agent.name, peer);
   if (stored === undefined) throw legateError('ERR_NOT_FOUND', `no session of ${agent.name} with ${peer}: run the handshake first`, { claim: 'peer' });
-  const { token: session, endpoint } = stored;
+  const { token: session, endpoint, confirm } = stored;
   const fields = actionToApprove(agent.did, peer, options);
   const signed = await createSignedAction({
     // A session is bound to the key it was opened with (cnf.kid): after a rotation its actions keep that key while it is active.
@@ -220,8 +221,10 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
   });
   const url = new URL(endpoint);
   url.pathname = '/actions';
-  // The peer's decision body (node/actions ActionDecision), as it sent it.
-  const decision = (await post(ctx, url.toString(), { action: signed.token })) as unknown as ActionDecision;
+  // The peer's decision body (node/actions ActionDecision), as it sent it. The handshake's confirm rides on the first
+  // action; once the peer decided, it has it (an answer lost on the way: sent again with the next, which the peer skips).
+  const decision = (await post(ctx, url.toString(), { action: signed.token, ...(confirm === undefined ? {} : { confirm }) })) as unknown as ActionDecision;
+  if (confirm !== undefined) await ctx.store.forgetPeerConfirm(agent.name, peer, confirm);
   const hash = actionHash(fields);
   if (decision.decision !== 'approval_required') return { ...decision, actionHash: hash };
   // A human must decide: the request goes to this node's approval inbox (node/approvals), for the agent's owner or an approver.

@@ -19,7 +19,7 @@ import type { Intent } from '../handshake/types.js';
 import type { Accreditation, Recognition } from '../registry/types.js';
 import type { AgentRecord, StatusListRecord } from '../store/types.js';
 import type { AceOutcome } from './ace.js';
-import type { ActionDecision } from './actions.js';
+import type { ActionDecision, HandleActionOptions } from './actions.js';
 import type { CreateAgentOptions } from './agents.js';
 import type { AlertService } from './alerts/service.js';
 import type { Limiter } from '../lib/limiter.js';
@@ -87,7 +87,7 @@ export interface RegistryService {
 /** Agent-to-agent exchange: answering ACE messages and signed actions, and acting as a client of peers. */
 export interface ExchangeService {
   handleAce(token: string): Promise<AceOutcome>;
-  handleAction(token: string, body?: Uint8Array): Promise<ActionDecision>;
+  handleAction(token: string, options?: HandleActionOptions): Promise<ActionDecision>;
   handshake(options: { agent: string; peer: string; intents?: Intent[] }): Promise<HandshakeResult>;
   act(options: ActOptions): Promise<ActionDecision & { actionHash: string; inboxId?: string }>;
   approve(options: { approver: string; action: ReturnType<typeof actionToApprove>; lifetimeSeconds?: number }): ReturnType<typeof approve>;
@@ -194,7 +194,7 @@ export function operationServices(node: NodeContext): Omit<NodeServices, 'agents
     },
     exchange: {
       handleAce: async (token) => (await ace()).handleAceMessage(node, token),
-      handleAction: async (token, body) => (await actions()).handleAction(node, token, body),
+      handleAction: async (token, options) => (await actions()).handleAction(node, token, options),
       handshake: async (options) => (await peer()).handshake(node, options),
       act: async (options) => (await peer()).act(node, options),
       approve: async (options) => (await peer()).approve(node, options),

@@ -199,6 +199,8 @@ export interface PeerSessionRecord {
   endpoint: string;
   /** The session token's expiry, ISO 8601 UTC. */
   expiresAt: string;
+  /** The agent's confirm of the handshake (a JWS), kept until the session's first action carries it (node/confirm-carried). */
+  confirm?: string;
 }
 
 /** An acknowledge this node sent, kept so the confirm answering it can be checked. */

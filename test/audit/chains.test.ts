@@ -227,6 +227,7 @@ describe('a data directory from before chains (schema 9)', () => {
         ALTER TABLE keys DROP COLUMN retired_at;
         ALTER TABLE keys DROP COLUMN retired_reason;
         ALTER TABLE keys DROP COLUMN compromised_since;
+        ALTER TABLE peer_sessions DROP COLUMN confirm;
         PRAGMA user_version = 9;
       `);
       const insert = db.prepare('INSERT INTO audit_entries (seq, at, entry, hash, prev_hash) VALUES (?, ?, ?, ?, ?)');

@@ -646,6 +646,24 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.getPeerSession('alice', bob.did)).toEqual({ ...held, token: 'newer.jwt', expiresAt: T10 });
       });
 
+      it("keeps a peer session's pending confirm until it is forgotten, and a later handshake's past an earlier forget", async () => {
+        const held = { agent: 'alice', peer: bob.did, token: 'session.jwt', endpoint: 'https://bank.example/ace', expiresAt: T5, confirm: 'confirm-1.jws' };
+        await store.putPeerSession(held);
+        expect(await store.getPeerSession('alice', bob.did)).toEqual(held);
+        // A second handshake's confirm replaces it: forgetting the first (its action answered late) leaves the second.
+        await store.putPeerSession({ ...held, token: 'newer.jwt', confirm: 'confirm-2.jws' });
+        await store.forgetPeerConfirm('alice', bob.did, 'confirm-1.jws');
+        expect((await store.getPeerSession('alice', bob.did))?.confirm).toBe('confirm-2.jws');
+        await store.forgetPeerConfirm('alice', bob.did, 'confirm-2.jws');
+        expect(await store.getPeerSession('alice', bob.did)).toEqual({ ...held, token: 'newer.jwt', confirm: undefined });
+        expect('confirm' in (await store.getPeerSession('alice', bob.did))!).toBe(false);
+        // A handshake without one (a session granted, nothing to confirm yet) clears it too.
+        await store.putPeerSession({ ...held, confirm: 'confirm-3.jws' });
+        const { confirm: _dropped, ...bare } = held;
+        await store.putPeerSession(bare);
+        expect(await store.getPeerSession('alice', bob.did)).toEqual(bare);
+      });
+
       it('round-trips acknowledges, and refuses a duplicate id with ERR_CONFLICT', async () => {
         const ack = { id: 'ack-1', payload: '{"type":"acknowledge"}', expiresAt: T5 };
         expect(await store.getAcknowledge('ack-1')).toBeUndefined();

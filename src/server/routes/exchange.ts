@@ -3,8 +3,10 @@
  *
  * Agents of other organizations meet this node's agents here: `POST /ace`
  * carries one ACE message (`{ "message": <jws> }`) and answers with the next
- * one; `POST /actions` carries one signed action (`{ "action": <jws> }`) and
- * answers with the decision. Refusals are problem details with their codes.
+ * one; `POST /actions` carries one signed action (`{ "action": <jws> }`,
+ * with `"confirm": <jws>` for the first action of a session: the handshake's
+ * confirm, node/confirm-carried) and answers with the decision. Refusals are
+ * problem details with their codes.
  */
 
 import { Hono } from 'hono';
@@ -15,7 +17,7 @@ import type { NodeContext } from '../../node/context.js';
 import type { Metrics } from '../metrics.js';
 import type { PeerGate } from '../peer-gate.js';
 import { httpStatus } from '../problem.js';
-import { jsonBody, stringField } from '../request.js';
+import { jsonBody, optionalString, stringField } from '../request.js';
 
 /** A refusal of the sender's message or credentials (4xx), not a throttle, a rate limit or a failure of this node. */
 export function failedAuthentication(error: unknown): boolean {
@@ -56,9 +58,14 @@ export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLengt
 
   app.post('/actions', async (c) => {
     const peer = gate.admit(c);
-    const action = await counted(peer, async () => stringField(await jsonBody(c, maxBodyLength), 'action'));
+    const { action, confirm } = await counted(peer, async () => {
+      const body = await jsonBody(c, maxBodyLength);
+      return { action: stringField(body, 'action'), confirm: optionalString(body, 'confirm') };
+    });
     try {
-      const decision = await node.services.exchange.handleAction(action.slice(0, MAX_ACTION_LENGTH + 1));
+      const decision = await node.services.exchange.handleAction(action.slice(0, MAX_ACTION_LENGTH + 1), {
+        ...(confirm === undefined ? {} : { confirm: confirm.slice(0, MAX_ACE_MESSAGE_LENGTH + 1) }),
+      });
       metrics.decisions.inc({ decision: decision.decision, code: decision.reasons[0]?.code ?? '' });
       return c.json(decision);
     } catch (error) {

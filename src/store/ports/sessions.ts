@@ -27,6 +27,8 @@ export interface SessionRepository {
   putPeerSession(session: PeerSessionRecord): Promise<void>;
   /** The session `agent` holds with `peer`, until a sweep after its expiry removes it. */
   getPeerSession(agent: string, peer: string): Promise<PeerSessionRecord | undefined>;
+  /** Forgets the pending confirm of the session `agent` holds with `peer`, if it is still `confirm` (a later handshake's stays). */
+  forgetPeerConfirm(agent: string, peer: string, confirm: string): Promise<void>;
   /** Records an acknowledge this node sent; a second one with the same id is `ERR_CONFLICT`. */
   putAcknowledge(acknowledge: AcknowledgeRecord): Promise<void>;
   /** The acknowledge with that id, until a sweep after its expiry removes it. */

@@ -4,8 +4,9 @@
  * The PostgreSQL migrations of the console (#18): alerts (7), operators and
  * their sessions (8), the approval inbox (9), changes waiting for a
  * second operator (10); audit packing (11) and sealing (12), agents' change
- * notices (13) and status list cursors (14), of #19. Kept apart so the main
- * list stays readable; `PG_MIGRATIONS` takes them in order.
+ * notices (13), status list cursors (14) and peer sessions' pending
+ * confirms (15), of #19. Kept apart so the main list stays readable;
+ * `PG_MIGRATIONS` takes them in order.
  */
 
 import type { PgMigration } from './migrations.js';
@@ -167,5 +168,10 @@ export const CONSOLE_PG_MIGRATIONS: readonly PgMigration[] = [
         SELECT l.id, NULL, n, n FROM (SELECT l.id, (SELECT COUNT(*) FROM status_allocations a WHERE a.list_id = l.id) AS n FROM status_lists l) l;
       ALTER TABLE status_allocations DROP CONSTRAINT status_allocations_list_id_idx_key;
     `,
+  },
+  {
+    version: 15,
+    description: "a peer session keeps its agent's confirm until the session's first action carries it (SQLite version 23)",
+    sql: `ALTER TABLE peer_sessions ADD COLUMN confirm text;`,
   },
 ];

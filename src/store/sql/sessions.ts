@@ -45,6 +45,7 @@ interface PeerSessionRow {
   token: string;
   endpoint: string;
   expires_at: string;
+  confirm: string | null;
 }
 
 interface AcknowledgeRow {
@@ -170,17 +171,20 @@ export function createSessionRepository(exec: SqlExecutor): SessionRepository {
     },
     async putPeerSession(s) {
       await exec.run(
-        `INSERT INTO peer_sessions (agent, peer, token, endpoint, expires_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (agent, peer) DO UPDATE SET token = excluded.token, endpoint = excluded.endpoint, expires_at = excluded.expires_at`,
-        [s.agent, s.peer, s.token, s.endpoint, s.expiresAt],
+        `INSERT INTO peer_sessions (agent, peer, token, endpoint, expires_at, confirm) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (agent, peer) DO UPDATE SET token = excluded.token, endpoint = excluded.endpoint, expires_at = excluded.expires_at, confirm = excluded.confirm`,
+        [s.agent, s.peer, s.token, s.endpoint, s.expiresAt, s.confirm ?? null],
       );
     },
     async getPeerSession(agent, peer) {
-      const row = await exec.get<PeerSessionRow>('SELECT agent, peer, token, endpoint, expires_at FROM peer_sessions WHERE agent = ? AND peer = ?', [
+      const row = await exec.get<PeerSessionRow>('SELECT agent, peer, token, endpoint, expires_at, confirm FROM peer_sessions WHERE agent = ? AND peer = ?', [
         agent,
         peer,
       ]);
-      return row && { agent: row.agent, peer: row.peer, token: row.token, endpoint: row.endpoint, expiresAt: row.expires_at };
+      return row && { agent: row.agent, peer: row.peer, token: row.token, endpoint: row.endpoint, expiresAt: row.expires_at, ...(row.confirm === null ? {} : { confirm: row.confirm }) };
+    },
+    async forgetPeerConfirm(agent, peer, confirm) {
+      await exec.run('UPDATE peer_sessions SET confirm = NULL WHERE agent = ? AND peer = ? AND confirm = ?', [agent, peer, confirm]);
     },
     async putAcknowledge(ack) {
       await exec.run('INSERT INTO acknowledges (id, payload, expires_at) VALUES (?, ?, ?)', [ack.id, ack.payload, ack.expiresAt]);

@@ -2,8 +2,9 @@
  * @module store/sqlite/migrations-scale
  *
  * The SQLite migrations of performance at fleet scale (#19): audit entries
- * packed (20), audit bodies kept light then sealed in blocks (21), and status
- * lists handing out their indexes through a cursor over a seeded order (22).
+ * packed (20), audit bodies kept light then sealed in blocks (21), status
+ * lists handing out their indexes through a cursor over a seeded order (22),
+ * and a peer session's confirm kept for its first action (23).
  * Kept apart so the main list stays readable; `MIGRATIONS` takes them in
  * order. Internal.
  */
@@ -106,5 +107,10 @@ export const SCALE_MIGRATIONS: readonly Migration[] = [
       DROP TABLE status_allocations;
       ALTER TABLE status_allocations_keyed RENAME TO status_allocations;
     `,
+  },
+  {
+    version: 23,
+    description: "a peer session keeps its agent's confirm until the session's first action carries it (#19)",
+    sql: `ALTER TABLE peer_sessions ADD COLUMN confirm TEXT;`,
   },
 ];
