@@ -86,7 +86,7 @@ export {
   type RecognizeOptions,
 } from './registry.js';
 export { handleAceMessage, sessionChains, type AceOutcome } from './ace.js';
-export { handleAction, type ActionDecision } from './actions.js';
+export { handleAction, type ActionDecision, type HandleActionOptions } from './actions.js';
 export { handshake, act, approve, actionToApprove, peerDid, type HandshakeResult, type ActOptions } from './peer.js';
 export { heldCredentials } from './present.js';
 export { addApprover, removeApprover, listApprovers } from './approvers.js';
