@@ -42,7 +42,7 @@ function aboutConfirm(error: unknown): unknown {
  * Checks the confirm `token` an action by `agent` (its verified `iss`)
  * carried.
  * @throws LegateError with the failed check's code and a claim under
- * `confirm`: `ERR_MALFORMED` (no confirm), `ERR_KID_INVALID` (`confirm.iss`:
+ * `confirm`: `ERR_MALFORMED` (not a confirm), `ERR_KID_INVALID` (`confirm.iss`:
  * from another agent than the action's), `ERR_NOT_FOUND`
  * (`confirm.inReplyTo`), `ERR_NONCE`, `ERR_SIGNATURE_INVALID`, `ERR_STALE`…
  */

@@ -185,6 +185,8 @@ describe('two nodes: handshake, signed actions, approval, replay, revocation', (
   it('counts handshakes and decisions in /metrics', async () => {
     const text = await (await fetch(`${bank.url}/metrics`)).text();
     expect(text).toMatch(/legate_handshakes_total\{[^}]*type="advertise"[^}]*\} 1/);
+    // Its confirm came with the first action, and counts as a confirm all the same.
+    expect(text).toMatch(/legate_handshakes_total\{[^}]*type="confirm"[^}]*\} 1/);
     expect(text).toMatch(/legate_action_decisions_total\{decision="allow",code=""\} \d+/);
     expect(text).toMatch(/legate_action_decisions_total\{decision="deny",code="ERR_CONSTRAINT_AMOUNT"\} 1/);
     expect(text).toMatch(/legate_action_decisions_total\{decision="refused",code="ERR_REPLAY"\} 1/);

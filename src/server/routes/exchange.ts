@@ -67,6 +67,8 @@ export function exchangeRoutes(node: NodeContext, metrics: Metrics, maxBodyLengt
         ...(confirm === undefined ? {} : { confirm: confirm.slice(0, MAX_ACE_MESSAGE_LENGTH + 1) }),
       });
       metrics.decisions.inc({ decision: decision.decision, code: decision.reasons[0]?.code ?? '' });
+      // The handshake's confirm, taken with the session's first action (node/confirm-carried), counts as one sent alone.
+      if (confirm !== undefined) metrics.handshakes.inc({ type: 'confirm', outcome: 'accepted' });
       return c.json(decision);
     } catch (error) {
       if (error instanceof LegateError) metrics.decisions.inc({ decision: 'refused', code: error.code });
