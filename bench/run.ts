@@ -43,6 +43,7 @@ import { median, ratio, type BenchCase, type Row } from './case.js';
 import { setupOAuth } from './oauth.js';
 import { measureHandshakes } from './handshake.js';
 import { measureFleet } from './fleet.js';
+import { measureHttpFloor } from './http-floor.js';
 import { measureObserved } from './observed.js';
 import { measureRevocationPropagation } from './revocation.js';
 
@@ -218,6 +219,9 @@ const opsPerSec = new Map(cases.map(({ name, perCall }) => [name, ((totals.get(n
 // --- handshake-action-http (bench/handshake.ts) -------------------------------------
 const { handshakes, handshakeOne, cost } = only === undefined ? await measureHandshakes(root, smoke, subject('x').capabilities) : { handshakes: undefined, handshakeOne: undefined, cost: undefined };
 
+// --- floor-http-roundtrip (bench/http-floor.ts): one request with no Legate work, the transport under actions-sqlite-1
+const httpFloor = only === undefined || only.some((part) => 'floor-http-roundtrip'.includes(part)) ? [await measureHttpFloor(smoke)] : [];
+
 // --- the fleet cases (bench/fleet.ts) ------------------------------------------------
 // `--only=actions-sqlite-1` runs the SQLite case alone, without starting a PostgreSQL cluster.
 const withPg = only === undefined || only.some((part) => 'actions-pg audit-appends fleet'.includes(part));
@@ -243,7 +247,7 @@ const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, opsPerSec:
 if (handshakes === undefined || handshakeOne === undefined || cost === undefined || startup === undefined) {
   // --only: the cases that ran, with the OAuth ratios when all their cases ran; latest.json is left alone.
   const oauthRows = oauth.cases.every((c) => opsPerSec.has(c.name)) ? oauth.rows(get, medianRatio) : [];
-  console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...fleet, ...observed, ...revocation]);
+  console.table([...cases.filter((c) => !oauthRows.some((r) => r.name === c.name)).map((c) => row(c.name)), ...oauthRows, ...httpFloor, ...fleet, ...observed, ...revocation]);
 } else {
   const results: Row[] = [
     row('floor-ed25519-verify'),
@@ -273,6 +277,7 @@ if (handshakes === undefined || handshakeOne === undefined || cost === undefined
       crypto: `answering ${cost.answering.verifications} verifications + ${cost.answering.signatures} signatures; initiating ${cost.initiating.verifications} + ${cost.initiating.signatures}`,
     },
     { name: 'handshake-action-http-1', opsPerSec: Math.round(handshakeOne.opsPerSec), p50Ms: ms2(handshakeOne.p50Ms), p99Ms: ms2(handshakeOne.p99Ms) },
+    ...httpFloor,
     ...fleet,
     ...observed,
     ...revocation,
