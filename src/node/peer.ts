@@ -224,7 +224,9 @@ export async function act(ctx: NodeContext, options: ActOptions): Promise<Action
   // The peer's decision body (node/actions ActionDecision), as it sent it. The handshake's confirm rides on the first
   // action; once the peer decided, it has it (an answer lost on the way: sent again with the next, which the peer skips).
   const decision = (await post(ctx, url.toString(), { action: signed.token, ...(confirm === undefined ? {} : { confirm }) })) as unknown as ActionDecision;
-  if (confirm !== undefined) await ctx.store.forgetPeerConfirm(agent.name, peer, confirm);
+  // Forgetting it is tidying: the action is decided whatever happens here, and a confirm not forgotten goes again with
+  // the next action, which the peer leaves out. A store failure must not turn a decided action into an error.
+  if (confirm !== undefined) await ctx.store.forgetPeerConfirm(agent.name, peer, confirm).catch(() => undefined);
   const hash = actionHash(fields);
   if (decision.decision !== 'approval_required') return { ...decision, actionHash: hash };
   // A human must decide: the request goes to this node's approval inbox (node/approvals), for the agent's owner or an approver.

@@ -124,6 +124,24 @@ describe('the confirm rides on the first action', () => {
     expect((await confirms()).at(-1)).toMatchObject({ agent: bob.did });
   });
 
+  it('an action the peer decided is answered even when forgetting the sent confirm fails; the next one carries it again', async () => {
+    await handshake(support.node, { agent: 'alice', peer: teller.did });
+    const confirm = await pending('alice');
+    const store = support.node.store;
+    const forget = store.forgetPeerConfirm.bind(store);
+    store.forgetPeerConfirm = () => Promise.reject(new Error('disk full'));
+    try {
+      expect((await act(support.node, { agent: 'alice', peer: teller.did, ...REFUND })).decision).toBe('allow');
+    } finally {
+      store.forgetPeerConfirm = forget;
+    }
+    expect(await pending('alice')).toBe(confirm);
+    const count = (await confirms()).length;
+    expect((await act(support.node, { agent: 'alice', peer: teller.did, ...REFUND })).decision).toBe('allow');
+    expect(await pending('alice')).toBeUndefined();
+    expect((await confirms()).length).toBe(count);
+  });
+
   it('a confirm sent on its own to POST /ace (by an initiator before this change) is still taken', async () => {
     await handshake(support.node, { agent: 'bob', peer: teller.did });
     const outcome = await handleAceMessage(bank.node, (await pending('bob'))!);
