@@ -28,7 +28,7 @@
 import { isLegateError, legateError } from '../errors/index.js';
 import { handleAdvertise, type AdvertiseHandling } from '../handshake/advertise.js';
 import { handleConfirm, type AcknowledgeAnswered, type ConfirmHandling } from '../handshake/confirm.js';
-import type { ConfirmPayload } from '../handshake/types.js';
+import type { ConfirmPayload, Verdict } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { rememberingSigner } from '../lib/signature-memo.js';
 import type { AgentRecord, Store } from '../store/types.js';
@@ -117,22 +117,21 @@ async function handleTraced(ctx: NodeContext, token: string, span: SpanScope): P
   }
 }
 
+/** A verdict as an audit entry's details: what was trusted, and what was rejected with its code, 32 of each at most. */
+function verdictDetails(verdict: Pick<Verdict, 'trusted' | 'rejected'>): { trusted: string[]; rejected: string[] } {
+  return {
+    trusted: verdict.trusted.map((t) => `${t.action}:${t.resource}`).slice(0, 32),
+    rejected: verdict.rejected.map((r) => `${r.action}:${r.resource} ${r.code}`).slice(0, 32),
+  };
+}
+
 /** A confirm's audit entry: who confirmed, and its verdict on the capabilities this node's agent presented. */
 export function auditConfirm(ctx: NodeContext, confirm: ConfirmPayload | undefined): Promise<void> {
-  const verdict = confirm?.verdict;
   return audit(ctx, {
     type: 'handshake',
     decision: 'allow',
     action: 'confirm',
-    ...(confirm === undefined ? {} : { agent: confirm.iss }),
-    ...(verdict === undefined
-      ? {}
-      : {
-          details: {
-            trusted: verdict.trusted.map((t) => `${t.action}:${t.resource}`).slice(0, 32),
-            rejected: verdict.rejected.map((r) => `${r.action}:${r.resource} ${r.code}`).slice(0, 32),
-          },
-        }),
+    ...(confirm === undefined ? {} : { agent: confirm.iss, details: verdictDetails(confirm.verdict) }),
   });
 }
 
@@ -155,10 +154,7 @@ async function auditOutcome(ctx: NodeContext, outcome: AceOutcome): Promise<void
     session: handling.session?.claims.jti,
     credentials: [...new Set(handling.trusted.map((t) => t.credential))].slice(0, 32),
     reasons: [...new Set(handling.rejected.map((r) => r.code))].slice(0, 32),
-    details: {
-      trusted: handling.trusted.map((t) => `${t.action}:${t.resource}`).slice(0, 32),
-      rejected: handling.rejected.map((r) => `${r.action}:${r.resource} ${r.code}`).slice(0, 32),
-    },
+    details: verdictDetails(handling),
   });
 }
 

@@ -17,25 +17,19 @@
  * nothing the first did not.
  */
 
-import { isLegateError, legateError } from '../errors/index.js';
+import { legateError } from '../errors/index.js';
+import { scopedError } from '../errors/scoped.js';
 import type { ConfirmPayload } from '../handshake/types.js';
 import { decodeCompactJws } from '../lib/jws.js';
 import { auditConfirm, MAX_ACE_MESSAGE_LENGTH, verifyConfirm } from './ace.js';
 import type { NodeContext } from './context.js';
-import { heldReplayCache, type HeldReplayCache } from './replay.js';
+import { claimHeldKeys, heldReplayCache, type HeldReplayCache } from './replay.js';
 
 /** A confirm an action carried, verified; recorded by {@link recordCarriedConfirm}. */
 export interface CarriedConfirm {
   confirm: ConfirmPayload;
   /** Its one-time keys, not claimed yet. */
   held: HeldReplayCache;
-}
-
-/** `error` as a refusal of the carried confirm: its code kept, its claim under `confirm`. */
-function aboutConfirm(error: unknown): unknown {
-  if (!isLegateError(error)) return error;
-  const claim = error.claim === undefined ? 'confirm' : `confirm.${error.claim}`;
-  return legateError(error.code, `confirm: ${error.message}`, { claim, ...(error.reason === undefined ? {} : { reason: error.reason }), cause: error });
 }
 
 /**
@@ -56,7 +50,8 @@ export async function checkCarriedConfirm(ctx: NodeContext, token: string, agent
     const handling = await verifyConfirm(ctx, token, payload, held);
     return { confirm: handling.confirm!, held };
   } catch (error) {
-    throw aboutConfirm(error);
+    // Its code kept, its claim under `confirm`.
+    throw scopedError(error, 'confirm', 'confirm');
   }
 }
 
@@ -66,13 +61,6 @@ export async function checkCarriedConfirm(ctx: NodeContext, token: string, agent
  * before is left out.
  */
 export async function recordCarriedConfirm(tx: NodeContext, carried: CarriedConfirm): Promise<void> {
-  const { held } = carried;
-  if (held.held.length === 0) return;
-  const until = new Date(Math.max(...held.held.map((h) => h.expiresAt.getTime())));
-  const replayed = await tx.store.claimEach(
-    held.held.map((h) => h.key),
-    until.toISOString(),
-    tx.clock().toISOString(),
-  );
-  if (replayed === -1) await auditConfirm(tx, carried.confirm);
+  if (carried.held.held.length === 0) return;
+  if ((await claimHeldKeys(tx.store, carried.held, tx.clock())) === -1) await auditConfirm(tx, carried.confirm);
 }

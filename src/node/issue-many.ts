@@ -18,6 +18,7 @@
 
 import { MAX_CHECKPOINT_DIGESTS } from '../audit/heads.js';
 import { isLegateError, legateError } from '../errors/index.js';
+import { scopedError } from '../errors/scoped.js';
 import type { IssuedSecuredCredential } from '../credential/issue.js';
 import { assertSchema, CAPABILITIES_SCHEMA_FILE } from '../credential/schema.js';
 import type { AgentRecord } from '../store/types.js';
@@ -49,11 +50,7 @@ export interface IssueManyOptions {
 }
 
 /** `error`, naming the item it is about (`items[3].capabilities`), with its code kept. */
-function aboutItem(error: unknown, index: number): unknown {
-  if (!isLegateError(error)) return error;
-  const claim = error.claim === undefined ? `items[${index}]` : `items[${index}].${error.claim}`;
-  return legateError(error.code, `item ${index}: ${error.message}`, { claim, ...(error.reason === undefined ? {} : { reason: error.reason }), cause: error });
-}
+const aboutItem = (error: unknown, index: number): unknown => scopedError(error, `items[${index}]`, `item ${index}`);
 
 /**
  * The agent each item names, checked as {@link issueToAgent} checks one

@@ -56,16 +56,23 @@ export function heldReplayCache(seen?: { store: Pick<Store, 'firstClaimed'>; clo
 
 /**
  * Claims every key `cache` holds through `store` (a transaction's), in one
- * statement, until the latest expiry among them.
- * @throws VerificationError `ERR_REPLAY` (claim `claim`) when one was claimed before: the transaction must roll back.
+ * statement, until the latest expiry among them; the index of the first one
+ * claimed before, or -1 (also when it holds none).
  */
-export async function claimHeld(store: Pick<Store, 'claimEach'>, cache: HeldReplayCache, now: Date, claim: string): Promise<void> {
-  if (cache.held.length === 0) return;
+export async function claimHeldKeys(store: Pick<Store, 'claimEach'>, cache: HeldReplayCache, now: Date): Promise<number> {
+  if (cache.held.length === 0) return -1;
   const until = Math.max(...cache.held.map((h) => h.expiresAt.getTime()));
-  const replayed = await store.claimEach(
+  return store.claimEach(
     cache.held.map((h) => h.key),
     new Date(until).toISOString(),
     now.toISOString(),
   );
-  if (replayed !== -1) throw replayedError(claim);
+}
+
+/**
+ * {@link claimHeldKeys}, for keys that must be new.
+ * @throws VerificationError `ERR_REPLAY` (claim `claim`) when one was claimed before: the transaction must roll back.
+ */
+export async function claimHeld(store: Pick<Store, 'claimEach'>, cache: HeldReplayCache, now: Date, claim: string): Promise<void> {
+  if ((await claimHeldKeys(store, cache, now)) !== -1) throw replayedError(claim);
 }
