@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignedAction } from '../../src/action/create.js';
 import type { AuditEntry } from '../../src/audit/types.js';
 import { createConfirm } from '../../src/handshake/confirm.js';
-import { handleAceMessage } from '../../src/node/ace.js';
+import { handleAceMessage, MAX_ACE_MESSAGE_LENGTH } from '../../src/node/ace.js';
 import { handleAction } from '../../src/node/actions.js';
 import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
@@ -90,6 +90,8 @@ describe('the confirm rides on the first action', () => {
       [wrongChallenge.token, 'ERR_NONCE', 'confirm.nonce'],
       // Not a confirm at all: the action itself.
       [await signed(alice), 'ERR_MALFORMED', 'confirm.type'],
+      // Past the bound of an ACE message: refused before it is decoded.
+      [`${wrongChallenge.token}${'A'.repeat(MAX_ACE_MESSAGE_LENGTH)}`, 'ERR_INPUT_TOO_LARGE', 'confirm.token'],
     ];
     const before = (await entries(bank.node)).length;
     for (const [confirm, code, claim] of cases) {
