@@ -121,6 +121,14 @@ describe('the confirm rides on the first action', () => {
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ code: 'ERR_KID_INVALID' });
+    // A confirm that is no string is refused as the body's shape, before anything is verified.
+    const shapeless = await fetch(`${bank.url}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: await signed(bob), confirm: 42 }),
+    });
+    expect(shapeless.status).toBe(400);
+    expect(await shapeless.json()).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect((await act(support.node, { agent: 'bob', peer: teller.did, ...REFUND })).decision).toBe('allow');
     expect(await pending('bob')).toBeUndefined();
     expect((await confirms()).at(-1)).toMatchObject({ agent: bob.did });
