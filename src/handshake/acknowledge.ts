@@ -154,6 +154,8 @@ async function sessionErrors(
     issuers: context.sessionIssuers ?? (await defaultSessionIssuers(ack.iss, context)),
     ...(context.verify.clock === undefined ? {} : { clock: context.verify.clock }),
     skewSeconds: context.verify.skewSeconds ?? DEFAULT_SKEW_SECONDS,
+    // A's own memo keeps the session's decoding: A reads its `cnf` again for every action it signs under it.
+    signatureMemo: context.verify.signatureMemo,
   });
   const errors: LegateError[] = result.errors.map(
     (e) => legateError(e.code, `session: ${e.message}`, { claim: `session.${e.claim ?? 'token'}`, reason: e.reason }),

@@ -6,6 +6,7 @@
 // DID documents are fetched again when they do not name the new keys).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCompactJws } from '../../src/lib/jws.js';
+import { SignatureMemo } from '../../src/lib/signature-memo.js';
 import { createAgent } from '../../src/node/agents.js';
 import { issueToAgent } from '../../src/node/issue.js';
 import { rotateAgentKey, rotateOrganizationKey } from '../../src/node/key-rotate.js';
@@ -53,8 +54,18 @@ describe('key rotation with live sessions', () => {
     const stored = (await support.node.store.getPeerSession('customer-support', teller))!;
     const boundKid = (decodeCompactJws(stored.token).payload.cnf as { kid: string }).kid;
     expect(boundKid).toMatch(/#key-1$/);
+    // support reads the bound key from the decoding its handshake kept when it verified the token, not by decoding it again.
+    expect((support.node.signatureMemo.decoded(stored.token)?.payload.cnf as { kid: string } | undefined)?.kid).toBe(boundKid);
     expect(await act(support.node, refund(20))).toMatchObject({ decision: 'allow' });
-    expect(await act(support.node, refund(150))).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_CONSTRAINT_AMOUNT' }] });
+    // That decoding gone (a restart, or dropped from the memo's bound), the token is decoded: still the bound key.
+    const kept = support.node.signatureMemo;
+    (support.node as { signatureMemo: SignatureMemo }).signatureMemo = new SignatureMemo();
+    try {
+      expect(await act(support.node, refund(150))).toMatchObject({ decision: 'deny', reasons: [{ code: 'ERR_CONSTRAINT_AMOUNT' }] });
+      expect(support.node.signatureMemo.decoded(stored.token)).toBeUndefined();
+    } finally {
+      (support.node as { signatureMemo: SignatureMemo }).signatureMemo = kept;
+    }
 
     // A new handshake after the rotation: everything is signed with the new keys, which bank finds
     // by fetching support's documents again (its cached copies do not name them).
