@@ -100,13 +100,23 @@ function bindingErrors(payload: Record<string, unknown>, kid: unknown, key: Uint
  * const decision = authorize(request, sessionSubjects(result.session!), { verifier: bob.did, approved });
  * ```
  */
-export async function verifySignedAction(token: string, options: VerifySignedActionOptions): Promise<SignedActionVerification> {
+export function verifySignedAction(token: string, options: VerifySignedActionOptions): Promise<SignedActionVerification> {
+  return verifyDecodedSignedAction(token, undefined, options);
+}
+
+/**
+ * {@link verifySignedAction} for a caller that has already decoded `token`
+ * (a node reads who sent it first): `decoded` must be `decodeCompactJws` of
+ * this very text; undefined decodes it here. The length bound applies
+ * either way. Internal.
+ */
+export async function verifyDecodedSignedAction(token: string, decoded: DecodedJws | undefined, options: VerifySignedActionOptions): Promise<SignedActionVerification> {
   if (!isRecord(options) || typeof options.resolver?.resolve !== 'function') throw new TypeError('options.resolver must be a DID resolver');
   if (typeof options.audience !== 'string' || options.audience.length === 0) throw new TypeError('options.audience must be a non-empty string');
   if (typeof options.replay?.remember !== 'function') throw new TypeError('options.replay must be a ReplayCache');
-  let decoded: DecodedJws;
   try {
-    decoded = decodeCompactJws(token, MAX_ACTION_LENGTH);
+    // Over the bound, decoding refuses it whatever the caller decoded.
+    if (decoded === undefined || typeof token !== 'string' || token.length > MAX_ACTION_LENGTH) decoded = decodeCompactJws(token, MAX_ACTION_LENGTH);
   } catch (error) {
     if (error instanceof LegateError) return { ok: false, errors: [error] };
     throw error;

@@ -25,7 +25,7 @@
 
 import { isErrorCode, isLegateError, legateError } from '../errors/index.js';
 import { verifyApproval } from '../action/approval.js';
-import { verifySignedAction, type SignedActionVerification } from '../action/verify.js';
+import { verifyDecodedSignedAction, type SignedActionVerification } from '../action/verify.js';
 import type { SignedActionPayload } from '../action/types.js';
 import type { Charge, CredentialChain } from '../capability/authorize-chain.js';
 import { verifyApproverCredential } from '../action/approver-credential.js';
@@ -36,7 +36,7 @@ import { amountOf } from '../capability/usage.js';
 import type { VerifyCredentialOptions } from '../credential/verify-jwt.js';
 import type { ReplayCache } from '../handshake/replay-cache.js';
 import { isRecord } from '../lib/assert.js';
-import { decodeCompactJws } from '../lib/jws.js';
+import { decodeCompactJws, type DecodedJws } from '../lib/jws.js';
 import { sessionAgent, sessionAttribution, type SessionClaims } from '../session/types.js';
 import type { Store } from '../store/types.js';
 import { sessionChains } from './ace.js';
@@ -100,11 +100,13 @@ export function handleAction(ctx: NodeContext, token: string, options: HandleAct
 async function handleTraced(ctx: NodeContext, token: string, options: HandleActionOptions, span: SpanScope): Promise<ActionDecision> {
   let payload: Record<string, unknown> = {};
   try {
-    payload = decodeCompactJws(token, MAX_ACTION_LENGTH).payload;
+    // Decoded once: read here for who sent it, then verified as it is (verifyDecodedSignedAction).
+    const decoded = decodeCompactJws(token, MAX_ACTION_LENGTH);
+    payload = decoded.payload;
     // A DID throttled for failing to authenticate is refused before anything is verified or read (node/alerts).
     if (typeof payload.iss === 'string') ctx.services.alerts.admit(payload.iss);
     span.set({ 'legate.agent': payload.iss, 'legate.audience': payload.aud, 'legate.action': payload.action });
-    const decision = await decide(ctx, token, payload, options);
+    const decision = await decide(ctx, token, decoded, options);
     span.set({ 'legate.decision': decision.decision, [REASON_CODE]: decision.reasons[0]?.code });
     const { action, resource, scope } = decision.action;
     ctx.services.alerts.observe({ kind: decision.decision, agent: decision.attribution[0] ?? decision.action.iss, peer: decision.action.iss, capability: { action, resource, scope } });
@@ -120,8 +122,8 @@ async function handleTraced(ctx: NodeContext, token: string, options: HandleActi
   }
 }
 
-async function decide(ctx: NodeContext, token: string, payload: Record<string, unknown>, sent: HandleActionOptions): Promise<ActionDecision> {
-  const action = await verifyAction(ctx, token, payload, sent.body);
+async function decide(ctx: NodeContext, token: string, decoded: DecodedJws, sent: HandleActionOptions): Promise<ActionDecision> {
+  const action = await verifyAction(ctx, token, decoded, sent.body);
   const { claims, verified } = action;
   if (sent.confirm !== undefined) action.confirm = await checkCarriedConfirm(ctx, sent.confirm, claims.iss);
   const summary = {
@@ -160,8 +162,9 @@ function approvalRequestOf(ctx: NodeContext, action: Action, hash: string): NonN
  * by its session's key, fresh, not replayed.
  * @throws LegateError for anything but a missing capability (that is a decision).
  */
-async function verifyAction(ctx: NodeContext, token: string, payload: Record<string, unknown>, body: Uint8Array | undefined): Promise<Action> {
-  const audience = typeof payload.aud === 'string' ? payload.aud : '';
+async function verifyAction(ctx: NodeContext, token: string, decoded: DecodedJws, body: Uint8Array | undefined): Promise<Action> {
+  const { aud } = decoded.payload;
+  const audience = typeof aud === 'string' ? aud : '';
   const agent = await ctx.services.agents.byDid(audience);
   if (agent === undefined || agent.status !== 'active') {
     throw legateError('ERR_AUDIENCE', 'the action is not addressed to an active agent of this node', { claim: 'aud' });
@@ -169,7 +172,7 @@ async function verifyAction(ctx: NodeContext, token: string, payload: Record<str
   // The jti is claimed in the decision's transaction (claimHeld), so an action commits once; a replay of one already
   // decided is refused here (read), one racing it when its claim meets the first's.
   const held = heldReplayCache({ store: ctx.store, clock: ctx.clock });
-  const verified = await verifySignedAction(token, { resolver: ctx.resolver, audience, replay: held, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
+  const verified = await verifyDecodedSignedAction(token, decoded, { resolver: ctx.resolver, audience, replay: held, clock: ctx.clock, signatureMemo: ctx.signatureMemo, ...(body === undefined ? {} : { body }) });
   const fatal = verified.errors.find((e) => e.code !== 'ERR_NOT_AUTHORIZED');
   const { claims, session } = verified;
   if (fatal !== undefined || claims === undefined || session === undefined) {
