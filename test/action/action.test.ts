@@ -140,4 +140,17 @@ describe('signed actions', () => {
     expect(actionHash({ ...a.payload, resource: 'billing:refund:2' })).not.toBe(actionHash(a.payload));
     expect(actionHash(a.payload)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
+
+  it('hashes the UTF-8 of the canonical JSON: a pinned vector with characters outside ASCII and the BMP', () => {
+    // Expected value from openssl over the same canonical text:
+    // printf '%s' '{"action":"call","aud":…,"resource":"billing:refund"}' | openssl dgst -sha256 -binary | base64 (url alphabet, no padding)
+    const fields = {
+      iss: 'did:web:helpdesk.example:agents:alice',
+      aud: 'did:web:bank.example:agents:teller',
+      action: 'call',
+      resource: 'billing:refund',
+      params: { amount: { value: 80, currency: 'EUR' }, note: 'café ☕ 𝄞' },
+    };
+    expect(actionHash(fields)).toBe('Zm3QipXYh8LWf-9ZUbQ3J3VWYGrnAehI9R1TB2Qwf1U');
+  });
 });
