@@ -38,6 +38,7 @@ import { createAgent, initNode, issueMany, issueToAgent, openNode } from 'legate
 import { createList, decodeList, encodeList, getBit, setBit, createStatusChecker, issueStatusListCredential } from 'legate/status';
 import { createVerifierPool } from 'legate/pool';
 import { floor } from './floor.js';
+import { issueFloors } from './issue-floor.js';
 import { measureCliStartup } from './cli-startup.js';
 import { median, ratio, type BenchCase, type Row } from './case.js';
 import { setupOAuth } from './oauth.js';
@@ -128,6 +129,12 @@ const batchNode = await openNode({ dataDir: join(root, 'fleet-acme') });
 await createAgent(batchNode, { name: 'alice', owner: 'mailto:carol@acme.example' });
 
 
+// The issuance floors (bench/issue-floor.ts), over a credential this node issued and its audit entry's text.
+const sampleIssued = await issueToAgent(node, { agent: 'alice', capabilities: subject('x').capabilities });
+const sampleEntry = (await node.store.listAuditChains()).find((head) => head.entry.includes(sampleIssued.id))?.entry;
+if (!('jwt' in sampleIssued) || sampleEntry === undefined) throw new Error('issue-floor: no JWS or no audit entry for the sample credential');
+const issueFloor = issueFloors(root, sampleIssued.jwt, sampleEntry);
+
 // --- cases -----------------------------------------------------------------------
 const floorVerify = floor(legateVc.jwt, issuerKey.publicKey);
 // did-jwt-vc as its users run it: did-jwt's own EdDSASigner (@noble/curves, pure JS).
@@ -162,6 +169,7 @@ const coreCases: [string, () => unknown, number][] = [
   ['issue-credential', async () => void (await issueToAgent(node, { agent: 'alice', capabilities: subject('x').capabilities })), 1],
   // A provisioning batch (#19 item 4): 1,000 credentials a call, committed 500 at a time.
   ['issue-many', async () => void (await issueMany(batchNode, ISSUE_BATCH)), ISSUE_BATCH.length],
+  ...issueFloor.cases.map((c): [string, () => unknown, number] => [c.name, c.fn, c.perCall]),
   ['did-jwt-vc-create-credential', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtIssuer)), 1],
   ['did-jwt-vc-create-credential-eddsasigner', async () => void (await createVerifiableCredentialJwt(vc11Claims(), didJwtNobleIssuer)), 1],
   ['status-decode-16k', () => void getBit(decodeList(encoded16k), 4242), 1],
@@ -256,8 +264,20 @@ if (handshakes === undefined || handshakeOne === undefined || cost === undefined
     row('veramo-verify-credential'),
     row('verify-credential-didweb', { vsFloor: ratio(get('verify-credential-didweb'), get('floor-ed25519-verify')) }),
     row('verify-presentation-chain2', { vsFloor: ratio(get('verify-presentation-chain2'), get('floor-ed25519-verify') / 3), vsFloorMedian: medianRatio('verify-presentation-chain2', 'floor-ed25519-verify', 3) }),
-    row('issue-credential', { vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')), opsPerSecMedian: Math.round(median(perRound.get('issue-credential')!)) }),
-    row('issue-many', { opsPerSecMedian: Math.round(median(perRound.get('issue-many')!)) }),
+    row('floor-ed25519-sign'),
+    row('floor-issue'),
+    row('floor-issue-many-rows'),
+    row('issue-credential', {
+      vsFloor: ratio(get('issue-credential'), get('floor-issue')),
+      vsFloorMedian: medianRatio('issue-credential', 'floor-issue'),
+      vsDidJwtVc: ratio(get('issue-credential'), get('did-jwt-vc-create-credential')),
+      opsPerSecMedian: Math.round(median(perRound.get('issue-credential')!)),
+    }),
+    // A batch signs on one thread while it records on another: its floor is the slower of the two.
+    row('issue-many', {
+      vsFloor: ratio(get('issue-many'), Math.min(get('floor-issue-many-rows'), get('floor-ed25519-sign'))),
+      opsPerSecMedian: Math.round(median(perRound.get('issue-many')!)),
+    }),
     row('did-jwt-vc-create-credential'),
     row('did-jwt-vc-create-credential-eddsasigner'),
     row('status-decode-16k'),
@@ -295,4 +315,5 @@ await pool1.close();
 await pool2.close();
 await node.close();
 await batchNode.close();
+issueFloor.close();
 rmSync(root, { recursive: true, force: true });
