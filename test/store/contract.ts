@@ -820,6 +820,40 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.listAgents()).toEqual([]);
       });
 
+      it('refuses the parent transaction while a nested one is open, and close() on a transaction', async () => {
+        await store.transaction(async (tx) => {
+          await expect(tx.close()).rejects.toMatchObject({ code: 'ERR_STORE' });
+          await tx.transaction(async (inner) => {
+            await expect(tx.putAgent(bob)).rejects.toMatchObject({ code: 'ERR_STORE' });
+            await expect(tx.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'ERR_STORE' });
+            await inner.putAgent(alice);
+          });
+          await tx.putAgent(mallory);
+        });
+        expect(await store.listAgents()).toEqual([alice, mallory]);
+      });
+
+      it('rolls back everything when fn returns before its nested transaction ends', async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let nested: Promise<void> | undefined;
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.putAgent(alice);
+            nested = tx.transaction(async (inner) => {
+              await inner.putAgent(bob);
+              await gate;
+              await inner.putAgent(mallory);
+            });
+            // A backend may take the savepoint asynchronously (PostgreSQL): the nested transaction may fail before the gate opens.
+            nested.catch(() => undefined);
+          }),
+        ).rejects.toMatchObject({ code: 'ERR_STORE' });
+        release();
+        await expect(nested).rejects.toMatchObject({ code: 'ERR_STORE' });
+        expect(await store.listAgents()).toEqual([]);
+      });
+
       it('refuses to use a transaction store after the transaction ended', async () => {
         let leaked: Store | undefined;
         await store.transaction((tx) => {

@@ -850,38 +850,6 @@ describe('SQLite store', () => {
       expect(await store.getAgent('alice')).toEqual(alice);
     });
 
-    it('refuses the parent transaction while a nested one is open, and close() on a transaction', async () => {
-      await store.transaction(async (tx) => {
-        await expect(tx.close()).rejects.toMatchObject({ code: 'ERR_STORE' });
-        await tx.transaction(async (inner) => {
-          await expect(tx.putAgent(bob)).rejects.toMatchObject({ code: 'ERR_STORE' });
-          await expect(tx.transaction(() => Promise.resolve())).rejects.toMatchObject({ code: 'ERR_STORE' });
-          await inner.putAgent(alice);
-        });
-        await tx.putAgent(mallory);
-      });
-      expect(await store.listAgents()).toEqual([alice, mallory]);
-    });
-
-    it('rolls back everything when fn returns before its nested transaction ends', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let nested: Promise<void> | undefined;
-      await expect(
-        store.transaction(async (tx) => {
-          await tx.putAgent(alice);
-          nested = tx.transaction(async (inner) => {
-            await inner.putAgent(bob);
-            await gate;
-            await inner.putAgent(mallory);
-          });
-        }),
-      ).rejects.toMatchObject({ code: 'ERR_STORE' });
-      release();
-      await expect(nested).rejects.toMatchObject({ code: 'ERR_STORE' });
-      expect(await store.listAgents()).toEqual([]);
-    });
-
     it('serves later calls after a transaction fails', async () => {
       await expect(
         store.transaction(async (tx) => {
