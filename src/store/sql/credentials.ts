@@ -41,7 +41,7 @@ function credentialFromRow(row: CredentialRow): CredentialRecord {
   return record;
 }
 
-/** The WHERE clause of a page: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
+/** The WHERE clause of a listing or a page: its filters, and with `after` only rows past that credential in (`issued_at`, `seq`) order. */
 function pageWhere(query: CredentialQuery, after: string | undefined): { clause: string; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
@@ -78,15 +78,7 @@ export function createCredentialRepository(exec: SqlExecutor): CredentialReposit
       return row && credentialFromRow(row);
     },
     async listCredentials(query = {}) {
-      const where: string[] = [];
-      const params: SqlValue[] = [];
-      for (const filter of FILTERS) {
-        const value = query[filter];
-        if (value === undefined) continue;
-        where.push(`${filter} = ?`);
-        params.push(value);
-      }
-      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+      const { clause, params } = pageWhere(query, undefined);
       const rows = await exec.all<CredentialRow>(`SELECT ${COLUMNS} FROM credentials${clause} ORDER BY issued_at, seq`, params);
       return rows.map(credentialFromRow);
     },
