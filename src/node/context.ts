@@ -17,6 +17,7 @@
 
 import type { SignatureMemo } from '../lib/signature-memo.js';
 import type { StatusIndexOrders } from '../status/index-order.js';
+import type { StatusLeases } from '../status/leases.js';
 import type { RenewalRule } from '../lib/renewal.js';
 import type { AlertPolicy, OAuthPolicy } from '../config/node-options.js';
 import type { KeyResolvable } from '../did/verification-key.js';
@@ -61,6 +62,8 @@ export interface NodeContext {
   signatureMemo: SignatureMemo;
   /** The orders of the status lists this node allocates from (status/index-order), kept for the lists used most recently. */
   readonly statusOrders: StatusIndexOrders;
+  /** Status list positions this instance holds ahead for its organization's credentials (status/leases). */
+  readonly statusLeases: StatusLeases;
   /** The authorization server's nonce issuer for the current organization key (node/oauth/nonce-key), owned by this node. */
   readonly nonceKeys: NonceKeyCache;
   /** The DPoP proof keys its token endpoint has imported (oauth/dpop), owned by this node. */

@@ -12,6 +12,7 @@
 
 import { SignatureMemo } from '../lib/signature-memo.js';
 import { StatusIndexOrders } from '../status/index-order.js';
+import { StatusLeases } from '../status/leases.js';
 import { checkRenewalRules, type RenewalRule } from '../lib/renewal.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ALERT_POLICY, DEFAULT_OAUTH_POLICY, type AlertPolicy, type OAuthPolicy } from '../config/node-options.js';
@@ -163,6 +164,7 @@ export function createNode(deps: NodeDeps): NodeContext {
     canonicalHashes: deps.canonicalHashes ?? createCanonicalHashes(),
     signatureMemo: new SignatureMemo(),
     statusOrders: new StatusIndexOrders(),
+    statusLeases: new StatusLeases(),
     // Filled by node/oauth/nonce-key on the first nonce (the module itself is loaded only then).
     nonceKeys: {},
     dpopKeys: new DpopProofKeys(),

@@ -21,7 +21,7 @@ import { uuidV7Urn } from '../lib/uuid7.js';
 import { getAgent, knownAgent } from './agents.js';
 import { inTransaction, isTransactionView, type NodeContext } from './context.js';
 import { organizationSigner } from './signers.js';
-import { allocateStatus } from './status.js';
+import { allocateStatus, leaseStatusPositions } from './status.js';
 import { audit, type RecordOptions } from './audit.js';
 
 export interface IssueToAgentOptions {
@@ -71,6 +71,8 @@ export function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Pr
 export async function issueToAgent(ctx: NodeContext, options: IssueToAgentOptions): Promise<IssuedSecuredCredential> {
   const agent = await issuableAgent(ctx, options);
   const signer = await organizationSigner(ctx);
+  // Status positions taken ahead, in a transaction of their own: the issuance's own moves no list cursor.
+  await leaseStatusPositions(ctx, ctx.organization.did);
   return inTransaction(ctx, (tx) => issueInTransaction(tx, signer, agent, options));
 }
 

@@ -6,7 +6,10 @@
  * and keys. Every credential gets one entry per purpose at the next
  * position of the list's order, a random permutation of its indexes under
  * a seed of its own (`status/index-order`: herd privacy, and never an index
- * twice), allocated in the same transaction that records the credential.
+ * twice), recorded in the same transaction that records the credential.
+ * The position comes from those this instance took ahead in a committed
+ * transaction of their own (`status/leases`, {@link leaseStatusPositions}),
+ * or else from the list's cursor in that same transaction.
  * Each change re-signs the list, so its published form (and ETag) changes
  * with it.
  *
@@ -21,11 +24,12 @@ import { getBit, setBit } from '../status/bitstring.js';
 import { statusEntry } from '../status/entry.js';
 import { issueStatusListCredential } from '../status/list-credential.js';
 import { newStatusSeed } from '../status/index-order.js';
+import { STATUS_LEASE_SIZE } from '../status/leases.js';
 import { newStatusListId, roomIn, statusListValidity, STATUS_LIST_SIZE, STATUS_LIST_TTL_MS } from '../status/policy.js';
 import { STATUS_PURPOSES } from '../status/types.js';
 import type { TakenStatusPositions } from '../store/ports/status-lists.js';
 import type { StatusAllocation, StatusListRecord, StatusPurpose } from '../store/types.js';
-import { inTransaction, type NodeContext } from './context.js';
+import { inTransaction, isTransactionView, type NodeContext } from './context.js';
 import { nodeBaseUrl } from './documents.js';
 import { signerFor } from './signers.js';
 import { audit } from './audit.js';
@@ -99,6 +103,25 @@ async function takePositions(ctx: NodeContext, issuer: string, purpose: StatusPu
 }
 
 /**
+ * Takes positions ahead for the credentials `issuer` will issue, when this
+ * instance holds none for a purpose: {@link STATUS_LEASE_SIZE} of them from
+ * the list's cursor, in a transaction of their own that has committed
+ * before any of them is used (status/leases). Call it outside any
+ * transaction, before the one that allocates (a transaction view does
+ * nothing here: its allocations take from the cursor in that transaction).
+ */
+export async function leaseStatusPositions(ctx: NodeContext, issuer: string): Promise<void> {
+  if (isTransactionView(ctx)) return;
+  await ctx.statusLeases.ensure(issuer, (purposes) =>
+    inTransaction(ctx, async (tx) => {
+      const taken = [];
+      for (const purpose of purposes) taken.push(await takePositions(tx, issuer, purpose, STATUS_LEASE_SIZE));
+      return taken;
+    }),
+  );
+}
+
+/**
  * Allocates one entry per purpose for a credential `issuer` is about to sign.
  * Call with a context bound to the transaction that records the credential
  * (the `tx` of {@link inTransaction}).
@@ -118,7 +141,9 @@ export async function allocateStatusMany(ctx: NodeContext, issuer: string, crede
   const allocations: StatusAllocation[] = [];
   for (const purpose of STATUS_PURPOSES) {
     for (let i = 0; i < credentialIds.length; ) {
-      const taken = await takePositions(ctx, issuer, purpose, credentialIds.length - i);
+      // What this instance holds ahead first (leaseStatusPositions); the list's cursor for the rest.
+      const want = credentialIds.length - i;
+      const taken = ctx.statusLeases.take(issuer, purpose, want) ?? (await takePositions(ctx, issuer, purpose, want));
       const order = ctx.statusOrders.get(taken.listId, taken.seed, taken.size);
       const url = statusListUrl(ctx, taken.listId);
       for (let n = taken.first; n < taken.first + taken.count; n++, i++) {

@@ -163,6 +163,29 @@ describePostgres('a fleet: two instances of one organization on one PostgreSQL d
     expect(JSON.stringify(refused.body.reasons)).toContain('ERR_REVOKED');
   });
 
+  it('gives every credential either instance issues its own status indexes, each instance taking positions ahead', async () => {
+    // Each instance holds positions it took from the shared cursor (status/leases); 2 x 100 at once crosses several leases.
+    await createAgent(fleet[0]!.node, { name: 'provisioned', owner: 'mailto:ops@northwind.example' });
+    const issue = (instance: Instance) => issueToAgent(instance.node, { agent: 'provisioned', capabilities: [{ action: 'call', resource: 'billing:lookup' }] });
+    const issued = await Promise.all(Array.from({ length: 200 }, (_, i) => issue(fleet[i % 2]!)));
+    for (const purpose of ['revocation', 'suspension']) {
+      const entries = issued.map(({ credential }) => (credential.credentialStatus as { statusPurpose: string; statusListCredential: string; statusListIndex: string }[]).find((e) => e.statusPurpose === purpose)!);
+      expect(new Set(entries.map((e) => `${e.statusListCredential}#${e.statusListIndex}`)).size, purpose).toBe(200);
+    }
+    // Revoking one through instance 2 revokes that one only.
+    const [target, neighbour] = issued;
+    await changeStatus(fleet[1]!.node, target!.id, 'revoke');
+    const allocations = await fleet[0]!.node.store.getStatusAllocations(target!.id);
+    const list = (await fleet[0]!.node.store.getStatusList(allocations.find((a) => a.purpose === 'revocation')!.listId))!;
+    const bitOf = (credential: { credentialStatus?: unknown }) => {
+      const entry = (credential.credentialStatus as { statusPurpose: string; statusListIndex: string }[]).find((e) => e.statusPurpose === 'revocation')!;
+      const index = Number(entry.statusListIndex);
+      return (list.bits[index >> 3]! >> (7 - (index & 7))) & 1;
+    };
+    expect(bitOf(target!.credential)).toBe(1);
+    expect(bitOf(neighbour!.credential)).toBe(0);
+  });
+
   it('keeps one audit log that verifies from either instance, with the decisions of both', async () => {
     const { verifyAudit, auditTrail } = await import('../../src/audit/index.js');
     for (const { node } of fleet) {

@@ -8,10 +8,13 @@ import { createAgent } from '../../src/node/agents.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { delegateFromAgent } from '../../src/node/delegate.js';
 import { issueToAgent } from '../../src/node/issue.js';
+import { openNode } from '../../src/node/open.js';
 import { retireAgent } from '../../src/node/retire.js';
 import { allocateStatus, changeStatus, publishedStatusList, STATUS_LIST_TTL_MS } from '../../src/node/status.js';
 import { verificationOptions } from '../../src/node/verify.js';
 import { createStatusChecker } from '../../src/status/check.js';
+import { statusIndexOrder } from '../../src/status/index-order.js';
+import { STATUS_LEASE_SIZE } from '../../src/status/leases.js';
 import { NOW } from '../fixtures.js';
 import { acmeWithAlice, OWNER } from './acme.js';
 
@@ -68,10 +71,13 @@ describe('status: allocation', () => {
   it('rolls over to a new list once a list is three-quarters allocated', async () => {
     await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const [first] = await node.store.listStatusLists({ purpose: 'revocation' });
-    // Move the list's cursor to the rollover point directly in the SQLite file (issuing 98,304 credentials would be slow).
+    // Move the list's cursor to the rollover point directly in the SQLite file (issuing 98,304 credentials would be slow),
+    // with the node closed: a running one holds positions it took ahead (status/leases), which stay valid.
+    await node.close();
     const db = new Database(join(dataDir, 'legate.db'));
     expect(db.prepare('UPDATE status_list_cursors SET taken = ? WHERE list_id = ?').run(131072 * 0.75, first!.id).changes).toBe(1);
     db.close();
+    node = await openNode({ dataDir, clock });
     const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const lists = await node.store.listStatusLists({ purpose: 'revocation' });
     expect(lists).toHaveLength(2);
@@ -84,10 +90,12 @@ describe('status: allocation', () => {
   it('takes no more indexes from a list made before lists had a seed, and still revokes what it holds', async () => {
     const { id: old } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const before = await node.store.listStatusLists();
-    // A list of an older store: its cursor counts its allocations but has no seed (store migration 22).
+    // A list of an older store, as the node opening it meets it: its cursor counts its allocations but has no seed (store migration 22).
+    await node.close();
     const db = new Database(join(dataDir, 'legate.db'));
     expect(db.prepare('UPDATE status_list_cursors SET seed = NULL').run().changes).toBe(2);
     db.close();
+    node = await openNode({ dataDir, clock });
     const { credential } = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
     const lists = await node.store.listStatusLists();
     expect(lists).toHaveLength(4);
@@ -111,6 +119,45 @@ describe('status: allocation', () => {
     // One list opened (the first try found none), then tries on it until the bound: not a list a try.
     expect(await node.store.listStatusLists({ purpose: 'revocation' })).toHaveLength(1);
     expect(await node.store.getStatusAllocations('urn:uuid:stuck')).toEqual([]);
+  });
+
+  /** Where in its list's order a credential's `purpose` entry is (its list's cursor position when it was taken). */
+  async function positionOf(credential: { credentialStatus?: unknown }, purpose: string): Promise<number> {
+    const entry = (credential.credentialStatus as { statusPurpose: string; statusListIndex: string }[]).find((e) => e.statusPurpose === purpose)!;
+    const list = (await node.store.latestStatusList(node.organization.did, purpose as 'revocation'))!;
+    return statusIndexOrder(list.seed!, list.size).indexOf(Number(entry.statusListIndex));
+  }
+
+  it('takes positions ahead, 64 at a time, in a transaction of their own', async () => {
+    const first = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    const list = (await node.store.latestStatusList(node.organization.did, 'revocation'))!;
+    // 64 taken from the cursor, one used and recorded.
+    expect(list.allocated).toBe(STATUS_LEASE_SIZE);
+    expect(await node.store.getStatusAllocations(first.id)).toHaveLength(2);
+    const more = [];
+    for (let i = 1; i < STATUS_LEASE_SIZE; i++) more.push(await issueToAgent(node, { agent: 'alice', capabilities: [refund] }));
+    expect((await node.store.latestStatusList(node.organization.did, 'revocation'))!.allocated).toBe(STATUS_LEASE_SIZE);
+    const next = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect((await node.store.latestStatusList(node.organization.did, 'suspension'))!.allocated).toBe(2 * STATUS_LEASE_SIZE);
+    const positions = await Promise.all([first, ...more, next].map((c) => positionOf(c.credential, 'revocation')));
+    expect(positions).toEqual(Array.from({ length: STATUS_LEASE_SIZE + 1 }, (_, i) => i));
+  });
+
+  it('never hands out again a position an issuance that failed took, nor one left in a lease at a restart', async () => {
+    const before = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect(await positionOf(before.credential, 'revocation')).toBe(0);
+    // Fails its schema check after its positions were taken, inside its transaction: ERR_SCHEMA, nothing written.
+    const bad = { action: 'call', resource: 'billing:refund', constraints: { maxAmount: { value: -1, currency: 'USD' } } };
+    await expect(issueToAgent(node, { agent: 'alice', capabilities: [bad] })).rejects.toMatchObject({ code: 'ERR_SCHEMA' });
+    const after = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect(await positionOf(after.credential, 'revocation')).toBe(2);
+    // A new process holds no lease: it takes the next 64, past the ones the last one never used.
+    await node.close();
+    node = await openNode({ dataDir, clock });
+    const restarted = await issueToAgent(node, { agent: 'alice', capabilities: [refund] });
+    expect(await positionOf(restarted.credential, 'revocation')).toBe(STATUS_LEASE_SIZE);
+    expect(await positionOf(restarted.credential, 'suspension')).toBe(STATUS_LEASE_SIZE);
+    expect(await node.store.getStatusAllocations(before.id)).toHaveLength(2);
   });
 
   it('never hands out an index twice under concurrent issuance (2,000 credentials)', async () => {
