@@ -12,8 +12,8 @@
  * it returns before returning, and nothing is ever put back. Positions a
  * lease still holds when the process ends, and those of an issuance that
  * rolled back, are never used: gaps in the list's order, which cost room
- * (at most {@link STATUS_LEASE_SIZE} a purpose an instance start), never
- * an index twice. Internal.
+ * (at most {@link STATUS_LEASE_SIZE} a purpose at each start, one a purpose
+ * for each failed issuance), never an index twice. Internal.
  */
 
 import type { TakenStatusPositions } from '../store/ports/status-lists.js';
