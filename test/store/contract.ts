@@ -487,6 +487,10 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.getStatusAllocations(a.credentialId)).toEqual([a, { ...a, purpose: 'suspension', listId: 's1', index: 42 }]);
         await store.putStatusAllocations(more);
         expect(await store.getStatusAllocations(credential(49).id)).toEqual([more[39]]);
+        // A provisioning batch's: more than one statement holds on PostgreSQL (256 a statement), each row kept.
+        const batch = Array.from({ length: 600 }, (_, i) => ({ ...a, credentialId: `urn:uuid:batch-${i}`, index: 1000 + i }));
+        await store.putStatusAllocations(batch);
+        for (const i of [0, 255, 256, 511, 512, 599]) expect(await store.getStatusAllocations(`urn:uuid:batch-${i}`)).toEqual([batch[i]]);
         await store.putStatusAllocations([]);
         expect(await store.getStatusAllocations('urn:uuid:none')).toEqual([]);
       });

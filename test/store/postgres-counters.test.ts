@@ -38,6 +38,14 @@ describePostgres('PostgreSQL store counters', () => {
     });
     expect(counters.statements - opened.statements).toBe(1 + 6);
     expect(counters.transactions).toBe(1);
+    // A credential's status entries (one per purpose) in one round trip; a batch's 300 in two.
+    const entry = { credentialId: 'urn:uuid:c1', listId: 'r1', index: 7, purpose: 'revocation' as const };
+    const beforeAllocations = counters.statements;
+    await store.putStatusAllocations([entry, { ...entry, purpose: 'suspension', listId: 's1' }]);
+    expect(counters.statements - beforeAllocations).toBe(1);
+    await store.putStatusAllocations(Array.from({ length: 300 }, (_, i) => ({ ...entry, credentialId: `urn:uuid:b${i}`, index: 100 + i })));
+    expect(counters.statements - beforeAllocations).toBe(3);
+    expect(await store.getStatusAllocations('urn:uuid:c1')).toHaveLength(2);
     // The second read of the key in one transaction holds its lock already: no second lock.
     expect(counters.locks).toBe(1);
 
