@@ -1,12 +1,17 @@
 // An action's single-use claim commits with its decision (node/actions, node/replay claimHeld): of an action and
 // its replay, sent at once, one is decided and the other refused ERR_REPLAY with nothing recorded; a refused
 // (uncovered) action burns its jti too. An issuer accredited by bank gives its agent 300 USD/day of refunds.
+// A node decodes a signed action once (node/actions reads who sent it, then verifies that decoding), and the
+// verifier's bound still holds for it: an action the node can read (128 KiB) but longer than a signed action may be
+// (64 KiB) is refused ERR_INPUT_TOO_LARGE, as verifySignedAction refuses it on its own.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSignedAction } from '../../src/action/create.js';
 import { readAudit } from '../../src/audit/read.js';
 import { issueCapabilityCredential } from '../../src/credential/issue.js';
 import { generateEphemeralSigner } from '../../src/keys/signer.js';
-import { handleAction } from '../../src/node/actions.js';
+import { MAX_ACTION_LENGTH } from '../../src/action/types.js';
+import { signCompactJws } from '../../src/lib/jws.js';
+import { handleAction, MAX_ACTION_LENGTH as NODE_READ_LENGTH } from '../../src/node/actions.js';
 import { accredit } from '../../src/node/registry.js';
 import { claimHeld, heldReplayCache } from '../../src/node/replay.js';
 import { NOW } from '../fixtures.js';
@@ -79,6 +84,18 @@ describe('an action and its replay', () => {
     expect((await handleAction(v.node, signed.token)).reasons.map((r) => r.code)).toEqual(['ERR_NOT_AUTHORIZED']);
     await expect(handleAction(v.node, signed.token)).rejects.toMatchObject({ code: 'ERR_REPLAY', claim: 'jti' });
     expect(await decisions()).toEqual(['deny ERR_NOT_AUTHORIZED', 'deny ERR_REPLAY']);
+  });
+});
+
+describe('a signed action decoded once by the node', () => {
+  it('longer than a signed action may be, though the node reads it: ERR_INPUT_TOO_LARGE, nothing decided', async () => {
+    const { agent, token: sessionToken } = await session();
+    const iat = Math.floor(NOW.getTime() / 1000);
+    const payload = { iss: agent.did, aud: v.teller, jti: 'urn:uuid:0190a5e4-0000-7000-8000-000000000001', iat, session: sessionToken, ...REFUND, params: { note: 'x'.repeat(MAX_ACTION_LENGTH) } };
+    const token = await signCompactJws(payload, agent, { typ: 'action+jwt' });
+    expect(token.length).toBeGreaterThan(MAX_ACTION_LENGTH);
+    expect(token.length).toBeLessThanOrEqual(NODE_READ_LENGTH);
+    await expect(handleAction(v.node, token)).rejects.toMatchObject({ code: 'ERR_INPUT_TOO_LARGE', claim: 'token' });
   });
 });
 
