@@ -26,9 +26,11 @@ import { hash } from 'node:crypto';
 import { AUDIT_CHAIN_SETTING, AUDIT_PRUNED_SETTING, LEGACY_AUDIT_CHAIN, prunedThrough } from '../audit/chain.js';
 import { BEFORE_CHAINS, coverageOf, latestCoverage } from '../audit/heads.js';
 import { legateError } from '../errors/index.js';
-import type { AuditCheckpointRecord } from '../store/types.js';
+import type { AuditCheckpointRecord, TransactionOptions } from '../store/types.js';
 import { exportAuditBundle } from './audit-export.js';
 import type { NodeContext } from './context.js';
+
+const BULK: TransactionOptions = { bulk: true };
 
 export interface PruneAuditOptions {
   /** The checkpoint to prune behind: each chain it lists keeps its entries from the head it signs on. */
@@ -110,6 +112,7 @@ export async function pruneAudit(ctx: NodeContext, options: PruneAuditOptions): 
   const bundleSha256 = hash('sha256', text, 'hex');
 
   const ownChain = (await store.getSetting(AUDIT_CHAIN_SETTING)) ?? LEGACY_AUDIT_CHAIN;
+  // Bulk: it may delete a bundle's worth of rows, so SQLite commits it alone, keeping no copy of the pages it changes.
   const entries = await store.transaction(async (tx) => {
     // Another prune may have committed meanwhile: prune only forward.
     const now = await prunedThrough(tx);
@@ -122,6 +125,6 @@ export async function pruneAudit(ctx: NodeContext, options: PruneAuditOptions): 
     await tx.pruneAuditAttachments();
     await ctx.services.audit.record({ type: 'retention', decision: 'allow', details: { through, entries: deleted, exported: bundle.entries.length, bundle: bundleSha256 } }, tx);
     return deleted;
-  });
+  }, BULK);
   return { throughCheckpoint: through, entries, exported: bundle.entries.length, bundleSha256 };
 }

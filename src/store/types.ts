@@ -355,6 +355,18 @@ export interface Repositories
     ApprovalRequestRepository,
     PendingChangeRepository {}
 
+/** How {@link Store.transaction} runs one transaction. */
+export interface TransactionOptions {
+  /**
+   * It may change many rows (a sweep, an audit prune). SQLite commits it on
+   * its own, not grouped with other writers' transactions, so it needs no
+   * savepoint, and SQLite keeps no copy of the pages it changes (a
+   * savepoint's journal would hold one of each, in memory, until the
+   * `COMMIT`). Ignored by a nested transaction and by PostgreSQL.
+   */
+  bulk?: boolean;
+}
+
 /**
  * Persistence for one Legate node: the composition of the per-aggregate
  * repositories (`store/ports`) plus a transaction. All methods are async;
@@ -379,7 +391,7 @@ export interface Store extends Repositories {
    * setting) take a lock held to the end of the transaction, so the result
    * is the same. Do not use the outer store inside `fn`.
    */
-  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Store) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
   /**
    * A value that changes whenever the organization's keys, its agents, its

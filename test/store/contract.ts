@@ -779,6 +779,20 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
         expect(await store.listCredentials()).toEqual([]);
       });
 
+      it('commits and rolls back a bulk transaction as any other, beside transactions running with it', async () => {
+        const results = await Promise.allSettled([
+          store.transaction((tx) => tx.putAgent(alice)),
+          store.transaction(async (tx) => {
+            await tx.putAgent(bob);
+            await tx.putAgent({ ...mallory, did: bob.did });
+          }, { bulk: true }),
+          store.transaction((tx) => tx.putAgent(mallory), { bulk: true }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_CONFLICT' });
+        expect((await store.listAgents()).map((a) => a.name).sort()).toEqual(['alice', 'mallory']);
+      });
+
       it('rolls back when a write inside fails, rethrowing its error', async () => {
         await store.putAgent(alice);
         const p = store.transaction(async (tx) => {

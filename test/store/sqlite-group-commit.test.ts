@@ -10,10 +10,13 @@
  * transaction after another does not wait for the end of each turn. A
  * write waiting for another connection's lock lets the event loop run:
  * another store on the file in this process writes while a group is open.
+ * A bulk transaction commits in a group of its own, with no savepoint, so
+ * SQLite keeps no copy of the pages it changes.
  * Driven on the executor over a file of its own, with a second connection
  * to see what is committed.
  */
 
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +47,7 @@ beforeEach(async () => {
     CREATE TABLE grants (who TEXT PRIMARY KEY, amount INTEGER NOT NULL CHECK (amount >= 0));
     CREATE TABLE parents (id TEXT PRIMARY KEY);
     CREATE TABLE children (id TEXT PRIMARY KEY, parent TEXT NOT NULL REFERENCES parents (id));
+    CREATE TABLE expiring (key TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
   `);
   connection = new SqliteConnection(db, { readonly: false, path: undefined });
   exec = new SqliteExecutor(connection);
@@ -55,6 +59,20 @@ afterEach(async () => {
   connection.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Files this process has open that SQLite made temporary (named etilqs_*, unlinked at once): a journal past 64 KiB. */
+const temporaryFiles = () =>
+  existsSync('/proc/self/fd')
+    ? readdirSync('/proc/self/fd')
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((link) => link.includes('etilqs'))
+    : [];
 
 const committed = () => (observer.prepare('SELECT who FROM grants ORDER BY who').all() as { who: string }[]).map((row) => row.who);
 const grant = (who: string, amount = 1) => exec.transaction(async (tx) => void (await tx.run('INSERT INTO grants (who, amount) VALUES (?, ?)', [who, amount])));
@@ -129,6 +147,56 @@ describe('SQLite group commit', () => {
     const later = exec.all<{ who: string }>('SELECT who FROM grants ORDER BY who').then((rows) => ({ rows, onDisk: committed() }));
     expect(await later).toEqual({ rows: [{ who: 'alice' }, { who: 'bob' }], onDisk: ['alice', 'bob'] });
     await second;
+  });
+
+  it('commits a bulk transaction in a group of its own, keeping no copy of the pages it changes', async () => {
+    // 600 rows of ~400 bytes: ~60 pages, each half well past the 64 KiB after which SQLite moves a journal to a file.
+    const row = (i: number) => [`${String(i).padStart(4, '0')}${'k'.repeat(400)}`, i < 300 ? '2026-01-01' : '2026-02-01'];
+    await exec.transaction(async (tx) => {
+      for (let i = 0; i < 600; i++) await tx.run('INSERT INTO expiring (key, expires_at) VALUES (?, ?)', row(i));
+    });
+    const before = connection.turns.commits;
+    let asMember: string[] = [];
+    let asBulk: string[] = ['not run'];
+    let deleted = 0;
+    await Promise.all([
+      grant('alice'),
+      // Joins alice's group as a savepoint: the control, whose journal goes to a file.
+      exec.transaction(async (tx) => {
+        deleted += (await tx.run("DELETE FROM expiring WHERE expires_at <= '2026-01-01'")).changes;
+        asMember = temporaryFiles();
+      }),
+      exec.transaction(
+        async (tx) => {
+          deleted += (await tx.run("DELETE FROM expiring WHERE expires_at <= '2026-02-01'")).changes;
+          asBulk = temporaryFiles();
+        },
+        { bulk: true },
+      ),
+      grant('bob'),
+      grant('mallory'),
+    ]);
+    if (existsSync('/proc/self/fd')) expect(asMember.length).toBeGreaterThan(0);
+    expect(asBulk).toEqual([]);
+    expect(deleted).toBe(600);
+    // alice's group (with the member), the bulk transaction alone, then bob and mallory together.
+    expect(connection.turns.commits - before).toBe(3);
+    expect(committed()).toEqual(['alice', 'bob', 'mallory']);
+  });
+
+  it('undoes a bulk transaction that fails, and only it; inside a transaction the option changes nothing', async () => {
+    const results = await Promise.allSettled([
+      grant('alice'),
+      exec.transaction(async (tx) => {
+        await tx.run('INSERT INTO grants (who, amount) VALUES (?, ?)', ['bob', 1]);
+        await tx.run('INSERT INTO grants (who, amount) VALUES (?, ?)', ['bob', 2]);
+      }, { bulk: true }),
+      exec.transaction((tx) => tx.transaction((inner) => inner.run('INSERT INTO grants (who, amount) VALUES (?, ?)', ['mallory', 1]), { bulk: true })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_CONFLICT' });
+    expect(committed()).toEqual(['alice', 'mallory']);
+    expect(connection.db.inTransaction).toBe(false);
   });
 
   it(`bounds a group at ${MAX_GROUP} transactions`, async () => {

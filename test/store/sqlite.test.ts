@@ -17,6 +17,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { openSqliteStore } from '../../src/store/index.js';
 import type { AgentStatus, CredentialRecord, KeyRecord, Store } from '../../src/store/index.js';
+import { MAX_PURGED } from '../../src/store/sql/replay.js';
 import { applyMigrations, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { Migration } from '../../src/store/sqlite/migrations.js';
 import { alice, bob, mallory, organization, storeContract } from './contract.js';
@@ -494,6 +495,37 @@ describe('SQLite store', () => {
         expect(held('oauth:vp:alice:old')).toBe(false);
         expect(held('oauth:vp:alice:2')).toBe(true);
         expect(await store.claimOnce('oauth:vp:alice:2', '2999-01-01T00:00:00.000Z', later)).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it(`purges at most ${MAX_PURGED} expired one-time keys at a time: a backlog drains over the purges that follow`, async () => {
+      const store = await openSqliteStore(path);
+      const expired = () => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return (db.prepare("SELECT COUNT(*) AS n FROM one_time_keys WHERE expires_at <= '2025-01-02'").get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      };
+      try {
+        // What a node stopped for a day finds: every key of its last minutes expired.
+        const db = new Database(path);
+        try {
+          const put = db.prepare('INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)');
+          db.transaction(() => {
+            for (let i = 0; i < MAX_PURGED + 500; i++) put.run(`oauth:vp:bob:${i}`, '2025-01-01T00:01:00.000Z');
+          })();
+        } finally {
+          db.close();
+        }
+        const later = '2025-01-02T00:00:00.000Z';
+        for (let i = 1; i <= 256; i++) expect(await store.claimOnce(`oauth:vp:alice:${i}`, '2999-01-01T00:00:00.000Z', later)).toBe(true);
+        expect(expired()).toBe(500);
+        for (let i = 257; i <= 512; i++) expect(await store.claimOnce(`oauth:vp:alice:${i}`, '2999-01-01T00:00:00.000Z', later)).toBe(true);
+        expect(expired()).toBe(0);
       } finally {
         await store.close();
       }

@@ -8,7 +8,7 @@
  */
 
 import type { AlertRecord, AlertRepository, AlertSeverity } from '../ports/alerts.js';
-import type { SqlExecutor, SqlValue } from './executor.js';
+import { runBulk, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface AlertRow {
   id: string;
@@ -87,7 +87,7 @@ export function createAlertRepository(exec: SqlExecutor): AlertRepository {
       return rows.map((r) => ({ rule: r.rule, count: Number(r.count) }));
     },
     async sweepAlerts(before) {
-      return (await exec.run('DELETE FROM alerts WHERE acknowledged_at IS NOT NULL AND acknowledged_at < ?', [before])).changes;
+      return (await runBulk(exec, 'DELETE FROM alerts WHERE acknowledged_at IS NOT NULL AND acknowledged_at < ?', [before])).changes;
     },
     async recordCapabilityUse(agent, capability, at, max) {
       const stored = await exec.get(

@@ -8,7 +8,7 @@
  */
 
 import type { IdempotencyRepository } from '../ports/idempotency.js';
-import type { SqlExecutor } from './executor.js';
+import { runBulk, type SqlExecutor } from './executor.js';
 
 interface AnswerRow {
   key: string;
@@ -34,7 +34,7 @@ export function createIdempotencyRepository(exec: SqlExecutor): IdempotencyRepos
       return stored !== undefined;
     },
     async sweepAnswers(now) {
-      return (await exec.run('DELETE FROM answers WHERE expires_at <= ?', [now])).changes;
+      return (await runBulk(exec, 'DELETE FROM answers WHERE expires_at <= ?', [now])).changes;
     },
   };
 }

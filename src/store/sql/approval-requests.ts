@@ -7,7 +7,7 @@
  */
 
 import type { ApprovalRequestRecord, ApprovalRequestRepository, ApprovalRequestStatus } from '../ports/approval-requests.js';
-import type { SqlExecutor, SqlValue } from './executor.js';
+import { BULK, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface Row {
   id: string;
@@ -90,10 +90,12 @@ export function createApprovalRequestRepository(exec: SqlExecutor): ApprovalRequ
       );
       return changes === 1;
     },
-    async sweepApprovalRequests(now, forgetBefore) {
-      const expired = (await exec.run("UPDATE approval_requests SET status = 'expired' WHERE status = 'pending' AND expires_at < ?", [now])).changes;
-      const deleted = (await exec.run("DELETE FROM approval_requests WHERE status <> 'pending' AND expires_at < ?", [forgetBefore])).changes;
-      return [expired, deleted];
+    sweepApprovalRequests(now, forgetBefore) {
+      return exec.transaction(async (tx): Promise<[number, number]> => {
+        const expired = (await tx.run("UPDATE approval_requests SET status = 'expired' WHERE status = 'pending' AND expires_at < ?", [now])).changes;
+        const deleted = (await tx.run("DELETE FROM approval_requests WHERE status <> 'pending' AND expires_at < ?", [forgetBefore])).changes;
+        return [expired, deleted];
+      }, BULK);
     },
   };
 }

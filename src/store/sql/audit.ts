@@ -23,7 +23,7 @@ import type { AuditRepository } from '../ports/audit.js';
 import type { AuditCheckpointRecord, AuditEntryRecord, AuditHeadRecord } from '../types.js';
 import { BlockReader, sealNextBlock } from './audit-block-store.js';
 import { isLight, packAttachment, packAuditEntry, unpackAttachment, unpackAuditEntry } from './audit-pack.js';
-import { lockKey, type SqlExecutor, type SqlValue } from './executor.js';
+import { BULK, lockKey, runBulk, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface EntryRow {
   chain: string;
@@ -261,7 +261,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
         await tx.run('DELETE FROM audit_light WHERE chain = ? AND seq < ?', [chain, beforeSeq]);
         return (await tx.run('DELETE FROM audit_entries WHERE chain = ? AND seq < ?', [chain, beforeSeq])).changes;
       };
-      return exec.inTransaction ? prune(exec) : exec.transaction(prune);
+      return exec.inTransaction ? prune(exec) : exec.transaction(prune, BULK);
     },
     async sealAuditEntries(chain, throughSeq) {
       assertChain(chain);
@@ -270,7 +270,7 @@ export function createAuditRepository(exec: SqlExecutor): AuditRepository {
       return exec.transaction((tx) => sealNextBlock(tx, chain, throughSeq));
     },
     async pruneAuditAttachments() {
-      return (await exec.run('DELETE FROM audit_attachments WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.attachment = audit_attachments.hash)')).changes;
+      return (await runBulk(exec, 'DELETE FROM audit_attachments WHERE NOT EXISTS (SELECT 1 FROM audit_entries e WHERE e.attachment = audit_attachments.hash)')).changes;
     },
     async putAuditCheckpoint(checkpoint: AuditCheckpointRecord) {
       if (!Number.isSafeInteger(checkpoint.seq)) throw legateError('ERR_STORE', 'seq must be an integer', { claim: 'seq' });

@@ -15,6 +15,7 @@
  * store always has; anything else `ERR_STORE`. Internal.
  */
 
+import type { TransactionOptions } from '../types.js';
 import type { AuditHeads } from './audit-heads.js';
 
 /** A value bound to a `?` placeholder, or read from a column. */
@@ -44,8 +45,9 @@ export interface SqlExecutor {
   /**
    * Runs `fn` in a transaction on one connection (a savepoint when already
    * in one): committed when `fn` resolves, rolled back when it throws.
+   * `bulk`: see {@link TransactionOptions}.
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Takes a lock on `key` held until the enclosing transaction ends, waiting
    * while another transaction (on any connection, any process) holds it.
@@ -81,6 +83,17 @@ export interface SqlDriverHooks {
    * when stale (`./audit-heads`). Cleared by the backend at every rollback.
    */
   readonly auditHeads?: AuditHeads;
+}
+
+/** See {@link TransactionOptions.bulk}. */
+export const BULK: TransactionOptions = Object.freeze({ bulk: true });
+
+/**
+ * A statement that may change many rows (a sweep's): a bulk transaction of
+ * its own, or a statement of the transaction `exec` is in.
+ */
+export function runBulk(exec: SqlExecutor, sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
+  return exec.inTransaction ? exec.run(sql, params) : exec.transaction((tx) => tx.run(sql, params), BULK);
 }
 
 /** Lock keys: one namespace per kind, so two kinds never share a lock. */

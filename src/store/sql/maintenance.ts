@@ -1,8 +1,8 @@
 /**
  * @module store/sql/maintenance
  *
- * The sweep over a {@link SqlExecutor}: one transaction (a savepoint inside
- * one) deleting every row whose `expires_at` has passed — sessions, peer
+ * The sweep over a {@link SqlExecutor}: one bulk transaction (a savepoint
+ * inside one; see `TransactionOptions.bulk`) deleting every row whose `expires_at` has passed — sessions, peer
  * sessions, acknowledges, one-time keys, and usage rows that have an expiry
  * (usage written without one is kept). Timestamps are ISO 8601 UTC text, so
  * `expires_at <= now` compares them correctly. The integrity check is the
@@ -12,7 +12,7 @@
 
 import type { MaintenanceRepository } from '../ports/maintenance.js';
 import type { IntegrityReport, SweepResult } from '../types.js';
-import type { SqlExecutor } from './executor.js';
+import { BULK, type SqlExecutor } from './executor.js';
 
 /** The backend's own integrity check (SQLite's `quick_check`; PostgreSQL has none to run), on the executor of the scope that asks. */
 export type IntegrityCheck = (options: { quick?: boolean }, exec: SqlExecutor) => Promise<IntegrityReport>;
@@ -37,7 +37,7 @@ export function createMaintenanceRepository(exec: SqlExecutor, checkIntegrity: I
         // Bookkeeping, not reported: no session still in the table names a JWT whose expiry has passed (see `./sessions`).
         if (tx.hooks?.sessionTokens === true) await tx.run('DELETE FROM session_tokens WHERE expires_at <= ?', [now]);
         return result;
-      });
+      }, BULK);
     },
     checkIntegrity: (options = {}) => checkIntegrity(options, exec),
   };

@@ -8,7 +8,7 @@
  */
 
 import type { OperatorPatch, OperatorRole, OperatorRecord, OperatorRepository, OperatorSessionRecord } from '../ports/operators.js';
-import type { SqlExecutor, SqlValue } from './executor.js';
+import { runBulk, type SqlExecutor, type SqlValue } from './executor.js';
 
 interface OperatorRow {
   name: string;
@@ -132,7 +132,7 @@ export function createOperatorRepository(exec: SqlExecutor): OperatorRepository 
       return (await exec.run('DELETE FROM operator_sessions WHERE operator = ?', [operator])).changes;
     },
     async sweepOperatorSessions(now) {
-      return (await exec.run('DELETE FROM operator_sessions WHERE expires_at < ?', [now])).changes;
+      return (await runBulk(exec, 'DELETE FROM operator_sessions WHERE expires_at < ?', [now])).changes;
     },
   };
 }

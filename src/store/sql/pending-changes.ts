@@ -9,7 +9,7 @@
  */
 
 import type { PendingChangeKind, PendingChangeRecord, PendingChangeRepository, PendingChangeStatus } from '../ports/pending-changes.js';
-import type { SqlExecutor } from './executor.js';
+import { runBulk, type SqlExecutor } from './executor.js';
 
 interface PendingChangeRow {
   id: string;
@@ -77,10 +77,10 @@ export function createPendingChangeRepository(exec: SqlExecutor): PendingChangeR
       return changes === 1;
     },
     async expirePendingChanges(now) {
-      return (await exec.run("UPDATE pending_changes SET status = 'expired', decided_at = expires_at WHERE status = 'pending' AND expires_at <= ?", [now])).changes;
+      return (await runBulk(exec, "UPDATE pending_changes SET status = 'expired', decided_at = expires_at WHERE status = 'pending' AND expires_at <= ?", [now])).changes;
     },
     async deletePendingChangesBefore(before) {
-      return (await exec.run("DELETE FROM pending_changes WHERE status <> 'pending' AND decided_at < ?", [before])).changes;
+      return (await runBulk(exec, "DELETE FROM pending_changes WHERE status <> 'pending' AND decided_at < ?", [before])).changes;
     },
   };
 }

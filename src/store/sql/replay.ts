@@ -8,11 +8,20 @@
  * connections and instances: of two concurrent claims one inserts, the other
  * waits for it and then sees an unexpired claim. Expired rows are deleted by
  * `sweep`, and where the backend asks (`SqlDriverHooks.replayPurgeDue`)
- * every so many claims. Internal.
+ * every so many claims, at most {@link MAX_PURGED} at a time. Internal.
  */
 
 import type { ReplayRepository } from '../ports/replay.js';
 import type { SqlExecutor } from './executor.js';
+
+/**
+ * Most expired keys one purge deletes. Purges come every few hundred claims
+ * (`SqlDriverHooks.replayPurgeDue`), so this drains a backlog (a node
+ * restarted after a long stop finds every key expired) a bounded piece at a
+ * time, inside the claim's transaction, rather than all in one.
+ */
+export const MAX_PURGED = 1024;
+const PURGE = 'DELETE FROM one_time_keys WHERE key IN (SELECT key FROM one_time_keys WHERE expires_at <= ? LIMIT ?)';
 
 /** Most keys one claiming statement names (a message has a few; more are claimed in further statements). */
 const MAX_KEYS_PER_STATEMENT = 32;
@@ -31,7 +40,7 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
   return {
     async claimOnce(key, expiresAt, now) {
       // Expired keys never block a claim (the upsert takes them over); a backend may still bound the table between sweeps.
-      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
+      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run(PURGE, [now, MAX_PURGED]);
       const claimed = await exec.get(
         `INSERT INTO one_time_keys (key, expires_at) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE one_time_keys.expires_at <= ?
@@ -44,7 +53,7 @@ export function createReplayRepository(exec: SqlExecutor): ReplayRepository {
       // A key named twice is a replay at its second index; the distinct keys before it are claimed as usual.
       const repeated = repeatedAt(keys);
       const distinct = repeated === -1 ? keys : keys.slice(0, repeated);
-      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run('DELETE FROM one_time_keys WHERE expires_at <= ?', [now]);
+      if (exec.hooks?.replayPurgeDue?.() === true) await exec.run(PURGE, [now, MAX_PURGED]);
       for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_STATEMENT) {
         const part = distinct.slice(start, start + MAX_KEYS_PER_STATEMENT);
         const rows = await exec.all<{ key: string }>(

@@ -18,7 +18,7 @@
  */
 
 import { legateError } from '../../errors/index.js';
-import type { Repositories, Store } from '../types.js';
+import type { Repositories, Store, TransactionOptions } from '../types.js';
 import { toStoreError } from './errors.js';
 import type { SqlExecutor } from './executor.js';
 import { REPOSITORY_FACTORIES, type IntegrityCheck } from './repositories.js';
@@ -143,14 +143,14 @@ export function createSqlStore(backend: SqlStoreBackend): Store {
   };
   const Scoped = repositoriesClass(backend);
   const store = new Scoped(backend.exec, admission) as Store;
-  store.transaction = (fn) => {
+  store.transaction = (fn, options) => {
     if (closing !== undefined) return Promise.reject(closed());
     try {
       guard?.('transaction');
     } catch (error) {
       return Promise.reject(toStoreError(error, 'transaction'));
     }
-    return track(topLevel(Scoped, backend.exec, fn, guard));
+    return track(topLevel(Scoped, backend.exec, fn, guard, options));
   };
   store.close = () => {
     closing ??= (async () => {
@@ -191,8 +191,8 @@ class Scope {
 }
 
 /** The caller's own error comes back as it was thrown; the driver's are Legate errors already. */
-function topLevel<T>(Scoped: ScopedClass, exec: SqlExecutor, fn: (tx: Store) => Promise<T>, guard: Guard): Promise<T> {
-  return exec.transaction((txExec) => runScope(new Scope(txExec), Scoped, fn, guard));
+function topLevel<T>(Scoped: ScopedClass, exec: SqlExecutor, fn: (tx: Store) => Promise<T>, guard: Guard, options: TransactionOptions | undefined): Promise<T> {
+  return exec.transaction((txExec) => runScope(new Scope(txExec), Scoped, fn, guard), options);
 }
 
 async function runScope<T>(scope: Scope, Scoped: ScopedClass, fn: (tx: Store) => Promise<T>, guard: Guard): Promise<T> {

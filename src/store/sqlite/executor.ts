@@ -18,6 +18,7 @@
 
 import { legateError } from '../../errors/index.js';
 import type { SqlDriverHooks, SqlExecutor, SqlRunResult, SqlValue } from '../sql/executor.js';
+import type { TransactionOptions } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 
 /** What a top-level transaction and its savepoints share. */
@@ -124,23 +125,26 @@ export class SqliteExecutor implements SqlExecutor {
     return settled;
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const tx = this.#tx;
     if (tx !== undefined) return this.#savepoint(tx, fn);
-    return this.connection.readonly ? this.#alone(fn) : this.#member(fn);
+    return this.connection.readonly ? this.#alone(fn) : this.#member(fn, options?.bulk === true);
   }
 
-  /** A write transaction, as a member of the connection's group (see `turns`): resolves once the group committed. */
-  async #member<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  /**
+   * A write transaction, as a member of the connection's group (see `turns`): resolves once the group committed.
+   * A bulk one waits for the open group to commit and commits in one of its own.
+   */
+  async #member<T>(fn: (tx: SqlExecutor) => Promise<T>, bulk = false): Promise<T> {
     const connection = this.connection;
     const turns = connection.turns;
-    await turns.acquire(true);
+    await turns.acquire(!bulk);
     let result: T;
     let committed: Promise<void>;
     try {
       connection.count();
       // The group's BEGIN IMMEDIATE took the write lock, so its COMMIT cannot fail with SQLITE_BUSY.
-      await turns.begin();
+      await turns.begin(bulk);
       const state: TxState = { ended: false, depth: 0, aborted: false };
       try {
         result = await fn(new SqliteExecutor(connection, state));

@@ -105,6 +105,8 @@ export class Turns {
   #commitQueued = false;
   /** Whether the running member has a savepoint: not the group's first, which is alone in it and fails by `ROLLBACK`. */
   #savepoint = false;
+  /** The open group takes no one else: its one member is a bulk transaction, committed as soon as it returns. */
+  #sealed = false;
   /** Groups in a row that had one member ({@link ALONE_AFTER}). */
   #alone = 0;
   /** Groups committed at once since the last that waited for the end of the turn ({@link PROBE_EVERY}). */
@@ -140,7 +142,7 @@ export class Turns {
     const group = this.#group;
     if (group !== undefined) {
       const next = this.#waiting[0];
-      if (group.length < MAX_GROUP) {
+      if (!this.#sealed && group.length < MAX_GROUP) {
         if (next?.transaction === true) {
           this.#waiting.shift();
           next.resume();
@@ -162,12 +164,22 @@ export class Turns {
   /**
    * Begins a member (holding the connection): the first opens the group,
    * alone in it until it returns; a later one opens its savepoint.
+   *
+   * A `bulk` member (one that may change many pages: a sweep, a prune) must
+   * have acquired the connection as anything but a transaction, so that no
+   * group is open: it opens one that no one else joins, and that commits as
+   * soon as it returns. It has no savepoint, so SQLite keeps no journal of
+   * the pages it changes (in WAL mode a `ROLLBACK` drops them), where a
+   * savepoint's journal would hold a copy of each in memory or a temporary
+   * file until the `COMMIT`.
    */
-  async begin(): Promise<void> {
+  async begin(bulk = false): Promise<void> {
     this.#savepoint = this.#group !== undefined;
+    if (bulk && this.#savepoint) throw legateError('ERR_STORE', 'a bulk transaction cannot join a group');
     if (!this.#savepoint) {
       await this.#beginImmediate();
       this.#group = [];
+      this.#sealed = bulk;
       return;
     }
     try {
@@ -238,6 +250,7 @@ export class Turns {
   #commit(): void {
     const group = this.#group ?? [];
     this.#group = undefined;
+    this.#sealed = false;
     try {
       this.#host.control('COMMIT', 'commit transaction');
     } catch (error) {
@@ -254,6 +267,7 @@ export class Turns {
   #fail(error: Error): void {
     const group = this.#group ?? [];
     this.#group = undefined;
+    this.#sealed = false;
     this.#undo();
     for (const member of group) member.reject(error);
   }
