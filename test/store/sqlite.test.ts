@@ -7,7 +7,7 @@
  * read-only opening, and how SQLite failures map to `StoreError` codes.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,44 @@ describe('SQLite store', () => {
         await store.close();
       }
       expect(pragmaOf(path, 'journal_mode')).toBe('wal');
+    });
+
+    it('keeps the savepoint journal of a member of a group commit in memory, never in a temporary file', async () => {
+      // Files this process has open that SQLite made temporary (named etilqs_*, unlinked at once).
+      const temporaryFiles = () =>
+        existsSync('/proc/self/fd')
+          ? readdirSync('/proc/self/fd')
+              .map((fd) => {
+                try {
+                  return readlinkSync(`/proc/self/fd/${fd}`);
+                } catch {
+                  return '';
+                }
+              })
+              .filter((link) => link.includes('etilqs'))
+          : [];
+      const store = await openSqliteStore(path);
+      try {
+        const agent = (i: number) => ({ ...alice, name: `agent-${i}`, did: `did:web:acme.example:agents:agent-${i}`, kid: `did:web:acme.example:agents:agent-${i}#key-1`, owner: `mailto:${'o'.repeat(400)}${i}@acme.example` });
+        const agents = Array.from({ length: 200 }, (_, i) => agent(i));
+        await store.transaction(async (tx) => {
+          for (const a of agents) await tx.putAgent(a);
+        });
+        let seen: string[] | undefined;
+        // The second transaction joins the first's group as a savepoint and changes ~25 pages that existed before
+        // it: past the 64 KiB after which SQLite would move that savepoint's journal to a temporary file.
+        await Promise.all([
+          store.transaction((tx) => tx.putAgent(agent(200))),
+          store.transaction(async (tx) => {
+            for (const a of agents) await tx.setAgentStatus(a.name, 'retired');
+            seen = temporaryFiles();
+          }),
+        ]);
+        expect(seen).toEqual([]);
+        expect((await store.listAgents()).filter((a) => a.status === 'retired')).toHaveLength(200);
+      } finally {
+        await store.close();
+      }
     });
 
     it('persists data across close and reopen', async () => {

@@ -98,6 +98,11 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     if (!readonly) applyMigrations(db);
+    // After the migrations, whose index builds may sort more than memory should hold. From here, the savepoint
+    // journals of group commit (store/sqlite/turns: each member a savepoint) stay in memory: past 64 KiB SQLite
+    // spilled them to a temporary file, two system calls a page on every busy commit (bench/README.md,
+    // "Twenty-first session").
+    db.pragma('temp_store = MEMORY');
     return sqliteStore(new SqliteConnection(db, { readonly, path: readonly || path === ':memory:' ? undefined : path }));
   } catch (error) {
     db.close();
