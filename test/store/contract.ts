@@ -13,6 +13,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { InputError } from '../../src/errors/index.js';
+import { DELETE_BATCH } from '../../src/store/sql/executor.js';
 import type { AgentRecord, CredentialRecord, KeyRecord, OrganizationRecord, StatusListRecord, Store } from '../../src/store/types.js';
 import { alertsContract } from './alerts-contract.js';
 import { operatorsContract } from './operators-contract.js';
@@ -708,6 +709,15 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
 
         expect(await store.sweep('2030-01-01T00:00:00.000Z')).toEqual({ sessions: 1, peerSessions: 1, acknowledges: 1, oneTimeKeys: 2, usage: 1 });
         expect(await store.listUsage('k', T0)).toEqual([{ key: 'k', at: T0, amount: '2', currency: 'USD' }]);
+      });
+
+      it(`sweeps a backlog larger than one batch (${DELETE_BATCH} rows) whole`, async () => {
+        const keys = Array.from({ length: DELETE_BATCH + 70 }, (_, i) => `jti:${i}`);
+        expect(await store.claimEach(keys, T5, T0)).toBe(-1);
+        expect(await store.claimEach(['jti:live'], T10, T0)).toBe(-1);
+        await store.putPeerSession({ agent: 'alice', peer: bob.did, token: 't', endpoint: 'https://bank.example/ace', expiresAt: T5 });
+        expect(await store.sweep(T5)).toEqual({ sessions: 0, peerSessions: 1, acknowledges: 0, oneTimeKeys: DELETE_BATCH + 70, usage: 0 });
+        expect(await store.firstClaimed(['jti:0', `jti:${DELETE_BATCH + 69}`, 'jti:live'], T5)).toBe(2);
       });
 
       it('sweeps inside a transaction, and a rollback keeps the rows', async () => {

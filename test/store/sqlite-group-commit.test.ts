@@ -26,6 +26,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { SqliteConnection } from '../../src/store/sqlite/connection.js';
 import { sqlite } from '../../src/store/sqlite/driver.js';
+import { deleteInBatches, DELETE_BATCH } from '../../src/store/sql/executor.js';
 import { SqliteExecutor } from '../../src/store/sqlite/executor.js';
 import { ALONE_AFTER, BUSY_TIMEOUT_MS, MAX_GROUP, PROBE_EVERY } from '../../src/store/sqlite/turns.js';
 
@@ -197,6 +198,31 @@ describe('SQLite group commit', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_CONFLICT' });
     expect(committed()).toEqual(['alice', 'mallory']);
     expect(connection.db.inTransaction).toBe(false);
+  });
+
+  it(`deletes a backlog ${DELETE_BATCH} rows at a time, each batch committed alone, a write waiting getting in between`, async () => {
+    const rows = 2 * DELETE_BATCH + 500;
+    observer.close();
+    const db = new (sqlite())(path);
+    const put = db.prepare('INSERT INTO expiring (key, expires_at) VALUES (?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < rows; i++) put.run(`key-${i}`, i % 2 === 0 ? '2026-01-01' : '2026-03-01');
+    })();
+    db.close();
+    observer = new (sqlite())(path, { readonly: true });
+    const before = connection.turns.commits;
+    const order: string[] = [];
+    const deleting = deleteInBatches(exec, 'expiring', 'key', 'expires_at <= ?', ['2026-02-01']).then((n) => {
+      order.push('deleted');
+      return n;
+    });
+    const granting = grant('alice').then(() => order.push('alice'));
+    expect(await deleting).toBe(rows / 2);
+    await granting;
+    // 2,250 expired rows: a batch of 2,000, alice's group, a batch of 250.
+    expect(connection.turns.commits - before).toBe(3);
+    expect(order).toEqual(['alice', 'deleted']);
+    expect((observer.prepare('SELECT COUNT(*) AS n FROM expiring').get() as { n: number }).n).toBe(rows / 2);
   });
 
   it(`bounds a group at ${MAX_GROUP} transactions`, async () => {

@@ -12,7 +12,9 @@ export interface MaintenanceRepository {
   /**
    * Deletes everything whose lifetime ended at or before `now` (ISO 8601
    * UTC): sessions, peer sessions, acknowledges, one-time keys, and usage rows
-   * with an `expiresAt`. One transaction. Lookups may return expired rows
+   * with an `expiresAt`. In batches of a bounded number of rows, each
+   * committed on its own (inside a transaction, all in it), so a backlog
+   * never becomes one long transaction. Lookups may return expired rows
    * until a sweep; callers check expiry themselves.
    */
   sweep(now: string): Promise<SweepResult>;

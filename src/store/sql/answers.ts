@@ -8,7 +8,7 @@
  */
 
 import type { IdempotencyRepository } from '../ports/idempotency.js';
-import { runBulk, type SqlExecutor } from './executor.js';
+import { deleteInBatches, type SqlExecutor } from './executor.js';
 
 interface AnswerRow {
   key: string;
@@ -33,8 +33,8 @@ export function createIdempotencyRepository(exec: SqlExecutor): IdempotencyRepos
       );
       return stored !== undefined;
     },
-    async sweepAnswers(now) {
-      return (await runBulk(exec, 'DELETE FROM answers WHERE expires_at <= ?', [now])).changes;
+    sweepAnswers(now) {
+      return deleteInBatches(exec, 'answers', 'key', 'expires_at <= ?', [now]);
     },
   };
 }

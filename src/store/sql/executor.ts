@@ -96,6 +96,27 @@ export function runBulk(exec: SqlExecutor, sql: string, params?: readonly SqlVal
   return exec.inTransaction ? exec.run(sql, params) : exec.transaction((tx) => tx.run(sql, params), BULK);
 }
 
+/** Most rows one statement of {@link deleteInBatches} deletes. */
+export const DELETE_BATCH = 2_000;
+
+/**
+ * Deletes the rows of `table` that `where` selects, at most
+ * {@link DELETE_BATCH} a statement, each statement a bulk transaction of its
+ * own (inside a transaction, a statement of it), until one deletes fewer:
+ * however much has piled up (a node back from a long stop), other work gets
+ * its turns in between. `key` names the primary key's columns, separated
+ * by commas. Returns how many rows went.
+ */
+export async function deleteInBatches(exec: SqlExecutor, table: string, key: string, where: string, params: readonly SqlValue[]): Promise<number> {
+  const sql = `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ?)`;
+  let deleted = 0;
+  for (;;) {
+    const { changes } = await runBulk(exec, sql, [...params, DELETE_BATCH]);
+    deleted += changes;
+    if (changes < DELETE_BATCH) return deleted;
+  }
+}
+
 /** Lock keys: one namespace per kind, so two kinds never share a lock. */
 export const lockKey = {
   /** The usage rows of one budget or rate-limit key. */
