@@ -7,9 +7,8 @@
  * kept) — a bounded batch at a time, each batch a bulk transaction of its
  * own (`deleteInBatches`; inside a caller's transaction, statements of
  * it). Timestamps are ISO 8601 UTC text, so `expires_at <= now` compares
- * them correctly. The integrity check is the
- * backend's own, handed in, run on the scope's executor (inside its
- * transaction, if any). Internal.
+ * them correctly. The integrity check is the backend's own, handed in, run
+ * on the scope's executor (inside its transaction, if any). Internal.
  */
 
 import type { MaintenanceRepository } from '../ports/maintenance.js';
