@@ -16,7 +16,6 @@
  * to see what is committed.
  */
 
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import { SqliteConnection } from '../../src/store/sqlite/connection.js';
 import { sqlite } from '../../src/store/sqlite/driver.js';
 import { deleteInBatches, DELETE_BATCH } from '../../src/store/sql/executor.js';
 import { SqliteExecutor } from '../../src/store/sqlite/executor.js';
+import { available as procFds, sqliteTemporaryFiles as temporaryFiles } from '../helpers/sqlite-temp-files.js';
 import { ALONE_AFTER, BUSY_TIMEOUT_MS, MAX_GROUP, PROBE_EVERY } from '../../src/store/sqlite/turns.js';
 
 let dir: string;
@@ -60,20 +60,6 @@ afterEach(async () => {
   connection.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Files this process has open that SQLite made temporary (named etilqs_*, unlinked at once): a journal past 64 KiB. */
-const temporaryFiles = () =>
-  existsSync('/proc/self/fd')
-    ? readdirSync('/proc/self/fd')
-        .map((fd) => {
-          try {
-            return readlinkSync(`/proc/self/fd/${fd}`);
-          } catch {
-            return '';
-          }
-        })
-        .filter((link) => link.includes('etilqs'))
-    : [];
 
 const committed = () => (observer.prepare('SELECT who FROM grants ORDER BY who').all() as { who: string }[]).map((row) => row.who);
 const grant = (who: string, amount = 1) => exec.transaction(async (tx) => void (await tx.run('INSERT INTO grants (who, amount) VALUES (?, ?)', [who, amount])));
@@ -177,7 +163,7 @@ describe('SQLite group commit', () => {
       grant('bob'),
       grant('mallory'),
     ]);
-    if (existsSync('/proc/self/fd')) expect(asMember.length).toBeGreaterThan(0);
+    if (procFds) expect(asMember.length).toBeGreaterThan(0);
     expect(asBulk).toEqual([]);
     expect(deleted).toBe(600);
     // alice's group (with the member), the bulk transaction alone, then bob and mallory together.

@@ -7,7 +7,7 @@
  * read-only opening, and how SQLite failures map to `StoreError` codes.
  */
 
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/index.js';
 import type { AgentStatus, CredentialRecord, KeyRecord, Store } from '../../src/store/index.js';
 import { MAX_PURGED } from '../../src/store/sql/replay.js';
+import { sqliteTemporaryFiles } from '../helpers/sqlite-temp-files.js';
 import { applyMigrations, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { Migration } from '../../src/store/sqlite/migrations.js';
 import { alice, bob, mallory, organization, storeContract } from './contract.js';
@@ -87,19 +88,6 @@ describe('SQLite store', () => {
     });
 
     it('keeps the savepoint journal of a member of a group commit in memory, never in a temporary file', async () => {
-      // Files this process has open that SQLite made temporary (named etilqs_*, unlinked at once).
-      const temporaryFiles = () =>
-        existsSync('/proc/self/fd')
-          ? readdirSync('/proc/self/fd')
-              .map((fd) => {
-                try {
-                  return readlinkSync(`/proc/self/fd/${fd}`);
-                } catch {
-                  return '';
-                }
-              })
-              .filter((link) => link.includes('etilqs'))
-          : [];
       const store = await openSqliteStore(path);
       try {
         const agent = (i: number) => ({ ...alice, name: `agent-${i}`, did: `did:web:acme.example:agents:agent-${i}`, kid: `did:web:acme.example:agents:agent-${i}#key-1`, owner: `mailto:${'o'.repeat(400)}${i}@acme.example` });
@@ -114,7 +102,7 @@ describe('SQLite store', () => {
           store.transaction((tx) => tx.putAgent(agent(200))),
           store.transaction(async (tx) => {
             for (const a of agents) await tx.setAgentStatus(a.name, 'retired');
-            seen = temporaryFiles();
+            seen = sqliteTemporaryFiles();
           }),
         ]);
         expect(seen).toEqual([]);
