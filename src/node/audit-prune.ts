@@ -26,11 +26,9 @@ import { hash } from 'node:crypto';
 import { AUDIT_CHAIN_SETTING, AUDIT_PRUNED_SETTING, LEGACY_AUDIT_CHAIN, prunedThrough } from '../audit/chain.js';
 import { BEFORE_CHAINS, coverageOf, latestCoverage } from '../audit/heads.js';
 import { legateError } from '../errors/index.js';
-import type { AuditCheckpointRecord, TransactionOptions } from '../store/types.js';
+import type { AuditCheckpointRecord } from '../store/types.js';
 import { exportAuditBundle } from './audit-export.js';
 import type { NodeContext } from './context.js';
-
-const BULK: TransactionOptions = { bulk: true };
 
 export interface PruneAuditOptions {
   /** The checkpoint to prune behind: each chain it lists keeps its entries from the head it signs on. */
@@ -125,6 +123,6 @@ export async function pruneAudit(ctx: NodeContext, options: PruneAuditOptions): 
     await tx.pruneAuditAttachments();
     await ctx.services.audit.record({ type: 'retention', decision: 'allow', details: { through, entries: deleted, exported: bundle.entries.length, bundle: bundleSha256 } }, tx);
     return deleted;
-  }, BULK);
+  }, { bulk: true });
   return { throughCheckpoint: through, entries, exported: bundle.entries.length, bundleSha256 };
 }

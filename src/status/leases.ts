@@ -31,6 +31,10 @@ interface Lease extends Omit<TakenStatusPositions, 'first'> {
   end: number;
 }
 
+const keyOf = (issuer: string, purpose: StatusPurpose) => `${purpose} ${issuer}`;
+/** Whether a lease still holds a position to hand out. */
+const holds = (lease: Lease | undefined): lease is Lease => lease !== undefined && lease.next < lease.end;
+
 export class StatusLeases {
   readonly #leases = new Map<string, Lease>();
   /** Leases being taken, by issuer, so callers arriving together wait for one instead of each taking its own. */
@@ -38,8 +42,8 @@ export class StatusLeases {
 
   /** Up to `want` positions of the lease for `issuer` and `purpose`; undefined when it holds none. */
   take(issuer: string, purpose: StatusPurpose, want: number): StatusPositions | undefined {
-    const lease = this.#leases.get(`${purpose} ${issuer}`);
-    if (lease === undefined || lease.next >= lease.end || want < 1) return undefined;
+    const lease = this.#leases.get(keyOf(issuer, purpose));
+    if (!holds(lease) || want < 1) return undefined;
     const count = Math.min(want, lease.end - lease.next);
     const taken = { listId: lease.listId, size: lease.size, seed: lease.seed, first: lease.next, count };
     lease.next += count;
@@ -48,10 +52,7 @@ export class StatusLeases {
 
   /** The purposes for which the lease of `issuer` holds no position. */
   lacking(issuer: string): StatusPurpose[] {
-    return STATUS_PURPOSES.filter((purpose) => {
-      const lease = this.#leases.get(`${purpose} ${issuer}`);
-      return lease === undefined || lease.next >= lease.end;
-    });
+    return STATUS_PURPOSES.filter((purpose) => !holds(this.#leases.get(keyOf(issuer, purpose))));
   }
 
   /**
@@ -68,7 +69,7 @@ export class StatusLeases {
       if (lacking.length === 0) return;
       taking = takeCommitted(lacking)
         .then((taken) => {
-          taken.forEach((t, i) => this.#leases.set(`${lacking[i]!} ${issuer}`, { listId: t.listId, size: t.size, seed: t.seed, next: t.first, end: t.first + t.count }));
+          taken.forEach((t, i) => this.#leases.set(keyOf(issuer, lacking[i]!), { listId: t.listId, size: t.size, seed: t.seed, next: t.first, end: t.first + t.count }));
         })
         .finally(() => this.#taking.delete(issuer));
       this.#taking.set(issuer, taking);

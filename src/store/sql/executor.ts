@@ -96,6 +96,15 @@ export function runBulk(exec: SqlExecutor, sql: string, params?: readonly SqlVal
   return exec.inTransaction ? exec.run(sql, params) : exec.transaction((tx) => tx.run(sql, params), BULK);
 }
 
+/**
+ * A DELETE of at most as many rows of `table` that `where` selects as its
+ * last parameter says, through the primary key's columns `key` (portable:
+ * neither SQLite as built nor PostgreSQL has `DELETE … LIMIT`).
+ */
+export function boundedDelete(table: string, key: string, where: string): string {
+  return `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ?)`;
+}
+
 /** Most rows one statement of {@link deleteInBatches} deletes. */
 export const DELETE_BATCH = 2_000;
 
@@ -108,7 +117,7 @@ export const DELETE_BATCH = 2_000;
  * by commas. Returns how many rows went.
  */
 export async function deleteInBatches(exec: SqlExecutor, table: string, key: string, where: string, params: readonly SqlValue[]): Promise<number> {
-  const sql = `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${where} LIMIT ?)`;
+  const sql = boundedDelete(table, key, where);
   let deleted = 0;
   for (;;) {
     const { changes } = await runBulk(exec, sql, [...params, DELETE_BATCH]);

@@ -12,7 +12,7 @@
  */
 
 import type { ReplayRepository } from '../ports/replay.js';
-import type { SqlExecutor } from './executor.js';
+import { boundedDelete, type SqlExecutor } from './executor.js';
 
 /**
  * Most expired keys one purge deletes. Purges come every few hundred claims
@@ -21,7 +21,7 @@ import type { SqlExecutor } from './executor.js';
  * time, inside the claim's transaction, rather than all in one.
  */
 export const MAX_PURGED = 1024;
-const PURGE = 'DELETE FROM one_time_keys WHERE key IN (SELECT key FROM one_time_keys WHERE expires_at <= ? LIMIT ?)';
+const PURGE = boundedDelete('one_time_keys', 'key', 'expires_at <= ?');
 
 /** Most keys one claiming statement names (a message has a few; more are claimed in further statements). */
 const MAX_KEYS_PER_STATEMENT = 32;
