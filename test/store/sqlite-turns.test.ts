@@ -5,7 +5,7 @@
  * SQLite file will not produce on demand, driven on a scripted host: a
  * member whose savepoint cannot be rolled back or released, a savepoint
  * that cannot be opened, a COMMIT and then its ROLLBACK failing, an end
- * with no group; and the bound on the pause between two tries of a lock
+ * with no group, a bulk member meeting an open group; and the bound on the pause between two tries of a lock
  * another connection holds, on fake timers.
  */
 
@@ -109,6 +109,31 @@ describe('group commit failure paths (scripted host)', () => {
     await expect(committed).rejects.toMatchObject({ code: 'ERR_STORE', message: 'COMMIT failed' });
     expect(state.closed).toBe(true);
     expect(turns.commits).toBe(0);
+  });
+
+  it('refuses a bulk member into an open group (ERR_STORE), and commits a bulk group before a waiting transaction begins', async () => {
+    const { host, ran } = scriptedHost();
+    const turns = new Turns(host);
+    const { first } = await firstAndJoining(turns);
+    await expect(turns.begin(true)).rejects.toMatchObject({ code: 'ERR_STORE', message: 'a bulk transaction cannot join a group' });
+    // The caller that held the connection goes on as an ordinary member.
+    await turns.begin();
+    const second = turns.end();
+    turns.release();
+    await Promise.all([first, second]);
+    await turns.acquire();
+    await turns.begin(true);
+    const bulk = turns.end();
+    const waiting = turns.acquire(true);
+    turns.release();
+    await bulk;
+    await waiting;
+    await turns.begin();
+    // The bulk group, alone and with no savepoint, committed; the waiting transaction opened a group of its own.
+    expect(ran.slice(-3)).toEqual(['BEGIN IMMEDIATE', 'COMMIT', 'BEGIN IMMEDIATE']);
+    const third = turns.end();
+    turns.release();
+    await third;
   });
 
   it('refuses to end a member with no group open (ERR_STORE)', async () => {
